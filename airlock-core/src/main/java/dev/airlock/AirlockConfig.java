@@ -1,0 +1,436 @@
+package dev.airlock;
+
+import dev.airlock.backend.SandboxBackendProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Immutable Airlock settings. Build one with {@link #builder()}, vary it with {@link #toBuilder()}, or read it from
+ * system properties and environment variables with {@link #fromEnvironment()}:
+ *
+ * <pre>{@code
+ * AirlockConfig config = AirlockConfig.builder().timeoutSeconds(30).poolMinSize(1).build();
+ * AirlockRuntime.configure(config);
+ * }</pre>
+ *
+ * <p>Keys use the same names everywhere (system properties, environment variables, Spring's {@code application.yml}):
+ * {@code airlock.pool.min-size} is the environment variable {@code AIRLOCK_POOL_MIN_SIZE}. Backend modules add their
+ * own keys under {@code airlock.<backend>.}; they are kept in {@link #backendProperties()}.
+ */
+public final class AirlockConfig {
+
+  public static final String BACKEND = "airlock.backend";
+  public static final String TIMEOUT_SECONDS = "airlock.timeout-seconds";
+  public static final String SANDBOX_REQUIRED = "airlock.sandbox-required";
+  public static final String MEMORY_MB = "airlock.memory-mb";
+  public static final String CPUS = "airlock.cpus";
+  public static final String PIDS_LIMIT = "airlock.pids-limit";
+  public static final String MAX_PAYLOAD_BYTES = "airlock.max-payload-bytes";
+  public static final String MAX_RESULT_BYTES = "airlock.max-result-bytes";
+  public static final String ALLOWED_CLASSES = "airlock.allowed-classes";
+  public static final String POOL_MIN_SIZE = "airlock.pool.min-size";
+  public static final String POOL_MAX_SIZE = "airlock.pool.max-size";
+  public static final String POOL_IDLE_TIMEOUT_SECONDS = "airlock.pool.idle-timeout-seconds";
+  public static final String POOL_REUSE = "airlock.pool.reuse";
+  public static final String LOCAL_ISOLATION = "airlock.local.isolation";
+  public static final String LOCAL_JAVA = "airlock.local.java";
+
+  /** The keys this class owns, in documentation order. */
+  public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
+      PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
+      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA);
+
+  private static final int MIB = 1024 * 1024;
+
+  /** What the local backend must enforce: {@code auto} uses namespaces when bubblewrap is present. */
+  public enum LocalIsolation { AUTO, STRICT, NONE }
+
+  private final String backend;
+  private final int timeoutSeconds;
+  private final boolean sandboxRequired;
+  private final int memoryMb;
+  private final double cpus;
+  private final int pidsLimit;
+  private final int maxPayloadBytes;
+  private final int maxResultBytes;
+  private final List<String> allowedClasses;
+  private final int poolMinSize;
+  private final int poolMaxSize;
+  private final Duration poolIdleTimeout;
+  private final boolean poolReuse;
+  private final LocalIsolation localIsolation;
+  private final String localJava;
+  private final Map<String, String> backendProperties;
+
+  private AirlockConfig(Builder b) {
+    this.backend = b.backend;
+    this.timeoutSeconds = b.timeoutSeconds;
+    this.sandboxRequired = b.sandboxRequired;
+    this.memoryMb = b.memoryMb;
+    this.cpus = b.cpus;
+    this.pidsLimit = b.pidsLimit;
+    this.maxPayloadBytes = b.maxPayloadBytes;
+    this.maxResultBytes = b.maxResultBytes;
+    this.allowedClasses = List.copyOf(b.allowedClasses);
+    this.poolMinSize = b.poolMinSize;
+    this.poolMaxSize = b.poolMaxSize;
+    this.poolIdleTimeout = b.poolIdleTimeout;
+    this.poolReuse = b.poolReuse;
+    this.localIsolation = b.localIsolation;
+    this.localJava = b.localJava;
+    this.backendProperties = Collections.unmodifiableMap(new TreeMap<>(b.backendProperties));
+  }
+
+  public static AirlockConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Reads every key from system properties first, then environment variables; unset keys keep their defaults. */
+  public static AirlockConfig fromEnvironment() {
+    return fromSources(System.getProperties()::getProperty, System::getenv);
+  }
+
+  /**
+   * Reads every key from two lookups: {@code properties} by dotted key, then {@code environment} by the upper-cased
+   * name. A value that does not parse fails with an {@link IllegalArgumentException} naming the key and the value.
+   */
+  public static AirlockConfig fromSources(Function<String, String> properties, Function<String, String> environment) {
+    Builder builder = builder();
+    Set<String> keys = new LinkedHashSet<>(CORE_KEYS);
+    for (SandboxBackendProvider provider : ServiceLoader.load(SandboxBackendProvider.class,
+        AirlockConfig.class.getClassLoader())) {
+      keys.addAll(provider.configKeys());
+    }
+    for (String key : keys) {
+      String value = properties.apply(key);
+      if (value == null) {
+        value = environment.apply(environmentName(key));
+      }
+      if (value != null) {
+        builder.set(key, value);
+      }
+    }
+    return builder.build();
+  }
+
+  /** {@code airlock.pool.min-size} → {@code AIRLOCK_POOL_MIN_SIZE}. */
+  public static String environmentName(String key) {
+    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  public String backend() { return backend; }
+  public int timeoutSeconds() { return timeoutSeconds; }
+  public Duration timeout() { return Duration.ofSeconds(timeoutSeconds); }
+  public boolean sandboxRequired() { return sandboxRequired; }
+  public int memoryMb() { return memoryMb; }
+  public double cpus() { return cpus; }
+  public int pidsLimit() { return pidsLimit; }
+  public int maxPayloadBytes() { return maxPayloadBytes; }
+  public int maxResultBytes() { return maxResultBytes; }
+  /** Extra class-name prefixes a result may contain, beyond JDK value types and the method's own packages. */
+  public List<String> allowedClasses() { return allowedClasses; }
+  public int poolMinSize() { return poolMinSize; }
+  public int poolMaxSize() { return poolMaxSize; }
+  public Duration poolIdleTimeout() { return poolIdleTimeout; }
+  public boolean poolReuse() { return poolReuse; }
+  public LocalIsolation localIsolation() { return localIsolation; }
+  /** The java executable for local workers; empty means the host's own {@code java.home}. */
+  public String localJava() { return localJava; }
+  /** Keys under {@code airlock.<backend>.} that backend modules read, such as {@code airlock.docker.image}. */
+  public Map<String, String> backendProperties() { return backendProperties; }
+
+  public String backendProperty(String key, String defaultValue) {
+    return backendProperties.getOrDefault(key, defaultValue);
+  }
+
+  /** All settings as key → value, for logs and health endpoints. */
+  public Map<String, String> asMap() {
+    Map<String, String> map = new LinkedHashMap<>();
+    map.put(BACKEND, backend);
+    map.put(TIMEOUT_SECONDS, Integer.toString(timeoutSeconds));
+    map.put(SANDBOX_REQUIRED, Boolean.toString(sandboxRequired));
+    map.put(MEMORY_MB, Integer.toString(memoryMb));
+    map.put(CPUS, Double.toString(cpus));
+    map.put(PIDS_LIMIT, Integer.toString(pidsLimit));
+    map.put(MAX_PAYLOAD_BYTES, Integer.toString(maxPayloadBytes));
+    map.put(MAX_RESULT_BYTES, Integer.toString(maxResultBytes));
+    map.put(ALLOWED_CLASSES, String.join(",", allowedClasses));
+    map.put(POOL_MIN_SIZE, Integer.toString(poolMinSize));
+    map.put(POOL_MAX_SIZE, Integer.toString(poolMaxSize));
+    map.put(POOL_IDLE_TIMEOUT_SECONDS, Long.toString(poolIdleTimeout.getSeconds()));
+    map.put(POOL_REUSE, Boolean.toString(poolReuse));
+    map.put(LOCAL_ISOLATION, localIsolation.name().toLowerCase(Locale.ROOT));
+    map.put(LOCAL_JAVA, localJava);
+    map.putAll(backendProperties);
+    return map;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof AirlockConfig && ((AirlockConfig) o).asMap().equals(asMap());
+  }
+
+  @Override
+  public int hashCode() {
+    return asMap().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "AirlockConfig" + asMap();
+  }
+
+  /** Mutable builder; {@link #build()} validates and returns an immutable config. */
+  public static final class Builder {
+    private String backend = "local";
+    private int timeoutSeconds = 60;
+    private boolean sandboxRequired = false;
+    private int memoryMb = 256;
+    private double cpus = 1.0;
+    private int pidsLimit = 128;
+    private int maxPayloadBytes = 10 * MIB;
+    private int maxResultBytes = 10 * MIB;
+    private List<String> allowedClasses = new ArrayList<>();
+    private int poolMinSize = 2;
+    private int poolMaxSize = 10;
+    private Duration poolIdleTimeout = Duration.ofSeconds(300);
+    private boolean poolReuse = false;
+    private LocalIsolation localIsolation = LocalIsolation.AUTO;
+    private String localJava = "";
+    private final Map<String, String> backendProperties = new TreeMap<>();
+
+    private Builder() {
+    }
+
+    private Builder(AirlockConfig c) {
+      backend = c.backend;
+      timeoutSeconds = c.timeoutSeconds;
+      sandboxRequired = c.sandboxRequired;
+      memoryMb = c.memoryMb;
+      cpus = c.cpus;
+      pidsLimit = c.pidsLimit;
+      maxPayloadBytes = c.maxPayloadBytes;
+      maxResultBytes = c.maxResultBytes;
+      allowedClasses = new ArrayList<>(c.allowedClasses);
+      poolMinSize = c.poolMinSize;
+      poolMaxSize = c.poolMaxSize;
+      poolIdleTimeout = c.poolIdleTimeout;
+      poolReuse = c.poolReuse;
+      localIsolation = c.localIsolation;
+      localJava = c.localJava;
+      backendProperties.putAll(c.backendProperties);
+    }
+
+    public Builder backend(String backend) {
+      this.backend = requireText(BACKEND, backend);
+      return this;
+    }
+
+    public Builder timeoutSeconds(int seconds) {
+      this.timeoutSeconds = positive(TIMEOUT_SECONDS, seconds);
+      return this;
+    }
+
+    public Builder sandboxRequired(boolean required) {
+      this.sandboxRequired = required;
+      return this;
+    }
+
+    public Builder memoryMb(int memoryMb) {
+      if (memoryMb < 16) {
+        throw bad(MEMORY_MB, memoryMb, "at least 16 (MiB of worker heap)");
+      }
+      this.memoryMb = memoryMb;
+      return this;
+    }
+
+    public Builder cpus(double cpus) {
+      if (!(cpus > 0) || Double.isInfinite(cpus)) {
+        throw bad(CPUS, cpus, "a positive number of CPUs such as 0.5 or 2");
+      }
+      this.cpus = cpus;
+      return this;
+    }
+
+    public Builder pidsLimit(int pidsLimit) {
+      if (pidsLimit < 32) {
+        throw bad(PIDS_LIMIT, pidsLimit, "at least 32 (a JVM alone needs about 20 threads)");
+      }
+      this.pidsLimit = pidsLimit;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int bytes) {
+      this.maxPayloadBytes = positive(MAX_PAYLOAD_BYTES, bytes);
+      return this;
+    }
+
+    public Builder maxResultBytes(int bytes) {
+      this.maxResultBytes = positive(MAX_RESULT_BYTES, bytes);
+      return this;
+    }
+
+    public Builder allowedClasses(List<String> prefixes) {
+      this.allowedClasses = new ArrayList<>(prefixes);
+      return this;
+    }
+
+    public Builder poolMinSize(int size) {
+      if (size < 0) {
+        throw bad(POOL_MIN_SIZE, size, "zero or more");
+      }
+      this.poolMinSize = size;
+      return this;
+    }
+
+    public Builder poolMaxSize(int size) {
+      this.poolMaxSize = positive(POOL_MAX_SIZE, size);
+      return this;
+    }
+
+    public Builder poolIdleTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw bad(POOL_IDLE_TIMEOUT_SECONDS, timeout.getSeconds(), "a positive number of seconds");
+      }
+      this.poolIdleTimeout = timeout;
+      return this;
+    }
+
+    public Builder poolReuse(boolean reuse) {
+      this.poolReuse = reuse;
+      return this;
+    }
+
+    public Builder localIsolation(LocalIsolation isolation) {
+      this.localIsolation = Objects.requireNonNull(isolation, LOCAL_ISOLATION);
+      return this;
+    }
+
+    public Builder localJava(String javaExecutable) {
+      this.localJava = Objects.requireNonNull(javaExecutable, LOCAL_JAVA);
+      return this;
+    }
+
+    /** Sets a backend module's key, such as {@code airlock.docker.image}. */
+    public Builder backendProperty(String key, String value) {
+      if (!key.startsWith("airlock.") || CORE_KEYS.contains(key)) {
+        throw new IllegalArgumentException("'" + key + "' is not a backend key: backend keys look like airlock.<backend>.<name>");
+      }
+      backendProperties.put(key, value);
+      return this;
+    }
+
+    /** Sets any key from its text form, as read from properties or the environment. */
+    public Builder set(String key, String value) {
+      String v = value.trim();
+      switch (key) {
+        case BACKEND: return backend(v);
+        case TIMEOUT_SECONDS: return timeoutSeconds(parseInt(key, v));
+        case SANDBOX_REQUIRED: return sandboxRequired(parseBoolean(key, v));
+        case MEMORY_MB: return memoryMb(parseInt(key, v));
+        case CPUS: return cpus(parseDouble(key, v));
+        case PIDS_LIMIT: return pidsLimit(parseInt(key, v));
+        case MAX_PAYLOAD_BYTES: return maxPayloadBytes(parseInt(key, v));
+        case MAX_RESULT_BYTES: return maxResultBytes(parseInt(key, v));
+        case ALLOWED_CLASSES: return allowedClasses(splitList(v));
+        case POOL_MIN_SIZE: return poolMinSize(parseInt(key, v));
+        case POOL_MAX_SIZE: return poolMaxSize(parseInt(key, v));
+        case POOL_IDLE_TIMEOUT_SECONDS: return poolIdleTimeout(Duration.ofSeconds(parseInt(key, v)));
+        case POOL_REUSE: return poolReuse(parseBoolean(key, v));
+        case LOCAL_ISOLATION: return localIsolation(parseIsolation(v));
+        case LOCAL_JAVA: return localJava(v);
+        default: return backendProperty(key, v);
+      }
+    }
+
+    public AirlockConfig build() {
+      if (poolMinSize > poolMaxSize) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: " + POOL_MIN_SIZE + "=" + poolMinSize
+            + " is larger than " + POOL_MAX_SIZE + "=" + poolMaxSize + "; lower the first or raise the second");
+      }
+      return new AirlockConfig(this);
+    }
+
+    private static List<String> splitList(String v) {
+      List<String> out = new ArrayList<>();
+      for (String part : v.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+      return out;
+    }
+
+    private static LocalIsolation parseIsolation(String v) {
+      try {
+        return LocalIsolation.valueOf(v.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw bad(LOCAL_ISOLATION, v, "one of auto, strict, none");
+      }
+    }
+
+    private static int parseInt(String key, String v) {
+      try {
+        return Integer.parseInt(v.replace("_", ""));
+      } catch (NumberFormatException e) {
+        throw bad(key, v, "a whole number");
+      }
+    }
+
+    private static double parseDouble(String key, String v) {
+      try {
+        return Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        throw bad(key, v, "a number");
+      }
+    }
+
+    private static boolean parseBoolean(String key, String v) {
+      if (v.equalsIgnoreCase("true")) {
+        return true;
+      }
+      if (v.equalsIgnoreCase("false")) {
+        return false;
+      }
+      throw bad(key, v, "true or false");
+    }
+
+    private static int positive(String key, int value) {
+      if (value <= 0) {
+        throw bad(key, value, "a positive number");
+      }
+      return value;
+    }
+
+    private static String requireText(String key, String value) {
+      if (value == null || value.isBlank()) {
+        throw bad(key, value, "a backend name such as local or docker");
+      }
+      return value.trim();
+    }
+
+    private static IllegalArgumentException bad(String key, Object value, String expected) {
+      return new IllegalArgumentException("Invalid Airlock configuration: " + key + "='" + value + "' (environment "
+          + environmentName(key) + "); expected " + expected);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.airlock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Process-wide state: the configuration and the default pools, created lazily and closed by a shutdown hook.
+ *
+ * <pre>{@code
+ * AirlockRuntime.configure(AirlockConfig.builder().poolMinSize(1).build());
+ * String where = AirlockRuntime.pool().call(() -> AirlockRuntime.isSandboxed() ? "sandbox" : "host");
+ * }</pre>
+ */
+public final class AirlockRuntime {
+  private static final boolean SANDBOXED = Boolean.getBoolean("airlock.worker");
+  private static final Map<String, SandboxPool> POOLS = new ConcurrentHashMap<>();
+  private static volatile AirlockConfig config;
+  private static boolean hookInstalled;
+
+  private AirlockRuntime() {
+  }
+
+  /** True only inside a sandbox worker. */
+  public static boolean isSandboxed() {
+    return SANDBOXED;
+  }
+
+  /** Replaces the configuration; pools made for the previous one are closed. */
+  public static synchronized void configure(AirlockConfig newConfig) {
+    if (newConfig.equals(config)) {
+      return;
+    }
+    config = newConfig;
+    closePools();
+  }
+
+  /** The configuration: what {@link #configure} set, else {@link AirlockConfig#fromEnvironment()}. */
+  public static AirlockConfig config() {
+    AirlockConfig c = config;
+    if (c == null) {
+      synchronized (AirlockRuntime.class) {
+        if (config == null) {
+          config = AirlockConfig.fromEnvironment();
+        }
+        c = config;
+      }
+    }
+    return c;
+  }
+
+  /** The default pool: configured backend and heap. */
+  public static SandboxPool pool() {
+    AirlockConfig c = config();
+    return pool(c.backend(), c.memoryMb());
+  }
+
+  /** The pool for a backend and heap other than the defaults, as {@code @Airlock(backend, memoryMb)} ask. */
+  public static SandboxPool pool(String backend, int memoryMb) {
+    String key = backend + "/" + memoryMb;
+    SandboxPool pool = POOLS.get(key);
+    if (pool != null) {
+      return pool;
+    }
+    synchronized (AirlockRuntime.class) {
+      installShutdownHook();
+      return POOLS.computeIfAbsent(key, k -> SandboxPool.builder(config()).backend(backend).memoryMb(memoryMb)
+          .build());
+    }
+  }
+
+  /** Closes every default pool; the next call creates them again. */
+  public static synchronized void closePools() {
+    List<SandboxPool> pools = new ArrayList<>(POOLS.values());
+    POOLS.clear();
+    for (SandboxPool p : pools) {
+      p.close();
+    }
+  }
+
+  private static void installShutdownHook() {
+    if (!hookInstalled) {
+      hookInstalled = true;
+      Runtime.getRuntime().addShutdownHook(new Thread(AirlockRuntime::closePools, "airlock-shutdown"));
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package dev.airlock;
+
+import dev.airlock.ExecutionListener.Outcome;
+import dev.airlock.backend.Backends;
+import dev.airlock.backend.SandboxBackend;
+import dev.airlock.codec.ClassAllowlist;
+import dev.airlock.codec.InvocationPacker;
+import dev.airlock.intercept.Invocation;
+import dev.airlock.intercept.LocalExecution;
+import dev.airlock.pool.WorkerPool;
+import dev.airlock.pool.WorkerSession;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Warm sandbox workers of one backend, and the way calls get into them.
+ *
+ * <pre>{@code
+ * try (SandboxPool pool = SandboxPool.builder().minSize(1).build()) {
+ *   int answer = pool.call(() -> 6 * 7);          // runs in a worker JVM
+ *   System.out.println(pool.stats());
+ * }
+ * }</pre>
+ *
+ * <p>A call is checked and serialized on the host first (an unshippable field or an oversized payload fails before
+ * any worker is touched), then runs in a worker. Only when no worker can be had at all does it run on the host,
+ * and only when the sandbox is not required. A call that failed, timed out or crashed in a sandbox is never re-run.
+ */
+public final class SandboxPool implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
+  private static final Method SANDBOX_CALL;
+
+  static {
+    try {
+      SANDBOX_CALL = SandboxCall.class.getMethod("call");
+    } catch (NoSuchMethodException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final AirlockConfig config;
+  private final String backendName;
+  private final WorkerPool workers;
+  private final List<ExecutionListener> listeners;
+  private final Map<Object, ClassAllowlist> allowlists = new ConcurrentHashMap<>();
+  private final AtomicLong executions = new AtomicLong();
+  private final AtomicLong latencyNanos = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong timeouts = new AtomicLong();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicLong crashes = new AtomicLong();
+
+  private SandboxPool(Builder b) {
+    this.config = b.config;
+    this.backendName = b.backendName;
+    this.listeners = List.copyOf(b.listeners);
+    Supplier<SandboxBackend> factory = b.backend != null ? b.backend
+        : () -> Backends.create(b.backendName, b.config);
+    this.workers = new WorkerPool(factory, b.minSize, b.maxSize, b.idleTimeout, b.reuse, b.memoryMb,
+        b.config.maxResultBytes());
+  }
+
+  /** A builder whose defaults come from {@link AirlockRuntime#config()}. */
+  public static Builder builder() {
+    return new Builder(AirlockRuntime.config());
+  }
+
+  /** A builder whose defaults come from {@code config}. */
+  public static Builder builder(AirlockConfig config) {
+    return new Builder(config);
+  }
+
+  /**
+   * Runs {@code call} in a worker under {@code airlock.timeout-seconds}; falls back to the host only when no worker
+   * can be had and {@code airlock.sandbox-required} is false.
+   */
+  public <T> T call(SandboxCall<T> call) {
+    return call(call, config.timeout());
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T call(SandboxCall<T> call, Duration timeout) {
+    Objects.requireNonNull(call, "call");
+    try {
+      return (T) invoke(new Invocation(call, SANDBOX_CALL, new Object[0], timeout, config.sandboxRequired(),
+          call::call));
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new SandboxExecutionException("the sandboxed call threw " + t, t);
+    }
+  }
+
+  /** The entry the interceptors use: ships {@code invocation}, returns its result or throws what it threw. */
+  public Object invoke(Invocation invocation) throws Throwable {
+    long start = System.nanoTime();
+    byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
+        config.maxPayloadBytes());
+    WorkerSession worker;
+    try {
+      worker = workers.acquire(start + invocation.timeout().toNanos());
+    } catch (SandboxUnavailableException e) {
+      return unavailable(invocation, e, start);
+    }
+    Outcome outcome = Outcome.ERROR;
+    long pid = worker.pid();
+    try {
+      Object result = worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
+          LoggerFactory.getLogger(invocation.method().getDeclaringClass()));
+      outcome = Outcome.SUCCESS;
+      return result;
+    } catch (SandboxTimeoutException e) {
+      outcome = Outcome.TIMEOUT;
+      timeouts.incrementAndGet();
+      throw e;
+    } catch (SandboxCrashedException | SandboxResourceLimitException e) {
+      outcome = Outcome.CRASH;
+      crashes.incrementAndGet();
+      throw e;
+    } finally {
+      workers.release(worker);
+      long elapsed = System.nanoTime() - start;
+      executions.incrementAndGet();
+      latencyNanos.addAndGet(elapsed);
+      if (outcome != Outcome.SUCCESS) {
+        failures.incrementAndGet();
+      }
+      notify(invocation, outcome, elapsed, pid);
+    }
+  }
+
+  private Object unavailable(Invocation invocation, SandboxUnavailableException cause, long start) throws Throwable {
+    if (invocation.sandboxRequired()) {
+      notify(invocation, Outcome.UNAVAILABLE, System.nanoTime() - start, -1);
+      throw new SandboxUnavailableException(invocation.describe() + " requires a sandbox and none could be had: "
+          + cause.getMessage(), cause);
+    }
+    fallbacks.incrementAndGet();
+    LOG.warn("Airlock: no sandbox for {} ({}); running it on the HOST because the sandbox is not required. "
+        + "Set sandboxRequired=true to refuse instead.", invocation.describe(), cause.getMessage());
+    try {
+      return LocalExecution.run(invocation.local(), invocation.timeout(), invocation.describe());
+    } finally {
+      notify(invocation, Outcome.FALLBACK, System.nanoTime() - start, -1);
+    }
+  }
+
+  private ClassAllowlist allowlist(Invocation invocation) {
+    Class<?> receiverClass = invocation.receiver() == null ? null : invocation.receiver().getClass();
+    Object key = List.of(invocation.method(), receiverClass == null ? Void.class : receiverClass);
+    return allowlists.computeIfAbsent(key,
+        k -> ClassAllowlist.forCall(receiverClass, invocation.method(), config.allowedClasses()));
+  }
+
+  private void notify(Invocation invocation, Outcome outcome, long nanos, long pid) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    ExecutionListener.Event event = new ExecutionListener.Event(invocation.describe(), backendName, outcome,
+        Duration.ofNanos(nanos), pid);
+    for (ExecutionListener listener : listeners) {
+      try {
+        listener.onExecution(event);
+      } catch (RuntimeException e) {
+        LOG.warn("Airlock execution listener {} failed", listener, e);
+      }
+    }
+  }
+
+  public PoolStats stats() {
+    long n = executions.get();
+    return new PoolStats(workers.active(), workers.idle(), n, n == 0 ? 0 : latencyNanos.get() / 1e6 / n,
+        failures.get(), timeouts.get(), fallbacks.get(), crashes.get(), workers.workersStarted());
+  }
+
+  /** What the backend enforces; {@link SandboxUnavailableException} when it cannot be had. */
+  public IsolationPosture posture() {
+    return workers.backend().posture();
+  }
+
+  public String backendName() {
+    return backendName;
+  }
+
+  public AirlockConfig config() {
+    return config;
+  }
+
+  /** Kills every worker (calls in flight fail with a clear exception) and closes the backend. */
+  @Override
+  public void close() {
+    workers.close();
+  }
+
+  /** Mutable builder; defaults come from the config it was made with. */
+  public static final class Builder {
+    private AirlockConfig config;
+    private int minSize;
+    private int maxSize;
+    private Duration idleTimeout;
+    private boolean reuse;
+    private int memoryMb;
+    private String backendName;
+    private Supplier<SandboxBackend> backend;
+    private final List<ExecutionListener> listeners = new ArrayList<>();
+
+    private Builder(AirlockConfig config) {
+      config(config);
+    }
+
+    /** Resets every setting to {@code config}'s. */
+    public Builder config(AirlockConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.minSize = config.poolMinSize();
+      this.maxSize = config.poolMaxSize();
+      this.idleTimeout = config.poolIdleTimeout();
+      this.reuse = config.poolReuse();
+      this.memoryMb = config.memoryMb();
+      this.backendName = config.backend();
+      return this;
+    }
+
+    public Builder minSize(int minSize) {
+      if (minSize < 0) {
+        throw new IllegalArgumentException("minSize must be >= 0, was " + minSize);
+      }
+      this.minSize = minSize;
+      return this;
+    }
+
+    public Builder maxSize(int maxSize) {
+      if (maxSize < 1) {
+        throw new IllegalArgumentException("maxSize must be >= 1, was " + maxSize);
+      }
+      this.maxSize = maxSize;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration idleTimeout) {
+      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive, was " + idleTimeout);
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    public Builder reuse(boolean reuse) {
+      this.reuse = reuse;
+      return this;
+    }
+
+    public Builder memoryMb(int memoryMb) {
+      if (memoryMb < 16) {
+        throw new IllegalArgumentException("memoryMb must be >= 16, was " + memoryMb);
+      }
+      this.memoryMb = memoryMb;
+      return this;
+    }
+
+    /** A backend by name, found among the providers on the classpath. */
+    public Builder backend(String name) {
+      this.backendName = Objects.requireNonNull(name, "backend");
+      this.backend = null;
+      return this;
+    }
+
+    /** A backend made by {@code factory}, on first need (for tests and custom backends). */
+    public Builder backend(String name, Supplier<SandboxBackend> factory) {
+      this.backendName = Objects.requireNonNull(name, "backend");
+      this.backend = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    public Builder listener(ExecutionListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    public SandboxPool build() {
+      if (minSize > maxSize) {
+        throw new IllegalArgumentException("minSize " + minSize + " is larger than maxSize " + maxSize);
+      }
+      return new SandboxPool(this);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package dev.airlock.backend.local;
+
+import dev.airlock.backend.WorkerHandle;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A worker process of the local backend: the launcher process, its socket, its cgroup, its console output. */
+final class LocalWorker implements WorkerHandle {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalWorker.class);
+  private static final int KEPT_CONSOLE_LINES = 20;
+
+  private final String id;
+  private final Process process;
+  private final Cgroups.WorkerCgroup cgroup;
+  private final Deque<String> console = new ArrayDeque<>();
+  private final AtomicBoolean killed = new AtomicBoolean();
+  private volatile SocketChannel channel;
+  private InputStream input;
+  private OutputStream output;
+
+  LocalWorker(String id, Process process, Cgroups.WorkerCgroup cgroup) {
+    this.id = id;
+    this.process = process;
+    this.cgroup = cgroup;
+    Thread reader = new Thread(this::drainConsole, "airlock-console-" + id);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  void connected(SocketChannel channel, InputStream input, OutputStream output) {
+    this.channel = channel;
+    this.input = input;
+    this.output = output;
+  }
+
+  /** What reached the process's own stdout/stderr (the JVM's, not user code's): kept for error messages. */
+  private void drainConsole() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        LOG.debug("worker {} console: {}", id, line);
+        synchronized (console) {
+          console.addLast(line);
+          if (console.size() > KEPT_CONSOLE_LINES) {
+            console.removeFirst();
+          }
+        }
+      }
+    } catch (IOException e) {
+      // Process gone.
+    }
+  }
+
+  String consoleTail() {
+    synchronized (console) {
+      return String.join(" | ", console);
+    }
+  }
+
+  Process process() {
+    return process;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public InputStream input() {
+    return input;
+  }
+
+  @Override
+  public OutputStream output() {
+    return output;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return !killed.get() && process.isAlive();
+  }
+
+  @Override
+  public void kill() {
+    if (!killed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      if (channel != null) {
+        channel.close();
+      }
+    } catch (IOException e) {
+      // Closing is best effort; the process kill below is what counts.
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    if (cgroup != null) {
+      for (long pid : cgroup.members()) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (cgroup != null) {
+      removeCgroupWhenEmpty();
+    }
+  }
+
+  private void removeCgroupWhenEmpty() {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      if (cgroup.remove()) {
+        return;
+      }
+      for (long pid : cgroup.members()) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    LOG.warn("cgroup of worker {} could not be removed; processes may remain: {}", id, cgroup.members());
+  }
+
+  @Override
+  public Optional<String> resourceLimitHit() {
+    return cgroup == null ? Optional.empty() : cgroup.oomKill();
+  }
+
+  @Override
+  public String describeExit() {
+    try {
+      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        return "still running";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+    int code = process.exitValue();
+    String how = code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
+    String tail = consoleTail();
+    return tail.isEmpty() ? how : how + "; console: " + tail;
+  }
+}

@@ -1,0 +1,171 @@
+package dev.airlock.codec;
+
+import com.esotericsoftware.kryo.kryo5.Kryo;
+import com.esotericsoftware.kryo.kryo5.KryoException;
+import com.esotericsoftware.kryo.kryo5.Serializer;
+import com.esotericsoftware.kryo.kryo5.io.Input;
+import com.esotericsoftware.kryo.kryo5.objenesis.strategy.StdInstantiatorStrategy;
+import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
+import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
+import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
+ * accept. The invocation set-up (host encodes, worker decodes, worker encodes results) knows serializable lambdas.
+ * The result set-up (host decodes what a worker sent) resolves class names through an allowlist, bounds depth and
+ * every declared size, and knows no lambdas: reading one would run the capturing class's code on the host.
+ */
+final class Kryos {
+  static final int MAX_RESULT_DEPTH = 400;
+
+  static {
+    KryoLogging.install();
+  }
+
+  private Kryos() {
+  }
+
+  static Kryo forInvocations(ClassLoader loader) {
+    Kryo kryo = common(new Kryo());
+    kryo.setClassLoader(loader);
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
+    return kryo;
+  }
+
+  /** The allowlist is read per decode from {@code resolver}, so pooled instances can serve any method. */
+  static Kryo forResults(AllowlistClassResolver resolver) {
+    Kryo kryo = common(new Kryo(resolver, new MapReferenceResolver()));
+    kryo.setMaxDepth(MAX_RESULT_DEPTH);
+    kryo.addDefaultSerializer(ArrayList.class, new BoundedCollectionSerializer());
+    kryo.addDefaultSerializer(HashSet.class, new BoundedCollectionSerializer());
+    kryo.addDefaultSerializer(HashMap.class, new BoundedMapSerializer());
+    BoundedImmutableListSerializer immutableLists = new BoundedImmutableListSerializer();
+    kryo.addDefaultSerializer(List.of().getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1).getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1, 2, 3, 4).getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1, 2, 3, 4).subList(0, 2).getClass(), immutableLists);
+    kryo.addDefaultSerializer(Object[].class, BoundedObjectArraySerializer.class);
+    // Same registration order as forInvocations for the shared ids; lambdas stay unregistered and so refused.
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    return kryo;
+  }
+
+  private static Kryo common(Kryo kryo) {
+    kryo.setRegistrationRequired(false);
+    kryo.setReferences(true);
+    kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    return kryo;
+  }
+
+  /** Refuses class names outside the current allowlist before any class is looked up. */
+  static final class AllowlistClassResolver extends DefaultClassResolver {
+    private ClassAllowlist allowlist = ClassAllowlist.of(List.of());
+    private final ClassLoader loader;
+
+    AllowlistClassResolver(ClassLoader loader) {
+      this.loader = loader;
+    }
+
+    void allowlist(ClassAllowlist allowlist) {
+      this.allowlist = allowlist;
+    }
+
+    @Override
+    protected Class getTypeByName(String className) {
+      if (!allowlist.allows(className)) {
+        throw new RejectedClassException(className);
+      }
+      try {
+        return Class.forName(className, false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new KryoException("result names class " + className + ", which the host cannot load", e);
+      }
+    }
+  }
+
+  /** A result named a class outside the allowlist. */
+  static final class RejectedClassException extends KryoException {
+    private static final long serialVersionUID = 1L;
+    final String className;
+
+    RejectedClassException(String className) {
+      super("class " + className + " is not on the result allowlist");
+      this.className = className;
+    }
+  }
+
+  private static void checkSize(Input input, int size, String what) {
+    ((BoundedInput) input).checkDeclared(size, 1, what);
+  }
+
+  static final class BoundedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
+    @Override
+    protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
+      checkSize(input, size, "collection size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedMapSerializer extends MapSerializer<Map<Object, Object>> {
+    @Override
+    protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type, int size) {
+      checkSize(input, size, "map size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  /** Reads the JDK's {@code List.of} lists in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableListSerializer extends CollectionSerializer<List<Object>> {
+    BoundedImmutableListSerializer() {
+      setElementsCanBeNull(false);
+    }
+
+    @Override
+    protected List<Object> create(Kryo kryo, Input input, Class<? extends List<Object>> type, int size) {
+      checkSize(input, size, "list size");
+      return new ArrayList<>(size);
+    }
+
+    @Override
+    public List<Object> read(Kryo kryo, Input input, Class<? extends List<Object>> type) {
+      List<Object> list = super.read(kryo, input, type);
+      return list == null ? null : List.copyOf(list);
+    }
+  }
+
+  /** Public with a (Kryo, Class) constructor because Kryo creates one per array type by reflection. */
+  public static final class BoundedObjectArraySerializer extends Serializer<Object[]> {
+    private final ObjectArraySerializer delegate;
+
+    public BoundedObjectArraySerializer(Kryo kryo, Class<Object[]> type) {
+      this.delegate = new ObjectArraySerializer(kryo, type);
+    }
+
+    @Override
+    public void write(Kryo kryo, com.esotericsoftware.kryo.kryo5.io.Output output, Object[] object) {
+      delegate.write(kryo, output, object);
+    }
+
+    @Override
+    public Object[] read(Kryo kryo, Input input, Class<? extends Object[]> type) {
+      int start = input.position();
+      checkSize(input, input.readVarInt(true) - 1, "array length");
+      input.setPosition(start);
+      return delegate.read(kryo, input, type);
+    }
+  }
+
+}

@@ -1,0 +1,363 @@
+package dev.airlock.pool;
+
+import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxTimeoutException;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.backend.SandboxBackend;
+import dev.airlock.backend.WorkerSpec;
+import dev.airlock.worker.ClasspathFingerprint;
+import dev.airlock.worker.WorkerClasspath;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Started, handshaken workers of one backend: keeps {@code minSize} warm, never holds more than {@code maxSize},
+ * retires idle ones after {@code idleTimeout}, replaces dead ones, and with {@code reuse=false} destroys each worker
+ * after its one call. The backend is created on first need, so an unavailable backend fails calls (or lets them
+ * fall back) instead of failing the pool, and is retried later.
+ */
+public final class WorkerPool implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final long BACKEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private final Supplier<SandboxBackend> backendFactory;
+  private final int minSize;
+  private final int maxSize;
+  private final Duration idleTimeout;
+  private final boolean reuse;
+  private final int memoryMb;
+  private final int maxResultBytes;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService launcher;
+  private final String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Deque<WorkerSession> idle = new ArrayDeque<>();
+  private final Set<WorkerSession> busy = new HashSet<>();
+  private int starting;
+  private int waiting;
+  private boolean closed;
+  private SandboxBackend backend;
+  private SandboxUnavailableException backendFailure;
+  private long backendFailedAt;
+  private String lastWarmFailure;
+  private final AtomicLong workersStarted = new AtomicLong();
+
+  public WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
+      boolean reuse, int memoryMb, int maxResultBytes) {
+    this.backendFactory = backendFactory;
+    this.minSize = minSize;
+    this.maxSize = maxSize;
+    this.idleTimeout = idleTimeout;
+    this.reuse = reuse;
+    this.memoryMb = memoryMb;
+    this.maxResultBytes = maxResultBytes;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("airlock-pool-maintenance"));
+    this.launcher = Executors.newCachedThreadPool(daemon("airlock-pool-launcher"));
+    long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
+    scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicLong n = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The backend, created on first use; {@link SandboxUnavailableException} when it cannot be had right now. */
+  public SandboxBackend backend() {
+    lock.lock();
+    try {
+      if (backend != null) {
+        return backend;
+      }
+      if (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS) {
+        throw backendFailure;
+      }
+    } finally {
+      lock.unlock();
+    }
+    SandboxBackend created;
+    try {
+      created = backendFactory.get();
+    } catch (SandboxUnavailableException e) {
+      lock.lock();
+      try {
+        backendFailure = e;
+        backendFailedAt = System.nanoTime();
+      } finally {
+        lock.unlock();
+      }
+      throw e;
+    }
+    lock.lock();
+    try {
+      if (backend == null && !closed) {
+        backend = created;
+        backendFailure = null;
+        return backend;
+      }
+    } finally {
+      lock.unlock();
+    }
+    created.close();
+    if (closed) {
+      throw new SandboxUnavailableException("the pool is closed");
+    }
+    return backend;
+  }
+
+  /**
+   * A usable worker for one call, waiting until {@code deadline} (nanoTime) when all {@code maxSize} are busy.
+   * Throws {@link SandboxUnavailableException} when none can be started.
+   */
+  public WorkerSession acquire(long deadline) {
+    lock.lock();
+    try {
+      while (true) {
+        if (closed) {
+          throw new SandboxUnavailableException("the pool is closed");
+        }
+        WorkerSession worker = idle.pollFirst();
+        if (worker != null) {
+          if (worker.usable()) {
+            busy.add(worker);
+            replenishLater();
+            return worker;
+          }
+          discard(worker);
+          continue;
+        }
+        if (starting > waiting && waitUntil(deadline)) {
+          continue;
+        }
+        if (total() < maxSize) {
+          starting++;
+          break;
+        }
+        if (!waitUntil(deadline)) {
+          throw new SandboxTimeoutException("all " + maxSize + " workers stayed busy until the call's timeout "
+              + "(airlock.pool.max-size); nothing was shipped");
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    return start(true);
+  }
+
+  private boolean waitUntil(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return false;
+    }
+    waiting++;
+    try {
+      changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxExecutionException("interrupted while waiting for a worker", e);
+    } finally {
+      waiting--;
+    }
+    return true;
+  }
+
+  /** Launches and handshakes one worker; {@code starting} was already counted by the caller. */
+  private WorkerSession start(boolean forCaller) {
+    WorkerSession session;
+    try {
+      SandboxBackend b = backend();
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, START_TIMEOUT)), maxResultBytes, scheduler);
+      session.handshake(fingerprint, START_TIMEOUT);
+      workersStarted.incrementAndGet();
+    } catch (RuntimeException e) {
+      lock.lock();
+      try {
+        starting--;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      throw e;
+    }
+    lock.lock();
+    try {
+      starting--;
+      changed.signalAll();
+      if (closed) {
+        session.kill();
+        throw new SandboxUnavailableException("the pool is closed");
+      }
+      if (forCaller) {
+        busy.add(session);
+      } else {
+        idle.addLast(session);
+      }
+      return session;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns a worker after its call: kept when reusable, else destroyed and replaced in the background. */
+  public void release(WorkerSession worker) {
+    lock.lock();
+    try {
+      busy.remove(worker);
+      if (reuse && worker.usable() && !closed) {
+        idle.addFirst(worker);
+        changed.signalAll();
+        return;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    worker.kill();
+    replenishLater();
+  }
+
+  private void replenishLater() {
+    if (!closed) {
+      launcher.execute(this::replenish);
+    }
+  }
+
+  private void replenish() {
+    while (true) {
+      lock.lock();
+      try {
+        if (closed || idle.size() + starting >= minSize || total() >= maxSize) {
+          return;
+        }
+        if (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS) {
+          return;
+        }
+        starting++;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        start(false);
+        lastWarmFailure = null;
+      } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        if (!String.valueOf(e.getMessage()).equals(lastWarmFailure)) {
+          LOG.warn("Airlock could not pre-start a worker: {}", e.getMessage());
+          lastWarmFailure = String.valueOf(e.getMessage());
+        }
+        return;
+      }
+    }
+  }
+
+  private void maintain() {
+    try {
+      lock.lock();
+      try {
+        for (var it = idle.iterator(); it.hasNext();) {
+          WorkerSession w = it.next();
+          boolean expired = w.idleNanos() > idleTimeout.toNanos() && total() > minSize;
+          if (!w.usable() || expired) {
+            it.remove();
+            discard(w);
+          }
+        }
+      } finally {
+        lock.unlock();
+      }
+      replenish();
+    } catch (RuntimeException e) {
+      LOG.warn("Airlock pool maintenance failed", e);
+    }
+  }
+
+  private void discard(WorkerSession worker) {
+    launcher.execute(worker::kill);
+  }
+
+  private int total() {
+    return idle.size() + busy.size() + starting;
+  }
+
+  public int active() {
+    lock.lock();
+    try {
+      return busy.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public int idle() {
+    lock.lock();
+    try {
+      return idle.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public long workersStarted() {
+    return workersStarted.get();
+  }
+
+  public ScheduledExecutorService timers() {
+    return scheduler;
+  }
+
+  /** Kills every worker, idle and busy (their callers get a clear exception), and closes the backend. */
+  @Override
+  public void close() {
+    SandboxBackend toClose;
+    Set<WorkerSession> all = new HashSet<>();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      all.addAll(idle);
+      all.addAll(busy);
+      idle.clear();
+      toClose = backend;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (WorkerSession w : all) {
+      w.closeByPool();
+    }
+    launcher.shutdown();
+    try {
+      launcher.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    scheduler.shutdownNow();
+    if (toClose != null) {
+      toClose.close();
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package dev.airlock.worker;
+
+import dev.airlock.PayloadTooLargeException;
+import dev.airlock.codec.Codec;
+import dev.airlock.codec.ShippedFile;
+import dev.airlock.codec.ShippedInvocation;
+import dev.airlock.wire.ChannelStreams;
+import dev.airlock.wire.FailureKind;
+import dev.airlock.wire.Frame;
+import dev.airlock.wire.FrameReader;
+import dev.airlock.wire.FrameType;
+import dev.airlock.wire.FrameWriter;
+import dev.airlock.wire.Messages;
+import dev.airlock.wire.RemoteFailure;
+import java.io.EOFException;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The sandbox side: connects to the host, says hello, then runs one invocation at a time until told to stop or the
+ * host goes away. Started by every backend as {@code java ... dev.airlock.worker.WorkerMain --connect <socket>}.
+ *
+ * <p>Layer one of the timeout lives here: a call still running at its timeout is reported and the JVM halts, since a
+ * running thread cannot be stopped safely.
+ */
+public final class WorkerMain {
+  private static final Map<String, Class<?>> PRIMITIVES = Map.of("boolean", boolean.class, "byte", byte.class,
+      "char", char.class, "short", short.class, "int", int.class, "long", long.class, "float", float.class,
+      "double", double.class, "void", void.class);
+  private static final Path INPUT_FILES = Path.of(System.getProperty("java.io.tmpdir"), "airlock-files");
+
+  private final FrameReader reader;
+  private final FrameWriter writer;
+  private final AtomicInteger printedLines = new AtomicInteger();
+  private final AtomicLong printedBytes = new AtomicLong();
+
+  private WorkerMain(InputStream in, OutputStream out) {
+    this.reader = new FrameReader(in, Integer.MAX_VALUE - FrameReader.HEADER_ALLOWANCE - 1);
+    this.writer = new FrameWriter(out);
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("airlock.worker", "true");
+    String connect = null;
+    long hostPid = -1;
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--connect")) {
+        connect = args[++i];
+      } else if (args[i].equals("--host-pid")) {
+        hostPid = Long.parseLong(args[++i]);
+      }
+    }
+    if (connect == null) {
+      throw new IllegalArgumentException("usage: WorkerMain --connect <unix socket path> [--host-pid <pid>]");
+    }
+    if (hostPid > 0) {
+      watchHost(hostPid);
+    }
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.connect(UnixDomainSocketAddress.of(connect));
+    new WorkerMain(ChannelStreams.input(channel), ChannelStreams.output(channel)).serve();
+  }
+
+  private void serve() throws IOException {
+    System.setOut(new PrintStream(new LogForwarder(writer, false, printedLines, printedBytes), true,
+        StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(new LogForwarder(writer, true, printedLines, printedBytes), true,
+        StandardCharsets.UTF_8));
+    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
+        ClasspathFingerprint.ofThisJvm(), ProcessHandle.current().pid())));
+    while (true) {
+      Frame frame;
+      try {
+        frame = reader.read();
+      } catch (EOFException e) {
+        Runtime.getRuntime().halt(0);
+        return;
+      }
+      if (frame.type() == FrameType.SHUTDOWN) {
+        Runtime.getRuntime().halt(0);
+      } else if (frame.type() == FrameType.INVOKE) {
+        handle(Messages.invoke(frame.body()));
+      }
+    }
+  }
+
+  private void handle(Messages.Invoke invoke) throws IOException {
+    printedLines.set(0);
+    printedBytes.set(0);
+    Outcome outcome = new Outcome();
+    Thread call = new Thread(() -> outcome.run(invoke), "airlock-call-" + invoke.callId());
+    call.setDaemon(true);
+    call.start();
+    try {
+      call.join(Math.max(1, invoke.timeoutMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.out.flush();
+    System.err.flush();
+    if (call.isAlive()) {
+      sendError(invoke.callId(), FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
+          "stopped by the worker after " + invoke.timeoutMillis() + " ms", java.util.List.of(), null));
+      Runtime.getRuntime().halt(0);
+    }
+    if (outcome.failure == null) {
+      sendResult(invoke, outcome.result);
+      return;
+    }
+    Throwable failure = outcome.failure;
+    if (failure instanceof InvocationTargetException ite && ite.getCause() != null) {
+      failure = ite.getCause();
+      if (failure instanceof OutOfMemoryError) {
+        sendError(invoke.callId(), FailureKind.RESOURCE_LIMIT, RemoteFailure.of(failure));
+        Runtime.getRuntime().halt(0);
+      }
+      sendError(invoke.callId(), FailureKind.USER_EXCEPTION, RemoteFailure.of(failure));
+    } else {
+      sendError(invoke.callId(), FailureKind.WORKER_FAILURE, RemoteFailure.of(failure));
+    }
+  }
+
+  private void sendResult(Messages.Invoke invoke, Object result) throws IOException {
+    byte[] payload;
+    try {
+      payload = Codec.encodeResult(result, invoke.maxResultBytes());
+    } catch (PayloadTooLargeException e) {
+      sendError(invoke.callId(), FailureKind.RESULT_TOO_LARGE, RemoteFailure.of(e));
+      return;
+    } catch (RuntimeException e) {
+      sendError(invoke.callId(), FailureKind.UNSHIPPABLE_RESULT, RemoteFailure.of(e));
+      return;
+    }
+    byte[] header = Messages.resultHeader(invoke.callId(), printedLines.get());
+    byte[] body = new byte[header.length + payload.length];
+    System.arraycopy(header, 0, body, 0, header.length);
+    System.arraycopy(payload, 0, body, header.length, payload.length);
+    writer.write(FrameType.RESULT, body);
+  }
+
+  private void sendError(long callId, FailureKind kind, RemoteFailure failure) throws IOException {
+    writer.write(FrameType.ERROR, Messages.error(new Messages.Error(callId, kind, failure)));
+  }
+
+  /** Runs on the call thread; what it leaves is read after the join. */
+  private static final class Outcome {
+    volatile Object result;
+    volatile Throwable failure;
+
+    void run(Messages.Invoke invoke) {
+      try {
+        ShippedInvocation invocation = Codec.decodeInvocation(invoke.payload());
+        Class<?> owner = Class.forName(invocation.declaringClass, false, WorkerMain.class.getClassLoader());
+        Class<?>[] params = new Class<?>[invocation.parameterTypes.length];
+        for (int i = 0; i < params.length; i++) {
+          String name = invocation.parameterTypes[i];
+          params[i] = PRIMITIVES.containsKey(name) ? PRIMITIVES.get(name)
+              : Class.forName(name, false, WorkerMain.class.getClassLoader());
+        }
+        Method method = owner.getDeclaredMethod(invocation.methodName, params);
+        method.setAccessible(true);
+        Object[] args = materializeFiles(invocation.args, invoke.callId());
+        result = method.invoke(invocation.receiver, args);
+      } catch (Throwable t) {
+        failure = t;
+      }
+    }
+  }
+
+  private static Object[] materializeFiles(Object[] args, long callId) throws IOException {
+    Object[] out = args.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] instanceof ShippedFile file) {
+        Path path = Path.of(file.path());
+        if (file.content() != null) {
+          Path dir = Files.createDirectories(INPUT_FILES.resolve(callId + "-" + i));
+          Path name = path.getFileName() == null ? Path.of("input") : path.getFileName();
+          path = dir.resolve(name.toString());
+          Files.write(path, file.content());
+          path.toFile().setReadOnly();
+        }
+        out[i] = file.asFile() ? new File(path.toString()) : path;
+      }
+    }
+    return out;
+  }
+
+  private static void watchHost(long hostPid) {
+    Thread watcher = new Thread(() -> {
+      while (ProcessHandle.of(hostPid).map(ProcessHandle::isAlive).orElse(false)) {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      Runtime.getRuntime().halt(3);
+    }, "airlock-host-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+}
