@@ -72,7 +72,16 @@ public final class WorkerMain {
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(connect));
-    new WorkerMain(ChannelStreams.input(channel), ChannelStreams.output(channel)).serve();
+    serve(ChannelStreams.input(channel), ChannelStreams.output(channel));
+  }
+
+  /**
+   * Runs the worker protocol over any byte channel (a unix socket, stdio, an HTTP bridge) until the host hangs up
+   * or sends SHUTDOWN; then halts the JVM. Replaces {@code System.out}/{@code System.err} with LOG frames.
+   */
+  public static void serve(InputStream in, OutputStream out) throws IOException {
+    System.setProperty("airlock.worker", "true");
+    new WorkerMain(in, out).serve();
   }
 
   private void serve() throws IOException {
