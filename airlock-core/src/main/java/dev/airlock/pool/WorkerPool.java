@@ -161,7 +161,7 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    return start(true);
+    return start(true, deadline);
   }
 
   private boolean waitUntil(long deadline) {
@@ -181,13 +181,20 @@ public final class WorkerPool implements AutoCloseable {
     return true;
   }
 
-  /** Launches and handshakes one worker; {@code starting} was already counted by the caller. */
-  private WorkerSession start(boolean forCaller) {
+  /**
+   * Launches and handshakes one worker; {@code starting} was already counted by the caller. A worker started for a
+   * caller gets no longer than the caller's own deadline (nanoTime), so a worker that never says hello cannot hold
+   * a call past its timeout.
+   */
+  private WorkerSession start(boolean forCaller, long deadline) {
     WorkerSession session;
     try {
       SandboxBackend b = backend();
-      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, START_TIMEOUT)), maxResultBytes, scheduler);
-      session.handshake(fingerprint, START_TIMEOUT);
+      Duration startTimeout = forCaller
+          ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
+          : START_TIMEOUT;
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
+      session.handshake(fingerprint, startTimeout);
       workersStarted.incrementAndGet();
     } catch (RuntimeException e) {
       lock.lock();
@@ -257,7 +264,7 @@ public final class WorkerPool implements AutoCloseable {
         lock.unlock();
       }
       try {
-        start(false);
+        start(false, 0);
         lastWarmFailure = null;
       } catch (RuntimeException e) {
         if (closed) {
