@@ -1,0 +1,111 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.security.hostile.ChildJvmBackend;
+import dev.airlock.security.hostile.Lie;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A worker that lies, met by the real pool and session: every lie ends in one clean exception within the timeout,
+ * at a bounded cost to the host, without any class of the worker's choosing loaded here, and the pool serves the
+ * next call.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HostileWorkerTest {
+  static final Duration TIMEOUT = Duration.ofSeconds(3);
+  /** The session's grace before its watchdog kills, plus room for a slow CI machine. */
+  static final Duration SLACK = Duration.ofSeconds(5);
+  static final int MAX_RESULT_BYTES = 1024 * 1024;
+  /** One frame of at most {@link #MAX_RESULT_BYTES}, its decoding, and the call's own bookkeeping. */
+  static final long ALLOCATION_BOUND = 16L * 1024 * 1024;
+
+  private ChildJvmBackend backend;
+  private SandboxPool pool;
+
+  @BeforeEach
+  void startPool() {
+    backend = new ChildJvmBackend();
+    AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).maxResultBytes(MAX_RESULT_BYTES)
+        .timeoutSeconds((int) TIMEOUT.toSeconds()).build();
+    pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(true).memoryMb(64)
+        .backend("child-jvm", () -> backend).build();
+  }
+
+  @AfterEach
+  void nothingLeftBehind() throws InterruptedException {
+    pool.close();
+    for (Process p : backend.processes()) {
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("worker %d exited", p.pid()).isTrue();
+    }
+    assertThat(Canaries.touchedOnHost()).as("gadget canaries loaded or run on the host").isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Lie.class, names = {"REFERENCE_CYCLE", "ENDLESS_LOG_FRAMES"}, mode = EnumSource.Mode.EXCLUDE)
+  void everyLieEndsInOneCleanExceptionAndThePoolServesTheNextCall(Lie lie) {
+    backend.thenLie(lie);
+    long allocatedBefore = HostMemory.allocatedByThisThread();
+    long start = System.nanoTime();
+
+    Throwable thrown = catchThrowable(() -> pool.call(() -> 42));
+
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    long allocated = HostMemory.allocatedByThisThread() - allocatedBefore;
+    assertThat(thrown).as(lie + " gives its exception").isExactlyInstanceOf(lie.expected());
+    assertThat(thrown.getMessage()).as("the message names the cause").isNotBlank();
+    assertThat(took).as(lie + " ends within the timeout").isLessThan(TIMEOUT.plus(SLACK));
+    assertThat(allocated).as(lie + " cost the host %s", HostMemory.mib(allocated)).isLessThan(ALLOCATION_BOUND);
+    assertThat(Canaries.touchedOnHost()).isEmpty();
+    assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
+  }
+
+  @Test
+  void aGadgetNamedInAResultIsRefusedByNameBeforeLoading() {
+    backend.thenLie(Lie.GADGET_INVOKER_TRANSFORMER);
+    assertThat(catchThrowable(() -> pool.call(() -> 42)))
+        .hasMessageContaining("org.apache.commons.collections.functors.InvokerTransformer")
+        .hasMessageContaining("not on the allowlist");
+    backend.thenLie(Lie.GADGET_JDK_TEMPLATES_IMPL);
+    assertThat(catchThrowable(() -> pool.call(() -> 42)))
+        .hasMessageContaining("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl");
+  }
+
+  @Test
+  void endlessLogFramesEndAtTheTimeoutWithoutGrowingTheHeap() {
+    long retainedBefore = HostMemory.retainedHeap();
+    backend.thenLie(Lie.ENDLESS_LOG_FRAMES);
+    long start = System.nanoTime();
+
+    Throwable thrown = catchThrowable(() -> pool.call(() -> 42));
+
+    assertThat(thrown).isExactlyInstanceOf(Lie.ENDLESS_LOG_FRAMES.expected());
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plus(SLACK));
+    long grown = HostMemory.retainedHeap() - retainedBefore;
+    assertThat(grown).as("heap retained after the flood: %s", HostMemory.mib(grown)).isLessThan(ALLOCATION_BOUND);
+    assertThat(pool.call(() -> 7)).isEqualTo(7);
+  }
+
+  @Test
+  void aReferenceCycleDecodesAsTheSameFiniteCycle() {
+    backend.thenLie(Lie.REFERENCE_CYCLE);
+
+    Object result = pool.call(() -> List.of());
+
+    assertThat(result).isInstanceOf(List.class);
+    List<?> cycle = (List<?>) result;
+    assertThat(cycle).hasSize(1);
+    assertThat(cycle.get(0)).isSameAs(cycle);
+  }
+}

@@ -1,0 +1,167 @@
+package dev.airlock.security.hostile;
+
+import com.esotericsoftware.kryo.kryo5.io.Output;
+import dev.airlock.codec.Codec;
+import dev.airlock.wire.ChannelStreams;
+import dev.airlock.wire.FrameReader;
+import dev.airlock.wire.FrameType;
+import dev.airlock.wire.FrameWriter;
+import dev.airlock.wire.Messages;
+import dev.airlock.worker.ClasspathFingerprint;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.collections.functors.InvokerTransformer;
+import org.apache.xalan.xsltc.trax.TemplatesImpl;
+
+/**
+ * A worker that speaks the wire protocol but lies: {@code HostileWorker --connect <socket> <Lie>}. It runs only in
+ * a child JVM; the gadget canaries it builds are loaded there, never on the host.
+ */
+public final class HostileWorker {
+  private static final int UNLIMITED = 64 * 1024 * 1024;
+
+  private final Lie lie;
+  private final OutputStream raw;
+  private final FrameWriter writer;
+  private final FrameReader reader;
+
+  private HostileWorker(Lie lie, SocketChannel channel) {
+    this.lie = lie;
+    this.raw = ChannelStreams.output(channel);
+    this.writer = new FrameWriter(raw);
+    this.reader = new FrameReader(ChannelStreams.input(channel), UNLIMITED);
+  }
+
+  public static void main(String[] args) throws Exception {
+    dieWithParent();
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.connect(UnixDomainSocketAddress.of(args[1]));
+    new HostileWorker(Lie.valueOf(args[2]), channel).run();
+  }
+
+  private void run() throws Exception {
+    if (lie == Lie.SILENT_HANDSHAKE) {
+      hang();
+    }
+    int version = lie == Lie.WRONG_PROTOCOL_VERSION ? Messages.PROTOCOL_VERSION + 41 : Messages.PROTOCOL_VERSION;
+    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, ClasspathFingerprint.ofThisJvm(),
+        ProcessHandle.current().pid())));
+    long callId = Messages.invoke(reader.read().body()).callId();
+    switch (lie) {
+      case HUGE_LENGTH_PREFIX -> rawFrame(Integer.MAX_VALUE, FrameType.RESULT.code(), new byte[16]);
+      case FRAME_CUT_SHORT -> {
+        rawFrame(1000, FrameType.RESULT.code(), new byte[10]);
+        Runtime.getRuntime().halt(0);
+      }
+      case GARBAGE_FRAME -> rawFrame(16, (byte) 0x7f, "not a frame at all".getBytes());
+      case GARBAGE_RESULT -> result(callId, new byte[] {(byte) 0xfe, 0x13, 0x37, (byte) 0xff, 0, 0, 0, 0});
+      case GADGET_INVOKER_TRANSFORMER -> result(callId, encode(new InvokerTransformer()));
+      case GADGET_JDK_TEMPLATES_IMPL ->
+          result(callId, classNamed("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl"));
+      case GADGET_NESTED_IN_ALLOWED_LIST -> result(callId, encode(new ArrayList<>(List.of("ok", new TemplatesImpl()))));
+      case HASHMAP_GADGET_KEY -> result(callId, encode(new HashMap<>(Map.of(new InvokerTransformer(), "value"))));
+      case HASHMAP_SELF_HASHING_KEY -> result(callId, encode(selfHashingMap()));
+      case NESTED_100000_DEEP -> result(callId, encodeDeep(100_000));
+      case RESULT_FOR_ANOTHER_CALL -> result(callId + 1, encode(42));
+      case ENDLESS_LOG_FRAMES -> {
+        byte[] line = Messages.log(new Messages.Log(false, "spam ".repeat(200)));
+        while (true) {
+          writer.write(FrameType.LOG, line);
+        }
+      }
+      case REFERENCE_CYCLE -> {
+        List<Object> cycle = new ArrayList<>();
+        cycle.add(cycle);
+        result(callId, encode(cycle));
+      }
+      default -> {
+        // NO_ANSWER, WRONG_PROTOCOL_VERSION: nothing more to say.
+      }
+    }
+    hang();
+  }
+
+  private void rawFrame(int declaredLength, byte type, byte[] body) throws IOException {
+    DataOutputStream out = new DataOutputStream(raw);
+    out.writeInt(declaredLength);
+    out.writeByte(type);
+    out.write(body);
+    out.flush();
+  }
+
+  private void result(long callId, byte[] payload) throws IOException {
+    byte[] header = Messages.resultHeader(callId, 0);
+    byte[] body = new byte[header.length + payload.length];
+    System.arraycopy(header, 0, body, 0, header.length);
+    System.arraycopy(payload, 0, body, header.length, payload.length);
+    writer.write(FrameType.RESULT, body);
+  }
+
+  private static byte[] encode(Object value) {
+    return Codec.encodeResult(value, UNLIMITED);
+  }
+
+  /** Kryo's bytes for "an object of class {@code name}" (written by name), without having the class. */
+  private static byte[] classNamed(String name) {
+    Output out = new Output(256);
+    out.writeVarInt(1, true); // DefaultClassResolver.NAME + 2: the class follows by name
+    out.writeVarInt(0, true); // first name of this graph
+    out.writeString(name);
+    out.writeVarInt(1, true); // reference resolver: a new object follows
+    return out.toBytes();
+  }
+
+  /**
+   * Two keys that each contain the map, added after insertion: writing never hashes, but on reading, putting the
+   * second key hashes the map, which hashes the first key, which hashes the map, and so on.
+   */
+  private static Map<Object, Object> selfHashingMap() {
+    Map<Object, Object> map = new HashMap<>();
+    List<Object> first = new ArrayList<>(List.of(1));
+    List<Object> second = new ArrayList<>(List.of(2));
+    map.put(first, "a");
+    map.put(second, "b");
+    first.add(map);
+    second.add(map);
+    return map;
+  }
+
+  /** Writing 100,000 levels recurses as deep in Kryo, so it runs on a thread with a large stack. */
+  private static byte[] encodeDeep(int depth) throws InterruptedException {
+    byte[][] out = new byte[1][];
+    Thread deep = new Thread(null, () -> {
+      List<Object> list = new ArrayList<>();
+      for (int i = 0; i < depth; i++) {
+        List<Object> outer = new ArrayList<>();
+        outer.add(list);
+        list = outer;
+      }
+      out[0] = encode(list);
+    }, "deep", 1L << 30);
+    deep.start();
+    deep.join();
+    return out[0];
+  }
+
+  private static void dieWithParent() {
+    ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
+    Thread watch = new Thread(() -> {
+      parent.onExit().join();
+      Runtime.getRuntime().halt(3);
+    }, "parent-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+
+  private static void hang() throws InterruptedException {
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}

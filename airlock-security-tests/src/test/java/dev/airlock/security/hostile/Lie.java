@@ -1,0 +1,54 @@
+package dev.airlock.security.hostile;
+
+import dev.airlock.PayloadTooLargeException;
+import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.SandboxTimeoutException;
+import dev.airlock.SandboxUnavailableException;
+
+/** The ways a {@link HostileWorker} lies, each with the exception the host must turn it into. */
+public enum Lie {
+  /** A frame declaring 2 GiB, then silence. */
+  HUGE_LENGTH_PREFIX(PayloadTooLargeException.class),
+  /** A RESULT frame that stops after a few of its declared bytes, then the worker exits. */
+  FRAME_CUT_SHORT(SandboxProtocolException.class),
+  /** Bytes that are no frame at all. */
+  GARBAGE_FRAME(SandboxProtocolException.class),
+  /** A well-formed RESULT frame whose Kryo payload is garbage. */
+  GARBAGE_RESULT(SandboxProtocolException.class),
+  /** A result naming a class like the commons-collections {@code InvokerTransformer} gadget. */
+  GADGET_INVOKER_TRANSFORMER(SandboxProtocolException.class),
+  /** A result naming the JDK's {@code TemplatesImpl}, by name only (it cannot be built outside its module). */
+  GADGET_JDK_TEMPLATES_IMPL(SandboxProtocolException.class),
+  /** An allowed list whose element is a Xalan {@code TemplatesImpl}-named object: the refusal happens deep down. */
+  GADGET_NESTED_IN_ALLOWED_LIST(SandboxProtocolException.class),
+  /** A {@code java.util.HashMap} whose key is a gadget-named object (hashing it would run its code). */
+  HASHMAP_GADGET_KEY(SandboxProtocolException.class),
+  /** A {@code java.util.HashMap} whose keys are lists containing the map: hashing them never ends. */
+  HASHMAP_SELF_HASHING_KEY(SandboxProtocolException.class),
+  /** Lists nested 100,000 deep. */
+  NESTED_100000_DEEP(SandboxProtocolException.class),
+  /** A valid RESULT, for another call's id. */
+  RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
+  /** A HELLO with a protocol version the host does not speak. */
+  WRONG_PROTOCOL_VERSION(SandboxUnavailableException.class),
+  /** LOG frames, forever, and never a result. */
+  ENDLESS_LOG_FRAMES(SandboxTimeoutException.class),
+  /** Reads the call and never answers. */
+  NO_ANSWER(SandboxTimeoutException.class),
+  /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
+  SILENT_HANDSHAKE(SandboxUnavailableException.class),
+  /** A list that contains itself: legitimate data, decoded as the same cycle. */
+  REFERENCE_CYCLE(null);
+
+  private final Class<? extends SandboxExecutionException> expected;
+
+  Lie(Class<? extends SandboxExecutionException> expected) {
+    this.expected = expected;
+  }
+
+  /** What the caller must get, or {@code null} when the lie is valid data. */
+  public Class<? extends SandboxExecutionException> expected() {
+    return expected;
+  }
+}
