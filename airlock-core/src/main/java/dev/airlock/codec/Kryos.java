@@ -8,6 +8,10 @@ import com.esotericsoftware.kryo.kryo5.objenesis.strategy.StdInstantiatorStrateg
 import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableSetSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
 import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
@@ -18,6 +22,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
@@ -46,7 +53,12 @@ final class Kryos {
 
   /** The allowlist is read per decode from {@code resolver}, so pooled instances can serve any method. */
   static Kryo forResults(AllowlistClassResolver resolver) {
-    Kryo kryo = common(new Kryo(resolver, new MapReferenceResolver()));
+    Kryo kryo = common(new Kryo(resolver, new MapReferenceResolver()) {
+      @Override
+      public Serializer getDefaultSerializer(Class type) {
+        return sizeChecked(super.getDefaultSerializer(type));
+      }
+    });
     kryo.setMaxDepth(MAX_RESULT_DEPTH);
     kryo.addDefaultSerializer(ArrayList.class, new BoundedCollectionSerializer());
     kryo.addDefaultSerializer(HashSet.class, new BoundedCollectionSerializer());
@@ -107,6 +119,29 @@ final class Kryos {
     }
   }
 
+  /**
+   * The size-checking twin of each collection and map serializer Kryo picks by default, same bytes. Kryo reads a
+   * collection whose elements are all null without a byte per element, so without the check a few bytes naming a
+   * {@code LinkedList}, {@code TreeMap} or {@code Set.of} of a billion entries hang the host and exhaust its heap.
+   */
+  private static Serializer<?> sizeChecked(Serializer<?> serializer) {
+    Class<?> type = serializer.getClass();
+    if (type == CollectionSerializer.class) {
+      return new BoundedCollectionSerializer();
+    } else if (type == MapSerializer.class) {
+      return new BoundedMapSerializer();
+    } else if (type == TreeSetSerializer.class) {
+      return new BoundedTreeSetSerializer();
+    } else if (type == TreeMapSerializer.class) {
+      return new BoundedTreeMapSerializer();
+    } else if (type == JdkImmutableSetSerializer.class) {
+      return new BoundedImmutableSetSerializer();
+    } else if (type == JdkImmutableMapSerializer.class) {
+      return new BoundedImmutableMapSerializer();
+    }
+    return serializer;
+  }
+
   private static void checkSize(Input input, int size, String what) {
     ((BoundedInput) input).checkDeclared(size, 1, what);
   }
@@ -124,6 +159,62 @@ final class Kryos {
     protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type, int size) {
       checkSize(input, size, "map size");
       return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedTreeSetSerializer extends TreeSetSerializer {
+    @Override
+    protected TreeSet create(Kryo kryo, Input input, Class<? extends TreeSet> type, int size) {
+      checkSize(input, size, "set size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedTreeMapSerializer extends TreeMapSerializer {
+    @Override
+    protected TreeMap create(Kryo kryo, Input input, Class<? extends TreeMap> type, int size) {
+      checkSize(input, size, "map size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  /** Reads the JDK's {@code Set.of} sets in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableSetSerializer extends CollectionSerializer<Set<Object>> {
+    BoundedImmutableSetSerializer() {
+      setElementsCanBeNull(false);
+    }
+
+    @Override
+    protected Set<Object> create(Kryo kryo, Input input, Class<? extends Set<Object>> type, int size) {
+      checkSize(input, size, "set size");
+      return new HashSet<>();
+    }
+
+    @Override
+    public Set<Object> read(Kryo kryo, Input input, Class<? extends Set<Object>> type) {
+      Set<Object> set = super.read(kryo, input, type);
+      return set == null ? null : Set.copyOf(set);
+    }
+  }
+
+  /** Reads the JDK's {@code Map.of} maps in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableMapSerializer extends MapSerializer<Map<Object, Object>> {
+    BoundedImmutableMapSerializer() {
+      setKeysCanBeNull(false);
+      setValuesCanBeNull(false);
+    }
+
+    @Override
+    protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type,
+        int size) {
+      checkSize(input, size, "map size");
+      return new HashMap<>();
+    }
+
+    @Override
+    public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
+      Map<Object, Object> map = super.read(kryo, input, type);
+      return map == null ? null : Map.copyOf(map);
     }
   }
 
