@@ -1,6 +1,5 @@
 package dev.airlock.security.hostile;
 
-import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.codec.Codec;
 import dev.airlock.wire.ChannelStreams;
 import dev.airlock.wire.FrameReader;
@@ -65,10 +64,12 @@ public final class HostileWorker {
       case GARBAGE_RESULT -> result(callId, new byte[] {(byte) 0xfe, 0x13, 0x37, (byte) 0xff, 0, 0, 0, 0});
       case GADGET_INVOKER_TRANSFORMER -> result(callId, encode(new InvokerTransformer()));
       case GADGET_JDK_TEMPLATES_IMPL ->
-          result(callId, classNamed("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl"));
+          result(callId, KryoBytes.classNamed("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl"));
       case GADGET_NESTED_IN_ALLOWED_LIST -> result(callId, encode(new ArrayList<>(List.of("ok", new TemplatesImpl()))));
       case HASHMAP_GADGET_KEY -> result(callId, encode(new HashMap<>(Map.of(new InvokerTransformer(), "value"))));
       case HASHMAP_SELF_HASHING_KEY -> result(callId, encode(selfHashingMap()));
+      case BILLION_NULLS_LINKED_LIST ->
+          result(callId, KryoBytes.collectionOfNulls("java.util.LinkedList", 1_000_000_000));
       case NESTED_100000_DEEP -> result(callId, encodeDeep(100_000));
       case RESULT_FOR_ANOTHER_CALL -> result(callId + 1, encode(42));
       case ENDLESS_LOG_FRAMES -> {
@@ -109,20 +110,6 @@ public final class HostileWorker {
     return Codec.encodeResult(value, UNLIMITED);
   }
 
-  /** Kryo's bytes for "an object of class {@code name}" (written by name), without having the class. */
-  private static byte[] classNamed(String name) {
-    Output out = new Output(256);
-    out.writeVarInt(1, true); // DefaultClassResolver.NAME + 2: the class follows by name
-    out.writeVarInt(0, true); // first name of this graph
-    out.writeString(name);
-    out.writeVarInt(1, true); // reference resolver: a new object follows
-    return out.toBytes();
-  }
-
-  /**
-   * Two keys that each contain the map, added after insertion: writing never hashes, but on reading, putting the
-   * second key hashes the map, which hashes the first key, which hashes the map, and so on.
-   */
   private static Map<Object, Object> selfHashingMap() {
     Map<Object, Object> map = new HashMap<>();
     List<Object> first = new ArrayList<>(List.of(1));

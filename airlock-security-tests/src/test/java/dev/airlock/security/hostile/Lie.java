@@ -26,6 +26,8 @@ public enum Lie {
   HASHMAP_GADGET_KEY(SandboxProtocolException.class),
   /** A {@code java.util.HashMap} whose keys are lists containing the map: hashing them never ends. */
   HASHMAP_SELF_HASHING_KEY(SandboxProtocolException.class),
+  /** Twenty bytes declaring a {@code LinkedList} of a billion nulls (Kryo reads all-null elements for free). */
+  BILLION_NULLS_LINKED_LIST(SandboxProtocolException.class),
   /** Lists nested 100,000 deep. */
   NESTED_100000_DEEP(SandboxProtocolException.class),
   /** A valid RESULT, for another call's id. */

@@ -1,0 +1,84 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.codec.ClassAllowlist;
+import dev.airlock.codec.Codec;
+import dev.airlock.security.hostile.KryoBytes;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every allowed collection and map type refuses a declared size its bytes cannot hold. Before the size check
+ * covered all of them, twenty bytes naming a {@code LinkedList} of a billion nulls hung the host and filled its heap.
+ */
+class ResultSizeBoundsTest {
+  private static final long ALLOCATION_BOUND = 16L * 1024 * 1024;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"java.util.LinkedList", "java.util.ArrayDeque", "java.util.LinkedHashSet",
+      "java.util.TreeSet", "java.util.concurrent.CopyOnWriteArrayList", "java.util.ArrayList", "java.util.HashSet",
+      "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$ListN"})
+  void aCollectionOfABillionNullsIsRefusedAtOnce(String type) {
+    assertRefusedCheaply(KryoBytes.collectionOfNulls(type, 1_000_000_000));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap",
+      "java.util.concurrent.ConcurrentHashMap", "java.util.ImmutableCollections$MapN"})
+  void aMapDeclaringABillionEntriesIsRefusedAtOnce(String type) {
+    assertRefusedCheaply(KryoBytes.mapDeclaring(type, 1_000_000_000));
+  }
+
+  private static void assertRefusedCheaply(byte[] hostile) {
+    long allocated = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+      long before = HostMemory.allocatedByThisThread();
+      Throwable thrown = catchThrowable(() -> Codec.decodeResult(hostile, ClassAllowlist.of(List.of())));
+      assertThat(thrown).isInstanceOf(SandboxProtocolException.class).hasMessageContaining("size");
+      return HostMemory.allocatedByThisThread() - before;
+    });
+
+    assertThat(allocated).as("decoding cost %s", HostMemory.mib(allocated)).isLessThan(ALLOCATION_BOUND);
+  }
+
+  static Stream<Object> legitimateValues() {
+    return Stream.of(new LinkedList<>(List.of(1, 2)), new ArrayDeque<>(List.of("a")), new LinkedHashSet<>(List.of(3)),
+        new TreeSet<>(List.of("b", "a")), new CopyOnWriteArrayList<>(List.of(4)), new ArrayList<>(List.of(5)),
+        new HashSet<>(List.of(6)), Set.of(1, 2, 3), Set.of(), List.of(1, 2, 3), new HashMap<>(Map.of(1, "x")),
+        new LinkedHashMap<>(Map.of("k", List.of(1))), new TreeMap<>(Map.of(2, 3)),
+        new ConcurrentHashMap<>(Map.of(7, 8)), Map.of(1, 2, 3, 4), Map.of(), Map.of(9, Set.of(BigInteger.TEN)),
+        List.of(LocalDate.of(2026, 11, 23)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("legitimateValues")
+  void legitimateCollectionsStillDecodeToEqualValues(Object value) {
+    byte[] bytes = Codec.encodeResult(value, 1024 * 1024);
+
+    Object decoded = Codec.decodeResult(bytes, ClassAllowlist.of(List.of()));
+
+    assertThat(decoded).hasSameClassAs(value).hasToString(value.toString());
+  }
+}

@@ -1,0 +1,40 @@
+package dev.airlock.security.hostile;
+
+import com.esotericsoftware.kryo.kryo5.io.Output;
+
+/** Hand-made Kryo bytes of the result format, for classes a worker does not have or sizes it would never write. */
+public final class KryoBytes {
+
+  private KryoBytes() {
+  }
+
+  /** "An object of class {@code name}" written by name, up to where its serializer's own bytes begin. */
+  public static byte[] classNamed(String name) {
+    return classNamed(name, new Output(256)).toBytes();
+  }
+
+  /** A collection of class {@code name} declaring {@code size} elements, all null: none costs a byte to read. */
+  public static byte[] collectionOfNulls(String name, int size) {
+    Output out = classNamed(name, new Output(256));
+    out.writeVarIntFlag(true, size + 1, true); // flag: all elements share one class; then size + 1
+    out.writeVarInt(0, true); // that class: none, so every element is null
+    return out.toBytes();
+  }
+
+  /** A map of class {@code name} declaring {@code size} entries, followed by one null entry. */
+  public static byte[] mapDeclaring(String name, int size) {
+    Output out = classNamed(name, new Output(256));
+    out.writeVarInt(size + 1, true);
+    out.writeVarInt(0, true);
+    out.writeVarInt(0, true);
+    return out.toBytes();
+  }
+
+  private static Output classNamed(String name, Output out) {
+    out.writeVarInt(1, true); // DefaultClassResolver.NAME + 2: the class follows by name
+    out.writeVarInt(0, true); // the first name of this graph
+    out.writeString(name);
+    out.writeVarInt(1, true); // reference resolver: a new object follows
+    return out;
+  }
+}
