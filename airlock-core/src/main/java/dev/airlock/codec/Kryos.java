@@ -12,6 +12,9 @@ import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
 import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
+import com.esotericsoftware.kryo.kryo5.io.Output;
+import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -67,7 +70,35 @@ final class Kryos {
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    // A captured Path or File travels as its name: its JDK internals are closed to reflection, and what it names
+    // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
+    kryo.addDefaultSerializer(Path.class, new PathSerializer());
+    kryo.addDefaultSerializer(File.class, new FileSerializer());
     return kryo;
+  }
+
+  static final class PathSerializer extends Serializer<Path> {
+    @Override
+    public void write(Kryo kryo, Output output, Path path) {
+      output.writeString(path.toString());
+    }
+
+    @Override
+    public Path read(Kryo kryo, Input input, Class<? extends Path> type) {
+      return Path.of(input.readString());
+    }
+  }
+
+  static final class FileSerializer extends Serializer<File> {
+    @Override
+    public void write(Kryo kryo, Output output, File file) {
+      output.writeString(file.getPath());
+    }
+
+    @Override
+    public File read(Kryo kryo, Input input, Class<? extends File> type) {
+      return new File(input.readString());
+    }
   }
 
   /** Refuses class names outside the current allowlist before any class is looked up. */
@@ -155,7 +186,7 @@ final class Kryos {
     }
 
     @Override
-    public void write(Kryo kryo, com.esotericsoftware.kryo.kryo5.io.Output output, Object[] object) {
+    public void write(Kryo kryo, Output output, Object[] object) {
       delegate.write(kryo, output, object);
     }
 
