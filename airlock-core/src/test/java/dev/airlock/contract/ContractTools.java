@@ -92,6 +92,20 @@ public final class ContractTools implements Serializable {
     }
   }
 
+  /** Touches native memory outside the Java heap until the sandbox's own memory limit kills the worker. */
+  public static long nativeMemoryBomb() throws ReflectiveOperationException {
+    java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+    field.setAccessible(true);
+    sun.misc.Unsafe unsafe = (sun.misc.Unsafe) field.get(null);
+    long chunk = 32L * 1024 * 1024;
+    long total = 0;
+    while (true) {
+      long address = unsafe.allocateMemory(chunk);
+      unsafe.setMemory(address, chunk, (byte) 1);
+      total += chunk;
+    }
+  }
+
   /** Starts sleeping JVMs until the sandbox refuses; returns how many started and why it stopped. */
   public static String forkBomb(int attempts) {
     String java = ProcessHandle.current().info().command().orElse("java");

@@ -268,6 +268,13 @@ public abstract class SandboxBackendContract {
   }
 
   @Test
+  void detectsWhenTheWholeWorkerHitsItsMemoryLimit() {
+    assertThatThrownBy(() -> pool.call(ContractTools::nativeMemoryBomb))
+        .isInstanceOf(SandboxResourceLimitException.class)
+        .hasMessageContaining("memory");
+  }
+
+  @Test
   void containsAForkBomb() {
     int limit = contractConfig().pidsLimit();
     String outcome = pool.call(() -> ContractTools.forkBomb(limit * 4));

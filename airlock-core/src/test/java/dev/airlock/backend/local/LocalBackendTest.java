@@ -73,6 +73,27 @@ class LocalBackendTest {
   }
 
   @Test
+  void closesIdleWorkersAfterTheIdleTimeoutAndReplacesDeadOnes() throws Exception {
+    AirlockConfig config = AirlockConfig.builder().poolMinSize(0).poolMaxSize(2).poolReuse(true)
+        .poolIdleTimeout(java.time.Duration.ofSeconds(1)).sandboxRequired(true).build();
+    try (SandboxPool pool = SandboxPool.builder(config).build()) {
+      assertThat(pool.call(() -> 1)).isEqualTo(1);
+      assertThat(pool.stats().idle()).isEqualTo(1);
+      long deadline = System.nanoTime() + 15_000_000_000L;
+      while (pool.stats().idle() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(pool.stats().idle()).as("idle worker closed after its idle timeout").isZero();
+
+      assertThat(pool.call(() -> 2)).isEqualTo(2);
+      ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+      Thread.sleep(500);
+      assertThat(pool.call(() -> 3)).as("a dead idle worker is replaced, not used").isEqualTo(3);
+      assertThat(pool.stats().workersStarted()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void strictIsolationReportsNamespaces() {
     AirlockConfig strict = AirlockConfig.builder().localIsolation(AirlockConfig.LocalIsolation.STRICT).build();
     LocalBackend backend = new LocalBackend(strict);
