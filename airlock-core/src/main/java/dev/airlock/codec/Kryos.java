@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
@@ -72,32 +73,29 @@ final class Kryos {
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
     // A captured Path or File travels as its name: its JDK internals are closed to reflection, and what it names
     // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
-    kryo.addDefaultSerializer(Path.class, new PathSerializer());
-    kryo.addDefaultSerializer(File.class, new FileSerializer());
+    kryo.addDefaultSerializer(Path.class, new ByNameSerializer<Path>(Path::toString, Path::of));
+    kryo.addDefaultSerializer(File.class, new ByNameSerializer<File>(File::getPath, File::new));
     return kryo;
   }
 
-  static final class PathSerializer extends Serializer<Path> {
-    @Override
-    public void write(Kryo kryo, Output output, Path path) {
-      output.writeString(path.toString());
+  /** Writes a value as a string and reads it back from one. */
+  static final class ByNameSerializer<T> extends Serializer<T> {
+    private final Function<T, String> name;
+    private final Function<String, T> parse;
+
+    ByNameSerializer(Function<T, String> name, Function<String, T> parse) {
+      this.name = name;
+      this.parse = parse;
     }
 
     @Override
-    public Path read(Kryo kryo, Input input, Class<? extends Path> type) {
-      return Path.of(input.readString());
-    }
-  }
-
-  static final class FileSerializer extends Serializer<File> {
-    @Override
-    public void write(Kryo kryo, Output output, File file) {
-      output.writeString(file.getPath());
+    public void write(Kryo kryo, Output output, T value) {
+      output.writeString(name.apply(value));
     }
 
     @Override
-    public File read(Kryo kryo, Input input, Class<? extends File> type) {
-      return new File(input.readString());
+    public T read(Kryo kryo, Input input, Class<? extends T> type) {
+      return parse.apply(input.readString());
     }
   }
 
