@@ -72,5 +72,9 @@ class AirlockConfigTest {
     assertThat(changed.backendProperties()).isEqualTo(c.backendProperties());
     assertThatThrownBy(() -> AirlockConfig.builder().backendProperty("airlock.backend", "x"))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AirlockConfig.builder().set("airlock.pool.min-sise", "1"))
+        .hasMessageContaining("unknown key 'airlock.pool.min-sise'");
+    assertThatThrownBy(() -> AirlockConfig.builder().set("airlock.timeout", "1"))
+        .hasMessageContaining("unknown key");
   }
 }
