@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -48,5 +49,12 @@ class OrphanTest {
           .toList();
     } while (!alive.isEmpty() && System.nanoTime() < deadline);
     assertThat(alive).as("worker processes still alive after their host was killed").isEmpty();
+
+    new LocalBackend(dev.airlock.AirlockConfig.defaults()).close();
+    try (var dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      assertThat(dirs.map(p -> p.getFileName().toString()))
+          .as("the next backend start reaps the dead host's socket folder")
+          .noneMatch(name -> name.startsWith("airlock-" + host.pid() + "-"));
+    }
   }
 }
