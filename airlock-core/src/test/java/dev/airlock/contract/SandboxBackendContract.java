@@ -117,6 +117,27 @@ public abstract class SandboxBackendContract {
   }
 
   @Test
+  void printedOutputReachesTheHostLogAndNeverTheProtocol() {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    int result;
+    try {
+      result = pool.call(() -> {
+        System.out.println("hello from the tool");
+        System.err.print("\u0000\u0000\u0000\u0005garbage that looks like a frame");
+        System.out.write(new byte[] {0, 0, 0, 1, 3});
+        return 42;
+      });
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(result).isEqualTo(42);
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("[sandbox").contains("hello from the tool").contains("garbage that looks like a frame");
+  }
+
+  @Test
   void postureNamesEveryControl() {
     assertThat(pool.posture().controls()).extracting(c -> c.name())
         .contains("network", "filesystem", "memory", "pids", "environment");
