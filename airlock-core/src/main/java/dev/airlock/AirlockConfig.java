@@ -332,8 +332,11 @@ public final class AirlockConfig {
 
     /** Sets a backend module's key, such as {@code airlock.docker.image}. */
     public Builder backendProperty(String key, String value) {
-      if (!key.startsWith("airlock.") || CORE_KEYS.contains(key)) {
-        throw new IllegalArgumentException("'" + key + "' is not a backend key: backend keys look like airlock.<backend>.<name>");
+      String[] parts = key.split("\\.");
+      boolean coreSection = key.startsWith("airlock.pool.") || key.startsWith("airlock.local.");
+      if (parts.length < 3 || !parts[0].equals("airlock") || CORE_KEYS.contains(key) || coreSection) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: unknown key '" + key + "'; core keys are "
+            + CORE_KEYS + " and backend keys look like airlock.<backend>.<name>");
       }
       backendProperties.put(key, value);
       return this;

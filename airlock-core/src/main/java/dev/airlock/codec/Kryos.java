@@ -16,6 +16,9 @@ import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
 import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
+import com.esotericsoftware.kryo.kryo5.io.Output;
+import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
@@ -79,7 +83,32 @@ final class Kryos {
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    // A captured Path or File travels as its name: its JDK internals are closed to reflection, and what it names
+    // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
+    kryo.addDefaultSerializer(Path.class, new ByNameSerializer<Path>(Path::toString, Path::of));
+    kryo.addDefaultSerializer(File.class, new ByNameSerializer<File>(File::getPath, File::new));
     return kryo;
+  }
+
+  /** Writes a value as a string and reads it back from one. */
+  static final class ByNameSerializer<T> extends Serializer<T> {
+    private final Function<T, String> name;
+    private final Function<String, T> parse;
+
+    ByNameSerializer(Function<T, String> name, Function<String, T> parse) {
+      this.name = name;
+      this.parse = parse;
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, T value) {
+      output.writeString(name.apply(value));
+    }
+
+    @Override
+    public T read(Kryo kryo, Input input, Class<? extends T> type) {
+      return parse.apply(input.readString());
+    }
   }
 
   /** Refuses class names outside the current allowlist before any class is looked up. */
@@ -246,7 +275,7 @@ final class Kryos {
     }
 
     @Override
-    public void write(Kryo kryo, com.esotericsoftware.kryo.kryo5.io.Output output, Object[] object) {
+    public void write(Kryo kryo, Output output, Object[] object) {
       delegate.write(kryo, output, object);
     }
 

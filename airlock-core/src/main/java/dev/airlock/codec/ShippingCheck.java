@@ -107,7 +107,8 @@ public final class ShippingCheck {
 
   private static boolean isLeaf(Class<?> type) {
     return type == String.class || type.isPrimitive() || Number.class.isAssignableFrom(type)
-        || type == Boolean.class || type == Character.class || type.isEnum() || type == ShippedFile.class;
+        || type == Boolean.class || type == Character.class || type.isEnum() || type == ShippedFile.class
+        || java.nio.file.Path.class.isAssignableFrom(type) || type == java.io.File.class;
   }
 
   private static boolean isPlatform(Class<?> type) {

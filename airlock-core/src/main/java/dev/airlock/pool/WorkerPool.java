@@ -330,10 +330,6 @@ public final class WorkerPool implements AutoCloseable {
     return workersStarted.get();
   }
 
-  public ScheduledExecutorService timers() {
-    return scheduler;
-  }
-
   /** Kills every worker, idle and busy (their callers get a clear exception), and closes the backend. */
   @Override
   public void close() {

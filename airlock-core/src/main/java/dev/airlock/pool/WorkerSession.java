@@ -45,7 +45,6 @@ public final class WorkerSession {
   private volatile boolean broken;
   private volatile boolean closedByPool;
   private long idleSince = System.nanoTime();
-  private int callsServed;
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
     this.handle = handle;
@@ -94,7 +93,6 @@ public final class WorkerSession {
   public Object call(byte[] invocation, Duration timeout, int maxResultBytes, ClassAllowlist allowlist, Logger log)
       throws Throwable {
     long callId = CALL_IDS.incrementAndGet();
-    callsServed++;
     long timeoutMillis = timeout.toMillis();
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -235,10 +233,6 @@ public final class WorkerSession {
 
   long idleNanos() {
     return System.nanoTime() - idleSince;
-  }
-
-  int callsServed() {
-    return callsServed;
   }
 
   private final class TimeoutWatchdog implements Runnable {

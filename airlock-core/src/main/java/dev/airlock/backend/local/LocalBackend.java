@@ -74,6 +74,7 @@ public final class LocalBackend implements SandboxBackend {
     this.bubblewrap = bwrap;
     try {
       this.jdk = bwrap == null ? null : JdkFiles.of(java);
+      reapSocketDirsOfDeadHosts();
       this.socketDir = Files.createTempDirectory("airlock-" + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
@@ -86,6 +87,31 @@ public final class LocalBackend implements SandboxBackend {
           + "and use the network. {}", bwrapMissing, posture.describe());
     } else {
       LOG.info("Airlock local backend ready; {}", posture.describe());
+    }
+  }
+
+  /** A host killed before it could close its backend leaves its socket folder; remove those of dead hosts. */
+  private static void reapSocketDirsOfDeadHosts() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> dirs = Files.list(tmp)) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        String[] parts = dir.getFileName().toString().split("-");
+        if (parts.length != 3 || !parts[0].equals("airlock") || !parts[1].chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(parts[1]);
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          deleteTree(dir);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.debug("could not remove {}", root, e);
     }
   }
 
@@ -228,11 +254,7 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public void close() {
-    try (Stream<Path> files = Files.walk(socketDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("could not remove {}", socketDir, e);
-    }
+    deleteTree(socketDir);
     cgroups.removeNamespace();
   }
 }
