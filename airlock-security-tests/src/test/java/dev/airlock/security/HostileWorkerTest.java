@@ -31,6 +31,11 @@ class HostileWorkerTest {
   /** One frame of at most {@link #MAX_RESULT_BYTES}, its decoding, and the call's own bookkeeping. */
   static final long ALLOCATION_BOUND = 16L * 1024 * 1024;
 
+  static {
+    // The endless-log worker floods what the host logs for SandboxCall at info: keep it out of the build output.
+    System.setProperty("org.slf4j.simpleLogger.log.dev.airlock.SandboxCall", "warn");
+  }
+
   private ChildJvmBackend backend;
   private SandboxPool pool;
 

@@ -1,0 +1,108 @@
+package dev.airlock.security.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.SandboxCrashedException;
+import dev.airlock.contract.SandboxBackendContract;
+import dev.airlock.worker.WorkerClasspath;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile guest code against a backend: the core contract battery plus the attacks below. A backend module adds
+ * itself by extending this class (through this module's test-jar) exactly as it extends the contract:
+ *
+ * <pre>{@code
+ * class DockerGuestAttackTest extends GuestAttackSuite {
+ *   protected AirlockConfig backendConfig() { return AirlockConfig.builder().backend("docker").build(); }
+ *   protected void assertNothingLeftBehind() { ... no labelled container ... }
+ * }
+ * }</pre>
+ */
+public abstract class GuestAttackSuite extends SandboxBackendContract {
+  private static final String HOST_SECRET_VALUE = "host-secret-must-not-leak";
+
+  @Test
+  void aStackOverflowStaysTheGuestsAndThePoolServesOn() {
+    assertThatThrownBy(() -> pool().call(() -> GuestAttacks.recurse(0))).isInstanceOf(StackOverflowError.class);
+    assertThat(pool().call(() -> 1)).isEqualTo(1);
+  }
+
+  @Test
+  void tenThousandThreadsAreCappedByThePidsLimit() {
+    int limit = contractConfig().pidsLimit();
+    int started = pool().call(() -> GuestAttacks.startThreads(10_000));
+    assertThat(started).as("threads started against pids limit %d", limit).isLessThan(limit);
+  }
+
+  @Test
+  void fillingTmpStopsAtItsBoundAndNeverReachesTheHost() {
+    String name = "fill-" + UUID.randomUUID();
+    long written = pool().call(() -> GuestAttacks.fillTmp(name));
+    assertThat(written).as("bytes the guest wrote to /tmp").isLessThan(GuestAttacks.TMP_FILL_CAP);
+    assertThat(Path.of("/tmp", name)).doesNotExist();
+  }
+
+  @Test
+  void noProcessEnvironmentTheGuestCanReadHoldsAHostSecret() {
+    assertThat(System.getenv(HOST_SECRET)).isEqualTo(HOST_SECRET_VALUE);
+    String environs = pool().call(GuestAttacks::readAllEnvirons);
+    assertThat(environs).doesNotContain(HOST_SECRET_VALUE).doesNotContain(HOST_SECRET);
+  }
+
+  /** Only the directories leading to the application's own jars (bound read-only) may show in the home. */
+  @Test
+  void theHostsHomeIsInvisibleBeyondThePathToTheClasspath() throws IOException {
+    Path home = Path.of(System.getProperty("user.home"));
+    List<String> onHost;
+    try (Stream<Path> entries = Files.list(home)) {
+      onHost = entries.map(p -> p.getFileName().toString()).toList();
+    }
+    List<String> leadingToClasspath = WorkerClasspath.ofThisJvm().stream().filter(p -> p.startsWith(home))
+        .map(p -> home.relativize(p).getName(0).toString()).distinct().toList();
+    List<String> hidden = onHost.stream().filter(name -> !leadingToClasspath.contains(name)).toList();
+    assertThat(hidden).as("the host's home has entries to hide").isNotEmpty();
+
+    String where = home.toString();
+    assertThat(pool().call(() -> GuestAttacks.list(where))).doesNotContainAnyElementsOf(hidden);
+  }
+
+  @Test
+  void unixSocketsOfTheHostAreUnreachable(@TempDir Path hostDir) throws IOException {
+    Path hostSocket = hostDir.resolve("host.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(hostSocket));
+      server.configureBlocking(false);
+      String path = hostSocket.toString();
+      assertThat(pool().call(() -> GuestAttacks.connectUnix(path))).startsWith("refused");
+      assertThat(pool().call(() -> GuestAttacks.connectUnix("/var/run/docker.sock"))).startsWith("refused");
+      assertThat(server.accept()).as("a connection reached the host's socket").isNull();
+    }
+  }
+
+  @Test
+  void runtimeHaltIsACrashAndThePoolServesOn() {
+    assertThatThrownBy(() -> pool().call(() -> GuestAttacks.halt(7)))
+        .isInstanceOf(SandboxCrashedException.class)
+        .hasMessageContaining("exit code 7");
+    assertThat(pool().call(() -> 2)).isEqualTo(2);
+  }
+
+  @Test
+  void aResultsHashCodeEqualsAndToStringDoNotRunOnTheHostWhenItArrives() {
+    int before = Trap.CALLS.get();
+    Object trap = pool().call(Trap::new);
+    assertThat(Trap.CALLS.get()).as("Trap methods run while decoding").isEqualTo(before);
+    assertThat(((Trap) trap).payload).isEqualTo("set by the guest");
+  }
+}
