@@ -68,9 +68,8 @@ public final class Codec {
       throw new SandboxProtocolException("result refused: it names class " + e.className
           + ", which is not on the allowlist (" + allowlist
           + "); add its package to airlock.allowed-classes if it is yours", e);
-    } catch (KryoException | IllegalArgumentException | IllegalStateException | ClassCastException
-        | IndexOutOfBoundsException | NegativeArraySizeException | UnsupportedOperationException
-        | NullPointerException | ArrayStoreException e) {
+    } catch (RuntimeException e) {
+      // Any serializer may throw anything on bytes it was not written for (DateTimeException from java.time, ...).
       throw new SandboxProtocolException("result could not be decoded: " + firstLine(e.getMessage()), e);
     } catch (StackOverflowError | OutOfMemoryError e) {
       throw new SandboxProtocolException("result refused: decoding it exhausted " + e.getClass().getSimpleName(),
