@@ -33,8 +33,9 @@ class LoadTest {
   private static final int THREADS = 32;
   private static final int MAX_SIZE = 4;
   private static final long HEAP_GROWTH_BOUND = 64L * 1024 * 1024;
+  /** The timeout covers waiting for a worker, and with reuse=false on a busy 2-core machine that wait is long. */
   private static final AirlockConfig LOCAL = AirlockConfig.builder().backend("local")
-      .localIsolation(AirlockConfig.LocalIsolation.STRICT).sandboxRequired(true).timeoutSeconds(120).memoryMb(64)
+      .localIsolation(AirlockConfig.LocalIsolation.STRICT).sandboxRequired(true).timeoutSeconds(300).memoryMb(64)
       .build();
 
   @Test
