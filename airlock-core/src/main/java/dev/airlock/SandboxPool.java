@@ -178,7 +178,8 @@ public final class SandboxPool implements AutoCloseable {
 
   public PoolStats stats() {
     long n = executions.get();
-    return new PoolStats(workers.active(), workers.idle(), n, n == 0 ? 0 : latencyNanos.get() / 1e6 / n,
+    WorkerPool.Occupancy occupancy = workers.occupancy();
+    return new PoolStats(occupancy.active(), occupancy.idle(), n, n == 0 ? 0 : latencyNanos.get() / 1e6 / n,
         failures.get(), timeouts.get(), fallbacks.get(), crashes.get(), workers.workersStarted());
   }
 

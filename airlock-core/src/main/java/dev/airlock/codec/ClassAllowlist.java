@@ -62,7 +62,10 @@ public final class ClassAllowlist {
     if (receiverClass != null) {
       addPackage(prefixes, receiverClass);
     }
-    addPackage(prefixes, method.getDeclaringClass());
+    // For pool.call(lambda) the method is SandboxCall.call: the lambda's own class says whose code it is.
+    if (method.getDeclaringClass() != dev.airlock.SandboxCall.class) {
+      addPackage(prefixes, method.getDeclaringClass());
+    }
     addTypes(prefixes, method.getGenericReturnType());
     for (Type t : method.getGenericParameterTypes()) {
       addTypes(prefixes, t);

@@ -120,7 +120,7 @@ public final class WorkerPool implements AutoCloseable {
     }
     created.close();
     if (closed) {
-      throw new SandboxUnavailableException("the pool is closed");
+      throw closed();
     }
     return backend;
   }
@@ -134,7 +134,7 @@ public final class WorkerPool implements AutoCloseable {
     try {
       while (true) {
         if (closed) {
-          throw new SandboxUnavailableException("the pool is closed");
+          throw closed();
         }
         WorkerSession worker = idle.pollFirst();
         if (worker != null) {
@@ -162,6 +162,11 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     return start(true, deadline);
+  }
+
+  /** Not "unavailable": a closed pool must never make a call fall back to the host. */
+  private static SandboxExecutionException closed() {
+    return new SandboxExecutionException("the pool is closed; no call runs through it any more");
   }
 
   private boolean waitUntil(long deadline) {
@@ -212,7 +217,7 @@ public final class WorkerPool implements AutoCloseable {
       changed.signalAll();
       if (closed) {
         session.kill();
-        throw new SandboxUnavailableException("the pool is closed");
+        throw closed();
       }
       if (forCaller) {
         busy.add(session);
@@ -308,19 +313,14 @@ public final class WorkerPool implements AutoCloseable {
     return idle.size() + busy.size() + starting;
   }
 
-  public int active() {
-    lock.lock();
-    try {
-      return busy.size();
-    } finally {
-      lock.unlock();
-    }
+  /** Busy and idle workers, read together so a worker moving between them is never counted twice. */
+  public record Occupancy(int active, int idle) {
   }
 
-  public int idle() {
+  public Occupancy occupancy() {
     lock.lock();
     try {
-      return idle.size();
+      return new Occupancy(busy.size(), idle.size());
     } finally {
       lock.unlock();
     }

@@ -70,7 +70,8 @@ class LoadTest {
     try (SandboxPool pool = SandboxPool.builder(LOCAL).minSize(MAX_SIZE).maxSize(MAX_SIZE).reuse(reuse).build()) {
       Thread watcher = new Thread(() -> {
         while (running.get()) {
-          mostWorkers.accumulateAndGet(pool.stats().active() + pool.stats().idle(), Math::max);
+          dev.airlock.PoolStats stats = pool.stats();
+          mostWorkers.accumulateAndGet(stats.active() + stats.idle(), Math::max);
           mostWorkerJvms.accumulateAndGet(WorkerProcesses.workerJvms().size(), Math::max);
           sleep(100);
         }

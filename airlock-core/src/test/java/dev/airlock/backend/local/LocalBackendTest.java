@@ -48,6 +48,17 @@ class LocalBackendTest {
   }
 
   @Test
+  void aClosedPoolNeverFallsBackToTheHost() {
+    AirlockConfig notRequired = AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).sandboxRequired(false).build();
+    SandboxPool pool = SandboxPool.builder(notRequired).build();
+    pool.close();
+    assertThatThrownBy(() -> pool.call(() -> "ran on the host"))
+        .isExactlyInstanceOf(dev.airlock.SandboxExecutionException.class)
+        .hasMessageContaining("closed");
+    assertThat(pool.stats().fallbacks()).isZero();
+  }
+
+  @Test
   void isolationNoneSaysWhatItDoesNotEnforce() {
     AirlockConfig none = AirlockConfig.builder().localIsolation(AirlockConfig.LocalIsolation.NONE).build();
     LocalBackend backend = new LocalBackend(none);
