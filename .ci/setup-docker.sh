@@ -3,7 +3,8 @@
 # the host JDK and the shared libraries it links, and imported under a fixed tag the tests use.
 set -euo pipefail
 
-IMAGE="${AIRLOCK_DOCKER_TEST_IMAGE:-airlock-test-jre:17}"
+# The tag the tests use (DockerTestEngine.IMAGE).
+IMAGE="airlock-test-jre:17"
 JDK="${AIRLOCK_DOCKER_TEST_JDK:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 
 if ! command -v dockerd >/dev/null 2>&1; then

@@ -235,7 +235,8 @@ final class DockerBackend implements SandboxBackend {
         .withNetworkDisabled(true)
         .withWorkingDir("/tmp")
         .withHostConfig(host)
-        .withCmd(command)
+        // As the entrypoint, so an image's own entrypoint script (JRE images often have one) never runs first.
+        .withEntrypoint(command)
         .exec();
     return created.getId();
   }

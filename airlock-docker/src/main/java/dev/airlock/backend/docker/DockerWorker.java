@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import dev.airlock.backend.WorkerHandle;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,11 @@ final class DockerWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(DockerWorker.class);
   private static final int CONSOLE_TAIL_LINES = 20;
   private static final long DEATH_WAIT_MILLIS = 3000;
+  /**
+   * Bytes from the worker prove it alive for this long, so the pool's checks around every call cost no engine round
+   * trip (an inspect takes tens of milliseconds); a worker quiet for longer is asked about.
+   */
+  private static final long ALIVE_EVIDENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final DockerClient docker;
   private final String id;
@@ -34,6 +40,7 @@ final class DockerWorker implements WorkerHandle {
   /** The state once the container stopped, kept because {@link #kill()} removes the container. */
   private volatile ContainerState finalState;
   private volatile String finalConsole = "";
+  private volatile long aliveSeenAt = System.nanoTime() - ALIVE_EVIDENCE_NANOS;
 
   DockerWorker(DockerClient docker, String id, String containerId, long memoryLimitMb) {
     this.docker = docker;
@@ -44,8 +51,34 @@ final class DockerWorker implements WorkerHandle {
 
   void connected(SocketChannel channel, InputStream input, OutputStream output) {
     this.channel = channel;
-    this.input = input;
+    this.input = new FilterInputStream(input) {
+      @Override
+      public int read() throws IOException {
+        return heard(() -> super.read());
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return heard(() -> super.read(b, off, len));
+      }
+    };
     this.output = output;
+  }
+
+  private interface Read {
+    int run() throws IOException;
+  }
+
+  /** Data is evidence of life; the end of the stream or a broken channel withdraws it at once. */
+  private int heard(Read read) throws IOException {
+    try {
+      int result = read.run();
+      aliveSeenAt = result >= 0 ? System.nanoTime() : System.nanoTime() - 2 * ALIVE_EVIDENCE_NANOS;
+      return result;
+    } catch (IOException e) {
+      aliveSeenAt = System.nanoTime() - 2 * ALIVE_EVIDENCE_NANOS;
+      throw e;
+    }
   }
 
   String containerId() {
@@ -72,7 +105,14 @@ final class DockerWorker implements WorkerHandle {
     if (killed.get() || finalState != null) {
       return false;
     }
-    return state().map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
+    if (System.nanoTime() - aliveSeenAt < ALIVE_EVIDENCE_NANOS) {
+      return true;
+    }
+    boolean running = state().map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
+    if (running) {
+      aliveSeenAt = System.nanoTime();
+    }
+    return running;
   }
 
   /** The engine's view of the container; empty when it is gone or the engine does not answer. */
