@@ -40,9 +40,10 @@ class DockerHardeningTest {
 
   @AfterAll
   void closePool() {
-    if (pool != null) {
-      pool.close();
+    if (pool == null) {
+      return;
     }
+    pool.close();
     assertThat(DockerTestEngine.containersOfThisJvm()).extracting(Container::getNames).isEmpty();
   }
 

@@ -8,6 +8,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxUnavailableException;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine and image the tests run on. CI (CI=true) runs .ci/setup-docker.sh first, so there a missing engine
@@ -34,6 +35,8 @@ final class DockerTestEngine {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
           fail(reason, e);
         }
+        // Surefire counts a class skipped in @BeforeAll as zero tests: say why in the build log.
+        LoggerFactory.getLogger(DockerTestEngine.class).warn("SKIPPED: {}", reason);
         abort(reason);
       }
     }
