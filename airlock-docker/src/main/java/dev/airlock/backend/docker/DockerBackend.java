@@ -194,10 +194,11 @@ final class DockerBackend implements SandboxBackend {
     if (e instanceof DockerException) {
       return new SandboxUnavailableException("the Docker engine refused a worker container: " + e.getMessage(), e);
     }
-    if (e instanceof IOException) {
-      return new SandboxUnavailableException("Docker backend could not start a worker: " + e, e);
+    if (e instanceof RuntimeException && e.getCause() instanceof IOException) {
+      // docker-java wraps transport failures: the engine went away between two calls.
+      return engine.unreachable(e.getCause());
     }
-    return engine.unreachable(e);
+    return new SandboxUnavailableException("Docker backend could not start a worker: " + e, e);
   }
 
   private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb) {
