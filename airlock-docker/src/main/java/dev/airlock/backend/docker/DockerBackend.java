@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Volume;
 import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +68,7 @@ final class DockerBackend implements SandboxBackend {
   private final Path channelRoot;
   private final IsolationPosture posture;
   private final Thread shutdownHook;
+  private final Info engineInfo;
   private final AtomicInteger workers = new AtomicInteger();
 
   DockerBackend(AirlockConfig config) {
@@ -74,6 +77,8 @@ final class DockerBackend implements SandboxBackend {
     this.engine = DockerEngine.connect();
     this.docker = engine.client();
     try {
+      this.engineInfo = docker.infoCmd().exec();
+      requireRuntime();
       requireImage();
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
       reapContainersOfDeadHosts();
@@ -100,6 +105,16 @@ final class DockerBackend implements SandboxBackend {
     }
   }
 
+  /** Checked at start: an unknown runtime would otherwise fail every launch. */
+  private void requireRuntime() {
+    Map<String, ?> known = engineInfo.getRuntimes();
+    if (!settings.runtime().isEmpty() && known != null && !known.containsKey(settings.runtime())) {
+      throw new SandboxUnavailableException("the Docker engine has no runtime '" + settings.runtime() + "' ("
+          + DockerSettings.RUNTIME + "); it knows " + new TreeSet<>(known.keySet()) + ". Install it and register it "
+          + "in the daemon's daemon.json 'runtimes', or choose one of those");
+    }
+  }
+
   private void requireImage() {
     try {
       docker.inspectImageCmd(settings.image()).exec();
@@ -121,6 +136,11 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("tmp", true, "tmpfs /tmp of " + settings.tmpMb() + " MiB (nosuid, nodev, noexec)"));
     c.add(new Control("capabilities", true, "all capabilities dropped"));
     c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges"));
+    List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
+    boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
+    c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
+        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
+        : "no seccomp filter: the engine reports none"));
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.user() + " (" + DockerSettings.USER
         + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));

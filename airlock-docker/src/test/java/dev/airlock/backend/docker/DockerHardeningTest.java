@@ -94,7 +94,7 @@ class DockerHardeningTest {
     assertThat(pool.posture().controls())
         .extracting(Control::name)
         .contains("network", "filesystem", "tmp", "capabilities", "privileges", "user", "environment", "memory",
-            "pids", "cpu", "runtime", "labels");
+            "pids", "cpu", "runtime", "labels", "syscalls");
     assertThat(pool.posture().controls()).allSatisfy(c -> assertThat(c.enforced()).as(c.toString()).isTrue());
     assertThat(pool.posture().control("pids").orElseThrow().how()).contains(Integer.toString(PIDS_LIMIT));
   }
