@@ -12,6 +12,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.contract.ContractTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -154,7 +155,7 @@ class DockerHardeningTest {
   }
 
   @Test
-  void anUnreachableEngineNamesDockerHostAndTheFix() {
+  void anUnreachableEngineNamesDockerHostAndTheFixAndFallsBackOnlyWhenAllowed() {
     String previous = System.getProperty("DOCKER_HOST");
     System.setProperty("DOCKER_HOST", "unix:///nonexistent/airlock/docker.sock");
     try {
@@ -163,6 +164,11 @@ class DockerHardeningTest {
           .hasMessageContaining("unix:///nonexistent/airlock/docker.sock")
           .hasMessageContaining("DOCKER_HOST")
           .hasMessageContaining("Start the Docker daemon");
+      try (SandboxPool fallback = SandboxPool.builder(DockerTestEngine.config().toBuilder().sandboxRequired(false)
+          .build()).build()) {
+        assertThat(fallback.call(ContractTools::where)).as("runs on the host only because it may").startsWith("host");
+        assertThat(fallback.stats().fallbacks()).isEqualTo(1);
+      }
     } finally {
       if (previous == null) {
         System.clearProperty("DOCKER_HOST");
