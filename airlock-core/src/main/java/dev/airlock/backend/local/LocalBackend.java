@@ -6,6 +6,7 @@ import dev.airlock.IsolationPosture;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.backend.SandboxBackend;
+import dev.airlock.backend.WorkerChannels;
 import dev.airlock.backend.WorkerHandle;
 import dev.airlock.backend.WorkerSpec;
 import dev.airlock.wire.ChannelStreams;
@@ -15,18 +16,15 @@ import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +40,7 @@ public final class LocalBackend implements SandboxBackend {
   static final long NATIVE_HEADROOM_MB = 192;
   static final long TMP_BYTES = 64L * 1024 * 1024;
   private static final AtomicInteger BACKENDS = new AtomicInteger();
+  private static final String SOCKET_DIR_PREFIX = "airlock-";
 
   private final AirlockConfig config;
   private final Path java;
@@ -74,8 +73,8 @@ public final class LocalBackend implements SandboxBackend {
     this.bubblewrap = bwrap;
     try {
       this.jdk = bwrap == null ? null : JdkFiles.of(java);
-      reapSocketDirsOfDeadHosts();
-      this.socketDir = Files.createTempDirectory("airlock-" + ProcessHandle.current().pid() + "-",
+      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), SOCKET_DIR_PREFIX);
+      this.socketDir = Files.createTempDirectory(SOCKET_DIR_PREFIX + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new SandboxUnavailableException("local backend cannot prepare its workers: " + e.getMessage(), e);
@@ -87,31 +86,6 @@ public final class LocalBackend implements SandboxBackend {
           + "and use the network. {}", bwrapMissing, posture.describe());
     } else {
       LOG.info("Airlock local backend ready; {}", posture.describe());
-    }
-  }
-
-  /** A host killed before it could close its backend leaves its socket folder; remove those of dead hosts. */
-  private static void reapSocketDirsOfDeadHosts() throws IOException {
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-    try (Stream<Path> dirs = Files.list(tmp)) {
-      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-        String[] parts = dir.getFileName().toString().split("-");
-        if (parts.length != 3 || !parts[0].equals("airlock") || !parts[1].chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        long pid = Long.parseLong(parts[1]);
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-          deleteTree(dir);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> files = Files.walk(root)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("could not remove {}", root, e);
     }
   }
 
@@ -174,7 +148,8 @@ public final class LocalBackend implements SandboxBackend {
       builder.environment().clear();
       builder.directory(socketDir.toFile());
       worker = new LocalWorker(id, builder.start(), cgroup);
-      SocketChannel channel = accept(server, worker, spec);
+      SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(), Duration.ofMillis(100),
+          worker::consoleTail);
       worker.connected(channel, ChannelStreams.input(channel), ChannelStreams.output(channel));
       LOG.debug("worker {} (pid {}) connected", id, worker.process().pid());
       return worker;
@@ -227,34 +202,9 @@ public final class LocalBackend implements SandboxBackend {
     return cmd;
   }
 
-  private static SocketChannel accept(ServerSocketChannel server, LocalWorker worker, WorkerSpec spec)
-      throws IOException {
-    server.configureBlocking(false);
-    long deadline = System.nanoTime() + spec.startTimeout().toNanos();
-    try (Selector selector = Selector.open()) {
-      server.register(selector, SelectionKey.OP_ACCEPT);
-      while (true) {
-        selector.select(100);
-        SocketChannel channel = server.accept();
-        if (channel != null) {
-          channel.configureBlocking(true);
-          return channel;
-        }
-        if (!worker.process().isAlive()) {
-          throw new SandboxUnavailableException("worker " + worker.id() + " exited before connecting ("
-              + worker.describeExit() + ")");
-        }
-        if (System.nanoTime() > deadline) {
-          throw new SandboxUnavailableException("worker " + worker.id() + " did not connect within "
-              + spec.startTimeout().toSeconds() + " s; console: " + worker.consoleTail());
-        }
-      }
-    }
-  }
-
   @Override
   public void close() {
-    deleteTree(socketDir);
+    WorkerChannels.deleteTree(socketDir);
     cgroups.removeNamespace();
   }
 }

@@ -16,6 +16,7 @@ import dev.airlock.IsolationPosture;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.backend.SandboxBackend;
+import dev.airlock.backend.WorkerChannels;
 import dev.airlock.backend.WorkerHandle;
 import dev.airlock.backend.WorkerSpec;
 import dev.airlock.wire.ChannelStreams;
@@ -25,22 +26,18 @@ import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +80,7 @@ final class DockerBackend implements SandboxBackend {
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
       reapContainersOfDeadHosts();
       this.classpath = WorkerClasspath.ofThisJvm();
-      reapChannelFoldersOfDeadHosts();
+      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX);
       // Searchable but not listable by others: a worker's folder is found only by the container it is mounted in.
       this.channelRoot = Files.createTempDirectory(TMP_PREFIX + owner.pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -182,7 +179,8 @@ final class DockerBackend implements SandboxBackend {
         long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
         worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb);
         docker.startContainerCmd(worker.containerId()).exec();
-        SocketChannel channel = accept(server, worker, spec);
+        SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
+            Duration.ofMillis(500), worker::consoleTail);
         worker.connected(channel, ChannelStreams.input(channel), ChannelStreams.output(channel));
         LOG.debug("worker {} connected", worker.id());
         return worker;
@@ -193,7 +191,7 @@ final class DockerBackend implements SandboxBackend {
       }
       throw unavailable(e);
     } finally {
-      deleteTree(channelDir);
+      WorkerChannels.deleteTree(channelDir);
     }
   }
 
@@ -262,36 +260,6 @@ final class DockerBackend implements SandboxBackend {
     return created.getId();
   }
 
-  private static SocketChannel accept(ServerSocketChannel server, DockerWorker worker, WorkerSpec spec)
-      throws IOException {
-    server.configureBlocking(false);
-    long deadline = System.nanoTime() + spec.startTimeout().toNanos();
-    long nextStateCheck = 0;
-    try (Selector selector = Selector.open()) {
-      server.register(selector, SelectionKey.OP_ACCEPT);
-      while (true) {
-        selector.select(100);
-        SocketChannel channel = server.accept();
-        if (channel != null) {
-          channel.configureBlocking(true);
-          return channel;
-        }
-        // Asking the engine costs a round trip: every half second is soon enough to see a worker that died.
-        if (System.nanoTime() > nextStateCheck) {
-          nextStateCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-          if (!worker.isAlive()) {
-            throw new SandboxUnavailableException("worker container " + worker.id() + " stopped before connecting ("
-                + worker.describeExit() + ")");
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new SandboxUnavailableException("worker container " + worker.id() + " did not connect within "
-              + spec.startTimeout().toSeconds() + " s; console: " + worker.consoleTail());
-        }
-      }
-    }
-  }
-
   /** A host killed before its shutdown hook ran leaves containers; remove those whose owner is surely dead. */
   private void reapContainersOfDeadHosts() {
     for (Container container : airlockContainers(Map.of(Owner.WORKER, "true"))) {
@@ -314,7 +282,7 @@ final class DockerBackend implements SandboxBackend {
     } catch (RuntimeException e) {
       LOG.warn("could not list this host's worker containers ({}); the next start removes them", e.toString());
     }
-    deleteTree(channelRoot);
+    WorkerChannels.deleteTree(channelRoot);
   }
 
   private void remove(String containerId) {
@@ -324,27 +292,6 @@ final class DockerBackend implements SandboxBackend {
       // Already removed.
     } catch (RuntimeException e) {
       LOG.warn("could not remove container {}: {}", containerId, e.toString());
-    }
-  }
-
-  /** Channel folders of hosts that died before closing their backend. */
-  private static void reapChannelFoldersOfDeadHosts() throws IOException {
-    try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
-        String pid = dir.getFileName().toString().substring(TMP_PREFIX.length()).split("-", 2)[0];
-        if (pid.chars().allMatch(Character::isDigit) && !pid.isEmpty()
-            && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
-          deleteTree(dir);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> files = Files.walk(root)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("could not remove {}", root, e);
     }
   }
 
