@@ -37,4 +37,10 @@ public @interface Airlock {
 
   /** Backend name such as {@code local} or {@code docker}; empty takes {@code airlock.backend}. */
   String backend() default "";
+
+  /**
+   * Name of the {@code AirlockPolicy} that guards this tool (who may call it, how often, when, how its output is
+   * cleaned); empty takes the global policy, if one is set.
+   */
+  String policy() default "";
 }

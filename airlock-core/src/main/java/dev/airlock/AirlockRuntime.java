@@ -3,6 +3,7 @@ package dev.airlock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AirlockRuntime {
   private static final boolean SANDBOXED = Boolean.getBoolean("airlock.worker");
   private static final Map<String, SandboxPool> POOLS = new ConcurrentHashMap<>();
+  private static final Map<String, AirlockPolicy> POLICIES = new ConcurrentHashMap<>();
   private static volatile AirlockConfig config;
   private static boolean hookInstalled;
 
@@ -68,6 +70,27 @@ public final class AirlockRuntime {
       return POOLS.computeIfAbsent(key, k -> SandboxPool.builder(config()).backend(backend).memoryMb(memoryMb)
           .build());
     }
+  }
+
+  /** Makes {@code policy} available as {@code @Airlock(policy = name)}; the name {@code global} guards every tool
+   * that names no policy. */
+  public static void registerPolicy(String name, AirlockPolicy policy) {
+    POLICIES.put(name, policy);
+  }
+
+  /**
+   * The policy {@code name} ({@code ""}: the global one): registered, else read from the configuration's keys
+   * {@code airlock.policy.<name>.*}, else none.
+   */
+  public static Optional<AirlockPolicy> policy(String name, AirlockConfig config) {
+    String key = name.isEmpty() ? "global" : name;
+    AirlockPolicy registered = POLICIES.get(key);
+    if (registered != null) {
+      return Optional.of(registered);
+    }
+    String prefix = AirlockPolicy.keyPrefix(key);
+    boolean configured = config.backendProperties().keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    return configured ? Optional.of(AirlockPolicy.fromProperties(key, config.backendProperties())) : Optional.empty();
   }
 
   /** Closes every default pool; the next call creates them again. */

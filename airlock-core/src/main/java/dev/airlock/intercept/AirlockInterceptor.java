@@ -1,10 +1,15 @@
 package dev.airlock.intercept;
 
 import dev.airlock.Airlock;
+import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
+import dev.airlock.guard.AuditLog;
+import dev.airlock.guard.Guard;
+import dev.airlock.guard.InProcessRateLimitStore;
 import java.lang.reflect.Method;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -15,8 +20,10 @@ import java.time.Duration;
  * Object result = AirlockInterceptor.shared().intercept(target, method, args, joinPoint::proceed);
  * }</pre>
  *
- * <p>Inside a sandbox worker, and for methods without {@link Airlock}, it simply proceeds. With
- * {@code sandbox = false} the body runs on the host under the timeout. Otherwise the call goes to a pool.
+ * <p>Inside a sandbox worker, and for methods without {@link Airlock}, it simply proceeds. Otherwise, in this order:
+ * the policy (deny, allow, roles, time window, rate limit) and Jakarta validation of the arguments, on the host and
+ * before anything is shipped; then dispatch (with {@code sandbox = false} the body runs on the host under the
+ * timeout, else in a pool's worker); then masking and truncation of the result; then one audit record.
  */
 public final class AirlockInterceptor {
 
@@ -40,9 +47,22 @@ public final class AirlockInterceptor {
   });
 
   private final PoolResolver pools;
+  private final Guard guard;
 
+  /** With policies from {@link AirlockRuntime#policy}, in-process rate limits and the system clock. */
   public AirlockInterceptor(PoolResolver pools) {
+    this(pools, new Guard(name -> AirlockRuntime.policy(name, pools.config()), new InProcessRateLimitStore(),
+        Clock.systemUTC()));
+  }
+
+  public AirlockInterceptor(PoolResolver pools, Guard guard) {
     this.pools = pools;
+    this.guard = guard;
+  }
+
+  /** The guard's audit log: one record per call, and counts per outcome. */
+  public AuditLog auditLog() {
+    return guard.auditLog();
   }
 
   /** The interceptor backed by {@link AirlockRuntime}, for adapters that cannot be injected. */
@@ -66,10 +86,32 @@ public final class AirlockInterceptor {
     AirlockConfig config = pools.config();
     Duration timeout = Duration.ofSeconds(airlock.timeoutSeconds() > 0 ? airlock.timeoutSeconds()
         : config.timeoutSeconds());
+    String backend = airlock.sandbox() ? (airlock.backend().isEmpty() ? config.backend() : airlock.backend()) : "host";
+    long start = System.nanoTime();
+    String outcome = "error";
+    String reason = null;
+    try {
+      guard.before(method, receiver, args, airlock.policy());
+      Object result = dispatch(airlock, config, backend, timeout, receiver, method, args, proceed);
+      outcome = "success";
+      return guard.after(result, airlock.policy());
+    } catch (AirlockBlockedException e) {
+      outcome = "blocked";
+      reason = e.reason().name();
+      throw e;
+    } catch (Throwable t) {
+      reason = t.getClass().getSimpleName();
+      throw t;
+    } finally {
+      guard.audit(method, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+    }
+  }
+
+  private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,
+      Method method, Object[] args, LocalCall proceed) throws Throwable {
     if (!airlock.sandbox()) {
       return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName());
     }
-    String backend = airlock.backend().isEmpty() ? config.backend() : airlock.backend();
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();
     return pools.pool(backend, memoryMb).invoke(new Invocation(receiver, method, args, timeout, required, proceed));

@@ -1,0 +1,263 @@
+package dev.airlock;
+
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a tool call must satisfy and how its output is cleaned. Immutable; build one, or read one from keys
+ * {@code airlock.policy.<name>.*}:
+ *
+ * <pre>{@code
+ * AirlockPolicy readOnly = AirlockPolicy.builder()
+ *     .allow("read*", "search*").deny("delete*")
+ *     .requireRoles("reader")
+ *     .rateLimit("100/minute")
+ *     .timeWindow("09:00-17:00", ZoneId.of("Europe/Berlin"))
+ *     .masking(AirlockPolicy.Masking.PARTIAL)
+ *     .build();
+ * AirlockRuntime.registerPolicy("read-only", readOnly);   // @Airlock(policy = "read-only")
+ * }</pre>
+ *
+ * <p>Tool names are matched as {@code method} and as {@code SimpleClassName.method}; globs take {@code *} and
+ * {@code ?}. A deny match always wins; with {@code denyByDefault} a tool must also match an allow glob.
+ */
+public final class AirlockPolicy {
+
+  /** How a secret or personal datum found in a result is replaced. */
+  public enum Masking {
+    /** Output is returned as it is. */
+    NONE,
+    /** {@code [REDACTED]}. */
+    FULL,
+    /** Stars but for the last four characters: {@code ****4242}. */
+    PARTIAL,
+    /** The kind only: {@code [EMAIL]}. */
+    TYPE_ONLY,
+    /** The kind and a short hash, so equal values stay recognisable: {@code [EMAIL:3f2a9c1b]}. */
+    HASH
+  }
+
+  /** {@code permits} calls per {@code period}. */
+  public record RateLimit(int permits, Duration period) {
+    public static RateLimit parse(String text) {
+      String[] parts = text.trim().toLowerCase(Locale.ROOT).split("/");
+      try {
+        int permits = Integer.parseInt(parts[0].trim());
+        Duration period = switch (parts[1].trim()) {
+          case "second", "s" -> Duration.ofSeconds(1);
+          case "minute", "min", "m" -> Duration.ofMinutes(1);
+          case "hour", "h" -> Duration.ofHours(1);
+          case "day", "d" -> Duration.ofDays(1);
+          default -> throw new IllegalArgumentException(parts[1]);
+        };
+        if (permits <= 0) {
+          throw new IllegalArgumentException("permits");
+        }
+        return new RateLimit(permits, period);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("rate limit '" + text + "' is not of the form <count>/<second|minute|hour|day>,"
+            + " such as 100/minute");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return permits + "/" + (period.equals(Duration.ofSeconds(1)) ? "second" : period.equals(Duration.ofMinutes(1))
+          ? "minute" : period.equals(Duration.ofHours(1)) ? "hour" : "day");
+    }
+  }
+
+  /** Calls are allowed from {@code start} to {@code end} in {@code zone}; an end before the start spans midnight. */
+  public record TimeWindow(LocalTime start, LocalTime end, ZoneId zone) {
+    public static TimeWindow parse(String text, ZoneId zone) {
+      String[] parts = text.trim().split("-");
+      try {
+        return new TimeWindow(LocalTime.parse(parts[0].trim()), LocalTime.parse(parts[1].trim()), zone);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("time window '" + text + "' is not of the form HH:mm-HH:mm, such as 09:00-17:00");
+      }
+    }
+
+    public boolean contains(LocalTime time) {
+      return start.isBefore(end) || start.equals(end)
+          ? !time.isBefore(start) && time.isBefore(end)
+          : !time.isBefore(start) || time.isBefore(end);
+    }
+
+    @Override
+    public String toString() {
+      return start + "-" + end + " " + zone;
+    }
+  }
+
+  private final List<String> allow;
+  private final List<String> deny;
+  private final Set<String> requiredRoles;
+  private final RateLimit rateLimit;
+  private final TimeWindow timeWindow;
+  private final boolean denyByDefault;
+  private final Masking masking;
+  private final int maxResultChars;
+
+  private AirlockPolicy(Builder b) {
+    allow = List.copyOf(b.allow);
+    deny = List.copyOf(b.deny);
+    requiredRoles = Set.copyOf(b.requiredRoles);
+    rateLimit = b.rateLimit;
+    timeWindow = b.timeWindow;
+    denyByDefault = b.denyByDefault;
+    masking = b.masking;
+    maxResultChars = b.maxResultChars;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.allow.addAll(allow);
+    b.deny.addAll(deny);
+    b.requiredRoles.addAll(requiredRoles);
+    b.rateLimit = rateLimit;
+    b.timeWindow = timeWindow;
+    b.denyByDefault = denyByDefault;
+    b.masking = masking;
+    b.maxResultChars = maxResultChars;
+    return b;
+  }
+
+  /** The key prefix of policy {@code name}: {@code airlock.policy.<name>.}. */
+  public static String keyPrefix(String name) {
+    return "airlock.policy." + name + ".";
+  }
+
+  /**
+   * Reads policy {@code name} from keys {@code airlock.policy.<name>.allow}, {@code .deny}, {@code .roles}
+   * (comma-separated), {@code .rate-limit}, {@code .time-window}, {@code .zone}, {@code .deny-by-default},
+   * {@code .masking} and {@code .max-result-chars}; a bad value fails naming the key.
+   */
+  public static AirlockPolicy fromProperties(String name, Map<String, String> properties) {
+    String prefix = keyPrefix(name);
+    Builder b = builder();
+    String zone = properties.getOrDefault(prefix + "zone", "UTC");
+    for (Map.Entry<String, String> e : properties.entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
+        continue;
+      }
+      String key = e.getKey().substring(prefix.length());
+      String value = e.getValue().trim();
+      try {
+        switch (key) {
+          case "allow" -> b.allow(split(value));
+          case "deny" -> b.deny(split(value));
+          case "roles" -> b.requireRoles(split(value));
+          case "rate-limit" -> b.rateLimit(value);
+          case "time-window" -> b.timeWindow(value, ZoneId.of(zone));
+          case "zone" -> ZoneId.of(value);
+          case "deny-by-default" -> b.denyByDefault(Boolean.parseBoolean(value));
+          case "masking" -> b.masking(Masking.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_')));
+          case "max-result-chars" -> b.maxResultChars(Integer.parseInt(value));
+          default -> throw new IllegalArgumentException("unknown policy key");
+        }
+      } catch (RuntimeException ex) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: " + e.getKey() + "='" + value + "': "
+            + ex.getMessage(), ex);
+      }
+    }
+    return b.build();
+  }
+
+  private static String[] split(String value) {
+    return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+        .toArray(String[]::new);
+  }
+
+  public List<String> allow() { return allow; }
+  public List<String> deny() { return deny; }
+  public Set<String> requiredRoles() { return requiredRoles; }
+  public RateLimit rateLimit() { return rateLimit; }
+  public TimeWindow timeWindow() { return timeWindow; }
+  public boolean denyByDefault() { return denyByDefault; }
+  public Masking masking() { return masking; }
+  /** Strings in results longer than this are truncated with a marker; 0 means no limit. */
+  public int maxResultChars() { return maxResultChars; }
+
+  @Override
+  public String toString() {
+    return "AirlockPolicy[allow=" + allow + ", deny=" + deny + ", roles=" + requiredRoles + ", rateLimit="
+        + rateLimit + ", timeWindow=" + timeWindow + ", denyByDefault=" + denyByDefault + ", masking=" + masking
+        + ", maxResultChars=" + maxResultChars + "]";
+  }
+
+  /** Mutable builder; {@link #build()} returns the immutable policy. */
+  public static final class Builder {
+    private final List<String> allow = new ArrayList<>();
+    private final List<String> deny = new ArrayList<>();
+    private final Set<String> requiredRoles = new LinkedHashSet<>();
+    private RateLimit rateLimit;
+    private TimeWindow timeWindow;
+    private boolean denyByDefault;
+    private Masking masking = Masking.FULL;
+    private int maxResultChars;
+
+    private Builder() {
+    }
+
+    public Builder allow(String... globs) {
+      allow.addAll(List.of(globs));
+      return this;
+    }
+
+    public Builder deny(String... globs) {
+      deny.addAll(List.of(globs));
+      return this;
+    }
+
+    /** The caller's {@link AirlockContext} must hold every one of these roles. */
+    public Builder requireRoles(String... roles) {
+      requiredRoles.addAll(List.of(roles));
+      return this;
+    }
+
+    public Builder rateLimit(String limit) {
+      this.rateLimit = RateLimit.parse(limit);
+      return this;
+    }
+
+    public Builder timeWindow(String window, ZoneId zone) {
+      this.timeWindow = TimeWindow.parse(window, Objects.requireNonNull(zone, "zone"));
+      return this;
+    }
+
+    public Builder denyByDefault(boolean denyByDefault) {
+      this.denyByDefault = denyByDefault;
+      return this;
+    }
+
+    public Builder masking(Masking masking) {
+      this.masking = Objects.requireNonNull(masking, "masking");
+      return this;
+    }
+
+    public Builder maxResultChars(int maxResultChars) {
+      if (maxResultChars < 0) {
+        throw new IllegalArgumentException("maxResultChars must be >= 0, was " + maxResultChars);
+      }
+      this.maxResultChars = maxResultChars;
+      return this;
+    }
+
+    public AirlockPolicy build() {
+      return new AirlockPolicy(this);
+    }
+  }
+}
