@@ -1,0 +1,120 @@
+package dev.airlock.agent;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the inlined advice calls. It reaches airlock-core through the instrumented class's own loader (the agent jar
+ * holds no copy of it), so the application's airlock-core, its SLF4J and its configuration are the ones used, also
+ * inside a Spring Boot executable jar. Public because instrumented classes in other loaders call it.
+ */
+public final class AgentDispatch {
+  /** The method whose next entry on this thread must run its own body: the interceptor proceeding locally. */
+  private static final ThreadLocal<Method> PROCEED = new ThreadLocal<>();
+  private static final Map<ClassLoader, Core> CORES = new ConcurrentHashMap<>();
+  private static volatile Map<String, String> options = Map.of();
+
+  private AgentDispatch() {
+  }
+
+  /** A call the interceptor handled: its value, or what it threw. */
+  public record Outcome(Object value, Throwable failure) {
+  }
+
+  static void options(Map<String, String> parsed) {
+    options = parsed;
+  }
+
+  /** Null to run the original body; otherwise the outcome to substitute. */
+  public static Object enter(Object self, Method method, Object[] args) {
+    if (method.equals(PROCEED.get())) {
+      PROCEED.remove();
+      return null;
+    }
+    try {
+      return new Outcome(core(method.getDeclaringClass().getClassLoader()).intercept(self, method, args), null);
+    } catch (Throwable t) {
+      return new Outcome(null, t);
+    }
+  }
+
+  private static Core core(ClassLoader loader) {
+    ClassLoader key = loader == null ? ClassLoader.getSystemClassLoader() : loader;
+    return CORES.computeIfAbsent(key, Core::load);
+  }
+
+  /** airlock-core as one class loader sees it. */
+  private static final class Core {
+    private final MethodHandle intercept;
+    private final Object interceptor;
+    private final Class<?> localCall;
+
+    private Core(Object interceptor, MethodHandle intercept, Class<?> localCall) {
+      this.interceptor = interceptor;
+      this.intercept = intercept;
+      this.localCall = localCall;
+    }
+
+    static Core load(ClassLoader loader) {
+      try {
+        Class<?> interceptorType = Class.forName("dev.airlock.intercept.AirlockInterceptor", true, loader);
+        Class<?> localCall = Class.forName("dev.airlock.intercept.LocalCall", true, loader);
+        applyOptions(loader);
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        Object interceptor = lookup.findStatic(interceptorType, "shared", MethodType.methodType(interceptorType))
+            .invoke();
+        MethodHandle intercept = lookup.findVirtual(interceptorType, "intercept", MethodType.methodType(
+            Object.class, Object.class, Method.class, Object[].class, localCall));
+        return new Core(interceptor, intercept, localCall);
+      } catch (Throwable e) {
+        throw new IllegalStateException("Airlock agent: airlock-core is not visible from " + loader
+            + "; add the dev.airlock:airlock-core dependency to the application", e);
+      }
+    }
+
+    private static void applyOptions(ClassLoader loader) throws Throwable {
+      if (options.isEmpty()) {
+        return;
+      }
+      Class<?> config = Class.forName("dev.airlock.AirlockConfig", true, loader);
+      Class<?> builderType = Class.forName("dev.airlock.AirlockConfig$Builder", true, loader);
+      Class<?> runtime = Class.forName("dev.airlock.AirlockRuntime", true, loader);
+      Object builder = config.getMethod("toBuilder").invoke(config.getMethod("fromEnvironment").invoke(null));
+      Method set = builderType.getMethod("set", String.class, String.class);
+      for (Map.Entry<String, String> option : options.entrySet()) {
+        set.invoke(builder, option.getKey(), option.getValue());
+      }
+      runtime.getMethod("configure", config).invoke(null, builderType.getMethod("build").invoke(builder));
+    }
+
+    Object intercept(Object self, Method method, Object[] args) throws Throwable {
+      Object proceed = Proxy.newProxyInstance(localCall.getClassLoader(), new Class<?>[] {localCall},
+          (proxy, m, none) -> {
+            if (m.getDeclaringClass() == Object.class) {
+              return m.invoke(this, none);
+            }
+            return proceed(self, method, args);
+          });
+      return intercept.invoke(interceptor, self, method, args, proceed);
+    }
+  }
+
+  /** Runs the method's own body: re-enters it with the one-shot flag set, on whichever thread proceeds. */
+  private static Object proceed(Object self, Method method, Object[] args) throws Throwable {
+    PROCEED.set(method);
+    try {
+      method.setAccessible(true);
+      return method.invoke(self, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    } finally {
+      PROCEED.remove();
+    }
+  }
+}

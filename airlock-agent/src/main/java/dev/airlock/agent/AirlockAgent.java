@@ -1,0 +1,56 @@
+package dev.airlock.agent;
+
+import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
+import static net.bytebuddy.matcher.ElementMatchers.isAnnotatedWith;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+
+import java.lang.instrument.Instrumentation;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * {@code -javaagent:airlock-agent.jar[=backend=local,timeout-seconds=30]}: routes every {@code @Airlock} method
+ * through Airlock's interceptor. Also attachable to a running JVM; classes already loaded are retransformed.
+ */
+public final class AirlockAgent {
+  static final String ANNOTATION = "dev.airlock.Airlock";
+
+  private AirlockAgent() {
+  }
+
+  public static void premain(String options, Instrumentation instrumentation) {
+    install(options, instrumentation);
+  }
+
+  public static void agentmain(String options, Instrumentation instrumentation) {
+    install(options, instrumentation);
+  }
+
+  static synchronized void install(String options, Instrumentation instrumentation) {
+    AgentDispatch.options(AgentOptions.parse(options));
+    new AgentBuilder.Default()
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
+        .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
+        .with(new AgentLog.Listener())
+        .ignore(ignored())
+        .type(declaresMethod(isAnnotatedWith(named(ANNOTATION))))
+        .transform((builder, type, loader, module, domain) -> builder.visit(
+            Advice.to(AirlockAdvice.class).on(isAnnotatedWith(named(ANNOTATION)))))
+        .installOn(instrumentation);
+    AgentLog.info("Airlock agent installed; @Airlock methods go through the interceptor");
+  }
+
+  /** JDK, Byte Buddy and Airlock's own classes are never instrumented; samples and tests of Airlock are. */
+  private static ElementMatcher.Junction<TypeDescription> ignored() {
+    return nameStartsWith("java.").or(nameStartsWith("javax.")).or(nameStartsWith("jdk."))
+        .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun."))
+        .or(nameStartsWith("net.bytebuddy.")).or(nameStartsWith("dev.airlock.agent."))
+        .or(nameStartsWith("dev.airlock.").and(not(nameStartsWith("dev.airlock.samples."))));
+  }
+}

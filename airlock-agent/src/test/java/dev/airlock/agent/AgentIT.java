@@ -1,0 +1,109 @@
+package dev.airlock.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.tools.attach.VirtualMachine;
+import dev.airlock.worker.WorkerClasspath;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Starts real JVMs with the shaded agent jar and reads what the application printed. */
+@Timeout(180)
+class AgentIT {
+  private static final Path AGENT = Path.of(System.getProperty("airlock.agent.jar"));
+  private static final List<String> EXPECTED = List.of("add=42", "where=sandbox", "noop=ok", "twice=[a, a]",
+      "sum=6", "checked=java.io.IOException:boom in sandbox", "host=host", "done");
+
+  /** The test classpath without the agent's own classes: they must come from the shaded jar only. */
+  private static String appClasspath() {
+    List<String> entries = new ArrayList<>();
+    for (Path p : WorkerClasspath.ofThisJvm()) {
+      String s = p.toString();
+      if (!s.endsWith("airlock-agent" + File.separator + "target" + File.separator + "classes")
+          && !s.contains("airlock-agent-0.1.0-SNAPSHOT") && !s.endsWith("airlock-agent.jar")) {
+        entries.add(s);
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static Process start(List<String> jvmArgs, String... appArgs) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-cp", appClasspath(), "com.example.agentapp.AgentApp"));
+    cmd.addAll(List.of(appArgs));
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  private static List<String> output(Process app) throws Exception {
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(app.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        lines.add(line);
+      }
+    }
+    assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return lines;
+  }
+
+  @Test
+  void premainRoutesEveryMethodShapeIntoTheSandbox() throws Exception {
+    Process app = start(List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
+    assertThat(output(app)).containsExactlyElementsOf(EXPECTED);
+    assertThat(app.exitValue()).isZero();
+  }
+
+  @Test
+  void attachingAtRunTimeRetransformsLoadedClasses() throws Exception {
+    Process app = start(List.of(), "wait");
+    BufferedReader out = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
+    String ready = out.readLine();
+    assertThat(ready).startsWith("ready ");
+    VirtualMachine vm = VirtualMachine.attach(ready.substring("ready ".length()));
+    try {
+      vm.loadAgent(AGENT.toString(), "pool.min-size=0");
+    } finally {
+      vm.detach();
+    }
+    try (Writer in = new OutputStreamWriter(app.getOutputStream(), StandardCharsets.UTF_8)) {
+      in.write("go\n");
+    }
+    List<String> lines = new ArrayList<>();
+    String line;
+    while ((line = out.readLine()) != null) {
+      lines.add(line);
+    }
+    assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(lines).containsExactlyElementsOf(EXPECTED);
+  }
+
+  @Test
+  void coexistsWithAnApplicationsOwnByteBuddyThroughMockito() throws Exception {
+    Process app = start(List.of("-javaagent:" + AGENT + "=pool.min-size=0"), "mockito");
+    List<String> lines = output(app);
+    assertThat(lines).first().isEqualTo("mock=ok");
+    assertThat(lines.subList(1, lines.size())).containsExactlyElementsOf(EXPECTED);
+  }
+
+  @Test
+  void badOptionsAreRefusedWithTheFix() throws Exception {
+    Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-javaagent:" + AGENT + "=timeout", "-cp", appClasspath(), "com.example.agentapp.AgentApp")
+        .redirectErrorStream(true).start();
+    String all = String.join("\n", output(app));
+    assertThat(app.exitValue()).isNotZero();
+    assertThat(all).contains("not key=value").contains("timeout-seconds=30");
+  }
+}
