@@ -124,15 +124,24 @@ public final class WorkerMain {
   }
 
   /**
-   * After HELLO, while the pool still counts the worker as idle: one throw-away call of a JDK method through the
-   * decode, reflection and encode path, so a worker's first real call does not pay for loading Kryo and reflection.
+   * After HELLO, while the pool already counts the worker as idle: one throw-away call through the decode, reflection
+   * and encode path with a record and a serializable lambda in it, so a worker's first real call does not pay for
+   * loading Kryo, its record and closure serializers and the method-handle machinery (tens of ms on a fresh JVM).
    * A real call that arrives meanwhile queues behind it on the call thread.
    */
   private void warmUp() {
-    byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, Integer.class.getName(), "valueOf",
-        new String[] {String.class.getName()}, new Object[] {"1"}), 4096);
+    SandboxCallWarmUp sample = new SandboxCallWarmUp("1", (dev.airlock.SandboxCall<Integer>) () -> 1);
+    byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
+        new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
     callThread.submit(() -> new Outcome().run(new Messages.Invoke(0, 0, 4096, invocation)));
-    Codec.encodeResult(1, 4096);
+    Codec.encodeResult(sample, 4096);
+  }
+
+  private record SandboxCallWarmUp(String text, dev.airlock.SandboxCall<Integer> call) {
+  }
+
+  private static int warmUp(SandboxCallWarmUp sample) throws Exception {
+    return sample.text().length() + sample.call().call();
   }
 
   private void handle(Messages.Invoke invoke) throws IOException {
