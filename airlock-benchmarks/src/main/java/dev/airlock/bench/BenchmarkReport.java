@@ -27,17 +27,19 @@ import org.openjdk.jmh.util.Statistics;
  * tables (Markdown) and the JSON.
  *
  * <pre>
- * java -jar airlock-benchmarks/target/benchmarks.jar [--quick] [--docs docs]
+ * java -jar airlock-benchmarks/target/benchmarks.jar [--quick] [--docs docs] [--only warm,single,startup,...]
  * </pre>
  */
 public final class BenchmarkReport {
+  private static final List<String> PARTS = List.of("warm", "single", "startup", "throughput", "payload", "docker");
+
   private final Settings settings;
   private final List<Figure> figures = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
 
   /** How long each part runs: {@code full} for the published figures, {@code quick} while developing. */
   record Settings(int warmupIterations, Duration warmup, int iterations, Duration iteration, int startupRuns) {
-    static final Settings FULL = new Settings(1, Duration.ofSeconds(3), 3, Duration.ofSeconds(3), 20);
+    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 3, Duration.ofSeconds(2), 20);
     static final Settings QUICK = new Settings(1, Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 5);
   }
 
@@ -48,26 +50,41 @@ public final class BenchmarkReport {
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
     Path docs = Path.of("docs");
+    List<String> parts = PARTS;
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--docs")) {
         docs = Path.of(args[i + 1]);
+      } else if (args[i].equals("--only")) {
+        parts = List.of(args[i + 1].split(","));
       }
     }
     BenchmarkReport report = new BenchmarkReport(quick ? Settings.QUICK : Settings.FULL);
-    report.runAll();
+    report.run(parts);
     Files.createDirectories(docs);
     new ReportWriter(machine(), report.figures, report.notes)
         .write(docs.resolve("benchmarks.md"), docs.resolve("benchmarks.json"));
     System.out.println(new ReportWriter(machine(), report.figures, report.notes).markdownTables());
   }
 
-  void runAll() throws Exception {
-    double floorMicros = warmCall();
-    singleUseCall();
-    startup();
-    throughput(floorMicros);
-    payload();
-    docker();
+  /** Runs the named parts in their fixed order; the single-use and throughput baselines need the warm part. */
+  void run(List<String> parts) throws Exception {
+    double floorMicros = parts.contains("warm") || parts.contains("single") || parts.contains("throughput")
+        ? warmCall() : Double.NaN;
+    if (parts.contains("single")) {
+      singleUseCall();
+    }
+    if (parts.contains("startup")) {
+      startup();
+    }
+    if (parts.contains("throughput")) {
+      throughput(floorMicros);
+    }
+    if (parts.contains("payload")) {
+      payload();
+    }
+    if (parts.contains("docker")) {
+      docker();
+    }
   }
 
   /** Figure 1; returns the median of the echo floor in µs for the throughput baseline. */
@@ -118,7 +135,8 @@ public final class BenchmarkReport {
         figures.add(Figure.of(section, "cold start, local isolation=" + isolationName + ", median of " + runs, cold,
             "ms", "`java -cp . Hello` median", hello).target("≤ 3× java Hello", cold <= 3 * hello));
         if (isolation == LocalIsolation.AUTO) {
-          notes.add("Local backend posture during the run: " + startup.posture());
+          notes.add("Local backend posture during the run: " + startup.posture().strip().replaceAll("\\s*\\n\\s*", "; ")
+              .replaceAll(" {2,}", " "));
           long[] rss = startup.idleResidentKib(Duration.ofSeconds(2));
           double floorRss;
           try (EchoFloor floor = EchoFloor.start()) {
