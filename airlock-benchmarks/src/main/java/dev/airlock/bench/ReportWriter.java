@@ -25,6 +25,7 @@ final class ReportWriter {
     md.append("| | |\n|---|---|\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
     Map<String, List<Figure>> sections = new LinkedHashMap<>();
+    sections.put("Headline: the targets", figures.stream().filter(f -> f.met() != null).toList());
     for (Figure f : figures) {
       sections.computeIfAbsent(f.section(), s -> new java.util.ArrayList<>()).add(f);
     }
