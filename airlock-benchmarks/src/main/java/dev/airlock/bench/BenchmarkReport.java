@@ -39,7 +39,7 @@ public final class BenchmarkReport {
 
   /** How long each part runs: {@code full} for the published figures, {@code quick} while developing. */
   record Settings(int warmupIterations, Duration warmup, int iterations, Duration iteration, int startupRuns) {
-    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 3, Duration.ofSeconds(2), 20);
+    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 2, Duration.ofSeconds(2), 15);
     static final Settings QUICK = new Settings(1, Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 5);
   }
 
@@ -59,31 +59,41 @@ public final class BenchmarkReport {
       }
     }
     BenchmarkReport report = new BenchmarkReport(quick ? Settings.QUICK : Settings.FULL);
-    report.run(parts);
-    Files.createDirectories(docs);
-    new ReportWriter(machine(), report.figures, report.notes)
-        .write(docs.resolve("benchmarks.md"), docs.resolve("benchmarks.json"));
+    Path markdown = Files.createDirectories(docs).resolve("benchmarks.md");
+    Path json = docs.resolve("benchmarks.json");
+    // Written after every part, so a run cut short still leaves the figures it took.
+    report.run(parts, () -> new ReportWriter(machine(), report.figures, report.notes).write(markdown, json));
     System.out.println(new ReportWriter(machine(), report.figures, report.notes).markdownTables());
   }
 
+  /** Something to do after each part. */
+  interface Checkpoint {
+    void save() throws IOException;
+  }
+
   /** Runs the named parts in their fixed order; the single-use and throughput baselines need the warm part. */
-  void run(List<String> parts) throws Exception {
+  void run(List<String> parts, Checkpoint checkpoint) throws Exception {
     double floorMicros = parts.contains("warm") || parts.contains("single") || parts.contains("throughput")
         ? warmCall() : Double.NaN;
+    checkpoint.save();
     if (parts.contains("single")) {
       singleUseCall();
+      checkpoint.save();
     }
     if (parts.contains("startup")) {
       startup();
+      checkpoint.save();
     }
     if (parts.contains("throughput")) {
-      throughput(floorMicros);
+      throughput(floorMicros, checkpoint);
     }
     if (parts.contains("payload")) {
       payload();
+      checkpoint.save();
     }
     if (parts.contains("docker")) {
       docker();
+      checkpoint.save();
     }
   }
 
@@ -153,7 +163,7 @@ public final class BenchmarkReport {
     }
   }
 
-  void throughput(double floorMicros) throws RunnerException {
+  void throughput(double floorMicros, Checkpoint checkpoint) throws RunnerException, IOException {
     String section = "4. Throughput (no-op tool)";
     double floorRate = 1e6 / floorMicros;
     for (int callers : new int[] {1, 2, 8, 32}) {
@@ -165,6 +175,7 @@ public final class BenchmarkReport {
             "1-caller echo floor round trips/s", floorRate);
         figures.add(reuse && callers == 8 && poolSize == 2 ? f.target("≥ 5,000 calls/s", rate >= 5000) : f);
       }
+      checkpoint.save();
     }
   }
 

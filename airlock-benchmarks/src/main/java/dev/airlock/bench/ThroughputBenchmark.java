@@ -1,6 +1,7 @@
 package dev.airlock.bench;
 
 import dev.airlock.SandboxPool;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -12,11 +13,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/** Figure 4: calls per second of the no-op tool; the number of callers is JMH's thread count. */
+/**
+ * Figure 4: calls per second of the no-op tool; the number of callers is JMH's thread count. With 32 callers and
+ * single-use workers a call queues for many worker starts, so the call timeout is long: waiting is what is measured.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ThroughputBenchmark {
+  private static final Duration QUEUEING_TIMEOUT = Duration.ofMinutes(10);
+
   @Param({"2", "4"})
   public int poolSize;
 
@@ -37,6 +43,6 @@ public class ThroughputBenchmark {
 
   @Benchmark
   public Integer call() {
-    return pool.call(Ping.SMALL);
+    return pool.call(Ping.SMALL, QUEUEING_TIMEOUT);
   }
 }
