@@ -230,7 +230,11 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
-  /** Returns a worker after its call: kept when reusable, else destroyed and replaced in the background. */
+  /**
+   * Returns a worker after its call: kept when reusable, else destroyed and replaced in the background. Destroying
+   * waits for the process tree and its cgroups to go, so it runs off the caller's thread: the result is already in
+   * hand, and {@link #close()} waits for these kills.
+   */
   public void release(WorkerSession worker) {
     lock.lock();
     try {
@@ -244,7 +248,7 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    worker.kill();
+    discard(worker);
     replenishLater();
   }
 

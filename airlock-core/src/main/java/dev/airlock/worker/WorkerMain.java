@@ -27,6 +27,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -47,6 +53,15 @@ public final class WorkerMain {
   private final FrameWriter writer;
   private final AtomicInteger printedLines = new AtomicInteger();
   private final AtomicLong printedBytes = new AtomicLong();
+  /**
+   * One call thread for the worker's life, so the thread-local Kryo that decodes invocations is built once, not per
+   * call. A call still running at its timeout halts the JVM, so the thread is never needed twice at once.
+   */
+  private final ExecutorService callThread = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "airlock-call");
+    t.setDaemon(true);
+    return t;
+  });
 
   private WorkerMain(InputStream in, OutputStream out) {
     this.reader = new FrameReader(in, Integer.MAX_VALUE - FrameReader.HEADER_ALLOWANCE - 1);
@@ -91,6 +106,7 @@ public final class WorkerMain {
         StandardCharsets.UTF_8));
     writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
         ClasspathFingerprint.ofThisJvm(), ProcessHandle.current().pid())));
+    warmUp();
     while (true) {
       Frame frame;
       try {
@@ -107,21 +123,42 @@ public final class WorkerMain {
     }
   }
 
+  /**
+   * After HELLO, while the pool already counts the worker as idle: one throw-away call through the decode, reflection
+   * and encode path with a record and a serializable lambda in it, so a worker's first real call does not pay for
+   * loading Kryo, its record and closure serializers and the method-handle machinery (tens of ms on a fresh JVM).
+   * A real call that arrives meanwhile queues behind it on the call thread.
+   */
+  private void warmUp() {
+    SandboxCallWarmUp sample = new SandboxCallWarmUp("1", (dev.airlock.SandboxCall<Integer>) () -> 1);
+    byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
+        new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
+    callThread.submit(() -> new Outcome().run(new Messages.Invoke(0, 0, 4096, invocation)));
+    Codec.encodeResult(sample, 4096);
+  }
+
+  private record SandboxCallWarmUp(String text, dev.airlock.SandboxCall<Integer> call) {
+  }
+
+  private static int warmUp(SandboxCallWarmUp sample) throws Exception {
+    return sample.text().length() + sample.call().call();
+  }
+
   private void handle(Messages.Invoke invoke) throws IOException {
     printedLines.set(0);
     printedBytes.set(0);
     Outcome outcome = new Outcome();
-    Thread call = new Thread(() -> outcome.run(invoke), "airlock-call-" + invoke.callId());
-    call.setDaemon(true);
-    call.start();
+    Future<?> call = callThread.submit(() -> outcome.run(invoke));
     try {
-      call.join(Math.max(1, invoke.timeoutMillis()));
+      call.get(Math.max(1, invoke.timeoutMillis()), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // The outcome holds what the call threw; a call still running is a timeout, handled below.
     }
     System.out.flush();
     System.err.flush();
-    if (call.isAlive()) {
+    if (!call.isDone()) {
       sendError(invoke.callId(), FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
           "stopped by the worker after " + invoke.timeoutMillis() + " ms", java.util.List.of(), null));
       Runtime.getRuntime().halt(0);

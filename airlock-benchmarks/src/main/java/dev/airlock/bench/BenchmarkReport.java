@@ -1,0 +1,257 @@
+package dev.airlock.bench;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockConfig.LocalIsolation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * The one command behind docs/benchmarks.md: runs every figure next to its baseline in the same run and writes the
+ * tables (Markdown) and the JSON.
+ *
+ * <pre>
+ * java -jar airlock-benchmarks/target/benchmarks.jar [--quick] [--docs docs] [--only warm,single,startup,...]
+ * </pre>
+ */
+public final class BenchmarkReport {
+  private static final List<String> PARTS = List.of("warm", "single", "startup", "throughput", "payload", "docker");
+
+  private final Settings settings;
+  private final List<Figure> figures = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  /** How long each part runs: {@code full} for the published figures, {@code quick} while developing. */
+  record Settings(int warmupIterations, Duration warmup, int iterations, Duration iteration, int startupRuns) {
+    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 2, Duration.ofSeconds(2), 15);
+    static final Settings QUICK = new Settings(1, Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 5);
+  }
+
+  BenchmarkReport(Settings settings) {
+    this.settings = settings;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick");
+    Path docs = Path.of("docs");
+    List<String> parts = PARTS;
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--docs")) {
+        docs = Path.of(args[i + 1]);
+      } else if (args[i].equals("--only")) {
+        parts = List.of(args[i + 1].split(","));
+      }
+    }
+    BenchmarkReport report = new BenchmarkReport(quick ? Settings.QUICK : Settings.FULL);
+    Path markdown = Files.createDirectories(docs).resolve("benchmarks.md");
+    Path json = docs.resolve("benchmarks.json");
+    // Written after every part, so a run cut short still leaves the figures it took.
+    report.run(parts, () -> new ReportWriter(machine(), report.figures, report.notes).write(markdown, json));
+    System.out.println(new ReportWriter(machine(), report.figures, report.notes).markdownTables());
+  }
+
+  /** Something to do after each part. */
+  interface Checkpoint {
+    void save() throws IOException;
+  }
+
+  /** Runs the named parts in their fixed order; the single-use and throughput baselines need the warm part. */
+  void run(List<String> parts, Checkpoint checkpoint) throws Exception {
+    double floorMicros = parts.contains("warm") || parts.contains("single") || parts.contains("throughput")
+        ? warmCall() : Double.NaN;
+    checkpoint.save();
+    if (parts.contains("single")) {
+      singleUseCall();
+      checkpoint.save();
+    }
+    if (parts.contains("startup")) {
+      startup();
+      checkpoint.save();
+    }
+    if (parts.contains("throughput")) {
+      throughput(floorMicros, checkpoint);
+    }
+    if (parts.contains("payload")) {
+      payload();
+      checkpoint.save();
+    }
+    if (parts.contains("docker")) {
+      docker();
+      checkpoint.save();
+    }
+  }
+
+  /** Figure 1; returns the median of the echo floor in µs for the throughput baseline. */
+  double warmCall() throws RunnerException {
+    Map<String, Statistics> stats = new LinkedHashMap<>();
+    for (RunResult r : run(WarmCallBenchmark.class, options())) {
+      stats.put(label(r), r.getPrimaryResult().getStatistics());
+    }
+    Statistics call = stats.get("sandboxCall");
+    Statistics floor = stats.get("echoFloor");
+    Statistics direct = stats.get("direct");
+    String section = "1. Warm call overhead (reuse=true, no-op tool, small argument)";
+    double median = call.getPercentile(50);
+    double floorMedian = floor.getPercentile(50);
+    figures.add(Figure.of(section, "sandboxed call median", median, "µs", "echo floor median", floorMedian)
+        .target("≤ 5× floor and ≤ 300 µs", median <= 5 * floorMedian && median <= 300));
+    figures.add(Figure.of(section, "sandboxed call p99", call.getPercentile(99), "µs", "echo floor p99",
+        floor.getPercentile(99)));
+    figures.add(Figure.of(section, "sandboxed call median", median, "µs", "direct in-process call median",
+        direct.getPercentile(50)));
+    figures.add(Figure.of(section, "sandboxed call p99", call.getPercentile(99), "µs",
+        "direct in-process call p99", direct.getPercentile(99)));
+    return floorMedian;
+  }
+
+  void singleUseCall() throws RunnerException {
+    Statistics single = run(SingleUseCallBenchmark.class, options()
+        .measurementTime(TimeValue.milliseconds(settings.iteration().toMillis() * 3))).iterator().next()
+        .getPrimaryResult().getStatistics();
+    String section = "2. Call into a pre-started single-use worker (reuse=false, pool warm)";
+    double warmMedian = figures.get(0).value();
+    figures.add(Figure.of(section, "single-use call median (n=" + single.getN() + ")", single.getPercentile(50) / 1000,
+        "ms", "warm reuse=true call median", warmMedian / 1000)
+        .target("≤ 2 ms", single.getPercentile(50) <= 2000));
+    figures.add(Figure.of(section, "single-use call p99", single.getPercentile(99) / 1000, "ms",
+        "warm reuse=true call p99", figures.get(1).value() / 1000));
+  }
+
+  void startup() throws IOException, InterruptedException {
+    String section = "3. Cold start (spawn to handshaken worker) and 6. idle memory";
+    int runs = settings.startupRuns();
+    double hello = StartupBenchmark.median(StartupBenchmark.javaHelloMillis(runs));
+    for (LocalIsolation isolation : List.of(LocalIsolation.AUTO, LocalIsolation.NONE)) {
+      AirlockConfig config = Pools.config().toBuilder().localIsolation(isolation).build();
+      try (StartupBenchmark startup = new StartupBenchmark("local", config)) {
+        double cold = StartupBenchmark.median(startup.coldStartMillis(runs));
+        String isolationName = isolation.name().toLowerCase();
+        figures.add(Figure.of(section, "cold start, local isolation=" + isolationName + ", median of " + runs, cold,
+            "ms", "`java -cp . Hello` median", hello).target("≤ 3× java Hello", cold <= 3 * hello));
+        if (isolation == LocalIsolation.AUTO) {
+          notes.add("Local backend posture during the run: " + startup.posture().strip().replaceAll("\\s*\\n\\s*", "; ")
+              .replaceAll(" {2,}", " "));
+          long[] rss = startup.idleResidentKib(Duration.ofSeconds(2));
+          double floorRss;
+          try (EchoFloor floor = EchoFloor.start()) {
+            Thread.sleep(2000);
+            floorRss = ProcessHandle.current().children().mapToLong(p -> StartupBenchmark.residentKib(p.pid()))
+                .max().orElse(0) / 1024.0;
+          }
+          figures.add(Figure.of(section, "idle worker JVM resident memory", rss[0] / 1024.0, "MiB",
+              "idle plain JVM (echo child) resident memory", floorRss).target("≤ 64 MiB", rss[0] / 1024.0 <= 64));
+          figures.add(Figure.of(section, "idle worker process tree (with bubblewrap)", rss[1] / 1024.0, "MiB",
+              "idle plain JVM (echo child) resident memory", floorRss));
+        }
+      }
+    }
+  }
+
+  void throughput(double floorMicros, Checkpoint checkpoint) throws RunnerException, IOException {
+    String section = "4. Throughput (no-op tool)";
+    double floorRate = 1e6 / floorMicros;
+    for (int callers : new int[] {1, 2, 8, 32}) {
+      for (RunResult r : run(ThroughputBenchmark.class, options().threads(callers))) {
+        int poolSize = Integer.parseInt(r.getParams().getParam("poolSize"));
+        boolean reuse = Boolean.parseBoolean(r.getParams().getParam("reuse"));
+        double rate = r.getPrimaryResult().getScore();
+        Figure f = Figure.of(section, callers + " callers, pool " + poolSize + ", reuse=" + reuse, rate, "calls/s",
+            "1-caller echo floor round trips/s", floorRate);
+        figures.add(reuse && callers == 8 && poolSize == 2 ? f.target("≥ 5,000 calls/s", rate >= 5000) : f);
+      }
+      checkpoint.save();
+    }
+  }
+
+  void payload() throws RunnerException {
+    String section = "5. Payload scaling (document as argument and result)";
+    Map<String, Double> score = new LinkedHashMap<>();
+    for (RunResult r : run(PayloadBenchmark.class, options())) {
+      score.put(label(r) + "/" + r.getParams().getParam("bytes"), r.getPrimaryResult().getScore());
+    }
+    for (String bytes : List.of("1024", "102400", "1048576", "10485760")) {
+      String size = size(Integer.parseInt(bytes));
+      double kryo = score.get("kryoRoundTrip/" + bytes);
+      double java = score.get("javaSerializationRoundTrip/" + bytes);
+      figures.add(Figure.of(section, size + " sandboxed echo call", score.get("sandboxEcho/" + bytes) / 1000, "ms",
+          "Kryo round trip in process", kryo / 1000));
+      figures.add(Figure.of(section, size + " Kryo round trip", kryo / 1000, "ms",
+          "Java serialization round trip", java / 1000)
+          .target("≤ 0.2× Java (≥ 5× faster)", kryo * 5 <= java));
+    }
+  }
+
+  void docker() throws IOException, InterruptedException {
+    Optional<String> missing = DockerFigures.unavailableReason();
+    if (missing.isPresent()) {
+      notes.add("7. Docker rows not measured in this run: " + missing.get() + ". They run when the airlock-docker "
+          + "module is in the build and `docker info` answers.");
+      return;
+    }
+    figures.addAll(DockerFigures.measure(Math.min(settings.startupRuns(), 10), 200));
+  }
+
+  ChainedOptionsBuilder options() {
+    return new OptionsBuilder()
+        .forks(1)
+        .warmupIterations(settings.warmupIterations())
+        .warmupTime(TimeValue.milliseconds(settings.warmup().toMillis()))
+        .measurementIterations(settings.iterations())
+        .measurementTime(TimeValue.milliseconds(settings.iteration().toMillis()))
+        .shouldFailOnError(true);
+  }
+
+  static Collection<RunResult> run(Class<?> benchmark, ChainedOptionsBuilder options) throws RunnerException {
+    return new Runner(options.include("\\." + benchmark.getSimpleName() + "\\.").build()).run();
+  }
+
+  static String label(RunResult r) {
+    String name = r.getParams().getBenchmark();
+    return name.substring(name.lastIndexOf('.') + 1);
+  }
+
+  private static String size(int bytes) {
+    return bytes >= 1024 * 1024 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
+  }
+
+  static Map<String, String> machine() throws IOException {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("Date (UTC)", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    m.put("CPU", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+    m.put("Memory", memTotal());
+    m.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    m.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    return m;
+  }
+
+  private static String cpuModel() throws IOException {
+    return procLine("/proc/cpuinfo", "model name").map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+  }
+
+  private static String memTotal() throws IOException {
+    return procLine("/proc/meminfo", "MemTotal").map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024 + " MiB")
+        .orElse("?");
+  }
+
+  private static Optional<String> procLine(String file, String prefix) throws IOException {
+    Path path = Path.of(file);
+    return Files.exists(path) ? Files.readAllLines(path).stream().filter(l -> l.startsWith(prefix)).findFirst()
+        : Optional.empty();
+  }
+}
