@@ -1,15 +1,12 @@
 package dev.airlock.samples.quickstart;
 
-import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
-import dev.airlock.SandboxExecutionException;
-import dev.airlock.SandboxPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Calls code in a sandbox through the programmatic API and prints where it ran, the isolation posture, and what
- * happened to a malicious call.
+ * Calls agent tools as a model would, with the JVM started as {@code java -javaagent:airlock-agent.jar ...}: the
+ * tool code has no Airlock calls of its own, only the annotation.
  */
 public final class Quickstart {
 
@@ -17,43 +14,45 @@ public final class Quickstart {
   }
 
   public static void main(String[] args) throws Exception {
-    AirlockConfig config = AirlockConfig.fromEnvironment().toBuilder().poolMinSize(1).poolMaxSize(2)
-        .timeoutSeconds(10).sandboxRequired(true).build();
-    try (SandboxPool pool = SandboxPool.builder(config).build()) {
-      System.out.println(pool.posture().describe());
-      System.out.println();
+    AgentTools tools = new AgentTools();
+    System.out.println("host pid " + ProcessHandle.current().pid() + ", sandboxed=" + AirlockRuntime.isSandboxed());
+    System.out.println(AirlockRuntime.pool().posture().describe());
+    System.out.println();
 
-      long hostPid = ProcessHandle.current().pid();
-      String where = pool.call(() -> "sandboxed=" + AirlockRuntime.isSandboxed() + " worker pid="
-          + ProcessHandle.current().pid() + " (as seen inside its PID namespace)");
-      System.out.println("host pid=" + hostPid + " sandboxed=" + AirlockRuntime.isSandboxed());
-      System.out.println("call 1 ran with " + where);
+    show("runJava(\"6 * 7\")", () -> tools.runJava("6 * 7"));
+    Path note = Files.writeString(Files.createTempFile("airlock-quickstart", ".txt"), "a note on the host");
+    show("readFile(" + note.getFileName() + ")", () -> tools.readFile(note));
 
-      int sum = pool.call(() -> java.util.stream.IntStream.rangeClosed(1, 100).sum());
-      System.out.println("call 2 returned " + sum);
+    System.out.println();
+    System.out.println("Malicious calls:");
+    show("runJava(read the host environment)", () -> tools.runJava("System.getenv(\"PATH\")"));
+    Path escape = note.resolveSibling("airlock-quickstart-escape.txt");
+    Files.deleteIfExists(escape);
+    show("runJava(write a host file)", () -> tools.runJava(
+        "java.nio.file.Files.writeString(java.nio.file.Path.of(\"" + escape + "\"), \"escaped\")"));
+    System.out.println("  host file written: " + (Files.exists(escape) ? "YES - NOT CONTAINED" : "no - contained"));
+    show("fetch(\"http://example.com\")", () -> tools.fetch("http://example.com"));
+    show("runJava(endless loop)", () -> tools.runJava("while (true) { }"));
+    System.out.println();
+    System.out.println(AirlockRuntime.pool().stats());
+    Files.deleteIfExists(note);
+    AirlockRuntime.closePools();
+  }
 
-      Path marker = Path.of(System.getProperty("java.io.tmpdir"), "airlock-quickstart-escape.txt");
-      Files.deleteIfExists(marker);
-      String target = marker.toString();
-      try {
-        pool.call(() -> Files.writeString(Path.of(target), "escaped").toString());
-        System.out.println("malicious call wrote its file inside the sandbox's private /tmp");
-      } catch (SandboxExecutionException e) {
-        System.out.println("malicious call failed inside the sandbox: " + e.getMessage());
-      }
-      System.out.println("host file written by the malicious call: " + (Files.exists(marker) ? "YES (not contained)"
-          : "no (contained)"));
+  private interface Tool {
+    String call() throws Exception;
+  }
 
-      try {
-        pool.call(() -> {
-          while (true) {
-            Thread.onSpinWait();
-          }
-        }, java.time.Duration.ofSeconds(2));
-      } catch (SandboxExecutionException e) {
-        System.out.println("endless loop: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-      }
-      System.out.println(pool.stats());
+  private static void show(String call, Tool tool) {
+    try {
+      System.out.println("  " + call + ": " + tool.call());
+    } catch (Exception e) {
+      System.out.println("  " + call + ": refused with " + e.getClass().getSimpleName() + ": "
+          + firstLine(e.getMessage()));
     }
+  }
+
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("");
   }
 }
