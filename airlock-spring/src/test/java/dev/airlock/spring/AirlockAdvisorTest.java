@@ -54,6 +54,15 @@ class AirlockAdvisorTest {
   }
 
   @Test
+  void healthIsDownWhenARequiredSandboxCannotBeHad() {
+    runner.withPropertyValues("airlock.sandbox-required=true", "airlock.local.java=/nonexistent/bin/java")
+        .run(context -> {
+          assertThatThrownBy(() -> context.getBean(Tools.class).whereAmI("z"));
+          assertThat(context.getBean(AirlockHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+        });
+  }
+
+  @Test
   void poolsCloseWithTheContext() {
     AirlockPools[] pools = new AirlockPools[1];
     runner.run(context -> {
