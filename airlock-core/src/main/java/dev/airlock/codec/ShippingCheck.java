@@ -66,7 +66,8 @@ public final class ShippingCheck {
       if (!unshippable.isEmpty()) {
         throw new UnshippableInvocationException("cannot ship " + node.path + " (a " + type.getName()
             + ", which is a " + unshippable + ") into the sandbox: it only means something in this JVM. "
-            + "Mark the field transient, pass the data it would produce instead, or make the method static");
+            + "Mark the field transient, pass the data it would produce instead, make the method static, "
+            + "or move the sandboxed logic to a stateless bean");
       }
       if (isLeaf(type)) {
         continue;

@@ -1,0 +1,70 @@
+package dev.airlock.spring;
+
+import dev.airlock.Airlock;
+import dev.airlock.AirlockConfig;
+import dev.airlock.ExecutionListener;
+import dev.airlock.intercept.AirlockInterceptor;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.springframework.aop.Advisor;
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.type.AnnotationMetadata;
+
+/** Honours {@link Airlock} on beans' methods through a proxy that calls the core interceptor. */
+@AutoConfiguration
+@ConditionalOnClass({AirlockInterceptor.class, Advisor.class})
+@ConditionalOnProperty(prefix = "airlock", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(AirlockProperties.class)
+@Import(AirlockAutoConfiguration.AutoProxyRegistrar.class)
+public class AirlockAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  public AirlockConfig airlockConfig(AirlockProperties properties) {
+    return properties.toConfig();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public AirlockPools airlockPools(AirlockConfig config, ObjectProvider<ExecutionListener> listeners) {
+    return new AirlockPools(config, event -> listeners.orderedStream().forEach(l -> l.onExecution(event)));
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public AirlockInterceptor airlockInterceptor(AirlockPools pools) {
+    return new AirlockInterceptor(pools);
+  }
+
+  /** Infrastructure role so Boot's own auto-proxy creator applies it. Lazy lookup keeps beans out of early init. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  @ConditionalOnMissingBean(name = "airlockAdvisor")
+  public static Advisor airlockAdvisor(ObjectProvider<AirlockInterceptor> interceptor) {
+    MethodInterceptor advice = invocation -> interceptor.getObject().intercept(invocation.getThis(),
+        invocation.getMethod(), invocation.getArguments(), invocation::proceed);
+    return new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, Airlock.class, true), advice);
+  }
+
+  /** Makes sure an auto-proxy creator exists, proxying classes so beans need no interface. */
+  static class AutoProxyRegistrar implements ImportBeanDefinitionRegistrar {
+    @Override
+    public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+      AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+      AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.airlock.spring;
+
+import dev.airlock.ExecutionListener;
+import dev.airlock.PoolStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+import java.util.function.ToIntFunction;
+
+/** Micrometer view of Airlock: a timer per call outcome, a fallback counter and pool occupancy gauges. */
+public final class AirlockMetrics implements ExecutionListener {
+  private final MeterRegistry registry;
+  private final Counter fallbacks;
+
+  public AirlockMetrics(MeterRegistry registry, AirlockPools pools) {
+    this.registry = registry;
+    this.fallbacks = Counter.builder("airlock.fallbacks")
+        .description("Calls that ran on the host because no sandbox could be had").register(registry);
+    gauge("airlock.pool.active", "Workers running a call", pools, PoolStats::active);
+    gauge("airlock.pool.idle", "Warm workers waiting for a call", pools, PoolStats::idle);
+  }
+
+  private void gauge(String name, String description, AirlockPools pools, ToIntFunction<PoolStats> stat) {
+    Gauge.builder(name, pools, p -> p.pools().stream().mapToInt(pool -> stat.applyAsInt(pool.stats())).sum())
+        .description(description).register(registry);
+  }
+
+  @Override
+  public void onExecution(Event event) {
+    Timer.builder("airlock.executions").description("Calls of @Airlock methods")
+        .tag("backend", event.backend()).tag("method", event.method())
+        .tag("outcome", event.outcome().name().toLowerCase(Locale.ROOT))
+        .register(registry).record(event.duration());
+    if (event.outcome() == Outcome.FALLBACK) {
+      fallbacks.increment();
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package dev.airlock.spring;
+
+import dev.airlock.AirlockConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code airlock.*} keys of {@link AirlockConfig} as Spring properties. Unset values keep the core defaults;
+ * {@link #toConfig()} hands every set value to {@link AirlockConfig.Builder#set} so parsing and validation, and their
+ * error messages naming the key, live in one place.
+ */
+@ConfigurationProperties("airlock")
+public class AirlockProperties {
+
+  /** Whether the auto-configuration is active. */
+  private boolean enabled = true;
+  /** Sandbox backend used when @Airlock names none (local, docker, e2b). */
+  private String backend;
+  /** Wall-clock limit of one call, in seconds. */
+  private Integer timeoutSeconds;
+  /** Refuse to run on the host when no sandbox can be had. */
+  private Boolean sandboxRequired;
+  /** Worker heap, in MiB. */
+  private Integer memoryMb;
+  /** CPU share of one worker. */
+  private Double cpus;
+  /** Process/thread limit of one worker. */
+  private Integer pidsLimit;
+  /** Largest invocation sent to a worker, in bytes. */
+  private Integer maxPayloadBytes;
+  /** Largest result accepted from a worker, in bytes. */
+  private Integer maxResultBytes;
+  /** Extra classes allowed in payloads and results. */
+  private List<String> allowedClasses;
+  private final Pool pool = new Pool();
+  private final Local local = new Local();
+  /** Docker backend keys, such as image or runtime. */
+  private Map<String, String> docker = new LinkedHashMap<>();
+  /** E2B backend keys. */
+  private Map<String, String> e2b = new LinkedHashMap<>();
+
+  /** Converts to the core configuration; fails naming the property when a value is invalid. */
+  public AirlockConfig toConfig() {
+    AirlockConfig.Builder builder = AirlockConfig.builder();
+    set(builder, AirlockConfig.BACKEND, backend);
+    set(builder, AirlockConfig.TIMEOUT_SECONDS, timeoutSeconds);
+    set(builder, AirlockConfig.SANDBOX_REQUIRED, sandboxRequired);
+    set(builder, AirlockConfig.MEMORY_MB, memoryMb);
+    set(builder, AirlockConfig.CPUS, cpus);
+    set(builder, AirlockConfig.PIDS_LIMIT, pidsLimit);
+    set(builder, AirlockConfig.MAX_PAYLOAD_BYTES, maxPayloadBytes);
+    set(builder, AirlockConfig.MAX_RESULT_BYTES, maxResultBytes);
+    set(builder, AirlockConfig.ALLOWED_CLASSES, allowedClasses == null ? null : String.join(",", allowedClasses));
+    set(builder, AirlockConfig.POOL_MIN_SIZE, pool.minSize);
+    set(builder, AirlockConfig.POOL_MAX_SIZE, pool.maxSize);
+    set(builder, AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, pool.idleTimeoutSeconds);
+    set(builder, AirlockConfig.POOL_REUSE, pool.reuse);
+    set(builder, AirlockConfig.LOCAL_ISOLATION, local.isolation);
+    set(builder, AirlockConfig.LOCAL_JAVA, local.java);
+    docker.forEach((key, value) -> builder.backendProperty("airlock.docker." + key, value));
+    e2b.forEach((key, value) -> builder.backendProperty("airlock.e2b." + key, value));
+    return builder.build();
+  }
+
+  private static void set(AirlockConfig.Builder builder, String key, Object value) {
+    if (value != null) {
+      builder.set(key, value.toString());
+    }
+  }
+
+  /** Worker pool sizing. */
+  public static class Pool {
+    /** Workers kept warm. */
+    private Integer minSize;
+    /** Most workers at once. */
+    private Integer maxSize;
+    /** Idle workers above min-size stop after this many seconds. */
+    private Integer idleTimeoutSeconds;
+    /** Reuse a worker for several calls. */
+    private Boolean reuse;
+
+    public Integer getMinSize() { return minSize; }
+    public void setMinSize(Integer minSize) { this.minSize = minSize; }
+    public Integer getMaxSize() { return maxSize; }
+    public void setMaxSize(Integer maxSize) { this.maxSize = maxSize; }
+    public Integer getIdleTimeoutSeconds() { return idleTimeoutSeconds; }
+    public void setIdleTimeoutSeconds(Integer idleTimeoutSeconds) { this.idleTimeoutSeconds = idleTimeoutSeconds; }
+    public Boolean getReuse() { return reuse; }
+    public void setReuse(Boolean reuse) { this.reuse = reuse; }
+  }
+
+  /** Local backend settings. */
+  public static class Local {
+    /** auto, strict or none. */
+    private String isolation;
+    /** Java executable for workers. */
+    private String java;
+
+    public String getIsolation() { return isolation; }
+    public void setIsolation(String isolation) { this.isolation = isolation; }
+    public String getJava() { return java; }
+    public void setJava(String java) { this.java = java; }
+  }
+
+  public boolean isEnabled() { return enabled; }
+  public void setEnabled(boolean enabled) { this.enabled = enabled; }
+  public String getBackend() { return backend; }
+  public void setBackend(String backend) { this.backend = backend; }
+  public Integer getTimeoutSeconds() { return timeoutSeconds; }
+  public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
+  public Boolean getSandboxRequired() { return sandboxRequired; }
+  public void setSandboxRequired(Boolean sandboxRequired) { this.sandboxRequired = sandboxRequired; }
+  public Integer getMemoryMb() { return memoryMb; }
+  public void setMemoryMb(Integer memoryMb) { this.memoryMb = memoryMb; }
+  public Double getCpus() { return cpus; }
+  public void setCpus(Double cpus) { this.cpus = cpus; }
+  public Integer getPidsLimit() { return pidsLimit; }
+  public void setPidsLimit(Integer pidsLimit) { this.pidsLimit = pidsLimit; }
+  public Integer getMaxPayloadBytes() { return maxPayloadBytes; }
+  public void setMaxPayloadBytes(Integer maxPayloadBytes) { this.maxPayloadBytes = maxPayloadBytes; }
+  public Integer getMaxResultBytes() { return maxResultBytes; }
+  public void setMaxResultBytes(Integer maxResultBytes) { this.maxResultBytes = maxResultBytes; }
+  public List<String> getAllowedClasses() { return allowedClasses; }
+  public void setAllowedClasses(List<String> allowedClasses) { this.allowedClasses = allowedClasses; }
+  public Pool getPool() { return pool; }
+  public Local getLocal() { return local; }
+  public Map<String, String> getDocker() { return docker; }
+  public void setDocker(Map<String, String> docker) { this.docker = docker; }
+  public Map<String, String> getE2b() { return e2b; }
+  public void setE2b(Map<String, String> e2b) { this.e2b = e2b; }
+}

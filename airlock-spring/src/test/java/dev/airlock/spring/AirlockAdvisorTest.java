@@ -1,0 +1,130 @@
+package dev.airlock.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.Airlock;
+import dev.airlock.AirlockRuntime;
+import dev.airlock.UnshippableInvocationException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AirlockAdvisorTest {
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(AirlockAutoConfiguration.class,
+          AirlockActuatorAutoConfiguration.class))
+      .withPropertyValues("airlock.local.isolation=none", "airlock.pool.min-size=0", "airlock.pool.max-size=1")
+      .withUserConfiguration(Beans.class);
+
+  @Test
+  void annotatedBeanMethodRunsInAWorkerAndIsTimed() {
+    runner.run(context -> {
+      Tools tools = context.getBean(Tools.class);
+      assertThat(AopUtils.isAopProxy(tools)).isTrue();
+      assertThat(tools.whereAmI("x")).isEqualTo("x sandboxed=true");
+      assertThat(context.getBean(MeterRegistry.class).get("airlock.executions")
+          .tags("outcome", "success", "backend", "local").timer().count()).isEqualTo(1);
+      assertThat(context.getBean(AirlockHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+      assertThat(context.getBean(AirlockPools.class).pools()).hasSize(1);
+    });
+  }
+
+  @Test
+  void injectedCollaboratorThatCannotShipIsNamedWithTheFix() {
+    runner.run(context -> {
+      StatefulTools tools = context.getBean(StatefulTools.class);
+      assertThatThrownBy(() -> tools.run())
+          .isInstanceOf(UnshippableInvocationException.class)
+          .hasMessageContaining("receiver.collaborator.executor")
+          .hasMessageContaining("transient")
+          .hasMessageContaining("stateless bean");
+    });
+  }
+
+  @Test
+  void healthIsDownWhenARequiredSandboxCannotBeHad() {
+    runner.withPropertyValues("airlock.sandbox-required=true", "airlock.local.java=/nonexistent/bin/java")
+        .run(context -> {
+          assertThatThrownBy(() -> context.getBean(Tools.class).whereAmI("z"));
+          assertThat(context.getBean(AirlockHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+        });
+  }
+
+  @Test
+  void poolsCloseWithTheContext() {
+    AirlockPools[] pools = new AirlockPools[1];
+    runner.run(context -> {
+      pools[0] = context.getBean(AirlockPools.class);
+      context.getBean(Tools.class).whereAmI("y");
+    });
+    assertThat(pools[0].pools()).isEmpty();
+  }
+
+  @Configuration
+  static class Beans {
+    @Bean
+    MeterRegistry meterRegistry() {
+      return new SimpleMeterRegistry();
+    }
+
+    @Bean
+    Tools tools() {
+      return new Tools();
+    }
+
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService executor() {
+      return Executors.newSingleThreadExecutor();
+    }
+
+    @Bean
+    Collaborator collaborator(ExecutorService executor) {
+      return new Collaborator(executor);
+    }
+
+    @Bean
+    StatefulTools statefulTools(Collaborator collaborator) {
+      return new StatefulTools(collaborator);
+    }
+  }
+
+  public static class Tools {
+    @Airlock(sandbox = true, timeoutSeconds = 60)
+    public String whereAmI(String label) {
+      return label + " sandboxed=" + AirlockRuntime.isSandboxed();
+    }
+  }
+
+  public static class Collaborator {
+    final ExecutorService executor;
+
+    Collaborator(ExecutorService executor) {
+      this.executor = executor;
+    }
+  }
+
+  public static class StatefulTools {
+    private final Collaborator collaborator;
+
+    public StatefulTools(Collaborator collaborator) {
+      this.collaborator = collaborator;
+    }
+
+    @Airlock(sandbox = true)
+    public String run() {
+      return String.valueOf(collaborator);
+    }
+  }
+}
