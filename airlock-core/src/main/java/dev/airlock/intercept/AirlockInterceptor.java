@@ -46,6 +46,13 @@ public final class AirlockInterceptor {
     }
   });
 
+  /**
+   * The method whose body this thread is running on the host on the interceptor's behalf. When two adapters are
+   * active (a Spring proxy and the java agent, say), the inner one sees it and proceeds instead of intercepting the
+   * same call twice.
+   */
+  private static final ThreadLocal<Method> PROCEEDING = new ThreadLocal<>();
+
   private final PoolResolver pools;
   private final Guard guard;
 
@@ -80,7 +87,7 @@ public final class AirlockInterceptor {
    */
   public Object intercept(Object receiver, Method method, Object[] args, LocalCall proceed) throws Throwable {
     Airlock airlock = method.getAnnotation(Airlock.class);
-    if (airlock == null || AirlockRuntime.isSandboxed()) {
+    if (airlock == null || AirlockRuntime.isSandboxed() || method.equals(PROCEEDING.get())) {
       return proceed.proceed();
     }
     AirlockConfig config = pools.config();
@@ -92,7 +99,7 @@ public final class AirlockInterceptor {
     String reason = null;
     try {
       guard.before(method, receiver, args, airlock.policy());
-      Object result = dispatch(airlock, config, backend, timeout, receiver, method, args, proceed);
+      Object result = dispatch(airlock, config, backend, timeout, receiver, method, args, marked(method, proceed));
       outcome = "success";
       return guard.after(result, airlock.policy());
     } catch (AirlockBlockedException e) {
@@ -105,6 +112,23 @@ public final class AirlockInterceptor {
     } finally {
       guard.audit(method, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
     }
+  }
+
+  /** The body, run with this thread marked as proceeding for {@code method}, whichever thread runs it. */
+  private static LocalCall marked(Method method, LocalCall proceed) {
+    return () -> {
+      Method previous = PROCEEDING.get();
+      PROCEEDING.set(method);
+      try {
+        return proceed.proceed();
+      } finally {
+        if (previous == null) {
+          PROCEEDING.remove();
+        } else {
+          PROCEEDING.set(previous);
+        }
+      }
+    };
   }
 
   private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,

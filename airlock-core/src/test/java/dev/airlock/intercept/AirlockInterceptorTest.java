@@ -61,6 +61,21 @@ class AirlockInterceptorTest {
   }
 
   @Test
+  void aSecondAdapterOnTheSameCallProceedsInsteadOfInterceptingAgain() throws Throwable {
+    var method = Tools.class.getDeclaredMethod("guardedOnHost");
+    AtomicInteger bodies = new AtomicInteger();
+    Object result = interceptor.intercept(new Tools(), method, new Object[0], () ->
+        // What a woven method does when an outer proxy proceeds into it: call the interceptor again.
+        interceptor.intercept(new Tools(), method, new Object[0], () -> {
+          bodies.incrementAndGet();
+          return "host";
+        }));
+    assertThat(result).isEqualTo("host");
+    assertThat(bodies).hasValue(1);
+    assertThat(interceptor.auditLog().counts()).containsEntry("success", 1L);
+  }
+
+  @Test
   void hostExceptionsPassThroughUnchanged() throws Exception {
     var method = Tools.class.getDeclaredMethod("guardedOnHost");
     assertThatThrownBy(() -> interceptor.intercept(new Tools(), method, new Object[0], () -> {
