@@ -65,6 +65,10 @@ final class BridgeClient {
               + " to its health check: " + body);
         }
       }
+      java.util.Optional<String> exit = sandbox.bridgeExit();
+      if (exit.isPresent()) {
+        throw new IOException("the worker bridge in sandbox " + sandbox.id() + " exited: " + exit.get());
+      }
       if (System.nanoTime() > deadline) {
         return false;
       }

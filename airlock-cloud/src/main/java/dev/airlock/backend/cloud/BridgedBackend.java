@@ -194,7 +194,9 @@ public final class BridgedBackend implements SandboxBackend {
     }
     LOG.info("no worker bridge answered in {} sandbox {}; starting one", settings.name(), sandbox.id());
     sandbox.startBridge(settings.bridgeCommand());
-    if (!bridge.awaitReady(deadline)) {
+    if (bridge.awaitReady(deadline)) {
+      sandbox.bridgeReady();
+    } else {
       throw new SandboxUnavailableException("the worker bridge in " + settings.name() + " sandbox " + sandbox.id()
           + " did not open its port in time: check that the sandbox template is Airlock's (see docs/cloud.md)");
     }

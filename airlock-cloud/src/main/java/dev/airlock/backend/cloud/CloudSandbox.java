@@ -3,6 +3,7 @@ package dev.airlock.backend.cloud;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 
@@ -22,6 +23,15 @@ public interface CloudSandbox {
    * started; readiness is polled on its port.
    */
   void startBridge(List<String> command) throws IOException;
+
+  /** After {@link #startBridge}: how the started bridge ended, once it has (with its output). */
+  default Optional<String> bridgeExit() {
+    return Optional.empty();
+  }
+
+  /** After {@link #startBridge}: the bridge answers, so whatever follows its start can stop. */
+  default void bridgeReady() {
+  }
 
   /** Sets the sandbox to die {@code lifetime} from now unless extended again. */
   void extendLifetime(Duration lifetime) throws IOException;
