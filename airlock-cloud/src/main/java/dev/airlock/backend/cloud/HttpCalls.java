@@ -65,7 +65,8 @@ public final class HttpCalls {
       Duration asked = retryAfter(response.header("Retry-After"));
       return asked != null ? policy.retryAfter(asked) : policy.backoff(attempt);
     }
-    if (idempotent && code >= 500 && code != 501 && !fromSandboxProxy(response)) {
+    boolean transientError = code == 500 || code == 502 || code == 503 || code == 504;
+    if (idempotent && transientError && !fromSandboxProxy(response)) {
       return policy.backoff(attempt);
     }
     return null;
