@@ -89,7 +89,7 @@ public final class WorkerBridge {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
+    try {
       String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
       if (path.equals("/health") && method.equals("GET")) {
@@ -126,8 +126,13 @@ public final class WorkerBridge {
       } else {
         json(exchange, 404, new Problem("no such endpoint: " + method + " " + path));
       }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      json(exchange, 400, new Problem("bad request: " + e.getMessage()));
     } catch (RuntimeException e) {
       json(exchange, 500, new Problem(e.toString()));
+    } finally {
+      // Not try-with-resources: that would close the exchange before the catch blocks could answer on it.
+      exchange.close();
     }
   }
 
