@@ -1,0 +1,80 @@
+package dev.airlock.backend.e2b;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.backend.cloud.BridgedBackend;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nothing leaks: a short sandbox lifetime kept up while the backend lives, and sandboxes of dead hosts reaped. */
+@Timeout(120)
+class E2bLifecycleTest {
+  private final E2bTesting testing = new E2bTesting();
+  private FakeE2b fake;
+
+  @BeforeEach
+  void startFake(@TempDir Path dir) throws Exception {
+    fake = new FakeE2b(dir, E2bTesting.BRIDGE_PORT);
+  }
+
+  @AfterEach
+  void stopFake() throws Exception {
+    fake.close();
+  }
+
+  @Test
+  void aShortLifetimeIsExtendedWhileThePoolLivesSoTheSandboxOutlivesIt() throws Exception {
+    AirlockConfig config = testing.config(fake).toBuilder().timeoutSeconds(3)
+        .backendProperty(E2bSettings.LIFETIME_MARGIN, "0").build();
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1)
+        .backend("e2b", () -> E2bBackendProvider.create(testing.settings(config), testing.calls())).build()) {
+      assertThat(pool.call(() -> 1)).isEqualTo(1);
+      Thread.sleep(4500);
+      assertThat(pool.call(() -> 2)).as("still the same sandbox, past its first 3 s").isEqualTo(2);
+      assertThat(fake.sandboxes).hasSize(1);
+    }
+    String id = fake.sandboxes.keySet().iterator().next();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes/" + id + "/timeout"))
+        .hasSizeGreaterThanOrEqualTo(3)
+        .allSatisfy(r -> assertThat(r.getBody().utf8()).isEqualTo("{\"timeout\":3}"));
+  }
+
+  @Test
+  void reapsSandboxesLabelledByADeadProcessOfThisHostAndSparesTheLiving() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String host = InetAddress.getLocalHost().getHostName();
+    E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
+    fake.templateRunsBridge = false;
+    String orphan = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
+        BridgedBackend.OWNER_LABEL, host + "/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
+    String living = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
+        BridgedBackend.OWNER_LABEL, host + "/" + ProcessHandle.current().pid()), Duration.ofSeconds(300))
+        .sandboxId();
+    String otherHost = api.create(Map.of(BridgedBackend.HOST_LABEL, "elsewhere",
+        BridgedBackend.OWNER_LABEL, "elsewhere/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
+    fake.templateRunsBridge = true;
+
+    try (SandboxPool pool = SandboxPool.builder(testing.config(fake)).minSize(0).maxSize(1)
+        .backend("e2b", () -> testing.backend(fake)).build()) {
+      assertThat(pool.call(() -> 1)).isEqualTo(1);
+    }
+
+    assertThat(fake.sandboxes.get(orphan).killed).isTrue();
+    assertThat(fake.sandboxes.get(living).killed).isFalse();
+    assertThat(fake.sandboxes.get(otherHost).killed).isFalse();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "GET", "/v2/sandboxes")).singleElement()
+        .satisfies(r -> assertThat(r.getUrl().queryParameter("metadata"))
+            .isEqualTo(BridgedBackend.HOST_LABEL + "=" + java.net.URLEncoder.encode(host,
+                java.nio.charset.StandardCharsets.UTF_8)));
+  }
+}
