@@ -297,5 +297,6 @@ public final class BridgedBackend implements SandboxBackend {
     if (prepared != null) {
       prepared.sandbox().kill();
     }
+    service.close();
   }
 }

@@ -17,6 +17,10 @@ public interface SandboxService {
   /** Kills a sandbox by id; returns false when it was already gone. */
   boolean kill(String id) throws IOException;
 
+  /** Releases what the service holds (clients, threads); sandboxes are killed before. */
+  default void close() {
+  }
+
   /** A sandbox as listed, with its labels. */
   record Listed(String id, Map<String, String> labels) {
   }
