@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
@@ -35,6 +36,8 @@ final class MorphFiles {
     this.settings = settings;
     this.client = SshClient.setUpDefaultClient();
     client.setServerKeyVerifier(verifier(settings.sshHostKey()));
+    // No ~/.ssh/config lookups: they would also log the user name, which carries the API key.
+    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
     client.start();
   }
 
