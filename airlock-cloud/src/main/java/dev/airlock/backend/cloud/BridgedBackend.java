@@ -128,9 +128,9 @@ public final class BridgedBackend implements SandboxBackend {
       Prepared prepared = prepared(deadline);
       try {
         Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-        return prepared.bridge().startWorker(entries, spec.memoryMb(), left, () -> forget(prepared));
+        return prepared.bridge().startWorker(entries, spec.memoryMb(), left, () -> forget(prepared.sandbox()));
       } catch (SandboxGoneException e) {
-        forget(prepared);
+        forget(prepared.sandbox());
         if (attempt >= 2) {
           throw new SandboxUnavailableException(settings.name() + " sandboxes keep disappearing: " + e.getMessage(),
               e);
@@ -155,6 +155,9 @@ public final class BridgedBackend implements SandboxBackend {
       entries = classpath.stream().map(ClasspathEntry::of).toList();
     }
     CloudSandbox sandbox = service.create(labels, settings.lifetime());
+    // Kept alive from now on: preparing it (the classpath upload above all) may take longer than its lifetime.
+    long every = Math.max(1, settings.lifetime().toMillis() / 3);
+    keepAliveTask = keepAlive.scheduleAtFixedRate(() -> extend(sandbox), every, every, TimeUnit.MILLISECONDS);
     try {
       String token = HexFormat.of().formatHex(randomBytes());
       sandbox.upload(List.of(SandboxFile.of(settings.home() + "/" + BridgeProtocol.TOKEN_FILE,
@@ -163,11 +166,10 @@ public final class BridgedBackend implements SandboxBackend {
       awaitBridge(sandbox, bridge, deadline);
       shipClasspath(sandbox, bridge);
       current = new Prepared(sandbox, bridge);
-      long every = Math.max(1, settings.lifetime().toMillis() / 3);
-      keepAliveTask = keepAlive.scheduleAtFixedRate(this::extend, every, every, TimeUnit.MILLISECONDS);
       LOG.info("{} sandbox {} ready for workers", settings.name(), sandbox.id());
       return current;
     } catch (IOException | RuntimeException e) {
+      keepAliveTask.cancel(false);
       sandbox.kill();
       if (e instanceof SandboxUnavailableException u) {
         throw u;
@@ -235,32 +237,22 @@ public final class BridgedBackend implements SandboxBackend {
         entries.size());
   }
 
-  private void extend() {
-    Prepared prepared;
-    synchronized (this) {
-      prepared = current;
-    }
-    if (prepared == null) {
-      return;
-    }
+  private void extend(CloudSandbox sandbox) {
     try {
-      prepared.sandbox().extendLifetime(settings.lifetime());
+      sandbox.extendLifetime(settings.lifetime());
     } catch (SandboxGoneException e) {
-      forget(prepared);
+      forget(sandbox);
     } catch (IOException | RuntimeException e) {
-      LOG.warn("could not extend the life of {} sandbox {}: {}", settings.name(), prepared.sandbox().id(),
-          e.getMessage());
+      LOG.warn("could not extend the life of {} sandbox {}: {}", settings.name(), sandbox.id(), e.getMessage());
     }
   }
 
   /** The sandbox is gone: its workers report that, and the next launch creates another. */
-  private synchronized void forget(Prepared prepared) {
-    if (current == prepared) {
+  private synchronized void forget(CloudSandbox sandbox) {
+    if (current != null && current.sandbox() == sandbox) {
       current = null;
-      if (keepAliveTask != null) {
-        keepAliveTask.cancel(false);
-      }
-      LOG.warn("{} sandbox {} is gone", settings.name(), prepared.sandbox().id());
+      keepAliveTask.cancel(false);
+      LOG.warn("{} sandbox {} is gone", settings.name(), sandbox.id());
     }
   }
 
