@@ -1,5 +1,9 @@
 package dev.airlock.backend.e2b;
 
+import static dev.airlock.backend.cloud.SettingValues.firstOf;
+import static dev.airlock.backend.cloud.SettingValues.httpUrl;
+import static dev.airlock.backend.cloud.SettingValues.wholeNumber;
+
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxUnavailableException;
 import java.time.Duration;
@@ -40,18 +44,18 @@ record E2bSettings(String apiKey, HttpUrl apiUrl, HttpUrl sandboxUrl, String dom
           + API_KEY + "); create one at https://e2b.dev/dashboard");
     }
     String domain = firstOf(config.backendProperty(DOMAIN, null), env.apply("E2B_DOMAIN"), "e2b.app");
-    HttpUrl apiUrl = url(API_URL, firstOf(config.backendProperty(API_URL, null), env.apply("E2B_API_URL"),
+    HttpUrl apiUrl = httpUrl(API_URL, firstOf(config.backendProperty(API_URL, null), env.apply("E2B_API_URL"),
         "https://api." + domain));
     String sandboxUrl = firstOf(config.backendProperty(SANDBOX_URL, null), env.apply("E2B_SANDBOX_URL"));
-    int margin = intValue(LIFETIME_MARGIN, config.backendProperty(LIFETIME_MARGIN, "120"));
-    int port = intValue(BRIDGE_PORT, config.backendProperty(BRIDGE_PORT, Integer.toString(DEFAULT_BRIDGE_PORT)));
+    int margin = wholeNumber(LIFETIME_MARGIN, config.backendProperty(LIFETIME_MARGIN, "120"));
+    int port = wholeNumber(BRIDGE_PORT, config.backendProperty(BRIDGE_PORT, Integer.toString(DEFAULT_BRIDGE_PORT)));
     String home = config.backendProperty(HOME, DEFAULT_HOME);
     String internet = config.backendProperty(INTERNET, "false");
     if (!internet.equals("true") && !internet.equals("false")) {
       throw new IllegalArgumentException("Invalid Airlock configuration: " + INTERNET + "='" + internet
           + "' is not true or false");
     }
-    return new E2bSettings(apiKey.trim(), apiUrl, sandboxUrl == null ? null : url(SANDBOX_URL, sandboxUrl), domain,
+    return new E2bSettings(apiKey.trim(), apiUrl, sandboxUrl == null ? null : httpUrl(SANDBOX_URL, sandboxUrl), domain,
         "https", config.backendProperty(TEMPLATE, DEFAULT_TEMPLATE), Boolean.parseBoolean(internet),
         config.timeout().plusSeconds(margin), port, home, bridgeCommand(home, port));
   }
@@ -76,32 +80,5 @@ record E2bSettings(String apiKey, HttpUrl apiUrl, HttpUrl sandboxUrl, String dom
   public String toString() {
     return "E2bSettings[apiUrl=" + apiUrl + ", sandboxUrl=" + sandboxUrl + ", domain=" + domain + ", template="
         + template + ", internet=" + internet + ", lifetime=" + lifetime + "]";
-  }
-
-  private static String firstOf(String... values) {
-    for (String v : values) {
-      if (v != null && !v.isBlank()) {
-        return v.trim();
-      }
-    }
-    return null;
-  }
-
-  private static HttpUrl url(String key, String value) {
-    HttpUrl url = HttpUrl.parse(value);
-    if (url == null) {
-      throw new IllegalArgumentException("Invalid Airlock configuration: " + key + "='" + value
-          + "' is not an http(s) URL");
-    }
-    return url;
-  }
-
-  private static int intValue(String key, String value) {
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid Airlock configuration: " + key + "='" + value
-          + "' is not a whole number", e);
-    }
   }
 }

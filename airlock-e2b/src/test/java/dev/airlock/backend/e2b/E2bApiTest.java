@@ -8,36 +8,25 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.backend.cloud.SandboxGoneException;
 import dev.airlock.backend.cloud.SandboxService.Listed;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The control-plane client against the fake: what it sends, and how it reads E2B's errors. */
 @Timeout(60)
-class E2bApiTest {
+class E2bApiTest extends WithFakeE2b {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final E2bTesting testing = new E2bTesting();
-  private FakeE2b fake;
   private E2bApi api;
 
   @BeforeEach
-  void startFake(@TempDir Path dir) throws Exception {
-    fake = new FakeE2b(dir, E2bTesting.BRIDGE_PORT);
+  void createClient() {
     fake.templateRunsBridge = false;
     api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
-  }
-
-  @AfterEach
-  void stopFake() throws Exception {
-    fake.close();
   }
 
   @Test

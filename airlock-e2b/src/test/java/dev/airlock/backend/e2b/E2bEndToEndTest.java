@@ -9,31 +9,15 @@ import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
 import dev.airlock.backend.cloud.BridgedBackend;
-import java.nio.file.Path;
 import java.util.List;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real invocations through the E2B code path: the fake runs the real bridge and real worker JVMs. */
 @Timeout(120)
-class E2bEndToEndTest {
+class E2bEndToEndTest extends WithFakeE2b {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final E2bTesting testing = new E2bTesting();
-  private FakeE2b fake;
-
-  @BeforeEach
-  void startFake(@TempDir Path dir) throws Exception {
-    fake = new FakeE2b(dir, E2bTesting.BRIDGE_PORT);
-  }
-
-  @AfterEach
-  void stopFake() throws Exception {
-    fake.close();
-  }
 
   private SandboxPool pool(boolean reuse) {
     return SandboxPool.builder(testing.config(fake)).reuse(reuse).minSize(0).maxSize(2)

@@ -6,30 +6,14 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
 import dev.airlock.backend.cloud.BridgedBackend;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Nothing leaks: a short sandbox lifetime kept up while the backend lives, and sandboxes of dead hosts reaped. */
 @Timeout(120)
-class E2bLifecycleTest {
-  private final E2bTesting testing = new E2bTesting();
-  private FakeE2b fake;
-
-  @BeforeEach
-  void startFake(@TempDir Path dir) throws Exception {
-    fake = new FakeE2b(dir, E2bTesting.BRIDGE_PORT);
-  }
-
-  @AfterEach
-  void stopFake() throws Exception {
-    fake.close();
-  }
+class E2bLifecycleTest extends WithFakeE2b {
 
   @Test
   void aShortLifetimeIsExtendedWhileThePoolLivesSoTheSandboxOutlivesIt() throws Exception {

@@ -22,7 +22,6 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,28 +29,13 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import okhttp3.OkHttpClient;
 import okio.Buffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** envd and the port proxy: starting the bridge, uploads, access tokens, readiness, routing by host name. */
 @Timeout(120)
-class E2bSandboxTest {
+class E2bSandboxTest extends WithFakeE2b {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final E2bTesting testing = new E2bTesting();
-  private FakeE2b fake;
-
-  @BeforeEach
-  void startFake(@TempDir Path dir) throws Exception {
-    fake = new FakeE2b(dir, E2bTesting.BRIDGE_PORT);
-  }
-
-  @AfterEach
-  void stopFake() throws Exception {
-    fake.close();
-  }
 
   private SandboxPool pool(AirlockConfig config, java.util.function.Supplier<dev.airlock.backend.SandboxBackend> b) {
     return SandboxPool.builder(config).minSize(0).maxSize(1).backend("e2b", b).build();

@@ -1,5 +1,9 @@
 package dev.airlock.backend.morph;
 
+import static dev.airlock.backend.cloud.SettingValues.firstOf;
+import static dev.airlock.backend.cloud.SettingValues.httpUrl;
+import static dev.airlock.backend.cloud.SettingValues.wholeNumber;
+
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxUnavailableException;
 import java.time.Duration;
@@ -41,17 +45,13 @@ record MorphSettings(String apiKey, HttpUrl apiUrl, String sshHost, int sshPort,
     }
     String base = firstOf(config.backendProperty(API_URL, null), env.apply("MORPH_BASE_URL"),
         "https://cloud.morph.so/api");
-    HttpUrl apiUrl = HttpUrl.parse(base);
-    if (apiUrl == null) {
-      throw new IllegalArgumentException("Invalid Airlock configuration: " + API_URL + "='" + base
-          + "' is not an http(s) URL");
-    }
+    HttpUrl apiUrl = httpUrl(API_URL, base);
     String home = config.backendProperty(HOME, DEFAULT_HOME);
-    int port = intValue(BRIDGE_PORT, config.backendProperty(BRIDGE_PORT, Integer.toString(DEFAULT_BRIDGE_PORT)));
-    int margin = intValue(LIFETIME_MARGIN, config.backendProperty(LIFETIME_MARGIN, "120"));
+    int port = wholeNumber(BRIDGE_PORT, config.backendProperty(BRIDGE_PORT, Integer.toString(DEFAULT_BRIDGE_PORT)));
+    int margin = wholeNumber(LIFETIME_MARGIN, config.backendProperty(LIFETIME_MARGIN, "120"));
     return new MorphSettings(apiKey, apiUrl,
         firstOf(config.backendProperty(SSH_HOST, null), env.apply("MORPH_SSH_HOSTNAME"), "ssh.cloud.morph.so"),
-        intValue(SSH_PORT, firstOf(config.backendProperty(SSH_PORT, null), env.apply("MORPH_SSH_PORT"), "22")),
+        wholeNumber(SSH_PORT, firstOf(config.backendProperty(SSH_PORT, null), env.apply("MORPH_SSH_PORT"), "22")),
         config.backendProperty(SSH_HOST_KEY, null), snapshot.trim(), config.timeout().plusSeconds(margin), port, home,
         List.of("java", "-Xmx128m", "-XX:+UseSerialGC", "-cp", "/opt/airlock/lib/*",
             "dev.airlock.backend.cloud.WorkerBridge", "--port", Integer.toString(port), "--home", home),
@@ -72,23 +72,5 @@ record MorphSettings(String apiKey, HttpUrl apiUrl, String sshHost, int sshPort,
   public String toString() {
     return "MorphSettings[apiUrl=" + apiUrl + ", ssh=" + sshHost + ":" + sshPort + ", snapshot=" + snapshot
         + ", lifetime=" + lifetime + "]";
-  }
-
-  private static String firstOf(String... values) {
-    for (String v : values) {
-      if (v != null && !v.isBlank()) {
-        return v.trim();
-      }
-    }
-    return null;
-  }
-
-  private static int intValue(String key, String value) {
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid Airlock configuration: " + key + "='" + value
-          + "' is not a whole number", e);
-    }
   }
 }
