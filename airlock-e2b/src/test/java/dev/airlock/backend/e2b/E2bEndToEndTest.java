@@ -70,6 +70,32 @@ class E2bEndToEndTest extends WithFakeE2b {
       assertThat(call.getHeaders().get("X-Access-Token")).isNull();
     });
     assertThat(bridgeCalls).anySatisfy(call -> assertThat(call.getUrl().encodedPath()).endsWith("/frames"));
+    assertThat(fake.sandboxRequests).allSatisfy(r -> {
+      String sent = r.getBody() == null ? "" : r.getBody().string(java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(r.getHeaders().toString().contains(FakeE2b.API_KEY) || sent.contains(FakeE2b.API_KEY))
+          .as("the API key went to the sandbox in %s %s", r.getMethod(), r.getUrl()).isFalse();
+    });
+    assertThat(fake.sandboxRequests).filteredOn(r -> "49983".equals(r.getHeaders().get("E2b-Sandbox-Port")))
+        .isNotEmpty().allSatisfy(r -> assertThat(r.getHeaders().get("Authorization"))
+            .as("envd runs as the default user; none is asked for").isNull());
+  }
+
+  @Test
+  void aUserExceptionKeepsItsTypeAndARunawayCallTimesOutThroughTheSandbox() {
+    try (SandboxPool pool = pool(false)) {
+      assertThatThrownBy(() -> pool.call(() -> {
+        throw new IllegalStateException("from the sandbox");
+      })).isInstanceOf(IllegalStateException.class).hasMessage("from the sandbox");
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> pool.call(() -> {
+        while (true) {
+          Thread.onSpinWait();
+        }
+      }, java.time.Duration.ofSeconds(2))).isInstanceOf(dev.airlock.SandboxTimeoutException.class);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
+      assertThat(pool.call(() -> "still serving")).isEqualTo("still serving");
+      assertThat(fake.live()).hasSize(1);
+    }
   }
 
   @Test

@@ -45,7 +45,8 @@ import okio.Buffer;
  * and the proxy forwards the bridge's port to them.
  */
 final class FakeE2b implements AutoCloseable {
-  static final String API_KEY = "e2b_0123456789abcdef0123456789abcdef01234567";
+  /** Made at run time, so no shipped class file holds it and a leak of the key into the sandbox can be seen. */
+  static final String API_KEY = "e2b_" + java.util.HexFormat.of().formatHex(new SecureRandom().generateSeed(20));
   static final String TEMPLATE = "airlock-worker";
   static final String HOME = "/home/user/airlock";
   private static final ObjectMapper JSON = new ObjectMapper();

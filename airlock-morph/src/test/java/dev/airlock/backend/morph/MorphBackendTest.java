@@ -141,6 +141,14 @@ class MorphBackendTest {
   }
 
   @Test
+  void isFoundByNameAndAsksForTheApiKeyWhenItIsMissing() {
+    AirlockConfig config = AirlockConfig.builder().backend("morph")
+        .backendProperty(MorphSettings.SNAPSHOT, FakeMorph.SNAPSHOT).build();
+    assertThatThrownBy(() -> dev.airlock.backend.Backends.create("morph", config))
+        .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("MORPH_API_KEY");
+  }
+
+  @Test
   void aMissingSnapshotSettingNamesTheKey() {
     AirlockConfig config = AirlockConfig.builder().backend("morph")
         .backendProperty(MorphSettings.API_KEY, FakeMorph.API_KEY).build();
