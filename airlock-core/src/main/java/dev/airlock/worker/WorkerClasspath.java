@@ -16,8 +16,9 @@ import java.util.jar.Manifest;
 
 /**
  * The host application's real classpath, as a worker needs it. Manifest-only jars (Maven Surefire's booter,
- * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, and Airlock's own classes are
- * always included.
+ * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, a Spring Boot executable jar
+ * into its unpacked {@code BOOT-INF/classes} and {@code BOOT-INF/lib} jars, and Airlock's own classes are always
+ * included.
  */
 public final class WorkerClasspath {
 
@@ -55,6 +56,7 @@ public final class WorkerClasspath {
     for (Path referenced : manifestClassPath(entry)) {
       addExpanded(referenced, entries, depth + 1);
     }
+    entries.addAll(SpringBootJar.unpackedEntries(entry));
   }
 
   private static List<Path> manifestClassPath(Path jar) {
