@@ -41,7 +41,8 @@ public final class WorkerClasspath {
   private static void addCodeSource(Class<?> type, Set<Path> entries) {
     try {
       var source = type.getProtectionDomain().getCodeSource();
-      if (source != null && source.getLocation() != null) {
+      // Only plain files: inside a Spring Boot jar the source is a nested: URI, which the unpacking above covers.
+      if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
         entries.add(Path.of(source.getLocation().toURI()).toAbsolutePath().normalize());
       }
     } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {

@@ -36,6 +36,8 @@ class AirlockAdvisorTest {
       assertThat(tools.whereAmI("x")).isEqualTo("x sandboxed=true");
       assertThat(context.getBean(MeterRegistry.class).get("airlock.executions")
           .tags("outcome", "success", "backend", "local").timer().count()).isEqualTo(1);
+      assertThat(context.getBean(MeterRegistry.class).get("airlock.guard.calls").tags("outcome", "success")
+          .functionCounter().count()).isEqualTo(1);
       assertThat(context.getBean(AirlockHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
       assertThat(context.getBean(AirlockPools.class).pools()).hasSize(1);
     });
