@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.jar.JarEntry;
@@ -71,8 +72,18 @@ final class SpringBootJar {
     try {
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
+      deleteTree(staging);
       if (!Files.isDirectory(target)) {
         throw e;
+      }
+    }
+  }
+
+  // Another JVM unpacked the same jar first: its copy serves, this one goes.
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> tree = Files.walk(root)) {
+      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
       }
     }
   }
