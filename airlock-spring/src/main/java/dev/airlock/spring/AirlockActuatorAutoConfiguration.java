@@ -21,7 +21,7 @@ public class AirlockActuatorAutoConfiguration {
   @ConditionalOnClass(HealthIndicator.class)
   static class Health {
     @Bean
-    @ConditionalOnMissingBean(name = "airlockHealthIndicator")
+    @ConditionalOnMissingBean(value = AirlockHealthIndicator.class, name = "airlockHealthIndicator")
     AirlockHealthIndicator airlockHealthIndicator(AirlockPools pools) {
       return new AirlockHealthIndicator(pools);
     }
