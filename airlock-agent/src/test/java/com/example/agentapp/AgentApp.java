@@ -55,6 +55,11 @@ public final class AgentApp {
       throw new IOException(message + " in " + (AirlockRuntime.isSandboxed() ? "sandbox" : "host"));
     }
 
+    @Airlock(sandbox = true, sandboxRequired = true)
+    public int parse(String number) {
+      return Integer.parseInt(number);
+    }
+
     @Airlock(timeoutSeconds = 5)
     public String guardedOnHost() {
       return AirlockRuntime.isSandboxed() ? "sandbox" : "host";
@@ -81,6 +86,11 @@ public final class AgentApp {
       tools.checked("boom");
     } catch (IOException e) {
       System.out.println("checked=" + e.getClass().getName() + ":" + e.getMessage());
+    }
+    try {
+      tools.parse("forty-two");
+    } catch (NumberFormatException e) {
+      System.out.println("unchecked=" + e.getClass().getName());
     }
     System.out.println("host=" + tools.guardedOnHost());
     AirlockRuntime.closePools();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 class AgentIT {
   private static final Path AGENT = Path.of(System.getProperty("airlock.agent.jar"));
   private static final List<String> EXPECTED = List.of("add=42", "where=sandbox", "noop=ok", "twice=[a, a]",
-      "sum=6", "checked=java.io.IOException:boom in sandbox", "host=host", "done");
+      "sum=6", "checked=java.io.IOException:boom in sandbox", "unchecked=java.lang.NumberFormatException",
+      "host=host", "done");
 
   /** The test classpath without the agent's own classes: they must come from the shaded jar only. */
   private static String appClasspath() {

@@ -16,8 +16,9 @@ import java.util.jar.Manifest;
 
 /**
  * The host application's real classpath, as a worker needs it. Manifest-only jars (Maven Surefire's booter,
- * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, and Airlock's own classes are
- * always included.
+ * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, a Spring Boot executable jar
+ * into its unpacked {@code BOOT-INF/classes} and {@code BOOT-INF/lib} jars, and Airlock's own classes are always
+ * included.
  */
 public final class WorkerClasspath {
 
@@ -40,7 +41,8 @@ public final class WorkerClasspath {
   private static void addCodeSource(Class<?> type, Set<Path> entries) {
     try {
       var source = type.getProtectionDomain().getCodeSource();
-      if (source != null && source.getLocation() != null) {
+      // Only plain files: inside a Spring Boot jar the source is a nested: URI, which the unpacking above covers.
+      if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
         entries.add(Path.of(source.getLocation().toURI()).toAbsolutePath().normalize());
       }
     } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
@@ -55,6 +57,7 @@ public final class WorkerClasspath {
     for (Path referenced : manifestClassPath(entry)) {
       addExpanded(referenced, entries, depth + 1);
     }
+    entries.addAll(SpringBootJar.unpackedEntries(entry));
   }
 
   private static List<Path> manifestClassPath(Path jar) {

@@ -80,8 +80,9 @@ class FaultTest {
 
     backend.processes().forEach(Process::destroyForcibly);
 
+    // On a loaded machine the child may not have connected yet when it dies: either way the call fails promptly.
     assertThat(failureOf(call)).isInstanceOf(SandboxUnavailableException.class)
-        .hasMessageContaining("handshake");
+        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("handshake", "did not connect"));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY);
     assertThat(pool.call(() -> 4)).isEqualTo(4);
   }

@@ -1,6 +1,8 @@
 package dev.airlock.spring;
 
+import dev.airlock.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -19,7 +21,7 @@ public class AirlockActuatorAutoConfiguration {
   @ConditionalOnClass(HealthIndicator.class)
   static class Health {
     @Bean
-    @ConditionalOnMissingBean(name = "airlockHealthIndicator")
+    @ConditionalOnMissingBean(value = AirlockHealthIndicator.class, name = "airlockHealthIndicator")
     AirlockHealthIndicator airlockHealthIndicator(AirlockPools pools) {
       return new AirlockHealthIndicator(pools);
     }
@@ -31,8 +33,10 @@ public class AirlockActuatorAutoConfiguration {
   static class Metrics {
     @Bean
     @ConditionalOnMissingBean
-    AirlockMetrics airlockMetrics(MeterRegistry registry, AirlockPools pools) {
-      return new AirlockMetrics(registry, pools);
+    AirlockMetrics airlockMetrics(MeterRegistry registry, AirlockPools pools,
+        ObjectProvider<AirlockInterceptor> interceptor) {
+      AirlockInterceptor guard = interceptor.getIfAvailable();
+      return guard == null ? new AirlockMetrics(registry, pools) : new AirlockMetrics(registry, pools, guard);
     }
   }
 }

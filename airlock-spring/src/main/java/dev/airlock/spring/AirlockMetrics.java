@@ -2,17 +2,32 @@ package dev.airlock.spring;
 
 import dev.airlock.ExecutionListener;
 import dev.airlock.PoolStats;
+import dev.airlock.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
 
-/** Micrometer view of Airlock: a timer per call outcome, a fallback counter and pool occupancy gauges. */
+/**
+ * Micrometer view of Airlock: a timer per call outcome, a fallback counter, pool occupancy gauges, and the guard's
+ * audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error).
+ */
 public final class AirlockMetrics implements ExecutionListener {
   private final MeterRegistry registry;
   private final Counter fallbacks;
+
+  public AirlockMetrics(MeterRegistry registry, AirlockPools pools, AirlockInterceptor interceptor) {
+    this(registry, pools);
+    for (String outcome : List.of("success", "blocked", "error")) {
+      FunctionCounter.builder("airlock.guard.calls", interceptor,
+          i -> i.auditLog().counts().getOrDefault(outcome, 0L))
+          .description("Guarded @Airlock calls by outcome, as audited").tag("outcome", outcome).register(registry);
+    }
+  }
 
   public AirlockMetrics(MeterRegistry registry, AirlockPools pools) {
     this.registry = registry;

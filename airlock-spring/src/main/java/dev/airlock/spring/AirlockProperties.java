@@ -40,6 +40,8 @@ public class AirlockProperties {
   private Map<String, String> docker = new LinkedHashMap<>();
   /** E2B backend keys. */
   private Map<String, String> e2b = new LinkedHashMap<>();
+  /** Morph backend keys. */
+  private Map<String, String> morph = new LinkedHashMap<>();
 
   /** Converts to the core configuration; fails naming the property when a value is invalid. */
   public AirlockConfig toConfig() {
@@ -59,8 +61,9 @@ public class AirlockProperties {
     set(builder, AirlockConfig.POOL_REUSE, pool.reuse);
     set(builder, AirlockConfig.LOCAL_ISOLATION, local.isolation);
     set(builder, AirlockConfig.LOCAL_JAVA, local.java);
-    docker.forEach((key, value) -> builder.backendProperty("airlock.docker." + key, value));
-    e2b.forEach((key, value) -> builder.backendProperty("airlock.e2b." + key, value));
+    backendSection(builder, "docker", docker);
+    backendSection(builder, "e2b", e2b);
+    backendSection(builder, "morph", morph);
     return builder.build();
   }
 
@@ -68,6 +71,10 @@ public class AirlockProperties {
     if (value != null) {
       builder.set(key, value.toString());
     }
+  }
+
+  private static void backendSection(AirlockConfig.Builder builder, String backend, Map<String, String> keys) {
+    keys.forEach((key, value) -> builder.backendProperty("airlock." + backend + "." + key, value));
   }
 
   /** Worker pool sizing. */
@@ -130,4 +137,6 @@ public class AirlockProperties {
   public void setDocker(Map<String, String> docker) { this.docker = docker; }
   public Map<String, String> getE2b() { return e2b; }
   public void setE2b(Map<String, String> e2b) { this.e2b = e2b; }
+  public Map<String, String> getMorph() { return morph; }
+  public void setMorph(Map<String, String> morph) { this.morph = morph; }
 }

@@ -8,12 +8,17 @@ import dev.airlock.AirlockRuntime;
 import dev.airlock.UnshippableInvocationException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.airlock.intercept.AirlockInterceptor;
+import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -36,6 +41,8 @@ class AirlockAdvisorTest {
       assertThat(tools.whereAmI("x")).isEqualTo("x sandboxed=true");
       assertThat(context.getBean(MeterRegistry.class).get("airlock.executions")
           .tags("outcome", "success", "backend", "local").timer().count()).isEqualTo(1);
+      assertThat(context.getBean(MeterRegistry.class).get("airlock.guard.calls").tags("outcome", "success")
+          .functionCounter().count()).isEqualTo(1);
       assertThat(context.getBean(AirlockHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
       assertThat(context.getBean(AirlockPools.class).pools()).hasSize(1);
     });
@@ -63,6 +70,57 @@ class AirlockAdvisorTest {
   }
 
   @Test
+  void healthIsDownBeforeAnyCallWhenARequiredBackendCannotBeHad() {
+    runner.withPropertyValues("airlock.sandbox-required=true", "airlock.local.java=/nonexistent/bin/java")
+        .run(context -> {
+          Health health = context.getBean(AirlockHealthIndicator.class).health();
+          assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+          assertThat(health.getDetails()).containsEntry("unavailable", "local");
+          assertThat(health.getDetails().get("pool.local").toString()).contains("/nonexistent/bin/java");
+        });
+  }
+
+  @Test
+  void healthIsUpWithBackendPostureAndStats() {
+    runner.run(context -> {
+      Health health = context.getBean(AirlockHealthIndicator.class).health();
+      assertThat(health.getStatus()).isEqualTo(Status.UP);
+      assertThat(health.getDetails()).containsEntry("backend", "local").containsKey("pool.local");
+      assertThat(health.getDetails().get("pool.local").toString()).contains("stats=").contains("posture=");
+    });
+  }
+
+  @Test
+  void callThatFallsBackToTheHostIsCountedAndTimed() {
+    runner.withPropertyValues("airlock.local.java=/nonexistent/bin/java").run(context -> {
+      assertThat(context.getBean(Tools.class).whereAmI("f")).isEqualTo("f sandboxed=false");
+      MeterRegistry registry = context.getBean(MeterRegistry.class);
+      assertThat(registry.get("airlock.fallbacks").counter().count()).isEqualTo(1);
+      assertThat(registry.get("airlock.executions").tags("outcome", "fallback", "backend", "local").timer().count())
+          .isEqualTo(1);
+      assertThat(registry.get("airlock.pool.active").gauge().value()).isZero();
+      assertThat(registry.get("airlock.pool.idle").gauge().value()).isZero();
+    });
+  }
+
+  @Test
+  void advisorProceedsWithoutASecondDispatchWhenAnotherAdapterRunsTheCall() throws Exception {
+    Method method = HostTools.class.getMethod("onHost", String.class);
+    runner.run(context -> {
+      HostTools proxy = context.getBean(HostTools.class);
+      HostTools target = (HostTools) AopProxyUtils.getSingletonTarget(proxy);
+      AirlockInterceptor outer = new AirlockInterceptor(context.getBean(AirlockPools.class));
+
+      // As the java agent would: the outer adapter runs the body on the host, and that body is the proxy's call.
+      Object result = outer.intercept(target, method, new Object[] {"w"}, () -> proxy.onHost("w"));
+
+      assertThat(result).isEqualTo("w ran 1");
+      assertThat(outer.auditLog().counts()).containsEntry("success", 1L);
+      assertThat(context.getBean(AirlockInterceptor.class).auditLog().counts()).isEmpty();
+    });
+  }
+
+  @Test
   void poolsCloseWithTheContext() {
     AirlockPools[] pools = new AirlockPools[1];
     runner.run(context -> {
@@ -84,6 +142,11 @@ class AirlockAdvisorTest {
       return new Tools();
     }
 
+    @Bean
+    HostTools hostTools() {
+      return new HostTools();
+    }
+
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService executor() {
       return Executors.newSingleThreadExecutor();
@@ -97,6 +160,16 @@ class AirlockAdvisorTest {
     @Bean
     StatefulTools statefulTools(Collaborator collaborator) {
       return new StatefulTools(collaborator);
+    }
+  }
+
+  /** Its body runs on the host, so it may hold what cannot ship. */
+  public static class HostTools {
+    private final AtomicInteger runs = new AtomicInteger();
+
+    @Airlock(sandbox = false, timeoutSeconds = 60)
+    public String onHost(String label) {
+      return label + " ran " + runs.incrementAndGet();
     }
   }
 

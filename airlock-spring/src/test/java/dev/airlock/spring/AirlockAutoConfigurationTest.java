@@ -4,44 +4,84 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.intercept.AirlockInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
+import org.springframework.aop.Advisor;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 class AirlockAutoConfigurationTest {
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(AirlockAutoConfiguration.class));
+      .withConfiguration(AutoConfigurations.of(AirlockAutoConfiguration.class,
+          AirlockActuatorAutoConfiguration.class));
 
   @Test
-  void createsConfigPoolsAndInterceptorByDefault() {
-    runner.run(context -> {
-      assertThat(context).hasSingleBean(AirlockConfig.class).hasSingleBean(AirlockPools.class)
-          .hasSingleBean(AirlockInterceptor.class);
+  void createsConfigPoolsInterceptorAdvisorHealthAndMetricsByDefault() {
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(AirlockConfig.class).hasSingleBean(AirlockPools.class)
+          .hasSingleBean(AirlockInterceptor.class).hasBean("airlockAdvisor")
+          .hasSingleBean(AirlockHealthIndicator.class).hasSingleBean(AirlockMetrics.class);
     });
   }
 
   @Test
   void enabledFalseTurnsItOff() {
-    runner.withPropertyValues("airlock.enabled=false")
-        .run(context -> assertThat(context).doesNotHaveBean(AirlockConfig.class).doesNotHaveBean(AirlockPools.class));
+    runner.withPropertyValues("airlock.enabled=false").run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean(AirlockConfig.class).doesNotHaveBean(AirlockPools.class)
+        .doesNotHaveBean(AirlockInterceptor.class).doesNotHaveBean("airlockAdvisor")
+        .doesNotHaveBean(AirlockHealthIndicator.class));
   }
 
   @Test
-  void bindsEveryCoreKeyAndBackendSections() {
-    runner.withPropertyValues("airlock.backend=docker", "airlock.timeout-seconds=7", "airlock.sandbox-required=true",
-        "airlock.memory-mb=128", "airlock.cpus=0.5", "airlock.pids-limit=64", "airlock.max-payload-bytes=1000",
-        "airlock.max-result-bytes=2000", "airlock.allowed-classes=a.B,c.D", "airlock.pool.min-size=0",
-        "airlock.pool.max-size=3", "airlock.pool.idle-timeout-seconds=9", "airlock.pool.reuse=false",
-        "airlock.local.isolation=none", "airlock.docker.image=airlock-worker:test").run(context -> {
-          AirlockConfig config = context.getBean(AirlockConfig.class);
-          assertThat(config.backend()).isEqualTo("docker");
-          assertThat(config.timeoutSeconds()).isEqualTo(7);
-          assertThat(config.sandboxRequired()).isTrue();
-          assertThat(config.memoryMb()).isEqualTo(128);
-          assertThat(config.pidsLimit()).isEqualTo(64);
-          assertThat(config.backendProperty("airlock.docker.image", null)).isEqualTo("airlock-worker:test");
+  void backsOffWithoutTheCoreOnTheClasspath() {
+    runner.withClassLoader(new FilteredClassLoader(AirlockInterceptor.class))
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(AirlockPools.class));
+  }
+
+  @Test
+  void healthAndMetricsNeedTheirLibraries() {
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate.health", "io.micrometer"))
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(AirlockPools.class)
+            .doesNotHaveBean(AirlockHealthIndicator.class).doesNotHaveBean(AirlockMetrics.class));
+  }
+
+  @Test
+  void bindsEveryCoreKeyAndEachBackendSection() {
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put(AirlockConfig.BACKEND, "docker");
+    expected.put(AirlockConfig.TIMEOUT_SECONDS, "7");
+    expected.put(AirlockConfig.SANDBOX_REQUIRED, "true");
+    expected.put(AirlockConfig.MEMORY_MB, "128");
+    expected.put(AirlockConfig.CPUS, "0.5");
+    expected.put(AirlockConfig.PIDS_LIMIT, "64");
+    expected.put(AirlockConfig.MAX_PAYLOAD_BYTES, "100000");
+    expected.put(AirlockConfig.MAX_RESULT_BYTES, "200000");
+    expected.put(AirlockConfig.ALLOWED_CLASSES, "com.example.a.,com.example.b.");
+    expected.put(AirlockConfig.POOL_MIN_SIZE, "0");
+    expected.put(AirlockConfig.POOL_MAX_SIZE, "3");
+    expected.put(AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, "9");
+    expected.put(AirlockConfig.POOL_REUSE, "false");
+    expected.put(AirlockConfig.LOCAL_ISOLATION, "strict");
+    expected.put(AirlockConfig.LOCAL_JAVA, "/opt/jdk/bin/java");
+    assertThat(expected.keySet()).as("every core key is exercised").containsAll(AirlockConfig.CORE_KEYS);
+    expected.put("airlock.docker.image", "airlock-worker:test");
+    expected.put("airlock.e2b.template", "airlock-java");
+    expected.put("airlock.morph.snapshot", "snap-1");
+
+    runner.withPropertyValues(expected.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        .toArray(String[]::new)).run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(AirlockConfig.class).asMap()).containsAllEntriesOf(expected);
         });
   }
 
@@ -54,16 +94,61 @@ class AirlockAutoConfigurationTest {
   }
 
   @Test
-  void backsOffWhenTheUserDefinesAConfig() {
-    runner.withUserConfiguration(UserConfig.class).run(context ->
-        assertThat(context.getBean(AirlockConfig.class).timeoutSeconds()).isEqualTo(3));
+  void valueOfTheWrongTypeFailsStartupNamingTheProperty() {
+    runner.withPropertyValues("airlock.timeout-seconds=soon").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure())
+          .hasStackTraceContaining("Failed to bind properties under 'airlock.timeout-seconds'");
+    });
+  }
+
+  @Test
+  void backsOffForEachUserDefinedBean() {
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).withUserConfiguration(UserBeans.class)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(AirlockConfig.class).timeoutSeconds()).isEqualTo(3);
+          assertThat(context.getBean(AirlockPools.class)).isSameAs(context.getBean("userPools"));
+          assertThat(context.getBean(AirlockInterceptor.class)).isSameAs(context.getBean("userInterceptor"));
+          assertThat(context.getBean("airlockAdvisor")).isSameAs(UserBeans.ADVISOR);
+          assertThat(context.getBean(AirlockHealthIndicator.class)).isSameAs(context.getBean("userHealth"));
+          assertThat(context.getBean(AirlockMetrics.class)).isSameAs(context.getBean("userMetrics"));
+        });
   }
 
   @Configuration
-  static class UserConfig {
+  static class UserBeans {
+    static final Advisor ADVISOR = new DefaultPointcutAdvisor(
+        AnnotationMatchingPointcut.forMethodAnnotation(Deprecated.class), (MethodInterceptor) i -> i.proceed());
+
     @Bean
     AirlockConfig userAirlockConfig() {
       return AirlockConfig.builder().timeoutSeconds(3).build();
+    }
+
+    @Bean(destroyMethod = "close")
+    AirlockPools userPools(AirlockConfig config) {
+      return new AirlockPools(config, event -> { });
+    }
+
+    @Bean
+    AirlockInterceptor userInterceptor(AirlockPools pools) {
+      return new AirlockInterceptor(pools);
+    }
+
+    @Bean
+    static Advisor airlockAdvisor() {
+      return ADVISOR;
+    }
+
+    @Bean
+    AirlockHealthIndicator userHealth(AirlockPools pools) {
+      return new AirlockHealthIndicator(pools);
+    }
+
+    @Bean
+    AirlockMetrics userMetrics(MeterRegistry registry, AirlockPools pools) {
+      return new AirlockMetrics(registry, pools);
     }
   }
 }

@@ -14,13 +14,18 @@ import org.slf4j.LoggerFactory;
  * The engine and image the tests run on. CI (CI=true) runs .ci/setup-docker.sh first, so there a missing engine
  * fails the build; on a developer's machine without Docker the tests are skipped with the reason.
  */
-final class DockerTestEngine {
+public final class DockerTestEngine {
   /** Imported by .ci/setup-docker.sh from the host JDK (no registry is reachable). */
   static final String IMAGE = "airlock-test-jre:17";
 
   private static DockerEngine engine;
 
   private DockerTestEngine() {
+  }
+
+  /** For suites outside this module: fails under CI=true without an engine, else skips with the reason. */
+  public static void requireEngine() {
+    require();
   }
 
   static synchronized DockerEngine require() {
@@ -52,7 +57,7 @@ final class DockerTestEngine {
     require();
   }
 
-  static AirlockConfig config() {
+  public static AirlockConfig config() {
     return AirlockConfig.builder().backend(DockerSettings.BACKEND)
         .backendProperty(DockerSettings.IMAGE, IMAGE)
         .sandboxRequired(true)
@@ -60,7 +65,7 @@ final class DockerTestEngine {
   }
 
   /** Containers, running or not, that this JVM's backends labelled as theirs. */
-  static List<Container> containersOfThisJvm() {
+  public static List<Container> containersOfThisJvm() {
     return require().client().listContainersCmd().withShowAll(true)
         .withLabelFilter(Map.of(Owner.PID, Long.toString(ProcessHandle.current().pid()))).exec();
   }

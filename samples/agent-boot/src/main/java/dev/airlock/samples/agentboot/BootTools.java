@@ -1,0 +1,15 @@
+package dev.airlock.samples.agentboot;
+
+import dev.airlock.Airlock;
+import dev.airlock.AirlockRuntime;
+import org.springframework.stereotype.Component;
+
+/** A Spring bean whose tool method the agent sends to the sandbox, although it lives in a nested jar. */
+@Component
+public class BootTools {
+
+  @Airlock(sandbox = true)
+  public String where(String caller) {
+    return caller + " -> sandboxed=" + AirlockRuntime.isSandboxed();
+  }
+}
