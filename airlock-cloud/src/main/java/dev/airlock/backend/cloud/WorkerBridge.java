@@ -32,8 +32,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,7 +54,8 @@ public final class WorkerBridge {
   private final Path home;
   private final String java;
   private final Map<String, SandboxWorkerProcess> workers = new ConcurrentHashMap<>();
-  private final Map<String, SandboxWorkerProcess> spares = new ConcurrentHashMap<>();
+  /** Per classpath and heap: the next worker, started (or still starting) before anyone asked for it. */
+  private final Map<String, CompletableFuture<SandboxWorkerProcess>> spares = new ConcurrentHashMap<>();
   private final Set<String> verified = ConcurrentHashMap.newKeySet();
   private final AtomicInteger ids = new AtomicInteger();
   private volatile byte[] token;
@@ -184,7 +189,7 @@ public final class WorkerBridge {
       return;
     }
     String key = spareKey(request);
-    SandboxWorkerProcess worker = spares.remove(key);
+    SandboxWorkerProcess worker = takeSpare(key, request.startTimeoutMillis());
     if (worker == null || !worker.isAlive()) {
       try {
         worker = launch(request);
@@ -206,16 +211,37 @@ public final class WorkerBridge {
     return request.memoryMb() + ":" + request.entries().stream().map(ClasspathEntry::hash).toList();
   }
 
+  /**
+   * The spare for this key, waiting for it when it is still starting: it started earlier than a new worker could,
+   * so waiting is never slower. Null when there is none or it failed; the caller then starts a worker itself.
+   */
+  private SandboxWorkerProcess takeSpare(String key, long waitMillis) {
+    CompletableFuture<SandboxWorkerProcess> spare = spares.remove(key);
+    if (spare == null) {
+      return null;
+    }
+    try {
+      return spare.get(Math.max(1000, waitMillis), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      spare.thenAccept(SandboxWorkerProcess::kill);
+    }
+    return null;
+  }
+
   private void startSpare(String key, StartWorker request) {
+    CompletableFuture<SandboxWorkerProcess> spare = new CompletableFuture<>();
+    CompletableFuture<SandboxWorkerProcess> previous = spares.put(key, spare);
+    if (previous != null) {
+      previous.thenAccept(SandboxWorkerProcess::kill);
+    }
     Thread starter = new Thread(() -> {
       try {
-        SandboxWorkerProcess spare = launch(request);
-        SandboxWorkerProcess previous = spares.put(key, spare);
-        if (previous != null) {
-          previous.kill();
-        }
+        spare.complete(launch(request));
       } catch (IOException | RuntimeException e) {
-        // A spare is an optimisation: the next request starts its own worker.
+        // A spare is an optimisation: whoever takes it starts a worker of its own.
+        spare.completeExceptionally(e);
       }
     }, "airlock-bridge-spare");
     starter.setDaemon(true);
@@ -331,6 +357,6 @@ public final class WorkerBridge {
 
   private void killAll() {
     workers.values().forEach(SandboxWorkerProcess::kill);
-    spares.values().forEach(SandboxWorkerProcess::kill);
+    spares.values().forEach(spare -> spare.thenAccept(SandboxWorkerProcess::kill));
   }
 }
