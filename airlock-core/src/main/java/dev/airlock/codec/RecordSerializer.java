@@ -5,43 +5,40 @@ import com.esotericsoftware.kryo.kryo5.KryoException;
 import com.esotericsoftware.kryo.kryo5.Serializer;
 import com.esotericsoftware.kryo.kryo5.io.Input;
 import com.esotericsoftware.kryo.kryo5.io.Output;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 
 /**
- * Records by their components, in declaration order, through method handles bound once per record class. Kryo's
- * own record serializer reflects on every component of every object and boxes every primitive, which made records
- * slower to ship through Kryo than through Java serialization. Built the same way on both sides of the wire, so
- * both agree on the bytes. Public with a (Kryo, Class) constructor because Kryo creates one per record class.
+ * Records by their components, in declaration order, with accessors and the canonical constructor looked up once
+ * per record class, and primitive and string components written bare. Kryo's own record serializer looks them up
+ * for every object and routes every component through its generic-type machinery, which made records slower to
+ * ship through Kryo than through Java serialization. Plain reflection rather than method handles: a method handle
+ * spins classes on first use, which a fresh single-use worker would pay on its one call. Built the same way on both
+ * sides of the wire, so both agree on the bytes. Public with a (Kryo, Class) constructor because Kryo creates one
+ * per record class.
  */
 public final class RecordSerializer extends Serializer<Record> {
   private final Component[] components;
-  private final MethodHandle constructor;
+  private final Constructor<? extends Record> constructor;
 
   public RecordSerializer(Kryo kryo, Class<? extends Record> type) {
     setImmutable(true);
     RecordComponent[] declared = type.getRecordComponents();
-    MethodHandles.Lookup lookup = MethodHandles.lookup();
     components = new Component[declared.length];
     Class<?>[] parameters = new Class<?>[declared.length];
     try {
       for (int i = 0; i < declared.length; i++) {
         Method accessor = declared[i].getAccessor();
         accessor.setAccessible(true);
-        components[i] = new Component(declared[i].getType(), kryo,
-            lookup.unreflect(accessor).asType(MethodType.methodType(Object.class, Object.class)));
+        components[i] = new Component(declared[i].getType(), kryo, accessor);
         parameters[i] = declared[i].getType();
       }
-      Constructor<? extends Record> canonical = type.getDeclaredConstructor(parameters);
-      canonical.setAccessible(true);
-      constructor = lookup.unreflectConstructor(canonical).asSpreader(Object[].class, declared.length)
-          .asType(MethodType.methodType(Object.class, Object[].class));
+      constructor = type.getDeclaredConstructor(parameters);
+      constructor.setAccessible(true);
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw new KryoException("record " + type.getName() + " cannot be shipped: " + e.getMessage(), e);
     }
@@ -52,8 +49,8 @@ public final class RecordSerializer extends Serializer<Record> {
     for (Component component : components) {
       Object value;
       try {
-        value = component.accessor.invokeExact((Object) record);
-      } catch (Throwable e) {
+        value = component.accessor.invoke(record);
+      } catch (IllegalAccessException | InvocationTargetException e) {
         throw new KryoException("reading a component of " + record.getClass().getName() + " failed: " + e, e);
       }
       component.write(kryo, output, value);
@@ -67,8 +64,8 @@ public final class RecordSerializer extends Serializer<Record> {
       values[i] = components[i].read(kryo, input);
     }
     try {
-      return (Record) (Object) constructor.invokeExact(values);
-    } catch (Throwable e) {
+      return constructor.newInstance(values);
+    } catch (ReflectiveOperationException | IllegalArgumentException e) {
       throw new KryoException("constructing " + type.getName() + " from " + Arrays.toString(values) + " failed: "
           + e, e);
     }
@@ -77,10 +74,10 @@ public final class RecordSerializer extends Serializer<Record> {
   /** How one component travels: primitives and strings bare, final types without their class, others with it. */
   private static final class Component {
     private final Class<?> type;
-    private final MethodHandle accessor;
+    private final Method accessor;
     private final boolean knownType;
 
-    Component(Class<?> type, Kryo kryo, MethodHandle accessor) {
+    Component(Class<?> type, Kryo kryo, Method accessor) {
       this.type = type;
       this.accessor = accessor;
       this.knownType = !type.isPrimitive() && type != String.class && Modifier.isFinal(type.getModifiers())
