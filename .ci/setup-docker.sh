@@ -44,6 +44,8 @@ done
   [ -e "$lib" ] && cp -L --parents "$lib" "$root"
 done
 ln -s /opt/jre/bin/java "$root/usr/bin/java"
+# `true`, for the benchmarks' container-start baseline (`docker run --rm <image> true`); it needs only libc.
+cp -L "$(type -P true)" "$root/usr/bin/true"
 printf 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 chmod -R a+rX "$root"
