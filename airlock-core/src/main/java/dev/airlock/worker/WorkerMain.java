@@ -27,12 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,15 +47,7 @@ public final class WorkerMain {
   private final FrameWriter writer;
   private final AtomicInteger printedLines = new AtomicInteger();
   private final AtomicLong printedBytes = new AtomicLong();
-  /**
-   * One call thread for the worker's life, so the thread-local Kryo that decodes invocations is built once, not per
-   * call. A call still running at its timeout halts the JVM, so the thread is never needed twice at once.
-   */
-  private final ExecutorService callThread = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "airlock-call");
-    t.setDaemon(true);
-    return t;
-  });
+  private final CallWatchdog watchdog = new CallWatchdog(this::timedOut);
 
   private WorkerMain(InputStream in, OutputStream out) {
     this.reader = new FrameReader(in, Integer.MAX_VALUE - FrameReader.HEADER_ALLOWANCE - 1);
@@ -144,24 +130,20 @@ public final class WorkerMain {
     return sample.text().length() + sample.call().call();
   }
 
+  /**
+   * Runs the call on this thread, the one that read it: a hand-off to another thread and back would cost two
+   * wake-ups per call. The {@link CallWatchdog} stops a call that overruns.
+   */
   private void handle(Messages.Invoke invoke, FrameWriter out) throws IOException {
     printedLines.set(0);
     printedBytes.set(0);
     Outcome outcome = new Outcome();
-    Future<?> call = callThread.submit(() -> outcome.run(invoke));
-    try {
-      call.get(Math.max(1, invoke.timeoutMillis()), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // The outcome holds what the call threw; a call still running is a timeout, handled below.
-    }
+    watchdog.started(invoke.callId(), invoke.timeoutMillis());
+    outcome.run(invoke);
     System.out.flush();
     System.err.flush();
-    if (!call.isDone()) {
-      sendError(out, invoke.callId(), FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
-          "stopped by the worker after " + invoke.timeoutMillis() + " ms", java.util.List.of(), null));
-      Runtime.getRuntime().halt(0);
+    if (!watchdog.finished(invoke.callId())) {
+      awaitHalt();
     }
     if (outcome.failure == null) {
       sendResult(out, invoke, outcome.result);
@@ -177,6 +159,30 @@ public final class WorkerMain {
       sendError(out, invoke.callId(), FailureKind.USER_EXCEPTION, RemoteFailure.of(failure));
     } else {
       sendError(out, invoke.callId(), FailureKind.WORKER_FAILURE, RemoteFailure.of(failure));
+    }
+  }
+
+  /** The watchdog's side of a call past its deadline: report it, then halt, since a thread cannot be stopped safely. */
+  private void timedOut(long callId) {
+    System.out.flush();
+    System.err.flush();
+    try {
+      sendError(writer, callId, FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
+          "stopped by the worker at its timeout", java.util.List.of(), null));
+    } catch (IOException e) {
+      // The host is gone or the socket broke; halting is all that is left.
+    }
+    Runtime.getRuntime().halt(0);
+  }
+
+  /** The call finished as the watchdog claimed it: the JVM halts in a moment. */
+  private static void awaitHalt() {
+    while (true) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        // Keep waiting: the halt is coming.
+      }
     }
   }
 
@@ -202,10 +208,10 @@ public final class WorkerMain {
     out.write(FrameType.ERROR, Messages.error(new Messages.Error(callId, kind, failure)));
   }
 
-  /** Runs on the call thread; what it leaves is read after the join. */
+  /** What a call returned or threw. */
   private static final class Outcome {
-    volatile Object result;
-    volatile Throwable failure;
+    Object result;
+    Throwable failure;
 
     void run(Messages.Invoke invoke) {
       try {
