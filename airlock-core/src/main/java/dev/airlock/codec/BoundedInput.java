@@ -39,7 +39,11 @@ final class BoundedInput extends Input {
   private void checkStringLength() {
     int start = position;
     if (readVarIntFlag()) {
-      checkDeclared(readVarIntFlag(true) - 1L, 1, "string length");
+      long length = readVarIntFlag(true) - 1L;
+      // -1 is how Kryo writes a null string.
+      if (length != -1) {
+        checkDeclared(length, 1, "string length");
+      }
     }
     position = start;
   }

@@ -15,6 +15,9 @@ import dev.airlock.UnshippableInvocationException;
  */
 public final class Codec {
   private static final int INITIAL_BUFFER = 4096;
+  /** A buffer grown up to this size is kept for the thread's next encode, so it does not grow again each time. */
+  private static final int KEPT_BUFFER = 1 << 20;
+  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[INITIAL_BUFFER]);
 
   private static final ThreadLocal<Kryo> INVOCATIONS =
       ThreadLocal.withInitial(() -> Kryos.forInvocations(Thread.currentThread().getContextClassLoader() != null
@@ -82,7 +85,8 @@ public final class Codec {
 
   private static byte[] encode(Object value, int maxBytes, String what, String key) {
     Kryo kryo = INVOCATIONS.get();
-    Output output = new Output(Math.min(INITIAL_BUFFER, maxBytes), maxBytes);
+    byte[] kept = BUFFERS.get();
+    Output output = kept.length <= maxBytes ? new Output(kept, maxBytes) : new Output(maxBytes, maxBytes);
     try {
       kryo.writeClassAndObject(output, value);
       return output.toBytes();
@@ -94,6 +98,10 @@ public final class Codec {
           .replace("\n", " ← ") + ". Mark the field transient, pass plain data instead, or make the method static", e);
     } finally {
       kryo.reset();
+      byte[] grown = output.getBuffer();
+      if (grown.length > kept.length && grown.length <= KEPT_BUFFER) {
+        BUFFERS.set(grown);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.kryo5.objenesis.strategy.StdInstantiatorStrateg
 import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.StringArraySerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
@@ -47,7 +48,7 @@ final class Kryos {
   }
 
   static Kryo forInvocations(ClassLoader loader) {
-    Kryo kryo = common(new Kryo());
+    Kryo kryo = common(new Kryo(new DefaultClassResolver(), new ValueAwareReferenceResolver()));
     kryo.setClassLoader(loader);
     kryo.register(Object[].class);
     kryo.register(Class.class);
@@ -57,7 +58,7 @@ final class Kryos {
 
   /** The allowlist is read per decode from {@code resolver}, so pooled instances can serve any method. */
   static Kryo forResults(AllowlistClassResolver resolver) {
-    Kryo kryo = common(new Kryo(resolver, new MapReferenceResolver()) {
+    Kryo kryo = common(new Kryo(resolver, new ValueAwareReferenceResolver()) {
       @Override
       public Serializer getDefaultSerializer(Class type) {
         return sizeChecked(super.getDefaultSerializer(type));
@@ -72,6 +73,7 @@ final class Kryos {
     kryo.addDefaultSerializer(List.of(1).getClass(), immutableLists);
     kryo.addDefaultSerializer(List.of(1, 2, 3, 4).getClass(), immutableLists);
     kryo.addDefaultSerializer(List.of(1, 2, 3, 4).subList(0, 2).getClass(), immutableLists);
+    kryo.addDefaultSerializer(String[].class, new BoundedStringArraySerializer());
     kryo.addDefaultSerializer(Object[].class, BoundedObjectArraySerializer.class);
     // Same registration order as forInvocations for the shared ids; lambdas stay unregistered and so refused.
     kryo.register(Object[].class);
@@ -87,7 +89,27 @@ final class Kryos {
     // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
     kryo.addDefaultSerializer(Path.class, new ByNameSerializer<Path>(Path::toString, Path::of));
     kryo.addDefaultSerializer(File.class, new ByNameSerializer<File>(File::getPath, File::new));
+    kryo.addDefaultSerializer(Record.class, RecordSerializer.class);
     return kryo;
+  }
+
+  /**
+   * Tracks identity (so shared objects and cycles survive) for everything but strings and records: they are
+   * immutable values whose identity means nothing, and they are most of a typical payload's objects, so tracking
+   * them cost a third of a round trip in identity-map work. Both set-ups use it, so both sides agree on the bytes.
+   */
+  static final class ValueAwareReferenceResolver extends MapReferenceResolver {
+    /** A table this large is kept between graphs instead of growing again for each one. */
+    private static final int KEPT_CAPACITY = 4096;
+
+    ValueAwareReferenceResolver() {
+      super(KEPT_CAPACITY);
+    }
+
+    @Override
+    public boolean useReferences(Class type) {
+      return type != String.class && !Record.class.isAssignableFrom(type) && super.useReferences(type);
+    }
   }
 
   /** Writes a value as a string and reads it back from one. */
@@ -115,6 +137,8 @@ final class Kryos {
   static final class AllowlistClassResolver extends DefaultClassResolver {
     private ClassAllowlist allowlist = ClassAllowlist.of(List.of());
     private final ClassLoader loader;
+    /** Classes looked up before, each still checked against the current allowlist first. */
+    private final Map<String, Class<?>> loaded = new HashMap<>();
 
     AllowlistClassResolver(ClassLoader loader) {
       this.loader = loader;
@@ -129,8 +153,14 @@ final class Kryos {
       if (!allowlist.allows(className)) {
         throw new RejectedClassException(className);
       }
+      Class<?> known = loaded.get(className);
+      if (known != null) {
+        return known;
+      }
       try {
-        return Class.forName(className, false, loader);
+        Class<?> type = Class.forName(className, false, loader);
+        loaded.put(className, type);
+        return type;
       } catch (ClassNotFoundException | LinkageError e) {
         throw new KryoException("result names class " + className + ", which the host cannot load", e);
       }
@@ -263,6 +293,18 @@ final class Kryos {
     public List<Object> read(Kryo kryo, Input input, Class<? extends List<Object>> type) {
       List<Object> list = super.read(kryo, input, type);
       return list == null ? null : List.copyOf(list);
+    }
+  }
+
+  /** Kryo's {@code String[]} format, without trusting the declared length. */
+  static final class BoundedStringArraySerializer extends StringArraySerializer {
+    @Override
+    @SuppressWarnings("rawtypes")
+    public String[] read(Kryo kryo, Input input, Class type) {
+      int start = input.position();
+      checkSize(input, input.readVarInt(true) - 1, "array length");
+      input.setPosition(start);
+      return super.read(kryo, input, type);
     }
   }
 

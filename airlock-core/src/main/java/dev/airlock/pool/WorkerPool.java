@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -67,7 +68,11 @@ public final class WorkerPool implements AutoCloseable {
     this.reuse = reuse;
     this.memoryMb = memoryMb;
     this.maxResultBytes = maxResultBytes;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("airlock-pool-maintenance"));
+    ScheduledThreadPoolExecutor maintenance = new ScheduledThreadPoolExecutor(1, daemon("airlock-pool-maintenance"));
+    // Every call schedules its timeout watchdog and cancels it when answered: without removal the queue would hold
+    // a timeout's worth of cancelled watchdogs and every schedule would sift through them.
+    maintenance.setRemoveOnCancelPolicy(true);
+    this.scheduler = maintenance;
     this.launcher = Executors.newCachedThreadPool(daemon("airlock-pool-launcher"));
     long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
     scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
@@ -140,7 +145,7 @@ public final class WorkerPool implements AutoCloseable {
         if (worker != null) {
           if (worker.usable()) {
             busy.add(worker);
-            replenishLater();
+            replenishIfShort();
             return worker;
           }
           discard(worker);
@@ -249,11 +254,20 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     discard(worker);
-    replenishLater();
+    lock.lock();
+    try {
+      replenishIfShort();
+    } finally {
+      lock.unlock();
+    }
   }
 
-  private void replenishLater() {
-    if (!closed) {
+  /**
+   * Under the lock: starts workers in the background when fewer than {@code minSize} are idle or starting. Checked
+   * here rather than in the launcher so a warm pool's calls do not each hand a task to another thread.
+   */
+  private void replenishIfShort() {
+    if (!closed && idle.size() + starting < minSize && total() < maxSize) {
       launcher.execute(this::replenish);
     }
   }

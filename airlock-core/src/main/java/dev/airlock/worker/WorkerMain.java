@@ -118,23 +118,23 @@ public final class WorkerMain {
       if (frame.type() == FrameType.SHUTDOWN) {
         Runtime.getRuntime().halt(0);
       } else if (frame.type() == FrameType.INVOKE) {
-        handle(Messages.invoke(frame.body()));
+        handle(Messages.invoke(frame.body()), writer);
       }
     }
   }
 
   /**
-   * After HELLO, while the pool already counts the worker as idle: one throw-away call through the decode, reflection
-   * and encode path with a record and a serializable lambda in it, so a worker's first real call does not pay for
-   * loading Kryo, its record and closure serializers and the method-handle machinery (tens of ms on a fresh JVM).
-   * A real call that arrives meanwhile queues behind it on the call thread.
+   * After HELLO, while the pool already counts the worker as idle: one throw-away call through the whole path a real
+   * call takes (INVOKE parsing, the call thread, decode, reflection, encode, the RESULT frame, into a discarding
+   * writer) with a record and a serializable lambda in it, so a worker's first real call does not pay for loading
+   * and first running that code (tens of ms on a fresh JVM). A real call that arrives meanwhile waits in the socket.
    */
-  private void warmUp() {
+  private void warmUp() throws IOException {
     SandboxCallWarmUp sample = new SandboxCallWarmUp("1", (dev.airlock.SandboxCall<Integer>) () -> 1);
     byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
         new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
-    callThread.submit(() -> new Outcome().run(new Messages.Invoke(0, 0, 4096, invocation)));
-    Codec.encodeResult(sample, 4096);
+    byte[] invoke = Messages.invoke(new Messages.Invoke(0, 60_000, 4096, invocation));
+    handle(Messages.invoke(invoke), new FrameWriter(OutputStream.nullOutputStream()));
   }
 
   private record SandboxCallWarmUp(String text, dev.airlock.SandboxCall<Integer> call) {
@@ -144,7 +144,7 @@ public final class WorkerMain {
     return sample.text().length() + sample.call().call();
   }
 
-  private void handle(Messages.Invoke invoke) throws IOException {
+  private void handle(Messages.Invoke invoke, FrameWriter out) throws IOException {
     printedLines.set(0);
     printedBytes.set(0);
     Outcome outcome = new Outcome();
@@ -159,47 +159,47 @@ public final class WorkerMain {
     System.out.flush();
     System.err.flush();
     if (!call.isDone()) {
-      sendError(invoke.callId(), FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
+      sendError(out, invoke.callId(), FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
           "stopped by the worker after " + invoke.timeoutMillis() + " ms", java.util.List.of(), null));
       Runtime.getRuntime().halt(0);
     }
     if (outcome.failure == null) {
-      sendResult(invoke, outcome.result);
+      sendResult(out, invoke, outcome.result);
       return;
     }
     Throwable failure = outcome.failure;
     if (failure instanceof InvocationTargetException ite && ite.getCause() != null) {
       failure = ite.getCause();
       if (failure instanceof OutOfMemoryError) {
-        sendError(invoke.callId(), FailureKind.RESOURCE_LIMIT, RemoteFailure.of(failure));
+        sendError(out, invoke.callId(), FailureKind.RESOURCE_LIMIT, RemoteFailure.of(failure));
         Runtime.getRuntime().halt(0);
       }
-      sendError(invoke.callId(), FailureKind.USER_EXCEPTION, RemoteFailure.of(failure));
+      sendError(out, invoke.callId(), FailureKind.USER_EXCEPTION, RemoteFailure.of(failure));
     } else {
-      sendError(invoke.callId(), FailureKind.WORKER_FAILURE, RemoteFailure.of(failure));
+      sendError(out, invoke.callId(), FailureKind.WORKER_FAILURE, RemoteFailure.of(failure));
     }
   }
 
-  private void sendResult(Messages.Invoke invoke, Object result) throws IOException {
+  private void sendResult(FrameWriter out, Messages.Invoke invoke, Object result) throws IOException {
     byte[] payload;
     try {
       payload = Codec.encodeResult(result, invoke.maxResultBytes());
     } catch (PayloadTooLargeException e) {
-      sendError(invoke.callId(), FailureKind.RESULT_TOO_LARGE, RemoteFailure.of(e));
+      sendError(out, invoke.callId(), FailureKind.RESULT_TOO_LARGE, RemoteFailure.of(e));
       return;
     } catch (RuntimeException e) {
-      sendError(invoke.callId(), FailureKind.UNSHIPPABLE_RESULT, RemoteFailure.of(e));
+      sendError(out, invoke.callId(), FailureKind.UNSHIPPABLE_RESULT, RemoteFailure.of(e));
       return;
     }
     byte[] header = Messages.resultHeader(invoke.callId(), printedLines.get());
     byte[] body = new byte[header.length + payload.length];
     System.arraycopy(header, 0, body, 0, header.length);
     System.arraycopy(payload, 0, body, header.length, payload.length);
-    writer.write(FrameType.RESULT, body);
+    out.write(FrameType.RESULT, body);
   }
 
-  private void sendError(long callId, FailureKind kind, RemoteFailure failure) throws IOException {
-    writer.write(FrameType.ERROR, Messages.error(new Messages.Error(callId, kind, failure)));
+  private void sendError(FrameWriter out, long callId, FailureKind kind, RemoteFailure failure) throws IOException {
+    out.write(FrameType.ERROR, Messages.error(new Messages.Error(callId, kind, failure)));
   }
 
   /** Runs on the call thread; what it leaves is read after the join. */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class CodecTest {
   private static final ClassAllowlist JDK_ONLY = ClassAllowlist.of(List.of());
+  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.codec."));
 
   @Test
   void roundTripsJdkValuesUnderTheJdkAllowlist() {
@@ -95,6 +96,55 @@ class CodecTest {
     cycle.add(cycle);
     Object decoded = Codec.decodeResult(Codec.encodeResult(cycle, 1 << 10), JDK_ONLY);
     assertThat(((List<?>) decoded).get(0)).isSameAs(decoded);
+  }
+
+  record Cell(String text, int i, long l, double d, float f, short s, byte b, char c, boolean z, Cell next,
+      Object any, List<Object> items) {
+  }
+
+  record Holder(List<Object> items) {
+  }
+
+  @Test
+  void roundTripsRecordsWithEveryKindOfComponentAndNulls() {
+    Cell inner = new Cell(null, -1, Long.MIN_VALUE, Double.NaN, 1.5f, (short) 7, (byte) -3, '\u00e9', true, null,
+        null, null);
+    Cell outer = new Cell("outer", Integer.MAX_VALUE, 2, 3.25, 4, (short) 5, (byte) 6, 'x', false, inner,
+        List.of("a"), new ArrayList<>(List.of(inner, "text")));
+    assertThat(Codec.decodeResult(Codec.encodeResult(outer, 1 << 16), OWN_CLASSES)).isEqualTo(outer);
+  }
+
+  @Test
+  void aCycleThroughARecordEndsAndKeepsTheSharedList() {
+    List<Object> items = new ArrayList<>();
+    Holder holder = new Holder(items);
+    items.add(holder);
+    Holder decoded = (Holder) Codec.decodeResult(Codec.encodeResult(holder, 1 << 10), OWN_CLASSES);
+    assertThat(((Holder) decoded.items().get(0)).items()).isSameAs(decoded.items());
+  }
+
+  @Test
+  void roundTripsStringArraysWithNullsAndRefusesALyingLength() {
+    byte[] encoded = Codec.encodeResult(new String[] {"a", null, ""}, 1 << 10);
+    assertThat((String[]) Codec.decodeResult(encoded, JDK_ONLY)).containsExactly("a", null, "");
+
+    byte[] one = Codec.encodeResult(new String[] {"ab"}, 1 << 10);
+    int at = indexOf(one, new byte[] {2, 'a', (byte) ('b' | 0x80)});
+    byte[] lying = new byte[one.length + 4];
+    System.arraycopy(one, 0, lying, 0, at);
+    System.arraycopy(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07}, 0, lying, at, 5);
+    System.arraycopy(one, at + 1, lying, at + 5, one.length - at - 1);
+    assertThatThrownBy(() -> Codec.decodeResult(lying, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("array length");
+  }
+
+  private static int indexOf(byte[] bytes, byte[] pattern) {
+    for (int i = 0; i + pattern.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + pattern.length, pattern, 0, pattern.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("pattern not found in the encoded bytes");
   }
 
   @Test
