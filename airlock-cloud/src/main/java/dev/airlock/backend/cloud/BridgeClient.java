@@ -84,9 +84,9 @@ final class BridgeClient {
     }
   }
 
-  /** Starts a worker and returns it with its HELLO frame waiting to be read. */
+  /** Starts a worker and returns it with its HELLO frame waiting to be read; killing it runs {@code killSandbox}. */
   BridgeWorker startWorker(List<ClasspathEntry> entries, int memoryMb, Duration startTimeout,
-      Runnable onSandboxGone) throws IOException {
+      Runnable killSandbox) throws IOException {
     byte[] body = BridgeProtocol.JSON.writeValueAsBytes(new StartWorker(entries, memoryMb,
         startTimeout.toMillis()));
     Request request = request("/workers").post(RequestBody.create(body, JSON)).build();
@@ -98,7 +98,7 @@ final class BridgeClient {
         throw new IOException("the bridge started a worker without a valid " + BridgeProtocol.WORKER_HEADER
             + " header: " + id);
       }
-      return new BridgeWorker(this, id, hello, onSandboxGone);
+      return new BridgeWorker(this, id, hello, killSandbox);
     }
   }
 

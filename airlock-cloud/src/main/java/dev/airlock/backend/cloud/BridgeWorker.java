@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker in a cloud sandbox, seen by the pool as the same frame streams as a local worker. What the pool writes
- * is sent, frame batch by frame batch, as one POST to the bridge; the worker's answer frames stream back from the
- * response into {@link #input()}. A response that ends before the call's RESULT or ERROR means the worker died, and
- * the bridge is asked how.
+ * A worker in a cloud sandbox of its own, seen by the pool as the same frame streams as a local worker. What the pool
+ * writes is sent, frame batch by frame batch, as one POST to the bridge; the worker's answer frames stream back from
+ * the response into {@link #input()}. A response that ends before the call's RESULT or ERROR means the worker died,
+ * and the bridge is asked how. Killing the worker kills its sandbox.
  */
 final class BridgeWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeWorker.class);
@@ -39,7 +39,7 @@ final class BridgeWorker implements WorkerHandle {
 
   private final BridgeClient bridge;
   private final String workerId;
-  private final Runnable onSandboxGone;
+  private final Runnable killSandbox;
   private final Pipe pipe = new Pipe(PIPE_BYTES);
   private final BufferedSink toPool = Okio.buffer(pipe.sink());
   private final InputStream input = Okio.buffer(pipe.source()).inputStream();
@@ -50,10 +50,10 @@ final class BridgeWorker implements WorkerHandle {
   private volatile Call inFlight;
   private volatile WorkerState finalState;
 
-  BridgeWorker(BridgeClient bridge, String workerId, byte[] hello, Runnable onSandboxGone) throws IOException {
+  BridgeWorker(BridgeClient bridge, String workerId, byte[] hello, Runnable killSandbox) throws IOException {
     this.bridge = bridge;
     this.workerId = workerId;
-    this.onSandboxGone = onSandboxGone;
+    this.killSandbox = killSandbox;
     toPool.write(hello).flush();
   }
 
@@ -87,14 +87,14 @@ final class BridgeWorker implements WorkerHandle {
       call.cancel();
     }
     pipe.cancel();
-    if (goneReason != null) {
-      return;
+    if (goneReason == null) {
+      try {
+        bridge.deleteWorker(workerId);
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("could not delete worker {}: {}", id(), e.toString());
+      }
     }
-    try {
-      bridge.deleteWorker(workerId);
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("could not delete worker {}: {}", id(), e.toString());
-    }
+    killSandbox.run();
   }
 
   @Override
@@ -123,17 +123,12 @@ final class BridgeWorker implements WorkerHandle {
         }
         return state;
       } catch (SandboxGoneException e) {
-        sandboxGone(e.getMessage());
+        goneReason = e.getMessage();
       } catch (IOException | RuntimeException e) {
         LOG.debug("could not ask about worker {}: {}", id(), e.toString());
       }
     }
     return finalState;
-  }
-
-  private void sandboxGone(String reason) {
-    goneReason = reason;
-    onSandboxGone.run();
   }
 
   /** Sends what was written when the pool flushes a frame, and relays the answer on another thread. */
@@ -187,7 +182,7 @@ final class BridgeWorker implements WorkerHandle {
         toPool.write(bytes).flush();
       }
     } catch (SandboxGoneException e) {
-      sandboxGone(e.getMessage());
+      goneReason = e.getMessage();
     } catch (IOException | RuntimeException e) {
       if (!killed.get()) {
         LOG.debug("relay for worker {} ended: {}", id(), e.toString());

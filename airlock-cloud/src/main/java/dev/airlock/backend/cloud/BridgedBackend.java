@@ -19,19 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A backend whose workers run in one cloud sandbox per pool, behind the {@link WorkerBridge}. The sandbox is created
- * on the first launch from the provider's Airlock template, given a token, checked for a running bridge (started
- * when the template did not), and sent the application's classpath entries it does not have yet. Each worker is a
- * JVM of its own inside it. The sandbox is labelled with this host and pool, lives a short lifetime that is
- * extended while the backend is open, and is killed on close; sandboxes of dead hosts are reaped.
+ * A backend whose workers each run in a cloud sandbox of their own, behind the {@link WorkerBridge}. Launching a
+ * worker creates a sandbox from the provider's Airlock template, gives it a token, checks for a running bridge
+ * (started when the template did not), sends it the application's classpath entries it does not hold yet and starts
+ * one worker JVM in it; killing the worker kills the sandbox. Code of one call therefore never shares a VM with the
+ * bridge of another call's sandbox, nor with its arguments. Each sandbox is labelled with this host and pool, lives a
+ * short lifetime that is extended until it is killed, and is killed on close at the latest; sandboxes of dead hosts
+ * are reaped.
  */
 public final class BridgedBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(BridgedBackend.class);
@@ -45,10 +43,8 @@ public final class BridgedBackend implements SandboxBackend {
   private final HttpCalls calls;
   private final List<Path> classpath;
   private final Map<String, String> labels;
-  private final ScheduledExecutorService keepAlive;
-  private List<ClasspathEntry> entries;
-  private Prepared current;
-  private ScheduledFuture<?> keepAliveTask;
+  private final LiveSandboxes live;
+  private List<ClasspathEntry> hashedClasspath;
   private boolean reaped;
   private boolean closed;
 
@@ -69,9 +65,6 @@ public final class BridgedBackend implements SandboxBackend {
     }
   }
 
-  private record Prepared(CloudSandbox sandbox, BridgeClient bridge) {
-  }
-
   public BridgedBackend(Settings settings, SandboxService service, HttpCalls calls) {
     this(settings, service, calls, WorkerClasspath.ofThisJvm());
   }
@@ -82,11 +75,7 @@ public final class BridgedBackend implements SandboxBackend {
     this.calls = calls;
     this.classpath = List.copyOf(classpath);
     this.labels = ownLabels();
-    this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "airlock-" + settings.name() + "-keepalive");
-      t.setDaemon(true);
-      return t;
-    });
+    this.live = new LiveSandboxes(settings.name(), settings.lifetime());
   }
 
   private static Map<String, String> ownLabels() {
@@ -121,62 +110,47 @@ public final class BridgedBackend implements SandboxBackend {
     return settings.posture();
   }
 
+  /** Creates and prepares a sandbox for one worker; a sandbox that could not be prepared is killed. */
   @Override
   public WorkerHandle launch(WorkerSpec spec) {
     long deadline = System.nanoTime() + spec.startTimeout().toNanos();
-    for (int attempt = 1; ; attempt++) {
-      Prepared prepared = prepared(deadline);
-      try {
-        Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-        return prepared.bridge().startWorker(entries, spec.memoryMb(), left, () -> forget(prepared.sandbox()));
-      } catch (SandboxGoneException e) {
-        forget(prepared.sandbox());
-        if (attempt >= 2) {
-          throw new SandboxUnavailableException(settings.name() + " sandboxes keep disappearing: " + e.getMessage(),
-              e);
-        }
-        LOG.warn("{}; starting a new one", e.getMessage());
-      } catch (IOException e) {
-        throw new SandboxUnavailableException("the worker bridge in " + settings.name() + " sandbox "
-            + prepared.sandbox().id() + " could not start a worker: " + e.getMessage(), e);
-      }
-    }
-  }
-
-  private synchronized Prepared prepared(long deadline) {
-    if (closed) {
-      throw new SandboxUnavailableException("the " + settings.name() + " backend is closed");
-    }
-    if (current != null) {
-      return current;
-    }
-    reapSandboxesOfDeadHosts();
-    if (entries == null) {
-      entries = classpath.stream().map(ClasspathEntry::of).toList();
-    }
+    List<ClasspathEntry> shipped = beforeFirstSandbox();
     CloudSandbox sandbox = service.create(labels, settings.lifetime());
-    // Kept alive from now on: preparing it (the classpath upload above all) may take longer than its lifetime.
-    long every = Math.max(1, settings.lifetime().toMillis() / 3);
-    keepAliveTask = keepAlive.scheduleAtFixedRate(() -> extend(sandbox), every, every, TimeUnit.MILLISECONDS);
+    live.add(sandbox);
     try {
       String token = HexFormat.of().formatHex(randomBytes());
       sandbox.upload(List.of(SandboxFile.of(settings.home() + "/" + BridgeProtocol.TOKEN_FILE,
           token.getBytes(StandardCharsets.UTF_8))));
       BridgeClient bridge = new BridgeClient(sandbox, calls, token);
       awaitBridge(sandbox, bridge, deadline);
-      shipClasspath(sandbox, bridge);
-      current = new Prepared(sandbox, bridge);
-      LOG.info("{} sandbox {} ready for workers", settings.name(), sandbox.id());
-      return current;
+      shipClasspath(sandbox, bridge, shipped);
+      Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
+      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), left, () -> live.kill(sandbox));
+      LOG.debug("{} sandbox {} runs worker {}", settings.name(), sandbox.id(), worker.id());
+      return worker;
     } catch (IOException | RuntimeException e) {
-      keepAliveTask.cancel(false);
-      sandbox.kill();
+      live.kill(sandbox);
       if (e instanceof SandboxUnavailableException u) {
         throw u;
       }
       throw new SandboxUnavailableException("could not prepare " + settings.name() + " sandbox " + sandbox.id()
-          + ": " + e.getMessage(), e);
+          + " for a worker: " + e.getMessage(), e);
     }
+  }
+
+  /** Once per backend: reaps what dead processes of this host left, and hashes the classpath to ship. */
+  private synchronized List<ClasspathEntry> beforeFirstSandbox() {
+    if (closed) {
+      throw new SandboxUnavailableException("the " + settings.name() + " backend is closed");
+    }
+    if (!reaped) {
+      reaped = true;
+      reapSandboxesOfDeadHosts();
+    }
+    if (hashedClasspath == null) {
+      hashedClasspath = classpath.stream().map(ClasspathEntry::of).toList();
+    }
+    return hashedClasspath;
   }
 
   private static byte[] randomBytes() {
@@ -205,7 +179,8 @@ public final class BridgedBackend implements SandboxBackend {
   }
 
   /** Uploads the classpath entries the sandbox does not hold yet, in batches, and checks the bridge sees them. */
-  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge) throws IOException {
+  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries)
+      throws IOException {
     Set<String> missing = Set.copyOf(bridge.missing(entries));
     List<SandboxFile> batch = new ArrayList<>();
     long batchBytes = 0;
@@ -237,31 +212,8 @@ public final class BridgedBackend implements SandboxBackend {
         entries.size());
   }
 
-  private void extend(CloudSandbox sandbox) {
-    try {
-      sandbox.extendLifetime(settings.lifetime());
-    } catch (SandboxGoneException e) {
-      forget(sandbox);
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("could not extend the life of {} sandbox {}: {}", settings.name(), sandbox.id(), e.getMessage());
-    }
-  }
-
-  /** The sandbox is gone: its workers report that, and the next launch creates another. */
-  private synchronized void forget(CloudSandbox sandbox) {
-    if (current != null && current.sandbox() == sandbox) {
-      current = null;
-      keepAliveTask.cancel(false);
-      LOG.warn("{} sandbox {} is gone", settings.name(), sandbox.id());
-    }
-  }
-
   /** Kills sandboxes labelled by a process on this host that is no longer running. Best effort. */
   private void reapSandboxesOfDeadHosts() {
-    if (reaped) {
-      return;
-    }
-    reaped = true;
     try {
       for (SandboxService.Listed listed : service.list(Map.of(HOST_LABEL, labels.get(HOST_LABEL)))) {
         String owner = listed.labels().getOrDefault(OWNER_LABEL, "");
@@ -277,18 +229,13 @@ public final class BridgedBackend implements SandboxBackend {
     }
   }
 
+  /** Kills every sandbox still running. */
   @Override
   public void close() {
-    Prepared prepared;
     synchronized (this) {
       closed = true;
-      prepared = current;
-      current = null;
     }
-    keepAlive.shutdownNow();
-    if (prepared != null) {
-      prepared.sandbox().kill();
-    }
+    live.close();
     service.close();
   }
 }

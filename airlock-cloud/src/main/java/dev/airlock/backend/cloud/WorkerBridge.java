@@ -32,19 +32,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs inside a cloud sandbox and starts worker JVMs on the classpath the host shipped, relaying each call's frames
  * over HTTP (see {@link BridgeProtocol}). A sandbox template starts it as its start command, so its JVM is already
- * warm in the snapshot a sandbox starts from; after a worker is taken it starts a spare one for the same classpath,
- * so the next worker is warm too.
+ * warm in the snapshot a sandbox starts from. The host gives each worker a sandbox of its own and so asks each bridge
+ * for one worker; the bridge itself does not rely on that.
  *
  * <pre>java -cp 'airlock/lib/*' dev.airlock.backend.cloud.WorkerBridge --port 49999 --home /home/user/airlock</pre>
  */
@@ -54,8 +50,6 @@ public final class WorkerBridge {
   private final Path home;
   private final String java;
   private final Map<String, SandboxWorkerProcess> workers = new ConcurrentHashMap<>();
-  /** Per classpath and heap: the next worker, started (or still starting) before anyone asked for it. */
-  private final Map<String, CompletableFuture<SandboxWorkerProcess>> spares = new ConcurrentHashMap<>();
   private final Set<String> verified = ConcurrentHashMap.newKeySet();
   private final AtomicInteger ids = new AtomicInteger();
   private volatile byte[] token;
@@ -188,15 +182,12 @@ public final class WorkerBridge {
       json(exchange, 503, new Problem("the bridge already runs " + MAX_WORKERS + " workers"));
       return;
     }
-    String key = spareKey(request);
-    SandboxWorkerProcess worker = takeSpare(key, request.startTimeoutMillis());
-    if (worker == null || !worker.isAlive()) {
-      try {
-        worker = launch(request);
-      } catch (IOException | RuntimeException e) {
-        json(exchange, 503, new Problem("could not start a worker: " + e.getMessage()));
-        return;
-      }
+    SandboxWorkerProcess worker;
+    try {
+      worker = launch(request);
+    } catch (IOException | RuntimeException e) {
+      json(exchange, 503, new Problem("could not start a worker: " + e.getMessage()));
+      return;
     }
     workers.put(worker.id(), worker);
     exchange.getResponseHeaders().set(BridgeProtocol.WORKER_HEADER, worker.id());
@@ -204,48 +195,6 @@ public final class WorkerBridge {
     byte[] hello = worker.hello();
     exchange.sendResponseHeaders(201, hello.length);
     exchange.getResponseBody().write(hello);
-    startSpare(key, request);
-  }
-
-  private static String spareKey(StartWorker request) {
-    return request.memoryMb() + ":" + request.entries().stream().map(ClasspathEntry::hash).toList();
-  }
-
-  /**
-   * The spare for this key, waiting for it when it is still starting: it started earlier than a new worker could,
-   * so waiting is never slower. Null when there is none or it failed; the caller then starts a worker itself.
-   */
-  private SandboxWorkerProcess takeSpare(String key, long waitMillis) {
-    CompletableFuture<SandboxWorkerProcess> spare = spares.remove(key);
-    if (spare == null) {
-      return null;
-    }
-    try {
-      return spare.get(Math.max(1000, waitMillis), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      spare.thenAccept(SandboxWorkerProcess::kill);
-    }
-    return null;
-  }
-
-  private void startSpare(String key, StartWorker request) {
-    CompletableFuture<SandboxWorkerProcess> spare = new CompletableFuture<>();
-    CompletableFuture<SandboxWorkerProcess> previous = spares.put(key, spare);
-    if (previous != null) {
-      previous.thenAccept(SandboxWorkerProcess::kill);
-    }
-    Thread starter = new Thread(() -> {
-      try {
-        spare.complete(launch(request));
-      } catch (IOException | RuntimeException e) {
-        // A spare is an optimisation: whoever takes it starts a worker of its own.
-        spare.completeExceptionally(e);
-      }
-    }, "airlock-bridge-spare");
-    starter.setDaemon(true);
-    starter.start();
   }
 
   private SandboxWorkerProcess launch(StartWorker request) throws IOException {
@@ -357,6 +306,5 @@ public final class WorkerBridge {
 
   private void killAll() {
     workers.values().forEach(SandboxWorkerProcess::kill);
-    spares.values().forEach(spare -> spare.thenAccept(SandboxWorkerProcess::kill));
   }
 }

@@ -2,6 +2,7 @@ package dev.airlock.backend.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.backend.cloud.fake.BakedClasspath;
 import dev.airlock.backend.cloud.fake.LocalBridge;
 import dev.airlock.wire.Frame;
 import dev.airlock.wire.FrameReader;
@@ -112,23 +113,9 @@ class WorkerBridgeTest {
   }
 
   @Test
-  void startsAWorkerThatSaysHelloAndForgetsItOnDelete() throws Exception {
+  void startsExactlyTheOneWorkerAskedForThatSaysHelloAndForgetsItOnDelete() throws Exception {
     Files.writeString(home.resolve("token"), "t");
-    List<ClasspathEntry> entries = dev.airlock.worker.WorkerClasspath.ofThisJvm().stream().map(path -> {
-      ClasspathEntry entry = ClasspathEntry.of(path);
-      try {
-        for (SandboxFile file : entry.uploads(home.toString(), path)) {
-          Path target = Path.of(file.path());
-          Files.createDirectories(target.getParent());
-          try (var in = file.open()) {
-            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return entry;
-    }).toList();
+    List<ClasspathEntry> entries = BakedClasspath.into(home.toString(), Path::of);
     String start = BridgeProtocol.JSON.writeValueAsString(new BridgeProtocol.StartWorker(entries, 64, 20_000));
     String worker;
     long pid;
@@ -140,6 +127,9 @@ class WorkerBridgeTest {
       pid = Messages.hello(hello.body()).pid();
       assertThat(ProcessHandle.of(pid)).isPresent();
     }
+    Thread.sleep(1500);
+    assertThat(bridge.children()).as("no spare JVM beside the worker: its sandbox serves one worker")
+        .extracting(ProcessHandle::pid).containsExactly(pid);
     try (Response state = call("GET", "/workers/" + worker, "t", null)) {
       assertThat(state.body().string()).contains("\"alive\":true");
     }

@@ -13,7 +13,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code airlock.backend=e2b}: workers in an E2B Firecracker sandbox created from the Airlock template.
+ * {@code airlock.backend=e2b}: each worker in an E2B Firecracker sandbox of its own, created from the Airlock
+ * template.
  *
  * <pre>{@code
  * E2B_API_KEY=e2b_... java -Dairlock.backend=e2b -jar app.jar
@@ -52,11 +53,11 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
             : "allow_internet_access=false: no outbound internet; the bridge port is private (traffic token)"),
         new Control("filesystem", true, "Firecracker microVM: the host's files are not there; the classpath is "
             + "copied in"),
-        new Control("processes", true, "separate microVM kernel; one JVM per worker inside it"),
+        new Control("processes", true, "a microVM per worker: no process, file or argument of another call is "
+            + "there"),
         new Control("environment", true, "worker environment cleared; API keys stay on the host"),
-        new Control("memory", true, "-Xmx per worker, within the template's VM memory; OOM kills reported"),
-        new Control("pids", false, "not limited per worker: bounded by the sandbox VM, which a fork bomb exhausts "
-            + "only for this pool"),
-        new Control("cpu", true, "the template's vCPUs, shared by the pool's workers")));
+        new Control("memory", true, "-Xmx, within the worker's own VM memory; OOM kills reported"),
+        new Control("pids", true, "bounded by the worker's own VM: a fork bomb exhausts only that sandbox"),
+        new Control("cpu", true, "the template's vCPUs, for one worker")));
   }
 }

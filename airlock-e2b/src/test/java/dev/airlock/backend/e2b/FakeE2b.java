@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.backend.cloud.fake.BakedClasspath;
 import dev.airlock.backend.cloud.fake.ChunkedBody;
 import dev.airlock.backend.cloud.fake.LocalBridge;
 import dev.airlock.backend.cloud.fake.PortForward;
@@ -65,6 +66,8 @@ final class FakeE2b implements AutoCloseable {
   private final int bridgePort;
   /** Whether the template's start command left the bridge running in the snapshot. */
   volatile boolean templateRunsBridge = true;
+  /** Whether the template was built with this JVM's classpath baked into the bridge's store. */
+  volatile boolean templateHasClasspath;
   volatile Duration keepaliveEvery = Duration.ofMillis(150);
 
   private record Scripted(MockWebServer server, Predicate<RecordedRequest> matches, MockResponse response) {
@@ -182,6 +185,9 @@ final class FakeE2b implements AutoCloseable {
     Sandbox sandbox = new Sandbox(id, root.resolve(id), secure ? "tok" + randomId(24) : null,
         publicTraffic ? null : "trf" + randomId(24), metadata, Instant.now().plusSeconds(timeout));
     Files.createDirectories(sandbox.local(HOME));
+    if (templateHasClasspath) {
+      BakedClasspath.into(HOME, sandbox::local);
+    }
     sandboxes.put(id, sandbox);
     if (templateRunsBridge) {
       sandbox.startTemplateBridge(bridgePort);

@@ -13,7 +13,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code airlock.backend=morph}: workers in a Morph Cloud instance started from the Airlock snapshot.
+ * {@code airlock.backend=morph}: each worker in a Morph Cloud instance of its own, started from the Airlock
+ * snapshot.
  *
  * <pre>{@code
  * MORPH_API_KEY=... java -Dairlock.backend=morph -Dairlock.morph.snapshot=snapshot_abc -jar app.jar
@@ -50,11 +51,10 @@ public final class MorphBackendProvider implements SandboxBackendProvider {
         new Control("network", false, "the instance has outbound internet (Morph does not close it); no route to "
             + "the host's network"),
         new Control("filesystem", true, "Morph VM: the host's files are not there; the classpath is copied in"),
-        new Control("processes", true, "separate VM kernel; one JVM per worker inside it"),
+        new Control("processes", true, "a VM per worker: no process, file or argument of another call is there"),
         new Control("environment", true, "worker environment cleared; API keys stay on the host and the SSH gateway"),
-        new Control("memory", true, "-Xmx per worker, within the snapshot's VM memory; OOM kills reported"),
-        new Control("pids", false, "not limited per worker: bounded by the VM, which a fork bomb exhausts only for "
-            + "this pool"),
-        new Control("cpu", true, "the snapshot's vCPUs, shared by the pool's workers")));
+        new Control("memory", true, "-Xmx, within the worker's own VM memory; OOM kills reported"),
+        new Control("pids", true, "bounded by the worker's own VM: a fork bomb exhausts only that instance"),
+        new Control("cpu", true, "the snapshot's vCPUs, for one worker")));
   }
 }

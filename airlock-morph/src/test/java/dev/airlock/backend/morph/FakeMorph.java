@@ -49,6 +49,7 @@ final class FakeMorph implements AutoCloseable {
   final MockWebServer services = new MockWebServer();
   final SshServer ssh = SshServer.setUpDefaultServer();
   final List<RecordedRequest> apiRequests = new CopyOnWriteArrayList<>();
+  final List<RecordedRequest> serviceRequests = new CopyOnWriteArrayList<>();
   final List<String> sshUsers = new CopyOnWriteArrayList<>();
   final Map<String, Instance> instances = new ConcurrentHashMap<>();
   private final VirtualFileSystemFactory files = new VirtualFileSystemFactory();
@@ -71,6 +72,7 @@ final class FakeMorph implements AutoCloseable {
     services.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
+        serviceRequests.add(request);
         return service(request);
       }
     });

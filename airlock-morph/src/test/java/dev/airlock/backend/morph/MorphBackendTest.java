@@ -13,6 +13,7 @@ import dev.airlock.backend.cloud.BridgedBackend;
 import dev.airlock.backend.cloud.CloudHttp;
 import dev.airlock.backend.cloud.HttpCalls;
 import dev.airlock.backend.cloud.RetryPolicy;
+import dev.airlock.backend.cloud.fake.Eventually;
 import dev.airlock.backend.cloud.fake.LocalBridge;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real invocations through the Morph code path: instance API, SFTP gateway and exposed service, all faked. */
+/**
+ * Real invocations through the Morph code path: instance API, SFTP gateway and exposed service, all faked. Every
+ * worker has an instance of its own.
+ */
 @Timeout(120)
 class MorphBackendTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,12 +58,25 @@ class MorphBackendTest {
   }
 
   private SandboxPool pool(AirlockConfig config) {
-    MorphSettings settings = MorphSettings.from(config, name -> null)
-        .withBridgeCommand(LocalBridge.command(BRIDGE_PORT, Path.of(FakeMorph.HOME)))
+    return pool(config, false, 0);
+  }
+
+  private SandboxPool pool(AirlockConfig config, boolean reuse, int minSize) {
+    return pool(config, reuse, minSize, LocalBridge.command(BRIDGE_PORT, Path.of(FakeMorph.HOME)));
+  }
+
+  private SandboxPool pool(AirlockConfig config, boolean reuse, int minSize, List<String> bridgeCommand) {
+    MorphSettings settings = MorphSettings.from(config, name -> null).withBridgeCommand(bridgeCommand)
         .withReadyPoll(Duration.ofMillis(50));
     HttpCalls calls = new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(waits::add));
-    return SandboxPool.builder(config).minSize(0).maxSize(1)
+    return SandboxPool.builder(config).reuse(reuse).minSize(minSize).maxSize(2)
         .backend("morph", () -> MorphBackendProvider.create(settings, calls)).build();
+  }
+
+  private List<RecordedRequest> bridge(String method, String pathEnd) {
+    return fake.serviceRequests.stream()
+        .filter(r -> r.getMethod().equals(method) && r.getUrl().encodedPath().endsWith("/airlock-bridge" + pathEnd))
+        .toList();
   }
 
   private List<RecordedRequest> requests(String method, String path) {
@@ -70,7 +87,7 @@ class MorphBackendTest {
   @Test
   void runsACallInAnInstanceOfTheSnapshotWithFilesOverSftpAndStopsItOnClose() throws Exception {
     AirlockConfig config = config().backendProperty(MorphSettings.SSH_HOST_KEY, fake.hostKeyFingerprint()).build();
-    try (SandboxPool pool = pool(config)) {
+    try (SandboxPool pool = pool(config, true, 0)) {
       assertThat(pool.call(() -> AirlockRuntime.isSandboxed() + " " + (6 * 7))).isEqualTo("true 42");
       assertThat(pool.call(() -> "again")).isEqualTo("again");
     }
@@ -94,6 +111,74 @@ class MorphBackendTest {
       assertThat(stored.count()).as("classpath entries arrived over SFTP").isGreaterThan(5);
     }
     assertThat(instance.execs).as("the snapshot's bridge was running").isEmpty();
+  }
+
+  @Test
+  void withoutReuseEveryCallGetsAFreshLabelledInstanceThatIsDeletedAfterIt() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    try (SandboxPool pool = pool(config().build())) {
+      for (int i = 0; i < 3; i++) {
+        // The worker's folder lies in its instance's disk, so it names the instance the call ran in.
+        String folder = pool.call(() -> java.nio.file.Path.of("").toAbsolutePath().toString());
+        String id = fake.instances.keySet().stream().filter(folder::contains).findFirst().orElseThrow();
+        assertThat(ids).doesNotContain(id);
+        ids.add(id);
+        Eventually.await("instance " + id + " deleted after its call", Duration.ofSeconds(20),
+            () -> !requests("DELETE", "/instance/" + id).isEmpty());
+        assertThat(fake.instances.get(id).stopped).isTrue();
+      }
+    }
+    assertThat(fake.running()).isEmpty();
+    assertThat(requests("POST", "/instance")).hasSize(3).allSatisfy(start -> assertThat(
+        JSON.readTree(start.getBody().toByteArray()).get("metadata").fieldNames()).toIterable()
+        .containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL, BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL));
+    assertThat(ids).allSatisfy(id -> assertThat(requests("DELETE", "/instance/" + id)).hasSize(1));
+  }
+
+  @Test
+  void withReuseOneInstanceServesEveryCallWithTheClasspathShippedOnceAndOneWorker() throws Exception {
+    try (SandboxPool pool = pool(config().build(), true, 0)) {
+      for (int i = 0; i < 3; i++) {
+        int n = i;
+        assertThat(pool.call(() -> n + 1)).isEqualTo(i + 1);
+      }
+      assertThat(pool.stats().workersStarted()).isEqualTo(1);
+    }
+    assertThat(requests("POST", "/instance")).hasSize(1);
+    assertThat(bridge("POST", "/workers")).hasSize(1);
+    assertThat(bridge("POST", "/classpath")).as("asked what is missing, then checked it arrived").hasSize(2);
+    assertThat(fake.running()).isEmpty();
+  }
+
+  @Test
+  void minSizeWarmsThatManyInstancesBeforeTheFirstCallAndKeepsEachAlive() throws Exception {
+    AirlockConfig config = config().timeoutSeconds(3).backendProperty(MorphSettings.LIFETIME_MARGIN, "0").build();
+    try (SandboxPool pool = pool(config, true, 2)) {
+      Eventually.await("two warm instances with a worker each", Duration.ofSeconds(60),
+          () -> pool.stats().idle() == 2);
+      assertThat(fake.running()).hasSize(2);
+      assertThat(bridge("POST", "/workers")).hasSize(2);
+      Thread.sleep(4000);
+      assertThat(fake.running()).as("both outlived their first 3 s").hasSize(2).allSatisfy(instance -> assertThat(
+          requests("POST", "/instance/" + instance.id + "/ttl")).hasSizeGreaterThanOrEqualTo(3)
+          .allSatisfy(r -> assertThat(r.getBody().utf8()).contains("\"ttl_seconds\":3")));
+      assertThat(pool.call(() -> "warm")).isEqualTo("warm");
+      assertThat(requests("POST", "/instance")).hasSize(2);
+    }
+    assertThat(fake.running()).isEmpty();
+  }
+
+  @Test
+  void aBridgeThatNeverOpensItsPortFailsTheLaunchAndItsInstanceIsDeleted() {
+    fake.snapshotRunsBridge = false;
+    List<String> elsewhere = LocalBridge.command(BRIDGE_PORT + 1, Path.of(FakeMorph.HOME));
+    try (SandboxPool pool = pool(config().build(), false, 0, elsewhere)) {
+      assertThatThrownBy(() -> pool.call(() -> 1, Duration.ofSeconds(6)))
+          .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("did not open its port in time");
+      FakeMorph.Instance instance = fake.instances.values().iterator().next();
+      assertThat(requests("DELETE", "/instance/" + instance.id)).as("deleted before the pool closed").hasSize(1);
+      assertThat(fake.running()).isEmpty();
+    }
   }
 
   @Test

@@ -47,6 +47,11 @@ public final class LocalBridge implements AutoCloseable {
     return port;
   }
 
+  /** The processes the bridge started (its worker JVMs). */
+  public List<ProcessHandle> children() {
+    return process.children().toList();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
