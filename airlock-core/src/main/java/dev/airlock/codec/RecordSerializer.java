@@ -5,18 +5,20 @@ import com.esotericsoftware.kryo.kryo5.KryoException;
 import com.esotericsoftware.kryo.kryo5.Serializer;
 import com.esotericsoftware.kryo.kryo5.io.Input;
 import com.esotericsoftware.kryo.kryo5.io.Output;
+import com.esotericsoftware.kryo.kryo5.util.Generics.GenericType;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 
 /**
- * Records by their components, in declaration order, with accessors and the canonical constructor looked up once
- * per record class, and primitive and string components written bare. Kryo's own record serializer looks them up
- * for every object and routes every component through its generic-type machinery, which made records slower to
- * ship through Kryo than through Java serialization. Plain reflection rather than method handles: a method handle
+ * Records by their components, in declaration order: each component's field is read directly (as Java
+ * serialization does, so an accessor that computes or copies is not run), primitives and strings are written bare,
+ * and an object is rebuilt through its canonical constructor, looked up once per record class. Kryo's own record
+ * serializer calls every accessor reflectively, boxes every primitive and looks its components up per object,
+ * which made records slower to ship through Kryo than through Java serialization. Plain reflection rather than method handles: a method handle
  * spins classes on first use, which a fresh single-use worker would pay on its one call. Built the same way on both
  * sides of the wire, so both agree on the bytes. Public with a (Kryo, Class) constructor because Kryo creates one
  * per record class.
@@ -32,9 +34,9 @@ public final class RecordSerializer extends Serializer<Record> {
     Class<?>[] parameters = new Class<?>[declared.length];
     try {
       for (int i = 0; i < declared.length; i++) {
-        Method accessor = declared[i].getAccessor();
-        accessor.setAccessible(true);
-        components[i] = new Component(declared[i].getType(), kryo, accessor);
+        Field field = type.getDeclaredField(declared[i].getName());
+        field.setAccessible(true);
+        components[i] = new Component(type, declared[i], kryo, field);
         parameters[i] = declared[i].getType();
       }
       constructor = type.getDeclaredConstructor(parameters);
@@ -46,14 +48,12 @@ public final class RecordSerializer extends Serializer<Record> {
 
   @Override
   public void write(Kryo kryo, Output output, Record record) {
-    for (Component component : components) {
-      Object value;
-      try {
-        value = component.accessor.invoke(record);
-      } catch (IllegalAccessException | InvocationTargetException e) {
-        throw new KryoException("reading a component of " + record.getClass().getName() + " failed: " + e, e);
+    try {
+      for (Component component : components) {
+        component.write(kryo, output, record);
       }
-      component.write(kryo, output, value);
+    } catch (IllegalAccessException e) {
+      throw new KryoException("reading a component of " + record.getClass().getName() + " failed: " + e, e);
     }
   }
 
@@ -71,42 +71,77 @@ public final class RecordSerializer extends Serializer<Record> {
     }
   }
 
-  /** How one component travels: primitives and strings bare, final types without their class, others with it. */
+  /**
+   * How one component travels: primitives and strings bare, final types without their class, others with it. A
+   * parameterized component ({@code List<Row>}) tells Kryo its type arguments, as Kryo's field serializer does, so
+   * the elements of a final type travel without a class each.
+   */
   private static final class Component {
     private final Class<?> type;
-    private final Method accessor;
+    private final Field field;
     private final boolean knownType;
+    private final GenericType generic;
 
-    Component(Class<?> type, Kryo kryo, Method accessor) {
-      this.type = type;
-      this.accessor = accessor;
+    Component(Class<? extends Record> record, RecordComponent component, Kryo kryo, Field field) {
+      this.type = component.getType();
+      this.field = field;
       this.knownType = !type.isPrimitive() && type != String.class && Modifier.isFinal(type.getModifiers())
           && !type.isArray() && kryo.isFinal(type);
+      this.generic = component.getGenericType() instanceof ParameterizedType parameterized
+          ? new GenericType(record, record, parameterized) : null;
     }
 
-    void write(Kryo kryo, Output output, Object value) {
+    void writeObject(Kryo kryo, Output output, Object value) {
+      if (generic != null) {
+        kryo.getGenerics().pushGenericType(generic);
+      }
+      try {
+        if (knownType) {
+          kryo.writeObjectOrNull(output, value, type);
+        } else {
+          kryo.writeClassAndObject(output, value);
+        }
+      } finally {
+        if (generic != null) {
+          kryo.getGenerics().popGenericType();
+        }
+      }
+    }
+
+    Object readObject(Kryo kryo, Input input) {
+      if (generic != null) {
+        kryo.getGenerics().pushGenericType(generic);
+      }
+      try {
+        return knownType ? kryo.readObjectOrNull(input, type) : kryo.readClassAndObject(input);
+      } finally {
+        if (generic != null) {
+          kryo.getGenerics().popGenericType();
+        }
+      }
+    }
+
+    void write(Kryo kryo, Output output, Record record) throws IllegalAccessException {
       if (type == String.class) {
-        output.writeString((String) value);
+        output.writeString((String) field.get(record));
       } else if (type == int.class) {
-        output.writeVarInt((Integer) value, false);
+        output.writeVarInt(field.getInt(record), false);
       } else if (type == long.class) {
-        output.writeVarLong((Long) value, false);
+        output.writeVarLong(field.getLong(record), false);
       } else if (type == double.class) {
-        output.writeDouble((Double) value);
+        output.writeDouble(field.getDouble(record));
       } else if (type == boolean.class) {
-        output.writeBoolean((Boolean) value);
+        output.writeBoolean(field.getBoolean(record));
       } else if (type == float.class) {
-        output.writeFloat((Float) value);
+        output.writeFloat(field.getFloat(record));
       } else if (type == short.class) {
-        output.writeShort((Short) value);
+        output.writeShort(field.getShort(record));
       } else if (type == byte.class) {
-        output.writeByte((Byte) value);
+        output.writeByte(field.getByte(record));
       } else if (type == char.class) {
-        output.writeChar((Character) value);
-      } else if (knownType) {
-        kryo.writeObjectOrNull(output, value, type);
+        output.writeChar(field.getChar(record));
       } else {
-        kryo.writeClassAndObject(output, value);
+        writeObject(kryo, output, field.get(record));
       }
     }
 
@@ -129,10 +164,8 @@ public final class RecordSerializer extends Serializer<Record> {
         return input.readByte();
       } else if (type == char.class) {
         return input.readChar();
-      } else if (knownType) {
-        return kryo.readObjectOrNull(input, type);
       }
-      return kryo.readClassAndObject(input);
+      return readObject(kryo, input);
     }
   }
 }
