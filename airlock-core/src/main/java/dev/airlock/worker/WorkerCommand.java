@@ -9,14 +9,17 @@ public final class WorkerCommand {
   }
 
   /**
-   * {@code java} with flags for a short-lived, small JVM: serial GC, no perf-data file, class-data sharing when
-   * the JDK has an archive, the C1 compiler only. The worker's arguments ({@code --connect ...}) follow.
+   * {@code java} with flags for a short-lived, small JVM: no perf-data file, class-data sharing when the JDK has an
+   * archive, the C1 compiler only. G1, named so a container's CPU limit does not make the JVM pick the serial
+   * collector: on JDK 17 only G1 maps the archived heap (the module graph, interned strings) from the default CDS
+   * archive, which starts a JVM 30-60 ms sooner for about 1.5 MiB more resident memory. The worker's arguments
+   * ({@code --connect ...}) follow.
    */
   public static List<String> javaArguments(String java, String classpath, int memoryMb) {
     return List.of(java,
         "-Xmx" + memoryMb + "m",
         "-Xss1m",
-        "-XX:+UseSerialGC",
+        "-XX:+UseG1GC",
         "-XX:TieredStopAtLevel=1",
         "-XX:-UsePerfData",
         "-Xshare:auto",
