@@ -91,7 +91,7 @@ public final class RecordSerializer extends Serializer<Record> {
           ? new GenericType(record, record, parameterized) : null;
     }
 
-    void writeObject(Kryo kryo, Output output, Object value) {
+    void writeReference(Kryo kryo, Output output, Object value) {
       if (generic != null) {
         kryo.getGenerics().pushGenericType(generic);
       }
@@ -108,7 +108,7 @@ public final class RecordSerializer extends Serializer<Record> {
       }
     }
 
-    Object readObject(Kryo kryo, Input input) {
+    Object readReference(Kryo kryo, Input input) {
       if (generic != null) {
         kryo.getGenerics().pushGenericType(generic);
       }
@@ -141,7 +141,7 @@ public final class RecordSerializer extends Serializer<Record> {
       } else if (type == char.class) {
         output.writeChar(field.getChar(record));
       } else {
-        writeObject(kryo, output, field.get(record));
+        writeReference(kryo, output, field.get(record));
       }
     }
 
@@ -165,7 +165,7 @@ public final class RecordSerializer extends Serializer<Record> {
       } else if (type == char.class) {
         return input.readChar();
       }
-      return readObject(kryo, input);
+      return readReference(kryo, input);
     }
   }
 }
