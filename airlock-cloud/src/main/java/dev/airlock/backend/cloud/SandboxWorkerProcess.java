@@ -1,17 +1,13 @@
 package dev.airlock.backend.cloud;
 
+import dev.airlock.backend.ConsoleTail;
 import dev.airlock.backend.WorkerHandle;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,11 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * does.
  */
 final class SandboxWorkerProcess implements WorkerHandle {
-  private static final int KEPT_CONSOLE_LINES = 20;
-
   private final String id;
   private final Process process;
-  private final Deque<String> console = new ArrayDeque<>();
+  private final ConsoleTail console;
   private final AtomicBoolean killedByBridge = new AtomicBoolean();
   /** One relayed request at a time: the pool runs one call per worker. */
   final ReentrantLock relay = new ReentrantLock();
@@ -40,9 +34,7 @@ final class SandboxWorkerProcess implements WorkerHandle {
     this.id = id;
     this.process = process;
     raiseOomScore(process.pid());
-    Thread reader = new Thread(this::drainConsole, "airlock-bridge-console-" + id);
-    reader.setDaemon(true);
-    reader.start();
+    this.console = ConsoleTail.drain(process.getInputStream(), "airlock-bridge-console-" + id, line -> { });
   }
 
   /** Makes the kernel pick this worker, not the bridge, when the VM runs out of memory. Best effort. */
@@ -65,27 +57,8 @@ final class SandboxWorkerProcess implements WorkerHandle {
     return hello.clone();
   }
 
-  private void drainConsole() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        synchronized (console) {
-          console.addLast(line);
-          if (console.size() > KEPT_CONSOLE_LINES) {
-            console.removeFirst();
-          }
-        }
-      }
-    } catch (IOException e) {
-      // Process gone.
-    }
-  }
-
   String consoleTail() {
-    synchronized (console) {
-      return String.join(" | ", console);
-    }
+    return console.text();
   }
 
   @Override

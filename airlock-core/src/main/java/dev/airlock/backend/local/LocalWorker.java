@@ -1,15 +1,11 @@
 package dev.airlock.backend.local;
 
+import dev.airlock.backend.ConsoleTail;
 import dev.airlock.backend.WorkerHandle;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,12 +15,11 @@ import org.slf4j.LoggerFactory;
 /** A worker process of the local backend: the launcher process, its socket, its cgroup, its console output. */
 final class LocalWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(LocalWorker.class);
-  private static final int KEPT_CONSOLE_LINES = 20;
 
   private final String id;
   private final Process process;
   private final Cgroups.WorkerCgroup cgroup;
-  private final Deque<String> console = new ArrayDeque<>();
+  private final ConsoleTail console;
   private final AtomicBoolean killed = new AtomicBoolean();
   private volatile SocketChannel channel;
   private InputStream input;
@@ -34,9 +29,8 @@ final class LocalWorker implements WorkerHandle {
     this.id = id;
     this.process = process;
     this.cgroup = cgroup;
-    Thread reader = new Thread(this::drainConsole, "airlock-console-" + id);
-    reader.setDaemon(true);
-    reader.start();
+    this.console = ConsoleTail.drain(process.getInputStream(), "airlock-console-" + id,
+        line -> LOG.debug("worker {} console: {}", id, line));
   }
 
   void connected(SocketChannel channel, InputStream input, OutputStream output) {
@@ -46,28 +40,8 @@ final class LocalWorker implements WorkerHandle {
   }
 
   /** What reached the process's own stdout/stderr (the JVM's, not user code's): kept for error messages. */
-  private void drainConsole() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        LOG.debug("worker {} console: {}", id, line);
-        synchronized (console) {
-          console.addLast(line);
-          if (console.size() > KEPT_CONSOLE_LINES) {
-            console.removeFirst();
-          }
-        }
-      }
-    } catch (IOException e) {
-      // Process gone.
-    }
-  }
-
   String consoleTail() {
-    synchronized (console) {
-      return String.join(" | ", console);
-    }
+    return console.text();
   }
 
   Process process() {
