@@ -15,8 +15,11 @@ import dev.airlock.UnshippableInvocationException;
  */
 public final class Codec {
   private static final int INITIAL_BUFFER = 4096;
-  /** A buffer grown up to this size is kept for the thread's next encode, so it does not grow again each time. */
-  private static final int KEPT_BUFFER = 1 << 20;
+  /**
+   * A buffer grown up to this size is kept for the thread's next encode, so it does not grow again each time. Small,
+   * because every host thread that ships a call keeps one: larger payloads grow a buffer of their own.
+   */
+  private static final int KEPT_BUFFER = 64 * 1024;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[INITIAL_BUFFER]);
 
   private static final ThreadLocal<Kryo> INVOCATIONS =
