@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLOSE_MARGIN = Duration.ofSeconds(10);
   private static final long BACKEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final Supplier<SandboxBackend> backendFactory;
@@ -218,21 +220,29 @@ public final class WorkerPool implements AutoCloseable {
     }
     lock.lock();
     try {
-      starting--;
-      changed.signalAll();
-      if (closed) {
-        session.kill();
-        throw closed();
+      if (!closed) {
+        starting--;
+        changed.signalAll();
+        if (forCaller) {
+          busy.add(session);
+        } else {
+          idle.addLast(session);
+        }
+        return session;
       }
-      if (forCaller) {
-        busy.add(session);
-      } else {
-        idle.addLast(session);
-      }
-      return session;
     } finally {
       lock.unlock();
     }
+    // Still counted as starting while it dies, so close() does not close the backend under this kill.
+    session.kill();
+    lock.lock();
+    try {
+      starting--;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    throw closed();
   }
 
   /**
@@ -314,17 +324,24 @@ public final class WorkerPool implements AutoCloseable {
             discard(w);
           }
         }
+        // On the launcher, never here: close() waits for the launcher, and must not close the backend under a
+        // worker this thread would still be starting.
+        replenishIfShort();
       } finally {
         lock.unlock();
       }
-      replenish();
     } catch (RuntimeException e) {
       LOG.warn("Airlock pool maintenance failed", e);
     }
   }
 
   private void discard(WorkerSession worker) {
-    launcher.execute(worker::kill);
+    try {
+      launcher.execute(worker::kill);
+    } catch (RejectedExecutionException closing) {
+      // A call returned while the pool closed: kill here, or the worker would outlive the pool.
+      worker.kill();
+    }
   }
 
   private int total() {
@@ -348,7 +365,31 @@ public final class WorkerPool implements AutoCloseable {
     return workersStarted.get();
   }
 
-  /** Kills every worker, idle and busy (their callers get a clear exception), and closes the backend. */
+  /**
+   * Workers being started when the pool closed, on the launcher or on a caller's thread, are killed by whoever
+   * started them; the backend must outlive those kills or their containers and VMs would be left behind.
+   */
+  private void awaitNoneStarting(long deadline) throws InterruptedException {
+    lock.lock();
+    try {
+      while (starting > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.warn("{} worker(s) still starting when the pool closed; the backend's own cleanup removes them",
+              starting);
+          return;
+        }
+        changed.awaitNanos(left);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Kills every worker, idle and busy (their callers get a clear exception), waits for workers still starting to be
+   * killed, and closes the backend.
+   */
   @Override
   public void close() {
     SandboxBackend toClose;
@@ -371,8 +412,10 @@ public final class WorkerPool implements AutoCloseable {
       w.closeByPool();
     }
     launcher.shutdown();
+    long deadline = System.nanoTime() + START_TIMEOUT.plus(CLOSE_MARGIN).toNanos();
     try {
-      launcher.awaitTermination(10, TimeUnit.SECONDS);
+      awaitNoneStarting(deadline);
+      launcher.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
