@@ -45,11 +45,12 @@ public final class AirlockConfig {
   public static final String POOL_REUSE = "airlock.pool.reuse";
   public static final String LOCAL_ISOLATION = "airlock.local.isolation";
   public static final String LOCAL_JAVA = "airlock.local.java";
+  public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
       PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
-      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA);
+      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE);
 
   private static final int MIB = 1024 * 1024;
 
@@ -71,6 +72,7 @@ public final class AirlockConfig {
   private final boolean poolReuse;
   private final LocalIsolation localIsolation;
   private final String localJava;
+  private final String localClassCache;
   private final Map<String, String> backendProperties;
 
   private AirlockConfig(Builder b) {
@@ -89,6 +91,7 @@ public final class AirlockConfig {
     this.poolReuse = b.poolReuse;
     this.localIsolation = b.localIsolation;
     this.localJava = b.localJava;
+    this.localClassCache = b.localClassCache;
     this.backendProperties = Collections.unmodifiableMap(new TreeMap<>(b.backendProperties));
   }
 
@@ -155,6 +158,11 @@ public final class AirlockConfig {
   public LocalIsolation localIsolation() { return localIsolation; }
   /** The java executable for local workers; empty means the host's own {@code java.home}. */
   public String localJava() { return localJava; }
+  /**
+   * Where the local backend keeps its workers' class-data archives: a folder, empty for the user's cache folder, or
+   * {@code off}.
+   */
+  public String localClassCache() { return localClassCache; }
   /** Keys under {@code airlock.<backend>.} that backend modules read, such as {@code airlock.docker.image}. */
   public Map<String, String> backendProperties() { return backendProperties; }
 
@@ -180,6 +188,7 @@ public final class AirlockConfig {
     map.put(POOL_REUSE, Boolean.toString(poolReuse));
     map.put(LOCAL_ISOLATION, localIsolation.name().toLowerCase(Locale.ROOT));
     map.put(LOCAL_JAVA, localJava);
+    map.put(LOCAL_CLASS_CACHE, localClassCache);
     map.putAll(backendProperties);
     return map;
   }
@@ -216,6 +225,7 @@ public final class AirlockConfig {
     private boolean poolReuse = false;
     private LocalIsolation localIsolation = LocalIsolation.AUTO;
     private String localJava = "";
+    private String localClassCache = "";
     private final Map<String, String> backendProperties = new TreeMap<>();
 
     private Builder() {
@@ -237,6 +247,7 @@ public final class AirlockConfig {
       poolReuse = c.poolReuse;
       localIsolation = c.localIsolation;
       localJava = c.localJava;
+      localClassCache = c.localClassCache;
       backendProperties.putAll(c.backendProperties);
     }
 
@@ -330,6 +341,12 @@ public final class AirlockConfig {
       return this;
     }
 
+    /** A folder for the workers' class-data archives, empty for the user's cache folder, or {@code off}. */
+    public Builder localClassCache(String folderOrOff) {
+      this.localClassCache = Objects.requireNonNull(folderOrOff, LOCAL_CLASS_CACHE).trim();
+      return this;
+    }
+
     /** Sets a backend module's key, such as {@code airlock.docker.image}. */
     public Builder backendProperty(String key, String value) {
       String[] parts = key.split("\\.");
@@ -361,6 +378,7 @@ public final class AirlockConfig {
         case POOL_REUSE: return poolReuse(parseBoolean(key, v));
         case LOCAL_ISOLATION: return localIsolation(parseIsolation(v));
         case LOCAL_JAVA: return localJava(v);
+        case LOCAL_CLASS_CACHE: return localClassCache(v);
         default: return backendProperty(key, v);
       }
     }

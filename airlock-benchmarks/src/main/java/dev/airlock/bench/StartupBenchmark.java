@@ -5,6 +5,7 @@ import dev.airlock.backend.Backends;
 import dev.airlock.backend.SandboxBackend;
 import dev.airlock.backend.WorkerHandle;
 import dev.airlock.backend.WorkerSpec;
+import dev.airlock.backend.local.LocalBackend;
 import dev.airlock.pool.WorkerSession;
 import dev.airlock.worker.ClasspathFingerprint;
 import dev.airlock.worker.WorkerClasspath;
@@ -34,8 +35,17 @@ final class StartupBenchmark implements AutoCloseable {
     return t;
   });
 
-  StartupBenchmark(String backendName, AirlockConfig config) {
+  private final boolean classDataArchive;
+
+  /** Waits for the local backend's class-data archive, so cold starts are those of a backend past its first start. */
+  StartupBenchmark(String backendName, AirlockConfig config) throws InterruptedException {
     this.backend = Backends.create(backendName, config);
+    this.classDataArchive = backend instanceof LocalBackend local
+        && local.awaitClassDataArchive(Duration.ofSeconds(60));
+  }
+
+  boolean classDataArchive() {
+    return classDataArchive;
   }
 
   String posture() {

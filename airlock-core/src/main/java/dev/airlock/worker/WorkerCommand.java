@@ -1,9 +1,21 @@
 package dev.airlock.worker;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The java command line of a worker, the same on every backend. */
 public final class WorkerCommand {
+
+  private static final List<String> FLAGS = List.of(
+      "-Xss1m",
+      "-XX:+UseG1GC",
+      "-XX:TieredStopAtLevel=1",
+      "-XX:-UsePerfData",
+      "-Xshare:auto",
+      "-XX:MaxMetaspaceSize=128m",
+      "-Djava.io.tmpdir=/tmp",
+      "-Dairlock.worker=true",
+      "-Dfile.encoding=UTF-8");
 
   private WorkerCommand() {
   }
@@ -16,18 +28,20 @@ public final class WorkerCommand {
    * ({@code --connect ...}) follow.
    */
   public static List<String> javaArguments(String java, String classpath, int memoryMb) {
-    return List.of(java,
-        "-Xmx" + memoryMb + "m",
-        "-Xss1m",
-        "-XX:+UseG1GC",
-        "-XX:TieredStopAtLevel=1",
-        "-XX:-UsePerfData",
-        "-Xshare:auto",
-        "-XX:MaxMetaspaceSize=128m",
-        "-Djava.io.tmpdir=/tmp",
-        "-Dairlock.worker=true",
-        "-Dfile.encoding=UTF-8",
-        "-cp", classpath,
-        WorkerMain.class.getName());
+    return javaArguments(java, classpath, memoryMb, List.of());
+  }
+
+  /** As above, with backend-specific JVM options (a class-data archive) before the main class. */
+  public static List<String> javaArguments(String java, String classpath, int memoryMb, List<String> options) {
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + memoryMb + "m"));
+    command.addAll(FLAGS);
+    command.addAll(options);
+    command.addAll(List.of("-cp", classpath, WorkerMain.class.getName()));
+    return command;
+  }
+
+  /** The flags every worker gets whatever its heap: a class-data archive is valid for these only. */
+  public static List<String> flags() {
+    return FLAGS;
   }
 }

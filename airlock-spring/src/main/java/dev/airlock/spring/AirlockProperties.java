@@ -61,6 +61,7 @@ public class AirlockProperties {
     set(builder, AirlockConfig.POOL_REUSE, pool.reuse);
     set(builder, AirlockConfig.LOCAL_ISOLATION, local.isolation);
     set(builder, AirlockConfig.LOCAL_JAVA, local.java);
+    set(builder, AirlockConfig.LOCAL_CLASS_CACHE, local.classCache);
     backendSection(builder, "docker", docker);
     backendSection(builder, "e2b", e2b);
     backendSection(builder, "morph", morph);
@@ -104,11 +105,15 @@ public class AirlockProperties {
     private String isolation;
     /** Java executable for workers. */
     private String java;
+    /** Folder for the workers' class-data archives, or off. */
+    private String classCache;
 
     public String getIsolation() { return isolation; }
     public void setIsolation(String isolation) { this.isolation = isolation; }
     public String getJava() { return java; }
     public void setJava(String java) { this.java = java; }
+    public String getClassCache() { return classCache; }
+    public void setClassCache(String classCache) { this.classCache = classCache; }
   }
 
   public boolean isEnabled() { return enabled; }

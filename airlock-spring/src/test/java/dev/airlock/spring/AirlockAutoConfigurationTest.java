@@ -73,6 +73,7 @@ class AirlockAutoConfigurationTest {
     expected.put(AirlockConfig.POOL_REUSE, "false");
     expected.put(AirlockConfig.LOCAL_ISOLATION, "strict");
     expected.put(AirlockConfig.LOCAL_JAVA, "/opt/jdk/bin/java");
+    expected.put(AirlockConfig.LOCAL_CLASS_CACHE, "off");
     assertThat(expected.keySet()).as("every core key is exercised").containsAll(AirlockConfig.CORE_KEYS);
     expected.put("airlock.docker.image", "airlock-worker:test");
     expected.put("airlock.e2b.template", "airlock-java");

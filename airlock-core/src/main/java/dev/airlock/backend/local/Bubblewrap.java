@@ -78,8 +78,11 @@ final class Bubblewrap {
     return userNamespace;
   }
 
-  /** The bwrap prefix for one worker; the java command follows it. */
-  List<String> command(JdkFiles jdk, List<Path> classpath, Path hostSocket, long tmpBytes) {
+  /**
+   * The bwrap prefix for one worker; the java command follows it. {@code readOnly} are the classpath and the class
+   * data archive; {@code writable} is null except for the worker that makes that archive.
+   */
+  List<String> command(JdkFiles jdk, List<Path> readOnly, Path writable, Path hostSocket, long tmpBytes) {
     List<String> cmd = new ArrayList<>(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {
       cmd.addAll(List.of("--unshare-user", "--uid", "65534", "--gid", "65534"));
@@ -92,8 +95,11 @@ final class Bubblewrap {
     for (Path file : jdk.outside()) {
       bind(cmd, file);
     }
-    for (Path entry : classpath) {
+    for (Path entry : readOnly) {
       bind(cmd, entry);
+    }
+    if (writable != null) {
+      cmd.addAll(List.of("--bind", writable.toString(), writable.toString()));
     }
     cmd.addAll(List.of("--bind", hostSocket.toString(), SOCKET_INSIDE, "--chdir", "/tmp", "--"));
     return cmd;

@@ -51,12 +51,18 @@ public final class LocalBackend implements SandboxBackend {
   private final Path socketDir;
   private final IsolationPosture posture;
   private final String cgroupNamespace;
+  private final ClassDataArchive archive;
   private final AtomicInteger workers = new AtomicInteger();
 
   public LocalBackend(AirlockConfig config) {
+    this(config, WorkerClasspath.ofThisJvm());
+  }
+
+  /** With the classpath the workers get; the host's own unless a test says otherwise. */
+  LocalBackend(AirlockConfig config, List<Path> classpath) {
     this.config = config;
     this.java = javaExecutable(config);
-    this.classpath = WorkerClasspath.ofThisJvm();
+    this.classpath = List.copyOf(classpath);
     this.cgroupNamespace = "airlock/" + ProcessHandle.current().pid() + "-" + BACKENDS.incrementAndGet();
     LocalIsolation isolation = config.localIsolation();
     Bubblewrap bwrap = null;
@@ -81,12 +87,15 @@ public final class LocalBackend implements SandboxBackend {
     }
     this.cgroups = Cgroups.probe(cgroupNamespace);
     this.posture = posture(bwrapMissing);
+    this.archive = ClassDataArchive.of(config.localClassCache(), java, WorkerCommand.flags(), this.classpath);
     if (bwrap == null) {
       LOG.warn("Airlock local backend runs workers WITHOUT namespaces ({}): sandboxed code can read host files "
           + "and use the network. {}", bwrapMissing, posture.describe());
     } else {
       LOG.info("Airlock local backend ready; {}", posture.describe());
     }
+    archive.makeInBackground((options, writable) -> start(
+        new WorkerSpec(config.memoryMb(), Duration.ofSeconds(30)), options, writable));
   }
 
   private static Path javaExecutable(AirlockConfig config) {
@@ -133,8 +142,22 @@ public final class LocalBackend implements SandboxBackend {
     return posture;
   }
 
+  /**
+   * Waits until workers start from the class-data archive (see {@code airlock.local.class-cache}), for a service
+   * that wants its fastest worker starts before it takes traffic. False when there is no archive to wait for (the
+   * classpath has folders, the cache is off, the archive could not be made) or it did not come in time.
+   */
+  public boolean awaitClassDataArchive(Duration timeout) throws InterruptedException {
+    return archive.await(timeout);
+  }
+
   @Override
   public WorkerHandle launch(WorkerSpec spec) {
+    return start(spec, archive.workerOptions(), null);
+  }
+
+  /** A connected worker with extra JVM options and, for the archive's training worker only, a writable folder. */
+  private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder) {
     String id = "w" + workers.incrementAndGet();
     Path socket = socketDir.resolve(id + ".sock");
     Cgroups.WorkerCgroup cgroup = null;
@@ -143,7 +166,7 @@ public final class LocalBackend implements SandboxBackend {
       server.bind(UnixDomainSocketAddress.of(socket));
       long memoryBytes = (spec.memoryMb() + NATIVE_HEADROOM_MB) * 1024 * 1024;
       cgroup = cgroups.create(id, memoryBytes, config.pidsLimit(), config.cpus());
-      List<String> command = command(spec, socket, cgroup);
+      List<String> command = command(spec, socket, cgroup, jvmOptions, writableFolder);
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.environment().clear();
       builder.directory(socketDir.toFile());
@@ -172,7 +195,8 @@ public final class LocalBackend implements SandboxBackend {
     }
   }
 
-  private List<String> command(WorkerSpec spec, Path socket, Cgroups.WorkerCgroup cgroup) {
+  private List<String> command(WorkerSpec spec, Path socket, Cgroups.WorkerCgroup cgroup, List<String> jvmOptions,
+      Path writableFolder) {
     List<String> cmd = new ArrayList<>();
     if (cgroup != null) {
       // The launcher joins the worker's cgroups before exec, so no instant of the worker runs outside them.
@@ -191,10 +215,12 @@ public final class LocalBackend implements SandboxBackend {
     String socketArg = socket.toString();
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     if (bubblewrap != null) {
-      cmd.addAll(bubblewrap.command(jdk, classpath, socket, TMP_BYTES));
+      List<Path> readOnly = new ArrayList<>(classpath);
+      archive.readyFile().ifPresent(readOnly::add);
+      cmd.addAll(bubblewrap.command(jdk, readOnly, writableFolder, socket, TMP_BYTES));
       socketArg = Bubblewrap.SOCKET_INSIDE;
     }
-    cmd.addAll(WorkerCommand.javaArguments(java.toString(), classpathArg, spec.memoryMb()));
+    cmd.addAll(WorkerCommand.javaArguments(java.toString(), classpathArg, spec.memoryMb(), jvmOptions));
     cmd.addAll(List.of("--connect", socketArg));
     if (bubblewrap == null) {
       cmd.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
@@ -204,6 +230,7 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public void close() {
+    archive.close();
     WorkerChannels.deleteTree(socketDir);
     cgroups.removeNamespace();
   }
