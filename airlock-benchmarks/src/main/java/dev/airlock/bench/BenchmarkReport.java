@@ -145,13 +145,21 @@ public final class BenchmarkReport {
     String section = "3. Cold start (spawn to handshaken worker) and 6. idle memory";
     int runs = settings.startupRuns();
     double hello = StartupBenchmark.median(StartupBenchmark.javaHelloMillis(runs));
+    AirlockConfig noArchive = Pools.config().toBuilder().localClassCache("off").build();
+    try (StartupBenchmark startup = new StartupBenchmark("local", noArchive)) {
+      double cold = StartupBenchmark.median(startup.coldStartMillis(runs));
+      figures.add(Figure.of(section, "cold start, local isolation=auto, no class-data archive, median of " + runs,
+          cold, "ms", "`java -cp . Hello` median", hello));
+    }
     for (LocalIsolation isolation : List.of(LocalIsolation.AUTO, LocalIsolation.NONE)) {
       AirlockConfig config = Pools.config().toBuilder().localIsolation(isolation).build();
       try (StartupBenchmark startup = new StartupBenchmark("local", config)) {
         double cold = StartupBenchmark.median(startup.coldStartMillis(runs));
         String isolationName = isolation.name().toLowerCase();
-        figures.add(Figure.of(section, "cold start, local isolation=" + isolationName + ", median of " + runs, cold,
-            "ms", "`java -cp . Hello` median", hello).target("≤ 3× java Hello", cold <= 3 * hello));
+        String archive = startup.classDataArchive() ? "class-data archive" : "class-data archive NOT made";
+        figures.add(Figure.of(section, "cold start, local isolation=" + isolationName + ", " + archive
+            + ", median of " + runs, cold, "ms", "`java -cp . Hello` median", hello)
+            .target("≤ 3× java Hello", cold <= 3 * hello));
         if (isolation == LocalIsolation.AUTO) {
           notes.add("Local backend posture during the run: " + startup.posture().strip().replaceAll("\\s*\\n\\s*", "; ")
               .replaceAll(" {2,}", " "));
