@@ -105,6 +105,7 @@ public final class SandboxPool implements AutoCloseable {
     long start = System.nanoTime();
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
         config.maxPayloadBytes());
+    workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     try {
       worker = workers.acquire(start + invocation.timeout().toNanos());

@@ -40,6 +40,14 @@ public final class Codec {
         "airlock.max-payload-bytes");
   }
 
+  /**
+   * Worker side: builds the serializer of {@code type} ahead of the call that needs it, from its declared fields;
+   * the class is not initialized.
+   */
+  public static void prepare(Class<?> type) {
+    INVOCATIONS.get().getRegistration(type);
+  }
+
   /** Worker side. */
   public static ShippedInvocation decodeInvocation(byte[] bytes) {
     Kryo kryo = INVOCATIONS.get();

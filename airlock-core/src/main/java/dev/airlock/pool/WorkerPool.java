@@ -7,10 +7,12 @@ import dev.airlock.backend.SandboxBackend;
 import dev.airlock.backend.WorkerSpec;
 import dev.airlock.worker.ClasspathFingerprint;
 import dev.airlock.worker.WorkerClasspath;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -60,6 +62,7 @@ public final class WorkerPool implements AutoCloseable {
   private long backendFailedAt;
   private String lastWarmFailure;
   private final AtomicLong workersStarted = new AtomicLong();
+  private final ShippedClasses shipped = new ShippedClasses();
 
   public WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
       boolean reuse, int memoryMb, int maxResultBytes) {
@@ -211,6 +214,10 @@ public final class WorkerPool implements AutoCloseable {
           : START_TIMEOUT;
       session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
       session.handshake(fingerprint, startTimeout);
+      List<String> recent = shipped.recent();
+      if (!recent.isEmpty()) {
+        session.prepare(recent);
+      }
       workersStarted.incrementAndGet();
     } catch (RuntimeException e) {
       lock.lock();
@@ -247,6 +254,11 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     throw closed();
+  }
+
+  /** Remembers what a call ships, so workers started from now on load those classes before their first call. */
+  public void noteShipped(Object receiver, Method method, Object[] args) {
+    shipped.note(receiver, method, args);
   }
 
   /**

@@ -19,6 +19,7 @@ import dev.airlock.wire.FrameWriter;
 import dev.airlock.wire.Messages;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -54,6 +55,18 @@ public final class WorkerSession {
   }
 
   /** Reads HELLO and checks version and classpath; any mismatch is {@link SandboxUnavailableException}. */
+  /**
+   * Names classes for the worker to load before its first call; it answers nothing. A worker that cannot take the
+   * frame is marked unusable, so the pool replaces it.
+   */
+  void prepare(List<String> classNames) {
+    try {
+      writer.write(FrameType.PREPARE, Messages.prepare(classNames));
+    } catch (IOException e) {
+      broken = true;
+    }
+  }
+
   public void handshake(String expectedFingerprint, Duration timeout) {
     ScheduledFuture<?> watchdog = scheduler.schedule(handle::kill, timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {

@@ -13,7 +13,12 @@ public enum FrameType {
   /** worker → host: a line the user code printed (stream byte, UTF-8 text). */
   LOG(5),
   /** host → worker: finish and exit. */
-  SHUTDOWN(6);
+  SHUTDOWN(6),
+  /**
+   * host → worker, before a call: names of application classes recent calls shipped, for the worker to load
+   * (without initializing) ahead of its first call.
+   */
+  PREPARE(7);
 
   private final byte code;
 

@@ -8,13 +8,18 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Body layouts of the frames; every decoder treats its input as hostile. */
 public final class Messages {
 
   /** Bumped on any incompatible change of frames or payloads; host and worker must agree. */
-  public static final int PROTOCOL_VERSION = 1;
+  public static final int PROTOCOL_VERSION = 2;
+
+  /** The most class names one PREPARE frame carries. */
+  public static final int MAX_PREPARED_CLASSES = 256;
 
   private Messages() {
   }
@@ -107,6 +112,36 @@ public final class Messages {
       throw new SandboxProtocolException("worker sent an empty LOG frame");
     }
     return new Log(body[0] == 2, new String(body, 1, body.length - 1, StandardCharsets.UTF_8));
+  }
+
+  public static byte[] prepare(List<String> classNames) {
+    if (classNames.size() > MAX_PREPARED_CLASSES) {
+      throw new IllegalArgumentException(classNames.size() + " class names, at most " + MAX_PREPARED_CLASSES);
+    }
+    return write(out -> {
+      out.writeShort(classNames.size());
+      for (String name : classNames) {
+        out.writeUTF(name);
+      }
+    });
+  }
+
+  /** Worker side: the class names of a PREPARE frame, refused past {@link #MAX_PREPARED_CLASSES}. */
+  public static List<String> prepare(byte[] body) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+      int count = in.readUnsignedShort();
+      if (count > MAX_PREPARED_CLASSES) {
+        throw new IOException(count + " class names, at most " + MAX_PREPARED_CLASSES);
+      }
+      List<String> names = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        names.add(in.readUTF());
+      }
+      return names;
+    } catch (IOException e) {
+      throw new SandboxProtocolException("host sent a malformed PREPARE frame: " + e.getMessage(), e);
+    }
   }
 
   private interface Writer {

@@ -12,6 +12,8 @@ import dev.airlock.wire.FrameType;
 import dev.airlock.wire.FrameWriter;
 import dev.airlock.wire.Messages;
 import dev.airlock.wire.RemoteFailure;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,6 +108,8 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(0);
       } else if (frame.type() == FrameType.INVOKE) {
         handle(Messages.invoke(frame.body()), writer);
+      } else if (frame.type() == FrameType.PREPARE) {
+        prepare(Messages.prepare(frame.body()));
       }
     }
   }
@@ -113,14 +118,36 @@ public final class WorkerMain {
    * After HELLO, while the pool already counts the worker as idle: one throw-away call through the whole path a real
    * call takes (INVOKE parsing, the call thread, decode, reflection, encode, the RESULT frame, into a discarding
    * writer) with a record and a serializable lambda in it, so a worker's first real call does not pay for loading
-   * and first running that code (tens of ms on a fresh JVM). A real call that arrives meanwhile waits in the socket.
+   * and first running that code (tens of ms on a fresh JVM). The INVOKE frame goes through a frame reader too. A real
+   * call that arrives meanwhile waits in the socket.
    */
   private void warmUp() throws IOException {
     SandboxCallWarmUp sample = new SandboxCallWarmUp("1", (dev.airlock.SandboxCall<Integer>) () -> 1);
     byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
         new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
-    byte[] invoke = Messages.invoke(new Messages.Invoke(0, 60_000, 4096, invocation));
-    handle(Messages.invoke(invoke), new FrameWriter(OutputStream.nullOutputStream()));
+    ByteArrayOutputStream framed = new ByteArrayOutputStream();
+    new FrameWriter(framed).write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(0, 60_000, 4096,
+        invocation)));
+    Frame invoke = new FrameReader(new ByteArrayInputStream(framed.toByteArray()), framed.size()).read();
+    handle(Messages.invoke(invoke.body()), new FrameWriter(OutputStream.nullOutputStream()));
+  }
+
+  /**
+   * Loads, without initializing, the application classes the host's recent calls shipped, and builds their
+   * serializers, so that this worker's first call does not pay for it (about 0.7 ms of a single-use call). No static
+   * initializer runs here. A name this worker cannot load is skipped: its call will say what is wrong.
+   */
+  private static void prepare(List<String> classNames) {
+    ClassLoader loader = WorkerMain.class.getClassLoader();
+    for (String name : classNames) {
+      try {
+        Class<?> type = Class.forName(name, false, loader);
+        Codec.prepare(type);
+        type.getDeclaredMethods();
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        // Not loadable or not shippable here; nothing to prepare.
+      }
+    }
   }
 
   private record SandboxCallWarmUp(String text, dev.airlock.SandboxCall<Integer> call) {
@@ -168,7 +195,7 @@ public final class WorkerMain {
     System.err.flush();
     try {
       sendError(writer, callId, FailureKind.TIMEOUT, new RemoteFailure("dev.airlock.SandboxTimeoutException",
-          "stopped by the worker at its timeout", java.util.List.of(), null));
+          "stopped by the worker at its timeout", List.of(), null));
     } catch (IOException e) {
       // The host is gone or the socket broke; halting is all that is left.
     }

@@ -61,6 +61,17 @@ class FrameReaderTest {
     assertThatThrownBy(() -> Messages.result(new byte[] {0, 0})).isInstanceOf(SandboxProtocolException.class);
   }
 
+  @Test
+  void preparedClassNamesRoundTripAndALyingCountIsRefused() {
+    List<String> names = List.of("com.example.Tool", "com.example.Row$Cell");
+    assertThat(Messages.prepare(Messages.prepare(names))).isEqualTo(names);
+    byte[] tooMany = ByteBuffer.allocate(2).putShort((short) (Messages.MAX_PREPARED_CLASSES + 1)).array();
+    assertThatThrownBy(() -> Messages.prepare(tooMany)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("PREPARE");
+    byte[] cutShort = ByteBuffer.allocate(4).putShort((short) 1).putShort((short) 50).array();
+    assertThatThrownBy(() -> Messages.prepare(cutShort)).isInstanceOf(SandboxProtocolException.class);
+  }
+
   private static final class CountingStream extends InputStream {
     private final byte[] data;
     int read;

@@ -2,6 +2,7 @@ package dev.airlock.backend.cloud;
 
 import dev.airlock.backend.WorkerHandle;
 import dev.airlock.backend.cloud.BridgeProtocol.WorkerState;
+import dev.airlock.wire.FrameType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -150,10 +151,17 @@ final class BridgeWorker implements WorkerHandle {
       if (pending.size() == 0) {
         return;
       }
+      byte[] frames = pending.toByteArray();
+      FrameBoundaries batch = new FrameBoundaries();
+      batch.advance(frames, 0, frames.length);
+      if (!batch.saw(FrameType.INVOKE)) {
+        // Frames that expect no answer (PREPARE) ride with the next call: the bridge relays one request per worker
+        // at a time, so a request of their own could collide with the call's.
+        return;
+      }
       if (!isAlive()) {
         throw new IOException("worker " + id() + " is no longer running");
       }
-      byte[] frames = pending.toByteArray();
       pending.reset();
       Request request = bridge.request("/workers/" + workerId + "/frames")
           .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();

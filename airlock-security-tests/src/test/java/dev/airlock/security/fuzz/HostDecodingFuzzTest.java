@@ -73,6 +73,7 @@ class HostDecodingFuzzTest {
       case ERROR -> Messages.error(frame.body());
       case LOG -> Messages.log(frame.body());
       case SHUTDOWN -> assertThat(frame.body()).isNotNull();
+      case PREPARE -> Messages.prepare(frame.body());
     }
   }
 
