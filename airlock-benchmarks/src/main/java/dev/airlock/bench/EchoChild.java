@@ -1,38 +1,38 @@
 package dev.airlock.bench;
 
-import dev.airlock.wire.ChannelStreams;
 import dev.airlock.wire.Frame;
 import dev.airlock.wire.FrameReader;
 import dev.airlock.wire.FrameWriter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 
 /**
- * The floor's child process: connects to the host's unix socket like a worker does and sends every frame back
- * unchanged, with no decoding, no call and no threads.
+ * The floor's child process: reads frames from its stdin pipe and sends every frame back unchanged on its stdout
+ * pipe, with the buffers a local worker uses, and no decoding, no call and no threads.
  */
 public final class EchoChild {
+  private static final int BUFFER = 64 * 1024;
 
   private EchoChild() {
   }
 
   public static void main(String[] args) throws IOException {
-    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      channel.connect(UnixDomainSocketAddress.of(args[0]));
-      FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE / 2);
-      FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
-      while (true) {
-        Frame frame;
-        try {
-          frame = reader.read();
-        } catch (EOFException e) {
-          return;
-        }
-        writer.write(frame.type(), frame.body());
+    FrameReader reader = new FrameReader(new BufferedInputStream(new FileInputStream(FileDescriptor.in), BUFFER),
+        Integer.MAX_VALUE / 2);
+    FrameWriter writer = new FrameWriter(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), BUFFER));
+    while (true) {
+      Frame frame;
+      try {
+        frame = reader.read();
+      } catch (EOFException e) {
+        return;
       }
+      writer.write(frame.type(), frame.body());
     }
   }
 }

@@ -12,10 +12,14 @@ import dev.airlock.wire.FrameType;
 import dev.airlock.wire.FrameWriter;
 import dev.airlock.wire.Messages;
 import dev.airlock.wire.RemoteFailure;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sandbox side: connects to the host, says hello, then runs one invocation at a time until told to stop or the
- * host goes away. Started by every backend as {@code java ... dev.airlock.worker.WorkerMain --connect <socket>}.
+ * host goes away. Started as {@code java ... dev.airlock.worker.WorkerMain --channel-fds 3 4} by the local backend, its
+ * channel on two inherited pipes, and with {@code --connect <socket>} by the others.
  *
  * <p>Layer one of the timeout lives here: a call still running at its timeout is reported and the JVM halts, since a
  * running thread cannot be stopped safely.
@@ -44,6 +49,7 @@ public final class WorkerMain {
   private static final Map<String, Class<?>> PRIMITIVES = Map.of("boolean", boolean.class, "byte", byte.class,
       "char", char.class, "short", short.class, "int", int.class, "long", long.class, "float", float.class,
       "double", double.class, "void", void.class);
+  private static final int CHANNEL_BUFFER = 64 * 1024;
   private static final Path INPUT_FILES = Path.of(System.getProperty("java.io.tmpdir"), "airlock-files");
 
   private final FrameReader reader;
@@ -57,22 +63,36 @@ public final class WorkerMain {
     this.writer = new FrameWriter(out);
   }
 
+  /** The local backend's transport: the worker reads frames from the first descriptor, writes to the second. */
+  public static final String CHANNEL_FDS = "--channel-fds";
+
   public static void main(String[] args) throws Exception {
     System.setProperty("airlock.worker", "true");
     String connect = null;
+    String[] fds = null;
     long hostPid = -1;
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--connect")) {
         connect = args[++i];
+      } else if (args[i].equals(CHANNEL_FDS) && i + 2 < args.length) {
+        fds = new String[] {args[++i], args[++i]};
       } else if (args[i].equals("--host-pid")) {
         hostPid = Long.parseLong(args[++i]);
       }
     }
-    if (connect == null) {
-      throw new IllegalArgumentException("usage: WorkerMain --connect <unix socket path> [--host-pid <pid>]");
+    if (connect == null && fds == null) {
+      throw new IllegalArgumentException("usage: WorkerMain (--connect <unix socket path> | " + CHANNEL_FDS
+          + " <in fd> <out fd>) [--host-pid <pid>]");
     }
     if (hostPid > 0) {
       watchHost(hostPid);
+    }
+    if (fds != null) {
+      // Inherited pipes, reopened through /proc: Java has no other way to adopt a descriptor. No unix socket: the
+      // JDK seeds a SecureRandom on a socket's first use, 20-30 ms of the worker's start.
+      serve(new BufferedInputStream(new FileInputStream("/proc/self/fd/" + fds[0]), CHANNEL_BUFFER),
+          new BufferedOutputStream(new FileOutputStream("/proc/self/fd/" + fds[1]), CHANNEL_BUFFER));
+      return;
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(connect));

@@ -137,6 +137,19 @@ public abstract class SandboxBackendContract {
         .contains("[sandbox").contains("hello from the tool").contains("garbage that looks like a frame");
   }
 
+  /** What bypasses System.out (native code, a child process with inherited output) writes to descriptor 1. */
+  @Test
+  void rawWritesToTheProcessStdoutNeverReachTheProtocol() {
+    int result = pool.call(() -> {
+      java.io.FileOutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+      stdout.write(new byte[] {0, 0, 0, 9, 3, 'n', 'o', 't', ' ', 'a', ' ', 'r', 'e'});
+      stdout.flush();
+      return 43;
+    });
+    assertThat(result).isEqualTo(43);
+    assertThat(pool.call(() -> 44)).isEqualTo(44);
+  }
+
   @Test
   void postureNamesEveryControl() {
     assertThat(pool.posture().controls()).extracting(c -> c.name())

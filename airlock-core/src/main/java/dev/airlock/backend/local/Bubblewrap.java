@@ -14,8 +14,6 @@ import java.util.concurrent.TimeUnit;
  * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, and death with its parent.
  */
 final class Bubblewrap {
-  static final String SOCKET_INSIDE = "/run/airlock/channel.sock";
-
   private final Path executable;
   private final boolean userNamespace;
 
@@ -82,7 +80,7 @@ final class Bubblewrap {
    * The bwrap prefix for one worker; the java command follows it. {@code readOnly} are the classpath and the class
    * data archive; {@code writable} is null except for the worker that makes that archive.
    */
-  List<String> command(JdkFiles jdk, List<Path> readOnly, Path writable, Path hostSocket, long tmpBytes) {
+  List<String> command(JdkFiles jdk, List<Path> readOnly, Path writable, long tmpBytes) {
     List<String> cmd = new ArrayList<>(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {
       cmd.addAll(List.of("--unshare-user", "--uid", "65534", "--gid", "65534"));
@@ -101,7 +99,7 @@ final class Bubblewrap {
     if (writable != null) {
       cmd.addAll(List.of("--bind", writable.toString(), writable.toString()));
     }
-    cmd.addAll(List.of("--bind", hostSocket.toString(), SOCKET_INSIDE, "--chdir", "/tmp", "--"));
+    cmd.addAll(List.of("--chdir", "/tmp", "--"));
     return cmd;
   }
 

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,7 +48,7 @@ final class ClassDataArchive {
   /** One training per archive in this JVM, however many backends start at once. */
   private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
 
-  /** Starts a worker with extra JVM options and one extra writable folder, connected and not yet handshaken. */
+  /** Starts a worker with extra JVM options and one extra writable folder; it has not said hello yet. */
   interface TrainingLauncher {
     LocalWorker launch(List<String> jvmOptions, Path writableFolder);
   }
@@ -189,6 +190,9 @@ final class ClassDataArchive {
       Path made = workspace.resolve("worker.jsa");
       LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace);
       trainee = worker;
+      // A worker that never says hello would block the read below: killing it ends the read.
+      CompletableFuture<Void> deadline = CompletableFuture.runAsync(worker::kill,
+          CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
       try {
         if (closed) {
           return;
@@ -203,6 +207,7 @@ final class ClassDataArchive {
           throw new IOException("the training worker did not exit within " + TRAINING_TIMEOUT.toSeconds() + " s");
         }
       } finally {
+        deadline.cancel(false);
         worker.kill();
         trainee = null;
       }

@@ -9,15 +9,11 @@ import dev.airlock.backend.SandboxBackend;
 import dev.airlock.backend.WorkerChannels;
 import dev.airlock.backend.WorkerHandle;
 import dev.airlock.backend.WorkerSpec;
-import dev.airlock.wire.ChannelStreams;
 import dev.airlock.worker.WorkerClasspath;
 import dev.airlock.worker.WorkerCommand;
+import dev.airlock.worker.WorkerMain;
 import java.io.File;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default backend: each worker is a child JVM on this machine, on the application's real classpath,
- * inside bubblewrap namespaces when available, with cgroup limits where writable. Host and worker talk over a unix
- * socket that the host listens on and binds into the sandbox, so the worker needs no network and its console
- * output cannot touch the protocol.
+ * inside bubblewrap namespaces when available, with cgroup limits where writable. Host and worker talk over a pair
+ * of pipes the worker inherits as descriptors 3 and 4, so it needs no network and no socket (the JDK's first unix
+ * socket costs a worker 20-30 ms of start); its stdout and stderr are the console, which never touches the protocol.
  */
 public final class LocalBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LocalBackend.class);
@@ -40,7 +36,7 @@ public final class LocalBackend implements SandboxBackend {
   static final long NATIVE_HEADROOM_MB = 192;
   static final long TMP_BYTES = 64L * 1024 * 1024;
   private static final AtomicInteger BACKENDS = new AtomicInteger();
-  private static final String SOCKET_DIR_PREFIX = "airlock-";
+  private static final String WORK_DIR_PREFIX = "airlock-";
 
   private final AirlockConfig config;
   private final Path java;
@@ -48,7 +44,8 @@ public final class LocalBackend implements SandboxBackend {
   private final Bubblewrap bubblewrap;
   private final JdkFiles jdk;
   private final Cgroups cgroups;
-  private final Path socketDir;
+  /** The working folder of workers without namespaces: private, empty, deleted on close. */
+  private final Path workDir;
   private final IsolationPosture posture;
   private final String cgroupNamespace;
   private final ClassDataArchive archive;
@@ -79,8 +76,8 @@ public final class LocalBackend implements SandboxBackend {
     this.bubblewrap = bwrap;
     try {
       this.jdk = bwrap == null ? null : JdkFiles.of(java);
-      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), SOCKET_DIR_PREFIX);
-      this.socketDir = Files.createTempDirectory(SOCKET_DIR_PREFIX + ProcessHandle.current().pid() + "-",
+      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), WORK_DIR_PREFIX);
+      this.workDir = Files.createTempDirectory(WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new SandboxUnavailableException("local backend cannot prepare its workers: " + e.getMessage(), e);
@@ -156,72 +153,59 @@ public final class LocalBackend implements SandboxBackend {
     return start(spec, archive.workerOptions(), null);
   }
 
-  /** A connected worker with extra JVM options and, for the archive's training worker only, a writable folder. */
+  /** A started worker with extra JVM options and, for the archive's training worker only, a writable folder. */
   private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder) {
     String id = "w" + workers.incrementAndGet();
-    Path socket = socketDir.resolve(id + ".sock");
     Cgroups.WorkerCgroup cgroup = null;
-    LocalWorker worker = null;
-    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-      server.bind(UnixDomainSocketAddress.of(socket));
+    try {
       long memoryBytes = (spec.memoryMb() + NATIVE_HEADROOM_MB) * 1024 * 1024;
       cgroup = cgroups.create(id, memoryBytes, config.pidsLimit(), config.cpus());
-      List<String> command = command(spec, socket, cgroup, jvmOptions, writableFolder);
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      ProcessBuilder builder = new ProcessBuilder(command(spec, cgroup, jvmOptions, writableFolder));
       builder.environment().clear();
-      builder.directory(socketDir.toFile());
-      worker = new LocalWorker(id, builder.start(), cgroup);
-      SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(), Duration.ofMillis(100),
-          worker::consoleTail);
-      worker.connected(channel, ChannelStreams.input(channel), ChannelStreams.output(channel));
-      LOG.debug("worker {} (pid {}) connected", id, worker.process().pid());
+      builder.directory(workDir.toFile());
+      LocalWorker worker = new LocalWorker(id, builder.start(), cgroup);
+      LOG.debug("worker {} (pid {}) started", id, worker.process().pid());
       return worker;
     } catch (IOException | RuntimeException e) {
-      if (worker != null) {
-        worker.kill();
-      } else if (cgroup != null) {
+      if (cgroup != null) {
         cgroup.remove();
       }
       if (e instanceof SandboxUnavailableException u) {
         throw u;
       }
       throw new SandboxUnavailableException("local backend could not start a worker: " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(socket);
-      } catch (IOException e) {
-        LOG.debug("could not delete {}", socket, e);
-      }
     }
   }
 
-  private List<String> command(WorkerSpec spec, Path socket, Cgroups.WorkerCgroup cgroup, List<String> jvmOptions,
+  /**
+   * {@code /bin/sh} launches every worker: it joins the worker's cgroups before exec, so no instant of the worker runs
+   * outside them, and moves the channel off stdin and stdout to descriptors 3 and 4, so stdout is the console again
+   * (what a process the user code starts with inherited output prints cannot reach the protocol).
+   */
+  private List<String> command(WorkerSpec spec, Cgroups.WorkerCgroup cgroup, List<String> jvmOptions,
       Path writableFolder) {
-    List<String> cmd = new ArrayList<>();
+    StringBuilder script = new StringBuilder();
     if (cgroup != null) {
-      // The launcher joins the worker's cgroups before exec, so no instant of the worker runs outside them.
-      StringBuilder script = new StringBuilder();
       for (Path procs : cgroup.procsFiles()) {
         script.append("echo $$ > '").append(procs).append("' && ");
       }
-      script.append("exec \"$@\"");
-      cmd.addAll(List.of("/bin/sh", "-c", script.toString(), "airlock-launcher"));
-    } else if (!cgroups.pids()) {
+    }
+    script.append("exec 3<&0 4>&1 </dev/null >&2 && exec \"$@\"");
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "airlock-launcher"));
+    if (cgroup == null && !cgroups.pids()) {
       Path prlimit = Bubblewrap.onPath("prlimit");
       if (prlimit != null) {
         cmd.addAll(List.of(prlimit.toString(), "--nproc=" + config.pidsLimit(), "--"));
       }
     }
-    String socketArg = socket.toString();
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     if (bubblewrap != null) {
       List<Path> readOnly = new ArrayList<>(classpath);
       archive.readyFile().ifPresent(readOnly::add);
-      cmd.addAll(bubblewrap.command(jdk, readOnly, writableFolder, socket, TMP_BYTES));
-      socketArg = Bubblewrap.SOCKET_INSIDE;
+      cmd.addAll(bubblewrap.command(jdk, readOnly, writableFolder, TMP_BYTES));
     }
     cmd.addAll(WorkerCommand.javaArguments(java.toString(), classpathArg, spec.memoryMb(), jvmOptions));
-    cmd.addAll(List.of("--connect", socketArg));
+    cmd.addAll(List.of(WorkerMain.CHANNEL_FDS, "3", "4"));
     if (bubblewrap == null) {
       cmd.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
     }
@@ -231,7 +215,7 @@ public final class LocalBackend implements SandboxBackend {
   @Override
   public void close() {
     archive.close();
-    WorkerChannels.deleteTree(socketDir);
+    WorkerChannels.deleteTree(workDir);
     cgroups.removeNamespace();
   }
 }

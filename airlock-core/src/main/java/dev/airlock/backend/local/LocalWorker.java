@@ -2,17 +2,18 @@ package dev.airlock.backend.local;
 
 import dev.airlock.backend.ConsoleTail;
 import dev.airlock.backend.WorkerHandle;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A worker process of the local backend: the launcher process, its socket, its cgroup, its console output. */
+/**
+ * A worker process of the local backend: the launcher process, the pipes of its channel (the process's stdin and
+ * stdout, which the launcher moves to descriptors 3 and 4), its cgroup, and its console (the process's stderr).
+ */
 final class LocalWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(LocalWorker.class);
 
@@ -21,22 +22,13 @@ final class LocalWorker implements WorkerHandle {
   private final Cgroups.WorkerCgroup cgroup;
   private final ConsoleTail console;
   private final AtomicBoolean killed = new AtomicBoolean();
-  private volatile SocketChannel channel;
-  private InputStream input;
-  private OutputStream output;
 
   LocalWorker(String id, Process process, Cgroups.WorkerCgroup cgroup) {
     this.id = id;
     this.process = process;
     this.cgroup = cgroup;
-    this.console = ConsoleTail.drain(process.getInputStream(), "airlock-console-" + id,
+    this.console = ConsoleTail.drain(process.getErrorStream(), "airlock-console-" + id,
         line -> LOG.debug("worker {} console: {}", id, line));
-  }
-
-  void connected(SocketChannel channel, InputStream input, OutputStream output) {
-    this.channel = channel;
-    this.input = input;
-    this.output = output;
   }
 
   /** What reached the process's own stdout/stderr (the JVM's, not user code's): kept for error messages. */
@@ -55,12 +47,12 @@ final class LocalWorker implements WorkerHandle {
 
   @Override
   public InputStream input() {
-    return input;
+    return process.getInputStream();
   }
 
   @Override
   public OutputStream output() {
-    return output;
+    return process.getOutputStream();
   }
 
   @Override
@@ -73,13 +65,7 @@ final class LocalWorker implements WorkerHandle {
     if (!killed.compareAndSet(false, true)) {
       return;
     }
-    try {
-      if (channel != null) {
-        channel.close();
-      }
-    } catch (IOException e) {
-      // Closing is best effort; the process kill below is what counts.
-    }
+    // Not closing the pipes first: a writer blocked on a full pipe holds the stream's lock. The kill ends both.
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     if (cgroup != null) {
