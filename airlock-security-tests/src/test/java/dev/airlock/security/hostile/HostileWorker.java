@@ -2,6 +2,7 @@ package dev.airlock.security.hostile;
 
 import dev.airlock.codec.Codec;
 import dev.airlock.wire.ChannelStreams;
+import dev.airlock.wire.Frame;
 import dev.airlock.wire.FrameReader;
 import dev.airlock.wire.FrameType;
 import dev.airlock.wire.FrameWriter;
@@ -39,6 +40,15 @@ public final class HostileWorker {
     this.reader = new FrameReader(ChannelStreams.input(channel), UNLIMITED);
   }
 
+  /** Skips what a real worker takes without answering (PREPARE), as a worker that lies only in its answers would. */
+  private Frame nextInvoke() throws IOException {
+    Frame frame = reader.read();
+    while (frame.type() != FrameType.INVOKE) {
+      frame = reader.read();
+    }
+    return frame;
+  }
+
   public static void main(String[] args) throws Exception {
     dieWithParent();
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -53,7 +63,7 @@ public final class HostileWorker {
     int version = lie == Lie.WRONG_PROTOCOL_VERSION ? Messages.PROTOCOL_VERSION + 41 : Messages.PROTOCOL_VERSION;
     writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, ClasspathFingerprint.ofThisJvm(),
         ProcessHandle.current().pid())));
-    long callId = Messages.invoke(reader.read().body()).callId();
+    long callId = Messages.invoke(nextInvoke().body()).callId();
     switch (lie) {
       case HUGE_LENGTH_PREFIX -> rawFrame(Integer.MAX_VALUE, FrameType.RESULT.code(), new byte[16]);
       case FRAME_CUT_SHORT -> {
