@@ -88,10 +88,10 @@ public final class WorkerMain {
       watchHost(hostPid);
     }
     if (fds != null) {
-      // Inherited pipes, reopened through /proc: Java has no other way to adopt a descriptor. No unix socket: the
-      // JDK seeds a SecureRandom on a socket's first use, 20-30 ms of the worker's start.
-      serve(new BufferedInputStream(new FileInputStream("/proc/self/fd/" + fds[0]), CHANNEL_BUFFER),
-          new BufferedOutputStream(new FileOutputStream("/proc/self/fd/" + fds[1]), CHANNEL_BUFFER));
+      // Inherited pipes, reopened through /dev/fd (Linux, bubblewrap and macOS alike): Java has no other way to adopt
+      // a descriptor. No unix socket: the JDK seeds a SecureRandom on a socket's first use, 20-30 ms of a start.
+      serve(new BufferedInputStream(new FileInputStream("/dev/fd/" + fds[0]), CHANNEL_BUFFER),
+          new BufferedOutputStream(new FileOutputStream("/dev/fd/" + fds[1]), CHANNEL_BUFFER));
       return;
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
