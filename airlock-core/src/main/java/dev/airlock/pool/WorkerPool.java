@@ -214,8 +214,9 @@ public final class WorkerPool implements AutoCloseable {
           : START_TIMEOUT;
       session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
       session.handshake(fingerprint, startTimeout);
-      List<String> recent = shipped.recent();
+      List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {
+        // Only a worker that will wait idle: a caller's own worker would load up to 256 classes before its call.
         session.prepare(recent);
       }
       workersStarted.incrementAndGet();
