@@ -15,8 +15,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -291,25 +291,30 @@ public final class WorkerPool implements AutoCloseable {
 
   /**
    * Under the lock: starts workers in the background when fewer than {@code minSize} are idle or starting. Checked
-   * here rather than in the launcher so a warm pool's calls do not each hand a task to another thread.
+   * here rather than in the launcher so a warm pool's calls do not each hand a task to another thread. They count as
+   * starting at once, so a caller that comes next waits for them instead of starting one more of its own.
    */
   private void replenishIfShort() {
-    if (!closed && idle.size() + starting < minSize && total() < maxSize) {
-      launcher.execute(this::replenish);
+    if (closed || (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS)) {
+      return;
+    }
+    int missing = Math.min(minSize - idle.size() - starting, maxSize - total());
+    if (missing > 0) {
+      starting += missing;
+      launcher.execute(() -> startWarm(missing));
     }
   }
 
-  private void replenish() {
-    while (true) {
+  /** One after the other, so a first start creates the backend once; {@code count} were counted as starting. */
+  private void startWarm(int count) {
+    for (int i = 0; i < count; i++) {
       lock.lock();
       try {
-        if (closed || idle.size() + starting >= minSize || total() >= maxSize) {
+        if (closed) {
+          starting -= count - i;
+          changed.signalAll();
           return;
         }
-        if (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS) {
-          return;
-        }
-        starting++;
       } finally {
         lock.unlock();
       }
@@ -317,10 +322,14 @@ public final class WorkerPool implements AutoCloseable {
         start(false, 0);
         lastWarmFailure = null;
       } catch (RuntimeException e) {
-        if (closed) {
-          return;
+        lock.lock();
+        try {
+          starting -= count - i - 1;
+          changed.signalAll();
+        } finally {
+          lock.unlock();
         }
-        if (!String.valueOf(e.getMessage()).equals(lastWarmFailure)) {
+        if (!closed && !String.valueOf(e.getMessage()).equals(lastWarmFailure)) {
           LOG.warn("Airlock could not pre-start a worker: {}", e.getMessage());
           lastWarmFailure = String.valueOf(e.getMessage());
         }
