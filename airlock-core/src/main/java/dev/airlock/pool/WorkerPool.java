@@ -55,6 +55,8 @@ public final class WorkerPool implements AutoCloseable {
   private final Deque<WorkerSession> idle = new ArrayDeque<>();
   private final Set<WorkerSession> busy = new HashSet<>();
   private int starting;
+  /** Discarded workers whose kill has not finished yet. */
+  private int dying;
   private int waiting;
   private boolean closed;
   private SandboxBackend backend;
@@ -361,17 +363,41 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills a worker off the caller's thread. Until its process is gone it still counts against {@code maxSize}: a
+   * dying JVM holds its memory, and a replacement started beside it would make one worker more than allowed.
+   */
   private void discard(WorkerSession worker) {
+    lock.lock();
     try {
-      launcher.execute(worker::kill);
+      dying++;
+    } finally {
+      lock.unlock();
+    }
+    Runnable kill = () -> {
+      try {
+        worker.kill();
+      } finally {
+        lock.lock();
+        try {
+          dying--;
+          changed.signalAll();
+          replenishIfShort();
+        } finally {
+          lock.unlock();
+        }
+      }
+    };
+    try {
+      launcher.execute(kill);
     } catch (RejectedExecutionException closing) {
       // A call returned while the pool closed: kill here, or the worker would outlive the pool.
-      worker.kill();
+      kill.run();
     }
   }
 
   private int total() {
-    return idle.size() + busy.size() + starting;
+    return idle.size() + busy.size() + starting + dying;
   }
 
   /** Busy and idle workers, read together so a worker moving between them is never counted twice. */
