@@ -185,7 +185,8 @@ final class ClassDataArchive {
     Path folder = file.getParent();
     Path workspace = null;
     try {
-      Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(folder,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       workspace = Files.createTempDirectory(folder, "training-");
       Path made = workspace.resolve("worker.jsa");
       LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace);
