@@ -221,8 +221,12 @@ final class ClassDataArchive {
           Files.size(file) / 1024, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), file);
       deleteOldArchives(folder);
     } catch (IOException | RuntimeException e) {
+      if (closed) {
+        LOG.debug("class-data archive training stopped because the backend closed");
+        return;
+      }
       LOG.warn("Airlock could not make the workers' class-data archive in {} ({}); workers start without it. "
-          + "Set {}=off to stop trying, or point it at a writable folder", folder, e.getMessage(),
+          + "Set {}=off to stop trying, or point it at a writable folder", folder, e,
           AirlockConfig.LOCAL_CLASS_CACHE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

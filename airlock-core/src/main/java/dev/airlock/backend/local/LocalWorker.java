@@ -2,8 +2,14 @@ package dev.airlock.backend.local;
 
 import dev.airlock.backend.ConsoleTail;
 import dev.airlock.backend.WorkerHandle;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(LocalWorker.class);
+
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
   private final String id;
   private final Process process;
@@ -66,20 +74,54 @@ final class LocalWorker implements WorkerHandle {
       return;
     }
     // Not closing the pipes first: a writer blocked on a full pipe holds the stream's lock. The kill ends both.
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+    List<ProcessHandle> signalled = new ArrayList<>(process.descendants().toList());
+    signalled.add(process.toHandle());
     if (cgroup != null) {
       for (long pid : cgroup.members()) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(pid).ifPresent(signalled::add);
       }
     }
-    try {
-      process.waitFor(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    signalled.forEach(ProcessHandle::destroyForcibly);
+    awaitExit(signalled);
     if (cgroup != null) {
       removeCgroupWhenEmpty();
+    }
+  }
+
+  /**
+   * Waits for the JVM too, not only the launcher: the JVM is a grandchild behind bubblewrap, and a caller that has
+   * killed a worker must not find it still running. Polled, because {@link ProcessHandle#onExit()} of a process that
+   * is not our child polls every 300 ms and never completes for a zombie nobody reaps.
+   */
+  private void awaitExit(List<ProcessHandle> processes) {
+    long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+    for (ProcessHandle handle : processes) {
+      while (isRunning(handle)) {
+        if (System.nanoTime() > deadline) {
+          LOG.warn("worker {} process {} still runs {} s after being killed", id, handle.pid(), KILL_WAIT.toSeconds());
+          return;
+        }
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** False for a zombie: it runs no code and holds no memory, and its reaper may be a pid 1 that never reaps. */
+  private static boolean isRunning(ProcessHandle handle) {
+    if (!handle.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException | RuntimeException e) {
+      return handle.isAlive();
     }
   }
 

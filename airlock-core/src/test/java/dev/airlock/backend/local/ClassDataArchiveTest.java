@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -99,13 +101,16 @@ class ClassDataArchiveTest {
   @Test
   void closingTheBackendStopsATrainingWorker(@TempDir Path cache) throws Exception {
     LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    Optional<ProcessHandle> trainee = Optional.empty();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (javaChildren().isEmpty() && System.nanoTime() < deadline) {
+    while (trainee.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(10);
+      trainee = trainingJvmsIn(cache).stream().findFirst();
     }
-    assertThat(javaChildren()).as("a training worker started").isNotEmpty();
+    assertThat(trainee).as("a training worker started").isPresent();
     backend.close();
-    assertThat(javaChildren()).as("no worker JVM outlives close()").isEmpty();
+    assertThat(trainee.get().isAlive()).as("the training JVM is dead when close() returns").isFalse();
+    assertThat(trainingJvmsIn(cache)).as("no training JVM outlives close()").isEmpty();
   }
 
   @Test
@@ -146,8 +151,12 @@ class ClassDataArchiveTest {
     return Files.readString(Path.of("/proc", Long.toString(java.pid()), "maps"));
   }
 
-  private static List<ProcessHandle> javaChildren() {
+  /** Training JVMs of this test's cache, told apart by their archive option from other tests' leftovers. */
+  private static List<ProcessHandle> trainingJvmsIn(Path cache) {
+    String option = "-XX:ArchiveClassesAtExit=" + cache;
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).toList();
+        .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+        .filter(p -> Arrays.stream(p.info().arguments().orElse(new String[0])).anyMatch(a -> a.startsWith(option)))
+        .toList();
   }
 }
