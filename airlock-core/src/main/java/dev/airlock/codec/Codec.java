@@ -16,10 +16,12 @@ import dev.airlock.UnshippableInvocationException;
 public final class Codec {
   private static final int INITIAL_BUFFER = 4096;
   /**
-   * A buffer grown up to this size is kept for the thread's next encode, so it does not grow again each time. Small,
-   * because every host thread that ships a call keeps one: larger payloads grow a buffer of their own.
+   * A buffer grown up to this size is kept for the thread's next encode, so it does not grow again each time. Small
+   * for invocations, because every host thread that ships a call keeps one; larger for results, which a worker
+   * encodes on its one call thread. Larger payloads grow a buffer of their own.
    */
-  private static final int KEPT_BUFFER = 64 * 1024;
+  private static final int KEPT_INVOCATION_BUFFER = 64 * 1024;
+  private static final int KEPT_RESULT_BUFFER = 1024 * 1024;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[INITIAL_BUFFER]);
 
   private static final ThreadLocal<Kryo> INVOCATIONS =
@@ -37,7 +39,7 @@ public final class Codec {
   /** Host side: the invocation's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
   public static byte[] encodeInvocation(ShippedInvocation invocation, int maxBytes) {
     return encode(invocation, maxBytes, "invocation of " + invocation.declaringClass + "." + invocation.methodName,
-        "airlock.max-payload-bytes");
+        "airlock.max-payload-bytes", KEPT_INVOCATION_BUFFER);
   }
 
   /**
@@ -60,7 +62,7 @@ public final class Codec {
 
   /** Worker side: the result's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
   public static byte[] encodeResult(Object result, int maxBytes) {
-    return encode(result, maxBytes, "result", "airlock.max-result-bytes");
+    return encode(result, maxBytes, "result", "airlock.max-result-bytes", KEPT_RESULT_BUFFER);
   }
 
   /**
@@ -94,7 +96,7 @@ public final class Codec {
     }
   }
 
-  private static byte[] encode(Object value, int maxBytes, String what, String key) {
+  private static byte[] encode(Object value, int maxBytes, String what, String key, int keptLimit) {
     Kryo kryo = INVOCATIONS.get();
     byte[] kept = BUFFERS.get();
     Output output = kept.length <= maxBytes ? new Output(kept, maxBytes) : new Output(maxBytes, maxBytes);
@@ -110,7 +112,7 @@ public final class Codec {
     } finally {
       kryo.reset();
       byte[] grown = output.getBuffer();
-      if (grown.length > kept.length && grown.length <= KEPT_BUFFER) {
+      if (grown.length > kept.length && grown.length <= keptLimit) {
         BUFFERS.set(grown);
       }
     }
