@@ -14,8 +14,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Figure 1: a warm call ({@code reuse=true}) of a no-op tool, against calling it directly and against the echo floor
- * of the same INVOKE bytes over the same unix-socket framing.
+ * Figure 1 under JMH: a warm call ({@code reuse=true}) of a no-op tool, against calling it directly and against the
+ * echo floor of the same INVOKE bytes over the same kind of pipes. The report takes the direct call from here and
+ * the other two from {@link InterleavedWarmCall}, which samples them turn about.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -29,6 +29,17 @@ class BenchmarkHarnessTest {
   }
 
   @Test
+  void theInterleavedSamplerTimesEveryCallAndEveryRoundTripAndLeavesNoProcess() throws Exception {
+    InterleavedWarmCall.Result result = InterleavedWarmCall.measure(java.time.Duration.ZERO, 2, 50);
+    assertThat(result.samplesEach()).isEqualTo(100);
+    assertThat(result.callMedian()).as("a call to another process takes time").isPositive()
+        .isLessThanOrEqualTo(result.callP99());
+    assertThat(result.floorMedian()).isPositive().isLessThanOrEqualTo(result.floorP99());
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count())
+        .as("no worker or echo child left behind").isZero();
+  }
+
+  @Test
   void oneShortIterationOfTheWarmCallBenchmarkMeasuresAllThreeCases() throws Exception {
     Collection<RunResult> results = BenchmarkReport.run(WarmCallBenchmark.class, new BenchmarkReport(
         BenchmarkReport.Settings.QUICK).options().forks(0).warmupIterations(0).measurementIterations(1)
