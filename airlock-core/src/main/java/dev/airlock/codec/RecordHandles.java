@@ -63,7 +63,8 @@ final class RecordHandles {
   private static MethodHandle reader(RecordSerializer.Component component) throws ReflectiveOperationException {
     Class<?> type = component.type();
     if (type.isPrimitive() || type == String.class) {
-      String name = "read" + (type == String.class ? "String" : type.getName());
+      String simpleName = type.getSimpleName();
+      String name = "read" + Character.toUpperCase(simpleName.charAt(0)) + simpleName.substring(1);
       return MethodHandles.dropArguments(
           LOOKUP.findStatic(RecordSerializer.class, name, MethodType.methodType(type, Input.class)), 0, Kryo.class);
     }

@@ -224,27 +224,28 @@ public final class RecordSerializer extends Serializer<Record> {
       if (type == String.class) {
         return readString(input);
       } else if (type == int.class) {
-        return readint(input);
+        return readInt(input);
       } else if (type == long.class) {
-        return readlong(input);
+        return readLong(input);
       } else if (type == double.class) {
-        return readdouble(input);
+        return readDouble(input);
       } else if (type == boolean.class) {
-        return readboolean(input);
+        return readBoolean(input);
       } else if (type == float.class) {
-        return readfloat(input);
+        return readFloat(input);
       } else if (type == short.class) {
-        return readshort(input);
+        return readShort(input);
       } else if (type == byte.class) {
-        return readbyte(input);
+        return readByte(input);
       } else if (type == char.class) {
-        return readchar(input);
+        return readChar(input);
       }
       return readReference(kryo, input);
     }
   }
 
-  // The bytes of bare components, for both paths; RecordHandles finds the readers by "read" + the type's name.
+  // The bytes of bare components, for both paths. RecordHandles finds each reader by "read" and its type's name,
+  // capitalized.
 
   /**
    * A string component: 0 for null; n + 2 and then n Latin-1 bytes, one per character, when no character is above
@@ -328,35 +329,35 @@ public final class RecordSerializer extends Serializer<Record> {
     return value;
   }
 
-  static int readint(Input input) {
+  static int readInt(Input input) {
     return input.readVarInt(false);
   }
 
-  static long readlong(Input input) {
+  static long readLong(Input input) {
     return input.readVarLong(false);
   }
 
-  static double readdouble(Input input) {
+  static double readDouble(Input input) {
     return input.readDouble();
   }
 
-  static boolean readboolean(Input input) {
+  static boolean readBoolean(Input input) {
     return input.readBoolean();
   }
 
-  static float readfloat(Input input) {
+  static float readFloat(Input input) {
     return input.readFloat();
   }
 
-  static short readshort(Input input) {
+  static short readShort(Input input) {
     return input.readShort();
   }
 
-  static byte readbyte(Input input) {
+  static byte readByte(Input input) {
     return input.readByte();
   }
 
-  static char readchar(Input input) {
+  static char readChar(Input input) {
     return input.readChar();
   }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,10 +42,10 @@ class RecordSerializerTest {
       assertThat(reflection.decode(bytes)).isEqualTo(text);
       byReflection.add(bytes);
     }
-    assertThat(reflection.usesHandles()).as("a few objects do not build handles").isFalse();
+    assertThat(reflection.usesHandles(Text.class)).as("a few objects do not build handles").isFalse();
 
     Pair handles = new Pair();
-    handles.shipUntilHandles();
+    handles.shipUntilHandles(Text.class, RecordSerializerTest::text);
     for (int i = 0; i < STRINGS.size(); i++) {
       String value = STRINGS.get(i);
       Text text = new Text(value, value == null ? -1 : value.length(), 0.5, Arrays.asList(value, "tag"));
@@ -52,6 +53,29 @@ class RecordSerializerTest {
       assertThat(bytes).as("the same bytes for %s", text).isEqualTo(byReflection.get(i));
       assertThat(handles.decode(bytes)).isEqualTo(text);
       assertThat(reflection.decode(bytes)).isEqualTo(text);
+    }
+  }
+
+  record EveryKind(int i, long l, double d, boolean b, float f, short s, byte y, char c, String t, Integer boxed) {
+  }
+
+  @Test
+  void everyPrimitiveKindTravelsTheSameByReflectionAndByMethodHandles() throws Exception {
+    List<EveryKind> values = List.of(
+        new EveryKind(0, 0, 0, false, 0, (short) 0, (byte) 0, '\0', null, null),
+        new EveryKind(Integer.MIN_VALUE, Long.MAX_VALUE, -1.5, true, Float.NaN, Short.MIN_VALUE, Byte.MAX_VALUE,
+            '\u20AC', "é", 42),
+        new EveryKind(-1, Long.MIN_VALUE, Double.MAX_VALUE, true, -0.0f, (short) -1, (byte) -1, '\uFFFF', "", -7));
+    Pair reflection = new Pair();
+    Pair handles = new Pair();
+    handles.shipUntilHandles(EveryKind.class,
+        i -> new EveryKind(i, i, i, i % 2 == 0, i, (short) i, (byte) i, (char) i, "t" + i, i));
+    assertThat(reflection.usesHandles(EveryKind.class)).isFalse();
+    for (EveryKind value : values) {
+      byte[] bytes = reflection.encode(value);
+      assertThat(handles.encode(value)).as("the same bytes for %s", value).isEqualTo(bytes);
+      assertThat(handles.decode(bytes)).isEqualTo(value);
+      assertThat(reflection.decode(bytes)).isEqualTo(value);
     }
   }
 
@@ -69,13 +93,17 @@ class RecordSerializerTest {
   @Test
   void aConstructorThatRefusesItsValuesFailsTheDecodeOnBothPaths() throws Exception {
     Pair handles = new Pair();
-    handles.shipUntilHandles();
+    handles.shipUntilHandles(Text.class, RecordSerializerTest::text);
     for (Pair pair : List.of(new Pair(), handles)) {
       byte[] bytes = pair.encodeRefused();
       assertThatThrownBy(() -> pair.decode(bytes))
           .hasMessageContaining("constructing " + Text.class.getName())
           .hasMessageContaining("value must not be 'refused'");
     }
+  }
+
+  private static Text text(int i) {
+    return new Text("t" + i, i, i, List.of());
   }
 
   private static int indexOf(byte[] bytes, byte[] part) {
@@ -129,22 +157,24 @@ class RecordSerializerTest {
       }
     }
 
-    boolean usesHandles() {
-      return ((RecordSerializer) writer.getSerializer(Text.class)).usesHandles()
-          && ((RecordSerializer) reader.getSerializer(Text.class)).usesHandles();
+    boolean usesHandles(Class<?> type) {
+      return ((RecordSerializer) writer.getSerializer(type)).usesHandles()
+          && ((RecordSerializer) reader.getSerializer(type)).usesHandles();
     }
 
-    void shipUntilHandles() throws InterruptedException {
-      List<Text> many = new ArrayList<>();
+    /** Ships enough objects of {@code type} that both sides build its method handles, and waits until they have. */
+    void shipUntilHandles(Class<?> type, IntFunction<? extends Record> make) throws InterruptedException {
+      List<Record> many = new ArrayList<>();
       for (int i = 0; i < RecordSerializer.HANDLES_AFTER; i++) {
-        many.add(new Text("t" + i, i, i, List.of()));
+        many.add(make.apply(i));
       }
       assertThat(decode(encode(many))).isEqualTo(many);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!usesHandles() && System.nanoTime() < deadline) {
+      while (!usesHandles(type) && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
-      assertThat(usesHandles()).as("handles built after %d objects", RecordSerializer.HANDLES_AFTER).isTrue();
+      assertThat(usesHandles(type)).as("handles of %s built after %d objects", type.getSimpleName(),
+          RecordSerializer.HANDLES_AFTER).isTrue();
     }
   }
 }
