@@ -278,11 +278,13 @@ public final class WorkerPool implements AutoCloseable {
         changed.signalAll();
         return;
       }
-      changed.signalAll();
+      // Counted as dying in the same step that takes it out of busy: in between, a waiting caller would see a free
+      // slot and start a JVM beside this one (a load test saw 5 worker JVMs in a pool of 4).
+      dying++;
     } finally {
       lock.unlock();
     }
-    discard(worker);
+    killCounted(worker);
     lock.lock();
     try {
       replenishIfShort();
@@ -374,6 +376,11 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    killCounted(worker);
+  }
+
+  /** Kills a worker already counted in {@code dying}, and uncounts it once its process is gone. */
+  private void killCounted(WorkerSession worker) {
     Runnable kill = () -> {
       try {
         worker.kill();
