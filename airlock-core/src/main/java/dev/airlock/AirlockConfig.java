@@ -1,6 +1,6 @@
 package dev.airlock;
 
-import dev.airlock.backend.SandboxBackendProvider;
+import dev.airlock.spi.SandboxBackendProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,14 +1,14 @@
 package dev.airlock;
 
 import dev.airlock.ExecutionListener.Outcome;
-import dev.airlock.backend.Backends;
-import dev.airlock.backend.SandboxBackend;
-import dev.airlock.codec.ClassAllowlist;
-import dev.airlock.codec.InvocationPacker;
-import dev.airlock.intercept.Invocation;
-import dev.airlock.intercept.LocalExecution;
-import dev.airlock.pool.WorkerPool;
-import dev.airlock.pool.WorkerSession;
+import dev.airlock.internal.backend.Backends;
+import dev.airlock.internal.codec.ClassAllowlist;
+import dev.airlock.internal.codec.InvocationPacker;
+import dev.airlock.internal.intercept.Invocation;
+import dev.airlock.internal.intercept.LocalExecution;
+import dev.airlock.internal.pool.WorkerPool;
+import dev.airlock.internal.pool.WorkerSession;
+import dev.airlock.spi.SandboxBackend;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;

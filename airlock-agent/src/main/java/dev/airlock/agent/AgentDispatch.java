@@ -63,8 +63,8 @@ public final class AgentDispatch {
 
     static Core load(ClassLoader loader) {
       try {
-        Class<?> interceptorType = Class.forName("dev.airlock.intercept.AirlockInterceptor", true, loader);
-        Class<?> localCall = Class.forName("dev.airlock.intercept.LocalCall", true, loader);
+        Class<?> interceptorType = Class.forName("dev.airlock.internal.intercept.AirlockInterceptor", true, loader);
+        Class<?> localCall = Class.forName("dev.airlock.internal.intercept.LocalCall", true, loader);
         applyOptions(loader);
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Object interceptor = lookup.findStatic(interceptorType, "shared", MethodType.methodType(interceptorType))

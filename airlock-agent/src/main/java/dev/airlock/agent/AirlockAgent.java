@@ -17,7 +17,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * through Airlock's interceptor. Also attachable to a running JVM; classes already loaded are retransformed.
  */
 public final class AirlockAgent {
-  static final String ANNOTATION = "dev.airlock.Airlock";
+  static final String ANNOTATION = "dev.airlock.annotation.Airlock";
 
   private AirlockAgent() {
   }

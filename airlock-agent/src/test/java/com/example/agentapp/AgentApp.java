@@ -1,7 +1,7 @@
 package com.example.agentapp;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

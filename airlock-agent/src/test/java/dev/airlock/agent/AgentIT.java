@@ -3,7 +3,7 @@ package dev.airlock.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.tools.attach.VirtualMachine;
-import dev.airlock.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

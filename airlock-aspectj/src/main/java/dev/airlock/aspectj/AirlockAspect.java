@@ -1,6 +1,6 @@
 package dev.airlock.aspectj;
 
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import org.aspectj.lang.ProceedingJoinPoint;
 import org.aspectj.lang.annotation.Around;
 import org.aspectj.lang.annotation.Aspect;
@@ -14,7 +14,7 @@ import org.aspectj.lang.reflect.MethodSignature;
 @Aspect
 public class AirlockAspect {
 
-  @Around("execution(@dev.airlock.Airlock * *(..))")
+  @Around("execution(@dev.airlock.annotation.Airlock * *(..))")
   public Object aroundAirlockMethod(ProceedingJoinPoint call) throws Throwable {
     return AirlockInterceptor.shared().intercept(call.getTarget(),
         ((MethodSignature) call.getSignature()).getMethod(), call.getArgs(), call::proceed);

@@ -1,8 +1,8 @@
 package com.example.ltw;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import java.io.Serializable;
 
 /** Compiled by plain javac; woven only when its JVM starts with the AspectJ weaver. */

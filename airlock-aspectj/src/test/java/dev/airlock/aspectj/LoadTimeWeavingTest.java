@@ -2,7 +2,7 @@ package dev.airlock.aspectj;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.airlock.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.airlock.bench;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
-import dev.airlock.backend.SandboxBackendProvider;
+import dev.airlock.spi.SandboxBackendProvider;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

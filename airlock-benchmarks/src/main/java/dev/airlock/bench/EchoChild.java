@@ -1,8 +1,8 @@
 package dev.airlock.bench;
 
-import dev.airlock.wire.Frame;
-import dev.airlock.wire.FrameReader;
-import dev.airlock.wire.FrameWriter;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameWriter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;

@@ -1,9 +1,9 @@
 package dev.airlock.bench;
 
-import dev.airlock.wire.Frame;
-import dev.airlock.wire.FrameReader;
-import dev.airlock.wire.FrameType;
-import dev.airlock.wire.FrameWriter;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -1,7 +1,7 @@
 package dev.airlock.bench;
 
 import dev.airlock.SandboxPool;
-import dev.airlock.wire.Messages;
+import dev.airlock.internal.wire.Messages;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;

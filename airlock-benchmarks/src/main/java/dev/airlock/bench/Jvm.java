@@ -1,6 +1,6 @@
 package dev.airlock.bench;
 
-import dev.airlock.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.File;
 import java.nio.file.Path;
 

@@ -1,8 +1,8 @@
 package dev.airlock.bench;
 
 import dev.airlock.SandboxPool;
-import dev.airlock.codec.ClassAllowlist;
-import dev.airlock.codec.Codec;
+import dev.airlock.internal.codec.ClassAllowlist;
+import dev.airlock.internal.codec.Codec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

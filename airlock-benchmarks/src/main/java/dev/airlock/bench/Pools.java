@@ -3,7 +3,7 @@ package dev.airlock.bench;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCall;
 import dev.airlock.SandboxPool;
-import dev.airlock.codec.InvocationPacker;
+import dev.airlock.internal.codec.InvocationPacker;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;

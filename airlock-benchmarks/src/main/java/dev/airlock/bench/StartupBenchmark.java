@@ -1,14 +1,14 @@
 package dev.airlock.bench;
 
 import dev.airlock.AirlockConfig;
-import dev.airlock.backend.Backends;
-import dev.airlock.backend.SandboxBackend;
-import dev.airlock.backend.WorkerHandle;
-import dev.airlock.backend.WorkerSpec;
-import dev.airlock.backend.local.LocalBackend;
-import dev.airlock.pool.WorkerSession;
-import dev.airlock.worker.ClasspathFingerprint;
-import dev.airlock.worker.WorkerClasspath;
+import dev.airlock.internal.backend.Backends;
+import dev.airlock.internal.local.LocalBackend;
+import dev.airlock.internal.pool.WorkerSession;
+import dev.airlock.internal.worker.ClasspathFingerprint;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.airlock.bench;
 
 import dev.airlock.SandboxPool;
-import dev.airlock.wire.Messages;
+import dev.airlock.internal.wire.Messages;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

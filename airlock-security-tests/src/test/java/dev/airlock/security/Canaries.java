@@ -28,7 +28,7 @@ final class Canaries {
   static List<String> touchedOnHost() {
     return NAMES.stream().filter(name -> System.getProperty("airlock.canary." + name) != null
         || loaded(ClassLoader.getSystemClassLoader(), name)
-        || loaded(dev.airlock.codec.Codec.class.getClassLoader(), name)).toList();
+        || loaded(dev.airlock.internal.codec.Codec.class.getClassLoader(), name)).toList();
   }
 
   private static boolean loaded(ClassLoader loader, String name) {

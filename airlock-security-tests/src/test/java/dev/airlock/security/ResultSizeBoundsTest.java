@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.airlock.SandboxProtocolException;
-import dev.airlock.codec.ClassAllowlist;
-import dev.airlock.codec.Codec;
+import dev.airlock.internal.codec.ClassAllowlist;
+import dev.airlock.internal.codec.Codec;
 import dev.airlock.security.hostile.KryoBytes;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -26,8 +26,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**

@@ -17,7 +17,7 @@ public final class WorkerProcesses {
   /** The live worker JVMs (inside their sandbox wrappers, if any). */
   public static List<ProcessHandle> workerJvms() {
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains("dev.airlock.worker.WorkerMain"))
+        .filter(p -> p.info().commandLine().orElse("").contains("dev.airlock.internal.worker.WorkerMain"))
         .filter(p -> p.info().command().orElse("").endsWith("java")).toList();
   }
 }

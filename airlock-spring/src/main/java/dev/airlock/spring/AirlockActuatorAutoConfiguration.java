@@ -1,6 +1,6 @@
 package dev.airlock.spring;
 
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.health.HealthIndicator;

@@ -1,9 +1,9 @@
 package dev.airlock.spring;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockConfig;
 import dev.airlock.ExecutionListener;
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;

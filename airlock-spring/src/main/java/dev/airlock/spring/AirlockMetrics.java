@@ -2,7 +2,7 @@ package dev.airlock.spring;
 
 import dev.airlock.ExecutionListener;
 import dev.airlock.PoolStats;
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -3,7 +3,7 @@ package dev.airlock.spring;
 import dev.airlock.AirlockConfig;
 import dev.airlock.ExecutionListener;
 import dev.airlock.SandboxPool;
-import dev.airlock.intercept.AirlockInterceptor.PoolResolver;
+import dev.airlock.internal.intercept.AirlockInterceptor.PoolResolver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,12 +3,12 @@ package dev.airlock.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.UnshippableInvocationException;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import dev.airlock.intercept.AirlockInterceptor;
 import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

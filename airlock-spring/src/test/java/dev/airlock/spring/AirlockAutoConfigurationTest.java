@@ -3,7 +3,7 @@ package dev.airlock.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.LinkedHashMap;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.airlock.SandboxExecutionException;
-import dev.airlock.codec.ClassAllowlist;
-import dev.airlock.codec.Codec;
-import dev.airlock.wire.Frame;
-import dev.airlock.wire.FrameReader;
-import dev.airlock.wire.Messages;
+import dev.airlock.internal.codec.ClassAllowlist;
+import dev.airlock.internal.codec.Codec;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.Messages;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;

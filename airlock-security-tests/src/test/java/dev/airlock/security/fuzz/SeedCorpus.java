@@ -1,11 +1,11 @@
 package dev.airlock.security.fuzz;
 
-import dev.airlock.codec.Codec;
+import dev.airlock.internal.codec.Codec;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
+import dev.airlock.internal.wire.RemoteFailure;
 import dev.airlock.security.hostile.KryoBytes;
-import dev.airlock.wire.FrameType;
-import dev.airlock.wire.FrameWriter;
-import dev.airlock.wire.Messages;
-import dev.airlock.wire.RemoteFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -74,7 +74,7 @@ public final class SeedCorpus {
     seeds.put("log-then-result", concat(frame(FrameType.LOG, Messages.log(new Messages.Log(true, "line"))),
         frame(FrameType.RESULT, resultBody)));
     seeds.put("error", frame(FrameType.ERROR, Messages.error(new Messages.Error(7,
-        dev.airlock.wire.FailureKind.USER_EXCEPTION, failure))));
+        dev.airlock.internal.wire.FailureKind.USER_EXCEPTION, failure))));
     seeds.put("shutdown", frame(FrameType.SHUTDOWN, new byte[0]));
     seeds.put("huge-length", new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 3, 0, 0});
     seeds.put("cut-short", new byte[] {0, 0, 3, (byte) 0xe8, 3, 1, 2, 3});

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.model.Container;
 import dev.airlock.AirlockConfig;
-import dev.airlock.backend.docker.DockerTestEngine;
+import dev.airlock.internal.docker.DockerTestEngine;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The guest attacks in hardened containers on a real Docker engine (started by .ci/setup-docker.sh). */

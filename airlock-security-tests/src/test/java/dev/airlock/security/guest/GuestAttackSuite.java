@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.SandboxCrashedException;
-import dev.airlock.contract.SandboxBackendContract;
-import dev.airlock.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.spi.contract.SandboxBackendContract;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

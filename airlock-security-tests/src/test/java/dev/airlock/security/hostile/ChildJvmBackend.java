@@ -2,12 +2,12 @@ package dev.airlock.security.hostile;
 
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
-import dev.airlock.backend.SandboxBackend;
-import dev.airlock.backend.WorkerHandle;
-import dev.airlock.backend.WorkerSpec;
-import dev.airlock.wire.ChannelStreams;
-import dev.airlock.worker.WorkerClasspath;
-import dev.airlock.worker.WorkerMain;
+import dev.airlock.internal.wire.ChannelStreams;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerMain;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

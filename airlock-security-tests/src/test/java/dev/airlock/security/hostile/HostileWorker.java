@@ -1,13 +1,13 @@
 package dev.airlock.security.hostile;
 
-import dev.airlock.codec.Codec;
-import dev.airlock.wire.ChannelStreams;
-import dev.airlock.wire.Frame;
-import dev.airlock.wire.FrameReader;
-import dev.airlock.wire.FrameType;
-import dev.airlock.wire.FrameWriter;
-import dev.airlock.wire.Messages;
-import dev.airlock.worker.ClasspathFingerprint;
+import dev.airlock.internal.codec.Codec;
+import dev.airlock.internal.wire.ChannelStreams;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
+import dev.airlock.internal.worker.ClasspathFingerprint;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.airlock.samples.agentboot;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import org.springframework.stereotype.Component;
 
 /** A Spring bean whose tool method the agent sends to the sandbox, although it lives in a nested jar. */

@@ -1,7 +1,7 @@
 package dev.airlock.samples.aspectj;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import java.io.Serializable;
 
 /** Woven at compile time: calling these methods goes through Airlock with no agent and no proxy. */

@@ -3,7 +3,7 @@ package dev.airlock.samples.langchain4j;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockBlockedException;
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.agent.tool.ToolSpecifications;

@@ -1,7 +1,7 @@
 package dev.airlock.samples.langchain4j;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import dev.langchain4j.agent.tool.Tool;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;

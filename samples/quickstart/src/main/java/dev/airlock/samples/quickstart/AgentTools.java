@@ -1,7 +1,7 @@
 package dev.airlock.samples.quickstart;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;

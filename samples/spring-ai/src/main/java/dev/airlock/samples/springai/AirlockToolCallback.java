@@ -3,7 +3,7 @@ package dev.airlock.samples.springai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockBlockedException;
-import dev.airlock.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;

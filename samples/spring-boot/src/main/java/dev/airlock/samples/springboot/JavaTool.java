@@ -1,7 +1,7 @@
 package dev.airlock.samples.springboot;
 
-import dev.airlock.Airlock;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.annotation.Airlock;
 import java.util.stream.Collectors;
 import jdk.jshell.JShell;
 import org.springframework.stereotype.Component;

@@ -1,0 +1,46 @@
+package dev.airlock.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a method whose calls go through Airlock's guard.
+ *
+ * <pre>{@code
+ * @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+ * public String runJava(String snippet) { ... }
+ * }</pre>
+ *
+ * <p>With {@code sandbox = true} the receiver, the method and its arguments are shipped to an isolated worker JVM
+ * and the result or exception comes back as if the call had been local. Without it the call runs on the host, still
+ * under the timeout. The annotation takes effect through the java agent, the AspectJ aspect or the Spring starter.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface Airlock {
+
+  /** Run the call in a sandbox worker rather than on the host. */
+  boolean sandbox() default false;
+
+  /** Fail with {@code SandboxUnavailableException} instead of running on the host when no sandbox can be had. */
+  boolean sandboxRequired() default false;
+
+  /** Wall-clock limit for one call; {@code -1} takes {@code airlock.timeout-seconds} (60). */
+  int timeoutSeconds() default -1;
+
+  /** Heap for the worker that runs the call; {@code -1} takes {@code airlock.memory-mb} (256). */
+  int memoryMb() default -1;
+
+  /** Backend name such as {@code local} or {@code docker}; empty takes {@code airlock.backend}. */
+  String backend() default "";
+
+  /**
+   * Name of the {@code AirlockPolicy} that guards this tool (who may call it, how often, when, how its output is
+   * cleaned); empty takes the global policy, if one is set.
+   */
+  String policy() default "";
+}

@@ -1,0 +1,150 @@
+package dev.airlock.internal.cloud;
+
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.cloud.BridgeProtocol.ClasspathQuery;
+import dev.airlock.internal.cloud.BridgeProtocol.Missing;
+import dev.airlock.internal.cloud.BridgeProtocol.StartWorker;
+import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/** The host's side of {@link BridgeProtocol}, through the sandbox provider's port proxy. */
+final class BridgeClient {
+  static final MediaType JSON = MediaType.get("application/json");
+  static final MediaType FRAMES = MediaType.get(BridgeProtocol.FRAMES);
+  private static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+  private final CloudSandbox sandbox;
+  private final HttpCalls calls;
+  private final String token;
+  /** For frame relays: a call may legitimately run as long as its timeout, which the pool enforces. */
+  private final OkHttpClient relayClient;
+
+  BridgeClient(CloudSandbox sandbox, HttpCalls calls, String token) {
+    this.sandbox = sandbox;
+    this.calls = calls;
+    this.token = token;
+    this.relayClient = calls.client().newBuilder().readTimeout(Duration.ZERO).build();
+  }
+
+  CloudSandbox sandbox() {
+    return sandbox;
+  }
+
+  Request.Builder request(String path) {
+    return sandbox.bridgeRequest(path).header("Authorization", "Bearer " + token);
+  }
+
+  OkHttpClient relayClient() {
+    return relayClient;
+  }
+
+  /**
+   * Polls the bridge's health until it answers. A proxy answering that the port is not open yet is the normal
+   * state right after a start; the poll gives up at {@code deadline} (nanoTime).
+   *
+   * @return false when the port was still not open at the deadline
+   */
+  boolean awaitReady(long deadline) throws IOException {
+    while (true) {
+      try (Response response = calls.execute(sandbox.bridgeRequest("/health").get().build(), true)) {
+        if (response.code() == 200) {
+          return true;
+        }
+        String body = peek(response);
+        ProxyAnswers.throwIfGone(sandbox.id(), response.code(), body);
+        if (!ProxyAnswers.notReady(response.code())) {
+          throw new IOException("the bridge in sandbox " + sandbox.id() + " answered " + response.code()
+              + " to its health check: " + body);
+        }
+      }
+      java.util.Optional<String> exit = sandbox.bridgeExit();
+      if (exit.isPresent()) {
+        throw new IOException("the worker bridge in sandbox " + sandbox.id() + " exited: " + exit.get());
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      sleep(Duration.ofMillis(100));
+    }
+  }
+
+  List<String> missing(List<ClasspathEntry> entries) throws IOException {
+    Request request = request("/classpath")
+        .post(RequestBody.create(BridgeProtocol.JSON.writeValueAsBytes(new ClasspathQuery(entries)), JSON)).build();
+    try (Response response = calls.execute(request, true)) {
+      return BridgeProtocol.JSON.readValue(expect(response, 200), Missing.class).missing();
+    }
+  }
+
+  /** Starts a worker and returns it with its HELLO frame waiting to be read; killing it runs {@code killSandbox}. */
+  BridgeWorker startWorker(List<ClasspathEntry> entries, int memoryMb, Duration startTimeout,
+      Runnable killSandbox) throws IOException {
+    byte[] body = BridgeProtocol.JSON.writeValueAsBytes(new StartWorker(entries, memoryMb,
+        startTimeout.toMillis()));
+    Request request = request("/workers").post(RequestBody.create(body, JSON)).build();
+    OkHttpClient client = calls.client().newBuilder().readTimeout(startTimeout.plusSeconds(10)).build();
+    try (Response response = client.newCall(request).execute()) {
+      byte[] hello = expect(response, 201);
+      String id = response.header(BridgeProtocol.WORKER_HEADER);
+      if (id == null || !id.matches("w[0-9]{1,9}")) {
+        throw new IOException("the bridge started a worker without a valid " + BridgeProtocol.WORKER_HEADER
+            + " header: " + id);
+      }
+      return new BridgeWorker(this, id, hello, killSandbox);
+    }
+  }
+
+  WorkerState state(String workerId) throws IOException {
+    try (Response response = calls.execute(request("/workers/" + workerId).get().build(), true)) {
+      return BridgeProtocol.JSON.readValue(expect(response, 200), WorkerState.class);
+    }
+  }
+
+  void deleteWorker(String workerId) throws IOException {
+    try (Response response = calls.execute(request("/workers/" + workerId).delete().build(), true)) {
+      if (response.code() != 204 && response.code() != 404) {
+        expect(response, 204);
+      }
+    }
+  }
+
+  /** The body of an expected answer, bounded; anything else becomes an exception naming the bridge's message. */
+  private byte[] expect(Response response, int status) throws IOException {
+    if (response.code() == status) {
+      ResponseBody body = response.body();
+      if (body.source().request(MAX_ANSWER_BYTES + 1L)) {
+        throw new IOException("the bridge in sandbox " + sandbox.id() + " answered more than " + MAX_ANSWER_BYTES
+            + " bytes");
+      }
+      return body.source().readByteArray();
+    }
+    String text = peek(response);
+    ProxyAnswers.throwIfGone(sandbox.id(), response.code(), text);
+    if (response.code() == 401) {
+      throw new SandboxUnavailableException("the bridge in sandbox " + sandbox.id()
+          + " refused the host's token (401): the sandbox was not prepared by this host");
+    }
+    throw new IOException("the bridge in sandbox " + sandbox.id() + " answered " + response.code() + ": " + text);
+  }
+
+  static String peek(Response response) throws IOException {
+    return response.peekBody(2048).string();
+  }
+
+  static void sleep(Duration duration) throws IOException {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted");
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package dev.airlock.internal.cloud;
+
+import dev.airlock.IsolationPosture;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backend whose workers each run in a cloud sandbox of their own, behind the {@link WorkerBridge}. Launching a
+ * worker creates a sandbox from the provider's Airlock template, gives it a token, checks for a running bridge
+ * (started when the template did not), sends it the application's classpath entries it does not hold yet and starts
+ * one worker JVM in it; killing the worker kills the sandbox. Code of one call therefore never shares a VM with the
+ * bridge of another call's sandbox, nor with its arguments. Each sandbox is labelled with this host and pool, lives a
+ * short lifetime that is extended until it is killed, and is killed on close at the latest; sandboxes of dead hosts
+ * are reaped.
+ */
+public final class BridgedBackend implements SandboxBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgedBackend.class);
+  public static final String OWNER_LABEL = "airlock-owner";
+  public static final String HOST_LABEL = "airlock-host";
+  public static final String POOL_LABEL = "airlock-pool";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Settings settings;
+  private final SandboxService service;
+  private final HttpCalls calls;
+  private final List<Path> classpath;
+  private final Map<String, String> labels;
+  private final LiveSandboxes live;
+  private List<ClasspathEntry> hashedClasspath;
+  private boolean reaped;
+  private boolean closed;
+
+  /**
+   * What a provider decides.
+   *
+   * @param name the backend's name ({@code e2b}, {@code morph})
+   * @param home the Airlock folder inside the sandbox (classpath store, token, sockets)
+   * @param bridgeCommand how to start the bridge when the template has not
+   * @param lifetime how long a sandbox outlives its last extension; extended every third of it
+   * @param bridgeGrace how long to wait for a template's bridge before starting one
+   * @param uploadBatchBytes how many bytes of files one upload request may carry
+   */
+  public record Settings(String name, String home, List<String> bridgeCommand, Duration lifetime,
+      Duration bridgeGrace, long uploadBatchBytes, IsolationPosture posture) {
+    public Settings {
+      bridgeCommand = List.copyOf(bridgeCommand);
+    }
+  }
+
+  public BridgedBackend(Settings settings, SandboxService service, HttpCalls calls) {
+    this(settings, service, calls, WorkerClasspath.ofThisJvm());
+  }
+
+  BridgedBackend(Settings settings, SandboxService service, HttpCalls calls, List<Path> classpath) {
+    this.settings = settings;
+    this.service = service;
+    this.calls = calls;
+    this.classpath = List.copyOf(classpath);
+    this.labels = ownLabels();
+    this.live = new LiveSandboxes(settings.name(), settings.lifetime());
+  }
+
+  private static Map<String, String> ownLabels() {
+    String host = hostName();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(OWNER_LABEL, host + "/" + ProcessHandle.current().pid());
+    labels.put(HOST_LABEL, host);
+    labels.put(POOL_LABEL, UUID.randomUUID().toString());
+    return Map.copyOf(labels);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown-host";
+    }
+  }
+
+  /** The labels every sandbox of this backend carries. */
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public IsolationPosture posture() {
+    return settings.posture();
+  }
+
+  /** Creates and prepares a sandbox for one worker; a sandbox that could not be prepared is killed. */
+  @Override
+  public WorkerHandle launch(WorkerSpec spec) {
+    long deadline = System.nanoTime() + spec.startTimeout().toNanos();
+    List<ClasspathEntry> shipped = beforeFirstSandbox();
+    CloudSandbox sandbox = service.create(labels, settings.lifetime());
+    live.add(sandbox);
+    try {
+      String token = HexFormat.of().formatHex(randomBytes());
+      sandbox.upload(List.of(SandboxFile.of(settings.home() + "/" + BridgeProtocol.TOKEN_FILE,
+          token.getBytes(StandardCharsets.UTF_8))));
+      BridgeClient bridge = new BridgeClient(sandbox, calls, token);
+      awaitBridge(sandbox, bridge, deadline);
+      shipClasspath(sandbox, bridge, shipped);
+      Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
+      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), left, () -> live.kill(sandbox));
+      LOG.debug("{} sandbox {} runs worker {}", settings.name(), sandbox.id(), worker.id());
+      return worker;
+    } catch (IOException | RuntimeException e) {
+      live.kill(sandbox);
+      if (e instanceof SandboxUnavailableException u) {
+        throw u;
+      }
+      throw new SandboxUnavailableException("could not prepare " + settings.name() + " sandbox " + sandbox.id()
+          + " for a worker: " + e.getMessage(), e);
+    }
+  }
+
+  /** Once per backend: reaps what dead processes of this host left, and hashes the classpath to ship. */
+  private synchronized List<ClasspathEntry> beforeFirstSandbox() {
+    if (closed) {
+      throw new SandboxUnavailableException("the " + settings.name() + " backend is closed");
+    }
+    if (!reaped) {
+      reaped = true;
+      reapSandboxesOfDeadHosts();
+    }
+    if (hashedClasspath == null) {
+      hashedClasspath = classpath.stream().map(ClasspathEntry::of).toList();
+    }
+    return hashedClasspath;
+  }
+
+  private static byte[] randomBytes() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  /**
+   * A template snapshot has the bridge running already; when its port is still closed after a short grace, the
+   * bridge is started through the provider's process API.
+   */
+  private void awaitBridge(CloudSandbox sandbox, BridgeClient bridge, long deadline) throws IOException {
+    long grace = Math.min(deadline, System.nanoTime() + settings.bridgeGrace().toNanos());
+    if (bridge.awaitReady(grace)) {
+      return;
+    }
+    LOG.info("no worker bridge answered in {} sandbox {}; starting one", settings.name(), sandbox.id());
+    sandbox.startBridge(settings.bridgeCommand());
+    if (bridge.awaitReady(deadline)) {
+      sandbox.bridgeReady();
+    } else {
+      throw new SandboxUnavailableException("the worker bridge in " + settings.name() + " sandbox " + sandbox.id()
+          + " did not open its port in time: check that the sandbox template is Airlock's (see docs/cloud.md)");
+    }
+  }
+
+  /** Uploads the classpath entries the sandbox does not hold yet, in batches, and checks the bridge sees them. */
+  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries)
+      throws IOException {
+    Set<String> missing = Set.copyOf(bridge.missing(entries));
+    List<SandboxFile> batch = new ArrayList<>();
+    long batchBytes = 0;
+    int shipped = 0;
+    for (int i = 0; i < entries.size(); i++) {
+      ClasspathEntry entry = entries.get(i);
+      if (!missing.contains(entry.hash())) {
+        continue;
+      }
+      shipped++;
+      for (SandboxFile file : entry.uploads(settings.home(), classpath.get(i))) {
+        if (!batch.isEmpty() && batchBytes + file.size() > settings.uploadBatchBytes()) {
+          sandbox.upload(batch);
+          batch = new ArrayList<>();
+          batchBytes = 0;
+        }
+        batch.add(file);
+        batchBytes += file.size();
+      }
+    }
+    if (!batch.isEmpty()) {
+      sandbox.upload(batch);
+    }
+    List<String> stillMissing = bridge.missing(entries);
+    if (!stillMissing.isEmpty()) {
+      throw new IOException("classpath entries did not arrive intact: " + stillMissing);
+    }
+    LOG.debug("{} sandbox {}: shipped {} of {} classpath entries", settings.name(), sandbox.id(), shipped,
+        entries.size());
+  }
+
+  /** Kills sandboxes labelled by a process on this host that is no longer running. Best effort. */
+  private void reapSandboxesOfDeadHosts() {
+    try {
+      for (SandboxService.Listed listed : service.list(Map.of(HOST_LABEL, labels.get(HOST_LABEL)))) {
+        String owner = listed.labels().getOrDefault(OWNER_LABEL, "");
+        String pid = owner.substring(owner.lastIndexOf('/') + 1);
+        if (pid.matches("[0-9]{1,10}") && !ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive)
+            .orElse(false)) {
+          LOG.info("reaping {} sandbox {} of dead host process {}", settings.name(), listed.id(), owner);
+          service.kill(listed.id());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not reap {} sandboxes of dead host processes: {}", settings.name(), e.getMessage());
+    }
+  }
+
+  /** Kills every sandbox still running. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+    }
+    live.close();
+    service.close();
+  }
+}

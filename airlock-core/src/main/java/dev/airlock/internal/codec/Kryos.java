@@ -1,0 +1,333 @@
+package dev.airlock.internal.codec;
+
+import com.esotericsoftware.kryo.kryo5.Kryo;
+import com.esotericsoftware.kryo.kryo5.KryoException;
+import com.esotericsoftware.kryo.kryo5.Serializer;
+import com.esotericsoftware.kryo.kryo5.io.Input;
+import com.esotericsoftware.kryo.kryo5.io.Output;
+import com.esotericsoftware.kryo.kryo5.objenesis.strategy.StdInstantiatorStrategy;
+import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.StringArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableSetSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
+import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
+import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
+ * accept. The invocation set-up (host encodes, worker decodes, worker encodes results) knows serializable lambdas.
+ * The result set-up (host decodes what a worker sent) resolves class names through an allowlist, bounds depth and
+ * every declared size, and knows no lambdas: reading one would run the capturing class's code on the host.
+ */
+final class Kryos {
+  static final int MAX_RESULT_DEPTH = 400;
+
+  static {
+    KryoLogging.install();
+  }
+
+  private Kryos() {
+  }
+
+  static Kryo forInvocations(ClassLoader loader) {
+    Kryo kryo = common(new Kryo(new DefaultClassResolver(), new ValueAwareReferenceResolver()));
+    kryo.setClassLoader(loader);
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
+    return kryo;
+  }
+
+  /** The allowlist is read per decode from {@code resolver}, so pooled instances can serve any method. */
+  static Kryo forResults(AllowlistClassResolver resolver) {
+    Kryo kryo = common(new Kryo(resolver, new ValueAwareReferenceResolver()) {
+      @Override
+      public Serializer getDefaultSerializer(Class type) {
+        return sizeChecked(super.getDefaultSerializer(type));
+      }
+    });
+    kryo.setMaxDepth(MAX_RESULT_DEPTH);
+    kryo.addDefaultSerializer(ArrayList.class, new BoundedCollectionSerializer());
+    kryo.addDefaultSerializer(HashSet.class, new BoundedCollectionSerializer());
+    kryo.addDefaultSerializer(HashMap.class, new BoundedMapSerializer());
+    BoundedImmutableListSerializer immutableLists = new BoundedImmutableListSerializer();
+    kryo.addDefaultSerializer(List.of().getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1).getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1, 2, 3, 4).getClass(), immutableLists);
+    kryo.addDefaultSerializer(List.of(1, 2, 3, 4).subList(0, 2).getClass(), immutableLists);
+    kryo.addDefaultSerializer(String[].class, new BoundedStringArraySerializer());
+    kryo.addDefaultSerializer(Object[].class, BoundedObjectArraySerializer.class);
+    // Same registration order as forInvocations for the shared ids; lambdas stay unregistered and so refused.
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    return kryo;
+  }
+
+  private static Kryo common(Kryo kryo) {
+    kryo.setRegistrationRequired(false);
+    kryo.setReferences(true);
+    kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    // A captured Path or File travels as its name: its JDK internals are closed to reflection, and what it names
+    // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
+    kryo.addDefaultSerializer(Path.class, new ByNameSerializer<Path>(Path::toString, Path::of));
+    kryo.addDefaultSerializer(File.class, new ByNameSerializer<File>(File::getPath, File::new));
+    kryo.addDefaultSerializer(Record.class, RecordSerializer.class);
+    return kryo;
+  }
+
+  /**
+   * Tracks identity (so shared objects and cycles survive) for everything but strings and records: they are
+   * immutable values whose identity means nothing, and they are most of a typical payload's objects, so tracking
+   * them cost a third of a round trip in identity-map work. Both set-ups use it, so both sides agree on the bytes.
+   */
+  static final class ValueAwareReferenceResolver extends MapReferenceResolver {
+    /** A table this large is kept between graphs instead of growing again for each one. */
+    private static final int KEPT_CAPACITY = 4096;
+
+    ValueAwareReferenceResolver() {
+      super(KEPT_CAPACITY);
+    }
+
+    @Override
+    public boolean useReferences(Class type) {
+      return type != String.class && !Record.class.isAssignableFrom(type) && super.useReferences(type);
+    }
+  }
+
+  /** Writes a value as a string and reads it back from one. */
+  static final class ByNameSerializer<T> extends Serializer<T> {
+    private final Function<T, String> name;
+    private final Function<String, T> parse;
+
+    ByNameSerializer(Function<T, String> name, Function<String, T> parse) {
+      this.name = name;
+      this.parse = parse;
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, T value) {
+      output.writeString(name.apply(value));
+    }
+
+    @Override
+    public T read(Kryo kryo, Input input, Class<? extends T> type) {
+      return parse.apply(input.readString());
+    }
+  }
+
+  /** Refuses class names outside the current allowlist before any class is looked up. */
+  static final class AllowlistClassResolver extends DefaultClassResolver {
+    private ClassAllowlist allowlist = ClassAllowlist.of(List.of());
+    private final ClassLoader loader;
+    /** Classes looked up before, each still checked against the current allowlist first. */
+    private final Map<String, Class<?>> loaded = new HashMap<>();
+
+    AllowlistClassResolver(ClassLoader loader) {
+      this.loader = loader;
+    }
+
+    void allowlist(ClassAllowlist allowlist) {
+      this.allowlist = allowlist;
+    }
+
+    @Override
+    protected Class getTypeByName(String className) {
+      if (!allowlist.allows(className)) {
+        throw new RejectedClassException(className);
+      }
+      Class<?> known = loaded.get(className);
+      if (known != null) {
+        return known;
+      }
+      try {
+        Class<?> type = Class.forName(className, false, loader);
+        loaded.put(className, type);
+        return type;
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new KryoException("result names class " + className + ", which the host cannot load", e);
+      }
+    }
+  }
+
+  /** A result named a class outside the allowlist. */
+  static final class RejectedClassException extends KryoException {
+    private static final long serialVersionUID = 1L;
+    final String className;
+
+    RejectedClassException(String className) {
+      super("class " + className + " is not on the result allowlist");
+      this.className = className;
+    }
+  }
+
+  /**
+   * The size-checking twin of each collection and map serializer Kryo picks by default, same bytes. Kryo reads a
+   * collection whose elements are all null without a byte per element, so without the check a few bytes naming a
+   * {@code LinkedList}, {@code TreeMap} or {@code Set.of} of a billion entries hang the host and exhaust its heap.
+   */
+  private static Serializer<?> sizeChecked(Serializer<?> serializer) {
+    Class<?> type = serializer.getClass();
+    if (type == CollectionSerializer.class) {
+      return new BoundedCollectionSerializer();
+    } else if (type == MapSerializer.class) {
+      return new BoundedMapSerializer();
+    } else if (type == TreeSetSerializer.class) {
+      return new BoundedTreeSetSerializer();
+    } else if (type == TreeMapSerializer.class) {
+      return new BoundedTreeMapSerializer();
+    } else if (type == JdkImmutableSetSerializer.class) {
+      return new BoundedImmutableSetSerializer();
+    } else if (type == JdkImmutableMapSerializer.class) {
+      return new BoundedImmutableMapSerializer();
+    }
+    return serializer;
+  }
+
+  private static void checkSize(Input input, int size, String what) {
+    ((BoundedInput) input).checkDeclared(size, 1, what);
+  }
+
+  static final class BoundedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
+    @Override
+    protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
+      checkSize(input, size, "collection size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedMapSerializer extends MapSerializer<Map<Object, Object>> {
+    @Override
+    protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type, int size) {
+      checkSize(input, size, "map size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedTreeSetSerializer extends TreeSetSerializer {
+    @Override
+    protected TreeSet create(Kryo kryo, Input input, Class<? extends TreeSet> type, int size) {
+      checkSize(input, size, "set size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedTreeMapSerializer extends TreeMapSerializer {
+    @Override
+    protected TreeMap create(Kryo kryo, Input input, Class<? extends TreeMap> type, int size) {
+      checkSize(input, size, "map size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  /** Reads the JDK's {@code Set.of} sets in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableSetSerializer extends CollectionSerializer<Set<Object>> {
+    BoundedImmutableSetSerializer() {
+      setElementsCanBeNull(false);
+    }
+
+    @Override
+    protected Set<Object> create(Kryo kryo, Input input, Class<? extends Set<Object>> type, int size) {
+      checkSize(input, size, "set size");
+      return new HashSet<>();
+    }
+
+    @Override
+    public Set<Object> read(Kryo kryo, Input input, Class<? extends Set<Object>> type) {
+      Set<Object> set = super.read(kryo, input, type);
+      return set == null ? null : Set.copyOf(set);
+    }
+  }
+
+  /** Reads the JDK's {@code Map.of} maps in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableMapSerializer extends MapSerializer<Map<Object, Object>> {
+    BoundedImmutableMapSerializer() {
+      setKeysCanBeNull(false);
+      setValuesCanBeNull(false);
+    }
+
+    @Override
+    protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type,
+        int size) {
+      checkSize(input, size, "map size");
+      return new HashMap<>();
+    }
+
+    @Override
+    public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
+      Map<Object, Object> map = super.read(kryo, input, type);
+      return map == null ? null : Map.copyOf(map);
+    }
+  }
+
+  /** Reads the JDK's {@code List.of} lists in the format Kryo writes them, without trusting the declared size. */
+  static final class BoundedImmutableListSerializer extends CollectionSerializer<List<Object>> {
+    BoundedImmutableListSerializer() {
+      setElementsCanBeNull(false);
+    }
+
+    @Override
+    protected List<Object> create(Kryo kryo, Input input, Class<? extends List<Object>> type, int size) {
+      checkSize(input, size, "list size");
+      return new ArrayList<>(size);
+    }
+
+    @Override
+    public List<Object> read(Kryo kryo, Input input, Class<? extends List<Object>> type) {
+      List<Object> list = super.read(kryo, input, type);
+      return list == null ? null : List.copyOf(list);
+    }
+  }
+
+  /** Kryo's {@code String[]} format, without trusting the declared length. */
+  static final class BoundedStringArraySerializer extends StringArraySerializer {
+    @Override
+    @SuppressWarnings("rawtypes")
+    public String[] read(Kryo kryo, Input input, Class type) {
+      int start = input.position();
+      checkSize(input, input.readVarInt(true) - 1, "array length");
+      input.setPosition(start);
+      return super.read(kryo, input, type);
+    }
+  }
+
+  /** Public with a (Kryo, Class) constructor because Kryo creates one per array type by reflection. */
+  public static final class BoundedObjectArraySerializer extends Serializer<Object[]> {
+    private final ObjectArraySerializer delegate;
+
+    public BoundedObjectArraySerializer(Kryo kryo, Class<Object[]> type) {
+      this.delegate = new ObjectArraySerializer(kryo, type);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, Object[] object) {
+      delegate.write(kryo, output, object);
+    }
+
+    @Override
+    public Object[] read(Kryo kryo, Input input, Class<? extends Object[]> type) {
+      int start = input.position();
+      checkSize(input, input.readVarInt(true) - 1, "array length");
+      input.setPosition(start);
+      return delegate.read(kryo, input, type);
+    }
+  }
+
+}

@@ -1,0 +1,61 @@
+package dev.airlock.internal.guard;
+
+import dev.airlock.AirlockContext;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One structured record per tool call, as a JSON line on the SLF4J logger {@code dev.airlock.audit}, and a count
+ * per outcome. Arguments appear only as a hash: never their values.
+ */
+public final class AuditLog {
+  private static final Logger AUDIT = LoggerFactory.getLogger("dev.airlock.audit");
+  private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+
+  /** A finished call, as audited. */
+  public record Entry(String tool, String agent, String session, String outcome, String reason, String backend,
+      Duration duration, String argumentHash) {
+
+    public String toJson() {
+      return "{\"tool\":" + q(tool) + ",\"agent\":" + q(agent) + ",\"session\":" + q(session)
+          + ",\"outcome\":" + q(outcome) + ",\"reason\":" + q(reason) + ",\"backend\":" + q(backend)
+          + ",\"durationMs\":" + duration.toMillis() + ",\"argumentHash\":" + q(argumentHash) + "}";
+    }
+
+    private static String q(String s) {
+      return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+  }
+
+  Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args) {
+    AirlockContext context = AirlockContext.current().orElse(null);
+    Entry entry = new Entry(tool, context == null ? null : context.agentId(),
+        context == null ? null : context.sessionId(), outcome, reason, backend, duration, hash(args));
+    outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    AUDIT.info(entry.toJson());
+    return entry;
+  }
+
+  /** Calls per outcome ({@code success}, {@code blocked}, {@code error}) since start. */
+  public Map<String, Long> counts() {
+    Map<String, Long> out = new TreeMap<>();
+    outcomes.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  private static String hash(Object[] args) {
+    String text;
+    try {
+      text = Arrays.deepToString(args);
+    } catch (RuntimeException e) {
+      text = "unprintable:" + args.length;
+    }
+    return "sha256:" + OutputMasker.sha256(text).substring(0, 16);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.airlock.internal.guard;
+
+import dev.airlock.AirlockBlockedException.Reason;
+import dev.airlock.AirlockBlockedException;
+import dev.airlock.AirlockContext;
+import dev.airlock.AirlockPolicy;
+import dev.airlock.RateLimitStore;
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The contract layer around a tool call, run by the interceptor in a fixed order: policy (deny, allow, roles, time
+ * window, rate limit) → argument validation → (dispatch) → output masking and truncation; then one audit record.
+ */
+public final class Guard {
+  private final Function<String, Optional<AirlockPolicy>> policies;
+  private final PolicyCheck policyCheck;
+  private final AuditLog audit = new AuditLog();
+
+  /**
+   * @param policies a policy by name; the empty name asks for the global policy
+   * @param rateLimits where rate-limit buckets live
+   * @param clock the time for time windows and rate limits
+   */
+  public Guard(Function<String, Optional<AirlockPolicy>> policies, RateLimitStore rateLimits, Clock clock) {
+    this.policies = policies;
+    this.policyCheck = new PolicyCheck(rateLimits, clock);
+  }
+
+  /** Policy, then validation; throws {@link AirlockBlockedException} before anything is shipped. */
+  public void before(Method method, Object receiver, Object[] args, String policyName) {
+    PolicyCheck.ToolName tool = toolName(method);
+    Optional<AirlockPolicy> policy = policies.apply(policyName);
+    if (policy.isEmpty() && !policyName.isEmpty()) {
+      throw new AirlockBlockedException(tool.simple(), Reason.DENIED, "policy: " + policyName,
+          "the tool names policy '" + policyName + "', which is not defined; blocked to fail closed",
+          List.of("the operator must define policy '" + policyName + "' (AirlockRuntime.registerPolicy or keys "
+              + AirlockPolicy.keyPrefix(policyName) + "*)"));
+    }
+    policy.ifPresent(p -> policyCheck.check(policyName.isEmpty() ? "global" : policyName, p, tool,
+        AirlockContext.current().orElse(null)));
+    ArgumentValidation.check(tool.simple(), receiver, method, args);
+  }
+
+  /** Masks and truncates the result as the policy says. */
+  public Object after(Object result, String policyName) {
+    return policies.apply(policyName).map(p -> new OutputMasker(p.masking(), p.maxResultChars()).clean(result))
+        .orElse(result);
+  }
+
+  /** Writes the audit record of a finished call. */
+  public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
+      Object[] args) {
+    return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args);
+  }
+
+  public AuditLog auditLog() {
+    return audit;
+  }
+
+  private static PolicyCheck.ToolName toolName(Method method) {
+    return new PolicyCheck.ToolName(method.getName(),
+        method.getDeclaringClass().getSimpleName() + "." + method.getName());
+  }
+}

@@ -1,0 +1,143 @@
+package dev.airlock.internal.intercept;
+
+import dev.airlock.AirlockBlockedException;
+import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockRuntime;
+import dev.airlock.SandboxPool;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.guard.AuditLog;
+import dev.airlock.internal.guard.Guard;
+import dev.airlock.internal.guard.InProcessRateLimitStore;
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The one interception entry: the java agent, the AspectJ aspect and the Spring advisor each turn their join point
+ * into a call of {@link #intercept} and hold no logic of their own.
+ *
+ * <pre>{@code
+ * Object result = AirlockInterceptor.shared().intercept(target, method, args, joinPoint::proceed);
+ * }</pre>
+ *
+ * <p>Inside a sandbox worker, and for methods without {@link Airlock}, it simply proceeds. Otherwise, in this order:
+ * the policy (deny, allow, roles, time window, rate limit) and Jakarta validation of the arguments, on the host and
+ * before anything is shipped; then dispatch (with {@code sandbox = false} the body runs on the host under the
+ * timeout, else in a pool's worker); then masking and truncation of the result; then one audit record.
+ */
+public final class AirlockInterceptor {
+
+  /** Where calls go: the pool for a backend and heap, and the configuration that fills annotation defaults. */
+  public interface PoolResolver {
+    AirlockConfig config();
+
+    SandboxPool pool(String backend, int memoryMb);
+  }
+
+  private static final AirlockInterceptor SHARED = new AirlockInterceptor(new PoolResolver() {
+    @Override
+    public AirlockConfig config() {
+      return AirlockRuntime.config();
+    }
+
+    @Override
+    public SandboxPool pool(String backend, int memoryMb) {
+      return AirlockRuntime.pool(backend, memoryMb);
+    }
+  });
+
+  /**
+   * The method whose body this thread is running on the host on the interceptor's behalf. When two adapters are
+   * active (a Spring proxy and the java agent, say), the inner one sees it and proceeds instead of intercepting the
+   * same call twice.
+   */
+  private static final ThreadLocal<Method> PROCEEDING = new ThreadLocal<>();
+
+  private final PoolResolver pools;
+  private final Guard guard;
+
+  /** With policies from {@link AirlockRuntime#policy}, in-process rate limits and the system clock. */
+  public AirlockInterceptor(PoolResolver pools) {
+    this(pools, new Guard(name -> AirlockRuntime.policy(name, pools.config()), new InProcessRateLimitStore(),
+        Clock.systemUTC()));
+  }
+
+  public AirlockInterceptor(PoolResolver pools, Guard guard) {
+    this.pools = pools;
+    this.guard = guard;
+  }
+
+  /** The guard's audit log: one record per call, and counts per outcome. */
+  public AuditLog auditLog() {
+    return guard.auditLog();
+  }
+
+  /** The interceptor backed by {@link AirlockRuntime}, for adapters that cannot be injected. */
+  public static AirlockInterceptor shared() {
+    return SHARED;
+  }
+
+  /**
+   * Runs one call of an {@link Airlock} method.
+   *
+   * @param receiver the target object (not a proxy), or {@code null} for a static method
+   * @param method the annotated method
+   * @param args the call's arguments
+   * @param proceed runs the method's own body on the host
+   */
+  public Object intercept(Object receiver, Method method, Object[] args, LocalCall proceed) throws Throwable {
+    Airlock airlock = method.getAnnotation(Airlock.class);
+    if (airlock == null || AirlockRuntime.isSandboxed() || method.equals(PROCEEDING.get())) {
+      return proceed.proceed();
+    }
+    AirlockConfig config = pools.config();
+    Duration timeout = Duration.ofSeconds(airlock.timeoutSeconds() > 0 ? airlock.timeoutSeconds()
+        : config.timeoutSeconds());
+    String backend = airlock.sandbox() ? (airlock.backend().isEmpty() ? config.backend() : airlock.backend()) : "host";
+    long start = System.nanoTime();
+    String outcome = "error";
+    String reason = null;
+    try {
+      guard.before(method, receiver, args, airlock.policy());
+      Object result = dispatch(airlock, config, backend, timeout, receiver, method, args, marked(method, proceed));
+      outcome = "success";
+      return guard.after(result, airlock.policy());
+    } catch (AirlockBlockedException e) {
+      outcome = "blocked";
+      reason = e.reason().name();
+      throw e;
+    } catch (Throwable t) {
+      reason = t.getClass().getSimpleName();
+      throw t;
+    } finally {
+      guard.audit(method, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+    }
+  }
+
+  /** The body, run with this thread marked as proceeding for {@code method}, whichever thread runs it. */
+  private static LocalCall marked(Method method, LocalCall proceed) {
+    return () -> {
+      Method previous = PROCEEDING.get();
+      PROCEEDING.set(method);
+      try {
+        return proceed.proceed();
+      } finally {
+        if (previous == null) {
+          PROCEEDING.remove();
+        } else {
+          PROCEEDING.set(previous);
+        }
+      }
+    };
+  }
+
+  private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,
+      Method method, Object[] args, LocalCall proceed) throws Throwable {
+    if (!airlock.sandbox()) {
+      return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName());
+    }
+    int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
+    boolean required = airlock.sandboxRequired() || config.sandboxRequired();
+    return pools.pool(backend, memoryMb).invoke(new Invocation(receiver, method, args, timeout, required, proceed));
+  }
+}

@@ -1,0 +1,295 @@
+package dev.airlock.internal.local;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A dynamic class-data sharing (AppCDS) archive of the classes a worker loads up to and through its warm-up call,
+ * made once per JDK and classpath and then mapped by every worker, so a worker reaches its handshake sooner.
+ *
+ * <p>The archive is made by a training worker: a real worker, started in the same sandbox as the others but with a
+ * writable folder, which says hello, runs its warm-up call and, when the host hangs up, writes the archive as it
+ * exits. Only Airlock's and the JDK's code runs in it; no user call is ever shipped to it. Until the archive exists,
+ * workers start without it. The JDK refuses to archive a classpath with folders on it, so an application run from
+ * {@code target/classes} gets no archive (and a debug line saying so).
+ */
+final class ClassDataArchive {
+  private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchive.class);
+  private static final String PREFIX = "worker-";
+  private static final String SUFFIX = ".jsa";
+  private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
+  /** Archives of older classpaths are deleted beyond this many, most recently used kept. */
+  private static final int KEPT = 8;
+  /** One training per archive in this JVM, however many backends start at once. */
+  private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
+
+  /** Starts a worker with extra JVM options and one extra writable folder; it has not said hello yet. */
+  interface TrainingLauncher {
+    LocalWorker launch(List<String> jvmOptions, Path writableFolder);
+  }
+
+  private final Path file;
+  private final String unsupported;
+  private volatile boolean ready;
+  private volatile Thread training;
+  private volatile LocalWorker trainee;
+  private volatile boolean closed;
+
+  private ClassDataArchive(Path file, String unsupported) {
+    this.file = file;
+    this.unsupported = unsupported;
+    this.ready = file != null && Files.isRegularFile(file);
+  }
+
+  /** The archive for workers of {@code java} on {@code classpath}, as {@link AirlockConfig#localClassCache()} says. */
+  static ClassDataArchive of(String cacheSetting, Path java, List<String> workerFlags, List<Path> classpath) {
+    if ("off".equalsIgnoreCase(cacheSetting)) {
+      return new ClassDataArchive(null, AirlockConfig.LOCAL_CLASS_CACHE + "=off");
+    }
+    for (Path entry : classpath) {
+      if (isNonEmptyFolder(entry)) {
+        return new ClassDataArchive(null, "classpath entry " + entry + " is a folder, and the JDK archives classes "
+            + "from jars only; run the application from its jars to get faster worker starts");
+      }
+    }
+    Path folder = cacheSetting.isEmpty() ? defaultFolder() : Path.of(cacheSetting);
+    try {
+      return new ClassDataArchive(folder.resolve(PREFIX + key(java, workerFlags, classpath) + SUFFIX), null);
+    } catch (IOException e) {
+      return new ClassDataArchive(null, "cannot read the JDK or the classpath to name the archive: " + e);
+    }
+  }
+
+  private static boolean isNonEmptyFolder(Path entry) {
+    if (!Files.isDirectory(entry)) {
+      return false;
+    }
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(entry)) {
+      return children.iterator().hasNext();
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static Path defaultFolder() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("airlock");
+  }
+
+  /**
+   * Names what the JVM checks when it maps the archive (the JDK build, the worker's flags, each classpath jar's path,
+   * size and time), so a changed jar or JDK gets a new archive instead of one the JVM would refuse.
+   */
+  private static String key(Path java, List<String> workerFlags, List<Path> classpath) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Path realJava = java.toRealPath();
+    Path home = realJava.getParent().getParent();
+    List<String> parts = new ArrayList<>(List.of(realJava.toString()));
+    parts.add(stamp(home.resolve("lib").resolve("modules")));
+    parts.add(stamp(home.resolve("lib").resolve("server").resolve("libjvm.so")));
+    parts.addAll(workerFlags);
+    for (Path entry : classpath) {
+      parts.add(entry.toAbsolutePath().toString());
+      parts.add(stamp(entry));
+    }
+    for (String part : parts) {
+      digest.update(part.getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+    }
+    return HexFormat.of().formatHex(digest.digest(), 0, 16);
+  }
+
+  private static String stamp(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return "-";
+    }
+    return Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis();
+  }
+
+  /** Why workers start without an archive here, or empty when they use one once it is made. */
+  Optional<String> unsupported() {
+    return Optional.ofNullable(unsupported);
+  }
+
+  /** The archive when it is there to map; checked on every launch, so one made by another backend is used too. */
+  Optional<Path> readyFile() {
+    if (!ready && file != null && Files.isRegularFile(file)) {
+      ready = true;
+    }
+    return ready ? Optional.of(file) : Optional.empty();
+  }
+
+  /** The JVM options that map the archive, or none yet. */
+  List<String> workerOptions() {
+    return readyFile().map(f -> List.of("-XX:SharedArchiveFile=" + f)).orElse(List.of());
+  }
+
+  /** Makes the archive on a background thread unless it exists, is being made, or cannot be made here. */
+  void makeInBackground(TrainingLauncher launcher) {
+    if (file == null) {
+      LOG.debug("workers start without a class-data archive: {}", unsupported);
+      return;
+    }
+    if (readyFile().isPresent()) {
+      touch();
+      return;
+    }
+    if (!TRAINING.add(file)) {
+      return;
+    }
+    Thread thread = new Thread(() -> {
+      try {
+        make(launcher);
+      } finally {
+        TRAINING.remove(file);
+      }
+    }, "airlock-class-data-archive");
+    thread.setDaemon(true);
+    training = thread;
+    thread.start();
+  }
+
+  private void make(TrainingLauncher launcher) {
+    long started = System.nanoTime();
+    Path folder = file.getParent();
+    Path workspace = null;
+    try {
+      Files.createDirectories(folder,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      workspace = Files.createTempDirectory(folder, "training-");
+      Path made = workspace.resolve("worker.jsa");
+      LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace);
+      trainee = worker;
+      // A worker that never says hello would block the read below: killing it ends the read.
+      CompletableFuture<Void> deadline = CompletableFuture.runAsync(worker::kill,
+          CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+      try {
+        if (closed) {
+          return;
+        }
+        Frame hello = new FrameReader(worker.input(), 64 * 1024).read();
+        if (hello.type() != FrameType.HELLO) {
+          throw new IOException("the training worker sent " + hello.type() + " instead of HELLO");
+        }
+        // Hanging up makes the worker finish its warm-up call, see the end of its input, exit, and write the archive.
+        worker.output().close();
+        if (!worker.process().waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new IOException("the training worker did not exit within " + TRAINING_TIMEOUT.toSeconds() + " s");
+        }
+      } finally {
+        deadline.cancel(false);
+        worker.kill();
+        trainee = null;
+      }
+      if (!Files.isRegularFile(made) || Files.size(made) == 0) {
+        throw new IOException("the JVM wrote no archive; its console said: " + worker.consoleTail());
+      }
+      Files.move(made, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ready = true;
+      LOG.info("Airlock workers now start from a class-data archive of {} KiB, made in {} ms: {}",
+          Files.size(file) / 1024, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), file);
+      deleteOldArchives(folder);
+    } catch (IOException | RuntimeException e) {
+      if (closed) {
+        LOG.debug("class-data archive training stopped because the backend closed");
+        return;
+      }
+      LOG.warn("Airlock could not make the workers' class-data archive in {} ({}); workers start without it. "
+          + "Set {}=off to stop trying, or point it at a writable folder", folder, e,
+          AirlockConfig.LOCAL_CLASS_CACHE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (workspace != null) {
+        WorkerChannels.deleteTree(workspace);
+      }
+    }
+  }
+
+  /** Marks the archive as used now, so {@link #deleteOldArchives} keeps it. */
+  private void touch() {
+    try {
+      Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
+    } catch (IOException e) {
+      LOG.debug("could not touch {}", file, e);
+    }
+  }
+
+  private static void deleteOldArchives(Path folder) throws IOException {
+    List<Path> archives = new ArrayList<>();
+    try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, PREFIX + "*" + SUFFIX)) {
+      all.forEach(archives::add);
+    }
+    archives.sort(Comparator.comparing(ClassDataArchive::lastModified).reversed());
+    for (Path old : archives.subList(Math.min(KEPT, archives.size()), archives.size())) {
+      Files.deleteIfExists(old);
+    }
+  }
+
+  private static FileTime lastModified(Path path) {
+    try {
+      return Files.getLastModifiedTime(path);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
+    }
+  }
+
+  /** Waits for a training under way; true once workers start from the archive. */
+  boolean await(Duration timeout) throws InterruptedException {
+    Thread thread = training;
+    if (thread != null) {
+      thread.join(Math.max(1, timeout.toMillis()));
+    }
+    return readyFile().isPresent();
+  }
+
+  /** Stops a training still running, so closing the backend leaves no process behind. */
+  void close() {
+    closed = true;
+    Thread thread = training;
+    if (thread == null) {
+      return;
+    }
+    thread.interrupt();
+    LocalWorker worker = trainee;
+    if (worker != null) {
+      worker.kill();
+    }
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.airlock.internal.local;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The files a JVM needs to start, and nothing else of the host: the JDK folder, the targets of its symlinks that
+ * point outside it (Debian keeps {@code jvm.cfg} and security files under {@code /etc}), and the shared libraries
+ * {@code ldd} lists for the launcher, {@code libjvm.so} and the JDK's non-desktop libraries.
+ */
+final class JdkFiles {
+  private static final Pattern LIBRARY = Pattern.compile("(/\\S+\\.so[^\\s():]*)");
+  private static final Pattern DESKTOP_LIBS = Pattern.compile("awt|jsound|font|splash|lcms|jpeg|mlib|atk|pcsc|jawt");
+
+  private final Path home;
+  private final Set<Path> outside;
+
+  private JdkFiles(Path home, Set<Path> outside) {
+    this.home = home;
+    this.outside = outside;
+  }
+
+  static JdkFiles of(Path javaExecutable) throws IOException {
+    Path home = javaExecutable.toRealPath().getParent().getParent();
+    Set<Path> outside = new LinkedHashSet<>();
+    for (String dir : List.of("lib", "conf")) {
+      Path root = home.resolve(dir);
+      if (!Files.isDirectory(root)) {
+        continue;
+      }
+      try (Stream<Path> walk = Files.walk(root)) {
+        for (Path p : (Iterable<Path>) walk::iterator) {
+          if (Files.isSymbolicLink(p) && Files.exists(p)) {
+            Path target = p.toRealPath();
+            if (!target.startsWith(home)) {
+              outside.add(target);
+            }
+          }
+        }
+      }
+    }
+    List<String> lddArgs = new ArrayList<>(List.of("ldd", home.resolve("bin/java").toString()));
+    Path libjvm = home.resolve("lib/server/libjvm.so");
+    if (Files.exists(libjvm)) {
+      lddArgs.add(libjvm.toString());
+    }
+    try (Stream<Path> libs = Files.list(home.resolve("lib"))) {
+      libs.filter(p -> p.getFileName().toString().endsWith(".so"))
+          .filter(p -> !DESKTOP_LIBS.matcher(p.getFileName().toString()).find())
+          .filter(Files::exists)
+          .forEach(p -> lddArgs.add(p.toString()));
+    }
+    for (Path lib : ldd(lddArgs)) {
+      if (!lib.startsWith(home) && Files.exists(lib)) {
+        outside.add(lib);
+      }
+    }
+    return new JdkFiles(home, outside);
+  }
+
+  private static List<Path> ldd(List<String> command) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<Path> libs = new ArrayList<>();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        Matcher m = LIBRARY.matcher(line);
+        while (m.find()) {
+          libs.add(Path.of(m.group(1)));
+        }
+      }
+    }
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return libs;
+  }
+
+  Path home() {
+    return home;
+  }
+
+  /** Files outside the JDK folder to bind, each at the path the JVM will ask for. */
+  Set<Path> outside() {
+    return outside;
+  }
+}

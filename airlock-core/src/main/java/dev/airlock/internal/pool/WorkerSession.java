@@ -1,0 +1,262 @@
+package dev.airlock.internal.pool;
+
+import dev.airlock.PayloadTooLargeException;
+import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.SandboxResourceLimitException;
+import dev.airlock.SandboxTimeoutException;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.UnshippableInvocationException;
+import dev.airlock.internal.codec.ClassAllowlist;
+import dev.airlock.internal.codec.Codec;
+import dev.airlock.internal.codec.ExceptionRebuilder;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
+import dev.airlock.spi.WorkerHandle;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's side of one connected worker: handshake, one call at a time, and the translation of whatever happens
+ * into the caller's result or one {@link SandboxExecutionException} subtype. Layer two of the timeout lives here: a
+ * watchdog kills the worker at timeout + grace, which unblocks the read.
+ */
+public final class WorkerSession {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerSession.class);
+  static final Duration GRACE = Duration.ofMillis(1500);
+  private static final AtomicLong CALL_IDS = new AtomicLong();
+
+  private final WorkerHandle handle;
+  private final FrameReader reader;
+  private final FrameWriter writer;
+  private final ScheduledExecutorService scheduler;
+  private volatile long pid = -1;
+  private volatile boolean broken;
+  private volatile boolean closedByPool;
+  private long idleSince = System.nanoTime();
+
+  public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
+    this.handle = handle;
+    this.reader = new FrameReader(handle.input(), maxResultBytes);
+    this.writer = new FrameWriter(handle.output());
+    this.scheduler = scheduler;
+  }
+
+  /** Reads HELLO and checks version and classpath; any mismatch is {@link SandboxUnavailableException}. */
+  /**
+   * Names classes for the worker to load before its first call; it answers nothing. A worker that cannot take the
+   * frame is marked unusable, so the pool replaces it.
+   */
+  void prepare(List<String> classNames) {
+    try {
+      writer.write(FrameType.PREPARE, Messages.prepare(classNames));
+    } catch (IOException e) {
+      broken = true;
+    }
+  }
+
+  public void handshake(String expectedFingerprint, Duration timeout) {
+    ScheduledFuture<?> watchdog = scheduler.schedule(handle::kill, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      Frame frame = reader.read();
+      if (frame.type() != FrameType.HELLO) {
+        throw new SandboxProtocolException("worker " + handle.id() + " opened with " + frame.type()
+            + " instead of HELLO");
+      }
+      Messages.Hello hello = Messages.hello(frame.body());
+      if (hello.protocolVersion() != Messages.PROTOCOL_VERSION) {
+        throw new SandboxUnavailableException("worker " + handle.id() + " speaks protocol "
+            + hello.protocolVersion() + ", the host " + Messages.PROTOCOL_VERSION
+            + ": the worker runs another Airlock version; use the same airlock-core on both sides");
+      }
+      if (expectedFingerprint != null && !expectedFingerprint.equals(hello.classpathFingerprint())) {
+        throw new SandboxUnavailableException("worker " + handle.id() + " has another classpath (fingerprint "
+            + hello.classpathFingerprint() + ", host " + expectedFingerprint
+            + "): it cannot load the application's classes");
+      }
+      pid = hello.pid();
+    } catch (IOException | RuntimeException e) {
+      kill();
+      if (e instanceof SandboxUnavailableException u) {
+        throw u;
+      }
+      throw new SandboxUnavailableException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
+          + " (" + handle.describeExit() + ")", e);
+    } finally {
+      watchdog.cancel(false);
+    }
+  }
+
+  /**
+   * Runs one call: sends the invocation, forwards LOG frames to {@code log}, and returns the decoded result or
+   * throws the rebuilt user exception or a {@link SandboxExecutionException} subtype.
+   */
+  public Object call(byte[] invocation, Duration timeout, int maxResultBytes, ClassAllowlist allowlist, Logger log)
+      throws Throwable {
+    long callId = CALL_IDS.incrementAndGet();
+    long timeoutMillis = timeout.toMillis();
+    TimeoutWatchdog watchdog = new TimeoutWatchdog();
+    watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    Throwable failure;
+    try {
+      writer.write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(callId, timeoutMillis, maxResultBytes,
+          invocation)));
+      while (true) {
+        Frame frame = reader.read();
+        if (frame.type() == FrameType.LOG) {
+          Messages.Log line = Messages.log(frame.body());
+          if (line.stderr()) {
+            log.warn("[sandbox {}] {}", pid, line.text());
+          } else {
+            log.info("[sandbox {}] {}", pid, line.text());
+          }
+        } else if (frame.type() == FrameType.RESULT) {
+          Messages.Result result = Messages.result(frame.body());
+          checkCallId(callId, result.callId());
+          log.debug("[sandbox {}] printed {} lines", pid, result.printedLines());
+          return Codec.decodeResult(result.payload(), allowlist);
+        } else if (frame.type() == FrameType.ERROR) {
+          Messages.Error error = Messages.error(frame.body());
+          checkCallId(callId, error.callId());
+          failure = failure(error, allowlist, timeout, maxResultBytes);
+          break;
+        } else {
+          throw new SandboxProtocolException("worker sent " + frame.type() + " during a call");
+        }
+      }
+    } catch (SandboxExecutionException e) {
+      broken = true;
+      if (watchdog.fired) {
+        throw timeoutException(timeout);
+      }
+      throw e;
+    } catch (IOException e) {
+      broken = true;
+      if (watchdog.fired) {
+        throw timeoutException(timeout);
+      }
+      throw died(e);
+    } finally {
+      watchdog.future.cancel(false);
+      idleSince = System.nanoTime();
+    }
+    throw failure;
+  }
+
+  private Throwable failure(Messages.Error error, ClassAllowlist allowlist, Duration timeout, int maxResultBytes) {
+    String message = error.failure().message();
+    switch (error.kind()) {
+      case USER_EXCEPTION:
+        return ExceptionRebuilder.rebuild(error.failure(), allowlist);
+      case TIMEOUT:
+        broken = true;
+        return timeoutException(timeout);
+      case RESOURCE_LIMIT:
+        broken = true;
+        return new SandboxResourceLimitException("the call ran out of memory in its worker (" + message
+            + "): raise @Airlock(memoryMb) or airlock.memory-mb");
+      case RESULT_TOO_LARGE:
+        return new PayloadTooLargeException("the result is larger than the limit of " + maxResultBytes
+            + " bytes (airlock.max-result-bytes); it was not sent. Return less data or raise the limit");
+      case UNSHIPPABLE_RESULT:
+        return new UnshippableInvocationException("the result could not be shipped back: " + message
+            + ". Return plain data (records, collections, strings) rather than handles");
+      default:
+        broken = true;
+        return new SandboxExecutionException("the worker could not run the call: " + error.failure().className()
+            + ": " + message, null, error.failure().className());
+    }
+  }
+
+  private SandboxTimeoutException timeoutException(Duration timeout) {
+    kill();
+    return new SandboxTimeoutException("the call did not finish within its timeout of " + timeout.toSeconds()
+        + " s; its worker was killed. Raise @Airlock(timeoutSeconds) if the work is legitimate");
+  }
+
+  private SandboxExecutionException died(IOException cause) {
+    if (closedByPool) {
+      return new SandboxExecutionException("the pool was closed while the call was running", cause);
+    }
+    waitForDeath();
+    Optional<String> limit = handle.resourceLimitHit();
+    String exit = handle.describeExit();
+    kill();
+    if (limit.isPresent()) {
+      return new SandboxResourceLimitException(limit.get() + "; raise @Airlock(memoryMb) or airlock.memory-mb",
+          cause);
+    }
+    return new SandboxCrashedException("the worker died during the call (" + exit
+        + "); the call was not re-run on the host", cause);
+  }
+
+  private void waitForDeath() {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (handle.isAlive() && System.nanoTime() < until) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void checkCallId(long expected, long actual) {
+    if (expected != actual) {
+      throw new SandboxProtocolException("worker answered call " + actual + " while call " + expected
+          + " was waiting");
+    }
+  }
+
+  /** Asks the worker to exit, then kills it (layer three: the whole process tree). */
+  public void kill() {
+    broken = true;
+    handle.kill();
+  }
+
+  void closeByPool() {
+    closedByPool = true;
+    kill();
+  }
+
+  public boolean usable() {
+    return !broken && handle.isAlive();
+  }
+
+  public long pid() {
+    return pid;
+  }
+
+  public String id() {
+    return handle.id();
+  }
+
+  long idleNanos() {
+    return System.nanoTime() - idleSince;
+  }
+
+  private final class TimeoutWatchdog implements Runnable {
+    volatile boolean fired;
+    volatile ScheduledFuture<?> future;
+
+    @Override
+    public void run() {
+      fired = true;
+      LOG.debug("worker {} passed its timeout plus grace; killing it", handle.id());
+      handle.kill();
+    }
+  }
+}

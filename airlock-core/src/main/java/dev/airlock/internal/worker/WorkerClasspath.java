@@ -1,0 +1,87 @@
+package dev.airlock.internal.worker;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+/**
+ * The host application's real classpath, as a worker needs it. Manifest-only jars (Maven Surefire's booter,
+ * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, a Spring Boot executable jar
+ * into its unpacked {@code BOOT-INF/classes} and {@code BOOT-INF/lib} jars, and Airlock's own classes are always
+ * included.
+ */
+public final class WorkerClasspath {
+
+  private WorkerClasspath() {
+  }
+
+  public static List<Path> ofThisJvm() {
+    Set<Path> entries = new LinkedHashSet<>();
+    for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        addExpanded(Path.of(entry).toAbsolutePath().normalize(), entries, 0);
+      }
+    }
+    addCodeSource(WorkerMain.class, entries);
+    addCodeSource(com.esotericsoftware.kryo.kryo5.Kryo.class, entries);
+    addCodeSource(dev.airlock.annotation.Airlock.class, entries);
+    return List.copyOf(entries);
+  }
+
+  private static void addCodeSource(Class<?> type, Set<Path> entries) {
+    try {
+      var source = type.getProtectionDomain().getCodeSource();
+      // Only plain files: inside a Spring Boot jar the source is a nested: URI, which the unpacking above covers.
+      if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
+        entries.add(Path.of(source.getLocation().toURI()).toAbsolutePath().normalize());
+      }
+    } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+      // Not from a file (a custom loader): the classpath scan must have found it.
+    }
+  }
+
+  private static void addExpanded(Path entry, Set<Path> entries, int depth) {
+    if (!Files.exists(entry) || !entries.add(entry) || depth > 2 || !Files.isRegularFile(entry)) {
+      return;
+    }
+    for (Path referenced : manifestClassPath(entry)) {
+      addExpanded(referenced, entries, depth + 1);
+    }
+    entries.addAll(SpringBootJar.unpackedEntries(entry));
+  }
+
+  private static List<Path> manifestClassPath(Path jar) {
+    try (JarFile file = new JarFile(jar.toFile())) {
+      Manifest manifest = file.getManifest();
+      String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+      if (classPath == null || classPath.isBlank()) {
+        return List.of();
+      }
+      List<Path> out = new ArrayList<>();
+      URI base = jar.toUri();
+      for (String ref : Arrays.asList(classPath.trim().split("\\s+"))) {
+        try {
+          URI resolved = base.resolve(ref);
+          if ("file".equals(resolved.getScheme())) {
+            out.add(Path.of(resolved).toAbsolutePath().normalize());
+          }
+        } catch (IllegalArgumentException e) {
+          // A malformed entry names nothing the JVM would load either.
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+}

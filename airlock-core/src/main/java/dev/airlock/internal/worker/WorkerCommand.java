@@ -1,0 +1,47 @@
+package dev.airlock.internal.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The java command line of a worker, the same on every backend. */
+public final class WorkerCommand {
+
+  private static final List<String> FLAGS = List.of(
+      "-Xss1m",
+      "-XX:+UseG1GC",
+      "-XX:TieredStopAtLevel=1",
+      "-XX:-UsePerfData",
+      "-Xshare:auto",
+      "-XX:MaxMetaspaceSize=128m",
+      "-Djava.io.tmpdir=/tmp",
+      "-Dairlock.worker=true",
+      "-Dfile.encoding=UTF-8");
+
+  private WorkerCommand() {
+  }
+
+  /**
+   * {@code java} with flags for a short-lived, small JVM: no perf-data file, class-data sharing when the JDK has an
+   * archive, the C1 compiler only. G1, named so a container's CPU limit does not make the JVM pick the serial
+   * collector: on JDK 17 only G1 maps the archived heap (the module graph, interned strings) from the default CDS
+   * archive, which starts a JVM 30-60 ms sooner for about 1.5 MiB more resident memory. The worker's arguments
+   * ({@code --connect ...}) follow.
+   */
+  public static List<String> javaArguments(String java, String classpath, int memoryMb) {
+    return javaArguments(java, classpath, memoryMb, List.of());
+  }
+
+  /** As above, with backend-specific JVM options (a class-data archive) before the main class. */
+  public static List<String> javaArguments(String java, String classpath, int memoryMb, List<String> options) {
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + memoryMb + "m"));
+    command.addAll(FLAGS);
+    command.addAll(options);
+    command.addAll(List.of("-cp", classpath, WorkerMain.class.getName()));
+    return command;
+  }
+
+  /** The flags every worker gets whatever its heap: a class-data archive is valid for these only. */
+  public static List<String> flags() {
+    return FLAGS;
+  }
+}

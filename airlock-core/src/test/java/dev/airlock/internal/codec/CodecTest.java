@@ -1,0 +1,209 @@
+package dev.airlock.internal.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.esotericsoftware.kryo.kryo5.io.Output;
+import dev.airlock.PayloadTooLargeException;
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.canary.Decoys;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class CodecTest {
+  private static final ClassAllowlist JDK_ONLY = ClassAllowlist.of(List.of());
+  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec."));
+
+  @Test
+  void roundTripsJdkValuesUnderTheJdkAllowlist() {
+    Map<String, Object> value = new HashMap<>();
+    value.put("list", List.of(1, 2, 3));
+    value.put("nested", new ArrayList<>(List.of(Map.of("k", "v"))));
+    value.put("array", new String[] {"a", null});
+    value.put("time", java.time.Instant.ofEpochSecond(42));
+    Object decoded = Codec.decodeResult(Codec.encodeResult(value, 1 << 20), JDK_ONLY);
+    assertThat(decoded).isInstanceOf(HashMap.class);
+    assertThat(((Map<?, ?>) decoded).get("list")).isEqualTo(List.of(1, 2, 3));
+    assertThat(((Map<?, ?>) decoded).get("time")).isEqualTo(java.time.Instant.ofEpochSecond(42));
+  }
+
+  @Test
+  void refusesAClassOutsideTheAllowlistWithoutLoadingIt() {
+    byte[] decoy = Codec.encodeResult(new Decoys(), 1 << 20);
+    byte[] gadget = rename(decoy, Decoys.class.getName(), "dev.airlock.canary.Canary");
+    assertThatThrownBy(() -> Codec.decodeResult(gadget, JDK_ONLY))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("dev.airlock.canary.Canary")
+        .hasMessageContaining("airlock.allowed-classes");
+    assertThat(System.getProperty("airlock.canary.loaded")).isNull();
+  }
+
+  @Test
+  void refusesJdkGadgetsByName() {
+    byte[] decoy = Codec.encodeResult(new Decoys(), 1 << 20);
+    assertThat(JDK_ONLY.allows("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl")).isFalse();
+    assertThat(JDK_ONLY.allows("org.apache.commons.collections.functors.InvokerTransformer")).isFalse();
+    assertThat(JDK_ONLY.allows("java.net.URL")).as("URL.hashCode resolves hosts").isFalse();
+    assertThat(JDK_ONLY.allows("[Ljava.lang.String;")).isTrue();
+    assertThat(JDK_ONLY.allows("[[I")).isTrue();
+    assertThatThrownBy(() -> Codec.decodeResult(decoy, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class);
+  }
+
+  @Test
+  void refusesLambdasInResults() {
+    Supplier<String> lambda = (Supplier<String> & java.io.Serializable) () -> "code on the host";
+    byte[] bytes = Codec.encodeResult(lambda, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, ClassAllowlist.of(List.of("dev.airlock."))))
+        .isInstanceOf(SandboxProtocolException.class);
+  }
+
+  @Test
+  void refusesLyingSizesWithoutAllocating() {
+    for (byte[] lie : List.of(
+        withVarIntAfterClass(Codec.encodeResult(new ArrayList<>(List.of(1)), 1 << 10), Integer.MAX_VALUE - 8),
+        withVarIntAfterClass(Codec.encodeResult(new int[] {1}, 1 << 10), Integer.MAX_VALUE - 8),
+        withVarIntAfterClass(Codec.encodeResult(new String[] {"a"}, 1 << 10), Integer.MAX_VALUE - 8))) {
+      long before = usedHeap();
+      assertThatThrownBy(() -> Codec.decodeResult(lie, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class)
+          .hasMessageContaining("declared");
+      assertThat(usedHeap() - before).isLessThan(256L * 1024 * 1024);
+    }
+  }
+
+  @Test
+  void refusesNestingBeyondTheDepthBound() {
+    Object[] root = new Object[1];
+    Object[] current = root;
+    for (int i = 0; i < 2_000; i++) {
+      Object[] next = new Object[1];
+      current[0] = next;
+      current = next;
+    }
+    byte[] deep = Codec.encodeResult(root, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(deep, JDK_ONLY))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("depth");
+  }
+
+  @Test
+  void decodesCyclesOnce() {
+    List<Object> cycle = new ArrayList<>();
+    cycle.add(cycle);
+    Object decoded = Codec.decodeResult(Codec.encodeResult(cycle, 1 << 10), JDK_ONLY);
+    assertThat(((List<?>) decoded).get(0)).isSameAs(decoded);
+  }
+
+  record Cell(String text, int i, long l, double d, float f, short s, byte b, char c, boolean z, Cell next,
+      Object any, List<Object> items) {
+  }
+
+  record Holder(List<Object> items) {
+  }
+
+  @Test
+  void roundTripsRecordsWithEveryKindOfComponentAndNulls() {
+    Cell inner = new Cell(null, -1, Long.MIN_VALUE, Double.NaN, 1.5f, (short) 7, (byte) -3, '\u00e9', true, null,
+        null, null);
+    Cell outer = new Cell("outer", Integer.MAX_VALUE, 2, 3.25, 4, (short) 5, (byte) 6, 'x', false, inner,
+        List.of("a"), new ArrayList<>(List.of(inner, "text")));
+    assertThat(Codec.decodeResult(Codec.encodeResult(outer, 1 << 16), OWN_CLASSES)).isEqualTo(outer);
+  }
+
+  @Test
+  void aCycleThroughARecordEndsAndKeepsTheSharedList() {
+    List<Object> items = new ArrayList<>();
+    Holder holder = new Holder(items);
+    items.add(holder);
+    Holder decoded = (Holder) Codec.decodeResult(Codec.encodeResult(holder, 1 << 10), OWN_CLASSES);
+    assertThat(((Holder) decoded.items().get(0)).items()).isSameAs(decoded.items());
+  }
+
+  @Test
+  void roundTripsStringArraysWithNullsAndRefusesALyingLength() {
+    byte[] encoded = Codec.encodeResult(new String[] {"a", null, ""}, 1 << 10);
+    assertThat((String[]) Codec.decodeResult(encoded, JDK_ONLY)).containsExactly("a", null, "");
+
+    byte[] one = Codec.encodeResult(new String[] {"ab"}, 1 << 10);
+    int at = indexOf(one, new byte[] {2, 'a', (byte) ('b' | 0x80)});
+    byte[] lying = new byte[one.length + 4];
+    System.arraycopy(one, 0, lying, 0, at);
+    System.arraycopy(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07}, 0, lying, at, 5);
+    System.arraycopy(one, at + 1, lying, at + 5, one.length - at - 1);
+    assertThatThrownBy(() -> Codec.decodeResult(lying, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("array length");
+  }
+
+  private static int indexOf(byte[] bytes, byte[] pattern) {
+    for (int i = 0; i + pattern.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + pattern.length, pattern, 0, pattern.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("pattern not found in the encoded bytes");
+  }
+
+  @Test
+  void refusesTrailingBytesAndGarbage() {
+    byte[] ok = Codec.encodeResult("fine", 1 << 10);
+    byte[] trailing = java.util.Arrays.copyOf(ok, ok.length + 3);
+    assertThatThrownBy(() -> Codec.decodeResult(trailing, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class);
+    byte[] garbage = "\u00ff\u00fe garbage that is not kryo".getBytes(StandardCharsets.ISO_8859_1);
+    assertThatThrownBy(() -> Codec.decodeResult(garbage, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class);
+  }
+
+  @Test
+  void encodingStopsAtTheLimit() {
+    assertThatThrownBy(() -> Codec.encodeResult(new byte[2048], 1024))
+        .isInstanceOf(PayloadTooLargeException.class)
+        .hasMessageContaining("1024 bytes");
+  }
+
+  /** Rewrites an ASCII class name Kryo wrote (last char flagged with the high bit) to another of equal length. */
+  private static byte[] rename(byte[] bytes, String from, String to) {
+    assertThat(to).hasSameSizeAs(from);
+    byte[] pattern = kryoAscii(from);
+    byte[] replacement = kryoAscii(to);
+    byte[] out = bytes.clone();
+    for (int i = 0; i + pattern.length <= out.length; i++) {
+      if (java.util.Arrays.equals(out, i, i + pattern.length, pattern, 0, pattern.length)) {
+        System.arraycopy(replacement, 0, out, i, replacement.length);
+        return out;
+      }
+    }
+    throw new AssertionError("class name not found in the encoded bytes");
+  }
+
+  private static byte[] kryoAscii(String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    b[b.length - 1] |= (byte) 0x80;
+    return b;
+  }
+
+  /** Replaces the varint that follows the class name (a collection's or array's size) with {@code value}. */
+  private static byte[] withVarIntAfterClass(byte[] encoded, int value) {
+    int i = 0;
+    while ((encoded[i] & 0x80) == 0 || i < 2) {
+      i++;
+    }
+    Output size = new Output(8);
+    size.writeVarInt(value, true);
+    // After the name: the reference marker (one byte), then the size.
+    byte[] head = java.util.Arrays.copyOf(encoded, i + 2);
+    byte[] tail = java.util.Arrays.copyOfRange(encoded, i + 3, encoded.length);
+    byte[] out = new byte[head.length + size.position() + tail.length];
+    System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(size.getBuffer(), 0, out, head.length, size.position());
+    System.arraycopy(tail, 0, out, head.length + size.position(), tail.length);
+    return out;
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+}

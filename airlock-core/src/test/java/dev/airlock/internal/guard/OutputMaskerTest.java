@@ -1,0 +1,62 @@
+package dev.airlock.internal.guard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockPolicy.Masking;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class OutputMaskerTest {
+  private final OutputMasker typeOnly = new OutputMasker(Masking.TYPE_ONLY, 0);
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "aws AKIAIOSFODNN7EXAMPLE here | aws [AWS_KEY] here",
+      "openai sk-proj-abcdefghijklmnopqrstuvwxyz012345 | openai [API_KEY]",
+      "gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok | gh [API_KEY] ok",
+      "slack xoxb-123456789012-abcdefghij | slack [API_KEY]",
+      "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U | jwt [JWT]",
+      "db postgres://admin:hunter2@db.internal:5432/app | db [CONNECTION_STRING]",
+      "password=hunter22 and more | password=[PASSWORD] and more",
+      "mail ann.lee+tools@example.co.uk now | mail [EMAIL] now",
+      "visa 4111-1111-1111-1111 | visa [CARD_NUMBER]",
+      "amex 378282246310005 | amex [CARD_NUMBER]",
+      "call +49 30 1234 5678 | call [PHONE]",
+      "call (415) 555-2671 | call [PHONE]",
+      "host 192.168.10.20 | host [IP_ADDRESS]"})
+  void masksRealLookingSecretsAndPersonalData(String input, String expected) {
+    assertThat(typeOnly.mask(input)).isEqualTo(expected);
+  }
+
+  @Test
+  void masksPrivateKeyBlocks() {
+    String pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
+    assertThat(typeOnly.mask("key: " + pem + " end")).isEqualTo("key: [PRIVATE_KEY] end");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "id 123e4567-e89b-12d3-a456-426614174000",
+      "order 4111111111111112 is not a card (Luhn fails)",
+      "version 1.2.3.4.5 and 10.0",
+      "timestamp 1700000000000",
+      "build 2026-11-23T10:00:00Z",
+      "ratio 0.75 of 1234",
+      "zeros 0000 0000 0000 0000",
+      "commit 9fceb02d0ae598e95dc970b74767f19372d61af8"})
+  void leavesLookAlikesAlone(String input) {
+    assertThat(typeOnly.mask(input)).isEqualTo(input);
+  }
+
+  @Test
+  void strategiesReplaceDifferently() {
+    String card = "4111 1111 1111 1111";
+    assertThat(new OutputMasker(Masking.FULL, 0).mask(card)).isEqualTo("[REDACTED]");
+    assertThat(new OutputMasker(Masking.PARTIAL, 0).mask(card)).isEqualTo("***************1111");
+    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{8}]");
+    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).isEqualTo(new OutputMasker(Masking.HASH, 0).mask(card));
+    assertThat(new OutputMasker(Masking.NONE, 0).mask(card)).isEqualTo(card);
+  }
+}

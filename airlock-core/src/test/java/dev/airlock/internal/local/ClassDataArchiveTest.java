@@ -1,0 +1,162 @@
+package dev.airlock.internal.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerCommand;
+import dev.airlock.spi.WorkerSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real training workers and real worker JVMs: the archive is made in the sandbox, mapped by later workers (read from
+ * their {@code /proc/<pid>/maps}), renewed when a jar changes, and never made for a classpath with folders.
+ */
+@Timeout(180)
+class ClassDataArchiveTest {
+  private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+
+  @TempDir
+  static Path jars;
+  private static List<Path> jarClasspath;
+
+  /** The test JVM runs from target/classes; the JDK archives classes from jars only, so the test packs them. */
+  @BeforeAll
+  static void packTheClasspathAsJars() throws IOException {
+    jarClasspath = new ArrayList<>();
+    int n = 0;
+    for (Path entry : WorkerClasspath.ofThisJvm()) {
+      if (Files.isDirectory(entry)) {
+        Path jar = jars.resolve("entry-" + n++ + ".jar");
+        pack(entry, jar);
+        jarClasspath.add(jar);
+      } else {
+        jarClasspath.add(entry);
+      }
+    }
+  }
+
+  private static void pack(Path folder, Path jar) throws IOException {
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+        Stream<Path> files = Files.walk(folder)) {
+      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        out.putNextEntry(new JarEntry(folder.relativize(file).toString().replace('\\', '/')));
+        Files.copy(file, out);
+        out.closeEntry();
+      }
+    }
+  }
+
+  private static AirlockConfig cacheIn(Path cache) {
+    return AirlockConfig.builder().localClassCache(cache.toString()).build();
+  }
+
+  @Test
+  void workersMapTheArchiveOnceTheTrainingWorkerMadeIt(@TempDir Path cache) throws Exception {
+    LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    Path archive;
+    try {
+      archive = awaitArchives(cache, 1).get(0);
+      LocalWorker worker = (LocalWorker) backend.launch(new WorkerSpec(64, Duration.ofSeconds(30)));
+      try {
+        assertThat(new FrameReader(worker.input(), 1 << 16).read().type()).isEqualTo(FrameType.HELLO);
+        assertThat(mapsOfJavaIn(worker)).as("the worker JVM maps the archive").contains(archive.toString());
+      } finally {
+        worker.kill();
+      }
+    } finally {
+      backend.close();
+    }
+    try (Stream<Path> left = Files.list(cache)) {
+      assertThat(left).as("the training folder is gone").containsExactly(archive);
+    }
+
+    Path jar = jarClasspath.get(0);
+    Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 2000));
+    LocalBackend afterRebuild = new LocalBackend(cacheIn(cache), jarClasspath);
+    try {
+      assertThat(awaitArchives(cache, 2)).as("a changed jar gets its own archive").contains(archive);
+    } finally {
+      afterRebuild.close();
+    }
+  }
+
+  @Test
+  void closingTheBackendStopsATrainingWorker(@TempDir Path cache) throws Exception {
+    LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    Optional<ProcessHandle> trainee = Optional.empty();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (trainee.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      trainee = trainingJvmsIn(cache).stream().findFirst();
+    }
+    assertThat(trainee).as("a training worker started").isPresent();
+    backend.close();
+    assertThat(trainee.get().isAlive()).as("the training JVM is dead when close() returns").isFalse();
+    assertThat(trainingJvmsIn(cache)).as("no training JVM outlives close()").isEmpty();
+  }
+
+  @Test
+  void aFolderOnTheClasspathMeansNoArchiveAndSaysWhich(@TempDir Path folder) throws IOException {
+    Files.writeString(folder.resolve("A.class"), "x");
+    ClassDataArchive archive = ClassDataArchive.of("", JAVA, WorkerCommand.flags(), List.of(jarClasspath.get(0),
+        folder));
+    assertThat(archive.unsupported()).hasValueSatisfying(why -> assertThat(why).contains(folder.toString())
+        .contains("jars"));
+    assertThat(archive.workerOptions()).isEmpty();
+  }
+
+  @Test
+  void offMeansNoArchive() {
+    ClassDataArchive archive = ClassDataArchive.of("off", JAVA, WorkerCommand.flags(), jarClasspath);
+    assertThat(archive.unsupported()).hasValue("airlock.local.class-cache=off");
+    assertThat(archive.workerOptions()).isEmpty();
+  }
+
+  private static List<Path> awaitArchives(Path cache, int count) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.list(cache)) {
+        List<Path> archives = files.filter(p -> p.getFileName().toString().endsWith(".jsa")).toList();
+        if (archives.size() >= count) {
+          return archives;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no class-data archive appeared in " + cache);
+  }
+
+  private static String mapsOfJavaIn(LocalWorker worker) throws IOException {
+    ProcessHandle java = Stream.concat(Stream.of(worker.process().toHandle()), worker.process().descendants())
+        .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+        .findFirst().orElseThrow(() -> new AssertionError("no java process under worker " + worker.id()));
+    return Files.readString(Path.of("/proc", Long.toString(java.pid()), "maps"));
+  }
+
+  /** Training JVMs of this test's cache, told apart by their archive option from other tests' leftovers. */
+  private static List<ProcessHandle> trainingJvmsIn(Path cache) {
+    String option = "-XX:ArchiveClassesAtExit=" + cache;
+    return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+        .filter(p -> Arrays.stream(p.info().arguments().orElse(new String[0])).anyMatch(a -> a.startsWith(option)))
+        .toList();
+  }
+}

@@ -1,0 +1,308 @@
+package dev.airlock.internal.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.Volume;
+import dev.airlock.AirlockConfig;
+import dev.airlock.IsolationPosture.Control;
+import dev.airlock.IsolationPosture;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.wire.ChannelStreams;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerCommand;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each worker in a hardened container: no network, read-only root, a small tmpfs, no capabilities, no new
+ * privileges, a non-root user, memory (no swap), CPU and pids limits, and no host environment. The host's classpath
+ * is bind-mounted read-only at the host's own paths, so the worker loads exactly the host's classes. Host and
+ * worker talk over a unix socket the host listens on, in a folder mounted into that one container, so the worker
+ * needs no network and what user code prints never reaches the protocol.
+ */
+final class DockerBackend implements SandboxBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(DockerBackend.class);
+  /** Room beyond the heap for metaspace, code cache, thread stacks and GC structures. */
+  static final long NATIVE_HEADROOM_MB = 192;
+  static final String CHANNEL_INSIDE = "/run/airlock";
+  private static final String SOCKET_NAME = "worker.sock";
+  private static final String TMP_PREFIX = "airlock-docker-";
+
+  private final AirlockConfig config;
+  private final DockerSettings settings;
+  private final DockerEngine engine;
+  private final DockerClient docker;
+  private final Owner owner;
+  private final List<Path> classpath;
+  private final Path channelRoot;
+  private final IsolationPosture posture;
+  private final Thread shutdownHook;
+  private final Info engineInfo;
+  private final AtomicInteger workers = new AtomicInteger();
+
+  DockerBackend(AirlockConfig config) {
+    this.config = config;
+    this.settings = DockerSettings.of(config);
+    this.engine = DockerEngine.connect();
+    this.docker = engine.client();
+    try {
+      this.engineInfo = docker.infoCmd().exec();
+      requireRuntime();
+      requireImage();
+      this.owner = Owner.thisProcess(UUID.randomUUID().toString());
+      reapContainersOfDeadHosts();
+      this.classpath = WorkerClasspath.ofThisJvm();
+      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX);
+      // Searchable but not listable by others: a worker's folder is found only by the container it is mounted in.
+      this.channelRoot = Files.createTempDirectory(TMP_PREFIX + owner.pid() + "-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+    } catch (IOException | RuntimeException e) {
+      engine.close();
+      if (e instanceof SandboxUnavailableException u) {
+        throw u;
+      }
+      throw new SandboxUnavailableException("Docker backend cannot start: " + e, e);
+    }
+    this.posture = measurePosture();
+    this.shutdownHook = new Thread(this::removeOurContainers, "airlock-docker-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    if (settings.runsAsRoot()) {
+      LOG.warn("Airlock Docker workers run as root ({}={}); {}", DockerSettings.USER, settings.user(),
+          posture.describe());
+    } else {
+      LOG.info("Airlock Docker backend ready; {}", posture.describe());
+    }
+  }
+
+  /** Checked at start: an unknown runtime would otherwise fail every launch. */
+  private void requireRuntime() {
+    Map<String, ?> known = engineInfo.getRuntimes();
+    if (!settings.runtime().isEmpty() && known != null && !known.containsKey(settings.runtime())) {
+      throw new SandboxUnavailableException("the Docker engine has no runtime '" + settings.runtime() + "' ("
+          + DockerSettings.RUNTIME + "); it knows " + new TreeSet<>(known.keySet()) + ". Install it and register it "
+          + "in the daemon's daemon.json 'runtimes', or choose one of those");
+    }
+  }
+
+  private void requireImage() {
+    try {
+      docker.inspectImageCmd(settings.image()).exec();
+    } catch (NotFoundException e) {
+      throw new SandboxUnavailableException("the Docker image '" + settings.image() + "' (" + DockerSettings.IMAGE
+          + ") is not on the engine; build it with 'docker build -t " + DockerSettings.DEFAULT_IMAGE
+          + " docker/' (see docs/docker.md) or set " + DockerSettings.IMAGE + " to an image with a JRE 17+", e);
+    } catch (RuntimeException e) {
+      throw engine.unreachable(e);
+    }
+  }
+
+  private IsolationPosture measurePosture() {
+    List<Control> c = new ArrayList<>();
+    c.add(new Control("network", true, "network mode none: no interface but its own loopback"));
+    c.add(new Control("filesystem", true, "read-only root filesystem of image " + settings.image()
+        + "; the classpath (" + classpath.size() + " entries) bind-mounted read-only at the host's paths; "
+        + "nothing else of the host visible"));
+    c.add(new Control("tmp", true, "tmpfs /tmp of " + settings.tmpMb() + " MiB (nosuid, nodev, noexec)"));
+    c.add(new Control("capabilities", true, "all capabilities dropped"));
+    c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges"));
+    List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
+    boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
+    c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
+        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
+        : "no seccomp filter: the engine reports none"));
+    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.user() + " (" + DockerSettings.USER
+        + ")"));
+    c.add(new Control("environment", true, "no host variables: only the image's own"));
+    c.add(new Control("memory", true, "container limit of heap + " + NATIVE_HEADROOM_MB
+        + " MiB, swap equal to memory (none), OOM kill read from the engine"));
+    c.add(new Control("pids", true, "pids limit " + config.pidsLimit() + " (" + AirlockConfig.PIDS_LIMIT + ")"));
+    c.add(new Control("cpu", config.cpus() > 0, config.cpus() > 0 ? config.cpus() + " CPUs (" + AirlockConfig.CPUS
+        + ")" : "not limited"));
+    c.add(new Control("runtime", true, settings.runtime().isEmpty() ? "engine default runtime ("
+        + DockerSettings.RUNTIME + " unset)" : settings.runtime() + " (" + DockerSettings.RUNTIME + ")"));
+    c.add(new Control("labels", true, Owner.WORKER + " with owner pid " + owner.pid() + " and session "
+        + owner.session() + "; removed on close, at JVM exit, and by the next start if this host dies"));
+    return new IsolationPosture(DockerSettings.BACKEND, c);
+  }
+
+  @Override
+  public String name() {
+    return DockerSettings.BACKEND;
+  }
+
+  @Override
+  public IsolationPosture posture() {
+    return posture;
+  }
+
+  @Override
+  public WorkerHandle launch(WorkerSpec spec) {
+    String id = "w" + workers.incrementAndGet();
+    Path channelDir = channelRoot.resolve(UUID.randomUUID().toString());
+    DockerWorker worker = null;
+    try {
+      Files.createDirectory(channelDir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+      Path socket = channelDir.resolve(SOCKET_NAME);
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(socket));
+        // The container's user is not ours: it may connect, and only it can reach this folder.
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+        long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
+        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb);
+        docker.startContainerCmd(worker.containerId()).exec();
+        SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
+            Duration.ofMillis(500), worker::consoleTail);
+        worker.connected(channel, ChannelStreams.input(channel), ChannelStreams.output(channel));
+        LOG.debug("worker {} connected", worker.id());
+        return worker;
+      }
+    } catch (IOException | RuntimeException e) {
+      if (worker != null) {
+        worker.kill();
+      }
+      throw unavailable(e);
+    } finally {
+      WorkerChannels.deleteTree(channelDir);
+    }
+  }
+
+  private SandboxUnavailableException unavailable(Exception e) {
+    if (e instanceof SandboxUnavailableException u) {
+      return u;
+    }
+    if (e instanceof NotFoundException) {
+      return new SandboxUnavailableException("the Docker image '" + settings.image() + "' (" + DockerSettings.IMAGE
+          + ") is gone from the engine: " + e.getMessage(), e);
+    }
+    if (e instanceof DockerException d && !settings.runtime().isEmpty()
+        && String.valueOf(d.getMessage()).contains("runtime")) {
+      return new SandboxUnavailableException("the engine refused the runtime '" + settings.runtime() + "' ("
+          + DockerSettings.RUNTIME + "): " + d.getMessage() + ". Install and register it with the daemon "
+          + "(daemon.json 'runtimes'), or unset " + DockerSettings.RUNTIME, e);
+    }
+    if (e instanceof DockerException) {
+      return new SandboxUnavailableException("the Docker engine refused a worker container: " + e.getMessage(), e);
+    }
+    if (e instanceof RuntimeException && e.getCause() instanceof IOException) {
+      // docker-java wraps transport failures: the engine went away between two calls.
+      return engine.unreachable(e.getCause());
+    }
+    return new SandboxUnavailableException("Docker backend could not start a worker: " + e, e);
+  }
+
+  private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb) {
+    long memoryBytes = memoryMb * 1024 * 1024;
+    List<Bind> binds = new ArrayList<>();
+    for (Path entry : classpath) {
+      binds.add(new Bind(entry.toString(), new Volume(entry.toString()), AccessMode.ro));
+    }
+    binds.add(new Bind(channelDir.toString(), new Volume(CHANNEL_INSIDE), AccessMode.ro));
+    HostConfig host = HostConfig.newHostConfig()
+        .withNetworkMode("none")
+        .withReadonlyRootfs(true)
+        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + settings.tmpMb() + "m"))
+        .withCapDrop(Capability.ALL)
+        .withSecurityOpts(List.of("no-new-privileges"))
+        .withMemory(memoryBytes)
+        .withMemorySwap(memoryBytes)
+        .withPidsLimit((long) config.pidsLimit())
+        .withBinds(binds);
+    if (config.cpus() > 0) {
+      host.withNanoCPUs((long) (config.cpus() * 1_000_000_000L));
+    }
+    if (!settings.runtime().isEmpty()) {
+      host.withRuntime(settings.runtime());
+    }
+    String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
+    List<String> command = new ArrayList<>(WorkerCommand.javaArguments(settings.java(), classpathArg,
+        spec.memoryMb()));
+    command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME));
+    CreateContainerResponse created = docker.createContainerCmd(settings.image())
+        .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
+        .withLabels(owner.labels())
+        .withUser(settings.user())
+        .withEnv(List.of())
+        .withNetworkDisabled(true)
+        .withWorkingDir("/tmp")
+        .withHostConfig(host)
+        // As the entrypoint, so an image's own entrypoint script (JRE images often have one) never runs first.
+        .withEntrypoint(command)
+        .exec();
+    return created.getId();
+  }
+
+  /** A host killed before its shutdown hook ran leaves containers; remove those whose owner is surely dead. */
+  private void reapContainersOfDeadHosts() {
+    for (Container container : airlockContainers(Map.of(Owner.WORKER, "true"))) {
+      Owner.of(container.getLabels()).filter(o -> o.isDeadOn(owner.machine())).ifPresent(dead -> {
+        LOG.info("removing container {} left by dead host process {}", container.getId(), dead.pid());
+        remove(container.getId());
+      });
+    }
+  }
+
+  private List<Container> airlockContainers(Map<String, String> labels) {
+    return docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec();
+  }
+
+  private void removeOurContainers() {
+    try {
+      for (Container container : airlockContainers(Map.of(Owner.SESSION, owner.session()))) {
+        remove(container.getId());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not list this host's worker containers ({}); the next start removes them", e.toString());
+    }
+    WorkerChannels.deleteTree(channelRoot);
+  }
+
+  private void remove(String containerId) {
+    try {
+      docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+    } catch (NotFoundException gone) {
+      // Already removed.
+    } catch (RuntimeException e) {
+      LOG.warn("could not remove container {}: {}", containerId, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    removeOurContainers();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running or about to: it does the same work.
+    }
+    engine.close();
+  }
+}

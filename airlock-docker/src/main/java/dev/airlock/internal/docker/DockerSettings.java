@@ -1,0 +1,48 @@
+package dev.airlock.internal.docker;
+
+import dev.airlock.AirlockConfig;
+import java.util.List;
+
+/**
+ * The Docker backend's own keys, read once from {@link AirlockConfig#backendProperties()}.
+ *
+ * @param image an image with a JRE 17+ whose {@code java} is on its {@code PATH}
+ * @param runtime the OCI runtime ({@code runsc} for gVisor); empty for the engine's default
+ * @param user the uid:gid the worker runs as inside the container
+ * @param tmpMb size of the tmpfs mounted on {@code /tmp}, the only writable place
+ * @param java the java command inside the image
+ */
+record DockerSettings(String image, String runtime, String user, int tmpMb, String java) {
+  static final String BACKEND = "docker";
+  static final String IMAGE = "airlock.docker.image";
+  static final String RUNTIME = "airlock.docker.runtime";
+  static final String USER = "airlock.docker.user";
+  static final String TMP_MB = "airlock.docker.tmp-mb";
+  static final String JAVA = "airlock.docker.java";
+  static final List<String> KEYS = List.of(IMAGE, RUNTIME, USER, TMP_MB, JAVA);
+
+  /** The tag docs/docker.md builds docker/Dockerfile under. */
+  static final String DEFAULT_IMAGE = "airlock-worker:17";
+
+  static DockerSettings of(AirlockConfig config) {
+    String tmp = config.backendProperty(TMP_MB, "64");
+    int tmpMb;
+    try {
+      tmpMb = Integer.parseInt(tmp.trim());
+    } catch (NumberFormatException e) {
+      tmpMb = -1;
+    }
+    if (tmpMb < 1) {
+      throw new IllegalArgumentException("Invalid Airlock configuration: " + TMP_MB + "='" + tmp
+          + "'; expected a whole number of MiB, at least 1");
+    }
+    return new DockerSettings(config.backendProperty(IMAGE, DEFAULT_IMAGE).trim(),
+        config.backendProperty(RUNTIME, "").trim(), config.backendProperty(USER, "65534:65534").trim(), tmpMb,
+        config.backendProperty(JAVA, "java").trim());
+  }
+
+  boolean runsAsRoot() {
+    String uid = user.split(":", 2)[0];
+    return uid.isEmpty() || uid.equals("0") || uid.equals("root");
+  }
+}

@@ -1,0 +1,74 @@
+package dev.airlock.internal.docker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/** What the Docker tests run inside workers. Static, so the calls capture only their arguments. */
+final class DockerAttacks {
+
+  private DockerAttacks() {
+  }
+
+  /** "wrote" or the exception the filesystem answered with. */
+  static String tryWrite(String path) {
+    try {
+      Files.writeString(Path.of(path), "written from the sandbox");
+      return "wrote";
+    } catch (IOException | RuntimeException e) {
+      return e.toString();
+    }
+  }
+
+  static boolean exists(String path) {
+    return Files.exists(Path.of(path));
+  }
+
+  static List<String> list(String folder) throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(folder))) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** Starts parked threads until the JVM cannot get another one; returns how many started and why it stopped. */
+  static String threadStorm(int attempts) {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> started = new ArrayList<>();
+    String stoppedBy = "never refused";
+    for (int i = 0; i < attempts; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      t.setDaemon(true);
+      try {
+        t.start();
+        started.add(t);
+      } catch (OutOfMemoryError e) {
+        stoppedBy = e.toString();
+        break;
+      }
+    }
+    release.countDown();
+    for (Thread t : started) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return started.size() + " started; " + stoppedBy;
+  }
+
+  static String sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return "slept";
+  }
+}

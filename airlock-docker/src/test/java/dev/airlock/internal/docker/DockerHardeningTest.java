@@ -1,0 +1,211 @@
+package dev.airlock.internal.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import dev.airlock.AirlockConfig;
+import dev.airlock.IsolationPosture.Control;
+import dev.airlock.SandboxPool;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.spi.contract.ContractTools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/** What the Docker backend adds to the contract: each hardening measure, seen from inside and from the engine. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+class DockerHardeningTest {
+  private static final int PIDS_LIMIT = 48;
+
+  private SandboxPool pool;
+
+  @BeforeAll
+  void startPool() {
+    DockerTestEngine.require();
+    pool = SandboxPool.builder(DockerTestEngine.config().toBuilder().pidsLimit(PIDS_LIMIT).memoryMb(96).build())
+        .minSize(0).maxSize(1).build();
+  }
+
+  @AfterAll
+  void closePool() {
+    if (pool == null) {
+      return;
+    }
+    pool.close();
+    assertThat(DockerTestEngine.containersOfThisJvm()).extracting(Container::getNames).isEmpty();
+  }
+
+  @Test
+  void rootFilesystemIsReadOnlyAndOnlyTmpIsWritable() {
+    assertThat(pool.call(() -> DockerAttacks.tryWrite("/escape.txt"))).contains("Read-only file system");
+    assertThat(pool.call(() -> DockerAttacks.tryWrite("/etc/passwd"))).contains("FileSystemException");
+    assertThat(pool.call(() -> DockerAttacks.tryWrite("/tmp/scratch.txt"))).isEqualTo("wrote");
+  }
+
+  @Test
+  void classpathIsMountedReadOnly() throws Exception {
+    String jar = Path.of(com.esotericsoftware.kryo.kryo5.Kryo.class.getProtectionDomain().getCodeSource()
+        .getLocation().toURI()).toString();
+    assertThat(pool.call(() -> DockerAttacks.tryWrite(jar))).contains("Read-only file system");
+  }
+
+  @Test
+  void ofTheHostOnlyTheClasspathEntriesAreVisible() throws Exception {
+    Path jar = Path.of(com.esotericsoftware.kryo.kryo5.Kryo.class.getProtectionDomain().getCodeSource()
+        .getLocation().toURI());
+    String folder = jar.getParent().toString();
+    List<String> onHost;
+    try (Stream<Path> files = Files.list(jar.getParent())) {
+      onHost = files.map(p -> p.getFileName().toString()).toList();
+    }
+    assertThat(onHost).as("the jar's folder on the host holds more than the jar").hasSizeGreaterThan(1);
+    assertThat(pool.call(() -> DockerAttacks.list(folder))).containsExactly(jar.getFileName().toString());
+
+    String pom = Path.of("pom.xml").toAbsolutePath().toString();
+    assertThat(Files.exists(Path.of(pom))).isTrue();
+    assertThat(pool.call(() -> DockerAttacks.exists(pom))).as("the module's pom.xml, not on the classpath").isFalse();
+    String home = System.getProperty("user.home");
+    assertThat(pool.call(() -> DockerAttacks.exists(home + "/.bash_history") || DockerAttacks.exists("/etc/shadow")))
+        .isFalse();
+  }
+
+  @Test
+  void aThreadStormStopsAtThePidsLimit() {
+    String outcome = pool.call(() -> DockerAttacks.threadStorm(PIDS_LIMIT * 4));
+    int started = Integer.parseInt(outcome.substring(0, outcome.indexOf(' ')));
+    assertThat(started).as(outcome).isLessThan(PIDS_LIMIT);
+    assertThat(outcome).contains("OutOfMemoryError").doesNotContain("never refused");
+  }
+
+  @Test
+  void postureReportsEveryHardeningMeasureAsEnforced() {
+    assertThat(pool.posture().controls())
+        .extracting(Control::name)
+        .contains("network", "filesystem", "tmp", "capabilities", "privileges", "user", "environment", "memory",
+            "pids", "cpu", "runtime", "labels", "syscalls");
+    assertThat(pool.posture().controls()).allSatisfy(c -> assertThat(c.enforced()).as(c.toString()).isTrue());
+    assertThat(pool.posture().control("pids").orElseThrow().how()).contains(Integer.toString(PIDS_LIMIT));
+  }
+
+  @Test
+  void theEngineRecordsTheHardeningAndTheOwner() {
+    AirlockConfig config = DockerTestEngine.config().toBuilder().pidsLimit(PIDS_LIMIT).memoryMb(64).cpus(0.5)
+        .backendProperty(DockerSettings.RUNTIME, "runc").build();
+    try (SandboxPool warm = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true).build()) {
+      assertThat(warm.call(() -> "ready")).isEqualTo("ready");
+      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      assertThat(ours).hasSize(1);
+      InspectContainerResponse inspected = DockerTestEngine.require().client()
+          .inspectContainerCmd(ours.get(0).getId()).exec();
+      HostConfig host = inspected.getHostConfig();
+      long memory = (64 + DockerBackend.NATIVE_HEADROOM_MB) * 1024 * 1024;
+      assertThat(host.getNetworkMode()).isEqualTo("none");
+      assertThat(host.getReadonlyRootfs()).isTrue();
+      assertThat(host.getCapDrop()).contains(Capability.ALL);
+      assertThat(host.getSecurityOpts()).contains("no-new-privileges");
+      assertThat(host.getMemory()).isEqualTo(memory);
+      assertThat(host.getMemorySwap()).isEqualTo(memory);
+      assertThat(host.getPidsLimit()).isEqualTo(PIDS_LIMIT);
+      assertThat(host.getNanoCPUs()).isEqualTo(500_000_000L);
+      assertThat(host.getRuntime()).isEqualTo("runc");
+      assertThat(host.getTmpFs()).containsKey("/tmp");
+      assertThat(inspected.getConfig().getUser()).isEqualTo("65534:65534");
+      assertThat(inspected.getConfig().getEnv()).noneMatch(e -> e.contains("AIRLOCK_TEST_SECRET"));
+      assertThat(inspected.getConfig().getLabels())
+          .containsEntry(Owner.WORKER, "true")
+          .containsEntry(Owner.PID, Long.toString(ProcessHandle.current().pid()))
+          .containsKey(Owner.SESSION);
+      assertThat(warm.posture().control("runtime").orElseThrow().how()).contains("runc");
+    }
+  }
+
+  @Test
+  void anUnknownRuntimeFailsNamingTheKey() {
+    AirlockConfig config = DockerTestEngine.config().toBuilder()
+        .backendProperty(DockerSettings.RUNTIME, "airlock-no-such-runtime").build();
+    try (SandboxPool broken = SandboxPool.builder(config).build()) {
+      assertThatThrownBy(() -> broken.call(() -> 1))
+          .isInstanceOf(SandboxUnavailableException.class)
+          .hasMessageContaining("airlock-no-such-runtime")
+          .hasMessageContaining(DockerSettings.RUNTIME);
+    }
+  }
+
+  @Test
+  void aMissingImageFailsNamingTheKeyAndTheFix() {
+    AirlockConfig config = DockerTestEngine.config().toBuilder()
+        .backendProperty(DockerSettings.IMAGE, "airlock-no-such-image:0").build();
+    assertThatThrownBy(() -> new DockerBackendProvider().create(config))
+        .isInstanceOf(SandboxUnavailableException.class)
+        .hasMessageContaining(DockerSettings.IMAGE)
+        .hasMessageContaining("docker build");
+  }
+
+  @Test
+  void anUnreachableEngineNamesDockerHostAndTheFixAndFallsBackOnlyWhenAllowed() {
+    String previous = System.getProperty("DOCKER_HOST");
+    System.setProperty("DOCKER_HOST", "unix:///nonexistent/airlock/docker.sock");
+    try {
+      assertThatThrownBy(() -> new DockerBackendProvider().create(DockerTestEngine.config()))
+          .isInstanceOf(SandboxUnavailableException.class)
+          .hasMessageContaining("unix:///nonexistent/airlock/docker.sock")
+          .hasMessageContaining("DOCKER_HOST")
+          .hasMessageContaining("Start the Docker daemon");
+      try (SandboxPool fallback = SandboxPool.builder(DockerTestEngine.config().toBuilder().sandboxRequired(false)
+          .build()).build()) {
+        assertThat(fallback.call(ContractTools::where)).as("runs on the host only because it may").startsWith("host");
+        assertThat(fallback.stats().fallbacks()).isEqualTo(1);
+      }
+    } finally {
+      if (previous == null) {
+        System.clearProperty("DOCKER_HOST");
+      } else {
+        System.setProperty("DOCKER_HOST", previous);
+      }
+    }
+  }
+
+  @Test
+  void containersOfADeadHostAreReapedAtStartAndOthersAreLeftAlone() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Owner dead = new Owner(Owner.machineId(), gone.pid(), 1L, "dead-session");
+    Owner elsewhere = new Owner("another-machine", 1L, 1L, "remote-session");
+    var client = DockerTestEngine.require().client();
+    String orphan = create(dead);
+    String foreign = create(elsewhere);
+    try {
+      new DockerBackendProvider().create(DockerTestEngine.config()).close();
+      List<String> left = client.listContainersCmd().withShowAll(true)
+          .withLabelFilter(Map.of(Owner.WORKER, "true")).exec().stream().map(Container::getId).toList();
+      assertThat(left).doesNotContain(orphan).contains(foreign);
+    } finally {
+      for (String id : List.of(orphan, foreign)) {
+        try {
+          client.removeContainerCmd(id).withForce(true).exec();
+        } catch (com.github.dockerjava.api.exception.NotFoundException reaped) {
+          // Expected for the orphan.
+        }
+      }
+    }
+  }
+
+  private static String create(Owner owner) {
+    CreateContainerResponse created = DockerTestEngine.require().client()
+        .createContainerCmd(DockerTestEngine.IMAGE).withLabels(owner.labels()).withCmd("java", "-version").exec();
+    return created.getId();
+  }
+}

@@ -1,0 +1,115 @@
+package dev.airlock.internal.e2b;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.internal.cloud.BridgedBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Nothing leaks: a short sandbox lifetime kept up while its worker lives, and sandboxes of dead hosts reaped.
+ */
+@Timeout(120)
+class E2bLifecycleTest extends WithFakeE2b {
+
+  private AirlockConfig threeSecondLifetime() {
+    return testing.config(fake).toBuilder().timeoutSeconds(3).backendProperty(E2bSettings.LIFETIME_MARGIN, "0")
+        .build();
+  }
+
+  @Test
+  void aShortLifetimeIsExtendedWhileThePoolLivesSoTheSandboxOutlivesIt() throws Exception {
+    AirlockConfig config = threeSecondLifetime();
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(true)
+        .backend("e2b", () -> E2bBackendProvider.create(testing.settings(config), testing.calls())).build()) {
+      assertThat(pool.call(() -> 1)).isEqualTo(1);
+      Thread.sleep(4500);
+      assertThat(pool.call(() -> 2)).as("still the same sandbox, past its first 3 s").isEqualTo(2);
+      assertThat(fake.sandboxes).hasSize(1);
+    }
+    String id = fake.sandboxes.keySet().iterator().next();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes/" + id + "/timeout"))
+        .hasSizeGreaterThanOrEqualTo(3)
+        .allSatisfy(r -> assertThat(r.getBody().utf8()).isEqualTo("{\"timeout\":3}"));
+  }
+
+  @Test
+  void everyLiveSandboxIsExtendedAndAKilledOneNoMore() throws Exception {
+    BridgedBackend backend = E2bBackendProvider.create(testing.settings(threeSecondLifetime()), testing.calls());
+    WorkerSpec spec = new WorkerSpec(64, Duration.ofSeconds(60));
+    String first;
+    String second;
+    try {
+      WorkerHandle one = backend.launch(spec);
+      WorkerHandle two = backend.launch(spec);
+      first = one.id().substring(0, one.id().indexOf('/'));
+      second = two.id().substring(0, two.id().indexOf('/'));
+      Thread.sleep(4500);
+      assertThat(fake.live()).as("both outlived their first 3 s").hasSize(2);
+      assertThat(extensions(first)).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(extensions(second)).hasSizeGreaterThanOrEqualTo(3);
+
+      one.kill();
+      one.kill();
+      int secondBefore = extensions(second).size();
+      Thread.sleep(2500);
+      assertThat(fake.sandboxes.get(first).killed).isTrue();
+      assertThat(E2bEndToEndTest.all(fake.apiRequests, "DELETE", "/sandboxes/" + first)).as("killed once")
+          .hasSize(1);
+      int deleted = fake.apiRequests.indexOf(E2bEndToEndTest.only(fake.apiRequests, "DELETE", "/sandboxes/" + first));
+      assertThat(extensions(first)).as("none after the kill")
+          .allSatisfy(r -> assertThat(fake.apiRequests.indexOf(r)).isLessThan(deleted));
+      assertThat(extensions(second).size()).isGreaterThan(secondBefore);
+      assertThat(fake.sandboxes.get(second).gone()).isFalse();
+    } finally {
+      backend.close();
+    }
+    assertThat(fake.live()).as("close kills the sandbox still running").isEmpty();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "DELETE", "/sandboxes/" + second)).hasSize(1);
+  }
+
+  private List<RecordedRequest> extensions(String sandboxId) {
+    return E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes/" + sandboxId + "/timeout");
+  }
+
+  @Test
+  void reapsSandboxesLabelledByADeadProcessOfThisHostOnceAndSparesTheLiving() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String host = InetAddress.getLocalHost().getHostName();
+    E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
+    fake.templateRunsBridge = false;
+    String orphan = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
+        BridgedBackend.OWNER_LABEL, host + "/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
+    String living = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
+        BridgedBackend.OWNER_LABEL, host + "/" + ProcessHandle.current().pid()), Duration.ofSeconds(300))
+        .sandboxId();
+    String otherHost = api.create(Map.of(BridgedBackend.HOST_LABEL, "elsewhere",
+        BridgedBackend.OWNER_LABEL, "elsewhere/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
+    fake.templateRunsBridge = true;
+
+    try (SandboxPool pool = SandboxPool.builder(testing.config(fake)).minSize(0).maxSize(1)
+        .backend("e2b", () -> testing.backend(fake)).build()) {
+      assertThat(pool.call(() -> 1)).isEqualTo(1);
+      assertThat(pool.call(() -> 2)).as("a second sandbox, no second reaping").isEqualTo(2);
+    }
+
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes")).hasSize(3 + 2);
+    assertThat(fake.sandboxes.get(orphan).killed).isTrue();
+    assertThat(fake.sandboxes.get(living).killed).isFalse();
+    assertThat(fake.sandboxes.get(otherHost).killed).isFalse();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "GET", "/v2/sandboxes")).singleElement()
+        .satisfies(r -> assertThat(r.getUrl().queryParameter("metadata"))
+            .isEqualTo(BridgedBackend.HOST_LABEL + "=" + java.net.URLEncoder.encode(host,
+                java.nio.charset.StandardCharsets.UTF_8)));
+  }
+}

@@ -1,0 +1,194 @@
+package dev.airlock.internal.e2b;
+
+import static dev.airlock.internal.e2b.E2bEndToEndTest.all;
+import static dev.airlock.internal.e2b.E2bEndToEndTest.only;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.cloud.CloudHttp;
+import dev.airlock.internal.cloud.HttpCalls;
+import dev.airlock.internal.cloud.RetryPolicy;
+import dev.airlock.internal.cloud.SandboxFile;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** envd and the port proxy: starting the bridge, uploads, access tokens, readiness, routing by host name. */
+@Timeout(120)
+class E2bSandboxTest extends WithFakeE2b {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SandboxPool pool(AirlockConfig config, java.util.function.Supplier<dev.airlock.spi.SandboxBackend> b) {
+    return SandboxPool.builder(config).minSize(0).maxSize(1).backend("e2b", b).build();
+  }
+
+  @Test
+  void startsTheBridgeThroughEnvdWithoutADeadlineWhenTheTemplateDidNotAndStopsItBeforeTheKill() throws Exception {
+    fake.templateRunsBridge = false;
+    try (SandboxPool pool = pool(testing.config(fake), () -> testing.backend(fake))) {
+      assertThat(pool.call(() -> "started by envd")).isEqualTo("started by envd");
+    }
+
+    RecordedRequest start = only(fake.sandboxRequests, "POST", "/process.Process/Start");
+    assertThat(start.getHeaders().get("Content-Type")).isEqualTo("application/connect+json");
+    assertThat(start.getHeaders().get("Connect-Protocol-Version")).isEqualTo("1");
+    assertThat(start.getHeaders().get("Keepalive-Ping-Interval")).isEqualTo("50");
+    assertThat(start.getHeaders().get("Connect-Timeout-Ms")).as("a deadline would kill the bridge").isNull();
+    assertThat(start.getHeaders().get("E2b-Sandbox-Port")).isEqualTo("49983");
+    assertThat(start.getHeaders().get("X-Access-Token")).isNotNull();
+    Buffer body = new Buffer().write(start.getBody());
+    assertThat(body.readByte()).isZero();
+    int length = body.readInt();
+    assertThat((long) length).isEqualTo(body.size());
+    JsonNode request = JSON.readTree(body.readByteArray());
+    assertThat(request.at("/process/cmd").asText()).endsWith("/bin/java");
+    assertThat(request.at("/process/args").toString()).contains("dev.airlock.internal.cloud.WorkerBridge")
+        .contains("\"--port\",\"49990\"").contains("\"--home\",\"/home/user/airlock\"");
+    assertThat(request.at("/process/envs").isObject()).isTrue();
+    assertThat(request.get("tag").asText()).isEqualTo("airlock-bridge");
+    assertThat(request.get("stdin").asBoolean(true)).isFalse();
+
+    RecordedRequest signal = only(fake.sandboxRequests, "POST", "/process.Process/SendSignal");
+    assertThat(signal.getHeaders().get("Content-Type")).isEqualTo("application/json");
+    assertThat(signal.getHeaders().get("Connect-Protocol-Version")).isEqualTo("1");
+    JsonNode kill = JSON.readTree(signal.getBody().toByteArray());
+    assertThat(kill.get("signal").asText()).isEqualTo("SIGNAL_SIGKILL");
+    assertThat(kill.at("/process/pid").asLong()).isPositive();
+    assertThat(fake.live()).isEmpty();
+  }
+
+  @Test
+  void aBridgeThatExitsEarlyIsReportedWithItsExitCodeAndOutput() {
+    fake.templateRunsBridge = false;
+    E2bSettings broken = testing.settings(testing.config(fake))
+        .withBridgeCommand(List.of("/bin/sh", "-c", "echo no java in this template >&2; exit 3"));
+    try (SandboxPool pool = pool(testing.config(fake), () -> E2bBackendProvider.create(broken, testing.calls()))) {
+      assertThatThrownBy(() -> pool.call(() -> 1))
+          .isInstanceOf(SandboxUnavailableException.class)
+          .hasMessageContaining("exit code 3")
+          .hasMessageContaining("no java in this template");
+    }
+    assertThat(fake.live()).as("a sandbox that could not be prepared is killed").isEmpty();
+  }
+
+  @Test
+  void pollsTheBridgePortThroughPortNotOpenAnswers() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      fake.script(fake.proxy, r -> r.getUrl().encodedPath().equals("/health")
+          && "49990".equals(r.getHeaders().get("E2b-Sandbox-Port")), portNotOpen());
+    }
+    try (SandboxPool pool = pool(testing.config(fake), () -> testing.backend(fake))) {
+      assertThat(pool.call(() -> 5)).isEqualTo(5);
+    }
+    assertThat(all(fake.sandboxRequests, "GET", "/health")).hasSizeGreaterThan(3);
+    assertThat(all(fake.sandboxRequests, "POST", "/process.Process/Start"))
+        .as("a template bridge that is still starting is waited for, not started again").isEmpty();
+  }
+
+  private static MockResponse portNotOpen() {
+    return new MockResponse.Builder().code(502).setHeader("Content-Type", "application/json; charset=utf-8")
+        .body("{\"sandboxId\":\"x\",\"message\":\"The sandbox is running but port is not open\",\"port\":49990,"
+            + "\"code\":502}").build();
+  }
+
+  @Test
+  void envdRefusesAWrongAccessTokenWithItsPlainBodyOnFilesAndRpcPaths() throws Exception {
+    E2bSettings settings = testing.settings(testing.config(fake));
+    E2bApi api = new E2bApi(settings, testing.calls());
+    E2bApi.Created real = api.create(Map.of(), Duration.ofSeconds(60));
+    E2bApi.Created forged = new E2bApi.Created(real.sandboxId(), real.templateId(), real.envdVersion(),
+        "not-the-token", real.trafficAccessToken(), null);
+    E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), forged);
+
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/x", new byte[] {1}))))
+        .isInstanceOf(SandboxUnavailableException.class)
+        .hasMessageContaining("401 unauthorized access, please provide a valid access token");
+    assertThatThrownBy(() -> sandbox.startBridge(List.of("/bin/true")))
+        .isInstanceOf(SandboxUnavailableException.class)
+        .hasMessageContaining("refused its access token");
+    assertThat(fake.sandboxes.get(real.sandboxId()).processes).hasSize(1);
+    api.kill(real.sandboxId());
+  }
+
+  @Test
+  void anUnknownPidOnStopMeansTheBridgeAlreadyExited() throws Exception {
+    E2bSettings settings = testing.settings(testing.config(fake));
+    E2bApi api = new E2bApi(settings, testing.calls());
+    E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
+
+    sandbox.stopBridge(999_999);
+
+    RecordedRequest signal = only(fake.sandboxRequests, "POST", "/process.Process/SendSignal");
+    assertThat(JSON.readTree(signal.getBody().toByteArray()).at("/process/pid").asInt()).isEqualTo(999_999);
+    sandbox.kill();
+  }
+
+  @Test
+  void uploadsWriteEveryPartToItsFullPathAndAFullDiskIsNamed() throws Exception {
+    E2bSettings settings = testing.settings(testing.config(fake));
+    E2bApi api = new E2bApi(settings, testing.calls());
+    E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
+    FakeE2b.Sandbox inFake = fake.sandboxes.get(sandbox.id());
+
+    sandbox.upload(List.of(SandboxFile.of("/home/user/airlock/a/one.txt", "1".getBytes(StandardCharsets.UTF_8)),
+        SandboxFile.of("/home/user/airlock/b/c/two.txt", "22".getBytes(StandardCharsets.UTF_8))));
+    assertThat(Files.readString(inFake.local("/home/user/airlock/a/one.txt"))).isEqualTo("1");
+    assertThat(Files.readString(inFake.local("/home/user/airlock/b/c/two.txt"))).isEqualTo("22");
+
+    fake.script(fake.proxy, FakeE2b.request("POST", "/files"), FakeE2b.error(507, "not enough disk space"));
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/big", new byte[10]))))
+        .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("no disk space left");
+    sandbox.kill();
+  }
+
+  @Test
+  void routesByPerPortHostNamesOnADomainWithoutASharedHost() throws Exception {
+    AirlockConfig config = AirlockConfig.builder().backend("e2b").timeoutSeconds(30).memoryMb(96)
+        .backendProperty(E2bSettings.API_KEY, FakeE2b.API_KEY)
+        .backendProperty(E2bSettings.API_URL, fake.api.url("/").toString())
+        .backendProperty(E2bSettings.DOMAIN, "e2b.test")
+        .build();
+    E2bSettings settings = testing.settings(config).withScheme("http");
+    InetSocketAddress proxyAddress = new InetSocketAddress(fake.proxy.getHostName(), fake.proxy.getPort());
+    OkHttpClient client = CloudHttp.client().newBuilder().proxySelector(new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        return uri.getHost().endsWith(".e2b.test") ? List.of(new Proxy(Proxy.Type.HTTP, proxyAddress))
+            : List.of(Proxy.NO_PROXY);
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+      }
+    }).build();
+    HttpCalls calls = new HttpCalls(client, RetryPolicy.DEFAULT.withSleeper(testing.waits::add));
+
+    try (SandboxPool pool = pool(config, () -> E2bBackendProvider.create(settings, calls))) {
+      assertThat(pool.call(() -> "by host name")).isEqualTo("by host name");
+    }
+
+    String id = fake.sandboxes.keySet().iterator().next();
+    assertThat(fake.sandboxRequests).extracting(r -> r.getHeaders().get("Host"))
+        .contains("49983-" + id + ".e2b.test", "49990-" + id + ".e2b.test")
+        .allMatch(host -> host.endsWith("-" + id + ".e2b.test"));
+  }
+}

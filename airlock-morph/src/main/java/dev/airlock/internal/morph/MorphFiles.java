@@ -1,0 +1,102 @@
+package dev.airlock.internal.morph;
+
+import dev.airlock.internal.cloud.SandboxFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.client.SftpClientFactory;
+
+/**
+ * Files into a Morph instance over SFTP, as Morph's SDK does: Morph has no HTTP upload. The SSH gateway picks the
+ * instance and checks the API key from the user name {@code <instance id>:<api key>}; the key pair offered is a
+ * throw-away, as the SDK's. The API key goes to Morph's gateway only, never into the instance.
+ */
+final class MorphFiles {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
+
+  private final MorphSettings settings;
+  private final SshClient client;
+
+  MorphFiles(MorphSettings settings) {
+    this.settings = settings;
+    this.client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier(verifier(settings.sshHostKey()));
+    // No ~/.ssh/config lookups: they would also log the user name, which carries the API key.
+    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+    client.start();
+  }
+
+  /**
+   * With {@code airlock.morph.ssh-host-key-sha256} set, only a gateway with that key fingerprint ({@code SHA256:...})
+   * is accepted; without it any key is, as Morph's SDK does.
+   */
+  private static ServerKeyVerifier verifier(String pinned) {
+    if (pinned == null || pinned.isBlank()) {
+      return AcceptAllServerKeyVerifier.INSTANCE;
+    }
+    return (session, address, key) -> pinned.trim().equals(KeyUtils.getFingerPrint(key));
+  }
+
+  void upload(String instanceId, List<SandboxFile> files) throws IOException {
+    try (ClientSession session = client.connect(instanceId + ":" + settings.apiKey(), settings.sshHost(),
+        settings.sshPort()).verify(CONNECT_TIMEOUT).getSession()) {
+      session.addPublicKeyIdentity(throwAwayKey());
+      session.auth().verify(AUTH_TIMEOUT);
+      try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+        Set<String> made = new HashSet<>();
+        for (SandboxFile file : files) {
+          makeParents(sftp, file.path(), made);
+          try (InputStream in = file.open(); OutputStream out = sftp.write(file.path())) {
+            in.transferTo(out);
+          }
+        }
+      }
+    }
+  }
+
+  private static void makeParents(SftpClient sftp, String path, Set<String> made) throws IOException {
+    int slash = path.indexOf('/', 1);
+    while (slash > 0) {
+      String dir = path.substring(0, slash);
+      if (made.add(dir)) {
+        try {
+          sftp.stat(dir);
+        } catch (IOException missing) {
+          sftp.mkdir(dir);
+        }
+      }
+      slash = path.indexOf('/', slash + 1);
+    }
+  }
+
+  private static KeyPair throwAwayKey() throws IOException {
+    try {
+      return KeyPairGenerator.getInstance("EC").generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot make a key pair for the SSH gateway", e);
+    }
+  }
+
+  void close() {
+    try {
+      client.stop();
+    } catch (RuntimeException e) {
+      // Nothing to release beyond the client's threads.
+    }
+  }
+}
