@@ -27,6 +27,18 @@ public record IsolationPosture(String backend, List<Control> controls) {
     return control(name).map(Control::enforced).orElse(false);
   }
 
+  /**
+   * Whether a worker is cut off from the host: it has its own filesystem view (no host file beyond what the backend
+   * shows it read-only) and its own process space (no host process visible or reachable). A backend without these
+   * runs code in a plain child process, which a call that requires a sandbox must not run in. Derived from the
+   * controls {@code filesystem} and {@code processes}; a control a backend does not report does not hold. The
+   * {@code network} control is reported on its own: a cloud VM with outbound internet still has no route to the
+   * host, and the local backend has all three or none.
+   */
+  public boolean isolating() {
+    return enforces("filesystem") && enforces("processes");
+  }
+
   /** A multi-line table, one control per line, for logs and samples. */
   public String describe() {
     StringBuilder sb = new StringBuilder("isolation posture of backend '" + backend + "':");

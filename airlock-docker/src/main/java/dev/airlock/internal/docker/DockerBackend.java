@@ -130,6 +130,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("filesystem", true, "read-only root filesystem of image " + settings.image()
         + "; the classpath (" + classpath.size() + " entries) bind-mounted read-only at the host's paths; "
         + "nothing else of the host visible"));
+    c.add(new Control("processes", true, "own PID namespace: no host process visible or reachable"));
     c.add(new Control("tmp", true, "tmpfs /tmp of " + settings.tmpMb() + " MiB (nosuid, nodev, noexec)"));
     c.add(new Control("capabilities", true, "all capabilities dropped"));
     c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges"));
