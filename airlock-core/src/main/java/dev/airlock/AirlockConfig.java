@@ -46,11 +46,13 @@ public final class AirlockConfig {
   public static final String LOCAL_ISOLATION = "airlock.local.isolation";
   public static final String LOCAL_JAVA = "airlock.local.java";
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
+  public static final String LOCAL_CLASSPATH_FOLDERS = "airlock.local.classpath-folders";
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
       PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
-      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE);
+      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
+      LOCAL_CLASSPATH_FOLDERS);
 
   private static final int MIB = 1024 * 1024;
 
@@ -73,6 +75,7 @@ public final class AirlockConfig {
   private final LocalIsolation localIsolation;
   private final String localJava;
   private final String localClassCache;
+  private final boolean localAnyClasspathFolder;
   private final Map<String, String> backendProperties;
 
   private AirlockConfig(Builder b) {
@@ -92,6 +95,7 @@ public final class AirlockConfig {
     this.localIsolation = b.localIsolation;
     this.localJava = b.localJava;
     this.localClassCache = b.localClassCache;
+    this.localAnyClasspathFolder = b.localAnyClasspathFolder;
     this.backendProperties = Collections.unmodifiableMap(new TreeMap<>(b.backendProperties));
   }
 
@@ -163,6 +167,11 @@ public final class AirlockConfig {
    * {@code off}.
    */
   public String localClassCache() { return localClassCache; }
+  /**
+   * Whether workers may see classpath folders that are not build output ({@code java -cp .}) whole; by default such a
+   * folder is refused, since every file in it would be readable by sandboxed code.
+   */
+  public boolean localAnyClasspathFolder() { return localAnyClasspathFolder; }
   /** Keys under {@code airlock.<backend>.} that backend modules read, such as {@code airlock.docker.image}. */
   public Map<String, String> backendProperties() { return backendProperties; }
 
@@ -189,6 +198,7 @@ public final class AirlockConfig {
     map.put(LOCAL_ISOLATION, localIsolation.name().toLowerCase(Locale.ROOT));
     map.put(LOCAL_JAVA, localJava);
     map.put(LOCAL_CLASS_CACHE, localClassCache);
+    map.put(LOCAL_CLASSPATH_FOLDERS, localAnyClasspathFolder ? "any" : "build-output");
     map.putAll(backendProperties);
     return map;
   }
@@ -226,6 +236,7 @@ public final class AirlockConfig {
     private LocalIsolation localIsolation = LocalIsolation.AUTO;
     private String localJava = "";
     private String localClassCache = "";
+    private boolean localAnyClasspathFolder;
     private final Map<String, String> backendProperties = new TreeMap<>();
 
     private Builder() {
@@ -248,6 +259,7 @@ public final class AirlockConfig {
       localIsolation = c.localIsolation;
       localJava = c.localJava;
       localClassCache = c.localClassCache;
+      localAnyClasspathFolder = c.localAnyClasspathFolder;
       backendProperties.putAll(c.backendProperties);
     }
 
@@ -347,6 +359,12 @@ public final class AirlockConfig {
       return this;
     }
 
+    /** {@code true} shows workers classpath folders that are not build output whole ({@code any}). */
+    public Builder localAnyClasspathFolder(boolean any) {
+      this.localAnyClasspathFolder = any;
+      return this;
+    }
+
     /** Sets a backend module's key, such as {@code airlock.docker.image}. */
     public Builder backendProperty(String key, String value) {
       String[] parts = key.split("\\.");
@@ -379,6 +397,11 @@ public final class AirlockConfig {
         case LOCAL_ISOLATION: return localIsolation(parseIsolation(v));
         case LOCAL_JAVA: return localJava(v);
         case LOCAL_CLASS_CACHE: return localClassCache(v);
+        case LOCAL_CLASSPATH_FOLDERS:
+          if (!v.equals("any") && !v.equals("build-output")) {
+            throw bad(key, v, "'build-output' (the default) or 'any'");
+          }
+          return localAnyClasspathFolder(v.equals("any"));
         default: return backendProperty(key, v);
       }
     }

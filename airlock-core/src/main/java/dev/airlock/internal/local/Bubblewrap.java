@@ -1,5 +1,6 @@
 package dev.airlock.internal.local;
 
+import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,15 +12,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * bubblewrap as the local backend uses it: found on the PATH, probed once, and turned into a command line that
  * gives a worker new network, PID, IPC, UTS, user and mount namespaces, read-only binds of exactly the JDK and the
- * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, and death with its parent.
+ * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, a seccomp filter, and death
+ * with its parent.
  */
 final class Bubblewrap {
+  /** The descriptor the launcher opens the seccomp program on, for bwrap to read. */
+  static final int SECCOMP_FD = 5;
+
   private final Path executable;
   private final boolean userNamespace;
+  private final Path unshare;
 
   private Bubblewrap(Path executable, boolean userNamespace) {
     this.executable = executable;
     this.userNamespace = userNamespace;
+    this.unshare = onPath("unshare");
   }
 
   /** The usable bubblewrap, or the reason there is none. */
@@ -77,35 +84,64 @@ final class Bubblewrap {
   }
 
   /**
-   * The bwrap prefix for one worker; the java command follows it. {@code readOnly} are the classpath and the class
-   * data archive; {@code writable} is null except for the worker that makes that archive.
+   * The prefix for one worker; the java command follows it. {@code view} binds the classpath (masked, see
+   * {@link WorkerClasspath#readableView}) and the class data archive; {@code writable} is null except for the worker
+   * that makes that archive.
+   *
+   * <p>{@code /} and {@code /dev} are read-only. The only writable places are {@code /tmp} and {@code /dev/shm}, two
+   * folders of one {@code noexec,nosuid,nodev} tmpfs of {@code tmpBytes} in all, whose pages count against the
+   * worker's memory cgroup. bwrap cannot mount a tmpfs {@code noexec}, so {@code unshare} mounts it in a private mount
+   * namespace first, over {@code mountPoint}, and bwrap binds its two folders; without {@code unshare} they are
+   * bwrap's own tmpfs mounts, executable, which the measured posture then reports. The seccomp program is read from
+   * descriptor {@link #SECCOMP_FD}, which the launcher opens.
    */
-  List<String> command(JdkFiles jdk, List<Path> readOnly, Path writable, long tmpBytes) {
-    List<String> cmd = new ArrayList<>(List.of(executable.toString(), "--unshare-all"));
+  List<String> command(JdkFiles jdk, List<WorkerClasspath.Mount> view, Path writable, long tmpBytes, Path mountPoint,
+      boolean seccomp) {
+    List<String> cmd = new ArrayList<>();
+    boolean privateTmpfs = unshare != null;
+    if (privateTmpfs) {
+      cmd.add(unshare.toString());
+      if (userNamespace) {
+        cmd.addAll(List.of("--user", "--map-root-user"));
+      }
+      cmd.addAll(List.of("--mount", "--propagation", "private", "/bin/sh", "-c",
+          "mount -t tmpfs -o size=" + tmpBytes + ",mode=0755,noexec,nosuid,nodev airlock-tmp \"$0\" && "
+              + "mkdir -m 1777 \"$0/tmp\" \"$0/shm\" && exec \"$@\"", mountPoint.toString()));
+    }
+    cmd.addAll(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {
-      cmd.addAll(List.of("--unshare-user", "--uid", "65534", "--gid", "65534"));
+      cmd.addAll(List.of("--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534"));
     }
     cmd.addAll(List.of("--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
-        "--hostname", "airlock-sandbox", "--proc", "/proc", "--dev", "/dev",
-        "--size", Long.toString(tmpBytes), "--tmpfs", "/tmp",
-        "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8"));
-    bind(cmd, jdk.home());
-    for (Path file : jdk.outside()) {
-      bind(cmd, file);
+        "--hostname", "airlock-sandbox", "--proc", "/proc", "--dev", "/dev"));
+    if (privateTmpfs) {
+      cmd.addAll(List.of("--bind", mountPoint.resolve("shm").toString(), "/dev/shm",
+          "--bind", mountPoint.resolve("tmp").toString(), "/tmp"));
+    } else {
+      cmd.addAll(List.of("--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/dev/shm",
+          "--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/tmp"));
     }
-    for (Path entry : readOnly) {
-      bind(cmd, entry);
+    cmd.addAll(List.of("--remount-ro", "/dev", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8"));
+    if (seccomp) {
+      cmd.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
+    }
+    bind(cmd, jdk.home(), jdk.home());
+    for (Path file : jdk.outside()) {
+      bind(cmd, file, file);
+    }
+    for (WorkerClasspath.Mount mount : view) {
+      bind(cmd, mount.source(), mount.target());
     }
     if (writable != null) {
       cmd.addAll(List.of("--bind", writable.toString(), writable.toString()));
     }
-    cmd.addAll(List.of("--chdir", "/tmp", "--"));
+    cmd.addAll(List.of("--remount-ro", "/", "--chdir", "/tmp", "--"));
     return cmd;
   }
 
-  private static void bind(List<String> cmd, Path path) {
+  private static void bind(List<String> cmd, Path source, Path target) {
     try {
-      cmd.addAll(List.of("--ro-bind", path.toRealPath().toString(), path.toString()));
+      cmd.addAll(List.of("--ro-bind", source.toRealPath().toString(), target.toString()));
     } catch (IOException e) {
       // Vanished since it was listed: nothing to bind.
     }

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * The cgroup hierarchy Airlock may write, found by trying: cgroup v1 controllers (memory, pids, cpu) under
  * {@code /sys/fs/cgroup/<controller>/airlock}, else a v2 subtree at {@code /sys/fs/cgroup/airlock}. On machines where
- * neither is writable (an unprivileged user without delegation), it reports so and limits fall back to what the JVM
- * and {@code prlimit} can do.
+ * neither is writable (an unprivileged user without delegation), it reports so: the JVM's own heap limit is then all
+ * there is, and the posture says memory and pids are not enforced.
  */
 final class Cgroups {
   private static final Path ROOT = Path.of("/sys/fs/cgroup");
@@ -202,6 +202,39 @@ final class Cgroups {
       this.groups = List.copyOf(groups);
       this.memory = memory;
       this.pids = pids;
+    }
+
+    /** The memory limit as the kernel reports it back, if this group has one. */
+    Optional<String> memoryLimit() {
+      return memory == null ? Optional.empty()
+          : readLimit(memory.resolve(version == Version.V1 ? "memory.limit_in_bytes" : "memory.max"));
+    }
+
+    /** {@code pids.max} as the kernel reports it back, if this group has one. */
+    Optional<String> pidsLimit() {
+      return pids == null ? Optional.empty() : readLimit(pids.resolve("pids.max"));
+    }
+
+    /** The CPU quota as the kernel reports it back ({@code quota period}), if this group has one. */
+    Optional<String> cpuLimit() {
+      for (Path group : groups) {
+        if (version == Version.V2) {
+          return readLimit(group.resolve("cpu.max"));
+        }
+        if (Files.exists(group.resolve("cpu.cfs_quota_us"))) {
+          return readLimit(group.resolve("cpu.cfs_quota_us"))
+              .flatMap(q -> readLimit(group.resolve("cpu.cfs_period_us")).map(p -> q + " " + p));
+        }
+      }
+      return Optional.empty();
+    }
+
+    private static Optional<String> readLimit(Path file) {
+      try {
+        return Optional.of(Files.readString(file).trim());
+      } catch (IOException e) {
+        return Optional.empty();
+      }
     }
 
     /** The {@code cgroup.procs} files a launcher writes its own pid into before it execs the worker. */

@@ -70,6 +70,13 @@ final class JdkFiles {
     return new JdkFiles(home, outside);
   }
 
+  /** The shared libraries {@code ldd} lists for these executables. */
+  static List<Path> sharedLibraries(List<Path> executables) throws IOException {
+    List<String> command = new ArrayList<>(List.of("ldd"));
+    executables.forEach(e -> command.add(e.toString()));
+    return ldd(command);
+  }
+
   private static List<Path> ldd(List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<Path> libs = new ArrayList<>();

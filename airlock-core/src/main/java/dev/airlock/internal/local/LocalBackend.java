@@ -14,12 +14,15 @@ import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,12 @@ public final class LocalBackend implements SandboxBackend {
   private final Cgroups cgroups;
   /** The working folder of workers without namespaces: private, empty, deleted on close. */
   private final Path workDir;
+  /** Where each worker's private tmpfs is mounted in its own mount namespace; empty on the host. */
+  private final Path scratchMount;
+  /** The seccomp program bubblewrap loads, or null when there is no bubblewrap or no filter for this CPU. */
+  private final Path seccompProgram;
+  /** What workers see of the classpath: binds with configuration and key files masked. */
+  private final List<WorkerClasspath.Mount> view;
   private final IsolationPosture posture;
   private final String cgroupNamespace;
   private final ClassDataArchive archive;
@@ -76,18 +85,32 @@ public final class LocalBackend implements SandboxBackend {
     this.bubblewrap = bwrap;
     try {
       this.jdk = bwrap == null ? null : JdkFiles.of(java);
+      this.view = bwrap == null ? List.of() : WorkerClasspath.readableView(classpath,
+          config.localAnyClasspathFolder());
       WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), WORK_DIR_PREFIX);
       this.workDir = Files.createTempDirectory(WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } catch (IOException e) {
+      this.scratchMount = Files.createDirectory(workDir.resolve("scratch"));
+      this.seccompProgram = bwrap == null ? null : SeccompFilter.Arch.ofThisJvm().map(arch -> {
+        try {
+          return Files.write(workDir.resolve("seccomp.bpf"), SeccompFilter.program(arch));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }).orElse(null);
+    } catch (IOException | UncheckedIOException e) {
       throw new SandboxUnavailableException("local backend cannot prepare its workers: " + e.getMessage(), e);
     }
     this.cgroups = Cgroups.probe(cgroupNamespace);
-    this.posture = posture(bwrapMissing);
+    this.posture = measurePosture(bwrapMissing);
+    if (isolation == LocalIsolation.STRICT) {
+      requireStrict(posture);
+    }
     this.archive = ClassDataArchive.of(config.localClassCache(), java, WorkerCommand.flags(), this.classpath);
     if (bwrap == null) {
       LOG.warn("Airlock local backend runs workers WITHOUT namespaces ({}): sandboxed code can read host files "
-          + "and use the network. {}", bwrapMissing, posture.describe());
+          + "and use the network, and calls that require a sandbox are refused. {}", bwrapMissing,
+          posture.describe());
     } else {
       LOG.info("Airlock local backend ready; {}", posture.describe());
     }
@@ -106,27 +129,102 @@ public final class LocalBackend implements SandboxBackend {
     return java;
   }
 
-  private IsolationPosture posture(String bwrapMissing) {
+  /**
+   * Every line measured on this machine: a probe started exactly as a worker reports what holds inside (see
+   * {@link SandboxProbe}), and the host reads the probe's cgroup limits and membership back from the kernel. A
+   * control the probe could not prove is reported as not enforced.
+   */
+  private IsolationPosture measurePosture(String bwrapMissing) {
     List<Control> c = new ArrayList<>();
-    boolean ns = bubblewrap != null;
-    c.add(new Control("network", ns, ns ? "empty network namespace (bubblewrap)" : "host network: " + bwrapMissing));
-    c.add(new Control("filesystem", ns, ns ? "read-only binds of the JDK (" + (1 + jdk.outside().size())
-        + " paths) and the classpath (" + classpath.size() + " entries); private /tmp of "
-        + TMP_BYTES / (1024 * 1024) + " MiB" : "whole host filesystem visible: " + bwrapMissing));
-    c.add(new Control("processes", ns, ns ? "PID namespace, no capabilities" + (bubblewrap.userNamespace()
-        ? ", user namespace (uid 65534)" : "") + ", killed with its parent" : "plain child process"));
-    c.add(new Control("environment", true, "cleared: no host variables reach the worker"));
-    c.add(new Control("memory", true, cgroups.memory()
-        ? "-Xmx + cgroup memory limit of heap + " + NATIVE_HEADROOM_MB + " MiB, swap included"
-        : "-Xmx only (" + cgroups.describe() + ")"));
-    boolean root = "root".equals(System.getProperty("user.name"));
-    c.add(new Control("pids", cgroups.pids() || !root, cgroups.pids()
-        ? "cgroup pids.max=" + config.pidsLimit()
-        : "prlimit RLIMIT_NPROC=" + config.pidsLimit() + (root ? " (does not bind root: " + cgroups.describe() + ")"
-            : "")));
-    c.add(new Control("cpu", cgroups.cpu(), cgroups.cpu() ? "cgroup CPU quota of " + config.cpus() + " CPUs"
-        : "not limited (" + cgroups.describe() + ")"));
+    Measured measured = probe();
+    if (bubblewrap != null && measured.report() != null) {
+      c.addAll(SandboxProbe.namespaceControls(measured.report(), measured.namespaces(),
+          bubblewrap.userNamespace()));
+    } else {
+      String why = bubblewrap == null ? bwrapMissing : "the sandbox probe failed: " + measured.failure();
+      c.add(new Control("network", false, "host network: " + why));
+      c.add(new Control("filesystem", false, "whole host filesystem visible: " + why));
+      c.add(new Control("processes", false, "plain child process of the host, NOT ISOLATED: " + why));
+      c.add(new Control("syscalls", false, "no seccomp filter: " + why));
+      c.add(measured.report() != null ? SandboxProbe.environment(measured.report())
+          : new Control("environment", false, "not measured: " + measured.failure()));
+    }
+    long limitBytes = (config.memoryMb() + NATIVE_HEADROOM_MB) * 1024 * 1024;
+    c.add(limitControl("memory", measured, measured.memoryLimit(), Long.toString(limitBytes),
+        "-Xmx" + config.memoryMb() + "m + cgroup memory limit of " + limitBytes / (1024 * 1024) + " MiB, swap included",
+        "-Xmx" + config.memoryMb() + "m bounds the heap only; native memory and tmpfs are not limited"));
+    c.add(limitControl("pids", measured, measured.pidsLimit(), Integer.toString(config.pidsLimit()),
+        "cgroup pids.max=" + config.pidsLimit(), "the worker may start processes and threads without limit"));
+    long quota = Math.max(1000, (long) (config.cpus() * 100_000));
+    c.add(limitControl("cpu", measured, measured.cpuLimit().map(q -> q.split(" ")[0]), Long.toString(quota),
+        "cgroup CPU quota of " + config.cpus() + " CPUs", "not limited"));
     return new IsolationPosture("local", c);
+  }
+
+  private Control limitControl(String name, Measured measured, Optional<String> readBack, String expected,
+      String enforced, String notEnforced) {
+    if (readBack.isEmpty()) {
+      return new Control(name, false, notEnforced + " (" + cgroups.describe()
+          + "; run as root or delegate a cgroup subtree to this user)");
+    }
+    boolean holds = readBack.get().equals(expected) && measured.inGroup();
+    return new Control(name, holds, holds ? "measured: " + enforced + " (read back from the kernel, probe inside)"
+        : "measured: " + name + " limit reads back '" + readBack.get() + "', expected " + expected
+        + (measured.inGroup() ? "" : ", and the probe was not in the group"));
+  }
+
+  /** What {@code strict} requires beyond namespaces: memory and pids limits a cgroup enforces. */
+  private void requireStrict(IsolationPosture measured) {
+    List<String> missing = measured.controls().stream()
+        .filter(ctl -> List.of("network", "filesystem", "processes", "memory", "pids").contains(ctl.name()))
+        .filter(ctl -> !ctl.enforced()).map(ctl -> ctl.name() + " (" + ctl.how() + ")").toList();
+    if (!missing.isEmpty()) {
+      WorkerChannels.deleteTree(workDir);
+      cgroups.removeNamespace();
+      throw new SandboxUnavailableException("airlock.local.isolation=strict, but these controls do not hold here: "
+          + String.join("; ", missing) + ". Run as root, delegate a cgroup v2 subtree with the memory and pids "
+          + "controllers to this user (systemd: Delegate=yes, or systemd-run --user -p Delegate=yes), or use the "
+          + "Docker backend (airlock.backend=docker); airlock.local.isolation=auto runs without them");
+    }
+  }
+
+  /** The probe's report (null when it could not run) and what the host read of its cgroup meanwhile. */
+  private record Measured(SandboxProbe.Report report, String failure, Set<String> namespaces, boolean inGroup, Optional<String> memoryLimit,
+      Optional<String> pidsLimit, Optional<String> cpuLimit) {
+  }
+
+  private Measured probe() {
+    LocalWorker worker = null;
+    try {
+      List<WorkerClasspath.Mount> tools = new ArrayList<>();
+      List<Path> toolPaths = SandboxProbe.tools();
+      if (bubblewrap != null) {
+        for (Path tool : toolPaths) {
+          tools.add(new WorkerClasspath.Mount(tool, tool));
+        }
+        for (Path lib : JdkFiles.sharedLibraries(toolPaths)) {
+          tools.add(new WorkerClasspath.Mount(lib, lib));
+        }
+      }
+      worker = start("probe", config.memoryMb(), tools, null,
+          List.of(toolPaths.isEmpty() ? "/bin/sh" : toolPaths.get(0).toString(), "-c", SandboxProbe.SCRIPT));
+      SandboxProbe.Report report = SandboxProbe.read(worker.input());
+      Cgroups.WorkerCgroup group = worker.cgroup();
+      boolean inGroup = group != null && group.members().contains(worker.process().pid());
+      return new Measured(report, null, SandboxProbe.separateNamespaces(worker.process().toHandle()), inGroup,
+          group == null ? Optional.empty() : group.memoryLimit(),
+          group == null ? Optional.empty() : group.pidsLimit(),
+          group == null ? Optional.empty() : group.cpuLimit());
+    } catch (IOException | RuntimeException e) {
+      String console = worker == null ? "" : "; console: " + worker.consoleTail();
+      LOG.warn("Airlock local backend could not measure its sandbox: {}{}", e.getMessage(), console);
+      return new Measured(null, e.getMessage() + console, Set.of(), false, Optional.empty(), Optional.empty(),
+          Optional.empty());
+    } finally {
+      if (worker != null) {
+        worker.kill();
+      }
+    }
   }
 
   @Override
@@ -155,12 +253,26 @@ public final class LocalBackend implements SandboxBackend {
 
   /** A started worker with extra JVM options and, for the archive's training worker only, a writable folder. */
   private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder) {
-    String id = "w" + workers.incrementAndGet();
+    String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
+    List<String> javaCommand = new ArrayList<>(WorkerCommand.javaArguments(java.toString(), classpathArg,
+        spec.memoryMb(), jvmOptions));
+    javaCommand.addAll(List.of(WorkerMain.CHANNEL_FDS, "3", "4"));
+    if (bubblewrap == null) {
+      javaCommand.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
+    }
+    List<WorkerClasspath.Mount> archiveFile = archive.readyFile().map(f -> List.of(new WorkerClasspath.Mount(f, f)))
+        .orElse(List.of());
+    return start("w" + workers.incrementAndGet(), spec.memoryMb(), archiveFile, writableFolder, javaCommand);
+  }
+
+  /** Starts {@code command} as a worker: in its cgroups, behind bubblewrap when there is one, channel on 3 and 4. */
+  private LocalWorker start(String id, int memoryMb, List<WorkerClasspath.Mount> extraBinds, Path writableFolder,
+      List<String> command) {
     Cgroups.WorkerCgroup cgroup = null;
     try {
-      long memoryBytes = (spec.memoryMb() + NATIVE_HEADROOM_MB) * 1024 * 1024;
+      long memoryBytes = (memoryMb + NATIVE_HEADROOM_MB) * 1024 * 1024;
       cgroup = cgroups.create(id, memoryBytes, config.pidsLimit(), config.cpus());
-      ProcessBuilder builder = new ProcessBuilder(command(spec, cgroup, jvmOptions, writableFolder));
+      ProcessBuilder builder = new ProcessBuilder(launcher(cgroup, extraBinds, writableFolder, command));
       builder.environment().clear();
       builder.directory(workDir.toFile());
       LocalWorker worker = new LocalWorker(id, builder.start(), cgroup);
@@ -179,36 +291,31 @@ public final class LocalBackend implements SandboxBackend {
 
   /**
    * {@code /bin/sh} launches every worker: it joins the worker's cgroups before exec, so no instant of the worker runs
-   * outside them, and moves the channel off stdin and stdout to descriptors 3 and 4, so stdout is the console again
-   * (what a process the user code starts with inherited output prints cannot reach the protocol).
+   * outside them, moves the channel off stdin and stdout to descriptors 3 and 4, so stdout is the console again
+   * (what a process the user code starts with inherited output prints cannot reach the protocol), and opens the
+   * seccomp program for bubblewrap. No {@code prlimit}: as a non-root user its process count is every thread of the
+   * user, so it would let a guest or a busy host stop the next worker from starting.
    */
-  private List<String> command(WorkerSpec spec, Cgroups.WorkerCgroup cgroup, List<String> jvmOptions,
-      Path writableFolder) {
+  private List<String> launcher(Cgroups.WorkerCgroup cgroup, List<WorkerClasspath.Mount> extraBinds,
+      Path writableFolder, List<String> command) {
     StringBuilder script = new StringBuilder();
     if (cgroup != null) {
       for (Path procs : cgroup.procsFiles()) {
         script.append("echo $$ > '").append(procs).append("' && ");
       }
     }
-    script.append("exec 3<&0 4>&1 </dev/null >&2 && exec \"$@\"");
+    script.append("exec 3<&0 4>&1 </dev/null >&2");
+    if (seccompProgram != null) {
+      script.append(" ").append(Bubblewrap.SECCOMP_FD).append("<'").append(seccompProgram).append("'");
+    }
+    script.append(" && exec \"$@\"");
     List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", script.toString(), "airlock-launcher"));
-    if (cgroup == null && !cgroups.pids()) {
-      Path prlimit = Bubblewrap.onPath("prlimit");
-      if (prlimit != null) {
-        cmd.addAll(List.of(prlimit.toString(), "--nproc=" + config.pidsLimit(), "--"));
-      }
-    }
-    String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     if (bubblewrap != null) {
-      List<Path> readOnly = new ArrayList<>(classpath);
-      archive.readyFile().ifPresent(readOnly::add);
-      cmd.addAll(bubblewrap.command(jdk, readOnly, writableFolder, TMP_BYTES));
+      List<WorkerClasspath.Mount> binds = new ArrayList<>(view);
+      binds.addAll(extraBinds);
+      cmd.addAll(bubblewrap.command(jdk, binds, writableFolder, TMP_BYTES, scratchMount, seccompProgram != null));
     }
-    cmd.addAll(WorkerCommand.javaArguments(java.toString(), classpathArg, spec.memoryMb(), jvmOptions));
-    cmd.addAll(List.of(WorkerMain.CHANNEL_FDS, "3", "4"));
-    if (bubblewrap == null) {
-      cmd.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
-    }
+    cmd.addAll(command);
     return cmd;
   }
 

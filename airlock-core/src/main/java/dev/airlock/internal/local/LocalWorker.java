@@ -48,6 +48,11 @@ final class LocalWorker implements WorkerHandle {
     return process;
   }
 
+  /** The worker's cgroups, or null when none was writable. */
+  Cgroups.WorkerCgroup cgroup() {
+    return cgroup;
+  }
+
   @Override
   public String id() {
     return id;

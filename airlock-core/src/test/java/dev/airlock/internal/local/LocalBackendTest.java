@@ -115,4 +115,24 @@ class LocalBackendTest {
       backend.close();
     }
   }
+
+  @Test
+  void everyPostureLineOfABubblewrapWorkerIsMeasuredAndHolds() {
+    AirlockConfig strict = AirlockConfig.builder().localIsolation(AirlockConfig.LocalIsolation.STRICT).build();
+    LocalBackend backend = new LocalBackend(strict);
+    try {
+      IsolationPosture posture = backend.posture();
+      assertThat(posture.isolating()).isTrue();
+      for (String control : java.util.List.of("network", "filesystem", "tmp", "processes", "syscalls",
+          "environment", "memory", "pids", "cpu")) {
+        assertThat(posture.control(control)).as(control).hasValueSatisfying(c -> {
+          assertThat(c.enforced()).as(c.toString()).isTrue();
+          assertThat(c.how()).as(c.toString()).startsWith("measured: ");
+        });
+      }
+      assertThat(posture.control("tmp").orElseThrow().how()).contains("noexec", "nosuid", "size=");
+    } finally {
+      backend.close();
+    }
+  }
 }

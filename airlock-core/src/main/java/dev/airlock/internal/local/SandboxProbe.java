@@ -1,0 +1,239 @@
+package dev.airlock.internal.local;
+
+import dev.airlock.IsolationPosture.Control;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Measures a worker's sandbox instead of assuming it: a shell started exactly as a worker is (same launcher, cgroups,
+ * namespaces, binds, seccomp filter), with {@code sh}, {@code cat} and {@code unshare} bound in beside the worker's
+ * files, reports its mounts, its process status, its network interfaces, its environment and whether it may make a
+ * user namespace; while it waits, the host reads its cgroup membership and limits back from the kernel. Only Airlock's
+ * script runs in it, never a guest's, so its report can be believed for the sandbox as built at that moment.
+ */
+final class SandboxProbe {
+  static final String END = "@@end";
+  private static final int MAX_REPORT = 1 << 20;
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  /** What the script may find in its environment: the two variables the sandbox sets, and the shell's own. */
+  private static final Set<String> OWN_VARIABLES = Set.of("HOME", "LANG", "PWD", "OLDPWD", "SHLVL", "_");
+
+  /** The probe's script: its channel is descriptors 3 and 4, as a worker's. */
+  static final String SCRIPT = "exec >&4 <&3; echo @@mounts; cat /proc/self/mountinfo; echo @@status; "
+      + "cat /proc/self/status; echo @@net; cat /proc/net/dev; echo @@env; cat /proc/self/environ; echo; "
+      + "echo @@unshare; unshare --user true 2>&1; echo \"exit $?\"; echo " + END + "; read line";
+
+  /** The tools the script runs, as they exist on this host; bound into the probe's sandbox only. */
+  static List<Path> tools() {
+    List<Path> found = new ArrayList<>();
+    for (String tool : List.of("sh", "cat", "unshare")) {
+      Path path = Bubblewrap.onPath(tool);
+      if (path != null) {
+        found.add(path);
+      }
+    }
+    return found;
+  }
+
+  /** The sections of a probe's report, by name. */
+  record Report(Map<String, String> sections) {
+    String section(String name) {
+      return sections.getOrDefault(name, "");
+    }
+  }
+
+  private SandboxProbe() {
+  }
+
+  /** Reads the report of a started probe; the probe then waits until its input is closed. */
+  static Report read(InputStream report) throws IOException {
+    CompletableFuture<String> text = CompletableFuture.supplyAsync(() -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      try {
+        int n;
+        while (out.size() < MAX_REPORT && (n = report.read(buffer)) >= 0) {
+          out.write(buffer, 0, n);
+          if (out.toString(StandardCharsets.UTF_8).contains(END + "\n")) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        // What arrived is judged below.
+      }
+      return out.toString(StandardCharsets.UTF_8);
+    });
+    String all;
+    try {
+      all = text.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while probing the sandbox", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("the sandbox probe did not report within " + TIMEOUT.toSeconds() + " s", e);
+    }
+    if (!all.contains(END + "\n")) {
+      throw new IOException("the sandbox probe ended without its report: " + all);
+    }
+    Map<String, String> sections = new LinkedHashMap<>();
+    String name = null;
+    StringBuilder body = new StringBuilder();
+    for (String line : all.split("\n", -1)) {
+      if (line.startsWith("@@")) {
+        if (name != null) {
+          sections.put(name, body.toString());
+        }
+        name = line.substring(2);
+        body.setLength(0);
+      } else {
+        body.append(line).append('\n');
+      }
+    }
+    return new Report(sections);
+  }
+
+  /** One line of {@code /proc/self/mountinfo}: where, its per-mount options, its type and its superblock options. */
+  record Mount(String point, Set<String> options, String type, Set<String> superOptions) {
+    static Mount parse(String line) {
+      String[] halves = line.split(" - ", 2);
+      String[] own = halves[0].split(" ");
+      String[] fs = halves.length > 1 ? halves[1].split(" ") : new String[0];
+      return new Mount(own[4], Set.of(own[5].split(",")), fs.length > 0 ? fs[0] : "",
+          fs.length > 2 ? Set.of(fs[2].split(",")) : Set.of());
+    }
+
+    boolean readOnly() {
+      return options.contains("ro");
+    }
+
+    boolean boundedScratch() {
+      return !readOnly() && options.containsAll(Set.of("noexec", "nosuid", "nodev")) && "tmpfs".equals(type)
+          && superOptions.stream().anyMatch(o -> o.startsWith("size="));
+    }
+  }
+
+  /** Writable mounts a sandbox may have: the two scratch folders and the kernel's own per-namespace views. */
+  private static final Set<String> WRITABLE_ALLOWED = Set.of("/tmp", "/dev/shm", "/proc", "/dev/pts", "/dev/null",
+      "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty");
+
+  /**
+   * The namespaces ({@code pid}, {@code net}, {@code mnt}, ...) that a process of the probe's tree has apart from the
+   * host's, read by the host from {@code /proc/<pid>/ns}.
+   */
+  static Set<String> separateNamespaces(ProcessHandle probe) {
+    Set<String> separate = new java.util.TreeSet<>();
+    List<ProcessHandle> tree = new ArrayList<>(probe.descendants().toList());
+    tree.add(probe);
+    for (String kind : List.of("pid", "net", "mnt", "user", "ipc", "uts")) {
+      try {
+        Path own = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns", kind));
+        for (ProcessHandle process : tree) {
+          Path theirs = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "ns",
+              kind));
+          if (!theirs.equals(own)) {
+            separate.add(kind);
+          }
+        }
+      } catch (IOException e) {
+        // Gone, or not readable: not proven separate.
+      }
+    }
+    return separate;
+  }
+
+  /** The controls the report proves or disproves, for a sandbox that was meant to have namespaces. */
+  static List<Control> namespaceControls(Report report, Set<String> namespaces, boolean userNamespace) {
+    List<Control> c = new ArrayList<>();
+    List<Mount> mounts = report.section("mounts").lines().filter(l -> !l.isBlank()).map(Mount::parse).toList();
+    Map<String, Mount> byPoint = new LinkedHashMap<>();
+    mounts.forEach(m -> byPoint.put(m.point(), m));
+    Map<String, String> status = new LinkedHashMap<>();
+    report.section("status").lines().forEach(l -> {
+      int colon = l.indexOf(':');
+      if (colon > 0) {
+        status.put(l.substring(0, colon), l.substring(colon + 1).trim());
+      }
+    });
+
+    List<String> interfaces = report.section("net").lines().filter(l -> l.contains(":") && !l.contains("|"))
+        .map(l -> l.substring(0, l.indexOf(':')).trim()).toList();
+    boolean network = namespaces.contains("net") && !interfaces.isEmpty() && interfaces.stream().allMatch("lo"::equals);
+    c.add(new Control("network", network, "measured: " + (namespaces.contains("net") ? "own" : "the host's")
+        + " network namespace, interfaces " + interfaces));
+
+    Mount root = byPoint.get("/");
+    List<String> writable = mounts.stream().filter(m -> !m.readOnly()).map(Mount::point)
+        .filter(p -> !WRITABLE_ALLOWED.contains(p)).toList();
+    boolean ownRoot = root != null && root.readOnly() && "tmpfs".equals(root.type());
+    boolean filesystem = namespaces.contains("mnt") && ownRoot && writable.isEmpty();
+    c.add(new Control("filesystem", filesystem, filesystem ? "measured: read-only root of its own with "
+        + (mounts.size() - 1) + " read-only binds (the JDK, its libraries, the classpath with configuration and key "
+        + "files masked); nothing else of the host" : "measured: " + (namespaces.contains("mnt") ? ""
+        : "the host's mount namespace; ") + (ownRoot ? "" : "root is not a read-only root "
+        + "of its own; ") + (writable.isEmpty() ? "" : "writable mounts " + writable)));
+
+    Mount tmp = byPoint.get("/tmp");
+    Mount shm = byPoint.get("/dev/shm");
+    Mount dev = byPoint.get("/dev");
+    boolean scratch = tmp != null && tmp.boundedScratch() && shm != null && shm.boundedScratch() && dev != null
+        && dev.readOnly();
+    c.add(new Control("tmp", scratch, "measured: /tmp " + describe(tmp) + ", /dev/shm " + describe(shm) + ", /dev "
+        + (dev != null && dev.readOnly() ? "read-only" : "WRITABLE")));
+
+    boolean pidNamespace = namespaces.contains("pid");
+    boolean noCaps = status.getOrDefault("CapEff", "").matches("0+");
+    boolean noNewPrivs = "1".equals(status.get("NoNewPrivs"));
+    boolean processes = pidNamespace && noCaps;
+    c.add(new Control("processes", processes, "measured: " + (pidNamespace ? "own PID namespace" : "host PID namespace") + (noCaps ? ", no capabilities" : ", capabilities " + status.get("CapEff"))
+        + (noNewPrivs ? ", no new privileges" : "") + (namespaces.contains("user") && userNamespace ? ", user namespace (uid 65534)" : "")
+        + ", killed with its parent"));
+
+    String unshare = report.section("unshare");
+    boolean filter = "2".equals(status.get("Seccomp"));
+    boolean refused = unshare.contains("Operation not permitted") && !unshare.contains("exit 0");
+    boolean syscalls = filter && (refused || unshare.contains("not found"));
+    c.add(new Control("syscalls", syscalls, syscalls ? "measured: seccomp filter (Seccomp: 2) refusing "
+        + SeccompFilter.DENIED.size() + " calls as Docker's default profile does, namespace clone flags and other "
+        + "architectures; " + (refused ? "unshare(CLONE_NEWUSER) refused with EPERM inside"
+        : "no unshare binary to exercise it") : "measured: Seccomp " + status.getOrDefault("Seccomp", "?")
+        + ", unshare --user: " + unshare.trim()));
+    c.add(environment(report));
+    return c;
+  }
+
+  /** The environment control: only the sandbox's own variables are there. */
+  static Control environment(Report report) {
+    List<String> names = new ArrayList<>();
+    for (String pair : report.section("env").split("\0")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        names.add(pair.substring(0, eq).trim());
+      }
+    }
+    List<String> foreign = names.stream().filter(n -> !OWN_VARIABLES.contains(n)).toList();
+    return new Control("environment", foreign.isEmpty(), foreign.isEmpty()
+        ? "measured: cleared, only " + names + " set" : "measured: host variables " + foreign + " reach the worker");
+  }
+
+  private static String describe(Mount mount) {
+    if (mount == null) {
+      return "missing";
+    }
+    return (mount.boundedScratch() ? "" : "UNBOUNDED OR EXECUTABLE ") + mount.type() + " " + mount.options()
+        .stream().filter(o -> Set.of("ro", "rw", "noexec", "nosuid", "nodev").contains(o)).sorted().toList()
+        + " " + mount.superOptions().stream().filter(o -> o.startsWith("size=")).findFirst().orElse("no size");
+  }
+}

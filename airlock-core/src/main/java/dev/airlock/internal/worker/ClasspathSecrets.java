@@ -1,0 +1,227 @@
+package dev.airlock.internal.worker;
+
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.worker.WorkerClasspath.Mount;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.zip.ZipFile;
+
+/**
+ * Keeps the host's configuration and keys out of a worker's classpath view: Spring and dotenv configuration
+ * ({@code application*.properties|yml|yaml}, {@code bootstrap*}, {@code .env}), key stores and keys ({@code *.jks},
+ * {@code *.p12}, {@code *.pfx}, {@code *.keystore}, {@code *.pem}, {@code *.key}) and {@code META-INF/spring*}. A
+ * worker runs one method; none of these is its business, and a guest could read any of them.
+ *
+ * <p>Jar copies and the empty file and folder that cover secrets live in one private (0700) folder of this JVM,
+ * made fresh, never one found: nothing another local user planted is bound into a worker.
+ */
+final class ClasspathSecrets {
+  private static final Pattern SECRET_NAME = Pattern.compile(
+      "(application|bootstrap)[^/]*\\.(properties|ya?ml)|\\.env(\\..*)?|.*\\.(jks|p12|pfx|keystore|pem|key)",
+      Pattern.CASE_INSENSITIVE);
+  private static final String SPRING_META = "META-INF/spring";
+  private static final Pattern BUILD_OUTPUT = Pattern.compile(".*/(target/(test-)?classes|build/classes/[^/]+/[^/]+"
+      + "|build/resources/[^/]+|out/(production|test)/[^/]+|bin/(main|test)|BOOT-INF/classes)/?");
+  private static final String FOLDER_PREFIX = "airlock-view-";
+
+  private static final int EOCD = 0x06054b50;
+  private static final int CENTRAL = 0x02014b50;
+  private static final int LOCAL = 0x04034b50;
+
+  private static final Map<String, Path> JAR_COPIES = new ConcurrentHashMap<>();
+  private static volatile Path folder;
+
+  private ClasspathSecrets() {
+  }
+
+  /** Whether an entry of a jar or a file in a folder (its path inside, with {@code /}) is kept from workers. */
+  static boolean isSecret(String pathInside) {
+    String name = pathInside.substring(pathInside.lastIndexOf('/') + 1);
+    return SECRET_NAME.matcher(name).matches() || pathInside.startsWith(SPRING_META);
+  }
+
+  static List<Mount> view(List<Path> classpath, boolean anyFolder) {
+    List<Mount> mounts = new ArrayList<>();
+    List<Mount> masks = new ArrayList<>();
+    try {
+      for (Path entry : classpath) {
+        if (Files.isDirectory(entry)) {
+          String path = entry.toAbsolutePath().normalize().toString();
+          if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
+            throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
+                + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would "
+                + "see every file in it (credentials in a working directory, for one). Run the application from its "
+                + "jars or build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS
+                + "=any to show workers such folders whole");
+          }
+          mounts.add(new Mount(entry, entry));
+          masks.addAll(folderMasks(entry));
+        } else if (Files.isRegularFile(entry)) {
+          mounts.add(new Mount(jarView(entry), entry));
+        }
+      }
+    } catch (IOException e) {
+      throw new SandboxUnavailableException("cannot prepare the workers' view of the classpath: " + e, e);
+    }
+    mounts.addAll(masks);
+    return List.copyOf(mounts);
+  }
+
+  private static List<Mount> folderMasks(Path root) throws IOException {
+    List<Mount> masks = new ArrayList<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        if (!dir.equals(root) && isSecret(inside(root, dir))) {
+          masks.add(new Mount(privateFolder().resolve("empty-folder"), dir));
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (isSecret(inside(root, file))) {
+          masks.add(new Mount(privateFolder().resolve(attrs.isDirectory() ? "empty-folder" : "empty-file"), file));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return masks;
+  }
+
+  private static String inside(Path root, Path file) {
+    return root.relativize(file).toString().replace('\\', '/');
+  }
+
+  /** The jar itself when it holds no secret entry, else its zeroed copy (made once per jar version). */
+  private static Path jarView(Path jar) throws IOException {
+    List<String> secrets = new ArrayList<>();
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      zip.stream().filter(e -> !e.isDirectory() && isSecret(e.getName())).forEach(e -> secrets.add(e.getName()));
+    } catch (IOException e) {
+      return jar; // Not a zip: the JVM will not read classes from it either.
+    }
+    if (secrets.isEmpty()) {
+      return jar;
+    }
+    FileTime time = Files.getLastModifiedTime(jar);
+    String key = jar.toAbsolutePath() + "|" + Files.size(jar) + "|" + time.toMillis();
+    try {
+      return JAR_COPIES.computeIfAbsent(key, k -> {
+        try {
+          return zeroedCopy(jar, time);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static Path zeroedCopy(Path jar, FileTime time) throws IOException {
+    Path copy = Files.createTempFile(privateFolder(), "jar-", "-" + jar.getFileName());
+    Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      zeroSecretEntries(channel, jar);
+    }
+    Files.setLastModifiedTime(copy, time);
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+    return copy;
+  }
+
+  /** Overwrites the stored bytes of every secret entry with zeros, from the jar's central directory. */
+  static void zeroSecretEntries(FileChannel channel, Path jar) throws IOException {
+    long size = channel.size();
+    int tailLength = (int) Math.min(size, 22 + 65535);
+    ByteBuffer tail = read(channel, size - tailLength, tailLength);
+    int eocd = -1;
+    for (int i = tailLength - 22; i >= 0; i--) {
+      if (tail.getInt(i) == EOCD) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) {
+      throw new IOException(jar + " has no zip directory");
+    }
+    long entries = tail.getShort(eocd + 10) & 0xffff;
+    long directorySize = tail.getInt(eocd + 12) & 0xffffffffL;
+    long directoryOffset = tail.getInt(eocd + 16) & 0xffffffffL;
+    if (entries == 0xffff || directorySize == 0xffffffffL || directoryOffset == 0xffffffffL) {
+      throw new IOException(jar + " is a ZIP64 jar holding configuration or keys, which Airlock cannot filter; "
+          + "remove them from the jar");
+    }
+    ByteBuffer directory = read(channel, directoryOffset, (int) directorySize);
+    int at = 0;
+    for (long n = 0; n < entries; n++) {
+      if (directory.getInt(at) != CENTRAL) {
+        throw new IOException(jar + ": malformed zip directory");
+      }
+      long compressed = directory.getInt(at + 20) & 0xffffffffL;
+      int nameLength = directory.getShort(at + 28) & 0xffff;
+      int extraLength = directory.getShort(at + 30) & 0xffff;
+      int commentLength = directory.getShort(at + 32) & 0xffff;
+      long localOffset = directory.getInt(at + 42) & 0xffffffffL;
+      byte[] name = new byte[nameLength];
+      directory.get(at + 46, name);
+      String entryName = new String(name, StandardCharsets.UTF_8);
+      if (!entryName.endsWith("/") && isSecret(entryName)) {
+        ByteBuffer local = read(channel, localOffset, 30);
+        if (local.getInt(0) != LOCAL) {
+          throw new IOException(jar + ": malformed entry " + entryName);
+        }
+        long data = localOffset + 30 + (local.getShort(26) & 0xffff) + (local.getShort(28) & 0xffff);
+        channel.write(ByteBuffer.allocate((int) compressed), data);
+      }
+      at += 46 + nameLength + extraLength + commentLength;
+    }
+  }
+
+  private static ByteBuffer read(FileChannel channel, long position, int length) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer, position + buffer.position()) < 0) {
+        throw new IOException("truncated zip");
+      }
+    }
+    return buffer.flip();
+  }
+
+  /** This JVM's private folder, made on first use with an empty file and folder, deleted when the JVM exits. */
+  private static synchronized Path privateFolder() throws IOException {
+    if (folder == null) {
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+      WorkerChannels.reapFoldersOfDeadHosts(tmp, FOLDER_PREFIX);
+      Path made = Files.createTempDirectory(tmp, FOLDER_PREFIX + ProcessHandle.current().pid() + "-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createFile(made.resolve("empty-file"));
+      Files.setPosixFilePermissions(made.resolve("empty-file"), PosixFilePermissions.fromString("r--r--r--"));
+      Files.createDirectory(made.resolve("empty-folder"));
+      Files.setPosixFilePermissions(made.resolve("empty-folder"), PosixFilePermissions.fromString("r-xr-xr-x"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> WorkerChannels.deleteTree(made), "airlock-view-cleanup"));
+      folder = made;
+    }
+    return folder;
+  }
+}
