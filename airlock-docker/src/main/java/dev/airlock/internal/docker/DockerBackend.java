@@ -223,8 +223,9 @@ final class DockerBackend implements SandboxBackend {
   private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb) {
     long memoryBytes = memoryMb * 1024 * 1024;
     List<Bind> binds = new ArrayList<>();
-    for (Path entry : classpath) {
-      binds.add(new Bind(entry.toString(), new Volume(entry.toString()), AccessMode.ro));
+    // The classpath with configuration and key files masked (cached: a jar's filtered copy is made once).
+    for (WorkerClasspath.Mount mount : WorkerClasspath.readableView(classpath, true)) {
+      binds.add(new Bind(mount.source().toString(), new Volume(mount.target().toString()), AccessMode.ro));
     }
     binds.add(new Bind(channelDir.toString(), new Volume(CHANNEL_INSIDE), AccessMode.ro));
     HostConfig host = HostConfig.newHostConfig()

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 public abstract class GuestAttackSuite extends SandboxBackendContract {
   private static final String HOST_SECRET_VALUE = "host-secret-must-not-leak";
+  private static final String CLASSPATH_SECRET = "classpath-secret-must-not-leak";
 
   @Test
   void aStackOverflowStaysTheGuestsAndThePoolServesOn() {
@@ -104,5 +105,48 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
     Object trap = pool().call(Trap::new);
     assertThat(Trap.CALLS.get()).as("Trap methods run while decoding").isEqualTo(before);
     assertThat(((Trap) trap).payload).isEqualTo("set by the guest");
+  }
+
+  @Test
+  void nothingOutsideTheScratchFoldersIsWritable() {
+    assertThat(pool().call(GuestAttacks::writeOutsideScratch)).as("outcome per folder")
+        .noneMatch(outcome -> outcome.endsWith("WRITTEN"));
+  }
+
+  @Test
+  void scratchFoldersAreSizeLimitedNoexecNosuidTmpfs() {
+    for (String scratch : List.of("/tmp", "/dev/shm")) {
+      String options = pool().call(() -> GuestAttacks.mountOptions(scratch));
+      assertThat(options).as(scratch).contains("noexec", "nosuid", "tmpfs", "size=").startsWith("rw");
+    }
+    assertThat(pool().call(GuestAttacks::fillDevShm)).as("bytes written to /dev/shm")
+        .isLessThan(GuestAttacks.TMP_FILL_CAP);
+  }
+
+  @Test
+  void aBinaryDroppedInAScratchFolderDoesNotRun() {
+    for (String scratch : List.of("/tmp", "/dev/shm")) {
+      assertThat(pool().call(() -> GuestAttacks.runBinaryDroppedIn(scratch))).as(scratch).startsWith("refused");
+    }
+  }
+
+  @Test
+  void theGuestRunsUnderASeccompFilterWithNoPrivileges() {
+    assertThat(pool().call(GuestAttacks::securityStatus))
+        .contains("Seccomp:\t2").contains("NoNewPrivs:\t1").contains("CapEff:\t0000000000000000");
+  }
+
+  /** src/test/resources holds an application.properties, a .env and a key, as an application's build output does. */
+  @Test
+  void configurationAndKeysOnTheClasspathAreUnreadable() throws IOException {
+    assertThat(GuestAttacks.readResource("application.properties")).as("on the host").contains(CLASSPATH_SECRET);
+    for (String name : List.of("application.properties", "application-prod.yml", ".env", "tls/server.key",
+        "META-INF/spring.factories")) {
+      assertThat(pool().call(() -> GuestAttacks.readResource(name))).as(name).doesNotContain(CLASSPATH_SECRET);
+      Path file = Path.of(GuestAttacks.class.getProtectionDomain().getCodeSource().getLocation().getPath(), name);
+      assertThat(file).exists();
+      String path = file.toString();
+      assertThat(pool().call(() -> GuestAttacks.readFile(path))).as(path).doesNotContain(CLASSPATH_SECRET);
+    }
   }
 }

@@ -100,4 +100,104 @@ public final class GuestAttacks {
     Runtime.getRuntime().halt(status);
     return status;
   }
+
+  /** Where the guest could create a file outside its scratch folders: "path: how it failed" per path tried. */
+  public static List<String> writeOutsideScratch() {
+    List<String> outcomes = new ArrayList<>();
+    for (String dir : List.of("/", "/dev", "/etc", "/usr", "/opt", System.getProperty("java.home"))) {
+      Path file = Path.of(dir, "airlock-guest-" + ProcessHandle.current().pid());
+      try {
+        Files.writeString(file, "planted");
+        outcomes.add(dir + ": WRITTEN");
+        Files.deleteIfExists(file);
+      } catch (IOException | SecurityException refused) {
+        outcomes.add(dir + ": " + refused.getClass().getSimpleName());
+      }
+    }
+    return outcomes;
+  }
+
+  /** The per-mount options and superblock options of the mount at {@code point}, from mountinfo. */
+  public static String mountOptions(String point) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] fields = line.split(" ");
+        if (fields.length > 5 && fields[4].equals(point)) {
+          String[] fs = line.substring(line.indexOf(" - ") + 3).split(" ");
+          return fields[5] + " " + fs[0] + " " + (fs.length > 2 ? fs[2] : "");
+        }
+      }
+      return "not mounted";
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
+  /** Bytes written to {@code /dev/shm} before it said no, stopping at {@link #TMP_FILL_CAP}; the file is removed. */
+  public static long fillDevShm() {
+    Path file = Path.of("/dev/shm", "airlock-fill-" + ProcessHandle.current().pid());
+    byte[] chunk = new byte[1024 * 1024];
+    long written = 0;
+    try (OutputStream out = Files.newOutputStream(file)) {
+      while (written < TMP_FILL_CAP) {
+        out.write(chunk);
+        written += chunk.length;
+      }
+    } catch (IOException full) {
+      // No space left on device: the bound held.
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Gone with the sandbox.
+    }
+    return written;
+  }
+
+  /** Copies the JDK's own launcher into {@code dir} and runs it: the outcome, or why it could not run. */
+  public static String runBinaryDroppedIn(String dir) {
+    Path copy = Path.of(dir, "dropped-" + ProcessHandle.current().pid());
+    try {
+      Files.copy(Path.of(System.getProperty("java.home"), "bin", "java"), copy);
+      copy.toFile().setExecutable(true);
+      Process process = new ProcessBuilder(copy.toString(), "-version").redirectErrorStream(true).start();
+      process.getInputStream().readAllBytes();
+      return "ran, exit " + process.waitFor();
+    } catch (IOException refused) {
+      return "refused: " + refused.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } finally {
+      copy.toFile().delete();
+    }
+  }
+
+  /** The {@code Seccomp}, {@code NoNewPrivs} and {@code CapEff} lines of the guest's own status. */
+  public static String securityStatus() {
+    try {
+      return String.join("\n", Files.readAllLines(Path.of("/proc/self/status")).stream()
+          .filter(l -> l.startsWith("Seccomp:") || l.startsWith("NoNewPrivs:") || l.startsWith("CapEff:")).toList());
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
+  /** What the guest reads of a classpath resource: its text, "absent", or why it could not. */
+  public static String readResource(String name) {
+    try (var in = GuestAttacks.class.getClassLoader().getResourceAsStream(name)) {
+      return in == null ? "absent" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException unreadable) {
+      return "unreadable: " + unreadable;
+    }
+  }
+
+  /** What the guest reads of a file: its text, or why it could not. */
+  public static String readFile(String path) {
+    try {
+      return Files.readString(Path.of(path));
+    } catch (IOException | RuntimeException unreadable) {
+      return "unreadable: " + unreadable;
+    }
+  }
 }
