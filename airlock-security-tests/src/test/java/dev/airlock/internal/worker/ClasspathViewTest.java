@@ -1,0 +1,169 @@
+package dev.airlock.internal.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.worker.WorkerClasspath.Mount;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14 item 8 and issue 20 item 3: what a worker may read of the host's classpath, and where a Spring Boot jar is
+ * unpacked. The view is one piece every backend that mounts the classpath uses.
+ */
+class ClasspathViewTest {
+  private static final String SECRET = "classpath-secret-must-not-leak";
+  private static final byte[] CLASS_BYTES = "not really a class, but bytes a worker must read".getBytes();
+
+  @Test
+  void aJarWithConfigurationAndKeysIsSeenAsACopyWithThoseEntriesUnreadable(@TempDir Path dir) throws IOException {
+    Path jar = jar(dir.resolve("app.jar"), null, "com/acme/Tool.class", "application.properties",
+        "config/application-prod.yaml", ".env", "keys/server.p12", "META-INF/spring.factories",
+        "META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports");
+
+    List<Mount> view = WorkerClasspath.readableView(List.of(jar), false);
+
+    assertThat(view).hasSize(1);
+    Mount mount = view.get(0);
+    assertThat(mount.target()).isEqualTo(jar);
+    assertThat(mount.source()).isNotEqualTo(jar);
+    assertThat(Files.size(mount.source())).as("same size: the classpath fingerprint still matches")
+        .isEqualTo(Files.size(jar));
+    assertThat(Files.getLastModifiedTime(mount.source())).isEqualTo(Files.getLastModifiedTime(jar));
+    try (ZipFile copy = new ZipFile(mount.source().toFile())) {
+      assertThat(copy.getInputStream(copy.getEntry("com/acme/Tool.class")).readAllBytes()).isEqualTo(CLASS_BYTES);
+      for (String secret : List.of("application.properties", "config/application-prod.yaml", ".env",
+          "keys/server.p12", "META-INF/spring.factories")) {
+        assertThat(read(copy, secret)).as(secret).doesNotContain(SECRET);
+      }
+    }
+    try (ZipFile original = new ZipFile(jar.toFile())) {
+      assertThat(read(original, "application.properties")).as("the host's own jar is untouched").contains(SECRET);
+    }
+    assertThat(WorkerClasspath.readableView(List.of(jar), false)).as("made once").isEqualTo(view);
+  }
+
+  @Test
+  void aJarWithoutSecretsIsBoundAsItIs(@TempDir Path dir) throws IOException {
+    Path jar = jar(dir.resolve("lib.jar"), null, "com/acme/Lib.class", "com/acme/messages.properties");
+    assertThat(WorkerClasspath.readableView(List.of(jar), false)).containsExactly(new Mount(jar, jar));
+  }
+
+  @Test
+  void aBuildOutputFolderIsBoundWithItsSecretsCovered(@TempDir Path dir) throws IOException {
+    Path classes = Files.createDirectories(dir.resolve("app/target/classes"));
+    for (String name : List.of("com/acme/Tool.class", "application.yml", "bootstrap.properties", "certs/ca.pem",
+        "store.jks", "META-INF/spring/imports")) {
+      write(classes.resolve(name), SECRET);
+    }
+
+    List<Mount> view = WorkerClasspath.readableView(List.of(classes), false);
+
+    assertThat(view.get(0)).isEqualTo(new Mount(classes, classes));
+    assertThat(view.stream().skip(1).map(Mount::target)).containsExactlyInAnyOrder(
+        classes.resolve("application.yml"), classes.resolve("bootstrap.properties"), classes.resolve("certs/ca.pem"),
+        classes.resolve("store.jks"), classes.resolve("META-INF/spring"));
+    for (Mount mask : view.subList(1, view.size())) {
+      Path source = mask.source();
+      assertThat(Files.isDirectory(source) ? Files.list(source).count() : Files.size(source)).isZero();
+    }
+  }
+
+  @Test
+  void aFolderThatIsNotBuildOutputIsRefusedNamingTheOptIn(@TempDir Path dir) throws IOException {
+    Path workingDirectory = Files.createDirectories(dir.resolve("project"));
+    write(workingDirectory.resolve(".aws/credentials"), "aws_secret_access_key=" + SECRET);
+    write(workingDirectory.resolve("Tool.class"), "class");
+
+    assertThatThrownBy(() -> WorkerClasspath.readableView(List.of(workingDirectory), false))
+        .isInstanceOf(SandboxUnavailableException.class)
+        .hasMessageContaining(workingDirectory.toString())
+        .hasMessageContaining("airlock.local.classpath-folders=any");
+    assertThat(WorkerClasspath.readableView(List.of(workingDirectory), true)).first()
+        .isEqualTo(new Mount(workingDirectory, workingDirectory));
+  }
+
+  @Test
+  void aPlantedUnpackFolderInTmpIsNeverUsed(@TempDir Path dir) throws IOException {
+    Path bootJar = springBootJar(dir.resolve("tool.jar"));
+    // What another local user creates first at the old, guessable place.
+    Path planted = Path.of(System.getProperty("java.io.tmpdir"), "airlock-boot-" + bootJar.getFileName() + "-"
+        + Files.size(bootJar) + "-" + Files.getLastModifiedTime(bootJar).toMillis());
+    try {
+      write(planted.resolve("BOOT-INF/classes/com/acme/Tool.class"), "planted");
+      Files.createDirectories(planted.resolve("BOOT-INF/lib"));
+
+      List<Path> parts = SpringBootJar.unpackedEntries(bootJar);
+
+      assertThat(parts).isNotEmpty().noneMatch(p -> p.startsWith(planted));
+      Path classes = parts.get(0);
+      assertThat(Files.readAllBytes(classes.resolve("com/acme/Tool.class"))).isEqualTo(CLASS_BYTES);
+      Path base = classes.getParent().getParent().getParent();
+      assertThat(Files.getPosixFilePermissions(base)).as("the unpack base is the user's alone")
+          .allMatch(p -> p.name().startsWith("OWNER"));
+    } finally {
+      dev.airlock.internal.backend.WorkerChannels.deleteTree(planted);
+    }
+  }
+
+  @Test
+  void aTamperedUnpackedFileIsNotUsed(@TempDir Path dir) throws IOException {
+    Path bootJar = springBootJar(dir.resolve("tamper.jar"));
+    Path tool = SpringBootJar.unpackedEntries(bootJar).get(0).resolve("com/acme/Tool.class");
+    Files.writeString(tool, "tampered");
+
+    Path again = SpringBootJar.unpackedEntries(bootJar).get(0).resolve("com/acme/Tool.class");
+
+    assertThat(Files.readAllBytes(again)).isEqualTo(CLASS_BYTES);
+  }
+
+  private static Path springBootJar(Path file) throws IOException {
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Spring-Boot-Classes", "BOOT-INF/classes/");
+    Path lib = jar(file.resolveSibling("inner-" + System.nanoTime() + ".jar"), null, "org/lib/Lib.class");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(file), manifest)) {
+      out.putNextEntry(new JarEntry("BOOT-INF/classes/com/acme/Tool.class"));
+      out.write(CLASS_BYTES);
+      out.putNextEntry(new JarEntry("BOOT-INF/lib/lib.jar"));
+      out.write(Files.readAllBytes(lib));
+    }
+    return file;
+  }
+
+  private static Path jar(Path file, Manifest manifest, String... entries) throws IOException {
+    try (OutputStream raw = Files.newOutputStream(file);
+        JarOutputStream out = manifest == null ? new JarOutputStream(raw) : new JarOutputStream(raw, manifest)) {
+      for (String name : entries) {
+        out.putNextEntry(new JarEntry(name));
+        out.write(name.endsWith(".class") ? CLASS_BYTES : (name + "=" + SECRET).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return file;
+  }
+
+  private static String read(ZipFile zip, String entry) {
+    try {
+      return new String(zip.getInputStream(zip.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException unreadable) {
+      return "unreadable: " + unreadable;
+    }
+  }
+
+  private static void write(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text);
+  }
+}
