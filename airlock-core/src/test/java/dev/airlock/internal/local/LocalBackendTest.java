@@ -66,6 +66,8 @@ class LocalBackendTest {
       IsolationPosture posture = backend.posture();
       assertThat(posture.enforces("network")).isFalse();
       assertThat(posture.enforces("filesystem")).isFalse();
+      assertThat(posture.isolating()).as("a plain child JVM does not isolate").isFalse();
+      assertThat(posture.control("processes").orElseThrow().how()).contains("NOT ISOLATED");
       assertThat(posture.enforces("environment")).isTrue();
       assertThat(posture.describe()).contains("NOT ENFORCED");
     } finally {

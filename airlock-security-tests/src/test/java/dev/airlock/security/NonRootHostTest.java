@@ -1,0 +1,133 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockRuntime;
+import dev.airlock.IsolationPosture;
+import dev.airlock.SandboxPool;
+import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.worker.WorkerClasspath;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 14 item 4: a host run by an unprivileged user without a writable cgroup. {@code prlimit --nproc} counted every
+ * thread of that user, so a host (or a first call) holding more threads than the pids limit made the next worker fail
+ * to start, and the posture called pids enforced. Run for real: a host JVM as uid 65534 through {@code setpriv}.
+ */
+@Timeout(180)
+class NonRootHostTest {
+  static final int HOST_THREADS = 300;
+
+  @Test
+  void aWorkerStartsWhenTheUserHasManyThreadsAndPidsIsReportedNotEnforced() throws Exception {
+    Path dir = Files.createTempDirectory("airlock-nonroot-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    try {
+      String classpath = readableCopyOfTheClasspath(dir);
+      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+      Process host = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+          java.toString(), "-cp", classpath, "-Djava.io.tmpdir=/tmp", NonRootHost.class.getName())
+          .redirectErrorStream(true).directory(dir.toFile()).start();
+      String out = new String(host.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(host.waitFor(120, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(out).as(out).contains("user threads > " + HOST_THREADS);
+      assertThat(out).as(out).contains("call: sandboxed in a worker");
+      assertThat(out).as(out).contains("pids enforced: false").contains("memory enforced: false");
+      assertThat(out).as(out).contains("isolating: true").contains("fallbacks: 0");
+      assertThat(out).as("strict needs cgroup memory and pids").contains("strict: refused: ")
+          .contains("Run as root, delegate a cgroup v2 subtree").contains("use the Docker backend");
+      assertThat(host.exitValue()).as(out).isZero();
+    } finally {
+      WorkerChannels.deleteTree(dir);
+    }
+  }
+
+  /** The jars and build-output folders, copied where uid 65534 can read them (root's ~/.m2 is closed). */
+  private static String readableCopyOfTheClasspath(Path dir) throws IOException {
+    List<String> entries = new ArrayList<>();
+    int n = 0;
+    for (Path entry : WorkerClasspath.ofThisJvm()) {
+      n++;
+      if (Files.isDirectory(entry)) {
+        Path copy = dir.resolve("m" + n).resolve("target/classes");
+        try (Stream<Path> tree = Files.walk(entry)) {
+          for (Path p : tree.toList()) {
+            Path to = copy.resolve(entry.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(to);
+            } else {
+              Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+          }
+        }
+        entries.add(copy.toString());
+      } else if (Files.isRegularFile(entry)) {
+        Path copy = dir.resolve(n + "-" + entry.getFileName());
+        Files.copy(entry, copy);
+        entries.add(copy.toString());
+      }
+    }
+    try (Stream<Path> tree = Files.walk(dir)) {
+      for (Path p : tree.toList()) {
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x"
+            : "rw-r--r--"));
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /** The host JVM the test runs as uid 65534. */
+  public static final class NonRootHost {
+    public static void main(String[] args) throws Exception {
+      for (int i = 0; i < HOST_THREADS; i++) {
+        Thread t = new Thread(() -> {
+          try {
+            Thread.sleep(600_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+      }
+      System.out.println("user threads > " + HOST_THREADS);
+      AirlockConfig config = AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).sandboxRequired(true)
+          .localClassCache("off").build();
+      try (SandboxPool pool = SandboxPool.builder(config).build()) {
+        IsolationPosture posture = pool.posture();
+        System.out.println(posture.describe());
+        System.out.println("pids enforced: " + posture.enforces("pids"));
+        System.out.println("memory enforced: " + posture.enforces("memory"));
+        System.out.println("isolating: " + posture.isolating());
+        System.out.println("call: " + pool.call(() -> AirlockRuntime.isSandboxed() ? "sandboxed in a worker"
+            : "ran on the host"));
+        System.out.println("fallbacks: " + pool.stats().fallbacks());
+      } catch (RuntimeException e) {
+        System.out.println("failed: " + e);
+        System.exit(1);
+      }
+      AirlockConfig strict = AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).localClassCache("off")
+          .localIsolation(AirlockConfig.LocalIsolation.STRICT).build();
+      try (SandboxPool pool = SandboxPool.builder(strict).build()) {
+        System.out.println("strict: started, posture " + pool.posture().describe());
+      } catch (RuntimeException e) {
+        System.out.println("strict: refused: " + e.getMessage());
+      }
+      System.exit(0);
+    }
+  }
+}
