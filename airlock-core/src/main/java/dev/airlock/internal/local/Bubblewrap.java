@@ -88,11 +88,11 @@ final class Bubblewrap {
    * {@link WorkerClasspath#readableView}) and the class data archive; {@code writable} is null except for the worker
    * that makes that archive.
    *
-   * <p>{@code /} and {@code /dev} are read-only. The only writable places are {@code /tmp} and {@code /dev/shm}, two
-   * folders of one {@code noexec,nosuid,nodev} tmpfs of {@code tmpBytes} in all, whose pages count against the
-   * worker's memory cgroup. bwrap cannot mount a tmpfs {@code noexec}, so {@code unshare} mounts it in a private mount
-   * namespace first, over {@code mountPoint}, and bwrap binds its two folders; without {@code unshare} they are
-   * bwrap's own tmpfs mounts, executable, which the measured posture then reports. The seccomp program is read from
+   * <p>{@code /} and {@code /dev} are read-only. The only writable place is one {@code noexec,nosuid,nodev} tmpfs of
+   * {@code tmpBytes}, seen as both {@code /tmp} and {@code /dev/shm}, whose pages count against the worker's memory
+   * cgroup. bwrap cannot mount a tmpfs {@code noexec}, so {@code unshare} mounts it in a private mount namespace first,
+   * over {@code mountPoint}, and bwrap binds it (one mount: each extra command costs every worker start a fork);
+   * without {@code unshare} they are bwrap's own tmpfs mounts, executable, which the measured posture then reports. The seccomp program is read from
    * descriptor {@link #SECCOMP_FD}, which the launcher opens.
    */
   List<String> command(JdkFiles jdk, List<WorkerClasspath.Mount> view, Path writable, long tmpBytes, Path mountPoint,
@@ -105,8 +105,8 @@ final class Bubblewrap {
         cmd.addAll(List.of("--user", "--map-root-user"));
       }
       cmd.addAll(List.of("--mount", "--propagation", "private", "/bin/sh", "-c",
-          "mount -t tmpfs -o size=" + tmpBytes + ",mode=0755,noexec,nosuid,nodev airlock-tmp \"$0\" && "
-              + "mkdir -m 1777 \"$0/tmp\" \"$0/shm\" && exec \"$@\"", mountPoint.toString()));
+          "mount -t tmpfs -o size=" + tmpBytes + ",mode=1777,noexec,nosuid,nodev airlock-tmp \"$0\" && exec \"$@\"",
+          mountPoint.toString()));
     }
     cmd.addAll(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {
@@ -115,8 +115,7 @@ final class Bubblewrap {
     cmd.addAll(List.of("--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
         "--hostname", "airlock-sandbox", "--proc", "/proc", "--dev", "/dev"));
     if (privateTmpfs) {
-      cmd.addAll(List.of("--bind", mountPoint.resolve("shm").toString(), "/dev/shm",
-          "--bind", mountPoint.resolve("tmp").toString(), "/tmp"));
+      cmd.addAll(List.of("--bind", mountPoint.toString(), "/dev/shm", "--bind", mountPoint.toString(), "/tmp"));
     } else {
       cmd.addAll(List.of("--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/dev/shm",
           "--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/tmp"));
