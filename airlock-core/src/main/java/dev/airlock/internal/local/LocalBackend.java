@@ -40,6 +40,9 @@ public final class LocalBackend implements SandboxBackend {
   static final long TMP_BYTES = 64L * 1024 * 1024;
   private static final AtomicInteger BACKENDS = new AtomicInteger();
   private static final String WORK_DIR_PREFIX = "airlock-";
+  /** How a user gets memory and pids limits the kernel enforces, for messages where they are missing. */
+  private static final String CGROUP_FIX = "run as root, or as a user who may write the memory and pids controllers "
+      + "of the cgroup hierarchy at /sys/fs/cgroup, or use the Docker backend (airlock.backend=docker)";
 
   private final AirlockConfig config;
   private final Path java;
@@ -165,7 +168,7 @@ public final class LocalBackend implements SandboxBackend {
       String enforced, String notEnforced) {
     if (readBack.isEmpty()) {
       return new Control(name, false, notEnforced + " (" + cgroups.describe()
-          + "; run as root or delegate a cgroup subtree to this user)");
+          + "; " + CGROUP_FIX + ")");
     }
     boolean holds = readBack.get().equals(expected) && measured.inGroup();
     return new Control(name, holds, holds ? "measured: " + enforced + " (read back from the kernel, probe inside)"
@@ -182,9 +185,8 @@ public final class LocalBackend implements SandboxBackend {
       WorkerChannels.deleteTree(workDir);
       cgroups.removeNamespace();
       throw new SandboxUnavailableException("airlock.local.isolation=strict, but these controls do not hold here: "
-          + String.join("; ", missing) + ". Run as root, delegate a cgroup v2 subtree with the memory and pids "
-          + "controllers to this user (systemd: Delegate=yes, or systemd-run --user -p Delegate=yes), or use the "
-          + "Docker backend (airlock.backend=docker); airlock.local.isolation=auto runs without them");
+          + String.join("; ", missing) + ". To enforce them: " + CGROUP_FIX
+          + "; airlock.local.isolation=auto runs without them");
     }
   }
 
