@@ -92,8 +92,8 @@ final class Bubblewrap {
    * {@code tmpBytes}, seen as both {@code /tmp} and {@code /dev/shm}, whose pages count against the worker's memory
    * cgroup. bwrap cannot mount a tmpfs {@code noexec}, so {@code unshare} mounts it in a private mount namespace first,
    * over {@code mountPoint}, and bwrap binds it (one mount: each extra command costs every worker start a fork);
-   * without {@code unshare} they are bwrap's own tmpfs mounts, executable, which the measured posture then reports. The seccomp program is read from
-   * descriptor {@link #SECCOMP_FD}, which the launcher opens.
+   * without {@code unshare} they are bwrap's own tmpfs mounts, executable, which the measured posture then reports.
+   * The seccomp program is read from descriptor {@link #SECCOMP_FD}, which the launcher opens.
    */
   List<String> command(JdkFiles jdk, List<WorkerClasspath.Mount> view, Path writable, long tmpBytes, Path mountPoint,
       boolean seccomp) {

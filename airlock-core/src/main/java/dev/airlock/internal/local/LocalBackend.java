@@ -191,8 +191,8 @@ public final class LocalBackend implements SandboxBackend {
   }
 
   /** The probe's report (null when it could not run) and what the host read of its cgroup meanwhile. */
-  private record Measured(SandboxProbe.Report report, String failure, Set<String> namespaces, boolean inGroup, Optional<String> memoryLimit,
-      Optional<String> pidsLimit, Optional<String> cpuLimit) {
+  private record Measured(SandboxProbe.Report report, String failure, Set<String> namespaces, boolean inGroup,
+      Optional<String> memoryLimit, Optional<String> pidsLimit, Optional<String> cpuLimit) {
   }
 
   private Measured probe() {

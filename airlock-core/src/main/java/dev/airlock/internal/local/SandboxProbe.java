@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +69,7 @@ final class SandboxProbe {
         int n;
         while (out.size() < MAX_REPORT && (n = report.read(buffer)) >= 0) {
           out.write(buffer, 0, n);
-          if (out.toString(StandardCharsets.UTF_8).contains(END + "\n")) {
+          if (out.toString(StandardCharsets.ISO_8859_1).endsWith(END + "\n")) {
             break;
           }
         }
@@ -134,15 +136,14 @@ final class SandboxProbe {
    * host's, read by the host from {@code /proc/<pid>/ns}.
    */
   static Set<String> separateNamespaces(ProcessHandle probe) {
-    Set<String> separate = new java.util.TreeSet<>();
+    Set<String> separate = new TreeSet<>();
     List<ProcessHandle> tree = new ArrayList<>(probe.descendants().toList());
     tree.add(probe);
     for (String kind : List.of("pid", "net", "mnt", "user", "ipc", "uts")) {
       try {
-        Path own = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns", kind));
+        Path own = Files.readSymbolicLink(Path.of("/proc/self/ns", kind));
         for (ProcessHandle process : tree) {
-          Path theirs = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "ns",
-              kind));
+          Path theirs = Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "ns", kind));
           if (!theirs.equals(own)) {
             separate.add(kind);
           }
@@ -197,8 +198,10 @@ final class SandboxProbe {
     boolean noCaps = status.getOrDefault("CapEff", "").matches("0+");
     boolean noNewPrivs = "1".equals(status.get("NoNewPrivs"));
     boolean processes = pidNamespace && noCaps;
-    c.add(new Control("processes", processes, "measured: " + (pidNamespace ? "own PID namespace" : "host PID namespace") + (noCaps ? ", no capabilities" : ", capabilities " + status.get("CapEff"))
-        + (noNewPrivs ? ", no new privileges" : "") + (namespaces.contains("user") && userNamespace ? ", user namespace (uid 65534)" : "")
+    c.add(new Control("processes", processes, "measured: " + (pidNamespace ? "own" : "host") + " PID namespace"
+        + (noCaps ? ", no capabilities" : ", capabilities " + status.get("CapEff"))
+        + (noNewPrivs ? ", no new privileges" : "")
+        + (namespaces.contains("user") && userNamespace ? ", user namespace (uid 65534)" : "")
         + ", killed with its parent"));
 
     String unshare = report.section("unshare");
