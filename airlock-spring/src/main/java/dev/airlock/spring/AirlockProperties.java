@@ -62,6 +62,7 @@ public class AirlockProperties {
     set(builder, AirlockConfig.LOCAL_ISOLATION, local.isolation);
     set(builder, AirlockConfig.LOCAL_JAVA, local.java);
     set(builder, AirlockConfig.LOCAL_CLASS_CACHE, local.classCache);
+    set(builder, AirlockConfig.LOCAL_CLASSPATH_FOLDERS, local.classpathFolders);
     backendSection(builder, "docker", docker);
     backendSection(builder, "e2b", e2b);
     backendSection(builder, "morph", morph);
@@ -107,6 +108,8 @@ public class AirlockProperties {
     private String java;
     /** Folder for the workers' class-data archives, or off. */
     private String classCache;
+    /** Classpath folders workers may see: build-output (the default) or any. */
+    private String classpathFolders;
 
     public String getIsolation() { return isolation; }
     public void setIsolation(String isolation) { this.isolation = isolation; }
@@ -114,6 +117,8 @@ public class AirlockProperties {
     public void setJava(String java) { this.java = java; }
     public String getClassCache() { return classCache; }
     public void setClassCache(String classCache) { this.classCache = classCache; }
+    public String getClasspathFolders() { return classpathFolders; }
+    public void setClasspathFolders(String classpathFolders) { this.classpathFolders = classpathFolders; }
   }
 
   public boolean isEnabled() { return enabled; }
