@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * (started when the template did not), sends it the application's classpath entries it does not hold yet and starts
  * one worker JVM in it; killing the worker kills the sandbox. Code of one call therefore never shares a VM with the
  * bridge of another call's sandbox, nor with its arguments. Each sandbox is labelled with this host and pool, lives a
- * short lifetime that is extended until it is killed, and is killed on close at the latest; sandboxes of dead hosts
- * are reaped.
+ * short lifetime that is extended while its worker lives, and is killed on close at the latest; sandboxes of dead
+ * hosts are reaped.
  */
 public final class BridgedBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(BridgedBackend.class);
@@ -123,13 +123,14 @@ public final class BridgedBackend implements SandboxBackend {
           token.getBytes(StandardCharsets.UTF_8))));
       BridgeClient bridge = new BridgeClient(sandbox, calls, token);
       awaitBridge(sandbox, bridge, deadline);
-      shipClasspath(sandbox, bridge, shipped);
-      Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), left, () -> live.kill(sandbox));
+      shipClasspath(sandbox, bridge, shipped, deadline);
+      long startBy = Math.max(deadline, System.nanoTime() + 1_000_000_000L);
+      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), startBy, () -> live.kill(sandbox));
+      live.extendWhile(sandbox, worker::isAlive);
       LOG.debug("{} sandbox {} runs worker {}", settings.name(), sandbox.id(), worker.id());
       return worker;
     } catch (IOException | RuntimeException e) {
-      live.kill(sandbox);
+      live.killNow(sandbox);
       if (e instanceof SandboxUnavailableException u) {
         throw u;
       }
@@ -179,9 +180,9 @@ public final class BridgedBackend implements SandboxBackend {
   }
 
   /** Uploads the classpath entries the sandbox does not hold yet, in batches, and checks the bridge sees them. */
-  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries)
+  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries, long deadline)
       throws IOException {
-    Set<String> missing = Set.copyOf(bridge.missing(entries));
+    Set<String> missing = Set.copyOf(bridge.missing(entries, deadline));
     List<SandboxFile> batch = new ArrayList<>();
     long batchBytes = 0;
     int shipped = 0;
@@ -204,7 +205,7 @@ public final class BridgedBackend implements SandboxBackend {
     if (!batch.isEmpty()) {
       sandbox.upload(batch);
     }
-    List<String> stillMissing = bridge.missing(entries);
+    List<String> stillMissing = bridge.missing(entries, deadline);
     if (!stillMissing.isEmpty()) {
       throw new IOException("classpath entries did not arrive intact: " + stillMissing);
     }
