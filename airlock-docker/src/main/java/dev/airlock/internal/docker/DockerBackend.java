@@ -177,7 +177,8 @@ final class DockerBackend implements SandboxBackend {
         // The container's user is not ours: it may connect, and only it can reach this folder.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
-        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb);
+        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb,
+            System.nanoTime() + Owner.RETIRE_AFTER.toNanos());
         docker.startContainerCmd(worker.containerId()).exec();
         SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
             Duration.ofMillis(500), worker::consoleTail);
@@ -248,7 +249,7 @@ final class DockerBackend implements SandboxBackend {
     command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME));
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
-        .withLabels(owner.labels())
+        .withLabels(owner.labels(Owner.expiry(System.currentTimeMillis(), config.timeout())))
         .withUser(settings.user())
         .withEnv(List.of())
         .withNetworkDisabled(true)
@@ -260,11 +261,16 @@ final class DockerBackend implements SandboxBackend {
     return created.getId();
   }
 
-  /** A host killed before its shutdown hook ran leaves containers; remove those whose owner is surely dead. */
+  /**
+   * A host killed before its shutdown hook ran leaves containers; remove those whose owner is proven dead or whose
+   * expiry passed. An owner in another PID namespace or boot may be alive: its containers are left to their expiry.
+   */
   private void reapContainersOfDeadHosts() {
+    long now = System.currentTimeMillis();
     for (Container container : airlockContainers(Map.of(Owner.WORKER, "true"))) {
-      Owner.of(container.getLabels()).filter(o -> o.isDeadOn(owner.machine())).ifPresent(dead -> {
-        LOG.info("removing container {} left by dead host process {}", container.getId(), dead.pid());
+      Owner.of(container.getLabels()).filter(o -> o.reapableBy(owner.process(), now)).ifPresent(dead -> {
+        LOG.info("removing container {} left by host process {} (session {})", container.getId(), dead.pid(),
+            dead.session());
         remove(container.getId());
       });
     }
