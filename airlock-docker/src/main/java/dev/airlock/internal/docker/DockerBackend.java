@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Volume;
 import dev.airlock.AirlockConfig;
@@ -55,6 +56,7 @@ final class DockerBackend implements SandboxBackend {
   static final String CHANNEL_INSIDE = "/run/airlock";
   private static final String SOCKET_NAME = "worker.sock";
   private static final String TMP_PREFIX = "airlock-docker-";
+  static final String LOG_MAX_SIZE = "1m";
 
   private final AirlockConfig config;
   private final DockerSettings settings;
@@ -236,6 +238,10 @@ final class DockerBackend implements SandboxBackend {
         .withMemory(memoryBytes)
         .withMemorySwap(memoryBytes)
         .withPidsLimit((long) config.pidsLimit())
+        // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
+        // (the console tail of a failed start) still works with json-file.
+        .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",
+            "1")))
         .withBinds(binds);
     if (config.cpus() > 0) {
       host.withNanoCPUs((long) (config.cpus() * 1_000_000_000L));

@@ -222,8 +222,10 @@ final class DockerWorker implements WorkerHandle {
           @Override
           public void onNext(Frame frame) {
             synchronized (out) {
-              if (out.length() < 4096) {
-                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+              int room = 4096 - out.length();
+              if (room > 0) {
+                byte[] payload = frame.getPayload();
+                out.append(new String(payload, 0, Math.min(room, payload.length), StandardCharsets.UTF_8));
               }
             }
           }

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxPool;
@@ -233,5 +234,28 @@ class DockerHardeningTest {
     CreateContainerResponse created = DockerTestEngine.require().client()
         .createContainerCmd(DockerTestEngine.IMAGE).withLabels(labels).withCmd("java", "-version").exec();
     return created.getId();
+  }
+
+  /** The engine keeps what the JVM prints outside the channel: bounded, and still readable by docker logs. */
+  @Test
+  void workerContainersLogToABoundedDriverAndCarryTheirOwnersNamespaceAndExpiry() {
+    try (SandboxPool warm = SandboxPool.builder(DockerTestEngine.config()).minSize(1).maxSize(1).reuse(true)
+        .build()) {
+      assertThat(warm.call(() -> "ready")).isEqualTo("ready");
+      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      assertThat(ours).hasSize(1);
+      InspectContainerResponse inspected = DockerTestEngine.require().client()
+          .inspectContainerCmd(ours.get(0).getId()).exec();
+      LogConfig log = inspected.getHostConfig().getLogConfig();
+      assertThat(log.getType().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE.getType());
+      assertThat(log.getConfig()).containsEntry("max-size", "1m").containsEntry("max-file", "1");
+      HostProcess self = HostProcess.current();
+      long expires = Long.parseLong(inspected.getConfig().getLabels().get("dev.airlock.expires"));
+      assertThat(inspected.getConfig().getLabels())
+          .containsEntry("dev.airlock.owner.pidns", self.pidNamespace())
+          .containsEntry("dev.airlock.owner.machine", self.boot());
+      assertThat(expires - System.currentTimeMillis()).as("time until the expiry label lets other hosts reap it")
+          .isGreaterThan(Owner.RETIRE_AFTER.toMillis());
+    }
   }
 }
