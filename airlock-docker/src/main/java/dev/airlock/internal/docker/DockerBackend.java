@@ -150,8 +150,9 @@ final class DockerBackend implements SandboxBackend {
         + ")" : "not limited"));
     c.add(new Control("runtime", true, settings.runtime().isEmpty() ? "engine default runtime ("
         + DockerSettings.RUNTIME + " unset)" : settings.runtime() + " (" + DockerSettings.RUNTIME + ")"));
-    c.add(new Control("labels", true, Owner.WORKER + " with owner pid " + owner.pid() + " and session "
-        + owner.session() + "; removed on close, at JVM exit, and by the next start if this host dies"));
+    c.add(new Control("labels", true, Owner.WORKER + " with owner pid " + owner.pid() + " in "
+        + owner.process().pidNamespace() + " and session " + owner.session() + "; removed on close, at JVM exit, by "
+        + "a later start that can prove this host dead (same boot and PID namespace), else after " + Owner.EXPIRES));
     return new IsolationPosture(DockerSettings.BACKEND, c);
   }
 
