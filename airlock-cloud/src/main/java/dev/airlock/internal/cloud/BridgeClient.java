@@ -6,8 +6,10 @@ import dev.airlock.internal.cloud.BridgeProtocol.Missing;
 import dev.airlock.internal.cloud.BridgeProtocol.StartWorker;
 import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -15,7 +17,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
-/** The host's side of {@link BridgeProtocol}, through the sandbox provider's port proxy. */
+/**
+ * The host's side of {@link BridgeProtocol}, through the sandbox provider's port proxy. Once guest code ran in the
+ * sandbox, whatever answers on the bridge's port may be the guest's own server: every request here therefore ends by
+ * a deadline (an OkHttp call timeout, so an answer trickled byte by byte cannot outlast it), bodies are bounded, and
+ * redirects are refused ({@link CloudHttp}).
+ */
 final class BridgeClient {
   static final MediaType JSON = MediaType.get("application/json");
   static final MediaType FRAMES = MediaType.get(BridgeProtocol.FRAMES);
@@ -24,7 +31,7 @@ final class BridgeClient {
   private final CloudSandbox sandbox;
   private final HttpCalls calls;
   private final String token;
-  /** For frame relays: a call may legitimately run as long as its timeout, which the pool enforces. */
+  /** For frame relays and worker starts: no read timeout, each request has a call timeout of its own deadline. */
   private final OkHttpClient relayClient;
 
   BridgeClient(CloudSandbox sandbox, HttpCalls calls, String token) {
@@ -54,7 +61,7 @@ final class BridgeClient {
    */
   boolean awaitReady(long deadline) throws IOException {
     while (true) {
-      try (Response response = calls.execute(sandbox.bridgeRequest("/health").get().build(), true)) {
+      try (Response response = calls.execute(sandbox.bridgeRequest("/health").get().build(), true, deadline)) {
         if (response.code() == 200) {
           return true;
         }
@@ -64,6 +71,11 @@ final class BridgeClient {
           throw new IOException("the bridge in sandbox " + sandbox.id() + " answered " + response.code()
               + " to its health check: " + body);
         }
+      } catch (InterruptedIOException timedOut) {
+        if (System.nanoTime() - deadline >= 0) {
+          return false;
+        }
+        throw timedOut;
       }
       java.util.Optional<String> exit = sandbox.bridgeExit();
       if (exit.isPresent()) {
@@ -76,22 +88,24 @@ final class BridgeClient {
     }
   }
 
-  List<String> missing(List<ClasspathEntry> entries) throws IOException {
+  List<String> missing(List<ClasspathEntry> entries, long deadline) throws IOException {
     Request request = request("/classpath")
         .post(RequestBody.create(BridgeProtocol.JSON.writeValueAsBytes(new ClasspathQuery(entries)), JSON)).build();
-    try (Response response = calls.execute(request, true)) {
+    try (Response response = calls.execute(request, true, deadline)) {
       return BridgeProtocol.JSON.readValue(expect(response, 200), Missing.class).missing();
     }
   }
 
-  /** Starts a worker and returns it with its HELLO frame waiting to be read; killing it runs {@code killSandbox}. */
-  BridgeWorker startWorker(List<ClasspathEntry> entries, int memoryMb, Duration startTimeout,
-      Runnable killSandbox) throws IOException {
-    byte[] body = BridgeProtocol.JSON.writeValueAsBytes(new StartWorker(entries, memoryMb,
-        startTimeout.toMillis()));
+  /**
+   * Starts a worker and returns it with its HELLO frame waiting to be read; killing it runs {@code killSandbox}, which
+   * must not block. The bridge gets until {@code deadline} (nanoTime) to answer.
+   */
+  BridgeWorker startWorker(List<ClasspathEntry> entries, int memoryMb, long deadline, Runnable killSandbox)
+      throws IOException {
+    long startMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    byte[] body = BridgeProtocol.JSON.writeValueAsBytes(new StartWorker(entries, memoryMb, startMillis));
     Request request = request("/workers").post(RequestBody.create(body, JSON)).build();
-    OkHttpClient client = calls.client().newBuilder().readTimeout(startTimeout.plusSeconds(10)).build();
-    try (Response response = client.newCall(request).execute()) {
+    try (Response response = HttpCalls.newCall(relayClient, request, deadline).execute()) {
       byte[] hello = expect(response, 201);
       String id = response.header(BridgeProtocol.WORKER_HEADER);
       if (id == null || !id.matches("w[0-9]{1,9}")) {
@@ -102,17 +116,9 @@ final class BridgeClient {
     }
   }
 
-  WorkerState state(String workerId) throws IOException {
-    try (Response response = calls.execute(request("/workers/" + workerId).get().build(), true)) {
+  WorkerState state(String workerId, long deadline) throws IOException {
+    try (Response response = calls.execute(request("/workers/" + workerId).get().build(), true, deadline)) {
       return BridgeProtocol.JSON.readValue(expect(response, 200), WorkerState.class);
-    }
-  }
-
-  void deleteWorker(String workerId) throws IOException {
-    try (Response response = calls.execute(request("/workers/" + workerId).delete().build(), true)) {
-      if (response.code() != 204 && response.code() != 404) {
-        expect(response, 204);
-      }
     }
   }
 

@@ -1,15 +1,23 @@
 package dev.airlock.internal.cloud;
 
+import dev.airlock.SandboxProtocolException;
 import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.Messages;
 import dev.airlock.spi.WorkerHandle;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Request;
@@ -28,10 +36,22 @@ import org.slf4j.LoggerFactory;
  * writes is sent, frame batch by frame batch, as one POST to the bridge; the worker's answer frames stream back from
  * the response into {@link #input()}. A response that ends before the call's RESULT or ERROR means the worker died,
  * and the bridge is asked how. Killing the worker kills its sandbox.
+ *
+ * <p>The bridge runs as the same user as the guest, so once a call ran, whatever answers for it may be guest code.
+ * Every request to it therefore ends by the call's deadline, a redirect is a {@link SandboxProtocolException}, and
+ * {@link #kill()} never waits for it: the sandbox is killed through the provider's control plane, off the caller's
+ * and the pool's threads.
  */
 final class BridgeWorker implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeWorker.class);
   private static final long PIPE_BYTES = 1024 * 1024;
+  /**
+   * How long past a call's timeout its relay may run: beyond the pool's own watchdog (timeout + 1.5 s), which kills
+   * the worker first, so this only bounds a relay the pool's kill did not end.
+   */
+  static final Duration RELAY_GRACE = Duration.ofSeconds(3);
+  /** The most a question about the worker's end may take when no call bounds it. */
+  static final Duration STATE_TIMEOUT = Duration.ofSeconds(5);
   private static final ExecutorService RELAYS = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "airlock-bridge-relay");
     t.setDaemon(true);
@@ -43,14 +63,20 @@ final class BridgeWorker implements WorkerHandle {
   private final Runnable killSandbox;
   private final Pipe pipe = new Pipe(PIPE_BYTES);
   private final BufferedSink toPool = Okio.buffer(pipe.sink());
-  private final InputStream input = Okio.buffer(pipe.source()).inputStream();
+  private final InputStream input = new ProtocolCheckedInput(Okio.buffer(pipe.source()).inputStream());
   private final OutputStream output = new RelayOnFlush();
   private final AtomicBoolean killed = new AtomicBoolean();
   private volatile boolean dead;
   private volatile String goneReason;
+  private volatile String protocolViolation;
   private volatile Call inFlight;
   private volatile WorkerState finalState;
+  /** Set once asking about the worker's end failed: it is not asked again. */
+  private volatile boolean stateUnavailable;
+  /** nanoTime by which the current call's relay, and any question about how it ended, must be over. */
+  private volatile long callDeadline = Long.MAX_VALUE;
 
+  /** {@code killSandbox} must return at once: it runs on whichever thread kills the worker. */
   BridgeWorker(BridgeClient bridge, String workerId, byte[] hello, Runnable killSandbox) throws IOException {
     this.bridge = bridge;
     this.workerId = workerId;
@@ -78,6 +104,11 @@ final class BridgeWorker implements WorkerHandle {
     return !killed.get() && !dead;
   }
 
+  /**
+   * Ends the relay, fails blocked reads, and has the sandbox killed through the control plane. Nothing here talks to
+   * the bridge: a bridge that stopped answering would hold the thread that kills, and the pool kills from threads
+   * every call shares.
+   */
   @Override
   public void kill() {
     if (!killed.compareAndSet(false, true)) {
@@ -88,13 +119,6 @@ final class BridgeWorker implements WorkerHandle {
       call.cancel();
     }
     pipe.cancel();
-    if (goneReason == null) {
-      try {
-        bridge.deleteWorker(workerId);
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("could not delete worker {}: {}", id(), e.toString());
-      }
-    }
     killSandbox.run();
   }
 
@@ -108,17 +132,22 @@ final class BridgeWorker implements WorkerHandle {
     if (goneReason != null) {
       return goneReason;
     }
+    if (protocolViolation != null) {
+      return protocolViolation;
+    }
     WorkerState state = state();
-    return state == null ? "unknown: the bridge could not be asked" : state.exit();
+    return state == null ? "unknown: the bridge could not be asked before the call's deadline" : state.exit();
   }
 
+  /** The bridge's word on the worker, asked at most until the call's deadline and never again once that failed. */
   private WorkerState state() {
-    if (goneReason != null) {
-      return null;
+    if (goneReason != null || protocolViolation != null || stateUnavailable) {
+      return finalState;
     }
     if (finalState == null) {
+      long deadline = Math.min(callDeadline, System.nanoTime() + STATE_TIMEOUT.toNanos());
       try {
-        WorkerState state = bridge.state(workerId);
+        WorkerState state = bridge.state(workerId, deadline);
         if (!state.alive()) {
           finalState = state;
         }
@@ -126,10 +155,50 @@ final class BridgeWorker implements WorkerHandle {
       } catch (SandboxGoneException e) {
         goneReason = e.getMessage();
       } catch (IOException | RuntimeException e) {
+        stateUnavailable = true;
         LOG.debug("could not ask about worker {}: {}", id(), e.toString());
       }
     }
     return finalState;
+  }
+
+  /** Turns the end of the answer stream into a {@link SandboxProtocolException} when the bridge broke the protocol. */
+  private final class ProtocolCheckedInput extends FilterInputStream {
+    ProtocolCheckedInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return checked(super.read());
+      } catch (IOException e) {
+        throw violationOr(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return checked(super.read(b, off, len));
+      } catch (IOException e) {
+        throw violationOr(e);
+      }
+    }
+
+    private int checked(int result) {
+      if (result < 0 && protocolViolation != null) {
+        throw new SandboxProtocolException(protocolViolation);
+      }
+      return result;
+    }
+
+    private IOException violationOr(IOException e) {
+      if (protocolViolation != null) {
+        throw new SandboxProtocolException(protocolViolation, e);
+      }
+      return e;
+    }
   }
 
   /** Sends what was written when the pool flushes a frame, and relays the answer on another thread. */
@@ -152,9 +221,8 @@ final class BridgeWorker implements WorkerHandle {
         return;
       }
       byte[] frames = pending.toByteArray();
-      FrameBoundaries batch = new FrameBoundaries();
-      batch.advance(frames, 0, frames.length);
-      if (!batch.saw(FrameType.INVOKE)) {
+      long timeoutMillis = invokeTimeoutMillis(frames);
+      if (timeoutMillis < 0) {
         // Frames that expect no answer (PREPARE) ride with the next call: the bridge relays one request per worker
         // at a time, so a request of their own could collide with the call's.
         return;
@@ -163,20 +231,33 @@ final class BridgeWorker implements WorkerHandle {
         throw new IOException("worker " + id() + " is no longer running");
       }
       pending.reset();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) + RELAY_GRACE.toNanos();
+      callDeadline = deadline;
       Request request = bridge.request("/workers/" + workerId + "/frames")
           .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();
-      Call call = bridge.relayClient().newCall(request);
+      Call call = HttpCalls.newCall(bridge.relayClient(), request, deadline);
       inFlight = call;
       RELAYS.execute(() -> relay(call));
     }
   }
 
+  /** The timeout of the INVOKE among the host's own frames, or -1 when there is none. */
+  private static long invokeTimeoutMillis(byte[] frames) throws IOException {
+    FrameReader reader = new FrameReader(new ByteArrayInputStream(frames), frames.length);
+    long timeout = -1;
+    for (int read = 0; read < frames.length; ) {
+      Frame frame = reader.read();
+      read += 5 + frame.body().length;
+      if (frame.type() == FrameType.INVOKE) {
+        timeout = Messages.invoke(frame.body()).timeoutMillis();
+      }
+    }
+    return timeout;
+  }
+
   private void relay(Call call) {
     FrameBoundaries answer = new FrameBoundaries();
     try (Response response = call.execute()) {
-      if (response.code() == 204) {
-        return;
-      }
       if (response.code() != 200) {
         String body = BridgeClient.peek(response);
         ProxyAnswers.throwIfGone(bridge.sandbox().id(), response.code(), body);
@@ -191,6 +272,8 @@ final class BridgeWorker implements WorkerHandle {
       }
     } catch (SandboxGoneException e) {
       goneReason = e.getMessage();
+    } catch (RedirectRefusedException e) {
+      protocolViolation = "the bridge of worker " + id() + " broke the protocol: " + e.getMessage();
     } catch (IOException | RuntimeException e) {
       if (!killed.get()) {
         LOG.debug("relay for worker {} ended: {}", id(), e.toString());

@@ -2,6 +2,7 @@ package dev.airlock.internal.cloud;
 
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
@@ -28,14 +29,19 @@ import org.slf4j.LoggerFactory;
  * (started when the template did not), sends it the application's classpath entries it does not hold yet and starts
  * one worker JVM in it; killing the worker kills the sandbox. Code of one call therefore never shares a VM with the
  * bridge of another call's sandbox, nor with its arguments. Each sandbox is labelled with this host and pool, lives a
- * short lifetime that is extended until it is killed, and is killed on close at the latest; sandboxes of dead hosts
- * are reaped.
+ * short lifetime that is extended while its worker lives, and is killed on close at the latest; sandboxes of host
+ * processes proven dead are reaped, and those of any other owner are left to their lifetime, which only a live
+ * owner extends.
  */
 public final class BridgedBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(BridgedBackend.class);
   public static final String OWNER_LABEL = "airlock-owner";
   public static final String HOST_LABEL = "airlock-host";
   public static final String POOL_LABEL = "airlock-pool";
+  /** The owner's {@link HostProcess}: boot id, PID namespace and start time, next to the pid in the owner label. */
+  public static final String BOOT_LABEL = "airlock-boot";
+  public static final String PID_NAMESPACE_LABEL = "airlock-pidns";
+  public static final String STARTED_LABEL = "airlock-started";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Settings settings;
@@ -44,6 +50,7 @@ public final class BridgedBackend implements SandboxBackend {
   private final List<Path> classpath;
   private final Map<String, String> labels;
   private final LiveSandboxes live;
+  private final HostProcess self = HostProcess.current();
   private List<ClasspathEntry> hashedClasspath;
   private boolean reaped;
   private boolean closed;
@@ -74,16 +81,19 @@ public final class BridgedBackend implements SandboxBackend {
     this.service = service;
     this.calls = calls;
     this.classpath = List.copyOf(classpath);
-    this.labels = ownLabels();
+    this.labels = ownLabels(self);
     this.live = new LiveSandboxes(settings.name(), settings.lifetime());
   }
 
-  private static Map<String, String> ownLabels() {
+  private static Map<String, String> ownLabels(HostProcess self) {
     String host = hostName();
     Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(OWNER_LABEL, host + "/" + ProcessHandle.current().pid());
+    labels.put(OWNER_LABEL, host + "/" + self.pid());
     labels.put(HOST_LABEL, host);
     labels.put(POOL_LABEL, UUID.randomUUID().toString());
+    labels.put(BOOT_LABEL, self.boot());
+    labels.put(PID_NAMESPACE_LABEL, self.pidNamespace());
+    labels.put(STARTED_LABEL, Long.toString(self.started()));
     return Map.copyOf(labels);
   }
 
@@ -123,13 +133,14 @@ public final class BridgedBackend implements SandboxBackend {
           token.getBytes(StandardCharsets.UTF_8))));
       BridgeClient bridge = new BridgeClient(sandbox, calls, token);
       awaitBridge(sandbox, bridge, deadline);
-      shipClasspath(sandbox, bridge, shipped);
-      Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), left, () -> live.kill(sandbox));
+      shipClasspath(sandbox, bridge, shipped, deadline);
+      long startBy = Math.max(deadline, System.nanoTime() + 1_000_000_000L);
+      BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), startBy, () -> live.kill(sandbox));
+      live.extendWhile(sandbox, worker::isAlive);
       LOG.debug("{} sandbox {} runs worker {}", settings.name(), sandbox.id(), worker.id());
       return worker;
     } catch (IOException | RuntimeException e) {
-      live.kill(sandbox);
+      live.killNow(sandbox);
       if (e instanceof SandboxUnavailableException u) {
         throw u;
       }
@@ -179,9 +190,9 @@ public final class BridgedBackend implements SandboxBackend {
   }
 
   /** Uploads the classpath entries the sandbox does not hold yet, in batches, and checks the bridge sees them. */
-  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries)
+  private void shipClasspath(CloudSandbox sandbox, BridgeClient bridge, List<ClasspathEntry> entries, long deadline)
       throws IOException {
-    Set<String> missing = Set.copyOf(bridge.missing(entries));
+    Set<String> missing = Set.copyOf(bridge.missing(entries, deadline));
     List<SandboxFile> batch = new ArrayList<>();
     long batchBytes = 0;
     int shipped = 0;
@@ -204,7 +215,7 @@ public final class BridgedBackend implements SandboxBackend {
     if (!batch.isEmpty()) {
       sandbox.upload(batch);
     }
-    List<String> stillMissing = bridge.missing(entries);
+    List<String> stillMissing = bridge.missing(entries, deadline);
     if (!stillMissing.isEmpty()) {
       throw new IOException("classpath entries did not arrive intact: " + stillMissing);
     }
@@ -212,21 +223,36 @@ public final class BridgedBackend implements SandboxBackend {
         entries.size());
   }
 
-  /** Kills sandboxes labelled by a process on this host that is no longer running. Best effort. */
+  /**
+   * Kills sandboxes whose owner is proven dead: a process of this boot and PID namespace that is no longer running.
+   * An owner this process cannot see (another PID namespace, machine or boot, or labels from an older version) may be
+   * alive; its sandboxes end at their lifetime once nobody extends them. Best effort.
+   */
   private void reapSandboxesOfDeadHosts() {
     try {
       for (SandboxService.Listed listed : service.list(Map.of(HOST_LABEL, labels.get(HOST_LABEL)))) {
-        String owner = listed.labels().getOrDefault(OWNER_LABEL, "");
-        String pid = owner.substring(owner.lastIndexOf('/') + 1);
-        if (pid.matches("[0-9]{1,10}") && !ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive)
-            .orElse(false)) {
-          LOG.info("reaping {} sandbox {} of dead host process {}", settings.name(), listed.id(), owner);
+        HostProcess owner = ownerOf(listed.labels());
+        if (owner != null && owner.provenDeadFrom(self)) {
+          LOG.info("reaping {} sandbox {} of dead host process {}", settings.name(), listed.id(),
+              listed.labels().get(OWNER_LABEL));
           service.kill(listed.id());
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not reap {} sandboxes of dead host processes: {}", settings.name(), e.getMessage());
     }
+  }
+
+  /** The owner a sandbox's labels name, or null when they are incomplete. */
+  static HostProcess ownerOf(Map<String, String> labels) {
+    String owner = labels.getOrDefault(OWNER_LABEL, "");
+    String pid = owner.substring(owner.lastIndexOf('/') + 1);
+    String started = labels.getOrDefault(STARTED_LABEL, "");
+    if (!pid.matches("[0-9]{1,10}") || !started.matches("[0-9]{1,19}")) {
+      return null;
+    }
+    return new HostProcess(labels.get(BOOT_LABEL), labels.get(PID_NAMESPACE_LABEL), Long.parseLong(pid),
+        Long.parseLong(started));
   }
 
   /** Kills every sandbox still running. */

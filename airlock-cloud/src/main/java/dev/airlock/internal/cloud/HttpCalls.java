@@ -1,7 +1,10 @@
 package dev.airlock.internal.cloud;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -18,8 +21,9 @@ public final class HttpCalls {
   private final OkHttpClient client;
   private final RetryPolicy policy;
 
+  /** Whatever {@code client} is given, requests go through a variant that refuses redirects. */
   public HttpCalls(OkHttpClient client, RetryPolicy policy) {
-    this.client = client;
+    this.client = CloudHttp.withoutRedirects(client);
     this.policy = policy;
   }
 
@@ -35,13 +39,25 @@ public final class HttpCalls {
    *     then)
    */
   public Response execute(Request request, boolean idempotent) throws IOException {
+    return execute(request, idempotent, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #execute(Request, boolean)}, with every try and wait ending by {@code deadline} ({@link System#nanoTime}
+   * based): each try gets an OkHttp call timeout of the time left, so a peer that answers byte by byte cannot hold
+   * the caller past it, and no retry starts after it. For requests to a sandbox's ports, whose far end the guest
+   * controls.
+   */
+  public Response execute(Request request, boolean idempotent, long deadline) throws IOException {
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= policy.attempts();
       Response response;
       try {
-        response = client.newCall(request).execute();
+        response = newCall(request, deadline).execute();
+      } catch (RedirectRefusedException e) {
+        throw e;
       } catch (IOException e) {
-        if (last || !idempotent) {
+        if (last || !idempotent || pastDeadline(policy.backoff(attempt), deadline)) {
           throw e;
         }
         LOG.debug("{} {} failed ({}); retrying", request.method(), request.url().encodedPath(), e.toString());
@@ -49,7 +65,7 @@ public final class HttpCalls {
         continue;
       }
       Duration wait = retryWait(response, attempt, idempotent);
-      if (wait == null || last) {
+      if (wait == null || last || pastDeadline(wait, deadline)) {
         return response;
       }
       LOG.debug("{} {} answered {}; retrying in {} ms", request.method(), request.url().encodedPath(),
@@ -57,6 +73,29 @@ public final class HttpCalls {
       response.close();
       pause(wait);
     }
+  }
+
+  /** A call whose whole exchange, body included, must end by {@code deadline}. */
+  public Call newCall(Request request, long deadline) throws IOException {
+    return newCall(client, request, deadline);
+  }
+
+  /** As {@link #newCall(Request, long)} on a variant of this client ({@code client} must derive from it). */
+  public static Call newCall(OkHttpClient client, Request request, long deadline) throws IOException {
+    Call call = client.newCall(request);
+    if (deadline != Long.MAX_VALUE) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new InterruptedIOException(request.method() + " " + request.url().encodedPath()
+            + " was not sent: its deadline had passed");
+      }
+      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  private static boolean pastDeadline(Duration wait, long deadline) {
+    return deadline != Long.MAX_VALUE && System.nanoTime() + wait.toNanos() >= deadline;
   }
 
   private Duration retryWait(Response response, int attempt, boolean idempotent) {
@@ -105,7 +144,7 @@ public final class HttpCalls {
       policy.sleeper().sleep(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting to retry");
+      throw new InterruptedIOException("interrupted while waiting to retry");
     }
   }
 }

@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Volume;
 import dev.airlock.AirlockConfig;
@@ -55,6 +56,7 @@ final class DockerBackend implements SandboxBackend {
   static final String CHANNEL_INSIDE = "/run/airlock";
   private static final String SOCKET_NAME = "worker.sock";
   private static final String TMP_PREFIX = "airlock-docker-";
+  static final String LOG_MAX_SIZE = "1m";
 
   private final AirlockConfig config;
   private final DockerSettings settings;
@@ -149,8 +151,9 @@ final class DockerBackend implements SandboxBackend {
         + ")" : "not limited"));
     c.add(new Control("runtime", true, settings.runtime().isEmpty() ? "engine default runtime ("
         + DockerSettings.RUNTIME + " unset)" : settings.runtime() + " (" + DockerSettings.RUNTIME + ")"));
-    c.add(new Control("labels", true, Owner.WORKER + " with owner pid " + owner.pid() + " and session "
-        + owner.session() + "; removed on close, at JVM exit, and by the next start if this host dies"));
+    c.add(new Control("labels", true, Owner.WORKER + " with owner pid " + owner.pid() + " in "
+        + owner.process().pidNamespace() + " and session " + owner.session() + "; removed on close, at JVM exit, by "
+        + "a later start that can prove this host dead (same boot and PID namespace), else after " + Owner.EXPIRES));
     return new IsolationPosture(DockerSettings.BACKEND, c);
   }
 
@@ -178,7 +181,8 @@ final class DockerBackend implements SandboxBackend {
         // The container's user is not ours: it may connect, and only it can reach this folder.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
-        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb);
+        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb,
+            System.nanoTime() + Owner.RETIRE_AFTER.toNanos());
         docker.startContainerCmd(worker.containerId()).exec();
         SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
             Duration.ofMillis(500), worker::consoleTail);
@@ -237,6 +241,10 @@ final class DockerBackend implements SandboxBackend {
         .withMemory(memoryBytes)
         .withMemorySwap(memoryBytes)
         .withPidsLimit((long) config.pidsLimit())
+        // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
+        // (the console tail of a failed start) still works with json-file.
+        .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",
+            "1")))
         .withBinds(binds);
     if (config.cpus() > 0) {
       host.withNanoCPUs((long) (config.cpus() * 1_000_000_000L));
@@ -250,7 +258,7 @@ final class DockerBackend implements SandboxBackend {
     command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME));
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
-        .withLabels(owner.labels())
+        .withLabels(owner.labels(Owner.expiry(System.currentTimeMillis(), config.timeout())))
         .withUser(settings.user())
         .withEnv(List.of())
         .withNetworkDisabled(true)
@@ -262,11 +270,16 @@ final class DockerBackend implements SandboxBackend {
     return created.getId();
   }
 
-  /** A host killed before its shutdown hook ran leaves containers; remove those whose owner is surely dead. */
+  /**
+   * A host killed before its shutdown hook ran leaves containers; remove those whose owner is proven dead or whose
+   * expiry passed. An owner in another PID namespace or boot may be alive: its containers are left to their expiry.
+   */
   private void reapContainersOfDeadHosts() {
+    long now = System.currentTimeMillis();
     for (Container container : airlockContainers(Map.of(Owner.WORKER, "true"))) {
-      Owner.of(container.getLabels()).filter(o -> o.isDeadOn(owner.machine())).ifPresent(dead -> {
-        LOG.info("removing container {} left by dead host process {}", container.getId(), dead.pid());
+      Owner.of(container.getLabels()).filter(o -> o.reapableBy(owner.process(), now)).ifPresent(dead -> {
+        LOG.info("removing container {} left by host process {} (session {})", container.getId(), dead.pid(),
+            dead.session());
         remove(container.getId());
       });
     }

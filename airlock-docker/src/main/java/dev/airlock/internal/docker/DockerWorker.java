@@ -41,12 +41,19 @@ final class DockerWorker implements WorkerHandle {
   private volatile ContainerState finalState;
   private volatile String finalConsole = "";
   private volatile long aliveSeenAt = System.nanoTime() - ALIVE_EVIDENCE_NANOS;
+  /**
+   * Past this the worker counts as not alive: its container's expiry label lets reapers of other PID namespaces
+   * remove it after retirement plus the longest call, so it must take no call after retiring ({@link Owner}).
+   */
+  private final long retireAt;
 
-  DockerWorker(DockerClient docker, String id, String containerId, long memoryLimitMb) {
+  /** @param retireAt nanoTime from which the worker reports itself not alive, so the pool gives it no new call */
+  DockerWorker(DockerClient docker, String id, String containerId, long memoryLimitMb, long retireAt) {
     this.docker = docker;
     this.id = id;
     this.containerId = containerId;
     this.memoryLimitMb = memoryLimitMb;
+    this.retireAt = retireAt;
   }
 
   void connected(SocketChannel channel, InputStream input, OutputStream output) {
@@ -102,7 +109,7 @@ final class DockerWorker implements WorkerHandle {
 
   @Override
   public boolean isAlive() {
-    if (killed.get() || finalState != null) {
+    if (killed.get() || finalState != null || System.nanoTime() - retireAt > 0) {
       return false;
     }
     if (System.nanoTime() - aliveSeenAt < ALIVE_EVIDENCE_NANOS) {
@@ -215,8 +222,10 @@ final class DockerWorker implements WorkerHandle {
           @Override
           public void onNext(Frame frame) {
             synchronized (out) {
-              if (out.length() < 4096) {
-                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+              int room = 4096 - out.length();
+              if (room > 0) {
+                byte[] payload = frame.getPayload();
+                out.append(new String(payload, 0, Math.min(room, payload.length), StandardCharsets.UTF_8));
               }
             }
           }

@@ -8,13 +8,16 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.spi.contract.ContractTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -178,34 +181,81 @@ class DockerHardeningTest {
     }
   }
 
+  /**
+   * Two applications may share one engine from different PID namespaces (or machines, or boots): a pid the reaper
+   * cannot see is no proof its owner is dead. Only an owner proven dead in this boot and namespace, or an expiry that
+   * passed, lets a container go. The label names are spelled out: hosts of other versions read them.
+   */
   @Test
-  void containersOfADeadHostAreReapedAtStartAndOthersAreLeftAlone() throws Exception {
+  void onlyContainersOfOwnersProvenDeadOrPastTheirExpiryAreReaped() throws Exception {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
-    Owner dead = new Owner(Owner.machineId(), gone.pid(), 1L, "dead-session");
-    Owner elsewhere = new Owner("another-machine", 1L, 1L, "remote-session");
+    HostProcess self = HostProcess.current();
+    long now = System.currentTimeMillis();
+    long later = now + 3_600_000;
     var client = DockerTestEngine.require().client();
-    String orphan = create(dead);
-    String foreign = create(elsewhere);
+    String deadHere = create(labels(self.boot(), self.pidNamespace(), gone.pid(), later));
+    String otherNamespace = create(labels(self.boot(), "pid:[4026599999]", gone.pid(), later));
+    String otherBoot = create(labels("0b5e1d2c-another-boot", self.pidNamespace(), gone.pid(), later));
+    String otherBootExpired = create(labels("0b5e1d2c-another-boot", self.pidNamespace(), gone.pid(), now - 1000));
+    Map<String, String> olderVersion = new HashMap<>(labels(self.boot(), "", gone.pid(), 0));
+    olderVersion.remove("dev.airlock.owner.pidns");
+    olderVersion.remove("dev.airlock.expires");
+    String unlabelledNamespace = create(olderVersion);
+    List<String> all = List.of(deadHere, otherNamespace, otherBoot, otherBootExpired, unlabelledNamespace);
     try {
       new DockerBackendProvider().create(DockerTestEngine.config()).close();
       List<String> left = client.listContainersCmd().withShowAll(true)
           .withLabelFilter(Map.of(Owner.WORKER, "true")).exec().stream().map(Container::getId).toList();
-      assertThat(left).doesNotContain(orphan).contains(foreign);
+      assertThat(left).as("owner dead in this boot and PID namespace").doesNotContain(deadHere);
+      assertThat(left).as("owner in another PID namespace, maybe alive").contains(otherNamespace);
+      assertThat(left).as("owner of another boot, before expiry").contains(otherBoot);
+      assertThat(left).as("owner of another boot, after expiry").doesNotContain(otherBootExpired);
+      assertThat(left).as("owner without a namespace label (older version)").contains(unlabelledNamespace);
     } finally {
-      for (String id : List.of(orphan, foreign)) {
+      for (String id : all) {
         try {
           client.removeContainerCmd(id).withForce(true).exec();
         } catch (com.github.dockerjava.api.exception.NotFoundException reaped) {
-          // Expected for the orphan.
+          // Expected for the reaped ones.
         }
       }
     }
   }
 
-  private static String create(Owner owner) {
+  private static Map<String, String> labels(String boot, String pidNamespace, long pid, long expires) {
+    return Map.of("dev.airlock.worker", "true", "dev.airlock.owner.machine", boot,
+        "dev.airlock.owner.pidns", pidNamespace, "dev.airlock.owner.pid", Long.toString(pid),
+        "dev.airlock.owner.started", "1", "dev.airlock.session", "s-" + pid + "-" + expires,
+        "dev.airlock.expires", Long.toString(expires));
+  }
+
+  private static String create(Map<String, String> labels) {
     CreateContainerResponse created = DockerTestEngine.require().client()
-        .createContainerCmd(DockerTestEngine.IMAGE).withLabels(owner.labels()).withCmd("java", "-version").exec();
+        .createContainerCmd(DockerTestEngine.IMAGE).withLabels(labels).withCmd("java", "-version").exec();
     return created.getId();
+  }
+
+  /** The engine keeps what the JVM prints outside the channel: bounded, and still readable by docker logs. */
+  @Test
+  void workerContainersLogToABoundedDriverAndCarryTheirOwnersNamespaceAndExpiry() {
+    try (SandboxPool warm = SandboxPool.builder(DockerTestEngine.config()).minSize(1).maxSize(1).reuse(true)
+        .build()) {
+      assertThat(warm.call(() -> "ready")).isEqualTo("ready");
+      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      assertThat(ours).hasSize(1);
+      InspectContainerResponse inspected = DockerTestEngine.require().client()
+          .inspectContainerCmd(ours.get(0).getId()).exec();
+      LogConfig log = inspected.getHostConfig().getLogConfig();
+      assertThat(log.getType().getType()).isEqualTo(LogConfig.LoggingType.JSON_FILE.getType());
+      assertThat(log.getConfig()).containsEntry("max-size", "1m").containsEntry("max-file", "1");
+      HostProcess self = HostProcess.current();
+      long expires = Long.parseLong(inspected.getConfig().getLabels().get("dev.airlock.expires"));
+      assertThat(inspected.getConfig().getLabels())
+          .containsEntry("dev.airlock.owner.pidns", self.pidNamespace())
+          .containsEntry("dev.airlock.owner.machine", self.boot());
+      assertThat(expires - System.currentTimeMillis()).as("time until the expiry label lets other hosts reap it")
+          .isGreaterThan(Owner.RETIRE_AFTER.toMillis());
+    }
   }
 }

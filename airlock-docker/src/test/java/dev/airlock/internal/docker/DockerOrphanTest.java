@@ -2,6 +2,7 @@ package dev.airlock.internal.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.BufferedReader;
@@ -10,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,12 +50,58 @@ class DockerOrphanTest {
     }
   }
 
-  private static Process startWarmHost(String mode) throws Exception {
+  /**
+   * Another application on the same engine, in a PID namespace of its own (as in another container): its pid means
+   * nothing here, and its live workers must survive this host's reaper.
+   */
+  @Test
+  void containersOfALiveHostInAnotherPidNamespaceAreLeftAlone() throws Exception {
+    Process host = startWarmHost("wait", "unshare", "--pid", "--mount-proc", "--kill-child");
+    List<String> theirs = List.of();
+    try {
+      ProcessHandle hostJvm = host.toHandle().children().findFirst().orElseThrow();
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + hostJvm.pid() + "/ns/pid")))
+          .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
+      Map<String, String> theirLabel = Map.of(Owner.PID, pidInItsNamespace(hostJvm));
+      theirs = containers(theirLabel);
+      assertThat(theirs).as("the other namespace's warm workers").hasSize(2);
+
+      new DockerBackendProvider().create(DockerTestEngine.config()).close();
+      assertThat(containers(theirLabel)).as("workers of a live host in another PID namespace, after this host's "
+          + "reaper ran").containsExactlyInAnyOrderElementsOf(theirs);
+    } finally {
+      host.destroyForcibly().waitFor();
+      // Killed, it cannot clean up, and no reaper here may remove what a host of another namespace left.
+      for (String id : theirs) {
+        try {
+          DockerTestEngine.require().client().removeContainerCmd(id).withForce(true).exec();
+        } catch (NotFoundException reaped) {
+          // What the assertion above reports.
+        }
+      }
+    }
+  }
+
+  /** The last {@code NSpid} entry: the pid the process sees as its own. */
+  private static String pidInItsNamespace(ProcessHandle process) throws Exception {
+    String line = Files.readAllLines(Path.of("/proc/" + process.pid() + "/status")).stream()
+        .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+    String[] pids = line.substring("NSpid:".length()).trim().split("\\s+");
+    return pids[pids.length - 1];
+  }
+
+  private static List<String> containers(Map<String, String> labels) {
+    return DockerTestEngine.require().client().listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()
+        .stream().map(Container::getId).toList();
+  }
+
+  private static Process startWarmHost(String mode, String... wrapper) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = String.join(File.pathSeparator,
         WorkerClasspath.ofThisJvm().stream().map(Path::toString).toList());
-    Process host = new ProcessBuilder(java, "-cp", classpath, DockerHostThatDies.class.getName(), mode)
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(wrapper));
+    command.addAll(List.of(java, "-cp", classpath, DockerHostThatDies.class.getName(), mode));
+    Process host = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
       String line;

@@ -177,18 +177,24 @@ final class E2bSandbox implements CloudSandbox {
     api.setTimeout(id(), lifetime);
   }
 
+  /**
+   * Through the control plane first: nothing inside the sandbox (envd, the bridge) is asked before it, since guest
+   * code may have stopped them. Only when the control plane failed is the bridge stopped through envd, so a sandbox
+   * that lives on until its timeout at least runs no worker.
+   */
   @Override
   public void kill() {
-    BridgeProcess process = bridgeProcess;
-    if (process != null && process.exit == null) {
-      stopBridge(process.pid);
-    }
     try {
       if (!api.kill(id())) {
         LOG.debug("sandbox {} was already gone", id());
       }
+      return;
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not kill E2B sandbox {}: {}; it ends at its timeout", id(), e.getMessage());
+    }
+    BridgeProcess process = bridgeProcess;
+    if (process != null && process.exit == null) {
+      stopBridge(process.pid);
     }
   }
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,26 @@ class E2bApiTest extends WithFakeE2b {
     assertThat(fake.apiRequests).hasSize(1);
     assertThat(fake.apiRequests.get(0).getHeaders().get("X-API-Key"))
         .isEqualTo("e2b_00000000000000000000000000000000000000ff");
+  }
+
+  /** A followed 307 would re-send the create, X-API-Key header included, to wherever the redirect points. */
+  @Test
+  void aRedirectFromTheControlPlaneIsNeverFollowed() throws Exception {
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      String target = elsewhere.url("/sandboxes").toString();
+      fake.script(fake.api, FakeE2b.request("POST", "/sandboxes"),
+          new MockResponse.Builder().code(307).setHeader("Location", target).build());
+      assertThatThrownBy(() -> api.create(Map.of(), Duration.ofSeconds(60)))
+          .isInstanceOf(SandboxUnavailableException.class)
+          .hasMessageContaining("307")
+          .hasMessageContaining("never follow redirects");
+      String id = api.create(Map.of(), Duration.ofSeconds(60)).sandboxId();
+      fake.script(fake.api, FakeE2b.request("DELETE", "/sandboxes/" + id),
+          new MockResponse.Builder().code(302).setHeader("Location", target).build());
+      assertThatThrownBy(() -> api.kill(id)).hasMessageContaining("302");
+      assertThat(elsewhere.getRequestCount()).as("requests sent to the redirect target").isZero();
+    }
   }
 
   @Test

@@ -60,7 +60,8 @@ class E2bEndToEndTest extends WithFakeE2b {
     assertThat(body.get("secure").asBoolean()).isTrue();
     assertThat(body.at("/network/allowPublicTraffic").asBoolean(true)).isFalse();
     assertThat(body.get("metadata").fieldNames()).toIterable()
-        .containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL, BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL);
+        .containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL, BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL,
+            BridgedBackend.BOOT_LABEL, BridgedBackend.PID_NAMESPACE_LABEL, BridgedBackend.STARTED_LABEL);
     assertThat(body.at("/metadata/" + BridgedBackend.OWNER_LABEL).asText()).endsWith("/" + hostPid);
     String id = fake.sandboxes.keySet().iterator().next();
     assertThat(only(fake.apiRequests, "DELETE", "/sandboxes/" + id).getHeaders().get("X-API-Key"))
@@ -142,7 +143,8 @@ class E2bEndToEndTest extends WithFakeE2b {
     }
     assertThat(labels).allSatisfy(metadata -> {
       assertThat(metadata.fieldNames()).toIterable().containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL,
-          BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL);
+          BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL, BridgedBackend.BOOT_LABEL,
+          BridgedBackend.PID_NAMESPACE_LABEL, BridgedBackend.STARTED_LABEL);
       assertThat(metadata.get(BridgedBackend.OWNER_LABEL).asText()).endsWith("/" + ProcessHandle.current().pid());
     }).extracting(metadata -> metadata.get(BridgedBackend.POOL_LABEL).asText()).as("one pool").containsOnly(
         labels.get(0).get(BridgedBackend.POOL_LABEL).asText());

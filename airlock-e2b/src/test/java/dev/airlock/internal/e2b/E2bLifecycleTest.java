@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.cloud.BridgedBackend;
 import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
@@ -81,20 +82,25 @@ class E2bLifecycleTest extends WithFakeE2b {
     return E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes/" + sandboxId + "/timeout");
   }
 
+  /**
+   * Only an owner proven dead is reaped: same boot, same PID namespace, no such process. A pid this process cannot
+   * see in another namespace or boot may be a live host sharing the account; its sandboxes end at their lifetime.
+   */
   @Test
-  void reapsSandboxesLabelledByADeadProcessOfThisHostOnceAndSparesTheLiving() throws Exception {
+  void reapsSandboxesOfProcessesProvenDeadOnceAndSparesOwnersItCannotSee() throws Exception {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
     String host = InetAddress.getLocalHost().getHostName();
+    HostProcess self = HostProcess.current();
     E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
     fake.templateRunsBridge = false;
-    String orphan = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
-        BridgedBackend.OWNER_LABEL, host + "/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
-    String living = api.create(Map.of(BridgedBackend.HOST_LABEL, host,
-        BridgedBackend.OWNER_LABEL, host + "/" + ProcessHandle.current().pid()), Duration.ofSeconds(300))
-        .sandboxId();
-    String otherHost = api.create(Map.of(BridgedBackend.HOST_LABEL, "elsewhere",
-        BridgedBackend.OWNER_LABEL, "elsewhere/" + gone.pid()), Duration.ofSeconds(300)).sandboxId();
+    String orphan = create(api, labels(host, gone.pid(), self.boot(), self.pidNamespace(), 1));
+    String otherNamespace = create(api, labels(host, gone.pid(), self.boot(), "pid:[4026599999]", 1));
+    String otherBoot = create(api, labels(host, gone.pid(), "0b5e1d2c-another-boot", self.pidNamespace(), 1));
+    String olderVersion = create(api, Map.of(BridgedBackend.HOST_LABEL, host,
+        BridgedBackend.OWNER_LABEL, host + "/" + gone.pid()));
+    String living = create(api, labels(host, self.pid(), self.boot(), self.pidNamespace(), self.started()));
+    String otherHost = create(api, labels("elsewhere", gone.pid(), self.boot(), self.pidNamespace(), 1));
     fake.templateRunsBridge = true;
 
     try (SandboxPool pool = SandboxPool.builder(testing.config(fake)).minSize(0).maxSize(1)
@@ -103,13 +109,26 @@ class E2bLifecycleTest extends WithFakeE2b {
       assertThat(pool.call(() -> 2)).as("a second sandbox, no second reaping").isEqualTo(2);
     }
 
-    assertThat(E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes")).hasSize(3 + 2);
-    assertThat(fake.sandboxes.get(orphan).killed).isTrue();
+    assertThat(E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes")).hasSize(6 + 2);
+    assertThat(fake.sandboxes.get(orphan).killed).as("dead owner, same boot and namespace").isTrue();
+    assertThat(fake.sandboxes.get(otherNamespace).killed).as("owner in another PID namespace").isFalse();
+    assertThat(fake.sandboxes.get(otherBoot).killed).as("owner of another boot").isFalse();
+    assertThat(fake.sandboxes.get(olderVersion).killed).as("owner without namespace labels").isFalse();
     assertThat(fake.sandboxes.get(living).killed).isFalse();
     assertThat(fake.sandboxes.get(otherHost).killed).isFalse();
     assertThat(E2bEndToEndTest.all(fake.apiRequests, "GET", "/v2/sandboxes")).singleElement()
         .satisfies(r -> assertThat(r.getUrl().queryParameter("metadata"))
             .isEqualTo(BridgedBackend.HOST_LABEL + "=" + java.net.URLEncoder.encode(host,
                 java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  private static String create(E2bApi api, Map<String, String> labels) {
+    return api.create(labels, Duration.ofSeconds(300)).sandboxId();
+  }
+
+  static Map<String, String> labels(String host, long pid, String boot, String pidNamespace, long started) {
+    return Map.of(BridgedBackend.HOST_LABEL, host, BridgedBackend.OWNER_LABEL, host + "/" + pid,
+        BridgedBackend.BOOT_LABEL, boot, BridgedBackend.PID_NAMESPACE_LABEL, pidNamespace,
+        BridgedBackend.STARTED_LABEL, Long.toString(started));
   }
 }

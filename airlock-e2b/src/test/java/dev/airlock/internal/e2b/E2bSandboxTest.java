@@ -42,7 +42,7 @@ class E2bSandboxTest extends WithFakeE2b {
   }
 
   @Test
-  void startsTheBridgeThroughEnvdWithoutADeadlineWhenTheTemplateDidNotAndStopsItBeforeTheKill() throws Exception {
+  void startsTheBridgeThroughEnvdWithoutADeadlineWhenTheTemplateDidNot() throws Exception {
     fake.templateRunsBridge = false;
     try (SandboxPool pool = pool(testing.config(fake), () -> testing.backend(fake))) {
       assertThat(pool.call(() -> "started by envd")).isEqualTo("started by envd");
@@ -67,12 +67,6 @@ class E2bSandboxTest extends WithFakeE2b {
     assertThat(request.get("tag").asText()).isEqualTo("airlock-bridge");
     assertThat(request.get("stdin").asBoolean(true)).isFalse();
 
-    RecordedRequest signal = only(fake.sandboxRequests, "POST", "/process.Process/SendSignal");
-    assertThat(signal.getHeaders().get("Content-Type")).isEqualTo("application/json");
-    assertThat(signal.getHeaders().get("Connect-Protocol-Version")).isEqualTo("1");
-    JsonNode kill = JSON.readTree(signal.getBody().toByteArray());
-    assertThat(kill.get("signal").asText()).isEqualTo("SIGNAL_SIGKILL");
-    assertThat(kill.at("/process/pid").asLong()).isPositive();
     assertThat(fake.live()).isEmpty();
   }
 
@@ -127,6 +121,35 @@ class E2bSandboxTest extends WithFakeE2b {
         .hasMessageContaining("refused its access token");
     assertThat(fake.sandboxes.get(real.sandboxId()).processes).hasSize(1);
     api.kill(real.sandboxId());
+  }
+
+  /** Guest code may have stopped envd or the bridge: a kill asks neither, only the control plane. */
+  @Test
+  void killingGoesToTheControlPlaneWithoutAskingAnythingInTheSandbox() throws Exception {
+    E2bSettings settings = testing.settings(testing.config(fake));
+    E2bApi api = new E2bApi(settings, testing.calls());
+    E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
+    sandbox.startBridge(List.of("/bin/sleep", "60"));
+
+    sandbox.kill();
+
+    assertThat(fake.sandboxes.get(sandbox.id()).killed).isTrue();
+    assertThat(fake.sandboxRequests).as("requests into the sandbox after the bridge started")
+        .noneMatch(r -> r.getUrl().encodedPath().equals("/process.Process/SendSignal"));
+
+    // Only when the control plane refuses is the bridge stopped through envd, so the sandbox runs no worker until
+    // its timeout.
+    E2bSandbox refused = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
+    refused.startBridge(List.of("/bin/sleep", "60"));
+    fake.script(fake.api, FakeE2b.request("DELETE", "/sandboxes/" + refused.id()), FakeE2b.error(400, "no"));
+    refused.kill();
+    RecordedRequest signal = only(fake.sandboxRequests, "POST", "/process.Process/SendSignal");
+    assertThat(signal.getHeaders().get("Content-Type")).isEqualTo("application/json");
+    assertThat(signal.getHeaders().get("Connect-Protocol-Version")).isEqualTo("1");
+    JsonNode kill = JSON.readTree(signal.getBody().toByteArray());
+    assertThat(kill.get("signal").asText()).isEqualTo("SIGNAL_SIGKILL");
+    assertThat(kill.at("/process/pid").asLong()).isPositive();
+    api.kill(refused.id());
   }
 
   @Test

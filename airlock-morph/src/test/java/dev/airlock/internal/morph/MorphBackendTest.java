@@ -9,6 +9,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.cloud.BridgedBackend;
 import dev.airlock.internal.cloud.CloudHttp;
 import dev.airlock.internal.cloud.HttpCalls;
@@ -21,41 +22,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real invocations through the Morph code path: instance API, SFTP gateway and exposed service, all faked. Every
  * worker has an instance of its own.
  */
 @Timeout(120)
-class MorphBackendTest {
+class MorphBackendTest extends WithFakeMorph {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int BRIDGE_PORT = 49990;
   private final List<Duration> waits = new CopyOnWriteArrayList<>();
-  private FakeMorph fake;
-
-  @BeforeEach
-  void startFake(@TempDir Path dir) throws Exception {
-    fake = new FakeMorph(dir, BRIDGE_PORT);
-  }
-
-  @AfterEach
-  void stopFake() throws Exception {
-    fake.close();
-  }
-
-  private AirlockConfig.Builder config() {
-    return AirlockConfig.builder().backend("morph").timeoutSeconds(30).memoryMb(96).sandboxRequired(true)
-        .backendProperty(MorphSettings.API_KEY, FakeMorph.API_KEY)
-        .backendProperty(MorphSettings.API_URL, fake.api.url("/").toString())
-        .backendProperty(MorphSettings.SSH_HOST, "127.0.0.1")
-        .backendProperty(MorphSettings.SSH_PORT, Integer.toString(fake.ssh.getPort()))
-        .backendProperty(MorphSettings.SNAPSHOT, FakeMorph.SNAPSHOT);
-  }
 
   private SandboxPool pool(AirlockConfig config) {
     return pool(config, false, 0);
@@ -131,7 +108,8 @@ class MorphBackendTest {
     assertThat(fake.running()).isEmpty();
     assertThat(requests("POST", "/instance")).hasSize(3).allSatisfy(start -> assertThat(
         JSON.readTree(start.getBody().toByteArray()).get("metadata").fieldNames()).toIterable()
-        .containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL, BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL));
+        .containsExactlyInAnyOrder(BridgedBackend.OWNER_LABEL, BridgedBackend.HOST_LABEL, BridgedBackend.POOL_LABEL,
+            BridgedBackend.BOOT_LABEL, BridgedBackend.PID_NAMESPACE_LABEL, BridgedBackend.STARTED_LABEL));
     assertThat(ids).allSatisfy(id -> assertThat(requests("DELETE", "/instance/" + id)).hasSize(1));
   }
 
@@ -249,14 +227,22 @@ class MorphBackendTest {
     fake.snapshotRunsBridge = false;
     MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(10));
     MorphApi api = new MorphApi(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT));
+    HostProcess self = HostProcess.current();
     String orphan = api.start(java.util.Map.of(BridgedBackend.HOST_LABEL, host, BridgedBackend.OWNER_LABEL,
-        host + "/" + gone.pid()), Duration.ofSeconds(300), System.nanoTime() + 10_000_000_000L);
+        host + "/" + gone.pid(), BridgedBackend.BOOT_LABEL, self.boot(), BridgedBackend.PID_NAMESPACE_LABEL,
+        self.pidNamespace(), BridgedBackend.STARTED_LABEL, "1"), Duration.ofSeconds(300),
+        System.nanoTime() + 10_000_000_000L);
+    String otherNamespace = api.start(java.util.Map.of(BridgedBackend.HOST_LABEL, host, BridgedBackend.OWNER_LABEL,
+        host + "/" + gone.pid(), BridgedBackend.BOOT_LABEL, self.boot(), BridgedBackend.PID_NAMESPACE_LABEL,
+        "pid:[4026599999]", BridgedBackend.STARTED_LABEL, "1"), Duration.ofSeconds(300),
+        System.nanoTime() + 10_000_000_000L);
     fake.snapshotRunsBridge = true;
 
     try (SandboxPool pool = pool(config().build())) {
       assertThat(pool.call(() -> 1)).isEqualTo(1);
     }
     assertThat(fake.instances.get(orphan).stopped).isTrue();
+    assertThat(fake.instances.get(otherNamespace).stopped).as("owner in another PID namespace").isFalse();
     RecordedRequest list = requests("GET", "/instance").get(0);
     assertThat(list.getUrl().queryParameter("metadata[" + BridgedBackend.HOST_LABEL + "]")).isEqualTo(host);
   }

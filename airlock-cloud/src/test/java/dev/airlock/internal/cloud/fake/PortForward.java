@@ -22,7 +22,9 @@ public final class PortForward {
   private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length",
       "transfer-encoding", "keep-alive");
   private static final OkHttpClient CLIENT = new OkHttpClient.Builder()
-      .readTimeout(java.time.Duration.ZERO).retryOnConnectionFailure(false).build();
+      .readTimeout(java.time.Duration.ZERO).retryOnConnectionFailure(false)
+      // A proxy hands a redirect to its client; it never follows one itself.
+      .followRedirects(false).followSslRedirects(false).build();
 
   private PortForward() {
   }

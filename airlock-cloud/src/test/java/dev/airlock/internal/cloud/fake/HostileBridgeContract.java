@@ -1,0 +1,216 @@
+package dev.airlock.internal.cloud.fake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxPool;
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.internal.cloud.fake.HostileBridge.Mode;
+import dev.airlock.internal.wire.Frame;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker bridge runs as the same user as the guest, so guest code can kill it and answer on its port, or stop it
+ * with SIGSTOP. Whatever it does, the caller gets its error within the call's timeout plus grace, the host requests
+ * nothing but the bridge, and the sandbox is killed through the provider's control plane. A provider's test runs
+ * these against its fake by naming where its sandbox's pieces are.
+ */
+public interface HostileBridgeContract {
+  /** The pool's watchdog grace plus room for a loaded machine; still far below any read timeout of the old code. */
+  Duration SLACK = Duration.ofSeconds(6);
+  Duration CALL_TIMEOUT = Duration.ofSeconds(2);
+
+  /** A pool of at most one worker that reuses it, on the provider's fake. */
+  SandboxPool reusingPool();
+
+  /** The backend on the provider's fake, as the pool would create it. */
+  SandboxBackend backend();
+
+  /** The id of the one sandbox the fake runs. */
+  String liveSandboxId();
+
+  /** Routes the bridge port of the fake's one sandbox to {@code localPort}, as guest code listening there would. */
+  void takeOverBridgePort(int localPort);
+
+  /** The bridge process of the fake's one sandbox. */
+  ProcessHandle bridgeProcess();
+
+  /** Whether the sandbox was killed through the provider's control plane (and is gone). */
+  boolean killedThroughControlPlane(String sandboxId);
+
+  @Test
+  default void a302FromTheBridgeIsAProtocolErrorAndItsTargetIsNeverRequested() throws Exception {
+    redirectIsRefused(Mode.REDIRECT_302);
+  }
+
+  @Test
+  default void a307FromTheBridgeIsAProtocolErrorAndTheCallIsNeverRePosted() throws Exception {
+    redirectIsRefused(Mode.REDIRECT_307);
+  }
+
+  private void redirectIsRefused(Mode mode) throws Exception {
+    try (MockWebServer target = new MockWebServer()) {
+      target.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          return new MockResponse.Builder().code(200).body("what the host fetched for the guest").build();
+        }
+      });
+      target.start();
+      try (SandboxPool pool = reusingPool();
+          HostileBridge hostile = HostileBridge.start(mode, target.url("/internal/admin").toString())) {
+        String id = warm(pool);
+        takeOverBridgePort(hostile.port());
+        assertThatThrownBy(() -> within(CALL_TIMEOUT.plus(SLACK), () -> pool.call(() -> "x", CALL_TIMEOUT)))
+            .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("redirect");
+        assertThat(hostile.requests()).anyMatch(line -> line.startsWith("POST ") && line.contains("/frames"));
+        assertThat(target.getRequestCount()).as("requests the host sent to the redirect target").isZero();
+        awaitKilled(id);
+      }
+    }
+  }
+
+  @Test
+  default void aTricklingBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
+    try (SandboxPool pool = reusingPool(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
+      String id = warm(pool);
+      takeOverBridgePort(hostile.port());
+      assertFailsInTime(pool);
+      awaitKilled(id);
+      assertThat(within(Duration.ofSeconds(60), () -> pool.call(() -> "next")))
+          .as("the next call, in a fresh sandbox").isEqualTo("next");
+    }
+  }
+
+  @Test
+  default void aStoppedBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
+    try (SandboxPool pool = reusingPool()) {
+      String id = warm(pool);
+      ProcessHandle bridge = bridgeProcess();
+      signal("STOP", bridge);
+      try {
+        assertFailsInTime(pool);
+        awaitKilled(id);
+        assertThat(within(Duration.ofSeconds(60), () -> pool.call(() -> "next")))
+            .as("the next call, in a fresh sandbox").isEqualTo("next");
+      } finally {
+        if (bridge.isAlive()) {
+          signal("CONT", bridge);
+        }
+      }
+    }
+  }
+
+  @Test
+  default void aBridgeThatHangsUpOnACallCannotHoldTheCallerWithItsAccountOfWhy() throws Exception {
+    try (SandboxPool pool = reusingPool();
+        HostileBridge hostile = HostileBridge.start(Mode.HANG_UP_THEN_TRICKLE, "")) {
+      String id = warm(pool);
+      takeOverBridgePort(hostile.port());
+      assertFailsInTime(pool);
+      assertThat(hostile.requests()).as("the host asked how the worker ended")
+          .anyMatch(line -> line.startsWith("GET /") && line.contains("/workers/"));
+      awaitKilled(id);
+    }
+  }
+
+  /** Without the pool's watchdog: the relay itself ends by the call's deadline plus its grace. */
+  @Test
+  default void aRelayEndsByItsCallsDeadlineEvenWhenNothingKillsTheWorker() throws Exception {
+    try (SandboxBackend backend = backend(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
+      WorkerHandle worker = backend.launch(new WorkerSpec(96, Duration.ofSeconds(60)));
+      try {
+        FrameReader reader = new FrameReader(worker.input(), 1 << 20);
+        assertThat(reader.read().type()).isEqualTo(FrameType.HELLO);
+        String id = liveSandboxId();
+        takeOverBridgePort(hostile.port());
+        new FrameWriter(worker.output()).write(FrameType.INVOKE,
+            Messages.invoke(new Messages.Invoke(1, 1000, 1 << 20, new byte[0])));
+        Throwable ended = within(Duration.ofSeconds(1).plus(SLACK), () -> {
+          try {
+            Frame frame = reader.read();
+            return new AssertionError("the trickling bridge delivered a whole frame: " + frame.type());
+          } catch (IOException | SandboxExecutionException e) {
+            return e;
+          }
+        });
+        assertThat(ended).isNotInstanceOf(AssertionError.class);
+        assertThat(worker.isAlive()).isFalse();
+        worker.kill();
+        awaitKilled(id);
+      } finally {
+        worker.kill();
+      }
+    }
+  }
+
+  private String warm(SandboxPool pool) {
+    assertThat(pool.call(() -> "warm")).isEqualTo("warm");
+    return liveSandboxId();
+  }
+
+  private static void assertFailsInTime(SandboxPool pool) {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> within(CALL_TIMEOUT.plus(SLACK).plus(SLACK), () -> pool.call(() -> "x", CALL_TIMEOUT)))
+        .isInstanceOf(SandboxExecutionException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time until the caller had its error")
+        .isLessThan(CALL_TIMEOUT.plus(SLACK));
+  }
+
+  private void awaitKilled(String id) throws InterruptedException {
+    Eventually.await("sandbox " + id + " killed through the control plane", Duration.ofSeconds(10),
+        () -> killedThroughControlPlane(id));
+  }
+
+  /** Runs {@code work} and fails the test, instead of hanging it, when it takes longer than {@code bound}. */
+  static <T> T within(Duration bound, Callable<T> work) throws Exception {
+    ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "bounded-call");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Future<T> future = runner.submit(work);
+      try {
+        return future.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof Exception cause) {
+          throw cause;
+        }
+        throw e;
+      } catch (TimeoutException e) {
+        future.cancel(true);
+        return fail("still not over after " + bound.toSeconds() + " s");
+      }
+    } finally {
+      runner.shutdownNow();
+    }
+  }
+
+  private static void signal(String name, ProcessHandle process) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s", name).isTrue();
+  }
+}
