@@ -87,9 +87,9 @@ final class ApiListing {
     classes.values().stream().filter(type -> isApi(type, classes)).forEach(type -> shown.put(type.name, type));
     StringBuilder listing = new StringBuilder();
     for (ApiClass type : shown.values()) {
-      listing.append(markLeaks(type.header() + " {")).append('\n');
+      listing.append(listing.length() == 0 ? "" : "\n").append(markLeaks(type.header() + " {")).append('\n');
       type.members.forEach(member -> listing.append("  ").append(markLeaks(member.line())).append('\n'));
-      listing.append("}\n\n");
+      listing.append("}\n");
     }
     return listing.toString();
   }

@@ -95,7 +95,6 @@ class ApiListingRenderTest {
         public abstract void run()
         public default void twice()
       }
-
       """;
 
   @Test
