@@ -1,5 +1,7 @@
 package dev.airlock.release;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.module.ModuleFinder;
@@ -35,6 +37,20 @@ final class PublishedArtifacts {
     names.put("airlock-e2b", "dev.airlock.e2b");
     names.put("airlock-morph", "dev.airlock.morph");
     return Map.copyOf(names);
+  }
+
+  /** Every published jar as the pom passes it (airlock.published.jars), by artifactId. */
+  static Map<String, Path> jars() {
+    Map<String, Path> jars = new LinkedHashMap<>();
+    for (String entry : System.getProperty("airlock.published.jars").split(",")) {
+      String[] parts = entry.trim().split("=", 2);
+      Path jar = Path.of(parts[1].trim());
+      assertThat(isJar(jar))
+          .as("%s resolved to %s, not a jar: run at least the package phase (mvn verify)", parts[0], jar).isTrue();
+      jars.put(parts[0], jar);
+    }
+    assertThat(jars.keySet()).as("the jars passed by the pom").isEqualTo(MODULE_NAMES.keySet());
+    return jars;
   }
 
   static Manifest manifest(Path jar) {

@@ -1,0 +1,64 @@
+package dev.airlock.release;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API of every published jar equals its committed listing, {@code <module>/api/<module>.api}, so an API
+ * change is always a reviewed diff. The pom runs this test even under -DskipTests; with -Dairlock.api.update=true it
+ * rewrites the listings instead of failing.
+ */
+class ApiListingTest {
+  static final String UPDATE_COMMAND =
+      "mvn -B verify -pl airlock-release-tests -am -DskipTests -Dairlock.api.update=true";
+  /** Not API: the internals, and the agent's relocated Byte Buddy. */
+  static final ApiListing LISTING = new ApiListing("dev.airlock.internal.", List.of("dev.airlock.agent.shaded."));
+
+  @Test
+  void everyPublishedJarsApiMatchesItsCommittedListing() throws IOException {
+    Path root = Path.of(System.getProperty("airlock.api.root")).toAbsolutePath().normalize();
+    boolean update = Boolean.getBoolean("airlock.api.update");
+    List<String> diffs = new ArrayList<>();
+    Set<String> leaks = new TreeSet<>();
+    for (Map.Entry<String, Path> jar : PublishedArtifacts.jars().entrySet()) {
+      Path listing = root.resolve(jar.getKey()).resolve("api").resolve(jar.getKey() + ".api");
+      String compiled = LISTING.render(jar.getValue());
+      compiled.lines().filter(line -> !LISTING.leaks(line).isEmpty())
+          .forEach(line -> leaks.add(jar.getKey() + ": " + line.strip()));
+      if (update) {
+        Files.createDirectories(listing.getParent());
+        Files.writeString(listing, compiled, StandardCharsets.UTF_8);
+        continue;
+      }
+      String committed = Files.exists(listing) ? Files.readString(listing, StandardCharsets.UTF_8) : "";
+      String diff = ApiDiff.unified(root.relativize(listing).toString(), committed, compiled);
+      if (!diff.isEmpty()) {
+        diffs.add(diff);
+      }
+    }
+    if (!leaks.isEmpty()) {
+      // A warning, not a failure: the listing marks each one, so a new leak is a reviewed diff like any change.
+      System.err.println("WARNING: public signatures that name internal types (marked // LEAKS in the listings):\n  "
+          + String.join("\n  ", leaks));
+    }
+    if (!diffs.isEmpty()) {
+      fail(mismatch(diffs));
+    }
+  }
+
+  /** The failure message: every listing's diff and the command that accepts them. */
+  static String mismatch(List<String> diffs) {
+    return "The published API differs from the committed listing:\n\n" + String.join("\n", diffs)
+        + "\nIf the change is intended, rewrite the listings and commit them with it:\n  " + UPDATE_COMMAND + "\n";
+  }
+}
