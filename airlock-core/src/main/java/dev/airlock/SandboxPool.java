@@ -159,7 +159,7 @@ public final class SandboxPool implements AutoCloseable {
     Class<?> receiverClass = invocation.receiver() == null ? null : invocation.receiver().getClass();
     Object key = List.of(invocation.method(), receiverClass == null ? Void.class : receiverClass);
     return allowlists.computeIfAbsent(key,
-        k -> ClassAllowlist.forCall(receiverClass, invocation.method(), config.allowedClasses()));
+        k -> ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses()));
   }
 
   private void notify(Invocation invocation, Outcome outcome, long nanos, long pid) {
