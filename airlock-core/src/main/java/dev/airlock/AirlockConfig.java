@@ -1,6 +1,7 @@
 package dev.airlock;
 
 import dev.airlock.spi.SandboxBackendProvider;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,11 +47,12 @@ public final class AirlockConfig {
   public static final String LOCAL_ISOLATION = "airlock.local.isolation";
   public static final String LOCAL_JAVA = "airlock.local.java";
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
+  public static final String FILES_ROOTS = "airlock.files.roots";
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
       PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
-      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE);
+      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE, FILES_ROOTS);
 
   private static final int MIB = 1024 * 1024;
 
@@ -73,6 +75,7 @@ public final class AirlockConfig {
   private final LocalIsolation localIsolation;
   private final String localJava;
   private final String localClassCache;
+  private final List<Path> filesRoots;
   private final Map<String, String> backendProperties;
 
   private AirlockConfig(Builder b) {
@@ -92,6 +95,7 @@ public final class AirlockConfig {
     this.localIsolation = b.localIsolation;
     this.localJava = b.localJava;
     this.localClassCache = b.localClassCache;
+    this.filesRoots = List.copyOf(b.filesRoots);
     this.backendProperties = Collections.unmodifiableMap(new TreeMap<>(b.backendProperties));
   }
 
@@ -163,6 +167,11 @@ public final class AirlockConfig {
    * {@code off}.
    */
   public String localClassCache() { return localClassCache; }
+  /**
+   * Folders whose regular files a {@code Path} or {@code File} argument may ship into a sandbox (after resolving
+   * symlinks); empty, the default, ships none.
+   */
+  public List<Path> filesRoots() { return filesRoots; }
   /** Keys under {@code airlock.<backend>.} that backend modules read, such as {@code airlock.docker.image}. */
   public Map<String, String> backendProperties() { return backendProperties; }
 
@@ -189,6 +198,7 @@ public final class AirlockConfig {
     map.put(LOCAL_ISOLATION, localIsolation.name().toLowerCase(Locale.ROOT));
     map.put(LOCAL_JAVA, localJava);
     map.put(LOCAL_CLASS_CACHE, localClassCache);
+    map.put(FILES_ROOTS, String.join(",", filesRoots.stream().map(Path::toString).toList()));
     map.putAll(backendProperties);
     return map;
   }
@@ -226,6 +236,7 @@ public final class AirlockConfig {
     private LocalIsolation localIsolation = LocalIsolation.AUTO;
     private String localJava = "";
     private String localClassCache = "";
+    private List<Path> filesRoots = new ArrayList<>();
     private final Map<String, String> backendProperties = new TreeMap<>();
 
     private Builder() {
@@ -248,6 +259,7 @@ public final class AirlockConfig {
       localIsolation = c.localIsolation;
       localJava = c.localJava;
       localClassCache = c.localClassCache;
+      filesRoots = new ArrayList<>(c.filesRoots);
       backendProperties.putAll(c.backendProperties);
     }
 
@@ -302,6 +314,12 @@ public final class AirlockConfig {
 
     public Builder allowedClasses(List<String> prefixes) {
       this.allowedClasses = new ArrayList<>(prefixes);
+      return this;
+    }
+
+    /** Folders whose files {@code Path}/{@code File} arguments may ship (see {@link AirlockConfig#filesRoots()}). */
+    public Builder filesRoots(List<Path> roots) {
+      this.filesRoots = new ArrayList<>(roots);
       return this;
     }
 
@@ -379,6 +397,7 @@ public final class AirlockConfig {
         case LOCAL_ISOLATION: return localIsolation(parseIsolation(v));
         case LOCAL_JAVA: return localJava(v);
         case LOCAL_CLASS_CACHE: return localClassCache(v);
+        case FILES_ROOTS: return filesRoots(splitList(v).stream().map(Path::of).toList());
         default: return backendProperty(key, v);
       }
     }

@@ -104,7 +104,7 @@ public final class SandboxPool implements AutoCloseable {
   public Object invoke(Invocation invocation) throws Throwable {
     long start = System.nanoTime();
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
-        config.maxPayloadBytes());
+        config.maxPayloadBytes(), config.filesRoots());
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     try {
