@@ -153,7 +153,10 @@ public final class AirlockConfig {
   public int pidsLimit() { return pidsLimit; }
   public int maxPayloadBytes() { return maxPayloadBytes; }
   public int maxResultBytes() { return maxResultBytes; }
-  /** Extra class-name prefixes a result may contain, beyond JDK value types and the method's own packages. */
+  /**
+   * Extra classes a result may contain, beyond JDK value types and what the method's signature reaches: exact class
+   * names, or {@code com.acme.*} for every class of one package.
+   */
   public List<String> allowedClasses() { return allowedClasses; }
   public int poolMinSize() { return poolMinSize; }
   public int poolMaxSize() { return poolMaxSize; }

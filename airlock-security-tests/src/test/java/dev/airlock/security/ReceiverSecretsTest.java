@@ -76,6 +76,15 @@ class ReceiverSecretsTest {
     }
   }
 
+  /** State that is no secret, but not asked for either. */
+  public static final class RegionTool {
+    private final String region = "eu-west-1";
+
+    public String where() {
+      return "sandbox " + region;
+    }
+  }
+
   public static final class Stateless {
     public String where() {
       return "sandbox";
@@ -85,11 +94,14 @@ class ReceiverSecretsTest {
   @Test
   void aReceiverWithStateIsNotShippedUnlessItsClassOptsIn() throws Exception {
     try (HostilePool hostile = new HostilePool()) {
-      Throwable thrown = catchThrowable(() -> hostile.invoke(new BillingTool(), "where"));
+      Throwable key = catchThrowable(() -> hostile.invoke(new BillingTool(), "where"));
+      Throwable state = catchThrowable(() -> hostile.invoke(new RegionTool(), "where"));
 
-      assertThat(thrown).isExactlyInstanceOf(UnshippableInvocationException.class)
-          .hasMessageContaining(BillingTool.class.getName()).hasMessageContaining("@ShipFields")
-          .hasMessageContaining("static");
+      assertThat(key).isExactlyInstanceOf(UnshippableInvocationException.class)
+          .hasMessageContaining("receiver.apiKey").hasMessageContaining("transient");
+      assertThat(state).isExactlyInstanceOf(UnshippableInvocationException.class)
+          .hasMessageContaining(RegionTool.class.getName()).hasMessageContaining("[region]")
+          .hasMessageContaining("@ShipFields").hasMessageContaining("static");
       assertThat(hostile.backend.processes()).as("refused before any worker was involved").isEmpty();
     }
   }

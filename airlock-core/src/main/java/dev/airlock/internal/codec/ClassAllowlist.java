@@ -5,6 +5,7 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.MalformedParameterizedTypeException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -213,17 +214,21 @@ public final class ClassAllowlist {
           continue;
         }
         exact.add(c.getName());
-        if (c.isRecord()) {
-          for (RecordComponent rc : c.getRecordComponents()) {
-            todo.add(rc.getGenericType());
-          }
-        }
-        for (Class<?> k = c; k != null && !isJdk(k); k = k.getSuperclass()) {
-          for (Field f : k.getDeclaredFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) && !Modifier.isTransient(f.getModifiers())) {
-              todo.add(f.getGenericType());
+        try {
+          if (c.isRecord()) {
+            for (RecordComponent rc : c.getRecordComponents()) {
+              todo.add(rc.getGenericType());
             }
           }
+          for (Class<?> k = c; k != null && !isJdk(k); k = k.getSuperclass()) {
+            for (Field f : k.getDeclaredFields()) {
+              if (!Modifier.isStatic(f.getModifiers()) && !Modifier.isTransient(f.getModifiers())) {
+                todo.add(f.getGenericType());
+              }
+            }
+          }
+        } catch (LinkageError | TypeNotPresentException | MalformedParameterizedTypeException e) {
+          // A field type this JVM cannot load cannot arrive in a result either: nothing to admit for it.
         }
       }
     }

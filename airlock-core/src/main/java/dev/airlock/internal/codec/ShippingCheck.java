@@ -67,7 +67,6 @@ public final class ShippingCheck {
     Deque<Node> todo = new ArrayDeque<>();
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     if (receiver != null) {
-      checkReceiverOptsIn(receiver.getClass());
       todo.add(new Node("receiver", receiver));
     }
     for (int i = 0; i < args.length; i++) {
@@ -126,6 +125,10 @@ public final class ShippingCheck {
           }
         }
       }
+    }
+    // Last, so that a value that cannot ship at all, or a secret, is named before the opt-in is asked for.
+    if (receiver != null) {
+      checkReceiverOptsIn(receiver.getClass());
     }
   }
 
