@@ -1,6 +1,7 @@
 package dev.airlock.internal.codec;
 
 import dev.airlock.SandboxCall;
+import java.lang.invoke.MethodHandleInfo;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Field;
@@ -154,6 +155,9 @@ public final class ClassAllowlist {
       writeReplace.setAccessible(true);
       if (writeReplace.invoke(call) instanceof SerializedLambda lambda) {
         Class<?> impl = Class.forName(lambda.getImplClass().replace('/', '.'), false, type.getClassLoader());
+        if (lambda.getImplMethodKind() == MethodHandleInfo.REF_newInvokeSpecial) {
+          return impl; // Report::new returns a Report
+        }
         for (Method m : impl.getDeclaredMethods()) {
           if (m.getName().equals(lambda.getImplMethodName())
               && MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString()

@@ -90,6 +90,8 @@ class ClassAllowlistTest {
     assertThat(allowlist.allows(Money.class.getName())).isTrue();
     assertThat(allowlist.allows(Line.class.getName())).isFalse();
     assertThat(allowlist.allows("dev.airlock.SandboxPool")).as("nothing of dev.airlock comes with it").isFalse();
+    SandboxCall<Secretive> constructor = Secretive::new;
+    assertThat(ClassAllowlist.forCall(constructor, CALL, List.of()).allows(Secretive.class.getName())).isTrue();
   }
 
   @Test
