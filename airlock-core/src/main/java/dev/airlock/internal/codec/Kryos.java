@@ -20,28 +20,28 @@ import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.AbstractMap;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
- * accept. The invocation set-up (host encodes, worker decodes, worker encodes results) knows serializable lambdas.
- * The result set-up (host decodes what a worker sent) resolves class names through an allowlist, bounds depth and
- * every declared size, and knows no lambdas: reading one would run the capturing class's code on the host.
+ * The Kryo set-ups of the protocol. Invocations (host encodes, worker decodes) keep references, so a captured graph
+ * travels as it is. Results are written by the worker without references, as trees, and read by the host through
+ * an allowlist, with depth, every declared size and the work of reading bounded; the host knows no lambdas, since
+ * reading one would run the capturing class's code. Both sides register the same classes in the same order.
  */
 final class Kryos {
   static final int MAX_RESULT_DEPTH = 400;
@@ -212,7 +212,7 @@ final class Kryos {
   /**
    * Tracks identity (so shared objects and cycles survive) for everything but strings and records: they are
    * immutable values whose identity means nothing, and they are most of a typical payload's objects, so tracking
-   * them cost a third of a round trip in identity-map work. Both set-ups use it, so both sides agree on the bytes.
+   * them cost a third of a round trip in identity-map work. Invocations use it; results carry no references.
    */
   static final class ValueAwareReferenceResolver extends MapReferenceResolver {
     /** A table this large is kept between graphs instead of growing again for each one. */
