@@ -20,6 +20,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The classes a result from a sandbox may name, by exact name. Decoding runs the {@code hashCode}, {@code equals}
@@ -67,7 +68,8 @@ public final class ClassAllowlist {
   private final List<String> packages;
 
   private ClassAllowlist(Set<String> exact, List<String> packages) {
-    this.exact = Set.copyOf(exact);
+    // Denied names are dropped here, once, so that admitting a class costs one lookup on every decode.
+    this.exact = exact.stream().filter(name -> !GadgetDenylist.denies(name)).collect(Collectors.toUnmodifiableSet());
     this.packages = List.copyOf(packages);
   }
 
@@ -122,9 +124,6 @@ public final class ClassAllowlist {
     if (name.startsWith("L") && name.endsWith(";")) {
       name = name.substring(1, name.length() - 1);
     }
-    if (GadgetDenylist.denies(name)) {
-      return false;
-    }
     if (JDK_CLASSES.contains(name) || exact.contains(name)) {
       return true;
     }
@@ -135,7 +134,7 @@ public final class ClassAllowlist {
     }
     for (String p : packages) {
       if (name.startsWith(p) && name.indexOf('.', p.length()) < 0) {
-        return true;
+        return !GadgetDenylist.denies(name);
       }
     }
     return false;
