@@ -1,6 +1,7 @@
 package dev.airlock;
 
 import dev.airlock.spi.SandboxBackendProvider;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,12 +48,13 @@ public final class AirlockConfig {
   public static final String LOCAL_JAVA = "airlock.local.java";
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
   public static final String LOCAL_CLASSPATH_FOLDERS = "airlock.local.classpath-folders";
+  public static final String FILES_ROOTS = "airlock.files.roots";
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
       PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
       POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
-      LOCAL_CLASSPATH_FOLDERS);
+      LOCAL_CLASSPATH_FOLDERS, FILES_ROOTS);
 
   private static final int MIB = 1024 * 1024;
 
@@ -76,6 +78,7 @@ public final class AirlockConfig {
   private final String localJava;
   private final String localClassCache;
   private final boolean localAnyClasspathFolder;
+  private final List<Path> filesRoots;
   private final Map<String, String> backendProperties;
 
   private AirlockConfig(Builder b) {
@@ -96,6 +99,7 @@ public final class AirlockConfig {
     this.localJava = b.localJava;
     this.localClassCache = b.localClassCache;
     this.localAnyClasspathFolder = b.localAnyClasspathFolder;
+    this.filesRoots = List.copyOf(b.filesRoots);
     this.backendProperties = Collections.unmodifiableMap(new TreeMap<>(b.backendProperties));
   }
 
@@ -153,7 +157,10 @@ public final class AirlockConfig {
   public int pidsLimit() { return pidsLimit; }
   public int maxPayloadBytes() { return maxPayloadBytes; }
   public int maxResultBytes() { return maxResultBytes; }
-  /** Extra class-name prefixes a result may contain, beyond JDK value types and the method's own packages. */
+  /**
+   * Extra classes a result may contain, beyond JDK value types and what the method's signature reaches: exact class
+   * names, or {@code com.acme.*} for every class of one package.
+   */
   public List<String> allowedClasses() { return allowedClasses; }
   public int poolMinSize() { return poolMinSize; }
   public int poolMaxSize() { return poolMaxSize; }
@@ -172,6 +179,11 @@ public final class AirlockConfig {
    * folder is refused, since every file in it would be readable by sandboxed code.
    */
   public boolean localAnyClasspathFolder() { return localAnyClasspathFolder; }
+  /**
+   * Folders whose regular files a {@code Path} or {@code File} argument may ship into a sandbox (after resolving
+   * symlinks); empty, the default, ships none.
+   */
+  public List<Path> filesRoots() { return filesRoots; }
   /** Keys under {@code airlock.<backend>.} that backend modules read, such as {@code airlock.docker.image}. */
   public Map<String, String> backendProperties() { return backendProperties; }
 
@@ -199,6 +211,7 @@ public final class AirlockConfig {
     map.put(LOCAL_JAVA, localJava);
     map.put(LOCAL_CLASS_CACHE, localClassCache);
     map.put(LOCAL_CLASSPATH_FOLDERS, localAnyClasspathFolder ? "any" : "build-output");
+    map.put(FILES_ROOTS, String.join(",", filesRoots.stream().map(Path::toString).toList()));
     map.putAll(backendProperties);
     return map;
   }
@@ -237,6 +250,7 @@ public final class AirlockConfig {
     private String localJava = "";
     private String localClassCache = "";
     private boolean localAnyClasspathFolder;
+    private List<Path> filesRoots = new ArrayList<>();
     private final Map<String, String> backendProperties = new TreeMap<>();
 
     private Builder() {
@@ -260,6 +274,7 @@ public final class AirlockConfig {
       localJava = c.localJava;
       localClassCache = c.localClassCache;
       localAnyClasspathFolder = c.localAnyClasspathFolder;
+      filesRoots = new ArrayList<>(c.filesRoots);
       backendProperties.putAll(c.backendProperties);
     }
 
@@ -314,6 +329,12 @@ public final class AirlockConfig {
 
     public Builder allowedClasses(List<String> prefixes) {
       this.allowedClasses = new ArrayList<>(prefixes);
+      return this;
+    }
+
+    /** Folders whose files {@code Path}/{@code File} arguments may ship (see {@link AirlockConfig#filesRoots()}). */
+    public Builder filesRoots(List<Path> roots) {
+      this.filesRoots = new ArrayList<>(roots);
       return this;
     }
 
@@ -402,6 +423,7 @@ public final class AirlockConfig {
             throw bad(key, v, "'build-output' (the default) or 'any'");
           }
           return localAnyClasspathFolder(v.equals("any"));
+        case FILES_ROOTS: return filesRoots(splitList(v).stream().map(Path::of).toList());
         default: return backendProperty(key, v);
       }
     }

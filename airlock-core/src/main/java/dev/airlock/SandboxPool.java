@@ -104,7 +104,7 @@ public final class SandboxPool implements AutoCloseable {
   public Object invoke(Invocation invocation) throws Throwable {
     long start = System.nanoTime();
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
-        config.maxPayloadBytes());
+        config.maxPayloadBytes(), config.filesRoots());
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     try {
@@ -159,7 +159,7 @@ public final class SandboxPool implements AutoCloseable {
     Class<?> receiverClass = invocation.receiver() == null ? null : invocation.receiver().getClass();
     Object key = List.of(invocation.method(), receiverClass == null ? Void.class : receiverClass);
     return allowlists.computeIfAbsent(key,
-        k -> ClassAllowlist.forCall(receiverClass, invocation.method(), config.allowedClasses()));
+        k -> ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses()));
   }
 
   private void notify(Invocation invocation, Outcome outcome, long nanos, long pid) {

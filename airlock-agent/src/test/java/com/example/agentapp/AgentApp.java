@@ -2,6 +2,7 @@ package com.example.agentapp;
 
 import dev.airlock.AirlockRuntime;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.annotation.ShipFields;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +15,8 @@ public final class AgentApp {
   private AgentApp() {
   }
 
-  /** Tool methods of every shape the agent must handle. */
+  /** Tool methods of every shape the agent must handle; its state ships with each call. */
+  @ShipFields
   public static class Tools implements Serializable {
     private static final long serialVersionUID = 1L;
     private final int base = 40;

@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class PayloadBenchmark {
-  private static final ClassAllowlist ALLOWLIST = ClassAllowlist.of(List.of("dev.airlock.bench."));
+  private static final ClassAllowlist ALLOWLIST = ClassAllowlist.of(List.of("dev.airlock.bench.*"));
 
   @Param({"1024", "102400", "1048576", "10485760"})
   public int bytes;

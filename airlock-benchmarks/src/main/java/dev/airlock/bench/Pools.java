@@ -22,7 +22,7 @@ final class Pools {
         .memoryMb(256)
         .maxPayloadBytes(MAX_BYTES)
         .maxResultBytes(MAX_BYTES)
-        .allowedClasses(List.of("dev.airlock.bench."))
+        .allowedClasses(List.of("dev.airlock.bench.*"))
         .build();
   }
 

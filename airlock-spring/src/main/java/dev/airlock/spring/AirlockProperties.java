@@ -36,6 +36,7 @@ public class AirlockProperties {
   private List<String> allowedClasses;
   private final Pool pool = new Pool();
   private final Local local = new Local();
+  private final Files files = new Files();
   /** Docker backend keys, such as image or runtime. */
   private Map<String, String> docker = new LinkedHashMap<>();
   /** E2B backend keys. */
@@ -63,6 +64,7 @@ public class AirlockProperties {
     set(builder, AirlockConfig.LOCAL_JAVA, local.java);
     set(builder, AirlockConfig.LOCAL_CLASS_CACHE, local.classCache);
     set(builder, AirlockConfig.LOCAL_CLASSPATH_FOLDERS, local.classpathFolders);
+    set(builder, AirlockConfig.FILES_ROOTS, files.roots == null ? null : String.join(",", files.roots));
     backendSection(builder, "docker", docker);
     backendSection(builder, "e2b", e2b);
     backendSection(builder, "morph", morph);
@@ -121,6 +123,15 @@ public class AirlockProperties {
     public void setClasspathFolders(String classpathFolders) { this.classpathFolders = classpathFolders; }
   }
 
+  /** What Path and File arguments may ship. */
+  public static class Files {
+    /** Folders whose files Path/File arguments may ship into a sandbox; none by default. */
+    private List<String> roots;
+
+    public List<String> getRoots() { return roots; }
+    public void setRoots(List<String> roots) { this.roots = roots; }
+  }
+
   public boolean isEnabled() { return enabled; }
   public void setEnabled(boolean enabled) { this.enabled = enabled; }
   public String getBackend() { return backend; }
@@ -143,6 +154,7 @@ public class AirlockProperties {
   public void setAllowedClasses(List<String> allowedClasses) { this.allowedClasses = allowedClasses; }
   public Pool getPool() { return pool; }
   public Local getLocal() { return local; }
+  public Files getFiles() { return files; }
   public Map<String, String> getDocker() { return docker; }
   public void setDocker(Map<String, String> docker) { this.docker = docker; }
   public Map<String, String> getE2b() { return e2b; }

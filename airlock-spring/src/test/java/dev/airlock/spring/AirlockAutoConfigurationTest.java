@@ -75,6 +75,7 @@ class AirlockAutoConfigurationTest {
     expected.put(AirlockConfig.LOCAL_JAVA, "/opt/jdk/bin/java");
     expected.put(AirlockConfig.LOCAL_CLASS_CACHE, "off");
     expected.put(AirlockConfig.LOCAL_CLASSPATH_FOLDERS, "any");
+    expected.put(AirlockConfig.FILES_ROOTS, "/srv/notes,/srv/reports");
     assertThat(expected.keySet()).as("every core key is exercised").containsAll(AirlockConfig.CORE_KEYS);
     expected.put("airlock.docker.image", "airlock-worker:test");
     expected.put("airlock.e2b.template", "airlock-java");

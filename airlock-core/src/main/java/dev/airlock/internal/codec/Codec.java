@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Kryo bytes of invocations and results. Encoding refuses to grow past the limit it is given; decoding a result
@@ -25,20 +26,21 @@ public final class Codec {
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[INITIAL_BUFFER]);
 
   private static final ThreadLocal<Kryo> INVOCATIONS =
-      ThreadLocal.withInitial(() -> Kryos.forInvocations(Thread.currentThread().getContextClassLoader() != null
-          ? Thread.currentThread().getContextClassLoader() : Codec.class.getClassLoader()));
+      ThreadLocal.withInitial(() -> Kryos.forInvocations(contextLoader()));
 
   private static final ThreadLocal<Kryos.AllowlistClassResolver> RESULT_RESOLVERS =
       ThreadLocal.withInitial(() -> new Kryos.AllowlistClassResolver(Codec.class.getClassLoader()));
-  private static final ThreadLocal<Kryo> RESULTS =
+  private static final ThreadLocal<Kryos.ResultKryo> RESULTS =
       ThreadLocal.withInitial(() -> Kryos.forResults(RESULT_RESOLVERS.get()));
+  private static final ThreadLocal<Kryo> RESULT_WRITERS =
+      ThreadLocal.withInitial(() -> Kryos.forResultWriting(contextLoader()));
 
   private Codec() {
   }
 
   /** Host side: the invocation's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
   public static byte[] encodeInvocation(ShippedInvocation invocation, int maxBytes) {
-    return encode(invocation, maxBytes, "invocation of " + invocation.declaringClass + "." + invocation.methodName,
+    return encode(INVOCATIONS.get(), invocation, maxBytes, "invocation of " + invocation.declaringClass + "." + invocation.methodName,
         "airlock.max-payload-bytes", KEPT_INVOCATION_BUFFER);
   }
 
@@ -60,19 +62,39 @@ public final class Codec {
     }
   }
 
-  /** Worker side: the result's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
+  /**
+   * Worker side: the result's bytes, written as a tree (see {@link Kryos#forResultWriting}), or
+   * {@link PayloadTooLargeException} past {@code maxBytes}; a cycle is an {@link UnshippableInvocationException}.
+   */
   public static byte[] encodeResult(Object result, int maxBytes) {
-    return encode(result, maxBytes, "result", "airlock.max-result-bytes", KEPT_RESULT_BUFFER);
+    try {
+      return encode(RESULT_WRITERS.get(), result, maxBytes, "result", "airlock.max-result-bytes",
+          KEPT_RESULT_BUFFER);
+    } catch (UnshippableInvocationException e) {
+      if (e.getCause() instanceof KryoException k && String.valueOf(k.getMessage()).startsWith("Max depth")) {
+        throw new UnshippableInvocationException("the result contains a cycle or nests deeper than "
+            + Kryos.MAX_RESULT_DEPTH + " levels. Results travel as trees: a shared object arrives as copies and "
+            + "a cycle cannot be sent, so return acyclic data (ids instead of back-references)", k);
+      }
+      throw e;
+    }
+  }
+
+  /** Host side: {@link #decodeResult(byte[], ClassAllowlist, BooleanSupplier)} with no deadline but the budget. */
+  public static Object decodeResult(byte[] bytes, ClassAllowlist allowlist) {
+    return decodeResult(bytes, allowlist, () -> false);
   }
 
   /**
-   * Host side: decodes bytes a worker sent. Any failure, including a class outside the allowlist, too deep a graph
-   * or a lying size, is a {@link SandboxProtocolException}; nothing outside the allowlist is loaded.
+   * Host side: decodes bytes a worker sent. Any failure, including a class outside the allowlist, too deep a graph,
+   * a lying size, more work than the bytes can justify, or {@code expired} turning true (the call's deadline
+   * passed), is a {@link SandboxProtocolException}; nothing outside the allowlist is loaded.
    */
-  public static Object decodeResult(byte[] bytes, ClassAllowlist allowlist) {
+  public static Object decodeResult(byte[] bytes, ClassAllowlist allowlist, BooleanSupplier expired) {
     Kryos.AllowlistClassResolver resolver = RESULT_RESOLVERS.get();
-    Kryo kryo = RESULTS.get();
+    Kryos.ResultKryo kryo = RESULTS.get();
     resolver.allowlist(allowlist);
+    kryo.budget(bytes.length, expired);
     try {
       BoundedInput input = new BoundedInput(bytes);
       Object result = kryo.readClassAndObject(input);
@@ -81,23 +103,30 @@ public final class Codec {
       }
       return result;
     } catch (Kryos.RejectedClassException e) {
-      throw new SandboxProtocolException("result refused: it names class " + e.className
-          + ", which is not on the allowlist (" + allowlist
-          + "); add its package to airlock.allowed-classes if it is yours", e);
+      throw new SandboxProtocolException(refusal(e, allowlist), e);
     } catch (RuntimeException e) {
       // Any serializer may throw anything on bytes it was not written for (DateTimeException from java.time, ...).
-      throw new SandboxProtocolException("result could not be decoded: " + firstLine(e.getMessage()), e);
+      throw new SandboxProtocolException("result refused: " + firstLine(e.getMessage()), e);
     } catch (StackOverflowError | OutOfMemoryError e) {
       throw new SandboxProtocolException("result refused: decoding it exhausted " + e.getClass().getSimpleName(),
           null);
     } finally {
       kryo.reset();
-      resolver.allowlist(ClassAllowlist.of(java.util.List.of()));
+      kryo.unbudgeted();
+      resolver.allowlist(ClassAllowlist.jdkOnly());
     }
   }
 
-  private static byte[] encode(Object value, int maxBytes, String what, String key, int keptLimit) {
-    Kryo kryo = INVOCATIONS.get();
+  private static String refusal(Kryos.RejectedClassException e, ClassAllowlist allowlist) {
+    if (e.behaviour != null) {
+      return "result refused: it holds an object of class " + e.className + ", which " + e.behaviour;
+    }
+    return "result refused: it names class " + e.className + ", which is not on the allowlist (" + allowlist
+        + "). If the method really returns it, declare a concrete return type that reaches it (the class itself, "
+        + "or a field or record component of its type), or name the exact class in airlock.allowed-classes";
+  }
+
+  private static byte[] encode(Kryo kryo, Object value, int maxBytes, String what, String key, int keptLimit) {
     byte[] kept = BUFFERS.get();
     Output output = kept.length <= maxBytes ? new Output(kept, maxBytes) : new Output(maxBytes, maxBytes);
     try {
@@ -116,6 +145,11 @@ public final class Codec {
         BUFFERS.set(grown);
       }
     }
+  }
+
+  private static ClassLoader contextLoader() {
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    return context != null ? context : Codec.class.getClassLoader();
   }
 
   static String firstLine(String message) {

@@ -20,22 +20,28 @@ import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * The two Kryo set-ups of the protocol. Both write the same bytes for the same objects; they differ in what they
- * accept. The invocation set-up (host encodes, worker decodes, worker encodes results) knows serializable lambdas.
- * The result set-up (host decodes what a worker sent) resolves class names through an allowlist, bounds depth and
- * every declared size, and knows no lambdas: reading one would run the capturing class's code on the host.
+ * The Kryo set-ups of the protocol. Invocations (host encodes, worker decodes) keep references, so a captured graph
+ * travels as it is. Results are written by the worker without references, as trees, and read by the host through
+ * an allowlist, with depth, every declared size and the work of reading bounded; the host knows no lambdas, since
+ * reading one would run the capturing class's code. Both sides register the same classes in the same order.
  */
 final class Kryos {
   static final int MAX_RESULT_DEPTH = 400;
@@ -48,26 +54,34 @@ final class Kryos {
   }
 
   static Kryo forInvocations(ClassLoader loader) {
-    Kryo kryo = common(new Kryo(new DefaultClassResolver(), new ValueAwareReferenceResolver()));
+    Kryo kryo = common(new Kryo(new DefaultClassResolver(), new ValueAwareReferenceResolver()), true);
     kryo.setClassLoader(loader);
-    kryo.register(Object[].class);
-    kryo.register(Class.class);
-    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
+    registerShared(kryo);
+    return kryo;
+  }
+
+  /**
+   * Worker side: writes results as trees, without references, which is the only form the host reads. A shared
+   * object is written once per place it appears, so the decoded graph is bounded by the byte count and no
+   * {@code hashCode} can be made to visit one object twice; a cycle is refused here, at the depth bound, instead
+   * of being sent.
+   */
+  static Kryo forResultWriting(ClassLoader loader) {
+    Kryo kryo = common(new Kryo(new DefaultClassResolver(), null), false);
+    kryo.setClassLoader(loader);
+    kryo.setMaxDepth(MAX_RESULT_DEPTH);
+    registerShared(kryo);
     return kryo;
   }
 
   /** The allowlist is read per decode from {@code resolver}, so pooled instances can serve any method. */
-  static Kryo forResults(AllowlistClassResolver resolver) {
-    Kryo kryo = common(new Kryo(resolver, new ValueAwareReferenceResolver()) {
-      @Override
-      public Serializer getDefaultSerializer(Class type) {
-        return sizeChecked(super.getDefaultSerializer(type));
-      }
-    });
+  static ResultKryo forResults(AllowlistClassResolver resolver) {
+    ResultKryo kryo = new ResultKryo(resolver);
+    common(kryo, false);
     kryo.setMaxDepth(MAX_RESULT_DEPTH);
     kryo.addDefaultSerializer(ArrayList.class, new BoundedCollectionSerializer());
-    kryo.addDefaultSerializer(HashSet.class, new BoundedCollectionSerializer());
-    kryo.addDefaultSerializer(HashMap.class, new BoundedMapSerializer());
+    kryo.addDefaultSerializer(HashSet.class, new HashedCollectionSerializer());
+    kryo.addDefaultSerializer(HashMap.class, new HashedMapSerializer());
     BoundedImmutableListSerializer immutableLists = new BoundedImmutableListSerializer();
     kryo.addDefaultSerializer(List.of().getClass(), immutableLists);
     kryo.addDefaultSerializer(List.of(1).getClass(), immutableLists);
@@ -75,15 +89,21 @@ final class Kryos {
     kryo.addDefaultSerializer(List.of(1, 2, 3, 4).subList(0, 2).getClass(), immutableLists);
     kryo.addDefaultSerializer(String[].class, new BoundedStringArraySerializer());
     kryo.addDefaultSerializer(Object[].class, BoundedObjectArraySerializer.class);
-    // Same registration order as forInvocations for the shared ids; lambdas stay unregistered and so refused.
+    // Same registration order as the writers for the shared ids; lambdas stay unregistered and so refused.
     kryo.register(Object[].class);
     kryo.register(Class.class);
     return kryo;
   }
 
-  private static Kryo common(Kryo kryo) {
+  private static void registerShared(Kryo kryo) {
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
+  }
+
+  private static Kryo common(Kryo kryo, boolean references) {
     kryo.setRegistrationRequired(false);
-    kryo.setReferences(true);
+    kryo.setReferences(references);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
     // A captured Path or File travels as its name: its JDK internals are closed to reflection, and what it names
     // on the host may not exist in the sandbox (file arguments travel with their content, see ShippedFile).
@@ -94,9 +114,105 @@ final class Kryos {
   }
 
   /**
+   * The host's result reader. Every object it reads is a visit counted against a budget the byte count sets, and
+   * every {@value #CLOCK_EVERY} visits it asks whether the call's deadline passed: the only work left between two
+   * visits is one insertion into a collection, which {@link HashedCollectionSerializer} keeps bounded.
+   */
+  static final class ResultKryo extends Kryo {
+    private static final int CLOCK_EVERY = 1024;
+    /** Unbounded outside {@link Codec#decodeResult}, which sets and clears it around each decode. */
+    private long visitsLeft = Long.MAX_VALUE;
+    private int untilClock = CLOCK_EVERY;
+    private BooleanSupplier expired = () -> false;
+
+    ResultKryo(AllowlistClassResolver resolver) {
+      super(resolver, null);
+    }
+
+    @Override
+    public Serializer getDefaultSerializer(Class type) {
+      if (Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type)
+          && !EnumSet.class.isAssignableFrom(type)) {
+        Serializer<?> chosen = super.getDefaultSerializer(type);
+        return chosen.getClass() == CollectionSerializer.class ? new HashedCollectionSerializer() : sizeChecked(chosen);
+      }
+      if (Map.class.isAssignableFrom(type) && !SortedMap.class.isAssignableFrom(type)
+          && !EnumMap.class.isAssignableFrom(type)) {
+        Serializer<?> chosen = super.getDefaultSerializer(type);
+        return chosen.getClass() == MapSerializer.class ? new HashedMapSerializer() : sizeChecked(chosen);
+      }
+      return sizeChecked(super.getDefaultSerializer(type));
+    }
+
+    /** Bounds the next decode of {@code bytes} bytes; {@code expired} says when its call's deadline passed. */
+    void budget(int bytes, BooleanSupplier expired) {
+      // Without references every object read costs at least one byte; the slack covers empty objects.
+      this.visitsLeft = 2L * bytes + 1024;
+      this.untilClock = CLOCK_EVERY;
+      this.expired = expired;
+    }
+
+    void unbudgeted() {
+      this.visitsLeft = Long.MAX_VALUE;
+      this.expired = () -> false;
+    }
+
+    private void visit() {
+      if (--visitsLeft < 0) {
+        throw new KryoException("it holds more objects than its bytes can describe");
+      }
+      if (--untilClock == 0) {
+        untilClock = CLOCK_EVERY;
+        if (expired.getAsBoolean()) {
+          throw new DeadlineException();
+        }
+      }
+    }
+
+    @Override
+    public <T> T readObject(Input input, Class<T> type) {
+      visit();
+      return super.readObject(input, type);
+    }
+
+    @Override
+    public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
+      visit();
+      return super.readObject(input, type, serializer);
+    }
+
+    @Override
+    public <T> T readObjectOrNull(Input input, Class<T> type) {
+      visit();
+      return super.readObjectOrNull(input, type);
+    }
+
+    @Override
+    public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
+      visit();
+      return super.readObjectOrNull(input, type, serializer);
+    }
+
+    @Override
+    public Object readClassAndObject(Input input) {
+      visit();
+      return super.readClassAndObject(input);
+    }
+  }
+
+  /** Decoding a result ran past its call's deadline. */
+  static final class DeadlineException extends KryoException {
+    private static final long serialVersionUID = 1L;
+
+    DeadlineException() {
+      super("decoding it ran past the call's deadline");
+    }
+  }
+
+  /**
    * Tracks identity (so shared objects and cycles survive) for everything but strings and records: they are
    * immutable values whose identity means nothing, and they are most of a typical payload's objects, so tracking
-   * them cost a third of a round trip in identity-map work. Both set-ups use it, so both sides agree on the bytes.
+   * them cost a third of a round trip in identity-map work. Invocations use it; results carry no references.
    */
   static final class ValueAwareReferenceResolver extends MapReferenceResolver {
     /** A table this large is kept between graphs instead of growing again for each one. */
@@ -157,13 +273,18 @@ final class Kryos {
       if (known != null) {
         return known;
       }
+      Class<?> type;
       try {
-        Class<?> type = Class.forName(className, false, loader);
-        loaded.put(className, type);
-        return type;
+        type = Class.forName(className, false, loader);
       } catch (ClassNotFoundException | LinkageError e) {
         throw new KryoException("result names class " + className + ", which the host cannot load", e);
       }
+      String behaviour = RefusedBehaviour.of(type);
+      if (behaviour != null) {
+        throw new RejectedClassException(className, behaviour);
+      }
+      loaded.put(className, type);
+      return type;
     }
   }
 
@@ -171,10 +292,17 @@ final class Kryos {
   static final class RejectedClassException extends KryoException {
     private static final long serialVersionUID = 1L;
     final String className;
+    /** Why an admitted class is refused all the same, or {@code null} when it is simply not admitted. */
+    final String behaviour;
 
     RejectedClassException(String className) {
-      super("class " + className + " is not on the result allowlist");
+      this(className, null);
+    }
+
+    RejectedClassException(String className, String behaviour) {
+      super("class " + className + (behaviour == null ? " is not on the result allowlist" : " " + behaviour));
       this.className = className;
+      this.behaviour = behaviour;
     }
   }
 
@@ -183,7 +311,7 @@ final class Kryos {
    * collection whose elements are all null without a byte per element, so without the check a few bytes naming a
    * {@code LinkedList}, {@code TreeMap} or {@code Set.of} of a billion entries hang the host and exhaust its heap.
    */
-  private static Serializer<?> sizeChecked(Serializer<?> serializer) {
+  static Serializer<?> sizeChecked(Serializer<?> serializer) {
     Class<?> type = serializer.getClass();
     if (type == CollectionSerializer.class) {
       return new BoundedCollectionSerializer();
@@ -237,22 +365,99 @@ final class Kryos {
     }
   }
 
+  /**
+   * A hashed set ({@code HashSet}, {@code LinkedHashSet}, ...), read into a list first and admitted to its set only
+   * after {@link HashFlood#check} has seen its hash codes: inserting elements that share one hash code compares each
+   * with all before it, which no visit count sees.
+   */
+  static final class HashedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
+    @Override
+    protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
+      checkSize(input, size, "set size");
+      return new ArrayList<>(size);
+    }
+
+    @Override
+    public Collection<Object> read(Kryo kryo, Input input, Class<? extends Collection<Object>> type) {
+      Collection<Object> staged = super.read(kryo, input, type);
+      if (staged == null) {
+        return null;
+      }
+      HashFlood.check(staged, true);
+      Collection<Object> set = super.create(kryo, input, type, staged.size());
+      set.addAll(staged);
+      return set;
+    }
+  }
+
+  /** A hashed map, staged and checked like {@link HashedCollectionSerializer}. */
+  static final class HashedMapSerializer extends MapSerializer<Map<Object, Object>> {
+    @Override
+    protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type, int size) {
+      checkSize(input, size, "map size");
+      return new StagedEntries(size);
+    }
+
+    @Override
+    public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
+      Map<Object, Object> staged = super.read(kryo, input, type);
+      if (staged == null) {
+        return null;
+      }
+      StagedEntries entries = (StagedEntries) staged;
+      HashFlood.check(entries.keys, true);
+      Map<Object, Object> map = super.create(kryo, input, type, entries.keys.size());
+      for (int i = 0; i < entries.keys.size(); i++) {
+        map.put(entries.keys.get(i), entries.values.get(i));
+      }
+      return map;
+    }
+  }
+
+  /** The entries of a map as Kryo reads them, in order, not yet hashed. */
+  static final class StagedEntries extends AbstractMap<Object, Object> {
+    final List<Object> keys;
+    final List<Object> values;
+
+    StagedEntries(int size) {
+      keys = new ArrayList<>(size);
+      values = new ArrayList<>(size);
+    }
+
+    @Override
+    public Object put(Object key, Object value) {
+      keys.add(key);
+      values.add(value);
+      return null;
+    }
+
+    @Override
+    public Set<Entry<Object, Object>> entrySet() {
+      throw new UnsupportedOperationException("staged entries are read once, by position");
+    }
+  }
+
   /** Reads the JDK's {@code Set.of} sets in the format Kryo writes them, without trusting the declared size. */
-  static final class BoundedImmutableSetSerializer extends CollectionSerializer<Set<Object>> {
+  static final class BoundedImmutableSetSerializer extends CollectionSerializer<Collection<Object>> {
     BoundedImmutableSetSerializer() {
       setElementsCanBeNull(false);
     }
 
     @Override
-    protected Set<Object> create(Kryo kryo, Input input, Class<? extends Set<Object>> type, int size) {
+    protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
       checkSize(input, size, "set size");
-      return new HashSet<>();
+      return new ArrayList<>(size);
     }
 
     @Override
-    public Set<Object> read(Kryo kryo, Input input, Class<? extends Set<Object>> type) {
-      Set<Object> set = super.read(kryo, input, type);
-      return set == null ? null : Set.copyOf(set);
+    public Collection<Object> read(Kryo kryo, Input input, Class<? extends Collection<Object>> type) {
+      Collection<Object> staged = super.read(kryo, input, type);
+      if (staged == null) {
+        return null;
+      }
+      // Set.copyOf probes with equals alone, so here even colliding JDK values would compare pairwise.
+      HashFlood.check(staged, false);
+      return Set.copyOf(staged);
     }
   }
 
@@ -267,13 +472,22 @@ final class Kryos {
     protected Map<Object, Object> create(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type,
         int size) {
       checkSize(input, size, "map size");
-      return new HashMap<>();
+      return new StagedEntries(size);
     }
 
     @Override
     public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
-      Map<Object, Object> map = super.read(kryo, input, type);
-      return map == null ? null : Map.copyOf(map);
+      Map<Object, Object> staged = super.read(kryo, input, type);
+      if (staged == null) {
+        return null;
+      }
+      StagedEntries entries = (StagedEntries) staged;
+      HashFlood.check(entries.keys, false);
+      Map<Object, Object> map = new HashMap<>();
+      for (int i = 0; i < entries.keys.size(); i++) {
+        map.put(entries.keys.get(i), entries.values.get(i));
+      }
+      return Map.copyOf(map);
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.airlock.internal.codec;
 
 import dev.airlock.UnshippableInvocationException;
+import dev.airlock.annotation.ShipFields;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
@@ -12,6 +14,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * The pre-flight check: walks the receiver and arguments the way Kryo will and names the first value that cannot
  * live in another JVM (a socket, a thread, a connection, a class loader), with the path to it and the fix. Kryo
  * alone would fail later with a stack trace that names neither.
+ *
+ * <p>It also keeps host secrets out of the sandbox. A receiver's instance fields ship only when its class opts in
+ * with {@link ShipFields} (records, classes without instance fields and the captures of a lambda ship as they are),
+ * and nowhere in the receiver's graph may a field be named like a secret or be bound Spring configuration.
+ * Arguments are the caller's explicit data and are not judged by name.
  */
 public final class ShippingCheck {
   private static final int MAX_NODES = 20_000;
@@ -36,8 +44,20 @@ public final class ShippingCheck {
       "java.sql.Statement", "java.sql.ResultSet", "javax.sql.DataSource", "java.util.logging.Logger",
       "org.slf4j.Logger", "java.net.http.HttpClient");
 
+  /** Words that mark a field as a secret, matched case-insensitively anywhere in its name. */
+  private static final List<String> SECRET_WORDS =
+      List.of("key", "secret", "password", "passwd", "token", "credential");
+  /** Spring's bindings, by name so core needs no Spring. */
+  private static final String SPRING_VALUE = "org.springframework.beans.factory.annotation.Value";
+  private static final String SPRING_PROPERTIES =
+      "org.springframework.boot.context.properties.ConfigurationProperties";
+
   private static final Map<Class<?>, List<Field>> FIELDS = new ConcurrentHashMap<>();
   private static final Map<Class<?>, String> VERDICTS = new ConcurrentHashMap<>();
+  /** Per class, why its fields may not ship from a receiver's graph ("" when they may). */
+  private static final Map<Class<?>, String> SECRETS = new ConcurrentHashMap<>();
+  /** Per receiver class, why its fields may not ship ("" when they may). */
+  private static final Map<Class<?>, String> RECEIVERS = new ConcurrentHashMap<>();
 
   private ShippingCheck() {
   }
@@ -89,6 +109,14 @@ public final class ShippingCheck {
           add(todo, node.path + "[" + e.getKey() + "]", e.getValue());
         }
       } else if (!isPlatform(type)) {
+        if (node.path.startsWith("receiver")) {
+          String secret = SECRETS.computeIfAbsent(type, ShippingCheck::secretState);
+          if (!secret.isEmpty()) {
+            throw new UnshippableInvocationException("cannot ship " + node.path + secret + " into the sandbox: "
+                + "secrets never enter a sandbox, where the guest can read them. Mark it transient and do what "
+                + "needs it on the host (pass the result as an argument), or rename it if it holds no secret");
+          }
+        }
         for (Field f : fields(type)) {
           try {
             add(todo, node.path + "." + f.getName(), f.get(value));
@@ -98,6 +126,81 @@ public final class ShippingCheck {
         }
       }
     }
+    // Last, so that a value that cannot ship at all, or a secret, is named before the opt-in is asked for.
+    if (receiver != null) {
+      checkReceiverOptsIn(receiver.getClass());
+    }
+  }
+
+  /** A receiver's fields cross only when its class says so; see {@link ShipFields}. */
+  private static void checkReceiverOptsIn(Class<?> type) {
+    String refusal = RECEIVERS.computeIfAbsent(type, ShippingCheck::receiverRefusal);
+    if (!refusal.isEmpty()) {
+      throw new UnshippableInvocationException(refusal);
+    }
+  }
+
+  private static String receiverRefusal(Class<?> type) {
+    // A lambda's or anonymous class's fields are what its author captured on purpose, call site by call site.
+    if (type.isRecord() || type.isSynthetic() || type.isHidden() || type.isAnonymousClass()
+        || type.isAnnotationPresent(ShipFields.class) || isPlatform(type)) {
+      return "";
+    }
+    List<String> state = new ArrayList<>();
+    for (Class<?> c = type; c != null && !isPlatform(c); c = c.getSuperclass()) {
+      for (Field f : c.getDeclaredFields()) {
+        if (!Modifier.isStatic(f.getModifiers()) && !Modifier.isTransient(f.getModifiers()) && !f.isSynthetic()) {
+          state.add(f.getName());
+        }
+      }
+    }
+    return state.isEmpty() ? "" : "cannot ship the receiver, a " + type.getName() + " with the fields " + state
+        + ", into the sandbox: a receiver's fields cross only when its class is annotated @ShipFields "
+        + "(dev.airlock.annotation.ShipFields). Annotate the class if the sandboxed method needs that state, mark "
+        + "the fields it does not need transient, or make the method static";
+  }
+
+  /** Why the fields of {@code type} may not ship (a suffix naming the field and the reason), or "". */
+  private static String secretState(Class<?> type) {
+    if (hasAnnotationNamed(type.getAnnotations(), SPRING_PROPERTIES)) {
+      return " (a " + type.getName() + ", bound by @ConfigurationProperties)";
+    }
+    for (Class<?> c = type; c != null && !isPlatform(c); c = c.getSuperclass()) {
+      for (Field f : c.getDeclaredFields()) {
+        int m = f.getModifiers();
+        if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
+          continue;
+        }
+        String name = f.getName().toLowerCase(Locale.ROOT);
+        for (String word : SECRET_WORDS) {
+          // A number or a flag holds no secret, whatever its name says (maxTokens, keyCount).
+          if (name.contains(word) && !isNumberOrFlag(f.getType())) {
+            return "." + f.getName() + " (its name contains '" + word + "')";
+          }
+        }
+        if (hasAnnotationNamed(f.getAnnotations(), SPRING_VALUE)) {
+          return "." + f.getName() + " (bound by @Value)";
+        }
+        if (hasAnnotationNamed(f.getType().getAnnotations(), SPRING_PROPERTIES)) {
+          return "." + f.getName() + " (a " + f.getType().getName() + ", bound by @ConfigurationProperties)";
+        }
+      }
+    }
+    return "";
+  }
+
+  private static boolean isNumberOrFlag(Class<?> type) {
+    return (type.isPrimitive() && type != char.class) || Number.class.isAssignableFrom(type) || type == Boolean.class
+        || type.isEnum();
+  }
+
+  private static boolean hasAnnotationNamed(Annotation[] annotations, String name) {
+    for (Annotation a : annotations) {
+      if (a.annotationType().getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void add(Deque<Node> todo, String path, Object value) {

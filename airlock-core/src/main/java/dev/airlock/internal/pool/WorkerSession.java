@@ -126,7 +126,7 @@ public final class WorkerSession {
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
           log.debug("[sandbox {}] printed {} lines", pid, result.printedLines());
-          return Codec.decodeResult(result.payload(), allowlist);
+          return Codec.decodeResult(result.payload(), allowlist, () -> watchdog.fired);
         } else if (frame.type() == FrameType.ERROR) {
           Messages.Error error = Messages.error(frame.body());
           checkCallId(callId, error.callId());
@@ -159,7 +159,7 @@ public final class WorkerSession {
     String message = error.failure().message();
     switch (error.kind()) {
       case USER_EXCEPTION:
-        return ExceptionRebuilder.rebuild(error.failure(), allowlist);
+        return ExceptionRebuilder.rebuild(error.failure());
       case TIMEOUT:
         broken = true;
         return timeoutException(timeout);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
+import dev.airlock.UnshippableInvocationException;
 import dev.airlock.canary.Decoys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class CodecTest {
   private static final ClassAllowlist JDK_ONLY = ClassAllowlist.of(List.of());
-  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec."));
+  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec.*"));
 
   @Test
   void roundTripsJdkValuesUnderTheJdkAllowlist() {
@@ -58,7 +59,7 @@ class CodecTest {
   void refusesLambdasInResults() {
     Supplier<String> lambda = (Supplier<String> & java.io.Serializable) () -> "code on the host";
     byte[] bytes = Codec.encodeResult(lambda, 1 << 20);
-    assertThatThrownBy(() -> Codec.decodeResult(bytes, ClassAllowlist.of(List.of("dev.airlock."))))
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, ClassAllowlist.of(List.of("dev.airlock.*"))))
         .isInstanceOf(SandboxProtocolException.class);
   }
 
@@ -84,18 +85,62 @@ class CodecTest {
       current[0] = next;
       current = next;
     }
-    byte[] deep = Codec.encodeResult(root, 1 << 20);
+    assertThatThrownBy(() -> Codec.encodeResult(root, 1 << 20)).hasMessageContaining("deeper than");
+    // A lying worker writes past the bound anyway.
+    com.esotericsoftware.kryo.kryo5.Kryo unbounded = Kryos.forResultWriting(CodecTest.class.getClassLoader());
+    unbounded.setMaxDepth(Integer.MAX_VALUE);
+    Output out = new Output(1 << 16);
+    unbounded.writeClassAndObject(out, root);
+    byte[] deep = out.toBytes();
     assertThatThrownBy(() -> Codec.decodeResult(deep, JDK_ONLY))
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("depth");
   }
 
   @Test
-  void decodesCyclesOnce() {
+  void aCycleIsRefusedWhereItIsWrittenWithAClearError() {
     List<Object> cycle = new ArrayList<>();
     cycle.add(cycle);
-    Object decoded = Codec.decodeResult(Codec.encodeResult(cycle, 1 << 10), JDK_ONLY);
-    assertThat(((List<?>) decoded).get(0)).isSameAs(decoded);
+    assertThatThrownBy(() -> Codec.encodeResult(cycle, 1 << 20))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("cycle");
+  }
+
+  @Test
+  void aSharedObjectArrivesAsCopiesAndItsWorkIsBoundedByTheBytes() {
+    List<Object> shared = new ArrayList<>(List.of("x"));
+    List<Object> root = new ArrayList<>(List.of(shared, shared));
+    List<?> decoded = (List<?>) Codec.decodeResult(Codec.encodeResult(root, 1 << 10), JDK_ONLY);
+    assertThat(decoded).isEqualTo(root);
+    assertThat(decoded.get(0)).isNotSameAs(decoded.get(1));
+  }
+
+  @Test
+  void decodingStopsWhenItsDeadlinePasses() {
+    List<Object> many = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      many.add(i);
+    }
+    byte[] bytes = Codec.encodeResult(many, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, JDK_ONLY, () -> true))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
+    assertThat(Codec.decodeResult(bytes, JDK_ONLY, () -> false)).isEqualTo(many);
+  }
+
+  @Test
+  void aSetOfManyElementsWithOneHashCodeIsRefused() {
+    java.util.Set<Object> flood = new java.util.HashSet<>();
+    List<List<Object>> lists = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      List<Object> list = new ArrayList<>(List.of(i));
+      flood.add(list);
+      lists.add(list);
+    }
+    lists.forEach(l -> l.add(-31 * (Integer) l.get(0)));
+    byte[] bytes = Codec.encodeResult(flood, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("hash code");
+    java.util.Set<String> strings = new java.util.HashSet<>(List.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa"));
+    assertThat(Codec.decodeResult(Codec.encodeResult(strings, 1 << 10), JDK_ONLY)).isEqualTo(strings);
   }
 
   record Cell(String text, int i, long l, double d, float f, short s, byte b, char c, boolean z, Cell next,
@@ -115,12 +160,12 @@ class CodecTest {
   }
 
   @Test
-  void aCycleThroughARecordEndsAndKeepsTheSharedList() {
+  void aCycleThroughARecordIsRefusedWhereItIsWritten() {
     List<Object> items = new ArrayList<>();
     Holder holder = new Holder(items);
     items.add(holder);
-    Holder decoded = (Holder) Codec.decodeResult(Codec.encodeResult(holder, 1 << 10), OWN_CLASSES);
-    assertThat(((Holder) decoded.items().get(0)).items()).isSameAs(decoded.items());
+    assertThatThrownBy(() -> Codec.encodeResult(holder, 1 << 20))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("cycle");
   }
 
   @Test
@@ -192,9 +237,9 @@ class CodecTest {
     }
     Output size = new Output(8);
     size.writeVarInt(value, true);
-    // After the name: the reference marker (one byte), then the size.
-    byte[] head = java.util.Arrays.copyOf(encoded, i + 2);
-    byte[] tail = java.util.Arrays.copyOfRange(encoded, i + 3, encoded.length);
+    // Results carry no reference markers: the size follows the name at once.
+    byte[] head = java.util.Arrays.copyOf(encoded, i + 1);
+    byte[] tail = java.util.Arrays.copyOfRange(encoded, i + 2, encoded.length);
     byte[] out = new byte[head.length + size.position() + tail.length];
     System.arraycopy(head, 0, out, 0, head.length);
     System.arraycopy(size.getBuffer(), 0, out, head.length, size.position());

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * refused.
  */
 class RecordSerializerTest {
-  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec."));
+  private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec.*"));
   private static final List<String> STRINGS = Arrays.asList(null, "", "a", "plain ascii text",
       "Latin-1: café, naïve, ÿ", "\u0100 just above Latin-1", "日本語", "emoji \uD83D\uDE00", "lone surrogate \uD800",
       "x".repeat(70_000));
@@ -121,7 +121,7 @@ class RecordSerializerTest {
 
   /** A writing and a reading Kryo as the two sides of the wire set them up, each with its own serializers. */
   private static final class Pair {
-    private final Kryo writer = Kryos.forInvocations(RecordSerializerTest.class.getClassLoader());
+    private final Kryo writer = Kryos.forResultWriting(RecordSerializerTest.class.getClassLoader());
     private final Kryos.AllowlistClassResolver resolver =
         new Kryos.AllowlistClassResolver(RecordSerializerTest.class.getClassLoader());
     private final Kryo reader = Kryos.forResults(resolver);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.UnshippableInvocationException;
+import dev.airlock.annotation.ShipFields;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.util.List;
@@ -16,6 +17,7 @@ class ShippingCheckTest {
     final Socket connection = new Socket();
   }
 
+  @ShipFields
   static final class Tool {
     final String name = "tool";
     final Repository repository = new Repository();

@@ -2,6 +2,7 @@ package dev.airlock.spi.contract;
 
 import dev.airlock.AirlockRuntime;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.annotation.ShipFields;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 public final class ContractTools implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** A user class with state, shipped as a receiver and returned as a result. */
+  /** A user class with state, shipped as a receiver (it opts in) and returned as a result. */
+  @ShipFields
   public static final class Counter implements Serializable {
     private static final long serialVersionUID = 1L;
     private final String name;
@@ -51,7 +53,7 @@ public final class ContractTools implements Serializable {
     }
   }
 
-  /** A user exception type that must reach the caller as itself. */
+  /** A user exception type: it reaches the caller as a SandboxExecutionException naming it. */
   public static final class ToolFailure extends Exception {
     private static final long serialVersionUID = 1L;
 

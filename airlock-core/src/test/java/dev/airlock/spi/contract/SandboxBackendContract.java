@@ -71,8 +71,9 @@ public abstract class SandboxBackendContract {
   }
 
   protected AirlockConfig contractConfig() {
+    // File arguments ship from the tests' temporary folders only.
     return backendConfig().toBuilder().poolMinSize(0).poolMaxSize(2).timeoutSeconds(30).memoryMb(96)
-        .sandboxRequired(true).build();
+        .sandboxRequired(true).filesRoots(List.of(Path.of(System.getProperty("java.io.tmpdir")))).build();
   }
 
   @BeforeAll
@@ -217,13 +218,15 @@ public abstract class SandboxBackendContract {
   }
 
   @Test
-  void userExceptionKeepsItsTypeAndIsNeverReRunOnTheHost() throws Exception {
+  void userExceptionArrivesNamedInASandboxExecutionExceptionAndIsNeverReRunOnTheHost() throws Exception {
     AtomicInteger hostRuns = new AtomicInteger();
     Counter counter = new Counter("tool", 7);
     assertThatThrownBy(() -> interceptor().intercept(counter, Counter.class.getMethod("failWith", String.class),
         new Object[] {"boom"}, () -> hostRuns.incrementAndGet()))
-        .isInstanceOf(ToolFailure.class)
-        .hasMessage("boom (code 7)")
+        .isExactlyInstanceOf(SandboxExecutionException.class)
+        .hasMessageContaining("boom (code 7)")
+        .satisfies(e -> assertThat(((SandboxExecutionException) e).remoteClassName())
+            .isEqualTo(ToolFailure.class.getName()))
         .satisfies(e -> assertThat(e.getStackTrace()).extracting(StackTraceElement::getMethodName)
             .contains("failWith", "returnedToHost"));
     assertThat(hostRuns).hasValue(0);

@@ -31,7 +31,7 @@ class HostDecodingFuzzTest {
   private static final long BYTES_PER_INPUT_BYTE = 512;
   /** Two frames' worth, plus room for caches filled on a serializer's first use. */
   private static final long FIXED_ALLOWANCE = 2L * (MAX_PAYLOAD + FrameReader.HEADER_ALLOWANCE) + 16 * 1024 * 1024;
-  private static final ClassAllowlist ALLOWLIST = ClassAllowlist.of(List.of("dev.airlock.security."));
+  private static final ClassAllowlist ALLOWLIST = ClassAllowlist.of(List.of("dev.airlock.security.*"));
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 

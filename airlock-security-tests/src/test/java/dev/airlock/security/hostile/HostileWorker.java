@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.commons.collections.functors.InvokerTransformer;
 import org.apache.xalan.xsltc.trax.TemplatesImpl;
 
@@ -77,7 +78,7 @@ public final class HostileWorker {
           result(callId, KryoBytes.classNamed("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl"));
       case GADGET_NESTED_IN_ALLOWED_LIST -> result(callId, encode(new ArrayList<>(List.of("ok", new TemplatesImpl()))));
       case HASHMAP_GADGET_KEY -> result(callId, encode(new HashMap<>(Map.of(new InvokerTransformer(), "value"))));
-      case HASHMAP_SELF_HASHING_KEY -> result(callId, encode(selfHashingMap()));
+      case HASHMAP_SELF_HASHING_KEY -> result(callId, KryoBytes.written(selfHashingMap(), true));
       case BILLION_NULLS_LINKED_LIST ->
           result(callId, KryoBytes.collectionOfNulls("java.util.LinkedList", 1_000_000_000));
       case NESTED_100000_DEEP -> result(callId, encodeDeep(100_000));
@@ -91,8 +92,17 @@ public final class HostileWorker {
       case REFERENCE_CYCLE -> {
         List<Object> cycle = new ArrayList<>();
         cycle.add(cycle);
-        result(callId, encode(cycle));
+        result(callId, KryoBytes.written(cycle, true));
       }
+      case CC4_TRANSFORMING_COMPARATOR -> result(callId, encode(Gadgets.transformingComparatorTreeMap()));
+      case FOREIGN_COMPARATOR_IN_TREEMAP -> {
+        TreeMap<Object, Object> map = new TreeMap<>(new CanaryComparator());
+        map.put("a", "b");
+        result(callId, encode(map));
+      }
+      case SHARED_NESTED_LISTS_IN_HASHSET -> result(callId, KryoBytes.written(Gadgets.sharedNestedListsInHashSet(60),
+          true));
+      case COLLIDING_HASH_LISTS -> result(callId, encode(Gadgets.collidingHashLists(60_000)));
       default -> {
         // NO_ANSWER, WRONG_PROTOCOL_VERSION: nothing more to say.
       }
@@ -141,7 +151,7 @@ public final class HostileWorker {
         outer.add(list);
         list = outer;
       }
-      out[0] = encode(list);
+      out[0] = KryoBytes.written(list, false);
     }, "deep", 1L << 30);
     deep.start();
     deep.join();

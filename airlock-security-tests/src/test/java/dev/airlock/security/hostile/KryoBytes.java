@@ -1,6 +1,9 @@
 package dev.airlock.security.hostile;
 
+import com.esotericsoftware.kryo.kryo5.Kryo;
 import com.esotericsoftware.kryo.kryo5.io.Output;
+import com.esotericsoftware.kryo.kryo5.objenesis.strategy.StdInstantiatorStrategy;
+import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 
 /** Hand-made Kryo bytes of the result format, for classes a worker does not have or sizes it would never write. */
 public final class KryoBytes {
@@ -30,11 +33,26 @@ public final class KryoBytes {
     return out.toBytes();
   }
 
+  /**
+   * {@code value} written by a plain Kryo set up like the result format but without its bounds: with references,
+   * as results were written before they carried none, or without, to any depth.
+   */
+  public static byte[] written(Object value, boolean references) {
+    Kryo kryo = new Kryo();
+    kryo.setRegistrationRequired(false);
+    kryo.setReferences(references);
+    kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+    kryo.register(Object[].class);
+    kryo.register(Class.class);
+    Output out = new Output(4096, -1);
+    kryo.writeClassAndObject(out, value);
+    return out.toBytes();
+  }
+
   private static Output classNamed(String name, Output out) {
     out.writeVarInt(1, true); // DefaultClassResolver.NAME + 2: the class follows by name
     out.writeVarInt(0, true); // the first name of this graph
-    out.writeString(name);
-    out.writeVarInt(1, true); // reference resolver: a new object follows
+    out.writeString(name); // results carry no references, so the object's own bytes follow at once
     return out;
   }
 }

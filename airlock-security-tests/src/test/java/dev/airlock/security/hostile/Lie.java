@@ -40,8 +40,22 @@ public enum Lie {
   NO_ANSWER(SandboxTimeoutException.class),
   /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
   SILENT_HANDSHAKE(SandboxUnavailableException.class),
-  /** A list that contains itself: legitimate data, decoded as the same cycle. */
-  REFERENCE_CYCLE(null);
+  /** A list that contains itself, written with Kryo references: results carry none, so it is not a result. */
+  REFERENCE_CYCLE(SandboxProtocolException.class),
+  /**
+   * A {@code TreeMap} whose comparator is commons-collections4's {@code TransformingComparator} over an
+   * {@code InvokerTransformer} chain that calls {@code System.setProperty}: decoding it would run the chain.
+   */
+  CC4_TRANSFORMING_COMPARATOR(SandboxProtocolException.class),
+  /** A {@code TreeMap} ordered by {@link CanaryComparator}, a comparator from outside the JDK. */
+  FOREIGN_COMPARATOR_IN_TREEMAP(SandboxProtocolException.class),
+  /**
+   * The 410-byte attack: a {@code HashSet} holding lists nested 60 deep, each level holding its child twice by
+   * reference, so hashing it visits 2^60 elements.
+   */
+  SHARED_NESTED_LISTS_IN_HASHSET(SandboxProtocolException.class),
+  /** A {@code HashSet} of 60,000 distinct lists with one hash code: inserting them compares every pair. */
+  COLLIDING_HASH_LISTS(SandboxProtocolException.class);
 
   private final Class<? extends SandboxExecutionException> expected;
 

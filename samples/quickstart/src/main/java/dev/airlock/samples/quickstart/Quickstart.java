@@ -20,12 +20,15 @@ public final class Quickstart {
     System.out.println();
 
     show("runJava(\"6 * 7\")", () -> tools.runJava("6 * 7"));
-    Path note = Files.writeString(Files.createTempFile("airlock-quickstart", ".txt"), "a note on the host");
+    // File arguments ship only from the folders in airlock.files.roots; the pom's run names this sample's own.
+    Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots", "quickstart-files")));
+    Path note = Files.writeString(notes.resolve("note.txt"), "a note on the host");
     show("readFile(" + note.getFileName() + ")", () -> tools.readFile(note));
 
     System.out.println();
     System.out.println("Malicious calls:");
     show("runJava(read the host environment)", () -> tools.runJava("System.getenv(\"PATH\")"));
+    show("readFile(/proc/self/environ)", () -> tools.readFile(Path.of("/proc/self/environ")));
     Path escape = note.resolveSibling("airlock-quickstart-escape.txt");
     Files.deleteIfExists(escape);
     show("runJava(write a host file)", () -> tools.runJava(

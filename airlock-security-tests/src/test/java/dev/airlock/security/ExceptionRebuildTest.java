@@ -1,0 +1,80 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.SandboxExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 14 item 9: only throwables defined by the JDK's own modules are rebuilt on the host, never an
+ * {@code Error}, only through public constructors; anything else comes back as {@link SandboxExecutionException}
+ * carrying the remote class name. The names the host sees are the worker's to choose.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ExceptionRebuildTest {
+  /** By name, so this test does not load the canary on the host itself. */
+  private static final String CANARY = "javax.airlockcanary.CanaryException";
+
+  @Test
+  void aJavaxNamedThrowableFromAJarIsNeitherInitializedNorConstructedOnTheHost() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
+        throw (RuntimeException) Class.forName(CANARY).getMethod("thrown", String.class).invoke(null, "guest");
+      }));
+
+      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class).hasMessageContaining(CANARY)
+          .hasMessageContaining("guest");
+      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo(CANARY);
+      assertThat(System.getProperty("airlock.canary." + CANARY + ".initialized")).isNull();
+      assertThat(System.getProperty("airlock.canary." + CANARY + ".constructed")).isNull();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("removal")
+  void anErrorIsNeverRebuilt() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
+        throw new ThreadDeath();
+      }));
+
+      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class);
+      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo("java.lang.ThreadDeath");
+    }
+  }
+
+  @Test
+  void aJdkExceptionWithAPublicConstructorIsRebuiltAsItself() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
+        throw new IllegalStateException("bad state", new java.io.IOException("disk"));
+      }));
+
+      assertThat(thrown).isExactlyInstanceOf(IllegalStateException.class).hasMessage("bad state")
+          .hasCauseExactlyInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
+  void anApplicationExceptionComesBackAsSandboxExecutionExceptionNamingIt() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
+        throw new ToolFailure("quota");
+      }));
+
+      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class).hasMessageContaining("quota");
+      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo(ToolFailure.class.getName());
+    }
+  }
+
+  public static final class ToolFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ToolFailure(String message) {
+      super(message);
+    }
+  }
+}
