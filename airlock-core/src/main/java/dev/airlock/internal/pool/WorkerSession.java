@@ -110,18 +110,14 @@ public final class WorkerSession {
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure;
+    CallLog printed = new CallLog(log, pid);
     try {
       writer.write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(callId, timeoutMillis, maxResultBytes,
           invocation)));
       while (true) {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
-          Messages.Log line = Messages.log(frame.body());
-          if (line.stderr()) {
-            log.warn("[sandbox {}] {}", pid, line.text());
-          } else {
-            log.info("[sandbox {}] {}", pid, line.text());
-          }
+          printed.accept(frame.body());
         } else if (frame.type() == FrameType.RESULT) {
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
@@ -150,6 +146,7 @@ public final class WorkerSession {
       throw died(e);
     } finally {
       watchdog.future.cancel(false);
+      printed.finish();
       idleSince = System.nanoTime();
     }
     throw failure;

@@ -34,14 +34,19 @@ public enum Lie {
   RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
   /** A HELLO with a protocol version the host does not speak. */
   WRONG_PROTOCOL_VERSION(SandboxUnavailableException.class),
-  /** LOG frames, forever, and never a result. */
-  ENDLESS_LOG_FRAMES(SandboxTimeoutException.class),
+  /** LOG frames, forever, and never a result: the host stops reading at its flood bound, well before the timeout. */
+  ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
   NO_ANSWER(SandboxTimeoutException.class),
   /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
   SILENT_HANDSHAKE(SandboxUnavailableException.class),
   /** A list that contains itself: legitimate data, decoded as the same cycle. */
-  REFERENCE_CYCLE(null);
+  REFERENCE_CYCLE(null),
+  /**
+   * LOG frames written straight to the channel whose text holds line breaks, control and bidi characters forging
+   * host log lines, then a valid result: legitimate, but each frame must stay one inert line.
+   */
+  FORGED_LOG_LINES(null);
 
   private final Class<? extends SandboxExecutionException> expected;
 
