@@ -27,6 +27,16 @@ public record IsolationPosture(String backend, List<Control> controls) {
     return control(name).map(Control::enforced).orElse(false);
   }
 
+  /**
+   * Whether the worker is separated from the host at all: its own view of the filesystem and its own process space
+   * (namespaces, a container, a VM). Every backend reports these controls as enforced exactly when it isolates;
+   * Docker reports no "processes" control and the cloud VMs report "network" as open to the internet, so those are
+   * not part of the test.
+   */
+  public boolean isolating() {
+    return enforces("filesystem") && control("processes").map(Control::enforced).orElse(true);
+  }
+
   /** A multi-line table, one control per line, for logs and samples. */
   public String describe() {
     StringBuilder sb = new StringBuilder("isolation posture of backend '" + backend + "':");

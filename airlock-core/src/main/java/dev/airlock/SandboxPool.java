@@ -108,6 +108,9 @@ public final class SandboxPool implements AutoCloseable {
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     try {
+      if (invocation.sandboxRequired()) {
+        requireIsolation(invocation);
+      }
       worker = workers.acquire(start + invocation.timeout().toNanos());
     } catch (SandboxUnavailableException e) {
       return unavailable(invocation, e, start);
@@ -136,6 +139,22 @@ public final class SandboxPool implements AutoCloseable {
         failures.incrementAndGet();
       }
       notify(invocation, outcome, elapsed, pid);
+    }
+  }
+
+  /**
+   * A required sandbox is an isolating one: a backend that runs workers without namespaces (local with
+   * {@code isolation=none}, or {@code auto} without bubblewrap) is no sandbox for such a call, whatever
+   * {@link AirlockRuntime#isSandboxed()} would say in the worker. Calls that are not required still run there, under
+   * the backend's own warning.
+   */
+  private void requireIsolation(Invocation invocation) {
+    IsolationPosture posture = workers.backend().posture();
+    if (!posture.isolating()) {
+      throw new SandboxUnavailableException("the " + posture.backend() + " backend does not isolate its workers "
+          + "(filesystem: " + posture.control("filesystem").map(IsolationPosture.Control::how).orElse("not reported")
+          + "). Install bubblewrap (apt-get install bubblewrap) and keep airlock.local.isolation at auto or strict, "
+          + "or use the Docker backend (airlock.backend=docker)");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.airlock.internal.pool;
 
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxUnavailableException;
@@ -98,6 +99,9 @@ public final class WorkerPool implements AutoCloseable {
   public SandboxBackend backend() {
     lock.lock();
     try {
+      if (closed) {
+        throw closed();
+      }
       if (backend != null) {
         return backend;
       }
@@ -139,7 +143,8 @@ public final class WorkerPool implements AutoCloseable {
 
   /**
    * A usable worker for one call, waiting until {@code deadline} (nanoTime) when all {@code maxSize} are busy.
-   * Throws {@link SandboxUnavailableException} when none can be started.
+   * Throws {@link SandboxUnavailableException} only when the backend itself cannot be had, and
+   * {@link SandboxCrashedException} when a worker could not be started for it.
    */
   public WorkerSession acquire(long deadline) {
     lock.lock();
@@ -210,12 +215,7 @@ public final class WorkerPool implements AutoCloseable {
   private WorkerSession start(boolean forCaller, long deadline) {
     WorkerSession session;
     try {
-      SandboxBackend b = backend();
-      Duration startTimeout = forCaller
-          ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
-          : START_TIMEOUT;
-      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
-      session.handshake(fingerprint, startTimeout);
+      session = launch(backend(), forCaller, deadline);
       List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {
         // Only a worker that will wait idle: a caller's own worker would load up to 256 classes before its call.
@@ -257,6 +257,27 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     throw closed();
+  }
+
+  /**
+   * Launches and handshakes one worker of a backend that exists. Only {@link #backend()} may say the backend is
+   * unavailable; whatever goes wrong with one worker is that worker's failure ({@link SandboxCrashedException}), never
+   * a reason to run a call on the host: a guest can make the next worker fail (exhaust a limit it shares; a busy host
+   * can too). The call fails; the next one gets a fresh worker.
+   */
+  private WorkerSession launch(SandboxBackend b, boolean forCaller, long deadline) {
+    Duration startTimeout = forCaller
+        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
+        : START_TIMEOUT;
+    WorkerSession session;
+    try {
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
+    } catch (RuntimeException e) {
+      throw new SandboxCrashedException("the " + b.name() + " backend could not start a worker (" + e.getMessage()
+          + "); the call was not run on the host", e);
+    }
+    session.handshake(fingerprint, startTimeout);
+    return session;
   }
 
   /** Remembers what a call ships, so workers started from now on load those classes before their first call. */
@@ -415,6 +436,15 @@ public final class WorkerPool implements AutoCloseable {
     lock.lock();
     try {
       return new Occupancy(busy.size(), idle.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
     } finally {
       lock.unlock();
     }

@@ -6,7 +6,6 @@ import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxResourceLimitException;
 import dev.airlock.SandboxTimeoutException;
-import dev.airlock.SandboxUnavailableException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.Codec;
@@ -54,7 +53,6 @@ public final class WorkerSession {
     this.scheduler = scheduler;
   }
 
-  /** Reads HELLO and checks version and classpath; any mismatch is {@link SandboxUnavailableException}. */
   /**
    * Names classes for the worker to load before its first call; it answers nothing. A worker that cannot take the
    * frame is marked unusable, so the pool replaces it.
@@ -67,6 +65,11 @@ public final class WorkerSession {
     }
   }
 
+  /**
+   * Reads HELLO and checks version and classpath. Any failure is this one worker's, never the backend's: a
+   * {@link SandboxCrashedException}, which no caller turns into a host call. (A guest can make a worker fail to start,
+   * for instance by exhausting a limit the next worker shares; that must not become a fallback to the host.)
+   */
   public void handshake(String expectedFingerprint, Duration timeout) {
     ScheduledFuture<?> watchdog = scheduler.schedule(handle::kill, timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
@@ -77,23 +80,23 @@ public final class WorkerSession {
       }
       Messages.Hello hello = Messages.hello(frame.body());
       if (hello.protocolVersion() != Messages.PROTOCOL_VERSION) {
-        throw new SandboxUnavailableException("worker " + handle.id() + " speaks protocol "
+        throw new SandboxCrashedException("worker " + handle.id() + " speaks protocol "
             + hello.protocolVersion() + ", the host " + Messages.PROTOCOL_VERSION
             + ": the worker runs another Airlock version; use the same airlock-core on both sides");
       }
       if (expectedFingerprint != null && !expectedFingerprint.equals(hello.classpathFingerprint())) {
-        throw new SandboxUnavailableException("worker " + handle.id() + " has another classpath (fingerprint "
+        throw new SandboxCrashedException("worker " + handle.id() + " has another classpath (fingerprint "
             + hello.classpathFingerprint() + ", host " + expectedFingerprint
             + "): it cannot load the application's classes");
       }
       pid = hello.pid();
     } catch (IOException | RuntimeException e) {
       kill();
-      if (e instanceof SandboxUnavailableException u) {
-        throw u;
+      if (e instanceof SandboxCrashedException c) {
+        throw c;
       }
-      throw new SandboxUnavailableException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
-          + " (" + handle.describeExit() + ")", e);
+      throw new SandboxCrashedException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
+          + " (" + handle.describeExit() + "); no call ran in it", e);
     } finally {
       watchdog.cancel(false);
     }

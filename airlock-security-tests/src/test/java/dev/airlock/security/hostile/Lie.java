@@ -1,10 +1,10 @@
 package dev.airlock.security.hostile;
 
 import dev.airlock.PayloadTooLargeException;
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxTimeoutException;
-import dev.airlock.SandboxUnavailableException;
 
 /** The ways a {@link HostileWorker} lies, each with the exception the host must turn it into. */
 public enum Lie {
@@ -33,13 +33,13 @@ public enum Lie {
   /** A valid RESULT, for another call's id. */
   RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
   /** A HELLO with a protocol version the host does not speak. */
-  WRONG_PROTOCOL_VERSION(SandboxUnavailableException.class),
+  WRONG_PROTOCOL_VERSION(SandboxCrashedException.class),
   /** LOG frames, forever, and never a result: the host stops reading at its flood bound, well before the timeout. */
   ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
   NO_ANSWER(SandboxTimeoutException.class),
   /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
-  SILENT_HANDSHAKE(SandboxUnavailableException.class),
+  SILENT_HANDSHAKE(SandboxCrashedException.class),
   /** A list that contains itself: legitimate data, decoded as the same cycle. */
   REFERENCE_CYCLE(null),
   /**
