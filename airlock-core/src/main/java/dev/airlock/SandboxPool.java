@@ -111,7 +111,7 @@ public final class SandboxPool implements AutoCloseable {
       if (invocation.sandboxRequired()) {
         requireIsolation(invocation);
       }
-      worker = workers.acquire(start + invocation.timeout().toNanos());
+      worker = workers.acquire(start + invocation.timeout().toNanos(), reuseScope());
     } catch (SandboxUnavailableException e) {
       return unavailable(invocation, e, start);
     }
@@ -172,6 +172,14 @@ public final class SandboxPool implements AutoCloseable {
     } finally {
       notify(invocation, Outcome.FALLBACK, System.nanoTime() - start, -1);
     }
+  }
+
+  /**
+   * The trust domain a reused worker is kept to: the session of the bound {@link AirlockContext}, or no session.
+   * A worker keeps the static state of every call it ran, so two sessions never share one.
+   */
+  private static Object reuseScope() {
+    return AirlockContext.current().map(AirlockContext::sessionId);
   }
 
   private ClassAllowlist allowlist(Invocation invocation) {

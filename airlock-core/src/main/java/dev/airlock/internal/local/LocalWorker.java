@@ -30,6 +30,7 @@ final class LocalWorker implements WorkerHandle {
   private final Cgroups.WorkerCgroup cgroup;
   private final ConsoleTail console;
   private final AtomicBoolean killed = new AtomicBoolean();
+  private volatile IdleProof idleProof;
 
   LocalWorker(String id, Process process, Cgroups.WorkerCgroup cgroup) {
     this.id = id;
@@ -82,6 +83,10 @@ final class LocalWorker implements WorkerHandle {
       }
     }
     signalled.forEach(ProcessHandle::destroyForcibly);
+    IdleProof proof = idleProof;
+    if (proof != null) {
+      proof.close();
+    }
     awaitExit(signalled);
     if (cgroup != null) {
       removeCgroupWhenEmpty();
@@ -141,6 +146,21 @@ final class LocalWorker implements WorkerHandle {
       }
     }
     LOG.warn("cgroup of worker {} could not be removed; processes may remain: {}", id, cgroup.members());
+  }
+
+  /** Proves idleness from /proc and the cgroup: see {@link IdleProof}. */
+  @Override
+  public void ready() {
+    idleProof = IdleProof.take(process.toHandle(), cgroup == null ? null : cgroup.procsFiles().get(0));
+    if (idleProof == null) {
+      LOG.debug("worker {}: idleness cannot be proven; it is not reused", id);
+    }
+  }
+
+  @Override
+  public boolean provablyIdle() {
+    IdleProof proof = idleProof;
+    return proof != null && isAlive() && proof.holds();
   }
 
   @Override

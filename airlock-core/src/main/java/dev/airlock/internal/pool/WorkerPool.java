@@ -146,26 +146,24 @@ public final class WorkerPool implements AutoCloseable {
    * Throws {@link SandboxUnavailableException} only when the backend itself cannot be had, and
    * {@link SandboxCrashedException} when a worker could not be started for it.
    */
-  public WorkerSession acquire(long deadline) {
+  public WorkerSession acquire(long deadline, Object scope) {
+    WorkerSession started;
     lock.lock();
     try {
       while (true) {
         if (closed) {
           throw closed();
         }
-        WorkerSession worker = idle.pollFirst();
+        WorkerSession worker = takeIdle(scope);
         if (worker != null) {
-          if (worker.usable()) {
-            busy.add(worker);
-            if (reuse) {
-              replenishIfShort();
-            }
-            // A single-use worker is replaced once its call returns: a JVM starting beside the call would take the
-            // CPU the call needs (1.5 ms of a 4 ms call on two cores), and gain nothing a call later.
-            return worker;
+          worker.bindTo(scope);
+          busy.add(worker);
+          if (reuse) {
+            replenishIfShort();
           }
-          discard(worker);
-          continue;
+          // A single-use worker is replaced once its call returns: a JVM starting beside the call would take the
+          // CPU the call needs (1.5 ms of a 4 ms call on two cores), and gain nothing a call later.
+          return worker;
         }
         if (starting > waiting && waitUntil(deadline)) {
           continue;
@@ -173,6 +171,12 @@ public final class WorkerPool implements AutoCloseable {
         if (total() < maxSize) {
           starting++;
           break;
+        }
+        WorkerSession another = idle.pollLast();
+        if (another != null) {
+          // Idle, but it ran another trust domain's calls: it makes room for a fresh worker.
+          discard(another);
+          continue;
         }
         if (!waitUntil(deadline)) {
           throw new SandboxTimeoutException("all " + maxSize + " workers stayed busy until the call's timeout "
@@ -182,7 +186,27 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    return start(true, deadline);
+    started = start(true, deadline);
+    started.bindTo(scope);
+    return started;
+  }
+
+  /**
+   * Under the lock: the first idle worker that is fresh or already bound to {@code scope}, taken out of the idle
+   * queue; dead ones met on the way are discarded. A worker that ran one trust domain's calls never runs another's.
+   */
+  private WorkerSession takeIdle(Object scope) {
+    for (var it = idle.iterator(); it.hasNext();) {
+      WorkerSession worker = it.next();
+      if (!worker.usable()) {
+        it.remove();
+        discard(worker);
+      } else if (worker.scope() == null || worker.scope().equals(scope)) {
+        it.remove();
+        return worker;
+      }
+    }
+    return null;
   }
 
   /** Not "unavailable": a closed pool must never make a call fall back to the host. */
@@ -291,10 +315,12 @@ public final class WorkerPool implements AutoCloseable {
    * hand, and {@link #close()} waits for these kills.
    */
   public void release(WorkerSession worker) {
+    // Outside the lock: the proof reads /proc.
+    boolean reusable = reuse && worker.reusable();
     lock.lock();
     try {
       busy.remove(worker);
-      if (reuse && worker.usable() && !closed) {
+      if (reusable && !closed) {
         idle.addFirst(worker);
         changed.signalAll();
         return;

@@ -44,6 +44,7 @@ public final class WorkerSession {
   private volatile long pid = -1;
   private volatile boolean broken;
   private volatile boolean closedByPool;
+  private Object scope;
   private long idleSince = System.nanoTime();
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
@@ -90,6 +91,7 @@ public final class WorkerSession {
             + "): it cannot load the application's classes");
       }
       pid = hello.pid();
+      handle.ready();
     } catch (IOException | RuntimeException e) {
       kill();
       if (e instanceof SandboxCrashedException c) {
@@ -234,6 +236,23 @@ public final class WorkerSession {
 
   public boolean usable() {
     return !broken && handle.isAlive();
+  }
+
+  /** Usable, and its backend proves from outside that nothing of the last call still runs in it. */
+  boolean reusable() {
+    return usable() && handle.provablyIdle();
+  }
+
+  /**
+   * The trust domain whose calls this worker ran ({@code null} before its first call): once a call ran here, its
+   * static state and anything it left stay, so later calls must come from the same domain.
+   */
+  Object scope() {
+    return scope;
+  }
+
+  void bindTo(Object callScope) {
+    scope = callScope;
   }
 
   public long pid() {
