@@ -11,18 +11,12 @@ import dev.airlock.SandboxPool;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.security.hostile.ChildJvmBackend;
 import dev.airlock.security.hostile.Lie;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -146,48 +140,10 @@ class NoGuestInducedFallbackTest {
    */
   @Test
   void asNonRootAWorkerThatCannotForkIsNeverAHostCall() throws Exception {
-    Path readable = Files.createTempDirectory("airlock-nonroot-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    try {
-      List<String> classpath = new ArrayList<>();
-      int n = 0;
-      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-        Path source = Path.of(entry);
-        if (Files.exists(source)) {
-          Path target = readable.resolve(n++ + "-" + source.getFileName());
-          copy(source, target);
-          classpath.add(target.toString());
-        }
-      }
-      Process probe = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-          String.join(java.io.File.pathSeparator, classpath), NonRootProbe.class.getName())
-          .directory(readable.toFile()).redirectErrorStream(true).start();
-      String output = new String(probe.getInputStream().readAllBytes());
-      assertThat(probe.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    String output = NonRootJvm.run(NonRootProbe.class);
 
-      assertThat(output).as(output).contains("POSTURE pids prlimit")
-          .contains("OUTCOME " + SandboxCrashedException.class.getName()).contains("FALLBACKS 0")
-          .doesNotContain("OUTCOME host");
-    } finally {
-      try (Stream<Path> files = Files.walk(readable)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  private static void copy(Path source, Path target) throws IOException {
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.toList()) {
-        Path to = target.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-        to.toFile().setReadable(true, false);
-        to.toFile().setExecutable(Files.isDirectory(file), false);
-      }
-    }
+    assertThat(output).as(output).contains("POSTURE pids prlimit")
+        .contains("OUTCOME " + SandboxCrashedException.class.getName()).contains("FALLBACKS 0")
+        .doesNotContain("OUTCOME host");
   }
 }

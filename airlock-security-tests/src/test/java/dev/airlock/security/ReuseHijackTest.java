@@ -101,6 +101,15 @@ class ReuseHijackTest {
     assertThat(none).as("no session is a domain of its own").isNotIn(alice, bob);
   }
 
+  /** As uid 65534: namespaces but no cgroup, so the proof watches every thread's children instead. */
+  @Test
+  void withoutACgroupTheProofHoldsToo() throws Exception {
+    String output = NonRootJvm.run(NonRootReuseProbe.class);
+
+    assertThat(output).as(output).contains("prlimit").contains("CLEAN-REUSED true")
+        .contains("EACH-ANSWERED-BY-ITSELF true").contains("REPLACED-AFTER-CHILD true").doesNotContain("FAILED");
+  }
+
   /**
    * The price of the proof: the check's own time next to the warm reused call it runs after, in one run (figures
    * logged as a {@code REUSE-CHECK} line; docs/security.md quotes them).
