@@ -284,10 +284,11 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Launches and handshakes one worker of a backend that exists. Only {@link #backend()} may say the backend is
-   * unavailable; whatever goes wrong with one worker is that worker's failure ({@link SandboxCrashedException}), never
-   * a reason to run a call on the host: a guest can make the next worker fail (exhaust a limit it shares; a busy host
-   * can too). The call fails; the next one gets a fresh worker.
+   * Launches and handshakes one worker of a backend that exists. Only the backend's own probes (its creation, and
+   * {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes wrong with one
+   * worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on the host: a
+   * guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails; the next
+   * one gets a fresh worker.
    */
   private WorkerSession launch(SandboxBackend b, boolean forCaller, long deadline) {
     Duration startTimeout = forCaller
@@ -297,6 +298,12 @@ public final class WorkerPool implements AutoCloseable {
     try {
       session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
     } catch (RuntimeException e) {
+      try {
+        b.probe();
+      } catch (SandboxUnavailableException down) {
+        down.addSuppressed(e);
+        throw down;
+      }
       throw new SandboxCrashedException("the " + b.name() + " backend could not start a worker (" + e.getMessage()
           + "); the call was not run on the host", e);
     }
