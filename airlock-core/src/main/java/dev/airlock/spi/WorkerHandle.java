@@ -34,8 +34,9 @@ public interface WorkerHandle {
   String describeExit();
 
   /**
-   * Called once by the pool when the worker has said hello, before it is sent any call, so before any guest code ran
-   * in it: a backend that can prove idleness records here what the worker holds (its threads, its processes).
+   * Called once by a pool that reuses workers, when the worker has said hello and before it is sent any call, so
+   * before any guest code ran in it: a backend that can prove idleness records here what the worker holds (its
+   * threads, its processes). A failure here only means the worker is never reused.
    */
   default void ready() {
   }

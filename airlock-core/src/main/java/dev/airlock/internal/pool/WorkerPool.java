@@ -142,12 +142,12 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * A usable worker for one call, waiting until {@code deadline} (nanoTime) when all {@code maxSize} are busy.
+   * A usable worker for one call of trust domain {@code scope}, waiting until {@code deadline} (nanoTime) when all
+   * {@code maxSize} are busy.
    * Throws {@link SandboxUnavailableException} only when the backend itself cannot be had, and
    * {@link SandboxCrashedException} when a worker could not be started for it.
    */
   public WorkerSession acquire(long deadline, Object scope) {
-    WorkerSession started;
     lock.lock();
     try {
       while (true) {
@@ -186,7 +186,7 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    started = start(true, deadline);
+    WorkerSession started = start(true, deadline);
     started.bindTo(scope);
     return started;
   }
@@ -308,6 +308,9 @@ public final class WorkerPool implements AutoCloseable {
           + "); the call was not run on the host", e);
     }
     session.handshake(fingerprint, startTimeout);
+    if (reuse) {
+      session.recordReadyState();
+    }
     return session;
   }
 
@@ -469,15 +472,6 @@ public final class WorkerPool implements AutoCloseable {
     lock.lock();
     try {
       return new Occupancy(busy.size(), idle.size());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  public boolean isClosed() {
-    lock.lock();
-    try {
-      return closed;
     } finally {
       lock.unlock();
     }

@@ -91,7 +91,6 @@ public final class WorkerSession {
             + "): it cannot load the application's classes");
       }
       pid = hello.pid();
-      handle.ready();
     } catch (IOException | RuntimeException e) {
       kill();
       if (e instanceof SandboxCrashedException c) {
@@ -236,6 +235,19 @@ public final class WorkerSession {
 
   public boolean usable() {
     return !broken && handle.isAlive();
+  }
+
+  /**
+   * Lets the backend record what the worker holds now, before its first call, so that it can prove the worker idle
+   * after each (only pools that reuse workers ask: it reads the process tree once). A backend that fails to record
+   * it cannot prove anything later, and the worker is simply not reused.
+   */
+  void recordReadyState() {
+    try {
+      handle.ready();
+    } catch (RuntimeException e) {
+      LOG.debug("worker {} could not record its ready state; it will not be reused", handle.id(), e);
+    }
   }
 
   /** Usable, and its backend proves from outside that nothing of the last call still runs in it. */
