@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  *       even when a new thread got its id again (thread ids wrap at {@code pid_max}, 32768 here, which a guest can
  *       cycle through in a second);
  *   <li>the JVM has as many threads as then, so with the above there is no other thread;
- *   <li>the sandbox has the processes it had then: the worker's cgroup lists the same processes, or, without a
- *       cgroup, every thread of the sandbox's process tree has the same children (an orphan is adopted inside the
+ *   <li>the sandbox has the processes it had then: the worker's cgroup counts as many tasks ({@code pids.current};
+ *       with the JVM's threads pinned above, one more is another process) or lists the same processes, or, without
+ *       a cgroup, every thread of the sandbox's process tree has the same children (an orphan is adopted inside the
  *       tree: by the PID namespace's init, or by a subreaper the guest made of the JVM).
  * </ul>
  *
@@ -59,13 +60,13 @@ final class IdleProof implements AutoCloseable {
 
   /**
    * The proof for the worker whose launcher is {@code launcher} (the sandbox's outermost process), with its cgroup's
-   * {@code cgroup.procs} file or null; null when it cannot be taken (no single worker JVM in the tree, no namespace
+   * {@code pids.current} or {@code cgroup.procs} file, or null; null when it cannot be taken (no single worker JVM in the tree, no namespace
    * and no cgroup, {@code /proc} unreadable). Taken before any guest code ran, so the tree is the one Airlock
    * started: without bubblewrap the launcher is the JVM itself, with it the JVM is the one leaf below.
    */
-  static IdleProof take(ProcessHandle launcher, Path cgroupProcs) {
+  static IdleProof take(ProcessHandle launcher, Path cgroupTasks) {
     List<ProcessHandle> tree = Stream.concat(Stream.of(launcher), launcher.descendants()).toList();
-    if (cgroupProcs == null && tree.size() == 1) {
+    if (cgroupTasks == null && tree.size() == 1) {
       return null;
     }
     List<ProcessHandle> leaves = tree.stream()
@@ -87,8 +88,8 @@ final class IdleProof implements AutoCloseable {
         }
       }
       List<FileChannel> watched = new ArrayList<>();
-      if (cgroupProcs != null) {
-        watched.add(open(cgroupProcs, opened));
+      if (cgroupTasks != null) {
+        watched.add(open(cgroupTasks, opened));
       } else {
         for (ProcessHandle p : tree) {
           for (String tid : tasks(p.pid())) {

@@ -151,10 +151,19 @@ final class LocalWorker implements WorkerHandle {
   /** Proves idleness from /proc and the cgroup: see {@link IdleProof}. */
   @Override
   public void ready() {
-    idleProof = IdleProof.take(process.toHandle(), cgroup == null ? null : cgroup.procsFiles().get(0));
+    idleProof = IdleProof.take(process.toHandle(), cgroup == null ? null : cgroupTasks(cgroup.procsFiles()));
     if (idleProof == null) {
       LOG.debug("worker {}: idleness cannot be proven; it is not reused", id);
     }
+  }
+
+  /**
+   * The cgroup file that changes with any task started in the worker: {@code pids.current} of its pids group (an
+   * atomic counter, cheap to read), else its {@code cgroup.procs} (built under the cgroup lock on every read).
+   */
+  private static Path cgroupTasks(List<Path> procsFiles) {
+    return procsFiles.stream().map(procs -> procs.resolveSibling("pids.current")).filter(Files::exists).findFirst()
+        .orElse(procsFiles.get(0));
   }
 
   @Override
