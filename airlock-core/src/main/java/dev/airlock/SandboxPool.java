@@ -108,7 +108,10 @@ public final class SandboxPool implements AutoCloseable {
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     try {
-      worker = workers.acquire(start + invocation.timeout().toNanos());
+      if (invocation.sandboxRequired()) {
+        requireIsolation(invocation);
+      }
+      worker = workers.acquire(start + invocation.timeout().toNanos(), reuseScope());
     } catch (SandboxUnavailableException e) {
       return unavailable(invocation, e, start);
     }
@@ -139,6 +142,22 @@ public final class SandboxPool implements AutoCloseable {
     }
   }
 
+  /**
+   * A required sandbox is an isolating one: a backend that runs workers without namespaces (local with
+   * {@code isolation=none}, or {@code auto} without bubblewrap) is no sandbox for such a call, whatever
+   * {@link AirlockRuntime#isSandboxed()} would say in the worker. Calls that are not required still run there, under
+   * the backend's own warning.
+   */
+  private void requireIsolation(Invocation invocation) {
+    IsolationPosture posture = workers.backend().posture();
+    if (!posture.isolating()) {
+      throw new SandboxUnavailableException("the " + posture.backend() + " backend does not isolate its workers "
+          + "(filesystem: " + posture.control("filesystem").map(IsolationPosture.Control::how).orElse("not reported")
+          + "). Install bubblewrap (apt-get install bubblewrap) and keep airlock.local.isolation at auto or strict, "
+          + "or use the Docker backend (airlock.backend=docker)");
+    }
+  }
+
   private Object unavailable(Invocation invocation, SandboxUnavailableException cause, long start) throws Throwable {
     if (invocation.sandboxRequired()) {
       notify(invocation, Outcome.UNAVAILABLE, System.nanoTime() - start, -1);
@@ -153,6 +172,14 @@ public final class SandboxPool implements AutoCloseable {
     } finally {
       notify(invocation, Outcome.FALLBACK, System.nanoTime() - start, -1);
     }
+  }
+
+  /**
+   * The trust domain a reused worker is kept to: the session of the bound {@link AirlockContext}, or no session.
+   * A worker keeps the static state of every call it ran, so two sessions never share one.
+   */
+  private static Object reuseScope() {
+    return AirlockContext.current().map(AirlockContext::sessionId);
   }
 
   private ClassAllowlist allowlist(Invocation invocation) {

@@ -19,6 +19,16 @@ public interface SandboxBackend extends AutoCloseable {
    */
   WorkerHandle launch(WorkerSpec spec);
 
+  /**
+   * Throws {@link dev.airlock.SandboxUnavailableException} when the backend as a whole cannot be had right now (the
+   * engine does not answer, the provider's API is unreachable or refuses the key), decided by nothing a guest can
+   * influence. The pool asks after a launch failed: only then may a call that is not required run on the host. A
+   * launch that failed while this returns is that worker's failure, and the call fails. The default: never
+   * unavailable once created (a local backend).
+   */
+  default void probe() {
+  }
+
   /** Releases what the backend holds; workers are killed by the pool before. */
   @Override
   void close();

@@ -256,6 +256,18 @@ public final class BridgedBackend implements SandboxBackend {
   }
 
   /** Kills every sandbox still running. */
+  /** Unavailable when the provider's API does not answer, or refuses the key, for a listing of this pool's own. */
+  @Override
+  public void probe() {
+    try {
+      service.list(labels);
+    } catch (SandboxUnavailableException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new SandboxUnavailableException("the " + settings.name() + " API does not answer: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void close() {
     synchronized (this) {

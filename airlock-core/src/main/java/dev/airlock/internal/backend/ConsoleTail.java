@@ -1,28 +1,35 @@
 package dev.airlock.internal.backend;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
 
 /**
- * The last lines a worker process wrote to its own stdout/stderr (the JVM's and its launcher's, not user code's,
- * which travels as LOG frames), drained on a daemon thread so the process never blocks on a full pipe, and kept for
- * error messages about a worker that would not start or died.
+ * The last lines a worker process wrote to its own stdout/stderr (the JVM's and its launcher's; user code's travels
+ * as LOG frames, but guest code can write to the descriptors too), drained on a daemon thread and kept for error
+ * messages about a worker that would not start or died.
+ *
+ * <p>The console is guest-controlled, so it is read as bytes under two bounds: a line keeps at most
+ * {@link #MAX_LINE_BYTES} (the rest of it is counted, not kept), and after {@link #MAX_TOTAL_BYTES} the host stops
+ * reading and closes its end. Closing rather than draining on: draining would let a guest make a host thread copy
+ * its output at pipe speed for as long as the worker lives, while a closed pipe costs the host nothing and only
+ * fails the worker's own later writes (EPIPE). Everything a worker says before that is far below the bound.
  */
 public final class ConsoleTail {
-  private static final int KEPT_LINES = 20;
+  static final int KEPT_LINES = 20;
+  static final int MAX_LINE_BYTES = 2048;
+  static final long MAX_TOTAL_BYTES = 1024 * 1024;
 
   private final Deque<String> lines = new ArrayDeque<>();
 
   private ConsoleTail() {
   }
 
-  /** Starts draining {@code console}; each line also goes to {@code eachLine} (a debug log, say). */
+  /** Starts draining {@code console}; each line, escaped, also goes to {@code eachLine} (a debug log, say). */
   public static ConsoleTail drain(InputStream console, String threadName, Consumer<String> eachLine) {
     ConsoleTail tail = new ConsoleTail();
     Thread reader = new Thread(() -> tail.read(console, eachLine), threadName);
@@ -32,19 +39,51 @@ public final class ConsoleTail {
   }
 
   private void read(InputStream console, Consumer<String> eachLine) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(console, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        eachLine.accept(line);
-        synchronized (lines) {
-          lines.addLast(line);
-          if (lines.size() > KEPT_LINES) {
-            lines.removeFirst();
+    byte[] buffer = new byte[8192];
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    long total = 0;
+    long cutFromLine = 0;
+    try (console) {
+      int n;
+      while ((n = console.read(buffer)) >= 0) {
+        for (int i = 0; i < n; i++) {
+          if (buffer[i] == '\n') {
+            keep(line, cutFromLine, eachLine);
+            cutFromLine = 0;
+          } else if (line.size() < MAX_LINE_BYTES) {
+            line.write(buffer[i]);
+          } else {
+            cutFromLine++;
           }
         }
+        total += n;
+        if (total >= MAX_TOTAL_BYTES) {
+          keep(line, cutFromLine, eachLine);
+          keep("[console passed " + MAX_TOTAL_BYTES + " bytes; the host stopped reading it]", eachLine);
+          return;
+        }
+      }
+      if (line.size() > 0 || cutFromLine > 0) {
+        keep(line, cutFromLine, eachLine);
       }
     } catch (IOException e) {
       // The process is gone.
+    }
+  }
+
+  private void keep(ByteArrayOutputStream line, long cut, Consumer<String> eachLine) {
+    String text = GuestText.escape(line.toString(StandardCharsets.UTF_8));
+    line.reset();
+    keep(cut == 0 ? text : text + " [" + cut + " more bytes]", eachLine);
+  }
+
+  private void keep(String text, Consumer<String> eachLine) {
+    eachLine.accept(text);
+    synchronized (lines) {
+      lines.addLast(text);
+      if (lines.size() > KEPT_LINES) {
+        lines.removeFirst();
+      }
     }
   }
 

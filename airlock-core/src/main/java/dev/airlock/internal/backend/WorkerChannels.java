@@ -1,8 +1,7 @@
 package dev.airlock.internal.backend;
 
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.spi.WorkerHandle;
-
-import dev.airlock.SandboxUnavailableException;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -29,7 +28,8 @@ public final class WorkerChannels {
 
   /**
    * Waits until {@code worker} connects to {@code server}. Checks that the worker is still alive every
-   * {@code aliveCheck} (asking an engine costs a round trip), and gives up at {@code startTimeout}.
+   * {@code aliveCheck} (asking an engine costs a round trip), and gives up at {@code startTimeout}. A worker that
+   * never connects is that worker's failure ({@link SandboxCrashedException}), not the backend's unavailability.
    */
   public static SocketChannel accept(ServerSocketChannel server, WorkerHandle worker, Duration startTimeout,
       Duration aliveCheck, Supplier<String> console) throws IOException {
@@ -48,12 +48,12 @@ public final class WorkerChannels {
         if (System.nanoTime() > nextAliveCheck) {
           nextAliveCheck = System.nanoTime() + aliveCheck.toNanos();
           if (!worker.isAlive()) {
-            throw new SandboxUnavailableException("worker " + worker.id() + " exited before connecting ("
+            throw new SandboxCrashedException("worker " + worker.id() + " exited before connecting ("
                 + worker.describeExit() + ")");
           }
         }
         if (System.nanoTime() > deadline) {
-          throw new SandboxUnavailableException("worker " + worker.id() + " did not connect within "
+          throw new SandboxCrashedException("worker " + worker.id() + " did not connect within "
               + startTimeout.toSeconds() + " s; console: " + console.get());
         }
       }

@@ -139,7 +139,7 @@ public final class LocalBackend implements SandboxBackend {
    */
   private IsolationPosture measurePosture(String bwrapMissing) {
     List<Control> c = new ArrayList<>();
-    Measured measured = probe();
+    Measured measured = measurePosture();
     if (bubblewrap != null && measured.report() != null) {
       c.addAll(SandboxProbe.namespaceControls(measured.report(), measured.namespaces(),
           bubblewrap.userNamespace()));
@@ -195,7 +195,7 @@ public final class LocalBackend implements SandboxBackend {
       Optional<String> memoryLimit, Optional<String> pidsLimit, Optional<String> cpuLimit) {
   }
 
-  private Measured probe() {
+  private Measured measurePosture() {
     LocalWorker worker = null;
     try {
       List<WorkerClasspath.Mount> tools = new ArrayList<>();

@@ -30,6 +30,7 @@ final class LocalWorker implements WorkerHandle {
   private final Cgroups.WorkerCgroup cgroup;
   private final ConsoleTail console;
   private final AtomicBoolean killed = new AtomicBoolean();
+  private volatile IdleProof idleProof;
 
   LocalWorker(String id, Process process, Cgroups.WorkerCgroup cgroup) {
     this.id = id;
@@ -87,6 +88,10 @@ final class LocalWorker implements WorkerHandle {
       }
     }
     signalled.forEach(ProcessHandle::destroyForcibly);
+    IdleProof proof = idleProof;
+    if (proof != null) {
+      proof.close();
+    }
     awaitExit(signalled);
     if (cgroup != null) {
       removeCgroupWhenEmpty();
@@ -146,6 +151,30 @@ final class LocalWorker implements WorkerHandle {
       }
     }
     LOG.warn("cgroup of worker {} could not be removed; processes may remain: {}", id, cgroup.members());
+  }
+
+  /** Proves idleness from /proc and the cgroup: see {@link IdleProof}. */
+  @Override
+  public void ready() {
+    idleProof = IdleProof.take(process.toHandle(), cgroup == null ? null : cgroupTasks(cgroup.procsFiles()));
+    if (idleProof == null) {
+      LOG.debug("worker {}: idleness cannot be proven; it is not reused", id);
+    }
+  }
+
+  /**
+   * The cgroup file that changes with any task started in the worker: {@code pids.current} of its pids group (an
+   * atomic counter, cheap to read), else its {@code cgroup.procs} (built under the cgroup lock on every read).
+   */
+  private static Path cgroupTasks(List<Path> procsFiles) {
+    return procsFiles.stream().map(procs -> procs.resolveSibling("pids.current")).filter(Files::exists).findFirst()
+        .orElse(procsFiles.get(0));
+  }
+
+  @Override
+  public boolean provablyIdle() {
+    IdleProof proof = idleProof;
+    return proof != null && isAlive() && proof.holds();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.airlock.internal.pool;
 
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxUnavailableException;
@@ -98,6 +99,9 @@ public final class WorkerPool implements AutoCloseable {
   public SandboxBackend backend() {
     lock.lock();
     try {
+      if (closed) {
+        throw closed();
+      }
       if (backend != null) {
         return backend;
       }
@@ -138,29 +142,28 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * A usable worker for one call, waiting until {@code deadline} (nanoTime) when all {@code maxSize} are busy.
-   * Throws {@link SandboxUnavailableException} when none can be started.
+   * A usable worker for one call of trust domain {@code scope}, waiting until {@code deadline} (nanoTime) when all
+   * {@code maxSize} are busy.
+   * Throws {@link SandboxUnavailableException} only when the backend itself cannot be had, and
+   * {@link SandboxCrashedException} when a worker could not be started for it.
    */
-  public WorkerSession acquire(long deadline) {
+  public WorkerSession acquire(long deadline, Object scope) {
     lock.lock();
     try {
       while (true) {
         if (closed) {
           throw closed();
         }
-        WorkerSession worker = idle.pollFirst();
+        WorkerSession worker = takeIdle(scope);
         if (worker != null) {
-          if (worker.usable()) {
-            busy.add(worker);
-            if (reuse) {
-              replenishIfShort();
-            }
-            // A single-use worker is replaced once its call returns: a JVM starting beside the call would take the
-            // CPU the call needs (1.5 ms of a 4 ms call on two cores), and gain nothing a call later.
-            return worker;
+          worker.bindTo(scope);
+          busy.add(worker);
+          if (reuse) {
+            replenishIfShort();
           }
-          discard(worker);
-          continue;
+          // A single-use worker is replaced once its call returns: a JVM starting beside the call would take the
+          // CPU the call needs (1.5 ms of a 4 ms call on two cores), and gain nothing a call later.
+          return worker;
         }
         if (starting > waiting && waitUntil(deadline)) {
           continue;
@@ -168,6 +171,12 @@ public final class WorkerPool implements AutoCloseable {
         if (total() < maxSize) {
           starting++;
           break;
+        }
+        WorkerSession another = idle.pollLast();
+        if (another != null) {
+          // Idle, but it ran another trust domain's calls: it makes room for a fresh worker.
+          discard(another);
+          continue;
         }
         if (!waitUntil(deadline)) {
           throw new SandboxTimeoutException("all " + maxSize + " workers stayed busy until the call's timeout "
@@ -177,7 +186,27 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    return start(true, deadline);
+    WorkerSession started = start(true, deadline);
+    started.bindTo(scope);
+    return started;
+  }
+
+  /**
+   * Under the lock: the first idle worker that is fresh or already bound to {@code scope}, taken out of the idle
+   * queue; dead ones met on the way are discarded. A worker that ran one trust domain's calls never runs another's.
+   */
+  private WorkerSession takeIdle(Object scope) {
+    for (var it = idle.iterator(); it.hasNext();) {
+      WorkerSession worker = it.next();
+      if (!worker.usable()) {
+        it.remove();
+        discard(worker);
+      } else if (worker.scope() == null || worker.scope().equals(scope)) {
+        it.remove();
+        return worker;
+      }
+    }
+    return null;
   }
 
   /** Not "unavailable": a closed pool must never make a call fall back to the host. */
@@ -210,12 +239,7 @@ public final class WorkerPool implements AutoCloseable {
   private WorkerSession start(boolean forCaller, long deadline) {
     WorkerSession session;
     try {
-      SandboxBackend b = backend();
-      Duration startTimeout = forCaller
-          ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
-          : START_TIMEOUT;
-      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
-      session.handshake(fingerprint, startTimeout);
+      session = launch(backend(), forCaller, deadline);
       List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {
         // Only a worker that will wait idle: a caller's own worker would load up to 256 classes before its call.
@@ -259,6 +283,37 @@ public final class WorkerPool implements AutoCloseable {
     throw closed();
   }
 
+  /**
+   * Launches and handshakes one worker of a backend that exists. Only the backend's own probes (its creation, and
+   * {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes wrong with one
+   * worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on the host: a
+   * guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails; the next
+   * one gets a fresh worker.
+   */
+  private WorkerSession launch(SandboxBackend b, boolean forCaller, long deadline) {
+    Duration startTimeout = forCaller
+        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
+        : START_TIMEOUT;
+    WorkerSession session;
+    try {
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
+    } catch (RuntimeException e) {
+      try {
+        b.probe();
+      } catch (SandboxUnavailableException down) {
+        down.addSuppressed(e);
+        throw down;
+      }
+      throw new SandboxCrashedException("the " + b.name() + " backend could not start a worker (" + e.getMessage()
+          + "); the call was not run on the host", e);
+    }
+    session.handshake(fingerprint, startTimeout);
+    if (reuse) {
+      session.recordReadyState();
+    }
+    return session;
+  }
+
   /** Remembers what a call ships, so workers started from now on load those classes before their first call. */
   public void noteShipped(Object receiver, Method method, Object[] args) {
     shipped.note(receiver, method, args);
@@ -270,10 +325,12 @@ public final class WorkerPool implements AutoCloseable {
    * hand, and {@link #close()} waits for these kills.
    */
   public void release(WorkerSession worker) {
+    // Outside the lock: the proof reads /proc.
+    boolean reusable = reuse && worker.reusable();
     lock.lock();
     try {
       busy.remove(worker);
-      if (reuse && worker.usable() && !closed) {
+      if (reusable && !closed) {
         idle.addFirst(worker);
         changed.signalAll();
         return;

@@ -6,7 +6,6 @@ import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxResourceLimitException;
 import dev.airlock.SandboxTimeoutException;
-import dev.airlock.SandboxUnavailableException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.Codec;
@@ -45,6 +44,7 @@ public final class WorkerSession {
   private volatile long pid = -1;
   private volatile boolean broken;
   private volatile boolean closedByPool;
+  private Object scope;
   private long idleSince = System.nanoTime();
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
@@ -54,7 +54,6 @@ public final class WorkerSession {
     this.scheduler = scheduler;
   }
 
-  /** Reads HELLO and checks version and classpath; any mismatch is {@link SandboxUnavailableException}. */
   /**
    * Names classes for the worker to load before its first call; it answers nothing. A worker that cannot take the
    * frame is marked unusable, so the pool replaces it.
@@ -67,6 +66,11 @@ public final class WorkerSession {
     }
   }
 
+  /**
+   * Reads HELLO and checks version and classpath. Any failure is this one worker's, never the backend's: a
+   * {@link SandboxCrashedException}, which no caller turns into a host call. (A guest can make a worker fail to start,
+   * for instance by exhausting a limit the next worker shares; that must not become a fallback to the host.)
+   */
   public void handshake(String expectedFingerprint, Duration timeout) {
     ScheduledFuture<?> watchdog = scheduler.schedule(handle::kill, timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
@@ -77,23 +81,23 @@ public final class WorkerSession {
       }
       Messages.Hello hello = Messages.hello(frame.body());
       if (hello.protocolVersion() != Messages.PROTOCOL_VERSION) {
-        throw new SandboxUnavailableException("worker " + handle.id() + " speaks protocol "
+        throw new SandboxCrashedException("worker " + handle.id() + " speaks protocol "
             + hello.protocolVersion() + ", the host " + Messages.PROTOCOL_VERSION
             + ": the worker runs another Airlock version; use the same airlock-core on both sides");
       }
       if (expectedFingerprint != null && !expectedFingerprint.equals(hello.classpathFingerprint())) {
-        throw new SandboxUnavailableException("worker " + handle.id() + " has another classpath (fingerprint "
+        throw new SandboxCrashedException("worker " + handle.id() + " has another classpath (fingerprint "
             + hello.classpathFingerprint() + ", host " + expectedFingerprint
             + "): it cannot load the application's classes");
       }
       pid = hello.pid();
     } catch (IOException | RuntimeException e) {
       kill();
-      if (e instanceof SandboxUnavailableException u) {
-        throw u;
+      if (e instanceof SandboxCrashedException c) {
+        throw c;
       }
-      throw new SandboxUnavailableException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
-          + " (" + handle.describeExit() + ")", e);
+      throw new SandboxCrashedException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
+          + " (" + handle.describeExit() + "); no call ran in it", e);
     } finally {
       watchdog.cancel(false);
     }
@@ -110,18 +114,14 @@ public final class WorkerSession {
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure;
+    CallLog printed = new CallLog(log, pid);
     try {
       writer.write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(callId, timeoutMillis, maxResultBytes,
           invocation)));
       while (true) {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
-          Messages.Log line = Messages.log(frame.body());
-          if (line.stderr()) {
-            log.warn("[sandbox {}] {}", pid, line.text());
-          } else {
-            log.info("[sandbox {}] {}", pid, line.text());
-          }
+          printed.accept(frame.body());
         } else if (frame.type() == FrameType.RESULT) {
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
@@ -150,6 +150,7 @@ public final class WorkerSession {
       throw died(e);
     } finally {
       watchdog.future.cancel(false);
+      printed.finish();
       idleSince = System.nanoTime();
     }
     throw failure;
@@ -234,6 +235,36 @@ public final class WorkerSession {
 
   public boolean usable() {
     return !broken && handle.isAlive();
+  }
+
+  /**
+   * Lets the backend record what the worker holds now, before its first call, so that it can prove the worker idle
+   * after each (only pools that reuse workers ask: it reads the process tree once). A backend that fails to record
+   * it cannot prove anything later, and the worker is simply not reused.
+   */
+  void recordReadyState() {
+    try {
+      handle.ready();
+    } catch (RuntimeException e) {
+      LOG.debug("worker {} could not record its ready state; it will not be reused", handle.id(), e);
+    }
+  }
+
+  /** Usable, and its backend proves from outside that nothing of the last call still runs in it. */
+  boolean reusable() {
+    return usable() && handle.provablyIdle();
+  }
+
+  /**
+   * The trust domain whose calls this worker ran ({@code null} before its first call): once a call ran here, its
+   * static state and anything it left stay, so later calls must come from the same domain.
+   */
+  Object scope() {
+    return scope;
+  }
+
+  void bindTo(Object callScope) {
+    scope = callScope;
   }
 
   public long pid() {

@@ -11,6 +11,9 @@ public final class WorkerCommand {
       "-XX:+UseG1GC",
       "-XX:TieredStopAtLevel=1",
       "-XX:-UsePerfData",
+      "-XX:-UseDynamicNumberOfCompilerThreads",
+      "-XX:-UseDynamicNumberOfGCThreads",
+      "-XX:+DisableAttachMechanism",
       "-Xshare:auto",
       "-XX:MaxMetaspaceSize=128m",
       "-Djava.io.tmpdir=/tmp",
@@ -24,7 +27,9 @@ public final class WorkerCommand {
    * {@code java} with flags for a short-lived, small JVM: no perf-data file, class-data sharing when the JDK has an
    * archive, the C1 compiler only. G1, named so a container's CPU limit does not make the JVM pick the serial
    * collector: on JDK 17 only G1 maps the archived heap (the module graph, interned strings) from the default CDS
-   * archive, which starts a JVM 30-60 ms sooner for about 1.5 MiB more resident memory. The worker's arguments
+   * archive, which starts a JVM 30-60 ms sooner for about 1.5 MiB more resident memory. Compiler and GC threads are
+   * all started with the JVM and no attach listener can be started later, so the worker's thread set is fixed when
+   * it says hello: the host proves a reused worker idle by comparing against it. The worker's arguments
    * ({@code --connect ...}) follow.
    */
   public static List<String> javaArguments(String java, String classpath, int memoryMb) {

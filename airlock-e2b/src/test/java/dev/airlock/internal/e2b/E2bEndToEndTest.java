@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
-import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.cloud.BridgedBackend;
 import dev.airlock.internal.cloud.fake.Eventually;
 import java.nio.file.Files;
@@ -42,10 +41,10 @@ class E2bEndToEndTest extends WithFakeE2b {
     long hostPid = ProcessHandle.current().pid();
     try (SandboxPool pool = pool(true)) {
       int a = 20;
-      assertThat(pool.call(() -> a + 22)).isEqualTo(42);
-      String where = pool.call(() -> AirlockRuntime.isSandboxed() + " " + ProcessHandle.current().pid());
-      assertThat(where).startsWith("true ").isNotEqualTo("true " + hostPid);
-      assertThat(fake.live()).hasSize(1);
+      String where = pool.call(() -> (a + 22) + " " + AirlockRuntime.isSandboxed() + " "
+          + ProcessHandle.current().pid());
+      assertThat(where).startsWith("42 true ").isNotEqualTo("42 true " + hostPid);
+      assertThat(pool.stats().workersStarted()).isEqualTo(1);
     }
     assertThat(fake.live()).isEmpty();
     assertThat(fake.sandboxes.values()).allSatisfy(s -> assertThat(s.processes.values())
@@ -151,25 +150,21 @@ class E2bEndToEndTest extends WithFakeE2b {
     assertThat(ids).allSatisfy(id -> assertThat(all(fake.apiRequests, "DELETE", "/sandboxes/" + id)).hasSize(1));
   }
 
+  /**
+   * A cloud worker cannot be proven idle from the host (its bridge runs as the guest's user, in the guest's VM), so
+   * {@code reuse=true} gives every call a sandbox of its own, as {@code reuse=false} does (issue 14 item 5).
+   */
   @Test
-  void withReuseOneSandboxServesEveryCallWithTheClasspathShippedOnceAndOneWorker() throws Exception {
+  void withReuseEveryCallStillGetsASandboxOfItsOwn() throws Exception {
     try (SandboxPool pool = pool(true)) {
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 3; i++) {
         int n = i;
         assertThat(pool.call(() -> n * 2)).isEqualTo(i * 2);
       }
-      assertThat(pool.stats().workersStarted()).isEqualTo(1);
-      assertThat(fake.live()).hasSize(1);
+      assertThat(pool.stats().workersStarted()).isEqualTo(3);
     }
-    assertThat(all(fake.apiRequests, "POST", "/sandboxes")).hasSize(1);
-    assertThat(bridge("POST", "/workers")).as("one worker JVM").hasSize(1);
-    assertThat(bridge("POST", "/workers/w1/frames")).hasSizeGreaterThanOrEqualTo(4);
-    assertThat(bridge("POST", "/classpath")).as("asked what is missing, then checked it arrived").hasSize(2);
-    assertThat(all(fake.sandboxRequests, "POST", "/files").stream()
-        .filter(r -> r.getBody().utf8().contains("/home/user/airlock/cas/"))).as("the classpath, uploaded once")
-        .isNotEmpty();
-    assertThat(all(fake.sandboxRequests, "POST", "/files")).extracting(r -> r.getHeaders().get("E2b-Sandbox-Id"))
-        .containsOnly(fake.sandboxes.keySet().iterator().next());
+    assertThat(all(fake.apiRequests, "POST", "/sandboxes")).hasSize(3);
+    assertThat(fake.live()).isEmpty();
   }
 
   @Test
@@ -202,7 +197,8 @@ class E2bEndToEndTest extends WithFakeE2b {
   void aFailureWhilePreparingKillsTheNewSandboxAndNamesTheCause() {
     fake.script(fake.proxy, FakeE2b.request("POST", "/files"), FakeE2b.error(507, "not enough disk space"));
     try (SandboxPool pool = pool(false)) {
-      assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxUnavailableException.class)
+      // One sandbox's failure, not the service's: the call fails and is never run on the host.
+      assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxCrashedException.class)
           .hasMessageContaining("no disk space left");
       only(fake.apiRequests, "POST", "/sandboxes");
       String id = fake.sandboxes.keySet().iterator().next();
@@ -216,15 +212,18 @@ class E2bEndToEndTest extends WithFakeE2b {
   @Test
   void aSandboxKilledDuringACallIsACrashAndTheNextCallGetsANewSandbox() throws Exception {
     try (SandboxPool pool = pool(true)) {
-      assertThat(pool.call(() -> 1)).isEqualTo(1);
-      FakeE2b.Sandbox first = fake.live().get(0);
+      FakeE2b.Sandbox[] first = new FakeE2b.Sandbox[1];
       Thread killer = new Thread(() -> {
         try {
+          while (pool.stats().active() == 0) {
+            Thread.sleep(50);
+          }
           Thread.sleep(700);
         } catch (InterruptedException e) {
           return;
         }
-        first.kill();
+        first[0] = fake.live().get(0);
+        first[0].kill();
       });
       killer.start();
       assertThatThrownBy(() -> pool.call(() -> {
@@ -233,7 +232,8 @@ class E2bEndToEndTest extends WithFakeE2b {
       })).isInstanceOf(SandboxCrashedException.class).hasMessageContaining("gone");
       killer.join();
       assertThat(pool.call(() -> 3)).isEqualTo(3);
-      assertThat(fake.live()).hasSize(1).doesNotContain(first);
+      assertThat(all(fake.apiRequests, "POST", "/sandboxes")).hasSize(2);
+      assertThat(first[0].processes.values()).noneMatch(Process::isAlive);
     }
   }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.cloud.CloudHttp;
 import dev.airlock.internal.cloud.HttpCalls;
@@ -77,7 +78,7 @@ class E2bSandboxTest extends WithFakeE2b {
         .withBridgeCommand(List.of("/bin/sh", "-c", "echo no java in this template >&2; exit 3"));
     try (SandboxPool pool = pool(testing.config(fake), () -> E2bBackendProvider.create(broken, testing.calls()))) {
       assertThatThrownBy(() -> pool.call(() -> 1))
-          .isInstanceOf(SandboxUnavailableException.class)
+          .isInstanceOf(SandboxCrashedException.class)
           .hasMessageContaining("exit code 3")
           .hasMessageContaining("no java in this template");
     }

@@ -14,6 +14,11 @@ class LocalBackendGuestAttackTest extends GuestAttackSuite {
   }
 
   @Override
+  protected boolean provesIdleness() {
+    return true;
+  }
+
+  @Override
   protected void assertNothingLeftBehind() {
     assertThat(WorkerProcesses.descendants()).as("processes left behind by the local backend").isEmpty();
   }

@@ -29,6 +29,16 @@ import org.apache.xalan.xsltc.trax.TemplatesImpl;
 public final class HostileWorker {
   private static final int UNLIMITED = 64 * 1024 * 1024;
 
+  /** Each would start a line of its own in the host's log if written as it is. */
+  public static final List<String> FORGED_LINES = List.of(
+      "ok\n[main] INFO com.acme.Billing - refund of 10000 USD approved",
+      "ok\r[main] INFO com.acme.Billing - carriage return",
+      "ok\u2028[main] INFO com.acme.Billing - line separator",
+      "ok\u2029[main] INFO com.acme.Billing - paragraph separator",
+      "ok\u0085[main] INFO com.acme.Billing - next line",
+      "ok\u000b\u000c\u001b[2K\u001b[1G[main] INFO com.acme.Billing - terminal escape",
+      "ok \u202egnillib.emca.moc OFNI ]niam[ - bidi override");
+
   private final Lie lie;
   private final OutputStream raw;
   private final FrameWriter writer;
@@ -88,6 +98,13 @@ public final class HostileWorker {
         while (true) {
           writer.write(FrameType.LOG, line);
         }
+      }
+      case FORGED_LOG_LINES -> {
+        for (String forged : FORGED_LINES) {
+          writer.write(FrameType.LOG, Messages.log(new Messages.Log(false, forged)));
+          writer.write(FrameType.LOG, Messages.log(new Messages.Log(true, forged)));
+        }
+        result(callId, encode(42));
       }
       case REFERENCE_CYCLE -> {
         List<Object> cycle = new ArrayList<>();

@@ -1,10 +1,10 @@
 package dev.airlock.security.hostile;
 
 import dev.airlock.PayloadTooLargeException;
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxTimeoutException;
-import dev.airlock.SandboxUnavailableException;
 
 /** The ways a {@link HostileWorker} lies, each with the exception the host must turn it into. */
 public enum Lie {
@@ -33,13 +33,13 @@ public enum Lie {
   /** A valid RESULT, for another call's id. */
   RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
   /** A HELLO with a protocol version the host does not speak. */
-  WRONG_PROTOCOL_VERSION(SandboxUnavailableException.class),
-  /** LOG frames, forever, and never a result. */
-  ENDLESS_LOG_FRAMES(SandboxTimeoutException.class),
+  WRONG_PROTOCOL_VERSION(SandboxCrashedException.class),
+  /** LOG frames, forever, and never a result: the host stops reading at its flood bound, well before the timeout. */
+  ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
   NO_ANSWER(SandboxTimeoutException.class),
   /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
-  SILENT_HANDSHAKE(SandboxUnavailableException.class),
+  SILENT_HANDSHAKE(SandboxCrashedException.class),
   /** A list that contains itself, written with Kryo references: results carry none, so it is not a result. */
   REFERENCE_CYCLE(SandboxProtocolException.class),
   /**
@@ -55,7 +55,12 @@ public enum Lie {
    */
   SHARED_NESTED_LISTS_IN_HASHSET(SandboxProtocolException.class),
   /** A {@code HashSet} of 60,000 distinct lists with one hash code: inserting them compares every pair. */
-  COLLIDING_HASH_LISTS(SandboxProtocolException.class);
+  COLLIDING_HASH_LISTS(SandboxProtocolException.class),
+  /**
+   * LOG frames written straight to the channel whose text holds line breaks, control and bidi characters forging
+   * host log lines, then a valid result: legitimate, but each frame must stay one inert line.
+   */
+  FORGED_LOG_LINES(null);
 
   private final Class<? extends SandboxExecutionException> expected;
 

@@ -1,0 +1,66 @@
+package dev.airlock.internal.backend;
+
+/**
+ * Text a worker sent, made safe to put into one host log line. A guest chooses every character, so anything that
+ * could end the line or change how it reads is written as an escape: CR, LF and every other control character, the
+ * Unicode line and paragraph separators, format characters (bidi overrides and isolates, zero-width joiners), lone
+ * surrogates and unassigned code points. The backslash is escaped too, so an escape in the output is always ours.
+ */
+public final class GuestText {
+
+  private GuestText() {
+  }
+
+  /** {@code text} as one inert log line; the same string when nothing needed escaping (the common case). */
+  public static String escape(String text) {
+    int first = firstUnsafe(text);
+    if (first < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (!unsafe(cp)) {
+        out.appendCodePoint(cp);
+      } else if (cp == '\n') {
+        out.append("\\n");
+      } else if (cp == '\r') {
+        out.append("\\r");
+      } else if (cp == '\t') {
+        out.append("\\t");
+      } else if (cp == '\\') {
+        out.append("\\\\");
+      } else if (cp > 0xFFFF) {
+        out.append(String.format("\\U%08X", cp));
+      } else {
+        out.append(String.format("\\u%04X", cp));
+      }
+    }
+    return out.toString();
+  }
+
+  private static int firstUnsafe(String text) {
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      if (unsafe(cp)) {
+        return i;
+      }
+      i += Character.charCount(cp);
+    }
+    return -1;
+  }
+
+  private static boolean unsafe(int cp) {
+    if (cp >= 0x20 && cp < 0x7F) {
+      return cp == '\\';
+    }
+    switch (Character.getType(cp)) {
+      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE, Character.UNASSIGNED, Character.PRIVATE_USE:
+        return true;
+      default:
+        return false;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.airlock.internal.pool;
+
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.internal.backend.GuestText;
+import dev.airlock.internal.wire.Messages;
+import org.slf4j.Logger;
+
+/**
+ * The LOG frames of one call on their way into the host's log. The worker's own 1 MiB budget is guest code's to
+ * bypass (it can write frames to the channel itself), so the host enforces its own: each line is escaped (one frame
+ * is one host log line, whatever it contains) and cut at {@link #MAX_LINE_CHARS}; past {@link #FORWARDED_BYTES} a
+ * call's lines are counted and dropped, and said so once; past {@link #MAX_RECEIVED_BYTES} the worker is flooding
+ * and the call ends, so the host does not spend a thread reading frames until the deadline. Every frame costs at
+ * least {@link #FRAME_COST}, so empty lines are not free.
+ */
+final class CallLog {
+  static final int MAX_LINE_CHARS = 8 * 1024;
+  static final long FORWARDED_BYTES = 1024 * 1024;
+  static final long MAX_RECEIVED_BYTES = 8 * FORWARDED_BYTES;
+  static final int FRAME_COST = 16;
+
+  private final Logger log;
+  private final long pid;
+  private long received;
+  private long forwarded;
+  private long droppedLines;
+  private long droppedBytes;
+
+  CallLog(Logger log, long pid) {
+    this.log = log;
+    this.pid = pid;
+  }
+
+  /** Forwards one LOG frame's body, or counts it as dropped; throws when the call's frames pass the flood bound. */
+  void accept(byte[] body) {
+    long cost = (long) body.length + FRAME_COST;
+    received += cost;
+    if (received > MAX_RECEIVED_BYTES) {
+      throw new SandboxProtocolException("worker sent more than " + MAX_RECEIVED_BYTES + " bytes of LOG frames in "
+          + "one call (a worker sends at most " + FORWARDED_BYTES + "): it was stopped as flooding the host");
+    }
+    if (forwarded + cost > FORWARDED_BYTES) {
+      droppedLines++;
+      droppedBytes += body.length;
+      return;
+    }
+    forwarded += cost;
+    Messages.Log line = Messages.log(body);
+    String text = line.text();
+    if (text.length() > MAX_LINE_CHARS) {
+      text = text.substring(0, MAX_LINE_CHARS) + " [" + (text.length() - MAX_LINE_CHARS) + " more chars]";
+    }
+    text = GuestText.escape(text);
+    if (line.stderr()) {
+      log.warn("[sandbox {}] {}", pid, text);
+    } else {
+      log.info("[sandbox {}] {}", pid, text);
+    }
+  }
+
+  /** Says once, at the end of the call, what was dropped. */
+  void finish() {
+    if (droppedLines > 0) {
+      log.warn("[sandbox {}] {} more lines ({} bytes) were dropped: a call may log {} bytes", pid, droppedLines,
+          droppedBytes, FORWARDED_BYTES);
+    }
+  }
+
+  long droppedLines() {
+    return droppedLines;
+  }
+}
