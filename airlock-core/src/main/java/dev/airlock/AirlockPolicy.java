@@ -135,9 +135,16 @@ public final class AirlockPolicy {
     return b;
   }
 
+  /** The keys a policy is read from, each under {@link #keyPrefix}. */
+  public static final List<String> KEYS = List.of("allow", "deny", "roles", "rate-limit", "time-window", "zone",
+      "deny-by-default", "masking", "max-result-chars");
+
+  /** What every policy key starts with. */
+  public static final String KEY_PREFIX = "airlock.policy.";
+
   /** The key prefix of policy {@code name}: {@code airlock.policy.<name>.}. */
   public static String keyPrefix(String name) {
-    return "airlock.policy." + name + ".";
+    return KEY_PREFIX + name + ".";
   }
 
   /**
@@ -154,6 +161,9 @@ public final class AirlockPolicy {
         continue;
       }
       String key = e.getKey().substring(prefix.length());
+      if (key.contains(".")) {
+        continue;
+      }
       String value = e.getValue().trim();
       try {
         switch (key) {

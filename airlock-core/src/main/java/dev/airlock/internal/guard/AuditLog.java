@@ -1,5 +1,6 @@
 package dev.airlock.internal.guard;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.AirlockContext;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,14 +23,13 @@ public final class AuditLog {
   public record Entry(String tool, String agent, String session, String outcome, String reason, String backend,
       Duration duration, String argumentHash) {
 
+    /** One line of JSON; every value is escaped by Jackson, so no field can end the line or forge another one. */
     public String toJson() {
-      return "{\"tool\":" + q(tool) + ",\"agent\":" + q(agent) + ",\"session\":" + q(session)
-          + ",\"outcome\":" + q(outcome) + ",\"reason\":" + q(reason) + ",\"backend\":" + q(backend)
-          + ",\"durationMs\":" + duration.toMillis() + ",\"argumentHash\":" + q(argumentHash) + "}";
-    }
-
-    private static String q(String s) {
-      return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      ObjectNode json = GuardJson.object();
+      json.put("tool", tool).put("agent", agent).put("session", session).put("outcome", outcome)
+          .put("reason", reason).put("backend", backend).put("durationMs", duration.toMillis())
+          .put("argumentHash", argumentHash);
+      return GuardJson.write(json);
     }
   }
 
