@@ -13,10 +13,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One structured record per tool call, as a JSON line on the SLF4J logger {@code dev.airlock.audit}, and a count
- * per outcome. Arguments appear only as a hash: never their values.
+ * per outcome. Arguments appear only as a keyed hash (HMAC-SHA256 under a per-process random key): never their
+ * values, and no guess of them can be checked against the record.
  */
 public final class AuditLog {
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.airlock.audit");
+  /** Keys the argument hash: equal arguments hash alike within this process, and a hash cannot test a guess. */
+  private static final byte[] ARGUMENT_KEY = OutputMasker.processKey();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
   /** A finished call, as audited. */
@@ -56,6 +59,6 @@ public final class AuditLog {
     } catch (RuntimeException e) {
       text = "unprintable:" + args.length;
     }
-    return "sha256:" + OutputMasker.sha256(text).substring(0, 16);
+    return "hmac:" + OutputMasker.hmac(ARGUMENT_KEY, text);
   }
 }

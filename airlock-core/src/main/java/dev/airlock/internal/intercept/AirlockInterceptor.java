@@ -26,7 +26,8 @@ import java.time.Duration;
  * simply proceeds. Otherwise, in this order:
  * the policy (deny, allow, roles, time window, rate limit) and Jakarta validation of the arguments, on the host and
  * before anything is shipped; then dispatch (with {@code sandbox = false} the body runs on the host under the
- * timeout, else in a pool's worker); then masking and truncation of the result; then one audit record.
+ * timeout, else in a pool's worker); then masking and truncation of the result, or of the exception's messages;
+ * then one audit record.
  */
 public final class AirlockInterceptor {
 
@@ -113,15 +114,16 @@ public final class AirlockInterceptor {
     try {
       guard.before(tool, receiver, args, airlock.policy());
       Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
+      Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
-      return guard.after(result, airlock.policy());
+      return cleaned;
     } catch (AirlockBlockedException e) {
       outcome = "blocked";
       reason = e.reason().name();
       throw e;
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
-      throw t;
+      throw guard.afterFailure(t, airlock.policy());
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
     }

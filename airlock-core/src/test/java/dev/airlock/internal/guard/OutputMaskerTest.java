@@ -55,7 +55,7 @@ class OutputMaskerTest {
     String card = "4111 1111 1111 1111";
     assertThat(new OutputMasker(Masking.FULL, 0).mask(card)).isEqualTo("[REDACTED]");
     assertThat(new OutputMasker(Masking.PARTIAL, 0).mask(card)).isEqualTo("***************1111");
-    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{8}]");
+    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{16}]");
     assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).isEqualTo(new OutputMasker(Masking.HASH, 0).mask(card));
     assertThat(new OutputMasker(Masking.NONE, 0).mask(card)).isEqualTo(card);
   }
