@@ -46,10 +46,17 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class OutputMasker {
 
-  /** A kind of sensitive text and how to find it; {@code check} rejects look-alikes (a UUID is not a card). */
-  private record Detector(String kind, Pattern pattern, Predicate<String> check) {
+  /**
+   * A kind of sensitive text and how to find it; {@code check} rejects look-alikes (a UUID is not a card), and
+   * {@code group} is the part replaced (0: the whole match).
+   */
+  private record Detector(String kind, Pattern pattern, Predicate<String> check, int group) {
+    Detector(String kind, Pattern pattern, Predicate<String> check) {
+      this(kind, pattern, check, 0);
+    }
+
     Detector(String kind, Pattern pattern) {
-      this(kind, pattern, s -> true);
+      this(kind, pattern, s -> true, 0);
     }
   }
 
@@ -63,9 +70,12 @@ final class OutputMasker {
   private static final String END_OF_WORD = "(?![\\w-])";
   /** Spaces after NFKC: ASCII and Unicode separators, and the zero-width characters NFKC keeps. */
   private static final String SPACE = "[\\s\\p{Z}\\u200B-\\u200D\\u2060\\uFEFF]";
-  /** A secret's key: any identifier ending in a secret word, so {@code DB_PASSWORD} and {@code aws-secret}. */
-  private static final String SECRET_KEY = "[A-Za-z0-9_.-]{0,40}(?i:password|passwd|passphrase|pwd|secret|api[_-]?key"
-      + "|access[_-]?key|private[_-]?key|token|credentials?|auth)[A-Za-z0-9_-]{0,20}";
+  /**
+   * A secret's key: a word naming a secret at the start of an identifier's segment, so {@code DB_PASSWORD},
+   * {@code AWS_SECRET_ACCESS_KEY}, {@code spring.datasource.password} and {@code client-secret}.
+   */
+  private static final String SECRET_KEY = "(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,24}+[_.-]){0,5}(?i:password|passwd"
+      + "|passphrase|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|token|credentials?|auth)[A-Za-z0-9_-]{0,24}+";
 
   private static final List<Detector> DETECTORS = List.of(
       new Detector("PRIVATE_KEY", Pattern.compile(
@@ -80,8 +90,8 @@ final class OutputMasker {
       new Detector("CONNECTION_STRING", Pattern.compile(
           "(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}+://[^\\s:/@]{1,256}+:[^\\s@/]{1,256}+@[^\\s]{1,2048}+")),
       // The value after a secret's key, in key=value, key: value and JSON "key": "value" forms.
-      new Detector("PASSWORD", Pattern.compile("(?<=(?<![A-Za-z0-9])" + SECRET_KEY + "[\"']?" + SPACE + "{0,3}[=:]"
-          + SPACE + "{0,3}[\"']?)[^\\s,;\"'\\p{Z}]{3,4096}+")),
+      new Detector("PASSWORD", Pattern.compile(SECRET_KEY + "[\"']?" + SPACE + "{0,3}+[=:]" + SPACE
+          + "{0,3}+[\"']?([^\\s,;\"'\\p{Z}]{3,4096}+)"), s -> true, 1),
       new Detector("EMAIL", Pattern.compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@"
           + "(?:[A-Za-z0-9-]{1,63}+\\.){1,8}+[A-Za-z]{2,24}+(?![A-Za-z0-9-])")),
       new Detector("CARD_NUMBER", Pattern.compile(NOT_IN_WORD + "\\d(?:[ -]?\\d){12,18}" + END_OF_WORD),
@@ -398,11 +408,11 @@ final class OutputMasker {
       StringBuilder sb = null;
       int last = 0;
       while (m.find()) {
-        String found = m.group();
+        String found = m.group(d.group);
         if (d.check.test(found)) {
           sb = sb == null ? new StringBuilder(out.length()) : sb;
-          sb.append(out, last, m.start()).append(replacement(d.kind, found));
-          last = m.end();
+          sb.append(out, last, m.start(d.group)).append(replacement(d.kind, found));
+          last = m.end(d.group);
         }
       }
       if (sb != null) {
