@@ -82,7 +82,7 @@ final class OutputMasker {
           "-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----[\\s\\S]{0,65536}?"
               + "-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")),
       new Detector("JWT", Pattern.compile(
-          "eyJ[A-Za-z0-9_-]{5,8192}+\\.eyJ[A-Za-z0-9_-]{5,65536}+\\.[A-Za-z0-9_-]{10,8192}+")),
+          "(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,8192}+\\.eyJ[A-Za-z0-9_-]{5,65536}+\\.[A-Za-z0-9_-]{10,8192}+")),
       new Detector("AWS_KEY", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
       new Detector("API_KEY", Pattern.compile(
           "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,512}+|ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,255}+"
