@@ -129,6 +129,8 @@ public class AirlockProperties {
     private AirlockPolicy.Masking masking;
     /** Strings in results longer than this are truncated; 0 means no limit. */
     private Integer maxResultChars;
+    /** HMAC key of masking=hash (at least 16 characters); unset: random per process. */
+    private String hashKey;
 
     void set(AirlockConfig.Builder builder, String prefix) {
       AirlockProperties.set(builder, prefix + "allow", allow == null ? null : String.join(",", allow));
@@ -140,6 +142,7 @@ public class AirlockProperties {
       AirlockProperties.set(builder, prefix + "deny-by-default", denyByDefault);
       AirlockProperties.set(builder, prefix + "masking", masking);
       AirlockProperties.set(builder, prefix + "max-result-chars", maxResultChars);
+      AirlockProperties.set(builder, prefix + "hash-key", hashKey);
     }
 
     public List<String> getAllow() { return allow; }
@@ -160,6 +163,8 @@ public class AirlockProperties {
     public void setMasking(AirlockPolicy.Masking masking) { this.masking = masking; }
     public Integer getMaxResultChars() { return maxResultChars; }
     public void setMaxResultChars(Integer maxResultChars) { this.maxResultChars = maxResultChars; }
+    public String getHashKey() { return hashKey; }
+    public void setHashKey(String hashKey) { this.hashKey = hashKey; }
   }
 
   /** Local backend settings. */

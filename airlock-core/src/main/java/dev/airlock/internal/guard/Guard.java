@@ -49,7 +49,7 @@ public final class Guard {
 
   /** Masks and truncates the result as the policy says; throws {@link MaskingRefusedException} when it cannot. */
   public Object after(Object result, String policyName) {
-    return policies.apply(policyName).map(p -> new OutputMasker(p.masking(), p.maxResultChars()).clean(result))
+    return policies.apply(policyName).map(p -> masker(p).clean(result))
         .orElse(result);
   }
 
@@ -58,7 +58,7 @@ public final class Guard {
    * exceptions), of the same type when it can be rebuilt, the very same object when nothing in it changed.
    */
   public Throwable afterFailure(Throwable thrown, String policyName) {
-    return policies.apply(policyName).map(p -> new OutputMasker(p.masking(), p.maxResultChars()).clean(thrown))
+    return policies.apply(policyName).map(p -> masker(p).clean(thrown))
         .orElse(thrown);
   }
 
@@ -70,6 +70,10 @@ public final class Guard {
 
   public AuditLog auditLog() {
     return audit;
+  }
+
+  private static OutputMasker masker(AirlockPolicy policy) {
+    return new OutputMasker(policy.masking(), policy.maxResultChars(), policy.hashKey());
   }
 
   private static PolicyCheck.ToolName toolName(Method method) {

@@ -171,6 +171,12 @@ class MaskingTest {
     assertThat(hashed).matches("call \\[PHONE:[0-9a-f]{16}]");
     assertThat(plainDigest).doesNotContain(hashed.substring(12, 28)).doesNotStartWith(hashed.substring(12, 20));
     assertThat(guard(AirlockPolicy.Masking.HASH).after(phone, "")).isEqualTo(hashed);
+    AirlockPolicy keyed = AirlockPolicy.builder().masking(AirlockPolicy.Masking.HASH)
+        .hashKey("a-key-from-the-secret-store").build();
+    Guard keyedGuard = new Guard(name -> Optional.of(keyed), new InProcessRateLimitStore(), Clock.systemUTC());
+    Object keyedHash = keyedGuard.after(phone, "");
+    assertThat(keyedHash).isNotEqualTo(hashed);
+    assertThat(keyedGuard.after(phone, "")).isEqualTo(keyedHash);
   }
 
   /** The inputs that took 92 s and more on the old patterns mask within a generous bound on a loaded machine. */
