@@ -1,6 +1,7 @@
 package dev.airlock.internal.guard;
 
 import dev.airlock.AirlockPolicy.Masking;
+import dev.airlock.SandboxExecutionException;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -200,6 +201,9 @@ final class OutputMasker {
   /** A new throwable of {@code t}'s type through its public (message, cause) or (message) constructor. */
   private static Throwable rebuild(Throwable t, String message, Throwable cause) {
     Class<? extends Throwable> type = t.getClass();
+    if (type == SandboxExecutionException.class) {
+      return new SandboxExecutionException(message, cause, ((SandboxExecutionException) t).remoteClassName());
+    }
     try {
       Throwable copy = type.getConstructor(String.class, Throwable.class).newInstance(message, cause);
       if (copy.getCause() == cause) {

@@ -3,6 +3,7 @@ package dev.airlock.internal.guard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockPolicy.Masking;
+import dev.airlock.SandboxExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -58,5 +59,30 @@ class OutputMaskerTest {
     assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{16}]");
     assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).isEqualTo(new OutputMasker(Masking.HASH, 0).mask(card));
     assertThat(new OutputMasker(Masking.NONE, 0).mask(card)).isEqualTo(card);
+  }
+
+  @Test
+  void aGuestsExceptionKeepsItsRemoteClassNameWhenItsMessageIsMasked() {
+    SandboxExecutionException remote = new SandboxExecutionException("no user ann@example.com", null,
+        "com.acme.UserMissing");
+    Throwable masked = typeOnly.clean(remote);
+    assertThat(masked).isExactlyInstanceOf(SandboxExecutionException.class).hasMessage("no user [EMAIL]");
+    assertThat(((SandboxExecutionException) masked).remoteClassName()).isEqualTo("com.acme.UserMissing");
+  }
+
+  @Test
+  void anExceptionTypeWithoutAMessageConstructorIsWithheldNotPassedThrough() {
+    Throwable masked = typeOnly.clean(new NoMessageConstructor("password=hunter22"));
+    assertThat(masked).isInstanceOf(MaskingRefusedException.class).hasMessageNotContaining("hunter22")
+        .hasMessageContaining(NoMessageConstructor.class.getName());
+  }
+
+  /** Only a constructor the masker cannot call with a masked message. */
+  public static final class NoMessageConstructor extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoMessageConstructor(String message) {
+      super(message);
+    }
   }
 }
