@@ -2,10 +2,15 @@ package dev.airlock.agent;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
@@ -22,24 +27,41 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 final class ToolMatchers {
   private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString");
+  private static final List<String> JDK = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.");
 
   private ToolMatchers() {
   }
 
-  /** Types that may hold a tool: one of their supertypes (or they) declares an annotated method or is annotated. */
-  static ElementMatcher.Junction<TypeDescription> mayDeclareTools(String annotation) {
-    return new ElementMatcher.Junction.AbstractBase<>() {
-      @Override
-      public boolean matches(TypeDescription type) {
-        for (TypeDefinition t : hierarchy(type)) {
-          if (annotated(t.asErasure(), annotation)
-              || t.getDeclaredMethods().stream().anyMatch(m -> annotated(m, annotation))) {
-            return true;
-          }
-        }
-        return false;
-      }
+  /**
+   * Types that may hold a tool: they or one of their supertypes declare an annotated method or are annotated. The
+   * verdict of every type seen is remembered per class loader (as that loader resolves the name), so a supertype's
+   * class file is read once, not once per subclass.
+   */
+  static AgentBuilder.RawMatcher mayDeclareTools(String annotation) {
+    Map<ClassLoader, Map<String, Boolean>> verdicts = Collections.synchronizedMap(new WeakHashMap<>());
+    Map<String, Boolean> bootVerdicts = new ConcurrentHashMap<>();
+    return (type, loader, module, redefined, domain) -> {
+      Map<String, Boolean> known = loader == null ? bootVerdicts
+          : verdicts.computeIfAbsent(loader, l -> new ConcurrentHashMap<>());
+      return declaresTools(type, annotation, known);
     };
+  }
+
+  private static boolean declaresTools(TypeDefinition type, String annotation, Map<String, Boolean> known) {
+    String name = type.asErasure().getName();
+    if (JDK.stream().anyMatch(name::startsWith)) {
+      return false;
+    }
+    Boolean verdict = known.get(name);
+    if (verdict != null) {
+      return verdict;
+    }
+    boolean tools = annotated(type.asErasure(), annotation)
+        || type.getDeclaredMethods().stream().anyMatch(m -> annotated(m, annotation))
+        || (type.getSuperClass() != null && declaresTools(type.getSuperClass(), annotation, known))
+        || type.getInterfaces().stream().anyMatch(i -> declaresTools(i, annotation, known));
+    known.put(name, tools);
+    return tools;
   }
 
   /** Methods with a body that the rule makes tools. */
@@ -90,7 +112,11 @@ final class ToolMatchers {
     return type.getDeclaredAnnotations().stream().anyMatch(a -> a.getAnnotationType().getName().equals(annotation));
   }
 
-  /** {@code type} and its generic supertypes (type variables bound as the subtype binds them), each once. */
+  /**
+   * {@code type} and its generic supertypes (type variables bound as the subtype binds them), each once. JDK types
+   * and their supertypes are left out: they never carry {@code @Airlock}, and reading them for every loaded class
+   * doubled the agent's matching time.
+   */
   private static List<TypeDefinition> hierarchy(TypeDefinition type) {
     List<TypeDefinition> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
@@ -98,7 +124,8 @@ final class ToolMatchers {
     pending.push(type);
     while (!pending.isEmpty()) {
       TypeDefinition next = pending.pop();
-      if (next.represents(Object.class) || !seen.add(next.asErasure().getName())) {
+      String name = next.asErasure().getName();
+      if (!seen.add(name) || JDK.stream().anyMatch(name::startsWith)) {
         continue;
       }
       out.add(next);
