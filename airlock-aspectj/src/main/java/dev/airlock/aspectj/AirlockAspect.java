@@ -22,8 +22,9 @@ import org.aspectj.lang.reflect.MethodSignature;
  * {@link ToolType}, and the pointcut also matches the other instance methods of the marked types and their
  * subtypes, with an {@code if()} test that asks the core's one rule ({@link EffectiveAirlock}), cached there.
  * Classes outside tool hierarchies are not woven at all. The marking uses {@code hasmethod}, which needs the weaver
- * option {@code -XhasMember}: the shipped {@code aop.xml} sets it; a compile-time weaving build must set it too, or
- * only directly annotated methods are woven.
+ * option {@code -XhasMember} where the aspect is compiled (this module is) and for load-time weaving (the shipped
+ * {@code aop.xml} sets it); a tool whose class was woven without the marker is refused at its first call with a
+ * message naming the fix.
  */
 @Aspect
 public class AirlockAspect {
@@ -45,7 +46,15 @@ public class AirlockAspect {
 
   @Around("annotatedMethod() || inheritedTool(*)")
   public Object aroundAirlockMethod(ProceedingJoinPoint call) throws Throwable {
-    return AirlockInterceptor.shared().intercept(call.getTarget(),
-        ((MethodSignature) call.getSignature()).getMethod(), call.getArgs(), call::proceed);
+    Method method = ((MethodSignature) call.getSignature()).getMethod();
+    if (!ToolType.class.isAssignableFrom(method.getDeclaringClass())) {
+      // A class declaring @Airlock methods that ToolTypes did not mark: the weaver ran without -XhasMember (or
+      // without ToolTypes), so overrides of its tools elsewhere run unwoven. Refuse rather than guard half of them.
+      throw new IllegalStateException("Airlock: " + method.getDeclaringClass().getName() + " was woven without "
+          + "the weaver option -XhasMember (or without the aspect dev.airlock.aspectj.ToolTypes), so methods that "
+          + "inherit @Airlock would run unguarded; add <XhasMember>true</XhasMember> to the aspectj-maven-plugin "
+          + "configuration (load-time weaving: the aop.xml shipped with airlock-aspectj sets it)");
+    }
+    return AirlockInterceptor.shared().intercept(call.getTarget(), method, call.getArgs(), call::proceed);
   }
 }
