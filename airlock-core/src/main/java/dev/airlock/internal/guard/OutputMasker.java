@@ -114,6 +114,7 @@ final class OutputMasker {
   private final Masking masking;
   private final int maxChars;
   private final byte[] hashKey;
+  private final Duration deadline;
   private long deadlineNanos;
   private int values;
 
@@ -123,9 +124,14 @@ final class OutputMasker {
 
   /** @param hashKey the HMAC key of {@link Masking#HASH}; {@code null} takes a random key made per process */
   OutputMasker(Masking masking, int maxChars, byte[] hashKey) {
+    this(masking, maxChars, hashKey, DEADLINE);
+  }
+
+  OutputMasker(Masking masking, int maxChars, byte[] hashKey, Duration deadline) {
     this.masking = masking;
     this.maxChars = maxChars;
     this.hashKey = hashKey == null ? PROCESS_KEY : hashKey.clone();
+    this.deadline = deadline;
   }
 
   /** The cleaned value; throws {@link MaskingRefusedException} for one it cannot clean. */
@@ -140,8 +146,8 @@ final class OutputMasker {
       if (value instanceof String || value instanceof CharSequence) {
         return OVERRUN;
       }
-      throw new MaskingRefusedException("the result could not be masked within " + DEADLINE.toSeconds()
-          + " s, so it is withheld");
+      throw new MaskingRefusedException("the result could not be masked within " + deadline.toMillis()
+          + " ms, so it is withheld");
     }
   }
 
@@ -158,12 +164,12 @@ final class OutputMasker {
     try {
       return cleanThrowable(thrown, 0, new IdentityHashMap<>());
     } catch (DeadlineText.Overrun e) {
-      return refused(thrown, "its message could not be masked within " + DEADLINE.toSeconds() + " s");
+      return refused(thrown, "its message could not be masked within " + deadline.toMillis() + " ms");
     }
   }
 
   private void start() {
-    deadlineNanos = System.nanoTime() + DEADLINE.toNanos();
+    deadlineNanos = System.nanoTime() + deadline.toNanos();
     values = 0;
   }
 
@@ -177,7 +183,7 @@ final class OutputMasker {
     }
     seen.put(t, t);
     String message = t.getMessage();
-    String masked = message == null ? null : mask(truncate(message));
+    String masked = message == null ? null : maskWithin(truncate(message));
     Throwable cause = t.getCause() == null || t.getCause() == t ? null : cleanThrowable(t.getCause(), depth + 1, seen);
     Throwable[] suppressed = t.getSuppressed();
     Throwable[] cleanSuppressed = new Throwable[suppressed.length];
@@ -241,7 +247,7 @@ final class OutputMasker {
           + MAX_VALUES + " values; it is withheld rather than returned unmasked");
     }
     if (value instanceof String s) {
-      return mask(truncate(s));
+      return maskWithin(truncate(s));
     }
     Object done = seen.get(value);
     if (done != null) {
@@ -359,7 +365,7 @@ final class OutputMasker {
     Class<?> type = value.getClass();
     if (type.getModule().isNamed() && type.getModule().getName().startsWith("java.")) {
       String text = String.valueOf(value);
-      if (!mask(text).equals(text)) {
+      if (!maskWithin(text).equals(text)) {
         throw new MaskingRefusedException("a " + type.getName() + " in the result prints a secret and cannot be "
             + "masked in place; it is withheld rather than returned unmasked");
       }
@@ -399,11 +405,18 @@ final class OutputMasker {
    * plain ones), which is also what comes back when something was replaced.
    */
   String mask(String text) {
+    start();
+    try {
+      return maskWithin(text);
+    } catch (DeadlineText.Overrun e) {
+      return OVERRUN;
+    }
+  }
+
+  /** {@link #mask} inside a walk that has started its deadline. */
+  private String maskWithin(String text) {
     if (masking == Masking.NONE) {
       return text;
-    }
-    if (deadlineNanos == 0) {
-      start();
     }
     String normal = Normalizer.normalize(text, Normalizer.Form.NFKC);
     String out = normal;

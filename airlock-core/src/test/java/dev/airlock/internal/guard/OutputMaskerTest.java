@@ -1,6 +1,7 @@
 package dev.airlock.internal.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockPolicy.Masking;
 import dev.airlock.SandboxExecutionException;
@@ -75,6 +76,17 @@ class OutputMaskerTest {
     Throwable masked = typeOnly.clean(new NoMessageConstructor("password=hunter22"));
     assertThat(masked).isInstanceOf(MaskingRefusedException.class).hasMessageNotContaining("hunter22")
         .hasMessageContaining(NoMessageConstructor.class.getName());
+  }
+
+  @Test
+  void maskingThatOverrunsItsDeadlineRedactsOrWithholdsNeverReturnsTheOriginal() {
+    OutputMasker late = new OutputMasker(Masking.FULL, 0, null, java.time.Duration.ZERO);
+    String text = "mail ann@example.com ".repeat(1_000);
+    assertThat(late.clean(text)).isEqualTo(OutputMasker.OVERRUN);
+    assertThatThrownBy(() -> late.clean(java.util.List.of(text))).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageContaining("withheld");
+    assertThat(late.clean(new IllegalStateException(text))).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageNotContaining("ann@example.com");
   }
 
   /** Only a constructor the masker cannot call with a masked message. */
