@@ -1,5 +1,8 @@
 package dev.airlock;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.internal.guard.GuardJson;
 import java.util.List;
 
 /**
@@ -48,37 +51,13 @@ public class AirlockBlockedException extends RuntimeException {
     return fixHints;
   }
 
-  /** One line of JSON with the keys blocked, tool, reason, rule, message and fix, in that order. */
+  /** One line of JSON with the keys blocked, tool, reason, rule, message and fix, in that order, written by Jackson. */
   public String toModelMessage() {
-    StringBuilder json = new StringBuilder("{\"blocked\":true,\"tool\":").append(quote(tool))
-        .append(",\"reason\":").append(quote(reason.name()))
-        .append(",\"rule\":").append(quote(rule))
-        .append(",\"message\":").append(quote(getMessage()))
-        .append(",\"fix\":[");
-    for (int i = 0; i < fixHints.size(); i++) {
-      json.append(i == 0 ? "" : ",").append(quote(fixHints.get(i)));
-    }
-    return json.append("]}").toString();
-  }
-
-  static String quote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
+    ObjectNode json = GuardJson.object();
+    json.put("blocked", true).put("tool", tool).put("reason", reason.name()).put("rule", rule)
+        .put("message", getMessage());
+    ArrayNode fix = json.putArray("fix");
+    fixHints.forEach(fix::add);
+    return GuardJson.write(json);
   }
 }

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -115,9 +116,97 @@ public final class AirlockConfig {
     return new Builder(this);
   }
 
-  /** Reads every key from system properties first, then environment variables; unset keys keep their defaults. */
+  /**
+   * Reads every key from system properties first, then environment variables; unset keys keep their defaults.
+   * Policies ({@code airlock.policy.<name>.<key>}, {@code AIRLOCK_POLICY_<NAME>_<KEY>}) are read too, and unknown
+   * keys are refused: see {@link #fromSources(Map, Map)}.
+   */
   public static AirlockConfig fromEnvironment() {
-    return fromSources(System.getProperties()::getProperty, System::getenv);
+    Map<String, String> properties = new TreeMap<>();
+    System.getProperties().stringPropertyNames().forEach(k -> properties.put(k, System.getProperty(k)));
+    return fromSources(properties, System.getenv());
+  }
+
+  /**
+   * Reads every key, and every policy, from system properties first, then environment variables, and refuses keys
+   * that look like Airlock configuration but are not (a misspelling must not silently drop a setting, least of all
+   * a policy's deny list). A policy is read from {@code airlock.policy.<name>.<key>} (the key is the last segment,
+   * so a name may hold dots) or from {@code AIRLOCK_POLICY_<NAME>_<KEY>}, whose name is lower-cased with {@code _}
+   * read as {@code -} ({@code AIRLOCK_POLICY_READ_ONLY_DENY} sets policy {@code read-only}); names with dots,
+   * underscores or capitals can be set only by system property, Spring or {@link AirlockRuntime#registerPolicy}.
+   * Refused: an unknown policy key, an unknown key directly under {@code airlock.}, under {@code airlock.pool.} or
+   * {@code airlock.local.}, or under a backend module's section. Other namespaces ({@code airlock.agent.},
+   * tests' own properties) are not configuration and are left alone.
+   */
+  public static AirlockConfig fromSources(Map<String, String> properties, Map<String, String> environment) {
+    Set<String> keys = knownKeys();
+    Builder builder = builder();
+    read(keys, properties::get, environment::get, builder);
+    Map<String, String> policies = new TreeMap<>();
+    environment.forEach((name, value) -> {
+      if (name.startsWith(POLICY_ENVIRONMENT_PREFIX)) {
+        policies.put(policyKeyOfEnvironmentName(name), value);
+      }
+    });
+    properties.forEach((key, value) -> {
+      if (key.startsWith(AirlockPolicy.KEY_PREFIX)) {
+        policies.put(key, value);
+      } else if (key.startsWith("airlock.") && !keys.contains(key)) {
+        refuseIfConfiguration(key, keys);
+      }
+    });
+    policies.forEach(builder::set);
+    AirlockConfig config = builder.build();
+    config.policyNames().forEach(name -> AirlockPolicy.fromProperties(name, config.backendProperties()));
+    return config;
+  }
+
+  private static final String POLICY_ENVIRONMENT_PREFIX = "AIRLOCK_POLICY_";
+  /** Keys that carry no setting but are set by Airlock itself: the worker JVM's marker. */
+  private static final Set<String> NOT_CONFIGURATION = Set.of("airlock.worker", "airlock.enabled");
+
+  /** {@code AIRLOCK_POLICY_READ_ONLY_DENY} → {@code airlock.policy.read-only.deny}; fails on an unknown key. */
+  private static String policyKeyOfEnvironmentName(String name) {
+    String rest = name.substring(POLICY_ENVIRONMENT_PREFIX.length());
+    String match = null;
+    for (String key : AirlockPolicy.KEYS) {
+      String suffix = policyKeySuffix(key);
+      if (rest.endsWith(suffix) && rest.length() > suffix.length() && (match == null || key.length() > match.length())) {
+        match = key;
+      }
+    }
+    if (match == null) {
+      throw new IllegalArgumentException("Invalid Airlock configuration: environment variable " + name
+          + " is not AIRLOCK_POLICY_<NAME>_<KEY> with a key among " + AirlockPolicy.KEYS
+          + " (upper case, - written _)");
+    }
+    String policy = rest.substring(0, rest.length() - policyKeySuffix(match).length());
+    return AirlockPolicy.keyPrefix(policy.toLowerCase(Locale.ROOT).replace('_', '-')) + match;
+  }
+
+  /** {@code deny-by-default} → {@code _DENY_BY_DEFAULT}. */
+  private static String policyKeySuffix(String key) {
+    return "_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static void refuseIfConfiguration(String key, Set<String> known) {
+    String[] parts = key.split("\\.");
+    String section = parts.length > 2 ? "airlock." + parts[1] + "." : null;
+    boolean ownedSection = section != null && known.stream().anyMatch(k -> k.startsWith(section));
+    if (NOT_CONFIGURATION.contains(key) || (parts.length > 2 && !ownedSection)) {
+      return;
+    }
+    throw new IllegalArgumentException("Invalid Airlock configuration: unknown key '" + key + "'; known keys are "
+        + known + " and policies airlock.policy.<name>." + AirlockPolicy.KEYS);
+  }
+
+  private static Set<String> knownKeys() {
+    Set<String> keys = new LinkedHashSet<>(CORE_KEYS);
+    for (SandboxBackendProvider provider : ServiceLoader.load(SandboxBackendProvider.class,
+        AirlockConfig.class.getClassLoader())) {
+      keys.addAll(provider.configKeys());
+    }
+    return keys;
   }
 
   /**
@@ -126,11 +215,12 @@ public final class AirlockConfig {
    */
   public static AirlockConfig fromSources(Function<String, String> properties, Function<String, String> environment) {
     Builder builder = builder();
-    Set<String> keys = new LinkedHashSet<>(CORE_KEYS);
-    for (SandboxBackendProvider provider : ServiceLoader.load(SandboxBackendProvider.class,
-        AirlockConfig.class.getClassLoader())) {
-      keys.addAll(provider.configKeys());
-    }
+    read(knownKeys(), properties, environment, builder);
+    return builder.build();
+  }
+
+  private static void read(Set<String> keys, Function<String, String> properties,
+      Function<String, String> environment, Builder builder) {
     for (String key : keys) {
       String value = properties.apply(key);
       if (value == null) {
@@ -140,7 +230,18 @@ public final class AirlockConfig {
         builder.set(key, value);
       }
     }
-    return builder.build();
+  }
+
+  /** The names of the policies set by keys {@code airlock.policy.<name>.<key>}. */
+  public Set<String> policyNames() {
+    Set<String> names = new TreeSet<>();
+    String prefix = AirlockPolicy.KEY_PREFIX;
+    for (String key : backendProperties.keySet()) {
+      if (key.startsWith(prefix) && key.lastIndexOf('.') > prefix.length()) {
+        names.add(key.substring(prefix.length(), key.lastIndexOf('.')));
+      }
+    }
+    return names;
   }
 
   /** {@code airlock.pool.min-size} → {@code AIRLOCK_POOL_MIN_SIZE}. */
@@ -393,6 +494,11 @@ public final class AirlockConfig {
       if (parts.length < 3 || !parts[0].equals("airlock") || CORE_KEYS.contains(key) || coreSection) {
         throw new IllegalArgumentException("Invalid Airlock configuration: unknown key '" + key + "'; core keys are "
             + CORE_KEYS + " and backend keys look like airlock.<backend>.<name>");
+      }
+      if (key.startsWith(AirlockPolicy.KEY_PREFIX) && (parts.length < 4
+          || !AirlockPolicy.KEYS.contains(parts[parts.length - 1]))) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: unknown policy key '" + key
+            + "'; policy keys are airlock.policy.<name>.<key> with a key among " + AirlockPolicy.KEYS);
       }
       backendProperties.put(key, value);
       return this;

@@ -41,7 +41,11 @@ public final class AirlockPolicy {
     PARTIAL,
     /** The kind only: {@code [EMAIL]}. */
     TYPE_ONLY,
-    /** The kind and a short hash, so equal values stay recognisable: {@code [EMAIL:3f2a9c1b]}. */
+    /**
+     * The kind and a keyed hash (HMAC-SHA256, 16 hex digits), so equal values stay recognisable without the hash
+     * letting anyone test a guess: {@code [EMAIL:3f2a9c1b5e7d0a42]}. The key is random per process unless
+     * {@code hash-key} sets one (to compare hashes across processes).
+     */
     HASH
   }
 
@@ -106,6 +110,7 @@ public final class AirlockPolicy {
   private final boolean denyByDefault;
   private final Masking masking;
   private final int maxResultChars;
+  private final byte[] hashKey;
 
   private AirlockPolicy(Builder b) {
     allow = List.copyOf(b.allow);
@@ -116,6 +121,7 @@ public final class AirlockPolicy {
     denyByDefault = b.denyByDefault;
     masking = b.masking;
     maxResultChars = b.maxResultChars;
+    hashKey = b.hashKey;
   }
 
   public static Builder builder() {
@@ -132,12 +138,20 @@ public final class AirlockPolicy {
     b.denyByDefault = denyByDefault;
     b.masking = masking;
     b.maxResultChars = maxResultChars;
+    b.hashKey = hashKey;
     return b;
   }
 
+  /** The keys a policy is read from, each under {@link #keyPrefix}. */
+  public static final List<String> KEYS = List.of("allow", "deny", "roles", "rate-limit", "time-window", "zone",
+      "deny-by-default", "masking", "max-result-chars", "hash-key");
+
+  /** What every policy key starts with. */
+  public static final String KEY_PREFIX = "airlock.policy.";
+
   /** The key prefix of policy {@code name}: {@code airlock.policy.<name>.}. */
   public static String keyPrefix(String name) {
-    return "airlock.policy." + name + ".";
+    return KEY_PREFIX + name + ".";
   }
 
   /**
@@ -154,6 +168,9 @@ public final class AirlockPolicy {
         continue;
       }
       String key = e.getKey().substring(prefix.length());
+      if (key.contains(".")) {
+        continue;
+      }
       String value = e.getValue().trim();
       try {
         switch (key) {
@@ -166,10 +183,12 @@ public final class AirlockPolicy {
           case "deny-by-default" -> b.denyByDefault(Boolean.parseBoolean(value));
           case "masking" -> b.masking(Masking.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_')));
           case "max-result-chars" -> b.maxResultChars(Integer.parseInt(value));
+          case "hash-key" -> b.hashKey(value);
           default -> throw new IllegalArgumentException("unknown policy key");
         }
       } catch (RuntimeException ex) {
-        throw new IllegalArgumentException("Invalid Airlock configuration: " + e.getKey() + "='" + value + "': "
+        String shown = key.equals("hash-key") ? "(hidden)" : "'" + value + "'";
+        throw new IllegalArgumentException("Invalid Airlock configuration: " + e.getKey() + "=" + shown + ": "
             + ex.getMessage(), ex);
       }
     }
@@ -190,12 +209,14 @@ public final class AirlockPolicy {
   public Masking masking() { return masking; }
   /** Strings in results longer than this are truncated with a marker; 0 means no limit. */
   public int maxResultChars() { return maxResultChars; }
+  /** The HMAC key of {@link Masking#HASH}; {@code null}: a random key made per process. */
+  public byte[] hashKey() { return hashKey == null ? null : hashKey.clone(); }
 
   @Override
   public String toString() {
     return "AirlockPolicy[allow=" + allow + ", deny=" + deny + ", roles=" + requiredRoles + ", rateLimit="
         + rateLimit + ", timeWindow=" + timeWindow + ", denyByDefault=" + denyByDefault + ", masking=" + masking
-        + ", maxResultChars=" + maxResultChars + "]";
+        + ", maxResultChars=" + maxResultChars + (hashKey == null ? "" : ", hashKey=(set)") + "]";
   }
 
   /** Mutable builder; {@link #build()} returns the immutable policy. */
@@ -208,6 +229,7 @@ public final class AirlockPolicy {
     private boolean denyByDefault;
     private Masking masking = Masking.FULL;
     private int maxResultChars;
+    private byte[] hashKey;
 
     private Builder() {
     }
@@ -253,6 +275,15 @@ public final class AirlockPolicy {
         throw new IllegalArgumentException("maxResultChars must be >= 0, was " + maxResultChars);
       }
       this.maxResultChars = maxResultChars;
+      return this;
+    }
+
+    /** The HMAC key of {@link Masking#HASH}, at least 16 characters; set it from a secret store, never in code. */
+    public Builder hashKey(String key) {
+      if (key == null || key.length() < 16) {
+        throw new IllegalArgumentException("the hash key must have at least 16 characters");
+      }
+      this.hashKey = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       return this;
     }
 

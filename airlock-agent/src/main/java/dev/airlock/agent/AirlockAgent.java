@@ -1,9 +1,6 @@
 package dev.airlock.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
-import static net.bytebuddy.matcher.ElementMatchers.isAnnotatedWith;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import java.lang.instrument.Instrumentation;
@@ -13,7 +10,8 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * {@code -javaagent:airlock-agent.jar[=backend=local,timeout-seconds=30]}: routes every {@code @Airlock} method
+ * {@code -javaagent:airlock-agent.jar[=backend=local,timeout-seconds=30]}: routes every method an {@code @Airlock}
+ * governs (on the method, on a method it overrides or implements, or on its class: see {@link ToolMatchers})
  * through Airlock's interceptor. Also attachable to a running JVM; classes already loaded are retransformed.
  */
 public final class AirlockAgent {
@@ -39,9 +37,9 @@ public final class AirlockAgent {
         .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
         .with(new AgentLog.Listener())
         .ignore(ignored())
-        .type(declaresMethod(isAnnotatedWith(named(ANNOTATION))))
+        .type(ToolMatchers.mayDeclareTools(ANNOTATION))
         .transform((builder, type, loader, module, domain) -> builder.visit(
-            Advice.to(AirlockAdvice.class).on(isAnnotatedWith(named(ANNOTATION)))))
+            Advice.to(AirlockAdvice.class).on(ToolMatchers.tools(ANNOTATION))))
         .installOn(instrumentation);
     AgentLog.info("Airlock agent installed; @Airlock methods go through the interceptor");
   }

@@ -2,6 +2,7 @@ package dev.airlock.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.inherited.InheritedTools;
 import com.sun.tools.attach.VirtualMachine;
 import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.BufferedReader;
@@ -39,9 +40,13 @@ class AgentIT {
   }
 
   private static Process start(List<String> jvmArgs, String... appArgs) throws Exception {
+    return start("com.example.agentapp.AgentApp", jvmArgs, appArgs);
+  }
+
+  private static Process start(String mainClass, List<String> jvmArgs, String... appArgs) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-cp", appClasspath(), "com.example.agentapp.AgentApp"));
+    cmd.addAll(List.of("-cp", appClasspath(), mainClass));
     cmd.addAll(List.of(appArgs));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
@@ -64,6 +69,17 @@ class AgentIT {
     Process app = start(List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
     assertThat(output(app)).containsExactlyElementsOf(EXPECTED);
     assertThat(app.exitValue()).isZero();
+  }
+
+  /** Issue 20 item 1: an annotation on an interface, superclass or class governs the methods that inherit it. */
+  @Test
+  void inheritedAnnotationsAreInstrumentedAndRunInTheSandbox() throws Exception {
+    Process app = start(InheritedTools.class.getName(),
+        List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
+    List<String> expected = new ArrayList<>();
+    InheritedTools.expected().forEach((shape, where) -> expected.add(shape + "=" + where));
+    expected.add("done");
+    assertThat(output(app)).containsExactlyElementsOf(expected);
   }
 
   @Test

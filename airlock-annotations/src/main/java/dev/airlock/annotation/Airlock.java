@@ -17,10 +17,16 @@ import java.lang.annotation.Target;
  * <p>With {@code sandbox = true} the receiver, the method and its arguments are shipped to an isolated worker JVM
  * and the result or exception comes back as if the call had been local. Without it the call runs on the host, still
  * under the timeout. The annotation takes effect through the java agent, the AspectJ aspect or the Spring starter.
+ *
+ * <p>The annotation governs the methods that override or implement an annotated method (its settings are inherited
+ * from the nearest declaration: the method, then the methods it overrides in superclasses and interfaces). On a
+ * class or interface it governs every public instance method the type and its subtypes declare, except
+ * {@code equals}, {@code hashCode} and {@code toString}; a method's own (or inherited) annotation wins over its
+ * class's.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
-@Target(ElementType.METHOD)
+@Target({ElementType.METHOD, ElementType.TYPE})
 public @interface Airlock {
 
   /** Run the call in a sandbox worker rather than on the host. */

@@ -2,6 +2,7 @@ package dev.airlock.aspectj;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.inherited.InheritedTools;
 import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -16,12 +17,16 @@ import org.junit.jupiter.api.Timeout;
 class LoadTimeWeavingTest {
 
   private static String run(List<String> jvmArgs) throws Exception {
+    return run(jvmArgs, "com.example.ltw.LtwApp");
+  }
+
+  private static String run(List<String> jvmArgs, String mainClass) throws Exception {
     String classpath = String.join(File.pathSeparator,
         WorkerClasspath.ofThisJvm().stream().map(Path::toString).toList());
     List<String> cmd = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-cp", classpath, "com.example.ltw.LtwApp"));
+    cmd.addAll(List.of("-cp", classpath, mainClass));
     Process app = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(app.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(app.waitFor(90, TimeUnit.SECONDS)).isTrue();
@@ -32,6 +37,16 @@ class LoadTimeWeavingTest {
   void weavesAtLoadTimeAndTheWovenClassRunsInTheWorkerWithoutALoop() throws Exception {
     String weaver = System.getProperty("aspectj.weaver.jar");
     assertThat(run(List.of("-javaagent:" + weaver))).contains("where=sandbox");
+  }
+
+  /** Issue 20 item 1: an annotation on an interface, superclass or class governs the methods that inherit it. */
+  @Test
+  void inheritedAnnotationsAreWovenAndRunInTheSandbox() throws Exception {
+    String weaver = System.getProperty("aspectj.weaver.jar");
+    StringBuilder expected = new StringBuilder();
+    InheritedTools.expected().forEach((shape, where) -> expected.append(shape).append('=').append(where).append('\n'));
+    assertThat(run(List.of("-javaagent:" + weaver), InheritedTools.class.getName()))
+        .isEqualTo(expected + "done\n");
   }
 
   @Test

@@ -4,11 +4,13 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.ExecutionListener;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.intercept.AirlockInterceptor;
+import dev.airlock.internal.intercept.EffectiveAirlock;
+import java.lang.reflect.Method;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
-import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
@@ -49,14 +51,26 @@ public class AirlockAutoConfiguration {
     return new AirlockInterceptor(pools);
   }
 
-  /** Infrastructure role so Boot's own auto-proxy creator applies it. Lazy lookup keeps beans out of early init. */
+  /**
+   * Infrastructure role so Boot's own auto-proxy creator applies it. Lazy lookup keeps beans out of early init. The
+   * pointcut asks the core's one rule ({@link EffectiveAirlock}), so the proxy matches exactly the calls the
+   * interceptor treats as tools, inherited annotations included.
+   */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean(name = "airlockAdvisor")
   public static Advisor airlockAdvisor(ObjectProvider<AirlockInterceptor> interceptor) {
     MethodInterceptor advice = invocation -> interceptor.getObject().intercept(invocation.getThis(),
         invocation.getMethod(), invocation.getArguments(), invocation::proceed);
-    return new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, Airlock.class, true), advice);
+    return new DefaultPointcutAdvisor(new ToolPointcut(), advice);
+  }
+
+  /** Methods that {@link EffectiveAirlock} says an {@link Airlock} governs, on the bean's own class. */
+  static final class ToolPointcut extends StaticMethodMatcherPointcut {
+    @Override
+    public boolean matches(Method method, Class<?> targetClass) {
+      return EffectiveAirlock.governs(targetClass, method);
+    }
   }
 
   /** Makes sure an auto-proxy creator exists, proxying classes so beans need no interface. */

@@ -1,6 +1,7 @@
 package dev.airlock.spring;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockPolicy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +10,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * The {@code airlock.*} keys of {@link AirlockConfig} as Spring properties. Unset values keep the core defaults;
  * {@link #toConfig()} hands every set value to {@link AirlockConfig.Builder#set} so parsing and validation, and their
- * error messages naming the key, live in one place.
+ * error messages naming the key, live in one place. Unknown {@code airlock.*} properties (a misspelt key, a
+ * policy key that does not exist) stop startup rather than being dropped silently.
  */
-@ConfigurationProperties("airlock")
+@ConfigurationProperties(prefix = "airlock", ignoreUnknownFields = false)
 public class AirlockProperties {
 
   /** Whether the auto-configuration is active. */
@@ -43,6 +45,11 @@ public class AirlockProperties {
   private Map<String, String> e2b = new LinkedHashMap<>();
   /** Morph backend keys. */
   private Map<String, String> morph = new LinkedHashMap<>();
+  /**
+   * Guard policies by name: {@code global} guards every tool that names none, others are chosen with
+   * {@code @Airlock(policy = "<name>")}.
+   */
+  private Map<String, Policy> policy = new LinkedHashMap<>();
 
   /** Converts to the core configuration; fails naming the property when a value is invalid. */
   public AirlockConfig toConfig() {
@@ -68,7 +75,10 @@ public class AirlockProperties {
     backendSection(builder, "docker", docker);
     backendSection(builder, "e2b", e2b);
     backendSection(builder, "morph", morph);
-    return builder.build();
+    policy.forEach((name, p) -> p.set(builder, AirlockPolicy.keyPrefix(name)));
+    AirlockConfig config = builder.build();
+    config.policyNames().forEach(name -> AirlockPolicy.fromProperties(name, config.backendProperties()));
+    return config;
   }
 
   private static void set(AirlockConfig.Builder builder, String key, Object value) {
@@ -100,6 +110,64 @@ public class AirlockProperties {
     public void setIdleTimeoutSeconds(Integer idleTimeoutSeconds) { this.idleTimeoutSeconds = idleTimeoutSeconds; }
     public Boolean getReuse() { return reuse; }
     public void setReuse(Boolean reuse) { this.reuse = reuse; }
+  }
+
+  /** One guard policy: the keys {@code airlock.policy.<name>.*} of {@link AirlockPolicy#fromProperties}. */
+  public static class Policy {
+    /** Tool-name globs allowed (matched as method and SimpleClass.method); see deny-by-default. */
+    private List<String> allow;
+    /** Tool-name globs refused; a deny match always wins. */
+    private List<String> deny;
+    /** Roles the caller's AirlockContext must all hold. */
+    private List<String> roles;
+    /** Calls per period, such as 100/minute. */
+    private String rateLimit;
+    /** Hours calls are allowed, such as 09:00-17:00 (in zone). */
+    private String timeWindow;
+    /** Time zone of time-window, such as Europe/Berlin. */
+    private String zone;
+    /** Refuse tools that match no allow glob. */
+    private Boolean denyByDefault;
+    /** How secrets in results and exceptions are replaced. */
+    private AirlockPolicy.Masking masking;
+    /** Strings in results longer than this are truncated; 0 means no limit. */
+    private Integer maxResultChars;
+    /** HMAC key of masking=hash (at least 16 characters); unset: random per process. */
+    private String hashKey;
+
+    void set(AirlockConfig.Builder builder, String prefix) {
+      AirlockProperties.set(builder, prefix + "allow", allow == null ? null : String.join(",", allow));
+      AirlockProperties.set(builder, prefix + "deny", deny == null ? null : String.join(",", deny));
+      AirlockProperties.set(builder, prefix + "roles", roles == null ? null : String.join(",", roles));
+      AirlockProperties.set(builder, prefix + "rate-limit", rateLimit);
+      AirlockProperties.set(builder, prefix + "time-window", timeWindow);
+      AirlockProperties.set(builder, prefix + "zone", zone);
+      AirlockProperties.set(builder, prefix + "deny-by-default", denyByDefault);
+      AirlockProperties.set(builder, prefix + "masking", masking);
+      AirlockProperties.set(builder, prefix + "max-result-chars", maxResultChars);
+      AirlockProperties.set(builder, prefix + "hash-key", hashKey);
+    }
+
+    public List<String> getAllow() { return allow; }
+    public void setAllow(List<String> allow) { this.allow = allow; }
+    public List<String> getDeny() { return deny; }
+    public void setDeny(List<String> deny) { this.deny = deny; }
+    public List<String> getRoles() { return roles; }
+    public void setRoles(List<String> roles) { this.roles = roles; }
+    public String getRateLimit() { return rateLimit; }
+    public void setRateLimit(String rateLimit) { this.rateLimit = rateLimit; }
+    public String getTimeWindow() { return timeWindow; }
+    public void setTimeWindow(String timeWindow) { this.timeWindow = timeWindow; }
+    public String getZone() { return zone; }
+    public void setZone(String zone) { this.zone = zone; }
+    public Boolean getDenyByDefault() { return denyByDefault; }
+    public void setDenyByDefault(Boolean denyByDefault) { this.denyByDefault = denyByDefault; }
+    public AirlockPolicy.Masking getMasking() { return masking; }
+    public void setMasking(AirlockPolicy.Masking masking) { this.masking = masking; }
+    public Integer getMaxResultChars() { return maxResultChars; }
+    public void setMaxResultChars(Integer maxResultChars) { this.maxResultChars = maxResultChars; }
+    public String getHashKey() { return hashKey; }
+    public void setHashKey(String hashKey) { this.hashKey = hashKey; }
   }
 
   /** Local backend settings. */
@@ -161,4 +229,6 @@ public class AirlockProperties {
   public void setE2b(Map<String, String> e2b) { this.e2b = e2b; }
   public Map<String, String> getMorph() { return morph; }
   public void setMorph(Map<String, String> morph) { this.morph = morph; }
+  public Map<String, Policy> getPolicy() { return policy; }
+  public void setPolicy(Map<String, Policy> policy) { this.policy = policy; }
 }

@@ -3,6 +3,8 @@ package dev.airlock.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockPolicy;
+import dev.airlock.AirlockRuntime;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,6 +33,33 @@ class AirlockAutoConfigurationTest {
           .hasSingleBean(AirlockInterceptor.class).hasBean("airlockAdvisor")
           .hasSingleBean(AirlockHealthIndicator.class).hasSingleBean(AirlockMetrics.class);
     });
+  }
+
+  /** Issue 14 item 10: policies bind from Spring properties, and a misspelt key stops startup. */
+  @Test
+  void bindsPoliciesByNameAsTypedProperties() {
+    runner.withPropertyValues("airlock.policy.global.deny=exec*,delete*", "airlock.policy.read-only.masking=hash",
+        "airlock.policy.read-only.rate-limit=10/minute", "airlock.policy.read-only.deny-by-default=true")
+        .run(context -> {
+          AirlockConfig config = context.getBean(AirlockConfig.class);
+          assertThat(config.policyNames()).containsExactly("global", "read-only");
+          assertThat(AirlockRuntime.policy("", config).orElseThrow().deny()).containsExactly("exec*", "delete*");
+          AirlockPolicy readOnly = AirlockRuntime.policy("read-only", config).orElseThrow();
+          assertThat(readOnly.masking()).isEqualTo(AirlockPolicy.Masking.HASH);
+          assertThat(readOnly.denyByDefault()).isTrue();
+          assertThat(readOnly.rateLimit().permits()).isEqualTo(10);
+        });
+  }
+
+  @Test
+  void aMisspeltPolicyKeyOrAirlockKeyStopsStartup() {
+    runner.withPropertyValues("airlock.policy.global.denny=exec*")
+        .run(context -> assertThat(context).hasFailed().getFailure().hasStackTraceContaining("denny"));
+    runner.withPropertyValues("airlock.timout-seconds=5")
+        .run(context -> assertThat(context).hasFailed().getFailure().hasStackTraceContaining("timout"));
+    runner.withPropertyValues("airlock.policy.global.rate-limit=lots")
+        .run(context -> assertThat(context).hasFailed().getFailure()
+            .hasStackTraceContaining("airlock.policy.global.rate-limit"));
   }
 
   @Test

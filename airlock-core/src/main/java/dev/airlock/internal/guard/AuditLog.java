@@ -1,5 +1,6 @@
 package dev.airlock.internal.guard;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.AirlockContext;
 import java.time.Duration;
 import java.util.Arrays;
@@ -12,24 +13,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One structured record per tool call, as a JSON line on the SLF4J logger {@code dev.airlock.audit}, and a count
- * per outcome. Arguments appear only as a hash: never their values.
+ * per outcome. Arguments appear only as a keyed hash (HMAC-SHA256 under a per-process random key): never their
+ * values, and no guess of them can be checked against the record.
  */
 public final class AuditLog {
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.airlock.audit");
+  /** Keys the argument hash: equal arguments hash alike within this process, and a hash cannot test a guess. */
+  private static final byte[] ARGUMENT_KEY = OutputMasker.processKey();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
   /** A finished call, as audited. */
   public record Entry(String tool, String agent, String session, String outcome, String reason, String backend,
       Duration duration, String argumentHash) {
 
+    /** One line of JSON; every value is escaped by Jackson, so no field can end the line or forge another one. */
     public String toJson() {
-      return "{\"tool\":" + q(tool) + ",\"agent\":" + q(agent) + ",\"session\":" + q(session)
-          + ",\"outcome\":" + q(outcome) + ",\"reason\":" + q(reason) + ",\"backend\":" + q(backend)
-          + ",\"durationMs\":" + duration.toMillis() + ",\"argumentHash\":" + q(argumentHash) + "}";
-    }
-
-    private static String q(String s) {
-      return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      ObjectNode json = GuardJson.object();
+      json.put("tool", tool).put("agent", agent).put("session", session).put("outcome", outcome)
+          .put("reason", reason).put("backend", backend).put("durationMs", duration.toMillis())
+          .put("argumentHash", argumentHash);
+      return GuardJson.write(json);
     }
   }
 
@@ -56,6 +59,6 @@ public final class AuditLog {
     } catch (RuntimeException e) {
       text = "unprintable:" + args.length;
     }
-    return "sha256:" + OutputMasker.sha256(text).substring(0, 16);
+    return "hmac:" + OutputMasker.hmac(ARGUMENT_KEY, text);
   }
 }

@@ -14,7 +14,8 @@ import java.util.function.Function;
 
 /**
  * The contract layer around a tool call, run by the interceptor in a fixed order: policy (deny, allow, roles, time
- * window, rate limit) → argument validation → (dispatch) → output masking and truncation; then one audit record.
+ * window, rate limit) → argument validation → (dispatch) → masking and truncation of the result or of the exception;
+ * then one audit record.
  */
 public final class Guard {
   private final Function<String, Optional<AirlockPolicy>> policies;
@@ -46,10 +47,19 @@ public final class Guard {
     ArgumentValidation.check(tool.simple(), receiver, method, args);
   }
 
-  /** Masks and truncates the result as the policy says. */
+  /** Masks and truncates the result as the policy says; throws {@link MaskingRefusedException} when it cannot. */
   public Object after(Object result, String policyName) {
-    return policies.apply(policyName).map(p -> new OutputMasker(p.masking(), p.maxResultChars()).clean(result))
+    return policies.apply(policyName).map(p -> masker(p).clean(result))
         .orElse(result);
+  }
+
+  /**
+   * The exception to rethrow to the caller: masked as the policy says (its message, causes and suppressed
+   * exceptions), of the same type when it can be rebuilt, the very same object when nothing in it changed.
+   */
+  public Throwable afterFailure(Throwable thrown, String policyName) {
+    return policies.apply(policyName).map(p -> masker(p).clean(thrown))
+        .orElse(thrown);
   }
 
   /** Writes the audit record of a finished call. */
@@ -60,6 +70,10 @@ public final class Guard {
 
   public AuditLog auditLog() {
     return audit;
+  }
+
+  private static OutputMasker masker(AirlockPolicy policy) {
+    return new OutputMasker(policy.masking(), policy.maxResultChars(), policy.hashKey());
   }
 
   private static PolicyCheck.ToolName toolName(Method method) {

@@ -1,157 +1,442 @@
 package dev.airlock.internal.guard;
 
 import dev.airlock.AirlockPolicy.Masking;
+import dev.airlock.SandboxExecutionException;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.text.Normalizer;
+import java.time.Duration;
+import java.time.temporal.TemporalAccessor;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Cleans what goes back to a model: every string in a result — also inside lists, sets, maps, arrays and records —
- * has secrets and personal data replaced, and strings over a size are truncated with a marker. Other objects are
- * returned as they are.
+ * Cleans what goes back to a model: every string in a result (also inside lists, sets, maps, arrays, records,
+ * {@code Optional}, map entries, {@code char[]}, {@code byte[]}, string builders and the fields of plain objects) and
+ * every message of a thrown exception, its causes and suppressed exceptions, has secrets and personal data replaced;
+ * strings over a size are truncated with a marker, before they are scanned.
+ *
+ * <p>Fail closed: a value the masker cannot walk or rebuild (a JDK object it does not know that prints a secret, a
+ * record whose masked component does not fit, a walk deeper than 64 or over a million values) is refused with
+ * {@link MaskingRefusedException}, never returned as it was. Every pattern is linear (bounded, possessive
+ * repetitions), and a walk that passes its deadline returns a fully redacted string or is refused.
+ *
+ * <p>Masking catches accidents (a password in an error message, a key in a log line), not a hostile guest: code that
+ * wants to leak a secret encodes it first (base64, spelled out, split across values) and no pattern sees it.
  */
 final class OutputMasker {
 
-  /** A kind of sensitive text and how to find it; {@code check} rejects look-alikes (a UUID is not a card). */
-  private record Detector(String kind, Pattern pattern, java.util.function.Predicate<String> check) {
+  /**
+   * A kind of sensitive text and how to find it; {@code check} rejects look-alikes (a UUID is not a card), and
+   * {@code group} is the part replaced (0: the whole match).
+   */
+  private record Detector(String kind, Pattern pattern, Predicate<String> check, int group) {
+    Detector(String kind, Pattern pattern, Predicate<String> check) {
+      this(kind, pattern, check, 0);
+    }
+
+    Detector(String kind, Pattern pattern) {
+      this(kind, pattern, s -> true, 0);
+    }
   }
+
+  /** How long masking one result or exception may take on the caller's thread. */
+  static final Duration DEADLINE = Duration.ofSeconds(2);
+  static final String OVERRUN = "[REDACTED: masking did not finish in time]";
+  private static final int MAX_DEPTH = 64;
+  private static final int MAX_VALUES = 1_000_000;
 
   private static final String NOT_IN_WORD = "(?<![\\w-])";
   private static final String END_OF_WORD = "(?![\\w-])";
+  /** Spaces after NFKC: ASCII and Unicode separators, and the zero-width characters NFKC keeps. */
+  private static final String SPACE = "[\\s\\p{Z}\\u200B-\\u200D\\u2060\\uFEFF]";
+  /**
+   * A secret's key: a word naming a secret at the start of an identifier's segment, so {@code DB_PASSWORD},
+   * {@code AWS_SECRET_ACCESS_KEY}, {@code spring.datasource.password} and {@code client-secret}.
+   */
+  private static final String SECRET_KEY = "(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,24}+[_.-]){0,5}(?i:password|passwd"
+      + "|passphrase|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|token|credentials?|auth)[A-Za-z0-9_-]{0,24}+";
 
   private static final List<Detector> DETECTORS = List.of(
       new Detector("PRIVATE_KEY", Pattern.compile(
-          "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----"), s -> true),
-      new Detector("JWT", Pattern.compile("eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{10,}"), s -> true),
-      new Detector("AWS_KEY", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"), s -> true),
+          "-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----[\\s\\S]{0,65536}?"
+              + "-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")),
+      new Detector("JWT", Pattern.compile(
+          "(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,8192}+\\.eyJ[A-Za-z0-9_-]{5,65536}+\\.[A-Za-z0-9_-]{10,8192}+")),
+      new Detector("AWS_KEY", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
       new Detector("API_KEY", Pattern.compile(
-          "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}"
-              + "|xox[baprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|e2b_[A-Za-z0-9]{20,})"), s -> true),
+          "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,512}+|ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,255}+"
+              + "|xox[baprs]-[A-Za-z0-9-]{10,255}+|AIza[0-9A-Za-z_-]{35}|e2b_[A-Za-z0-9]{20,255}+)")),
       new Detector("CONNECTION_STRING", Pattern.compile(
-          "\\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\\s:/@]+:[^\\s@/]+@[^\\s]+"), s -> true),
-      new Detector("PASSWORD", Pattern.compile(
-          "(?i)(?<=\\b(?:password|passwd|pwd|secret|api[_-]?key|token)\\s{0,3}[=:]\\s{0,3})[^\\s,;\"']{3,}"), s -> true),
-      new Detector("EMAIL", Pattern.compile("\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}\\b"), s -> true),
+          "(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}+://[^\\s:/@]{1,256}+:[^\\s@/]{1,256}+@[^\\s]{1,2048}+")),
+      // The value after a secret's key, in key=value, key: value and JSON "key": "value" forms.
+      new Detector("PASSWORD", Pattern.compile(SECRET_KEY + "[\"']?" + SPACE + "{0,3}+[=:]" + SPACE
+          + "{0,3}+[\"']?([^\\s,;\"'\\p{Z}]{3,4096}+)"), s -> true, 1),
+      new Detector("EMAIL", Pattern.compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@"
+          + "(?:[A-Za-z0-9-]{1,63}+\\.){1,8}+[A-Za-z]{2,24}+(?![A-Za-z0-9-])")),
       new Detector("CARD_NUMBER", Pattern.compile(NOT_IN_WORD + "\\d(?:[ -]?\\d){12,18}" + END_OF_WORD),
           OutputMasker::luhn),
       // An address is not part of a longer dotted number such as a version 1.2.3.4.5.
       new Detector("IP_ADDRESS", Pattern.compile("(?<![\\w.-])"
-          + "(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?![\\w-]|\\.\\d)"), s -> true),
+          + "(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?![\\w-]|\\.\\d)")),
       new Detector("PHONE", Pattern.compile(NOT_IN_WORD + "\\+?\\(?\\d{1,4}\\)?(?:[ .-]?\\(?\\d{2,4}\\)?){2,4}"
           + END_OF_WORD), s -> {
             long digits = s.chars().filter(Character::isDigit).count();
             return digits >= 9 && digits <= 15 && (s.startsWith("+") || s.matches(".*[ .()-].*"));
           }));
 
+  /** Values that hold no text a secret could be in. */
+  private static final Set<Class<?>> PLAIN_VALUES = Set.of(Boolean.class, Character.class, UUID.class, Class.class);
+
+  private static final byte[] PROCESS_KEY = randomKey();
+
   private final Masking masking;
   private final int maxChars;
+  private final byte[] hashKey;
+  private final Duration deadline;
+  private long deadlineNanos;
+  private int values;
 
   OutputMasker(Masking masking, int maxChars) {
-    this.masking = masking;
-    this.maxChars = maxChars;
+    this(masking, maxChars, null);
   }
 
+  /** @param hashKey the HMAC key of {@link Masking#HASH}; {@code null} takes a random key made per process */
+  OutputMasker(Masking masking, int maxChars, byte[] hashKey) {
+    this(masking, maxChars, hashKey, DEADLINE);
+  }
+
+  OutputMasker(Masking masking, int maxChars, byte[] hashKey, Duration deadline) {
+    this.masking = masking;
+    this.maxChars = maxChars;
+    this.hashKey = hashKey == null ? PROCESS_KEY : hashKey.clone();
+    this.deadline = deadline;
+  }
+
+  /** The cleaned value; throws {@link MaskingRefusedException} for one it cannot clean. */
   Object clean(Object value) {
     if (masking == Masking.NONE && maxChars == 0) {
       return value;
     }
-    return clean(value, 0);
+    start();
+    try {
+      return clean(value, 0, new IdentityHashMap<>());
+    } catch (DeadlineText.Overrun e) {
+      if (value instanceof String || value instanceof CharSequence) {
+        return OVERRUN;
+      }
+      throw new MaskingRefusedException("the result could not be masked within " + deadline.toMillis()
+          + " ms, so it is withheld");
+    }
   }
 
-  private Object clean(Object value, int depth) {
-    if (value == null || depth > 64) {
+  /**
+   * The exception the caller sees: the same one when no message in it (or its causes and suppressed exceptions)
+   * changes; else a copy of the same type with masked messages, or a {@link MaskingRefusedException} naming the type
+   * when it cannot be rebuilt.
+   */
+  Throwable clean(Throwable thrown) {
+    if (masking == Masking.NONE && maxChars == 0) {
+      return thrown;
+    }
+    start();
+    try {
+      return cleanThrowable(thrown, 0, new IdentityHashMap<>());
+    } catch (DeadlineText.Overrun e) {
+      return refused(thrown, "its message could not be masked within " + deadline.toMillis() + " ms");
+    }
+  }
+
+  private void start() {
+    deadlineNanos = System.nanoTime() + deadline.toNanos();
+    values = 0;
+  }
+
+  private Throwable cleanThrowable(Throwable t, int depth, Map<Throwable, Throwable> seen) {
+    Throwable done = seen.get(t);
+    if (done != null) {
+      return done;
+    }
+    if (depth > MAX_DEPTH) {
+      return refused(t, "its causes nest deeper than " + MAX_DEPTH);
+    }
+    seen.put(t, t);
+    String message = t.getMessage();
+    String masked = message == null ? null : maskWithin(truncate(message));
+    Throwable cause = t.getCause() == null || t.getCause() == t ? null : cleanThrowable(t.getCause(), depth + 1, seen);
+    Throwable[] suppressed = t.getSuppressed();
+    Throwable[] cleanSuppressed = new Throwable[suppressed.length];
+    boolean changed = !java.util.Objects.equals(message, masked) || cause != t.getCause();
+    for (int i = 0; i < suppressed.length; i++) {
+      cleanSuppressed[i] = cleanThrowable(suppressed[i], depth + 1, seen);
+      changed |= cleanSuppressed[i] != suppressed[i];
+    }
+    if (!changed) {
+      return t;
+    }
+    Throwable copy = rebuild(t, masked, cause);
+    copy.setStackTrace(t.getStackTrace());
+    for (Throwable s : cleanSuppressed) {
+      copy.addSuppressed(s);
+    }
+    seen.put(t, copy);
+    return copy;
+  }
+
+  /** A new throwable of {@code t}'s type through its public (message, cause) or (message) constructor. */
+  private static Throwable rebuild(Throwable t, String message, Throwable cause) {
+    Class<? extends Throwable> type = t.getClass();
+    if (type == SandboxExecutionException.class) {
+      return new SandboxExecutionException(message, cause, ((SandboxExecutionException) t).remoteClassName());
+    }
+    try {
+      Throwable copy = type.getConstructor(String.class, Throwable.class).newInstance(message, cause);
+      if (copy.getCause() == cause) {
+        return copy;
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // no such constructor: try the message-only one
+    }
+    try {
+      Throwable copy = type.getConstructor(String.class).newInstance(message);
+      if (cause != null && copy.getCause() == null) {
+        copy.initCause(cause);
+      }
+      return copy;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      MaskingRefusedException refused = new MaskingRefusedException(type.getName() + ": " + message);
+      if (cause != null) {
+        refused.initCause(cause);
+      }
+      return refused;
+    }
+  }
+
+  private static MaskingRefusedException refused(Throwable t, String why) {
+    return new MaskingRefusedException("a " + t.getClass().getName() + " was withheld: " + why);
+  }
+
+  private Object clean(Object value, int depth, Map<Object, Object> seen) {
+    if (value == null || PLAIN_VALUES.contains(value.getClass()) || value instanceof Number || value instanceof Enum<?>
+        || value instanceof TemporalAccessor || value instanceof Duration) {
       return value;
     }
+    if (depth > MAX_DEPTH || ++values > MAX_VALUES) {
+      throw new MaskingRefusedException("the result nests deeper than " + MAX_DEPTH + " or holds more than "
+          + MAX_VALUES + " values; it is withheld rather than returned unmasked");
+    }
     if (value instanceof String s) {
-      return truncate(mask(s));
+      return maskWithin(truncate(s));
+    }
+    Object done = seen.get(value);
+    if (done != null) {
+      return done;
+    }
+    Object cleaned = cleanStructure(value, depth, seen);
+    seen.put(value, cleaned);
+    return cleaned;
+  }
+
+  private Object cleanStructure(Object value, int depth, Map<Object, Object> seen) {
+    if (value instanceof StringBuilder sb) {
+      return new StringBuilder((String) clean(sb.toString(), depth, seen));
+    }
+    if (value instanceof StringBuffer sb) {
+      return new StringBuffer((String) clean(sb.toString(), depth, seen));
+    }
+    if (value instanceof CharSequence cs) {
+      return clean(cs.toString(), depth, seen);
+    }
+    if (value instanceof char[] chars) {
+      return ((String) clean(new String(chars), depth, seen)).toCharArray();
+    }
+    if (value instanceof byte[] bytes) {
+      // Latin-1 maps each byte to one char and back, so binary data that holds no secret comes back unchanged.
+      String text = new String(bytes, StandardCharsets.ISO_8859_1);
+      String masked = (String) clean(text, depth, seen);
+      return masked.equals(text) ? bytes : masked.getBytes(StandardCharsets.ISO_8859_1);
+    }
+    if (value.getClass().isArray() && value.getClass().getComponentType().isPrimitive()) {
+      return value;
+    }
+    if (value instanceof Optional<?> optional) {
+      return optional.map(v -> clean(v, depth + 1, seen));
+    }
+    if (value instanceof Map.Entry<?, ?> entry) {
+      return new AbstractMap.SimpleImmutableEntry<>(clean(entry.getKey(), depth + 1, seen),
+          clean(entry.getValue(), depth + 1, seen));
     }
     if (value instanceof List<?> list) {
       List<Object> out = new ArrayList<>(list.size());
-      list.forEach(v -> out.add(clean(v, depth + 1)));
+      list.forEach(v -> out.add(clean(v, depth + 1, seen)));
       return out;
     }
     if (value instanceof Set<?> set) {
       Set<Object> out = new LinkedHashSet<>();
-      set.forEach(v -> out.add(clean(v, depth + 1)));
+      set.forEach(v -> out.add(clean(v, depth + 1, seen)));
       return out;
     }
     if (value instanceof Collection<?> c) {
       List<Object> out = new ArrayList<>(c.size());
-      c.forEach(v -> out.add(clean(v, depth + 1)));
+      c.forEach(v -> out.add(clean(v, depth + 1, seen)));
       return out;
     }
     if (value instanceof Map<?, ?> map) {
       Map<Object, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(clean(k, depth + 1), clean(v, depth + 1)));
+      map.forEach((k, v) -> out.put(clean(k, depth + 1, seen), clean(v, depth + 1, seen)));
       return out;
     }
-    if (value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
+    if (value.getClass().isArray()) {
       Object out = Array.newInstance(value.getClass().getComponentType(), Array.getLength(value));
       for (int i = 0; i < Array.getLength(value); i++) {
-        Array.set(out, i, clean(Array.get(value, i), depth + 1));
+        Array.set(out, i, clean(Array.get(value, i), depth + 1, seen));
       }
       return out;
     }
     if (value instanceof Record record) {
-      return rebuild(record, depth);
+      return rebuild(record, depth, seen);
     }
-    return value;
+    if (value instanceof Throwable t) {
+      return cleanThrowable(t, depth + 1, new IdentityHashMap<>());
+    }
+    return cleanFields(value, depth, seen);
   }
 
-  private Object rebuild(Record record, int depth) {
+  private Object rebuild(Record record, int depth, Map<Object, Object> seen) {
     RecordComponent[] components = record.getClass().getRecordComponents();
     Object[] values = new Object[components.length];
     Class<?>[] types = new Class<?>[components.length];
+    boolean changed = false;
     try {
       for (int i = 0; i < components.length; i++) {
         components[i].getAccessor().setAccessible(true);
         Object v = components[i].getAccessor().invoke(record);
-        Object cleaned = clean(v, depth + 1);
-        values[i] = components[i].getType().isInstance(cleaned) || cleaned == null ? cleaned : v;
+        Object cleaned = clean(v, depth + 1, seen);
         types[i] = components[i].getType();
+        if (cleaned != null && !types[i].isPrimitive() && !types[i].isInstance(cleaned)) {
+          throw new MaskingRefusedException("the masked " + components[i].getName() + " of a "
+              + record.getClass().getName() + " no longer fits its type " + types[i].getName()
+              + "; the record is withheld rather than returned unmasked");
+        }
+        values[i] = cleaned;
+        changed |= cleaned != v;
+      }
+      if (!changed) {
+        return record;
       }
       Constructor<?> canonical = record.getClass().getDeclaredConstructor(types);
       canonical.setAccessible(true);
       return canonical.newInstance(values);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      return record;
+      if (e instanceof MaskingRefusedException || e instanceof DeadlineText.Overrun) {
+        throw (RuntimeException) e;
+      }
+      throw new MaskingRefusedException("a " + record.getClass().getName() + " could not be rebuilt with masked "
+          + "components (" + e + "); it is withheld rather than returned unmasked");
     }
   }
 
+  /**
+   * A plain object: its instance fields are masked in place (the object is the caller's copy of the result). A JDK
+   * object the masker does not know is inspected through its string form: if that holds a secret it is refused.
+   */
+  private Object cleanFields(Object value, int depth, Map<Object, Object> seen) {
+    Class<?> type = value.getClass();
+    if (type.getModule().isNamed() && type.getModule().getName().startsWith("java.")) {
+      String text = String.valueOf(value);
+      if (!maskWithin(text).equals(text)) {
+        throw new MaskingRefusedException("a " + type.getName() + " in the result prints a secret and cannot be "
+            + "masked in place; it is withheld rather than returned unmasked");
+      }
+      return value;
+    }
+    seen.put(value, value);
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
+          continue;
+        }
+        try {
+          field.setAccessible(true);
+          Object v = field.get(value);
+          Object cleaned = clean(v, depth + 1, seen);
+          if (cleaned != v) {
+            if (!field.getType().isInstance(cleaned) && cleaned != null) {
+              throw new MaskingRefusedException("the masked field " + c.getName() + "." + field.getName()
+                  + " no longer fits its type; the result is withheld rather than returned unmasked");
+            }
+            field.set(value, cleaned);
+          }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          if (e instanceof MaskingRefusedException || e instanceof DeadlineText.Overrun) {
+            throw (RuntimeException) e;
+          }
+          throw new MaskingRefusedException("the field " + c.getName() + "." + field.getName() + " of the result "
+              + "cannot be masked (" + e + "); the result is withheld rather than returned unmasked");
+        }
+      }
+    }
+    return value;
+  }
+
+  /**
+   * The text with every secret replaced. Scanned in NFKC form (full-width letters, ligatures and odd spaces become
+   * plain ones), which is also what comes back when something was replaced.
+   */
   String mask(String text) {
+    start();
+    try {
+      return maskWithin(text);
+    } catch (DeadlineText.Overrun e) {
+      return OVERRUN;
+    }
+  }
+
+  /** {@link #mask} inside a walk that has started its deadline. */
+  private String maskWithin(String text) {
     if (masking == Masking.NONE) {
       return text;
     }
-    String out = text;
+    String normal = Normalizer.normalize(text, Normalizer.Form.NFKC);
+    String out = normal;
     for (Detector d : DETECTORS) {
-      Matcher m = d.pattern.matcher(out);
-      StringBuilder sb = new StringBuilder();
-      boolean changed = false;
+      Matcher m = d.pattern.matcher(new DeadlineText(out, deadlineNanos));
+      StringBuilder sb = null;
+      int last = 0;
       while (m.find()) {
-        if (d.check.test(m.group())) {
-          m.appendReplacement(sb, Matcher.quoteReplacement(replacement(d.kind, m.group())));
-          changed = true;
+        String found = m.group(d.group);
+        if (d.check.test(found)) {
+          sb = sb == null ? new StringBuilder(out.length()) : sb;
+          sb.append(out, last, m.start(d.group)).append(replacement(d.kind, found));
+          last = m.end(d.group);
         }
       }
-      if (changed) {
-        m.appendTail(sb);
-        out = sb.toString();
+      if (sb != null) {
+        out = sb.append(out, last, out.length()).toString();
       }
     }
-    return out;
+    return out.equals(normal) ? text : out;
   }
 
   private String replacement(String kind, String secret) {
@@ -159,7 +444,7 @@ final class OutputMasker {
       case FULL -> "[REDACTED]";
       case PARTIAL -> "*".repeat(Math.max(4, secret.length() - 4)) + secret.substring(Math.max(0, secret.length() - 4));
       case TYPE_ONLY -> "[" + kind + "]";
-      case HASH -> "[" + kind + ":" + sha256(secret).substring(0, 8) + "]";
+      case HASH -> "[" + kind + ":" + hmac(hashKey, secret) + "]";
       case NONE -> secret;
     };
   }
@@ -190,11 +475,25 @@ final class OutputMasker {
     return sum % 10 == 0;
   }
 
-  static String sha256(String s) {
+  /** 16 hex digits of HMAC-SHA256 under {@code key}: equal values stay equal; without the key no guess can be tested. */
+  static String hmac(byte[] key, String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(s.getBytes(StandardCharsets.UTF_8)), 0, 8);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
+  }
+
+  /** The HMAC key this process uses when none is configured: random, never stored or logged. */
+  static byte[] processKey() {
+    return PROCESS_KEY.clone();
+  }
+
+  private static byte[] randomKey() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return key;
   }
 }

@@ -20,10 +20,14 @@ import java.time.Duration;
  * Object result = AirlockInterceptor.shared().intercept(target, method, args, joinPoint::proceed);
  * }</pre>
  *
- * <p>Inside a sandbox worker, and for methods without {@link Airlock}, it simply proceeds. Otherwise, in this order:
+ * <p>The governing annotation is found by {@link EffectiveAirlock}'s one rule (the method, what it overrides or
+ * implements, its class). An adapter calls this only for a method it matched as a tool, so a call for which no
+ * annotation resolves is refused ({@link IllegalStateException}), never run unguarded. Inside a sandbox worker it
+ * simply proceeds. Otherwise, in this order:
  * the policy (deny, allow, roles, time window, rate limit) and Jakarta validation of the arguments, on the host and
  * before anything is shipped; then dispatch (with {@code sandbox = false} the body runs on the host under the
- * timeout, else in a pool's worker); then masking and truncation of the result; then one audit record.
+ * timeout, else in a pool's worker); then masking and truncation of the result, or of the exception's messages;
+ * then one audit record.
  */
 public final class AirlockInterceptor {
 
@@ -81,15 +85,25 @@ public final class AirlockInterceptor {
    * Runs one call of an {@link Airlock} method.
    *
    * @param receiver the target object (not a proxy), or {@code null} for a static method
-   * @param method the annotated method
+   * @param method the method as the adapter matched it (the annotation may sit on a method it overrides)
    * @param args the call's arguments
    * @param proceed runs the method's own body on the host
+   * @throws IllegalStateException when no {@link Airlock} governs the method: the adapter matched a call that the
+   *     rule does not make a tool, and running it unguarded could bypass the guard
    */
   public Object intercept(Object receiver, Method method, Object[] args, LocalCall proceed) throws Throwable {
-    Airlock airlock = method.getAnnotation(Airlock.class);
-    if (airlock == null || AirlockRuntime.isSandboxed() || method.equals(PROCEEDING.get())) {
+    if (AirlockRuntime.isSandboxed()) {
       return proceed.proceed();
     }
+    EffectiveAirlock.Resolved resolved = EffectiveAirlock.of(receiver == null ? null : receiver.getClass(), method)
+        .orElseThrow(() -> new IllegalStateException("Airlock: " + method + " was intercepted as a tool but no "
+            + "@Airlock governs it (not on the method, the methods it overrides, nor its class); refusing to run it "
+            + "unguarded. Annotate the method, or report the adapter that matched it"));
+    Method tool = resolved.method();
+    if (tool.equals(PROCEEDING.get())) {
+      return proceed.proceed();
+    }
+    Airlock airlock = resolved.airlock();
     AirlockConfig config = pools.config();
     Duration timeout = Duration.ofSeconds(airlock.timeoutSeconds() > 0 ? airlock.timeoutSeconds()
         : config.timeoutSeconds());
@@ -98,19 +112,20 @@ public final class AirlockInterceptor {
     String outcome = "error";
     String reason = null;
     try {
-      guard.before(method, receiver, args, airlock.policy());
-      Object result = dispatch(airlock, config, backend, timeout, receiver, method, args, marked(method, proceed));
+      guard.before(tool, receiver, args, airlock.policy());
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
+      Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
-      return guard.after(result, airlock.policy());
+      return cleaned;
     } catch (AirlockBlockedException e) {
       outcome = "blocked";
       reason = e.reason().name();
       throw e;
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
-      throw t;
+      throw guard.afterFailure(t, airlock.policy());
     } finally {
-      guard.audit(method, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
     }
   }
 

@@ -252,7 +252,7 @@ class GuardTest {
     String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(log).contains("\"tool\":\"readFile\",\"agent\":\"planner\",\"session\":\"s-9\",\"outcome\":\"success\"")
         .contains("\"tool\":\"deleteFile\"").contains("\"outcome\":\"blocked\",\"reason\":\"DENIED\"")
-        .contains("\"backend\":\"host\"").contains("\"argumentHash\":\"sha256:")
+        .contains("\"backend\":\"host\"").contains("\"argumentHash\":\"hmac:")
         .doesNotContain("top-secret-name");
     assertThat(interceptor.auditLog().counts()).containsEntry("success", 1L).containsEntry("blocked", 1L);
   }

@@ -1,8 +1,10 @@
 package dev.airlock.internal.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockPolicy.Masking;
+import dev.airlock.SandboxExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,8 +57,44 @@ class OutputMaskerTest {
     String card = "4111 1111 1111 1111";
     assertThat(new OutputMasker(Masking.FULL, 0).mask(card)).isEqualTo("[REDACTED]");
     assertThat(new OutputMasker(Masking.PARTIAL, 0).mask(card)).isEqualTo("***************1111");
-    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{8}]");
+    assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).matches("\\[CARD_NUMBER:[0-9a-f]{16}]");
     assertThat(new OutputMasker(Masking.HASH, 0).mask(card)).isEqualTo(new OutputMasker(Masking.HASH, 0).mask(card));
     assertThat(new OutputMasker(Masking.NONE, 0).mask(card)).isEqualTo(card);
+  }
+
+  @Test
+  void aGuestsExceptionKeepsItsRemoteClassNameWhenItsMessageIsMasked() {
+    SandboxExecutionException remote = new SandboxExecutionException("no user ann@example.com", null,
+        "com.acme.UserMissing");
+    Throwable masked = typeOnly.clean(remote);
+    assertThat(masked).isExactlyInstanceOf(SandboxExecutionException.class).hasMessage("no user [EMAIL]");
+    assertThat(((SandboxExecutionException) masked).remoteClassName()).isEqualTo("com.acme.UserMissing");
+  }
+
+  @Test
+  void anExceptionTypeWithoutAMessageConstructorIsWithheldNotPassedThrough() {
+    Throwable masked = typeOnly.clean(new NoMessageConstructor("password=hunter22"));
+    assertThat(masked).isInstanceOf(MaskingRefusedException.class).hasMessageNotContaining("hunter22")
+        .hasMessageContaining(NoMessageConstructor.class.getName());
+  }
+
+  @Test
+  void maskingThatOverrunsItsDeadlineRedactsOrWithholdsNeverReturnsTheOriginal() {
+    OutputMasker late = new OutputMasker(Masking.FULL, 0, null, java.time.Duration.ZERO);
+    String text = "mail ann@example.com ".repeat(1_000);
+    assertThat(late.clean(text)).isEqualTo(OutputMasker.OVERRUN);
+    assertThatThrownBy(() -> late.clean(java.util.List.of(text))).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageContaining("withheld");
+    assertThat(late.clean(new IllegalStateException(text))).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageNotContaining("ann@example.com");
+  }
+
+  /** Only a constructor the masker cannot call with a masked message. */
+  public static final class NoMessageConstructor extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoMessageConstructor(String message) {
+      super(message);
+    }
   }
 }

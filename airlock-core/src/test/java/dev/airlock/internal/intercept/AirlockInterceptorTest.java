@@ -39,11 +39,15 @@ class AirlockInterceptorTest {
     }
   });
 
+  /** Issue 20 item 1: an adapter matched the call, so a method no annotation governs is refused, not run. */
   @Test
-  void proceedsWithoutTheAnnotation() throws Throwable {
-    Object r = interceptor.intercept(new Tools(), Tools.class.getDeclaredMethod("plain"), new Object[0],
-        () -> "proceeded");
-    assertThat(r).isEqualTo("proceeded");
+  void refusesAMatchedCallThatNoAnnotationGoverns() throws Exception {
+    AtomicInteger ran = new AtomicInteger();
+    assertThatThrownBy(() -> interceptor.intercept(new Tools(), Tools.class.getDeclaredMethod("plain"),
+        new Object[0], ran::incrementAndGet))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no @Airlock governs it").hasMessageContaining("refusing to run it unguarded");
+    assertThat(ran).hasValue(0);
     assertThat(poolRequests).hasValue(0);
   }
 
