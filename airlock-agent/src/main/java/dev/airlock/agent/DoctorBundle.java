@@ -41,12 +41,17 @@ final class DoctorBundle {
 
   /** The unpacked jars, unpacked now or found complete from an earlier run. */
   static List<Path> unpack(Path agentJar) throws IOException {
+    return unpack(agentJar, cacheRoot());
+  }
+
+  /** As {@link #unpack(Path)}, into folders under {@code cacheRoot}. */
+  static List<Path> unpack(Path agentJar, Path cacheRoot) throws IOException {
     Map<String, byte[]> jars = read(agentJar);
     if (jars.isEmpty()) {
       throw new IOException(agentJar + " carries no " + FOLDER + " jars; it is not an airlock-agent jar as built by "
           + "its Maven build");
     }
-    Path cache = privateFolder(cacheRoot());
+    Path cache = privateFolder(cacheRoot);
     Path target = cache.resolve(hash(jars));
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       Path staging = Files.createTempDirectory(cache, ".unpacking-");

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 
@@ -81,6 +82,10 @@ public final class Doctor {
       err.println("airlock doctor: " + e.getMessage());
       err.println(USAGE_TEXT);
       return USAGE;
+    } catch (ServiceConfigurationError e) {
+      err.println("airlock doctor: a backend module on the classpath cannot be loaded (" + e.getMessage()
+          + "); put its dependencies on the classpath too (--cp)");
+      return USAGE;
     }
     DoctorReport report = examine(resolved, arguments.backend != null);
     if (arguments.json) {
@@ -112,7 +117,7 @@ public final class Doctor {
       try {
         posture = pool.posture();
         problem = null;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         problem = message(e);
       }
       configuredCheck = new BackendCheck(configured, true, posture, problem,
@@ -137,7 +142,8 @@ public final class Doctor {
     try (SandboxBackend backend = provider.create(config)) {
       IsolationPosture posture = backend.posture();
       return new BackendCheck(provider.name(), false, posture, null, Fixes.forPosture(posture));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // LinkageError: the backend's module is on the classpath without all of its dependencies.
       String problem = message(e);
       return new BackendCheck(provider.name(), false, null, problem, Fixes.forUnavailable(provider.name(), problem));
     }
@@ -158,7 +164,7 @@ public final class Doctor {
     try {
       String inside = pool.call(new WhereAmI(), config.timeout());
       return new EndToEnd(config.backend(), true, inside, (System.nanoTime() - start) / 1_000_000, null);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       return new EndToEnd(config.backend(), false, null, (System.nanoTime() - start) / 1_000_000, message(e));
     }
   }
