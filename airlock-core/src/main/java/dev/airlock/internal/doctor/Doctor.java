@@ -12,6 +12,7 @@ import dev.airlock.internal.doctor.DoctorReport.Verdict;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.SandboxBackendProvider;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,10 +35,12 @@ public final class Doctor {
 
   static final String USAGE_TEXT = String.join(System.lineSeparator(),
       "usage: java -jar airlock-agent.jar doctor [--json] [--backend NAME] [--agent-options K=V,...] [--cp CLASSPATH]",
+      "       [--spring application.properties]",
       "  --json            print the report as JSON (for scripts); the exit code is the same",
       "  --backend NAME    check only this backend and make it the configured one (local, docker, e2b, morph)",
       "  --agent-options   the options of -javaagent:airlock-agent.jar=..., such as backend=docker,timeout-seconds=30",
       "  --cp CLASSPATH    the application's classpath, so backend modules on it (airlock-docker, ...) are found",
+      "  --spring FILE     a Spring Boot application.properties: its airlock.* values, below -D and AIRLOCK_*",
       "(--agent-options and --cp are the agent jar's; started from airlock-core, the doctor uses its own classpath.)",
       "Configuration comes from -Dairlock.* system properties and AIRLOCK_* environment variables, as in the",
       "application. Exit code: 0 when the configured isolation and sandbox-required can be met here, 1 when not,",
@@ -77,7 +80,8 @@ public final class Doctor {
         out.println(USAGE_TEXT);
         return OK;
       }
-      resolved = ResolvedConfig.resolve(agentOptions, arguments.commandLine, properties, environment);
+      resolved = ResolvedConfig.resolve(agentOptions, arguments.commandLine, properties, environment,
+          arguments.spring);
     } catch (IllegalArgumentException e) {
       err.println("airlock doctor: " + e.getMessage());
       err.println(USAGE_TEXT);
@@ -237,6 +241,7 @@ public final class Doctor {
     boolean json;
     boolean help;
     String backend;
+    ResolvedConfig.SpringFile spring = ResolvedConfig.SpringFile.NONE;
     final Map<String, String> commandLine = new LinkedHashMap<>();
 
     static Arguments parse(String[] args) {
@@ -255,6 +260,7 @@ public final class Doctor {
             a.backend = value(args, ++i, "--backend");
             a.commandLine.put(AirlockConfig.BACKEND, a.backend);
           }
+          case "--spring" -> a.spring = ResolvedConfig.SpringFile.read(Path.of(value(args, ++i, "--spring")));
           default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
         }
       }

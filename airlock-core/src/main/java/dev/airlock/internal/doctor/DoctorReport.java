@@ -19,7 +19,7 @@ public record DoctorReport(List<Setting> settings, List<BackendCheck> backends, 
   }
 
   /** Where a setting's value came from, highest precedence first. */
-  public enum Source { AGENT_OPTION, COMMAND_LINE, SYSTEM_PROPERTY, ENVIRONMENT, DEFAULT }
+  public enum Source { AGENT_OPTION, COMMAND_LINE, SYSTEM_PROPERTY, ENVIRONMENT, SPRING, DEFAULT }
 
   /** One key; secrets are masked before they get here. */
   public record Setting(String key, String value, Source source, String from) {

@@ -13,9 +13,13 @@ import dev.airlock.internal.doctor.DoctorReport.Verdict;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The doctor against the real local backend of this machine (bubblewrap, a real worker JVM). */
 class DoctorTest {
@@ -109,6 +113,24 @@ class DoctorTest {
     assertThat(run.exit()).isZero();
     assertThat(run.out()).contains("warning: no sandbox call succeeded, so @Airlock calls would run on the HOST")
         .contains("VERDICT: OK, BUT NO SANDBOX");
+  }
+
+  @Test
+  void springPropertiesCountBelowSystemPropertiesAndTheEnvironment(@TempDir Path folder) throws Exception {
+    Path file = Files.writeString(folder.resolve("application.properties"),
+        "airlock.timeout-seconds=20\nairlock.pool.max-size=3\nserver.port=8080\n");
+
+    // A backend that is not on the classpath: only the configuration matters here, no worker is started.
+    Run run = doctor(PROPERTIES, Map.of("AIRLOCK_TIMEOUT_SECONDS", "90"), "--spring", file.toString(),
+        "--backend", "none-here");
+
+    assertThat(run.out())
+        .containsPattern("airlock.timeout-seconds\\s+90\\s+environment AIRLOCK_TIMEOUT_SECONDS")
+        .containsPattern("airlock.pool.max-size\\s+3\\s+spring " + Pattern.quote(file.toString()))
+        .doesNotContain("server.port");
+    Run yaml = doctor(PROPERTIES, Map.of(), "--spring", folder.resolve("application.yml").toString());
+    assertThat(yaml.exit()).isEqualTo(Doctor.USAGE);
+    assertThat(yaml.err()).contains("--spring takes an application.properties file");
   }
 
   @Test
