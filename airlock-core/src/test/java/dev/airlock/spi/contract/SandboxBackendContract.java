@@ -9,6 +9,7 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.PoolStats;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxResourceLimitException;
 import dev.airlock.SandboxTimeoutException;
@@ -223,9 +224,9 @@ public abstract class SandboxBackendContract {
     Counter counter = new Counter("tool", 7);
     assertThatThrownBy(() -> interceptor().intercept(counter, Counter.class.getMethod("failWith", String.class),
         new Object[] {"boom"}, () -> hostRuns.incrementAndGet()))
-        .isExactlyInstanceOf(SandboxExecutionException.class)
+        .isExactlyInstanceOf(SandboxedCodeException.class)
         .hasMessageContaining("boom (code 7)")
-        .satisfies(e -> assertThat(((SandboxExecutionException) e).remoteClassName())
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteClassName())
             .isEqualTo(ToolFailure.class.getName()))
         .satisfies(e -> assertThat(e.getStackTrace()).extracting(StackTraceElement::getMethodName)
             .contains("failWith", "returnedToHost"));
