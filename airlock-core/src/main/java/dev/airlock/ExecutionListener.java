@@ -18,6 +18,10 @@ import java.time.Duration;
  */
 public interface ExecutionListener {
 
+  /** Hears nothing. */
+  ExecutionListener NONE = new ExecutionListener() {
+  };
+
   /** The pool took the call; nothing is checked or shipped yet. */
   default void callStart(Call call) {
   }
