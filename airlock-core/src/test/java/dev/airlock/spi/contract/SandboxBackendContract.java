@@ -219,7 +219,7 @@ public abstract class SandboxBackendContract {
   }
 
   @Test
-  void userExceptionArrivesNamedInASandboxExecutionExceptionAndIsNeverReRunOnTheHost() throws Exception {
+  void userExceptionArrivesNamedInASandboxedCodeExceptionAndIsNeverReRunOnTheHost() throws Exception {
     AtomicInteger hostRuns = new AtomicInteger();
     Counter counter = new Counter("tool", 7);
     assertThatThrownBy(() -> interceptor().intercept(counter, Counter.class.getMethod("failWith", String.class),
@@ -228,6 +228,9 @@ public abstract class SandboxBackendContract {
         .hasMessageContaining("boom (code 7)")
         .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteClassName())
             .isEqualTo(ToolFailure.class.getName()))
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteMessage()).isEqualTo("boom (code 7)"))
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteStackTrace())
+            .extracting(StackTraceElement::getMethodName).contains("failWith").doesNotContain("returnedToHost"))
         .satisfies(e -> assertThat(e.getStackTrace()).extracting(StackTraceElement::getMethodName)
             .contains("failWith", "returnedToHost"));
     assertThat(hostRuns).hasValue(0);
