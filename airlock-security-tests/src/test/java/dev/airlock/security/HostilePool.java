@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
 import dev.airlock.internal.intercept.Invocation;
+import dev.airlock.internal.intercept.PoolAccess;
 import dev.airlock.security.hostile.ChildJvmBackend;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -37,7 +38,7 @@ final class HostilePool implements AutoCloseable {
       }
     }
     Method found = method;
-    return pool.invoke(new Invocation(receiver, found, args, TIMEOUT, true, () -> found.invoke(receiver, args)));
+    return PoolAccess.invoke(pool, new Invocation(receiver, found, args, TIMEOUT, true, () -> found.invoke(receiver, args)));
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxPool;
@@ -90,6 +91,24 @@ class NoGuestInducedFallbackTest {
 
     assertThat(pool.call(NoGuestInducedFallbackTest::where)).isEqualTo("host");
     assertThat(pool.stats().fallbacks()).isEqualTo(1);
+  }
+
+  @Test
+  void aGuestHoldingEveryWorkerBusyExhaustsThePoolButNeverMovesACallToTheHost() throws Exception {
+    ChildJvmBackend backend = new ChildJvmBackend().thenLie(Lie.NO_ANSWER);
+    SandboxPool pool = pool(SandboxPool.builder(NOT_REQUIRED).minSize(0).maxSize(1)
+        .backend("child-jvm", () -> backend));
+    Future<String> holder = callers.submit(() -> pool.call(NoGuestInducedFallbackTest::where));
+    FaultTest.awaitTrue(() -> pool.stats().active() == 1, java.time.Duration.ofSeconds(30));
+
+    Throwable thrown = catchThrowable(() -> pool.call(NoGuestInducedFallbackTest::where,
+        java.time.Duration.ofSeconds(2)));
+
+    assertThat(thrown).isExactlyInstanceOf(PoolExhaustedException.class)
+        .isNotInstanceOf(SandboxUnavailableException.class).hasMessageContaining("airlock.pool.max-size");
+    assertThat(catchThrowable(() -> holder.get(30, TimeUnit.SECONDS))).hasCauseInstanceOf(
+        SandboxExecutionException.class);
+    assertThat(pool.stats().fallbacks()).isZero();
   }
 
   @Test

@@ -1,8 +1,8 @@
 package dev.airlock.internal.pool;
 
+import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
-import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.worker.ClasspathFingerprint;
 import dev.airlock.internal.worker.WorkerClasspath;
@@ -179,7 +179,7 @@ public final class WorkerPool implements AutoCloseable {
           continue;
         }
         if (!waitUntil(deadline)) {
-          throw new SandboxTimeoutException("all " + maxSize + " workers stayed busy until the call's timeout "
+          throw new PoolExhaustedException("all " + maxSize + " workers stayed busy until the call's timeout "
               + "(airlock.pool.max-size); nothing was shipped");
         }
       }
