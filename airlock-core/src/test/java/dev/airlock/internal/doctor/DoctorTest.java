@@ -54,7 +54,7 @@ class DoctorTest {
     assertThat(run.exit()).as(run.out() + run.err()).isZero();
     assertThat(run.out())
         .contains("Backend local (configured)")
-        .containsPattern("network\\s+enforced\\s+empty network namespace")
+        .containsPattern("network\\s+enforced\\s+measured: own network namespace")
         .containsPattern("airlock.timeout-seconds\\s+90\\s+environment AIRLOCK_TIMEOUT_SECONDS")
         .containsPattern("airlock.local.class-cache\\s+off\\s+system property -Dairlock.local.class-cache")
         .containsPattern("airlock.pool.max-size\\s+10\\s+default")
