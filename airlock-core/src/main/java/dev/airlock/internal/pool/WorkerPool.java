@@ -57,6 +57,13 @@ public final class WorkerPool implements AutoCloseable {
 
   public WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
       boolean reuse, int memoryMb, int maxResultBytes) {
+    this(backendFactory, minSize, maxSize, idleTimeout, reuse, memoryMb, maxResultBytes,
+        Executors.newCachedThreadPool(daemon("airlock-pool-launcher")));
+  }
+
+  /** With the executor that starts warm workers and kills discarded ones: tests run its tasks one by one. */
+  WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
+      boolean reuse, int memoryMb, int maxResultBytes, ExecutorService launcher) {
     this.backendFactory = backendFactory;
     this.maxSize = maxSize;
     this.idleTimeout = idleTimeout;
@@ -68,7 +75,7 @@ public final class WorkerPool implements AutoCloseable {
     // a timeout's worth of cancelled watchdogs and every schedule would sift through them.
     maintenance.setRemoveOnCancelPolicy(true);
     this.scheduler = maintenance;
-    this.launcher = Executors.newCachedThreadPool(daemon("airlock-pool-launcher"));
+    this.launcher = launcher;
     this.ledger = new SlotLedger<>(minSize, maxSize, reuse, new Drivers());
     long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
     scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
