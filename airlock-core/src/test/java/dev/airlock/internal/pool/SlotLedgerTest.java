@@ -147,7 +147,8 @@ class SlotLedgerTest {
     CompletableFuture<FakeWorker> caller =
         CompletableFuture.supplyAsync(() -> ledger.acquire(A, System.nanoTime() + TimeUnit.SECONDS.toNanos(20)));
     while (ledger.counts().waiting() == 0) {
-      Thread.onSpinWait();
+      assertThat(caller).as("the caller waits instead of taking a slot of its own").isNotDone();
+      Thread.sleep(5);
     }
     assertThat(ledger.counts().starting()).as("the waiting caller reserved no start of its own").isEqualTo(1);
 
