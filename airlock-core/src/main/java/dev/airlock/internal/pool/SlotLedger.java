@@ -79,7 +79,8 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
   private int dying;
   /** Callers waiting in {@link #acquire}: that many starting workers are already promised to someone. */
   private int waiting;
-  private boolean closed;
+  /** Written under the lock, read without it by {@link #isClosed()}. */
+  private volatile boolean closed;
 
   SlotLedger(int minSize, int maxSize, boolean reuse, Drivers<W> drivers) {
     if (minSize < 0 || maxSize < 1 || minSize > maxSize) {
@@ -334,12 +335,7 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
   }
 
   boolean isClosed() {
-    lock.lock();
-    try {
-      return closed;
-    } finally {
-      lock.unlock();
-    }
+    return closed;
   }
 
   /**

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Started, handshaken workers of one backend: keeps {@code minSize} warm, never holds more than {@code maxSize},
  * retires idle ones after {@code idleTimeout}, replaces dead ones, and with {@code reuse=false} destroys each worker
  * after its one call. The backend is created on first need, so an unavailable backend fails calls (or lets them
- * fall back) instead of failing the pool, and is retried later.
+ * fall back) instead of failing the pool, and is retried later. Every count, and every decision on them, is the
+ * {@link SlotLedger}'s, where the invariants are stated; this class carries out what it decides: creating the
+ * backend, starting and handshaking workers, killing them off the caller's thread, maintenance and close.
  */
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
@@ -47,7 +49,8 @@ public final class WorkerPool implements AutoCloseable {
   private final SlotLedger<WorkerSession> ledger;
   /** Guards the lazily created backend and its retry window. */
   private final Object backendLock = new Object();
-  private SandboxBackend backend;
+  /** Read without the lock once set: a required call asks for it before each call. */
+  private volatile SandboxBackend backend;
   /** Read without the lock by the ledger's warm-start check; {@code backendFailedAt} is written first. */
   private volatile SandboxUnavailableException backendFailure;
   private volatile long backendFailedAt;
@@ -92,6 +95,10 @@ public final class WorkerPool implements AutoCloseable {
 
   /** The backend, created on first use; {@link SandboxUnavailableException} when it cannot be had right now. */
   public SandboxBackend backend() {
+    SandboxBackend existing = backend;
+    if (existing != null && !ledger.isClosed()) {
+      return existing;
+    }
     synchronized (backendLock) {
       if (ledger.isClosed()) {
         throw SlotLedger.closedError();
