@@ -15,7 +15,7 @@ import java.util.List;
  *  "message":"...","fix":["wait 6 s before calling runJava again"]}
  * }</pre>
  */
-public class AirlockBlockedException extends RuntimeException {
+public class AirlockBlockedException extends AirlockException {
   private static final long serialVersionUID = 1L;
 
   /** Why a call was blocked. */

@@ -10,7 +10,7 @@ package dev.airlock;
  * @param failures calls that ended in any exception (user exceptions included)
  * @param timeouts calls stopped by their timeout
  * @param fallbacks calls run on the host because no sandbox could be had
- * @param crashes calls whose worker died under them
+ * @param crashes calls whose worker died under them, hit a resource limit, or could not be started
  * @param workersStarted workers launched since the pool was created
  */
 public record PoolStats(int active, int idle, long totalExecutions, double avgLatencyMs, long failures, long timeouts,

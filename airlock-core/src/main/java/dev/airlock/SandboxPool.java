@@ -6,6 +6,7 @@ import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
 import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.LocalExecution;
+import dev.airlock.internal.intercept.PoolAccess;
 import dev.airlock.internal.pool.WorkerPool;
 import dev.airlock.internal.pool.WorkerSession;
 import dev.airlock.spi.SandboxBackend;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,12 @@ public final class SandboxPool implements AutoCloseable {
     } catch (NoSuchMethodException e) {
       throw new ExceptionInInitializerError(e);
     }
+    PoolAccess.install(new PoolAccess() {
+      @Override
+      protected Object run(SandboxPool pool, Invocation invocation) throws Throwable {
+        return pool.invoke(invocation);
+      }
+    });
   }
 
   private final AirlockConfig config;
@@ -58,6 +66,7 @@ public final class SandboxPool implements AutoCloseable {
   private final AtomicLong timeouts = new AtomicLong();
   private final AtomicLong fallbacks = new AtomicLong();
   private final AtomicLong crashes = new AtomicLong();
+  private volatile boolean closed;
 
   private SandboxPool(Builder b) {
     this.config = b.config;
@@ -100,9 +109,36 @@ public final class SandboxPool implements AutoCloseable {
     }
   }
 
-  /** The entry the interceptors use: ships {@code invocation}, returns its result or throws what it threw. */
-  public Object invoke(Invocation invocation) throws Throwable {
+  /**
+   * The entry the interceptors use (through {@link PoolAccess}): ships {@code invocation}, returns its result or
+   * throws what it threw. Listeners hear {@code callStart} first and exactly one end event after, whatever the path.
+   */
+  private Object invoke(Invocation invocation) throws Throwable {
     long start = System.nanoTime();
+    ExecutionListener.Call call = new ExecutionListener.Call(invocation.describe(), backendName);
+    tell(listener -> listener.callStart(call));
+    Attempt attempt = new Attempt();
+    Object result;
+    try {
+      result = run(invocation, start, attempt);
+    } catch (Throwable t) {
+      ExecutionListener.Event event = end(call, outcome(t, attempt), start, attempt);
+      tell(listener -> listener.callFailed(event, t));
+      throw t;
+    }
+    ExecutionListener.Event event = end(call, attempt.fallback ? Outcome.FALLBACK : Outcome.SUCCESS, start, attempt);
+    tell(listener -> listener.callEnd(event));
+    return result;
+  }
+
+  /** What one call went through, for its outcome: set on the caller's thread as the call proceeds. */
+  private static final class Attempt {
+    long workerPid = -1;
+    boolean reachedWorker;
+    boolean fallback;
+  }
+
+  private Object run(Invocation invocation, long start, Attempt attempt) throws Throwable {
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
         config.maxPayloadBytes(), config.filesRoots());
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
@@ -113,33 +149,63 @@ public final class SandboxPool implements AutoCloseable {
       }
       worker = workers.acquire(start + invocation.timeout().toNanos(), reuseScope());
     } catch (SandboxUnavailableException e) {
-      return unavailable(invocation, e, start);
+      return unavailable(invocation, e, attempt);
     }
-    Outcome outcome = Outcome.ERROR;
-    long pid = worker.pid();
+    attempt.reachedWorker = true;
+    attempt.workerPid = worker.pid();
     try {
-      Object result = worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
+      return worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
           LoggerFactory.getLogger(invocation.method().getDeclaringClass()));
-      outcome = Outcome.SUCCESS;
-      return result;
-    } catch (SandboxTimeoutException e) {
-      outcome = Outcome.TIMEOUT;
-      timeouts.incrementAndGet();
-      throw e;
-    } catch (SandboxCrashedException | SandboxResourceLimitException e) {
-      outcome = Outcome.CRASH;
-      crashes.incrementAndGet();
-      throw e;
     } finally {
       workers.release(worker);
-      long elapsed = System.nanoTime() - start;
+    }
+  }
+
+  /** How a call that threw {@code failure} ended; a refusal before any worker is named for its cause. */
+  private Outcome outcome(Throwable failure, Attempt attempt) {
+    if (attempt.fallback) {
+      return Outcome.FALLBACK;
+    }
+    if (failure instanceof SandboxTimeoutException) {
+      return Outcome.TIMEOUT;
+    }
+    if (failure instanceof SandboxCrashedException || failure instanceof SandboxResourceLimitException) {
+      return Outcome.CRASH;
+    }
+    if (attempt.reachedWorker) {
+      return Outcome.ERROR;
+    }
+    if (failure instanceof PoolExhaustedException) {
+      return Outcome.POOL_EXHAUSTED;
+    }
+    if (failure instanceof SandboxUnavailableException) {
+      return Outcome.UNAVAILABLE;
+    }
+    if (failure instanceof PayloadTooLargeException || failure instanceof UnshippableInvocationException) {
+      return Outcome.REJECTED;
+    }
+    return closed ? Outcome.CLOSED : Outcome.ERROR;
+  }
+
+  /** Counts the call's end in the pool's stats and returns the event for it. */
+  private ExecutionListener.Event end(ExecutionListener.Call call, Outcome outcome, long start, Attempt attempt) {
+    long elapsed = System.nanoTime() - start;
+    if (attempt.reachedWorker) {
       executions.incrementAndGet();
       latencyNanos.addAndGet(elapsed);
       if (outcome != Outcome.SUCCESS) {
         failures.incrementAndGet();
       }
-      notify(invocation, outcome, elapsed, pid);
     }
+    switch (outcome) {
+      case TIMEOUT -> timeouts.incrementAndGet();
+      case CRASH -> crashes.incrementAndGet();
+      case FALLBACK -> fallbacks.incrementAndGet();
+      default -> {
+      }
+    }
+    return new ExecutionListener.Event(call.method(), call.backend(), outcome, Duration.ofNanos(elapsed),
+        attempt.workerPid);
   }
 
   /**
@@ -158,20 +224,16 @@ public final class SandboxPool implements AutoCloseable {
     }
   }
 
-  private Object unavailable(Invocation invocation, SandboxUnavailableException cause, long start) throws Throwable {
+  private Object unavailable(Invocation invocation, SandboxUnavailableException cause, Attempt attempt)
+      throws Throwable {
     if (invocation.sandboxRequired()) {
-      notify(invocation, Outcome.UNAVAILABLE, System.nanoTime() - start, -1);
       throw new SandboxUnavailableException(invocation.describe() + " requires a sandbox and none could be had: "
           + cause.getMessage(), cause);
     }
-    fallbacks.incrementAndGet();
+    attempt.fallback = true;
     LOG.warn("Airlock: no sandbox for {} ({}); running it on the HOST because the sandbox is not required. "
         + "Set sandboxRequired=true to refuse instead.", invocation.describe(), cause.getMessage());
-    try {
-      return LocalExecution.run(invocation.local(), invocation.timeout(), invocation.describe());
-    } finally {
-      notify(invocation, Outcome.FALLBACK, System.nanoTime() - start, -1);
-    }
+    return LocalExecution.run(invocation.local(), invocation.timeout(), invocation.describe());
   }
 
   /**
@@ -189,15 +251,11 @@ public final class SandboxPool implements AutoCloseable {
         k -> ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses()));
   }
 
-  private void notify(Invocation invocation, Outcome outcome, long nanos, long pid) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    ExecutionListener.Event event = new ExecutionListener.Event(invocation.describe(), backendName, outcome,
-        Duration.ofNanos(nanos), pid);
+  /** Tells every listener; one that throws is logged and skipped, never the call's concern. */
+  private void tell(Consumer<ExecutionListener> event) {
     for (ExecutionListener listener : listeners) {
       try {
-        listener.onExecution(event);
+        event.accept(listener);
       } catch (RuntimeException e) {
         LOG.warn("Airlock execution listener {} failed", listener, e);
       }
@@ -227,6 +285,7 @@ public final class SandboxPool implements AutoCloseable {
   /** Kills every worker (calls in flight fail with a clear exception) and closes the backend. */
   @Override
   public void close() {
+    closed = true;
     workers.close();
   }
 

@@ -3,15 +3,17 @@ package dev.airlock.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.airlock.AirlockException;
 import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 14 item 9: only throwables defined by the JDK's own modules are rebuilt on the host, never an
- * {@code Error}, only through public constructors; anything else comes back as {@link SandboxExecutionException}
- * carrying the remote class name. The names the host sees are the worker's to choose.
+ * {@code Error}, only through public constructors; anything else comes back as {@link SandboxedCodeException}
+ * (issue 16: its own subtype) carrying the remote class name, message and stack. The names the host sees are the worker's to choose.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ExceptionRebuildTest {
@@ -25,9 +27,9 @@ class ExceptionRebuildTest {
         throw (RuntimeException) Class.forName(CANARY).getMethod("thrown", String.class).invoke(null, "guest");
       }));
 
-      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class).hasMessageContaining(CANARY)
+      assertThat(thrown).isExactlyInstanceOf(SandboxedCodeException.class).hasMessageContaining(CANARY)
           .hasMessageContaining("guest");
-      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo(CANARY);
+      assertThat(((SandboxedCodeException) thrown).remoteClassName()).isEqualTo(CANARY);
       assertThat(System.getProperty("airlock.canary." + CANARY + ".initialized")).isNull();
       assertThat(System.getProperty("airlock.canary." + CANARY + ".constructed")).isNull();
     }
@@ -41,8 +43,8 @@ class ExceptionRebuildTest {
         throw new ThreadDeath();
       }));
 
-      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class);
-      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo("java.lang.ThreadDeath");
+      assertThat(thrown).isExactlyInstanceOf(SandboxedCodeException.class);
+      assertThat(((SandboxedCodeException) thrown).remoteClassName()).isEqualTo("java.lang.ThreadDeath");
     }
   }
 
@@ -59,14 +61,20 @@ class ExceptionRebuildTest {
   }
 
   @Test
-  void anApplicationExceptionComesBackAsSandboxExecutionExceptionNamingIt() throws Exception {
+  void anApplicationExceptionComesBackAsSandboxedCodeExceptionWithItsRemoteFacts() throws Exception {
     try (HostilePool hostile = new HostilePool()) {
       Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
         throw new ToolFailure("quota");
       }));
 
-      assertThat(thrown).isExactlyInstanceOf(SandboxExecutionException.class).hasMessageContaining("quota");
-      assertThat(((SandboxExecutionException) thrown).remoteClassName()).isEqualTo(ToolFailure.class.getName());
+      assertThat(thrown).isExactlyInstanceOf(SandboxedCodeException.class).hasMessageContaining("quota");
+      SandboxedCodeException remote = (SandboxedCodeException) thrown;
+      assertThat(remote).isInstanceOf(SandboxExecutionException.class).isInstanceOf(AirlockException.class);
+      assertThat(remote.remoteClassName()).isEqualTo(ToolFailure.class.getName());
+      assertThat(remote.remoteMessage()).isEqualTo("quota");
+      assertThat(remote.remoteStackTrace()).isNotEmpty()
+          .anySatisfy(frame -> assertThat(frame.getClassName()).startsWith(ExceptionRebuildTest.class.getName()));
+      assertThat(remote.getStackTrace()).extracting(StackTraceElement::getClassName).contains("airlock.sandbox");
     }
   }
 

@@ -32,7 +32,9 @@ final class NonRootJvm {
       for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
         Path source = Path.of(entry);
         if (Files.exists(source)) {
-          Path target = readable.resolve(n++ + "-" + source.getFileName());
+          // Folders keep a build-output name: workers are shown no other classpath folder.
+          Path target = Files.isDirectory(source) ? readable.resolve("m" + n++).resolve("target/classes")
+              : readable.resolve(n++ + "-" + source.getFileName());
           copy(source, target);
           classpath.add(target.toString());
         }

@@ -5,7 +5,7 @@ import dev.airlock.SandboxPool;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Run by {@link NoGuestInducedFallbackTest} as uid 65534 (no writable cgroups, so the pids limit is prlimit's):
+ * Run by {@link NoGuestInducedFallbackTest} as uid 65534 (no writable cgroups, so no pids limit is enforced):
  * holds more threads than the limit, as a busy host or an earlier call's leftovers would, then makes one call that
  * is not required and prints where it ran and the pool's fallback count.
  */
@@ -27,7 +27,8 @@ public final class NonRootProbe {
     AirlockConfig config = AirlockConfig.builder().backend("local").pidsLimit(32).sandboxRequired(false)
         .timeoutSeconds(20).localClassCache("off").build();
     try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).build()) {
-      System.out.println("POSTURE pids " + pool.posture().control("pids").map(c -> c.how()).orElse("?"));
+      System.out.println("POSTURE pids " + pool.posture().control("pids")
+          .map(c -> (c.enforced() ? "enforced " : "NOT ENFORCED ") + c.how()).orElse("?"));
       String outcome;
       try {
         outcome = pool.call(NoGuestInducedFallbackTest::where);

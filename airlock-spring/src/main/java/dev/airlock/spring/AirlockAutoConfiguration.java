@@ -2,11 +2,15 @@ package dev.airlock.spring;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.ExecutionListener;
+import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import java.lang.reflect.Method;
+import java.util.function.Consumer;
 import org.aopalliance.intercept.MethodInterceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
@@ -32,6 +36,7 @@ import org.springframework.core.type.AnnotationMetadata;
 @EnableConfigurationProperties(AirlockProperties.class)
 @Import(AirlockAutoConfiguration.AutoProxyRegistrar.class)
 public class AirlockAutoConfiguration {
+  private static final Logger LOG = LoggerFactory.getLogger(AirlockAutoConfiguration.class);
 
   @Bean
   @ConditionalOnMissingBean
@@ -42,13 +47,62 @@ public class AirlockAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public AirlockPools airlockPools(AirlockConfig config, ObjectProvider<ExecutionListener> listeners) {
-    return new AirlockPools(config, event -> listeners.orderedStream().forEach(l -> l.onExecution(event)));
+    return new AirlockPools(config, fanOut(listeners));
   }
 
+  /**
+   * Every {@link ExecutionListener} bean hears every event, looked up per event so listeners that depend on the
+   * pools (metrics, health) create no cycle; one that throws is logged and does not keep the others from the event.
+   */
+  private static ExecutionListener fanOut(ObjectProvider<ExecutionListener> listeners) {
+    return new ExecutionListener() {
+      @Override
+      public void callStart(Call call) {
+        tell(listener -> listener.callStart(call));
+      }
+
+      @Override
+      public void callEnd(Event event) {
+        tell(listener -> listener.callEnd(event));
+      }
+
+      @Override
+      public void callFailed(Event event, Throwable failure) {
+        tell(listener -> listener.callFailed(event, failure));
+      }
+
+      private void tell(Consumer<ExecutionListener> event) {
+        listeners.orderedStream().forEach(listener -> {
+          try {
+            event.accept(listener);
+          } catch (RuntimeException e) {
+            LOG.warn("Airlock execution listener {} failed", listener, e);
+          }
+        });
+      }
+    };
+  }
+
+  /** Internal (its type is not API): replace {@link AirlockPools} or {@link AirlockConfig} to change where calls go. */
   @Bean
   @ConditionalOnMissingBean
-  public AirlockInterceptor airlockInterceptor(AirlockPools pools) {
-    return new AirlockInterceptor(pools);
+  AirlockInterceptor airlockInterceptor(AirlockPools pools) {
+    return new AirlockInterceptor(resolver(pools));
+  }
+
+  /** {@code pools} as the interceptor asks for them. */
+  static AirlockInterceptor.PoolResolver resolver(AirlockPools pools) {
+    return new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return pools.config();
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        return pools.pool(backend, memoryMb);
+      }
+    };
   }
 
   /**
@@ -59,7 +113,7 @@ public class AirlockAutoConfiguration {
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
   @ConditionalOnMissingBean(name = "airlockAdvisor")
-  public static Advisor airlockAdvisor(ObjectProvider<AirlockInterceptor> interceptor) {
+  static Advisor airlockAdvisor(ObjectProvider<AirlockInterceptor> interceptor) {
     MethodInterceptor advice = invocation -> interceptor.getObject().intercept(invocation.getThis(),
         invocation.getMethod(), invocation.getArguments(), invocation::proceed);
     return new DefaultPointcutAdvisor(new ToolPointcut(), advice);

@@ -13,14 +13,16 @@ import java.util.Locale;
 import java.util.function.ToIntFunction;
 
 /**
- * Micrometer view of Airlock: a timer per call outcome, a fallback counter, pool occupancy gauges, and the guard's
- * audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error).
+ * Micrometer view of Airlock: a timer per call outcome ({@code airlock.executions}, tagged with every
+ * {@link ExecutionListener.Outcome}, refusals before any worker included), a fallback counter, pool occupancy gauges,
+ * and the guard's audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error).
  */
 public final class AirlockMetrics implements ExecutionListener {
   private final MeterRegistry registry;
   private final Counter fallbacks;
 
-  public AirlockMetrics(MeterRegistry registry, AirlockPools pools, AirlockInterceptor interceptor) {
+  /** With the guard's audit counts too; the interceptor is internal, so only the auto-configuration makes these. */
+  AirlockMetrics(MeterRegistry registry, AirlockPools pools, AirlockInterceptor interceptor) {
     this(registry, pools);
     for (String outcome : List.of("success", "blocked", "error")) {
       FunctionCounter.builder("airlock.guard.calls", interceptor,

@@ -3,13 +3,12 @@ package dev.airlock.spring;
 import dev.airlock.AirlockConfig;
 import dev.airlock.ExecutionListener;
 import dev.airlock.SandboxPool;
-import dev.airlock.internal.intercept.AirlockInterceptor.PoolResolver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The application's pools, one per backend and heap size, created on first use and closed with the context. */
-public final class AirlockPools implements PoolResolver, AutoCloseable {
+public final class AirlockPools implements AutoCloseable {
   private final AirlockConfig config;
   private final ExecutionListener listener;
   private final Map<String, SandboxPool> pools = new ConcurrentHashMap<>();
@@ -19,12 +18,11 @@ public final class AirlockPools implements PoolResolver, AutoCloseable {
     this.listener = listener;
   }
 
-  @Override
   public AirlockConfig config() {
     return config;
   }
 
-  @Override
+  /** The pool for {@code backend} and a worker heap of {@code memoryMb}, created on first use. */
   public SandboxPool pool(String backend, int memoryMb) {
     return pools.computeIfAbsent(backend + "/" + memoryMb, key -> SandboxPool.builder(config)
         .backend(backend).memoryMb(memoryMb).listener(listener).build());

@@ -57,6 +57,10 @@ class AirlockAdvisorTest {
           .hasMessageContaining("receiver.collaborator.executor")
           .hasMessageContaining("transient")
           .hasMessageContaining("stateless bean");
+      // Refused before any worker, and still one timed outcome (issue 16: metrics see every outcome).
+      assertThat(context.getBean(MeterRegistry.class).get("airlock.executions")
+          .tags("outcome", "rejected", "backend", "local").timer().count()).isEqualTo(1);
+      assertThat(context.getBean(AirlockPools.class).pools().get(0).stats().workersStarted()).isZero();
     });
   }
 
@@ -109,7 +113,8 @@ class AirlockAdvisorTest {
     runner.run(context -> {
       HostTools proxy = context.getBean(HostTools.class);
       HostTools target = (HostTools) AopProxyUtils.getSingletonTarget(proxy);
-      AirlockInterceptor outer = new AirlockInterceptor(context.getBean(AirlockPools.class));
+      AirlockInterceptor outer =
+          new AirlockInterceptor(AirlockAutoConfiguration.resolver(context.getBean(AirlockPools.class)));
 
       // As the java agent would: the outer adapter runs the body on the host, and that body is the proxy's call.
       Object result = outer.intercept(target, method, new Object[] {"w"}, () -> proxy.onHost("w"));

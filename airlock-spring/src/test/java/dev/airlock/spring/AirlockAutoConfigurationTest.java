@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockPolicy;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.ExecutionListener;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -160,12 +161,12 @@ class AirlockAutoConfigurationTest {
 
     @Bean(destroyMethod = "close")
     AirlockPools userPools(AirlockConfig config) {
-      return new AirlockPools(config, event -> { });
+      return new AirlockPools(config, ExecutionListener.NONE);
     }
 
     @Bean
     AirlockInterceptor userInterceptor(AirlockPools pools) {
-      return new AirlockInterceptor(pools);
+      return new AirlockInterceptor(AirlockAutoConfiguration.resolver(pools));
     }
 
     @Bean

@@ -1,6 +1,6 @@
 package dev.airlock.internal.codec;
 
-import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.wire.RemoteFailure;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
@@ -12,8 +12,8 @@ import java.util.List;
  * the same type is rebuilt only when the JDK's own modules define it (looked up through the platform class loader,
  * which never reaches the application's jars, so no other class is even loaded), it is not an {@link Error}
  * ({@code ThreadDeath}, {@code VirtualMachineError}: the host's own conditions) and a public constructor of a
- * public class takes the message. Everything else becomes a {@link SandboxExecutionException} carrying the remote
- * class name and message. Either way the remote stack comes first, then a marker frame, then where the host called
+ * public class takes the message. Everything else becomes a {@link SandboxedCodeException} carrying the remote
+ * class name, message and stack. Either way the remote stack comes first, then a marker frame, then where the host called
  * from.
  */
 public final class ExceptionRebuilder {
@@ -27,8 +27,7 @@ public final class ExceptionRebuilder {
     Throwable cause = failure.cause() == null ? null : rebuild(failure.cause());
     Throwable rebuilt = instantiate(failure, cause);
     if (rebuilt == null) {
-      rebuilt = new SandboxExecutionException(failure.className() + " in the sandbox: "
-          + (failure.message() == null ? "(no message)" : failure.message()), cause, failure.className());
+      rebuilt = new SandboxedCodeException(failure.className(), failure.message(), failure.stack(), cause);
     }
     List<StackTraceElement> stack = new ArrayList<>(failure.stack());
     stack.add(HOST_MARKER);

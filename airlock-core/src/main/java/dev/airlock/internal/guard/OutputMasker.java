@@ -1,7 +1,7 @@
 package dev.airlock.internal.guard;
 
 import dev.airlock.AirlockPolicy.Masking;
-import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -204,11 +204,17 @@ final class OutputMasker {
     return copy;
   }
 
-  /** A new throwable of {@code t}'s type through its public (message, cause) or (message) constructor. */
-  private static Throwable rebuild(Throwable t, String message, Throwable cause) {
+  /**
+   * A new throwable of {@code t}'s type through its public (message, cause) or (message) constructor. A tool's
+   * exception from the sandbox keeps its remote class and stack; its remote message is masked like the message.
+   */
+  private Throwable rebuild(Throwable t, String message, Throwable cause) {
     Class<? extends Throwable> type = t.getClass();
-    if (type == SandboxExecutionException.class) {
-      return new SandboxExecutionException(message, cause, ((SandboxExecutionException) t).remoteClassName());
+    if (type == SandboxedCodeException.class) {
+      SandboxedCodeException remote = (SandboxedCodeException) t;
+      String remoteMessage = remote.remoteMessage() == null ? null : maskWithin(truncate(remote.remoteMessage()));
+      return new SandboxedCodeException(message, remote.remoteClassName(), remoteMessage, remote.remoteStackTrace(),
+          cause);
     }
     try {
       Throwable copy = type.getConstructor(String.class, Throwable.class).newInstance(message, cause);

@@ -153,6 +153,7 @@ public final class AirlockInterceptor {
     }
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();
-    return pools.pool(backend, memoryMb).invoke(new Invocation(receiver, method, args, timeout, required, proceed));
+    return PoolAccess.invoke(pools.pool(backend, memoryMb),
+        new Invocation(receiver, method, args, timeout, required, proceed));
   }
 }

@@ -1,6 +1,6 @@
 package dev.airlock.internal.intercept;
 
-import dev.airlock.SandboxTimeoutException;
+import dev.airlock.HostCallTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a call on the host under its timeout. Host code cannot be killed, only interrupted: at the timeout the caller
- * gets {@link SandboxTimeoutException} and the thread is interrupted. The body runs on a pool thread, so
+ * gets {@link HostCallTimeoutException} and the thread is interrupted. The body runs on a pool thread, so
  * thread-bound context (transactions, security context) is not visible to it.
  */
 public final class LocalExecution {
@@ -40,7 +40,7 @@ public final class LocalExecution {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw new SandboxTimeoutException(what + " ran on the host and did not finish within " + timeout.toSeconds()
+      throw new HostCallTimeoutException(what + " ran on the host and did not finish within " + timeout.toSeconds()
           + " s; its thread was interrupted (host code cannot be killed: sandbox it to enforce the limit)");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();

@@ -1,7 +1,7 @@
 package dev.airlock.internal.pool;
 
+import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
-import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.worker.ClasspathFingerprint;
 import dev.airlock.internal.worker.WorkerClasspath;
@@ -150,7 +150,7 @@ public final class WorkerPool implements AutoCloseable {
     try {
       worker = ledger.acquire(scope, deadline);
     } catch (SlotLedger.Exhausted e) {
-      throw new SandboxTimeoutException("all " + maxSize + " workers stayed busy until the call's timeout "
+      throw new PoolExhaustedException("all " + maxSize + " workers stayed busy until the call's timeout "
           + "(airlock.pool.max-size); nothing was shipped");
     }
     if (worker != null) {

@@ -177,7 +177,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
       default:
         broken = true;
         return new SandboxExecutionException("the worker could not run the call: " + error.failure().className()
-            + ": " + message, null, error.failure().className());
+            + ": " + message);
     }
   }
 

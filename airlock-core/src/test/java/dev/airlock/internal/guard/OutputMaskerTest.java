@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockPolicy.Masking;
-import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,11 +64,16 @@ class OutputMaskerTest {
 
   @Test
   void aGuestsExceptionKeepsItsRemoteClassNameWhenItsMessageIsMasked() {
-    SandboxExecutionException remote = new SandboxExecutionException("no user ann@example.com", null,
-        "com.acme.UserMissing");
+    StackTraceElement frame = new StackTraceElement("com.acme.Users", "find", "Users.java", 12);
+    SandboxedCodeException remote = new SandboxedCodeException("com.acme.UserMissing", "no user ann@example.com",
+        java.util.List.of(frame), null);
     Throwable masked = typeOnly.clean(remote);
-    assertThat(masked).isExactlyInstanceOf(SandboxExecutionException.class).hasMessage("no user [EMAIL]");
-    assertThat(((SandboxExecutionException) masked).remoteClassName()).isEqualTo("com.acme.UserMissing");
+    assertThat(masked).isExactlyInstanceOf(SandboxedCodeException.class)
+        .hasMessage("com.acme.UserMissing in the sandbox: no user [EMAIL]");
+    SandboxedCodeException maskedRemote = (SandboxedCodeException) masked;
+    assertThat(maskedRemote.remoteClassName()).isEqualTo("com.acme.UserMissing");
+    assertThat(maskedRemote.remoteMessage()).isEqualTo("no user [EMAIL]");
+    assertThat(maskedRemote.remoteStackTrace()).containsExactly(frame);
   }
 
   @Test

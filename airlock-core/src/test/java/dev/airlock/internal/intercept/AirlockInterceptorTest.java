@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.HostCallTimeoutException;
 import dev.airlock.SandboxTimeoutException;
 import dev.airlock.annotation.Airlock;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,7 +60,8 @@ class AirlockInterceptorTest {
     assertThatThrownBy(() -> interceptor.intercept(new Tools(), method, new Object[0], () -> {
       Thread.sleep(10_000);
       return "late";
-    })).isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("ran on the host");
+    })).isExactlyInstanceOf(HostCallTimeoutException.class).isNotInstanceOf(SandboxTimeoutException.class)
+        .hasMessageContaining("ran on the host");
     assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
     assertThat(poolRequests).hasValue(0);
   }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.IsolationPosture;
+import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
-import dev.airlock.SandboxTimeoutException;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
 import dev.airlock.internal.wire.FrameWriter;
@@ -80,7 +80,7 @@ class WorkerPoolInterleavingTest {
 
     assertThat(launcher.queued()).as("its kill is handed off, not run on the caller's thread").isEqualTo(1);
     assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A))
-        .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("max-size");
+        .isInstanceOf(PoolExhaustedException.class).hasMessageContaining("max-size");
     assertThat(backend.launched).hasSize(1);
 
     launcher.runNext();
@@ -99,7 +99,7 @@ class WorkerPoolInterleavingTest {
     assertThat(pool.acquire(in(Duration.ofSeconds(10)), A)).as("proven idle: reused by its scope").isSameAs(forA);
     pool.release(forA);
 
-    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), B)).isInstanceOf(SandboxTimeoutException.class);
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), B)).isInstanceOf(PoolExhaustedException.class);
     assertThat(backend.launched).hasSize(1);
 
     launcher.runNext();
@@ -116,7 +116,7 @@ class WorkerPoolInterleavingTest {
     WorkerPool pool = pool(1, 1, false);
     launcher.awaitQueued(1);
 
-    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A)).isInstanceOf(SandboxTimeoutException.class);
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A)).isInstanceOf(PoolExhaustedException.class);
     assertThat(backend.launched).as("the caller started nothing beside the warm start").isEmpty();
 
     launcher.runNext();

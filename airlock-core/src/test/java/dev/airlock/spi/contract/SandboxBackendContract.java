@@ -9,6 +9,7 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.PoolStats;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxResourceLimitException;
 import dev.airlock.SandboxTimeoutException;
@@ -218,15 +219,18 @@ public abstract class SandboxBackendContract {
   }
 
   @Test
-  void userExceptionArrivesNamedInASandboxExecutionExceptionAndIsNeverReRunOnTheHost() throws Exception {
+  void userExceptionArrivesNamedInASandboxedCodeExceptionAndIsNeverReRunOnTheHost() throws Exception {
     AtomicInteger hostRuns = new AtomicInteger();
     Counter counter = new Counter("tool", 7);
     assertThatThrownBy(() -> interceptor().intercept(counter, Counter.class.getMethod("failWith", String.class),
         new Object[] {"boom"}, () -> hostRuns.incrementAndGet()))
-        .isExactlyInstanceOf(SandboxExecutionException.class)
+        .isExactlyInstanceOf(SandboxedCodeException.class)
         .hasMessageContaining("boom (code 7)")
-        .satisfies(e -> assertThat(((SandboxExecutionException) e).remoteClassName())
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteClassName())
             .isEqualTo(ToolFailure.class.getName()))
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteMessage()).isEqualTo("boom (code 7)"))
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteStackTrace())
+            .extracting(StackTraceElement::getMethodName).contains("failWith").doesNotContain("returnedToHost"))
         .satisfies(e -> assertThat(e.getStackTrace()).extracting(StackTraceElement::getMethodName)
             .contains("failWith", "returnedToHost"));
     assertThat(hostRuns).hasValue(0);

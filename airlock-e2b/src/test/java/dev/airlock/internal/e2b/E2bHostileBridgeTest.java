@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Timeout;
 class E2bHostileBridgeTest extends WithFakeE2b implements HostileBridgeContract {
 
   @Override
-  public SandboxPool reusingPool() {
-    return SandboxPool.builder(testing.config(fake)).reuse(true).minSize(0).maxSize(1)
+  public SandboxPool preStartedPool() {
+    return SandboxPool.builder(testing.config(fake)).minSize(1).maxSize(1)
         .backend("e2b", () -> testing.backend(fake)).build();
   }
 

@@ -27,8 +27,8 @@ class MorphHostileBridgeTest extends WithFakeMorph implements HostileBridgeContr
   }
 
   @Override
-  public SandboxPool reusingPool() {
-    return SandboxPool.builder(config().build()).reuse(true).minSize(0).maxSize(1).backend("morph", this::backend).build();
+  public SandboxPool preStartedPool() {
+    return SandboxPool.builder(config().build()).minSize(1).maxSize(1).backend("morph", this::backend).build();
   }
 
   private FakeMorph.Instance onlyInstance() {

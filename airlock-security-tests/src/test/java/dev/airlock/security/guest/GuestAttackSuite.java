@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
+import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.spi.contract.SandboxBackendContract;
 import java.io.IOException;
@@ -38,8 +39,8 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
   void aStackOverflowStaysTheGuestsAndThePoolServesOn() {
     // An Error is never rebuilt on the host (it would look like the host's own): it arrives named.
     assertThatThrownBy(() -> pool().call(() -> GuestAttacks.recurse(0)))
-        .isExactlyInstanceOf(SandboxExecutionException.class)
-        .satisfies(e -> assertThat(((SandboxExecutionException) e).remoteClassName())
+        .isExactlyInstanceOf(SandboxedCodeException.class)
+        .satisfies(e -> assertThat(((SandboxedCodeException) e).remoteClassName())
             .isEqualTo("java.lang.StackOverflowError"));
     assertThat(pool().call(() -> 1)).isEqualTo(1);
   }

@@ -42,8 +42,12 @@ public interface HostileBridgeContract {
   Duration SLACK = Duration.ofSeconds(6);
   Duration CALL_TIMEOUT = Duration.ofSeconds(2);
 
-  /** A pool of at most one worker that reuses it, on the provider's fake. */
-  SandboxPool reusingPool();
+  /**
+   * A pool of at most one worker, kept started ahead of the calls ({@code min-size=1}), on the provider's fake. The
+   * attacks take over that worker's sandbox while it waits for its call: cloud workers serve one call each, since the
+   * host cannot prove a sandbox idle.
+   */
+  SandboxPool preStartedPool();
 
   /** The backend on the provider's fake, as the pool would create it. */
   SandboxBackend backend();
@@ -79,7 +83,7 @@ public interface HostileBridgeContract {
         }
       });
       target.start();
-      try (SandboxPool pool = reusingPool();
+      try (SandboxPool pool = preStartedPool();
           HostileBridge hostile = HostileBridge.start(mode, target.url("/internal/admin").toString())) {
         String id = warm(pool);
         takeOverBridgePort(hostile.port());
@@ -94,7 +98,7 @@ public interface HostileBridgeContract {
 
   @Test
   default void aTricklingBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
-    try (SandboxPool pool = reusingPool(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
+    try (SandboxPool pool = preStartedPool(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
       String id = warm(pool);
       takeOverBridgePort(hostile.port());
       assertFailsInTime(pool);
@@ -106,7 +110,7 @@ public interface HostileBridgeContract {
 
   @Test
   default void aStoppedBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
-    try (SandboxPool pool = reusingPool()) {
+    try (SandboxPool pool = preStartedPool()) {
       String id = warm(pool);
       ProcessHandle bridge = bridgeProcess();
       signal("STOP", bridge);
@@ -125,7 +129,7 @@ public interface HostileBridgeContract {
 
   @Test
   default void aBridgeThatHangsUpOnACallCannotHoldTheCallerWithItsAccountOfWhy() throws Exception {
-    try (SandboxPool pool = reusingPool();
+    try (SandboxPool pool = preStartedPool();
         HostileBridge hostile = HostileBridge.start(Mode.HANG_UP_THEN_TRICKLE, "")) {
       String id = warm(pool);
       takeOverBridgePort(hostile.port());
@@ -166,8 +170,9 @@ public interface HostileBridgeContract {
     }
   }
 
-  private String warm(SandboxPool pool) {
-    assertThat(pool.call(() -> "warm")).isEqualTo("warm");
+  /** Waits until the pool's one worker is started and handshaken, and returns its sandbox. */
+  private String warm(SandboxPool pool) throws InterruptedException {
+    Eventually.await("a pre-started, handshaken worker", Duration.ofSeconds(60), () -> pool.stats().idle() == 1);
     return liveSandboxId();
   }
 
