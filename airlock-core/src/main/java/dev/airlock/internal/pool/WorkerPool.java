@@ -2,7 +2,6 @@ package dev.airlock.internal.pool;
 
 import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
-import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.worker.ClasspathFingerprint;
 import dev.airlock.internal.worker.WorkerClasspath;
@@ -10,11 +9,7 @@ import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerSpec;
 import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,8 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Started, handshaken workers of one backend: keeps {@code minSize} warm, never holds more than {@code maxSize},
  * retires idle ones after {@code idleTimeout}, replaces dead ones, and with {@code reuse=false} destroys each worker
  * after its one call. The backend is created on first need, so an unavailable backend fails calls (or lets them
- * fall back) instead of failing the pool, and is retried later.
+ * fall back) instead of failing the pool, and is retried later. Every count, and every decision on them, is the
+ * {@link SlotLedger}'s, where the invariants are stated; this class carries out what it decides: creating the
+ * backend, starting and handshaking workers, killing them off the caller's thread, maintenance and close.
  */
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
@@ -41,7 +36,6 @@ public final class WorkerPool implements AutoCloseable {
   private static final long BACKEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final Supplier<SandboxBackend> backendFactory;
-  private final int minSize;
   private final int maxSize;
   private final Duration idleTimeout;
   private final boolean reuse;
@@ -51,26 +45,29 @@ public final class WorkerPool implements AutoCloseable {
   private final ExecutorService launcher;
   private final String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private final Deque<WorkerSession> idle = new ArrayDeque<>();
-  private final Set<WorkerSession> busy = new HashSet<>();
-  private int starting;
-  /** Discarded workers whose kill has not finished yet. */
-  private int dying;
-  private int waiting;
-  private boolean closed;
-  private SandboxBackend backend;
-  private SandboxUnavailableException backendFailure;
-  private long backendFailedAt;
+  /** Every count and the decisions on them; this class only carries them out. */
+  private final SlotLedger<WorkerSession> ledger;
+  /** Guards the lazily created backend and its retry window. */
+  private final Object backendLock = new Object();
+  /** Read without the lock once set: a required call asks for it before each call. */
+  private volatile SandboxBackend backend;
+  /** Read without the lock by the ledger's warm-start check; {@code backendFailedAt} is written first. */
+  private volatile SandboxUnavailableException backendFailure;
+  private volatile long backendFailedAt;
   private String lastWarmFailure;
   private final AtomicLong workersStarted = new AtomicLong();
   private final ShippedClasses shipped = new ShippedClasses();
 
   public WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
       boolean reuse, int memoryMb, int maxResultBytes) {
+    this(backendFactory, minSize, maxSize, idleTimeout, reuse, memoryMb, maxResultBytes,
+        Executors.newCachedThreadPool(daemon("airlock-pool-launcher")));
+  }
+
+  /** With the executor that starts warm workers and kills discarded ones: tests run its tasks one by one. */
+  WorkerPool(Supplier<SandboxBackend> backendFactory, int minSize, int maxSize, Duration idleTimeout,
+      boolean reuse, int memoryMb, int maxResultBytes, ExecutorService launcher) {
     this.backendFactory = backendFactory;
-    this.minSize = minSize;
     this.maxSize = maxSize;
     this.idleTimeout = idleTimeout;
     this.reuse = reuse;
@@ -81,7 +78,8 @@ public final class WorkerPool implements AutoCloseable {
     // a timeout's worth of cancelled watchdogs and every schedule would sift through them.
     maintenance.setRemoveOnCancelPolicy(true);
     this.scheduler = maintenance;
-    this.launcher = Executors.newCachedThreadPool(daemon("airlock-pool-launcher"));
+    this.launcher = launcher;
+    this.ledger = new SlotLedger<>(minSize, maxSize, reuse, new Drivers());
     long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
     scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
   }
@@ -97,48 +95,48 @@ public final class WorkerPool implements AutoCloseable {
 
   /** The backend, created on first use; {@link SandboxUnavailableException} when it cannot be had right now. */
   public SandboxBackend backend() {
-    lock.lock();
-    try {
-      if (closed) {
-        throw closed();
+    SandboxBackend existing = backend;
+    if (existing != null && !ledger.isClosed()) {
+      return existing;
+    }
+    synchronized (backendLock) {
+      if (ledger.isClosed()) {
+        throw SlotLedger.closedError();
       }
       if (backend != null) {
         return backend;
       }
-      if (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS) {
+      if (coolingDown()) {
         throw backendFailure;
       }
-    } finally {
-      lock.unlock();
     }
     SandboxBackend created;
     try {
       created = backendFactory.get();
     } catch (SandboxUnavailableException e) {
-      lock.lock();
-      try {
-        backendFailure = e;
+      synchronized (backendLock) {
         backendFailedAt = System.nanoTime();
-      } finally {
-        lock.unlock();
+        backendFailure = e;
       }
       throw e;
     }
-    lock.lock();
-    try {
-      if (backend == null && !closed) {
+    synchronized (backendLock) {
+      if (backend == null && !ledger.isClosed()) {
         backend = created;
         backendFailure = null;
         return backend;
       }
-    } finally {
-      lock.unlock();
     }
     created.close();
-    if (closed) {
-      throw closed();
+    if (ledger.isClosed()) {
+      throw SlotLedger.closedError();
     }
     return backend;
+  }
+
+  /** Within the retry window after the backend failed to be created: no new attempt before it has passed. */
+  private boolean coolingDown() {
+    return backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS;
   }
 
   /**
@@ -148,43 +146,15 @@ public final class WorkerPool implements AutoCloseable {
    * {@link SandboxCrashedException} when a worker could not be started for it.
    */
   public WorkerSession acquire(long deadline, Object scope) {
-    lock.lock();
+    WorkerSession worker;
     try {
-      while (true) {
-        if (closed) {
-          throw closed();
-        }
-        WorkerSession worker = takeIdle(scope);
-        if (worker != null) {
-          worker.bindTo(scope);
-          busy.add(worker);
-          if (reuse) {
-            replenishIfShort();
-          }
-          // A single-use worker is replaced once its call returns: a JVM starting beside the call would take the
-          // CPU the call needs (1.5 ms of a 4 ms call on two cores), and gain nothing a call later.
-          return worker;
-        }
-        if (starting > waiting && waitUntil(deadline)) {
-          continue;
-        }
-        if (total() < maxSize) {
-          starting++;
-          break;
-        }
-        WorkerSession another = idle.pollLast();
-        if (another != null) {
-          // Idle, but it ran another trust domain's calls: it makes room for a fresh worker.
-          discard(another);
-          continue;
-        }
-        if (!waitUntil(deadline)) {
-          throw new PoolExhaustedException("all " + maxSize + " workers stayed busy until the call's timeout "
-              + "(airlock.pool.max-size); nothing was shipped");
-        }
-      }
-    } finally {
-      lock.unlock();
+      worker = ledger.acquire(scope, deadline);
+    } catch (SlotLedger.Exhausted e) {
+      throw new PoolExhaustedException("all " + maxSize + " workers stayed busy until the call's timeout "
+          + "(airlock.pool.max-size); nothing was shipped");
+    }
+    if (worker != null) {
+      return worker;
     }
     WorkerSession started = start(true, deadline);
     started.bindTo(scope);
@@ -192,49 +162,9 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Under the lock: the first idle worker that is fresh or already bound to {@code scope}, taken out of the idle
-   * queue; dead ones met on the way are discarded. A worker that ran one trust domain's calls never runs another's.
-   */
-  private WorkerSession takeIdle(Object scope) {
-    for (var it = idle.iterator(); it.hasNext();) {
-      WorkerSession worker = it.next();
-      if (!worker.usable()) {
-        it.remove();
-        discard(worker);
-      } else if (worker.scope() == null || worker.scope().equals(scope)) {
-        it.remove();
-        return worker;
-      }
-    }
-    return null;
-  }
-
-  /** Not "unavailable": a closed pool must never make a call fall back to the host. */
-  private static SandboxExecutionException closed() {
-    return new SandboxExecutionException("the pool is closed; no call runs through it any more");
-  }
-
-  private boolean waitUntil(long deadline) {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      return false;
-    }
-    waiting++;
-    try {
-      changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxExecutionException("interrupted while waiting for a worker", e);
-    } finally {
-      waiting--;
-    }
-    return true;
-  }
-
-  /**
-   * Launches and handshakes one worker; {@code starting} was already counted by the caller. A worker started for a
-   * caller gets no longer than the caller's own deadline (nanoTime), so a worker that never says hello cannot hold
-   * a call past its timeout.
+   * Launches and handshakes one worker whose start the ledger already counted. A worker started for a caller gets no
+   * longer than the caller's own deadline (nanoTime), so a worker that never says hello cannot hold a call past its
+   * timeout.
    */
   private WorkerSession start(boolean forCaller, long deadline) {
     WorkerSession session;
@@ -247,40 +177,16 @@ public final class WorkerPool implements AutoCloseable {
       }
       workersStarted.incrementAndGet();
     } catch (RuntimeException e) {
-      lock.lock();
-      try {
-        starting--;
-        changed.signalAll();
-      } finally {
-        lock.unlock();
-      }
+      ledger.startFailed(1);
       throw e;
     }
-    lock.lock();
-    try {
-      if (!closed) {
-        starting--;
-        changed.signalAll();
-        if (forCaller) {
-          busy.add(session);
-        } else {
-          idle.addLast(session);
-        }
-        return session;
-      }
-    } finally {
-      lock.unlock();
+    if (ledger.started(session, forCaller)) {
+      return session;
     }
     // Still counted as starting while it dies, so close() does not close the backend under this kill.
     session.kill();
-    lock.lock();
-    try {
-      starting--;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    throw closed();
+    ledger.startFailed(1);
+    throw SlotLedger.closedError();
   }
 
   /**
@@ -326,71 +232,21 @@ public final class WorkerPool implements AutoCloseable {
    */
   public void release(WorkerSession worker) {
     // Outside the lock: the proof reads /proc.
-    boolean reusable = reuse && worker.reusable();
-    lock.lock();
-    try {
-      busy.remove(worker);
-      if (reusable && !closed) {
-        idle.addFirst(worker);
-        changed.signalAll();
-        return;
-      }
-      // Counted as dying in the same step that takes it out of busy: in between, a waiting caller would see a free
-      // slot and start a JVM beside this one (a load test saw 5 worker JVMs in a pool of 4).
-      dying++;
-    } finally {
-      lock.unlock();
-    }
-    killCounted(worker);
-    lock.lock();
-    try {
-      replenishIfShort();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Under the lock: starts workers in the background when fewer than {@code minSize} are idle or starting. Checked
-   * here rather than in the launcher so a warm pool's calls do not each hand a task to another thread. They count as
-   * starting at once, so a caller that comes next waits for them instead of starting one more of its own.
-   */
-  private void replenishIfShort() {
-    if (closed || (backendFailure != null && System.nanoTime() - backendFailedAt < BACKEND_RETRY_NANOS)) {
-      return;
-    }
-    int missing = Math.min(minSize - idle.size() - starting, maxSize - total());
-    if (missing > 0) {
-      starting += missing;
-      launcher.execute(() -> startWarm(missing));
-    }
+    ledger.release(worker, reuse && worker.reusable());
   }
 
   /** One after the other, so a first start creates the backend once; {@code count} were counted as starting. */
   private void startWarm(int count) {
     for (int i = 0; i < count; i++) {
-      lock.lock();
-      try {
-        if (closed) {
-          starting -= count - i;
-          changed.signalAll();
-          return;
-        }
-      } finally {
-        lock.unlock();
+      if (ledger.abandonIfClosed(count - i)) {
+        return;
       }
       try {
         start(false, 0);
         lastWarmFailure = null;
       } catch (RuntimeException e) {
-        lock.lock();
-        try {
-          starting -= count - i - 1;
-          changed.signalAll();
-        } finally {
-          lock.unlock();
-        }
-        if (!closed && !String.valueOf(e.getMessage()).equals(lastWarmFailure)) {
+        ledger.startFailed(count - i - 1);
+        if (!ledger.isClosed() && !String.valueOf(e.getMessage()).equals(lastWarmFailure)) {
           LOG.warn("Airlock could not pre-start a worker: {}", e.getMessage());
           lastWarmFailure = String.valueOf(e.getMessage());
         }
@@ -401,67 +257,43 @@ public final class WorkerPool implements AutoCloseable {
 
   private void maintain() {
     try {
-      lock.lock();
-      try {
-        for (var it = idle.iterator(); it.hasNext();) {
-          WorkerSession w = it.next();
-          boolean expired = w.idleNanos() > idleTimeout.toNanos() && total() > minSize;
-          if (!w.usable() || expired) {
-            it.remove();
-            discard(w);
-          }
-        }
-        // On the launcher, never here: close() waits for the launcher, and must not close the backend under a
-        // worker this thread would still be starting.
-        replenishIfShort();
-      } finally {
-        lock.unlock();
-      }
+      ledger.evictAndReplenish(idleTimeout.toNanos());
     } catch (RuntimeException e) {
       LOG.warn("Airlock pool maintenance failed", e);
     }
   }
 
   /**
-   * Kills a worker off the caller's thread. Until its process is gone it still counts against {@code maxSize}: a
-   * dying JVM holds its memory, and a replacement started beside it would make one worker more than allowed.
+   * What the ledger decides, carried out: kills and warm starts run on the launcher, never on the maintenance thread
+   * (close() waits for the launcher, and must not close the backend under a worker still starting) nor on a caller's.
    */
-  private void discard(WorkerSession worker) {
-    lock.lock();
-    try {
-      dying++;
-    } finally {
-      lock.unlock();
-    }
-    killCounted(worker);
-  }
-
-  /** Kills a worker already counted in {@code dying}, and uncounts it once its process is gone. */
-  private void killCounted(WorkerSession worker) {
-    Runnable kill = () -> {
-      try {
-        worker.kill();
-      } finally {
-        lock.lock();
+  private final class Drivers implements SlotLedger.Drivers<WorkerSession> {
+    @Override
+    public void kill(WorkerSession worker) {
+      Runnable kill = () -> {
         try {
-          dying--;
-          changed.signalAll();
-          replenishIfShort();
+          worker.kill();
         } finally {
-          lock.unlock();
+          ledger.killed(worker);
         }
+      };
+      try {
+        launcher.execute(kill);
+      } catch (RejectedExecutionException closing) {
+        // A call returned while the pool closed: kill here, or the worker would outlive the pool.
+        kill.run();
       }
-    };
-    try {
-      launcher.execute(kill);
-    } catch (RejectedExecutionException closing) {
-      // A call returned while the pool closed: kill here, or the worker would outlive the pool.
-      kill.run();
     }
-  }
 
-  private int total() {
-    return idle.size() + busy.size() + starting + dying;
+    @Override
+    public void startWarm(int count) {
+      launcher.execute(() -> WorkerPool.this.startWarm(count));
+    }
+
+    @Override
+    public boolean mayStartWarm() {
+      return !coolingDown();
+    }
   }
 
   /** Busy and idle workers, read together so a worker moving between them is never counted twice. */
@@ -469,12 +301,8 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   public Occupancy occupancy() {
-    lock.lock();
-    try {
-      return new Occupancy(busy.size(), idle.size());
-    } finally {
-      lock.unlock();
-    }
+    SlotLedger.Counts counts = ledger.counts();
+    return new Occupancy(counts.busy(), counts.idle());
   }
 
   public long workersStarted() {
@@ -482,47 +310,19 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Workers being started when the pool closed, on the launcher or on a caller's thread, are killed by whoever
-   * started them; the backend must outlive those kills or their containers and VMs would be left behind.
-   */
-  private void awaitNoneStarting(long deadline) throws InterruptedException {
-    lock.lock();
-    try {
-      while (starting > 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          LOG.warn("{} worker(s) still starting when the pool closed; the backend's own cleanup removes them",
-              starting);
-          return;
-        }
-        changed.awaitNanos(left);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
    * Kills every worker, idle and busy (their callers get a clear exception), waits for workers still starting to be
-   * killed, and closes the backend.
+   * killed by whoever started them (the backend must outlive those kills or their containers and VMs would be left
+   * behind), and closes the backend.
    */
   @Override
   public void close() {
+    List<WorkerSession> all = ledger.close();
+    if (all == null) {
+      return;
+    }
     SandboxBackend toClose;
-    Set<WorkerSession> all = new HashSet<>();
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      all.addAll(idle);
-      all.addAll(busy);
-      idle.clear();
+    synchronized (backendLock) {
       toClose = backend;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
     }
     for (WorkerSession w : all) {
       w.closeByPool();
@@ -530,7 +330,11 @@ public final class WorkerPool implements AutoCloseable {
     launcher.shutdown();
     long deadline = System.nanoTime() + START_TIMEOUT.plus(CLOSE_MARGIN).toNanos();
     try {
-      awaitNoneStarting(deadline);
+      int stillStarting = ledger.awaitNoneStarting(deadline);
+      if (stillStarting > 0) {
+        LOG.warn("{} worker(s) still starting when the pool closed; the backend's own cleanup removes them",
+            stillStarting);
+      }
       launcher.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

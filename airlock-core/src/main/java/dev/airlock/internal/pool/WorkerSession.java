@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * into the caller's result or one {@link SandboxExecutionException} subtype. Layer two of the timeout lives here: a
  * watchdog kills the worker at timeout + grace, which unblocks the read.
  */
-public final class WorkerSession {
+public final class WorkerSession implements SlotLedger.Occupant {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerSession.class);
   static final Duration GRACE = Duration.ofMillis(1500);
   private static final AtomicLong CALL_IDS = new AtomicLong();
@@ -233,6 +233,7 @@ public final class WorkerSession {
     kill();
   }
 
+  @Override
   public boolean usable() {
     return !broken && handle.isAlive();
   }
@@ -259,11 +260,13 @@ public final class WorkerSession {
    * The trust domain whose calls this worker ran ({@code null} before its first call): once a call ran here, its
    * static state and anything it left stay, so later calls must come from the same domain.
    */
-  Object scope() {
+  @Override
+  public Object scope() {
     return scope;
   }
 
-  void bindTo(Object callScope) {
+  @Override
+  public void bindTo(Object callScope) {
     scope = callScope;
   }
 
@@ -275,7 +278,8 @@ public final class WorkerSession {
     return handle.id();
   }
 
-  long idleNanos() {
+  @Override
+  public long idleNanos() {
     return System.nanoTime() - idleSince;
   }
 

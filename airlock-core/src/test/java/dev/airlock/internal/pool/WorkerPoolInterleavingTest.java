@@ -1,0 +1,383 @@
+package dev.airlock.internal.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.IsolationPosture;
+import dev.airlock.PoolExhaustedException;
+import dev.airlock.SandboxCrashedException;
+import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
+import dev.airlock.internal.worker.ClasspathFingerprint;
+import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.spi.SandboxBackend;
+import dev.airlock.spi.WorkerHandle;
+import dev.airlock.spi.WorkerSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The pool with its drivers, over in-memory workers (piped streams, a scripted fake worker speaking the real frames)
+ * and a launcher whose tasks the test runs one by one: the interleavings that broke max-size under CI load are forced
+ * here by the order the test runs kills and warm starts in, not by timing. {@code LoadTest} stays the end-to-end check.
+ */
+@Timeout(60)
+class WorkerPoolInterleavingTest {
+  private static final Object A = "scope A";
+  private static final Object B = "scope B";
+
+  private final ManualExecutor launcher = new ManualExecutor();
+  private final InMemoryBackend backend = new InMemoryBackend();
+  private WorkerPool pool;
+
+  @AfterEach
+  void closePool() throws Exception {
+    if (pool != null) {
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close);
+      while (!closing.isDone()) {
+        launcher.runNextWithin(Duration.ofMillis(50));
+      }
+      closing.get();
+    }
+    assertThat(backend.live).as("no worker outlives its pool").hasValue(0);
+  }
+
+  private WorkerPool pool(int min, int max, boolean reuse) {
+    pool = new WorkerPool(() -> backend, min, max, Duration.ofMinutes(10), reuse, 64, 1 << 20, launcher);
+    return pool;
+  }
+
+  private static long in(Duration d) {
+    return System.nanoTime() + d.toNanos();
+  }
+
+  /** 668e539: between leaving busy and being counted as dying, a single-use worker's slot looked free. */
+  @Test
+  void aSingleUseWorkerHoldsItsSlotUntilItsKillHasRun() {
+    WorkerPool pool = pool(0, 1, false);
+    WorkerSession first = pool.acquire(in(Duration.ofSeconds(10)), A);
+
+    pool.release(first);
+
+    assertThat(launcher.queued()).as("its kill is handed off, not run on the caller's thread").isEqualTo(1);
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A))
+        .isInstanceOf(PoolExhaustedException.class).hasMessageContaining("max-size");
+    assertThat(backend.launched).hasSize(1);
+
+    launcher.runNext();
+    WorkerSession second = pool.acquire(in(Duration.ofSeconds(10)), A);
+
+    assertThat(second).isNotSameAs(first);
+    assertThat(backend.peakLive).as("never two JVMs in a pool of one").hasValue(1);
+  }
+
+  /** 1441d8d: an idle worker of another scope, discarded to make room, stopped counting before its kill ran. */
+  @Test
+  void anIdleWorkerDiscardedForAnotherScopeHoldsItsSlotUntilItsKillHasRun() {
+    WorkerPool pool = pool(0, 1, true);
+    WorkerSession forA = pool.acquire(in(Duration.ofSeconds(10)), A);
+    pool.release(forA);
+    assertThat(pool.acquire(in(Duration.ofSeconds(10)), A)).as("proven idle: reused by its scope").isSameAs(forA);
+    pool.release(forA);
+
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), B)).isInstanceOf(PoolExhaustedException.class);
+    assertThat(backend.launched).hasSize(1);
+
+    launcher.runNext();
+    WorkerSession forB = pool.acquire(in(Duration.ofSeconds(10)), B);
+
+    assertThat(forB).isNotSameAs(forA);
+    assertThat(backend.launched.get(0).isAlive()).isFalse();
+    assertThat(backend.peakLive).hasValue(1);
+  }
+
+  /** e0ef61e: a warm start counted only once it began let the next caller start one more worker beside it. */
+  @Test
+  void aCallerWaitsForTheWarmStartAlreadyDecidedInsteadOfStartingAnother() throws Exception {
+    WorkerPool pool = pool(1, 1, false);
+    launcher.awaitQueued(1);
+
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A)).isInstanceOf(PoolExhaustedException.class);
+    assertThat(backend.launched).as("the caller started nothing beside the warm start").isEmpty();
+
+    launcher.runNext();
+    WorkerSession warm = pool.acquire(in(Duration.ofSeconds(10)), A);
+
+    assertThat(backend.launched).hasSize(1);
+    assertThat(warm.id()).isEqualTo(backend.launched.get(0).id());
+    assertThat(pool.occupancy()).isEqualTo(new WorkerPool.Occupancy(1, 0));
+  }
+
+  /** 03eb2be: close() returned while a warm start was still counted, and closed the backend under it. */
+  @Test
+  void closeWaitsForAWarmStartDecidedBeforeItAndClosesTheBackendLast() throws Exception {
+    WorkerPool pool = pool(1, 2, true);
+    launcher.awaitQueued(1);
+    assertThat(pool.backend()).as("created, so close() has it to close").isSameAs(backend);
+
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close);
+    Thread.sleep(300);
+    assertThat(closing).as("close() waits for the counted start").isNotDone();
+    assertThat(backend.closed).isFalse();
+
+    launcher.runNext();
+    closing.get(20, TimeUnit.SECONDS);
+
+    assertThat(backend.closed).isTrue();
+    assertThat(backend.launched).as("the start was abandoned, not run against a closing backend").isEmpty();
+  }
+
+  /** A worker that fails its handshake (guest code can make the next worker fail) frees its slot for the next call. */
+  @Test
+  void aWorkerThatFailsItsHandshakeFailsItsCallAndFreesItsSlot() {
+    WorkerPool pool = pool(0, 1, false);
+    backend.scripts.add(Script.WRONG_FIRST_FRAME);
+
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofSeconds(10)), A))
+        .isInstanceOf(SandboxCrashedException.class).hasMessageContaining("instead of HELLO");
+    assertThat(backend.launched.get(0).isAlive()).isFalse();
+
+    WorkerSession next = pool.acquire(in(Duration.ofMillis(300)), A);
+    assertThat(next.id()).isEqualTo(backend.launched.get(1).id());
+  }
+
+  /** What a fake worker does once launched. */
+  private enum Script {
+    HELLO, WRONG_FIRST_FRAME
+  }
+
+  /** Workers in this JVM: each a pair of pipes and a thread playing the worker's side. */
+  private static final class InMemoryBackend implements SandboxBackend {
+    final List<InMemoryWorker> launched = new CopyOnWriteArrayList<>();
+    final ArrayDeque<Script> scripts = new ArrayDeque<>();
+    final AtomicInteger live = new AtomicInteger();
+    final AtomicInteger peakLive = new AtomicInteger();
+    volatile boolean closed;
+
+    @Override
+    public String name() {
+      return "in-memory";
+    }
+
+    @Override
+    public IsolationPosture posture() {
+      throw new UnsupportedOperationException("the pool never asks");
+    }
+
+    @Override
+    public synchronized WorkerHandle launch(WorkerSpec spec) {
+      Script script = scripts.isEmpty() ? Script.HELLO : scripts.poll();
+      InMemoryWorker worker = new InMemoryWorker("mem-" + launched.size(), script, this);
+      launched.add(worker);
+      peakLive.accumulateAndGet(live.incrementAndGet(), Math::max);
+      return worker;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  /**
+   * A worker whose other end is a thread here: it says HELLO with this JVM's classpath fingerprint (or a wrong first
+   * frame), then reads frames until killed. Reused only when proven idle, which this fake always is.
+   */
+  private static final class InMemoryWorker implements WorkerHandle {
+    private final String id;
+    private final InMemoryBackend backend;
+    private final PipedInputStream fromWorker = new PipedInputStream(1 << 16);
+    private final PipedInputStream toWorkerIn = new PipedInputStream(1 << 16);
+    private final PipedOutputStream toWorker;
+    private volatile boolean alive = true;
+
+    InMemoryWorker(String id, Script script, InMemoryBackend backend) {
+      this.id = id;
+      this.backend = backend;
+      try {
+        this.toWorker = new PipedOutputStream(toWorkerIn);
+        PipedOutputStream workerOut = new PipedOutputStream(fromWorker);
+        Thread side = new Thread(() -> play(script, workerOut), "fake-worker-" + id);
+        side.setDaemon(true);
+        side.start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private void play(Script script, OutputStream out) {
+      try {
+        FrameWriter writer = new FrameWriter(out);
+        if (script == Script.HELLO) {
+          writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
+              ClasspathFingerprint.of(WorkerClasspath.ofThisJvm()), 4242)));
+        } else {
+          writer.write(FrameType.RESULT, new byte[0]);
+        }
+        out.flush();
+        FrameReader reader = new FrameReader(toWorkerIn, 1 << 20);
+        while (alive) {
+          reader.read();
+        }
+      } catch (IOException | RuntimeException ended) {
+        // Killed: the host closed the pipes.
+      }
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public InputStream input() {
+      return fromWorker;
+    }
+
+    @Override
+    public OutputStream output() {
+      return toWorker;
+    }
+
+    @Override
+    public boolean isAlive() {
+      return alive;
+    }
+
+    @Override
+    public synchronized void kill() {
+      if (!alive) {
+        return;
+      }
+      alive = false;
+      backend.live.decrementAndGet();
+      try {
+        toWorker.close();
+        fromWorker.close();
+        toWorkerIn.close();
+      } catch (IOException ignored) {
+        // Piped streams do not fail to close.
+      }
+    }
+
+    @Override
+    public Optional<String> resourceLimitHit() {
+      return Optional.empty();
+    }
+
+    @Override
+    public String describeExit() {
+      return alive ? "running" : "killed";
+    }
+
+    @Override
+    public boolean provablyIdle() {
+      return alive;
+    }
+  }
+
+  /** An executor whose tasks run only when the test says so, on the test's thread. */
+  private static final class ManualExecutor extends AbstractExecutorService {
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    private boolean shutdown;
+
+    @Override
+    public synchronized void execute(Runnable task) {
+      if (shutdown) {
+        throw new RejectedExecutionException("shut down");
+      }
+      tasks.add(task);
+      notifyAll();
+    }
+
+    synchronized int queued() {
+      return tasks.size();
+    }
+
+    synchronized void awaitQueued(int count) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (tasks.size() < count) {
+        long left = deadline - System.nanoTime();
+        assertThat(left).as("%d task(s) queued in time", count).isPositive();
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    }
+
+    void runNext() {
+      Runnable task;
+      synchronized (this) {
+        task = tasks.poll();
+        notifyAll();
+      }
+      assertThat(task).as("a queued task").isNotNull();
+      task.run();
+    }
+
+    void runNextWithin(Duration wait) throws InterruptedException {
+      Runnable task;
+      synchronized (this) {
+        if (tasks.isEmpty()) {
+          TimeUnit.NANOSECONDS.timedWait(this, wait.toNanos());
+        }
+        task = tasks.poll();
+        notifyAll();
+      }
+      if (task != null) {
+        task.run();
+      }
+    }
+
+    @Override
+    public synchronized void shutdown() {
+      shutdown = true;
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      shutdown();
+      return List.of();
+    }
+
+    @Override
+    public synchronized boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public synchronized boolean isTerminated() {
+      return shutdown && tasks.isEmpty();
+    }
+
+    @Override
+    public synchronized boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+      long deadline = System.nanoTime() + unit.toNanos(timeout);
+      while (!tasks.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+      return true;
+    }
+  }
+}
