@@ -6,11 +6,31 @@ import com.esotericsoftware.kryo.kryo5.io.Input;
 /**
  * A Kryo input over a complete byte array that refuses any declared length larger than the bytes left, so a hostile
  * length costs an exception instead of a giant allocation (Kryo 5.6 allocates first and reads after).
+ *
+ * <p>Invariant: one decode spends at most {@link #UNITS_PER_BYTE} units per byte of its input (plus a little slack),
+ * where every declared size (collection, map, array, string) costs one unit per element and every object read costs
+ * one more. A per-size check alone is not enough: Kryo reads a list whose elements are all null from one flag, so
+ * each of many lists could claim all the bytes left. With one budget for the whole decode, what the host allocates
+ * is at most a few references per unit, a small multiple of the result's bytes.
  */
 final class BoundedInput extends Input {
+  /** Real data costs at most two units per byte (a list of one-byte elements: its size plus one visit each). */
+  static final int UNITS_PER_BYTE = 3;
+  private static final int SLACK_UNITS = 4096;
+  private long unitsLeft;
 
   BoundedInput(byte[] bytes) {
     super(bytes);
+    unitsLeft = (long) UNITS_PER_BYTE * bytes.length + SLACK_UNITS;
+  }
+
+  /** Spends {@code units} of this decode's budget, or refuses the result when it is spent. */
+  void charge(long units, String what) {
+    unitsLeft -= units;
+    if (unitsLeft < 0) {
+      throw new KryoException("its " + what + " makes it declare more elements and objects than its " + limit
+          + " bytes can describe (at most " + UNITS_PER_BYTE + " per byte, empty and null elements included)");
+    }
   }
 
   int remaining() {
@@ -22,6 +42,7 @@ final class BoundedInput extends Input {
       throw new KryoException("declared " + what + " of " + count + " exceeds the " + remaining()
           + " bytes left in the result");
     }
+    charge(count, what);
   }
 
   @Override

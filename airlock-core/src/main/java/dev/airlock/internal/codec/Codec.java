@@ -8,6 +8,12 @@ import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -32,6 +38,15 @@ public final class Codec {
       ThreadLocal.withInitial(() -> new Kryos.AllowlistClassResolver(Codec.class.getClassLoader()));
   private static final ThreadLocal<Kryos.ResultKryo> RESULTS =
       ThreadLocal.withInitial(() -> Kryos.forResults(RESULT_RESOLVERS.get()));
+  /** Results up to this size are decoded on the calling thread; see {@link #decodeResult}. */
+  static final int INLINE_DECODE_BYTES = 64 * 1024;
+  private static final long DEADLINE_POLL_MILLIS = 10;
+  /** Daemon threads, each with its own Kryo, that decode large results; idle ones end after a minute. */
+  private static final ExecutorService DECODERS = Executors.newCachedThreadPool(task -> {
+    Thread thread = new Thread(task, "airlock-result-decoder");
+    thread.setDaemon(true);
+    return thread;
+  });
   private static final ThreadLocal<Kryo> RESULT_WRITERS =
       ThreadLocal.withInitial(() -> Kryos.forResultWriting(contextLoader()));
 
@@ -89,12 +104,46 @@ public final class Codec {
    * Host side: decodes bytes a worker sent. Any failure, including a class outside the allowlist, too deep a graph,
    * a lying size, more work than the bytes can justify, or {@code expired} turning true (the call's deadline
    * passed), is a {@link SandboxProtocolException}; nothing outside the allowlist is loaded.
+   *
+   * <p>A result over {@value #INLINE_DECODE_BYTES} bytes is decoded on a daemon thread that the caller abandons as
+   * soon as {@code expired} turns true, so no single step of decoding (one hash code of a large subtree, one
+   * comparison) can hold the calling thread past its deadline; the abandoned decoder stops at its own next deadline
+   * check. Smaller results, whose work is bounded to well under a millisecond, stay on the calling thread, so a warm
+   * call pays no thread hand-off.
    */
   public static Object decodeResult(byte[] bytes, ClassAllowlist allowlist, BooleanSupplier expired) {
+    if (bytes.length <= INLINE_DECODE_BYTES) {
+      return decodeHere(bytes, allowlist, expired);
+    }
+    Future<Object> decoded = DECODERS.submit(() -> decodeHere(bytes, allowlist, expired));
+    try {
+      while (true) {
+        try {
+          return decoded.get(DEADLINE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (expired.getAsBoolean()) {
+            decoded.cancel(true);
+            throw new SandboxProtocolException("result refused: decoding it ran past the call's deadline", null);
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new SandboxProtocolException("result refused: " + firstLine(String.valueOf(e.getCause())), e.getCause());
+    } catch (InterruptedException e) {
+      decoded.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new SandboxProtocolException("result refused: the calling thread was interrupted while decoding it", e);
+    }
+  }
+
+  private static Object decodeHere(byte[] bytes, ClassAllowlist allowlist, BooleanSupplier expired) {
     Kryos.AllowlistClassResolver resolver = RESULT_RESOLVERS.get();
     Kryos.ResultKryo kryo = RESULTS.get();
     resolver.allowlist(allowlist);
-    kryo.budget(bytes.length, expired);
+    kryo.deadline(expired);
     try {
       BoundedInput input = new BoundedInput(bytes);
       Object result = kryo.readClassAndObject(input);
@@ -112,7 +161,7 @@ public final class Codec {
           null);
     } finally {
       kryo.reset();
-      kryo.unbudgeted();
+      kryo.noDeadline();
       resolver.allowlist(ClassAllowlist.jdkOnly());
     }
   }

@@ -10,6 +10,8 @@ import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.StringArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.BigDecimalSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.BigIntegerSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
@@ -19,6 +21,8 @@ import com.esotericsoftware.kryo.kryo5.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
 import java.io.File;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -89,6 +93,8 @@ final class Kryos {
     kryo.addDefaultSerializer(List.of(1, 2, 3, 4).subList(0, 2).getClass(), immutableLists);
     kryo.addDefaultSerializer(String[].class, new BoundedStringArraySerializer());
     kryo.addDefaultSerializer(Object[].class, BoundedObjectArraySerializer.class);
+    kryo.addDefaultSerializer(BigInteger.class, new BoundedNumberSerializer<>(new BigIntegerSerializer()));
+    kryo.addDefaultSerializer(BigDecimal.class, new BoundedNumberSerializer<>(new BigDecimalSerializer()));
     // Same registration order as the writers for the shared ids; lambdas stay unregistered and so refused.
     kryo.register(Object[].class);
     kryo.register(Class.class);
@@ -114,15 +120,14 @@ final class Kryos {
   }
 
   /**
-   * The host's result reader. Every object it reads is a visit counted against a budget the byte count sets, and
-   * every {@value #CLOCK_EVERY} visits it asks whether the call's deadline passed: the only work left between two
-   * visits is one insertion into a collection, which {@link HashedCollectionSerializer} keeps bounded.
+   * The host's result reader. Every object it reads is a visit charged to its {@link BoundedInput}'s budget, and
+   * every {@value #CLOCK_EVERY} visits it asks whether the call's deadline passed; hashed collections ask again after
+   * every insertion (see {@link #deadlineCheck}), the only work left between two visits.
    */
   static final class ResultKryo extends Kryo {
     private static final int CLOCK_EVERY = 1024;
-    /** Unbounded outside {@link Codec#decodeResult}, which sets and clears it around each decode. */
-    private long visitsLeft = Long.MAX_VALUE;
     private int untilClock = CLOCK_EVERY;
+    /** Never true outside {@link Codec#decodeResult}, which sets and clears it around each decode. */
     private BooleanSupplier expired = () -> false;
 
     ResultKryo(AllowlistClassResolver resolver) {
@@ -144,58 +149,58 @@ final class Kryos {
       return sizeChecked(super.getDefaultSerializer(type));
     }
 
-    /** Bounds the next decode of {@code bytes} bytes; {@code expired} says when its call's deadline passed. */
-    void budget(int bytes, BooleanSupplier expired) {
-      // Without references every object read costs at least one byte; the slack covers empty objects.
-      this.visitsLeft = 2L * bytes + 1024;
+    /** {@code expired} says when the next decode's call's deadline passed. */
+    void deadline(BooleanSupplier expired) {
       this.untilClock = CLOCK_EVERY;
       this.expired = expired;
     }
 
-    void unbudgeted() {
-      this.visitsLeft = Long.MAX_VALUE;
+    void noDeadline() {
       this.expired = () -> false;
     }
 
-    private void visit() {
-      if (--visitsLeft < 0) {
-        throw new KryoException("it holds more objects than its bytes can describe");
+    /** Throws {@link DeadlineException} once the call's deadline passed. */
+    void deadlineCheck() {
+      if (expired.getAsBoolean()) {
+        throw new DeadlineException();
       }
+    }
+
+    private void visit(Input input) {
+      ((BoundedInput) input).charge(1, "object count");
       if (--untilClock == 0) {
         untilClock = CLOCK_EVERY;
-        if (expired.getAsBoolean()) {
-          throw new DeadlineException();
-        }
+        deadlineCheck();
       }
     }
 
     @Override
     public <T> T readObject(Input input, Class<T> type) {
-      visit();
+      visit(input);
       return super.readObject(input, type);
     }
 
     @Override
     public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
-      visit();
+      visit(input);
       return super.readObject(input, type, serializer);
     }
 
     @Override
     public <T> T readObjectOrNull(Input input, Class<T> type) {
-      visit();
+      visit(input);
       return super.readObjectOrNull(input, type);
     }
 
     @Override
     public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
-      visit();
+      visit(input);
       return super.readObjectOrNull(input, type, serializer);
     }
 
     @Override
     public Object readClassAndObject(Input input) {
-      visit();
+      visit(input);
       return super.readClassAndObject(input);
     }
   }
@@ -383,9 +388,13 @@ final class Kryos {
       if (staged == null) {
         return null;
       }
-      HashFlood.check(staged, true);
+      ResultKryo reader = (ResultKryo) kryo;
+      HashFlood.check(staged, true, reader);
       Collection<Object> set = super.create(kryo, input, type, staged.size());
-      set.addAll(staged);
+      for (Object element : staged) {
+        set.add(element);
+        reader.deadlineCheck();
+      }
       return set;
     }
   }
@@ -405,11 +414,10 @@ final class Kryos {
         return null;
       }
       StagedEntries entries = (StagedEntries) staged;
-      HashFlood.check(entries.keys, true);
+      ResultKryo reader = (ResultKryo) kryo;
+      HashFlood.check(entries.keys, true, reader);
       Map<Object, Object> map = super.create(kryo, input, type, entries.keys.size());
-      for (int i = 0; i < entries.keys.size(); i++) {
-        map.put(entries.keys.get(i), entries.values.get(i));
-      }
+      entries.putInto(map, reader);
       return map;
     }
   }
@@ -429,6 +437,14 @@ final class Kryos {
       keys.add(key);
       values.add(value);
       return null;
+    }
+
+    /** Hashes the entries into {@code map}, asking for the deadline after each insertion. */
+    void putInto(Map<Object, Object> map, ResultKryo reader) {
+      for (int i = 0; i < keys.size(); i++) {
+        map.put(keys.get(i), values.get(i));
+        reader.deadlineCheck();
+      }
     }
 
     @Override
@@ -456,8 +472,14 @@ final class Kryos {
         return null;
       }
       // Set.copyOf probes with equals alone, so here even colliding JDK values would compare pairwise.
-      HashFlood.check(staged, false);
-      return Set.copyOf(staged);
+      ResultKryo reader = (ResultKryo) kryo;
+      HashFlood.check(staged, false, reader);
+      Set<Object> set = new HashSet<>();
+      for (Object element : staged) {
+        set.add(element);
+        reader.deadlineCheck();
+      }
+      return Set.of(set.toArray());
     }
   }
 
@@ -482,11 +504,10 @@ final class Kryos {
         return null;
       }
       StagedEntries entries = (StagedEntries) staged;
-      HashFlood.check(entries.keys, false);
+      ResultKryo reader = (ResultKryo) kryo;
+      HashFlood.check(entries.keys, false, reader);
       Map<Object, Object> map = new HashMap<>();
-      for (int i = 0; i < entries.keys.size(); i++) {
-        map.put(entries.keys.get(i), entries.values.get(i));
-      }
+      entries.putInto(map, reader);
       return Map.copyOf(map);
     }
   }
@@ -519,6 +540,47 @@ final class Kryos {
       checkSize(input, input.readVarInt(true) - 1, "array length");
       input.setPosition(start);
       return super.read(kryo, input, type);
+    }
+  }
+
+  /**
+   * Kryo's {@code BigInteger} and {@code BigDecimal} formats, refusing a magnitude over {@value #MAX_NUMBER_BYTES}
+   * bytes (about 9,800 decimal digits) or a scale beyond {@value #MAX_SCALE}. Their bytes are cheap to read, but
+   * comparing, hashing or printing them is superlinear: a {@code TreeSet} orders two {@code BigDecimal}s of other
+   * scales by computing their precision through {@code 10^digits}, seconds for one 8 MiB number in one insertion.
+   * Real amounts, identifiers and measurements are far below these bounds; larger numbers travel as strings.
+   */
+  static final class BoundedNumberSerializer<T extends Number> extends Serializer<T> {
+    static final int MAX_NUMBER_BYTES = 4096;
+    static final int MAX_SCALE = 10_000;
+    private final Serializer<T> delegate;
+
+    BoundedNumberSerializer(Serializer<T> delegate) {
+      super(false, true);
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, T number) {
+      delegate.write(kryo, output, number);
+    }
+
+    @Override
+    public T read(Kryo kryo, Input input, Class<? extends T> type) {
+      int start = input.position();
+      // Both formats start with the magnitude's byte count plus one (0 for null).
+      int length = input.readVarInt(true) - 1;
+      input.setPosition(start);
+      if (length > MAX_NUMBER_BYTES) {
+        throw new KryoException("a " + type.getSimpleName() + " of " + length + " bytes exceeds the "
+            + MAX_NUMBER_BYTES + " bytes a result's number may have; return a very large number as a String");
+      }
+      T number = delegate.read(kryo, input, type);
+      if (number instanceof BigDecimal decimal && Math.abs((long) decimal.scale()) > MAX_SCALE) {
+        throw new KryoException("a BigDecimal of scale " + decimal.scale() + " exceeds the " + MAX_SCALE
+            + " a result's number may have; return it as a String");
+      }
+      return number;
     }
   }
 

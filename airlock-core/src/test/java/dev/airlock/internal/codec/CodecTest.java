@@ -143,6 +143,74 @@ class CodecTest {
     assertThat(Codec.decodeResult(Codec.encodeResult(strings, 1 << 10), JDK_ONLY)).isEqualTo(strings);
   }
 
+  @Test
+  void allTheListsOfAResultShareOneBudgetNullsIncluded() {
+    List<Object> nulls = new ArrayList<>(java.util.Collections.nCopies(10_000, null));
+    List<Object> lists = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      lists.add(nulls);
+    }
+    lists.add(new byte[10_000]);
+    byte[] bytes = Codec.encodeResult(lists, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("more elements and objects than its");
+    // Real data of one-byte elements costs two units per byte and round-trips, in lists and in maps.
+    List<Object> flags = new ArrayList<>(java.util.Collections.nCopies(100_000, Boolean.TRUE));
+    assertThat(Codec.decodeResult(Codec.encodeResult(flags, 1 << 20), JDK_ONLY)).isEqualTo(flags);
+    Map<Object, Object> map = new HashMap<>(Map.of(true, false, false, true));
+    assertThat(Codec.decodeResult(Codec.encodeResult(List.of(map, flags), 1 << 20), JDK_ONLY))
+        .isEqualTo(List.of(map, flags));
+  }
+
+  @Test
+  void aHashCodeSharedByTwoClassesIsAFloodEvenWhenEachIsComparable() {
+    java.util.Set<Object> sameClass = new java.util.HashSet<>();
+    for (int i = 0; i < 64; i++) {
+      StringBuilder text = new StringBuilder();
+      for (int bit = 0; bit < 6; bit++) {
+        text.append(((i >> bit) & 1) == 0 ? "Aa" : "BB");
+      }
+      sameClass.add(text.toString());
+    }
+    assertThat(sameClass.stream().map(Object::hashCode).distinct()).hasSize(1);
+    assertThat(Codec.decodeResult(Codec.encodeResult(sameClass, 1 << 20), JDK_ONLY)).isEqualTo(sameClass);
+    int shared = sameClass.iterator().next().hashCode();
+    java.util.Set<Object> mixed = new java.util.HashSet<>(sameClass);
+    mixed.add(((long) 1 << 32) | ((1 ^ shared) & 0xffffffffL));
+    assertThat(mixed.stream().map(Object::hashCode).distinct()).hasSize(1);
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(mixed, 1 << 20), JDK_ONLY))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("hash flooding");
+  }
+
+  @Test
+  void bigNumbersAreBoundedInMagnitudeAndScale() {
+    byte[] magnitude = new byte[Kryos.BoundedNumberSerializer.MAX_NUMBER_BYTES - 1];
+    java.util.Arrays.fill(magnitude, (byte) 0x5a);
+    java.math.BigInteger largest = new java.math.BigInteger(1, magnitude);
+    java.math.BigDecimal decimal = new java.math.BigDecimal(largest, Kryos.BoundedNumberSerializer.MAX_SCALE);
+    assertThat(Codec.decodeResult(Codec.encodeResult(List.of(largest, decimal), 1 << 20), JDK_ONLY))
+        .isEqualTo(List.of(largest, decimal));
+    java.math.BigInteger tooLarge = largest.shiftLeft(16);
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(tooLarge, 1 << 20), JDK_ONLY))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("a result's number");
+    java.math.BigDecimal tooFine = java.math.BigDecimal.valueOf(1, Kryos.BoundedNumberSerializer.MAX_SCALE + 1);
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(tooFine, 1 << 20), JDK_ONLY))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("scale");
+  }
+
+  @Test
+  void aLargeResultIsDecodedOffTheCallingThreadAndAbandonedAtTheDeadline() {
+    List<Object> large = new ArrayList<>();
+    for (int i = 0; i < Codec.INLINE_DECODE_BYTES; i++) {
+      large.add(i);
+    }
+    byte[] bytes = Codec.encodeResult(large, 1 << 20);
+    assertThat(bytes.length).isGreaterThan(Codec.INLINE_DECODE_BYTES);
+    assertThat(Codec.decodeResult(bytes, JDK_ONLY, () -> false)).isEqualTo(large);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, JDK_ONLY, () -> true))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
+  }
+
   record Cell(String text, int i, long l, double d, float f, short s, byte b, char c, boolean z, Cell next,
       Object any, List<Object> items) {
   }
