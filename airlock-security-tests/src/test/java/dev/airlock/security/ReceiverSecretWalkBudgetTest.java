@@ -1,0 +1,115 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.UnshippableInvocationException;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.annotation.ShipFields;
+import dev.airlock.internal.guard.Guard;
+import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.intercept.AirlockInterceptor;
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Attack review 3: the receiver's secret check (issue 20 item 3) walks at most 20,000 nodes and then lets the call
+ * ship. A {@code @ShipFields} tool that holds a 20,000-entry table next to a client whose settings hold an
+ * {@code apiKey} ships the key: breadth first, the settings come after the table's entries, past the budget.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ReceiverSecretWalkBudgetTest {
+  private static final String KEY = "sk-host-secret-0123456789abcdef";
+  private static final AirlockConfig LOCAL = AirlockConfig.builder().backend("local")
+      .localIsolation(AirlockConfig.LocalIsolation.STRICT).timeoutSeconds(30).build();
+
+  private final List<SandboxPool> pools = new ArrayList<>();
+
+  @AfterEach
+  void nothingLeftBehind() throws InterruptedException {
+    pools.forEach(SandboxPool::close);
+    FaultTest.awaitTrue(() -> WorkerProcesses.descendants().isEmpty(), Duration.ofSeconds(10));
+  }
+
+  public static final class Settings {
+    final String apiKey;
+
+    Settings(String apiKey) {
+      this.apiKey = apiKey;
+    }
+  }
+
+  public static final class Client {
+    final Settings settings;
+
+    Client(Settings settings) {
+      this.settings = settings;
+    }
+  }
+
+  /** A catalogue tool: state it needs (the table) and state it must not ship (the client's settings). */
+  @ShipFields
+  public static class Catalogue {
+    final List<String> products = new ArrayList<>();
+    final Client client;
+
+    Catalogue(int products, String key) {
+      for (int i = 0; i < products; i++) {
+        this.products.add("p" + i);
+      }
+      this.client = new Client(new Settings(key));
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30)
+    public String search(String query) {
+      // Guest code: whatever crossed is readable here (the review read it the same way from memory).
+      return client.settings.apiKey;
+    }
+  }
+
+  private Object callThroughTheInterceptor(Catalogue tool) throws Throwable {
+    SandboxPool pool = SandboxPool.builder(LOCAL).minSize(0).maxSize(1).build();
+    pools.add(pool);
+    AirlockInterceptor interceptor = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return LOCAL;
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        return pool;
+      }
+    }, new Guard(name -> Optional.empty(), new InProcessRateLimitStore(), Clock.systemUTC()));
+    Method search = Catalogue.class.getMethod("search", String.class);
+    return interceptor.intercept(tool, search, new Object[] {"q"}, () -> {
+      throw new AssertionError("must not run on the host");
+    });
+  }
+
+  @Test
+  void aSmallTableNextToTheKeyIsRefused() {
+    Throwable thrown = catchThrowable(() -> callThroughTheInterceptor(new Catalogue(10, KEY)));
+    assertThat(thrown).isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("apiKey");
+  }
+
+  @Test
+  void aTableOfTwentyThousandEntriesNextToTheKeyShipsTheKey() {
+    Throwable thrown = catchThrowable(() -> {
+      Object returned = callThroughTheInterceptor(new Catalogue(20_000, KEY));
+      assertThat(returned).as("the guest read the host's key").isNotEqualTo(KEY);
+    });
+    assertThat(thrown).as("the receiver's key must be refused whatever else the receiver holds")
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("apiKey");
+  }
+}
