@@ -77,7 +77,42 @@ class ReceiverSecretWalkBudgetTest {
     }
   }
 
+  /**
+   * The receiver check knows six words ({@code key}, {@code secret}, {@code password}, {@code passwd},
+   * {@code token}, {@code credential}); the masker's own list already has {@code passphrase}, {@code pwd} and
+   * {@code auth}. Each of these fields ships and is read by the guest.
+   */
+  @ShipFields
+  public static class Mailer {
+    final String passphrase = "HOSTSECRET-passphrase";
+    final String pwd = "HOSTSECRET-pwd";
+    final String authorization = "Bearer HOSTSECRET-authorization";
+    final String databaseUrl = "postgres://app:HOSTSECRET-dsn@db:5432/app";
+    final String slackWebhook = "https://hooks.slack.com/services/T0/B0/HOSTSECRET-webhook";
+
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30)
+    public String send(String to) {
+      return String.join("|", passphrase, pwd, authorization, databaseUrl, slackWebhook);
+    }
+  }
+
+  @Test
+  void secretsUnderNamesOutsideTheSixWordsShip() throws Throwable {
+    Mailer tool = new Mailer();
+    Throwable thrown = catchThrowable(() -> {
+      Object returned = call(tool, Mailer.class.getMethod("send", String.class));
+      assertThat(returned).as("what the guest read of the host's receiver").asString()
+          .doesNotContain("HOSTSECRET");
+    });
+    assertThat(thrown).as("a receiver holding secrets must be refused")
+        .isInstanceOf(UnshippableInvocationException.class);
+  }
+
   private Object callThroughTheInterceptor(Catalogue tool) throws Throwable {
+    return call(tool, Catalogue.class.getMethod("search", String.class));
+  }
+
+  private Object call(Object tool, Method method) throws Throwable {
     SandboxPool pool = SandboxPool.builder(LOCAL).minSize(0).maxSize(1).build();
     pools.add(pool);
     AirlockInterceptor interceptor = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
@@ -91,8 +126,7 @@ class ReceiverSecretWalkBudgetTest {
         return pool;
       }
     }, new Guard(name -> Optional.empty(), new InProcessRateLimitStore(), Clock.systemUTC()));
-    Method search = Catalogue.class.getMethod("search", String.class);
-    return interceptor.intercept(tool, search, new Object[] {"q"}, () -> {
+    return interceptor.intercept(tool, method, new Object[] {"q"}, () -> {
       throw new AssertionError("must not run on the host");
     });
   }
