@@ -1,6 +1,7 @@
 package dev.airlock.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.airlock.AirlockConfig;
@@ -8,6 +9,7 @@ import dev.airlock.SandboxPool;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.annotation.ShipFields;
+import dev.airlock.internal.codec.ShippingCheck;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
 import dev.airlock.internal.intercept.AirlockInterceptor;
@@ -16,16 +18,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Attack review 3: the receiver's secret check (issue 20 item 3) walks at most 20,000 nodes and then lets the call
+ * Attack review 3: the receiver's secret check (issue 20 item 3) walked at most 20,000 nodes and then let the call
  * ship. A {@code @ShipFields} tool that holds a 20,000-entry table next to a client whose settings hold an
- * {@code apiKey} ships the key: breadth first, the settings come after the table's entries, past the budget.
+ * {@code apiKey} shipped the key: breadth first, the settings come after the table's entries, past the budget. Now
+ * the whole receiver is judged, and one too big to judge is refused. Its names missed passphrase, pwd and
+ * authorization, and its values were never looked at: a connection string or webhook URL shipped under any name.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ReceiverSecretWalkBudgetTest {
@@ -97,7 +104,7 @@ class ReceiverSecretWalkBudgetTest {
   }
 
   @Test
-  void secretsUnderNamesOutsideTheSixWordsShip() throws Throwable {
+  void secretsUnderNamesOutsideTheSixWordsAreRefused() throws Throwable {
     Mailer tool = new Mailer();
     Throwable thrown = catchThrowable(() -> {
       Object returned = call(tool, Mailer.class.getMethod("send", String.class));
@@ -131,6 +138,46 @@ class ReceiverSecretWalkBudgetTest {
     });
   }
 
+  /** One field each, under a name no word catches: only the value's shape gives it away. */
+  @ShipFields
+  public static final class Holder {
+    final Object held;
+
+    Holder(Object held) {
+      this.held = held;
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres://app:HOSTSECRET@db:5432/app", "https://hooks.slack.com/services/T0/B0/HOSTSECRET",
+      "Bearer abcdefghHOSTSECRET", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJob3N0In0.c2lnbmF0dXJlSE9TVA",
+      "spring.datasource.password=HOSTSECRET", "sk-proj-abcdefghijklmnopqrstuvwx"})
+  void aSecretShapedValueUnderAnyNameIsRefusedNamingItsPath(String value) {
+    assertThatThrownBy(() -> ShippingCheck.check(new Holder(List.of("plain", value)), new Object[0]))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("receiver.held[1]")
+        .hasMessageContaining("transient").hasMessageNotContaining("HOSTSECRET");
+  }
+
+  @Test
+  void aMapKeyNamedLikeASecretIsRefused() {
+    assertThatThrownBy(() -> ShippingCheck.check(new Holder(Map.of("OPENAI_API_KEY", "x1")), new Object[0]))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("receiver.held[OPENAI_API_KEY]");
+    ShippingCheck.check(new Holder(Map.of("maxTokens", 5, "region", "eu")), new Object[0]);
+  }
+
+  @Test
+  void aReceiverTooBigToJudgeIsRefusedNotShippedUnjudged() {
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < 300_000; i++) {
+      rows.add("p" + i);
+    }
+    assertThatThrownBy(() -> ShippingCheck.check(new Holder(rows), new Object[0]))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("more than 200000 objects")
+        .hasMessageContaining("argument");
+    // The same data as an argument is the caller's explicit data, not judged for secrets nor refused for its size.
+    ShippingCheck.check(null, new Object[] {rows});
+  }
+
   @Test
   void aSmallTableNextToTheKeyIsRefused() {
     Throwable thrown = catchThrowable(() -> callThroughTheInterceptor(new Catalogue(10, KEY)));
@@ -138,7 +185,7 @@ class ReceiverSecretWalkBudgetTest {
   }
 
   @Test
-  void aTableOfTwentyThousandEntriesNextToTheKeyShipsTheKey() {
+  void aTableOfTwentyThousandEntriesNextToTheKeyIsRefused() {
     Throwable thrown = catchThrowable(() -> {
       Object returned = callThroughTheInterceptor(new Catalogue(20_000, KEY));
       assertThat(returned).as("the guest read the host's key").isNotEqualTo(KEY);
