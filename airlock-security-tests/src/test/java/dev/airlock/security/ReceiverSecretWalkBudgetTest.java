@@ -159,6 +159,16 @@ class ReceiverSecretWalkBudgetTest {
   }
 
   @Test
+  void aSecretInsideAnOptionalOrAnAtomicReferenceIsRefused() {
+    Settings settings = new Settings(KEY);
+    assertThatThrownBy(() -> ShippingCheck.check(new Holder(Optional.of(settings)), new Object[0]))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("receiver.held.get().apiKey");
+    assertThatThrownBy(() -> ShippingCheck.check(new Holder(
+        new java.util.concurrent.atomic.AtomicReference<>(settings)), new Object[0]))
+        .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("receiver.held.get().apiKey");
+  }
+
+  @Test
   void aMapKeyNamedLikeASecretIsRefused() {
     assertThatThrownBy(() -> ShippingCheck.check(new Holder(Map.of("OPENAI_API_KEY", "x1")), new Object[0]))
         .isInstanceOf(UnshippableInvocationException.class).hasMessageContaining("receiver.held[OPENAI_API_KEY]");

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The pre-flight check: walks the receiver and arguments the way Kryo will and names the first value that cannot
@@ -156,6 +157,13 @@ public final class ShippingCheck {
           add(todo, node.path + "[key " + e.getKey() + "]", e.getKey());
           add(todo, node.path + "[" + e.getKey() + "]", e.getValue());
         }
+      } else if (value instanceof Optional<?> o) {
+        add(todo, node.path + ".get()", o.orElse(null));
+      } else if (value instanceof AtomicReference<?> r) {
+        add(todo, node.path + ".get()", r.get());
+      } else if (value instanceof Map.Entry<?, ?> e && type.getName().startsWith("java.")) {
+        add(todo, node.path + ".getKey()", e.getKey());
+        add(todo, node.path + ".getValue()", e.getValue());
       } else if (!isPlatform(type)) {
         if (judgeSecrets) {
           String secret = SECRETS.computeIfAbsent(type, ShippingCheck::secretState);
