@@ -2,6 +2,7 @@ package dev.airlock.internal.codec;
 
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.annotation.ShipFields;
+import dev.airlock.internal.guard.SecretKeys;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
@@ -14,10 +15,11 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The pre-flight check: walks the receiver and arguments the way Kryo will and names the first value that cannot
@@ -26,11 +28,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>It also keeps host secrets out of the sandbox. A receiver's instance fields ship only when its class opts in
  * with {@link ShipFields} (records, classes without instance fields and the captures of a lambda ship as they are),
- * and nowhere in the receiver's graph may a field be named like a secret or be bound Spring configuration.
+ * and nowhere in the receiver's graph may a field or map key be named like a secret, a string look like one (a
+ * connection string with a password, a JWT, an API key, a bearer token, a webhook URL; see {@link SecretKeys}), or
+ * a field be bound Spring configuration.
  * Arguments are the caller's explicit data and are not judged by name.
  */
 public final class ShippingCheck {
-  private static final int MAX_NODES = 20_000;
+  /** Objects walked per graph; a receiver that reaches more is refused, since its rest would ship unjudged. */
+  private static final int MAX_NODES = 200_000;
+  /** Characters of a receiver's strings scanned for secret shapes; more is refused, for the same reason. */
+  private static final long MAX_SCANNED_CHARS = 32L * 1024 * 1024;
 
   /** Types, by name so optional modules need not be present, that hold process-local resources. */
   private static final Set<String> UNSHIPPABLE = Set.of(
@@ -44,9 +51,6 @@ public final class ShippingCheck {
       "java.sql.Statement", "java.sql.ResultSet", "javax.sql.DataSource", "java.util.logging.Logger",
       "org.slf4j.Logger", "java.net.http.HttpClient");
 
-  /** Words that mark a field as a secret, matched case-insensitively anywhere in its name. */
-  private static final List<String> SECRET_WORDS =
-      List.of("key", "secret", "password", "passwd", "token", "credential");
   /** Spring's bindings, by name so core needs no Spring. */
   private static final String SPRING_VALUE = "org.springframework.beans.factory.annotation.Value";
   private static final String SPRING_PROPERTIES =
@@ -64,18 +68,43 @@ public final class ShippingCheck {
 
   /** Throws {@link UnshippableInvocationException} naming the first unshippable value found. */
   public static void check(Object receiver, Object[] args) {
-    Deque<Node> todo = new ArrayDeque<>();
-    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     if (receiver != null) {
-      todo.add(new Node("receiver", receiver));
+      walk(List.of(new Node("receiver", receiver)), true);
     }
+    List<Node> arguments = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i] != null) {
-        todo.add(new Node("args[" + i + "]", args[i]));
+        arguments.add(new Node("args[" + i + "]", args[i]));
       }
     }
+    walk(arguments, false);
+    // Last, so that a value that cannot ship at all, or a secret, is named before the opt-in is asked for.
+    if (receiver != null) {
+      checkReceiverOptsIn(receiver.getClass());
+    }
+  }
+
+  /**
+   * Walks breadth first from {@code roots}. In a receiver's graph ({@code judgeSecrets}) every class reached is
+   * judged by its field names, every string by its shape and every map key by its name, and running out of budget
+   * refuses the call: a check that stops early would ship the rest unjudged. Arguments are the caller's explicit
+   * data; past the budget their walk just stops, and Kryo names what it cannot write.
+   */
+  private static void walk(List<Node> roots, boolean judgeSecrets) {
+    Deque<Node> todo = new ArrayDeque<>(roots);
+    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     int visited = 0;
-    while (!todo.isEmpty() && visited++ < MAX_NODES) {
+    long scannedChars = 0;
+    while (!todo.isEmpty()) {
+      if (visited++ == MAX_NODES) {
+        if (!judgeSecrets) {
+          return;
+        }
+        throw new UnshippableInvocationException("cannot ship the receiver into the sandbox: its fields reach more "
+            + "than " + MAX_NODES + " objects, more than the secret check walks, so it cannot vouch that none of "
+            + "them is a secret. Mark the fields holding bulk data transient and pass the data the method needs as "
+            + "an argument, or make the method static");
+      }
       Node node = todo.poll();
       Object value = node.value;
       if (!seen.add(value)) {
@@ -88,6 +117,19 @@ public final class ShippingCheck {
             + ", which is a " + unshippable + ") into the sandbox: it only means something in this JVM. "
             + "Mark the field transient, pass the data it would produce instead, make the method static, "
             + "or move the sandboxed logic to a stateless bean");
+      }
+      if (judgeSecrets && value instanceof String text) {
+        scannedChars += text.length();
+        if (scannedChars > MAX_SCANNED_CHARS) {
+          throw new UnshippableInvocationException("cannot ship the receiver into the sandbox: its strings hold "
+              + "more than " + MAX_SCANNED_CHARS + " characters, more than the secret check scans, so it cannot "
+              + "vouch that none of them is a secret. Mark the fields holding bulk text transient and pass the text "
+              + "the method needs as an argument, or make the method static");
+        }
+        Optional<String> kind = SecretKeys.kindIn(text);
+        if (kind.isPresent()) {
+          throw secret(node.path, " (its value looks like a " + kind.get() + ")");
+        }
       }
       if (isLeaf(type)) {
         continue;
@@ -105,16 +147,28 @@ public final class ShippingCheck {
         }
       } else if (value instanceof Map<?, ?> m && type.getName().startsWith("java.")) {
         for (Map.Entry<?, ?> e : m.entrySet()) {
+          if (judgeSecrets && e.getKey() instanceof String key && e.getValue() != null
+              && !isNumberOrFlag(e.getValue().getClass())) {
+            Optional<String> word = SecretKeys.wordIn(key);
+            if (word.isPresent()) {
+              throw secret(node.path + "[" + key + "]", " (its key contains '" + word.get() + "')");
+            }
+          }
           add(todo, node.path + "[key " + e.getKey() + "]", e.getKey());
           add(todo, node.path + "[" + e.getKey() + "]", e.getValue());
         }
+      } else if (value instanceof Optional<?> o) {
+        add(todo, node.path + ".get()", o.orElse(null));
+      } else if (value instanceof AtomicReference<?> r) {
+        add(todo, node.path + ".get()", r.get());
+      } else if (value instanceof Map.Entry<?, ?> e && type.getName().startsWith("java.")) {
+        add(todo, node.path + ".getKey()", e.getKey());
+        add(todo, node.path + ".getValue()", e.getValue());
       } else if (!isPlatform(type)) {
-        if (node.path.startsWith("receiver")) {
+        if (judgeSecrets) {
           String secret = SECRETS.computeIfAbsent(type, ShippingCheck::secretState);
           if (!secret.isEmpty()) {
-            throw new UnshippableInvocationException("cannot ship " + node.path + secret + " into the sandbox: "
-                + "secrets never enter a sandbox, where the guest can read them. Mark it transient and do what "
-                + "needs it on the host (pass the result as an argument), or rename it if it holds no secret");
+            throw secret(node.path, secret);
           }
         }
         for (Field f : fields(type)) {
@@ -126,10 +180,12 @@ public final class ShippingCheck {
         }
       }
     }
-    // Last, so that a value that cannot ship at all, or a secret, is named before the opt-in is asked for.
-    if (receiver != null) {
-      checkReceiverOptsIn(receiver.getClass());
-    }
+  }
+
+  private static UnshippableInvocationException secret(String path, String why) {
+    return new UnshippableInvocationException("cannot ship " + path + why + " into the sandbox: "
+        + "secrets never enter a sandbox, where the guest can read them. Mark it transient and do what "
+        + "needs it on the host (pass the result as an argument), or rename it if it holds no secret");
   }
 
   /** A receiver's fields cross only when its class says so; see {@link ShipFields}. */
@@ -171,12 +227,10 @@ public final class ShippingCheck {
         if (Modifier.isStatic(m) || Modifier.isTransient(m)) {
           continue;
         }
-        String name = f.getName().toLowerCase(Locale.ROOT);
-        for (String word : SECRET_WORDS) {
-          // A number or a flag holds no secret, whatever its name says (maxTokens, keyCount).
-          if (name.contains(word) && !isNumberOrFlag(f.getType())) {
-            return "." + f.getName() + " (its name contains '" + word + "')";
-          }
+        Optional<String> word = SecretKeys.wordIn(f.getName());
+        // A number or a flag holds no secret, whatever its name says (maxTokens, keyCount).
+        if (word.isPresent() && !isNumberOrFlag(f.getType())) {
+          return "." + f.getName() + " (its name contains '" + word.get() + "')";
         }
         if (hasAnnotationNamed(f.getAnnotations(), SPRING_VALUE)) {
           return "." + f.getName() + " (bound by @Value)";

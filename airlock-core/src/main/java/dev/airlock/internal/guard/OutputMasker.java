@@ -2,6 +2,7 @@ package dev.airlock.internal.guard;
 
 import dev.airlock.AirlockPolicy.Masking;
 import dev.airlock.SandboxedCodeException;
+import dev.airlock.internal.guard.SecretKeys.Detector;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -37,29 +39,16 @@ import javax.crypto.spec.SecretKeySpec;
  * every message of a thrown exception, its causes and suppressed exceptions, has secrets and personal data replaced;
  * strings over a size are truncated with a marker, before they are scanned.
  *
- * <p>Fail closed: a value the masker cannot walk or rebuild (a JDK object it does not know that prints a secret, a
- * record whose masked component does not fit, a walk deeper than 64 or over a million values) is refused with
- * {@link MaskingRefusedException}, never returned as it was. Every pattern is linear (bounded, possessive
- * repetitions), and a walk that passes its deadline returns a fully redacted string or is refused.
+ * <p>Fail closed: a value the masker cannot walk or rebuild (a JDK object it does not know, a known one that prints a
+ * secret, a record whose masked component does not fit, a walk deeper than 64 or over a million values) is refused
+ * with {@link MaskingRefusedException}, never returned as it was. Every pattern is linear (bounded, possessive
+ * repetitions), and a walk that passes its deadline (one for the whole result) returns a fully redacted string or
+ * is refused.
  *
  * <p>Masking catches accidents (a password in an error message, a key in a log line), not a hostile guest: code that
  * wants to leak a secret encodes it first (base64, spelled out, split across values) and no pattern sees it.
  */
 final class OutputMasker {
-
-  /**
-   * A kind of sensitive text and how to find it; {@code check} rejects look-alikes (a UUID is not a card), and
-   * {@code group} is the part replaced (0: the whole match).
-   */
-  private record Detector(String kind, Pattern pattern, Predicate<String> check, int group) {
-    Detector(String kind, Pattern pattern, Predicate<String> check) {
-      this(kind, pattern, check, 0);
-    }
-
-    Detector(String kind, Pattern pattern) {
-      this(kind, pattern, s -> true, 0);
-    }
-  }
 
   /** How long masking one result or exception may take on the caller's thread. */
   static final Duration DEADLINE = Duration.ofSeconds(2);
@@ -69,30 +58,8 @@ final class OutputMasker {
 
   private static final String NOT_IN_WORD = "(?<![\\w-])";
   private static final String END_OF_WORD = "(?![\\w-])";
-  /** Spaces after NFKC: ASCII and Unicode separators, and the zero-width characters NFKC keeps. */
-  private static final String SPACE = "[\\s\\p{Z}\\u200B-\\u200D\\u2060\\uFEFF]";
-  /**
-   * A secret's key: a word naming a secret at the start of an identifier's segment, so {@code DB_PASSWORD},
-   * {@code AWS_SECRET_ACCESS_KEY}, {@code spring.datasource.password} and {@code client-secret}.
-   */
-  private static final String SECRET_KEY = "(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,24}+[_.-]){0,5}(?i:password|passwd"
-      + "|passphrase|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|token|credentials?|auth)[A-Za-z0-9_-]{0,24}+";
-
-  private static final List<Detector> DETECTORS = List.of(
-      new Detector("PRIVATE_KEY", Pattern.compile(
-          "-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----[\\s\\S]{0,65536}?"
-              + "-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")),
-      new Detector("JWT", Pattern.compile(
-          "(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,8192}+\\.eyJ[A-Za-z0-9_-]{5,65536}+\\.[A-Za-z0-9_-]{10,8192}+")),
-      new Detector("AWS_KEY", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
-      new Detector("API_KEY", Pattern.compile(
-          "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,512}+|ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,255}+"
-              + "|xox[baprs]-[A-Za-z0-9-]{10,255}+|AIza[0-9A-Za-z_-]{35}|e2b_[A-Za-z0-9]{20,255}+)")),
-      new Detector("CONNECTION_STRING", Pattern.compile(
-          "(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}+://[^\\s:/@]{1,256}+:[^\\s@/]{1,256}+@[^\\s]{1,2048}+")),
-      // The value after a secret's key, in key=value, key: value and JSON "key": "value" forms.
-      new Detector("PASSWORD", Pattern.compile(SECRET_KEY + "[\"']?" + SPACE + "{0,3}+[=:]" + SPACE
-          + "{0,3}+[\"']?([^\\s,;\"'\\p{Z}]{3,4096}+)"), s -> true, 1),
+  /** The secrets of {@link SecretKeys}, then personal data. */
+  private static final List<Detector> DETECTORS = Stream.concat(SecretKeys.DETECTORS.stream(), Stream.of(
       new Detector("EMAIL", Pattern.compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@"
           + "(?:[A-Za-z0-9-]{1,63}+\\.){1,8}+[A-Za-z]{2,24}+(?![A-Za-z0-9-])")),
       new Detector("CARD_NUMBER", Pattern.compile(NOT_IN_WORD + "\\d(?:[ -]?\\d){12,18}" + END_OF_WORD),
@@ -104,10 +71,19 @@ final class OutputMasker {
           + END_OF_WORD), s -> {
             long digits = s.chars().filter(Character::isDigit).count();
             return digits >= 9 && digits <= 15 && (s.startsWith("+") || s.matches(".*[ .()-].*"));
-          }));
+          }))).toList();
 
   /** Values that hold no text a secret could be in. */
   private static final Set<Class<?>> PLAIN_VALUES = Set.of(Boolean.class, Character.class, UUID.class, Class.class);
+  /**
+   * JDK types the masker does not walk but may print: their text is their data, about as long as their bytes on
+   * the wire. Any other JDK type is refused unprinted, since its text may outgrow its data without bound (a
+   * {@code BitSet} prints every set bit's index: 8 MiB became 700 M chars).
+   */
+  private static final List<Class<?>> PRINTABLE_JDK_TYPES = List.of(java.net.URI.class, java.net.URL.class,
+      java.io.File.class, java.nio.file.Path.class, java.util.Locale.class, java.util.Currency.class,
+      java.util.Date.class, java.util.TimeZone.class, java.time.ZoneId.class, java.time.Period.class,
+      Pattern.class, java.net.InetAddress.class, java.nio.charset.Charset.class);
 
   private static final byte[] PROCESS_KEY = randomKey();
 
@@ -173,6 +149,16 @@ final class OutputMasker {
     values = 0;
   }
 
+  /**
+   * The deadline is one for the whole result: checked at every value and string, since a scan polls the clock only
+   * every 4096 characters and many short strings would each stay below that.
+   */
+  private void checkDeadline() {
+    if (System.nanoTime() - deadlineNanos > 0) {
+      throw new DeadlineText.Overrun();
+    }
+  }
+
   private Throwable cleanThrowable(Throwable t, int depth, Map<Throwable, Throwable> seen) {
     Throwable done = seen.get(t);
     if (done != null) {
@@ -182,6 +168,7 @@ final class OutputMasker {
       return refused(t, "its causes nest deeper than " + MAX_DEPTH);
     }
     seen.put(t, t);
+    checkDeadline();
     String message = t.getMessage();
     String masked = message == null ? null : maskWithin(truncate(message));
     Throwable cause = t.getCause() == null || t.getCause() == t ? null : cleanThrowable(t.getCause(), depth + 1, seen);
@@ -252,6 +239,7 @@ final class OutputMasker {
       throw new MaskingRefusedException("the result nests deeper than " + MAX_DEPTH + " or holds more than "
           + MAX_VALUES + " values; it is withheld rather than returned unmasked");
     }
+    checkDeadline();
     if (value instanceof String s) {
       return maskWithin(truncate(s));
     }
@@ -370,6 +358,11 @@ final class OutputMasker {
   private Object cleanFields(Object value, int depth, Map<Object, Object> seen) {
     Class<?> type = value.getClass();
     if (type.getModule().isNamed() && type.getModule().getName().startsWith("java.")) {
+      if (PRINTABLE_JDK_TYPES.stream().noneMatch(printable -> printable.isInstance(value))) {
+        throw new MaskingRefusedException("a " + type.getName() + " in the result is a JDK type the masker cannot "
+            + "inspect within bounds (its text may be far larger than its data); it is withheld rather than "
+            + "returned unmasked. Return its data as a String, a List, a record or a byte[] (e.g. BitSet.toByteArray)");
+      }
       String text = String.valueOf(value);
       if (!maskWithin(text).equals(text)) {
         throw new MaskingRefusedException("a " + type.getName() + " in the result prints a secret and cannot be "
@@ -424,18 +417,19 @@ final class OutputMasker {
     if (masking == Masking.NONE) {
       return text;
     }
+    checkDeadline();
     String normal = Normalizer.normalize(text, Normalizer.Form.NFKC);
     String out = normal;
     for (Detector d : DETECTORS) {
-      Matcher m = d.pattern.matcher(new DeadlineText(out, deadlineNanos));
+      Matcher m = d.pattern().matcher(new DeadlineText(out, deadlineNanos));
       StringBuilder sb = null;
       int last = 0;
       while (m.find()) {
-        String found = m.group(d.group);
-        if (d.check.test(found)) {
+        String found = m.group(d.group());
+        if (d.check().test(found)) {
           sb = sb == null ? new StringBuilder(out.length()) : sb;
-          sb.append(out, last, m.start(d.group)).append(replacement(d.kind, found));
-          last = m.end(d.group);
+          sb.append(out, last, m.start(d.group())).append(replacement(d.kind(), found));
+          last = m.end(d.group());
         }
       }
       if (sb != null) {

@@ -94,6 +94,34 @@ class OutputMaskerTest {
         .hasMessageNotContaining("ann@example.com");
   }
 
+  @Test
+  void theDeadlineCountsAcrossEveryStringOfAResultNotPerString() {
+    // Each string is shorter than a scan's clock poll: only a deadline over the whole result stops the walk.
+    java.util.List<String> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 200_000; i++) {
+      rows.add("row " + i + " mail ann@example.com");
+    }
+    OutputMasker quick = new OutputMasker(Masking.FULL, 0, null, java.time.Duration.ofMillis(20));
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> quick.clean(rows)).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageContaining("within 20 ms");
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aJdkTypeWhoseTextOutgrowsItsDataIsRefusedUnprinted() {
+    java.util.BitSet bits = new java.util.BitSet();
+    bits.set(0, 1_000);
+    assertThatThrownBy(() -> typeOnly.clean(java.util.Map.of("flags", bits)))
+        .isInstanceOf(MaskingRefusedException.class).hasMessageContaining("java.util.BitSet")
+        .hasMessageContaining("toByteArray");
+    // A JDK value whose text is its data is still inspected, and refused when that text holds a secret.
+    assertThat(typeOnly.clean(java.net.URI.create("https://example.org/a"))).isEqualTo(
+        java.net.URI.create("https://example.org/a"));
+    assertThatThrownBy(() -> typeOnly.clean(java.net.URI.create("postgres://app:hunter22@db/app")))
+        .isInstanceOf(MaskingRefusedException.class);
+  }
+
   /** Only a constructor the masker cannot call with a masked message. */
   public static final class NoMessageConstructor extends RuntimeException {
     private static final long serialVersionUID = 1L;
