@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Attack review 3: issue 14 item 8 refused a working directory on the classpath for the local backend only. The
- * Docker backend builds its view with {@code readableView(classpath, anyFolder = true)}, so {@code java -cp .:...}
- * binds the whole working directory into every worker container, masked by file name only; {@code .aws/credentials}
- * is no such name, and the guest reads it.
+ * Attack review 3: issue 14 item 8 refused a working directory on the classpath for the local backend only; the
+ * Docker backend built its view with {@code readableView(classpath, anyFolder = true)}, so {@code java -cp .:...}
+ * bound the whole working directory into every worker container and the guest read {@code .aws/credentials}. Docker
+ * now refuses such a folder the same way, naming the opt-in.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DockerWorkingDirectoryTest {
@@ -34,6 +34,7 @@ class DockerWorkingDirectoryTest {
     String output = new String(host.getInputStream().readAllBytes());
     assertThat(host.waitFor(120, TimeUnit.SECONDS)).isTrue();
 
-    assertThat(output).as(output).contains("GUEST-READ ").doesNotContain("HOSTSECRET");
+    assertThat(output).as(output).contains("GUEST-READ FAILED").contains("not a build-output folder")
+        .contains("classpath-folders=any").doesNotContain("HOSTSECRET");
   }
 }

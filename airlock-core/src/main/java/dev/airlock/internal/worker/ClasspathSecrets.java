@@ -101,8 +101,8 @@ final class ClasspathSecrets {
                 + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would "
                 + "see every file in it (credentials in a working directory, for one). Run the application from its "
                 + "jars or build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS
-                + "=any (every backend: local, Docker, cloud) to show workers such folders, configuration and keys still "
-                + "covered");
+                + "=any (every backend: local, Docker, cloud) to show workers such folders, configuration and keys "
+                + "still covered");
           }
           mounts.add(new Mount(entry, entry));
           masks.addAll(folderMasks(entry));
