@@ -95,15 +95,7 @@ final class ClasspathSecrets {
     try {
       for (Path entry : classpath) {
         if (Files.isDirectory(entry)) {
-          String path = entry.toAbsolutePath().normalize().toString();
-          if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
-            throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
-                + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would "
-                + "see every file in it (credentials in a working directory, for one). Run the application from its "
-                + "jars or build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS
-                + "=any (every backend: local, Docker, cloud) to show workers such folders, configuration and keys "
-                + "still covered");
-          }
+          requireBuildOutput(entry, anyFolder);
           mounts.add(new Mount(entry, entry));
           masks.addAll(folderMasks(entry));
         } else if (Files.isRegularFile(entry)) {
@@ -115,6 +107,18 @@ final class ClasspathSecrets {
     }
     mounts.addAll(masks);
     return List.copyOf(mounts);
+  }
+
+  /** Refuses a classpath folder that is not build output, unless {@code anyFolder}. */
+  static void requireBuildOutput(Path folder, boolean anyFolder) {
+    String path = folder.toAbsolutePath().normalize().toString();
+    if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
+      throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
+          + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would see "
+          + "every file in it (credentials in a working directory, for one). Run the application from its jars or "
+          + "build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS + "=any (every backend: "
+          + "local, Docker, cloud) to show workers such folders, configuration and keys still covered");
+    }
   }
 
   private static List<Mount> folderMasks(Path root) throws IOException {

@@ -57,6 +57,20 @@ public final class WorkerClasspath {
     return ClasspathSecrets.view(classpath, anyFolder);
   }
 
+  /**
+   * For a backend that copies the classpath rather than binding it (the cloud uploads): {@code entry} as a worker
+   * may read it. A jar is the jar or its copy with configuration and keys zeroed; a folder is checked as
+   * {@link #readableView} checks it and stays the folder, its files to copy chosen by {@link #readableInFolder}.
+   */
+  public static Path readableEntry(Path entry, boolean anyFolder) {
+    if (Files.isDirectory(entry)) {
+      ClasspathSecrets.requireBuildOutput(entry, anyFolder);
+      return entry;
+    }
+    List<Mount> view = ClasspathSecrets.view(List.of(entry), anyFolder);
+    return view.isEmpty() ? entry : view.get(0).source();
+  }
+
   /** Whether a worker may read the file at {@code pathInside} (relative, with {@code /}) of a classpath folder. */
   public static boolean readableInFolder(String pathInside) {
     return !ClasspathSecrets.isSecret(pathInside);
