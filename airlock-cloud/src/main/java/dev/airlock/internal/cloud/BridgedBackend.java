@@ -64,11 +64,19 @@ public final class BridgedBackend implements SandboxBackend {
    * @param lifetime how long a sandbox outlives its last extension; extended every third of it
    * @param bridgeGrace how long to wait for a template's bridge before starting one
    * @param uploadBatchBytes how many bytes of files one upload request may carry
+   * @param anyClasspathFolder whether a classpath folder that is not build output is shipped (configuration and
+   *     keys still left out), {@code airlock.local.classpath-folders=any}; else it is refused
    */
   public record Settings(String name, String home, List<String> bridgeCommand, Duration lifetime,
-      Duration bridgeGrace, long uploadBatchBytes, IsolationPosture posture) {
+      Duration bridgeGrace, long uploadBatchBytes, IsolationPosture posture, boolean anyClasspathFolder) {
     public Settings {
       bridgeCommand = List.copyOf(bridgeCommand);
+    }
+
+    /** Build-output classpath folders only. */
+    public Settings(String name, String home, List<String> bridgeCommand, Duration lifetime, Duration bridgeGrace,
+        long uploadBatchBytes, IsolationPosture posture) {
+      this(name, home, bridgeCommand, lifetime, bridgeGrace, uploadBatchBytes, posture, false);
     }
   }
 
@@ -159,6 +167,8 @@ public final class BridgedBackend implements SandboxBackend {
       reapSandboxesOfDeadHosts();
     }
     if (hashedClasspath == null) {
+      // The same rule as a bound classpath: a working directory on it would ship every file in it.
+      classpath.forEach(entry -> WorkerClasspath.readableEntry(entry, settings.anyClasspathFolder()));
       hashedClasspath = classpath.stream().map(ClasspathEntry::of).toList();
     }
     return hashedClasspath;

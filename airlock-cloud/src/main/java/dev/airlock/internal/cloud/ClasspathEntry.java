@@ -1,5 +1,6 @@
 package dev.airlock.internal.cloud;
 
+import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +21,10 @@ import java.util.stream.Stream;
  * files' relative paths and hashes. In a sandbox it lives at {@code <home>/cas/<hash>/<name>}, so the same content
  * is shipped once per sandbox, and the worker sees the same entry names and sizes as the host (the classpath
  * fingerprint of the handshake).
+ *
+ * <p>What is hashed and shipped is what a worker may read ({@link WorkerClasspath#readableEntry}), never more: a jar
+ * holding configuration or keys is shipped as its copy with those entries zeroed (same size), and a folder without
+ * its configuration, key and dot files ({@link WorkerClasspath#readableInFolder}).
  *
  * @param hash lowercase hex SHA-256
  * @param name the entry's file name on the host, kept so the worker's classpath fingerprint matches
@@ -45,7 +50,8 @@ public record ClasspathEntry(String hash, String name, boolean directory) {
     try {
       boolean directory = Files.isDirectory(entry);
       String key = entry + "|" + (directory ? "dir" : Files.size(entry)) + "|" + Files.getLastModifiedTime(entry);
-      return HASHED.computeIfAbsent(key, k -> new ClasspathEntry(directory ? hashTree(entry) : hashFile(entry),
+      return HASHED.computeIfAbsent(key, k -> new ClasspathEntry(
+          directory ? hashTree(entry) : hashFile(WorkerClasspath.readableEntry(entry, false)),
           entry.getFileName().toString(), directory));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read classpath entry " + entry, e);
@@ -61,7 +67,7 @@ public record ClasspathEntry(String hash, String name, boolean directory) {
   public List<SandboxFile> uploads(String home, Path hostEntry) {
     List<SandboxFile> uploads = new ArrayList<>();
     if (!directory) {
-      uploads.add(SandboxFile.of(remotePath(home), hostEntry));
+      uploads.add(SandboxFile.of(remotePath(home), WorkerClasspath.readableEntry(hostEntry, false)));
       return uploads;
     }
     for (Path file : filesOf(hostEntry)) {
@@ -107,7 +113,8 @@ public record ClasspathEntry(String hash, String name, boolean directory) {
 
   private static List<Path> filesOf(Path root) {
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile).sorted((a, b) -> relative(root, a).compareTo(relative(root, b)))
+      return files.filter(f -> Files.isRegularFile(f) && WorkerClasspath.readableInFolder(relative(root, f)))
+          .sorted((a, b) -> relative(root, a).compareTo(relative(root, b)))
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);

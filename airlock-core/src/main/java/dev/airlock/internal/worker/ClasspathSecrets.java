@@ -26,17 +26,33 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipFile;
 
 /**
- * Keeps the host's configuration and keys out of a worker's classpath view: Spring and dotenv configuration
- * ({@code application*.properties|yml|yaml}, {@code bootstrap*}, {@code .env}), key stores and keys ({@code *.jks},
- * {@code *.p12}, {@code *.pfx}, {@code *.keystore}, {@code *.pem}, {@code *.key}) and {@code META-INF/spring*}. A
- * worker runs one method; none of these is its business, and a guest could read any of them.
+ * Keeps the host's configuration and keys out of a worker's classpath view. A worker runs one method: it needs the
+ * classes and the data resources the code reads (templates, messages, schemas), never how the host application is
+ * configured or what it authenticates with, and a guest reads whatever the view holds. Kept from workers, in a
+ * folder and in a jar alike (the rule is {@link #isSecret}):
+ * <ul>
+ *   <li>anything under a dot folder or named with a leading dot: {@code .env*}, {@code .aws/}, {@code .ssh/},
+ *       {@code .git/}, {@code .netrc}, {@code .npmrc}, {@code .pgpass}, ...;
+ *   <li>application configuration of every framework: {@code application*.*} and {@code bootstrap*.*} with any
+ *       extension (Spring, Quarkus, Micronaut, Typesafe/Akka/Play {@code .conf}, {@code applicationContext.xml}),
+ *       {@code hibernate*.properties|xml|yml}, {@code persistence.xml} and {@code META-INF/spring*};
+ *   <li>credentials and keys: {@code *credentials*}, {@code *secret.*}/{@code *secrets.*}, {@code client_secret*},
+ *       {@code id_rsa|id_dsa|id_ecdsa|id_ed25519*}, {@code *kubeconfig*}, {@code netrc}/{@code pgpass}/
+ *       {@code htpasswd}, and key stores and keys ({@code *.jks|jceks|bks|p12|pfx|keystore|truststore|pem|key|p8|
+ *       ppk|kdbx|sso|tfstate}).
+ * </ul>
+ * Class files are never kept back ({@code ApplicationRunner.class} is code a worker runs). Logging configuration
+ * ({@code logback.xml}, {@code log4j2.xml}) stays visible: the code the worker runs logs through it.
  *
  * <p>Jar copies and the empty file and folder that cover secrets live in one private (0700) folder of this JVM,
  * made fresh, never one found: nothing another local user planted is bound into a worker.
  */
 final class ClasspathSecrets {
   private static final Pattern SECRET_NAME = Pattern.compile(
-      "(application|bootstrap)[^/]*\\.(properties|ya?ml)|\\.env(\\..*)?|.*\\.(jks|p12|pfx|keystore|pem|key)",
+      "\\..*|(application|bootstrap)[^/]*\\.[^/]+|hibernate[^/]*\\.(properties|xml|ya?ml)|persistence\\.xml"
+      + "|.*credentials.*|.*secrets?\\.[^/]+|client_secret.*|id_(rsa|dsa|ecdsa|ed25519).*|.*kubeconfig.*"
+      + "|_?(netrc|pgpass|htpasswd)"
+      + "|.*\\.(jks|jceks|bks|p12|pfx|keystore|truststore|pem|key|p8|ppk|kdbx|sso|tfstate)",
       Pattern.CASE_INSENSITIVE);
   private static final String SPRING_META = "META-INF/spring";
   private static final Pattern BUILD_OUTPUT = Pattern.compile(".*/(target/(test-)?classes|build/classes/[^/]+/[^/]+"
@@ -55,8 +71,22 @@ final class ClasspathSecrets {
 
   /** Whether an entry of a jar or a file in a folder (its path inside, with {@code /}) is kept from workers. */
   static boolean isSecret(String pathInside) {
-    String name = pathInside.substring(pathInside.lastIndexOf('/') + 1);
-    return SECRET_NAME.matcher(name).matches() || pathInside.startsWith(SPRING_META);
+    int slash = pathInside.lastIndexOf('/');
+    if (pathInside.startsWith(SPRING_META) || slash >= 0 && isSecretFolder(pathInside.substring(0, slash))) {
+      return true;
+    }
+    String name = pathInside.substring(slash + 1);
+    return !name.endsWith(".class") && SECRET_NAME.matcher(name).matches();
+  }
+
+  /** Whether everything under a folder (its path inside) is kept from workers: dot folders and Spring's. */
+  static boolean isSecretFolder(String pathInside) {
+    for (String segment : pathInside.split("/")) {
+      if (segment.startsWith(".")) {
+        return true;
+      }
+    }
+    return pathInside.startsWith(SPRING_META);
   }
 
   static List<Mount> view(List<Path> classpath, boolean anyFolder) {
@@ -65,14 +95,7 @@ final class ClasspathSecrets {
     try {
       for (Path entry : classpath) {
         if (Files.isDirectory(entry)) {
-          String path = entry.toAbsolutePath().normalize().toString();
-          if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
-            throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
-                + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would "
-                + "see every file in it (credentials in a working directory, for one). Run the application from its "
-                + "jars or build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS
-                + "=any to show workers such folders whole");
-          }
+          requireBuildOutput(entry, anyFolder);
           mounts.add(new Mount(entry, entry));
           masks.addAll(folderMasks(entry));
         } else if (Files.isRegularFile(entry)) {
@@ -86,12 +109,24 @@ final class ClasspathSecrets {
     return List.copyOf(mounts);
   }
 
+  /** Refuses a classpath folder that is not build output, unless {@code anyFolder}. */
+  static void requireBuildOutput(Path folder, boolean anyFolder) {
+    String path = folder.toAbsolutePath().normalize().toString();
+    if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
+      throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
+          + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would see "
+          + "every file in it (credentials in a working directory, for one). Run the application from its jars or "
+          + "build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS + "=any (every backend: "
+          + "local, Docker, cloud) to show workers such folders, configuration and keys still covered");
+    }
+  }
+
   private static List<Mount> folderMasks(Path root) throws IOException {
     List<Mount> masks = new ArrayList<>();
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        if (!dir.equals(root) && isSecret(inside(root, dir))) {
+        if (!dir.equals(root) && isSecretFolder(inside(root, dir))) {
           masks.add(new Mount(privateFolder().resolve("empty-folder"), dir));
           return FileVisitResult.SKIP_SUBTREE;
         }

@@ -44,16 +44,36 @@ public final class WorkerClasspath {
 
   /**
    * What a worker may read of {@code classpath}, as read-only binds in order (later ones cover earlier ones), the
-   * same for every backend that mounts the host's classpath. Secrets stay out: in a folder, each configuration or
-   * key file ({@link ClasspathSecrets}) is covered by an empty file and each {@code META-INF/spring*} folder by an
-   * empty folder; a jar holding such entries is replaced by a copy with those entries' bytes zeroed (same size and
-   * time, so the classpath fingerprint and the class-data archive still match, and reading such an entry fails).
-   * A folder that is not a build-output folder ({@code target/classes}, {@code build/classes/...},
-   * {@code out/production/...}) is refused unless {@code anyFolder}: {@code java -cp .} would show the guest the
-   * whole working directory.
+   * same for every backend (local and Docker bind it, the cloud backends upload it). Secrets stay out: in a folder,
+   * each configuration or key file ({@link ClasspathSecrets} states the rule) is covered by an empty file and each
+   * dot folder ({@code .aws}, {@code .ssh}, {@code .git}) and {@code META-INF/spring*} folder by an empty folder; a
+   * jar holding such entries is replaced by a copy with those entries' bytes zeroed (same size and time, so the
+   * classpath fingerprint and the class-data archive still match, and reading such an entry fails). A folder that
+   * is not a build-output folder ({@code target/classes}, {@code build/classes/...}, {@code out/production/...}) is
+   * refused unless {@code anyFolder} ({@code airlock.local.classpath-folders=any}, for every backend):
+   * {@code java -cp .} would show the guest the whole working directory.
    */
   public static List<Mount> readableView(List<Path> classpath, boolean anyFolder) {
     return ClasspathSecrets.view(classpath, anyFolder);
+  }
+
+  /**
+   * For a backend that copies the classpath rather than binding it (the cloud uploads): {@code entry} as a worker
+   * may read it. A jar is the jar or its copy with configuration and keys zeroed; a folder is checked as
+   * {@link #readableView} checks it and stays the folder, its files to copy chosen by {@link #readableInFolder}.
+   */
+  public static Path readableEntry(Path entry, boolean anyFolder) {
+    if (Files.isDirectory(entry)) {
+      ClasspathSecrets.requireBuildOutput(entry, anyFolder);
+      return entry;
+    }
+    List<Mount> view = ClasspathSecrets.view(List.of(entry), anyFolder);
+    return view.isEmpty() ? entry : view.get(0).source();
+  }
+
+  /** Whether a worker may read the file at {@code pathInside} (relative, with {@code /}) of a classpath folder. */
+  public static boolean readableInFolder(String pathInside) {
+    return !ClasspathSecrets.isSecret(pathInside);
   }
 
   private static void addCodeSource(Class<?> type, Set<Path> entries) {

@@ -227,8 +227,9 @@ final class DockerBackend implements SandboxBackend {
   private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb) {
     long memoryBytes = memoryMb * 1024 * 1024;
     List<Bind> binds = new ArrayList<>();
-    // The classpath with configuration and key files masked (cached: a jar's filtered copy is made once).
-    for (WorkerClasspath.Mount mount : WorkerClasspath.readableView(classpath, true)) {
+    // The classpath with configuration and key files masked (cached: a jar's filtered copy is made once), and a
+    // folder that is not build output refused unless opted in: the same view as the local backend.
+    for (WorkerClasspath.Mount mount : WorkerClasspath.readableView(classpath, config.localAnyClasspathFolder())) {
       binds.add(new Bind(mount.source().toString(), new Volume(mount.target().toString()), AccessMode.ro));
     }
     binds.add(new Bind(channelDir.toString(), new Volume(CHANNEL_INSIDE), AccessMode.ro));

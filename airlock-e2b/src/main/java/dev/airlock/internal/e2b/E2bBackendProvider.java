@@ -37,12 +37,17 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
 
   @Override
   public SandboxBackend create(AirlockConfig config) {
-    return create(E2bSettings.from(config, System::getenv), new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT));
+    return create(E2bSettings.from(config, System::getenv), new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT),
+        config.localAnyClasspathFolder());
   }
 
   static BridgedBackend create(E2bSettings settings, HttpCalls calls) {
+    return create(settings, calls, false);
+  }
+
+  static BridgedBackend create(E2bSettings settings, HttpCalls calls, boolean anyClasspathFolder) {
     BridgedBackend.Settings bridged = new BridgedBackend.Settings("e2b", settings.home(), settings.bridgeCommand(),
-        settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(settings));
+        settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(settings), anyClasspathFolder);
     return new BridgedBackend(bridged, new E2bSandboxes(settings, calls), calls);
   }
 

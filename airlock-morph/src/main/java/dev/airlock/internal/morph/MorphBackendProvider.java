@@ -37,12 +37,17 @@ public final class MorphBackendProvider implements SandboxBackendProvider {
   @Override
   public SandboxBackend create(AirlockConfig config) {
     return create(MorphSettings.from(config, System::getenv),
-        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT));
+        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT),
+        config.localAnyClasspathFolder());
   }
 
   static BridgedBackend create(MorphSettings settings, HttpCalls calls) {
+    return create(settings, calls, false);
+  }
+
+  static BridgedBackend create(MorphSettings settings, HttpCalls calls, boolean anyClasspathFolder) {
     BridgedBackend.Settings bridged = new BridgedBackend.Settings("morph", settings.home(),
-        settings.bridgeCommand(), settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture());
+        settings.bridgeCommand(), settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(), anyClasspathFolder);
     return new BridgedBackend(bridged, new MorphInstances(settings, calls), calls);
   }
 

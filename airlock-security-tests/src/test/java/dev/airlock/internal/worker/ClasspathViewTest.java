@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -79,6 +81,47 @@ class ClasspathViewTest {
       Path source = mask.source();
       assertThat(Files.isDirectory(source) ? Files.list(source).count() : Files.size(source)).isZero();
     }
+  }
+
+  @Test
+  void configurationAndKeysOfEveryCommonShapeAreCoveredButCodeAndDataResourcesAreNot(@TempDir Path dir)
+      throws IOException {
+    List<String> secrets = List.of("application.conf", "application.json", "application-prod.toml",
+        "applicationContext.xml", "bootstrap.json", "hibernate.cfg.xml", "hibernate.properties",
+        "META-INF/persistence.xml", "credentials.json", "gcp/application_default_credentials.json",
+        "client_secret_123.json", "secrets.yaml", "keys/id_rsa", "keys/id_ed25519", "kube/prod.kubeconfig",
+        "netrc", "certs/tls.KEY", "trust.truststore", "AuthKey.p8");
+    List<String> dotted = List.of(".env.local", ".netrc", ".npmrc", ".pgpass");
+    List<String> visible = List.of("com/acme/ApplicationRunner.class", "com/acme/credentials/CredentialStore.class",
+        "com/acme/credentials/messages.properties", "logback.xml", "log4j2.xml", "templates/mail.html",
+        "reference.conf", "com/acme/schema.json", "META-INF/services/com.acme.Plugin");
+    Path classes = Files.createDirectories(dir.resolve("app/build/classes/java/main"));
+    for (String name : concat(secrets, dotted, visible, List.of(".aws/credentials", ".ssh/config", ".git/config"))) {
+      write(classes.resolve(name), SECRET);
+    }
+
+    List<Mount> view = WorkerClasspath.readableView(List.of(classes), false);
+
+    List<Path> covered = view.stream().skip(1).map(Mount::target).toList();
+    List<Path> expected = new ArrayList<>(concat(secrets, dotted).stream().map(classes::resolve).toList());
+    expected.addAll(List.of(classes.resolve(".aws"), classes.resolve(".ssh"), classes.resolve(".git")));
+    assertThat(covered).containsExactlyInAnyOrderElementsOf(expected);
+
+    Path jar = jar(dir.resolve("app.jar"), null, concat(secrets, dotted, visible).toArray(String[]::new));
+    Path copy = WorkerClasspath.readableView(List.of(jar), false).get(0).source();
+    try (ZipFile zip = new ZipFile(copy.toFile())) {
+      for (String secret : concat(secrets, dotted)) {
+        assertThat(read(zip, secret)).as(secret).doesNotContain(SECRET);
+      }
+      for (String resource : visible) {
+        assertThat(read(zip, resource)).as(resource).doesNotStartWith("unreadable");
+      }
+    }
+  }
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... lists) {
+    return Arrays.stream(lists).flatMap(List::stream).toList();
   }
 
   @Test
