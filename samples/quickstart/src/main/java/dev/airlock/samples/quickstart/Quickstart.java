@@ -14,14 +14,18 @@ public final class Quickstart {
   }
 
   public static void main(String[] args) throws Exception {
+    // File arguments ship only from the folders in airlock.files.roots. The pom's run names this sample's own; a run
+    // without it gets a fresh private folder. Set before the first call, which reads the configuration.
+    if (System.getProperty("airlock.files.roots") == null) {
+      System.setProperty("airlock.files.roots", Files.createTempDirectory("airlock-quickstart-").toString());
+    }
+    Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots")));
     AgentTools tools = new AgentTools();
     System.out.println("host pid " + ProcessHandle.current().pid() + ", sandboxed=" + AirlockRuntime.isSandboxed());
     System.out.println(AirlockRuntime.pool().posture().describe());
     System.out.println();
 
     show("runJava(\"6 * 7\")", () -> tools.runJava("6 * 7"));
-    // File arguments ship only from the folders in airlock.files.roots; the pom's run names this sample's own.
-    Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots", "quickstart-files")));
     Path note = Files.writeString(notes.resolve("note.txt"), "a note on the host");
     show("readFile(" + note.getFileName() + ")", () -> tools.readFile(note));
 
