@@ -44,6 +44,21 @@ class CodecTest {
     assertThat(System.getProperty("airlock.canary.loaded")).isNull();
   }
 
+  /**
+   * Kryo's closure serializer rebuilds a lambda through {@code SerializedLambda.readResolve}, Java serialization's
+   * hook into the capturing class. Only the host's invocation and the worker's result writer register it: a worker
+   * that sends a lambda as a result is refused by the host, even under a wildcard of the capturing package, and no
+   * capturing class code runs.
+   */
+  @Test
+  void refusesALambdaInAResultSoNoJavaDeserializationHookRunsOnTheHost() {
+    Runnable lambda = (Runnable & java.io.Serializable) () -> System.setProperty("airlock.lambda.ran", "yes");
+    byte[] bytes = Codec.encodeResult(lambda, 1 << 20);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, OWN_CLASSES)).isInstanceOf(SandboxProtocolException.class);
+    assertThatThrownBy(() -> Codec.decodeResult(bytes, JDK_ONLY)).isInstanceOf(SandboxProtocolException.class);
+    assertThat(System.getProperty("airlock.lambda.ran")).isNull();
+  }
+
   @Test
   void refusesJdkGadgetsByName() {
     byte[] decoy = Codec.encodeResult(new Decoys(), 1 << 20);
