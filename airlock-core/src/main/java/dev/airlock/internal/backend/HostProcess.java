@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A host JVM as it labels what it leaves on a shared engine or cloud account (containers, sandboxes), so that a
@@ -35,14 +36,47 @@ public record HostProcess(String boot, String pidNamespace, long pid, long start
 
   /**
    * True only when {@code checker} can see for sure that this process is gone: same boot, same PID namespace (both
-   * known), and no process with this pid and start time.
+   * known, compared in their alphanumeric form so a {@link #token()} compares alike), and no process with this pid
+   * and start time.
    */
   public boolean provenDeadFrom(HostProcess checker) {
-    if (boot.isEmpty() || pidNamespace.isEmpty() || !boot.equals(checker.boot)
-        || !pidNamespace.equals(checker.pidNamespace)) {
+    if (boot.isEmpty() || pidNamespace.isEmpty() || !alphanumeric(boot).equals(alphanumeric(checker.boot))
+        || !alphanumeric(pidNamespace).equals(alphanumeric(checker.pidNamespace))) {
       return false;
     }
     return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(p -> startOf(p) != started).orElse(true);
+  }
+
+  /**
+   * This process as one file- and cgroup-name-safe word ({@code pid.started.namespace.boot}, letters, digits and dots
+   * only), for host resources that cannot carry a label: temp folders and cgroups.
+   */
+  public String token() {
+    return pid + "." + started + "." + alphanumeric(pidNamespace) + "." + alphanumeric(boot);
+  }
+
+  /**
+   * The owner named by a {@link #token()}, or empty when {@code token} is not one (a name of another format, an older
+   * version's, or anything a local user planted). Boot and namespace come back in the token's alphanumeric form, which
+   * {@link #provenDeadFrom} compares alike.
+   */
+  public static Optional<HostProcess> fromToken(String token) {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 4 || !digits(parts[0]) || !digits(parts[1]) || parts[0].length() > 18 || parts[1].length() > 18
+        || !parts[2].equals(alphanumeric(parts[2])) || !parts[3].equals(alphanumeric(parts[3]))) {
+      return Optional.empty();
+    }
+    return Optional.of(new HostProcess(parts[3], parts[2], Long.parseLong(parts[0]), Long.parseLong(parts[1])));
+  }
+
+  private static boolean digits(String text) {
+    return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  private static String alphanumeric(String text) {
+    StringBuilder kept = new StringBuilder(text.length());
+    text.chars().filter(c -> c < 128 && Character.isLetterOrDigit(c)).forEach(c -> kept.append((char) c));
+    return kept.toString();
   }
 
   /**

@@ -60,26 +60,6 @@ public final class WorkerChannels {
     }
   }
 
-  /**
-   * Removes folders named {@code <prefix><pid>-...} under {@code parent} whose host process is dead: a host killed
-   * before it could close its backend leaves them.
-   */
-  public static void reapFoldersOfDeadHosts(Path parent, String prefix) throws IOException {
-    try (Stream<Path> dirs = Files.list(parent)) {
-      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-        String name = dir.getFileName().toString();
-        if (!name.startsWith(prefix)) {
-          continue;
-        }
-        String pid = name.substring(prefix.length()).split("-", 2)[0];
-        if (!pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
-            && !ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
-          deleteTree(dir);
-        }
-      }
-    }
-  }
-
   /** Deletes a folder and everything in it, as far as possible; never throws. */
   public static void deleteTree(Path root) {
     try (Stream<Path> files = Files.walk(root)) {

@@ -1,5 +1,6 @@
 package dev.airlock.internal.local;
 
+import dev.airlock.internal.backend.HostProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,38 +87,44 @@ final class Cgroups {
   }
 
   /**
-   * Groups left by a host that died without closing its pool ({@code airlock/<pid>-<n>} with a dead pid): their
-   * processes are killed and the groups removed.
+   * Groups left by a host that died without closing its pool ({@code airlock/<owner token>-<n>}, see
+   * {@link HostProcess#token()}): their processes are killed and the groups removed. Only an owner proven dead from
+   * here counts: the cgroup tree can be shared with JVMs in other PID namespaces (a container with the host's cgroups
+   * mounted), whose live pids look absent from here, and a pid may have been reused.
    */
   static void reapAbandoned() {
+    HostProcess self = HostProcess.current();
     for (String controller : List.of("memory", "pids", "cpu", "")) {
       Path base = ROOT.resolve(controller).resolve("airlock");
       if (!Files.isDirectory(base)) {
         continue;
       }
-      try (java.util.stream.Stream<Path> owners = Files.list(base)) {
-        for (Path owner : owners.filter(Files::isDirectory).toList()) {
-          String name = owner.getFileName().toString();
-          int dash = name.indexOf('-');
-          if (dash <= 0) {
-            continue;
-          }
-          long pid = Long.parseLong(name.substring(0, dash));
-          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            continue;
-          }
-          try (java.util.stream.Stream<Path> groups = Files.list(owner)) {
-            for (Path group : groups.filter(Files::isDirectory).toList()) {
-              WorkerCgroup orphan = new WorkerCgroup(Version.V1, List.of(group), null, null);
-              orphan.members().forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
-              orphan.remove();
-            }
-          }
-          Files.deleteIfExists(owner);
-        }
-      } catch (IOException | NumberFormatException e) {
-        // Another host is reaping, or the groups are still busy: the next start tries again.
+      List<Path> owners;
+      try (java.util.stream.Stream<Path> listed = Files.list(base)) {
+        owners = listed.filter(Files::isDirectory).toList();
+      } catch (IOException e) {
+        continue;
       }
+      for (Path owner : owners) {
+        String name = owner.getFileName().toString();
+        int dash = name.lastIndexOf('-');
+        if (dash > 0 && HostProcess.fromToken(name.substring(0, dash)).map(h -> h.provenDeadFrom(self)).orElse(false)) {
+          reapOwner(owner);
+        }
+      }
+    }
+  }
+
+  private static void reapOwner(Path owner) {
+    try (java.util.stream.Stream<Path> groups = Files.list(owner)) {
+      for (Path group : groups.filter(Files::isDirectory).toList()) {
+        WorkerCgroup orphan = new WorkerCgroup(Version.V1, List.of(group), null, null);
+        orphan.members().forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+        orphan.remove();
+      }
+      Files.deleteIfExists(owner);
+    } catch (IOException e) {
+      // Another host is reaping, or the groups are still busy: the next start tries again.
     }
   }
 

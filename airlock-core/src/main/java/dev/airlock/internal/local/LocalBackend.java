@@ -5,6 +5,8 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostFolders;
+import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
@@ -17,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,7 @@ public final class LocalBackend implements SandboxBackend {
     this.config = config;
     this.java = javaExecutable(config);
     this.classpath = List.copyOf(classpath);
-    this.cgroupNamespace = "airlock/" + ProcessHandle.current().pid() + "-" + BACKENDS.incrementAndGet();
+    this.cgroupNamespace = "airlock/" + HostProcess.current().token() + "-" + BACKENDS.incrementAndGet();
     LocalIsolation isolation = config.localIsolation();
     Bubblewrap bwrap = null;
     String bwrapMissing = "isolation=none";
@@ -90,9 +91,7 @@ public final class LocalBackend implements SandboxBackend {
       this.jdk = bwrap == null ? null : JdkFiles.of(java);
       this.view = bwrap == null ? List.of() : WorkerClasspath.readableView(classpath,
           config.localAnyClasspathFolder());
-      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), WORK_DIR_PREFIX);
-      this.workDir = Files.createTempDirectory(WORK_DIR_PREFIX + ProcessHandle.current().pid() + "-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      this.workDir = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), WORK_DIR_PREFIX, "rwx------");
       this.scratchMount = Files.createDirectory(workDir.resolve("scratch"));
       this.seccompProgram = bwrap == null ? null : SeccompFilter.Arch.ofThisJvm().map(arch -> {
         try {

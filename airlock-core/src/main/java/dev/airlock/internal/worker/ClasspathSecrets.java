@@ -1,6 +1,7 @@
 package dev.airlock.internal.worker;
 
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.worker.WorkerClasspath.Mount;
 import java.io.IOException;
@@ -247,9 +248,7 @@ final class ClasspathSecrets {
   private static synchronized Path privateFolder() throws IOException {
     if (folder == null) {
       Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-      WorkerChannels.reapFoldersOfDeadHosts(tmp, FOLDER_PREFIX);
-      Path made = Files.createTempDirectory(tmp, FOLDER_PREFIX + ProcessHandle.current().pid() + "-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path made = HostFolders.create(tmp, FOLDER_PREFIX, "rwx------");
       Files.createFile(made.resolve("empty-file"));
       Files.setPosixFilePermissions(made.resolve("empty-file"), PosixFilePermissions.fromString("r--r--r--"));
       Files.createDirectory(made.resolve("empty-folder"));

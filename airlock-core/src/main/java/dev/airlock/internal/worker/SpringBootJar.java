@@ -1,5 +1,6 @@
 package dev.airlock.internal.worker;
 
+import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.WorkerChannels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,9 +99,7 @@ final class SpringBootJar {
     private static Path make() {
       try {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        WorkerChannels.reapFoldersOfDeadHosts(tmp, TEMP_PREFIX);
-        Path made = Files.createTempDirectory(tmp, TEMP_PREFIX + ProcessHandle.current().pid() + "-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path made = HostFolders.create(tmp, TEMP_PREFIX, "rwx------");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> WorkerChannels.deleteTree(made), "airlock-boot"));
         return made;
       } catch (IOException e) {

@@ -56,5 +56,15 @@ class OrphanTest {
           .as("the next backend start reaps the dead host's socket folder")
           .noneMatch(name -> name.startsWith("airlock-" + host.pid() + "-"));
     }
+    for (String controller : List.of("memory", "pids", "cpu")) {
+      Path groups = Path.of("/sys/fs/cgroup", controller, "airlock");
+      if (Files.isDirectory(groups)) {
+        try (var owners = Files.list(groups)) {
+          assertThat(owners.map(p -> p.getFileName().toString()))
+              .as("the next backend start reaps the dead host's %s cgroups", controller)
+              .noneMatch(name -> name.startsWith(host.pid() + "."));
+        }
+      }
+    }
   }
 }

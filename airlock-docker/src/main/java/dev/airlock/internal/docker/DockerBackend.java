@@ -9,13 +9,14 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.wire.ChannelStreams;
 import dev.airlock.internal.worker.WorkerClasspath;
@@ -82,10 +83,8 @@ final class DockerBackend implements SandboxBackend {
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
       reapContainersOfDeadHosts();
       this.classpath = WorkerClasspath.ofThisJvm();
-      WorkerChannels.reapFoldersOfDeadHosts(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX);
       // Searchable but not listable by others: a worker's folder is found only by the container it is mounted in.
-      this.channelRoot = Files.createTempDirectory(TMP_PREFIX + owner.pid() + "-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+      this.channelRoot = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX, "rwx--x--x");
     } catch (IOException | RuntimeException e) {
       engine.close();
       if (e instanceof SandboxUnavailableException u) {
