@@ -371,11 +371,10 @@ final class Kryos {
   }
 
   /**
-   * A hashed set ({@code HashSet}, {@code LinkedHashSet}, ...), read into a list first and admitted to its set only
-   * after {@link HashFlood#check} has seen its hash codes: inserting elements that share one hash code compares each
-   * with all before it, which no visit count sees.
+   * A set read into a list first and admitted to its set only after {@link HashFlood#check} has seen its hash codes:
+   * inserting elements that share one hash code compares each with all before it, which no visit count sees.
    */
-  static final class HashedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
+  abstract static class StagedSetSerializer extends CollectionSerializer<Collection<Object>> {
     @Override
     protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
       checkSize(input, size, "set size");
@@ -385,17 +384,35 @@ final class Kryos {
     @Override
     public Collection<Object> read(Kryo kryo, Input input, Class<? extends Collection<Object>> type) {
       Collection<Object> staged = super.read(kryo, input, type);
-      if (staged == null) {
-        return null;
-      }
-      ResultKryo reader = (ResultKryo) kryo;
-      HashFlood.check(staged, true, reader);
-      Collection<Object> set = super.create(kryo, input, type, staged.size());
+      return staged == null ? null : admit(staged, (ResultKryo) kryo, input, type);
+    }
+
+    /** The set made of elements {@code staged} has read, not yet hashed. */
+    abstract Collection<Object> admit(Collection<Object> staged, ResultKryo reader, Input input,
+        Class<? extends Collection<Object>> type);
+
+    /** A new, empty collection of {@code type}, as Kryo makes one (the staging list is {@link #create}'s). */
+    final Collection<Object> newOf(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
+      return super.create(kryo, input, type, size);
+    }
+
+    /** Hashes the elements into {@code set}, asking for the deadline after each insertion. */
+    static <S extends Collection<Object>> S insert(Collection<Object> staged, S set, ResultKryo reader) {
       for (Object element : staged) {
         set.add(element);
         reader.deadlineCheck();
       }
       return set;
+    }
+  }
+
+  /** A hashed set of a concrete class ({@code HashSet}, {@code LinkedHashSet}, ...). */
+  static final class HashedCollectionSerializer extends StagedSetSerializer {
+    @Override
+    Collection<Object> admit(Collection<Object> staged, ResultKryo reader, Input input,
+        Class<? extends Collection<Object>> type) {
+      HashFlood.check(staged, true, reader);
+      return insert(staged, newOf(reader, input, type, staged.size()), reader);
     }
   }
 
@@ -454,32 +471,17 @@ final class Kryos {
   }
 
   /** Reads the JDK's {@code Set.of} sets in the format Kryo writes them, without trusting the declared size. */
-  static final class BoundedImmutableSetSerializer extends CollectionSerializer<Collection<Object>> {
+  static final class BoundedImmutableSetSerializer extends StagedSetSerializer {
     BoundedImmutableSetSerializer() {
       setElementsCanBeNull(false);
     }
 
     @Override
-    protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
-      checkSize(input, size, "set size");
-      return new ArrayList<>(size);
-    }
-
-    @Override
-    public Collection<Object> read(Kryo kryo, Input input, Class<? extends Collection<Object>> type) {
-      Collection<Object> staged = super.read(kryo, input, type);
-      if (staged == null) {
-        return null;
-      }
+    Collection<Object> admit(Collection<Object> staged, ResultKryo reader, Input input,
+        Class<? extends Collection<Object>> type) {
       // Set.copyOf probes with equals alone, so here even colliding JDK values would compare pairwise.
-      ResultKryo reader = (ResultKryo) kryo;
       HashFlood.check(staged, false, reader);
-      Set<Object> set = new HashSet<>();
-      for (Object element : staged) {
-        set.add(element);
-        reader.deadlineCheck();
-      }
-      return Set.of(set.toArray());
+      return Set.of(insert(staged, new HashSet<>(), reader).toArray());
     }
   }
 
