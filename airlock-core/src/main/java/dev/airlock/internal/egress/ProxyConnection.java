@@ -44,7 +44,7 @@ final class ProxyConnection implements Runnable, Closeable {
   private String target = "request";
   private OutputStream answerOut;
   private boolean tunnelOpen;
-  private volatile Refusal cut;
+  private boolean cutDone;
   private volatile boolean closed;
   private Future<?> handshakeDeadline;
   private Future<?> connectionDeadline;
@@ -92,14 +92,10 @@ final class ProxyConnection implements Runnable, Closeable {
     } catch (HttpHead.BadHead bad) {
       refuse(new Refusal(bad.status, target, bad.getMessage(), null));
     } catch (IOException | RuntimeException e) {
-      // The peer went away, or a deadline or cap closed the connection (then `cut` says which).
+      // The peer went away, or a deadline or cap closed the connection (`cut` recorded which).
       LOG.debug("egress connection to {} ended: {}", target, GuestText.escape(String.valueOf(e.getMessage())));
     } finally {
       close();
-      Refusal reason = cut;
-      if (reason != null) {
-        record(reason);
-      }
       if (call != null) {
         call.leave(this);
       }
@@ -170,7 +166,8 @@ final class ProxyConnection implements Runnable, Closeable {
     handshakeDeadline.cancel(false);
     call.contacted(target);
     sendRequest(head, method + " " + path + " HTTP/1.1", injections, upstream.getOutputStream());
-    relay(guestIn, upstream.getOutputStream(), upstream.getInputStream(), guestOut, true,
+    relay(guestIn, upstream.getOutputStream(), new BufferedInputStream(upstream.getInputStream(), 16 * 1024), guestOut,
+        true,
         injections.isEmpty() ? null : new SecretWatch(injections));
   }
 
@@ -223,7 +220,8 @@ final class ProxyConnection implements Runnable, Closeable {
     handshakeDeadline.cancel(false);
     call.contacted(target);
     sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, up.getOutputStream());
-    relay(tlsIn, up.getOutputStream(), up.getInputStream(), tlsOut, true, new SecretWatch(injections));
+    relay(tlsIn, up.getOutputStream(), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut, true,
+        new SecretWatch(injections));
   }
 
   private static void requireHost(HttpHead head, HostPort destination) throws Refusal {
@@ -410,14 +408,22 @@ final class ProxyConnection implements Runnable, Closeable {
         + body.length() + "\r\nConnection: close\r\n\r\n" + body;
   }
 
-  /** Closes the connection because of {@code reason} (a deadline or a cap); the first reason is the one reported. */
-  private void cut(Refusal reason) {
-    if (!closed && cut == null) {
-      cut = reason;
+  /**
+   * Closes the connection because of {@code reason} (a deadline or a cap). Only the first reason is reported, and
+   * it is recorded before the close, so the report is complete when the guest sees the connection end.
+   */
+  private synchronized void cut(Refusal reason) {
+    if (!closed && !cutDone) {
+      cutDone = true;
+      record(reason);
     }
     close();
   }
 
+  /**
+   * Closes everything, plain sockets first (they were added first): a TLS socket's close then fails fast instead of
+   * blocking the timer thread on a close_notify write to a guest that does not read.
+   */
   @Override
   public void close() {
     closed = true;

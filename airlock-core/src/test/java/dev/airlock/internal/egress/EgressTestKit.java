@@ -98,7 +98,7 @@ final class EgressTestKit implements AutoCloseable {
           sleep(1000);
         }
       } else if (path.equals("/echo")) {
-        byte[] text = exchange.getRequestHeaders().toString().getBytes(StandardCharsets.UTF_8);
+        byte[] text = Map.copyOf(exchange.getRequestHeaders()).toString().getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(200, text.length);
         body.write(text);
       } else {
@@ -137,7 +137,7 @@ final class EgressTestKit implements AutoCloseable {
             SocketChannel gate = SocketChannel.open(UnixDomainSocketAddress.of(socket));
             InputStream fromClient = client.getInputStream();
             OutputStream toClientStream = client.getOutputStream();
-            executor.execute(() -> copy(fromClient, gate, null, client));
+            executor.execute(() -> copy(fromClient, gate, null, null));
             executor.execute(() -> copy(ChannelStreams.input(gate), null, toClientStream, client));
           } catch (IOException e) {
             return;
@@ -146,6 +146,7 @@ final class EgressTestKit implements AutoCloseable {
       });
     }
 
+    /** Copies one direction; {@code client} is set for the proxy-to-client direction, which ends the connection. */
     private void copy(InputStream in, SocketChannel toGate, OutputStream toClientStream, Socket client) {
       byte[] buffer = new byte[16 * 1024];
       try {
@@ -167,9 +168,10 @@ final class EgressTestKit implements AutoCloseable {
         // either side closed
       } finally {
         try {
-          client.close();
-          if (toGate != null) {
-            toGate.close();
+          if (client != null) {
+            client.close(); // the proxy's side ended: the whole connection ends
+          } else {
+            toGate.shutdownOutput(); // the client's side ended: the proxy may still answer
           }
         } catch (IOException e) {
           // closing
