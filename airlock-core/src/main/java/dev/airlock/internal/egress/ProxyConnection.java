@@ -41,7 +41,7 @@ final class ProxyConnection implements Runnable, Closeable {
   private final OutputStream guestOut;
   private final List<Closeable> resources = new CopyOnWriteArrayList<>();
   private CallLedger call;
-  private String target = "request";
+  private volatile String target = "request";
   private OutputStream answerOut;
   private boolean tunnelOpen;
   private boolean cutDone;
