@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ends every connection is closed and no new one can join.
  */
 final class CallLedger {
+  static final int LOGGED_REFUSALS = 10;
+
   final EgressRules rules;
   private final AtomicLong up = new AtomicLong();
   private final AtomicLong down = new AtomicLong();
@@ -49,12 +51,17 @@ final class CallLedger {
     }
   }
 
-  synchronized void refused(Refusal refusal) {
+  /**
+   * Records a refused attempt and returns how many the call has had; the caller logs only the first
+   * {@link #LOGGED_REFUSALS} (a guest can make attempts in a loop, and the host log must not grow with them).
+   */
+  synchronized int refused(Refusal refusal) {
     if (refused.size() < EgressReport.MAX_ENTRIES) {
       refused.add(refusal.reportEntry());
     } else {
       moreRefused++;
     }
+    return refused.size() + moreRefused;
   }
 
   /** Counts {@code bytes} moved; false when the call is now past its byte cap (the caller cuts the connection). */

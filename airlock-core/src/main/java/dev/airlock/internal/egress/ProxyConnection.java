@@ -392,11 +392,15 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
+  /** Adds the refusal to the call's report; logs the first few of a call (without a call, at debug only). */
   private void record(Refusal refusal) {
-    if (call != null) {
-      call.refused(refusal);
+    int count = call == null ? Integer.MAX_VALUE : call.refused(refusal);
+    if (count <= CallLedger.LOGGED_REFUSALS) {
+      LOG.info("egress refused {}{}", refusal.reportEntry(), count == CallLedger.LOGGED_REFUSALS
+          ? " (further refusals of this call are in its report only)" : "");
+    } else {
+      LOG.debug("egress refused {}", refusal.reportEntry());
     }
-    LOG.info("egress refused {}", refusal.reportEntry());
   }
 
   /** The answer for a refusal: status line with the reason (clients show it), the same text as the body. */

@@ -272,6 +272,22 @@ class EgressProxyTest {
   }
 
   @Test
+  void refusalsInALoopAreCappedInTheReport() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    for (int i = 0; i < 130; i++) {
+      assertThat(raw("GET http://evil" + i + ".test/ HTTP/1.1\r\nHost: evil" + i + ".test\r\n\r\n"))
+          .startsWith("HTTP/1.1 403 ");
+    }
+
+    List<String> refused = gate.endCall().refused();
+    assertThat(refused).hasSize(EgressReport.MAX_ENTRIES + 1).endsWith("... and 30 more refused attempts");
+    assertThat(refused.get(0)).isEqualTo("evil0.test:80: not in the egress allow list (add it to @Airlock(egress) or"
+        + " airlock.egress.allow)");
+  }
+
+  @Test
   void hostHeaderNamingAnotherHostIsRefused() throws Exception {
     startDefault();
     gate.beginCall(rules(http()));
