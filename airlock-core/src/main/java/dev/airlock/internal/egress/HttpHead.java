@@ -112,7 +112,7 @@ final class HttpHead {
     return out;
   }
 
-  /** Removes every field named {@code name}, and every field the Connection header names (hop-by-hop). */
+  /** Removes the hop-by-hop fields: the standard ones, the proxy credentials and every field Connection names. */
   void removeHopByHop() {
     List<String> named = new ArrayList<>();
     for (String value : values("Connection")) {

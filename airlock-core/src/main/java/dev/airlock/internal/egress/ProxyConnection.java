@@ -14,7 +14,6 @@ import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -81,7 +80,7 @@ final class ProxyConnection implements Runnable, Closeable {
         throw new Refusal(400, "request", "the request line is not 'METHOD target HTTP/1.1'", null);
       }
       if (start[0].equals("CONNECT")) {
-        tunnel(start[1], head);
+        tunnel(start[1]);
       } else if (start[1].regionMatches(true, 0, "http://", 0, 7)) {
         forward(start[0], start[1], head);
       } else {
@@ -104,7 +103,7 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   /** CONNECT: a raw tunnel whose ClientHello must name the host, or a terminated one for an injected host. */
-  private void tunnel(String authority, HttpHead head) throws IOException {
+  private void tunnel(String authority) throws IOException {
     HostPort destination = HostPort.parse(authority, 0);
     target = destination.toString();
     InetAddress address = decide(destination);
@@ -166,8 +165,8 @@ final class ProxyConnection implements Runnable, Closeable {
     handshakeDeadline.cancel(false);
     call.contacted(target);
     sendRequest(head, method + " " + path + " HTTP/1.1", injections, upstream.getOutputStream());
-    relay(guestIn, upstream.getOutputStream(), new BufferedInputStream(upstream.getInputStream(), 16 * 1024), guestOut,
-        true,
+    InputStream fromServer = new BufferedInputStream(upstream.getInputStream(), 16 * 1024);
+    relay(guestIn, upstream.getOutputStream(), fromServer, guestOut, true,
         injections.isEmpty() ? null : new SecretWatch(injections));
   }
 

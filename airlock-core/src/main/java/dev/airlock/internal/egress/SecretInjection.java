@@ -1,6 +1,5 @@
 package dev.airlock.internal.egress;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -30,10 +29,6 @@ public record SecretInjection(String host, String header, String value) {
             + " contains a control or non-Latin-1 character; a header value is one line of text");
       }
     }
-  }
-
-  boolean isHeader(String name) {
-    return header.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.airlock.internal.egress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +15,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.HttpsURLConnection;
@@ -382,7 +385,8 @@ class EgressProxyTest {
     gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
     HttpClient client = client();
 
-    for (String url : List.of("https://secret.test:" + tlsPort + "/hello", "http://secret.test:" + httpPort + "/hello")) {
+    for (String url : List.of("https://secret.test:" + tlsPort + "/hello",
+        "http://secret.test:" + httpPort + "/hello")) {
       HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(url))
           .header("Authorization", "Bearer guest-copy").build(), HttpResponse.BodyHandlers.ofString());
       assertThat(answer.body()).isEqualTo("hello");
@@ -427,19 +431,19 @@ class EgressProxyTest {
     SecretInjection injection = new SecretInjection("api.example", "Authorization", "Bearer s3cr3t");
     assertThat(injection.toString()).doesNotContain("s3cr3t");
     try (EgressProxy withSecret = EgressProxy.builder().secrets(List.of(injection)).build()) {
-      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-      store.load(new java.io.ByteArrayInputStream(withSecret.workerTrustStorePkcs12().orElseThrow()),
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(new ByteArrayInputStream(withSecret.workerTrustStorePkcs12().orElseThrow()),
           EgressProxy.WORKER_TRUSTSTORE_PASSWORD.toCharArray());
       assertThat(store.isCertificateEntry("airlock-egress-pool-ca")).isTrue();
-      assertThat(java.util.Collections.list(store.aliases())).hasSizeGreaterThan(50)
+      assertThat(Collections.list(store.aliases())).hasSizeGreaterThan(50)
           .noneMatch(alias -> isKey(store, alias));
     }
   }
 
-  private static boolean isKey(java.security.KeyStore store, String alias) {
+  private static boolean isKey(KeyStore store, String alias) {
     try {
       return store.isKeyEntry(alias);
-    } catch (java.security.KeyStoreException e) {
+    } catch (KeyStoreException e) {
       throw new IllegalStateException(e);
     }
   }
