@@ -15,7 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.time.Duration;
@@ -149,8 +151,11 @@ class EgressProxyTest {
     }
   }
 
-  /** Opens a CONNECT tunnel by hand and starts TLS in it with {@code serverName} (null: no SNI at all). */
-  private void handshakeThroughTunnel(String authority, String serverName) throws Exception {
+  /**
+   * Opens a CONNECT tunnel by hand and starts TLS in it with {@code serverName} (null: no SNI at all), offering
+   * {@code protocols} by ALPN when there are any.
+   */
+  private void handshakeThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
     try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
       socket.setSoTimeout(5000);
       socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
@@ -160,6 +165,9 @@ class EgressProxyTest {
           .createSocket(socket, "ignored", 443, true);
       SSLParameters parameters = tls.getSSLParameters();
       parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+      if (protocols.length > 0) {
+        parameters.setApplicationProtocols(protocols);
+      }
       tls.setSSLParameters(parameters);
       tls.startHandshake();
     }
@@ -403,6 +411,43 @@ class EgressProxyTest {
     assertThat(report.refused()).containsExactly(
         "secret.test:" + httpPort + ": the server sent back the injected secret; the connection was cut");
     assertThat(report.toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void injectedHostSpeaksOnlyHttp1SoEveryRequestIsRead() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t"))));
+    int port = EgressTestKit.port(kit.https);
+    gate.beginCall(rules("secret.test:" + port, https()));
+
+    handshakeThroughTunnel("secret.test:" + port, "secret.test", "h2", "http/1.1");
+    assertThatThrownBy(() -> handshakeThroughTunnel("secret.test:" + port, "secret.test", "h2"))
+        .isInstanceOf(IOException.class);
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void closingTheProxyUnlinksItsSocketsAndEndsItsThreads() throws Exception {
+    startDefault();
+    Path socket = folder.resolve("egress.sock");
+    assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw-rw-"));
+    gate.beginCall(rules(http()));
+    assertThat(get(client(), "http://" + http() + "/hello").body()).isEqualTo("hello");
+
+    proxy.close();
+
+    assertThat(socket).doesNotExist();
+    long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    while (egressThreads() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(egressThreads()).isZero();
+  }
+
+  private static long egressThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("airlock-egress-") && thread.isAlive()).count();
   }
 
   @Test
