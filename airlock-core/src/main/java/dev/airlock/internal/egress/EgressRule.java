@@ -17,6 +17,15 @@ public record EgressRule(String host, boolean subdomains, InetAddress network, i
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
 
+  /** A rule is a normalized name or an address with a prefix that fits it, never both; use {@link #parse}. */
+  public EgressRule {
+    if ((host == null) == (network == null) || host != null && !host.equals(normalizeName(host))
+        || subdomains && host == null || port < 0 || port > 65535
+        || network != null && (prefixLength < 1 || prefixLength > network.getAddress().length * 8)) {
+      throw new IllegalArgumentException("not a valid egress rule; write entries as " + SYNTAX);
+    }
+  }
+
   /** Parses one entry; IllegalArgumentException naming it and the accepted syntax. */
   public static EgressRule parse(String entry) {
     String text = entry == null ? "" : entry.strip();
