@@ -137,7 +137,7 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     upOut.write(hello.record);
     upOut.flush();
-    relay(guestIn, upOut, upstream.getInputStream(), guestOut, false, null);
+    relay(() -> pump(guestIn, upOut, true, null), upstream.getInputStream(), guestOut, false, null);
   }
 
   /** An absolute http:// request: the Host header must name the URI's host; forwarded in origin form. */
@@ -164,9 +164,10 @@ final class ProxyConnection implements Runnable, Closeable {
     Socket upstream = open(address, destination.port());
     handshakeDeadline.cancel(false);
     call.contacted(target);
-    sendRequest(head, method + " " + path + " HTTP/1.1", injections, upstream.getOutputStream());
+    OutputStream toServer = upstream.getOutputStream();
+    RequestBody body = sendRequest(head, method + " " + path + " HTTP/1.1", injections, toServer);
     InputStream fromServer = new BufferedInputStream(upstream.getInputStream(), 16 * 1024);
-    relay(guestIn, upstream.getOutputStream(), fromServer, guestOut, true,
+    relay(() -> pumpBody(body, guestIn, toServer), fromServer, guestOut, true,
         injections.isEmpty() ? null : new SecretWatch(injections));
   }
 
@@ -218,9 +219,10 @@ final class ProxyConnection implements Runnable, Closeable {
     refuseEcho(start[0], injections);
     handshakeDeadline.cancel(false);
     call.contacted(target);
-    sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, up.getOutputStream());
-    relay(tlsIn, up.getOutputStream(), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut, true,
-        new SecretWatch(injections));
+    OutputStream toServer = up.getOutputStream();
+    RequestBody body = sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, toServer);
+    relay(() -> pumpBody(body, tlsIn, toServer), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut,
+        true, new SecretWatch(injections));
   }
 
   private static void requireHost(HttpHead head, HostPort destination) throws Refusal {
@@ -247,8 +249,10 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  private void sendRequest(HttpHead head, String startLine, List<SecretInjection> injections, OutputStream out)
-      throws IOException {
+  /** Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). */
+  private RequestBody sendRequest(HttpHead head, String startLine, List<SecretInjection> injections,
+      OutputStream out) throws IOException {
+    RequestBody body = RequestBody.of(head);
     head.removeHopByHop();
     for (SecretInjection injection : injections) {
       head.remove(injection.header());
@@ -260,17 +264,18 @@ final class ProxyConnection implements Runnable, Closeable {
     if (!call.count(true, head.writeTo(out, startLine))) {
       throw byteCap();
     }
+    return body;
   }
 
   /**
-   * Relays both ways until the server's side ends. Upward runs on a second proxy thread; downward on this one. With
-   * {@code http}, the response head is read (bounded) and marked Connection: close, so the client does not reuse a
-   * connection the proxy will close after this one request.
+   * Relays both ways until the server's side ends. {@code upward} runs on a second proxy thread; downward on this
+   * one. With {@code http}, the response head is read (bounded) and marked Connection: close, so the client does
+   * not reuse a connection the proxy will close after this one request.
    */
-  private void relay(InputStream fromGuest, OutputStream toServer, InputStream fromServer, OutputStream toGuest,
-      boolean http, SecretWatch watch) throws IOException {
+  private void relay(Runnable upward, InputStream fromServer, OutputStream toGuest, boolean http, SecretWatch watch)
+      throws IOException {
     try {
-      proxy.execute(() -> pump(fromGuest, toServer, true, null));
+      proxy.execute(upward);
     } catch (RejectedExecutionException e) {
       throw new Refusal(503, target, "the egress proxy is at its thread limit", null);
     }
@@ -312,6 +317,24 @@ final class ProxyConnection implements Runnable, Closeable {
         out.write(buffer, 0, n);
         out.flush();
       }
+    } catch (IOException e) {
+      // Closed by the other direction, a deadline or the peer.
+    }
+  }
+
+  /** Copies the request body upward, and nothing after it. */
+  private void pumpBody(RequestBody body, InputStream in, OutputStream out) {
+    try {
+      body.copy(in, (bytes, offset, length) -> {
+        if (!call.count(true, length)) {
+          cut(byteCap());
+          throw new IOException("over the byte cap");
+        }
+        out.write(bytes, offset, length);
+        out.flush();
+      });
+    } catch (HttpHead.BadHead bad) {
+      cut(new Refusal(bad.status, target, bad.getMessage(), null));
     } catch (IOException e) {
       // Closed by the other direction, a deadline or the peer.
     }

@@ -7,9 +7,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +27,8 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -296,6 +301,49 @@ class EgressProxyTest {
     assertThat(refused).hasSize(EgressReport.MAX_ENTRIES + 1).endsWith("... and 30 more refused attempts");
     assertThat(refused.get(0)).isEqualTo("evil0.test:80: not in the egress allow list (add it to @Airlock(egress) or"
         + " airlock.egress.allow)");
+  }
+
+  @Test
+  void onlyTheCheckedRequestAndItsBodyReachTheServer() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority + "\r\n";
+      String pipelined = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      for (String framing : List.of("Content-Length: 5\r\n\r\nhello",
+          "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        assertThat(raw(start + framing + pipelined)).startsWith("HTTP/1.1 200 ");
+        assertThat(seen.get(5, TimeUnit.SECONDS)).endsWith(framing.substring(framing.indexOf("\r\n\r\n")))
+            .doesNotContain("internal.test");
+      }
+      assertThat(raw(start + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+          .startsWith("HTTP/1.1 400 Airlock egress refused " + authority + ": the request has both");
+    }
+  }
+
+  /** Accepts one connection, keeps what arrives until it is quiet for 300 ms, answers 200 and returns it. */
+  private static String answerOnce(ServerSocket server) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(300);
+      StringBuilder seen = new StringBuilder();
+      byte[] buffer = new byte[4096];
+      try {
+        int n;
+        while ((n = socket.getInputStream().read(buffer)) > 0) {
+          seen.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        }
+      } catch (SocketTimeoutException e) {
+        // quiet: the request is complete
+      }
+      socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      return seen.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
