@@ -103,8 +103,10 @@ public class AirlockAutoConfiguration {
     if (settings.getExpireAfterSeconds() != null) {
       builder.expireAfter(Duration.ofSeconds(settings.getExpireAfterSeconds()));
     }
-    if (settings.getMaxPending() != null) {
-      builder.store(ApprovalStore.inMemory(settings.getMaxPending()));
+    if (settings.getMaxPending() != null || settings.getMaxPendingBytes() != null) {
+      builder.store(ApprovalStore.inMemory(
+          settings.getMaxPending() == null ? AirlockApprovals.DEFAULT_MAX_PENDING : settings.getMaxPending(),
+          settings.getMaxPendingBytes() == null ? ApprovalStore.DEFAULT_MAX_BYTES : settings.getMaxPendingBytes()));
     }
     return builder.build();
   }

@@ -98,6 +98,8 @@ public class AirlockProperties {
     private Integer timeoutSeconds;
     /** Suspended mode: calls kept awaiting approval at most; more are denied. */
     private Integer maxPending;
+    /** Suspended mode: bytes the pending calls may hold together (their frozen arguments); more are denied. */
+    private Long maxPendingBytes;
     /** Suspended mode: seconds a call waits before it is dropped without running. */
     private Integer expireAfterSeconds;
 
@@ -105,6 +107,8 @@ public class AirlockProperties {
     public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
     public Integer getMaxPending() { return maxPending; }
     public void setMaxPending(Integer maxPending) { this.maxPending = maxPending; }
+    public Long getMaxPendingBytes() { return maxPendingBytes; }
+    public void setMaxPendingBytes(Long maxPendingBytes) { this.maxPendingBytes = maxPendingBytes; }
     public Integer getExpireAfterSeconds() { return expireAfterSeconds; }
     public void setExpireAfterSeconds(Integer expireAfterSeconds) { this.expireAfterSeconds = expireAfterSeconds; }
   }

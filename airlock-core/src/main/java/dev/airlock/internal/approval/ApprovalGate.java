@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The approval state machine. A call that needs approval is frozen first: its arguments are encoded to bytes (bounded
@@ -126,9 +127,10 @@ public final class ApprovalGate {
   public Object resume(String callId, ApprovalDecision decision) throws Throwable {
     Instant now = clock.instant();
     Optional<ApprovalStore.Pending> taken = callId == null ? Optional.empty() : store.take(callId, now);
-    if (taken.isEmpty() || !(taken.get() instanceof PendingCall pending) || !pending.gate(this)
+    if (taken.isEmpty() || !(taken.get() instanceof PendingCall pending) || !pending.claim(this)
         || !pending.request().callId().equals(callId)) {
-      audit.record(null, callId, null, "refused", decision.approver(), "no such pending call", now, null, null);
+      audit.record(null, clip(String.valueOf(callId), 64), null, "refused", decision.approver(),
+          "no such pending call", now, null, null);
       throw new IllegalArgumentException("no call " + callId + " is awaiting approval: the id is unknown, the call "
           + "was already decided, or it expired");
     }
@@ -262,11 +264,15 @@ public final class ApprovalGate {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
   }
 
-  /** A suspended call: the gate that kept it, its request, its interceptor continuation and its arguments' bytes. */
+  /**
+   * A suspended call: the gate that kept it, its request, its interceptor continuation and its arguments' bytes.
+   * Claimed once: a store that hands the same call out twice still gets it run once.
+   */
   private final class PendingCall implements ApprovalStore.Pending {
     private final ApprovalRequest request;
     private final Call call;
     private final byte[] arguments;
+    private final AtomicBoolean claimed = new AtomicBoolean();
 
     PendingCall(ApprovalRequest request, Call call, byte[] arguments) {
       this.request = request;
@@ -287,8 +293,15 @@ public final class ApprovalGate {
       return arguments;
     }
 
-    boolean gate(ApprovalGate gate) {
-      return ApprovalGate.this == gate;
+    @Override
+    public long sizeBytes() {
+      long text = request.arguments().values().stream().mapToLong(v -> 2L * v.length()).sum();
+      return arguments.length + text + 512;
+    }
+
+    /** Whether {@code gate} kept this call and this is the first claim of it. */
+    boolean claim(ApprovalGate gate) {
+      return ApprovalGate.this == gate && claimed.compareAndSet(false, true);
     }
   }
 }

@@ -10,35 +10,52 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The default {@link ApprovalStore}: at most {@code maxPending} calls in insertion order. One lock guards the map,
- * so the bound holds under concurrent offers and {@link #take} hands a call to one caller only.
+ * The default {@link ApprovalStore}: at most {@code maxPending} calls holding at most {@code maxBytes} together, in
+ * insertion order. One lock guards the map, so both bounds hold under concurrent offers and {@link #take} hands a
+ * call to one caller only.
  */
 public final class InMemoryApprovalStore implements ApprovalStore {
   private final int maxPending;
+  private final long maxBytes;
   private final Map<String, Pending> calls = new LinkedHashMap<>();
+  private long bytes;
 
-  public InMemoryApprovalStore(int maxPending) {
-    if (maxPending < 1) {
-      throw new IllegalArgumentException("maxPending must be at least 1, was " + maxPending);
+  public InMemoryApprovalStore(int maxPending, long maxBytes) {
+    if (maxPending < 1 || maxBytes < 1) {
+      throw new IllegalArgumentException("an approval store holds at least 1 call and 1 byte, not " + maxPending
+          + " calls and " + maxBytes + " bytes");
     }
     this.maxPending = maxPending;
+    this.maxBytes = maxBytes;
   }
 
   @Override
   public synchronized boolean offer(Pending pending, Instant now) {
-    if (calls.size() >= maxPending) {
-      calls.values().removeIf(p -> !now.isBefore(p.request().expiresAt()));
+    long size = pending.sizeBytes();
+    if (!fits(size)) {
+      calls.values().removeIf(p -> {
+        boolean expired = !now.isBefore(p.request().expiresAt());
+        bytes -= expired ? p.sizeBytes() : 0;
+        return expired;
+      });
     }
-    if (calls.size() >= maxPending || calls.containsKey(pending.request().callId())) {
+    if (!fits(size) || calls.containsKey(pending.request().callId())) {
       return false;
     }
     calls.put(pending.request().callId(), pending);
+    bytes += size;
     return true;
+  }
+
+  private boolean fits(long size) {
+    return calls.size() < maxPending && size <= maxBytes - bytes;
   }
 
   @Override
   public synchronized Optional<Pending> take(String callId, Instant now) {
-    return Optional.ofNullable(calls.remove(callId));
+    Pending taken = calls.remove(callId);
+    bytes -= taken == null ? 0 : taken.sizeBytes();
+    return Optional.ofNullable(taken);
   }
 
   @Override

@@ -317,6 +317,56 @@ class ApprovalTest {
   }
 
   @Test
+  void theStoreIsBoundedInBytesSoLargeArgumentsCannotPileUp() throws Throwable {
+    AirlockApprovals approvals = AirlockApprovals.builder().store(ApprovalStore.inMemory(1000, 1024 * 1024))
+        .clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    List<String> big = List.of("x".repeat(300_000));
+    for (int i = 0; i < 3; i++) {
+      suspend(interceptor, "send", "bob", big);
+    }
+    assertThatThrownBy(() -> call(interceptor, "send", "bob", big)).as("a fourth 300 KB call passes 1 MiB")
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> assertThat(e.rule()).isEqualTo("approval: store full"));
+    assertThat(approvals.pending()).hasSize(3).allSatisfy(r -> assertThat(r.arguments().get("lines"))
+        .as("the description is cut").hasSizeLessThan(ApprovalRequest.MAX_ARGUMENT_CHARS + 40));
+    String small = suspend(interceptor, "send", "bob", List.of("small"));
+    approvals.resume(small, ApprovalDecision.approve("alice"));
+    assertThat(RAN).containsExactly("send bob [small]");
+  }
+
+  @Test
+  void aStoreThatHandsTheSameCallOutTwiceStillGetsItRunOnce() throws Throwable {
+    ApprovalStore.Pending[] kept = new ApprovalStore.Pending[1];
+    ApprovalStore leaky = new ApprovalStore() {
+      @Override
+      public boolean offer(Pending pending, Instant at) {
+        kept[0] = pending;
+        return true;
+      }
+
+      @Override
+      public Optional<Pending> take(String callId, Instant at) {
+        return Optional.of(kept[0]);
+      }
+
+      @Override
+      public List<ApprovalRequest> pending(Instant at) {
+        return List.of(kept[0].request());
+      }
+    };
+    AirlockApprovals approvals = AirlockApprovals.builder().store(leaky).clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String id = suspend(interceptor, "send", "bob", List.of("once"));
+    approvals.resume(id, ApprovalDecision.approve("alice"));
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approve("alice")))
+        .isInstanceOf(IllegalArgumentException.class);
+    AirlockApprovals other = suspended(10);
+    assertThatThrownBy(() -> other.resume(id, ApprovalDecision.approve("alice"))).as("another gate's call")
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(RAN).containsExactly("send bob [once]");
+  }
+
+  @Test
   void editedArgumentsAreTypeCheckedValidatedAndRecheckedByThePolicyBeforeTheyRun() throws Throwable {
     policies.put("ops", AirlockPolicy.builder().requireApproval("delete*").rateLimit("1/minute").build());
     AirlockApprovals approvals = suspended(10);
