@@ -8,6 +8,8 @@ import dev.airlock.ApprovalDecision;
 import dev.airlock.ApprovalHandler;
 import dev.airlock.ApprovalRequest;
 import dev.airlock.ApprovalStore;
+import dev.airlock.PayloadTooLargeException;
+import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.guard.ApprovalAudit;
 import java.lang.reflect.Method;
@@ -97,7 +99,7 @@ public final class ApprovalGate {
    */
   public Admitted admit(Call call) {
     AirlockContext context = AirlockContext.current().orElse(null);
-    byte[] kept = Codec.encodeArguments(call.arguments(), call.maxArgumentBytes());
+    byte[] kept = freeze(call.method(), call.arguments(), call.maxArgumentBytes());
     Object[] frozen = Codec.decodeArguments(kept);
     Instant now = clock.instant();
     String tool = call.method().getName();
@@ -197,9 +199,24 @@ public final class ApprovalGate {
       return frozen;
     }
     Object[] replaced = checkTypes(call.method(), edited.get());
-    Object[] kept = Codec.decodeArguments(Codec.encodeArguments(replaced, call.maxArgumentBytes()));
+    Object[] kept = Codec.decodeArguments(freeze(call.method(), replaced, call.maxArgumentBytes()));
     audit.record(tool, request.callId(), request.context(), "edited", decision.approver(), null, now, frozen, kept);
     return kept;
+  }
+
+  /**
+   * The arguments' bytes. Arguments the codec cannot write are refused as they would be if shipped: a call is never
+   * kept by reference to objects its caller can still change.
+   */
+  private static byte[] freeze(Method method, Object[] arguments, int maxBytes) {
+    try {
+      return Codec.encodeArguments(arguments, maxBytes);
+    } catch (PayloadTooLargeException | UnshippableInvocationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new UnshippableInvocationException("the arguments of " + method.getName() + " cannot be kept while it "
+          + "awaits approval: " + e.getMessage() + ". Pass plain data (strings, numbers, records, collections)", e);
+    }
   }
 
   private static Object[] checkTypes(Method method, List<Object> edited) {

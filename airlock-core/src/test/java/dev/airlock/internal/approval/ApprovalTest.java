@@ -65,6 +65,12 @@ class ApprovalTest {
       return "sent to " + to + ": " + lines;
     }
 
+    @Airlock(approval = true)
+    public String hold(Object handle) {
+      RAN.add("hold " + handle);
+      return "held";
+    }
+
     @Airlock(policy = "ops")
     public String deleteAll(String what) {
       RAN.add("deleteAll " + what);
@@ -209,6 +215,16 @@ class ApprovalTest {
 
     assertThat(approvals.resume(id, ApprovalDecision.approve("alice"))).isEqualTo("sent to bob: [pay 10 EUR]");
     assertThat(RAN).containsExactly("send bob [pay 10 EUR]");
+  }
+
+  @Test
+  void argumentsThatCannotBeFrozenAreRefusedNotKeptByReference() {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    assertThatThrownBy(() -> call(interceptor, "hold", new Thread(() -> { })))
+        .isInstanceOf(dev.airlock.UnshippableInvocationException.class);
+    assertThat(approvals.pending()).isEmpty();
+    assertThat(RAN).isEmpty();
   }
 
   @Test
