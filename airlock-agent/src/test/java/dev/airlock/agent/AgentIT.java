@@ -82,6 +82,15 @@ class AgentIT {
     assertThat(output(app)).containsExactlyElementsOf(expected);
   }
 
+  /** Issue 18: a call that needs approval is suspended under the agent and resumed once, host and sandbox. */
+  @Test
+  void approvalSuspendsAnInstrumentedCallAndResumeRunsItsBodyOnce() throws Exception {
+    Process app = start("com.example.agentapp.ApprovalApp",
+        List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
+    assertThat(output(app)).containsExactly("awaiting=send", "sent-before-approval=0", "resumed=sent to bob on the host",
+        "again=refused", "sent=1", "awaiting=where", "edited=dave in the sandbox");
+  }
+
   @Test
   void attachingAtRunTimeRetransformsLoadedClasses() throws Exception {
     Process app = start(List.of(), "wait");
