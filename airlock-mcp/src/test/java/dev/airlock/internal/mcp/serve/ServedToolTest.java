@@ -53,6 +53,10 @@ class ServedToolTest {
     public long count(long[] values) {
       return values.length;
     }
+
+    public void clear() {
+      calls.set(0);
+    }
   }
 
   /** Two methods named alike: no unique tool name. */
@@ -78,11 +82,14 @@ class ServedToolTest {
   @Test
   void aClassLevelAirlockServesEveryPublicMethodWithOptionalAndNullableArgumentsNotRequired() {
     List<ServedTool> tools = ServedTool.of(List.of(new Notes()), HOST_ONLY, McpJson.wire(64 * 1024));
-    assertThat(tools).extracting(ServedTool::name).containsExactly("add", "count");
+    assertThat(tools).extracting(ServedTool::name).containsExactly("add", "clear", "count");
     Map<String, Object> schema = tools.get(0).tool().inputSchema();
     assertThat(schema).containsEntry("required", List.of("text"));
-    assertThat(tools.get(1).tool().inputSchema().get("properties").toString()).contains("type=array")
+    assertThat(tools.get(2).tool().inputSchema().get("properties").toString()).contains("type=array")
         .contains("items={type=integer");
+    CallToolResult cleared = tools.get(1).call(null);
+    assertThat(cleared.isError()).isFalse();
+    assertThat(text(cleared)).isEqualTo("null");
   }
 
   @Test
