@@ -59,6 +59,27 @@ class ServedToolTest {
     }
   }
 
+  /** A base type whose JSON names the class to make: a client must not get to choose it. */
+  @com.fasterxml.jackson.annotation.JsonTypeInfo(use = com.fasterxml.jackson.annotation.JsonTypeInfo.Id.CLASS)
+  public abstract static class Shape {
+  }
+
+  /** The one subtype; even it is refused when named by class. */
+  public static class Circle extends Shape {
+    public int radius;
+  }
+
+  /** Takes a polymorphic argument. */
+  public static class Drawing {
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Airlock
+    public String draw(Shape shape) {
+      calls.incrementAndGet();
+      return shape.getClass().getSimpleName();
+    }
+  }
+
   /** Two methods named alike: no unique tool name. */
   public static class Overloaded {
     @Airlock
@@ -106,6 +127,16 @@ class ServedToolTest {
     CallToolResult unknown = add.call(Map.of("text", "hi", "command", "id"));
     assertThat(text(unknown)).contains("unknown arguments [command]", "[text, tag, priority]");
     assertThat(notes.calls).as("no refused call reached the method").hasValue(2);
+  }
+
+  @Test
+  void noArgumentNamesTheClassJacksonMakes() {
+    Drawing drawing = new Drawing();
+    ServedTool draw = ServedTool.of(List.of(drawing), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+    CallToolResult named = draw.call(Map.of("shape", Map.of("@class", Circle.class.getName(), "radius", 1)));
+    assertThat(named.isError()).isTrue();
+    assertThat(text(named)).contains("argument 'shape'");
+    assertThat(drawing.calls).hasValue(0);
   }
 
   @Test
