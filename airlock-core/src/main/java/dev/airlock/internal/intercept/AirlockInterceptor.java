@@ -8,6 +8,9 @@ import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.guard.AuditLog;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.CallTraceAttributes;
+import dev.airlock.internal.trace.CallTracing;
 import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.Duration;
@@ -111,8 +114,13 @@ public final class AirlockInterceptor {
     long start = System.nanoTime();
     String outcome = "error";
     String reason = null;
+    CallTrace trace = CallTracing.start(tool);
+    CallTrace.Scope traced = trace.bind();
+    CallTraceAttributes.onStart(trace, airlock, backend);
     try {
+      CallTrace.Phase policy = trace.phase("airlock.policy");
       guard.before(tool, receiver, args, airlock.policy());
+      policy.end();
       Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
@@ -120,12 +128,17 @@ public final class AirlockInterceptor {
     } catch (AirlockBlockedException e) {
       outcome = "blocked";
       reason = e.reason().name();
+      trace.failed(e);
       throw e;
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
-      throw guard.afterFailure(t, airlock.policy());
+      Throwable cleaned = guard.afterFailure(t, airlock.policy());
+      trace.failed(cleaned);
+      throw cleaned;
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+      trace.end(outcome);
+      traced.close();
     }
   }
 
