@@ -22,13 +22,9 @@ public interface CallTrace {
   default void attribute(String key, boolean value) {
   }
 
-  /** Opens a child span {@code name} now; it ends at {@link Phase#end()}, or at the latest when the call's span ends. */
+  /** Opens a child span {@code name} now; it ends at {@link Phase#end()}, at the latest when the call's span ends. */
   default Phase phase(String name) {
     return Phase.NONE;
-  }
-
-  /** Records a child span {@code name} that ran from {@code startNanos} to {@code endNanos} ({@link System#nanoTime}). */
-  default void phase(String name, long startNanos, long endNanos) {
   }
 
   /**

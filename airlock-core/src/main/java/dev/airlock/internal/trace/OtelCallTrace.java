@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One call's {@code execute_tool} span and its phases (child spans {@code airlock.policy}, {@code airlock.encode},
- * {@code airlock.queue}, {@code airlock.ship}, {@code airlock.run}, {@code airlock.decode}). Phase times are the
- * host's {@link System#nanoTime}, placed on the span's clock from its start, so they nest exactly inside it.
+ * {@code airlock.queue}, {@code airlock.ship}, {@code airlock.run}, {@code airlock.decode}, {@code airlock.host}).
+ * Phase times are the host's {@link System#nanoTime}, placed on the span's clock from its start, so they nest exactly
+ * inside it.
  */
 final class OtelCallTrace implements CallTrace {
   /** The longest {@code error.type}: a class name, but a span attribute is no place for an unbounded string. */
@@ -58,11 +59,6 @@ final class OtelCallTrace implements CallTrace {
         }
       }
     };
-  }
-
-  @Override
-  public void phase(String name, long fromNanos, long toNanos) {
-    child(name, fromNanos).end(epoch(toNanos), TimeUnit.NANOSECONDS);
   }
 
   private Span child(String name, long fromNanos) {

@@ -1,5 +1,6 @@
 package dev.airlock.internal.trace;
 
+import dev.airlock.internal.wire.Messages;
 import java.util.regex.Pattern;
 
 /**
@@ -8,8 +9,6 @@ import java.util.regex.Pattern;
  * into the MDC of the lines it relays from a worker, never ids a worker sent.
  */
 public record TraceIds(String traceId, String spanId, boolean sampled) {
-  /** The exact length of a version-00 traceparent, and so the most the INVOKE frame carries. */
-  public static final int TRACEPARENT_CHARS = 55;
   /** No trace. */
   public static final TraceIds NONE = new TraceIds("", "", false);
   /** The MDC keys of the ids, as OpenTelemetry's own logging instrumentation names them. */
@@ -21,7 +20,7 @@ public record TraceIds(String traceId, String spanId, boolean sampled) {
 
   /** The ids of {@code traceparent}, or {@link #NONE} when it is empty or not a valid version-00 traceparent. */
   public static TraceIds of(String traceparent) {
-    if (traceparent == null || traceparent.length() != TRACEPARENT_CHARS) {
+    if (traceparent == null || traceparent.length() != Messages.MAX_TRACEPARENT_CHARS) {
       return NONE;
     }
     var match = TRACEPARENT.matcher(traceparent);

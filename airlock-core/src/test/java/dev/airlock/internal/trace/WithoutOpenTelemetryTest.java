@@ -27,7 +27,8 @@ class WithoutOpenTelemetryTest {
         trace.failed(new IllegalStateException());
       }
       trace.end("error");
-      try (CallTrace.Scope parent = WorkerTraceContext.enter("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")) {
+      String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      try (CallTrace.Scope parent = WorkerTraceContext.enter(traceparent)) {
         assertThat(parent).isNotNull();
       }
       return CallTracing.enabled() + " " + (trace == CallTrace.NONE);
