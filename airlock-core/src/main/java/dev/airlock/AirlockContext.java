@@ -15,6 +15,12 @@ import java.util.Set;
  * }</pre>
  */
 public record AirlockContext(String agentId, String sessionId, Set<String> roles, Map<String, String> metadata) {
+  /**
+   * The {@link #metadata()} key under which a framework adapter puts the model's id of the tool call it is running
+   * (bind one context per call); traces report it as {@code gen_ai.tool.call.id}.
+   */
+  public static final String TOOL_CALL_ID = "gen_ai.tool.call.id";
+
   private static final ThreadLocal<AirlockContext> CURRENT = new ThreadLocal<>();
 
   public AirlockContext {

@@ -9,11 +9,14 @@ import dev.airlock.internal.intercept.LocalExecution;
 import dev.airlock.internal.intercept.PoolAccess;
 import dev.airlock.internal.pool.WorkerPool;
 import dev.airlock.internal.pool.WorkerSession;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.CallTracing;
 import dev.airlock.spi.SandboxBackend;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,10 +126,12 @@ public final class SandboxPool implements AutoCloseable {
       result = run(invocation, start, attempt);
     } catch (Throwable t) {
       ExecutionListener.Event event = end(call, outcome(t, attempt), start, attempt);
+      CallTracing.current().poolOutcome(event.outcome().name().toLowerCase(Locale.ROOT));
       tell(listener -> listener.callFailed(event, t));
       throw t;
     }
     ExecutionListener.Event event = end(call, attempt.fallback ? Outcome.FALLBACK : Outcome.SUCCESS, start, attempt);
+    CallTracing.current().poolOutcome(event.outcome().name().toLowerCase(Locale.ROOT));
     tell(listener -> listener.callEnd(event));
     return result;
   }
@@ -139,20 +144,28 @@ public final class SandboxPool implements AutoCloseable {
   }
 
   private Object run(Invocation invocation, long start, Attempt attempt) throws Throwable {
+    CallTrace trace = CallTracing.current();
+    CallTrace.Phase encode = trace.phase("airlock.encode");
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
         config.maxPayloadBytes(), config.filesRoots());
+    encode.end();
     workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
+    CallTrace.Phase queue = trace.phase("airlock.queue");
     try {
       if (invocation.sandboxRequired()) {
         requireIsolation(invocation);
       }
       worker = workers.acquire(start + invocation.timeout().toNanos(), reuseScope());
     } catch (SandboxUnavailableException e) {
+      queue.end();
       return unavailable(invocation, e, attempt);
     }
+    queue.end();
     attempt.reachedWorker = true;
     attempt.workerPid = worker.pid();
+    trace.attribute("airlock.sandboxed", true);
+    trace.attribute("airlock.worker.reused", worker.callsStarted() > 0);
     try {
       return worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
           LoggerFactory.getLogger(invocation.method().getDeclaringClass()));

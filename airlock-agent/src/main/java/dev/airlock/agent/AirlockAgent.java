@@ -44,11 +44,16 @@ public final class AirlockAgent {
     AgentLog.info("Airlock agent installed; @Airlock methods go through the interceptor");
   }
 
-  /** JDK, Byte Buddy and Airlock's own classes are never instrumented; samples and tests of Airlock are. */
+  /**
+   * JDK, Byte Buddy and Airlock's own classes are never instrumented; samples and tests of Airlock are. Nor are the
+   * OpenTelemetry java agent's own (shaded) classes: attached first, its classes are already loaded when this agent
+   * retransforms, and the types they name are in its own loader, which Byte Buddy cannot resolve from here.
+   */
   private static ElementMatcher.Junction<TypeDescription> ignored() {
     return nameStartsWith("java.").or(nameStartsWith("javax.")).or(nameStartsWith("jdk."))
         .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun."))
         .or(nameStartsWith("net.bytebuddy.")).or(nameStartsWith("dev.airlock.agent."))
+        .or(nameStartsWith("io.opentelemetry.javaagent."))
         .or(nameStartsWith("dev.airlock.").and(not(nameStartsWith("dev.airlock.samples."))));
   }
 }

@@ -71,6 +71,40 @@ class AgentIT {
     assertThat(app.exitValue()).isZero();
   }
 
+  /**
+   * Issue 18: the OpenTelemetry java agent and this one in one JVM, both orders. The application behaves exactly as
+   * without it, and each tool call is an {@code execute_tool} span, which the OpenTelemetry agent's logging exporter
+   * prints (to stderr, through java.util.logging).
+   */
+  @Test
+  void worksWithTheOpenTelemetryJavaAgentAttachedToo() throws Exception {
+    String otel = "-javaagent:" + Path.of(System.getProperty("otel.agent.jar"));
+    String airlock = "-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30";
+    List<String> exporter = List.of("-Dotel.traces.exporter=logging", "-Dotel.metrics.exporter=none",
+        "-Dotel.logs.exporter=none", "-Dotel.service.name=agent-app");
+    for (List<String> agents : List.of(List.of(otel, airlock), List.of(airlock, otel))) {
+      List<String> jvmArgs = new ArrayList<>(agents);
+      jvmArgs.addAll(exporter);
+      Path stderr = java.nio.file.Files.createTempFile("otel-agent", ".log");
+      try {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+            .toString()));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", appClasspath(), "com.example.agentapp.AgentApp"));
+        Process app = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
+        assertThat(output(app)).as(agents.toString()).containsExactlyElementsOf(EXPECTED);
+        assertThat(app.exitValue()).isZero();
+        String log = java.nio.file.Files.readString(stderr);
+        assertThat(log).as("the Airlock agent leaves the OpenTelemetry agent's classes alone")
+            .doesNotContain("could not instrument");
+        assertThat(log).as(agents.toString()).contains("'execute_tool add' : ", "'execute_tool where' : ",
+            "'airlock.run' : ", "gen_ai.operation.name=execute_tool", "airlock.sandboxed=true");
+      } finally {
+        java.nio.file.Files.deleteIfExists(stderr);
+      }
+    }
+  }
+
   /** Issue 20 item 1: an annotation on an interface, superclass or class governs the methods that inherit it. */
   @Test
   void inheritedAnnotationsAreInstrumentedAndRunInTheSandbox() throws Exception {

@@ -12,6 +12,9 @@ import dev.airlock.internal.approval.ApprovalGate;
 import dev.airlock.internal.guard.AuditLog;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.CallTraceAttributes;
+import dev.airlock.internal.trace.CallTracing;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Clock;
@@ -137,10 +140,15 @@ public final class AirlockInterceptor {
     long start = System.nanoTime();
     String outcome = "error";
     String reason = null;
+    CallTrace trace = CallTracing.start(tool);
+    CallTrace.Scope traced = trace.bind();
+    CallTraceAttributes.onStart(trace, airlock, backend);
     try {
+      CallTrace.Phase policy = trace.phase("airlock.policy");
       if (step != Step.APPROVED) {
         guard.before(tool, receiver, args, airlock.policy());
       }
+      policy.end();
       if (step == Step.CALL && (airlock.approval() || guard.requiresApproval(tool, airlock.policy()))) {
         ApprovalGate.Admitted admitted = ApprovalAccess.gate(approvals.get())
             .admit(approvalCall(receiver, tool, airlock, args));
@@ -161,12 +169,17 @@ public final class AirlockInterceptor {
     } catch (AirlockBlockedException e) {
       outcome = "blocked";
       reason = e.reason().name();
+      trace.failed(e);
       throw e;
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
-      throw guard.afterFailure(t, airlock.policy());
+      Throwable cleaned = guard.afterFailure(t, airlock.policy());
+      trace.failed(cleaned);
+      throw cleaned;
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+      trace.end(outcome);
+      traced.close();
     }
   }
 

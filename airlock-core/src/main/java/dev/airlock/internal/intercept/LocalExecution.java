@@ -1,6 +1,8 @@
 package dev.airlock.internal.intercept;
 
 import dev.airlock.HostCallTimeoutException;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.CallTracing;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -13,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs a call on the host under its timeout. Host code cannot be killed, only interrupted: at the timeout the caller
  * gets {@link HostCallTimeoutException} and the thread is interrupted. The body runs on a pool thread, so
- * thread-bound context (transactions, security context) is not visible to it.
+ * thread-bound context (transactions, security context) is not visible to it; only the call's trace is carried over,
+ * so spans the body opens are children of its {@code execute_tool} span.
  */
 public final class LocalExecution {
   private static final AtomicLong THREADS = new AtomicLong();
@@ -27,13 +30,17 @@ public final class LocalExecution {
   }
 
   public static Object run(LocalCall call, Duration timeout, String what) throws Throwable {
+    CallTrace trace = CallTracing.current();
     Future<Object> future = EXECUTOR.submit(() -> {
-      try {
+      CallTrace.Phase host = trace.phase("airlock.host");
+      try (CallTrace.Scope traced = trace.bind()) {
         return call.proceed();
       } catch (Exception | Error e) {
         throw e;
       } catch (Throwable t) {
         throw new ExecutionException(t);
+      } finally {
+        host.end();
       }
     });
     try {

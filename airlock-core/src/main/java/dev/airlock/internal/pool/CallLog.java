@@ -2,8 +2,10 @@ package dev.airlock.internal.pool;
 
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.internal.backend.GuestText;
+import dev.airlock.internal.trace.TraceIds;
 import dev.airlock.internal.wire.Messages;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 
 /**
  * The LOG frames of one call on their way into the host's log. The worker's own 1 MiB budget is guest code's to
@@ -11,7 +13,9 @@ import org.slf4j.Logger;
  * is one host log line, whatever it contains) and cut at {@link #MAX_LINE_CHARS}; past {@link #FORWARDED_BYTES} a
  * call's lines are counted and dropped, and said so once; past {@link #MAX_RECEIVED_BYTES} the worker is flooding
  * and the call ends, so the host does not spend a thread reading frames until the deadline. Every frame costs at
- * least {@link #FRAME_COST}, so empty lines are not free.
+ * least {@link #FRAME_COST}, so empty lines are not free. When the call is traced, each relayed line carries the
+ * host's trace and span ids of the call in the MDC ({@code trace_id}, {@code span_id}): the host's own ids, never
+ * any a worker sent.
  */
 final class CallLog {
   static final int MAX_LINE_CHARS = 8 * 1024;
@@ -26,9 +30,16 @@ final class CallLog {
   private long droppedLines;
   private long droppedBytes;
 
+  private final TraceIds trace;
+
   CallLog(Logger log, long pid) {
+    this(log, pid, TraceIds.NONE);
+  }
+
+  CallLog(Logger log, long pid, TraceIds trace) {
     this.log = log;
     this.pid = pid;
+    this.trace = trace;
   }
 
   /** Forwards one LOG frame's body, or counts it as dropped; throws when the call's frames pass the flood bound. */
@@ -51,10 +62,31 @@ final class CallLog {
       text = text.substring(0, MAX_LINE_CHARS) + " [" + (text.length() - MAX_LINE_CHARS) + " more chars]";
     }
     text = GuestText.escape(text);
-    if (line.stderr()) {
-      log.warn("[sandbox {}] {}", pid, text);
+    String previousTraceId = trace.present() ? MDC.get(TraceIds.MDC_TRACE_ID) : null;
+    String previousSpanId = trace.present() ? MDC.get(TraceIds.MDC_SPAN_ID) : null;
+    if (trace.present()) {
+      MDC.put(TraceIds.MDC_TRACE_ID, trace.traceId());
+      MDC.put(TraceIds.MDC_SPAN_ID, trace.spanId());
+    }
+    try {
+      if (line.stderr()) {
+        log.warn("[sandbox {}] {}", pid, text);
+      } else {
+        log.info("[sandbox {}] {}", pid, text);
+      }
+    } finally {
+      if (trace.present()) {
+        restore(TraceIds.MDC_TRACE_ID, previousTraceId);
+        restore(TraceIds.MDC_SPAN_ID, previousSpanId);
+      }
+    }
+  }
+
+  private static void restore(String key, String previous) {
+    if (previous == null) {
+      MDC.remove(key);
     } else {
-      log.info("[sandbox {}] {}", pid, text);
+      MDC.put(key, previous);
     }
   }
 

@@ -10,6 +10,9 @@ import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.codec.ExceptionRebuilder;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.CallTracing;
+import dev.airlock.internal.trace.TraceIds;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
@@ -46,6 +49,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private volatile boolean closedByPool;
   private Object scope;
   private long idleSince = System.nanoTime();
+  private volatile int callsStarted;
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
     this.handle = handle;
@@ -114,23 +118,36 @@ public final class WorkerSession implements SlotLedger.Occupant {
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure;
-    CallLog printed = new CallLog(log, pid);
+    CallTrace trace = CallTracing.current();
+    String traceparent = trace.traceparent();
+    CallLog printed = new CallLog(log, pid, TraceIds.of(traceparent));
+    callsStarted++;
     try {
+      CallTrace.Phase ship = trace.phase("airlock.ship");
       writer.write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(callId, timeoutMillis, maxResultBytes,
-          invocation)));
+          traceparent, invocation)));
+      ship.end();
+      CallTrace.Phase run = trace.phase("airlock.run");
       while (true) {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
           printed.accept(frame.body());
         } else if (frame.type() == FrameType.RESULT) {
+          run.end();
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
           log.debug("[sandbox {}] printed {} lines", pid, result.printedLines());
-          return Codec.decodeResult(result.payload(), allowlist, () -> watchdog.fired);
+          CallTrace.Phase decode = trace.phase("airlock.decode");
+          Object decoded = Codec.decodeResult(result.payload(), allowlist, () -> watchdog.fired);
+          decode.end();
+          return decoded;
         } else if (frame.type() == FrameType.ERROR) {
+          run.end();
           Messages.Error error = Messages.error(frame.body());
           checkCallId(callId, error.callId());
+          CallTrace.Phase decode = trace.phase("airlock.decode");
           failure = failure(error, allowlist, timeout, maxResultBytes);
+          decode.end();
           break;
         } else {
           throw new SandboxProtocolException("worker sent " + frame.type() + " during a call");
@@ -272,6 +289,11 @@ public final class WorkerSession implements SlotLedger.Occupant {
 
   public long pid() {
     return pid;
+  }
+
+  /** How many calls were sent to this worker: more than none when it is being reused. Only the caller holding it. */
+  public int callsStarted() {
+    return callsStarted;
   }
 
   public String id() {

@@ -16,7 +16,7 @@ import java.util.List;
 public final class Messages {
 
   /** Bumped on any incompatible change of frames or payloads; host and worker must agree. */
-  public static final int PROTOCOL_VERSION = 3;
+  public static final int PROTOCOL_VERSION = 4;
 
   /** The most class names one PREPARE frame carries. */
   public static final int MAX_PREPARED_CLASSES = 256;
@@ -27,8 +27,28 @@ public final class Messages {
   public record Hello(int protocolVersion, String classpathFingerprint, long pid) {
   }
 
-  public record Invoke(long callId, long timeoutMillis, int maxResultBytes, byte[] payload) {
+  /**
+   * @param traceparent the W3C traceparent of the host's span for the call, or empty: at most
+   *     {@link #MAX_TRACEPARENT_CHARS} ASCII characters, which the worker parses strictly (TraceIds)
+   */
+  public record Invoke(long callId, long timeoutMillis, int maxResultBytes, String traceparent, byte[] payload) {
+    public Invoke {
+      if (traceparent.length() > MAX_TRACEPARENT_CHARS) {
+        throw new IllegalArgumentException("a traceparent has at most " + MAX_TRACEPARENT_CHARS + " characters");
+      }
+    }
+
+    /** An invocation outside any trace. */
+    public Invoke(long callId, long timeoutMillis, int maxResultBytes, byte[] payload) {
+      this(callId, timeoutMillis, maxResultBytes, "", payload);
+    }
   }
+
+  /** The longest traceparent an INVOKE frame carries: a version-00 traceparent is exactly this long. */
+  public static final int MAX_TRACEPARENT_CHARS = 55;
+
+  /** The INVOKE header before the traceparent's characters: call id, timeout, result limit, traceparent length. */
+  private static final int INVOKE_HEADER_BYTES = 21;
 
   public record Result(long callId, int printedLines, byte[] payload) {
   }
@@ -56,13 +76,30 @@ public final class Messages {
       out.writeLong(i.callId());
       out.writeLong(i.timeoutMillis());
       out.writeInt(i.maxResultBytes());
+      byte[] traceparent = i.traceparent().getBytes(StandardCharsets.US_ASCII);
+      out.writeByte(traceparent.length);
+      out.write(traceparent);
       out.write(i.payload());
     });
   }
 
+  /** Worker side: a traceparent longer than {@link #MAX_TRACEPARENT_CHARS} makes the frame malformed. */
   public static Invoke invoke(byte[] body) {
-    return read(body, "INVOKE", in -> new Invoke(in.readLong(), in.readLong(), in.readInt(),
-        Arrays.copyOfRange(body, 20, body.length)));
+    return read(body, "INVOKE", in -> {
+      long callId = in.readLong();
+      long timeoutMillis = in.readLong();
+      int maxResultBytes = in.readInt();
+      int traceparentLength = in.readUnsignedByte();
+      if (traceparentLength > MAX_TRACEPARENT_CHARS) {
+        throw new IOException("a traceparent of " + traceparentLength + " bytes, at most " + MAX_TRACEPARENT_CHARS);
+      }
+      byte[] traceparent = in.readNBytes(traceparentLength);
+      if (traceparent.length != traceparentLength) {
+        throw new IOException("the traceparent is cut short");
+      }
+      return new Invoke(callId, timeoutMillis, maxResultBytes, new String(traceparent, StandardCharsets.US_ASCII),
+          Arrays.copyOfRange(body, INVOKE_HEADER_BYTES + traceparentLength, body.length));
+    });
   }
 
   /** The RESULT header; the payload follows it in the same frame, written without copying. */

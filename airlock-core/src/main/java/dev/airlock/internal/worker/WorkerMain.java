@@ -4,6 +4,8 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.codec.ShippedFile;
 import dev.airlock.internal.codec.ShippedInvocation;
+import dev.airlock.internal.trace.CallTrace;
+import dev.airlock.internal.trace.WorkerTraceContext;
 import dev.airlock.internal.wire.ChannelStreams;
 import dev.airlock.internal.wire.FailureKind;
 import dev.airlock.internal.wire.Frame;
@@ -186,7 +188,9 @@ public final class WorkerMain {
     printedBytes.set(0);
     Outcome outcome = new Outcome();
     watchdog.started(invoke.callId(), invoke.timeoutMillis());
-    outcome.run(invoke);
+    try (CallTrace.Scope traced = WorkerTraceContext.enter(invoke.traceparent())) {
+      outcome.run(invoke);
+    }
     System.out.flush();
     System.err.flush();
     if (!watchdog.finished(invoke.callId())) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockApprovalRequiredException;
 import dev.airlock.AirlockApprovals;
 import dev.airlock.AirlockBlockedException;
+import dev.airlock.AirlockContext;
 import dev.airlock.ApprovalDecision;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.langchain4j.agent.tool.Tool;
@@ -14,8 +15,10 @@ import dev.langchain4j.service.tool.ToolExecutor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hands LangChain4j a tool executor per {@code @Tool} method that calls it through Airlock's interceptor, so the
@@ -33,8 +36,11 @@ public final class AirlockToolExecutors {
     Map<ToolSpecification, ToolExecutor> executors = new LinkedHashMap<>();
     for (Method method : tools.getClass().getMethods()) {
       if (method.isAnnotationPresent(Tool.class)) {
-        executors.put(ToolSpecifications.toolSpecificationFrom(method), (request, memoryId) ->
-            execute(tools, method, request.arguments()));
+        executors.put(ToolSpecifications.toolSpecificationFrom(method), (request, memoryId) -> {
+          try (AirlockContext.Scope call = withCallId(request.id()).bind()) {
+            return execute(tools, method, request.arguments());
+          }
+        });
       }
     }
     return executors;
@@ -72,6 +78,20 @@ public final class AirlockToolExecutors {
     } catch (Throwable t) {
       return "{\"error\":" + JSON.valueToTree(t.getClass().getSimpleName() + ": " + t.getMessage()) + "}";
     }
+  }
+
+  /**
+   * The bound context (or an anonymous one) with the model's tool call id as metadata, so the call's
+   * {@code execute_tool} span carries it as {@code gen_ai.tool.call.id}.
+   */
+  private static AirlockContext withCallId(String id) {
+    AirlockContext context = AirlockContext.current().orElse(new AirlockContext(null, null, Set.of(), Map.of()));
+    if (id == null) {
+      return context;
+    }
+    Map<String, String> metadata = new HashMap<>(context.metadata());
+    metadata.put(AirlockContext.TOOL_CALL_ID, id);
+    return new AirlockContext(context.agentId(), context.sessionId(), context.roles(), metadata);
   }
 
   private static Object[] arguments(Method method, String json) throws java.io.IOException {
