@@ -4,6 +4,7 @@ import dev.airlock.ExecutionListener.Outcome;
 import dev.airlock.internal.backend.Backends;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
+import dev.airlock.internal.intercept.HostWarmUp;
 import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.LocalExecution;
 import dev.airlock.internal.intercept.PoolAccess;
@@ -76,6 +77,33 @@ public final class SandboxPool implements AutoCloseable {
         : () -> Backends.create(b.backendName, b.config);
     this.workers = new WorkerPool(factory, b.minSize, b.maxSize, b.idleTimeout, b.reuse, b.memoryMb,
         b.config.maxResultBytes());
+  }
+
+  /**
+   * Starts, in the background, what this pool's first call would otherwise wait for: its backend (the isolation
+   * probe included; a call that requires a sandbox is still admitted only against the measured posture) and the
+   * host side of a call (codec, guard, audit), once per JVM. The pool starts its {@code min-size} workers by itself.
+   * Returns at once. The price is CPU at startup, whether or not a call comes; a backend that cannot be had is left
+   * for the first call to report.
+   */
+  public void warmUp() {
+    // Two threads: the host side is class loading and one-time set-up that a first call arriving meanwhile would
+    // otherwise wait for behind the backend's probe.
+    background("airlock-warm-up-backend", () -> {
+      try {
+        workers.backend();
+      } catch (RuntimeException e) {
+        // Unavailable, or the pool closed meanwhile: the first call reports what holds then.
+        LOG.debug("Airlock warm-up: backend {} not created: {}", backendName, e.getMessage());
+      }
+    });
+    background("airlock-warm-up-host", HostWarmUp::once);
+  }
+
+  private static void background(String name, Runnable task) {
+    Thread thread = new Thread(task, name);
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** A builder whose defaults come from {@link AirlockRuntime#config()}. */
