@@ -89,21 +89,17 @@ public final class SandboxPool implements AutoCloseable {
   public void warmUp() {
     // Two threads: the host side is class loading and one-time set-up that a first call arriving meanwhile would
     // otherwise wait for behind the backend's probe.
-    background("airlock-warm-up-backend", () -> {
+    Thread backend = new Thread(() -> {
       try {
         workers.backend();
       } catch (RuntimeException e) {
         // Unavailable, or the pool closed meanwhile: the first call reports what holds then.
         LOG.debug("Airlock warm-up: backend {} not created: {}", backendName, e.getMessage());
       }
-    });
-    background("airlock-warm-up-host", HostWarmUp::once);
-  }
-
-  private static void background(String name, Runnable task) {
-    Thread thread = new Thread(task, name);
-    thread.setDaemon(true);
-    thread.start();
+    }, "airlock-warm-up-backend");
+    backend.setDaemon(true);
+    backend.start();
+    HostWarmUp.startOnce();
   }
 
   /** A builder whose defaults come from {@link AirlockRuntime#config()}. */
@@ -143,6 +139,7 @@ public final class SandboxPool implements AutoCloseable {
    */
   private Object invoke(Invocation invocation) throws Throwable {
     long start = System.nanoTime();
+    HostWarmUp.startOnce();
     ExecutionListener.Call call = new ExecutionListener.Call(invocation.describe(), backendName);
     tell(listener -> listener.callStart(call));
     Attempt attempt = new Attempt();

@@ -31,6 +31,20 @@ public final class HostWarmUp {
   }
 
   /**
+   * {@link #once()} on a daemon thread, for a first call that found nothing warmed up: while the caller creates the
+   * backend and starts a worker (hundreds of ms), the audit's HMAC and JSON set-up that it meets only after the call
+   * load beside it. After the first time this is one atomic read.
+   */
+  public static void startOnce() {
+    if (DONE.get()) {
+      return;
+    }
+    Thread thread = new Thread(HostWarmUp::once, "airlock-warm-up-host");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
    * Runs the host side on this thread, the first time only; a failure only costs the first call its warm start, so
    * it is logged.
    */
