@@ -15,6 +15,7 @@ import java.util.List;
  * single &lt;calls&gt; &lt;idle ms&gt;  a different tool class each call (the pool runs reuse=false)
  * reused &lt;calls&gt; &lt;idle ms&gt;  the same tool each call (the pool runs reuse=true)
  * first &lt;delay ms&gt;            one call, {@code delay} after main started, nothing else
+ * idle &lt;ms&gt;                   no call: host CPU used in the first {@code ms} after main started
  * </pre>
  */
 public final class AgentCallChild {
@@ -30,6 +31,11 @@ public final class AgentCallChild {
         long start = System.nanoTime();
         call(1);
         System.out.println("call " + (System.nanoTime() - start));
+      }
+      case "idle" -> {
+        TreeCpu cpu = TreeCpu.start();
+        Thread.sleep(Long.parseLong(args[1]));
+        System.out.println("cpu " + cpu.stopNanos());
       }
       case "single", "reused" -> turnAbout(args[0].equals("single"), Integer.parseInt(args[1]),
           Long.parseLong(args[2]));
