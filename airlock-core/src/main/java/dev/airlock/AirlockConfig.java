@@ -45,6 +45,7 @@ public final class AirlockConfig {
   public static final String POOL_MAX_SIZE = "airlock.pool.max-size";
   public static final String POOL_IDLE_TIMEOUT_SECONDS = "airlock.pool.idle-timeout-seconds";
   public static final String POOL_REUSE = "airlock.pool.reuse";
+  public static final String POOL_EAGER = "airlock.pool.eager";
   public static final String LOCAL_ISOLATION = "airlock.local.isolation";
   public static final String LOCAL_JAVA = "airlock.local.java";
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
@@ -54,7 +55,7 @@ public final class AirlockConfig {
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
       PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
-      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
+      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, POOL_EAGER, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
       LOCAL_CLASSPATH_FOLDERS, FILES_ROOTS);
 
   private static final int MIB = 1024 * 1024;
@@ -75,6 +76,7 @@ public final class AirlockConfig {
   private final int poolMaxSize;
   private final Duration poolIdleTimeout;
   private final boolean poolReuse;
+  private final boolean poolEager;
   private final LocalIsolation localIsolation;
   private final String localJava;
   private final String localClassCache;
@@ -96,6 +98,7 @@ public final class AirlockConfig {
     this.poolMaxSize = b.poolMaxSize;
     this.poolIdleTimeout = b.poolIdleTimeout;
     this.poolReuse = b.poolReuse;
+    this.poolEager = b.poolEager;
     this.localIsolation = b.localIsolation;
     this.localJava = b.localJava;
     this.localClassCache = b.localClassCache;
@@ -267,6 +270,8 @@ public final class AirlockConfig {
   public int poolMaxSize() { return poolMaxSize; }
   public Duration poolIdleTimeout() { return poolIdleTimeout; }
   public boolean poolReuse() { return poolReuse; }
+  /** Whether the java agent and the Spring starter call {@link AirlockRuntime#warmUp()} when they start. */
+  public boolean poolEager() { return poolEager; }
   public LocalIsolation localIsolation() { return localIsolation; }
   /** The java executable for local workers; empty means the host's own {@code java.home}. */
   public String localJava() { return localJava; }
@@ -308,6 +313,7 @@ public final class AirlockConfig {
     map.put(POOL_MAX_SIZE, Integer.toString(poolMaxSize));
     map.put(POOL_IDLE_TIMEOUT_SECONDS, Long.toString(poolIdleTimeout.getSeconds()));
     map.put(POOL_REUSE, Boolean.toString(poolReuse));
+    map.put(POOL_EAGER, Boolean.toString(poolEager));
     map.put(LOCAL_ISOLATION, localIsolation.name().toLowerCase(Locale.ROOT));
     map.put(LOCAL_JAVA, localJava);
     map.put(LOCAL_CLASS_CACHE, localClassCache);
@@ -347,6 +353,7 @@ public final class AirlockConfig {
     private int poolMaxSize = 10;
     private Duration poolIdleTimeout = Duration.ofSeconds(300);
     private boolean poolReuse = false;
+    private boolean poolEager = true;
     private LocalIsolation localIsolation = LocalIsolation.AUTO;
     private String localJava = "";
     private String localClassCache = "";
@@ -371,6 +378,7 @@ public final class AirlockConfig {
       poolMaxSize = c.poolMaxSize;
       poolIdleTimeout = c.poolIdleTimeout;
       poolReuse = c.poolReuse;
+      poolEager = c.poolEager;
       localIsolation = c.localIsolation;
       localJava = c.localJava;
       localClassCache = c.localClassCache;
@@ -465,6 +473,11 @@ public final class AirlockConfig {
       return this;
     }
 
+    public Builder poolEager(boolean eager) {
+      this.poolEager = eager;
+      return this;
+    }
+
     public Builder localIsolation(LocalIsolation isolation) {
       this.localIsolation = Objects.requireNonNull(isolation, LOCAL_ISOLATION);
       return this;
@@ -521,6 +534,7 @@ public final class AirlockConfig {
         case POOL_MAX_SIZE: return poolMaxSize(parseInt(key, v));
         case POOL_IDLE_TIMEOUT_SECONDS: return poolIdleTimeout(Duration.ofSeconds(parseInt(key, v)));
         case POOL_REUSE: return poolReuse(parseBoolean(key, v));
+        case POOL_EAGER: return poolEager(parseBoolean(key, v));
         case LOCAL_ISOLATION: return localIsolation(parseIsolation(v));
         case LOCAL_JAVA: return localJava(v);
         case LOCAL_CLASS_CACHE: return localClassCache(v);

@@ -72,6 +72,16 @@ public final class AirlockRuntime {
     }
   }
 
+  /**
+   * {@link SandboxPool#warmUp()} of the default pool, which it creates: the backend's probe, its {@code min-size}
+   * workers and the host side of a call start in the background, and this returns at once. The java agent and the
+   * Spring starter call it when they start unless {@code airlock.pool.eager=false}. The price is CPU at startup:
+   * the probe and the workers start (each worker a JVM) whether or not a call ever comes.
+   */
+  public static void warmUp() {
+    pool().warmUp();
+  }
+
   /** Makes {@code policy} available as {@code @Airlock(policy = name)}; the name {@code global} guards every tool
    * that names no policy. */
   public static void registerPolicy(String name, AirlockPolicy policy) {

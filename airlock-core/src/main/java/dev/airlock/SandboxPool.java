@@ -4,6 +4,7 @@ import dev.airlock.ExecutionListener.Outcome;
 import dev.airlock.internal.backend.Backends;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
+import dev.airlock.internal.intercept.HostWarmUp;
 import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.LocalExecution;
 import dev.airlock.internal.intercept.PoolAccess;
@@ -81,6 +82,29 @@ public final class SandboxPool implements AutoCloseable {
         b.config.maxResultBytes());
   }
 
+  /**
+   * Starts, in the background, what this pool's first call would otherwise wait for: its backend (the isolation
+   * probe included; a call that requires a sandbox is still admitted only against the measured posture) and the
+   * host side of a call (codec, guard, audit), once per JVM. The pool starts its {@code min-size} workers by itself.
+   * Returns at once. The price is CPU at startup, whether or not a call comes; a backend that cannot be had is left
+   * for the first call to report.
+   */
+  public void warmUp() {
+    // Two threads: the host side is class loading and one-time set-up that a first call arriving meanwhile would
+    // otherwise wait for behind the backend's probe.
+    Thread backend = new Thread(() -> {
+      try {
+        workers.backend();
+      } catch (RuntimeException e) {
+        // Unavailable, or the pool closed meanwhile: the first call reports what holds then.
+        LOG.debug("Airlock warm-up: backend {} not created: {}", backendName, e.getMessage());
+      }
+    }, "airlock-warm-up-backend");
+    backend.setDaemon(true);
+    backend.start();
+    HostWarmUp.startOnce();
+  }
+
   /** A builder whose defaults come from {@link AirlockRuntime#config()}. */
   public static Builder builder() {
     return new Builder(AirlockRuntime.config());
@@ -118,6 +142,7 @@ public final class SandboxPool implements AutoCloseable {
    */
   private Object invoke(Invocation invocation) throws Throwable {
     long start = System.nanoTime();
+    HostWarmUp.startOnce();
     ExecutionListener.Call call = new ExecutionListener.Call(invocation.describe(), backendName);
     tell(listener -> listener.callStart(call));
     Attempt attempt = new Attempt();

@@ -44,6 +44,30 @@ public final class AgentDispatch {
     }
   }
 
+  /**
+   * Eager start ({@code airlock.pool.eager}, on unless set false): on this thread, loads airlock-core as the system
+   * class loader sees it, with the agent's options, and calls {@code AirlockRuntime.warmUp()}. Quietly nothing when
+   * airlock-core is not on the system class path (a Spring Boot jar: its starter warms up instead).
+   */
+  static void eagerStart() {
+    ClassLoader loader = ClassLoader.getSystemClassLoader();
+    try {
+      Class.forName("dev.airlock.AirlockRuntime", false, loader);
+    } catch (ClassNotFoundException e) {
+      return;
+    }
+    try {
+      core(loader);
+      Class<?> runtime = Class.forName("dev.airlock.AirlockRuntime", true, loader);
+      Object config = runtime.getMethod("config").invoke(null);
+      if (Boolean.TRUE.equals(config.getClass().getMethod("poolEager").invoke(config))) {
+        runtime.getMethod("warmUp").invoke(null);
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      AgentLog.warn("Airlock agent: eager start failed; the first call starts the pool", e);
+    }
+  }
+
   private static Core core(ClassLoader loader) {
     ClassLoader key = loader == null ? ClassLoader.getSystemClassLoader() : loader;
     return CORES.computeIfAbsent(key, Core::load);

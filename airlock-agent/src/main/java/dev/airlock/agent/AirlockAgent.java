@@ -42,6 +42,10 @@ public final class AirlockAgent {
             Advice.to(AirlockAdvice.class).on(ToolMatchers.tools(ANNOTATION))))
         .installOn(instrumentation);
     AgentLog.info("Airlock agent installed; @Airlock methods go through the interceptor");
+    // Off the application's start: its main runs while the backend probes and the first workers start.
+    Thread eager = new Thread(AgentDispatch::eagerStart, "airlock-agent-eager-start");
+    eager.setDaemon(true);
+    eager.start();
   }
 
   /**

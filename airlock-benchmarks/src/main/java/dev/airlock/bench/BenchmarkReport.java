@@ -31,7 +31,7 @@ import org.openjdk.jmh.util.Statistics;
  * </pre>
  */
 public final class BenchmarkReport {
-  private static final List<String> PARTS = List.of("warm", "single", "startup", "throughput", "payload", "docker");
+  private static final List<String> PARTS = List.of("agent", "warm", "single", "startup", "throughput", "payload", "docker");
   /** The sizes of a typical tool call's arguments and results: the Kryo target applies to these. */
   private static final List<String> TYPICAL_TOOL_PAYLOADS = List.of("1024", "102400");
   private static final int WARM_CALLS_PER_ROUND = 1000;
@@ -42,9 +42,9 @@ public final class BenchmarkReport {
 
   /** How long each part runs: {@code full} for the published figures, {@code quick} while developing. */
   record Settings(int warmupIterations, Duration warmup, int iterations, Duration iteration, int startupRuns,
-      int warmCallRounds) {
-    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 2, Duration.ofSeconds(2), 15, 20);
-    static final Settings QUICK = new Settings(1, Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 5, 4);
+      int warmCallRounds, int agentCalls) {
+    static final Settings FULL = new Settings(1, Duration.ofSeconds(2), 2, Duration.ofSeconds(2), 15, 20, 30);
+    static final Settings QUICK = new Settings(1, Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 5, 4, 8);
   }
 
   BenchmarkReport(Settings settings) {
@@ -77,6 +77,10 @@ public final class BenchmarkReport {
 
   /** Runs the named parts in their fixed order; the single-use and throughput baselines need the warm part. */
   void run(List<String> parts, Checkpoint checkpoint) throws Exception {
+    if (parts.contains("agent")) {
+      agentShaped();
+      checkpoint.save();
+    }
     double floorMicros = parts.contains("warm") || parts.contains("single") || parts.contains("throughput")
         ? warmCall() : Double.NaN;
     checkpoint.save();
@@ -98,6 +102,55 @@ public final class BenchmarkReport {
     if (parts.contains("docker")) {
       docker();
       checkpoint.save();
+    }
+  }
+
+  /**
+   * Section 0, the headline (issue 15): the calls an agent makes through the java agent, each next to its floor from
+   * the same run, and host CPU per single-use call, workers included.
+   */
+  void agentShaped() throws IOException, InterruptedException {
+    String section = AgentScenarios.SECTION;
+    int calls = settings.agentCalls();
+    String idle = AgentScenarios.IDLE_MILLIS + " ms";
+    String options = "allowed-classes=agentbench.*,timeout-seconds=60";
+    try (AgentScenarios agent = AgentScenarios.create(calls)) {
+      AgentScenarios.Samples single = agent.run(options + ",pool.reuse=false", "single", Integer.toString(calls),
+          Long.toString(AgentScenarios.IDLE_MILLIS));
+      double singleMedian = StartupBenchmark.median(single.calls());
+      double singleFloor = StartupBenchmark.median(single.floors());
+      figures.add(Figure.of(section, "1. fresh single-use call, new tool class, " + idle + " after the last, median of "
+          + calls, singleMedian, "ms", "echo child after " + idle + " idle, median", singleFloor)
+          .target("≤ 3 ms and ≤ 4× floor", singleMedian <= 3 && singleMedian <= 4 * singleFloor));
+      AgentScenarios.Samples reused = agent.run(options + ",pool.reuse=true,pool.min-size=1", "reused",
+          Integer.toString(calls), Long.toString(AgentScenarios.IDLE_MILLIS));
+      double reusedMedian = StartupBenchmark.median(reused.calls());
+      double reusedFloor = StartupBenchmark.median(reused.floors());
+      figures.add(Figure.of(section, "2. reused worker after " + idle + " idle, median of " + calls, reusedMedian, "ms",
+          "echo child after " + idle + " idle, median", reusedFloor)
+          .target("≤ 2× floor", reusedMedian <= 2 * reusedFloor));
+      int runs = settings.startupRuns();
+      double[][] first = agent.firstCalls(options + ",pool.min-size=0", 0, runs);
+      double firstMedian = StartupBenchmark.median(first[0]);
+      double hello = StartupBenchmark.median(first[1]);
+      figures.add(Figure.of(section, "3. first call of a fresh JVM, nothing pre-started (min-size=0), median of "
+          + runs, firstMedian, "ms", "`java -cp . Hello`, taken turn about, median", hello)
+          .target("≤ 3× java Hello", firstMedian <= 3 * hello));
+      double[][] eager = agent.firstCalls(options, AgentScenarios.IDLE_MILLIS, runs);
+      double eagerMedian = StartupBenchmark.median(eager[0]);
+      figures.add(Figure.of(section, "4. first call " + idle + " after the JVM started (agent defaults), median of "
+          + runs, eagerMedian, "ms", "fresh single-use call (1.), median", singleMedian)
+          .target("≤ the single-use call's target (3 ms)", eagerMedian <= Math.max(3, singleMedian)));
+      double lazy = StartupBenchmark.median(agent.firstCalls(options + ",pool.eager=false", AgentScenarios.IDLE_MILLIS,
+          runs)[0]);
+      figures.add(Figure.of(section, "4b. the same with pool.eager=false, median of " + runs, lazy, "ms",
+          "with eager start (4.), median", eagerMedian));
+      figures.add(Figure.of(section, "host CPU per single-use call, its worker's start included", single
+          .cpuPerCallMillis(), "ms", "host CPU per reused call", reused.cpuPerCallMillis()));
+      // Eager start's price: what a JVM that never calls spends in its first 3 s after main.
+      figures.add(Figure.of(section, "host CPU in the 3 s after main, no call, eager start", agent.idleCpuMillis(
+          options, 3000), "ms", "the same with pool.eager=false", agent.idleCpuMillis(options + ",pool.eager=false",
+          3000)));
     }
   }
 

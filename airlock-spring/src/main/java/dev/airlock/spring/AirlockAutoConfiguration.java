@@ -20,6 +20,7 @@ import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -109,6 +110,21 @@ public class AirlockAutoConfiguration {
           settings.getMaxPendingBytes() == null ? ApprovalStore.DEFAULT_MAX_BYTES : settings.getMaxPendingBytes()));
     }
     return builder.build();
+  }
+
+  /**
+   * Eager start ({@code airlock.pool.eager}, default true): once the context's singletons exist, the default pool's
+   * backend probe, its {@code min-size} workers and the host side of a call start in the background, so the first
+   * call does not wait for them. The price is CPU while the application starts.
+   */
+  @Bean
+  SmartInitializingSingleton airlockEagerStart(AirlockPools pools) {
+    return () -> {
+      AirlockConfig config = pools.config();
+      if (config.poolEager()) {
+        pools.pool(config.backend(), config.memoryMb()).warmUp();
+      }
+    };
   }
 
   /** Internal (its type is not API): replace {@link AirlockPools} or {@link AirlockConfig} to change where calls go. */

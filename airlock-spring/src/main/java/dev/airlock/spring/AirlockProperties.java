@@ -70,6 +70,7 @@ public class AirlockProperties {
     set(builder, AirlockConfig.POOL_MAX_SIZE, pool.maxSize);
     set(builder, AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, pool.idleTimeoutSeconds);
     set(builder, AirlockConfig.POOL_REUSE, pool.reuse);
+    set(builder, AirlockConfig.POOL_EAGER, pool.eager);
     set(builder, AirlockConfig.LOCAL_ISOLATION, local.isolation);
     set(builder, AirlockConfig.LOCAL_JAVA, local.java);
     set(builder, AirlockConfig.LOCAL_CLASS_CACHE, local.classCache);
@@ -125,6 +126,8 @@ public class AirlockProperties {
     private Integer idleTimeoutSeconds;
     /** Reuse a worker for several calls. */
     private Boolean reuse;
+    /** Start the default pool's backend and workers when the context starts (default true). */
+    private Boolean eager;
 
     public Integer getMinSize() { return minSize; }
     public void setMinSize(Integer minSize) { this.minSize = minSize; }
@@ -134,6 +137,8 @@ public class AirlockProperties {
     public void setIdleTimeoutSeconds(Integer idleTimeoutSeconds) { this.idleTimeoutSeconds = idleTimeoutSeconds; }
     public Boolean getReuse() { return reuse; }
     public void setReuse(Boolean reuse) { this.reuse = reuse; }
+    public Boolean getEager() { return eager; }
+    public void setEager(Boolean eager) { this.eager = eager; }
   }
 
   /** One guard policy: the keys {@code airlock.policy.<name>.*} of {@link AirlockPolicy#fromProperties}. */

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.Advisor;
@@ -34,6 +35,24 @@ class AirlockAutoConfigurationTest {
           .hasSingleBean(AirlockInterceptor.class).hasBean("airlockAdvisor")
           .hasSingleBean(AirlockHealthIndicator.class).hasSingleBean(AirlockMetrics.class);
     });
+  }
+
+  /** Issue 15 target 4: the context's start warms the default pool; airlock.pool.eager=false leaves it to a call. */
+  @Test
+  void eagerStartStartsTheDefaultPoolsWorkersBeforeAnyCall() {
+    runner.withPropertyValues("airlock.local.isolation=none", "airlock.pool.min-size=1", "airlock.pool.max-size=1")
+        .run(context -> {
+          AirlockPools pools = context.getBean(AirlockPools.class);
+          assertThat(pools.pools()).hasSize(1);
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (pools.pools().get(0).stats().idle() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+          assertThat(pools.pools().get(0).stats().idle()).as("a worker started without a call").isEqualTo(1);
+          assertThat(pools.pools().get(0).stats().totalExecutions()).isZero();
+        });
+    runner.withPropertyValues("airlock.pool.eager=false").run(context ->
+        assertThat(context.getBean(AirlockPools.class).pools()).isEmpty());
   }
 
   /** Issue 14 item 10: policies bind from Spring properties, and a misspelt key stops startup. */
@@ -101,6 +120,7 @@ class AirlockAutoConfigurationTest {
     expected.put(AirlockConfig.POOL_MAX_SIZE, "3");
     expected.put(AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, "9");
     expected.put(AirlockConfig.POOL_REUSE, "false");
+    expected.put(AirlockConfig.POOL_EAGER, "false");
     expected.put(AirlockConfig.LOCAL_ISOLATION, "strict");
     expected.put(AirlockConfig.LOCAL_JAVA, "/opt/jdk/bin/java");
     expected.put(AirlockConfig.LOCAL_CLASS_CACHE, "off");

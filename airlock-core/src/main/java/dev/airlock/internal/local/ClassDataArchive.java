@@ -96,7 +96,7 @@ final class ClassDataArchive {
     }
   }
 
-  private static Path defaultFolder() {
+  static Path defaultFolder() {
     String xdg = System.getenv("XDG_CACHE_HOME");
     Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
     return base.resolve("airlock");
@@ -130,7 +130,7 @@ final class ClassDataArchive {
     return HexFormat.of().formatHex(digest.digest(), 0, 16);
   }
 
-  private static String stamp(Path path) throws IOException {
+  static String stamp(Path path) throws IOException {
     if (!Files.exists(path)) {
       return "-";
     }

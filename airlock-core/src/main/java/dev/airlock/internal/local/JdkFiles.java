@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -78,6 +79,17 @@ final class JdkFiles {
   }
 
   private static List<Path> ldd(List<String> command) throws IOException {
+    SharedLibraryCache cache = SharedLibraryCache.ofThisUser();
+    Optional<List<Path>> cached = cache.read(command);
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    List<Path> libs = lddNow(command);
+    cache.write(command, libs);
+    return libs;
+  }
+
+  private static List<Path> lddNow(List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<Path> libs = new ArrayList<>();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),

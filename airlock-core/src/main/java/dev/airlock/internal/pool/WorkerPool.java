@@ -49,6 +49,8 @@ public final class WorkerPool implements AutoCloseable {
   private final SlotLedger<WorkerSession> ledger;
   /** Guards the lazily created backend and its retry window. */
   private final Object backendLock = new Object();
+  /** Held while the backend is created; never taken under {@code backendLock}. */
+  private final Object creationLock = new Object();
   /** Read without the lock once set: a required call asks for it before each call. */
   private volatile SandboxBackend backend;
   /** Read without the lock by the ledger's warm-start check; {@code backendFailedAt} is written first. */
@@ -99,6 +101,14 @@ public final class WorkerPool implements AutoCloseable {
     if (existing != null && !ledger.isClosed()) {
       return existing;
     }
+    // One creation at a time: a warm start, a warm-up and a first call arriving together wait for the one backend
+    // (and its isolation probe) instead of each creating and probing one.
+    synchronized (creationLock) {
+      return createBackend();
+    }
+  }
+
+  private SandboxBackend createBackend() {
     synchronized (backendLock) {
       if (ledger.isClosed()) {
         throw SlotLedger.closedError();

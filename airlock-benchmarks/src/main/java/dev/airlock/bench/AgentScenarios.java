@@ -1,0 +1,159 @@
+package dev.airlock.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+/**
+ * The calls an agent makes (issue 15), each in a JVM of its own with the java agent ({@link AgentCallChild}), next to
+ * floors from the same run: a fresh single-use call of a tool class no worker ran before, a reused worker's call,
+ * each 1 s after the previous call, and the first call of a fresh JVM against {@code java -cp . Hello}.
+ */
+final class AgentScenarios implements AutoCloseable {
+  static final String SECTION = "0. Agent-shaped calls through the java agent (the headline)";
+  static final long IDLE_MILLIS = 1000;
+  private static final String TEMPLATE = "Tool000";
+
+  private final Path agentJar;
+  private final Path toolsDir;
+  private final Path toolsJar;
+
+  private AgentScenarios(Path agentJar, int tools) throws IOException {
+    this.agentJar = agentJar;
+    this.toolsDir = Files.createTempDirectory("airlock-bench-tools-");
+    this.toolsJar = toolsDir.resolve("tools.jar");
+    writeTools(tools);
+  }
+
+  /** The scenarios, or why they cannot run: the agent jar is the system property airlock.agent.jar or built here. */
+  static AgentScenarios create(int tools) throws IOException {
+    return new AgentScenarios(agentJar().orElseThrow(() -> new IllegalStateException("no java agent jar: build it "
+        + "(mvn -B -pl airlock-agent -am -DskipTests package) or name it with -Dairlock.agent.jar=...")), tools);
+  }
+
+  static Optional<Path> agentJar() throws IOException {
+    String named = System.getProperty("airlock.agent.jar", "");
+    if (!named.isEmpty()) {
+      return Optional.of(Path.of(named));
+    }
+    Path target = Path.of("airlock-agent", "target");
+    if (!Files.isDirectory(target)) {
+      return Optional.empty();
+    }
+    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "airlock-agent-*.jar")) {
+      for (Path jar : jars) {
+        String name = jar.getFileName().toString();
+        if (!name.endsWith("-sources.jar") && !name.endsWith("-javadoc.jar")) {
+          return Optional.of(jar.toAbsolutePath());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Tool001..ToolNNN: copies of the template's class file with the name replaced in place (same length). */
+  private void writeTools(int count) throws IOException {
+    byte[] template;
+    try (InputStream in = AgentScenarios.class.getResourceAsStream("/agentbench/" + TEMPLATE + ".class")) {
+      template = in.readAllBytes();
+    }
+    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(toolsJar))) {
+      for (int n = 1; n <= count; n++) {
+        String name = String.format("Tool%03d", n);
+        jar.putNextEntry(new JarEntry("agentbench/" + name + ".class"));
+        jar.write(replace(template, TEMPLATE.getBytes(StandardCharsets.US_ASCII),
+            name.getBytes(StandardCharsets.US_ASCII)));
+        jar.closeEntry();
+      }
+    }
+  }
+
+  private static byte[] replace(byte[] bytes, byte[] from, byte[] to) {
+    byte[] out = bytes.clone();
+    for (int i = 0; i + from.length <= out.length; i++) {
+      boolean match = true;
+      for (int j = 0; j < from.length && match; j++) {
+        match = out[i + j] == from[j];
+      }
+      if (match) {
+        System.arraycopy(to, 0, out, i, to.length);
+      }
+    }
+    return out;
+  }
+
+  /** What one child printed: call and floor samples in ms, host CPU per call in ms (NaN when not taken). */
+  record Samples(double[] calls, double[] floors, double cpuPerCallMillis) {
+  }
+
+  /** Runs {@link AgentCallChild} with the agent and {@code options} (agent option syntax) and reads its samples. */
+  Samples run(String options, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(Jvm.java(), "-javaagent:" + agentJar + "=" + options,
+        "-cp", Jvm.classpath() + File.pathSeparator + toolsJar, AgentCallChild.class.getName()));
+    cmd.addAll(List.of(args));
+    Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    List<Double> calls = new ArrayList<>();
+    List<Double> floors = new ArrayList<>();
+    double cpu = Double.NaN;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line; (line = out.readLine()) != null; ) {
+        String[] parts = line.split(" ");
+        double millis = parts.length == 2 && parts[1].matches("\\d+") ? Long.parseLong(parts[1]) / 1e6 : Double.NaN;
+        switch (parts[0]) {
+          case "call" -> calls.add(millis);
+          case "floor" -> floors.add(millis);
+          case "cpu" -> cpu = millis;
+          default -> { }
+        }
+      }
+    } finally {
+      if (!child.waitFor(120, TimeUnit.SECONDS)) {
+        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    if (child.exitValue() != 0) {
+      throw new IllegalStateException("agent scenario " + List.of(args) + " failed (exit " + child.exitValue()
+          + "): " + String.join(" ", cmd));
+    }
+    return new Samples(calls.stream().mapToDouble(Double::doubleValue).toArray(),
+        floors.stream().mapToDouble(Double::doubleValue).toArray(), cpu);
+  }
+
+  /**
+   * The first call of {@code runs} fresh JVMs, {@code delayMillis} after main started, taken turn about with
+   * {@code java -cp . Hello}: [first calls, Hello runs], in ms.
+   */
+  double[][] firstCalls(String options, long delayMillis, int runs) throws IOException, InterruptedException {
+    double[] first = new double[runs];
+    double[] hello = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      hello[i] = StartupBenchmark.javaHelloMillis(1)[0];
+      first[i] = run(options, "first", Long.toString(delayMillis)).calls()[0];
+    }
+    return new double[][] {first, hello};
+  }
+
+  /** Host CPU in ms used in the first {@code millis} after main of a JVM with the agent that makes no call. */
+  double idleCpuMillis(String options, long millis) throws IOException, InterruptedException {
+    return run(options, "idle", Long.toString(millis)).cpuPerCallMillis();
+  }
+
+  @Override
+  public void close() throws IOException {
+    Files.deleteIfExists(toolsJar);
+    Files.deleteIfExists(toolsDir);
+  }
+}
