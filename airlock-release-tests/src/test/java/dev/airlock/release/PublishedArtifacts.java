@@ -36,6 +36,7 @@ final class PublishedArtifacts {
     names.put("airlock-cloud", "dev.airlock.cloud");
     names.put("airlock-e2b", "dev.airlock.e2b");
     names.put("airlock-morph", "dev.airlock.morph");
+    names.put("airlock-mcp", "dev.airlock.mcp");
     return Map.copyOf(names);
   }
 
