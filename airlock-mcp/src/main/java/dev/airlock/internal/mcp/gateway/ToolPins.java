@@ -30,15 +30,15 @@ import org.slf4j.LoggerFactory;
  * file is the truth: it is read at start and again when it changes on disk (a person approved with the command), and
  * every change the gateway sees is written to it under {@code "pending"}, so the command can approve it.
  */
-final class ToolPins {
+public final class ToolPins {
   private static final Logger LOG = LoggerFactory.getLogger(ToolPins.class);
   private static final ObjectMapper FILE_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final List<String> PINNED_MEMBERS = List.of("name", "title", "description", "inputSchema",
       "outputSchema", "annotations");
 
   /** A tool definition held back, with the hash it had when pinned ({@code null}: a new tool). */
-  record Change(String tool, String pinnedHash, String newHash, ObjectNode definition) {
-    String kind() {
+  public record Change(String tool, String pinnedHash, String newHash, ObjectNode definition) {
+    public String kind() {
       return pinnedHash == null ? "new tool" : "definition changed";
     }
   }
