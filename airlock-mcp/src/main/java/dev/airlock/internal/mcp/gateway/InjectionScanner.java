@@ -45,18 +45,22 @@ final class InjectionScanner {
               + "|notifying|alert|alerting|reveal|revealing|show|showing|let)\\s{1,3}(it\\s{1,3}|this\\s{1,3}|that\\s{1,3})?"
               + "(to\\s{1,3})?(the\\s{1,3})?user", FLAGS), "[removed]"),
       new Rule("conceal-from-user", Pattern.compile(
+          "\\b(do\\s{1,3}not|don'?t|never)\\s{1,3}(mention|tell|reveal|disclose)\\s{1,3}(that\\s{1,3}you"
+              + "|this\\s{1,3}to|it\\s{1,3}to|anything\\s{1,3}(about|of)\\s{1,3}this)\\b", FLAGS), "[removed]"),
+      new Rule("conceal-from-user", Pattern.compile(
           "\\b(the\\s{1,3})?user\\s{1,3}(must|should|will)\\s{1,3}(not|never)\\s{1,3}(know|see|notice|be\\s{1,3}told)",
           FLAGS), "[removed]"),
       new Rule("model-directed", Pattern.compile(
           "\\b(before|prior\\s{1,3}to)\\s{1,3}(using|calling|invoking)\\s{1,3}(this|the|any)\\s{1,3}(tool|function)"
-              + "[^.\\n]{0,80}?\\b(you\\s{1,3})?(must|need\\s{1,3}to|have\\s{1,3}to|should|always)\\b", FLAGS),
+              + "[^.\\n]{0,80}?\\b(must|need\\s{1,3}to|have\\s{1,3}to|should|always|read|call|send|pass|include|invoke)\\b"
+              + "|\\botherwise\\s{1,3}(the|this)\\s{1,3}tool\\s{1,3}(will\\s{1,3}not|won'?t)\\s{1,3}work", FLAGS),
           "[removed]"),
       new Rule("model-directed", Pattern.compile(
           "\\b(you\\s{1,3}are\\s{1,3}now|new\\s{1,3}instructions?\\s{0,3}:|system\\s{1,3}prompt\\s{0,3}:"
               + "|act\\s{1,3}as\\s{1,3}(an?\\s{1,3})?(admin|root|developer\\s{1,3}mode))", FLAGS), "[removed]"),
       new Rule("sensitive-file", Pattern.compile(
           "(~|\\$HOME|/home/[\\w.-]{1,32}|/root)/\\.(ssh|aws|cursor|gnupg|config/gcloud|kube|docker)\\b[\\w./-]{0,64}"
-              + "|\\bid_(rsa|ed25519|ecdsa)\\b|\\bmcp\\.json\\b|\\.env\\b(?![\\w-])", FLAGS), "[removed]"),
+              + "|id_(rsa|ed25519|ecdsa|dsa)(?![a-z])|\\bmcp\\.json\\b|\\.env\\b(?![\\w-])", FLAGS), "[removed]"),
       new Rule("exfiltration-link", Pattern.compile(
           "!\\[[^\\]\\n]{0,200}\\]\\(\\s{0,3}https?://[^)\\s]{1,2000}\\)", FLAGS), "[image removed]"),
       new Rule("exfiltration-link", Pattern.compile(
