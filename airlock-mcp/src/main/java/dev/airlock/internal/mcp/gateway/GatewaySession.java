@@ -128,6 +128,11 @@ public final class GatewaySession implements AutoCloseable {
     return pins.pending();
   }
 
+  /** Audited calls per outcome since the session started. */
+  public Map<String, Long> auditCounts() {
+    return guard.auditLog().counts();
+  }
+
   public boolean approve(String tool) {
     boolean approved = pins.approve(tool);
     if (approved) {
