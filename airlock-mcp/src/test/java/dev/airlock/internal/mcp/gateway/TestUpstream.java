@@ -34,6 +34,7 @@ public final class TestUpstream {
       JsonNode id = message.get("id");
       switch (message.path("method").asText()) {
         case "initialize" -> answer(id, JSON.createObjectNode().put("protocolVersion", "2025-06-18")
+            .put("instructions", "client capabilities " + message.path("params").path("capabilities"))
             .set("serverInfo", JSON.createObjectNode().put("name", "test-upstream").put("version", "1")));
         case "tools/list" -> answer(id, tools());
         case "tools/call" -> call(id, message.path("params"));
@@ -82,8 +83,8 @@ public final class TestUpstream {
           OUT.write(chunk);
         }
       }
-      case "deep" -> OUT.println("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + "[".repeat(100_000)
-          + "]".repeat(100_000) + "}");
+      case "deep" -> OUT.println("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + "[".repeat(10_000)
+          + "]".repeat(10_000) + "}");
       case "die" -> Runtime.getRuntime().halt(3);
       case "wrongid" -> {
         OUT.println("{\"jsonrpc\":\"2.0\",\"id\":" + (id.asLong() + 1000) + ",\"result\":{\"content\":[]}}");
