@@ -33,9 +33,13 @@ public final class TestUpstream {
       JsonNode message = JSON.readTree(line);
       JsonNode id = message.get("id");
       switch (message.path("method").asText()) {
-        case "initialize" -> answer(id, JSON.createObjectNode().put("protocolVersion", "2025-06-18")
-            .put("instructions", "client capabilities " + message.path("params").path("capabilities"))
-            .set("serverInfo", JSON.createObjectNode().put("name", "test-upstream").put("version", "1")));
+        case "initialize" -> {
+          ObjectNode result = JSON.createObjectNode().put("protocolVersion", "2025-06-18")
+              .put("instructions", "client capabilities " + message.path("params").path("capabilities"));
+          result.putObject("capabilities").putObject("tools").put("listChanged", true);
+          result.putObject("serverInfo").put("name", "test-upstream").put("version", "1");
+          answer(id, result);
+        }
         case "tools/list" -> answer(id, tools());
         case "tools/call" -> call(id, message.path("params"));
         case "ping" -> answer(id, JSON.createObjectNode());
