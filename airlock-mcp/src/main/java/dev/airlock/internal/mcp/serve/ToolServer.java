@@ -1,0 +1,101 @@
+package dev.airlock.internal.mcp.serve;
+
+import dev.airlock.internal.intercept.AirlockInterceptor;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The served tools and the SDK server around them, for each transport: the same tools, the same bounded JSON, and
+ * the SDK's own check of every call's arguments against the tool's input schema (a mismatch is an {@code isError}
+ * result naming the violation) before the arguments are converted and the interceptor runs.
+ */
+public final class ToolServer {
+  /** How long the SDK waits for the client's answer to a request of its own (none today: tools only). */
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /** Streamable HTTP sessions idle this long are closed, so abandoned sessions do not pile up. */
+  private static final Duration SESSION_SWEEP = Duration.ofMinutes(1);
+
+  private final String name;
+  private final String version;
+  private final int maxMessageBytes;
+  private final JsonMapper wire;
+  private final List<ServedTool> tools;
+
+  public ToolServer(String name, String version, List<?> targets, AirlockInterceptor interceptor,
+      int maxMessageBytes) {
+    this.name = name;
+    this.version = version;
+    this.maxMessageBytes = maxMessageBytes;
+    this.wire = McpJson.wire(maxMessageBytes);
+    this.tools = ServedTool.of(targets, interceptor, wire);
+  }
+
+  public List<ServedTool> tools() {
+    return tools;
+  }
+
+  /** A running stdio server: {@link Stdio#awaitEnd()} returns when the client closes its side. */
+  public Stdio stdio(InputStream in, OutputStream out) {
+    StdioGate gate = new StdioGate(in, out, wire, maxMessageBytes);
+    McpSyncServer server = build(McpServer.sync(new StdioServerTransportProvider(sdkJson(), gate, out,
+        maxMessageBytes)));
+    return new Stdio(server, gate);
+  }
+
+  /** The streamable HTTP transport: a servlet for {@code endpoint}, to be mapped there with async support. */
+  public HttpServletStreamableServerTransportProvider httpServlet(String endpoint) {
+    HttpServletStreamableServerTransportProvider servlet = HttpServletStreamableServerTransportProvider.builder()
+        .jsonMapper(sdkJson())
+        .mcpEndpoint(endpoint)
+        .maxRequestSize(maxMessageBytes)
+        .sessionSweepInterval(SESSION_SWEEP)
+        .build();
+    build(McpServer.sync(servlet));
+    return servlet;
+  }
+
+  private McpJsonMapper sdkJson() {
+    return McpJson.sdk(wire);
+  }
+
+  private McpSyncServer build(McpServer.SyncSpecification<?> specification) {
+    return specification.serverInfo(name, version).jsonMapper(sdkJson()).requestTimeout(REQUEST_TIMEOUT)
+        .capabilities(ServerCapabilities.builder().tools(false).build()).tools(specifications())
+        .validateToolInputs(true).build();
+  }
+
+  private List<SyncToolSpecification> specifications() {
+    return tools.stream().map(tool -> SyncToolSpecification.builder().tool(tool.tool())
+        .callHandler((exchange, request) -> tool.call(request.arguments())).build()).toList();
+  }
+
+  /** One stdio session. */
+  public static final class Stdio {
+    private final McpSyncServer server;
+    private final StdioGate gate;
+
+    Stdio(McpSyncServer server, StdioGate gate) {
+      this.server = server;
+      this.gate = gate;
+    }
+
+    /** Blocks until the client's input ends, then closes the server. */
+    public void awaitEnd() throws InterruptedException {
+      try {
+        gate.ended().await();
+      } finally {
+        server.closeGracefully();
+      }
+    }
+  }
+}
