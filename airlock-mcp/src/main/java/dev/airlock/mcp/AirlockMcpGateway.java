@@ -5,11 +5,15 @@ import dev.airlock.AirlockPolicy;
 import dev.airlock.internal.mcp.gateway.GatewayConfig;
 import dev.airlock.internal.mcp.gateway.GatewaySession;
 import dev.airlock.internal.mcp.gateway.GatewaySettings;
+import dev.airlock.internal.mcp.gateway.HttpGateway;
 import dev.airlock.internal.mcp.gateway.StdioGateway;
 import dev.airlock.internal.mcp.gateway.ToolPolicies;
+import dev.airlock.internal.mcp.gateway.UpstreamAddress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,15 +64,12 @@ public final class AirlockMcpGateway implements AutoCloseable {
   public record HeldTool(String name, String change, String pinnedHash, String newHash, String definitionJson) {
   }
 
-  private final List<String> upstreamCommand;
+  private final UpstreamAddress upstream;
   private final GatewaySettings settings;
   private volatile GatewaySession session;
 
   private AirlockMcpGateway(Builder b) {
-    if (b.upstreamCommand.isEmpty()) {
-      throw new IllegalStateException("the gateway needs an upstream: upstreamCommand(...) (config key upstream)");
-    }
-    this.upstreamCommand = List.copyOf(b.upstreamCommand);
+    this.upstream = new UpstreamAddress(b.upstreamCommand.isEmpty() ? null : b.upstreamCommand, b.upstreamUrl);
     Map<String, AirlockPolicy> policies = new LinkedHashMap<>(b.policies);
     if (b.defaultPolicy != null) {
       policies.put(ToolPolicies.DEFAULT, b.defaultPolicy);
@@ -95,9 +96,20 @@ public final class AirlockMcpGateway implements AutoCloseable {
    * message per line) until the client closes its input or the upstream ends; the upstream is stopped then.
    */
   public void serveStdio(InputStream in, OutputStream out) throws IOException, InterruptedException {
-    StdioGateway stdio = new StdioGateway(settings, upstreamCommand, in, out);
+    StdioGateway stdio = new StdioGateway(settings, upstream, in, out);
     session = stdio.session();
     stdio.run();
+  }
+
+  /**
+   * Starts the upstream and serves one client over MCP's streamable HTTP transport at
+   * {@code http://<address>/mcp} (JSON answers, no event stream) until the upstream ends or {@link #close}. Bind a
+   * loopback address: the gateway authenticates no one; a browser page is refused by its {@code Origin}.
+   */
+  public void serveHttp(InetSocketAddress address) throws IOException, InterruptedException {
+    HttpGateway http = new HttpGateway(settings, upstream, address);
+    session = http.session();
+    http.run();
   }
 
   /** The tool definitions held back in the running session, until {@link #approve}. */
@@ -128,6 +140,7 @@ public final class AirlockMcpGateway implements AutoCloseable {
   /** Mutable builder; {@link #build()} returns the gateway. */
   public static final class Builder {
     private final List<String> upstreamCommand = new ArrayList<>();
+    private URI upstreamUrl;
     private AirlockPolicy defaultPolicy;
     private final Map<String, AirlockPolicy> policies = new LinkedHashMap<>();
     private final Map<String, String> toolPolicies = new LinkedHashMap<>();
@@ -152,6 +165,12 @@ public final class AirlockMcpGateway implements AutoCloseable {
     public Builder upstreamCommand(List<String> command) {
       upstreamCommand.clear();
       upstreamCommand.addAll(command);
+      return this;
+    }
+
+    /** The upstream MCP server at a URL, over streamable HTTP ({@code https://host/mcp}). */
+    public Builder upstreamUrl(URI url) {
+      this.upstreamUrl = Objects.requireNonNull(url, "url");
       return this;
     }
 

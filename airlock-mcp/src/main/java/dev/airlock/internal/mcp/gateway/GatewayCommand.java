@@ -2,6 +2,7 @@ package dev.airlock.internal.mcp.gateway;
 
 import dev.airlock.mcp.AirlockMcpGateway;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,8 +13,10 @@ import java.util.Map;
  * definition. Exit codes: 0 done, 2 bad usage or configuration (the message names the key and the fix), 1 failure.
  */
 public final class GatewayCommand {
+  private static final String LISTEN = "listen";
   private static final String USAGE = "usage:\n"
-      + "  gateway --upstream \"<command>\" [--config <file.properties>] [--<config-key> <value>]...\n"
+      + "  gateway --upstream \"<command>\" | --upstream-url <url> [--listen stdio|<host>:<port>]\n"
+      + "          [--config <file.properties>] [--<config-key> <value>]...\n"
       + "  approve --pins-file <pins.json> --tool <name>\n"
       + "config keys: " + GatewayConfig.KEYS;
 
@@ -38,9 +41,15 @@ public final class GatewayCommand {
             config.putAll(GatewayConfig.read(Path.of(file)));
           }
           config.putAll(flags);
+          String listen = config.getOrDefault(LISTEN, "stdio");
+          config.remove(LISTEN);
           AirlockMcpGateway gateway = AirlockMcpGateway.builder(config).build();
           Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "airlock-mcp-shutdown"));
-          gateway.serveStdio(System.in, System.out);
+          if (listen.equals("stdio")) {
+            gateway.serveStdio(System.in, System.out);
+          } else {
+            gateway.serveHttp(address(listen));
+          }
           return 0;
         }
         case "approve" -> {
@@ -56,6 +65,17 @@ public final class GatewayCommand {
     } catch (Exception e) {
       err.println("airlock-mcp: " + e);
       return 1;
+    }
+  }
+
+  /** {@code stdio}, or {@code host:port} for streamable HTTP at {@code http://host:port/mcp}. */
+  private static InetSocketAddress address(String listen) {
+    int colon = listen.lastIndexOf(':');
+    try {
+      return new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("listen='" + listen + "' is neither stdio nor host:port, such as"
+          + " 127.0.0.1:8931");
     }
   }
 

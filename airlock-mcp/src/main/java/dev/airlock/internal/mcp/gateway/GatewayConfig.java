@@ -29,7 +29,7 @@ public final class GatewayConfig {
   static final String UPSTREAM = "upstream";
   static final String POLICY = "policy";
   static final String TOOL_POLICY = "tool-policy.";
-  static final List<String> KEYS = List.of(UPSTREAM, POLICY, TOOL_POLICY + "<glob>", "approval", "pins-file",
+  static final List<String> KEYS = List.of(UPSTREAM, "upstream-url", "listen", POLICY, TOOL_POLICY + "<glob>", "approval", "pins-file",
       "description-action", "output-action", "roles", "agent", "max-message-bytes", "call-timeout-seconds",
       "max-in-flight", AirlockPolicy.KEY_PREFIX + "<name>.<key>");
 
@@ -67,6 +67,8 @@ public final class GatewayConfig {
         } else {
           switch (key) {
             case UPSTREAM -> builder.upstreamCommand(CommandLine.split(value));
+            case "upstream-url" -> builder.upstreamUrl(java.net.URI.create(value));
+            case "listen" -> { } // how the command serves (stdio or host:port), not what the gateway does
             case POLICY -> policy = value;
             case "approval" -> builder.requireApproval(list(value).toArray(String[]::new));
             case "pins-file" -> builder.pinsFile(Path.of(value));

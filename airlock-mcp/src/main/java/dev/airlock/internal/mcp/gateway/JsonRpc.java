@@ -119,6 +119,15 @@ final class JsonRpc {
     }
   }
 
+  /** The whole of {@code in}, at most {@code maxBytes} bytes; more throws as soon as the bound is passed. */
+  static String readAll(InputStream in, int maxBytes) throws IOException {
+    byte[] body = in.readNBytes(maxBytes + 1);
+    if (body.length > maxBytes) {
+      throw new OversizedLineException(maxBytes);
+    }
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
   static ObjectNode error(JsonNode id, int code, String message) {
     ObjectNode out = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0");
     out.set("id", id == null ? JsonNodeFactory.instance.nullNode() : id);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +22,11 @@ public final class StdioGateway {
   private final GatewaySession session;
   private final JsonRpc json;
 
-  public StdioGateway(GatewaySettings settings, List<String> upstreamCommand, InputStream in, OutputStream out) {
+  public StdioGateway(GatewaySettings settings, UpstreamAddress upstream, InputStream in, OutputStream out) {
     this.in = new BufferedInputStream(in);
     this.out = out;
     this.json = new JsonRpc(settings.maxMessageBytes());
-    this.session = new GatewaySession(settings, new StdioUpstream(upstreamCommand, json),
-        upstreamCommand.get(0).replaceAll(".*/", ""), this::write);
+    this.session = new GatewaySession(settings, upstream.connect(settings), upstream.label(), this::write);
   }
 
   public GatewaySession session() {

@@ -41,12 +41,19 @@ final class GatewayHarness implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger(100);
 
   GatewayHarness(Path dir, GatewaySettings settings) throws IOException {
+    this(dir, settings, null);
+  }
+
+  /** In front of the upstream at {@code url}, or of a fresh {@link TestUpstream} when {@code null}. */
+  GatewayHarness(Path dir, GatewaySettings settings, java.net.URI url) throws IOException {
     pidFile = dir.resolve("upstream-" + System.nanoTime() + ".pid");
     PipedInputStream gatewayIn = new PipedInputStream(1 << 20);
     toGateway = new PipedOutputStream(gatewayIn);
     PipedOutputStream gatewayOut = new PipedOutputStream();
     PipedInputStream clientIn = new PipedInputStream(gatewayOut, 1 << 20);
-    gateway = new StdioGateway(settings, upstreamCommand(pidFile), gatewayIn, gatewayOut);
+    UpstreamAddress upstream = url == null ? new UpstreamAddress(upstreamCommand(pidFile), null)
+        : new UpstreamAddress(null, url);
+    gateway = new StdioGateway(settings, upstream, gatewayIn, gatewayOut);
     serving = new Thread(() -> {
       try {
         gateway.run();
@@ -169,6 +176,8 @@ final class GatewayHarness implements AutoCloseable {
   public void close() throws Exception {
     gateway.session().close();
     toGateway.close();
-    assertEndedAndReaped();
+    if (Files.exists(pidFile)) {
+      assertEndedAndReaped();
+    }
   }
 }

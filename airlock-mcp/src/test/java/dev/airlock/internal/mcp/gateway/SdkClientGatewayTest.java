@@ -65,15 +65,7 @@ class SdkClientGatewayTest {
 
   @Test
   void guardsTheReferenceServerFromNpm() throws Exception {
-    if (!Files.isExecutable(EVERYTHING)) {
-      String reason = "the gateway's real-upstream test needs @modelcontextprotocol/server-everything: npm install"
-          + " --prefix ~/.cache/airlock-test-npm @modelcontextprotocol/server-everything@2026.8.31 (.ci/run does)";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(reason);
-      }
-      LoggerFactory.getLogger(SdkClientGatewayTest.class).warn("SKIPPED: {}", reason);
-      abort(reason);
-    }
+    requireEverything();
     Set<Long> before = everythingProcesses();
     Path config = dir.resolve("gateway.properties");
     Files.writeString(config, String.join("\n",
@@ -171,6 +163,19 @@ class SdkClientGatewayTest {
         new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("output-action='warn': must be one of flag, strip,"
         + " block");
+  }
+
+  /** Fails under CI=true without the npm package, else skips with the reason and the command that installs it. */
+  static void requireEverything() {
+    if (!Files.isExecutable(EVERYTHING)) {
+      String reason = "the gateway's real-upstream test needs @modelcontextprotocol/server-everything: npm install"
+          + " --prefix ~/.cache/airlock-test-npm @modelcontextprotocol/server-everything@2026.8.31 (.ci/run does)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(reason);
+      }
+      LoggerFactory.getLogger(SdkClientGatewayTest.class).warn("SKIPPED: {}", reason);
+      abort(reason);
+    }
   }
 
   private static Set<Long> everythingProcesses() {

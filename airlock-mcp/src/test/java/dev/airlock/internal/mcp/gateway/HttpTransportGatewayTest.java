@@ -1,0 +1,122 @@
+package dev.airlock.internal.mcp.gateway;
+
+import static dev.airlock.internal.mcp.gateway.GatewayHarness.isError;
+import static dev.airlock.internal.mcp.gateway.GatewayHarness.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockPolicy;
+import dev.airlock.mcp.AirlockMcpGateway.InjectionAction;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Streamable HTTP on both sides: the SDK client to the gateway over HTTP, and the gateway to a URL upstream. */
+class HttpTransportGatewayTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theSdkClientUsesTheGatewayOverStreamableHttp() throws Exception {
+    GatewaySettings settings = GatewayHarness.settings(dir, Map.of(ToolPolicies.DEFAULT,
+        AirlockPolicy.builder().deny("delete_*").build()), Map.of(), InjectionAction.BLOCK, InjectionAction.STRIP,
+        Set.of());
+    Path pid = dir.resolve("upstream.pid");
+    HttpGateway gateway = new HttpGateway(settings, new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null),
+        new InetSocketAddress("127.0.0.1", 0));
+    try {
+      URI endpoint = gateway.start();
+      HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(
+          "http://127.0.0.1:" + endpoint.getPort()).endpoint("/mcp").build();
+      McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+      try {
+        client.initialize();
+        assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).contains("echo", "delete_all");
+        McpSchema.CallToolResult echo = client.callTool(new McpSchema.CallToolRequest("echo",
+            Map.of("message", "over http")));
+        assertThat(((McpSchema.TextContent) echo.content().get(0)).text()).isEqualTo("over http");
+        McpSchema.CallToolResult denied = client.callTool(new McpSchema.CallToolRequest("delete_all", Map.of()));
+        assertThat(denied.isError()).isTrue();
+        assertThat(((McpSchema.TextContent) denied.content().get(0)).text()).contains("deny: delete_*");
+      } finally {
+        client.closeGracefully();
+      }
+
+      HttpClient http = HttpClient.newHttpClient();
+      String ping = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}";
+      assertThat(post(http, endpoint, ping, Map.of("Origin", "http://evil.example")).statusCode()).isEqualTo(403);
+      assertThat(post(http, endpoint, ping, Map.of()).statusCode()).as("no session id").isEqualTo(400);
+      assertThat(post(http, endpoint, ping, Map.of("Mcp-Session-Id", "guess")).statusCode()).isEqualTo(404);
+      String huge = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{\"x\":\"" + "y".repeat(70_000)
+          + "\"}}";
+      assertThat(post(http, endpoint, huge, Map.of()).statusCode()).isEqualTo(413);
+    } finally {
+      gateway.close();
+    }
+    long upstream = Long.parseLong(java.nio.file.Files.readString(pid).trim());
+    assertThat(ProcessHandle.of(upstream).map(ProcessHandle::isAlive).orElse(false)).as("upstream reaped").isFalse();
+  }
+
+  @Test
+  void guardsAnUpstreamAtAUrl() throws Exception {
+    SdkClientGatewayTest.requireEverything();
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    ProcessBuilder builder = new ProcessBuilder(SdkClientGatewayTest.EVERYTHING.toString(), "streamableHttp")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("everything.log").toFile());
+    builder.environment().put("PORT", Integer.toString(port));
+    Process everything = builder.start();
+    try {
+      awaitListening(port);
+      GatewaySettings settings = GatewayHarness.settings(dir, Map.of(ToolPolicies.DEFAULT,
+          AirlockPolicy.builder().deny("get-env").build()), Map.of(), InjectionAction.BLOCK, InjectionAction.STRIP,
+          Set.of());
+      try (GatewayHarness gateway = new GatewayHarness(dir, settings, URI.create("http://127.0.0.1:" + port
+          + "/mcp"))) {
+        assertThat(gateway.open().path("result").path("tools").toString()).contains("\"echo\"");
+        assertThat(text(gateway.call("echo", "{\"message\":\"via url\"}"))).isEqualTo("Echo: via url");
+        assertThat(isError(gateway.call("get-env", "{}"))).isTrue();
+        assertThat(text(gateway.call("get-sum", "{\"a\":\"x\",\"b\":1}"))).contains("must be of type");
+      }
+    } finally {
+      everything.descendants().forEach(ProcessHandle::destroyForcibly);
+      everything.destroyForcibly();
+      everything.waitFor();
+    }
+  }
+
+  private static void awaitListening(int port) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("server-everything did not listen on " + port);
+  }
+
+  private static HttpResponse<String> post(HttpClient http, URI endpoint, String body, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
