@@ -50,6 +50,8 @@ public class AirlockProperties {
    * {@code @Airlock(policy = "<name>")}.
    */
   private Map<String, Policy> policy = new LinkedHashMap<>();
+  /** airlock-mcp's keys ({@code airlock.mcp.server.*}, ...), bound by its own auto-configuration; held here as is. */
+  private Map<String, Object> mcp = new LinkedHashMap<>();
 
   /** Converts to the core configuration; fails naming the property when a value is invalid. */
   public AirlockConfig toConfig() {
@@ -231,4 +233,6 @@ public class AirlockProperties {
   public void setMorph(Map<String, String> morph) { this.morph = morph; }
   public Map<String, Policy> getPolicy() { return policy; }
   public void setPolicy(Map<String, Policy> policy) { this.policy = policy; }
+  public Map<String, Object> getMcp() { return mcp; }
+  public void setMcp(Map<String, Object> mcp) { this.mcp = mcp; }
 }

@@ -9,11 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
 
 /**
  * An embedded Tomcat that serves one MCP servlet at one path, with bounds for clients it does not know: request
@@ -57,7 +58,16 @@ public final class HttpEndpoint implements AutoCloseable {
     connector.setProperty("maxSwallowSize", String.valueOf(maxBodyBytes));
     tomcat.getService().addConnector(connector);
     tomcat.setConnector(connector);
-    Context context = tomcat.addContext("", null);
+    // Tomcat's error pages name its version and may show a stack trace; the servlet writes its own errors.
+    ErrorReportValve errors = new ErrorReportValve();
+    errors.setShowReport(false);
+    errors.setShowServerInfo(false);
+    tomcat.getHost().getPipeline().addValve(errors);
+    StandardContext context = (StandardContext) tomcat.addContext("", null);
+    // Leak detection for redeployed web applications: there is none here, and it needs --add-opens to run.
+    context.setClearReferencesObjectStreamClassCaches(false);
+    context.setClearReferencesThreadLocals(false);
+    context.setClearReferencesRmiTargets(false);
     Wrapper wrapper = Tomcat.addServlet(context, "mcp", servlet);
     wrapper.setAsyncSupported(true);
     context.addServletMappingDecoded(path, "mcp");

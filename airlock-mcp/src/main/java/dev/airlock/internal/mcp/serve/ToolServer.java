@@ -8,6 +8,7 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import jakarta.servlet.http.HttpServlet;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -52,8 +53,11 @@ public final class ToolServer {
     return new Stdio(server, gate);
   }
 
-  /** The streamable HTTP transport: a servlet for {@code endpoint}, to be mapped there with async support. */
-  public HttpServletStreamableServerTransportProvider httpServlet(String endpoint) {
+  /**
+   * The streamable HTTP transport: a servlet for {@code endpoint}, to be mapped there with async support; the SDK's
+   * servlet behind {@link GuardedServlet}.
+   */
+  public HttpServlet httpServlet(String endpoint) {
     HttpServletStreamableServerTransportProvider servlet = HttpServletStreamableServerTransportProvider.builder()
         .jsonMapper(sdkJson())
         .mcpEndpoint(endpoint)
@@ -61,7 +65,7 @@ public final class ToolServer {
         .sessionSweepInterval(SESSION_SWEEP)
         .build();
     build(McpServer.sync(servlet));
-    return servlet;
+    return new GuardedServlet(servlet, wire, maxMessageBytes);
   }
 
   private McpJsonMapper sdkJson() {

@@ -1,0 +1,215 @@
+package dev.airlock.internal.mcp.serve;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The SDK's streamable HTTP servlet behind two guards. A POST body is read up to {@code maxBodyBytes} (a longer one
+ * is refused with 413 unread) and must pass {@link JsonRpcCheck} before the SDK sees it; a refusal is a 400 with a
+ * JSON-RPC error naming the problem. And an error the SDK answers itself (an unknown session, a missing header) is
+ * rewritten to a plain JSON-RPC error: the SDK serializes its exception whole, stack trace and class names included,
+ * which is nothing a client should read.
+ */
+public final class GuardedServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  /** An SDK error body is small; more than this is not kept. */
+  private static final int MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+  private final transient HttpServlet sdk;
+  private final transient JsonMapper json;
+  private final transient JsonRpcCheck check;
+  private final int maxBodyBytes;
+
+  GuardedServlet(HttpServlet sdk, JsonMapper json, int maxBodyBytes) {
+    this.sdk = sdk;
+    this.json = json;
+    this.check = new JsonRpcCheck(json);
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public void init() throws jakarta.servlet.ServletException {
+    sdk.init(getServletConfig());
+  }
+
+  @Override
+  public void destroy() {
+    sdk.destroy();
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException,
+      jakarta.servlet.ServletException {
+    HttpServletRequest admitted = request;
+    if ("POST".equals(request.getMethod())) {
+      byte[] body = readBounded(request.getInputStream());
+      if (body == null) {
+        refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, check.reply(null,
+            JsonRpcCheck.INVALID_REQUEST, "message refused: at most " + maxBodyBytes + " bytes per message"));
+        return;
+      }
+      String refusal = check.refusal(body);
+      if (refusal != null) {
+        refuse(response, HttpServletResponse.SC_BAD_REQUEST, refusal);
+        return;
+      }
+      admitted = new ReadBody(request, body);
+    }
+    ScrubbedErrors scrubbed = new ScrubbedErrors(response);
+    // Threads the SDK and the pools start here inherit this loader, not the container's per-context one.
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(GuardedServlet.class.getClassLoader());
+    try {
+      sdk.service(admitted, scrubbed);
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+    scrubbed.finish();
+  }
+
+  /** The body, or null when it is longer than {@code maxBodyBytes} (then not read further). */
+  private byte[] readBounded(InputStream in) throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    int read;
+    while ((read = in.read(buffer)) != -1) {
+      if (body.size() + read > maxBodyBytes) {
+        return null;
+      }
+      body.write(buffer, 0, read);
+    }
+    return body.toByteArray();
+  }
+
+  private static void refuse(HttpServletResponse response, int status, String reply) throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.getWriter().write(reply);
+  }
+
+  /** The request with its body already read. */
+  private static final class ReadBody extends HttpServletRequestWrapper {
+    private final byte[] body;
+
+    ReadBody(HttpServletRequest request, byte[] body) {
+      super(request);
+      this.body = body;
+    }
+
+    @Override
+    public ServletInputStream getInputStream() {
+      ByteArrayInputStream in = new ByteArrayInputStream(body);
+      return new ServletInputStream() {
+        @Override
+        public int read() {
+          return in.read();
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) {
+          return in.read(buffer, offset, length);
+        }
+
+        @Override
+        public boolean isFinished() {
+          return in.available() == 0;
+        }
+
+        @Override
+        public boolean isReady() {
+          return true;
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+          throw new IllegalStateException("the body was read already");
+        }
+      };
+    }
+
+    @Override
+    public BufferedReader getReader() {
+      return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public int getContentLength() {
+      return body.length;
+    }
+
+    @Override
+    public long getContentLengthLong() {
+      return body.length;
+    }
+  }
+
+  /** Keeps what the SDK writes for an error status, and writes a plain JSON-RPC error in its place. */
+  private final class ScrubbedErrors extends HttpServletResponseWrapper {
+    private final StringWriter kept = new StringWriter();
+    private int status = SC_OK;
+
+    ScrubbedErrors(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public void setStatus(int status) {
+      this.status = status;
+      super.setStatus(status);
+    }
+
+    @Override
+    public PrintWriter getWriter() throws IOException {
+      if (status < 400) {
+        return super.getWriter();
+      }
+      return new PrintWriter(new StringWriter() {
+        @Override
+        public void write(String text, int offset, int length) {
+          if (kept.getBuffer().length() + length <= MAX_ERROR_BODY_CHARS) {
+            kept.write(text, offset, length);
+          }
+        }
+      });
+    }
+
+    void finish() throws IOException {
+      if (status < 400 || kept.getBuffer().length() == 0 || isCommitted()) {
+        return;
+      }
+      int code = JsonRpcCheck.INVALID_REQUEST;
+      String message = "request refused (HTTP " + status + ")";
+      try {
+        JsonNode error = json.readTree(kept.toString()).path("jsonRpcError");
+        if (error.path("code").isIntegralNumber()) {
+          code = error.path("code").asInt();
+        }
+        if (error.path("message").isString()) {
+          message = error.path("message").asString();
+        }
+      } catch (JacksonException e) {
+        // not the SDK's serialized error: the generic message says enough
+      }
+      super.getWriter().write(check.reply(null, code, message));
+    }
+  }
+}
