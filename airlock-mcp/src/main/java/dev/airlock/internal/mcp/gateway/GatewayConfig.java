@@ -29,7 +29,8 @@ public final class GatewayConfig {
   static final String UPSTREAM = "upstream";
   static final String POLICY = "policy";
   static final String TOOL_POLICY = "tool-policy.";
-  static final List<String> KEYS = List.of(UPSTREAM, "upstream-url", "listen", POLICY, TOOL_POLICY + "<glob>", "approval", "pins-file",
+  static final List<String> KEYS = List.of(UPSTREAM, "upstream-url", "listen", POLICY, TOOL_POLICY + "<glob>",
+      "approval", "pins-file",
       "description-action", "output-action", "roles", "agent", "max-message-bytes", "call-timeout-seconds",
       "max-in-flight", AirlockPolicy.KEY_PREFIX + "<name>.<key>");
 

@@ -420,6 +420,9 @@ public final class GatewaySession implements AutoCloseable {
       String name = tool.get("name").asText();
       List<InjectionScanner.Finding> findings = new ArrayList<>();
       JsonNode cleaned = clean(tool.deepCopy(), null, null, settings.descriptionAction(), findings);
+      List<InjectionScanner.Finding> inNames = new ArrayList<>();
+      scanMemberNames(tool.get("inputSchema"), inNames);
+      findings.addAll(inNames);
       var change = pins.admit(name, tool);
       if (change.isPresent()) {
         hide(name, change.get().kind() + " since it was approved (" + change.get().newHash()
@@ -429,7 +432,9 @@ public final class GatewaySession implements AutoCloseable {
       if (!findings.isEmpty()) {
         LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", name,
             settings.descriptionAction(), findings);
-        if (settings.descriptionAction() == InjectionAction.BLOCK) {
+        // A parameter name cannot be stripped: the upstream expects it. Only FLAG lets such a tool through.
+        if (settings.descriptionAction() == InjectionAction.BLOCK
+            || (!inNames.isEmpty() && settings.descriptionAction() == InjectionAction.STRIP)) {
           hide(name, "its definition carries prompt-injection markers (" + rules(findings) + ")");
           continue;
         }
@@ -444,6 +449,21 @@ public final class GatewaySession implements AutoCloseable {
     ObjectNode out = answer.deepCopy();
     ((ObjectNode) out.get("result")).set("tools", shown);
     return out;
+  }
+
+  /** Member names of a schema (parameter names), where "full-schema poisoning" hides instructions. */
+  private void scanMemberNames(JsonNode node, List<InjectionScanner.Finding> findings) {
+    if (node == null) {
+      return;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      findings.addAll(scanner.scan(field.getKey()));
+      scanMemberNames(field.getValue(), findings);
+    }
+    if (node.isArray()) {
+      node.forEach(element -> scanMemberNames(element, findings));
+    }
   }
 
   private void hide(String name, String why) {

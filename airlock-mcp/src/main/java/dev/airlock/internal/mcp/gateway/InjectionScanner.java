@@ -42,7 +42,8 @@ final class InjectionScanner {
               + "(instructions?|prompts?|rules|directions|guidelines|messages?)", FLAGS), "[removed]"),
       new Rule("conceal-from-user", Pattern.compile(
           "\\b(do\\s{1,3}not|don'?t|never|without)\\s{1,3}(tell|telling|inform|informing|mention|mentioning|notify"
-              + "|notifying|alert|alerting|reveal|revealing|show|showing|let)\\s{1,3}(it\\s{1,3}|this\\s{1,3}|that\\s{1,3})?"
+              + "|notifying|alert|alerting|reveal|revealing|show|showing|let)\\s{1,3}"
+              + "(it\\s{1,3}|this\\s{1,3}|that\\s{1,3})?"
               + "(to\\s{1,3})?(the\\s{1,3})?user", FLAGS), "[removed]"),
       new Rule("conceal-from-user", Pattern.compile(
           "\\b(do\\s{1,3}not|don'?t|never)\\s{1,3}(mention|tell|reveal|disclose)\\s{1,3}(that\\s{1,3}you"
@@ -52,7 +53,8 @@ final class InjectionScanner {
           FLAGS), "[removed]"),
       new Rule("model-directed", Pattern.compile(
           "\\b(before|prior\\s{1,3}to)\\s{1,3}(using|calling|invoking)\\s{1,3}(this|the|any)\\s{1,3}(tool|function)"
-              + "[^.\\n]{0,80}?\\b(must|need\\s{1,3}to|have\\s{1,3}to|should|always|read|call|send|pass|include|invoke)\\b"
+              + "[^.\\n]{0,80}?\\b(must|need\\s{1,3}to|have\\s{1,3}to|should|always|read|call|send|pass|include"
+              + "|invoke)\\b"
               + "|\\botherwise\\s{1,3}(the|this)\\s{1,3}tool\\s{1,3}(will\\s{1,3}not|won'?t)\\s{1,3}work", FLAGS),
           "[removed]"),
       new Rule("model-directed", Pattern.compile(

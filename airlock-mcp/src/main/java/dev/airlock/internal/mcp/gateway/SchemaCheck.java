@@ -157,7 +157,8 @@ final class SchemaCheck {
     }
     return switch (type.asText()) {
       case "string" -> value.isTextual();
-      case "integer" -> value.isIntegralNumber() || (value.isNumber() && value.asDouble() == Math.rint(value.asDouble()));
+      case "integer" -> value.isIntegralNumber()
+          || (value.isNumber() && value.asDouble() == Math.rint(value.asDouble()));
       case "number" -> value.isNumber();
       case "boolean" -> value.isBoolean();
       case "object" -> value.isObject();

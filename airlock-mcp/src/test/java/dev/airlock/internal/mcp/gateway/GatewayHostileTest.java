@@ -109,7 +109,8 @@ class GatewayHostileTest {
     try (GatewayHarness gateway = open()) {
       for (String bad : List.of("not json", "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "42",
           "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}",
-          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":" + "[".repeat(5000) + "]".repeat(5000) + "}")) {
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":" + "[".repeat(5000) + "]".repeat(5000)
+              + "}")) {
         gateway.sendRaw(bad);
         JsonNode error = gateway.await(m -> m.has("error"), END);
         assertThat(error.path("error").path("code").asInt()).isEqualTo(JsonRpc.PARSE_ERROR);

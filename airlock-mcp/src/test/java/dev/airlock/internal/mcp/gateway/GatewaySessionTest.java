@@ -119,7 +119,7 @@ class GatewaySessionTest {
     GatewaySettings settings = GatewayHarness.settings(dir, Map.of(), Map.of(), InjectionAction.FLAG,
         InjectionAction.STRIP, Set.of());
     try (GatewayHarness gateway = new GatewayHarness(dir, settings)) {
-      assertThat(names(gateway.open())).contains("echo");
+      assertThat(names(gateway.open())).as("FLAG lets a flagged tool through").contains("echo", "notes");
       assertThat(text(gateway.call("echo", "{\"message\":\"first\"}"))).isEqualTo("first");
       // The upstream now changed echo's description and announced it.
       gateway.await(m -> "notifications/tools/list_changed".equals(m.path("method").asText()),
@@ -130,7 +130,8 @@ class GatewaySessionTest {
       assertThat(isError(held)).isTrue();
       assertThat(text(held)).contains("held back").contains("definition changed");
       assertThat(gateway.session().heldTools()).singleElement()
-          .satisfies(c -> assertThat(c.definition().path("description").asText()).isEqualTo(TestUpstream.POISONED_ECHO));
+          .satisfies(c -> assertThat(c.definition().path("description").asText())
+              .isEqualTo(TestUpstream.POISONED_ECHO));
       assertThat(Files.readString(dir.resolve("pins.json"))).contains("\"pending\"").contains("definition changed");
 
       assertThat(gateway.session().approve("echo")).isTrue();
@@ -161,7 +162,7 @@ class GatewaySessionTest {
   @Test
   void aPoisonedToolDefinitionIsHiddenUnderBlock() throws Exception {
     try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
-      gateway.open();
+      assertThat(names(gateway.open())).as("a poisoned parameter name").doesNotContain("notes").contains("echo");
       gateway.call("echo", "{\"message\":\"first\"}");
       gateway.await(m -> "notifications/tools/list_changed".equals(m.path("method").asText()),
           java.time.Duration.ofSeconds(10));
