@@ -41,19 +41,22 @@ final class GatewayHarness implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger(100);
 
   GatewayHarness(Path dir, GatewaySettings settings) throws IOException {
-    this(dir, settings, null);
+    this(dir, settings, pid -> new UpstreamAddress(upstreamCommand(pid), null));
   }
 
-  /** In front of the upstream at {@code url}, or of a fresh {@link TestUpstream} when {@code null}. */
   GatewayHarness(Path dir, GatewaySettings settings, java.net.URI url) throws IOException {
+    this(dir, settings, pid -> new UpstreamAddress(null, url));
+  }
+
+  /** In front of the upstream {@code upstream} makes, given the file a {@link TestUpstream} writes its pid to. */
+  GatewayHarness(Path dir, GatewaySettings settings, java.util.function.Function<Path, UpstreamAddress> upstream)
+      throws IOException {
     pidFile = dir.resolve("upstream-" + System.nanoTime() + ".pid");
     PipedInputStream gatewayIn = new PipedInputStream(1 << 20);
     toGateway = new PipedOutputStream(gatewayIn);
     PipedOutputStream gatewayOut = new PipedOutputStream();
     PipedInputStream clientIn = new PipedInputStream(gatewayOut, 1 << 20);
-    UpstreamAddress upstream = url == null ? new UpstreamAddress(upstreamCommand(pidFile), null)
-        : new UpstreamAddress(null, url);
-    gateway = new StdioGateway(settings, upstream, gatewayIn, gatewayOut);
+    gateway = new StdioGateway(settings, upstream.apply(pidFile), gatewayIn, gatewayOut);
     serving = new Thread(() -> {
       try {
         gateway.run();

@@ -50,6 +50,23 @@ class GatewayHostileTest {
   }
 
   @Test
+  void theUpstreamsChildrenAreReapedToo() throws Exception {
+    // sh starts the upstream JVM as its child (the "; true" keeps sh from exec'ing it), as npx starts node; the
+    // JVM lingers after its input closes, so only killing the tree ends it.
+    GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir), pid -> new UpstreamAddress(List.of(
+        "sh", "-c", GatewayHarness.upstreamCommand(pid).stream().map(w -> "'" + w + "'")
+            .collect(java.util.stream.Collectors.joining(" ")).replaceFirst("' ", "' -Dairlock.test.linger=true ")
+            + "; true"), null));
+    try (gateway) {
+      gateway.open();
+      assertThat(text(gateway.call("echo", "{\"message\":\"x\"}"))).isEqualTo("x");
+      assertThat(ProcessHandle.of(gateway.upstreamPid()).orElseThrow().parent().orElseThrow().info().command()
+          .orElse("")).endsWith("sh");
+    }
+    gateway.assertUpstreamGone();
+  }
+
+  @Test
   void deeplyNestedUpstreamJsonIsDroppedAndTheCallTimesOut() throws Exception {
     try (GatewayHarness gateway = open()) {
       long start = System.nanoTime();

@@ -46,6 +46,9 @@ public final class TestUpstream {
         default -> { }
       }
     }
+    if (Boolean.getBoolean("airlock.test.linger")) {
+      Thread.sleep(600_000); // an upstream that outlives its input: only a kill ends it
+    }
   }
 
   private static ObjectNode tools() {
