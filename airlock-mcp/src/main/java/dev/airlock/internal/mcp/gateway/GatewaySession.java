@@ -65,6 +65,8 @@ public final class GatewaySession implements AutoCloseable {
   private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
+  /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
+  private static final int MAX_TOOLS = 4096;
 
   private final GatewaySettings settings;
   private final Upstream upstream;
@@ -440,8 +442,10 @@ public final class GatewaySession implements AutoCloseable {
         }
       }
       hidden.remove(name);
-      callable.put(name, tool);
-      shown.add(cleaned);
+      if (callable.containsKey(name) || callable.size() < MAX_TOOLS) {
+        callable.put(name, tool);
+        shown.add(cleaned);
+      }
     }
     if (!result.hasNonNull("nextCursor")) {
       pins.fix();
@@ -467,10 +471,13 @@ public final class GatewaySession implements AutoCloseable {
   }
 
   private void hide(String name, String why) {
+    callable.remove(name);
+    if (!hidden.containsKey(name) && hidden.size() >= MAX_TOOLS) {
+      return;
+    }
     if (!why.equals(hidden.put(name, why))) {
       guard.audit(name, "held", why, QUALIFIER + ":" + upstreamLabel, Duration.ZERO, new Object[0]);
     }
-    callable.remove(name);
   }
 
   /** The gateway's own listing (at start and when the upstream says its tools changed), pages followed. */

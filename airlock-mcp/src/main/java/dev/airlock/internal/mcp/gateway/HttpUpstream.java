@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,6 +88,9 @@ final class HttpUpstream implements Upstream {
   }
 
   private void read(HttpResponse<InputStream> response, JsonNode id) {
+    // A server that holds the body open without sending is cut at the timeout too: closing the body ends the read.
+    CompletableFuture.runAsync(() -> close(response.body()),
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
     response.headers().firstValue(SESSION).ifPresent(s -> sessionId = s);
     String type = response.headers().firstValue("Content-Type").orElse("");
     try (InputStream body = new BufferedInputStream(response.body())) {

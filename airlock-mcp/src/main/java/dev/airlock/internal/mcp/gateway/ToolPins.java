@@ -43,6 +43,9 @@ public final class ToolPins {
     }
   }
 
+  /** An upstream inventing tool names cannot grow the pending list (and the file) past this. */
+  static final int MAX_PENDING = 256;
+
   private final Path file;
   private final Map<String, String> pins = new LinkedHashMap<>();
   private final Map<String, Change> pending = new LinkedHashMap<>();
@@ -86,6 +89,10 @@ public final class ToolPins {
       return Optional.empty();
     }
     Change change = new Change(name, pinned, hash, ((ObjectNode) tool).deepCopy());
+    if (!pending.containsKey(name) && pending.size() >= MAX_PENDING) {
+      LOG.warn("MCP tool '{}' held back and not recorded: {} changes are pending already", name, MAX_PENDING);
+      return Optional.of(change);
+    }
     Change before = pending.put(name, change);
     if (before == null || !before.newHash().equals(hash)) {
       LOG.warn("MCP tool '{}' held back: {} ({} -> {}); approve it to use it", name, change.kind(), pinned, hash);

@@ -100,6 +100,63 @@ class HttpTransportGatewayTest {
     }
   }
 
+  @Test
+  void aHostileUpstreamAtAUrlEndsInErrorsNotHangs() throws Exception {
+    com.sun.net.httpserver.HttpServer hostile = com.sun.net.httpserver.HttpServer.create(
+        new InetSocketAddress("127.0.0.1", 0), 8);
+    hostile.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    hostile.createContext("/mcp", exchange -> {
+      com.fasterxml.jackson.databind.JsonNode message = GatewayHarness.JSON.readTree(exchange.getRequestBody());
+      String method = message.path("method").asText();
+      String tool = message.path("params").path("name").asText();
+      String id = message.path("id").toString();
+      if (method.equals("tools/call") && tool.equals("silent")) {
+        exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        exchange.getResponseBody().flush();
+        try {
+          Thread.sleep(30_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.close();
+        return;
+      }
+      String result = switch (method) {
+        case "initialize" -> "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},"
+            + "\"serverInfo\":{\"name\":\"hostile\",\"version\":\"1\"}}";
+        case "tools/list" -> "{\"tools\":[{\"name\":\"silent\",\"inputSchema\":{}},{\"name\":\"huge\","
+            + "\"inputSchema\":{}}]}";
+        default -> "{\"content\":[{\"type\":\"text\",\"text\":\"" + "x".repeat(200_000) + "\"}]}";
+      };
+      if (message.get("id") == null) {
+        exchange.sendResponseHeaders(202, -1);
+        exchange.close();
+        return;
+      }
+      byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    hostile.start();
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir), URI.create("http://127.0.0.1:"
+        + hostile.getAddress().getPort() + "/mcp"))) {
+      assertThat(gateway.open().toString()).contains("silent");
+      long start = System.nanoTime();
+      com.fasterxml.jackson.databind.JsonNode silent = gateway.call("silent", "{}");
+      assertThat(silent.toString()).containsAnyOf("did not answer within 5 s", "broke off");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      com.fasterxml.jackson.databind.JsonNode huge = gateway.call("huge", "{}");
+      assertThat(huge.path("error").path("message").asText()).contains("longer than 65536 bytes");
+      assertThat(text(gateway.call("silent", "{}")) + gateway.drain()).doesNotContain("xxxx");
+    } finally {
+      hostile.stop(0);
+    }
+  }
+
   private static void awaitListening(int port) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
