@@ -103,6 +103,18 @@ class GatewaySessionTest {
   }
 
   @Test
+  void resourceContentsAreScannedAsOutputsAre() throws Exception {
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.open();
+      JsonNode read = gateway.request("resources/read", GatewayHarness.JSON.readTree("{\"uri\":\"file:///readme\"}"));
+      JsonNode content = read.path("result").path("contents").path(0);
+      assertThat(content.path("uri").asText()).isEqualTo("file:///readme");
+      assertThat(content.path("text").asText()).startsWith("Read me.").doesNotContain("IMPORTANT")
+          .doesNotContain("Ignore previous").doesNotContain("\u200b");
+    }
+  }
+
+  @Test
   void blockActionWithholdsAPoisonedOutput() throws Exception {
     GatewaySettings settings = GatewayHarness.settings(dir, Map.of(), Map.of(), InjectionAction.BLOCK,
         InjectionAction.BLOCK, Set.of());
