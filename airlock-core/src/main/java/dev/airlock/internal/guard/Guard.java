@@ -86,6 +86,11 @@ public final class Guard {
     return audit.record(tool, outcome, reason, backend, duration, args);
   }
 
+  /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */
+  public static boolean globMatches(String glob, String name) {
+    return PolicyCheck.glob(glob).matcher(name).matches();
+  }
+
   public AuditLog auditLog() {
     return audit;
   }

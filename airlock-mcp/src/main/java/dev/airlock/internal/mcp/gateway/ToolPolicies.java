@@ -1,11 +1,11 @@
 package dev.airlock.internal.mcp.gateway;
 
 import dev.airlock.AirlockPolicy;
+import dev.airlock.internal.guard.Guard;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Which policy governs which upstream tool: the first glob that matches the tool's name names the policy, else the
@@ -51,11 +51,7 @@ public final class ToolPolicies {
     return approvalGlobs.stream().anyMatch(glob -> matches(glob, tool));
   }
 
-  static boolean matches(String glob, String name) {
-    StringBuilder regex = new StringBuilder();
-    for (char c : glob.toCharArray()) {
-      regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-    }
-    return Pattern.matches(regex.toString(), name);
+  private static boolean matches(String glob, String name) {
+    return Guard.globMatches(glob, name);
   }
 }
