@@ -79,10 +79,12 @@ public final class AirlockMcpServer implements AutoCloseable {
   /**
    * Starts serving streamable HTTP at {@code address} (port 0: any free port) and the builder's path, and returns
    * the URL clients connect to. Bind to a loopback address unless a proxy in front authenticates clients: anyone who
-   * reaches the port can call the tools (within their policies).
+   * reaches the port can call the tools (within their policies). Requests from web pages ({@code Origin} set) are
+   * refused, and on a loopback address so are requests naming any other host (DNS rebinding).
    */
   public synchronized URI startHttp(InetSocketAddress address) {
-    HttpEndpoint endpoint = HttpEndpoint.start(address, path, server.httpServlet(path), maxMessageBytes);
+    boolean loopback = address.getAddress() != null && address.getAddress().isLoopbackAddress();
+    HttpEndpoint endpoint = HttpEndpoint.start(address, path, server.httpServlet(path, loopback), maxMessageBytes);
     endpoints.add(endpoint);
     return endpoint.uri();
   }

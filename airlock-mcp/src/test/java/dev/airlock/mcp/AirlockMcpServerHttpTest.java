@@ -154,6 +154,31 @@ class AirlockMcpServerHttpTest {
     assertThat(fine.body()).contains("\\\"lines\\\":1");
   }
 
+  /** A web page's request (Origin), or one whose Host is another name for this address (DNS rebinding). */
+  @Test
+  void requestsFromWebPagesAndForeignHostNamesAreRefused() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+        + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"page\",\"version\":\"1\"}}}";
+    HttpResponse<String> fromPage = http.send(HttpRequest.newBuilder(uri).header("Origin", "http://evil.example")
+        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+        .POST(HttpRequest.BodyPublishers.ofString(initialize)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(fromPage.statusCode()).isEqualTo(403);
+    assertThat(fromPage.headers().firstValue("Mcp-Session-Id")).isEmpty();
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      byte[] body = initialize.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      socket.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: rebound.evil.example:"
+          + uri.getPort() + "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+          + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(
+          java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+      assertThat(status).startsWith("HTTP/1.1 421");
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> property(Map<String, Object> schema, String name) {
     return (Map<String, Object>) ((Map<String, Object>) schema.get("properties")).get(name);

@@ -11,6 +11,7 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ public final class ServedTool {
         throw new IllegalArgumentException("Airlock MCP: " + type.getName() + " has no public method governed by "
             + "@Airlock, so it serves no tool. Annotate its tool methods (or the class) with @Airlock");
       }
-      methods.sort((a, b) -> a.toGenericString().compareTo(b.toGenericString()));
+      methods.sort(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString));
       for (Method method : methods) {
         ServedTool tool = of(target, method, interceptor, arguments, wire);
         ServedTool clash = tools.putIfAbsent(tool.name(), tool);
@@ -171,8 +172,8 @@ public final class ServedTool {
   }
 
   private CallToolResult success(Object result) {
-    if (result instanceof CharSequence text) {
-      return CallToolResult.builder().addTextContent(text.toString()).isError(false).build();
+    if (result == null || result instanceof CharSequence) {
+      return CallToolResult.builder().addTextContent(String.valueOf(result)).isError(false).build();
     }
     JsonNode json;
     try {

@@ -5,6 +5,7 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
@@ -25,6 +26,8 @@ public final class ToolServer {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   /** Streamable HTTP sessions idle this long are closed, so abandoned sessions do not pile up. */
   private static final Duration SESSION_SWEEP = Duration.ofMinutes(1);
+
+  private static final List<String> LOOPBACK_HOSTS = List.of("localhost:*", "127.0.0.1:*", "[::1]:*");
 
   private final String name;
   private final String version;
@@ -55,11 +58,18 @@ public final class ToolServer {
 
   /**
    * The streamable HTTP transport: a servlet for {@code endpoint}, to be mapped there with async support; the SDK's
-   * servlet behind {@link GuardedServlet}.
+   * servlet behind {@link GuardedServlet}. A request from a web page (one with an {@code Origin} header) is refused
+   * (403), and with {@code loopbackHostsOnly} a request whose {@code Host} is not a loopback name is too (421): a page
+   * that rebinds its own domain name to 127.0.0.1 can then not reach tools served on this machine.
    */
-  public HttpServlet httpServlet(String endpoint) {
+  public HttpServlet httpServlet(String endpoint, boolean loopbackHostsOnly) {
+    DefaultServerTransportSecurityValidator.Builder security = DefaultServerTransportSecurityValidator.builder();
+    if (loopbackHostsOnly) {
+      security.allowedHosts(LOOPBACK_HOSTS);
+    }
     HttpServletStreamableServerTransportProvider servlet = HttpServletStreamableServerTransportProvider.builder()
         .jsonMapper(sdkJson())
+        .securityValidator(security.build())
         .mcpEndpoint(endpoint)
         .maxRequestSize(maxMessageBytes)
         .sessionSweepInterval(SESSION_SWEEP)

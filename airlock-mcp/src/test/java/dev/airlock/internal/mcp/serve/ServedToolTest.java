@@ -1,0 +1,201 @@
+package dev.airlock.internal.mcp.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxPool;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.intercept.AirlockInterceptor;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which methods become tools, under which names and schemas, and how arguments are converted. */
+class ServedToolTest {
+  private static final AirlockInterceptor HOST_ONLY = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+    @Override
+    public AirlockConfig config() {
+      return AirlockConfig.defaults();
+    }
+
+    @Override
+    public SandboxPool pool(String backend, int memoryMb) {
+      throw new AssertionError("these tools run on the host");
+    }
+  });
+
+  /** Any annotation named Nullable (JSpecify's, JSR 305's, Spring's) makes a parameter optional. */
+  @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+  @interface Nullable {
+  }
+
+  /** A class-level @Airlock governs every public method; the plain helper too, Object's methods not. */
+  @Airlock(timeoutSeconds = 5)
+  public static class Notes {
+    final AtomicInteger calls = new AtomicInteger();
+
+    public String add(String text, Optional<String> tag, @Nullable Integer priority) {
+      calls.incrementAndGet();
+      return text + "|" + tag.orElse("-") + "|" + priority;
+    }
+
+    public long count(long[] values) {
+      return values.length;
+    }
+
+    public void clear() {
+      calls.set(0);
+    }
+  }
+
+  /** A base type whose JSON names the class to make: a client must not get to choose it. */
+  @com.fasterxml.jackson.annotation.JsonTypeInfo(use = com.fasterxml.jackson.annotation.JsonTypeInfo.Id.CLASS)
+  public abstract static class Shape {
+  }
+
+  /** The one subtype; even it is refused when named by class. */
+  public static class Circle extends Shape {
+    public int radius;
+  }
+
+  /** Takes a polymorphic argument. */
+  public static class Drawing {
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Airlock
+    public String draw(Shape shape) {
+      calls.incrementAndGet();
+      return shape.getClass().getSimpleName();
+    }
+  }
+
+  /** Two methods named alike: no unique tool name. */
+  public static class Overloaded {
+    @Airlock
+    public String run(String a) {
+      return a;
+    }
+
+    @Airlock
+    public String run(int a) {
+      return String.valueOf(a);
+    }
+  }
+
+  /** No @Airlock at all. */
+  public static class Plain {
+    public String run() {
+      return "";
+    }
+  }
+
+  @Test
+  void aClassLevelAirlockServesEveryPublicMethodWithOptionalAndNullableArgumentsNotRequired() {
+    List<ServedTool> tools = ServedTool.of(List.of(new Notes()), HOST_ONLY, McpJson.wire(64 * 1024));
+    assertThat(tools).extracting(ServedTool::name).containsExactly("add", "clear", "count");
+    Map<String, Object> schema = tools.get(0).tool().inputSchema();
+    assertThat(schema).containsEntry("required", List.of("text"));
+    assertThat(tools.get(2).tool().inputSchema().get("properties").toString()).contains("type=array")
+        .contains("items={type=integer");
+    CallToolResult cleared = tools.get(1).call(null);
+    assertThat(cleared.isError()).isFalse();
+    assertThat(text(cleared)).isEqualTo("null");
+  }
+
+  @Test
+  void argumentsAreConvertedStrictlyAndAbsentOptionalsAreEmpty() {
+    Notes notes = new Notes();
+    ServedTool add = ServedTool.of(List.of(notes), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+    assertThat(text(add.call(Map.of("text", "hi")))).isEqualTo("hi|-|null");
+    assertThat(text(add.call(Map.of("text", "hi", "tag", "x", "priority", 2)))).isEqualTo("hi|x|2");
+    CallToolResult coerced = add.call(Map.of("text", "hi", "priority", "2"));
+    assertThat(coerced.isError()).isTrue();
+    assertThat(text(coerced)).contains("\"error\":\"InvalidArguments\"", "argument 'priority'");
+    CallToolResult fraction = add.call(Map.of("text", "hi", "priority", 2.5));
+    assertThat(fraction.isError()).isTrue();
+    CallToolResult unknown = add.call(Map.of("text", "hi", "command", "id"));
+    assertThat(text(unknown)).contains("unknown arguments [command]", "[text, tag, priority]");
+    assertThat(notes.calls).as("no refused call reached the method").hasValue(2);
+  }
+
+  @Test
+  void noArgumentNamesTheClassJacksonMakes() {
+    Drawing drawing = new Drawing();
+    ServedTool draw = ServedTool.of(List.of(drawing), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+    CallToolResult named = draw.call(Map.of("shape", Map.of("@class", Circle.class.getName(), "radius", 1)));
+    assertThat(named.isError()).isTrue();
+    assertThat(text(named)).contains("argument 'shape'");
+    assertThat(drawing.calls).hasValue(0);
+  }
+
+  @Test
+  void toolsThatCannotBeServedAreRefusedNamingTheFix() {
+    assertThatThrownBy(() -> ServedTool.of(List.of(new Overloaded()), HOST_ONLY, McpJson.wire(64 * 1024)))
+        .hasMessageContaining("two tools are named 'run'").hasMessageContaining("@Tool(name = ...)");
+    assertThatThrownBy(() -> ServedTool.of(List.of(new Plain()), HOST_ONLY, McpJson.wire(64 * 1024)))
+        .hasMessageContaining("has no public method governed by @Airlock");
+  }
+
+  /** Compiled here without -parameters, and with LangChain4j's annotations by their real names. */
+  @Test
+  void parameterNamesAndDescriptionsComeFromTheClassFile(@TempDir Path dir) throws Exception {
+    write(dir, "dev/langchain4j/agent/tool/Tool.java", "package dev.langchain4j.agent.tool;"
+        + "@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)"
+        + "public @interface Tool { String name() default \"\"; String[] value() default {}; }");
+    write(dir, "dev/langchain4j/agent/tool/P.java", "package dev.langchain4j.agent.tool;"
+        + "@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)"
+        + "public @interface P { String value(); boolean required() default true; }");
+    write(dir, "demo/Described.java", "package demo; import dev.langchain4j.agent.tool.*;"
+        + "public class Described { @dev.airlock.annotation.Airlock @Tool(name = \"greet\", value = {\"Greets\","
+        + " \"politely\"}) public String hello(@P(\"who to greet\") String who, @P(value = \"how often\","
+        + " required = false) Integer times) { return who; } }");
+    write(dir, "demo/Unnamed.java", "package demo; public class Unnamed { @dev.airlock.annotation.Airlock"
+        + " public String hello(String who) { return who; } }");
+    String classpath = System.getProperty("java.class.path");
+    int javac = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-proc:none", "-cp", classpath,
+        "-d", dir.toString(), dir.resolve("dev/langchain4j/agent/tool/Tool.java").toString(),
+        dir.resolve("dev/langchain4j/agent/tool/P.java").toString(), dir.resolve("demo/Described.java").toString(),
+        dir.resolve("demo/Unnamed.java").toString());
+    assertThat(javac).isZero();
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+        ServedToolTest.class.getClassLoader())) {
+      Object unnamed = loader.loadClass("demo.Unnamed").getConstructor().newInstance();
+      assertThatThrownBy(() -> ServedTool.of(List.of(unnamed), HOST_ONLY, McpJson.wire(64 * 1024)))
+          .hasMessageContaining("no parameter names").hasMessageContaining("-parameters");
+    }
+    assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-proc:none", "-parameters", "-cp",
+        classpath + java.io.File.pathSeparator + dir, "-d", dir.toString(),
+        dir.resolve("demo/Described.java").toString())).isZero();
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+        ServedToolTest.class.getClassLoader())) {
+      Object described = loader.loadClass("demo.Described").getConstructor().newInstance();
+      ServedTool tool = ServedTool.of(List.of(described), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+      assertThat(tool.name()).isEqualTo("greet");
+      assertThat(tool.tool().description()).isEqualTo("Greets\npolitely");
+      Map<String, Object> schema = tool.tool().inputSchema();
+      assertThat(schema.get("properties").toString()).contains("who={type=string, description=who to greet}");
+      assertThat(schema).containsEntry("required", List.of("who"));
+    }
+  }
+
+  private static void write(Path dir, String file, String source) throws Exception {
+    Path path = dir.resolve(file);
+    Files.createDirectories(path.getParent());
+    Files.writeString(path, source);
+  }
+
+  private static String text(CallToolResult result) {
+    return ((TextContent) result.content().get(0)).text();
+  }
+}
