@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * answered with JSON (no event stream; a {@code GET} stream is not offered, so server notifications are not
  * relayed over HTTP). One session per gateway, named by the {@code Mcp-Session-Id} handed out at
  * {@code initialize}; requests without it are refused. A request {@code Origin} other than a loopback host is
- * refused (DNS rebinding: a web page must not reach a local gateway through the browser).
+ * refused, and on a loopback listener a {@code Host} other than a loopback name (DNS rebinding: a web page must not
+ * reach a local gateway through the browser).
  */
 public final class HttpGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpGateway.class);
@@ -99,6 +100,12 @@ public final class HttpGateway implements AutoCloseable {
       String origin = exchange.getRequestHeaders().getFirst("Origin");
       if (origin != null && !LOOPBACK.contains(String.valueOf(URI.create(origin).getHost()))) {
         respond(exchange, 403, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin " + origin + " is not allowed"));
+        return;
+      }
+      // DNS rebinding without an Origin: on a loopback listener, a request must name a loopback host.
+      String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host")).replaceFirst(":\\d+$", "");
+      if (server.getAddress().getAddress().isLoopbackAddress() && !LOOPBACK.contains(host)) {
+        respond(exchange, 421, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "host " + host + " is not this gateway"));
         return;
       }
       switch (exchange.getRequestMethod()) {

@@ -59,6 +59,7 @@ class HttpTransportGatewayTest {
       String ping = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}";
       assertThat(post(http, endpoint, ping, Map.of("Origin", "http://evil.example")).statusCode()).isEqualTo(403);
       assertThat(post(http, endpoint, ping, Map.of()).statusCode()).as("no session id").isEqualTo(400);
+      assertThat(rawPost(endpoint.getPort(), "rebound.evil.example", ping)).startsWith("HTTP/1.1 421");
       assertThat(post(http, endpoint, ping, Map.of("Mcp-Session-Id", "guess")).statusCode()).isEqualTo(404);
       String huge = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{\"x\":\"" + "y".repeat(70_000)
           + "\"}}";
@@ -167,6 +168,16 @@ class HttpTransportGatewayTest {
       }
     }
     throw new AssertionError("server-everything did not listen on " + port);
+  }
+
+  /** A POST with any Host header (java.net.http refuses to set it). */
+  private static String rawPost(int port, String host, String body) throws IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(("POST /mcp HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    }
   }
 
   private static HttpResponse<String> post(HttpClient http, URI endpoint, String body, Map<String, String> headers)
