@@ -35,6 +35,19 @@ public final class Guard {
   /** Policy, then validation; throws {@link AirlockBlockedException} before anything is shipped. */
   public void before(Method method, Object receiver, Object[] args, String policyName) {
     PolicyCheck.ToolName tool = toolName(method);
+    checkPolicy(tool, policyName);
+    ArgumentValidation.check(tool.simple(), receiver, method, args);
+  }
+
+  /**
+   * The policy rules for a tool known only by name (a tool of an MCP server the gateway guards): globs match
+   * {@code name} and {@code qualifier.name}. The caller validates the arguments itself.
+   */
+  public void before(String name, String qualifier, String policyName) {
+    checkPolicy(new PolicyCheck.ToolName(name, qualifier + "." + name), policyName);
+  }
+
+  private void checkPolicy(PolicyCheck.ToolName tool, String policyName) {
     Optional<AirlockPolicy> policy = policies.apply(policyName);
     if (policy.isEmpty() && !policyName.isEmpty()) {
       throw new AirlockBlockedException(tool.simple(), Reason.DENIED, "policy: " + policyName,
@@ -44,7 +57,6 @@ public final class Guard {
     }
     policy.ifPresent(p -> policyCheck.check(policyName.isEmpty() ? "global" : policyName, p, tool,
         AirlockContext.current().orElse(null)));
-    ArgumentValidation.check(tool.simple(), receiver, method, args);
   }
 
   /** Whether a person must approve calls of {@code method}: its policy names it in {@code requireApproval}. */
@@ -81,6 +93,17 @@ public final class Guard {
   public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
       Object[] args) {
     return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args);
+  }
+
+  /** Writes the audit record of a finished call of a tool known only by name. */
+  public AuditLog.Entry audit(String tool, String outcome, String reason, String backend, Duration duration,
+      Object[] args) {
+    return audit.record(tool, outcome, reason, backend, duration, args);
+  }
+
+  /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */
+  public static boolean globMatches(String glob, String name) {
+    return PolicyCheck.glob(glob).matcher(name).matches();
   }
 
   public AuditLog auditLog() {

@@ -69,12 +69,17 @@ final class PolicyCheck {
   /** A tool's two names: {@code method} and {@code SimpleClass.method}. */
   record ToolName(String simple, String qualified) {
     boolean matches(String glob) {
-      StringBuilder regex = new StringBuilder();
-      for (char c : glob.toCharArray()) {
-        regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-      }
-      Pattern p = Pattern.compile(regex.toString());
+      Pattern p = glob(glob);
       return p.matcher(simple).matches() || p.matcher(qualified).matches();
     }
+  }
+
+  /** A tool-name glob ({@code *} any run, {@code ?} one character, everything else literal) as a pattern. */
+  static Pattern glob(String glob) {
+    StringBuilder regex = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+    }
+    return Pattern.compile(regex.toString());
   }
 }

@@ -1,0 +1,642 @@
+package dev.airlock.internal.mcp.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.airlock.AirlockBlockedException;
+import dev.airlock.AirlockContext;
+import dev.airlock.internal.guard.Guard;
+import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.guard.MaskingRefusedException;
+import dev.airlock.mcp.AirlockMcpGateway.InjectionAction;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connected through the gateway to one upstream MCP server. The gateway speaks to each side with its own
+ * request ids: a client's id is kept here and never sent upstream, and an upstream answer whose id the gateway did
+ * not issue is dropped, so neither side can answer for the other or complete someone else's call.
+ *
+ * <p>Forwarded: the methods of tools, resources, prompts, completion, logging and ping; {@code tools/list} results
+ * are scanned and filtered against the pins, {@code tools/call} runs the guard. Not forwarded (refused with an
+ * error): anything else, tasks included (a task's result would reach the client around the guard), and every request
+ * the upstream sends to the client (sampling, elicitation, roots), which would let an untrusted server prompt the
+ * client's model or read its roots; the client's capabilities for them are removed from {@code initialize}.
+ */
+public final class GatewaySession implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewaySession.class);
+  private static final String QUALIFIER = "mcp";
+  private static final Set<String> FORWARDED_REQUESTS = Set.of("ping", "resources/list", "resources/templates/list",
+      "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
+      "completion/complete", "logging/setLevel");
+  /** Results of these go to the model: their strings are scanned as tool outputs are. */
+  private static final Set<String> SCANNED_RESULTS = Set.of("resources/read", "prompts/get", "prompts/list",
+      "resources/list", "resources/templates/list");
+  private static final Set<String> CLIENT_NOTIFICATIONS = Set.of("notifications/initialized",
+      "notifications/cancelled", "notifications/progress");
+  private static final Set<String> UPSTREAM_NOTIFICATIONS = Set.of("notifications/tools/list_changed",
+      "notifications/resources/list_changed", "notifications/resources/updated",
+      "notifications/prompts/list_changed", "notifications/message", "notifications/progress");
+  /** Members of a result that carry no prose: never masked, truncated or rewritten. */
+  private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
+      "blob");
+  private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
+      "tasks");
+  private static final int MAX_LIST_PAGES = 100;
+  /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
+  private static final int MAX_TOOLS = 4096;
+
+  private final GatewaySettings settings;
+  private final Upstream upstream;
+  private final String upstreamLabel;
+  private final Consumer<ObjectNode> toClient;
+  private final JsonRpc json;
+  private final Guard guard;
+  private final ToolPins pins;
+  private final InjectionScanner scanner = new InjectionScanner();
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicLong nextId = new AtomicLong(1);
+  /** Tools that may be called, by name: their definitions as the upstream published them (for their schemas). */
+  private final Map<String, JsonNode> callable = new ConcurrentHashMap<>();
+  /** Tools hidden from the client, by name, with the reason. */
+  private final Map<String, String> hidden = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer;
+  private final ThreadPoolExecutor calls;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private volatile String endReason;
+
+  /** A request waiting for the upstream: what to do with its answer, and its timeout. */
+  private record Pending(JsonNode clientId, String method, Consumer<ObjectNode> onAnswer, ScheduledFuture<?> timeout) {
+  }
+
+  public GatewaySession(GatewaySettings settings, Upstream upstream, String upstreamLabel,
+      Consumer<ObjectNode> toClient) {
+    this.settings = settings;
+    this.upstream = upstream;
+    this.upstreamLabel = upstreamLabel;
+    this.toClient = toClient;
+    this.json = new JsonRpc(settings.maxMessageBytes());
+    this.guard = new Guard(name -> settings.policies().policy(name), new InProcessRateLimitStore(),
+        Clock.systemUTC());
+    this.pins = new ToolPins(settings.pinsFile());
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("airlock-mcp-timeout"));
+    this.calls = new ThreadPoolExecutor(2, 4, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(settings.maxInFlight()), daemon("airlock-mcp-call"));
+  }
+
+  JsonRpc json() {
+    return json;
+  }
+
+  /** Starts the upstream; its end ends the session. */
+  public void start() throws IOException {
+    upstream.start(this::onUpstreamMessage, this::end);
+  }
+
+  /** Blocks until the session has ended (upstream gone or {@link #close}); the reason. */
+  public String awaitEnd() throws InterruptedException {
+    ended.await();
+    return endReason;
+  }
+
+  public boolean hasEnded() {
+    return ended.getCount() == 0;
+  }
+
+  public List<ToolPins.Change> heldTools() {
+    return pins.pending();
+  }
+
+  /** Audited calls per outcome since the session started. */
+  public Map<String, Long> auditCounts() {
+    return guard.auditLog().counts();
+  }
+
+  public boolean approve(String tool) {
+    boolean approved = pins.approve(tool);
+    if (approved) {
+      refreshTools();
+    }
+    return approved;
+  }
+
+  // ---------------------------------------------------------------- from the client
+
+  /** A line from the client that is not a JSON-RPC message: answered with an error, the session goes on. */
+  public void onClientMalformed(String reason) {
+    LOG.warn("Refused a malformed message from the MCP client: {}", reason);
+    toClient.accept(JsonRpc.error(null, JsonRpc.PARSE_ERROR, reason));
+  }
+
+  public void onClientMessage(ObjectNode message) {
+    JsonNode id = message.get("id");
+    String method = message.path("method").asText(null);
+    if (method == null) {
+      LOG.warn("Dropped a response from the MCP client: the gateway sent it no request (id {})", id);
+      return;
+    }
+    if (id == null) {
+      onClientNotification(method, message);
+      return;
+    }
+    ObjectNode params = message.get("params") instanceof ObjectNode p ? p : null;
+    switch (method) {
+      case "initialize" -> forward(id, method, stripClientCapabilities(params), this::onInitialized);
+      case "tools/list" -> forward(id, method, params, answer -> onToolList(answer, true));
+      case "tools/call" -> submitCall(id, params);
+      default -> {
+        if (FORWARDED_REQUESTS.contains(method)) {
+          forward(id, method, params, SCANNED_RESULTS.contains(method) ? this::scanResult : a -> a);
+        } else {
+          toClient.accept(JsonRpc.error(id, JsonRpc.METHOD_NOT_FOUND, "the Airlock MCP gateway does not forward '"
+              + method + "'"));
+        }
+      }
+    }
+  }
+
+  private void onClientNotification(String method, ObjectNode message) {
+    if (!CLIENT_NOTIFICATIONS.contains(method)) {
+      LOG.debug("Dropped client notification {}", method);
+      return;
+    }
+    if (method.equals("notifications/cancelled")) {
+      JsonNode clientId = message.path("params").get("requestId");
+      pending.forEach((upstreamId, p) -> {
+        if (p.clientId().equals(clientId)) {
+          ObjectNode params = JsonNodeFactory.instance.objectNode().put("requestId", upstreamId);
+          sendUpstream(notification(method, params));
+        }
+      });
+      return;
+    }
+    sendUpstream(message);
+    if (method.equals("notifications/initialized")) {
+      refreshTools();
+    }
+  }
+
+  private static ObjectNode stripClientCapabilities(ObjectNode params) {
+    if (params != null && params.get("capabilities") instanceof ObjectNode capabilities) {
+      capabilities.remove(STRIPPED_CLIENT_CAPABILITIES);
+    }
+    return params;
+  }
+
+  // ---------------------------------------------------------------- tool calls
+
+  private void submitCall(JsonNode id, ObjectNode params) {
+    try {
+      calls.execute(() -> call(id, params));
+    } catch (RejectedExecutionException e) {
+      toClient.accept(JsonRpc.error(id, JsonRpc.INTERNAL_ERROR, "the gateway has " + settings.maxInFlight()
+          + " tool calls waiting already; retry later"));
+    }
+  }
+
+  private void call(JsonNode id, ObjectNode params) {
+    long start = System.nanoTime();
+    if (params == null || !params.path("name").isTextual()) {
+      toClient.accept(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, "tools/call needs params.name, a string"));
+      return;
+    }
+    String tool = params.path("name").asText();
+    JsonNode arguments = params.has("arguments") ? params.get("arguments") : JsonNodeFactory.instance.objectNode();
+    String policy = settings.policies().policyOf(tool);
+    String refusal;
+    try (AirlockContext.Scope scope = settings.caller().bind()) {
+      refusal = refusal(tool, arguments, policy);
+      if (refusal != null) {
+        audit(tool, "blocked", refusal, start, arguments);
+        toClient.accept(JsonRpc.result(id, JsonRpc.toolError(refusal)));
+        return;
+      }
+    }
+    ObjectNode forwarded = params.deepCopy();
+    forwarded.remove("task");
+    forward(id, "tools/call", forwarded, answer -> {
+      try (AirlockContext.Scope scope = settings.caller().bind()) {
+        return onToolResult(tool, policy, arguments, answer, start);
+      }
+    });
+  }
+
+  /** Why the call must not reach the upstream, as the model should read it; {@code null} when it may. */
+  private String refusal(String tool, JsonNode arguments, String policy) {
+    JsonNode definition = callable.get(tool);
+    if (definition == null) {
+      String why = hidden.get(tool);
+      return why != null ? "Blocked by Airlock: tool '" + tool + "' is held back: " + why
+          : "Blocked by Airlock: the upstream lists no approved tool named '" + tool + "'; call tools/list";
+    }
+    try {
+      guard.before(tool, QUALIFIER, policy);
+    } catch (AirlockBlockedException e) {
+      return e.toModelMessage();
+    }
+    if (!arguments.isObject()) {
+      return "Blocked by Airlock: the arguments of '" + tool + "' must be a JSON object";
+    }
+    List<String> problems = SchemaCheck.problems(definition.get("inputSchema"), arguments);
+    if (!problems.isEmpty()) {
+      return "Blocked by Airlock: invalid arguments for '" + tool + "': " + String.join("; ", problems);
+    }
+    if (settings.policies().needsApproval(tool)) {
+      boolean approved;
+      try {
+        approved = settings.approver() != null && settings.approver().test(tool, JsonRpc.canonical(arguments));
+      } catch (RuntimeException e) {
+        LOG.warn("The approver of MCP tool {} failed: {}", tool, e.toString());
+        approved = false;
+      }
+      if (!approved) {
+        return "Blocked by Airlock: a person must approve each call of '" + tool + "' and this one was not approved"
+            + (settings.approver() == null ? " (no approver is configured)" : "");
+      }
+    }
+    return null;
+  }
+
+  private ObjectNode onToolResult(String tool, String policy, JsonNode arguments, ObjectNode answer, long start) {
+    if (answer.has("error")) {
+      ObjectNode error = answer.deepCopy();
+      String reason = "upstream error: " + error.path("error").path("code").asText();
+      JsonNode message = error.path("error").get("message");
+      if (message != null && message.isTextual()) {
+        ((ObjectNode) error.get("error")).put("message", mask(message.asText(), policy));
+      }
+      audit(tool, "error", reason, start, arguments);
+      return error;
+    }
+    JsonNode result = answer.get("result");
+    if (!(result instanceof ObjectNode cleaned)) {
+      audit(tool, "error", "upstream result is not an object", start, arguments);
+      return JsonRpc.result(answer.get("id"), JsonRpc.toolError("Airlock: the upstream's answer was malformed"));
+    }
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    try {
+      cleaned = (ObjectNode) clean(cleaned.deepCopy(), null, policy, settings.outputAction(), findings);
+    } catch (MaskingRefusedException e) {
+      audit(tool, "blocked", "output could not be masked", start, arguments);
+      return JsonRpc.result(answer.get("id"), JsonRpc.toolError("Airlock withheld the output of '" + tool
+          + "': it could not be masked"));
+    }
+    if (!findings.isEmpty()) {
+      LOG.warn("MCP tool {} output carries prompt-injection markers ({}): {}", tool, settings.outputAction(),
+          findings);
+      if (settings.outputAction() == InjectionAction.BLOCK) {
+        audit(tool, "blocked", "injection in output: " + findings, start, arguments);
+        return JsonRpc.result(answer.get("id"), JsonRpc.toolError("Airlock withheld the output of '" + tool
+            + "': it carries prompt-injection markers (" + rules(findings) + ")"));
+      }
+    }
+    boolean isError = cleaned.path("isError").asBoolean(false);
+    audit(tool, isError ? "error" : "success", findings.isEmpty() ? null
+        : "injection in output (" + settings.outputAction().name().toLowerCase() + "): " + findings, start, arguments);
+    return JsonRpc.result(answer.get("id"), cleaned);
+  }
+
+  private void audit(String tool, String outcome, String reason, long start, JsonNode arguments) {
+    guard.audit(tool, outcome, reason, QUALIFIER + ":" + upstreamLabel, Duration.ofNanos(System.nanoTime() - start),
+        new Object[] {JsonRpc.canonical(arguments)});
+  }
+
+  /**
+   * Masks, truncates and scans every prose string of {@code node} (not type names, URIs or base64 data), collecting
+   * findings and stripping them when the action says so; returns the node to use in its place.
+   */
+  private JsonNode clean(JsonNode node, String member, String policy, InjectionAction action,
+      List<InjectionScanner.Finding> findings) {
+    if (node.isTextual()) {
+      if (member != null && STRUCTURAL.contains(member)) {
+        return node;
+      }
+      String text = policy == null ? node.asText() : mask(node.asText(), policy);
+      List<InjectionScanner.Finding> found = scanner.scan(text);
+      findings.addAll(found);
+      if (!found.isEmpty() && action == InjectionAction.STRIP) {
+        text = scanner.strip(text);
+      }
+      return TextNode.valueOf(text);
+    }
+    if (node instanceof ObjectNode object) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        field.setValue(clean(field.getValue(), field.getKey(), policy, action, findings));
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        array.set(i, clean(array.get(i), member, policy, action, findings));
+      }
+    }
+    return node;
+  }
+
+  private String mask(String text, String policy) {
+    return (String) guard.after(text, policy);
+  }
+
+  private static String rules(List<InjectionScanner.Finding> findings) {
+    return String.join(", ", findings.stream().map(InjectionScanner.Finding::rule).distinct().toList());
+  }
+
+  // ---------------------------------------------------------------- results that go to the model
+
+  private ObjectNode onInitialized(ObjectNode answer) {
+    if (answer.get("result") instanceof ObjectNode result) {
+      if (result.get("capabilities") instanceof ObjectNode capabilities) {
+        capabilities.remove("tasks");
+      }
+      if (result.get("instructions") != null) {
+        List<InjectionScanner.Finding> findings = new ArrayList<>();
+        result.set("instructions", clean(result.get("instructions"), "instructions", null,
+            settings.descriptionAction(), findings));
+        if (!findings.isEmpty()) {
+          LOG.warn("The upstream's instructions carry prompt-injection markers ({}): {}",
+              settings.descriptionAction(), findings);
+          if (settings.descriptionAction() == InjectionAction.BLOCK) {
+            result.remove("instructions");
+          }
+        }
+      }
+    }
+    return answer;
+  }
+
+  private ObjectNode scanResult(ObjectNode answer) {
+    if (!(answer.get("result") instanceof ObjectNode result)) {
+      return answer;
+    }
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    JsonNode cleaned = clean(result.deepCopy(), null, null, settings.outputAction(), findings);
+    if (findings.isEmpty()) {
+      return answer;
+    }
+    LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
+    if (settings.outputAction() == InjectionAction.BLOCK) {
+      return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
+          + " carries prompt-injection markers (" + rules(findings) + ")");
+    }
+    answer.set("result", cleaned);
+    return answer;
+  }
+
+  /**
+   * Filters a {@code tools/list} result: a tool whose definition is not pinned, or (with {@code BLOCK}) carries
+   * injection markers, is hidden and reported; the rest are shown, stripped when the action says so.
+   */
+  private ObjectNode onToolList(ObjectNode answer, boolean forClient) {
+    if (!(answer.get("result") instanceof ObjectNode result) || !result.path("tools").isArray()) {
+      return answer;
+    }
+    pins.reloadIfChanged();
+    ArrayNode shown = JsonNodeFactory.instance.arrayNode();
+    for (JsonNode tool : result.get("tools")) {
+      if (!tool.isObject() || !tool.path("name").isTextual()) {
+        LOG.warn("Dropped a tool without a name from the upstream's tools/list");
+        continue;
+      }
+      String name = tool.get("name").asText();
+      List<InjectionScanner.Finding> findings = new ArrayList<>();
+      JsonNode cleaned = clean(tool.deepCopy(), null, null, settings.descriptionAction(), findings);
+      List<InjectionScanner.Finding> inNames = new ArrayList<>();
+      scanMemberNames(tool.get("inputSchema"), inNames);
+      findings.addAll(inNames);
+      var change = pins.admit(name, tool);
+      if (change.isPresent()) {
+        hide(name, change.get().kind() + " since it was approved (" + change.get().newHash()
+            + "); a person must approve the new definition");
+        continue;
+      }
+      if (!findings.isEmpty()) {
+        LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", name,
+            settings.descriptionAction(), findings);
+        // A parameter name cannot be stripped: the upstream expects it. Only FLAG lets such a tool through.
+        if (settings.descriptionAction() == InjectionAction.BLOCK
+            || (!inNames.isEmpty() && settings.descriptionAction() == InjectionAction.STRIP)) {
+          hide(name, "its definition carries prompt-injection markers (" + rules(findings) + ")");
+          continue;
+        }
+      }
+      hidden.remove(name);
+      if (callable.containsKey(name) || callable.size() < MAX_TOOLS) {
+        callable.put(name, tool);
+        shown.add(cleaned);
+      }
+    }
+    if (!result.hasNonNull("nextCursor")) {
+      pins.fix();
+    }
+    ObjectNode out = answer.deepCopy();
+    ((ObjectNode) out.get("result")).set("tools", shown);
+    return out;
+  }
+
+  /** Member names of a schema (parameter names), where "full-schema poisoning" hides instructions. */
+  private void scanMemberNames(JsonNode node, List<InjectionScanner.Finding> findings) {
+    if (node == null) {
+      return;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      findings.addAll(scanner.scan(field.getKey()));
+      scanMemberNames(field.getValue(), findings);
+    }
+    if (node.isArray()) {
+      node.forEach(element -> scanMemberNames(element, findings));
+    }
+  }
+
+  private void hide(String name, String why) {
+    callable.remove(name);
+    if (!hidden.containsKey(name) && hidden.size() >= MAX_TOOLS) {
+      return;
+    }
+    if (!why.equals(hidden.put(name, why))) {
+      guard.audit(name, "held", why, QUALIFIER + ":" + upstreamLabel, Duration.ZERO, new Object[0]);
+    }
+  }
+
+  /** The gateway's own listing (at start and when the upstream says its tools changed), pages followed. */
+  private void refreshTools() {
+    refreshTools(null, 0);
+  }
+
+  private void refreshTools(String cursor, int page) {
+    ObjectNode params = cursor == null ? null : JsonNodeFactory.instance.objectNode().put("cursor", cursor);
+    forward(null, "tools/list", params, answer -> {
+      onToolList(answer, false);
+      String next = answer.path("result").path("nextCursor").asText(null);
+      if (next != null && page + 1 < MAX_LIST_PAGES) {
+        refreshTools(next, page + 1);
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- to and from the upstream
+
+  /**
+   * Sends a request upstream under a fresh id of the gateway's; its answer, passed through {@code onAnswer}, goes
+   * to the client under {@code clientId} (nowhere when {@code null}, or when {@code onAnswer} returns null).
+   */
+  private void forward(JsonNode clientId, String method, ObjectNode params, java.util.function.UnaryOperator<ObjectNode>
+      onAnswer) {
+    if (pending.size() >= settings.maxInFlight()) {
+      reply(clientId, JsonRpc.error(clientId, JsonRpc.INTERNAL_ERROR, settings.maxInFlight()
+          + " requests are waiting for the upstream already; retry later"));
+      return;
+    }
+    long id = nextId.getAndIncrement();
+    ScheduledFuture<?> timeout = timer.schedule(() -> timedOut(id), settings.callTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
+    pending.put(id, new Pending(clientId, method, answer -> {
+      ObjectNode out;
+      try {
+        out = onAnswer.apply(answer);
+      } catch (RuntimeException e) {
+        LOG.error("Could not process the upstream's answer to {}", method, e);
+        out = JsonRpc.error(clientId, JsonRpc.INTERNAL_ERROR, "the gateway could not process the upstream's answer");
+      }
+      if (out != null) {
+        out.set("id", clientId);
+        reply(clientId, out);
+      }
+    }, timeout));
+    if (!sendUpstream(JsonRpc.request(id, method, params))) {
+      Pending p = pending.remove(id);
+      if (p != null) {
+        p.timeout().cancel(false);
+        reply(clientId, JsonRpc.error(clientId, JsonRpc.UPSTREAM_ERROR, "the upstream MCP server is gone"));
+      }
+    }
+  }
+
+  private void reply(JsonNode clientId, ObjectNode message) {
+    if (clientId != null && !closed.get()) {
+      toClient.accept(message);
+    }
+  }
+
+  private void timedOut(long id) {
+    Pending p = pending.remove(id);
+    if (p == null) {
+      return;
+    }
+    LOG.warn("The upstream did not answer {} within {}", p.method(), settings.callTimeout());
+    sendUpstream(notification("notifications/cancelled", JsonNodeFactory.instance.objectNode().put("requestId", id)
+        .put("reason", "timed out at the Airlock gateway")));
+    reply(p.clientId(), p.method().equals("tools/call")
+        ? JsonRpc.result(p.clientId(), JsonRpc.toolError("Airlock: the upstream did not answer within "
+            + settings.callTimeout().toSeconds() + " s"))
+        : JsonRpc.error(p.clientId(), JsonRpc.UPSTREAM_ERROR, "the upstream did not answer within "
+            + settings.callTimeout().toSeconds() + " s"));
+  }
+
+  private boolean sendUpstream(ObjectNode message) {
+    try {
+      upstream.send(message);
+      return true;
+    } catch (IOException e) {
+      LOG.warn("Cannot write to the upstream MCP server: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  private void onUpstreamMessage(ObjectNode message) {
+    JsonNode id = message.get("id");
+    String method = message.path("method").asText(null);
+    if (method == null) {
+      Pending p = id != null && id.isIntegralNumber() ? pending.remove(id.asLong()) : null;
+      if (p == null) {
+        LOG.warn("Dropped an upstream answer to a request the gateway did not send or no longer waits for (id {})",
+            id);
+        return;
+      }
+      p.timeout().cancel(false);
+      if (!message.has("result") && !(message.get("error") instanceof ObjectNode)) {
+        message = JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "the upstream answered with neither result nor error");
+      }
+      p.onAnswer().accept(message);
+      return;
+    }
+    if (id != null) {
+      if (method.equals("ping")) {
+        sendUpstream(JsonRpc.result(id, JsonNodeFactory.instance.objectNode()));
+      } else {
+        LOG.warn("Refused upstream request {}: the gateway does not pass server-to-client requests", method);
+        sendUpstream(JsonRpc.error(id, JsonRpc.METHOD_NOT_FOUND, "the Airlock MCP gateway does not forward '"
+            + method + "' to its client"));
+      }
+      return;
+    }
+    if (UPSTREAM_NOTIFICATIONS.contains(method)) {
+      if (method.equals("notifications/tools/list_changed") && ended.getCount() > 0) {
+        refreshTools();
+      }
+      toClient.accept(message);
+    }
+  }
+
+  private static ObjectNode notification(String method, ObjectNode params) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", method);
+    out.set("params", params);
+    return out;
+  }
+
+  private void end(String reason) {
+    if (ended.getCount() == 0) {
+      return;
+    }
+    endReason = reason;
+    closed.set(true);
+    for (Long id : List.copyOf(pending.keySet())) {
+      Pending p = pending.remove(id);
+      if (p != null && p.clientId() != null) {
+        p.timeout().cancel(false);
+        toClient.accept(JsonRpc.error(p.clientId(), JsonRpc.UPSTREAM_ERROR, "the upstream MCP server ended: "
+            + reason));
+      }
+    }
+    timer.shutdownNow();
+    calls.shutdownNow();
+    upstream.close();
+    ended.countDown();
+  }
+
+  @Override
+  public void close() {
+    end("the gateway closed the session");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

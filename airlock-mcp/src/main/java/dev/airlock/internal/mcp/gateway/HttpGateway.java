@@ -1,0 +1,192 @@
+package dev.airlock.internal.mcp.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway on MCP's streamable HTTP transport, towards its client: {@code POST /mcp} carries one message and is
+ * answered with JSON (no event stream; a {@code GET} stream is not offered, so server notifications are not
+ * relayed over HTTP). One session per gateway, named by the {@code Mcp-Session-Id} handed out at
+ * {@code initialize}; requests without it are refused. A request {@code Origin} other than a loopback host is
+ * refused, and on a loopback listener a {@code Host} other than a loopback name (DNS rebinding: a web page must not
+ * reach a local gateway through the browser).
+ */
+public final class HttpGateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpGateway.class);
+  private static final String SESSION = "Mcp-Session-Id";
+  private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+
+  private final GatewaySettings settings;
+  private final GatewaySession session;
+  private final JsonRpc json;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Map<String, CompletableFuture<ObjectNode>> waiting = new ConcurrentHashMap<>();
+  private volatile String sessionId;
+
+  public HttpGateway(GatewaySettings settings, UpstreamAddress upstream, InetSocketAddress address)
+      throws IOException {
+    this.settings = settings;
+    this.json = new JsonRpc(settings.maxMessageBytes());
+    this.session = new GatewaySession(settings, upstream.connect(settings), upstream.label(), this::toClient);
+    this.server = HttpServer.create(address, 16);
+    this.executor = Executors.newFixedThreadPool(settings.maxInFlight() + 2, r -> {
+      Thread t = new Thread(r, "airlock-mcp-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/mcp", this::handle);
+  }
+
+  public GatewaySession session() {
+    return session;
+  }
+
+  /** Starts the upstream and the listener. */
+  public URI start() throws IOException {
+    session.start();
+    server.start();
+    URI endpoint = URI.create("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort()
+        + "/mcp");
+    LOG.info("MCP gateway listening on {}", endpoint);
+    return endpoint;
+  }
+
+  /** Serves until the upstream ends or {@link #close}. */
+  public void run() throws IOException, InterruptedException {
+    try {
+      start();
+      LOG.info("MCP gateway session ended: {}", session.awaitEnd());
+    } finally {
+      close();
+    }
+  }
+
+  private void toClient(ObjectNode message) {
+    JsonNode id = message.get("id");
+    if (message.has("method") || id == null) {
+      LOG.debug("Not relayed over HTTP (no event stream): {}", message.path("method").asText("a response"));
+      return;
+    }
+    CompletableFuture<ObjectNode> answer = waiting.remove(id.toString());
+    if (answer != null) {
+      answer.complete(message);
+    }
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String origin = exchange.getRequestHeaders().getFirst("Origin");
+      if (origin != null && !LOOPBACK.contains(String.valueOf(URI.create(origin).getHost()))) {
+        respond(exchange, 403, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin " + origin + " is not allowed"));
+        return;
+      }
+      // DNS rebinding without an Origin: on a loopback listener, a request must name a loopback host.
+      String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host")).replaceFirst(":\\d+$", "");
+      if (server.getAddress().getAddress().isLoopbackAddress() && !LOOPBACK.contains(host)) {
+        respond(exchange, 421, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "host " + host + " is not this gateway"));
+        return;
+      }
+      switch (exchange.getRequestMethod()) {
+        case "POST" -> post(exchange);
+        case "DELETE" -> {
+          if (sessionMatches(exchange)) {
+            session.close();
+          }
+          exchange.sendResponseHeaders(sessionMatches(exchange) ? 200 : 404, -1);
+        }
+        default -> {
+          exchange.getResponseHeaders().add("Allow", "POST, DELETE");
+          exchange.sendResponseHeaders(405, -1);
+        }
+      }
+    } catch (RuntimeException | IOException e) {
+      LOG.debug("MCP HTTP exchange failed: {}", e.toString());
+    }
+  }
+
+  private void post(HttpExchange exchange) throws IOException {
+    ObjectNode message;
+    try (InputStream body = exchange.getRequestBody()) {
+      message = json.parse(JsonRpc.readAll(body, settings.maxMessageBytes()));
+    } catch (JsonRpc.MalformedMessageException | JsonRpc.OversizedLineException e) {
+      respond(exchange, e instanceof JsonRpc.OversizedLineException ? 413 : 400,
+          JsonRpc.error(null, JsonRpc.PARSE_ERROR, e.getMessage()));
+      return;
+    }
+    boolean initialize = "initialize".equals(message.path("method").asText());
+    if (initialize && sessionId == null) {
+      byte[] random = new byte[16];
+      new SecureRandom().nextBytes(random);
+      sessionId = HexFormat.of().formatHex(random);
+    } else if (!sessionMatches(exchange)) {
+      respond(exchange, exchange.getRequestHeaders().getFirst(SESSION) == null ? 400 : 404,
+          JsonRpc.error(message.get("id"), JsonRpc.INVALID_REQUEST, "unknown or missing " + SESSION));
+      return;
+    }
+    JsonNode id = message.get("id");
+    if (id == null || !message.has("method")) {
+      session.onClientMessage(message);
+      exchange.getResponseHeaders().add(SESSION, sessionId);
+      exchange.sendResponseHeaders(202, -1);
+      return;
+    }
+    CompletableFuture<ObjectNode> answer = new CompletableFuture<>();
+    if (waiting.putIfAbsent(id.toString(), answer) != null) {
+      respond(exchange, 400, JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "a request with id " + id + " is waiting"));
+      return;
+    }
+    session.onClientMessage(message);
+    try {
+      respond(exchange, 200, answer.get(settings.callTimeout().toSeconds() + 10, TimeUnit.SECONDS));
+    } catch (TimeoutException | InterruptedException | java.util.concurrent.ExecutionException e) {
+      waiting.remove(id.toString());
+      respond(exchange, 504, JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "no answer in time"));
+    }
+  }
+
+  private boolean sessionMatches(HttpExchange exchange) {
+    String given = exchange.getRequestHeaders().getFirst(SESSION);
+    return sessionId != null && sessionId.equals(given);
+  }
+
+  private void respond(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+    byte[] bytes = json.write(body).getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    if (sessionId != null) {
+      exchange.getResponseHeaders().add(SESSION, sessionId);
+    }
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,104 @@
+package dev.airlock.internal.mcp.gateway;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the markers of prompt injection in text a model will read (a tool's description, a tool's output): hidden
+ * Unicode, instructions aimed at the model rather than at describing the tool, and links or images whose URL carries
+ * data out in its query. {@link #strip} removes what it finds.
+ *
+ * <p>Every pattern is linear: bounded repetitions only, no nested quantifiers, so a hostile text costs time in
+ * proportion to its length. A scanner catches known phrasings; it is a tripwire, not a proof of innocence: a text that
+ * passes may still be hostile in words no pattern knows.
+ */
+final class InjectionScanner {
+
+  /** What was found: the rule and the matched text, shortened and made printable for a log or audit record. */
+  record Finding(String rule, String excerpt) {
+    @Override
+    public String toString() {
+      return rule + " \"" + excerpt + "\"";
+    }
+  }
+
+  private record Rule(String name, Pattern pattern, String replacement) {
+  }
+
+  private static final String HIDDEN_CHARS = "[\\x{E0000}-\\x{E007F}\\u200B-\\u200F\\u2060-\\u2064\\uFEFF"
+      + "\\u202A-\\u202E\\u2066-\\u2069\\u00AD\\u180E]";
+  private static final Pattern HIDDEN = Pattern.compile(HIDDEN_CHARS);
+
+  private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+  private static final List<Rule> RULES = List.of(
+      new Rule("instruction-tag", Pattern.compile(
+          "<\\s{0,3}/?\\s{0,3}(important|system|instructions?|secret|hidden|admin|assistant)\\s{0,3}>", FLAGS), ""),
+      new Rule("override-instructions", Pattern.compile(
+          "\\b(ignore|disregard|forget|override)\\s{1,3}(all\\s{1,3}|any\\s{1,3}|the\\s{1,3}|your\\s{1,3})?"
+              + "(previous|prior|above|earlier|preceding|other|system)\\s{1,3}"
+              + "(instructions?|prompts?|rules|directions|guidelines|messages?)", FLAGS), "[removed]"),
+      new Rule("conceal-from-user", Pattern.compile(
+          "\\b(do\\s{1,3}not|don'?t|never|without)\\s{1,3}(tell|telling|inform|informing|mention|mentioning|notify"
+              + "|notifying|alert|alerting|reveal|revealing|show|showing|let)\\s{1,3}"
+              + "(it\\s{1,3}|this\\s{1,3}|that\\s{1,3})?"
+              + "(to\\s{1,3})?(the\\s{1,3})?user", FLAGS), "[removed]"),
+      new Rule("conceal-from-user", Pattern.compile(
+          "\\b(do\\s{1,3}not|don'?t|never)\\s{1,3}(mention|tell|reveal|disclose)\\s{1,3}(that\\s{1,3}you"
+              + "|this\\s{1,3}to|it\\s{1,3}to|anything\\s{1,3}(about|of)\\s{1,3}this)\\b", FLAGS), "[removed]"),
+      new Rule("conceal-from-user", Pattern.compile(
+          "\\b(the\\s{1,3})?user\\s{1,3}(must|should|will)\\s{1,3}(not|never)\\s{1,3}(know|see|notice|be\\s{1,3}told)",
+          FLAGS), "[removed]"),
+      new Rule("model-directed", Pattern.compile(
+          "\\b(before|prior\\s{1,3}to)\\s{1,3}(using|calling|invoking)\\s{1,3}(this|the|any)\\s{1,3}(tool|function)"
+              + "[^.\\n]{0,80}?\\b(must|need\\s{1,3}to|have\\s{1,3}to|should|always|read|call|send|pass|include"
+              + "|invoke)\\b"
+              + "|\\botherwise\\s{1,3}(the|this)\\s{1,3}tool\\s{1,3}(will\\s{1,3}not|won'?t)\\s{1,3}work", FLAGS),
+          "[removed]"),
+      new Rule("model-directed", Pattern.compile(
+          "\\b(you\\s{1,3}are\\s{1,3}now|new\\s{1,3}instructions?\\s{0,3}:|system\\s{1,3}prompt\\s{0,3}:"
+              + "|act\\s{1,3}as\\s{1,3}(an?\\s{1,3})?(admin|root|developer\\s{1,3}mode))", FLAGS), "[removed]"),
+      new Rule("sensitive-file", Pattern.compile(
+          "(~|\\$HOME|/home/[\\w.-]{1,32}|/root)/\\.(ssh|aws|cursor|gnupg|config/gcloud|kube|docker)\\b[\\w./-]{0,64}"
+              + "|id_(rsa|ed25519|ecdsa|dsa)(?![a-z])|\\bmcp\\.json\\b|\\.env\\b(?![\\w-])", FLAGS), "[removed]"),
+      new Rule("exfiltration-link", Pattern.compile(
+          "!\\[[^\\]\\n]{0,200}\\]\\(\\s{0,3}https?://[^)\\s]{1,2000}\\)", FLAGS), "[image removed]"),
+      new Rule("exfiltration-link", Pattern.compile(
+          "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}(\\{\\{?|\\$\\{|%7B|<)[^\\s)\"'<>]{0,2000}", FLAGS),
+          "[link removed]"),
+      new Rule("exfiltration-link", Pattern.compile(
+          "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}=[A-Za-z0-9+/_%-]{120,}", FLAGS), "[link removed]"));
+
+  /** Everything found in {@code text}, hidden characters first. */
+  List<Finding> scan(String text) {
+    List<Finding> found = new ArrayList<>();
+    Matcher hidden = HIDDEN.matcher(text);
+    if (hidden.find()) {
+      found.add(new Finding("hidden-unicode", String.format(Locale.ROOT, "U+%04X at %d",
+          text.codePointAt(hidden.start()), hidden.start())));
+    }
+    for (Rule rule : RULES) {
+      Matcher m = rule.pattern.matcher(text);
+      if (m.find()) {
+        found.add(new Finding(rule.name, excerpt(m.group())));
+      }
+    }
+    return found;
+  }
+
+  /** {@code text} without hidden characters and with every match replaced by a marker. */
+  String strip(String text) {
+    String out = HIDDEN.matcher(text).replaceAll("");
+    for (Rule rule : RULES) {
+      out = rule.pattern.matcher(out).replaceAll(Matcher.quoteReplacement(rule.replacement));
+    }
+    return out;
+  }
+
+  private static String excerpt(String match) {
+    String printable = HIDDEN.matcher(match).replaceAll("?").replaceAll("\\p{Cntrl}", " ");
+    return printable.length() <= 60 ? printable : printable.substring(0, 57) + "...";
+  }
+}

@@ -1,0 +1,81 @@
+package dev.airlock.internal.mcp.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The scanner on a corpus of published tool-poisoning texts and of ordinary descriptions that must pass. */
+class InjectionScannerTest {
+  private final InjectionScanner scanner = new InjectionScanner();
+
+  static Stream<String> poisoned() throws IOException {
+    return texts("poisoned");
+  }
+
+  static Stream<String> benign() throws IOException {
+    return texts("benign");
+  }
+
+  @ParameterizedTest
+  @MethodSource("poisoned")
+  void flagsEveryPoisonedText(String text) {
+    assertThat(scanner.scan(text)).as(text).isNotEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("poisoned")
+  void strippedTextCarriesNoMarkerAnyMore(String text) {
+    String stripped = scanner.strip(text);
+    assertThat(scanner.scan(stripped)).as(stripped).isEmpty();
+    assertThat(stripped.codePoints()).noneMatch(c -> c >= 0xE0000 && c <= 0xE007F || c == 0x200B || c == 0x202E);
+  }
+
+  @ParameterizedTest
+  @MethodSource("benign")
+  void passesOrdinaryDescriptions(String text) {
+    assertThat(scanner.scan(text)).as(text).isEmpty();
+    assertThat(scanner.strip(text)).isEqualTo(text);
+  }
+
+  @Test
+  void namesTheRulesOfTheInvariantLabsExample() throws IOException {
+    String add = texts("poisoned").findFirst().orElseThrow();
+    assertThat(scanner.scan(add)).as(scanner.scan(add).toString()).extracting(InjectionScanner.Finding::rule)
+        .contains("instruction-tag", "conceal-from-user", "model-directed", "sensitive-file");
+  }
+
+  @Test
+  void hostileTextsCostTimeInProportionToTheirLength() {
+    List<String> hostile = new ArrayList<>();
+    hostile.add("https://a.example/?" + "a=".repeat(200_000));
+    hostile.add("![" + "x".repeat(300_000));
+    hostile.add("ignore ".repeat(100_000));
+    hostile.add("before using this tool ".repeat(40_000));
+    hostile.add("<".repeat(500_000));
+    long start = System.nanoTime();
+    for (String text : hostile) {
+      scanner.scan(text);
+      scanner.strip(text);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  private static Stream<String> texts(String kind) throws IOException {
+    try (InputStream in = InjectionScannerTest.class.getResourceAsStream("/mcp-gateway/injection-corpus.json")) {
+      JsonNode corpus = new ObjectMapper().readTree(in);
+      List<String> out = new ArrayList<>();
+      corpus.get(kind).forEach(entry -> out.add(entry.get("text").asText()));
+      return out.stream();
+    }
+  }
+}
