@@ -1,5 +1,6 @@
 package dev.airlock;
 
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.spi.SandboxBackendProvider;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,16 @@ public final class AirlockConfig {
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
   public static final String LOCAL_CLASSPATH_FOLDERS = "airlock.local.classpath-folders";
   public static final String FILES_ROOTS = "airlock.files.roots";
+  /** Hosts every sandboxed call may reach through the egress proxy (docs/egress.md); read by EgressSettings. */
+  public static final String EGRESS_ALLOW = "airlock.egress.allow";
+  public static final String EGRESS_ENABLED = "airlock.egress.enabled";
+  public static final String EGRESS_MAX_BYTES_PER_CALL = "airlock.egress.max-bytes-per-call";
+  public static final String EGRESS_MAX_CONNECTION_SECONDS = "airlock.egress.max-connection-seconds";
+  /** {@code airlock.egress.secrets.<name>.host}, {@code .header} and {@code .value}: headers the proxy injects. */
+  public static final String EGRESS_SECRETS_PREFIX = "airlock.egress.secrets.";
+  /** The egress keys, kept with the backend keys ({@link #backendProperties()}). */
+  public static final List<String> EGRESS_KEYS = List.of(EGRESS_ALLOW, EGRESS_ENABLED, EGRESS_MAX_BYTES_PER_CALL,
+      EGRESS_MAX_CONNECTION_SECONDS);
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
@@ -149,7 +160,7 @@ public final class AirlockConfig {
       }
     });
     properties.forEach((key, value) -> {
-      if (key.startsWith(AirlockPolicy.KEY_PREFIX)) {
+      if (key.startsWith(AirlockPolicy.KEY_PREFIX) || key.startsWith(EGRESS_SECRETS_PREFIX)) {
         policies.put(key, value);
       } else if (key.startsWith("airlock.") && !keys.contains(key)) {
         refuseIfConfiguration(key, keys);
@@ -158,6 +169,7 @@ public final class AirlockConfig {
     policies.forEach(builder::set);
     AirlockConfig config = builder.build();
     config.policyNames().forEach(name -> AirlockPolicy.fromProperties(name, config.backendProperties()));
+    EgressSettings.of(config);
     return config;
   }
 
@@ -202,6 +214,7 @@ public final class AirlockConfig {
 
   private static Set<String> knownKeys() {
     Set<String> keys = new LinkedHashSet<>(CORE_KEYS);
+    keys.addAll(EGRESS_KEYS);
     for (SandboxBackendProvider provider : ServiceLoader.load(SandboxBackendProvider.class,
         AirlockConfig.class.getClassLoader())) {
       keys.addAll(provider.configKeys());

@@ -111,9 +111,12 @@ public final class AirlockInterceptor {
     long start = System.nanoTime();
     String outcome = "error";
     String reason = null;
+    CallEgress egress = CallEgress.none();
     try {
       guard.before(tool, receiver, args, airlock.policy());
-      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
+      egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed),
+          egress);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
       return cleaned;
@@ -123,9 +126,12 @@ public final class AirlockInterceptor {
       throw e;
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
-      throw guard.afterFailure(t, airlock.policy());
+      Throwable failure = guard.afterFailure(t, airlock.policy());
+      egress.report().ifPresent(report -> EgressNote.attach(failure, report));
+      throw failure;
     } finally {
-      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args,
+          egress.report().orElse(null));
     }
   }
 
@@ -147,13 +153,13 @@ public final class AirlockInterceptor {
   }
 
   private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,
-      Method method, Object[] args, LocalCall proceed) throws Throwable {
+      Method method, Object[] args, LocalCall proceed, CallEgress egress) throws Throwable {
     if (!airlock.sandbox()) {
       return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName());
     }
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();
     return PoolAccess.invoke(pools.pool(backend, memoryMb),
-        new Invocation(receiver, method, args, timeout, required, proceed));
+        new Invocation(receiver, method, args, timeout, required, proceed, egress));
   }
 }
