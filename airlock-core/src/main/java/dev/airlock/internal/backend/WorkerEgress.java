@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 public final class WorkerEgress implements AutoCloseable {
   /** Where a worker sees its gate's folder. */
-  public static final String SANDBOX_FOLDER = "/run/airlock";
+  public static final String SANDBOX_FOLDER = "/run/airlock-egress";
   public static final String SOCKET = "egress.sock";
   public static final String TRUST_STORE = "egress-truststore.p12";
   /** The loopback port the worker's forwarder listens on: each sandbox has its own network namespace. */
