@@ -3,6 +3,7 @@ package dev.airlock.internal.backend;
 import dev.airlock.internal.egress.EgressReport;
 import dev.airlock.internal.egress.EgressRules;
 import dev.airlock.spi.WorkerHandle;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,14 @@ public interface EgressControl {
   /** {@code handle}'s control, or empty. */
   static Optional<EgressControl> of(WorkerHandle handle) {
     return handle instanceof Source s ? s.egressControl() : Optional.empty();
+  }
+
+  /**
+   * Refuses, before anything is sent, a call whose entries ({@code airlock.egress.allow}, the policy's, the
+   * annotation's) this worker cannot honour; the default honours any. A backend whose workers got their egress when
+   * they were created (E2B) refuses entries it was not created with.
+   */
+  default void check(List<String> entries) {
   }
 
   /**

@@ -73,6 +73,7 @@ public final class CallEgress {
       return () -> {
       };
     }
+    control.get().check(List.copyOf(all));
     control.get().beginCall(rules);
     return () -> report = control.get().endCall();
   }

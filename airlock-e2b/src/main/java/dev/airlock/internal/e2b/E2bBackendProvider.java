@@ -37,8 +37,9 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
 
   @Override
   public SandboxBackend create(AirlockConfig config) {
-    return create(E2bSettings.from(config, System::getenv), new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT),
-        config.localAnyClasspathFolder());
+    E2bSettings settings = E2bSettings.from(config, System::getenv);
+    return create(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT), config.localAnyClasspathFolder(),
+        E2bEgress.of(config, settings.internet(), System::getenv));
   }
 
   static BridgedBackend create(E2bSettings settings, HttpCalls calls) {
@@ -46,9 +47,14 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
   }
 
   static BridgedBackend create(E2bSettings settings, HttpCalls calls, boolean anyClasspathFolder) {
+    return create(settings, calls, anyClasspathFolder, null);
+  }
+
+  /** With the pool's egress ({@code null}: none), sent with every sandbox's create. */
+  static BridgedBackend create(E2bSettings settings, HttpCalls calls, boolean anyClasspathFolder, E2bEgress egress) {
     BridgedBackend.Settings bridged = new BridgedBackend.Settings("e2b", settings.home(), settings.bridgeCommand(),
         settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(settings), anyClasspathFolder);
-    return new BridgedBackend(bridged, new E2bSandboxes(settings, calls), calls);
+    return new BridgedBackend(bridged, new E2bSandboxes(settings, calls, egress), calls);
   }
 
   static IsolationPosture posture(E2bSettings settings) {
