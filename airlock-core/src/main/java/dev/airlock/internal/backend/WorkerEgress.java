@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The egress path of a backend whose workers have no network of their own (local, Docker): one {@link EgressProxy}
@@ -46,17 +47,17 @@ public final class WorkerEgress implements AutoCloseable {
    * extra. Secrets are resolved here, on the host; a missing one fails the backend naming its key.
    */
   public static Optional<WorkerEgress> start(AirlockConfig config) {
+    return start(config, UnaryOperator.identity());
+  }
+
+  /** As above, with the proxy's builder adjusted (tests: a resolver for test names, a test CA upstream). */
+  public static Optional<WorkerEgress> start(AirlockConfig config, UnaryOperator<EgressProxy.Builder> setup) {
     EgressSettings settings = EgressSettings.of(config);
     if (!settings.enabled()) {
       return Optional.empty();
     }
-    return Optional.of(new WorkerEgress(EgressProxy.builder().secrets(settings.resolveSecrets(System::getenv))
-        .build()));
-  }
-
-  /** For tests: a proxy built by the caller. */
-  public static WorkerEgress of(EgressProxy proxy) {
-    return new WorkerEgress(proxy);
+    return Optional.of(new WorkerEgress(setup.apply(EgressProxy.builder()
+        .secrets(settings.resolveSecrets(System::getenv))).build()));
   }
 
   /**
@@ -92,9 +93,10 @@ public final class WorkerEgress implements AutoCloseable {
       options.add("-D" + scheme + ".proxyHost=127.0.0.1");
       options.add("-D" + scheme + ".proxyPort=" + port);
     }
-    // Nothing bypasses the proxy, loopback included: the only thing listening on the sandbox's loopback is the
-    // forwarder itself, and a host the rules name as 127.0.0.1:<port> is the host's loopback, reached through it.
-    options.add("-Dhttp.nonProxyHosts=airlock-no-proxy.invalid");
+    // Nothing bypasses the proxy, loopback included (set but empty: unset, the JDK sends localhost and 127.* direct):
+    // the only thing listening on the sandbox's loopback is the forwarder, and a host the rules name as
+    // 127.0.0.1:<port> is the host's loopback, reached through it.
+    options.add("-Dhttp.nonProxyHosts=");
     if (trustStore) {
       options.add("-Djavax.net.ssl.trustStore=" + SANDBOX_FOLDER + "/" + TRUST_STORE);
       options.add("-Djavax.net.ssl.trustStorePassword=" + EgressProxy.WORKER_TRUSTSTORE_PASSWORD);

@@ -8,6 +8,7 @@ import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.EgressControl;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.backend.WorkerEgress;
+import dev.airlock.internal.egress.EgressProxy;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
 import dev.airlock.internal.worker.WorkerMain;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,11 @@ public final class LocalBackend implements SandboxBackend {
 
   /** With the classpath the workers get; the host's own unless a test says otherwise. */
   LocalBackend(AirlockConfig config, List<Path> classpath) {
+    this(config, classpath, UnaryOperator.identity());
+  }
+
+  /** With the egress proxy's builder adjusted (tests: a resolver for test names, a test CA for the upstream). */
+  LocalBackend(AirlockConfig config, List<Path> classpath, UnaryOperator<EgressProxy.Builder> egressSetup) {
     this.config = config;
     this.java = javaExecutable(config);
     this.classpath = List.copyOf(classpath);
@@ -109,7 +116,7 @@ public final class LocalBackend implements SandboxBackend {
       throw new SandboxUnavailableException("local backend cannot prepare its workers: " + e.getMessage(), e);
     }
     this.cgroups = Cgroups.probe(cgroupNamespace);
-    this.egress = WorkerEgress.start(config).orElse(null);
+    this.egress = WorkerEgress.start(config, egressSetup).orElse(null);
     this.posture = measurePosture(bwrapMissing);
     if (isolation == LocalIsolation.STRICT) {
       requireStrict(posture);
