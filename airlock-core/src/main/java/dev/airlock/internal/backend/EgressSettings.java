@@ -151,7 +151,9 @@ public final class EgressSettings {
 
   /** Adds a resolver for pools started from now on (the Spring starter registers its beans here). */
   public static void register(SecretResolver resolver) {
-    REGISTERED.add(resolver);
+    // The latest first, so a restarted application context's bean wins over its predecessor's.
+    REGISTERED.remove(resolver);
+    REGISTERED.add(0, resolver);
   }
 
   private static SecretResolver resolver(String scheme, String key) {
