@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCall;
 import dev.airlock.SandboxExecutionException;
@@ -27,6 +29,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,6 +152,46 @@ class LocalEgressTest {
       assertThat(everything).doesNotContain(secret);
       assertThat(received.get("/echo")).containsEntry("X-api-key", List.of(secret))
           .containsEntry("X-tool", List.of("sandboxed"));
+    }
+  }
+
+  @Test
+  void overHttpsTheWorkerTrustsOnlyThePoolCaAndTheSecretIsAddedOnTheHost() throws Throwable {
+    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("egress test CA").build();
+    HeldCertificate leaf = new HeldCertificate.Builder().addSubjectAlternativeName("secret.test").signedBy(ca).build();
+    HttpsServer tls = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    tls.setHttpsConfigurator(new HttpsConfigurator(new HandshakeCertificates.Builder()
+        .heldCertificate(leaf, ca.certificate()).build().sslContext()));
+    tls.createContext("/", exchange -> {
+      received.put("tls" + exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
+      byte[] body = "hello over tls".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    tls.start();
+    int tlsPort = tls.getAddress().getPort();
+    String secret = "sk-" + UUID.randomUUID();
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.host", "secret.test")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.header", "Authorization")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.value", "Bearer " + secret)
+        .build();
+    X509TrustManager upstream = new HandshakeCertificates.Builder().addTrustedCertificate(ca.certificate()).build()
+        .trustManager();
+    String url = "https://secret.test:" + tlsPort + "/api";
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(),
+            b -> testNames().apply(b).upstreamTrust(upstream))).build()) {
+      CallEgress egress = CallEgress.of(new String[] {"secret.test:" + tlsPort, "127.0.0.1:" + tlsPort}, List.of());
+      String everything = run(pool, egress, () -> EgressTools.everythingTheSandboxHas(url));
+      assertThat(everything).contains("response: 200").contains("hello over tls")
+          .contains("javax.net.ssl.trustStore=/run/airlock-egress/");
+      assertThat(everything).doesNotContain(secret);
+      assertThat(received.get("tls/api")).containsEntry("Authorization", List.of("Bearer " + secret));
+    } finally {
+      tls.stop(0);
     }
   }
 
