@@ -105,6 +105,16 @@ final class EgressTools {
     return out.toString();
   }
 
+  /** Tries to write a file at {@code path}: "wrote" or the failure. */
+  static String tryWrite(String path) {
+    try {
+      Files.writeString(Path.of(path), "fill the host's disk");
+      return "wrote";
+    } catch (IOException e) {
+      return "IOException: " + e;
+    }
+  }
+
   /** A plain TCP connection to {@code host:port}, bypassing every proxy setting: what it got. */
   static String directConnect(String host, int port) {
     try (Socket socket = new Socket()) {

@@ -230,8 +230,12 @@ class LocalEgressTest {
         .set(AirlockConfig.EGRESS_ENABLED, "true").build())) {
       CallEgress egress = CallEgress.none();
       String seen = run(pool, egress, () -> EgressTools.fetch("http://127.0.0.1:" + hostPort + "/nothing") + " | "
-          + EgressTools.directConnect("127.0.0.1", hostPort));
-      assertThat(seen).startsWith("403").contains("| IOException");
+          + EgressTools.directConnect("127.0.0.1", hostPort) + " | "
+          + EgressTools.tryWrite("/run/airlock-egress/fill") + " | " + EgressTools.tryWrite("/run/airlock-egress"
+          + "/egress.sock"));
+      // The gate's folder is a host folder bound read-only: the guest cannot fill the host's disk through it.
+      assertThat(seen).startsWith("403").contains("| IOException: java.net")
+          .contains("/run/airlock-egress/fill: Read-only file system").doesNotContain("wrote");
       assertThat(received).isEmpty();
       assertThat(egress.report().orElseThrow().refused()).isNotEmpty();
     }
