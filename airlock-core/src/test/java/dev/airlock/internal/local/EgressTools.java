@@ -15,10 +15,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /** What the egress tests' tools run inside the sandbox: ordinary JDK HTTP code, no Airlock API. */
 final class EgressTools {
+  /** Calls counted in the worker JVM: a reused worker's count goes on. */
+  static final AtomicInteger CALLS = new AtomicInteger();
+
   private EgressTools() {
   }
 
@@ -33,6 +37,29 @@ final class EgressTools {
       return "IOException: " + e.getMessage();
     } catch (InterruptedException e) {
       return "interrupted";
+    }
+  }
+
+  /**
+   * GET with {@code HttpURLConnection}, the connection closed after it: leaves no thread behind (HttpClient's selector
+   * thread would), so a reusing pool can prove the worker idle. "status body" or the failure.
+   */
+  static String fetchOnce(String url) {
+    HttpURLConnection connection = null;
+    try {
+      connection = (HttpURLConnection) new URL(url).openConnection();
+      connection.setRequestProperty("Connection", "close");
+      connection.setReadTimeout(20_000);
+      int status = connection.getResponseCode();
+      InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+      String body = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return status + " " + body;
+    } catch (IOException e) {
+      return "IOException: " + e.getMessage();
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
     }
   }
 

@@ -196,6 +196,24 @@ class LocalEgressTest {
   }
 
   @Test
+  void aReusedWorkerGetsEachCallsOwnRulesAndNothingInBetween() throws Throwable {
+    String url = "http://127.0.0.1:" + port + "/reused";
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60).set(AirlockConfig.EGRESS_ENABLED, "true")
+        .build();
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(), testNames())).build()) {
+      CallEgress allowed = CallEgress.of(new String[] {"127.0.0.1:" + port}, List.of());
+      String first = run(pool, allowed, () -> EgressTools.fetchOnce(url) + " call "
+          + EgressTools.CALLS.incrementAndGet());
+      assertThat(first).isEqualTo("200 hello from the host call 1");
+      // The same worker JVM (its static counter goes on), the next call naming nothing: the host is closed again.
+      String second = run(pool, CallEgress.none(), () -> EgressTools.fetchOnce(url) + " call "
+          + EgressTools.CALLS.incrementAndGet());
+      assertThat(second).startsWith("403").endsWith(" call 2");
+    }
+  }
+
+  @Test
   void theByteCapCutsACallThatDownloadsMore() throws Throwable {
     String url = "http://127.0.0.1:" + port + "/big";
     try (SandboxPool pool = pool(egress("127.0.0.1:" + port)
