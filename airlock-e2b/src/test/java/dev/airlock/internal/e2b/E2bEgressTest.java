@@ -63,6 +63,10 @@ class E2bEgressTest extends WithFakeE2b {
     // The sandbox itself never sees it: not in its environment, not in any file the fake received.
     assertThat(body.get("envVars").toString()).doesNotContain(SECRET);
     assertThat(fake.sandboxRequests).noneMatch(r -> r.getBody() != null && r.getBody().utf8().contains(SECRET));
+    AirlockConfig config = config("api.github.com");
+    assertThat(E2bBackendProvider.posture(testing.settings(config), E2bEgress.of(config, false, name -> SECRET))
+        .control("network").orElseThrow().how()).contains("allowOut [api.github.com]")
+        .doesNotContain("no outbound internet").doesNotContain(SECRET);
   }
 
   @Test
