@@ -1,5 +1,6 @@
 package dev.airlock;
 
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.spi.SandboxBackendProvider;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,16 @@ public final class AirlockConfig {
   public static final String LOCAL_CLASS_CACHE = "airlock.local.class-cache";
   public static final String LOCAL_CLASSPATH_FOLDERS = "airlock.local.classpath-folders";
   public static final String FILES_ROOTS = "airlock.files.roots";
+  /** Hosts every sandboxed call may reach through the egress proxy (docs/egress.md); read by EgressSettings. */
+  public static final String EGRESS_ALLOW = "airlock.egress.allow";
+  public static final String EGRESS_ENABLED = "airlock.egress.enabled";
+  public static final String EGRESS_MAX_BYTES_PER_CALL = "airlock.egress.max-bytes-per-call";
+  public static final String EGRESS_MAX_CONNECTION_SECONDS = "airlock.egress.max-connection-seconds";
+  /** {@code airlock.egress.secrets.<name>.host}, {@code .header} and {@code .value}: headers the proxy injects. */
+  public static final String EGRESS_SECRETS_PREFIX = "airlock.egress.secrets.";
+  /** The egress keys, kept with the backend keys ({@link #backendProperties()}). */
+  public static final List<String> EGRESS_KEYS = List.of(EGRESS_ALLOW, EGRESS_ENABLED, EGRESS_MAX_BYTES_PER_CALL,
+      EGRESS_MAX_CONNECTION_SECONDS);
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
@@ -152,7 +163,7 @@ public final class AirlockConfig {
       }
     });
     properties.forEach((key, value) -> {
-      if (key.startsWith(AirlockPolicy.KEY_PREFIX)) {
+      if (key.startsWith(AirlockPolicy.KEY_PREFIX) || key.startsWith(EGRESS_SECRETS_PREFIX)) {
         policies.put(key, value);
       } else if (key.startsWith("airlock.") && !keys.contains(key)) {
         refuseIfConfiguration(key, keys);
@@ -161,6 +172,7 @@ public final class AirlockConfig {
     policies.forEach(builder::set);
     AirlockConfig config = builder.build();
     config.policyNames().forEach(name -> AirlockPolicy.fromProperties(name, config.backendProperties()));
+    EgressSettings.of(config);
     return config;
   }
 
@@ -205,6 +217,7 @@ public final class AirlockConfig {
 
   private static Set<String> knownKeys() {
     Set<String> keys = new LinkedHashSet<>(CORE_KEYS);
+    keys.addAll(EGRESS_KEYS);
     for (SandboxBackendProvider provider : ServiceLoader.load(SandboxBackendProvider.class,
         AirlockConfig.class.getClassLoader())) {
       keys.addAll(provider.configKeys());

@@ -1,5 +1,6 @@
 package dev.airlock;
 
+import dev.airlock.internal.egress.EgressRules;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -113,6 +114,7 @@ public final class AirlockPolicy {
   private final Masking masking;
   private final int maxResultChars;
   private final byte[] hashKey;
+  private final List<String> egress;
 
   private AirlockPolicy(Builder b) {
     allow = List.copyOf(b.allow);
@@ -125,6 +127,7 @@ public final class AirlockPolicy {
     masking = b.masking;
     maxResultChars = b.maxResultChars;
     hashKey = b.hashKey;
+    egress = List.copyOf(b.egress);
   }
 
   public static Builder builder() {
@@ -143,12 +146,13 @@ public final class AirlockPolicy {
     b.masking = masking;
     b.maxResultChars = maxResultChars;
     b.hashKey = hashKey;
+    b.egress.addAll(egress);
     return b;
   }
 
   /** The keys a policy is read from, each under {@link #keyPrefix}. */
   public static final List<String> KEYS = List.of("allow", "deny", "roles", "rate-limit", "time-window", "zone",
-      "deny-by-default", "masking", "max-result-chars", "hash-key", "require-approval");
+      "deny-by-default", "masking", "max-result-chars", "hash-key", "require-approval", "egress");
 
   /** What every policy key starts with. */
   public static final String KEY_PREFIX = "airlock.policy.";
@@ -160,8 +164,9 @@ public final class AirlockPolicy {
 
   /**
    * Reads policy {@code name} from keys {@code airlock.policy.<name>.allow}, {@code .deny}, {@code .roles}
-   * (comma-separated), {@code .require-approval} (comma-separated globs), {@code .rate-limit}, {@code .time-window}, {@code .zone}, {@code .deny-by-default},
-   * {@code .masking} and {@code .max-result-chars}; a bad value fails naming the key.
+   * (comma-separated), {@code .require-approval} (comma-separated globs), {@code .rate-limit}, {@code .time-window},
+   * {@code .zone}, {@code .deny-by-default}, {@code .masking}, {@code .max-result-chars} and {@code .egress}; a bad
+   * value fails naming the key.
    */
   public static AirlockPolicy fromProperties(String name, Map<String, String> properties) {
     String prefix = keyPrefix(name);
@@ -189,6 +194,7 @@ public final class AirlockPolicy {
           case "masking" -> b.masking(Masking.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_')));
           case "max-result-chars" -> b.maxResultChars(Integer.parseInt(value));
           case "hash-key" -> b.hashKey(value);
+          case "egress" -> b.egress(split(value));
           default -> throw new IllegalArgumentException("unknown policy key");
         }
       } catch (RuntimeException ex) {
@@ -218,13 +224,16 @@ public final class AirlockPolicy {
   public int maxResultChars() { return maxResultChars; }
   /** The HMAC key of {@link Masking#HASH}; {@code null}: a random key made per process. */
   public byte[] hashKey() { return hashKey == null ? null : hashKey.clone(); }
+  /** Hosts the tools under this policy may reach through the egress proxy (see docs/egress.md); empty: none. */
+  public List<String> egress() { return egress; }
 
   @Override
   public String toString() {
     return "AirlockPolicy[allow=" + allow + ", deny=" + deny + ", roles=" + requiredRoles
         + (requireApproval.isEmpty() ? "" : ", requireApproval=" + requireApproval) + ", rateLimit="
         + rateLimit + ", timeWindow=" + timeWindow + ", denyByDefault=" + denyByDefault + ", masking=" + masking
-        + ", maxResultChars=" + maxResultChars + (hashKey == null ? "" : ", hashKey=(set)") + "]";
+        + ", maxResultChars=" + maxResultChars + (hashKey == null ? "" : ", hashKey=(set)")
+        + (egress.isEmpty() ? "" : ", egress=" + egress) + "]";
   }
 
   /** Mutable builder; {@link #build()} returns the immutable policy. */
@@ -239,6 +248,7 @@ public final class AirlockPolicy {
     private Masking masking = Masking.FULL;
     private int maxResultChars;
     private byte[] hashKey;
+    private final List<String> egress = new ArrayList<>();
 
     private Builder() {
     }
@@ -302,6 +312,16 @@ public final class AirlockPolicy {
         throw new IllegalArgumentException("the hash key must have at least 16 characters");
       }
       this.hashKey = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return this;
+    }
+
+    /**
+     * Hosts the tools under this policy may reach, as {@code @Airlock(egress)} takes them ({@code api.github.com},
+     * {@code *.wikipedia.org}, {@code example.com:8443}); a malformed entry fails here, naming it.
+     */
+    public Builder egress(String... entries) {
+      EgressRules.parse(List.of(entries), 1, Duration.ofSeconds(1));
+      egress.addAll(List.of(entries));
       return this;
     }
 

@@ -2,8 +2,10 @@ package dev.airlock;
 
 import dev.airlock.ExecutionListener.Outcome;
 import dev.airlock.internal.backend.Backends;
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
+import dev.airlock.internal.intercept.CallEgress;
 import dev.airlock.internal.intercept.HostWarmUp;
 import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.LocalExecution;
@@ -62,6 +64,8 @@ public final class SandboxPool implements AutoCloseable {
   private final AirlockConfig config;
   private final String backendName;
   private final WorkerPool workers;
+  /** The pool's egress keys, checked when it is built. */
+  private final EgressSettings egress;
   private final List<ExecutionListener> listeners;
   private final Map<Object, ClassAllowlist> allowlists = new ConcurrentHashMap<>();
   private final AtomicLong executions = new AtomicLong();
@@ -76,6 +80,7 @@ public final class SandboxPool implements AutoCloseable {
     this.config = b.config;
     this.backendName = b.backendName;
     this.listeners = List.copyOf(b.listeners);
+    this.egress = EgressSettings.of(b.config);
     Supplier<SandboxBackend> factory = b.backend != null ? b.backend
         : () -> Backends.create(b.backendName, b.config);
     this.workers = new WorkerPool(factory, b.minSize, b.maxSize, b.idleTimeout, b.reuse, b.memoryMb,
@@ -191,10 +196,15 @@ public final class SandboxPool implements AutoCloseable {
     attempt.workerPid = worker.pid();
     trace.attribute("airlock.sandboxed", true);
     trace.attribute("airlock.worker.reused", worker.callsStarted() > 0);
+    CallEgress.Opened egressOpened = null;
     try {
+      egressOpened = invocation.egress().begin(worker.handle(), egress, backendName);
       return worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
           LoggerFactory.getLogger(invocation.method().getDeclaringClass()));
     } finally {
+      if (egressOpened != null) {
+        egressOpened.end();
+      }
       workers.release(worker);
     }
   }

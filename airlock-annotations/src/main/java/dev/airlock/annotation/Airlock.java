@@ -55,4 +55,12 @@ public @interface Airlock {
    * {@code AirlockApprovals} either asks its handler and waits, or suspends the call for a later resume.
    */
   boolean approval() default false;
+
+  /**
+   * Hosts the call may reach through the pool's egress proxy, added to {@code airlock.egress.allow} and the policy's
+   * {@code egress}: {@code "api.github.com"}, {@code "*.wikipedia.org"} (subdomains), {@code "example.com:8443"}
+   * (a port; default 80 and 443), IPs and CIDRs only when written explicitly. Empty (the default) adds nothing; a call
+   * no entry allows has no network at all. See docs/egress.md.
+   */
+  String[] egress() default {};
 }

@@ -7,8 +7,10 @@ import dev.airlock.ApprovalStore;
 import dev.airlock.ExecutionListener;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
+import dev.airlock.spi.SecretResolver;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -51,7 +53,10 @@ public class AirlockAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  public AirlockPools airlockPools(AirlockConfig config, ObjectProvider<ExecutionListener> listeners) {
+  public AirlockPools airlockPools(AirlockConfig config, ObjectProvider<ExecutionListener> listeners,
+      ObjectProvider<SecretResolver> secretResolvers) {
+    // Before any pool starts: egress secrets ${<scheme>:name} may name a resolver bean's scheme.
+    secretResolvers.orderedStream().forEach(EgressSettings::register);
     return new AirlockPools(config, fanOut(listeners));
   }
 

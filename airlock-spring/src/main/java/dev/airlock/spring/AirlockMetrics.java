@@ -16,8 +16,9 @@ import java.util.function.ToIntFunction;
 /**
  * Micrometer view of Airlock: a timer per call outcome ({@code airlock.executions}, tagged with every
  * {@link ExecutionListener.Outcome}, refusals before any worker included), a fallback counter, pool occupancy gauges,
- * the guard's audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error, pending), and the
- * approval steps per outcome ({@code airlock.approvals}).
+ * the guard's audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error, pending), the approval
+ * steps per outcome ({@code airlock.approvals}), and egress totals ({@code airlock.egress}: hostsContacted, bytesUp,
+ * bytesDown, refused).
  */
 public final class AirlockMetrics implements ExecutionListener {
   private final MeterRegistry registry;
@@ -30,6 +31,12 @@ public final class AirlockMetrics implements ExecutionListener {
       FunctionCounter.builder("airlock.guard.calls", interceptor,
           i -> i.auditLog().counts().getOrDefault(outcome, 0L))
           .description("Guarded @Airlock calls by outcome, as audited").tag("outcome", outcome).register(registry);
+    }
+    for (String total : List.of("hostsContacted", "bytesUp", "bytesDown", "refused")) {
+      FunctionCounter.builder("airlock.egress", interceptor,
+          i -> i.auditLog().egressCounts().getOrDefault(total, 0L))
+          .description("What sandboxed calls did through the egress proxy, as audited").tag("total", total)
+          .register(registry);
     }
   }
 

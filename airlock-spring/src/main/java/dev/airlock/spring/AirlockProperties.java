@@ -2,6 +2,7 @@ package dev.airlock.spring;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockPolicy;
+import dev.airlock.internal.backend.EgressSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,11 @@ public class AirlockProperties {
   /** Morph backend keys. */
   private Map<String, String> morph = new LinkedHashMap<>();
   /**
+   * Egress keys under {@code airlock.egress.}: {@code allow}, {@code enabled}, {@code max-bytes-per-call},
+   * {@code max-connection-seconds}, {@code secrets.<name>.host|header|value} (docs/egress.md).
+   */
+  private Map<String, String> egress = new LinkedHashMap<>();
+  /**
    * Guard policies by name: {@code global} guards every tool that names none, others are chosen with
    * {@code @Airlock(policy = "<name>")}.
    */
@@ -79,9 +85,11 @@ public class AirlockProperties {
     backendSection(builder, "docker", docker);
     backendSection(builder, "e2b", e2b);
     backendSection(builder, "morph", morph);
+    backendSection(builder, "egress", egress);
     policy.forEach((name, p) -> p.set(builder, AirlockPolicy.keyPrefix(name)));
     AirlockConfig config = builder.build();
     config.policyNames().forEach(name -> AirlockPolicy.fromProperties(name, config.backendProperties()));
+    EgressSettings.of(config);
     return config;
   }
 
@@ -165,6 +173,7 @@ public class AirlockProperties {
     private Integer maxResultChars;
     /** HMAC key of masking=hash (at least 16 characters); unset: random per process. */
     private String hashKey;
+    private List<String> egress;
 
     void set(AirlockConfig.Builder builder, String prefix) {
       AirlockProperties.set(builder, prefix + "allow", allow == null ? null : String.join(",", allow));
@@ -179,6 +188,7 @@ public class AirlockProperties {
       AirlockProperties.set(builder, prefix + "masking", masking);
       AirlockProperties.set(builder, prefix + "max-result-chars", maxResultChars);
       AirlockProperties.set(builder, prefix + "hash-key", hashKey);
+      AirlockProperties.set(builder, prefix + "egress", egress == null ? null : String.join(",", egress));
     }
 
     public List<String> getAllow() { return allow; }
@@ -203,6 +213,8 @@ public class AirlockProperties {
     public void setMaxResultChars(Integer maxResultChars) { this.maxResultChars = maxResultChars; }
     public String getHashKey() { return hashKey; }
     public void setHashKey(String hashKey) { this.hashKey = hashKey; }
+    public List<String> getEgress() { return egress; }
+    public void setEgress(List<String> egress) { this.egress = egress; }
   }
 
   /** Local backend settings. */
@@ -265,6 +277,8 @@ public class AirlockProperties {
   public void setE2b(Map<String, String> e2b) { this.e2b = e2b; }
   public Map<String, String> getMorph() { return morph; }
   public void setMorph(Map<String, String> morph) { this.morph = morph; }
+  public Map<String, String> getEgress() { return egress; }
+  public void setEgress(Map<String, String> egress) { this.egress = egress; }
   public Map<String, Policy> getPolicy() { return policy; }
   public void setPolicy(Map<String, Policy> policy) { this.policy = policy; }
   public Map<String, Object> getMcp() { return mcp; }

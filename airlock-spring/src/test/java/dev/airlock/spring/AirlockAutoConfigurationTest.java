@@ -6,6 +6,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockPolicy;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.ExecutionListener;
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -69,6 +70,29 @@ class AirlockAutoConfigurationTest {
           assertThat(readOnly.denyByDefault()).isTrue();
           assertThat(readOnly.rateLimit().permits()).isEqualTo(10);
         });
+  }
+
+  @Test
+  void bindsEgressKeysSecretsAndAPolicysEgressAndChecksThemAtStartup() {
+    runner.withPropertyValues("airlock.egress.allow=api.github.com,*.wikipedia.org",
+        "airlock.egress.secrets.openai.host=api.openai.com", "airlock.egress.secrets.openai.header=Authorization",
+        // Spring resolves its own placeholders first (${env:X} would read property "env", default "X"): in Spring
+        // configuration a secret comes from ${ANY_PROPERTY_OR_ENV_VAR}, resolved on the host.
+        "airlock.egress.secrets.openai.value=Bearer ${test.openai-key}", "test.openai-key=sk-spring",
+        "airlock.policy.web.egress=example.com:8443")
+        .run(context -> {
+          AirlockConfig config = context.getBean(AirlockConfig.class);
+          EgressSettings egress = EgressSettings.of(config);
+          assertThat(egress.allow()).containsExactly("api.github.com", "*.wikipedia.org");
+          assertThat(egress.secrets()).singleElement().satisfies(s -> {
+            assertThat(s.host()).isEqualTo("api.openai.com");
+            assertThat(s.value()).isEqualTo("Bearer sk-spring");
+          });
+          assertThat(AirlockRuntime.policy("web", config).orElseThrow().egress()).containsExactly("example.com:8443");
+        });
+    runner.withPropertyValues("airlock.egress.allow=http://api.github.com/x")
+        .run(context -> assertThat(context).hasFailed().getFailure()
+            .hasStackTraceContaining("airlock.egress.allow"));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.airlock.internal.cloud;
 
 import dev.airlock.SandboxProtocolException;
+import dev.airlock.internal.backend.EgressControl;
 import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@link #kill()} never waits for it: the sandbox is killed through the provider's control plane, off the caller's
  * and the pool's threads.
  */
-final class BridgeWorker implements WorkerHandle {
+final class BridgeWorker implements WorkerHandle, EgressControl.Source {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeWorker.class);
   private static final long PIPE_BYTES = 1024 * 1024;
   /**
@@ -75,8 +76,19 @@ final class BridgeWorker implements WorkerHandle {
   private volatile boolean stateUnavailable;
   /** nanoTime by which the current call's relay, and any question about how it ended, must be over. */
   private volatile long callDeadline = Long.MAX_VALUE;
+  private volatile EgressControl egress;
 
   /** {@code killSandbox} must return at once: it runs on whichever thread kills the worker. */
+  /** Set by the backend before the worker is handed out: how its sandbox's egress was set when created. */
+  void egress(EgressControl control) {
+    this.egress = control;
+  }
+
+  @Override
+  public Optional<EgressControl> egressControl() {
+    return Optional.ofNullable(egress);
+  }
+
   BridgeWorker(BridgeClient bridge, String workerId, byte[] hello, Runnable killSandbox) throws IOException {
     this.bridge = bridge;
     this.workerId = workerId;

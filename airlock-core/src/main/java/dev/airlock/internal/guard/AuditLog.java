@@ -2,6 +2,7 @@ package dev.airlock.internal.guard;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.AirlockContext;
+import dev.airlock.internal.egress.EgressReport;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -21,10 +22,22 @@ public final class AuditLog {
   /** Keys the argument hash: equal arguments hash alike within this process, and a hash cannot test a guess. */
   private static final byte[] ARGUMENT_KEY = OutputMasker.processKey();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> egress = new ConcurrentHashMap<>();
 
-  /** A finished call, as audited. */
+  /**
+   * A finished call, as audited.
+   *
+   * @param egress what the call's egress proxy saw (hosts contacted, bytes, refused attempts), or {@code null} when
+   *     the call had no worker egress
+   */
   public record Entry(String tool, String agent, String session, String outcome, String reason, String backend,
-      Duration duration, String argumentHash) {
+      Duration duration, String argumentHash, EgressReport egress) {
+
+    /** A call without worker egress. */
+    public Entry(String tool, String agent, String session, String outcome, String reason, String backend,
+        Duration duration, String argumentHash) {
+      this(tool, agent, session, outcome, reason, backend, duration, argumentHash, null);
+    }
 
     /** One line of JSON; every value is escaped by Jackson, so no field can end the line or forge another one. */
     public String toJson() {
@@ -32,17 +45,44 @@ public final class AuditLog {
       json.put("tool", tool).put("agent", agent).put("session", session).put("outcome", outcome)
           .put("reason", reason).put("backend", backend).put("durationMs", duration.toMillis())
           .put("argumentHash", argumentHash);
+      if (egress != null) {
+        ObjectNode e = json.putObject("egress");
+        egress.hostsContacted().forEach(e.putArray("hostsContacted")::add);
+        e.put("bytesUp", egress.bytesUp()).put("bytesDown", egress.bytesDown());
+        egress.refused().forEach(e.putArray("refused")::add);
+      }
       return GuardJson.write(json);
     }
   }
 
-  Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args) {
+  Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args,
+      EgressReport egressReport) {
     AirlockContext context = AirlockContext.current().orElse(null);
     Entry entry = new Entry(tool, context == null ? null : context.agentId(),
-        context == null ? null : context.sessionId(), outcome, reason, backend, duration, hash(args));
+        context == null ? null : context.sessionId(), outcome, reason, backend, duration, hash(args), egressReport);
     outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    if (egressReport != null) {
+      count("hostsContacted", egressReport.hostsContacted().size());
+      count("bytesUp", egressReport.bytesUp());
+      count("bytesDown", egressReport.bytesDown());
+      count("refused", egressReport.refused().size());
+    }
     AUDIT.info(entry.toJson());
     return entry;
+  }
+
+  private void count(String name, long amount) {
+    egress.computeIfAbsent(name, k -> new LongAdder()).add(amount);
+  }
+
+  /**
+   * Egress totals since start, for metrics: {@code hostsContacted}, {@code bytesUp}, {@code bytesDown} and
+   * {@code refused} (connections the proxy refused); empty before the first call with worker egress.
+   */
+  public Map<String, Long> egressCounts() {
+    Map<String, Long> out = new TreeMap<>();
+    egress.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   /** Calls per outcome ({@code success}, {@code blocked}, {@code error}) since start. */

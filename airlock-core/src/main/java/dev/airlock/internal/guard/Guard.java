@@ -5,6 +5,7 @@ import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockContext;
 import dev.airlock.AirlockPolicy;
 import dev.airlock.RateLimitStore;
+import dev.airlock.internal.egress.EgressReport;
 import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.Duration;
@@ -92,13 +93,24 @@ public final class Guard {
   /** Writes the audit record of a finished call. */
   public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
       Object[] args) {
-    return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args);
+    return audit(method, outcome, reason, backend, duration, args, null);
+  }
+
+  /** Writes the audit record of a finished call, with what its egress proxy saw ({@code null}: no worker egress). */
+  public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
+      Object[] args, EgressReport egress) {
+    return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args, egress);
+  }
+
+  /** The hosts policy {@code policyName} lets its tools reach (the empty name: the global policy's). */
+  public List<String> egress(String policyName) {
+    return policies.apply(policyName).map(AirlockPolicy::egress).orElse(List.of());
   }
 
   /** Writes the audit record of a finished call of a tool known only by name. */
   public AuditLog.Entry audit(String tool, String outcome, String reason, String backend, Duration duration,
       Object[] args) {
-    return audit.record(tool, outcome, reason, backend, duration, args);
+    return audit.record(tool, outcome, reason, backend, duration, args, null);
   }
 
   /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */

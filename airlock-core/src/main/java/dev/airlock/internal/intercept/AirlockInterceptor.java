@@ -143,6 +143,7 @@ public final class AirlockInterceptor {
     CallTrace trace = CallTracing.start(tool);
     CallTrace.Scope traced = trace.bind();
     CallTraceAttributes.onStart(trace, airlock, backend);
+    CallEgress egress = CallEgress.none();
     try {
       CallTrace.Phase policy = trace.phase("airlock.policy");
       if (step != Step.APPROVED) {
@@ -158,7 +159,9 @@ public final class AirlockInterceptor {
           guard.before(tool, receiver, args, airlock.policy());
         }
       }
-      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
+      egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed),
+          egress);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
       return cleaned;
@@ -174,10 +177,12 @@ public final class AirlockInterceptor {
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
       Throwable cleaned = guard.afterFailure(t, airlock.policy());
+      egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
       trace.failed(cleaned);
       throw cleaned;
     } finally {
-      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
+      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args,
+          egress.report().orElse(null));
       trace.end(outcome);
       traced.close();
     }
@@ -248,13 +253,13 @@ public final class AirlockInterceptor {
   }
 
   private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,
-      Method method, Object[] args, LocalCall proceed) throws Throwable {
+      Method method, Object[] args, LocalCall proceed, CallEgress egress) throws Throwable {
     if (!airlock.sandbox()) {
       return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName());
     }
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();
     return PoolAccess.invoke(pools.pool(backend, memoryMb),
-        new Invocation(receiver, method, args, timeout, required, proceed));
+        new Invocation(receiver, method, args, timeout, required, proceed, egress));
   }
 }

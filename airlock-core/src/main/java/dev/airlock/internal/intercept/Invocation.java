@@ -12,12 +12,20 @@ import java.time.Duration;
  * @param timeout the call's wall-clock limit
  * @param sandboxRequired whether running on the host is forbidden when no sandbox can be had
  * @param local the method's own body on the host, for fallback
+ * @param egress the hosts the call may reach beyond the pool's own list, and after it what it reached
  */
 public record Invocation(Object receiver, Method method, Object[] args, Duration timeout, boolean sandboxRequired,
-    LocalCall local) {
+    LocalCall local, CallEgress egress) {
 
   public Invocation {
     args = args == null ? new Object[0] : args;
+    egress = egress == null ? CallEgress.none() : egress;
+  }
+
+  /** A call that adds no egress to its pool's. */
+  public Invocation(Object receiver, Method method, Object[] args, Duration timeout, boolean sandboxRequired,
+      LocalCall local) {
+    this(receiver, method, args, timeout, sandboxRequired, local, CallEgress.none());
   }
 
   /** {@code Class.method} for logs, metrics and error messages. */

@@ -5,9 +5,12 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.EgressControl;
 import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.backend.WorkerEgress;
+import dev.airlock.internal.egress.EgressProxy;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
 import dev.airlock.internal.worker.WorkerMain;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +67,8 @@ public final class LocalBackend implements SandboxBackend {
   private final String cgroupNamespace;
   private final ClassDataArchive archive;
   private final AtomicInteger workers = new AtomicInteger();
+  /** The pool's egress proxy, or null when none is configured: then workers get nothing of it. */
+  private final WorkerEgress egress;
 
   public LocalBackend(AirlockConfig config) {
     this(config, WorkerClasspath.ofThisJvm());
@@ -70,6 +76,11 @@ public final class LocalBackend implements SandboxBackend {
 
   /** With the classpath the workers get; the host's own unless a test says otherwise. */
   LocalBackend(AirlockConfig config, List<Path> classpath) {
+    this(config, classpath, UnaryOperator.identity());
+  }
+
+  /** With the egress proxy's builder adjusted (tests: a resolver for test names, a test CA for the upstream). */
+  LocalBackend(AirlockConfig config, List<Path> classpath, UnaryOperator<EgressProxy.Builder> egressSetup) {
     this.config = config;
     this.java = javaExecutable(config);
     this.classpath = List.copyOf(classpath);
@@ -104,6 +115,7 @@ public final class LocalBackend implements SandboxBackend {
       throw new SandboxUnavailableException("local backend cannot prepare its workers: " + e.getMessage(), e);
     }
     this.cgroups = Cgroups.probe(cgroupNamespace);
+    this.egress = WorkerEgress.start(config, egressSetup).orElse(null);
     this.posture = measurePosture(bwrapMissing);
     if (isolation == LocalIsolation.STRICT) {
       requireStrict(posture);
@@ -249,11 +261,32 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public WorkerHandle launch(WorkerSpec spec) {
-    return start(spec, archive.workerOptions(), null);
+    if (egress == null) {
+      return start(spec, archive.workerOptions(), null);
+    }
+    if (bubblewrap == null) {
+      return start(spec, archive.workerOptions(), null, WorkerEgress.unenforced(), List.of());
+    }
+    WorkerEgress.Gate gate = egress.open(workDir, "w" + (workers.get() + 1) + "-" + System.nanoTime());
+    List<String> options = new ArrayList<>(archive.workerOptions());
+    options.addAll(gate.jvmOptions());
+    try {
+      return start(spec, options, null, gate,
+          List.of(new WorkerClasspath.Mount(gate.folder(), Path.of(WorkerEgress.SANDBOX_FOLDER))));
+    } catch (RuntimeException e) {
+      gate.close();
+      throw e;
+    }
   }
 
   /** A started worker with extra JVM options and, for the archive's training worker only, a writable folder. */
   private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder) {
+    return start(spec, jvmOptions, writableFolder, null, List.of());
+  }
+
+  /** As above, with the worker's egress and the read-only binds it needs (its gate's folder). */
+  private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder, EgressControl egress,
+      List<WorkerClasspath.Mount> egressBinds) {
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     List<String> javaCommand = new ArrayList<>(WorkerCommand.javaArguments(java.toString(), classpathArg,
         spec.memoryMb(), jvmOptions));
@@ -261,9 +294,10 @@ public final class LocalBackend implements SandboxBackend {
     if (bubblewrap == null) {
       javaCommand.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
     }
-    List<WorkerClasspath.Mount> archiveFile = archive.readyFile().map(f -> List.of(new WorkerClasspath.Mount(f, f)))
-        .orElse(List.of());
-    return start("w" + workers.incrementAndGet(), spec.memoryMb(), archiveFile, writableFolder, javaCommand);
+    List<WorkerClasspath.Mount> binds = new ArrayList<>(egressBinds);
+    archive.readyFile().ifPresent(f -> binds.add(new WorkerClasspath.Mount(f, f)));
+    LocalWorker worker = start("w" + workers.incrementAndGet(), spec.memoryMb(), binds, writableFolder, javaCommand);
+    return egress == null ? worker : new LocalWorker(worker, egress);
   }
 
   /** Starts {@code command} as a worker: in its cgroups, behind bubblewrap when there is one, channel on 3 and 4. */
@@ -322,6 +356,9 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public void close() {
+    if (egress != null) {
+      egress.close();
+    }
     archive.close();
     WorkerChannels.deleteTree(workDir);
     cgroups.removeNamespace();

@@ -1,6 +1,8 @@
 package dev.airlock.internal.local;
 
 import dev.airlock.internal.backend.ConsoleTail;
+import dev.airlock.internal.backend.EgressControl;
+import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.spi.WorkerHandle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * A worker process of the local backend: the launcher process, the pipes of its channel (the process's stdin and
  * stdout, which the launcher moves to descriptors 3 and 4), its cgroup, and its console (the process's stderr).
  */
-final class LocalWorker implements WorkerHandle {
+final class LocalWorker implements WorkerHandle, EgressControl.Source {
   private static final Logger LOG = LoggerFactory.getLogger(LocalWorker.class);
 
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -31,13 +33,25 @@ final class LocalWorker implements WorkerHandle {
   private final ConsoleTail console;
   private final AtomicBoolean killed = new AtomicBoolean();
   private volatile IdleProof idleProof;
+  /** The worker's egress gate, or null when its pool has no egress; closed when the worker is killed. */
+  private final EgressControl egress;
 
   LocalWorker(String id, Process process, Cgroups.WorkerCgroup cgroup) {
+    this.egress = null;
     this.id = id;
     this.process = process;
     this.cgroup = cgroup;
     this.console = ConsoleTail.drain(process.getErrorStream(), "airlock-console-" + id,
         line -> LOG.debug("worker {} console: {}", id, line));
+  }
+
+  /** {@code started}, just started and not yet handed out, with its egress. */
+  LocalWorker(LocalWorker started, EgressControl egress) {
+    this.egress = egress;
+    this.id = started.id;
+    this.process = started.process;
+    this.cgroup = started.cgroup;
+    this.console = started.console;
   }
 
   /** What reached the process's own stdout/stderr (the JVM's, not user code's): kept for error messages. */
@@ -93,6 +107,9 @@ final class LocalWorker implements WorkerHandle {
       proof.close();
     }
     awaitExit(signalled);
+    if (egress instanceof AutoCloseable gate) {
+      WorkerEgress.closeQuietly(gate);
+    }
     if (cgroup != null) {
       removeCgroupWhenEmpty();
     }
@@ -175,6 +192,11 @@ final class LocalWorker implements WorkerHandle {
   public boolean provablyIdle() {
     IdleProof proof = idleProof;
     return proof != null && isAlive() && proof.holds();
+  }
+
+  @Override
+  public Optional<EgressControl> egressControl() {
+    return Optional.ofNullable(egress);
   }
 
   @Override

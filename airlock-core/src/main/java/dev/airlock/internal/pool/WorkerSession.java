@@ -300,6 +300,11 @@ public final class WorkerSession implements SlotLedger.Occupant {
     return handle.id();
   }
 
+  /** The backend's handle, for what the pool arranges around a call (its egress). */
+  public WorkerHandle handle() {
+    return handle;
+  }
+
   @Override
   public long idleNanos() {
     return System.nanoTime() - idleSince;

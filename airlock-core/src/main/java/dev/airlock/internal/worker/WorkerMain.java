@@ -89,6 +89,7 @@ public final class WorkerMain {
     if (hostPid > 0) {
       watchHost(hostPid);
     }
+    EgressForwarder.startIfConfigured();
     if (fds != null) {
       // Inherited pipes, reopened through /dev/fd (Linux, bubblewrap and macOS alike): Java has no other way to adopt
       // a descriptor. No unix socket: the JDK seeds a SecureRandom on a socket's first use, 20-30 ms of a start.

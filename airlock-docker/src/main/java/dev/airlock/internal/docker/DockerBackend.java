@@ -18,6 +18,7 @@ import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.wire.ChannelStreams;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
@@ -70,10 +71,13 @@ final class DockerBackend implements SandboxBackend {
   private final Thread shutdownHook;
   private final Info engineInfo;
   private final AtomicInteger workers = new AtomicInteger();
+  /** The pool's egress proxy, or null when none is configured: then containers get nothing of it. */
+  private final WorkerEgress egress;
 
   DockerBackend(AirlockConfig config) {
     this.config = config;
     this.settings = DockerSettings.of(config);
+    this.egress = WorkerEgress.start(config).orElse(null);
     this.engine = DockerEngine.connect();
     this.docker = engine.client();
     try {
@@ -87,6 +91,9 @@ final class DockerBackend implements SandboxBackend {
       this.channelRoot = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX, "rwx--x--x");
     } catch (IOException | RuntimeException e) {
       engine.close();
+      if (egress != null) {
+        egress.close();
+      }
       if (e instanceof SandboxUnavailableException u) {
         throw u;
       }
@@ -171,7 +178,9 @@ final class DockerBackend implements SandboxBackend {
     String id = "w" + workers.incrementAndGet();
     Path channelDir = channelRoot.resolve(UUID.randomUUID().toString());
     DockerWorker worker = null;
+    WorkerEgress.Gate gate = null;
     try {
+      gate = egress == null ? null : egress.open(channelRoot, id + "-" + UUID.randomUUID());
       Files.createDirectory(channelDir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
       Path socket = channelDir.resolve(SOCKET_NAME);
@@ -180,8 +189,9 @@ final class DockerBackend implements SandboxBackend {
         // The container's user is not ours: it may connect, and only it can reach this folder.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
-        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb), memoryMb,
+        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb, gate), memoryMb,
             System.nanoTime() + Owner.RETIRE_AFTER.toNanos());
+        worker.egress(gate);
         docker.startContainerCmd(worker.containerId()).exec();
         SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
             Duration.ofMillis(500), worker::consoleTail);
@@ -192,6 +202,9 @@ final class DockerBackend implements SandboxBackend {
     } catch (IOException | RuntimeException e) {
       if (worker != null) {
         worker.kill();
+      }
+      if (gate != null) {
+        gate.close();
       }
       throw unavailable(e);
     } finally {
@@ -223,7 +236,7 @@ final class DockerBackend implements SandboxBackend {
     return new SandboxUnavailableException("Docker backend could not start a worker: " + e, e);
   }
 
-  private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb) {
+  private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb, WorkerEgress.Gate gate) {
     long memoryBytes = memoryMb * 1024 * 1024;
     List<Bind> binds = new ArrayList<>();
     // The classpath with configuration and key files masked (cached: a jar's filtered copy is made once), and a
@@ -232,6 +245,10 @@ final class DockerBackend implements SandboxBackend {
       binds.add(new Bind(mount.source().toString(), new Volume(mount.target().toString()), AccessMode.ro));
     }
     binds.add(new Bind(channelDir.toString(), new Volume(CHANNEL_INSIDE), AccessMode.ro));
+    if (gate != null) {
+      // The egress gate: the network stays "none"; this socket is the only way out, decided on the host.
+      binds.add(new Bind(gate.folder().toString(), new Volume(WorkerEgress.SANDBOX_FOLDER), AccessMode.ro));
+    }
     HostConfig host = HostConfig.newHostConfig()
         .withNetworkMode("none")
         .withReadonlyRootfs(true)
@@ -254,7 +271,7 @@ final class DockerBackend implements SandboxBackend {
     }
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     List<String> command = new ArrayList<>(WorkerCommand.javaArguments(settings.java(), classpathArg,
-        spec.memoryMb()));
+        spec.memoryMb(), gate == null ? List.of() : gate.jvmOptions()));
     command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME));
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
@@ -323,6 +340,9 @@ final class DockerBackend implements SandboxBackend {
   @Override
   public void close() {
     removeOurContainers();
+    if (egress != null) {
+      egress.close();
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shuttingDown) {

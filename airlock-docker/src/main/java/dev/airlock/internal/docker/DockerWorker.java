@@ -5,6 +5,8 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
+import dev.airlock.internal.backend.EgressControl;
+import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.spi.WorkerHandle;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -19,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One worker container: its id, its channel, and how it ended as the engine recorded it. */
-final class DockerWorker implements WorkerHandle {
+final class DockerWorker implements WorkerHandle, EgressControl.Source {
   private static final Logger LOG = LoggerFactory.getLogger(DockerWorker.class);
   private static final int CONSOLE_TAIL_LINES = 20;
   private static final long DEATH_WAIT_MILLIS = 3000;
@@ -46,6 +48,8 @@ final class DockerWorker implements WorkerHandle {
    * remove it after retirement plus the longest call, so it must take no call after retiring ({@link Owner}).
    */
   private final long retireAt;
+  /** The container's egress gate, or null; set before the worker is handed out, closed when it is killed. */
+  private volatile WorkerEgress.Gate egress;
 
   /** @param retireAt nanoTime from which the worker reports itself not alive, so the pool gives it no new call */
   DockerWorker(DockerClient docker, String id, String containerId, long memoryLimitMb, long retireAt) {
@@ -54,6 +58,15 @@ final class DockerWorker implements WorkerHandle {
     this.containerId = containerId;
     this.memoryLimitMb = memoryLimitMb;
     this.retireAt = retireAt;
+  }
+
+  void egress(WorkerEgress.Gate gate) {
+    this.egress = gate;
+  }
+
+  @Override
+  public Optional<EgressControl> egressControl() {
+    return Optional.ofNullable(egress);
   }
 
   void connected(SocketChannel channel, InputStream input, OutputStream output) {
@@ -161,6 +174,10 @@ final class DockerWorker implements WorkerHandle {
     } catch (RuntimeException e) {
       LOG.warn("could not remove worker container {} ({}); the shutdown hook or the next start removes it",
           containerId, e.toString());
+    }
+    WorkerEgress.Gate gate = egress;
+    if (gate != null) {
+      gate.close();
     }
   }
 

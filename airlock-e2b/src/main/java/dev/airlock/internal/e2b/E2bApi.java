@@ -1,5 +1,6 @@
 package dev.airlock.internal.e2b;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.SandboxUnavailableException;
@@ -43,7 +44,16 @@ final class E2bApi {
       @JsonProperty("metadata") Map<String, String> metadata, @JsonProperty("envVars") Map<String, String> envVars) {
   }
 
-  record Network(@JsonProperty("allowPublicTraffic") boolean allowPublicTraffic) {
+  /** {@code allowOut}, {@code denyOut} and {@code rules} are left out when null (no egress configured). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Network(@JsonProperty("allowPublicTraffic") boolean allowPublicTraffic,
+      @JsonProperty("allowOut") List<String> allowOut, @JsonProperty("denyOut") List<String> denyOut,
+      @JsonProperty("rules") Map<String, List<E2bEgress.Rule>> rules) {
+
+    /** Private, with no egress rules. */
+    Network(boolean allowPublicTraffic) {
+      this(allowPublicTraffic, null, null, null);
+    }
   }
 
   /** What {@code POST /sandboxes} answers that the backend uses. */
@@ -58,8 +68,17 @@ final class E2bApi {
    * after 15 s.
    */
   Created create(Map<String, String> metadata, Duration lifetime) {
+    return create(metadata, lifetime, null);
+  }
+
+  /**
+   * With {@code egress}: {@code allow_internet_access} true and the network closed by {@code denyOut: ["0.0.0.0/0"]}
+   * except {@code allowOut}, as E2B documents domain filtering.
+   */
+  Created create(Map<String, String> metadata, Duration lifetime, E2bEgress egress) {
     NewSandbox body = new NewSandbox(settings.template(), Math.max(1, lifetime.toSeconds()), false, true,
-        settings.internet(), new Network(false), metadata, Map.of());
+        settings.internet() || egress != null, egress == null ? new Network(false) : egress.network(), metadata,
+        Map.of());
     Request request;
     try {
       request = api("sandboxes").post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), JSON)).build();

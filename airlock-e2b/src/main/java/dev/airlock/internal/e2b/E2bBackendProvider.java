@@ -37,8 +37,9 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
 
   @Override
   public SandboxBackend create(AirlockConfig config) {
-    return create(E2bSettings.from(config, System::getenv), new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT),
-        config.localAnyClasspathFolder());
+    E2bSettings settings = E2bSettings.from(config, System::getenv);
+    return create(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT), config.localAnyClasspathFolder(),
+        E2bEgress.of(config, settings.internet(), System::getenv));
   }
 
   static BridgedBackend create(E2bSettings settings, HttpCalls calls) {
@@ -46,15 +47,27 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
   }
 
   static BridgedBackend create(E2bSettings settings, HttpCalls calls, boolean anyClasspathFolder) {
+    return create(settings, calls, anyClasspathFolder, null);
+  }
+
+  /** With the pool's egress ({@code null}: none), sent with every sandbox's create. */
+  static BridgedBackend create(E2bSettings settings, HttpCalls calls, boolean anyClasspathFolder, E2bEgress egress) {
     BridgedBackend.Settings bridged = new BridgedBackend.Settings("e2b", settings.home(), settings.bridgeCommand(),
-        settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(settings), anyClasspathFolder);
-    return new BridgedBackend(bridged, new E2bSandboxes(settings, calls), calls);
+        settings.lifetime(), BRIDGE_GRACE, UPLOAD_BATCH_BYTES, posture(settings, egress), anyClasspathFolder);
+    return new BridgedBackend(bridged, new E2bSandboxes(settings, calls, egress), calls);
   }
 
   static IsolationPosture posture(E2bSettings settings) {
+    return posture(settings, null);
+  }
+
+  /** With the pool's egress, which E2B's firewall enforces from the create body on ({@code null}: none). */
+  static IsolationPosture posture(E2bSettings settings, E2bEgress egress) {
     return new IsolationPosture("e2b", List.of(
         new Control("network", !settings.internet(), settings.internet()
             ? "internet allowed (airlock.e2b.internet=true); no route to the host's network"
+            : egress != null ? "denyOut 0.0.0.0/0 except allowOut " + egress.network().allowOut()
+                + " (E2B's firewall; names on ports 80 and 443 only); the bridge port is private (traffic token)"
             : "allow_internet_access=false: no outbound internet; the bridge port is private (traffic token)"),
         new Control("filesystem", true, "Firecracker microVM: the host's files are not there; the classpath is "
             + "copied in"),

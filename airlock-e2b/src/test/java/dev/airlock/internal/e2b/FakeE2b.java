@@ -176,6 +176,10 @@ final class FakeE2b implements AutoCloseable {
       return error(400, "You cannot create a sandbox without public access unless you enable secure envd access "
           + "via 'secure' flag.");
     }
+    String networkProblem = networkProblem(body.path("network"));
+    if (networkProblem != null) {
+      return error(400, networkProblem);
+    }
     if (!template.equals(TEMPLATE)) {
       return error(404, "template '" + template + "' not found");
     }
@@ -656,5 +660,47 @@ final class FakeE2b implements AutoCloseable {
       killed = true;
       processes.values().forEach(LocalBridge::killTree);
     }
+  }
+
+  /**
+   * E2B's egress fields as its docs state them: {@code allowOut} and {@code denyOut} are lists of strings, names only
+   * in {@code allowOut} ({@code denyOut} takes IPs and CIDRs), and {@code rules} maps a domain to a list of
+   * {@code {"transform":{"headers":{...}}}}.
+   */
+  static String networkProblem(JsonNode network) {
+    for (String field : List.of("allowOut", "denyOut")) {
+      JsonNode list = network.path(field);
+      if (list.isMissingNode()) {
+        continue;
+      }
+      if (!list.isArray()) {
+        return "network." + field + " must be an array";
+      }
+      for (JsonNode entry : list) {
+        if (!entry.isTextual()) {
+          return "network." + field + " must hold strings";
+        }
+        if (field.equals("denyOut") && !entry.asText().matches("[0-9.:/a-fA-F]+")) {
+          return "network.denyOut takes IPs and CIDRs only, not '" + entry.asText() + "'";
+        }
+      }
+    }
+    JsonNode rules = network.path("rules");
+    if (!rules.isMissingNode()) {
+      if (!rules.isObject()) {
+        return "network.rules must be an object";
+      }
+      for (JsonNode domainRules : rules) {
+        if (!domainRules.isArray()) {
+          return "network.rules values must be arrays";
+        }
+        for (JsonNode rule : domainRules) {
+          if (!rule.path("transform").path("headers").isObject()) {
+            return "network.rules entries must be {\"transform\":{\"headers\":{...}}}";
+          }
+        }
+      }
+    }
+    return null;
   }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.internal.morph;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.IsolationPosture;
 import dev.airlock.internal.cloud.BridgedBackend;
@@ -36,6 +37,11 @@ public final class MorphBackendProvider implements SandboxBackendProvider {
 
   @Override
   public SandboxBackend create(AirlockConfig config) {
+    if (!EgressSettings.of(config).secrets().isEmpty()) {
+      throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_SECRETS_PREFIX
+          + "* is set, but Morph instances have the whole internet and no egress proxy, so a secret could not be kept "
+          + "from them; use the local, docker or e2b backend for tools that need secrets (docs/egress.md)");
+    }
     return create(MorphSettings.from(config, System::getenv),
         new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT),
         config.localAnyClasspathFolder());

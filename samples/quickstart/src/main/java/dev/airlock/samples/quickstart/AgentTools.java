@@ -40,13 +40,33 @@ public class AgentTools implements Serializable {
     return where() + " -> " + Files.readString(file).strip() + " (writable: " + Files.isWritable(file) + ")";
   }
 
-  /** Fetches a URL the model names. */
+  /** The loopback port of the documentation server the quickstart starts (see {@link DocsServer}). */
+  static final int DOCS_PORT = 18089;
+
+  /** Fetches a URL the model names; no egress is allowed, so nothing is reachable. */
   @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30)
   public String fetch(String url) throws IOException, InterruptedException {
+    return where() + " -> " + get(url);
+  }
+
+  /**
+   * Fetches a documentation page: this tool may reach the docs host and nothing else. The sandbox still has no
+   * network; the host's egress proxy lets this call through to the names its annotation allows.
+   */
+  @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30, egress = "127.0.0.1:" + DOCS_PORT)
+  public String fetchDocs(String url) throws IOException, InterruptedException {
+    return where() + " -> " + get(url);
+  }
+
+  /** A GET with the JDK's HttpClient, as any tool would write it; a status other than 200 fails with the body. */
+  private static String get(String url) throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
         HttpResponse.BodyHandlers.ofString());
-    return where() + " -> HTTP " + response.statusCode();
+    if (response.statusCode() != 200) {
+      throw new IOException("HTTP " + response.statusCode() + ": " + response.body().strip());
+    }
+    return "HTTP 200 " + response.body().strip();
   }
 
   private static String where() {

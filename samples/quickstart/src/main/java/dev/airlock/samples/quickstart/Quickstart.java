@@ -20,6 +20,11 @@ public final class Quickstart {
       System.setProperty("airlock.files.roots", Files.createTempDirectory("airlock-quickstart-").toString());
     }
     Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots")));
+    // Sandboxed tools get a way out only through the host's egress proxy, to the hosts their @Airlock(egress) names.
+    if (System.getProperty("airlock.egress.enabled") == null) {
+      System.setProperty("airlock.egress.enabled", "true");
+    }
+    DocsServer docs = DocsServer.start(AgentTools.DOCS_PORT);
     AgentTools tools = new AgentTools();
     System.out.println("host pid " + ProcessHandle.current().pid() + ", sandboxed=" + AirlockRuntime.isSandboxed());
     System.out.println(AirlockRuntime.pool().posture().describe());
@@ -28,6 +33,8 @@ public final class Quickstart {
     show("runJava(\"6 * 7\")", () -> tools.runJava("6 * 7"));
     Path note = Files.writeString(notes.resolve("note.txt"), "a note on the host");
     show("readFile(" + note.getFileName() + ")", () -> tools.readFile(note));
+    String page = "http://127.0.0.1:" + AgentTools.DOCS_PORT + "/guide";
+    show("fetchDocs(\"" + page + "\")", () -> tools.fetchDocs(page));
 
     System.out.println();
     System.out.println("Malicious calls:");
@@ -39,11 +46,13 @@ public final class Quickstart {
         "java.nio.file.Files.writeString(java.nio.file.Path.of(\"" + escape + "\"), \"escaped\")"));
     System.out.println("  host file written: " + (Files.exists(escape) ? "YES - NOT CONTAINED" : "no - contained"));
     show("fetch(\"http://example.com\")", () -> tools.fetch("http://example.com"));
+    show("fetchDocs(\"http://example.com\")", () -> tools.fetchDocs("http://example.com"));
     show("runJava(endless loop)", () -> tools.runJava("while (true) { }"));
     System.out.println();
     System.out.println(AirlockRuntime.pool().stats());
     Files.deleteIfExists(note);
     AirlockRuntime.closePools();
+    docs.close();
   }
 
   private interface Tool {

@@ -32,6 +32,8 @@ class QuickstartIT {
         .containsPattern("readFile\\(.*\\): sandbox pid \\d+ -> a note on the host \\(writable: false\\)")
         .containsPattern("read the host environment\\): sandbox pid \\d+ -> null")
         .contains("host file written: no - contained")
+        .containsPattern("fetchDocs\\(\"http://127.0.0.1:\\d+/guide\"\\): sandbox pid \\d+ -> HTTP 200 Airlock guide")
+        .containsPattern("fetchDocs\\(\"http://example.com\"\\): refused with IOException: HTTP 403.*example.com")
         .containsPattern("fetch\\(\"http://example.com\"\\): refused with \\w*(Connect|IO)\\w*Exception")
         .contains("runJava(endless loop): refused with SandboxTimeoutException")
         .doesNotContain("HOST pid");
