@@ -1,0 +1,466 @@
+package dev.airlock.internal.egress;
+
+import dev.airlock.internal.backend.GuestText;
+import dev.airlock.internal.wire.ChannelStreams;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection from the sandbox, from its request to its last relayed byte. Everything it reads from the guest is
+ * hostile: the head is bounded ({@link HttpHead}), the handshake has a deadline, the connection has the call's time
+ * and byte caps, and the destination is decided here, on the host, before any byte goes upstream.
+ */
+final class ProxyConnection implements Runnable, Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyConnection.class);
+  private static final String[] HTTP_1_1 = {"http/1.1"};
+
+  private final EgressProxy proxy;
+  private final EgressGate gate;
+  private final SocketChannel guest;
+  private final InputStream guestIn;
+  private final OutputStream guestOut;
+  private final List<Closeable> resources = new CopyOnWriteArrayList<>();
+  private CallLedger call;
+  private volatile String target = "request";
+  private OutputStream answerOut;
+  private boolean tunnelOpen;
+  private boolean cutDone;
+  private volatile boolean closed;
+  private Future<?> handshakeDeadline;
+  private Future<?> connectionDeadline;
+
+  ProxyConnection(EgressProxy proxy, EgressGate gate, SocketChannel guest) {
+    this.proxy = proxy;
+    this.gate = gate;
+    this.guest = guest;
+    this.guestIn = ChannelStreams.input(guest);
+    this.guestOut = ChannelStreams.output(guest);
+    this.answerOut = guestOut;
+    resources.add(guest);
+  }
+
+  @Override
+  public void run() {
+    try {
+      call = gate.call();
+      if (call == null || !call.join(this)) {
+        call = null;
+        throw new Refusal(403, "request", "no tool call is running on this worker", null);
+      }
+      handshakeDeadline = proxy.schedule(() -> cut(new Refusal(408, target, "the request was not complete within "
+          + proxy.handshakeTimeout().toMillis() + " ms", null)), proxy.handshakeTimeout());
+      connectionDeadline = proxy.schedule(() -> cut(new Refusal(0, target, "the connection was open longer than "
+          + call.rules.maxConnectionTime().toMillis() + " ms (maxConnectionTime) and was cut", null)),
+          call.rules.maxConnectionTime());
+      HttpHead head = HttpHead.read(guestIn, HttpHead.MAX_REQUEST_HEAD_BYTES);
+      if (head == null) {
+        return;
+      }
+      String[] start = head.startLine.split(" ", -1);
+      if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")) {
+        throw new Refusal(400, "request", "the request line is not 'METHOD target HTTP/1.1'", null);
+      }
+      if (start[0].equals("CONNECT")) {
+        tunnel(start[1]);
+      } else if (start[1].regionMatches(true, 0, "http://", 0, 7)) {
+        forward(start[0], start[1], head);
+      } else {
+        throw new Refusal(400, "request", "the proxy takes CONNECT host:port and absolute http:// requests", null);
+      }
+    } catch (Refusal refusal) {
+      refuse(refusal);
+    } catch (HttpHead.BadHead bad) {
+      refuse(new Refusal(bad.status, target, bad.getMessage(), null));
+    } catch (IOException | RuntimeException e) {
+      // The peer went away, or a deadline or cap closed the connection (`cut` recorded which).
+      LOG.debug("egress connection to {} ended: {}", target, GuestText.escape(String.valueOf(e.getMessage())));
+    } finally {
+      close();
+      if (call != null) {
+        call.leave(this);
+      }
+      gate.released();
+    }
+  }
+
+  /** CONNECT: a raw tunnel whose ClientHello must name the host, or a terminated one for an injected host. */
+  private void tunnel(String authority) throws IOException {
+    HostPort destination = HostPort.parse(authority, 0);
+    target = destination.toString();
+    InetAddress address = decide(destination);
+    Socket upstream = open(address, destination.port());
+    List<SecretInjection> injections = proxy.secretsFor(destination.name());
+    if (!injections.isEmpty()) {
+      terminate(destination, upstream, injections);
+      return;
+    }
+    writeToGuest("HTTP/1.1 200 Connection established\r\n\r\n");
+    tunnelOpen = true;
+    ClientHello hello;
+    try {
+      hello = ClientHello.read(guestIn);
+    } catch (ClientHello.NotClientHello e) {
+      throw new Refusal(0, target, e.getMessage() + "; a tunnel carries only TLS naming its host", null);
+    }
+    String sni = hello.serverName == null ? null : EgressRule.normalizeName(hello.serverName);
+    if (destination.name() != null && sni == null) {
+      throw new Refusal(0, target, "the TLS ClientHello names no server (SNI); a tunnel carries only TLS naming"
+          + " its CONNECT host", null);
+    }
+    if (hello.serverName != null && !destination.host().equals(sni)) {
+      throw new Refusal(0, target, "the TLS server name '" + hello.serverName + "' is not the CONNECT host", null);
+    }
+    handshakeDeadline.cancel(false);
+    call.contacted(target);
+    OutputStream upOut = upstream.getOutputStream();
+    if (!call.count(true, hello.record.length)) {
+      throw byteCap();
+    }
+    upOut.write(hello.record);
+    upOut.flush();
+    relay(() -> pump(guestIn, upOut, true, null), upstream.getInputStream(), guestOut, false, null);
+  }
+
+  /** An absolute http:// request: the Host header must name the URI's host; forwarded in origin form. */
+  private void forward(String method, String uri, HttpHead head) throws IOException {
+    String rest = uri.substring(7);
+    int end = 0;
+    while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = rest.substring(0, end);
+    String path = end == rest.length() ? "/" : rest.substring(end);
+    if (!path.startsWith("/")) {
+      path = "/" + path;
+    }
+    if (authority.indexOf('@') >= 0) {
+      throw new Refusal(400, "request", "the request URI carries user info", null);
+    }
+    HostPort destination = HostPort.parse(authority, 80);
+    target = destination.toString();
+    requireHost(head, destination);
+    InetAddress address = decide(destination);
+    List<SecretInjection> injections = proxy.secretsFor(destination.name());
+    refuseEcho(method, injections);
+    Socket upstream = open(address, destination.port());
+    handshakeDeadline.cancel(false);
+    call.contacted(target);
+    OutputStream toServer = upstream.getOutputStream();
+    RequestBody body = sendRequest(head, method + " " + path + " HTTP/1.1", injections, toServer);
+    InputStream fromServer = new BufferedInputStream(upstream.getInputStream(), 16 * 1024);
+    relay(() -> pumpBody(body, guestIn, toServer), fromServer, guestOut, true,
+        injections.isEmpty() ? null : new SecretWatch(injections));
+  }
+
+  /**
+   * CONNECT to a host with an injected secret: the upstream TLS session is verified first (so a bad certificate is
+   * a clear 502), then the guest's TLS ends here with a leaf certificate from the pool's CA, one request is read,
+   * the header added, and the response relayed back with the secret watched for.
+   */
+  private void terminate(HostPort destination, Socket upstream, List<SecretInjection> injections) throws IOException {
+    String host = destination.name();
+    SSLSocket up = (SSLSocket) proxy.upstreamContext().getSocketFactory()
+        .createSocket(upstream, host, destination.port(), true);
+    resources.add(up);
+    SSLParameters upParameters = up.getSSLParameters();
+    upParameters.setEndpointIdentificationAlgorithm("HTTPS");
+    upParameters.setServerNames(List.of(new SNIHostName(host)));
+    upParameters.setApplicationProtocols(HTTP_1_1);
+    up.setSSLParameters(upParameters);
+    try {
+      up.startHandshake();
+    } catch (SSLException e) {
+      throw new Refusal(502, target, "TLS to the server failed, its certificate is not trusted or not for " + host
+          + " (" + e.getMessage() + ")", null);
+    }
+    writeToGuest("HTTP/1.1 200 Connection established\r\n\r\n");
+    tunnelOpen = true;
+    SSLSocket tls = (SSLSocket) proxy.authority().serverContext(host).getSocketFactory()
+        .createSocket(new ChannelSocket(guest, guestIn, guestOut), null, true);
+    resources.add(tls);
+    SSLParameters parameters = tls.getSSLParameters();
+    parameters.setApplicationProtocols(HTTP_1_1);
+    tls.setSSLParameters(parameters);
+    tls.setUseClientMode(false);
+    tls.startHandshake();
+    InputStream tlsIn = new BufferedInputStream(tls.getInputStream(), 8192);
+    OutputStream tlsOut = tls.getOutputStream();
+    answerOut = tlsOut;
+    tunnelOpen = false; // from here refusals are HTTP answers inside the TLS session
+    HttpHead head = HttpHead.read(tlsIn, HttpHead.MAX_REQUEST_HEAD_BYTES);
+    if (head == null) {
+      return;
+    }
+    String[] start = head.startLine.split(" ", -1);
+    if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")
+        || !start[1].startsWith("/")) {
+      throw new Refusal(400, target, "the request line is not 'METHOD /path HTTP/1.1'", null);
+    }
+    requireHost(head, destination);
+    refuseEcho(start[0], injections);
+    handshakeDeadline.cancel(false);
+    call.contacted(target);
+    OutputStream toServer = up.getOutputStream();
+    RequestBody body = sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, toServer);
+    relay(() -> pumpBody(body, tlsIn, toServer), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut,
+        true, new SecretWatch(injections));
+  }
+
+  private static void requireHost(HttpHead head, HostPort destination) throws Refusal {
+    List<String> hosts = head.values("Host");
+    if (hosts.size() != 1) {
+      throw new Refusal(400, destination.toString(), "the request must have exactly one Host header", null);
+    }
+    HostPort named;
+    try {
+      named = HostPort.parse(hosts.get(0).strip(), destination.port());
+    } catch (Refusal e) {
+      throw new Refusal(403, destination.toString(), "the Host header is not a host name", null);
+    }
+    if (!named.equals(destination)) {
+      throw new Refusal(403, destination.toString(), "the Host header '" + hosts.get(0) + "' is not the host the"
+          + " request goes to", null);
+    }
+  }
+
+  /** TRACE answers with the request it received, which would carry the injected header back to the guest. */
+  private void refuseEcho(String method, List<SecretInjection> injections) throws Refusal {
+    if (!injections.isEmpty() && (method.equals("TRACE") || method.equals("CONNECT"))) {
+      throw new Refusal(405, target, method + " is refused on a host with an injected header", null);
+    }
+  }
+
+  /** Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). */
+  private RequestBody sendRequest(HttpHead head, String startLine, List<SecretInjection> injections,
+      OutputStream out) throws IOException {
+    RequestBody body = RequestBody.of(head);
+    head.removeHopByHop();
+    for (SecretInjection injection : injections) {
+      head.remove(injection.header());
+    }
+    for (SecretInjection injection : injections) {
+      head.add(injection.header(), injection.value());
+    }
+    head.add("Connection", "close");
+    if (!call.count(true, head.writeTo(out, startLine))) {
+      throw byteCap();
+    }
+    return body;
+  }
+
+  /**
+   * Relays both ways until the server's side ends. {@code upward} runs on a second proxy thread; downward on this
+   * one. With {@code http}, the response head is read (bounded) and marked Connection: close, so the client does
+   * not reuse a connection the proxy will close after this one request.
+   */
+  private void relay(Runnable upward, InputStream fromServer, OutputStream toGuest, boolean http, SecretWatch watch)
+      throws IOException {
+    try {
+      proxy.execute(upward);
+    } catch (RejectedExecutionException e) {
+      throw new Refusal(503, target, "the egress proxy is at its thread limit", null);
+    }
+    if (http) {
+      HttpHead response = HttpHead.read(fromServer, HttpHead.MAX_RESPONSE_HEAD_BYTES);
+      if (response == null) {
+        return;
+      }
+      response.removeHopByHop();
+      response.add("Connection", "close");
+      StringBuilder text = new StringBuilder(response.startLine).append("\r\n");
+      response.fields.forEach(field -> text.append(field[0]).append(": ").append(field[1]).append("\r\n"));
+      byte[] bytes = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+      if (watch != null && watch.seen(bytes, 0, bytes.length)) {
+        throw secretEcho();
+      }
+      if (!call.count(false, bytes.length)) {
+        throw byteCap();
+      }
+      toGuest.write(bytes);
+      toGuest.flush();
+    }
+    pump(fromServer, toGuest, false, watch);
+  }
+
+  private void pump(InputStream in, OutputStream out, boolean upward, SecretWatch watch) {
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        if (watch != null && watch.seen(buffer, 0, n)) {
+          cut(secretEcho());
+          return;
+        }
+        if (!call.count(upward, n)) {
+          cut(byteCap());
+          return;
+        }
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // Closed by the other direction, a deadline or the peer.
+    }
+  }
+
+  /** Copies the request body upward, and nothing after it. */
+  private void pumpBody(RequestBody body, InputStream in, OutputStream out) {
+    try {
+      body.copy(in, (bytes, offset, length) -> {
+        if (!call.count(true, length)) {
+          cut(byteCap());
+          throw new IOException("over the byte cap");
+        }
+        out.write(bytes, offset, length);
+        out.flush();
+      });
+    } catch (HttpHead.BadHead bad) {
+      cut(new Refusal(bad.status, target, bad.getMessage(), null));
+    } catch (IOException e) {
+      // Closed by the other direction, a deadline or the peer.
+    }
+  }
+
+  private Refusal byteCap() {
+    return new Refusal(0, target, "the call moved more than " + call.rules.maxBytesPerCall() + " bytes up and"
+        + " down (maxBytesPerCall); the connection was cut", "raise the call's egress byte limit");
+  }
+
+  private Refusal secretEcho() {
+    return new Refusal(0, target, "the server sent back the injected secret; the connection was cut", null);
+  }
+
+  /** Picks the address to connect to: decided on the host, and the one connected to. */
+  private InetAddress decide(HostPort destination) throws Refusal {
+    EgressRules rules = call.rules;
+    int port = destination.port();
+    if (destination.literal() != null) {
+      if (rules.allowsAddress(destination.literal(), port)) {
+        return destination.literal();
+      }
+      throw new Refusal(403, target, "IP addresses are reached only when an entry names them",
+          "use the host name, or add " + target + " to @Airlock(egress) or airlock.egress.allow");
+    }
+    if (!rules.allowsName(destination.name(), port)) {
+      throw new Refusal(403, target, "not in the egress allow list", Refusal.NOT_ALLOWED_FIX);
+    }
+    List<InetAddress> addresses;
+    try {
+      addresses = proxy.resolver().resolve(destination.name());
+    } catch (UnknownHostException e) {
+      throw new Refusal(502, target, "the name does not resolve", null);
+    }
+    for (InetAddress address : addresses) {
+      if (Addresses.isPublic(address) || rules.allowsAddress(address, port)) {
+        return address;
+      }
+    }
+    String first = addresses.isEmpty() ? "nothing" : addresses.get(0).getHostAddress();
+    throw new Refusal(403, target, "the name resolves to " + first + ", which is not a public address (loopback,"
+        + " private, link-local, metadata or reserved)", "if that is intended, add the address explicitly");
+  }
+
+  private Socket open(InetAddress address, int port) throws IOException {
+    Socket socket = new Socket();
+    resources.add(socket);
+    if (closed) {
+      throw new IOException("closed");
+    }
+    try {
+      socket.connect(new InetSocketAddress(address, port), (int) EgressProxy.CONNECT_TIMEOUT.toMillis());
+    } catch (IOException e) {
+      if (closed) {
+        throw e;
+      }
+      throw new Refusal(502, target, "could not connect to " + Addresses.authority(address) + ":" + port, null);
+    }
+    return socket;
+  }
+
+  private void writeToGuest(String text) throws IOException {
+    guestOut.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    guestOut.flush();
+  }
+
+  private void refuse(Refusal refusal) {
+    record(refusal);
+    if (closed || tunnelOpen) {
+      return; // the tunnel is up: there is no HTTP answer to give, only the closed connection
+    }
+    try {
+      answerOut.write(answer(refusal, true).getBytes(StandardCharsets.ISO_8859_1));
+      answerOut.flush();
+    } catch (IOException e) {
+      // The guest is gone.
+    }
+  }
+
+  /** Adds the refusal to the call's report; logs the first few of a call (without a call, at debug only). */
+  private void record(Refusal refusal) {
+    int count = call == null ? Integer.MAX_VALUE : call.refused(refusal);
+    if (count <= CallLedger.LOGGED_REFUSALS) {
+      LOG.info("egress refused {}{}", refusal.reportEntry(), count == CallLedger.LOGGED_REFUSALS
+          ? " (further refusals of this call are in its report only)" : "");
+    } else {
+      LOG.debug("egress refused {}", refusal.reportEntry());
+    }
+  }
+
+  /** The answer for a refusal: status line with the reason (clients show it), the same text as the body. */
+  static String answer(Refusal refusal, boolean withBody) {
+    int status = refusal.status == 0 ? 403 : refusal.status;
+    String text = refusal.statusText();
+    String body = withBody ? text + "\n" : "";
+    return "HTTP/1.1 " + status + " " + text + "\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Length: "
+        + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+  }
+
+  /**
+   * Closes the connection because of {@code reason} (a deadline or a cap). Only the first reason is reported, and
+   * it is recorded before the close, so the report is complete when the guest sees the connection end.
+   */
+  private synchronized void cut(Refusal reason) {
+    if (!closed && !cutDone) {
+      cutDone = true;
+      record(reason);
+    }
+    close();
+  }
+
+  /**
+   * Closes everything, plain sockets first (they were added first): a TLS socket's close then fails fast instead of
+   * blocking the timer thread on a close_notify write to a guest that does not read.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    if (handshakeDeadline != null) {
+      handshakeDeadline.cancel(false);
+    }
+    if (connectionDeadline != null) {
+      connectionDeadline.cancel(false);
+    }
+    for (Closeable resource : resources) {
+      EgressProxy.closeQuietly(resource);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package dev.airlock.internal.egress;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The body of the one request a connection carries, framed as its head declares (Content-Length, chunked, or none)
+ * and copied exactly: the proxy stops reading the guest where the body ends, so bytes a guest pipelines behind the
+ * request it checked (a second request with another Host, a smuggled one) never reach the server. Heads whose
+ * framing is ambiguous (both fields, several lengths, another transfer coding) are refused.
+ */
+final class RequestBody {
+  static final int MAX_CHUNK_LINE = 1024;
+  static final int MAX_TRAILER_BYTES = 16 * 1024;
+  private static final long CHUNKED = -1;
+
+  private final long length;
+
+  private RequestBody(long length) {
+    this.length = length;
+  }
+
+  /** Where the body's bytes go: counted and written, or an IOException that ends the copy. */
+  interface Sink {
+    void write(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  static RequestBody of(HttpHead head) throws HttpHead.BadHead {
+    List<String> codings = head.values("Transfer-Encoding");
+    List<String> lengths = head.values("Content-Length");
+    if (!codings.isEmpty()) {
+      if (!lengths.isEmpty()) {
+        throw new HttpHead.BadHead(400, "the request has both Transfer-Encoding and Content-Length");
+      }
+      if (codings.size() != 1 || !codings.get(0).equalsIgnoreCase("chunked")) {
+        throw new HttpHead.BadHead(501, "the only request transfer coding the proxy relays is 'chunked'");
+      }
+      return new RequestBody(CHUNKED);
+    }
+    if (lengths.isEmpty()) {
+      return new RequestBody(0);
+    }
+    String first = lengths.get(0);
+    if (!lengths.stream().allMatch(first::equals) || first.isEmpty() || first.length() > 18
+        || !first.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new HttpHead.BadHead(400, "the request's Content-Length is not one decimal number");
+    }
+    return new RequestBody(Long.parseLong(first));
+  }
+
+  /** Copies the body from {@code in} to {@code out}; returns where it ends, without reading further. */
+  void copy(InputStream in, Sink out) throws IOException {
+    byte[] buffer = new byte[16 * 1024];
+    if (length >= 0) {
+      copyExactly(in, out, length, buffer);
+      return;
+    }
+    while (true) {
+      byte[] line = line(in, MAX_CHUNK_LINE);
+      out.write(line, 0, line.length);
+      long size = chunkSize(line);
+      if (size == 0) {
+        break;
+      }
+      copyExactly(in, out, size, buffer);
+      byte[] end = line(in, 2);
+      if (end.length != 2 || end[0] != '\r') {
+        throw new HttpHead.BadHead(400, "a chunk does not end in CRLF");
+      }
+      out.write(end, 0, 2);
+    }
+    int trailer = 0;
+    while (true) {
+      byte[] line = line(in, MAX_TRAILER_BYTES);
+      trailer += line.length;
+      if (trailer > MAX_TRAILER_BYTES) {
+        throw new HttpHead.BadHead(431, "the chunked trailer is larger than " + MAX_TRAILER_BYTES + " bytes");
+      }
+      out.write(line, 0, line.length);
+      if (line.length <= 2) {
+        return;
+      }
+    }
+  }
+
+  private static void copyExactly(InputStream in, Sink out, long count, byte[] buffer) throws IOException {
+    long left = count;
+    while (left > 0) {
+      int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+      if (n < 0) {
+        throw new IOException("the request body ended early");
+      }
+      out.write(buffer, 0, n);
+      left -= n;
+    }
+  }
+
+  /** One line with its CRLF, at most {@code max} bytes. */
+  private static byte[] line(InputStream in, int max) throws IOException {
+    byte[] line = new byte[max];
+    int length = 0;
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("the request body ended early");
+      }
+      if (length == max) {
+        throw new HttpHead.BadHead(400, "a chunk line is longer than " + max + " bytes");
+      }
+      line[length++] = (byte) b;
+      if (b == '\n') {
+        return Arrays.copyOf(line, length);
+      }
+    }
+  }
+
+  private static long chunkSize(byte[] line) throws HttpHead.BadHead {
+    long size = 0;
+    int digits = 0;
+    for (byte b : line) {
+      int digit = Character.digit(b, 16);
+      if (digit < 0) {
+        break;
+      }
+      if (++digits > 15) {
+        throw new HttpHead.BadHead(400, "a chunk size is too large");
+      }
+      size = size * 16 + digit;
+    }
+    if (digits == 0) {
+      throw new HttpHead.BadHead(400, "a chunk line does not start with its size");
+    }
+    return size;
+  }
+}

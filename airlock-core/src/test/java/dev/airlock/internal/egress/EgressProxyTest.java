@@ -1,0 +1,543 @@
+package dev.airlock.internal.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The egress proxy with real sockets: a JDK HttpClient in front (through a TCP-to-Unix forwarder, as in a
+ * sandbox), real HTTP and HTTPS servers behind, and a TLS chain made by the test.
+ */
+class EgressProxyTest {
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+  @TempDir
+  Path folder;
+
+  private EgressTestKit kit;
+  private EgressProxy proxy;
+  private EgressGate gate;
+  private EgressTestKit.Forwarder forwarder;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    kit = new EgressTestKit();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    kit.close();
+  }
+
+  private void start(EgressProxy.Builder builder) throws IOException {
+    proxy = builder.build();
+    gate = proxy.openGate(folder.resolve("egress.sock"));
+    forwarder = kit.forwarder(folder.resolve("egress.sock"));
+  }
+
+  private void startDefault() throws IOException {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust()).resolver(EgressTestKit.resolver(Map.of(
+        "api.test", LOOPBACK, "x.api.test", LOOPBACK, "evil.test", LOOPBACK, "secret.test", LOOPBACK))));
+  }
+
+  private static EgressRules rules(String... entries) {
+    return EgressRules.parse(List.of(entries), EgressRules.DEFAULT_MAX_BYTES_PER_CALL, Duration.ofSeconds(10));
+  }
+
+  private String http() {
+    return "127.0.0.1:" + EgressTestKit.port(kit.http);
+  }
+
+  private String https() {
+    return "127.0.0.1:" + EgressTestKit.port(kit.https);
+  }
+
+  private HttpResponse<String> get(HttpClient client, String url) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpClient client() throws Exception {
+    return forwarder.client(EgressTestKit.clientContext(proxy));
+  }
+
+  @Test
+  void allowedHostIsReachableOverHttpAndHttps() throws Exception {
+    startDefault();
+    int tlsPort = EgressTestKit.port(kit.https);
+    gate.beginCall(rules(http(), "api.test:" + tlsPort, https()));
+
+    HttpResponse<String> plain = get(client(), "http://" + http() + "/hello");
+    HttpResponse<String> tls = get(client(), "https://api.test:" + tlsPort + "/hello");
+
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.body()).isEqualTo("hello");
+    assertThat(tls.statusCode()).isEqualTo(200);
+    assertThat(tls.body()).isEqualTo("hello");
+    EgressReport report = gate.endCall();
+    assertThat(report.hostsContacted()).containsExactly(http(), "api.test:" + tlsPort);
+    assertThat(report.bytesUp()).isPositive();
+    assertThat(report.bytesDown()).isGreaterThan(report.bytesUp());
+    assertThat(report.refused()).isEmpty();
+  }
+
+  @Test
+  void otherHostIsRefusedWithTheRuleInTheClientsException() throws Exception {
+    startDefault();
+    int tlsPort = EgressTestKit.port(kit.https);
+    gate.beginCall(rules("api.test:" + tlsPort, https()));
+
+    // HttpURLConnection puts the proxy's status line into its exception; JDK 17's HttpClient only the code.
+    HttpsURLConnection connection = (HttpsURLConnection) URI.create("https://evil.test:" + tlsPort + "/hello")
+        .toURL().openConnection(forwarder.proxy());
+    connection.setSSLSocketFactory(EgressTestKit.clientContext(proxy).getSocketFactory());
+    assertThatThrownBy(connection::getResponseCode)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("403 Airlock egress refused evil.test:" + tlsPort + ": not in the egress allow list;"
+            + " add it to @Airlock(egress) or airlock.egress.allow");
+    assertThatThrownBy(() -> get(client(), "https://evil.test:" + tlsPort + "/hello"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("403");
+    HttpResponse<String> plain = get(client(), "http://evil.test:" + EgressTestKit.port(kit.http) + "/hello");
+    assertThat(plain.statusCode()).isEqualTo(403);
+    assertThat(plain.body()).contains("not in the egress allow list");
+
+    String refusal = "evil.test:" + tlsPort + ": not in the egress allow list (add it to @Airlock(egress) or"
+        + " airlock.egress.allow)";
+    assertThat(gate.endCall().refused()).containsExactly(refusal, refusal,
+        "evil.test:" + EgressTestKit.port(kit.http) + ": not in the egress allow list (add it to @Airlock(egress)"
+            + " or airlock.egress.allow)");
+    assertThat(kit.received).isEmpty();
+  }
+
+  /** Sends {@code request} through the forwarder as raw bytes and returns everything the proxy answers. */
+  private String raw(String request) throws IOException {
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  /**
+   * Opens a CONNECT tunnel by hand and starts TLS in it with {@code serverName} (null: no SNI at all), offering
+   * {@code protocols} by ALPN when there are any.
+   */
+  private void handshakeThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      SSLSocket tls = (SSLSocket) EgressTestKit.clientContext(proxy).getSocketFactory()
+          .createSocket(socket, "ignored", 443, true);
+      SSLParameters parameters = tls.getSSLParameters();
+      parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+      if (protocols.length > 0) {
+        parameters.setApplicationProtocols(protocols);
+      }
+      tls.setSSLParameters(parameters);
+      tls.startHandshake();
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
+  @Test
+  void ipLiteralIsRefusedUnlessAnEntryNamesIt() throws Exception {
+    startDefault();
+    gate.beginCall(rules("api.test:" + EgressTestKit.port(kit.http)));
+
+    HttpResponse<String> literal = get(client(), "http://" + http() + "/hello");
+
+    assertThat(literal.statusCode()).isEqualTo(403);
+    assertThat(literal.body()).contains("Airlock egress refused " + http()
+        + ": IP addresses are reached only when an entry names them");
+    assertThat(get(client(), "http://api.test:" + EgressTestKit.port(kit.http) + "/hello").statusCode())
+        .as("the name resolves to loopback, which only an explicit entry allows").isEqualTo(403);
+    assertThat(gate.endCall().refused()).hasSize(2);
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void wildcardMatchesSubdomainsButNotTheApexAndPortsAreExact() throws Exception {
+    startDefault();
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("*.api.test:" + port, http()));
+
+    assertThat(get(client(), "http://x.api.test:" + port + "/hello").statusCode()).isEqualTo(200);
+    assertThat(get(client(), "http://api.test:" + port + "/hello").body()).contains("not in the egress allow list");
+    gate.endCall();
+
+    gate.beginCall(rules("api.test", "*.api.test", http()));
+    assertThat(get(client(), "http://api.test:" + port + "/hello").body())
+        .as("an entry without a port allows 80 and 443 only").contains("api.test:" + port + ": not in the egress");
+    assertThat(gate.endCall().refused()).hasSize(1);
+  }
+
+  @Test
+  void tunnelWhoseTlsNamesAnotherHostOrNoHostIsRefused() throws Exception {
+    startDefault();
+    int port = EgressTestKit.port(kit.https);
+    gate.beginCall(rules("api.test:" + port, "evil.test:" + port, https()));
+
+    handshakeThroughTunnel("api.test:" + port, "api.test");
+    assertThatThrownBy(() -> handshakeThroughTunnel("api.test:" + port, "evil.test")).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> handshakeThroughTunnel("api.test:" + port, null)).isInstanceOf(IOException.class);
+
+    EgressReport report = gate.endCall();
+    assertThat(report.refused()).containsExactly(
+        "api.test:" + port + ": the TLS server name 'evil.test' is not the CONNECT host",
+        "api.test:" + port + ": the TLS ClientHello names no server (SNI); a tunnel carries only TLS naming its"
+            + " CONNECT host");
+    assertThat(report.hostsContacted()).containsExactly("api.test:" + port);
+  }
+
+  @Test
+  void tunnelThatIsNotTlsIsRefused() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    String answer = raw("CONNECT " + http() + " HTTP/1.1\r\nHost: " + http() + "\r\n\r\nGET / HTTP/1.1\r\n"
+        + "Host: " + http() + "\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 200 ").doesNotContain("hello");
+    assertThat(gate.endCall().refused()).singleElement().asString().contains("does not start with a TLS handshake");
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void nameResolvingToANonPublicAddressIsRefused() throws Exception {
+    byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 127, 0, 0, 1};
+    InetAddress mappedLoopback = Inet6Address.getByAddress("mapped.test", mapped, -1);
+    assertThat(mappedLoopback).isInstanceOf(Inet6Address.class);
+    start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of(
+        "ten.test", InetAddress.getByAddress(new byte[] {10, 0, 0, 1}),
+        "metadata.test", InetAddress.getByAddress(new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254}),
+        "mapped.test", mappedLoopback))));
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("ten.test:" + port, "metadata.test:" + port, "mapped.test:" + port));
+
+    for (String name : List.of("ten.test", "metadata.test", "mapped.test")) {
+      HttpResponse<String> answer = get(client(), "http://" + name + ":" + port + "/hello");
+      assertThat(answer.statusCode()).isEqualTo(403);
+      assertThat(answer.body()).contains(name + ":" + port + ": the name resolves to").contains("not a public");
+    }
+    assertThat(gate.endCall().refused()).hasSize(3);
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void everyAttemptIsRefusedBeforeTheFirstCallAndAfterACallEnds() throws Exception {
+    startDefault();
+    String request = "GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + http() + "\r\n\r\n";
+
+    assertThat(raw(request)).startsWith("HTTP/1.1 403 Airlock egress refused request: no tool call is running");
+    gate.beginCall(rules(http()));
+    assertThat(raw(request)).startsWith("HTTP/1.1 200 ").endsWith("hello");
+    gate.endCall();
+    assertThat(raw(request)).startsWith("HTTP/1.1 403 Airlock egress refused request: no tool call is running");
+    assertThat(kit.received).hasSize(1);
+  }
+
+  @Test
+  void refusalsInALoopAreCappedInTheReport() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    for (int i = 0; i < 130; i++) {
+      assertThat(raw("GET http://evil" + i + ".test/ HTTP/1.1\r\nHost: evil" + i + ".test\r\n\r\n"))
+          .startsWith("HTTP/1.1 403 ");
+    }
+
+    List<String> refused = gate.endCall().refused();
+    assertThat(refused).hasSize(EgressReport.MAX_ENTRIES + 1).endsWith("... and 30 more refused attempts");
+    assertThat(refused.get(0)).isEqualTo("evil0.test:80: not in the egress allow list (add it to @Airlock(egress) or"
+        + " airlock.egress.allow)");
+  }
+
+  @Test
+  void onlyTheCheckedRequestAndItsBodyReachTheServer() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority + "\r\n";
+      String pipelined = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      for (String framing : List.of("Content-Length: 5\r\n\r\nhello",
+          "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        assertThat(raw(start + framing + pipelined)).startsWith("HTTP/1.1 200 ");
+        assertThat(seen.get(5, TimeUnit.SECONDS)).endsWith(framing.substring(framing.indexOf("\r\n\r\n")))
+            .doesNotContain("internal.test");
+      }
+      assertThat(raw(start + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+          .startsWith("HTTP/1.1 400 Airlock egress refused " + authority + ": the request has both");
+    }
+  }
+
+  /** Accepts one connection, keeps what arrives until it is quiet for 300 ms, answers 200 and returns it. */
+  private static String answerOnce(ServerSocket server) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(300);
+      StringBuilder seen = new StringBuilder();
+      byte[] buffer = new byte[4096];
+      try {
+        int n;
+        while ((n = socket.getInputStream().read(buffer)) > 0) {
+          seen.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        }
+      } catch (SocketTimeoutException e) {
+        // quiet: the request is complete
+      }
+      socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      return seen.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void hostHeaderNamingAnotherHostIsRefused() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    String answer = raw("GET http://" + http() + "/hello HTTP/1.1\r\nHost: evil.test\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 403 Airlock egress refused " + http() + ": the Host header 'evil.test'");
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void byteCapCutsALargeDownloadAndIsReported() throws Exception {
+    startDefault();
+    gate.beginCall(EgressRules.parse(List.of(http()), 256 * 1024, Duration.ofSeconds(10)));
+
+    assertThatThrownBy(() -> get(client(), "http://" + http() + "/big?" + 8 * 1024 * 1024))
+        .isInstanceOf(IOException.class);
+
+    EgressReport report = gate.endCall();
+    assertThat(report.bytesUp() + report.bytesDown()).isBetween(256L * 1024, 256L * 1024 + 64 * 1024);
+    assertThat(report.refused()).singleElement().asString()
+        .contains(http() + ": the call moved more than 262144 bytes up and down (maxBytesPerCall)");
+  }
+
+  @Test
+  void connectionTimeCapCutsASlowResponse() throws Exception {
+    startDefault();
+    gate.beginCall(EgressRules.parse(List.of(http()), 1 << 20, Duration.ofMillis(700)));
+    long start = System.nanoTime();
+
+    assertThatThrownBy(() -> get(client(), "http://" + http() + "/slow")).isInstanceOf(IOException.class);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(gate.endCall().refused()).singleElement().asString()
+        .contains(http() + ": the connection was open longer than 700 ms (maxConnectionTime)");
+  }
+
+  @Test
+  void slowLorisRequestIsReleasedAtTheHandshakeTimeout() throws Exception {
+    start(EgressProxy.builder().handshakeTimeout(Duration.ofMillis(500)));
+    gate.beginCall(rules(http()));
+    long start = System.nanoTime();
+
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET http://".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertThat(socket.getInputStream().read()).isEqualTo(-1);
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    assertThat(gate.endCall().refused()).containsExactly("request: the request was not complete within 500 ms");
+  }
+
+  @Test
+  void oversizedHeadsAreRefused() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+    String start = "GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + http() + "\r\n";
+
+    assertThat(raw(start + "X-Big: " + "a".repeat(20_000) + "\r\n\r\n"))
+        .startsWith("HTTP/1.1 431 Airlock egress refused request: the message head is larger than 16384 bytes");
+    assertThat(raw(start + "X-Many: 1\r\n".repeat(150) + "\r\n"))
+        .startsWith("HTTP/1.1 431 Airlock egress refused request: the message has more than 100 header fields");
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void connectionsPerWorkerAreCapped() throws Exception {
+    start(EgressProxy.builder().maxConnectionsPerGate(2));
+    gate.beginCall(rules(http()));
+    try (Socket first = new Socket(LOOPBACK, forwarder.server.getLocalPort());
+        Socket second = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      first.getOutputStream().write('G');
+      second.getOutputStream().write('G');
+      Thread.sleep(300);
+
+      assertThat(raw("GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + http() + "\r\n\r\n"))
+          .startsWith("HTTP/1.1 503 Airlock egress refused connection: the worker has 2 egress connections open");
+    }
+  }
+
+  @Test
+  void secretIsInjectedReplacingTheClientsCopyAndNeverReachesTheClient() throws Exception {
+    String secret = "Bearer s3cr3t-token-value";
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+    int tlsPort = EgressTestKit.port(kit.https);
+    int httpPort = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
+    HttpClient client = client();
+
+    for (String url : List.of("https://secret.test:" + tlsPort + "/hello",
+        "http://secret.test:" + httpPort + "/hello")) {
+      HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Authorization", "Bearer guest-copy").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.body()).isEqualTo("hello");
+      assertThat(answer.headers().toString()).doesNotContain("s3cr3t");
+    }
+    assertThatThrownBy(() -> get(client, "http://secret.test:" + httpPort + "/echo"))
+        .as("a server echoing the header").isInstanceOf(IOException.class);
+
+    assertThat(kit.received).hasSize(3).allSatisfy(headers ->
+        assertThat(headers.get("Authorization")).containsExactly(secret));
+    assertThat(new String(forwarder.bytesToClient(), StandardCharsets.ISO_8859_1)).doesNotContain("s3cr3t")
+        .contains("hello");
+    EgressReport report = gate.endCall();
+    assertThat(report.refused()).containsExactly(
+        "secret.test:" + httpPort + ": the server sent back the injected secret; the connection was cut");
+    assertThat(report.toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void injectedHostSpeaksOnlyHttp1SoEveryRequestIsRead() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t"))));
+    int port = EgressTestKit.port(kit.https);
+    gate.beginCall(rules("secret.test:" + port, https()));
+
+    handshakeThroughTunnel("secret.test:" + port, "secret.test", "h2", "http/1.1");
+    assertThatThrownBy(() -> handshakeThroughTunnel("secret.test:" + port, "secret.test", "h2"))
+        .isInstanceOf(IOException.class);
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void closingTheProxyUnlinksItsSocketsAndEndsItsThreads() throws Exception {
+    startDefault();
+    Path socket = folder.resolve("egress.sock");
+    assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw-rw-"));
+    gate.beginCall(rules(http()));
+    assertThat(get(client(), "http://" + http() + "/hello").body()).isEqualTo("hello");
+
+    proxy.close();
+
+    assertThat(socket).doesNotExist();
+    long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    while (egressThreads() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(egressThreads()).isZero();
+  }
+
+  private static long egressThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("airlock-egress-") && thread.isAlive()).count();
+  }
+
+  @Test
+  void injectedHostWithAnUntrustedCertificateIsRefused() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t"))));
+    int port = EgressTestKit.port(kit.untrusted);
+    gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+
+    HttpsURLConnection connection = (HttpsURLConnection) URI.create("https://secret.test:" + port + "/hello")
+        .toURL().openConnection(forwarder.proxy());
+    connection.setSSLSocketFactory(EgressTestKit.clientContext(proxy).getSocketFactory());
+    assertThatThrownBy(connection::getResponseCode).isInstanceOf(IOException.class)
+        .hasMessageContaining("502 Airlock egress refused secret.test:" + port + ": TLS to the server failed");
+
+    assertThat(gate.endCall().refused()).singleElement().asString().startsWith("secret.test:" + port + ": TLS");
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void workerTrustStoreHoldsThePoolCaWithoutItsKeyOnlyWhenSecretsAreConfigured() throws Exception {
+    try (EgressProxy plain = EgressProxy.builder().build()) {
+      assertThat(plain.workerTrustStorePkcs12()).isEmpty();
+    }
+    SecretInjection injection = new SecretInjection("api.example", "Authorization", "Bearer s3cr3t");
+    assertThat(injection.toString()).doesNotContain("s3cr3t");
+    try (EgressProxy withSecret = EgressProxy.builder().secrets(List.of(injection)).build()) {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(new ByteArrayInputStream(withSecret.workerTrustStorePkcs12().orElseThrow()),
+          EgressProxy.WORKER_TRUSTSTORE_PASSWORD.toCharArray());
+      assertThat(store.isCertificateEntry("airlock-egress-pool-ca")).isTrue();
+      assertThat(Collections.list(store.aliases())).hasSizeGreaterThan(50)
+          .noneMatch(alias -> isKey(store, alias));
+    }
+  }
+
+  private static boolean isKey(KeyStore store, String alias) {
+    try {
+      return store.isKeyEntry(alias);
+    } catch (KeyStoreException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
