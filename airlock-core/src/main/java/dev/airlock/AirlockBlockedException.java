@@ -6,9 +6,9 @@ import dev.airlock.internal.guard.GuardJson;
 import java.util.List;
 
 /**
- * The guard refused a tool call before anything ran: a policy rule, a rate limit, a time window or argument
- * validation. It carries what a model needs to correct itself; {@link #toModelMessage()} renders it in a stable
- * shape for the tool result:
+ * The guard refused a tool call before anything ran: a policy rule, a rate limit, a time window, argument
+ * validation, or a person who did not approve it. It carries what a model needs to correct itself; {@link
+ * #toModelMessage()} renders it in a stable shape for the tool result:
  *
  * <pre>{@code
  * {"blocked":true,"tool":"runJava","reason":"RATE_LIMITED","rule":"rate-limit 10/minute",
@@ -19,7 +19,7 @@ public class AirlockBlockedException extends AirlockException {
   private static final long serialVersionUID = 1L;
 
   /** Why a call was blocked. */
-  public enum Reason { DENIED, MISSING_ROLE, RATE_LIMITED, OUTSIDE_TIME_WINDOW, VALIDATION }
+  public enum Reason { DENIED, MISSING_ROLE, RATE_LIMITED, OUTSIDE_TIME_WINDOW, VALIDATION, NOT_APPROVED }
 
   private final String tool;
   private final Reason reason;

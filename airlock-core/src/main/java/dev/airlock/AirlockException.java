@@ -7,6 +7,7 @@ package dev.airlock;
  *
  * <ul>
  *   <li>{@link AirlockBlockedException}: the guard refused the call before anything ran.
+ *   <li>{@link AirlockApprovalRequiredException}: the call awaits a person's approval and was suspended; nothing ran.
  *   <li>{@link SandboxExecutionException}: the sandboxed path failed; its subtypes say how (timeout, crash, resource
  *       limit, protocol, unavailable, pool exhausted, payload too large, unshippable, the tool's own exception).
  *   <li>{@link HostCallTimeoutException}: a call that ran on the host outlived its timeout.

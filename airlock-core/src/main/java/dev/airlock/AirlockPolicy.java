@@ -19,6 +19,7 @@ import java.util.Set;
  * AirlockPolicy readOnly = AirlockPolicy.builder()
  *     .allow("read*", "search*").deny("delete*")
  *     .requireRoles("reader")
+ *     .requireApproval("send*")
  *     .rateLimit("100/minute")
  *     .timeWindow("09:00-17:00", ZoneId.of("Europe/Berlin"))
  *     .masking(AirlockPolicy.Masking.PARTIAL)
@@ -105,6 +106,7 @@ public final class AirlockPolicy {
   private final List<String> allow;
   private final List<String> deny;
   private final Set<String> requiredRoles;
+  private final List<String> requireApproval;
   private final RateLimit rateLimit;
   private final TimeWindow timeWindow;
   private final boolean denyByDefault;
@@ -116,6 +118,7 @@ public final class AirlockPolicy {
     allow = List.copyOf(b.allow);
     deny = List.copyOf(b.deny);
     requiredRoles = Set.copyOf(b.requiredRoles);
+    requireApproval = List.copyOf(b.requireApproval);
     rateLimit = b.rateLimit;
     timeWindow = b.timeWindow;
     denyByDefault = b.denyByDefault;
@@ -133,6 +136,7 @@ public final class AirlockPolicy {
     b.allow.addAll(allow);
     b.deny.addAll(deny);
     b.requiredRoles.addAll(requiredRoles);
+    b.requireApproval.addAll(requireApproval);
     b.rateLimit = rateLimit;
     b.timeWindow = timeWindow;
     b.denyByDefault = denyByDefault;
@@ -144,7 +148,7 @@ public final class AirlockPolicy {
 
   /** The keys a policy is read from, each under {@link #keyPrefix}. */
   public static final List<String> KEYS = List.of("allow", "deny", "roles", "rate-limit", "time-window", "zone",
-      "deny-by-default", "masking", "max-result-chars", "hash-key");
+      "deny-by-default", "masking", "max-result-chars", "hash-key", "require-approval");
 
   /** What every policy key starts with. */
   public static final String KEY_PREFIX = "airlock.policy.";
@@ -156,7 +160,7 @@ public final class AirlockPolicy {
 
   /**
    * Reads policy {@code name} from keys {@code airlock.policy.<name>.allow}, {@code .deny}, {@code .roles}
-   * (comma-separated), {@code .rate-limit}, {@code .time-window}, {@code .zone}, {@code .deny-by-default},
+   * (comma-separated), {@code .require-approval} (comma-separated globs), {@code .rate-limit}, {@code .time-window}, {@code .zone}, {@code .deny-by-default},
    * {@code .masking} and {@code .max-result-chars}; a bad value fails naming the key.
    */
   public static AirlockPolicy fromProperties(String name, Map<String, String> properties) {
@@ -177,6 +181,7 @@ public final class AirlockPolicy {
           case "allow" -> b.allow(split(value));
           case "deny" -> b.deny(split(value));
           case "roles" -> b.requireRoles(split(value));
+          case "require-approval" -> b.requireApproval(split(value));
           case "rate-limit" -> b.rateLimit(value);
           case "time-window" -> b.timeWindow(value, ZoneId.of(zone));
           case "zone" -> ZoneId.of(value);
@@ -203,6 +208,8 @@ public final class AirlockPolicy {
   public List<String> allow() { return allow; }
   public List<String> deny() { return deny; }
   public Set<String> requiredRoles() { return requiredRoles; }
+  /** Globs of the tools whose every call a person must approve before it runs. */
+  public List<String> requireApproval() { return requireApproval; }
   public RateLimit rateLimit() { return rateLimit; }
   public TimeWindow timeWindow() { return timeWindow; }
   public boolean denyByDefault() { return denyByDefault; }
@@ -214,7 +221,8 @@ public final class AirlockPolicy {
 
   @Override
   public String toString() {
-    return "AirlockPolicy[allow=" + allow + ", deny=" + deny + ", roles=" + requiredRoles + ", rateLimit="
+    return "AirlockPolicy[allow=" + allow + ", deny=" + deny + ", roles=" + requiredRoles
+        + (requireApproval.isEmpty() ? "" : ", requireApproval=" + requireApproval) + ", rateLimit="
         + rateLimit + ", timeWindow=" + timeWindow + ", denyByDefault=" + denyByDefault + ", masking=" + masking
         + ", maxResultChars=" + maxResultChars + (hashKey == null ? "" : ", hashKey=(set)") + "]";
   }
@@ -224,6 +232,7 @@ public final class AirlockPolicy {
     private final List<String> allow = new ArrayList<>();
     private final List<String> deny = new ArrayList<>();
     private final Set<String> requiredRoles = new LinkedHashSet<>();
+    private final List<String> requireApproval = new ArrayList<>();
     private RateLimit rateLimit;
     private TimeWindow timeWindow;
     private boolean denyByDefault;
@@ -247,6 +256,15 @@ public final class AirlockPolicy {
     /** The caller's {@link AirlockContext} must hold every one of these roles. */
     public Builder requireRoles(String... roles) {
       requiredRoles.addAll(List.of(roles));
+      return this;
+    }
+
+    /**
+     * Every call of a tool matching one of these globs waits for a person's approval (see {@code AirlockApprovals}),
+     * after the other rules and validation passed.
+     */
+    public Builder requireApproval(String... globs) {
+      requireApproval.addAll(List.of(globs));
       return this;
     }
 

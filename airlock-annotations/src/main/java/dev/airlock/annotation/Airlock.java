@@ -49,4 +49,10 @@ public @interface Airlock {
    * cleaned); empty takes the global policy, if one is set.
    */
   String policy() default "";
+
+  /**
+   * A person must approve each call before it runs (as does a policy's {@code requireApproval} glob): the installed
+   * {@code AirlockApprovals} either asks its handler and waits, or suspends the call for a later resume.
+   */
+  boolean approval() default false;
 }

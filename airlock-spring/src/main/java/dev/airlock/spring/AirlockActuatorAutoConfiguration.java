@@ -1,5 +1,6 @@
 package dev.airlock.spring;
 
+import dev.airlock.AirlockApprovals;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,9 +35,11 @@ public class AirlockActuatorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     AirlockMetrics airlockMetrics(MeterRegistry registry, AirlockPools pools,
-        ObjectProvider<AirlockInterceptor> interceptor) {
+        ObjectProvider<AirlockInterceptor> interceptor, ObjectProvider<AirlockApprovals> approvals) {
       AirlockInterceptor guard = interceptor.getIfAvailable();
-      return guard == null ? new AirlockMetrics(registry, pools) : new AirlockMetrics(registry, pools, guard);
+      AirlockApprovals approval = approvals.getIfAvailable();
+      return guard == null ? new AirlockMetrics(registry, pools) : approval == null
+          ? new AirlockMetrics(registry, pools, guard) : new AirlockMetrics(registry, pools, guard, approval);
     }
   }
 }

@@ -1,12 +1,16 @@
 package dev.airlock.spring;
 
+import dev.airlock.AirlockApprovals;
 import dev.airlock.AirlockConfig;
+import dev.airlock.ApprovalHandler;
+import dev.airlock.ApprovalStore;
 import dev.airlock.ExecutionListener;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
@@ -83,11 +87,35 @@ public class AirlockAutoConfiguration {
     };
   }
 
+  /**
+   * Approval of the calls that need it: blocking with the {@link ApprovalHandler} bean when there is one, else
+   * suspended in memory ({@code airlock.approval.*}); declare an {@link AirlockApprovals} bean to choose otherwise.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public AirlockApprovals airlockApprovals(AirlockProperties properties, ObjectProvider<ApprovalHandler> handler) {
+    AirlockProperties.Approval settings = properties.getApproval();
+    AirlockApprovals.Builder builder = AirlockApprovals.builder();
+    handler.ifAvailable(builder::handler);
+    if (settings.getTimeoutSeconds() != null) {
+      builder.timeout(Duration.ofSeconds(settings.getTimeoutSeconds()));
+    }
+    if (settings.getExpireAfterSeconds() != null) {
+      builder.expireAfter(Duration.ofSeconds(settings.getExpireAfterSeconds()));
+    }
+    if (settings.getMaxPending() != null || settings.getMaxPendingBytes() != null) {
+      builder.store(ApprovalStore.inMemory(
+          settings.getMaxPending() == null ? AirlockApprovals.DEFAULT_MAX_PENDING : settings.getMaxPending(),
+          settings.getMaxPendingBytes() == null ? ApprovalStore.DEFAULT_MAX_BYTES : settings.getMaxPendingBytes()));
+    }
+    return builder.build();
+  }
+
   /** Internal (its type is not API): replace {@link AirlockPools} or {@link AirlockConfig} to change where calls go. */
   @Bean
   @ConditionalOnMissingBean
-  AirlockInterceptor airlockInterceptor(AirlockPools pools) {
-    return new AirlockInterceptor(resolver(pools));
+  AirlockInterceptor airlockInterceptor(AirlockPools pools, AirlockApprovals approvals) {
+    return new AirlockInterceptor(resolver(pools), () -> approvals);
   }
 
   /** {@code pools} as the interceptor asks for them. */

@@ -1,5 +1,6 @@
 package dev.airlock.spring;
 
+import dev.airlock.AirlockApprovals;
 import dev.airlock.ExecutionListener;
 import dev.airlock.PoolStats;
 import dev.airlock.internal.intercept.AirlockInterceptor;
@@ -15,7 +16,8 @@ import java.util.function.ToIntFunction;
 /**
  * Micrometer view of Airlock: a timer per call outcome ({@code airlock.executions}, tagged with every
  * {@link ExecutionListener.Outcome}, refusals before any worker included), a fallback counter, pool occupancy gauges,
- * and the guard's audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error).
+ * the guard's audit counts per outcome ({@code airlock.guard.calls}: success, blocked, error, pending), and the
+ * approval steps per outcome ({@code airlock.approvals}).
  */
 public final class AirlockMetrics implements ExecutionListener {
   private final MeterRegistry registry;
@@ -24,10 +26,22 @@ public final class AirlockMetrics implements ExecutionListener {
   /** With the guard's audit counts too; the interceptor is internal, so only the auto-configuration makes these. */
   AirlockMetrics(MeterRegistry registry, AirlockPools pools, AirlockInterceptor interceptor) {
     this(registry, pools);
-    for (String outcome : List.of("success", "blocked", "error")) {
+    for (String outcome : List.of("success", "blocked", "error", "pending")) {
       FunctionCounter.builder("airlock.guard.calls", interceptor,
           i -> i.auditLog().counts().getOrDefault(outcome, 0L))
           .description("Guarded @Airlock calls by outcome, as audited").tag("outcome", outcome).register(registry);
+    }
+  }
+
+  /** With the approval steps too. */
+  AirlockMetrics(MeterRegistry registry, AirlockPools pools, AirlockInterceptor interceptor,
+      AirlockApprovals approvals) {
+    this(registry, pools, interceptor);
+    for (String outcome : List.of("suspended", "approved", "edited", "denied", "timeout", "expired", "full",
+        "refused")) {
+      FunctionCounter.builder("airlock.approvals", approvals, a -> a.counts().getOrDefault(outcome, 0L))
+          .description("Approval steps of @Airlock calls by outcome, as audited").tag("outcome", outcome)
+          .register(registry);
     }
   }
 

@@ -39,6 +39,7 @@ public class AirlockProperties {
   private final Pool pool = new Pool();
   private final Local local = new Local();
   private final Files files = new Files();
+  private final Approval approval = new Approval();
   /** Docker backend keys, such as image or runtime. */
   private Map<String, String> docker = new LinkedHashMap<>();
   /** E2B backend keys. */
@@ -91,6 +92,27 @@ public class AirlockProperties {
     keys.forEach((key, value) -> builder.backendProperty("airlock." + backend + "." + key, value));
   }
 
+  /** Human approval of calls that need it (Spring only; outside Spring, build {@code AirlockApprovals}). */
+  public static class Approval {
+    /** Blocking mode (an ApprovalHandler bean exists): seconds the caller waits for its decision. */
+    private Integer timeoutSeconds;
+    /** Suspended mode: calls kept awaiting approval at most; more are denied. */
+    private Integer maxPending;
+    /** Suspended mode: bytes the pending calls may hold together (their frozen arguments); more are denied. */
+    private Long maxPendingBytes;
+    /** Suspended mode: seconds a call waits before it is dropped without running. */
+    private Integer expireAfterSeconds;
+
+    public Integer getTimeoutSeconds() { return timeoutSeconds; }
+    public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
+    public Integer getMaxPending() { return maxPending; }
+    public void setMaxPending(Integer maxPending) { this.maxPending = maxPending; }
+    public Long getMaxPendingBytes() { return maxPendingBytes; }
+    public void setMaxPendingBytes(Long maxPendingBytes) { this.maxPendingBytes = maxPendingBytes; }
+    public Integer getExpireAfterSeconds() { return expireAfterSeconds; }
+    public void setExpireAfterSeconds(Integer expireAfterSeconds) { this.expireAfterSeconds = expireAfterSeconds; }
+  }
+
   /** Worker pool sizing. */
   public static class Pool {
     /** Workers kept warm. */
@@ -120,6 +142,8 @@ public class AirlockProperties {
     private List<String> deny;
     /** Roles the caller's AirlockContext must all hold. */
     private List<String> roles;
+    /** Tool-name globs whose every call a person must approve. */
+    private List<String> requireApproval;
     /** Calls per period, such as 100/minute. */
     private String rateLimit;
     /** Hours calls are allowed, such as 09:00-17:00 (in zone). */
@@ -139,6 +163,8 @@ public class AirlockProperties {
       AirlockProperties.set(builder, prefix + "allow", allow == null ? null : String.join(",", allow));
       AirlockProperties.set(builder, prefix + "deny", deny == null ? null : String.join(",", deny));
       AirlockProperties.set(builder, prefix + "roles", roles == null ? null : String.join(",", roles));
+      AirlockProperties.set(builder, prefix + "require-approval",
+          requireApproval == null ? null : String.join(",", requireApproval));
       AirlockProperties.set(builder, prefix + "rate-limit", rateLimit);
       AirlockProperties.set(builder, prefix + "time-window", timeWindow);
       AirlockProperties.set(builder, prefix + "zone", zone);
@@ -154,6 +180,8 @@ public class AirlockProperties {
     public void setDeny(List<String> deny) { this.deny = deny; }
     public List<String> getRoles() { return roles; }
     public void setRoles(List<String> roles) { this.roles = roles; }
+    public List<String> getRequireApproval() { return requireApproval; }
+    public void setRequireApproval(List<String> requireApproval) { this.requireApproval = requireApproval; }
     public String getRateLimit() { return rateLimit; }
     public void setRateLimit(String rateLimit) { this.rateLimit = rateLimit; }
     public String getTimeWindow() { return timeWindow; }
@@ -223,6 +251,7 @@ public class AirlockProperties {
   public Pool getPool() { return pool; }
   public Local getLocal() { return local; }
   public Files getFiles() { return files; }
+  public Approval getApproval() { return approval; }
   public Map<String, String> getDocker() { return docker; }
   public void setDocker(Map<String, String> docker) { this.docker = docker; }
   public Map<String, String> getE2b() { return e2b; }

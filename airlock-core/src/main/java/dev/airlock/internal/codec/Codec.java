@@ -60,6 +60,26 @@ public final class Codec {
   }
 
   /**
+   * Host side: the bytes of a call's arguments as they are now, so a call that waits (for approval) later runs
+   * exactly these values and not whatever the caller's objects hold by then; {@link PayloadTooLargeException} past
+   * {@code maxBytes}.
+   */
+  public static byte[] encodeArguments(Object[] args, int maxBytes) {
+    return encode(INVOCATIONS.get(), args, maxBytes, "arguments", "airlock.max-payload-bytes",
+        KEPT_INVOCATION_BUFFER);
+  }
+
+  /** Host side: a fresh copy of arguments kept by {@link #encodeArguments}: bytes the host made, never a worker's. */
+  public static Object[] decodeArguments(byte[] bytes) {
+    Kryo kryo = INVOCATIONS.get();
+    try {
+      return (Object[]) kryo.readClassAndObject(new Input(bytes));
+    } finally {
+      kryo.reset();
+    }
+  }
+
+  /**
    * Worker side: builds the serializer of {@code type} ahead of the call that needs it, from its declared fields;
    * the class is not initialized.
    */

@@ -52,7 +52,8 @@ public final class AuditLog {
     return out;
   }
 
-  private static String hash(Object[] args) {
+  /** The keyed hash of {@code args} written in audit records. */
+  static String hash(Object[] args) {
     String text;
     try {
       text = Arrays.deepToString(args);

@@ -47,6 +47,21 @@ public final class Guard {
     ArgumentValidation.check(tool.simple(), receiver, method, args);
   }
 
+  /** Whether a person must approve calls of {@code method}: its policy names it in {@code requireApproval}. */
+  public boolean requiresApproval(Method method, String policyName) {
+    PolicyCheck.ToolName tool = toolName(method);
+    return policies.apply(policyName).map(p -> p.requireApproval().stream().anyMatch(tool::matches)).orElse(false);
+  }
+
+  /**
+   * {@code text} as the policy masks results (the default policy's {@code FULL} masking when the tool has none):
+   * what an approver who is not trusted sees of an argument.
+   */
+  public String maskForApprover(String text, String policyName) {
+    AirlockPolicy policy = policies.apply(policyName).orElseGet(() -> AirlockPolicy.builder().build());
+    return (String) masker(policy).clean(text);
+  }
+
   /** Masks and truncates the result as the policy says; throws {@link MaskingRefusedException} when it cannot. */
   public Object after(Object result, String policyName) {
     return policies.apply(policyName).map(p -> masker(p).clean(result))

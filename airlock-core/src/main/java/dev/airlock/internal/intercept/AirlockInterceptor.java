@@ -1,16 +1,22 @@
 package dev.airlock.internal.intercept;
 
+import dev.airlock.AirlockApprovalRequiredException;
+import dev.airlock.AirlockApprovals;
 import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.approval.ApprovalAccess;
+import dev.airlock.internal.approval.ApprovalGate;
 import dev.airlock.internal.guard.AuditLog;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The one interception entry: the java agent, the AspectJ aspect and the Spring advisor each turn their join point
@@ -25,7 +31,7 @@ import java.time.Duration;
  * annotation resolves is refused ({@link IllegalStateException}), never run unguarded. Inside a sandbox worker it
  * simply proceeds. Otherwise, in this order:
  * the policy (deny, allow, roles, time window, rate limit) and Jakarta validation of the arguments, on the host and
- * before anything is shipped; then dispatch (with {@code sandbox = false} the body runs on the host under the
+ * before anything is shipped; then, for a tool that needs approval, {@link ApprovalGate}; then dispatch (with {@code sandbox = false} the body runs on the host under the
  * timeout, else in a pool's worker); then masking and truncation of the result, or of the exception's messages;
  * then one audit record.
  */
@@ -59,16 +65,29 @@ public final class AirlockInterceptor {
 
   private final PoolResolver pools;
   private final Guard guard;
+  private final Supplier<AirlockApprovals> approvals;
 
-  /** With policies from {@link AirlockRuntime#policy}, in-process rate limits and the system clock. */
+  /**
+   * With policies from {@link AirlockRuntime#policy}, in-process rate limits, the system clock and
+   * {@link AirlockApprovals#shared()}.
+   */
   public AirlockInterceptor(PoolResolver pools) {
+    this(pools, AirlockApprovals::shared);
+  }
+
+  public AirlockInterceptor(PoolResolver pools, Supplier<AirlockApprovals> approvals) {
     this(pools, new Guard(name -> AirlockRuntime.policy(name, pools.config()), new InProcessRateLimitStore(),
-        Clock.systemUTC()));
+        Clock.systemUTC()), approvals);
   }
 
   public AirlockInterceptor(PoolResolver pools, Guard guard) {
+    this(pools, guard, AirlockApprovals::shared);
+  }
+
+  public AirlockInterceptor(PoolResolver pools, Guard guard, Supplier<AirlockApprovals> approvals) {
     this.pools = pools;
     this.guard = guard;
+    this.approvals = approvals;
   }
 
   /** The guard's audit log: one record per call, and counts per outcome. */
@@ -103,7 +122,14 @@ public final class AirlockInterceptor {
     if (tool.equals(PROCEEDING.get())) {
       return proceed.proceed();
     }
-    Airlock airlock = resolved.airlock();
+    return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL);
+  }
+
+  /** Where a run of {@link #guarded} starts: a fresh call, or an approved one (re-checked when edited). */
+  private enum Step { CALL, APPROVED, EDITED }
+
+  private Object guarded(Object receiver, Method tool, Airlock airlock, Object[] args, LocalCall proceed, Step step)
+      throws Throwable {
     AirlockConfig config = pools.config();
     Duration timeout = Duration.ofSeconds(airlock.timeoutSeconds() > 0 ? airlock.timeoutSeconds()
         : config.timeoutSeconds());
@@ -112,11 +138,26 @@ public final class AirlockInterceptor {
     String outcome = "error";
     String reason = null;
     try {
-      guard.before(tool, receiver, args, airlock.policy());
+      if (step != Step.APPROVED) {
+        guard.before(tool, receiver, args, airlock.policy());
+      }
+      if (step == Step.CALL && (airlock.approval() || guard.requiresApproval(tool, airlock.policy()))) {
+        ApprovalGate.Admitted admitted = ApprovalAccess.gate(approvals.get())
+            .admit(approvalCall(receiver, tool, airlock, args));
+        args = admitted.arguments();
+        proceed = reflective(receiver, tool, args);
+        if (admitted.edited()) {
+          guard.before(tool, receiver, args, airlock.policy());
+        }
+      }
       Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed));
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
       return cleaned;
+    } catch (AirlockApprovalRequiredException e) {
+      outcome = "pending";
+      reason = "APPROVAL_REQUIRED";
+      throw e;
     } catch (AirlockBlockedException e) {
       outcome = "blocked";
       reason = e.reason().name();
@@ -127,6 +168,53 @@ public final class AirlockInterceptor {
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args);
     }
+  }
+
+  /** What the approval gate needs of a call: its arguments, its policy's masking, and how to run it once approved. */
+  private ApprovalGate.Call approvalCall(Object receiver, Method tool, Airlock airlock, Object[] args) {
+    return new ApprovalGate.Call() {
+      @Override
+      public Method method() {
+        return tool;
+      }
+
+      @Override
+      public Object[] arguments() {
+        return args;
+      }
+
+      @Override
+      public String mask(String text) {
+        return guard.maskForApprover(text, airlock.policy());
+      }
+
+      @Override
+      public int maxArgumentBytes() {
+        return pools.config().maxPayloadBytes();
+      }
+
+      @Override
+      public Object resume(Object[] arguments, boolean edited) throws Throwable {
+        return guarded(receiver, tool, airlock, arguments, reflective(receiver, tool, arguments),
+            edited ? Step.EDITED : Step.APPROVED);
+      }
+    };
+  }
+
+  /**
+   * The body with {@code args}, called through reflection: an approved call runs the arguments the gate kept, not
+   * the adapter's (which may be another array, or gone by the time a suspended call resumes). A woven or agent-
+   * instrumented method re-enters {@link #intercept}, which sees the {@link #PROCEEDING} mark and runs the body.
+   */
+  private static LocalCall reflective(Object receiver, Method tool, Object[] args) {
+    return () -> {
+      tool.trySetAccessible();
+      try {
+        return tool.invoke(receiver, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
   }
 
   /** The body, run with this thread marked as proceeding for {@code method}, whichever thread runs it. */

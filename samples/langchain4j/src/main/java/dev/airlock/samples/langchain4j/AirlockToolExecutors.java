@@ -2,7 +2,10 @@ package dev.airlock.samples.langchain4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.AirlockApprovalRequiredException;
+import dev.airlock.AirlockApprovals;
 import dev.airlock.AirlockBlockedException;
+import dev.airlock.ApprovalDecision;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -16,7 +19,9 @@ import java.util.Map;
 
 /**
  * Hands LangChain4j a tool executor per {@code @Tool} method that calls it through Airlock's interceptor, so the
- * guard and the sandbox apply without weaving; a block becomes the tool result the model reads.
+ * guard and the sandbox apply without weaving; a block, or "awaiting approval" for a call a person must approve,
+ * becomes the tool result the model reads. {@link #resume} gives the approved call's result in the same form, for
+ * the application to deliver to the model.
  */
 public final class AirlockToolExecutors {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,17 +41,33 @@ public final class AirlockToolExecutors {
   }
 
   private static String execute(Object tools, Method method, String arguments) {
-    try {
+    return toolResult(() -> {
       Object[] args = arguments(method, arguments);
-      Object result = AirlockInterceptor.shared().intercept(tools, method, args, () -> {
+      return AirlockInterceptor.shared().intercept(tools, method, args, () -> {
         try {
           return method.invoke(tools, args);
         } catch (InvocationTargetException e) {
           throw e.getCause();
         }
       });
-      return String.valueOf(result);
+    });
+  }
+
+  /** Decides the suspended call {@code callId}: its result, or why it did not run, as a tool result. */
+  public static String resume(String callId, ApprovalDecision decision) {
+    return toolResult(() -> AirlockApprovals.shared().resume(callId, decision));
+  }
+
+  private interface ToolCall {
+    Object call() throws Throwable;
+  }
+
+  private static String toolResult(ToolCall call) {
+    try {
+      return String.valueOf(call.call());
     } catch (AirlockBlockedException e) {
+      return e.toModelMessage();
+    } catch (AirlockApprovalRequiredException e) {
       return e.toModelMessage();
     } catch (Throwable t) {
       return "{\"error\":" + JSON.valueToTree(t.getClass().getSimpleName() + ": " + t.getMessage()) + "}";

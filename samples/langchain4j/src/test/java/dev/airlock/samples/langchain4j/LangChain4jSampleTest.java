@@ -3,11 +3,16 @@ package dev.airlock.samples.langchain4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.ApprovalDecision;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -28,7 +33,7 @@ class LangChain4jSampleTest {
   }
 
   /** Answers the first turn with a tool call and the second with the tool's result, which it records. */
-  static final class ScriptedModel implements ChatModel {
+  static class ScriptedModel implements ChatModel {
     private final String tool;
     private final String arguments;
     final List<String> toolResults = new ArrayList<>();
@@ -93,5 +98,42 @@ class LangChain4jSampleTest {
         .contains("\"reason\":\"VALIDATION\"").contains("fix name:");
     assertThat(AirlockRuntime.pool().stats().totalExecutions()).as("nothing was shipped for the invalid call")
         .isEqualTo(shippedBefore);
+  }
+
+  /**
+   * Issue 18: the model asks to share a note, which needs approval: the tool result it reads is "awaiting approval"
+   * with the call id, and nothing ran. A person approves (this test); the resumed result is delivered to the model
+   * in its next turn, in the same conversation.
+   */
+  @Test
+  void aCallAwaitingApprovalIsResumedAndItsResultDeliveredToTheModel() throws Exception {
+    ScriptedModel model = new ScriptedModel("shareNote", "{\"name\":\"groceries\",\"with\":\"ann@example.com\"}") {
+      @Override
+      public ChatResponse doChat(ChatRequest request) {
+        ChatMessage last = request.messages().get(request.messages().size() - 1);
+        if (last instanceof UserMessage user && user.singleText().startsWith("approved: ")) {
+          toolResults.add(user.singleText());
+          return ChatResponse.builder().aiMessage(AiMessage.from("done")).build();
+        }
+        return super.doChat(request);
+      }
+    };
+    Assistant assistant = AiServices.builder(Assistant.class).chatModel(model)
+        .chatMemory(MessageWindowChatMemory.withMaxMessages(20))
+        .tools(AirlockToolExecutors.of(new NoteTools())).build();
+    long shippedBefore = AirlockRuntime.pool().stats().totalExecutions();
+
+    assertThat(assistant.chat("please share groceries with Ann")).contains("awaiting approval");
+    JsonNode awaiting = new ObjectMapper().readTree(model.toolResults.get(0));
+    assertThat(awaiting.get("approvalRequired").asBoolean()).isTrue();
+    assertThat(AirlockRuntime.pool().stats().totalExecutions()).as("nothing ran before approval")
+        .isEqualTo(shippedBefore);
+
+    String resumed = AirlockToolExecutors.resume(awaiting.get("callId").asText(), ApprovalDecision.approve("test"));
+    assertThat(assistant.chat("approved: " + resumed)).isEqualTo("done");
+
+    assertThat(model.toolResults).last().asString()
+        .isEqualTo("approved: shared note groceries with [EMAIL] (in the sandbox)");
+    assertThat(AirlockRuntime.pool().stats().totalExecutions()).isEqualTo(shippedBefore + 1);
   }
 }

@@ -2,7 +2,10 @@ package dev.airlock.samples.springai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.AirlockApprovalRequiredException;
+import dev.airlock.AirlockApprovals;
 import dev.airlock.AirlockBlockedException;
+import dev.airlock.ApprovalDecision;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -14,7 +17,8 @@ import org.springframework.ai.tool.definition.ToolDefinition;
 
 /**
  * A Spring AI tool callback that calls its {@code @Tool} method through Airlock's interceptor, so the guard and the
- * sandbox apply without weaving; a block becomes the tool response the model reads.
+ * sandbox apply without weaving; a block, or "awaiting approval" for a call a person must approve, becomes the tool
+ * response the model reads. {@link #resume} gives the approved call's result in the same form.
  */
 public final class AirlockToolCallback implements ToolCallback {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,16 +50,33 @@ public final class AirlockToolCallback implements ToolCallback {
 
   @Override
   public String call(String toolInput) {
-    try {
+    return toolResult(() -> {
       Object[] args = arguments(toolInput);
-      return String.valueOf(AirlockInterceptor.shared().intercept(tools, method, args, () -> {
+      return AirlockInterceptor.shared().intercept(tools, method, args, () -> {
         try {
           return method.invoke(tools, args);
         } catch (InvocationTargetException e) {
           throw e.getCause();
         }
-      }));
+      });
+    });
+  }
+
+  /** Decides the suspended call {@code callId}: its result, or why it did not run, as a tool response. */
+  public static String resume(String callId, ApprovalDecision decision) {
+    return toolResult(() -> AirlockApprovals.shared().resume(callId, decision));
+  }
+
+  private interface ToolCall {
+    Object call() throws Throwable;
+  }
+
+  private static String toolResult(ToolCall call) {
+    try {
+      return String.valueOf(call.call());
     } catch (AirlockBlockedException e) {
+      return e.toModelMessage();
+    } catch (AirlockApprovalRequiredException e) {
       return e.toModelMessage();
     } catch (Throwable t) {
       return "{\"error\":" + JSON.valueToTree(t.getClass().getSimpleName() + ": " + t.getMessage()) + "}";

@@ -23,4 +23,12 @@ public class NoteTools implements Serializable {
   public String deleteNote(String name) {
     return "deleted " + name;
   }
+
+  /** Needs a person's approval (the policy's {@code requireApproval("share*")}), then runs in a sandbox. */
+  @Tool(description = "Shares the note with the given name with a person")
+  @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30, policy = "notes")
+  public String shareNote(@NotNull @Pattern(regexp = "[a-z0-9-]{1,40}") String name, String with) {
+    return "shared note " + name + " with " + with + " ("
+        + (AirlockRuntime.isSandboxed() ? "in the sandbox" : "on the host") + ")";
+  }
 }

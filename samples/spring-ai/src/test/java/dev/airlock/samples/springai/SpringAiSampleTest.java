@@ -2,9 +2,12 @@ package dev.airlock.samples.springai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockPolicy;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.ApprovalDecision;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +35,7 @@ class SpringAiSampleTest {
   @BeforeAll
   static void configure() {
     AirlockRuntime.configure(AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).build());
-    AirlockRuntime.registerPolicy("notes", AirlockPolicy.builder().deny("delete*")
+    AirlockRuntime.registerPolicy("notes", AirlockPolicy.builder().deny("delete*").requireApproval("share*")
         .masking(AirlockPolicy.Masking.TYPE_ONLY).build());
   }
 
@@ -69,5 +72,26 @@ class SpringAiSampleTest {
   void invalidArgumentsAreBlockedWithAFixHint() {
     assertThat(toolResponseFor("readNote", "{\"name\":\"Not A Name!\"}"))
         .contains("\"reason\":\"VALIDATION\"").contains("fix name:");
+  }
+
+  /**
+   * Issue 18: the model's call needs approval, so Spring AI hands the model "awaiting approval"; a person approves
+   * (this test), and the resumed result goes to the model as the response to its tool call.
+   */
+  @Test
+  void aCallAwaitingApprovalIsResumedAndItsResultDeliveredToTheModel() throws Exception {
+    String awaiting = toolResponseFor("shareNote", "{\"name\":\"groceries\",\"with\":\"ann@example.com\"}");
+    JsonNode message = new ObjectMapper().readTree(awaiting);
+    assertThat(message.get("status").asText()).isEqualTo("awaiting approval");
+    String callId = message.get("callId").asText();
+
+    String resumed = AirlockToolCallback.resume(callId, ApprovalDecision.approve("test-person"));
+    ToolResponseMessage delivered = new ToolResponseMessage(
+        List.of(new ToolResponseMessage.ToolResponse("call-1", "shareNote", resumed)));
+
+    assertThat(delivered.getResponses().get(0).responseData())
+        .isEqualTo("shared note groceries with [EMAIL] (in the sandbox)");
+    assertThat(AirlockToolCallback.resume(callId, ApprovalDecision.approve("test-person")))
+        .as("a second approval runs nothing").contains("IllegalArgumentException");
   }
 }

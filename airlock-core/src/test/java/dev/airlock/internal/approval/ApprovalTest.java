@@ -1,0 +1,530 @@
+package dev.airlock.internal.approval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.AirlockApprovalRequiredException;
+import dev.airlock.AirlockApprovals;
+import dev.airlock.AirlockBlockedException.Reason;
+import dev.airlock.AirlockBlockedException;
+import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockContext;
+import dev.airlock.AirlockPolicy;
+import dev.airlock.ApprovalDecision;
+import dev.airlock.ApprovalHandler;
+import dev.airlock.ApprovalRequest;
+import dev.airlock.ApprovalStore;
+import dev.airlock.SandboxPool;
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.guard.Guard;
+import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.intercept.AirlockInterceptor;
+import jakarta.validation.constraints.Size;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 18, approval: the state machine through the real interceptor. Host-run tools (no worker) for the state
+ * machine; one call on a real local worker at the end.
+ */
+@Timeout(120)
+class ApprovalTest {
+  /** What the tools' bodies ran, in order: a call that never runs leaves no trace here. */
+  static final ConcurrentLinkedQueue<String> RAN = new ConcurrentLinkedQueue<>();
+
+  public static class Tools {
+    @Airlock(approval = true)
+    public String send(@Size(max = 30) String to, List<String> lines) {
+      RAN.add("send " + to + " " + lines);
+      return "sent to " + to + ": " + lines;
+    }
+
+    @Airlock(approval = true)
+    public String hold(Object handle) {
+      RAN.add("hold " + handle);
+      return "held";
+    }
+
+    @Airlock(policy = "ops")
+    public String deleteAll(String what) {
+      RAN.add("deleteAll " + what);
+      return "deleted " + what;
+    }
+
+    @Airlock(policy = "ops")
+    public String readAll(String what) {
+      RAN.add("readAll " + what);
+      return "read " + what;
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true, approval = true, timeoutSeconds = 60)
+    public String sandboxedSend(String to) {
+      return "sent to " + to + (dev.airlock.AirlockRuntime.isSandboxed() ? " from the sandbox" : " from the host");
+    }
+  }
+
+  private final Map<String, AirlockPolicy> policies = new ConcurrentHashMap<>();
+  private volatile Instant now = Instant.parse("2026-12-02T10:00:00Z");
+  private final Clock clock = new Clock() {
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  };
+  private SandboxPool pool;
+
+  @AfterEach
+  void clear() {
+    RAN.clear();
+    if (pool != null) {
+      pool.close();
+    }
+  }
+
+  private AirlockInterceptor interceptor(AirlockApprovals approvals) {
+    SandboxPool unreachable = SandboxPool.builder(AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).build())
+        .backend("unreachable", () -> {
+          throw new SandboxUnavailableException("no workers in this test");
+        }).build();
+    return interceptor(approvals, unreachable);
+  }
+
+  private AirlockInterceptor interceptor(AirlockApprovals approvals, SandboxPool target) {
+    Guard guard = new Guard(name -> Optional.ofNullable(policies.get(name.isEmpty() ? "global" : name)),
+        new InProcessRateLimitStore(), clock);
+    return new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return AirlockConfig.defaults();
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        return target;
+      }
+    }, guard, () -> approvals);
+  }
+
+  private AirlockApprovals suspended(int maxPending) {
+    return AirlockApprovals.builder().store(ApprovalStore.inMemory(maxPending)).expireAfter(Duration.ofMinutes(10))
+        .clock(clock).build();
+  }
+
+  private static Object call(AirlockInterceptor interceptor, String name, Object... args) throws Throwable {
+    Method method = java.util.Arrays.stream(Tools.class.getMethods()).filter(m -> m.getName().equals(name))
+        .findFirst().orElseThrow();
+    Tools tools = new Tools();
+    return interceptor.intercept(tools, method, args, () -> method.invoke(tools, args));
+  }
+
+  private static String suspend(AirlockInterceptor interceptor, String name, Object... args) {
+    Throwable thrown = catchThrowable(() -> call(interceptor, name, args));
+    assertThat(thrown).isInstanceOf(AirlockApprovalRequiredException.class);
+    return ((AirlockApprovalRequiredException) thrown).callId();
+  }
+
+  private static Throwable catchThrowable(ThrowingCall call) {
+    try {
+      call.run();
+      return null;
+    } catch (Throwable t) {
+      return t;
+    }
+  }
+
+  interface ThrowingCall {
+    void run() throws Throwable;
+  }
+
+  @Test
+  void aSuspendedCallEndsAtOnceRunsNothingAndResumesWithItsArgumentsExactlyOnce() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    AirlockApprovalRequiredException pending = (AirlockApprovalRequiredException) catchThrowable(
+        () -> call(interceptor, "send", "bob@example.com", List.of("hi")));
+
+    assertThat(pending.callId()).matches("[A-Za-z0-9_-]{22}");
+    assertThat(pending.toModelMessage()).startsWith("{\"approvalRequired\":true,\"tool\":\"send\",\"callId\":\""
+        + pending.callId() + "\",\"status\":\"awaiting approval\",\"message\":");
+    assertThat(RAN).as("nothing ran while the call awaits approval").isEmpty();
+    assertThat(approvals.pending()).singleElement().satisfies(r -> {
+      assertThat(r.callId()).isEqualTo(pending.callId());
+      assertThat(r.tool()).isEqualTo("send");
+      assertThat(r.arguments().values()).as("masked by the default policy (FULL)")
+          .containsExactly("[REDACTED]", "[hi]");
+      assertThat(r.expiresAt()).isEqualTo(now.plus(Duration.ofMinutes(10)));
+    });
+
+    assertThat(approvals.resume(pending.callId(), ApprovalDecision.approve("alice")))
+        .isEqualTo("sent to bob@example.com: [hi]");
+    assertThat(RAN).containsExactly("send bob@example.com [hi]");
+    assertThatThrownBy(() -> approvals.resume(pending.callId(), ApprovalDecision.approve("alice")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already decided");
+    assertThat(RAN).hasSize(1);
+    assertThat(approvals.pending()).isEmpty();
+    assertThat(approvals.counts()).containsEntry("suspended", 1L).containsEntry("approved", 1L)
+        .containsEntry("refused", 1L);
+    assertThat(interceptor.auditLog().counts()).containsEntry("pending", 1L).containsEntry("success", 1L);
+  }
+
+  @Test
+  void whatRunsIsTheFrozenInvocationNotTheCallersObjectsAsTheyAreLater() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    List<String> lines = new ArrayList<>(List.of("pay 10 EUR"));
+    String id = suspend(interceptor, "send", "bob", lines);
+
+    lines.set(0, "pay 10000 EUR");
+    lines.add("and more");
+
+    assertThat(approvals.resume(id, ApprovalDecision.approve("alice"))).isEqualTo("sent to bob: [pay 10 EUR]");
+    assertThat(RAN).containsExactly("send bob [pay 10 EUR]");
+  }
+
+  @Test
+  void argumentsThatCannotBeFrozenAreRefusedNotKeptByReference() {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    assertThatThrownBy(() -> call(interceptor, "hold", new Thread(() -> { })))
+        .isInstanceOf(dev.airlock.UnshippableInvocationException.class);
+    assertThat(approvals.pending()).isEmpty();
+    assertThat(RAN).isEmpty();
+  }
+
+  @Test
+  void twoThreadsResumingTheSameCallRunItOnce() throws Throwable {
+    AirlockApprovals approvals = suspended(100);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 50; round++) {
+        String id = suspend(interceptor, "send", "bob", List.of("round " + round));
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Object>> both = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          both.add(threads.submit(() -> {
+            start.await();
+            try {
+              return approvals.resume(id, ApprovalDecision.approve("thread"));
+            } catch (Throwable e) {
+              return e;
+            }
+          }));
+        }
+        start.countDown();
+        Object first = both.get(0).get(30, TimeUnit.SECONDS);
+        Object second = both.get(1).get(30, TimeUnit.SECONDS);
+        assertThat(List.of(first, second)).as("round %s", round)
+            .filteredOn(r -> r instanceof String).singleElement().isEqualTo("sent to bob: [round " + round + "]");
+        assertThat(List.of(first, second)).filteredOn(r -> r instanceof IllegalArgumentException).hasSize(1);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(RAN).hasSize(50).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aDeniedCallNeverRunsAndTheModelReadsTheReason() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String id = suspend(interceptor, "send", "bob", List.of("hi"));
+
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.deny("alice", "send it to the team list")))
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.NOT_APPROVED);
+          assertThat(e.rule()).isEqualTo("approval: denied by alice");
+          assertThat(e.toModelMessage()).contains("send it to the team list");
+        });
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approve("mallory")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(RAN).isEmpty();
+    assertThat(approvals.counts()).containsEntry("denied", 1L).containsEntry("refused", 1L);
+  }
+
+  @Test
+  void anExpiredCallNeverRunsAndGuessedIdsAreRefused() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String id = suspend(interceptor, "send", "bob", List.of("hi"));
+    for (String guess : List.of("", "0", id.substring(1), id.toUpperCase(), id + "A")) {
+      assertThatThrownBy(() -> approvals.resume(guess, ApprovalDecision.approve("mallory")))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(approvals.pending()).hasSize(1);
+
+    now = now.plus(Duration.ofMinutes(10));
+
+    assertThat(approvals.pending()).as("an expired call is not listed").isEmpty();
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approve("alice")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expired");
+    assertThat(RAN).isEmpty();
+    assertThat(approvals.counts()).containsEntry("expired", 1L).containsEntry("refused", 5L);
+  }
+
+  @Test
+  void callIdsAreUnguessableAndDistinct() {
+    AirlockApprovals approvals = suspended(AirlockApprovals.DEFAULT_MAX_PENDING);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      ids.add(suspend(interceptor, "send", "bob", List.of()));
+    }
+    assertThat(ids).hasSize(200).allSatisfy(id -> assertThat(java.util.Base64.getUrlDecoder().decode(id)).hasSize(16));
+  }
+
+  @Test
+  void theStoreIsBoundedSoAFloodIsDeniedAndExpiredCallsMakeRoom() throws Throwable {
+    AirlockApprovals approvals = suspended(3);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    for (int i = 0; i < 3; i++) {
+      suspend(interceptor, "send", "bob", List.of("call " + i));
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThatThrownBy(() -> call(interceptor, "send", "bob", List.of("flood")))
+          .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.NOT_APPROVED);
+            assertThat(e.rule()).isEqualTo("approval: store full");
+          });
+    }
+    assertThat(approvals.pending()).hasSize(3);
+    assertThat(approvals.counts()).containsEntry("full", 100L);
+
+    now = now.plus(Duration.ofMinutes(11));
+    suspend(interceptor, "send", "bob", List.of("after expiry"));
+    assertThat(approvals.pending()).hasSize(1);
+    assertThat(RAN).isEmpty();
+  }
+
+  @Test
+  void theStoreIsBoundedInBytesSoLargeArgumentsCannotPileUp() throws Throwable {
+    AirlockApprovals approvals = AirlockApprovals.builder().store(ApprovalStore.inMemory(1000, 1024 * 1024))
+        .clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    List<String> big = List.of("x".repeat(300_000));
+    for (int i = 0; i < 3; i++) {
+      suspend(interceptor, "send", "bob", big);
+    }
+    assertThatThrownBy(() -> call(interceptor, "send", "bob", big)).as("a fourth 300 KB call passes 1 MiB")
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> assertThat(e.rule()).isEqualTo("approval: store full"));
+    assertThat(approvals.pending()).hasSize(3).allSatisfy(r -> assertThat(r.arguments().get("lines"))
+        .as("the description is cut").hasSizeLessThan(ApprovalRequest.MAX_ARGUMENT_CHARS + 40));
+    String small = suspend(interceptor, "send", "bob", List.of("small"));
+    approvals.resume(small, ApprovalDecision.approve("alice"));
+    assertThat(RAN).containsExactly("send bob [small]");
+  }
+
+  @Test
+  void aStoreThatHandsTheSameCallOutTwiceStillGetsItRunOnce() throws Throwable {
+    ApprovalStore.Pending[] kept = new ApprovalStore.Pending[1];
+    ApprovalStore leaky = new ApprovalStore() {
+      @Override
+      public boolean offer(Pending pending, Instant at) {
+        kept[0] = pending;
+        return true;
+      }
+
+      @Override
+      public Optional<Pending> take(String callId, Instant at) {
+        return Optional.of(kept[0]);
+      }
+
+      @Override
+      public List<ApprovalRequest> pending(Instant at) {
+        return List.of(kept[0].request());
+      }
+    };
+    AirlockApprovals approvals = AirlockApprovals.builder().store(leaky).clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String id = suspend(interceptor, "send", "bob", List.of("once"));
+    approvals.resume(id, ApprovalDecision.approve("alice"));
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approve("alice")))
+        .isInstanceOf(IllegalArgumentException.class);
+    AirlockApprovals other = suspended(10);
+    assertThatThrownBy(() -> other.resume(id, ApprovalDecision.approve("alice"))).as("another gate's call")
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(RAN).containsExactly("send bob [once]");
+  }
+
+  @Test
+  void editedArgumentsAreTypeCheckedValidatedAndRecheckedByThePolicyBeforeTheyRun() throws Throwable {
+    policies.put("ops", AirlockPolicy.builder().requireApproval("delete*").rateLimit("1/minute").build());
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+
+    String wrongType = suspend(interceptor, "send", "bob", List.of("hi"));
+    assertThatThrownBy(() -> approvals.resume(wrongType,
+        ApprovalDecision.approveWithArguments("alice", "bob", "not a list")))
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.VALIDATION));
+    String invalid = suspend(interceptor, "send", "bob", List.of("hi"));
+    assertThatThrownBy(() -> approvals.resume(invalid,
+        ApprovalDecision.approveWithArguments("alice", "x".repeat(31), List.of("hi"))))
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.VALIDATION);
+          assertThat(e.rule()).contains("to");
+        });
+    // The call spent the one permit of the minute; its edit is checked again and finds the budget spent.
+    String rateLimited = suspend(interceptor, "deleteAll", "cache");
+    assertThatThrownBy(() -> approvals.resume(rateLimited, ApprovalDecision.approveWithArguments("alice", "db")))
+        .isInstanceOfSatisfying(AirlockBlockedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.RATE_LIMITED));
+    assertThat(RAN).as("no edit that the guard refuses ran").isEmpty();
+
+    String fine = suspend(interceptor, "send", "bob", List.of("hi"));
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    System.setErr(new PrintStream(captured, true));
+    try {
+      assertThat(approvals.resume(fine, ApprovalDecision.approveWithArguments("alice", "team", List.of("hello"))))
+          .isEqualTo("sent to team: [hello]");
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(RAN).containsExactly("send team [hello]");
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("\"event\":\"approval\",\"tool\":\"send\",\"callId\":\"" + fine + "\"")
+        .contains("\"outcome\":\"edited\",\"approver\":\"alice\",\"reason\":null,\"at\":\"" + now + "\"")
+        .containsPattern("\"argumentHash\":\"hmac:[0-9a-f]+\",\"editedArgumentHash\":\"hmac:[0-9a-f]+\"")
+        .doesNotContain("hello");
+  }
+
+  @Test
+  void aPolicyGlobRequiresApprovalAndTheCallerContextTravelsWithTheSuspendedCall() throws Throwable {
+    policies.put("ops", AirlockPolicy.builder().requireApproval("delete*").requireRoles("operator").build());
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    AirlockContext caller = new AirlockContext("planner", "s-1", Set.of("operator"), Map.of());
+    String id;
+    try (AirlockContext.Scope scope = caller.bind()) {
+      assertThat(call(interceptor, "readAll", "x")).as("no glob matches: no approval").isEqualTo("read x");
+      id = suspend(interceptor, "deleteAll", "cache");
+    }
+    assertThat(approvals.pending()).singleElement().satisfies(r -> assertThat(r.context()).isEqualTo(caller));
+    assertThatThrownBy(() -> call(interceptor, "deleteAll", "cache")).as("without the role: blocked, not suspended")
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MISSING_ROLE));
+
+    // Resumed on a thread with no context bound: the edit is re-checked under the caller's roles.
+    Object result = CompletableFuture.supplyAsync(() -> {
+      try {
+        return approvals.resume(id, ApprovalDecision.approveWithArguments("alice", "tmp"));
+      } catch (Throwable t) {
+        return t;
+      }
+    }).get(30, TimeUnit.SECONDS);
+    assertThat(result).isEqualTo("deleted tmp");
+    assertThat(RAN).containsExactly("readAll x", "deleteAll tmp");
+  }
+
+  @Test
+  void requireApprovalIsAPolicyKey() {
+    AirlockPolicy policy = AirlockPolicy.fromProperties("mail",
+        Map.of("airlock.policy.mail.require-approval", "send*, delete*"));
+    assertThat(policy.requireApproval()).containsExactly("send*", "delete*");
+    assertThat(policy.toBuilder().build().requireApproval()).containsExactly("send*", "delete*");
+  }
+
+  @Test
+  void blockingModeWaitsForTheHandlerAndNoAnswerInTimeDenies() throws Throwable {
+    List<ApprovalRequest> asked = new ArrayList<>();
+    Function<ApprovalDecision, ApprovalHandler> answering = decision -> request -> {
+      asked.add(request);
+      return CompletableFuture.completedFuture(decision);
+    };
+    AirlockInterceptor approving = interceptor(AirlockApprovals.builder()
+        .handler(answering.apply(ApprovalDecision.approve("bot"))).clock(clock).build());
+    assertThat(call(approving, "send", "bob@example.com", List.of("hi"))).isEqualTo("sent to bob@example.com: [hi]");
+    assertThat(asked).singleElement().satisfies(r -> assertThat(r.arguments()).containsValue("[REDACTED]"));
+
+    AirlockInterceptor denying = interceptor(AirlockApprovals.builder()
+        .handler(answering.apply(ApprovalDecision.deny("bot", "not today"))).build());
+    assertThatThrownBy(() -> call(denying, "send", "bob", List.of("hi")))
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.NOT_APPROVED);
+          assertThat(e.fixHints()).containsExactly("not today");
+        });
+
+    CompletableFuture<ApprovalDecision> never = new CompletableFuture<>();
+    AirlockApprovals silent = AirlockApprovals.builder().handler(request -> never).timeout(Duration.ofMillis(300))
+        .build();
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> call(interceptor(silent), "send", "bob", List.of("hi")))
+        .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.NOT_APPROVED);
+          assertThat(e.rule()).isEqualTo("approval: no decision");
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    assertThat(never).as("the unanswered request is cancelled").isCancelled();
+    assertThat(silent.counts()).containsEntry("timeout", 1L);
+
+    AirlockInterceptor trusted = interceptor(AirlockApprovals.builder().handler(new ApprovalHandler() {
+      @Override
+      public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
+        asked.add(request);
+        return CompletableFuture.completedFuture(ApprovalDecision.approve("trusted"));
+      }
+
+      @Override
+      public boolean trusted() {
+        return true;
+      }
+    }).build());
+    call(trusted, "send", "bob@example.com", List.of("hi"));
+    assertThat(asked.get(asked.size() - 1).arguments()).containsValue("bob@example.com");
+    assertThat(RAN).containsExactly("send bob@example.com [hi]", "send bob@example.com [hi]");
+  }
+
+  @Test
+  void aSuspendedSandboxedCallHoldsNoWorkerAndRunsOnARealWorkerWhenApproved() throws Throwable {
+    pool = SandboxPool.builder(AirlockConfig.builder().build()).backend("local").minSize(0).maxSize(1).build();
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals, pool);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(suspend(interceptor, "sandboxedSend", "bob" + i));
+    }
+    assertThat(pool.stats().workersStarted()).as("a pending call starts no worker").isZero();
+    assertThat(pool.stats().active()).isZero();
+
+    assertThat(approvals.resume(ids.get(3), ApprovalDecision.approve("alice"))).isEqualTo("sent to bob3 from the sandbox");
+    assertThat(approvals.resume(ids.get(1), ApprovalDecision.approveWithArguments("alice", "carol")))
+        .isEqualTo("sent to carol from the sandbox");
+    assertThat(approvals.pending()).extracting(ApprovalRequest::callId)
+        .containsExactly(ids.get(0), ids.get(2), ids.get(4));
+  }
+}
