@@ -3,6 +3,7 @@ package dev.airlock.internal.egress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -538,6 +540,107 @@ class EgressProxyTest {
       return store.isKeyEntry(alias);
     } catch (KeyStoreException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The head the server received: up to its blank line. */
+  private static String headOf(String received) {
+    int end = received.indexOf("\r\n\r\n");
+    return end < 0 ? received : received.substring(0, end + 2);
+  }
+
+  @Test
+  void connectionHeaderCannotRemoveTheFramingTheProxyCopiedTheBodyBy() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority + "\r\n";
+      String smuggled = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      // Were the named field removed, the server would read the body as a second request with an unchecked Host.
+      for (String framing : List.of(
+          "Transfer-Encoding: chunked\r\nConnection: transfer-encoding\r\n\r\n"
+              + Integer.toHexString(smuggled.length()) + "\r\n" + smuggled + "\r\n0\r\n\r\n",
+          "Content-Length: " + smuggled.length() + "\r\nConnection: content-length\r\n\r\n" + smuggled)) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        raw(start + framing);
+        String head = headOf(seen.get(5, TimeUnit.SECONDS));
+        assertThat(head).containsIgnoringCase(framing.substring(0, framing.indexOf(':')) + ": ")
+            .doesNotContain("internal.test");
+      }
+    }
+  }
+
+  @Test
+  void chunkedBodyIsParsedStrictlySoNoRequestHidesInItsTrailer() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority
+          + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+      String smuggled = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      // "0x2c" is 0 to a parser stopping at the first non-digit, 44 to one taking a 0x prefix; "a\n" ends the
+      // trailer to a parser that takes any short line as its end.
+      for (String body : List.of("0x2c\r\n" + smuggled, "0\r\na\n" + smuggled, "0\r\n" + smuggled)) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        raw(start + body);
+        assertThat(seen.get(5, TimeUnit.SECONDS)).doesNotContain("internal.test");
+      }
+      assertThat(gate.endCall().refused()).hasSize(3);
+    }
+  }
+
+  @Test
+  void requestLineWithAControlCharacterIsRefused() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    for (String target : List.of("/x\rHost:evil.test", "/x\tHost:evil.test", "/x\u0085y")) {
+      assertThat(raw("GET http://" + http() + target + " HTTP/1.1\r\nHost: " + http() + "\r\n\r\n"))
+          .startsWith("HTTP/1.1 400 Airlock egress refused request: the request line");
+    }
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void secretEchoedAcrossAChunkBoundaryIsCut() throws Exception {
+    String secret = "Bearer sk-live-4f9a1c7e2b8d6f0a3c5e7b9d1f2a4c6e";
+    HttpServer echo = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    // A streaming echo: the JDK server sends it chunked, 4096 bytes a chunk.
+    echo.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, 0);
+      try (OutputStream body = exchange.getResponseBody()) {
+        body.write(("pad=" + exchange.getRequestHeaders().getFirst("X-Pad") + "\nauth="
+            + exchange.getRequestHeaders().getFirst("Authorization") + "\n").getBytes(StandardCharsets.ISO_8859_1));
+      }
+    });
+    echo.start();
+    try {
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+      int port = echo.getAddress().getPort();
+      gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+
+      for (int split : List.of(1, secret.length() / 2, secret.length() - 1)) {
+        // The guest pads so that the first chunk ends `split` characters into the echoed value.
+        String pad = "p".repeat(4096 - "pad=".length() - "\nauth=".length() - split);
+        String seen;
+        try {
+          seen = client().send(HttpRequest.newBuilder(URI.create("http://secret.test:" + port + "/"))
+              .header("X-Pad", pad).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1)).body();
+        } catch (IOException e) {
+          seen = ""; // cut by the proxy
+        }
+        assertThat(seen).doesNotContain(secret.substring(7));
+      }
+      assertThat(gate.endCall().hostsContacted()).containsExactly("secret.test:" + port);
+    } finally {
+      echo.stop(0);
     }
   }
 }
