@@ -76,7 +76,8 @@ final class ProxyConnection implements Runnable, Closeable {
         return;
       }
       String[] start = head.startLine.split(" ", -1);
-      if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")) {
+      if (start.length != 3 || !head.plainStartLine() || !HttpHead.isToken(start[0])
+          || !start[2].startsWith("HTTP/1.")) {
         throw new Refusal(400, "request", "the request line is not 'METHOD target HTTP/1.1'", null);
       }
       if (start[0].equals("CONNECT")) {
@@ -211,8 +212,8 @@ final class ProxyConnection implements Runnable, Closeable {
       return;
     }
     String[] start = head.startLine.split(" ", -1);
-    if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")
-        || !start[1].startsWith("/")) {
+    if (start.length != 3 || !head.plainStartLine() || !HttpHead.isToken(start[0])
+        || !start[2].startsWith("HTTP/1.") || !start[1].startsWith("/")) {
       throw new Refusal(400, target, "the request line is not 'METHOD /path HTTP/1.1'", null);
     }
     requireHost(head, destination);
