@@ -163,7 +163,13 @@ class EgressProxyTest {
    * {@code protocols} by ALPN when there are any.
    */
   private void handshakeThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
-    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+    tlsThroughTunnel(authority, serverName, protocols).close();
+  }
+
+  /** A TLS session through a CONNECT tunnel, handshake done; the caller closes it. */
+  private SSLSocket tlsThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
+    Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort());
+    try {
       socket.setSoTimeout(5000);
       socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
@@ -177,6 +183,10 @@ class EgressProxyTest {
       }
       tls.setSSLParameters(parameters);
       tls.startHandshake();
+      return tls;
+    } catch (Exception | AssertionError e) {
+      socket.close();
+      throw e;
     }
   }
 
@@ -641,6 +651,136 @@ class EgressProxyTest {
       assertThat(gate.endCall().hostsContacted()).containsExactly("secret.test:" + port);
     } finally {
       echo.stop(0);
+    }
+  }
+
+  @Test
+  void aConnectionDoesNotOutliveItsCall() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("GET http://" + http() + "/slow HTTP/1.1\r\nHost: " + http() + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      long start = System.nanoTime();
+
+      gate.endCall();
+
+      InputStream in = socket.getInputStream();
+      while (in.read() >= 0) {
+        // the dots the server sent before the call ended
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    }
+  }
+
+  @Test
+  void ofSeveralAddressesOnlyOneTheRulesAllowIsConnectedTo() throws Exception {
+    InetAddress ten = InetAddress.getByAddress(new byte[] {10, 0, 0, 1});
+    InetAddress metadata = InetAddress.getByAddress(new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254});
+    Map<String, List<InetAddress>> names = Map.of("mixed.test", List.of(ten, metadata, LOOPBACK),
+        "private.test", List.of(ten, metadata));
+    start(EgressProxy.builder().resolver(name -> names.get(name)));
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("mixed.test:" + port, "private.test:" + port, http()));
+
+    assertThat(get(client(), "http://mixed.test:" + port + "/hello").body()).isEqualTo("hello");
+    assertThat(get(client(), "http://private.test:" + port + "/hello").statusCode()).isEqualTo(403);
+    assertThat(kit.received).hasSize(1);
+  }
+
+  @Test
+  void numericHostNamesAreJudgedByTheAddressTheyResolveTo() throws Exception {
+    start(EgressProxy.builder()); // the system resolver, which reads 2130706433 and 127.1 as 127.0.0.1
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("2130706433:" + port, "127.1:" + port, "0x7f.1:" + port, "017700000001:" + port));
+
+    for (String host : List.of("2130706433", "127.1", "0x7f.1", "017700000001")) {
+      String authority = host + ":" + port;
+      assertThat(raw("GET http://" + authority + "/hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"))
+          .as(host).matches("HTTP/1.1 (403|502) Airlock egress refused (?s).*");
+    }
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void insideAnInjectedTunnelTheRequestMustNameTheHostAndOnlyOneIsRelayed() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value"))));
+    int port = EgressTestKit.port(kit.https);
+    String authority = "secret.test:" + port;
+    gate.beginCall(rules(authority, https()));
+
+    for (String request : List.of("GET /hello HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "GET http://evil.test/hello HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "TRACE /hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")) {
+      try (SSLSocket tls = tlsThroughTunnel(authority, "secret.test")) {
+        tls.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readHead(tls.getInputStream())).matches("HTTP/1.1 4\\d\\d Airlock egress refused (?s).*");
+      }
+    }
+    assertThat(kit.received).isEmpty();
+
+    try (SSLSocket tls = tlsThroughTunnel(authority, "secret.test")) {
+      String one = "GET /hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+      tls.getOutputStream().write((one + one.replace("/hello", "/echo")).getBytes(StandardCharsets.ISO_8859_1));
+      String answer = new String(tls.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("hello").doesNotContain("s3cr3t");
+    }
+    assertThat(kit.received).hasSize(1);
+  }
+
+  @Test
+  void aGateServesOnlyItsOwnWorkersCall() throws Exception {
+    startDefault();
+    EgressGate other = proxy.openGate(folder.resolve("other.sock"));
+    EgressTestKit.Forwarder otherForwarder = kit.forwarder(folder.resolve("other.sock"));
+    gate.beginCall(rules(http()));
+    String request = "GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + http() + "\r\n\r\n";
+
+    try (Socket socket = new Socket(LOOPBACK, otherForwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 403 Airlock egress refused request: no tool call is running");
+    }
+    other.beginCall(rules("api.test"));
+    try (Socket socket = new Socket(LOOPBACK, otherForwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 403 Airlock egress refused " + http() + ": IP addresses");
+    }
+    assertThat(other.endCall().refused()).hasSize(1);
+    assertThat(gate.endCall().refused()).isEmpty();
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void byteCapCutsALargeUpload() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(EgressRules.parse(List.of(authority), 64 * 1024, Duration.ofSeconds(10)));
+      CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+
+      try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST http://" + authority + "/up HTTP/1.1\r\nHost: " + authority + "\r\nContent-Length: "
+            + (4 << 20) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        try {
+          for (int i = 0; i < 256; i++) {
+            out.write(new byte[16 * 1024]);
+          }
+        } catch (IOException e) {
+          // cut: the forwarder may also have taken it all into its socket buffers first
+        }
+      }
+
+      assertThat(seen.get(5, TimeUnit.SECONDS).length()).isLessThan(64 * 1024 + 16 * 1024);
+      assertThat(gate.endCall().refused()).singleElement().asString().contains("maxBytesPerCall");
     }
   }
 }
