@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -782,5 +786,49 @@ class EgressProxyTest {
       assertThat(seen.get(5, TimeUnit.SECONDS).length()).isLessThan(64 * 1024 + 16 * 1024);
       assertThat(gate.endCall().refused()).singleElement().asString().contains("maxBytesPerCall");
     }
+  }
+
+  /** A real ClientHello record naming {@code serverName}, as the JDK's TLS client writes it. */
+  private static byte[] clientHello(String serverName) throws Exception {
+    SSLEngine engine = SSLContext.getDefault().createSSLEngine(serverName, 443);
+    engine.setUseClientMode(true);
+    SSLParameters parameters = engine.getSSLParameters();
+    parameters.setServerNames(List.of(new SNIHostName(serverName)));
+    engine.setSSLParameters(parameters);
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    return Arrays.copyOf(out.array(), out.position());
+  }
+
+  @Test
+  void clientHelloFragmentedOverTwoRecordsClosesTheTunnel() throws Exception {
+    startDefault();
+    int port = EgressTestKit.port(kit.https);
+    String authority = "api.test:" + port;
+    gate.beginCall(rules(authority, https()));
+    byte[] record = clientHello("api.test");
+    int length = record.length - 5;
+    int first = 40; // the server name extension comes after the first 40 bytes of the handshake message
+    byte[] split = new byte[record.length + 5];
+    System.arraycopy(record, 0, split, 0, 5 + first);
+    split[3] = (byte) (first >> 8);
+    split[4] = (byte) first;
+    split[5 + first] = 22;
+    split[6 + first] = record[1];
+    split[7 + first] = record[2];
+    split[8 + first] = (byte) ((length - first) >> 8);
+    split[9 + first] = (byte) (length - first);
+    System.arraycopy(record, 5 + first, split, 10 + first, length - first);
+
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      socket.getOutputStream().write(split);
+      assertThat(socket.getInputStream().read()).isEqualTo(-1);
+    }
+
+    assertThat(gate.endCall().refused()).singleElement().asString().contains("spans more than one record");
   }
 }
