@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -830,5 +833,53 @@ class EgressProxyTest {
     }
 
     assertThat(gate.endCall().refused()).singleElement().asString().contains("spans more than one record");
+  }
+
+  @Test
+  void anInjectedHostIsAskedForAnUncompressedAnswerSoAnEchoIsSeen() throws Exception {
+    String secret = "Bearer sk-live-4f9a1c7e2b8d6f0a3c5e7b9d1f2a4c6e";
+    HttpServer echo = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    // An echo that compresses when the client accepts it, as most web servers do.
+    echo.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      byte[] text = ("auth=" + exchange.getRequestHeaders().getFirst("Authorization"))
+          .getBytes(StandardCharsets.ISO_8859_1);
+      String accepted = exchange.getRequestHeaders().getFirst("Accept-Encoding");
+      if (accepted != null && accepted.contains("gzip")) {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+          gzip.write(text);
+        }
+        text = zipped.toByteArray();
+        exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+      }
+      exchange.sendResponseHeaders(200, text.length);
+      try (OutputStream body = exchange.getResponseBody()) {
+        body.write(text);
+      }
+    });
+    echo.start();
+    try {
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+      int port = echo.getAddress().getPort();
+      gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+
+      byte[] seen;
+      try {
+        HttpResponse<byte[]> answer = client().send(HttpRequest.newBuilder(URI.create("http://secret.test:" + port
+            + "/")).header("Accept-Encoding", "gzip").timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        seen = answer.headers().firstValue("Content-Encoding").isPresent()
+            ? new GZIPInputStream(new ByteArrayInputStream(answer.body())).readAllBytes() : answer.body();
+      } catch (IOException e) {
+        seen = new byte[0]; // cut by the proxy
+      }
+
+      assertThat(new String(seen, StandardCharsets.ISO_8859_1)).doesNotContain(secret.substring(7));
+      assertThat(gate.endCall().hostsContacted()).containsExactly("secret.test:" + port);
+    } finally {
+      echo.stop(0);
+    }
   }
 }
