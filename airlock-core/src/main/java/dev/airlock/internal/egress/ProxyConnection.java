@@ -250,7 +250,10 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  /** Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). */
+  /**
+   * Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). A host
+   * with an injected header is asked for an uncompressed answer, so the secret watch reads what the guest will.
+   */
   private RequestBody sendRequest(HttpHead head, String startLine, List<SecretInjection> injections,
       OutputStream out) throws IOException {
     RequestBody body = RequestBody.of(head);
@@ -260,6 +263,10 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     for (SecretInjection injection : injections) {
       head.add(injection.header(), injection.value());
+    }
+    if (!injections.isEmpty()) {
+      head.remove("Accept-Encoding");
+      head.add("Accept-Encoding", "identity");
     }
     head.add("Connection", "close");
     if (!call.count(true, head.writeTo(out, startLine))) {
@@ -284,6 +291,11 @@ final class ProxyConnection implements Runnable, Closeable {
       HttpHead response = HttpHead.read(fromServer, HttpHead.MAX_RESPONSE_HEAD_BYTES);
       if (response == null) {
         return;
+      }
+      if (watch != null && response.values("Content-Encoding").stream()
+          .anyMatch(coding -> !coding.isBlank() && !coding.equalsIgnoreCase("identity"))) {
+        throw new Refusal(502, target, "the server compressed its answer though asked not to; the secret watch"
+            + " cannot read a compressed echo of the injected header", null);
       }
       response.removeHopByHop();
       response.add("Connection", "close");
