@@ -415,8 +415,11 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   private void refuse(Refusal refusal) {
+    if (closed) {
+      return; // cut (which recorded why) or its call ended: what fails after that is a consequence, not an attempt
+    }
     record(refusal);
-    if (closed || tunnelOpen) {
+    if (tunnelOpen) {
       return; // the tunnel is up: there is no HTTP answer to give, only the closed connection
     }
     try {
