@@ -49,8 +49,6 @@ public final class ApprovalGate {
   public interface Call {
     Method method();
 
-    Object[] arguments();
-
     /** An argument's text as the tool's policy masks it. */
     String mask(String text);
 
@@ -93,13 +91,13 @@ public final class ApprovalGate {
   }
 
   /**
-   * Blocking: the arguments to run once approved. Suspended: keeps the call and throws
-   * {@link AirlockApprovalRequiredException}. A denial, a timeout or a full store throws
-   * {@link AirlockBlockedException} ({@code NOT_APPROVED}).
+   * Freezes {@code arguments} (the caller's objects are not kept). Blocking: the arguments to run once approved.
+   * Suspended: keeps the call and throws {@link AirlockApprovalRequiredException}. A denial, a timeout or a full
+   * store throws {@link AirlockBlockedException} ({@code NOT_APPROVED}).
    */
-  public Admitted admit(Call call) {
+  public Admitted admit(Call call, Object[] arguments) {
     AirlockContext context = AirlockContext.current().orElse(null);
-    byte[] kept = freeze(call.method(), call.arguments(), call.maxArgumentBytes());
+    byte[] kept = freeze(call.method(), arguments, call.maxArgumentBytes());
     Object[] frozen = Codec.decodeArguments(kept);
     Instant now = clock.instant();
     String tool = call.method().getName();
@@ -116,8 +114,7 @@ public final class ApprovalGate {
       throw new AirlockApprovalRequiredException(tool, request.callId());
     }
     ApprovalDecision decision = await(request, frozen);
-    Object[] arguments = decided(call, request, frozen, decision);
-    return new Admitted(arguments, decision.editedArguments().isPresent());
+    return new Admitted(decided(call, request, frozen, decision), decision.editedArguments().isPresent());
   }
 
   /**

@@ -50,7 +50,8 @@ final class Addresses {
   /**
    * Whether {@code address} is on the public internet: not unspecified, loopback, private (RFC 1918, fc00::/7),
    * link-local (169.254/16 with the metadata service, fe80::/10), CGNAT (100.64/10), multicast, reserved or
-   * broadcast; IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4) are judged by that address.
+   * broadcast; IPv6 outside global unicast 2000::/3 is not public, and the forms that carry an IPv4 address
+   * (mapped, NAT64 64:ff9b::/96, 6to4) are judged by that address.
    */
   static boolean isPublic(InetAddress address) {
     byte[] b = address.getAddress();
@@ -71,11 +72,11 @@ final class Addresses {
       return isPublicV4(slice(b, 2)); // 6to4 2002::/16
     }
     int first = b[0] & 0xFF;
-    if ((first & 0xFE) == 0xFC || first == 0xFF) {
-      return false; // unique local fc00::/7, multicast ff00::/8
-    }
-    if (first == 0xFE && (b[1] & 0xC0) == 0x80 || first == 0xFE && (b[1] & 0xC0) == 0xC0) {
-      return false; // link-local fe80::/10, site-local fec0::/10
+    if ((first & 0xE0) != 0x20) {
+      // Only 2000::/3 is global unicast. The rest is reserved (::/8 with local-use NAT64 64:ff9b:1::/48 and SIIT's
+      // ::ffff:0:0/96, which a translator on the host's network turns into the IPv4 address they carry), discard,
+      // unassigned, unique local fc00::/7, link-local fe80::/10, site-local fec0::/10 or multicast ff00::/8.
+      return false;
     }
     if (first == 0x20 && b[1] == 0x01 && b[2] == 0x0D && (b[3] & 0xFF) == 0xB8) {
       return false; // documentation 2001:db8::/32

@@ -88,6 +88,11 @@ final class HttpHead {
     }
   }
 
+  /** Whether the start line is visible ASCII and single spaces: a control character may end a line downstream. */
+  boolean plainStartLine() {
+    return startLine.chars().allMatch(c -> c > 0x20 && c < 0x7F || c == ' ');
+  }
+
   static boolean isToken(String text) {
     if (text.isEmpty()) {
       return false;
@@ -112,7 +117,11 @@ final class HttpHead {
     return out;
   }
 
-  /** Removes the hop-by-hop fields: the standard ones, the proxy credentials and every field Connection names. */
+  /**
+   * Removes the hop-by-hop fields: the standard ones, the proxy credentials and every field Connection names, except
+   * the ones the proxy relays the message by (Host, Content-Length, Transfer-Encoding): the body is copied as those
+   * frame it, so the next hop must read the same framing, or it would take the body for another request.
+   */
   void removeHopByHop() {
     List<String> named = new ArrayList<>();
     for (String value : values("Connection")) {
@@ -120,6 +129,7 @@ final class HttpHead {
         named.add(token.strip().toLowerCase(Locale.ROOT));
       }
     }
+    named.removeAll(List.of("host", "content-length", "transfer-encoding"));
     fields.removeIf(field -> {
       String name = field[0].toLowerCase(Locale.ROOT);
       return named.contains(name) || name.equals("connection") || name.equals("proxy-connection")

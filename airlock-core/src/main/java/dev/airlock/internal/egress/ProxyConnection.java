@@ -76,7 +76,8 @@ final class ProxyConnection implements Runnable, Closeable {
         return;
       }
       String[] start = head.startLine.split(" ", -1);
-      if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")) {
+      if (start.length != 3 || !head.plainStartLine() || !HttpHead.isToken(start[0])
+          || !start[2].startsWith("HTTP/1.")) {
         throw new Refusal(400, "request", "the request line is not 'METHOD target HTTP/1.1'", null);
       }
       if (start[0].equals("CONNECT")) {
@@ -211,8 +212,8 @@ final class ProxyConnection implements Runnable, Closeable {
       return;
     }
     String[] start = head.startLine.split(" ", -1);
-    if (start.length != 3 || !HttpHead.isToken(start[0]) || !start[2].startsWith("HTTP/1.")
-        || !start[1].startsWith("/")) {
+    if (start.length != 3 || !head.plainStartLine() || !HttpHead.isToken(start[0])
+        || !start[2].startsWith("HTTP/1.") || !start[1].startsWith("/")) {
       throw new Refusal(400, target, "the request line is not 'METHOD /path HTTP/1.1'", null);
     }
     requireHost(head, destination);
@@ -249,7 +250,10 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  /** Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). */
+  /**
+   * Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). A host
+   * with an injected header is asked for an uncompressed answer, so the secret watch reads what the guest will.
+   */
   private RequestBody sendRequest(HttpHead head, String startLine, List<SecretInjection> injections,
       OutputStream out) throws IOException {
     RequestBody body = RequestBody.of(head);
@@ -259,6 +263,10 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     for (SecretInjection injection : injections) {
       head.add(injection.header(), injection.value());
+    }
+    if (!injections.isEmpty()) {
+      head.remove("Accept-Encoding");
+      head.add("Accept-Encoding", "identity");
     }
     head.add("Connection", "close");
     if (!call.count(true, head.writeTo(out, startLine))) {
@@ -283,6 +291,11 @@ final class ProxyConnection implements Runnable, Closeable {
       HttpHead response = HttpHead.read(fromServer, HttpHead.MAX_RESPONSE_HEAD_BYTES);
       if (response == null) {
         return;
+      }
+      if (watch != null && response.values("Content-Encoding").stream()
+          .anyMatch(coding -> !coding.isBlank() && !coding.equalsIgnoreCase("identity"))) {
+        throw new Refusal(502, target, "the server compressed its answer though asked not to; the secret watch"
+            + " cannot read a compressed echo of the injected header", null);
       }
       response.removeHopByHop();
       response.add("Connection", "close");
@@ -402,8 +415,11 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   private void refuse(Refusal refusal) {
+    if (closed) {
+      return; // cut (which recorded why) or its call ended: what fails after that is a consequence, not an attempt
+    }
     record(refusal);
-    if (closed || tunnelOpen) {
+    if (tunnelOpen) {
       return; // the tunnel is up: there is no HTTP answer to give, only the closed connection
     }
     try {

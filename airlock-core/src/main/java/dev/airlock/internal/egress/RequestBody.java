@@ -2,6 +2,7 @@ package dev.airlock.internal.egress;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -50,7 +51,11 @@ final class RequestBody {
     return new RequestBody(Long.parseLong(first));
   }
 
-  /** Copies the body from {@code in} to {@code out}; returns where it ends, without reading further. */
+  /**
+   * Copies the body from {@code in} to {@code out}; returns where it ends, without reading further. Chunked framing
+   * is read strictly (hex size then ';' or CRLF, every line CRLF, trailer lines are header fields), since a line a
+   * lenient parser reads one way and the server another would let bytes the proxy took for the body start a request.
+   */
   void copy(InputStream in, Sink out) throws IOException {
     byte[] buffer = new byte[16 * 1024];
     if (length >= 0) {
@@ -59,14 +64,14 @@ final class RequestBody {
     }
     while (true) {
       byte[] line = line(in, MAX_CHUNK_LINE);
-      out.write(line, 0, line.length);
       long size = chunkSize(line);
+      out.write(line, 0, line.length);
       if (size == 0) {
         break;
       }
       copyExactly(in, out, size, buffer);
       byte[] end = line(in, 2);
-      if (end.length != 2 || end[0] != '\r') {
+      if (end.length != 2) {
         throw new HttpHead.BadHead(400, "a chunk does not end in CRLF");
       }
       out.write(end, 0, 2);
@@ -78,8 +83,15 @@ final class RequestBody {
       if (trailer > MAX_TRAILER_BYTES) {
         throw new HttpHead.BadHead(431, "the chunked trailer is larger than " + MAX_TRAILER_BYTES + " bytes");
       }
+      if (line.length > 2) {
+        String field = new String(line, 0, line.length - 2, StandardCharsets.ISO_8859_1);
+        int colon = field.indexOf(':');
+        if (colon <= 0 || !HttpHead.isToken(field.substring(0, colon))) {
+          throw new HttpHead.BadHead(400, "a chunked trailer line is not 'name: value'");
+        }
+      }
       out.write(line, 0, line.length);
-      if (line.length <= 2) {
+      if (line.length == 2) {
         return;
       }
     }
@@ -97,7 +109,7 @@ final class RequestBody {
     }
   }
 
-  /** One line with its CRLF, at most {@code max} bytes. */
+  /** One line ending in CRLF, with no other control character than a tab, at most {@code max} bytes. */
   private static byte[] line(InputStream in, int max) throws IOException {
     byte[] line = new byte[max];
     int length = 0;
@@ -111,11 +123,18 @@ final class RequestBody {
       }
       line[length++] = (byte) b;
       if (b == '\n') {
+        if (length < 2 || line[length - 2] != '\r' || indexOf(line, (byte) '\r') != length - 2) {
+          throw new HttpHead.BadHead(400, "a line of the chunked body does not end in CRLF or has a bare CR");
+        }
         return Arrays.copyOf(line, length);
+      }
+      if (b < 0x20 && b != '\t' && b != '\r' || b == 0x7F) {
+        throw new HttpHead.BadHead(400, "a line of the chunked body contains a control character");
       }
     }
   }
 
+  /** The size of a chunk line: 1 to 15 hex digits, then a ';' extension or the CRLF. */
   private static long chunkSize(byte[] line) throws HttpHead.BadHead {
     long size = 0;
     int digits = 0;
@@ -129,9 +148,18 @@ final class RequestBody {
       }
       size = size * 16 + digit;
     }
-    if (digits == 0) {
-      throw new HttpHead.BadHead(400, "a chunk line does not start with its size");
+    if (digits == 0 || digits != line.length - 2 && line[digits] != ';') {
+      throw new HttpHead.BadHead(400, "a chunk line is not a hex size, an optional ';' extension and CRLF");
     }
     return size;
+  }
+
+  private static int indexOf(byte[] bytes, byte value) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == value) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

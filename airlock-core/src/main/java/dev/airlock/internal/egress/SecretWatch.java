@@ -1,50 +1,106 @@
 package dev.airlock.internal.egress;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Watches the bytes going back to the sandbox on a connection that carries an injected secret, so that a server
  * that echoes request headers (a debug endpoint, an error page) cannot hand the secret to the guest in plain text.
- * It keeps the last bytes of the previous chunk, so a value split across reads is still found. Encoded or
- * compressed echoes are not found; that limit is stated in docs/security.md.
+ *
+ * <p>It looks for every piece of a value half its length (at least {@link #MIN_PIECE} bytes, the whole value when
+ * it is shorter), not only the whole value: a streamed echo is cut into chunks wherever the chunked framing falls,
+ * and the guest chooses where by padding its request, so the value arrives in two pieces with the framing between
+ * them, one of which is at least half of it; a truncated echo likewise shows a prefix. It keeps the last bytes of
+ * the previous read, so a piece split across reads is still found. Encoded or compressed echoes are not found;
+ * that limit is stated in docs/security.md.
  */
 final class SecretWatch {
-  private final List<byte[]> values;
+  static final int MIN_PIECE = 16;
+  private static final long BASE = 1_000_003;
+
+  private final List<Pieces> pieces = new ArrayList<>();
   private final int keep;
   private byte[] tail = new byte[0];
 
-  SecretWatch(List<SecretInjection> injections) {
-    this.values = injections.stream().map(i -> i.value().getBytes(StandardCharsets.ISO_8859_1))
-        .filter(v -> v.length > 0).toList();
-    this.keep = values.stream().mapToInt(v -> v.length - 1).max().orElse(0);
+  /** The pieces of one value: each of its windows of {@code length} bytes, by rolling hash. */
+  private static final class Pieces {
+    final byte[] value;
+    final int length;
+    final long topPower;
+    final long[] hashes;
+
+    Pieces(byte[] value) {
+      this.value = value;
+      this.length = value.length <= MIN_PIECE ? value.length : Math.max(MIN_PIECE, (value.length + 1) / 2);
+      long power = 1;
+      for (int i = 1; i < length; i++) {
+        power *= BASE;
+      }
+      this.topPower = power;
+      this.hashes = new long[value.length - length + 1];
+      long hash = 0;
+      for (int i = 0; i < value.length; i++) {
+        hash = roll(hash, i >= length ? value[i - length] & 0xFF : -1, value[i]);
+        if (i >= length - 1) {
+          hashes[i - length + 1] = hash;
+        }
+      }
+      Arrays.sort(hashes);
+    }
+
+    /** The hash with byte {@code out} (0-255, or -1: none) leaving the window and {@code in} entering it. */
+    long roll(long hash, int out, byte in) {
+      long dropped = out < 0 ? hash : hash - out * topPower;
+      return dropped * BASE + (in & 0xFF);
+    }
+
+    boolean foundIn(byte[] window) {
+      long hash = 0;
+      for (int i = 0; i < window.length; i++) {
+        hash = roll(hash, i >= length ? window[i - length] & 0xFF : -1, window[i]);
+        if (i >= length - 1) {
+          if (Arrays.binarySearch(hashes, hash) >= 0 && isPiece(window, i - length + 1)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Whether the {@code length} bytes of {@code window} from {@code from} are a window of the value. */
+    private boolean isPiece(byte[] window, int from) {
+      for (int start = 0; start + length <= value.length; start++) {
+        if (Arrays.equals(window, from, from + length, value, start, start + length)) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
-  /** Whether a secret value ends in {@code chunk} (possibly starting in an earlier one). */
+  SecretWatch(List<SecretInjection> injections) {
+    for (SecretInjection injection : injections) {
+      byte[] value = injection.value().getBytes(StandardCharsets.ISO_8859_1);
+      if (value.length > 0) {
+        pieces.add(new Pieces(value));
+      }
+    }
+    this.keep = pieces.stream().mapToInt(p -> p.length - 1).max().orElse(0);
+  }
+
+  /** Whether a piece of a secret value ends in {@code chunk} (possibly starting in an earlier one). */
   boolean seen(byte[] chunk, int offset, int length) {
     byte[] window = new byte[tail.length + length];
     System.arraycopy(tail, 0, window, 0, tail.length);
     System.arraycopy(chunk, offset, window, tail.length, length);
-    for (byte[] value : values) {
-      if (indexOf(window, value) >= 0) {
+    for (Pieces piece : pieces) {
+      if (piece.foundIn(window)) {
         return true;
       }
     }
     tail = Arrays.copyOfRange(window, Math.max(0, window.length - keep), window.length);
     return false;
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

@@ -152,7 +152,7 @@ public final class AirlockInterceptor {
       policy.end();
       if (step == Step.CALL && (airlock.approval() || guard.requiresApproval(tool, airlock.policy()))) {
         ApprovalGate.Admitted admitted = ApprovalAccess.gate(approvals.get())
-            .admit(approvalCall(receiver, tool, airlock, args));
+            .admit(approvalCall(receiver, tool, airlock), args);
         args = admitted.arguments();
         proceed = reflective(receiver, tool, args);
         if (admitted.edited()) {
@@ -188,17 +188,15 @@ public final class AirlockInterceptor {
     }
   }
 
-  /** What the approval gate needs of a call: its arguments, its policy's masking, and how to run it once approved. */
-  private ApprovalGate.Call approvalCall(Object receiver, Method tool, Airlock airlock, Object[] args) {
+  /**
+   * What the approval gate needs of a call: its policy's masking, and how to run it once approved. It holds no
+   * argument: a suspended call keeps only their frozen bytes, which the store counts, not the caller's objects.
+   */
+  private ApprovalGate.Call approvalCall(Object receiver, Method tool, Airlock airlock) {
     return new ApprovalGate.Call() {
       @Override
       public Method method() {
         return tool;
-      }
-
-      @Override
-      public Object[] arguments() {
-        return args;
       }
 
       @Override

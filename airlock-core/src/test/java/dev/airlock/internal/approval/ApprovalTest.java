@@ -23,6 +23,7 @@ import dev.airlock.internal.intercept.AirlockInterceptor;
 import jakarta.validation.constraints.Size;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -215,6 +216,27 @@ class ApprovalTest {
 
     assertThat(approvals.resume(id, ApprovalDecision.approve("alice"))).isEqualTo("sent to bob: [pay 10 EUR]");
     assertThat(RAN).containsExactly("send bob [pay 10 EUR]");
+  }
+
+  @Test
+  void aSuspendedCallKeepsItsFrozenBytesNotTheCallersObjects() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    List<String> lines = new ArrayList<>(List.of("pay 10 EUR"));
+    WeakReference<List<String>> original = new WeakReference<>(lines);
+    String id = suspend(interceptor, "send", "bob", lines);
+
+    lines = null;
+    for (int i = 0; i < 50 && original.get() != null; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+
+    // The store counts the frozen bytes; the caller's objects can be ten times that on the heap (a List<Integer>
+    // of 1M numbers is 3 MB of Kryo and 20 MB of Integers), so a pending call must not keep them reachable.
+    assertThat(original.get()).as("the caller's argument objects are collectable once the call is suspended")
+        .isNull();
+    assertThat(approvals.resume(id, ApprovalDecision.approve("alice"))).isEqualTo("sent to bob: [pay 10 EUR]");
   }
 
   @Test

@@ -3,13 +3,16 @@ package dev.airlock.internal.egress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -17,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +28,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -161,7 +170,13 @@ class EgressProxyTest {
    * {@code protocols} by ALPN when there are any.
    */
   private void handshakeThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
-    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+    tlsThroughTunnel(authority, serverName, protocols).close();
+  }
+
+  /** A TLS session through a CONNECT tunnel, handshake done; the caller closes it. */
+  private SSLSocket tlsThroughTunnel(String authority, String serverName, String... protocols) throws Exception {
+    Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort());
+    try {
       socket.setSoTimeout(5000);
       socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
@@ -175,6 +190,10 @@ class EgressProxyTest {
       }
       tls.setSSLParameters(parameters);
       tls.startHandshake();
+      return tls;
+    } catch (Exception | AssertionError e) {
+      socket.close();
+      throw e;
     }
   }
 
@@ -538,6 +557,333 @@ class EgressProxyTest {
       return store.isKeyEntry(alias);
     } catch (KeyStoreException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The head the server received: up to its blank line. */
+  private static String headOf(String received) {
+    int end = received.indexOf("\r\n\r\n");
+    return end < 0 ? received : received.substring(0, end + 2);
+  }
+
+  @Test
+  void connectionHeaderCannotRemoveTheFramingTheProxyCopiedTheBodyBy() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority + "\r\n";
+      String smuggled = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      // Were the named field removed, the server would read the body as a second request with an unchecked Host.
+      for (String framing : List.of(
+          "Transfer-Encoding: chunked\r\nConnection: transfer-encoding\r\n\r\n"
+              + Integer.toHexString(smuggled.length()) + "\r\n" + smuggled + "\r\n0\r\n\r\n",
+          "Content-Length: " + smuggled.length() + "\r\nConnection: content-length\r\n\r\n" + smuggled)) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        raw(start + framing);
+        String head = headOf(seen.get(5, TimeUnit.SECONDS));
+        assertThat(head).containsIgnoringCase(framing.substring(0, framing.indexOf(':')) + ": ")
+            .doesNotContain("internal.test");
+      }
+    }
+  }
+
+  @Test
+  void chunkedBodyIsParsedStrictlySoNoRequestHidesInItsTrailer() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(rules(authority));
+      String start = "POST http://" + authority + "/a HTTP/1.1\r\nHost: " + authority
+          + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+      String smuggled = "GET /admin HTTP/1.1\r\nHost: internal.test\r\n\r\n";
+
+      // "0x2c" is 0 to a parser stopping at the first non-digit, 44 to one taking a 0x prefix; "a\n" ends the
+      // trailer to a parser that takes any short line as its end.
+      for (String body : List.of("0x2c\r\n" + smuggled, "0\r\na\n" + smuggled, "0\r\n" + smuggled)) {
+        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+        raw(start + body);
+        assertThat(seen.get(5, TimeUnit.SECONDS)).doesNotContain("internal.test");
+      }
+      assertThat(gate.endCall().refused()).hasSize(3);
+    }
+  }
+
+  @Test
+  void requestLineWithAControlCharacterIsRefused() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+
+    for (String target : List.of("/x\rHost:evil.test", "/x\tHost:evil.test", "/x\u0085y")) {
+      assertThat(raw("GET http://" + http() + target + " HTTP/1.1\r\nHost: " + http() + "\r\n\r\n"))
+          .startsWith("HTTP/1.1 400 Airlock egress refused request: the request line");
+    }
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void secretEchoedAcrossAChunkBoundaryIsCut() throws Exception {
+    String secret = "Bearer sk-live-4f9a1c7e2b8d6f0a3c5e7b9d1f2a4c6e";
+    HttpServer echo = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    // A streaming echo: the JDK server sends it chunked, 4096 bytes a chunk.
+    echo.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, 0);
+      try (OutputStream body = exchange.getResponseBody()) {
+        body.write(("pad=" + exchange.getRequestHeaders().getFirst("X-Pad") + "\nauth="
+            + exchange.getRequestHeaders().getFirst("Authorization") + "\n").getBytes(StandardCharsets.ISO_8859_1));
+      }
+    });
+    echo.start();
+    try {
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+      int port = echo.getAddress().getPort();
+      gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+
+      for (int split : List.of(1, secret.length() / 2, secret.length() - 1)) {
+        // The guest pads so that the first chunk ends `split` characters into the echoed value.
+        String pad = "p".repeat(4096 - "pad=".length() - "\nauth=".length() - split);
+        String seen;
+        try {
+          seen = client().send(HttpRequest.newBuilder(URI.create("http://secret.test:" + port + "/"))
+              .header("X-Pad", pad).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1)).body();
+        } catch (IOException e) {
+          seen = ""; // cut by the proxy
+        }
+        assertThat(seen).doesNotContain(secret.substring(7));
+      }
+      assertThat(gate.endCall().hostsContacted()).containsExactly("secret.test:" + port);
+    } finally {
+      echo.stop(0);
+    }
+  }
+
+  @Test
+  void aConnectionDoesNotOutliveItsCall() throws Exception {
+    startDefault();
+    gate.beginCall(rules(http()));
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("GET http://" + http() + "/slow HTTP/1.1\r\nHost: " + http() + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      long start = System.nanoTime();
+
+      gate.endCall();
+
+      InputStream in = socket.getInputStream();
+      while (in.read() >= 0) {
+        // the dots the server sent before the call ended
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    }
+  }
+
+  @Test
+  void ofSeveralAddressesOnlyOneTheRulesAllowIsConnectedTo() throws Exception {
+    InetAddress ten = InetAddress.getByAddress(new byte[] {10, 0, 0, 1});
+    InetAddress metadata = InetAddress.getByAddress(new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254});
+    Map<String, List<InetAddress>> names = Map.of("mixed.test", List.of(ten, metadata, LOOPBACK),
+        "private.test", List.of(ten, metadata));
+    start(EgressProxy.builder().resolver(name -> names.get(name)));
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("mixed.test:" + port, "private.test:" + port, http()));
+
+    assertThat(get(client(), "http://mixed.test:" + port + "/hello").body()).isEqualTo("hello");
+    assertThat(get(client(), "http://private.test:" + port + "/hello").statusCode()).isEqualTo(403);
+    assertThat(kit.received).hasSize(1);
+  }
+
+  @Test
+  void numericHostNamesAreJudgedByTheAddressTheyResolveTo() throws Exception {
+    start(EgressProxy.builder()); // the system resolver, which reads 2130706433 and 127.1 as 127.0.0.1
+    int port = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("2130706433:" + port, "127.1:" + port, "0x7f.1:" + port, "017700000001:" + port));
+
+    for (String host : List.of("2130706433", "127.1", "0x7f.1", "017700000001")) {
+      String authority = host + ":" + port;
+      assertThat(raw("GET http://" + authority + "/hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"))
+          .as(host).matches("HTTP/1.1 (403|502) Airlock egress refused (?s).*");
+    }
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void insideAnInjectedTunnelTheRequestMustNameTheHostAndOnlyOneIsRelayed() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value"))));
+    int port = EgressTestKit.port(kit.https);
+    String authority = "secret.test:" + port;
+    gate.beginCall(rules(authority, https()));
+
+    for (String request : List.of("GET /hello HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "GET http://evil.test/hello HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "TRACE /hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")) {
+      try (SSLSocket tls = tlsThroughTunnel(authority, "secret.test")) {
+        tls.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readHead(tls.getInputStream())).matches("HTTP/1.1 4\\d\\d Airlock egress refused (?s).*");
+      }
+    }
+    assertThat(kit.received).isEmpty();
+
+    try (SSLSocket tls = tlsThroughTunnel(authority, "secret.test")) {
+      String one = "GET /hello HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+      tls.getOutputStream().write((one + one.replace("/hello", "/echo")).getBytes(StandardCharsets.ISO_8859_1));
+      String answer = new String(tls.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("hello").doesNotContain("s3cr3t");
+    }
+    assertThat(kit.received).hasSize(1);
+  }
+
+  @Test
+  void aGateServesOnlyItsOwnWorkersCall() throws Exception {
+    startDefault();
+    EgressGate other = proxy.openGate(folder.resolve("other.sock"));
+    EgressTestKit.Forwarder otherForwarder = kit.forwarder(folder.resolve("other.sock"));
+    gate.beginCall(rules(http()));
+    String request = "GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + http() + "\r\n\r\n";
+
+    try (Socket socket = new Socket(LOOPBACK, otherForwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 403 Airlock egress refused request: no tool call is running");
+    }
+    other.beginCall(rules("api.test"));
+    try (Socket socket = new Socket(LOOPBACK, otherForwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 403 Airlock egress refused " + http() + ": IP addresses");
+    }
+    assertThat(other.endCall().refused()).hasSize(1);
+    assertThat(gate.endCall().refused()).isEmpty();
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
+  void byteCapCutsALargeUpload() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 5, LOOPBACK)) {
+      startDefault();
+      String authority = "127.0.0.1:" + server.getLocalPort();
+      gate.beginCall(EgressRules.parse(List.of(authority), 64 * 1024, Duration.ofSeconds(10)));
+      CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerOnce(server));
+
+      try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST http://" + authority + "/up HTTP/1.1\r\nHost: " + authority + "\r\nContent-Length: "
+            + (4 << 20) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        try {
+          for (int i = 0; i < 256; i++) {
+            out.write(new byte[16 * 1024]);
+          }
+        } catch (IOException e) {
+          // cut: the forwarder may also have taken it all into its socket buffers first
+        }
+      }
+
+      assertThat(seen.get(5, TimeUnit.SECONDS).length()).isLessThan(64 * 1024 + 16 * 1024);
+      assertThat(gate.endCall().refused()).singleElement().asString().contains("maxBytesPerCall");
+    }
+  }
+
+  /** A real ClientHello record naming {@code serverName}, as the JDK's TLS client writes it. */
+  private static byte[] clientHello(String serverName) throws Exception {
+    SSLEngine engine = SSLContext.getDefault().createSSLEngine(serverName, 443);
+    engine.setUseClientMode(true);
+    SSLParameters parameters = engine.getSSLParameters();
+    parameters.setServerNames(List.of(new SNIHostName(serverName)));
+    engine.setSSLParameters(parameters);
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    return Arrays.copyOf(out.array(), out.position());
+  }
+
+  @Test
+  void clientHelloFragmentedOverTwoRecordsClosesTheTunnel() throws Exception {
+    startDefault();
+    int port = EgressTestKit.port(kit.https);
+    String authority = "api.test:" + port;
+    gate.beginCall(rules(authority, https()));
+    byte[] record = clientHello("api.test");
+    int length = record.length - 5;
+    int first = 40; // the server name extension comes after the first 40 bytes of the handshake message
+    byte[] split = new byte[record.length + 5];
+    System.arraycopy(record, 0, split, 0, 5 + first);
+    split[3] = (byte) (first >> 8);
+    split[4] = (byte) first;
+    split[5 + first] = 22;
+    split[6 + first] = record[1];
+    split[7 + first] = record[2];
+    split[8 + first] = (byte) ((length - first) >> 8);
+    split[9 + first] = (byte) (length - first);
+    System.arraycopy(record, 5 + first, split, 10 + first, length - first);
+
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      socket.getOutputStream().write(split);
+      assertThat(socket.getInputStream().read()).isEqualTo(-1);
+    }
+
+    assertThat(gate.endCall().refused()).singleElement().asString().contains("spans more than one record");
+  }
+
+  @Test
+  void anInjectedHostAnswersUncompressedOrIsCutSoAnEchoIsSeen() throws Exception {
+    String secret = "Bearer sk-live-4f9a1c7e2b8d6f0a3c5e7b9d1f2a4c6e";
+    HttpServer echo = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    // An echo that compresses when the client accepts it, as most web servers do.
+    echo.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      byte[] text = ("auth=" + exchange.getRequestHeaders().getFirst("Authorization"))
+          .getBytes(StandardCharsets.ISO_8859_1);
+      String accepted = exchange.getRequestHeaders().getFirst("Accept-Encoding");
+      if (accepted != null && accepted.contains("gzip") || exchange.getRequestURI().getPath().equals("/always")) {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+          gzip.write(text);
+        }
+        text = zipped.toByteArray();
+        exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+      }
+      exchange.sendResponseHeaders(200, text.length);
+      try (OutputStream body = exchange.getResponseBody()) {
+        body.write(text);
+      }
+    });
+    echo.start();
+    try {
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+      int port = echo.getAddress().getPort();
+      gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+
+      for (String path : List.of("/", "/always")) {
+        byte[] seen;
+        try {
+          HttpResponse<byte[]> answer = client().send(HttpRequest.newBuilder(URI.create("http://secret.test:" + port
+              + path)).header("Accept-Encoding", "gzip").timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          seen = answer.headers().firstValue("Content-Encoding").isPresent()
+              ? new GZIPInputStream(new ByteArrayInputStream(answer.body())).readAllBytes() : answer.body();
+        } catch (IOException e) {
+          seen = new byte[0]; // cut by the proxy
+        }
+        assertThat(new String(seen, StandardCharsets.ISO_8859_1)).as(path).doesNotContain(secret.substring(7));
+      }
+
+      EgressReport report = gate.endCall();
+      assertThat(report.hostsContacted()).containsExactly("secret.test:" + port);
+      assertThat(report.refused()).hasSize(2).last().asString().contains("compressed");
+    } finally {
+      echo.stop(0);
     }
   }
 }

@@ -72,4 +72,17 @@ class EgressRulesTest {
       assertThat(Addresses.isPublic(InetAddress.getByName(address))).as(address).isTrue();
     }
   }
+
+  @Test
+  void ipv6OutsideGlobalUnicastIsNotPublicWhateverItEmbeds() throws Exception {
+    // Local-use NAT64 (RFC 8215) and SIIT's IPv4-translated form reach the IPv4 address they carry through a
+    // translator on the host's network, as the well-known NAT64 prefix does; discard and unassigned space never
+    // routes to the internet. Only 2000::/3 is global unicast.
+    for (String address : List.of("64:ff9b:1::a9fe:a9fe", "64:ff9b:1:ffff::7f00:1", "::ffff:0:a9fe:a9fe",
+        "::ffff:0:7f00:1", "100::1", "4000::1", "e000::1", "::1:0:0:1")) {
+      assertThat(Addresses.isPublic(InetAddress.getByName(address))).as(address).isFalse();
+    }
+    assertThat(Addresses.isPublic(InetAddress.getByName("64:ff9b::808:808"))).as("NAT64 of 8.8.8.8").isTrue();
+    assertThat(Addresses.isPublic(InetAddress.getByName("2a00:1450:4001::200e"))).isTrue();
+  }
 }
