@@ -28,11 +28,13 @@ public final class EgressSettings {
   public static final long DEFAULT_MAX_CONNECTION_SECONDS = 60;
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([a-zA-Z][a-zA-Z0-9-]*):([^}]+)}");
   private static final List<String> SECRET_FIELDS = List.of("host", "header", "value");
+  /** Off unless set: a secret sent over plain HTTP crosses the network in clear text, to an unauthenticated server. */
+  private static final String PLAIN_HTTP = "plain-http";
   /** Resolvers registered at run time (the Spring starter's beans), besides those of the ServiceLoader. */
   private static final List<SecretResolver> REGISTERED = new CopyOnWriteArrayList<>();
 
   /** One configured secret, its value unresolved. */
-  public record Secret(String name, String host, String header, String value) {
+  public record Secret(String name, String host, String header, String value, boolean plainHttp) {
     @Override
     public String toString() {
       return "Secret[" + name + " -> " + header + " for " + host + "]";
@@ -144,7 +146,7 @@ public final class EgressSettings {
         m.appendReplacement(value, Matcher.quoteReplacement(resolved.get()));
       }
       m.appendTail(value);
-      out.add(new SecretInjection(s.host(), s.header(), value.toString()));
+      out.add(new SecretInjection(s.host(), s.header(), value.toString(), s.plainHttp()));
     }
     return out;
   }
@@ -179,9 +181,10 @@ public final class EgressSettings {
       }
       String rest = e.getKey().substring(AirlockConfig.EGRESS_SECRETS_PREFIX.length());
       int dot = rest.lastIndexOf('.');
-      if (dot <= 0 || !SECRET_FIELDS.contains(rest.substring(dot + 1))) {
+      if (dot <= 0 || !SECRET_FIELDS.contains(rest.substring(dot + 1)) && !rest.endsWith("." + PLAIN_HTTP)) {
         throw new IllegalArgumentException("Invalid Airlock configuration: unknown key '" + e.getKey()
-            + "'; a secret is " + AirlockConfig.EGRESS_SECRETS_PREFIX + "<name>.host, .header and .value");
+            + "'; a secret is " + AirlockConfig.EGRESS_SECRETS_PREFIX + "<name>.host, .header and .value (and "
+            + "optionally ." + PLAIN_HTTP + ")");
       }
       byName.computeIfAbsent(rest.substring(0, dot), k -> new TreeMap<>()).put(rest.substring(dot + 1),
           e.getValue().trim());
@@ -203,7 +206,12 @@ public final class EgressSettings {
         throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_SECRETS_PREFIX
             + name + ".header='" + fields.get("header") + "' is not an HTTP header name");
       }
-      out.add(new Secret(name, host, fields.get("header"), fields.get("value")));
+      String plain = fields.getOrDefault(PLAIN_HTTP, "false");
+      if (!plain.equals("true") && !plain.equals("false")) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_SECRETS_PREFIX
+            + name + "." + PLAIN_HTTP + "='" + plain + "'; expected true or false");
+      }
+      out.add(new Secret(name, host, fields.get("header"), fields.get("value"), Boolean.parseBoolean(plain)));
     });
     return out;
   }

@@ -161,6 +161,10 @@ final class ProxyConnection implements Runnable, Closeable {
     requireHost(head, destination);
     InetAddress address = decide(destination);
     List<SecretInjection> injections = proxy.secretsFor(destination.name());
+    if (!injections.stream().allMatch(SecretInjection::plainHttp)) {
+      throw new Refusal(403, target, "its secret is sent only over verified TLS, and this request is plain http://",
+          "request https://" + destination.host() + " instead, or set the secret's plain-http=true");
+    }
     refuseEcho(method, injections);
     Socket upstream = open(address, destination.port());
     handshakeDeadline.cancel(false);

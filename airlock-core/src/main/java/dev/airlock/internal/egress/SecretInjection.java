@@ -5,8 +5,16 @@ import java.util.Objects;
 /**
  * A header the egress proxy adds (or replaces) on every request to {@code host}, so a credential reaches the API
  * without entering the sandbox. {@code value} is resolved on the host; {@link #toString()} never prints it.
+ *
+ * @param plainHttp whether the header may also go with plain {@code http://} requests, in clear text to a server
+ *     nobody authenticated; off by default, when such a request to {@code host} is refused
  */
-public record SecretInjection(String host, String header, String value) {
+public record SecretInjection(String host, String header, String value, boolean plainHttp) {
+
+  /** Injected over verified TLS only. */
+  public SecretInjection(String host, String header, String value) {
+    this(host, header, value, false);
+  }
 
   public SecretInjection {
     Objects.requireNonNull(host, "host");
@@ -33,6 +41,7 @@ public record SecretInjection(String host, String header, String value) {
 
   @Override
   public String toString() {
-    return "SecretInjection[host=" + host + ", header=" + header + ", value=<" + value.length() + " chars>]";
+    return "SecretInjection[host=" + host + ", header=" + header + ", value=<" + value.length() + " chars>"
+        + (plainHttp ? ", plainHttp" : "") + "]";
   }
 }

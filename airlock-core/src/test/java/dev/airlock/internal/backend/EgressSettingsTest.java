@@ -57,6 +57,9 @@ class EgressSettingsTest {
         .hasMessageContaining("airlock.egress.secrets.k.header is missing");
     assertThatThrownBy(() -> read(Map.of("airlock.egress.secrets.k.hots", "api.test")))
         .hasMessageContaining("airlock.egress.secrets.k.hots");
+    assertThatThrownBy(() -> read(Map.of("airlock.egress.secrets.k.host", "api.test", "airlock.egress.secrets.k.header",
+        "X-Key", "airlock.egress.secrets.k.value", "v", "airlock.egress.secrets.k.plain-http", "yes")))
+        .hasMessageContaining("airlock.egress.secrets.k.plain-http='yes'");
     assertThatThrownBy(() -> read(Map.of(AirlockConfig.EGRESS_ENABLED, "false", AirlockConfig.EGRESS_ALLOW, "a.test")))
         .hasMessageContaining(AirlockConfig.EGRESS_ENABLED);
   }

@@ -450,11 +450,29 @@ class EgressProxyTest {
   }
 
   @Test
+  void aSecretGoesOverPlainHttpOnlyWhenItsConfigurationSaysSo() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value"))));
+    int tlsPort = EgressTestKit.port(kit.https);
+    int httpPort = EgressTestKit.port(kit.http);
+    gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
+
+    HttpResponse<String> plain = get(client(), "http://secret.test:" + httpPort + "/hello");
+    assertThat(plain.statusCode()).isEqualTo(403);
+    assertThat(plain.body()).contains("only over verified TLS").contains("https://secret.test");
+    assertThat(kit.received).as("nothing, least of all the secret, went out in clear text").isEmpty();
+    assertThat(get(client(), "https://secret.test:" + tlsPort + "/hello").body()).isEqualTo("hello");
+    assertThat(kit.received).hasSize(1);
+    assertThat(gate.endCall().refused()).singleElement().asString().contains("only over verified TLS");
+  }
+
+  @Test
   void secretIsInjectedReplacingTheClientsCopyAndNeverReachesTheClient() throws Exception {
     String secret = "Bearer s3cr3t-token-value";
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
     int tlsPort = EgressTestKit.port(kit.https);
     int httpPort = EgressTestKit.port(kit.http);
     gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
@@ -638,7 +656,7 @@ class EgressProxyTest {
     echo.start();
     try {
       start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
       int port = echo.getAddress().getPort();
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 
@@ -861,7 +879,7 @@ class EgressProxyTest {
     echo.start();
     try {
       start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret))));
+          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
       int port = echo.getAddress().getPort();
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 

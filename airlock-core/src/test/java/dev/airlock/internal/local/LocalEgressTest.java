@@ -142,6 +142,7 @@ class LocalEgressTest {
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.host", "secret.test")
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.header", "X-Api-Key")
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.value", secret)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.plain-http", "true")
         .build();
     String url = "http://secret.test:" + port + "/echo";
     try (SandboxPool pool = pool(config)) {
