@@ -45,6 +45,8 @@ public final class AirlockApprovals {
 
   /** Calls kept by the default store. */
   public static final int DEFAULT_MAX_PENDING = 1_000;
+  /** Calls one agent session (an {@link AirlockContext}'s agent and session) may keep waiting by default. */
+  public static final int DEFAULT_MAX_PENDING_PER_SESSION = 100;
   /** How long a suspended call waits by default. */
   public static final Duration DEFAULT_EXPIRE_AFTER = Duration.ofHours(1);
   /** How long a blocking call waits for its handler by default. */
@@ -56,7 +58,7 @@ public final class AirlockApprovals {
 
   private AirlockApprovals(Builder b) {
     gate = new ApprovalGate(b.handler, b.timeout, b.store == null ? ApprovalStore.inMemory(DEFAULT_MAX_PENDING)
-        : b.store, b.expireAfter, b.clock);
+        : b.store, b.expireAfter, b.maxPendingPerSession, b.clock);
   }
 
   public static Builder builder() {
@@ -109,6 +111,7 @@ public final class AirlockApprovals {
     private Duration timeout = DEFAULT_TIMEOUT;
     private ApprovalStore store;
     private Duration expireAfter = DEFAULT_EXPIRE_AFTER;
+    private int maxPendingPerSession = DEFAULT_MAX_PENDING_PER_SESSION;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {
@@ -135,6 +138,18 @@ public final class AirlockApprovals {
     /** Suspended mode: how long a pending call may wait; a decision after that is refused. */
     public Builder expireAfter(Duration expireAfter) {
       this.expireAfter = positive(expireAfter, "expireAfter");
+      return this;
+    }
+
+    /**
+     * Suspended mode: how many calls one session (the bound {@link AirlockContext}'s agent and session; calls with
+     * none count as one session) may keep waiting, so one model cannot fill the store for every other session.
+     */
+    public Builder maxPendingPerSession(int maxPendingPerSession) {
+      if (maxPendingPerSession < 1) {
+        throw new IllegalArgumentException("maxPendingPerSession must be at least 1, was " + maxPendingPerSession);
+      }
+      this.maxPendingPerSession = maxPendingPerSession;
       return this;
     }
 

@@ -109,6 +109,9 @@ public class AirlockAutoConfiguration {
     if (settings.getExpireAfterSeconds() != null) {
       builder.expireAfter(Duration.ofSeconds(settings.getExpireAfterSeconds()));
     }
+    if (settings.getMaxPendingPerSession() != null) {
+      builder.maxPendingPerSession(settings.getMaxPendingPerSession());
+    }
     if (settings.getMaxPending() != null || settings.getMaxPendingBytes() != null) {
       builder.store(ApprovalStore.inMemory(
           settings.getMaxPending() == null ? AirlockApprovals.DEFAULT_MAX_PENDING : settings.getMaxPending(),

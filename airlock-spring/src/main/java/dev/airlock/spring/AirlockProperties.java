@@ -113,6 +113,8 @@ public class AirlockProperties {
     private Long maxPendingBytes;
     /** Suspended mode: seconds a call waits before it is dropped without running. */
     private Integer expireAfterSeconds;
+    /** Suspended mode: calls one agent session may keep awaiting approval; more are denied. */
+    private Integer maxPendingPerSession;
 
     public Integer getTimeoutSeconds() { return timeoutSeconds; }
     public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
@@ -122,6 +124,8 @@ public class AirlockProperties {
     public void setMaxPendingBytes(Long maxPendingBytes) { this.maxPendingBytes = maxPendingBytes; }
     public Integer getExpireAfterSeconds() { return expireAfterSeconds; }
     public void setExpireAfterSeconds(Integer expireAfterSeconds) { this.expireAfterSeconds = expireAfterSeconds; }
+    public Integer getMaxPendingPerSession() { return maxPendingPerSession; }
+    public void setMaxPendingPerSession(Integer maxPerSession) { this.maxPendingPerSession = maxPerSession; }
   }
 
   /** Worker pool sizing. */

@@ -24,6 +24,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -69,16 +70,18 @@ public final class ApprovalGate {
   private final Duration timeout;
   private final ApprovalStore store;
   private final Duration expireAfter;
+  private final int maxPendingPerSession;
   private final Clock clock;
   private final ApprovalAudit audit = new ApprovalAudit();
 
   /** @param handler {@code null}: suspended mode */
   public ApprovalGate(ApprovalHandler handler, Duration timeout, ApprovalStore store, Duration expireAfter,
-      Clock clock) {
+      int maxPendingPerSession, Clock clock) {
     this.handler = handler;
     this.timeout = timeout;
     this.store = store;
     this.expireAfter = expireAfter;
+    this.maxPendingPerSession = maxPendingPerSession;
     this.clock = clock;
   }
 
@@ -105,6 +108,12 @@ public final class ApprovalGate {
         describe(call, frozen, handler != null && handler.trusted()), context, now,
         now.plus(handler != null ? timeout : expireAfter));
     if (handler == null) {
+      if (pendingOf(context, now) >= maxPendingPerSession) {
+        audit.record(tool, request.callId(), context, "full", null, "this session's pending calls are at the limit",
+            now, frozen, null);
+        throw notApproved(tool, "approval: session limit", "this session already has " + maxPendingPerSession
+            + " calls awaiting approval", "wait until they are decided, then call " + tool + " again");
+      }
       if (!store.offer(new PendingCall(request, call, kept), now)) {
         audit.record(tool, request.callId(), context, "full", null, "the approval store is full", now, frozen, null);
         throw notApproved(tool, "approval: store full", "too many calls are awaiting approval",
@@ -146,6 +155,16 @@ public final class ApprovalGate {
       Object[] arguments = decided(pending.call(), request, frozen, decision);
       return pending.call().resume(arguments, decision.editedArguments().isPresent());
     }
+  }
+
+  /** How many calls of the session of {@code context} (agent and session; none is a session too) are waiting. */
+  private long pendingOf(AirlockContext context, Instant now) {
+    return store.pending(now).stream().filter(r -> sameSession(r.context(), context)).count();
+  }
+
+  private static boolean sameSession(AirlockContext a, AirlockContext b) {
+    return a == null || b == null ? a == b
+        : Objects.equals(a.agentId(), b.agentId()) && Objects.equals(a.sessionId(), b.sessionId());
   }
 
   /** The calls waiting for a decision (suspended mode). */

@@ -7,8 +7,10 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.annotation.ShipFields;
 import dev.airlock.internal.approval.ApprovalAccess;
 import dev.airlock.internal.approval.ApprovalGate;
+import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.guard.AuditLog;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
@@ -17,8 +19,11 @@ import dev.airlock.internal.trace.CallTraceAttributes;
 import dev.airlock.internal.trace.CallTracing;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -193,6 +198,7 @@ public final class AirlockInterceptor {
    * argument: a suspended call keeps only their frozen bytes, which the store counts, not the caller's objects.
    */
   private ApprovalGate.Call approvalCall(Object receiver, Method tool, Airlock airlock) {
+    byte[] approvedState = shippedState(receiver, airlock);
     return new ApprovalGate.Call() {
       @Override
       public Method method() {
@@ -211,10 +217,40 @@ public final class AirlockInterceptor {
 
       @Override
       public Object resume(Object[] arguments, boolean edited) throws Throwable {
+        if (!MessageDigest.isEqual(approvedState, shippedState(receiver, airlock))) {
+          throw new AirlockBlockedException(tool.getName(), AirlockBlockedException.Reason.NOT_APPROVED,
+              "approval: tool state", "the state of the tool object that would ship with the call changed while "
+              + "the call awaited approval, so it is not the call that was approved",
+              List.of("make the call again, so it is approved as it stands now"));
+        }
         return guarded(receiver, tool, airlock, arguments, reflective(receiver, tool, arguments),
             edited ? Step.EDITED : Step.APPROVED);
       }
     };
+  }
+
+  /**
+   * A digest of the receiver's state as a sandboxed call would ship it ({@link ShipFields} fields, a record's
+   * components, a lambda's captures), or an empty one when nothing of it ships. The state is not kept (a pending call
+   * holds no copy the store does not count); what resumes must ship the same state the approver was asked about, or
+   * the model could approve {@code send(body)} and then redirect it with a {@code setRecipient} tool before it runs.
+   * A host-run call's receiver is the live object, as any host call's (docs/guard.md).
+   */
+  private static final byte[] UNSHIPPABLE_STATE = {1};
+
+  private byte[] shippedState(Object receiver, Airlock airlock) {
+    if (!airlock.sandbox() || receiver == null) {
+      return new byte[0];
+    }
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(
+          Codec.encodeArguments(new Object[] {receiver}, pools.config().maxPayloadBytes()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    } catch (RuntimeException unshippable) {
+      // Such a receiver cannot ship, so the call fails before any worker, or runs on the host where it is live.
+      return UNSHIPPABLE_STATE;
+    }
   }
 
   /**

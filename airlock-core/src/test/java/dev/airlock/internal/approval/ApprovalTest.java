@@ -90,6 +90,22 @@ class ApprovalTest {
     }
   }
 
+  /** A tool whose state ships with its sandboxed calls, and which another tool call can change. */
+  @dev.airlock.annotation.ShipFields
+  public static class Mailer {
+    String recipient = "team@example.com";
+
+    public void setRecipient(String recipient) {
+      this.recipient = recipient;
+    }
+
+    @Airlock(sandbox = true, approval = true)
+    public String send(String body) {
+      RAN.add("mail " + body + " to " + recipient);
+      return "mailed";
+    }
+  }
+
   private final Map<String, AirlockPolicy> policies = new ConcurrentHashMap<>();
   private volatile Instant now = Instant.parse("2026-12-02T10:00:00Z");
   private final Clock clock = new Clock() {
@@ -144,6 +160,7 @@ class ApprovalTest {
 
   private AirlockApprovals suspended(int maxPending) {
     return AirlockApprovals.builder().store(ApprovalStore.inMemory(maxPending)).expireAfter(Duration.ofMinutes(10))
+        .maxPendingPerSession(Integer.MAX_VALUE) // the store's own bounds are what these tests see
         .clock(clock).build();
   }
 
@@ -202,6 +219,51 @@ class ApprovalTest {
     assertThat(approvals.counts()).containsEntry("suspended", 1L).containsEntry("approved", 1L)
         .containsEntry("refused", 1L);
     assertThat(interceptor.auditLog().counts()).containsEntry("pending", 1L).containsEntry("success", 1L);
+  }
+
+  @Test
+  void aSandboxedCallWhoseToolStateChangedWhileItWaitedIsRefused() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    Method send = Mailer.class.getMethod("send", String.class);
+    Mailer mailer = new Mailer();
+    Throwable first = catchThrowable(() -> interceptor.intercept(mailer, send, new Object[] {"the report"},
+        () -> mailer.send("the report")));
+    String id = ((AirlockApprovalRequiredException) first).callId();
+
+    mailer.setRecipient("x@evil.example");
+
+    assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approve("alice")))
+        .isInstanceOf(AirlockBlockedException.class).hasMessageContaining("tool state")
+        .satisfies(e -> assertThat(((AirlockBlockedException) e).reason()).isEqualTo(Reason.NOT_APPROVED));
+    assertThat(RAN).as("the redirected mail never went").isEmpty();
+
+    Throwable again = catchThrowable(() -> interceptor.intercept(mailer, send, new Object[] {"the report"},
+        () -> mailer.send("the report")));
+    approvals.resume(((AirlockApprovalRequiredException) again).callId(), ApprovalDecision.approve("alice"));
+    assertThat(RAN).as("approved as it stands, it runs").containsExactly("mail the report to x@evil.example");
+  }
+
+  @Test
+  void oneSessionCannotFillTheStoreForTheOthers() throws Throwable {
+    AirlockApprovals approvals = AirlockApprovals.builder().store(ApprovalStore.inMemory(10)).maxPendingPerSession(3)
+        .clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    AirlockContext flooder = new AirlockContext("agent", "flooding-session", Set.of(), Map.of());
+    try (AirlockContext.Scope scope = flooder.bind()) {
+      for (int i = 0; i < 3; i++) {
+        suspend(interceptor, "send", "bob", List.of("spam " + i));
+      }
+      assertThatThrownBy(() -> call(interceptor, "send", "bob", List.of("one more")))
+          .isInstanceOf(AirlockBlockedException.class).hasMessageContaining("session limit")
+          .satisfies(e -> assertThat(((AirlockBlockedException) e).reason()).isEqualTo(Reason.NOT_APPROVED));
+    }
+    try (AirlockContext.Scope scope = new AirlockContext("agent", "another-session", Set.of(), Map.of()).bind()) {
+      String id = suspend(interceptor, "send", "carol", List.of("hello"));
+      assertThat(approvals.resume(id, ApprovalDecision.approve("alice"))).isEqualTo("sent to carol: [hello]");
+    }
+    assertThat(approvals.pending()).hasSize(3);
+    assertThat(RAN).containsExactly("send carol [hello]");
   }
 
   @Test
@@ -389,7 +451,7 @@ class ApprovalTest {
 
       @Override
       public List<ApprovalRequest> pending(Instant at) {
-        return List.of(kept[0].request());
+        return kept[0] == null ? List.of() : List.of(kept[0].request());
       }
     };
     AirlockApprovals approvals = AirlockApprovals.builder().store(leaky).clock(clock).build();
