@@ -43,7 +43,12 @@ public final class WorkerPool implements AutoCloseable {
   private final int maxResultBytes;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService launcher;
-  private final String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+  /**
+   * The classpath workers must report, taken with the backend's own view of it when the backend is created, not when
+   * the pool is: an eager pool is made in the agent's premain, before a launcher such as Surefire's booter resets
+   * {@code java.class.path} to the real one, and the two snapshots must be of the same classpath.
+   */
+  private volatile String fingerprint;
 
   /** Every count and the decisions on them; this class only carries them out. */
   private final SlotLedger<WorkerSession> ledger;
@@ -122,6 +127,7 @@ public final class WorkerPool implements AutoCloseable {
     }
     SandboxBackend created;
     try {
+      fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
       created = backendFactory.get();
     } catch (SandboxUnavailableException e) {
       synchronized (backendLock) {
