@@ -59,6 +59,8 @@ public final class GatewaySession implements AutoCloseable {
   private static final Set<String> UPSTREAM_NOTIFICATIONS = Set.of("notifications/tools/list_changed",
       "notifications/resources/list_changed", "notifications/resources/updated",
       "notifications/prompts/list_changed", "notifications/message", "notifications/progress");
+  /** Upstream notifications whose params carry prose for the model (log data, progress messages). */
+  private static final Set<String> PROSE_NOTIFICATIONS = Set.of("notifications/message", "notifications/progress");
   /** Members of a result that carry no prose: never masked, truncated or rewritten. */
   private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
       "blob");
@@ -330,8 +332,18 @@ public final class GatewaySession implements AutoCloseable {
    */
   private JsonNode clean(JsonNode node, String member, String policy, InjectionAction action,
       List<InjectionScanner.Finding> findings) {
+    return clean(node, member, policy, action, findings, true);
+  }
+
+  /**
+   * As above; {@code protocolShaped} false where the upstream names the members itself (structured content, the
+   * params of a notification): there a member called {@code data} or {@code uri} is prose like any other, else it
+   * would carry a secret or an instruction past the masking and the scanner.
+   */
+  private JsonNode clean(JsonNode node, String member, String policy, InjectionAction action,
+      List<InjectionScanner.Finding> findings, boolean protocolShaped) {
     if (node.isTextual()) {
-      if (member != null && STRUCTURAL.contains(member)) {
+      if (protocolShaped && member != null && STRUCTURAL.contains(member)) {
         return node;
       }
       String text = policy == null ? node.asText() : mask(node.asText(), policy);
@@ -345,11 +357,12 @@ public final class GatewaySession implements AutoCloseable {
     if (node instanceof ObjectNode object) {
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        field.setValue(clean(field.getValue(), field.getKey(), policy, action, findings));
+        field.setValue(clean(field.getValue(), field.getKey(), policy, action, findings,
+            protocolShaped && !field.getKey().equals("structuredContent")));
       }
     } else if (node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
-        array.set(i, clean(array.get(i), member, policy, action, findings));
+        array.set(i, clean(array.get(i), member, policy, action, findings, protocolShaped));
       }
     }
     return node;
@@ -597,8 +610,40 @@ public final class GatewaySession implements AutoCloseable {
       if (method.equals("notifications/tools/list_changed") && ended.getCount() > 0) {
         refreshTools();
       }
+      if (PROSE_NOTIFICATIONS.contains(method) && (message = cleanNotification(message)) == null) {
+        return;
+      }
       toClient.accept(message);
     }
+  }
+
+  /**
+   * A log or progress message of the upstream reaches the model as a tool output does, during or outside a call:
+   * masked by the default policy and scanned; {@code null} (dropped) when it carries markers and the action blocks.
+   */
+  private ObjectNode cleanNotification(ObjectNode message) {
+    if (message.get("params") == null) {
+      return message;
+    }
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    JsonNode params;
+    try (AirlockContext.Scope scope = settings.caller().bind()) {
+      params = clean(message.get("params").deepCopy(), null, ToolPolicies.DEFAULT, settings.outputAction(),
+          findings, false);
+    } catch (MaskingRefusedException e) {
+      LOG.warn("Dropped an upstream {}: it could not be masked", message.path("method").asText());
+      return null;
+    }
+    if (!findings.isEmpty()) {
+      LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", message.path("method").asText(),
+          settings.outputAction(), findings);
+      if (settings.outputAction() == InjectionAction.BLOCK) {
+        return null;
+      }
+    }
+    ObjectNode out = message.deepCopy();
+    out.set("params", params);
+    return out;
   }
 
   private static ObjectNode notification(String method, ObjectNode params) {
