@@ -99,6 +99,22 @@ class GatewayHostileTest {
   }
 
   @Test
+  void aCancellationWhileTheGatewaysOwnListingIsPendingLeavesTheSessionUp() throws Exception {
+    // The gateway's own tools/list (sent on notifications/initialized) waits under no client id: a client
+    // cancellation arriving meanwhile, with or without a requestId, must neither end the session nor cancel it.
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.request("initialize", GatewayHarness.JSON.readTree("{\"protocolVersion\":\"2025-06-18\","
+          + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}"));
+      gateway.sendRaw("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}\n"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{}}");
+      Thread.sleep(500);
+      assertThat(gateway.session().hasEnded()).isFalse();
+      assertThat(text(gateway.call("echo", "{\"message\":\"still here\"}"))).isEqualTo("still here");
+    }
+  }
+
+  @Test
   void upstreamRequestsToTheClientAreRefusedNotForwarded() throws Exception {
     try (GatewayHarness gateway = open()) {
       assertThat(text(gateway.call("sampling", "{}"))).isEqualTo("asked for sampling");
