@@ -187,8 +187,12 @@ public final class GatewaySession implements AutoCloseable {
     }
     if (method.equals("notifications/cancelled")) {
       JsonNode clientId = message.path("params").get("requestId");
+      if (clientId == null) {
+        return;
+      }
+      // The gateway's own requests (its tool listings) wait under no client id: no client can cancel them.
       pending.forEach((upstreamId, p) -> {
-        if (p.clientId().equals(clientId)) {
+        if (clientId.equals(p.clientId())) {
           ObjectNode params = JsonNodeFactory.instance.objectNode().put("requestId", upstreamId);
           sendUpstream(notification(method, params));
         }
