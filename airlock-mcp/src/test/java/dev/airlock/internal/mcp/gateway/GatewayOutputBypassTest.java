@@ -34,6 +34,16 @@ class GatewayOutputBypassTest {
   }
 
   @Test
+  void aResourceReadIsMaskedAsAToolResultIs() throws Exception {
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.open();
+      JsonNode read = gateway.request("resources/read", GatewayHarness.JSON.readTree("{\"uri\":\"file:///secret\"}"));
+      String text = read.path("result").path("contents").path(0).path("text").asText();
+      assertThat(text).startsWith("aws key").doesNotContain("AKIAIOSFODNN7EXAMPLE").doesNotContain("ada@example.com");
+    }
+  }
+
+  @Test
   void upstreamLogAndProgressMessagesAreMaskedAndScanned() throws Exception {
     try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
       gateway.open();
