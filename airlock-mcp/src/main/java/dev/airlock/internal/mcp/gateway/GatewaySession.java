@@ -372,6 +372,17 @@ public final class GatewaySession implements AutoCloseable {
     return node;
   }
 
+  /**
+   * A copy of what the upstream sends outside a tool call (a resource, a prompt, a log message), masked by the default
+   * policy and scanned: it reaches the model as a tool result does.
+   */
+  private JsonNode cleanByDefaultPolicy(JsonNode node, boolean protocolShaped,
+      List<InjectionScanner.Finding> findings) {
+    try (AirlockContext.Scope scope = settings.caller().bind()) {
+      return clean(node.deepCopy(), null, ToolPolicies.DEFAULT, settings.outputAction(), findings, protocolShaped);
+    }
+  }
+
   private String mask(String text, String policy) {
     return (String) guard.after(text, policy);
   }
@@ -408,12 +419,17 @@ public final class GatewaySession implements AutoCloseable {
       return answer;
     }
     List<InjectionScanner.Finding> findings = new ArrayList<>();
-    JsonNode cleaned = clean(result.deepCopy(), null, null, settings.outputAction(), findings);
-    if (findings.isEmpty()) {
-      return answer;
+    JsonNode cleaned;
+    try {
+      cleaned = cleanByDefaultPolicy(result, true, findings);
+    } catch (MaskingRefusedException e) {
+      return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
+          + " could not be masked");
     }
-    LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
-    if (settings.outputAction() == InjectionAction.BLOCK) {
+    if (!findings.isEmpty()) {
+      LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
+    }
+    if (!findings.isEmpty() && settings.outputAction() == InjectionAction.BLOCK) {
       return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
           + " carries prompt-injection markers (" + rules(findings) + ")");
     }
@@ -631,9 +647,8 @@ public final class GatewaySession implements AutoCloseable {
     }
     List<InjectionScanner.Finding> findings = new ArrayList<>();
     JsonNode params;
-    try (AirlockContext.Scope scope = settings.caller().bind()) {
-      params = clean(message.get("params").deepCopy(), null, ToolPolicies.DEFAULT, settings.outputAction(),
-          findings, false);
+    try {
+      params = cleanByDefaultPolicy(message.get("params"), false, findings);
     } catch (MaskingRefusedException e) {
       LOG.warn("Dropped an upstream {}: it could not be masked", message.path("method").asText());
       return null;
