@@ -115,6 +115,30 @@ class GatewayHostileTest {
   }
 
   @Test
+  void anUpstreamListingTensOfThousandsOfToolsGetsNoMorePinnedThanTheGatewayTracks() throws Exception {
+    // 30,000 tools fit in one 4 MiB line (the default bound); trust on first use must not pin (hold in memory, write to the file) them
+    // all: the upstream could send 100 pages of 4 MiB, millions of names.
+    GatewaySettings plain = GatewayHarness.plain(dir);
+    GatewaySettings settings = new GatewaySettings(plain.policies(), null, plain.descriptionAction(),
+        plain.outputAction(), plain.pinsFile(), plain.caller(), 4 * 1024 * 1024, plain.callTimeout(), plain.maxInFlight());
+    GatewayHarness gateway = new GatewayHarness(dir, settings, pid -> new UpstreamAddress(withProperty(
+        GatewayHarness.upstreamCommand(pid), "-Dairlock.test.extraTools=30000"), null));
+    try (gateway) {
+      JsonNode listed = gateway.open();
+      assertThat(listed.path("result").path("tools").size()).isLessThanOrEqualTo(4096);
+      assertThat(text(gateway.call("echo", "{\"message\":\"x\"}"))).isEqualTo("x");
+      JsonNode pins = GatewayHarness.JSON.readTree(dir.resolve("pins.json").toFile());
+      assertThat(pins.path("tools").size()).isLessThanOrEqualTo(4096);
+    }
+  }
+
+  private static List<String> withProperty(List<String> command, String property) {
+    List<String> out = new java.util.ArrayList<>(command);
+    out.add(1, property);
+    return out;
+  }
+
+  @Test
   void upstreamRequestsToTheClientAreRefusedNotForwarded() throws Exception {
     try (GatewayHarness gateway = open()) {
       assertThat(text(gateway.call("sampling", "{}"))).isEqualTo("asked for sampling");

@@ -74,6 +74,9 @@ public final class TestUpstream {
       tools.addObject().put("name", name).put("description", "Test tool " + name + ".")
           .putObject("inputSchema").put("type", "object");
     }
+    for (int i = 0; i < Integer.getInteger("airlock.test.extraTools", 0); i++) {
+      tools.addObject().put("name", "t" + i).putObject("inputSchema").put("type", "object");
+    }
     return result;
   }
 
