@@ -68,7 +68,7 @@ public final class GatewaySession implements AutoCloseable {
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
   /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
-  private static final int MAX_TOOLS = 4096;
+  private static final int MAX_TOOLS = ToolPins.MAX_PINS;
 
   private final GatewaySettings settings;
   private final Upstream upstream;
