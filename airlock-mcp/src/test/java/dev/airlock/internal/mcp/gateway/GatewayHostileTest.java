@@ -132,6 +132,25 @@ class GatewayHostileTest {
     }
   }
 
+  @Test
+  void newToolsWithHugeDefinitionsDoNotGrowThePinsFileWithThem() throws Exception {
+    // Each new tool is recorded as pending (up to 256) and the file rewritten: with 4 MiB definitions that was a
+    // gigabyte held in memory and rewritten for each new name.
+    GatewaySettings plain = GatewayHarness.plain(dir);
+    GatewaySettings settings = new GatewaySettings(plain.policies(), null, plain.descriptionAction(),
+        plain.outputAction(), plain.pinsFile(), plain.caller(), 4 * 1024 * 1024, plain.callTimeout(),
+        plain.maxInFlight());
+    GatewayHarness gateway = new GatewayHarness(dir, settings, pid -> new UpstreamAddress(withProperty(
+        GatewayHarness.upstreamCommand(pid), "-Dairlock.test.laterTools=15"), null));
+    try (gateway) {
+      gateway.open();
+      JsonNode listed = gateway.request("tools/list", null);
+      assertThat(listed.path("result").path("tools").toString()).doesNotContain("later0");
+      assertThat(gateway.session().heldTools()).hasSize(15);
+      assertThat(java.nio.file.Files.size(dir.resolve("pins.json"))).isLessThan(1024 * 1024);
+    }
+  }
+
   private static List<String> withProperty(List<String> command, String property) {
     List<String> out = new java.util.ArrayList<>(command);
     out.add(1, property);

@@ -24,6 +24,7 @@ public final class TestUpstream {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
   private static String echoDescription = ECHO;
+  private static int listings;
 
   public static void main(String[] args) throws Exception {
     Files.writeString(Path.of(args[0]), Long.toString(ProcessHandle.current().pid()));
@@ -73,6 +74,12 @@ public final class TestUpstream {
         "sampling", "silent", "structured", "logs"}) {
       tools.addObject().put("name", name).put("description", "Test tool " + name + ".")
           .putObject("inputSchema").put("type", "object");
+    }
+    if (++listings > 1) {
+      for (int i = 0; i < Integer.getInteger("airlock.test.laterTools", 0); i++) {
+        tools.addObject().put("name", "later" + i).put("description", "A tool. " + "x".repeat(200_000))
+            .putObject("inputSchema").put("type", "object");
+      }
     }
     for (int i = 0; i < Integer.getInteger("airlock.test.extraTools", 0); i++) {
       tools.addObject().put("name", "t" + i).putObject("inputSchema").put("type", "object");
