@@ -47,6 +47,8 @@ public final class ToolPins {
   static final int MAX_PENDING = 256;
   /** Nor the pins of a first listing: past this many names, a tool is held back (and not recorded), not pinned. */
   static final int MAX_PINS = 4096;
+  /** A held definition longer than this (canonical JSON) is recorded as a note of its size, not in full. */
+  static final int MAX_RECORDED_CHARS = 64 * 1024;
 
   private final Path file;
   private final Map<String, String> pins = new LinkedHashMap<>();
@@ -91,7 +93,7 @@ public final class ToolPins {
       pins.put(name, hash);
       return Optional.empty();
     }
-    Change change = new Change(name, pinned, hash, ((ObjectNode) tool).deepCopy());
+    Change change = new Change(name, pinned, hash, recorded(name, tool));
     if (pinned == null && !fixed) {
       warnOnce("MCP tool '{}' and every tool past it held back and not recorded: the first listing has more than {}"
           + " tools", name, MAX_PINS);
@@ -108,6 +110,23 @@ public final class ToolPins {
       save();
     }
     return Optional.of(change);
+  }
+
+  /**
+   * What is kept of a held definition for the person who approves it: the definition, or past
+   * {@link #MAX_RECORDED_CHARS} a note of its size (its hash is what is approved): 256 pending definitions of 4 MiB
+   * each were a gigabyte in memory, rewritten to the file for every new change.
+   */
+  private static ObjectNode recorded(String name, JsonNode tool) {
+    String canonical = JsonRpc.canonical(tool);
+    if (canonical.length() <= MAX_RECORDED_CHARS) {
+      return ((ObjectNode) tool).deepCopy();
+    }
+    ObjectNode stub = JsonNodeFactory.instance.objectNode().put("name", name.length() <= 200 ? name
+        : name.substring(0, 200) + "...");
+    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than " + MAX_RECORDED_CHARS
+        + " are not recorded; read it from the upstream's tools/list before approving");
+    return stub;
   }
 
   /** An upstream listing names past a bound in a loop: the log says so once, not once per name and listing. */

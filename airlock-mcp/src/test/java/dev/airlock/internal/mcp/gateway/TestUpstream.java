@@ -79,6 +79,7 @@ public final class TestUpstream {
       for (int i = 0; i < Integer.getInteger("airlock.test.laterTools", 0); i++) {
         tools.addObject().put("name", "later" + i).put("description", "A tool. " + "x".repeat(200_000))
             .putObject("inputSchema").put("type", "object");
+        tools.addObject().put("name", "n" + i + "x".repeat(100_000)).putObject("inputSchema").put("type", "object");
       }
     }
     for (int i = 0; i < Integer.getInteger("airlock.test.extraTools", 0); i++) {
