@@ -69,6 +69,8 @@ public final class GatewaySession implements AutoCloseable {
   private static final int MAX_LIST_PAGES = 100;
   /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
   private static final int MAX_TOOLS = ToolPins.MAX_PINS;
+  /** MCP's own limit on a tool name; a longer one would be kept as a key of the maps and the pins file. */
+  private static final int MAX_TOOL_NAME_CHARS = 128;
 
   private final GatewaySettings settings;
   private final Upstream upstream;
@@ -447,9 +449,11 @@ public final class GatewaySession implements AutoCloseable {
     }
     pins.reloadIfChanged();
     ArrayNode shown = JsonNodeFactory.instance.arrayNode();
+    int dropped = 0;
     for (JsonNode tool : result.get("tools")) {
-      if (!tool.isObject() || !tool.path("name").isTextual()) {
-        LOG.warn("Dropped a tool without a name from the upstream's tools/list");
+      if (!tool.isObject() || !tool.path("name").isTextual()
+          || tool.path("name").asText().length() > MAX_TOOL_NAME_CHARS) {
+        dropped++;
         continue;
       }
       String name = tool.get("name").asText();
@@ -479,6 +483,10 @@ public final class GatewaySession implements AutoCloseable {
         callable.put(name, tool);
         shown.add(cleaned);
       }
+    }
+    if (dropped > 0) {
+      LOG.warn("Dropped {} tools without a name, or with a name longer than {} characters, from the upstream's"
+          + " tools/list", dropped, MAX_TOOL_NAME_CHARS);
     }
     if (!result.hasNonNull("nextCursor")) {
       pins.fix();
