@@ -44,6 +44,17 @@ class GatewayOutputBypassTest {
   }
 
   @Test
+  void completionValuesAreMaskedAndScanned() throws Exception {
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.open();
+      JsonNode completed = gateway.request("completion/complete", GatewayHarness.JSON.readTree("{\"ref\":{\"type\":"
+          + "\"ref/prompt\",\"name\":\"p\"},\"argument\":{\"name\":\"a\",\"value\":\"\"}}"));
+      String values = completed.path("result").path("completion").path("values").toString();
+      assertThat(values).startsWith("[\"key").doesNotContain("AKIAIOSFODNN7EXAMPLE").doesNotContain("Ignore all");
+    }
+  }
+
+  @Test
   void upstreamLogAndProgressMessagesAreMaskedAndScanned() throws Exception {
     try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
       gateway.open();
