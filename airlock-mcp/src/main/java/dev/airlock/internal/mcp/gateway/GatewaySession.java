@@ -53,7 +53,7 @@ public final class GatewaySession implements AutoCloseable {
       "completion/complete", "logging/setLevel");
   /** Results of these go to the model: their strings are scanned as tool outputs are. */
   private static final Set<String> SCANNED_RESULTS = Set.of("resources/read", "prompts/get", "prompts/list",
-      "resources/list", "resources/templates/list");
+      "resources/list", "resources/templates/list", "completion/complete");
   private static final Set<String> CLIENT_NOTIFICATIONS = Set.of("notifications/initialized",
       "notifications/cancelled", "notifications/progress");
   private static final Set<String> UPSTREAM_NOTIFICATIONS = Set.of("notifications/tools/list_changed",
