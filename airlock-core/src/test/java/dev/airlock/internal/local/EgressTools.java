@@ -132,6 +132,32 @@ final class EgressTools {
     return out.toString();
   }
 
+  /**
+   * What the guest finds of its gate: the folder's entries, the parent's (other workers' gates would be there), and
+   * each trust store entry with whether it is a key (the pool CA's private key must not be in the sandbox).
+   */
+  static String gateFolderAndTrustStore() {
+    StringBuilder out = new StringBuilder();
+    for (String folder : List.of("/run/airlock-egress", "/run")) {
+      try (Stream<Path> list = Files.list(Path.of(folder))) {
+        out.append(folder).append(": ").append(list.map(p -> p.getFileName().toString()).sorted().toList())
+            .append('\n');
+      } catch (IOException e) {
+        out.append(folder).append(": ").append(e).append('\n');
+      }
+    }
+    try (InputStream in = Files.newInputStream(Path.of(System.getProperty("javax.net.ssl.trustStore")))) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(in, System.getProperty("javax.net.ssl.trustStorePassword").toCharArray());
+      for (String alias : java.util.Collections.list(store.aliases())) {
+        out.append("entry ").append(alias).append(store.isKeyEntry(alias) ? " KEY" : " certificate").append('\n');
+      }
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      out.append("trust store: ").append(e).append('\n');
+    }
+    return out.toString();
+  }
+
   /** Tries to write a file at {@code path}: "wrote" or the failure. */
   static String tryWrite(String path) {
     try {

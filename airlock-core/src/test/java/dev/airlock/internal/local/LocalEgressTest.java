@@ -197,6 +197,23 @@ class LocalEgressTest {
   }
 
   @Test
+  void theGuestSeesOnlyItsOwnGateAndATrustStoreWithoutAKey() throws Throwable {
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.host", "secret.test")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.header", "X-Api-Key")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.value", "sk-" + UUID.randomUUID())
+        .build();
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(2).maxSize(2).reuse(false)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(), testNames())).build()) {
+      String seen = run(pool, CallEgress.none(), EgressTools::gateFolderAndTrustStore);
+      assertThat(seen).contains("/run/airlock-egress: [egress-truststore.p12, egress.sock]")
+          .contains("/run: [airlock-egress")
+          .contains(" certificate").doesNotContain(" KEY").doesNotContain("trust store:")
+          .doesNotContain("egress-w");
+    }
+  }
+
+  @Test
   void aReusedWorkerGetsEachCallsOwnRulesAndNothingInBetween() throws Throwable {
     String url = "http://127.0.0.1:" + port + "/reused";
     AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60).set(AirlockConfig.EGRESS_ENABLED, "true")
