@@ -158,6 +158,37 @@ final class EgressTools {
     return out.toString();
   }
 
+  /** A connection a call opened and did not close, kept by the worker JVM for its next call. */
+  static volatile InputStream kept;
+
+  /** Opens {@code url} through the proxy by hand, reads its first 1,000 bytes and keeps the connection open. */
+  static String openAndKeep(String hostPort, String path) {
+    try {
+      Socket socket = new Socket("127.0.0.1", 3128);
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET http://" + hostPort + path + " HTTP/1.1\r\nHost: " + hostPort
+          + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      kept = socket.getInputStream();
+      return "read " + kept.readNBytes(1000).length;
+    } catch (IOException e) {
+      return "IOException: " + e;
+    }
+  }
+
+  /** In a later call: how many more bytes the kept connection still delivers. */
+  static String drainKept() {
+    long total = 0;
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      for (int n = kept.read(buffer); n > 0; n = kept.read(buffer)) {
+        total += n;
+      }
+      return "ended after " + total;
+    } catch (IOException e) {
+      return "cut after " + total + ": " + e;
+    }
+  }
+
   /** Tries to write a file at {@code path}: "wrote" or the failure. */
   static String tryWrite(String path) {
     try {

@@ -232,6 +232,27 @@ class LocalEgressTest {
   }
 
   @Test
+  void aConnectionKeptByAReusedWorkerEndsWithTheCallThatOpenedIt() throws Throwable {
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60).set(AirlockConfig.EGRESS_ENABLED, "true")
+        .build();
+    String hostPort = "127.0.0.1:" + port;
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(), testNames())).build()) {
+      CallEgress opening = CallEgress.of(new String[] {hostPort}, List.of());
+      String first = run(pool, opening, () -> EgressTools.openAndKeep(hostPort, "/big"));
+      assertThat(first).isEqualTo("read 1000");
+      CallEgress later = CallEgress.none();
+      String second = run(pool, later, EgressTools::drainKept);
+      long more = Long.parseLong(second.replaceAll("^(ended|cut) after (\\d+).*$", "$2"));
+      // What the proxy had moved before the first call ended sits in the sandbox's socket buffers and may still be
+      // read; nothing moves once it ended: the second call moves no byte, and the stream ends short of the body.
+      assertThat(later.report().orElseThrow().bytesDown()).isZero();
+      assertThat(1000 + more).as(second).isLessThanOrEqualTo(opening.report().orElseThrow().bytesDown())
+          .isLessThan(BIG.length);
+    }
+  }
+
+  @Test
   void theByteCapCutsACallThatDownloadsMore() throws Throwable {
     String url = "http://127.0.0.1:" + port + "/big";
     try (SandboxPool pool = pool(egress("127.0.0.1:" + port)
