@@ -435,6 +435,24 @@ class EgressProxyTest {
   }
 
   @Test
+  void guestChosenTargetsCannotInflateTheCallsReport() throws Exception {
+    // The report's refusals go into the audit record (one line) and into the note the model reads: a guest looping
+    // over 16 KB authorities, not-allowed names and Host headers must not make each call write megabytes there.
+    startDefault();
+    gate.beginCall(rules(http()));
+    String longName = "a".repeat(60) + ("." + "b".repeat(60)).repeat(250) + ".test";
+    for (int i = 0; i < 40; i++) {
+      raw("CONNECT " + "x".repeat(15_000) + i + ":443 HTTP/1.1\r\n\r\n");
+      raw("CONNECT " + longName + ":443 HTTP/1.1\r\n\r\n");
+      raw("GET http://" + http() + "/hello HTTP/1.1\r\nHost: " + "h".repeat(15_000) + "\r\n\r\n");
+    }
+    EgressReport report = gate.endCall();
+    assertThat(report.refused()).hasSize(EgressReport.MAX_ENTRIES + 1);
+    assertThat(String.join("; ", report.refused()).length()).isLessThan(64 * 1024);
+    assertThat(kit.received).isEmpty();
+  }
+
+  @Test
   void connectionsPerWorkerAreCapped() throws Exception {
     start(EgressProxy.builder().maxConnectionsPerGate(2));
     gate.beginCall(rules(http()));

@@ -23,6 +23,8 @@ class OutputMaskerTest {
       "db postgres://admin:hunter2@db.internal:5432/app | db [CONNECTION_STRING]",
       "password=hunter22 and more | password=[PASSWORD] and more",
       "mail ann.lee+tools@example.co.uk now | mail [EMAIL] now",
+      "write to ann@example.com. Thanks | write to [EMAIL]. Thanks",
+      "write to ann.lee@mail.example.co.uk. | write to [EMAIL].",
       "visa 4111-1111-1111-1111 | visa [CARD_NUMBER]",
       "amex 378282246310005 | amex [CARD_NUMBER]",
       "call +49 30 1234 5678 | call [PHONE]",

@@ -132,6 +132,63 @@ final class EgressTools {
     return out.toString();
   }
 
+  /**
+   * What the guest finds of its gate: the folder's entries, the parent's (other workers' gates would be there), and
+   * each trust store entry with whether it is a key (the pool CA's private key must not be in the sandbox).
+   */
+  static String gateFolderAndTrustStore() {
+    StringBuilder out = new StringBuilder();
+    for (String folder : List.of("/run/airlock-egress", "/run")) {
+      try (Stream<Path> list = Files.list(Path.of(folder))) {
+        out.append(folder).append(": ").append(list.map(p -> p.getFileName().toString()).sorted().toList())
+            .append('\n');
+      } catch (IOException e) {
+        out.append(folder).append(": ").append(e).append('\n');
+      }
+    }
+    try (InputStream in = Files.newInputStream(Path.of(System.getProperty("javax.net.ssl.trustStore")))) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(in, System.getProperty("javax.net.ssl.trustStorePassword").toCharArray());
+      for (String alias : java.util.Collections.list(store.aliases())) {
+        out.append("entry ").append(alias).append(store.isKeyEntry(alias) ? " KEY" : " certificate").append('\n');
+      }
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      out.append("trust store: ").append(e).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** A connection a call opened and did not close, kept by the worker JVM for its next call. */
+  static volatile InputStream kept;
+
+  /** Opens {@code url} through the proxy by hand, reads its first 1,000 bytes and keeps the connection open. */
+  static String openAndKeep(String hostPort, String path) {
+    try {
+      Socket socket = new Socket("127.0.0.1", 3128);
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET http://" + hostPort + path + " HTTP/1.1\r\nHost: " + hostPort
+          + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      kept = socket.getInputStream();
+      return "read " + kept.readNBytes(1000).length;
+    } catch (IOException e) {
+      return "IOException: " + e;
+    }
+  }
+
+  /** In a later call: how many more bytes the kept connection still delivers. */
+  static String drainKept() {
+    long total = 0;
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      for (int n = kept.read(buffer); n > 0; n = kept.read(buffer)) {
+        total += n;
+      }
+      return "ended after " + total;
+    } catch (IOException e) {
+      return "cut after " + total + ": " + e;
+    }
+  }
+
   /** Tries to write a file at {@code path}: "wrote" or the failure. */
   static String tryWrite(String path) {
     try {

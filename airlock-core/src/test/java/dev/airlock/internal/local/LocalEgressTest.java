@@ -197,6 +197,23 @@ class LocalEgressTest {
   }
 
   @Test
+  void theGuestSeesOnlyItsOwnGateAndATrustStoreWithoutAKey() throws Throwable {
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.host", "secret.test")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.header", "X-Api-Key")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "k.value", "sk-" + UUID.randomUUID())
+        .build();
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(2).maxSize(2).reuse(false)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(), testNames())).build()) {
+      String seen = run(pool, CallEgress.none(), EgressTools::gateFolderAndTrustStore);
+      assertThat(seen).contains("/run/airlock-egress: [egress-truststore.p12, egress.sock]")
+          .contains("/run: [airlock-egress")
+          .contains(" certificate").doesNotContain(" KEY").doesNotContain("trust store:")
+          .doesNotContain("egress-w");
+    }
+  }
+
+  @Test
   void aReusedWorkerGetsEachCallsOwnRulesAndNothingInBetween() throws Throwable {
     String url = "http://127.0.0.1:" + port + "/reused";
     AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60).set(AirlockConfig.EGRESS_ENABLED, "true")
@@ -211,6 +228,27 @@ class LocalEgressTest {
       String second = run(pool, CallEgress.none(), () -> EgressTools.fetchOnce(url) + " call "
           + EgressTools.CALLS.incrementAndGet());
       assertThat(second).startsWith("403").endsWith(" call 2");
+    }
+  }
+
+  @Test
+  void aConnectionKeptByAReusedWorkerEndsWithTheCallThatOpenedIt() throws Throwable {
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60).set(AirlockConfig.EGRESS_ENABLED, "true")
+        .build();
+    String hostPort = "127.0.0.1:" + port;
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(), testNames())).build()) {
+      CallEgress opening = CallEgress.of(new String[] {hostPort}, List.of());
+      String first = run(pool, opening, () -> EgressTools.openAndKeep(hostPort, "/big"));
+      assertThat(first).isEqualTo("read 1000");
+      CallEgress later = CallEgress.none();
+      String second = run(pool, later, EgressTools::drainKept);
+      long more = Long.parseLong(second.replaceAll("^(ended|cut) after (\\d+).*$", "$2"));
+      // What the proxy had moved before the first call ended sits in the sandbox's socket buffers and may still be
+      // read; nothing moves once it ended: the second call moves no byte, and the stream ends short of the body.
+      assertThat(later.report().orElseThrow().bytesDown()).isZero();
+      assertThat(1000 + more).as(second).isLessThanOrEqualTo(opening.report().orElseThrow().bytesDown())
+          .isLessThan(BIG.length);
     }
   }
 

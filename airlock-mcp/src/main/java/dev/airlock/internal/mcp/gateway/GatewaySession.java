@@ -53,12 +53,14 @@ public final class GatewaySession implements AutoCloseable {
       "completion/complete", "logging/setLevel");
   /** Results of these go to the model: their strings are scanned as tool outputs are. */
   private static final Set<String> SCANNED_RESULTS = Set.of("resources/read", "prompts/get", "prompts/list",
-      "resources/list", "resources/templates/list");
+      "resources/list", "resources/templates/list", "completion/complete");
   private static final Set<String> CLIENT_NOTIFICATIONS = Set.of("notifications/initialized",
       "notifications/cancelled", "notifications/progress");
   private static final Set<String> UPSTREAM_NOTIFICATIONS = Set.of("notifications/tools/list_changed",
       "notifications/resources/list_changed", "notifications/resources/updated",
       "notifications/prompts/list_changed", "notifications/message", "notifications/progress");
+  /** Upstream notifications whose params carry prose for the model (log data, progress messages). */
+  private static final Set<String> PROSE_NOTIFICATIONS = Set.of("notifications/message", "notifications/progress");
   /** Members of a result that carry no prose: never masked, truncated or rewritten. */
   private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
       "blob");
@@ -66,7 +68,9 @@ public final class GatewaySession implements AutoCloseable {
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
   /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
-  private static final int MAX_TOOLS = 4096;
+  private static final int MAX_TOOLS = ToolPins.MAX_PINS;
+  /** MCP's own limit on a tool name; a longer one would be kept as a key of the maps and the pins file. */
+  private static final int MAX_TOOL_NAME_CHARS = 128;
 
   private final GatewaySettings settings;
   private final Upstream upstream;
@@ -185,8 +189,12 @@ public final class GatewaySession implements AutoCloseable {
     }
     if (method.equals("notifications/cancelled")) {
       JsonNode clientId = message.path("params").get("requestId");
+      if (clientId == null) {
+        return;
+      }
+      // The gateway's own requests (its tool listings) wait under no client id: no client can cancel them.
       pending.forEach((upstreamId, p) -> {
-        if (p.clientId().equals(clientId)) {
+        if (clientId.equals(p.clientId())) {
           ObjectNode params = JsonNodeFactory.instance.objectNode().put("requestId", upstreamId);
           sendUpstream(notification(method, params));
         }
@@ -330,8 +338,18 @@ public final class GatewaySession implements AutoCloseable {
    */
   private JsonNode clean(JsonNode node, String member, String policy, InjectionAction action,
       List<InjectionScanner.Finding> findings) {
+    return clean(node, member, policy, action, findings, true);
+  }
+
+  /**
+   * As above; {@code protocolShaped} false where the upstream names the members itself (structured content, the
+   * params of a notification): there a member called {@code data} or {@code uri} is prose like any other, else it
+   * would carry a secret or an instruction past the masking and the scanner.
+   */
+  private JsonNode clean(JsonNode node, String member, String policy, InjectionAction action,
+      List<InjectionScanner.Finding> findings, boolean protocolShaped) {
     if (node.isTextual()) {
-      if (member != null && STRUCTURAL.contains(member)) {
+      if (protocolShaped && member != null && STRUCTURAL.contains(member)) {
         return node;
       }
       String text = policy == null ? node.asText() : mask(node.asText(), policy);
@@ -345,14 +363,26 @@ public final class GatewaySession implements AutoCloseable {
     if (node instanceof ObjectNode object) {
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        field.setValue(clean(field.getValue(), field.getKey(), policy, action, findings));
+        field.setValue(clean(field.getValue(), field.getKey(), policy, action, findings,
+            protocolShaped && !field.getKey().equals("structuredContent")));
       }
     } else if (node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
-        array.set(i, clean(array.get(i), member, policy, action, findings));
+        array.set(i, clean(array.get(i), member, policy, action, findings, protocolShaped));
       }
     }
     return node;
+  }
+
+  /**
+   * A copy of what the upstream sends outside a tool call (a resource, a prompt, a log message), masked by the default
+   * policy and scanned: it reaches the model as a tool result does.
+   */
+  private JsonNode cleanByDefaultPolicy(JsonNode node, boolean protocolShaped,
+      List<InjectionScanner.Finding> findings) {
+    try (AirlockContext.Scope scope = settings.caller().bind()) {
+      return clean(node.deepCopy(), null, ToolPolicies.DEFAULT, settings.outputAction(), findings, protocolShaped);
+    }
   }
 
   private String mask(String text, String policy) {
@@ -391,12 +421,17 @@ public final class GatewaySession implements AutoCloseable {
       return answer;
     }
     List<InjectionScanner.Finding> findings = new ArrayList<>();
-    JsonNode cleaned = clean(result.deepCopy(), null, null, settings.outputAction(), findings);
-    if (findings.isEmpty()) {
-      return answer;
+    JsonNode cleaned;
+    try {
+      cleaned = cleanByDefaultPolicy(result, true, findings);
+    } catch (MaskingRefusedException e) {
+      return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
+          + " could not be masked");
     }
-    LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
-    if (settings.outputAction() == InjectionAction.BLOCK) {
+    if (!findings.isEmpty()) {
+      LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
+    }
+    if (!findings.isEmpty() && settings.outputAction() == InjectionAction.BLOCK) {
       return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
           + " carries prompt-injection markers (" + rules(findings) + ")");
     }
@@ -414,9 +449,11 @@ public final class GatewaySession implements AutoCloseable {
     }
     pins.reloadIfChanged();
     ArrayNode shown = JsonNodeFactory.instance.arrayNode();
+    int dropped = 0;
     for (JsonNode tool : result.get("tools")) {
-      if (!tool.isObject() || !tool.path("name").isTextual()) {
-        LOG.warn("Dropped a tool without a name from the upstream's tools/list");
+      if (!tool.isObject() || !tool.path("name").isTextual()
+          || tool.path("name").asText().length() > MAX_TOOL_NAME_CHARS) {
+        dropped++;
         continue;
       }
       String name = tool.get("name").asText();
@@ -446,6 +483,10 @@ public final class GatewaySession implements AutoCloseable {
         callable.put(name, tool);
         shown.add(cleaned);
       }
+    }
+    if (dropped > 0) {
+      LOG.warn("Dropped {} tools without a name, or with a name longer than {} characters, from the upstream's"
+          + " tools/list", dropped, MAX_TOOL_NAME_CHARS);
     }
     if (!result.hasNonNull("nextCursor")) {
       pins.fix();
@@ -597,8 +638,39 @@ public final class GatewaySession implements AutoCloseable {
       if (method.equals("notifications/tools/list_changed") && ended.getCount() > 0) {
         refreshTools();
       }
+      if (PROSE_NOTIFICATIONS.contains(method) && (message = cleanNotification(message)) == null) {
+        return;
+      }
       toClient.accept(message);
     }
+  }
+
+  /**
+   * A log or progress message of the upstream reaches the model as a tool output does, during or outside a call:
+   * masked by the default policy and scanned; {@code null} (dropped) when it carries markers and the action blocks.
+   */
+  private ObjectNode cleanNotification(ObjectNode message) {
+    if (message.get("params") == null) {
+      return message;
+    }
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    JsonNode params;
+    try {
+      params = cleanByDefaultPolicy(message.get("params"), false, findings);
+    } catch (MaskingRefusedException e) {
+      LOG.warn("Dropped an upstream {}: it could not be masked", message.path("method").asText());
+      return null;
+    }
+    if (!findings.isEmpty()) {
+      LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", message.path("method").asText(),
+          settings.outputAction(), findings);
+      if (settings.outputAction() == InjectionAction.BLOCK) {
+        return null;
+      }
+    }
+    ObjectNode out = message.deepCopy();
+    out.set("params", params);
+    return out;
   }
 
   private static ObjectNode notification(String method, ObjectNode params) {

@@ -33,43 +33,54 @@ final class InjectionScanner {
   private static final Pattern HIDDEN = Pattern.compile(HIDDEN_CHARS);
 
   private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+  /** What a model reads as a space: {@code \\s} is ASCII only, and no-break, thin or ideographic spaces are not. */
+  private static final String SPACE = "[\\s\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
   private static final List<Rule> RULES = List.of(
-      new Rule("instruction-tag", Pattern.compile(
-          "<\\s{0,3}/?\\s{0,3}(important|system|instructions?|secret|hidden|admin|assistant)\\s{0,3}>", FLAGS), ""),
-      new Rule("override-instructions", Pattern.compile(
+      new Rule("instruction-tag", compile(
+          "<\\s{0,3}/?\\s{0,3}(important|system|instructions?|secret|hidden|admin|assistant)\\s{0,3}>", FLAGS),
+          "[removed]"), // not "": removing "<important>" from "<imp<important>ortant>" would make a tag again
+      new Rule("override-instructions", compile(
           "\\b(ignore|disregard|forget|override)\\s{1,3}(all\\s{1,3}|any\\s{1,3}|the\\s{1,3}|your\\s{1,3})?"
               + "(previous|prior|above|earlier|preceding|other|system)\\s{1,3}"
               + "(instructions?|prompts?|rules|directions|guidelines|messages?)", FLAGS), "[removed]"),
-      new Rule("conceal-from-user", Pattern.compile(
+      new Rule("conceal-from-user", compile(
           "\\b(do\\s{1,3}not|don'?t|never|without)\\s{1,3}(tell|telling|inform|informing|mention|mentioning|notify"
               + "|notifying|alert|alerting|reveal|revealing|show|showing|let)\\s{1,3}"
               + "(it\\s{1,3}|this\\s{1,3}|that\\s{1,3})?"
               + "(to\\s{1,3})?(the\\s{1,3})?user", FLAGS), "[removed]"),
-      new Rule("conceal-from-user", Pattern.compile(
+      new Rule("conceal-from-user", compile(
           "\\b(do\\s{1,3}not|don'?t|never)\\s{1,3}(mention|tell|reveal|disclose)\\s{1,3}(that\\s{1,3}you"
               + "|this\\s{1,3}to|it\\s{1,3}to|anything\\s{1,3}(about|of)\\s{1,3}this)\\b", FLAGS), "[removed]"),
-      new Rule("conceal-from-user", Pattern.compile(
+      new Rule("conceal-from-user", compile(
           "\\b(the\\s{1,3})?user\\s{1,3}(must|should|will)\\s{1,3}(not|never)\\s{1,3}(know|see|notice|be\\s{1,3}told)",
           FLAGS), "[removed]"),
-      new Rule("model-directed", Pattern.compile(
+      new Rule("model-directed", compile(
           "\\b(before|prior\\s{1,3}to)\\s{1,3}(using|calling|invoking)\\s{1,3}(this|the|any)\\s{1,3}(tool|function)"
               + "[^.\\n]{0,80}?\\b(must|need\\s{1,3}to|have\\s{1,3}to|should|always|read|call|send|pass|include"
               + "|invoke)\\b"
               + "|\\botherwise\\s{1,3}(the|this)\\s{1,3}tool\\s{1,3}(will\\s{1,3}not|won'?t)\\s{1,3}work", FLAGS),
           "[removed]"),
-      new Rule("model-directed", Pattern.compile(
+      new Rule("model-directed", compile(
           "\\b(you\\s{1,3}are\\s{1,3}now|new\\s{1,3}instructions?\\s{0,3}:|system\\s{1,3}prompt\\s{0,3}:"
               + "|act\\s{1,3}as\\s{1,3}(an?\\s{1,3})?(admin|root|developer\\s{1,3}mode))", FLAGS), "[removed]"),
-      new Rule("sensitive-file", Pattern.compile(
+      new Rule("sensitive-file", compile(
           "(~|\\$HOME|/home/[\\w.-]{1,32}|/root)/\\.(ssh|aws|cursor|gnupg|config/gcloud|kube|docker)\\b[\\w./-]{0,64}"
               + "|id_(rsa|ed25519|ecdsa|dsa)(?![a-z])|\\bmcp\\.json\\b|\\.env\\b(?![\\w-])", FLAGS), "[removed]"),
-      new Rule("exfiltration-link", Pattern.compile(
+      new Rule("exfiltration-link", compile(
           "!\\[[^\\]\\n]{0,200}\\]\\(\\s{0,3}https?://[^)\\s]{1,2000}\\)", FLAGS), "[image removed]"),
-      new Rule("exfiltration-link", Pattern.compile(
+      new Rule("exfiltration-link", compile(
           "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}(\\{\\{?|\\$\\{|%7B|<)[^\\s)\"'<>]{0,2000}", FLAGS),
           "[link removed]"),
-      new Rule("exfiltration-link", Pattern.compile(
+      new Rule("exfiltration-link", compile(
           "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}=[A-Za-z0-9+/_%-]{120,}", FLAGS), "[link removed]"));
+
+  /**
+   * A rule's pattern with every bounded run of spaces ({@code \\s{1,3}}, {@code \\s{0,3}}) widened to any run of up to
+   * 32 of what a model reads as a space: four spaces or a no-break space must not hide a marker. Still linear.
+   */
+  private static Pattern compile(String regex, int flags) {
+    return Pattern.compile(regex.replace("\\s{1,3}", SPACE + "{1,32}").replace("\\s{0,3}", SPACE + "{0,32}"), flags);
+  }
 
   /** Everything found in {@code text}, hidden characters first. */
   List<Finding> scan(String text) {

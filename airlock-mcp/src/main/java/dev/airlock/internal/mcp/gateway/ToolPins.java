@@ -45,10 +45,15 @@ public final class ToolPins {
 
   /** An upstream inventing tool names cannot grow the pending list (and the file) past this. */
   static final int MAX_PENDING = 256;
+  /** Nor the pins of a first listing: past this many names, a tool is held back (and not recorded), not pinned. */
+  static final int MAX_PINS = 4096;
+  /** A held definition longer than this (canonical JSON) is recorded as a note of its size, not in full. */
+  static final int MAX_RECORDED_CHARS = 64 * 1024;
 
   private final Path file;
   private final Map<String, String> pins = new LinkedHashMap<>();
   private final Map<String, Change> pending = new LinkedHashMap<>();
+  private boolean warnedFull;
   private boolean fixed;
   private long fileStamp = -1;
 
@@ -84,13 +89,19 @@ public final class ToolPins {
     if (hash.equals(pinned)) {
       return Optional.empty();
     }
-    if (pinned == null && !fixed) {
+    if (pinned == null && !fixed && pins.size() < MAX_PINS) {
       pins.put(name, hash);
       return Optional.empty();
     }
-    Change change = new Change(name, pinned, hash, ((ObjectNode) tool).deepCopy());
+    Change change = new Change(name, pinned, hash, recorded(name, tool));
+    if (pinned == null && !fixed) {
+      warnOnce("MCP tool '{}' and every tool past it held back and not recorded: the first listing has more than {}"
+          + " tools", name, MAX_PINS);
+      return Optional.of(change);
+    }
     if (!pending.containsKey(name) && pending.size() >= MAX_PENDING) {
-      LOG.warn("MCP tool '{}' held back and not recorded: {} changes are pending already", name, MAX_PENDING);
+      warnOnce("MCP tool '{}' and every new change past it held back and not recorded: {} changes are pending"
+          + " already", name, MAX_PENDING);
       return Optional.of(change);
     }
     Change before = pending.put(name, change);
@@ -99,6 +110,31 @@ public final class ToolPins {
       save();
     }
     return Optional.of(change);
+  }
+
+  /**
+   * What is kept of a held definition for the person who approves it: the definition, or past
+   * {@link #MAX_RECORDED_CHARS} a note of its size (its hash is what is approved): 256 pending definitions of 4 MiB
+   * each were a gigabyte in memory, rewritten to the file for every new change.
+   */
+  private static ObjectNode recorded(String name, JsonNode tool) {
+    String canonical = JsonRpc.canonical(tool);
+    if (canonical.length() <= MAX_RECORDED_CHARS) {
+      return ((ObjectNode) tool).deepCopy();
+    }
+    ObjectNode stub = JsonNodeFactory.instance.objectNode().put("name", name.length() <= 200 ? name
+        : name.substring(0, 200) + "...");
+    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than " + MAX_RECORDED_CHARS
+        + " are not recorded; read it from the upstream's tools/list before approving");
+    return stub;
+  }
+
+  /** An upstream listing names past a bound in a loop: the log says so once, not once per name and listing. */
+  private void warnOnce(String message, String name, int bound) {
+    if (!warnedFull) {
+      warnedFull = true;
+      LOG.warn(message, name, bound);
+    }
   }
 
   /** The first complete listing has been seen: from now on an unpinned definition is a change. */

@@ -99,6 +99,65 @@ class GatewayHostileTest {
   }
 
   @Test
+  void aCancellationWhileTheGatewaysOwnListingIsPendingLeavesTheSessionUp() throws Exception {
+    // The gateway's own tools/list (sent on notifications/initialized) waits under no client id: a client
+    // cancellation arriving meanwhile, with or without a requestId, must neither end the session nor cancel it.
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.request("initialize", GatewayHarness.JSON.readTree("{\"protocolVersion\":\"2025-06-18\","
+          + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}"));
+      gateway.sendRaw("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}\n"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{}}");
+      Thread.sleep(500);
+      assertThat(gateway.session().hasEnded()).isFalse();
+      assertThat(text(gateway.call("echo", "{\"message\":\"still here\"}"))).isEqualTo("still here");
+    }
+  }
+
+  @Test
+  void anUpstreamListingTensOfThousandsOfToolsGetsNoMorePinnedThanTheGatewayTracks() throws Exception {
+    // 30,000 tools fit in one 4 MiB line (the default bound); trust on first use must not pin (hold in memory, write to the file) them
+    // all: the upstream could send 100 pages of 4 MiB, millions of names.
+    GatewaySettings plain = GatewayHarness.plain(dir);
+    GatewaySettings settings = new GatewaySettings(plain.policies(), null, plain.descriptionAction(),
+        plain.outputAction(), plain.pinsFile(), plain.caller(), 4 * 1024 * 1024, plain.callTimeout(), plain.maxInFlight());
+    GatewayHarness gateway = new GatewayHarness(dir, settings, pid -> new UpstreamAddress(withProperty(
+        GatewayHarness.upstreamCommand(pid), "-Dairlock.test.extraTools=30000"), null));
+    try (gateway) {
+      JsonNode listed = gateway.open();
+      assertThat(listed.path("result").path("tools").size()).isLessThanOrEqualTo(4096);
+      assertThat(text(gateway.call("echo", "{\"message\":\"x\"}"))).isEqualTo("x");
+      JsonNode pins = GatewayHarness.JSON.readTree(dir.resolve("pins.json").toFile());
+      assertThat(pins.path("tools").size()).isLessThanOrEqualTo(4096);
+    }
+  }
+
+  @Test
+  void newToolsWithHugeDefinitionsDoNotGrowThePinsFileWithThem() throws Exception {
+    // Each new tool is recorded as pending (up to 256) and the file rewritten: with 4 MiB definitions that was a
+    // gigabyte held in memory and rewritten for each new name.
+    GatewaySettings plain = GatewayHarness.plain(dir);
+    GatewaySettings settings = new GatewaySettings(plain.policies(), null, plain.descriptionAction(),
+        plain.outputAction(), plain.pinsFile(), plain.caller(), 4 * 1024 * 1024, plain.callTimeout(),
+        plain.maxInFlight());
+    GatewayHarness gateway = new GatewayHarness(dir, settings, pid -> new UpstreamAddress(withProperty(
+        GatewayHarness.upstreamCommand(pid), "-Dairlock.test.laterTools=10"), null));
+    try (gateway) {
+      gateway.open();
+      JsonNode listed = gateway.request("tools/list", null);
+      assertThat(listed.path("result").path("tools").toString()).doesNotContain("later0");
+      assertThat(gateway.session().heldTools()).extracting(ToolPins.Change::tool).hasSize(10).allMatch(n -> n.startsWith("later"));
+      assertThat(java.nio.file.Files.size(dir.resolve("pins.json"))).isLessThan(1024 * 1024);
+    }
+  }
+
+  private static List<String> withProperty(List<String> command, String property) {
+    List<String> out = new java.util.ArrayList<>(command);
+    out.add(1, property);
+    return out;
+  }
+
+  @Test
   void upstreamRequestsToTheClientAreRefusedNotForwarded() throws Exception {
     try (GatewayHarness gateway = open()) {
       assertThat(text(gateway.call("sampling", "{}"))).isEqualTo("asked for sampling");
