@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -39,8 +41,12 @@ public final class HostFolders {
     reapDeadOwners(parent, prefix, self);
     Path folder = Files.createTempDirectory(parent, prefix + self.pid() + "-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions)));
-    Files.writeString(Files.createFile(folder.resolve(OWNER_FILE),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--------"))), self.token());
+    // Written through the descriptor that creates it read-only: opening it again to write fails for any user but root.
+    try (SeekableByteChannel owner = Files.newByteChannel(folder.resolve(OWNER_FILE),
+        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--------")))) {
+      owner.write(ByteBuffer.wrap(self.token().getBytes(StandardCharsets.US_ASCII)));
+    }
     return folder;
   }
 
