@@ -9,7 +9,8 @@ import java.util.List;
  * The application side of the agent-shaped scenarios, started by {@link AgentScenarios} in its own JVM with the java
  * agent: calls {@code @Airlock} tool methods as an agent does, one at a time with a pause between, each timed next to
  * a round trip to a plain echo child after the same pause, taken turn about. Prints one line per sample
- * ({@code call <ns>}, {@code floor <ns>}) and {@code cpu <ns>}: host CPU per call, workers included.
+ * ({@code call <ns>}, {@code floor <ns>}), and {@code cpu-start}, {@code cpu-stop <calls>} around what the parent
+ * measures as host CPU per call (this JVM and its processes, workers included: {@link TreeCpu}, run by the parent).
  *
  * <pre>
  * single &lt;calls&gt; &lt;idle ms&gt;  a different tool class each call (the pool runs reuse=false)
@@ -19,6 +20,8 @@ import java.util.List;
  * </pre>
  */
 public final class AgentCallChild {
+  static final String CPU_START = "cpu-start";
+  static final String CPU_STOP = "cpu-stop";
   private static final List<String> WORDS = List.of(" Alpha", "BETA ", "Gamma", " delta ");
 
   private AgentCallChild() {
@@ -33,9 +36,9 @@ public final class AgentCallChild {
         System.out.println("call " + (System.nanoTime() - start));
       }
       case "idle" -> {
-        TreeCpu cpu = TreeCpu.start();
+        System.out.println(CPU_START);
         Thread.sleep(Long.parseLong(args[1]));
-        System.out.println("cpu " + cpu.stopNanos());
+        System.out.println(CPU_STOP + " 1");
       }
       case "single", "reused" -> turnAbout(args[0].equals("single"), Integer.parseInt(args[1]),
           Long.parseLong(args[2]));
@@ -52,7 +55,7 @@ public final class AgentCallChild {
       // Not measured: the pool's first call (its backend and workers start) and the floor child's start.
       call(0);
       floor.roundTrip(body);
-      TreeCpu cpu = TreeCpu.start();
+      System.out.println(CPU_START);
       for (int i = 1; i <= calls; i++) {
         int tool = freshClassEachCall ? i : 0;
         if (i % 2 == 0) {
@@ -63,14 +66,19 @@ public final class AgentCallChild {
           sampleFloor(floor, body, idleMillis);
         }
       }
-      System.out.println("cpu " + cpu.stopNanos() / calls);
+      System.out.println(CPU_STOP + " " + calls);
     }
   }
 
+  /**
+   * A reused tool's method is looked up once, as an application calls a method it links against; a new tool class is
+   * loaded by the call (the agent instruments it then), as an application's first use of a class does.
+   */
   private static void sampleCall(int tool, long idleMillis) throws Exception {
+    Method known = tool == 0 ? tool(0) : null;
     Thread.sleep(idleMillis);
     long start = System.nanoTime();
-    call(tool);
+    call(known != null ? known : tool(tool), tool);
     System.out.println("call " + (System.nanoTime() - start));
   }
 
@@ -84,8 +92,15 @@ public final class AgentCallChild {
 
   /** Calls {@code run} of tool class number {@code n} and checks that it ran in a sandbox. */
   private static void call(int n) throws Exception {
-    Method run = Class.forName(String.format("agentbench.Tool%03d", n))
-        .getMethod("run", String.class, int.class, List.class);
+    call(tool(n), n);
+  }
+
+  private static Method tool(int n) throws ReflectiveOperationException {
+    return Class.forName(String.format("agentbench.Tool%03d", n)).getMethod("run", String.class, int.class,
+        List.class);
+  }
+
+  private static void call(Method run, int n) throws Exception {
     String result = (String) run.invoke(null, "tool", n, WORDS);
     if (!result.endsWith("@sandbox")) {
       throw new IllegalStateException("the tool did not run in a sandbox: " + result);

@@ -107,6 +107,7 @@ final class AgentScenarios implements AutoCloseable {
     List<Double> calls = new ArrayList<>();
     List<Double> floors = new ArrayList<>();
     double cpu = Double.NaN;
+    TreeCpu tree = null;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
         StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
@@ -115,7 +116,8 @@ final class AgentScenarios implements AutoCloseable {
         switch (parts[0]) {
           case "call" -> calls.add(millis);
           case "floor" -> floors.add(millis);
-          case "cpu" -> cpu = millis;
+          case AgentCallChild.CPU_START -> tree = TreeCpu.start(child.toHandle());
+          case AgentCallChild.CPU_STOP -> cpu = tree.stopNanos() / 1e6 / Integer.parseInt(parts[1]);
           default -> { }
         }
       }

@@ -34,6 +34,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -142,10 +144,15 @@ public final class WorkerMain {
    * call takes (INVOKE parsing, the call thread, decode, reflection, encode, the RESULT frame, into a discarding
    * writer) with a record and a serializable lambda in it, so a worker's first real call does not pay for loading
    * and first running that code (tens of ms on a fresh JVM). The INVOKE frame goes through a frame reader too. A real
-   * call that arrives meanwhile waits in the socket.
+   * call that arrives meanwhile waits in the socket. The sample carries the JDK's lists and maps a tool's arguments
+   * usually are, and the method concatenates strings, because profiled (-Xlog:class+load) a single-use worker's first
+   * call of a tool taking a {@code List.of(...)} spent 8-13 ms in Kryo's first serializer lookup of an annotated JDK
+   * class (annotation parsing spins dynamic proxies) and 4-6 ms spinning the lambda forms of {@code text + n}.
    */
   private void warmUp() throws IOException {
-    SandboxCallWarmUp sample = new SandboxCallWarmUp("1", (dev.airlock.SandboxCall<Integer>) () -> 1);
+    SandboxCallWarmUp sample = new SandboxCallWarmUp("1", 2, List.of("a", "b", "c"), List.of("d"),
+        new ArrayList<>(List.of("e")), Map.of("f", 1L), new HashMap<>(Map.of("g", 2.0)),
+        (dev.airlock.SandboxCall<Integer>) () -> 1);
     byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
         new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
     ByteArrayOutputStream framed = new ByteArrayOutputStream();
@@ -173,11 +180,14 @@ public final class WorkerMain {
     }
   }
 
-  private record SandboxCallWarmUp(String text, dev.airlock.SandboxCall<Integer> call) {
+  private record SandboxCallWarmUp(String text, int n, List<String> words, List<String> word, List<String> list,
+      Map<String, Long> map, Map<String, Double> hashMap, dev.airlock.SandboxCall<Integer> call) {
   }
 
   private static int warmUp(SandboxCallWarmUp sample) throws Exception {
-    return sample.text().length() + sample.call().call();
+    String text = (sample.text() + sample.n()).toUpperCase() + ' ' + sample.words() + sample.map().get("f")
+        + sample.hashMap() + sample.word().get(0).strip().toLowerCase() + sample.list().size();
+    return text.length() + sample.call().call();
   }
 
   /**
