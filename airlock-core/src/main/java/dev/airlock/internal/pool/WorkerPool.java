@@ -44,11 +44,12 @@ public final class WorkerPool implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ExecutorService launcher;
   /**
-   * The classpath workers must report, taken with the backend's own view of it when the backend is created, not when
-   * the pool is: an eager pool is made in the agent's premain, before a launcher such as Surefire's booter resets
-   * {@code java.class.path} to the real one, and the two snapshots must be of the same classpath.
+   * The classpath workers must report, of the same {@code java.class.path} as the backend's own view of it. An eager
+   * pool is made in the agent's premain, before a launcher such as Surefire's booter resets {@code java.class.path} to
+   * the real one; so it is taken again when the backend is created if the property changed meanwhile.
    */
-  private volatile String fingerprint;
+  private volatile String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+  private volatile String fingerprintedClassPath = System.getProperty("java.class.path", "");
 
   /** Every count and the decisions on them; this class only carries them out. */
   private final SlotLedger<WorkerSession> ledger;
@@ -127,7 +128,11 @@ public final class WorkerPool implements AutoCloseable {
     }
     SandboxBackend created;
     try {
-      fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+      String classPath = System.getProperty("java.class.path", "");
+      if (!classPath.equals(fingerprintedClassPath)) {
+        fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+        fingerprintedClassPath = classPath;
+      }
       created = backendFactory.get();
     } catch (SandboxUnavailableException e) {
       synchronized (backendLock) {
