@@ -57,7 +57,7 @@ class AirlockMcpServerHttpTest {
   void listsEveryAirlockMethodWithItsSchema() {
     Map<String, Tool> tools = client.listTools().tools().stream()
         .collect(Collectors.toMap(Tool::name, Function.identity()));
-    assertThat(tools).containsOnlyKeys("whereAmI", "crash", "deleteEverything", "summarize");
+    assertThat(tools).containsOnlyKeys("whereAmI", "crash", "deleteEverything", "summarize", "caller");
     Tool where = tools.get("whereAmI");
     assertThat(where.description()).isEqualTo("Calls McpTools.whereAmI(greeting, tone) in an isolated sandbox.");
     Map<String, Object> schema = where.inputSchema();
@@ -98,6 +98,12 @@ class AirlockMcpServerHttpTest {
     assertThat(text(crashed)).contains("\"error\":\"SandboxCrashedException\"", "\"tool\":\"crash\"");
     CallToolResult after = call(client, "whereAmI", Map.of("greeting", "still here", "tone", "PLAIN"));
     assertThat(text(after)).isEqualTo("still here from the sandbox");
+  }
+
+  @Test
+  void aCallIsBoundToItsMcpSessionAndClientSoPerSessionLimitsAndAuditSeeIt() {
+    String caller = text(call(client, "caller", Map.of()));
+    assertThat(caller).startsWith("mcp:").contains(" in session ").doesNotEndWith("null");
   }
 
   @Test

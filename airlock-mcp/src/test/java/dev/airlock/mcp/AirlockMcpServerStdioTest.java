@@ -45,7 +45,7 @@ class AirlockMcpServerStdioTest {
     try {
       client.initialize();
       assertThat(client.listTools().tools()).extracting(Tool::name)
-          .containsExactlyInAnyOrder("whereAmI", "crash", "deleteEverything", "summarize");
+          .containsExactlyInAnyOrder("whereAmI", "crash", "deleteEverything", "summarize", "caller");
       CallToolResult where = call(client, "whereAmI", Map.of("greeting", "hi", "tone", "PLAIN"));
       assertThat(text(where)).isEqualTo("hi from the sandbox");
       CallToolResult crashed = call(client, "crash", Map.of());

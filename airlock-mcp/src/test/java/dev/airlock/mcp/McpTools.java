@@ -41,6 +41,12 @@ public class McpTools {
     throw new AssertionError("a denied tool ran");
   }
 
+  /** Runs on the host under the guard: who the interceptor saw calling. */
+  @Airlock(timeoutSeconds = 10)
+  public String caller() {
+    return dev.airlock.AirlockContext.current().map(c -> c.agentId() + " in session " + c.sessionId()).orElse("none");
+  }
+
   /** Runs on the host under the guard; takes records and lists, returns a record. */
   @Airlock(timeoutSeconds = 10)
   public Summary summarize(@Size(min = 1, max = 5) List<Line> lines) {

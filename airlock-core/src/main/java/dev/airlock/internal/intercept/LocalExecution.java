@@ -1,5 +1,6 @@
 package dev.airlock.internal.intercept;
 
+import dev.airlock.AirlockContext;
 import dev.airlock.HostCallTimeoutException;
 import dev.airlock.internal.trace.CallTrace;
 import dev.airlock.internal.trace.CallTracing;
@@ -15,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs a call on the host under its timeout. Host code cannot be killed, only interrupted: at the timeout the caller
  * gets {@link HostCallTimeoutException} and the thread is interrupted. The body runs on a pool thread, so
- * thread-bound context (transactions, security context) is not visible to it; only the call's trace is carried over,
- * so spans the body opens are children of its {@code execute_tool} span.
+ * thread-bound context (transactions, security context) is not visible to it; only Airlock's own are carried over: the
+ * caller's {@link AirlockContext}, and the call's trace, so spans the body opens are children of its
+ * {@code execute_tool} span.
  */
 public final class LocalExecution {
   private static final AtomicLong THREADS = new AtomicLong();
@@ -31,9 +33,11 @@ public final class LocalExecution {
 
   public static Object run(LocalCall call, Duration timeout, String what) throws Throwable {
     CallTrace trace = CallTracing.current();
+    AirlockContext caller = AirlockContext.current().orElse(null);
     Future<Object> future = EXECUTOR.submit(() -> {
       CallTrace.Phase host = trace.phase("airlock.host");
-      try (CallTrace.Scope traced = trace.bind()) {
+      try (CallTrace.Scope traced = trace.bind();
+          AirlockContext.Scope context = caller == null ? () -> { } : caller.bind()) {
         return call.proceed();
       } catch (Exception | Error e) {
         throw e;

@@ -1,10 +1,12 @@
 package dev.airlock.internal.mcp.serve;
 
+import dev.airlock.AirlockContext;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
@@ -14,6 +16,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -90,7 +95,27 @@ public final class ToolServer {
 
   private List<SyncToolSpecification> specifications() {
     return tools.stream().map(tool -> SyncToolSpecification.builder().tool(tool.tool())
-        .callHandler((exchange, request) -> tool.call(request.arguments())).build()).toList();
+        .callHandler((exchange, request) -> {
+          try (AirlockContext.Scope scope = callerOf(exchange).bind()) {
+            return tool.call(request.arguments());
+          }
+        }).build()).toList();
+  }
+
+  /**
+   * Who is calling, for policies' per-session limits and audit records: the MCP session and the client's own name
+   * ({@code mcp:<name>}, cut to 128 characters; a client names itself, so it identifies nothing). A context the
+   * application bound on this thread wins. It grants no role.
+   */
+  static AirlockContext callerOf(McpSyncServerExchange exchange) {
+    Optional<AirlockContext> bound = AirlockContext.current();
+    if (bound.isPresent()) {
+      return bound.get();
+    }
+    String client = exchange.getClientInfo() == null || exchange.getClientInfo().name() == null ? "mcp"
+        : "mcp:" + exchange.getClientInfo().name();
+    return new AirlockContext(client.length() > 128 ? client.substring(0, 128) : client, exchange.sessionId(),
+        Set.of(), Map.of());
   }
 
   /** One stdio session. */
