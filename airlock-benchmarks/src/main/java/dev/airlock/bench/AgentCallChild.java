@@ -1,6 +1,7 @@
 package dev.airlock.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,46 +28,53 @@ public final class AgentCallChild {
   private AgentCallChild() {
   }
 
+  /** Standard output is this child's channel to {@link AgentScenarios}: nothing else is written to it. */
   public static void main(String[] args) throws Exception {
+    PrintStream report = System.out;
+    run(args, report);
+    report.flush();
+    System.exit(0);
+  }
+
+  static void run(String[] args, PrintStream report) throws Exception {
     switch (args[0]) {
       case "first" -> {
         Thread.sleep(Long.parseLong(args[1]));
         long start = System.nanoTime();
         call(1);
-        System.out.println("call " + (System.nanoTime() - start));
+        report.println("call " + (System.nanoTime() - start));
       }
       case "idle" -> {
-        System.out.println(CPU_START);
+        report.println(CPU_START);
         Thread.sleep(Long.parseLong(args[1]));
-        System.out.println(CPU_STOP + " 1");
+        report.println(CPU_STOP + " 1");
       }
-      case "single", "reused" -> turnAbout(args[0].equals("single"), Integer.parseInt(args[1]),
+      case "single", "reused" -> turnAbout(report, args[0].equals("single"), Integer.parseInt(args[1]),
           Long.parseLong(args[2]));
       default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
     }
-    System.out.flush();
-    System.exit(0);
   }
 
-  private static void turnAbout(boolean freshClassEachCall, int calls, long idleMillis) throws Exception {
+  private static void turnAbout(PrintStream report, boolean freshClassEachCall, int calls, long idleMillis)
+      throws Exception {
     byte[] body = ("an INVOKE frame of about the size of a tool call's: " + WORDS).repeat(4)
         .getBytes(StandardCharsets.UTF_8);
     try (EchoFloor floor = EchoFloor.start()) {
       // Not measured: the pool's first call (its backend and workers start) and the floor child's start.
       call(0);
       floor.roundTrip(body);
-      System.out.println(CPU_START);
+      report.println(CPU_START);
       for (int i = 1; i <= calls; i++) {
         int tool = freshClassEachCall ? i : 0;
         if (i % 2 == 0) {
-          sampleFloor(floor, body, idleMillis);
-          sampleCall(tool, idleMillis);
+          report.println("floor " + sampleFloor(floor, body, idleMillis));
+          report.println("call " + sampleCall(tool, idleMillis));
         } else {
-          sampleCall(tool, idleMillis);
-          sampleFloor(floor, body, idleMillis);
+          report.println("call " + sampleCall(tool, idleMillis));
+          report.println("floor " + sampleFloor(floor, body, idleMillis));
         }
       }
-      System.out.println(CPU_STOP + " " + calls);
+      report.println(CPU_STOP + " " + calls);
     }
   }
 
@@ -74,20 +82,21 @@ public final class AgentCallChild {
    * A reused tool's method is looked up once, as an application calls a method it links against; a new tool class is
    * loaded by the call (the agent instruments it then), as an application's first use of a class does.
    */
-  private static void sampleCall(int tool, long idleMillis) throws Exception {
+  private static long sampleCall(int tool, long idleMillis) throws Exception {
     Method known = tool == 0 ? tool(0) : null;
     Thread.sleep(idleMillis);
     long start = System.nanoTime();
     call(known != null ? known : tool(tool), tool);
-    System.out.println("call " + (System.nanoTime() - start));
+    return System.nanoTime() - start;
   }
 
-  private static void sampleFloor(EchoFloor floor, byte[] body, long idleMillis) throws IOException,
+  /** Nanoseconds of one round trip to the echo floor after {@code idleMillis}. */
+  private static long sampleFloor(EchoFloor floor, byte[] body, long idleMillis) throws IOException,
       InterruptedException {
     Thread.sleep(idleMillis);
     long start = System.nanoTime();
     floor.roundTrip(body);
-    System.out.println("floor " + (System.nanoTime() - start));
+    return System.nanoTime() - start;
   }
 
   /** Calls {@code run} of tool class number {@code n} and checks that it ran in a sandbox. */
