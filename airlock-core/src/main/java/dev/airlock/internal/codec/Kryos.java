@@ -104,6 +104,10 @@ final class Kryos {
   private static void registerShared(Kryo kryo) {
     kryo.register(Object[].class);
     kryo.register(Class.class);
+    // Kryo's one path to Java deserialization (SerializedLambda.readResolve). Registered only where the bytes are the
+    // host's own: invocations the host encodes (read by a worker, or frozen by the host for approval) and the
+    // worker's result writer. The host's result reader never has it, so a worker's bytes cannot reach it
+    // (CodecTest.refusesALambdaInAResultSoNoJavaDeserializationHookRunsOnTheHost).
     kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
   }
 
