@@ -48,8 +48,9 @@ public final class WorkerPool implements AutoCloseable {
    * pool is made in the agent's premain, before a launcher such as Surefire's booter resets {@code java.class.path} to
    * the real one; so it is taken again when the backend is created if the property changed meanwhile.
    */
-  private volatile String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
-  private volatile String fingerprintedClassPath = System.getProperty("java.class.path", "");
+  private volatile String fingerprint;
+  /** The {@code java.class.path} {@link #fingerprint} was taken of; none until the backend is first created. */
+  private volatile String fingerprintedClassPath;
 
   /** Every count and the decisions on them; this class only carries them out. */
   private final SlotLedger<WorkerSession> ledger;
@@ -128,12 +129,7 @@ public final class WorkerPool implements AutoCloseable {
     }
     SandboxBackend created;
     try {
-      String classPath = System.getProperty("java.class.path", "");
-      if (!classPath.equals(fingerprintedClassPath)) {
-        fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
-        fingerprintedClassPath = classPath;
-      }
-      created = backendFactory.get();
+      created = createFingerprinted();
     } catch (SandboxUnavailableException e) {
       synchronized (backendLock) {
         backendFailedAt = System.nanoTime();
@@ -153,6 +149,26 @@ public final class WorkerPool implements AutoCloseable {
       throw SlotLedger.closedError();
     }
     return backend;
+  }
+
+  /**
+   * A backend whose classpath view is the one {@link #fingerprint} describes. The backend reads
+   * {@code java.class.path} itself while it is created; a launcher that resets the property in that moment would
+   * leave the two apart and every worker refused at its handshake, so such a backend is closed and made again.
+   */
+  private SandboxBackend createFingerprinted() {
+    for (int attempt = 1; ; attempt++) {
+      String classPath = System.getProperty("java.class.path", "");
+      if (!classPath.equals(fingerprintedClassPath)) {
+        fingerprint = ClasspathFingerprint.of(WorkerClasspath.of(classPath));
+        fingerprintedClassPath = classPath;
+      }
+      SandboxBackend created = backendFactory.get();
+      if (classPath.equals(System.getProperty("java.class.path", "")) || attempt == 3) {
+        return created;
+      }
+      created.close();
+    }
   }
 
   /** Within the retry window after the backend failed to be created: no new attempt before it has passed. */

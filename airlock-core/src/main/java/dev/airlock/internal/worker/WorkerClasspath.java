@@ -26,8 +26,13 @@ public final class WorkerClasspath {
   }
 
   public static List<Path> ofThisJvm() {
+    return of(System.getProperty("java.class.path", ""));
+  }
+
+  /** The classpath a worker needs for a host whose {@code java.class.path} is {@code classPathProperty}. */
+  public static List<Path> of(String classPathProperty) {
     Set<Path> entries = new LinkedHashSet<>();
-    for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+    for (String entry : classPathProperty.split(File.pathSeparator)) {
       if (!entry.isEmpty()) {
         addExpanded(Path.of(entry).toAbsolutePath().normalize(), entries, 0);
       }

@@ -15,12 +15,14 @@ import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pool with its drivers, over in-memory workers (piped streams, a scripted fake worker speaking the real frames)
@@ -160,6 +163,32 @@ class WorkerPoolInterleavingTest {
     assertThat(next.id()).isEqualTo(backend.launched.get(1).id());
   }
 
+  /**
+   * CI, 689c47d: Surefire's booter reset {@code java.class.path} while an eager pool's backend was being created, so
+   * the backend bound one classpath and the pool expected another; every worker was refused at its handshake.
+   */
+  @Test
+  void aClasspathResetWhileTheBackendIsCreatedGetsABackendOfTheNewClasspath(@TempDir Path extraEntry) {
+    String original = System.getProperty("java.class.path");
+    AtomicInteger creations = new AtomicInteger();
+    try {
+      pool = new WorkerPool(() -> {
+        if (creations.incrementAndGet() == 1) {
+          System.setProperty("java.class.path", original + File.pathSeparator + extraEntry);
+        }
+        backend.bindClasspathOfThisJvm();
+        return backend;
+      }, 0, 1, Duration.ofMinutes(10), false, 64, 1 << 20, launcher);
+
+      WorkerSession worker = pool.acquire(in(Duration.ofSeconds(10)), A);
+
+      assertThat(worker.id()).isEqualTo(backend.launched.get(0).id());
+      assertThat(creations).as("the backend made during the reset is closed and made again").hasValue(2);
+    } finally {
+      System.setProperty("java.class.path", original);
+    }
+  }
+
   /** What a fake worker does once launched. */
   private enum Script {
     HELLO, WRONG_FIRST_FRAME
@@ -172,6 +201,13 @@ class WorkerPoolInterleavingTest {
     final AtomicInteger live = new AtomicInteger();
     final AtomicInteger peakLive = new AtomicInteger();
     volatile boolean closed;
+    /** What its workers report, as a real backend's workers report the classpath it read when it was created. */
+    volatile String fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+
+    void bindClasspathOfThisJvm() {
+      fingerprint = ClasspathFingerprint.of(WorkerClasspath.ofThisJvm());
+      closed = false;
+    }
 
     @Override
     public String name() {
@@ -199,7 +235,7 @@ class WorkerPoolInterleavingTest {
   }
 
   /**
-   * A worker whose other end is a thread here: it says HELLO with this JVM's classpath fingerprint (or a wrong first
+   * A worker whose other end is a thread here: it says HELLO with its backend's classpath fingerprint (or a wrong first
    * frame), then reads frames until killed. Reused only when proven idle, which this fake always is.
    */
   private static final class InMemoryWorker implements WorkerHandle {
@@ -229,7 +265,7 @@ class WorkerPoolInterleavingTest {
         FrameWriter writer = new FrameWriter(out);
         if (script == Script.HELLO) {
           writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
-              ClasspathFingerprint.of(WorkerClasspath.ofThisJvm()), 4242)));
+              backend.fingerprint, 4242)));
         } else {
           writer.write(FrameType.RESULT, new byte[0]);
         }
