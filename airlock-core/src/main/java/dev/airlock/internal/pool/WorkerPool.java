@@ -43,14 +43,15 @@ public final class WorkerPool implements AutoCloseable {
   private final int maxResultBytes;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService launcher;
+  /** The {@code java.class.path} {@link #fingerprint} was taken of (declared first: it is initialised first). */
+  private volatile String fingerprintedClassPath = System.getProperty("java.class.path", "");
   /**
    * The classpath workers must report, of the same {@code java.class.path} as the backend's own view of it. An eager
    * pool is made in the agent's premain, before a launcher such as Surefire's booter resets {@code java.class.path} to
-   * the real one; so it is taken again when the backend is created if the property changed meanwhile.
+   * the real one; so it is taken again when the backend is created if the property changed meanwhile. Taken here
+   * first, so that a first call pays for it only in that case.
    */
-  private volatile String fingerprint;
-  /** The {@code java.class.path} {@link #fingerprint} was taken of; none until the backend is first created. */
-  private volatile String fingerprintedClassPath;
+  private volatile String fingerprint = ClasspathFingerprint.of(WorkerClasspath.of(fingerprintedClassPath));
 
   /** Every count and the decisions on them; this class only carries them out. */
   private final SlotLedger<WorkerSession> ledger;
