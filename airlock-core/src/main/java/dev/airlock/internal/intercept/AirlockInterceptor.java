@@ -187,7 +187,7 @@ public final class AirlockInterceptor {
       throw cleaned;
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args,
-          egress.report().orElse(null));
+          egress.report().orElse(null), egress.unmeasured().orElse(null));
       trace.end(outcome);
       traced.close();
     }
