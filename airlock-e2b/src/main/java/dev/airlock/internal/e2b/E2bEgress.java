@@ -7,11 +7,11 @@ import dev.airlock.AirlockPolicy;
 import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.internal.egress.EgressRule;
 import dev.airlock.internal.egress.SecretInjection;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -51,11 +51,18 @@ final class E2bEgress {
       String key = AirlockPolicy.keyPrefix(policy) + "egress";
       checkedAllowOut(EgressSettings.split(config.backendProperties().getOrDefault(key, "")), key);
     }
-    Map<String, List<Rule>> rules = new LinkedHashMap<>();
+    // E2B takes one transform per domain (its API refuses more), so a host's secrets share one.
+    Map<String, Map<String, String>> headers = new LinkedHashMap<>();
     for (SecretInjection secret : settings.resolveSecrets(environment)) {
-      rules.computeIfAbsent(secret.host(), h -> new ArrayList<>())
-          .add(new Rule(new Transform(Map.of(secret.header(), secret.value()))));
+      Map<String, String> host = headers.computeIfAbsent(secret.host(), h -> new TreeMap<>(
+          String.CASE_INSENSITIVE_ORDER));
+      if (host.putIfAbsent(secret.header(), secret.value()) != null) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: two " + AirlockConfig.EGRESS_SECRETS_PREFIX
+            + "* secrets set header " + secret.header() + " for " + secret.host() + "; keep one of them");
+      }
     }
+    Map<String, List<Rule>> rules = new LinkedHashMap<>();
+    headers.forEach((host, set) -> rules.put(host, List.of(new Rule(new Transform(Map.copyOf(set))))));
     return new E2bEgress(allowOut, rules);
   }
 

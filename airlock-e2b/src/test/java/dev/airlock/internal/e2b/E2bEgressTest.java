@@ -221,6 +221,18 @@ class E2bEgressTest extends WithFakeE2b {
         "api.github.com:443").build();
     assertThatThrownBy(() -> E2bEgress.of(policy, false, name -> SECRET))
         .hasMessageContaining("airlock.policy.fetchers.egress").hasMessageContaining("port");
+    AirlockConfig twoForOneHost = config("api.github.com").toBuilder()
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "org.host", "api.openai.com")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "org.header", "OpenAI-Organization")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "org.value", "org-1").build();
+    assertThat(E2bEgress.of(twoForOneHost, false, name -> SECRET).network().rules().get("api.openai.com"))
+        .as("E2B takes one transform per domain").singleElement()
+        .satisfies(rule -> assertThat(rule.transform().headers()).containsOnlyKeys("Authorization",
+            "OpenAI-Organization"));
+    AirlockConfig sameHeader = twoForOneHost.toBuilder()
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "org.header", "authorization").build();
+    assertThatThrownBy(() -> E2bEgress.of(sameHeader, false, name -> SECRET)).hasMessageContaining("authorization")
+        .hasMessageContaining("api.openai.com").hasMessageNotContaining(SECRET);
     assertThatThrownBy(() -> E2bEgress.of(config("api.github.com"), false, name -> null))
         .hasMessageContaining(AirlockConfig.EGRESS_SECRETS_PREFIX + "openai.value").hasMessageContaining("OPENAI_KEY")
         .hasMessageNotContaining(SECRET);

@@ -745,6 +745,10 @@ final class FakeE2b implements AutoCloseable {
         if (!domainRules.isArray()) {
           return "network.rules values must be arrays";
         }
+        if (domainRules.size() > 1) {
+          // e2b-dev/infra packages/api/internal/handlers/sandbox_create.go: maxNetworkRuleTransformsPerDomain = 1
+          return "network.rules allows at most 1 transform per domain";
+        }
         for (JsonNode rule : domainRules) {
           if (!rule.path("transform").path("headers").isObject()) {
             return "network.rules entries must be {\"transform\":{\"headers\":{...}}}";
