@@ -182,7 +182,11 @@ public final class AirlockInterceptor {
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
       Throwable cleaned = guard.afterFailure(t, airlock.policy());
-      egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
+      if (egress.unmeasured().isPresent()) {
+        EgressNote.attachUnmeasured(cleaned, egress.unmeasured().get());
+      } else {
+        egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
+      }
       trace.failed(cleaned);
       throw cleaned;
     } finally {
