@@ -9,15 +9,24 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCall;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxPool;
+import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.backend.EgressSettings;
+import dev.airlock.internal.guard.Guard;
+import dev.airlock.internal.guard.InProcessRateLimitStore;
+import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.CallEgress;
 import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.LocalCall;
 import dev.airlock.internal.intercept.PoolAccess;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import mockwebserver3.RecordedRequest;
@@ -192,6 +201,46 @@ class E2bEgressTest extends WithFakeE2b {
             .hasMessageContaining("nothing was shipped");
       }
       assertThat(updates()).isEmpty();
+    }
+  }
+
+  /** A tool as an application writes it, whose annotation names one more host than the pool. */
+  public static final class WikiTools {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 30, egress = "*.wikipedia.org")
+    public int fetch(int n) throws IOException {
+      if (n < 0) {
+        throw new IOException("Connection reset");
+      }
+      return n * 2;
+    }
+  }
+
+  @Test
+  void anInterceptedToolIsAuditedAsUnmeasuredAndItsFailureSaysWhereToAllowAHost() throws Throwable {
+    try (SandboxPool pool = pool(config("api.github.com"))) {
+      AirlockInterceptor interceptor = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+        @Override
+        public AirlockConfig config() {
+          return testing.config(fake);
+        }
+
+        @Override
+        public SandboxPool pool(String backend, int memoryMb) {
+          return pool;
+        }
+      }, new Guard(name -> Optional.empty(), new InProcessRateLimitStore(), Clock.systemUTC()));
+      Method fetch = WikiTools.class.getMethod("fetch", int.class);
+      assertThat(interceptor.intercept(new WikiTools(), fetch, new Object[] {21}, () -> -1)).isEqualTo(42);
+      assertThat(updates()).singleElement().satisfies(body -> assertThat(body.get("allowOut"))
+          .containsExactly(JSON.valueToTree("*.wikipedia.org"), JSON.valueToTree("api.github.com")));
+      // Nothing E2B did is known: no zero is counted as if it had been measured.
+      assertThat(interceptor.auditLog().egressCounts()).isEmpty();
+
+      assertThatThrownBy(() -> interceptor.intercept(new WikiTools(), fetch, new Object[] {-1}, () -> -1))
+          .isInstanceOf(IOException.class).hasMessageContaining("Connection reset")
+          .satisfies(e -> assertThat(Arrays.stream(e.getSuppressed()).map(Throwable::getMessage))
+              .anyMatch(m -> m.contains("E2B's firewall") && m.contains("@Airlock(egress")));
+      assertThat(interceptor.auditLog().egressCounts()).isEmpty();
     }
   }
 
