@@ -77,11 +77,15 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
   /** nanoTime by which the current call's relay, and any question about how it ended, must be over. */
   private volatile long callDeadline = Long.MAX_VALUE;
   private volatile EgressControl egress;
+  private volatile String egressUnsupported;
 
-  /** {@code killSandbox} must return at once: it runs on whichever thread kills the worker. */
-  /** Set by the backend before the worker is handed out: how its sandbox's egress was set when created. */
-  void egress(EgressControl control) {
+  /**
+   * Set by the backend before the worker is handed out: its sandbox's egress control ({@code null}: none), or why
+   * the provider can give it none ({@code null}: egress is just not configured).
+   */
+  void egress(EgressControl control, String unsupported) {
     this.egress = control;
+    this.egressUnsupported = unsupported;
   }
 
   @Override
@@ -89,6 +93,12 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
     return Optional.ofNullable(egress);
   }
 
+  @Override
+  public Optional<String> egressUnsupported() {
+    return Optional.ofNullable(egressUnsupported);
+  }
+
+  /** {@code killSandbox} must return at once: it runs on whichever thread kills the worker. */
   BridgeWorker(BridgeClient bridge, String workerId, byte[] hello, Runnable killSandbox) throws IOException {
     this.bridge = bridge;
     this.workerId = workerId;

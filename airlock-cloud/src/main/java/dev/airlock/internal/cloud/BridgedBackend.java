@@ -144,7 +144,7 @@ public final class BridgedBackend implements SandboxBackend {
       shipClasspath(sandbox, bridge, shipped, deadline);
       long startBy = Math.max(deadline, System.nanoTime() + 1_000_000_000L);
       BridgeWorker worker = bridge.startWorker(shipped, spec.memoryMb(), startBy, () -> live.kill(sandbox));
-      worker.egress(service.egress().orElse(null));
+      worker.egress(service.egress(sandbox).orElse(null), service.egressUnsupported().orElse(null));
       live.extendWhile(sandbox, worker::isAlive);
       LOG.debug("{} sandbox {} runs worker {}", settings.name(), sandbox.id(), worker.id());
       return worker;

@@ -20,10 +20,19 @@ public interface SandboxService {
   boolean kill(String id) throws IOException;
 
   /**
-   * How the service's sandboxes control egress, the same for each (they get it when created), or empty when they
-   * have no egress control: a call that names hosts is then refused.
+   * How {@code sandbox} controls egress, its own control since it holds that sandbox's current rules, or empty when
+   * the service's sandboxes have no egress control: a call that names hosts is then refused.
    */
-  default Optional<EgressControl> egress() {
+  default Optional<EgressControl> egress(CloudSandbox sandbox) {
+    return Optional.empty();
+  }
+
+  /**
+   * Why the service's sandboxes can have no egress path at all, said to a call that names hosts (see
+   * {@link EgressControl.Source#egressUnsupported()}); empty when {@link #egress} gives one whenever egress is
+   * configured.
+   */
+  default Optional<String> egressUnsupported() {
     return Optional.empty();
   }
 

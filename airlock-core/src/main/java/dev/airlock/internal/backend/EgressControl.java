@@ -16,6 +16,14 @@ public interface EgressControl {
   interface Source {
     /** The worker's control, or empty when its pool has no egress. */
     Optional<EgressControl> egressControl();
+
+    /**
+     * Why this worker's backend can give it no egress path at all (Morph: its instances have the whole internet and
+     * no egress filter), said to a call that names hosts; empty when a pool with egress configured would have one.
+     */
+    default Optional<String> egressUnsupported() {
+      return Optional.empty();
+    }
   }
 
   /** {@code handle}'s control, or empty. */
@@ -40,4 +48,13 @@ public interface EgressControl {
 
   /** Closes it again (before the result is returned) and says what the call did. */
   EgressReport endCall();
+
+  /**
+   * What this control cannot measure of a call, said in the call's report instead of zeros that would read as
+   * measurements: a backend whose rules are enforced by the provider (E2B's firewall) sees no host, byte or refusal
+   * of its calls. Empty when {@link #endCall()}'s report is measured.
+   */
+  default Optional<String> unmeasured() {
+    return Optional.empty();
+  }
 }

@@ -119,9 +119,14 @@ public final class WorkerEgress implements AutoCloseable {
     }
   }
 
+  /** Why an {@link #unenforced()} call's report measures nothing. */
+  public static final String UNENFORCED = "egress rules were not enforced: the worker runs without a network "
+      + "namespace (no bubblewrap) and has the host's network, so nothing of what the call reached is known";
+
   /**
    * What a worker gets when egress is configured but its backend runs it without a network namespace (local without
-   * bubblewrap): it already has the host's network, which the posture reports; there is nothing to open or close.
+   * bubblewrap): it already has the host's network, which the posture reports; there is nothing to open or close,
+   * and its report says so instead of zeros.
    */
   public static EgressControl unenforced() {
     return new EgressControl() {
@@ -131,7 +136,12 @@ public final class WorkerEgress implements AutoCloseable {
 
       @Override
       public EgressReport endCall() {
-        return new EgressReport(List.of(), 0, 0, List.of());
+        return EgressReport.empty();
+      }
+
+      @Override
+      public Optional<String> unmeasured() {
+        return Optional.of(UNENFORCED);
       }
     };
   }

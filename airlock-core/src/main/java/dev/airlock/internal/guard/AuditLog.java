@@ -29,14 +29,22 @@ public final class AuditLog {
    *
    * @param egress what the call's egress proxy saw (hosts contacted, bytes, refused attempts), or {@code null} when
    *     the call had no worker egress
+   * @param egressUnmeasured when the call's egress was enforced where Airlock cannot see it (E2B's firewall), what
+   *     is not measured and why: the record then says so instead of writing {@code egress}'s zeros; else null
    */
   public record Entry(String tool, String agent, String session, String outcome, String reason, String backend,
-      Duration duration, String argumentHash, EgressReport egress) {
+      Duration duration, String argumentHash, EgressReport egress, String egressUnmeasured) {
 
     /** A call without worker egress. */
     public Entry(String tool, String agent, String session, String outcome, String reason, String backend,
         Duration duration, String argumentHash) {
-      this(tool, agent, session, outcome, reason, backend, duration, argumentHash, null);
+      this(tool, agent, session, outcome, reason, backend, duration, argumentHash, null, null);
+    }
+
+    /** A call whose egress the proxy measured. */
+    public Entry(String tool, String agent, String session, String outcome, String reason, String backend,
+        Duration duration, String argumentHash, EgressReport egress) {
+      this(tool, agent, session, outcome, reason, backend, duration, argumentHash, egress, null);
     }
 
     /** One line of JSON; every value is escaped by Jackson, so no field can end the line or forge another one. */
@@ -45,7 +53,9 @@ public final class AuditLog {
       json.put("tool", tool).put("agent", agent).put("session", session).put("outcome", outcome)
           .put("reason", reason).put("backend", backend).put("durationMs", duration.toMillis())
           .put("argumentHash", argumentHash);
-      if (egress != null) {
+      if (egress != null && egressUnmeasured != null) {
+        json.putObject("egress").put("measured", false).put("unmeasured", egressUnmeasured);
+      } else if (egress != null) {
         ObjectNode e = json.putObject("egress");
         egress.hostsContacted().forEach(e.putArray("hostsContacted")::add);
         e.put("bytesUp", egress.bytesUp()).put("bytesDown", egress.bytesDown());
@@ -56,12 +66,14 @@ public final class AuditLog {
   }
 
   Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args,
-      EgressReport egressReport) {
+      EgressReport egressReport, String egressUnmeasured) {
     AirlockContext context = AirlockContext.current().orElse(null);
     Entry entry = new Entry(tool, context == null ? null : context.agentId(),
-        context == null ? null : context.sessionId(), outcome, reason, backend, duration, hash(args), egressReport);
+        context == null ? null : context.sessionId(), outcome, reason, backend, duration, hash(args), egressReport,
+        egressUnmeasured);
     outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
-    if (egressReport != null) {
+    // An unmeasured call adds nothing to the totals: its zeros are not a count of anything.
+    if (egressReport != null && egressUnmeasured == null) {
       count("hostsContacted", egressReport.hostsContacted().size());
       count("bytesUp", egressReport.bytesUp());
       count("bytesDown", egressReport.bytesDown());

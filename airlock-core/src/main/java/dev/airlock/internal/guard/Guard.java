@@ -99,7 +99,17 @@ public final class Guard {
   /** Writes the audit record of a finished call, with what its egress proxy saw ({@code null}: no worker egress). */
   public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
       Object[] args, EgressReport egress) {
-    return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args, egress);
+    return audit(method, outcome, reason, backend, duration, args, egress, null);
+  }
+
+  /**
+   * As above; {@code egressUnmeasured}, when not null, says what the backend's egress enforcement cannot tell Airlock
+   * (E2B), and the record says it instead of the report's zeros.
+   */
+  public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
+      Object[] args, EgressReport egress, String egressUnmeasured) {
+    return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args, egress,
+        egressUnmeasured);
   }
 
   /** The hosts policy {@code policyName} lets its tools reach (the empty name: the global policy's). */
@@ -110,7 +120,7 @@ public final class Guard {
   /** Writes the audit record of a finished call of a tool known only by name. */
   public AuditLog.Entry audit(String tool, String outcome, String reason, String backend, Duration duration,
       Object[] args) {
-    return audit.record(tool, outcome, reason, backend, duration, args, null);
+    return audit.record(tool, outcome, reason, backend, duration, args, null, null);
   }
 
   /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */

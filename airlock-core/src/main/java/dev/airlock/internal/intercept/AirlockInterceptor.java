@@ -182,12 +182,16 @@ public final class AirlockInterceptor {
     } catch (Throwable t) {
       reason = t.getClass().getSimpleName();
       Throwable cleaned = guard.afterFailure(t, airlock.policy());
-      egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
+      if (egress.unmeasured().isPresent()) {
+        EgressNote.attachUnmeasured(cleaned, egress.unmeasured().get());
+      } else {
+        egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
+      }
       trace.failed(cleaned);
       throw cleaned;
     } finally {
       guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args,
-          egress.report().orElse(null));
+          egress.report().orElse(null), egress.unmeasured().orElse(null));
       trace.end(outcome);
       traced.close();
     }

@@ -20,6 +20,7 @@ import java.util.Set;
 public final class CallEgress {
   private final List<String> entries;
   private volatile EgressReport report;
+  private volatile String unmeasured;
 
   private CallEgress(List<String> entries) {
     this.entries = List.copyOf(entries);
@@ -47,6 +48,14 @@ public final class CallEgress {
   }
 
   /**
+   * Set with {@link #report()} when the worker's egress is enforced where Airlock cannot see it (E2B's firewall):
+   * what the report does not measure, and why. The report's zeros are then no measurement.
+   */
+  public Optional<String> unmeasured() {
+    return Optional.ofNullable(unmeasured);
+  }
+
+  /**
    * Opens {@code worker}'s egress for this call under the pool's {@code settings}, and returns what closes it again.
    * A call that names hosts on a worker without an egress path is refused before it is sent, never run with less
    * (it would only fail later, less clearly) nor on the host.
@@ -64,9 +73,13 @@ public final class CallEgress {
     Optional<EgressControl> control = EgressControl.of(worker);
     if (control.isEmpty()) {
       if (!all.isEmpty()) {
+        Optional<String> unsupported = worker instanceof EgressControl.Source s ? s.egressUnsupported()
+            : Optional.empty();
         throw new SandboxExecutionException("the call may reach " + all + ", but the " + backend + " backend's "
             + "workers have no egress path here; nothing was shipped. "
-            + (settings.enabled() ? "This backend does not support egress (docs/egress.md): use the local, docker "
+            + (unsupported.isPresent() ? unsupported.get() + ". Run tools that need egress rules on the local, "
+                + "docker or e2b backend (docs/egress.md)"
+            : settings.enabled() ? "This backend does not support egress (docs/egress.md): use the local, docker "
                 + "or e2b backend" : "Set airlock.egress.enabled=true (or put the hosts in airlock.egress.allow) so "
                 + "the pool's workers get the egress proxy"));
       }
@@ -75,7 +88,10 @@ public final class CallEgress {
     }
     control.get().check(List.copyOf(all));
     control.get().beginCall(rules);
-    return () -> report = control.get().endCall();
+    return () -> {
+      unmeasured = control.get().unmeasured().orElse(null);
+      report = control.get().endCall();
+    };
   }
 
   /** Closes a call's egress; idempotent enough for a finally block (called once). */

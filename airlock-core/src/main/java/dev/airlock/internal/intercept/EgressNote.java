@@ -11,6 +11,9 @@ import dev.airlock.internal.egress.EgressReport;
 final class EgressNote extends AirlockException {
   private static final long serialVersionUID = 1L;
 
+  private static final String HOW_TO_ALLOW = "add it to @Airlock(egress = {...}), the policy's egress or "
+      + "airlock.egress.allow (see docs/egress.md)";
+
   private EgressNote(String message) {
     super(message);
   }
@@ -22,9 +25,17 @@ final class EgressNote extends AirlockException {
     failure.addSuppressed(new EgressNote(message(report)));
   }
 
+  /**
+   * For a failed call whose egress was enforced where Airlock cannot see it ({@code unmeasured}, E2B): which host was
+   * refused is unknown, and the tool may only have seen a reset or a hang, so the note says where to allow one.
+   */
+  static void attachUnmeasured(Throwable failure, String unmeasured) {
+    failure.addSuppressed(new EgressNote(unmeasured + ". If the call failed reaching a host, " + HOW_TO_ALLOW));
+  }
+
   /** "egress refused: evil.example:443 (...); to allow a host, add it to @Airlock(egress) ..." */
   static String message(EgressReport report) {
-    return "egress refused during the call: " + String.join("; ", report.refused()) + ". To allow a host, add it to "
-        + "@Airlock(egress = {...}), the policy's egress or airlock.egress.allow (see docs/egress.md)";
+    return "egress refused during the call: " + String.join("; ", report.refused()) + ". To allow a host, "
+        + HOW_TO_ALLOW;
   }
 }

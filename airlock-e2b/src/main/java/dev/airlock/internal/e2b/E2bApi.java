@@ -56,6 +56,15 @@ final class E2bApi {
     }
   }
 
+  /**
+   * The body of {@code PUT /sandboxes/{sandboxID}/network}: it replaces the running sandbox's egress rules, and a
+   * field left out is cleared, so every field is always sent ({@code rules} only when there are secrets).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record NetworkUpdate(@JsonProperty("allowOut") List<String> allowOut, @JsonProperty("denyOut") List<String> denyOut,
+      @JsonProperty("rules") Map<String, List<E2bEgress.Rule>> rules) {
+  }
+
   /** What {@code POST /sandboxes} answers that the backend uses. */
   record Created(@JsonProperty("sandboxID") String sandboxId, @JsonProperty("templateID") String templateId,
       @JsonProperty("envdVersion") String envdVersion, @JsonProperty("envdAccessToken") String envdAccessToken,
@@ -121,6 +130,24 @@ final class E2bApi {
         return false;
       }
       throw failure(response, "kill sandbox " + sandboxId);
+    }
+  }
+
+  /**
+   * Replaces the sandbox's egress rules; returns once E2B answered 204, which it sends after the sandbox's node
+   * applied them. Any other answer throws, naming it.
+   */
+  void updateNetwork(String sandboxId, NetworkUpdate update) throws IOException {
+    Request request = api("sandboxes", sandboxId, "network")
+        .put(RequestBody.create(Json.MAPPER.writeValueAsBytes(update), JSON)).build();
+    try (Response response = calls.execute(request, true)) {
+      if (response.code() == 404) {
+        throw new SandboxGoneException("E2B no longer knows sandbox " + sandboxId + " (404)");
+      }
+      if (response.code() != 204 && response.code() != 200) {
+        throw new IOException("E2B answered " + response.code() + " " + errorMessage(response)
+            + " to the update of sandbox " + sandboxId + "'s network");
+      }
     }
   }
 

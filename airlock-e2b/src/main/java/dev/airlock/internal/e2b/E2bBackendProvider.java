@@ -66,8 +66,9 @@ public final class E2bBackendProvider implements SandboxBackendProvider {
     return new IsolationPosture("e2b", List.of(
         new Control("network", !settings.internet(), settings.internet()
             ? "internet allowed (airlock.e2b.internet=true); no route to the host's network"
-            : egress != null ? "denyOut 0.0.0.0/0 except allowOut " + egress.network().allowOut()
-                + " (E2B's firewall; names on ports 80 and 443 only); the bridge port is private (traffic token)"
+            : egress != null ? "denyOut 0.0.0.0/0 except allowOut " + egress.allowOut() + " and each call's own "
+                + "hosts, put on its sandbox before it is shipped (E2B's firewall; names on ports 80 and 443 only; "
+                + "nothing measured per call); the bridge port is private (traffic token)"
             : "allow_internet_access=false: no outbound internet; the bridge port is private (traffic token)"),
         new Control("filesystem", true, "Firecracker microVM: the host's files are not there; the classpath is "
             + "copied in"),

@@ -3,27 +3,29 @@ package dev.airlock.internal.e2b;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.airlock.AirlockConfig;
-import dev.airlock.SandboxExecutionException;
-import dev.airlock.internal.backend.EgressControl;
+import dev.airlock.AirlockPolicy;
 import dev.airlock.internal.backend.EgressSettings;
-import dev.airlock.internal.egress.EgressReport;
-import dev.airlock.internal.egress.EgressRules;
+import dev.airlock.internal.egress.EgressRule;
 import dev.airlock.internal.egress.SecretInjection;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Egress on E2B, enforced by E2B's own firewall: every sandbox is created with {@code network.allowOut} (the pool's
- * {@code airlock.egress.allow}), {@code denyOut: ["0.0.0.0/0"]}, and one header transform per secret in
- * {@code network.rules}, so a secret reaches E2B's egress proxy and never the sandbox. A worker is created before its
- * call is known, so a call may reach only what every sandbox of the pool was created with: one naming more (in
- * {@code @Airlock(egress)} or its policy) is refused before it is sent, naming the fix. E2B filters names on ports 80
- * (Host) and 443 (SNI) only, so entries with a port are refused at start; E2B reports nothing per call.
+ * A pool's egress on E2B, enforced by E2B's own firewall: every sandbox is created with {@code network.allowOut}
+ * (the pool's {@code airlock.egress.allow}), {@code denyOut: ["0.0.0.0/0"]} and one header transform per secret in
+ * {@code network.rules}, so a secret reaches E2B's egress proxy and never the sandbox. A call that may reach more
+ * gets its own list put on its sandbox before it is shipped ({@link E2bSandboxEgress}).
+ *
+ * <p>Only what E2B enforces exactly as Airlock means it is accepted: host names, {@code *.} for subdomains, on ports
+ * 80 (by {@code Host}) and 443 (by SNI), which is what an entry without a port means here. An entry with a port or
+ * an IP/CIDR is refused (E2B matches names on 80 and 443 only, and its address rules open every port and protocol).
  */
-final class E2bEgress implements EgressControl {
+final class E2bEgress {
   static final List<String> DENY_ALL = List.of("0.0.0.0/0");
 
   private final List<String> allowOut;
@@ -44,18 +46,58 @@ final class E2bEgress implements EgressControl {
       throw new IllegalArgumentException("Invalid Airlock configuration: " + E2bSettings.INTERNET + "=true opens "
           + "the whole internet, so " + AirlockConfig.EGRESS_ALLOW + " would restrict nothing; remove one of them");
     }
-    for (String entry : settings.allow()) {
-      if (entry.matches(".*:\\d+$") && !entry.contains("/")) {
-        throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_ALLOW + " entry '"
-            + entry + "' names a port; E2B filters names on ports 80 and 443 only, so write it without the port");
+    List<String> allowOut = checkedAllowOut(settings.allow(), AirlockConfig.EGRESS_ALLOW);
+    for (String policy : config.policyNames()) {
+      String key = AirlockPolicy.keyPrefix(policy) + "egress";
+      checkedAllowOut(EgressSettings.split(config.backendProperties().getOrDefault(key, "")), key);
+    }
+    // E2B takes one transform per domain (its API refuses more), so a host's secrets share one.
+    Map<String, Map<String, String>> headers = new LinkedHashMap<>();
+    for (SecretInjection secret : settings.resolveSecrets(environment)) {
+      Map<String, String> host = headers.computeIfAbsent(secret.host(), h -> new TreeMap<>(
+          String.CASE_INSENSITIVE_ORDER));
+      if (host.putIfAbsent(secret.header(), secret.value()) != null) {
+        throw new IllegalArgumentException("Invalid Airlock configuration: two " + AirlockConfig.EGRESS_SECRETS_PREFIX
+            + "* secrets set header " + secret.header() + " for " + secret.host() + "; keep one of them");
       }
     }
     Map<String, List<Rule>> rules = new LinkedHashMap<>();
-    for (SecretInjection secret : settings.resolveSecrets(environment)) {
-      rules.computeIfAbsent(secret.host(), h -> new ArrayList<>())
-          .add(new Rule(new Transform(Map.of(secret.header(), secret.value()))));
+    headers.forEach((host, set) -> rules.put(host, List.of(new Rule(new Transform(Map.copyOf(set))))));
+    return new E2bEgress(allowOut, rules);
+  }
+
+  private static List<String> checkedAllowOut(List<String> entries, String key) {
+    try {
+      return allowOut(entries.stream().map(EgressRule::parse).toList());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid Airlock configuration: " + key + ": " + e.getMessage(), e);
     }
-    return new E2bEgress(settings.allow(), rules);
+  }
+
+  /**
+   * E2B's {@code allowOut} for {@code rules}: sorted and each once, so two lists allow the same exactly when they are
+   * equal. Throws IllegalArgumentException naming an entry E2B cannot enforce as written, and the fix.
+   */
+  static List<String> allowOut(Collection<EgressRule> rules) {
+    TreeSet<String> out = new TreeSet<>();
+    for (EgressRule rule : rules) {
+      if (rule.host() == null) {
+        throw new IllegalArgumentException("'" + rule + "' is an IP address or CIDR; E2B's address rules open every "
+            + "port and protocol (UDP included) to it, wider than the entry, and E2B drops private ranges whatever "
+            + "they say: name the host instead, or use the local or docker backend for this tool");
+      }
+      if (rule.port() != 0) {
+        throw new IllegalArgumentException("'" + rule + "' names a port; E2B filters names on ports 80 and 443 "
+            + "only, both at once: write it without the port, or use the local or docker backend for this tool");
+      }
+      out.add(rule.toString());
+    }
+    return List.copyOf(out);
+  }
+
+  /** The pool's own list: what every sandbox is created with, and the least any call of the pool gets. */
+  List<String> allowOut() {
+    return allowOut;
   }
 
   /** The {@code network} of {@code POST /sandboxes}: private, no internet but {@code allowOut}, secrets as rules. */
@@ -63,23 +105,12 @@ final class E2bEgress implements EgressControl {
     return new E2bApi.Network(false, allowOut, DENY_ALL, rules.isEmpty() ? null : rules);
   }
 
-  @Override
-  public void check(List<String> entries) {
-    List<String> missing = entries.stream().filter(e -> !allowOut.contains(e)).toList();
-    if (!missing.isEmpty()) {
-      throw new SandboxExecutionException("the call may reach " + missing + ", but E2B sandboxes get their egress "
-          + "when they are created, before their call is known, and this pool's allow only " + allowOut
-          + "; nothing was shipped. Add the hosts to " + AirlockConfig.EGRESS_ALLOW + " (docs/egress.md)");
-    }
-  }
-
-  @Override
-  public void beginCall(EgressRules callRules) {
-  }
-
-  @Override
-  public EgressReport endCall() {
-    return new EgressReport(List.of(), 0, 0, List.of());
+  /**
+   * The body of {@code PUT /sandboxes/{id}/network} that leaves the sandbox {@code allowOut} and nothing else. It
+   * replaces every egress field and clears those it omits, so the deny-all and the secrets' rules are sent again.
+   */
+  E2bApi.NetworkUpdate update(List<String> allowOut) {
+    return new E2bApi.NetworkUpdate(allowOut, DENY_ALL, rules.isEmpty() ? null : rules);
   }
 
   /** One entry of {@code network.rules}: a header transform for a domain. */

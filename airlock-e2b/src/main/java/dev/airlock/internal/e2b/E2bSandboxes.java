@@ -35,8 +35,8 @@ final class E2bSandboxes implements SandboxService {
   }
 
   @Override
-  public Optional<EgressControl> egress() {
-    return Optional.ofNullable(egress);
+  public Optional<EgressControl> egress(CloudSandbox sandbox) {
+    return egress == null ? Optional.empty() : Optional.of(new E2bSandboxEgress(egress, api, sandbox.id()));
   }
 
   @Override

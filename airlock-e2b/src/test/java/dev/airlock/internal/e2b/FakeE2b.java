@@ -140,6 +140,9 @@ final class FakeE2b implements AutoCloseable {
           sandbox.kill();
           return new MockResponse.Builder().code(204).build();
         }
+        if (request.getMethod().equals("PUT") && parts.length == 4 && parts[3].equals("network")) {
+          return updateNetwork(sandbox, JSON.readTree(request.getBody().toByteArray()));
+        }
         if (request.getMethod().equals("POST") && parts.length == 4 && parts[3].equals("timeout")) {
           JsonNode body = JSON.readTree(request.getBody().toByteArray());
           if (!body.path("timeout").canConvertToInt() || body.get("timeout").asInt() <= 0) {
@@ -192,6 +195,7 @@ final class FakeE2b implements AutoCloseable {
     if (templateHasClasspath) {
       BakedClasspath.into(HOME, sandbox::local);
     }
+    sandbox.network = egress(body.path("network"));
     sandboxes.put(id, sandbox);
     if (templateRunsBridge) {
       sandbox.startTemplateBridge(bridgePort);
@@ -209,6 +213,34 @@ final class FakeE2b implements AutoCloseable {
       answer.put("trafficAccessToken", sandbox.trafficToken);
     }
     return json(201, answer);
+  }
+
+  /**
+   * {@code PUT /sandboxes/{id}/network}: replaces the running sandbox's egress rules, a field left out cleared; 204
+   * with no body once applied, 400 {@code {"code","message"}} for a body E2B rejects (the unknown sandbox's 404 is
+   * answered before).
+   */
+  private MockResponse updateNetwork(Sandbox sandbox, JsonNode body) {
+    if (body == null || !body.isObject()) {
+      return error(400, "Error when parsing request: the body must be a JSON object");
+    }
+    String problem = networkProblem(body);
+    if (problem != null) {
+      return error(400, problem);
+    }
+    sandbox.network = egress(body);
+    return new MockResponse.Builder().code(204).build();
+  }
+
+  /** The egress fields of a create's {@code network} or an update's body, as the sandbox holds them. */
+  private static ObjectNode egress(JsonNode network) {
+    ObjectNode held = JSON.createObjectNode();
+    for (String field : List.of("allowOut", "denyOut", "rules")) {
+      if (network.has(field)) {
+        held.set(field, network.get(field));
+      }
+    }
+    return held;
   }
 
   private MockResponse list(RecordedRequest request) {
@@ -289,6 +321,9 @@ final class FakeE2b implements AutoCloseable {
       }
     }
     Integer local = sandbox.ports.get(portNumber);
+    if (request.getUrl().encodedPath().endsWith("/frames")) {
+      sandbox.networkAtFrames.add(sandbox.network.deepCopy());
+    }
     try {
       MockResponse forwarded = local == null ? null
           : PortForward.forward(request, local, request.getUrl().encodedPath());
@@ -596,6 +631,10 @@ final class FakeE2b implements AutoCloseable {
     final Map<Integer, Integer> ports = new ConcurrentHashMap<>();
     final Map<Long, Process> processes = new ConcurrentHashMap<>();
     final Map<Long, String> tags = new ConcurrentHashMap<>();
+    /** The egress rules E2B holds for it: create's, then each update's. */
+    volatile ObjectNode network;
+    /** The rules it held when each batch of frames (a call) reached its bridge. */
+    final List<ObjectNode> networkAtFrames = new CopyOnWriteArrayList<>();
 
     Sandbox(String id, Path fs, String envdToken, String trafficToken, Map<String, String> metadata,
         Instant endAt) {
@@ -664,10 +703,22 @@ final class FakeE2b implements AutoCloseable {
 
   /**
    * E2B's egress fields as its docs state them: {@code allowOut} and {@code denyOut} are lists of strings, names only
-   * in {@code allowOut} ({@code denyOut} takes IPs and CIDRs), and {@code rules} maps a domain to a list of
-   * {@code {"transform":{"headers":{...}}}}.
+   * in {@code allowOut} ({@code denyOut} takes IPs and CIDRs), a name in {@code allowOut} needs {@code 0.0.0.0/0}
+   * in {@code denyOut}, and {@code rules} maps a domain to a list of {@code {"transform":{"headers":{...}}}}.
    */
   static String networkProblem(JsonNode network) {
+    boolean names = false;
+    for (JsonNode entry : network.path("allowOut")) {
+      names |= entry.isTextual() && !entry.asText().matches("[0-9.:/a-fA-F]+");
+    }
+    boolean denyAll = false;
+    for (JsonNode entry : network.path("denyOut")) {
+      denyAll |= entry.asText().equals("0.0.0.0/0");
+    }
+    if (names && !denyAll) {
+      return "When specifying allowed domains in allow out, you must include 'ALL_TRAFFIC' in deny out to block all "
+          + "other traffic.";
+    }
     for (String field : List.of("allowOut", "denyOut")) {
       JsonNode list = network.path(field);
       if (list.isMissingNode()) {
@@ -693,6 +744,10 @@ final class FakeE2b implements AutoCloseable {
       for (JsonNode domainRules : rules) {
         if (!domainRules.isArray()) {
           return "network.rules values must be arrays";
+        }
+        if (domainRules.size() > 1) {
+          // e2b-dev/infra packages/api/internal/handlers/sandbox_create.go: maxNetworkRuleTransformsPerDomain = 1
+          return "network.rules allows at most 1 transform per domain";
         }
         for (JsonNode rule : domainRules) {
           if (!rule.path("transform").path("headers").isObject()) {

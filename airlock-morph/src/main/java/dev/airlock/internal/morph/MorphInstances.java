@@ -8,10 +8,19 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import okhttp3.HttpUrl;
 
 /** Morph Cloud as the cloud backend's {@link SandboxService}. */
 final class MorphInstances implements SandboxService {
+  /**
+   * Why a Morph call cannot have egress rules. Morph's API (instance start, exec, HTTP services, TTL, snapshot,
+   * branch; docs/egress.md cites the reference) has no outbound filter, so the instance reaches the whole internet
+   * directly, and a proxy would restrict nothing: the guest connects around it. A call that names hosts is refused
+   * rather than run with more than it asked for.
+   */
+  static final String NO_EGRESS = "Morph instances have the whole internet and Morph offers no egress filtering, so "
+      + "Airlock cannot restrict where the call connects";
   /** How long an instance may take to become ready and expose its port. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
@@ -50,6 +59,11 @@ final class MorphInstances implements SandboxService {
   @Override
   public boolean kill(String id) throws IOException {
     return api.stop(id);
+  }
+
+  @Override
+  public Optional<String> egressUnsupported() {
+    return Optional.of(NO_EGRESS);
   }
 
   @Override

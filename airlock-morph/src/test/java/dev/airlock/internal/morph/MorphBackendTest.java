@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.SandboxCall;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.cloud.BridgedBackend;
@@ -17,11 +19,15 @@ import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.RetryPolicy;
 import dev.airlock.internal.cloud.fake.Eventually;
 import dev.airlock.internal.cloud.fake.LocalBridge;
+import dev.airlock.internal.intercept.CallEgress;
+import dev.airlock.internal.intercept.Invocation;
+import dev.airlock.internal.intercept.PoolAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,6 +94,27 @@ class MorphBackendTest extends WithFakeMorph {
       assertThat(stored.count()).as("classpath entries arrived over SFTP").isGreaterThan(5);
     }
     assertThat(instance.execs).as("the snapshot's bridge was running").isEmpty();
+  }
+
+  @Test
+  void aCallNamingHostsIsRefusedNamingMorphsMissingEgressFilterAndNeverShippedNorRunOnTheHost() throws Exception {
+    AirlockConfig config = config().backendProperty(MorphSettings.SSH_HOST_KEY, fake.hostKeyFingerprint()).build();
+    try (SandboxPool pool = pool(config)) {
+      AtomicBoolean ranOnHost = new AtomicBoolean();
+      SandboxCall<Integer> call = () -> 1;
+      Invocation invocation = new Invocation(call, SandboxCall.class.getMethod("call"), new Object[0],
+          Duration.ofSeconds(30), false, () -> {
+            ranOnHost.set(true);
+            return 1;
+          }, CallEgress.of(new String[] {"api.github.com"}, List.of()));
+      assertThatThrownBy(() -> PoolAccess.invoke(pool, invocation)).isInstanceOf(SandboxExecutionException.class)
+          .hasMessageContaining("[api.github.com]").hasMessageContaining(MorphInstances.NO_EGRESS)
+          .hasMessageContaining("local, docker or e2b backend").hasMessageContaining("nothing was shipped")
+          .hasMessageNotContaining("airlock.egress.enabled");
+      assertThat(ranOnHost).isFalse();
+      assertThat(fake.serviceRequests).noneMatch(r -> r.getUrl().encodedPath().endsWith("/frames"));
+      assertThat(pool.call(() -> 2)).as("a call naming no host still runs on Morph").isEqualTo(2);
+    }
   }
 
   @Test
