@@ -2,6 +2,7 @@ package dev.airlock.internal.pool;
 
 import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.worker.ClasspathFingerprint;
 import dev.airlock.internal.worker.WorkerClasspath;
@@ -194,7 +195,18 @@ public final class WorkerPool implements AutoCloseable {
     if (worker != null) {
       return worker;
     }
-    WorkerSession started = start(true, deadline);
+    WorkerSession started;
+    try {
+      started = start(true, deadline);
+    } catch (SandboxCrashedException e) {
+      if (System.nanoTime() - deadline >= 0) {
+        // A start bounded by the call's deadline failed because the deadline came: the call timed out, as it would
+        // have in a worker that started in time. Nothing ran, on the host neither.
+        throw new SandboxTimeoutException("the call's timeout passed while its worker was starting ("
+            + e.getMessage() + ")", e);
+      }
+      throw e;
+    }
     started.bindTo(scope);
     return started;
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.airlock.IsolationPosture;
 import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxTimeoutException;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
 import dev.airlock.internal.wire.FrameWriter;
@@ -163,6 +164,18 @@ class WorkerPoolInterleavingTest {
     assertThat(next.id()).isEqualTo(backend.launched.get(1).id());
   }
 
+  /** CI under load: a cloud sandbox's preparation outlasted the call's 2 s and the call failed as a crash. */
+  @Test
+  void aCallWhoseDeadlineComesWhileItsWorkerStartsTimesOut() {
+    WorkerPool pool = pool(0, 1, false);
+    backend.scripts.add(Script.SILENT);
+
+    assertThatThrownBy(() -> pool.acquire(in(Duration.ofMillis(300)), A))
+        .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("while its worker was starting")
+        .hasCauseInstanceOf(SandboxCrashedException.class);
+    assertThat(backend.launched.get(0).isAlive()).isFalse();
+  }
+
   /**
    * CI, 689c47d: Surefire's booter reset {@code java.class.path} while an eager pool's backend was being created, so
    * the backend bound one classpath and the pool expected another; every worker was refused at its handshake.
@@ -191,7 +204,7 @@ class WorkerPoolInterleavingTest {
 
   /** What a fake worker does once launched. */
   private enum Script {
-    HELLO, WRONG_FIRST_FRAME
+    HELLO, WRONG_FIRST_FRAME, SILENT
   }
 
   /** Workers in this JVM: each a pair of pipes and a thread playing the worker's side. */
@@ -244,6 +257,7 @@ class WorkerPoolInterleavingTest {
     private final PipedInputStream fromWorker = new PipedInputStream(1 << 16);
     private final PipedInputStream toWorkerIn = new PipedInputStream(1 << 16);
     private final PipedOutputStream toWorker;
+    private final PipedOutputStream workerOut;
     private volatile boolean alive = true;
 
     InMemoryWorker(String id, Script script, InMemoryBackend backend) {
@@ -251,7 +265,7 @@ class WorkerPoolInterleavingTest {
       this.backend = backend;
       try {
         this.toWorker = new PipedOutputStream(toWorkerIn);
-        PipedOutputStream workerOut = new PipedOutputStream(fromWorker);
+        this.workerOut = new PipedOutputStream(fromWorker);
         Thread side = new Thread(() -> play(script, workerOut), "fake-worker-" + id);
         side.setDaemon(true);
         side.start();
@@ -266,7 +280,7 @@ class WorkerPoolInterleavingTest {
         if (script == Script.HELLO) {
           writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
               backend.fingerprint, 4242)));
-        } else {
+        } else if (script == Script.WRONG_FIRST_FRAME) {
           writer.write(FrameType.RESULT, new byte[0]);
         }
         out.flush();
@@ -308,6 +322,8 @@ class WorkerPoolInterleavingTest {
       backend.live.decrementAndGet();
       try {
         toWorker.close();
+        // Ends the host's read as a dead process's pipe does, also of a worker that never wrote.
+        workerOut.close();
         fromWorker.close();
         toWorkerIn.close();
       } catch (IOException ignored) {
