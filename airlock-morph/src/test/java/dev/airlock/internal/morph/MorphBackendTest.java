@@ -10,6 +10,7 @@ import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxCall;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxTimeoutException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.HostProcess;
@@ -180,8 +181,11 @@ class MorphBackendTest extends WithFakeMorph {
     fake.snapshotRunsBridge = false;
     List<String> elsewhere = LocalBridge.command(BRIDGE_PORT + 1, Path.of(FakeMorph.HOME));
     try (SandboxPool pool = pool(config().build(), false, 0, elsewhere)) {
+      // The wait for the bridge is bounded by the call's 6 s, so the call times out, saying why its worker did not
+      // start.
       assertThatThrownBy(() -> pool.call(() -> 1, Duration.ofSeconds(6)))
-          .isInstanceOf(SandboxCrashedException.class).hasMessageContaining("did not open its port in time");
+          .isInstanceOf(SandboxTimeoutException.class).hasMessageContaining("while its worker was starting")
+          .hasMessageContaining("did not open its port in time").hasMessageContaining("sandbox template");
       FakeMorph.Instance instance = fake.instances.values().iterator().next();
       assertThat(requests("DELETE", "/instance/" + instance.id)).as("deleted before the pool closed").hasSize(1);
       assertThat(fake.running()).isEmpty();

@@ -38,8 +38,11 @@ public enum Lie {
   ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
   NO_ANSWER(SandboxTimeoutException.class),
-  /** Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake). */
-  SILENT_HANDSHAKE(SandboxCrashedException.class),
+  /**
+   * Connects and never says HELLO (used by the fault tests to kill a worker mid-handshake): the start is bounded by
+   * the call's deadline, so the call times out.
+   */
+  SILENT_HANDSHAKE(SandboxTimeoutException.class),
   /** A list that contains itself, written with Kryo references: results carry none, so it is not a result. */
   REFERENCE_CYCLE(SandboxProtocolException.class),
   /**
