@@ -55,7 +55,9 @@ final class AgentLog {
     @Override
     public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
         DynamicType dynamicType) {
-      log("debug", "Airlock agent instrumented " + type.getName(), null);
+      if (!type.getName().equals(ToolTransformer.WARM_UP_CLASS.replace('/', '.'))) {
+        log("debug", "Airlock agent instrumented " + type.getName(), null);
+      }
     }
   }
 }
