@@ -26,14 +26,16 @@ final class ToolClassFilter implements ClassFileTransformer {
   }
 
   /**
-   * Builds the transformation on a daemon thread, for {@link #transform} to hand candidates to. (No lambda here:
-   * the first one bootstraps the JDK's lambda machinery, on the premain's thread.)
+   * Builds the transformation on a daemon thread, for {@link #transform} to hand candidates to, then runs
+   * {@code then} on it. (No lambda here: the first one bootstraps the JDK's lambda machinery, on the premain's
+   * thread.)
    */
-  void buildInBackground() {
+  void buildInBackground(Runnable then) {
     Thread thread = new Thread(new Runnable() {
       @Override
       public void run() {
         build();
+        then.run();
       }
     }, "airlock-agent-install");
     thread.setDaemon(true);
