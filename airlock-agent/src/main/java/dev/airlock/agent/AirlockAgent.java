@@ -28,7 +28,7 @@ public final class AirlockAgent {
   public static void premain(String options, Instrumentation instrumentation) {
     AgentDispatch.options(AgentOptions.parse(options));
     if (applicationClassesLoaded(instrumentation)) {
-      // Loaded before this premain (by an agent before it): only Byte Buddy's retransformation reaches them.
+      // Loaded before this premain (by an agent before it): only retransformation reaches them.
       install(instrumentation);
       startEagerly();
     } else {
@@ -48,8 +48,7 @@ public final class AirlockAgent {
   }
 
   private static synchronized void install(Instrumentation instrumentation) {
-    ToolTransformer.installOn(instrumentation);
-    AgentLog.info(INSTALLED);
+    ToolClassFilter.installNow(instrumentation, INSTALLED);
   }
 
   /** Whether a class the agent may instrument is loaded already, which a filter registered now would never see. */

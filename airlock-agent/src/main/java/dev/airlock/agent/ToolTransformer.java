@@ -3,77 +3,98 @@ package dev.airlock.agent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
-import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
+import java.security.ProtectionDomain;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.implementation.Implementation;
 
 /**
- * The Byte Buddy transformation that routes every method an {@code @Airlock} governs through the interceptor. Only
- * this class and those it reaches load Byte Buddy, so a premain that does not call it loads none of it.
+ * Byte Buddy's rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs
+ * gets {@link AirlockAdvice} inlined. Only this class loads Byte Buddy. It uses Byte Buddy's type pool, advice and
+ * redefinition directly, not its {@code AgentBuilder}: building an {@code AgentBuilder} cost 190-200 ms of CPU
+ * before the first tool class could load (of 450 ms for all of Byte Buddy), for machinery this agent does not use.
  */
-final class ToolTransformer {
+final class ToolTransformer implements ClassFileTransformer {
   /**
    * A class made at run time from {@link WarmUpSample}'s class file, never defined: its name is outside the agent's
    * own package (which is never instrumented) and its marker annotation becomes {@code @Airlock} (same lengths).
    */
   static final String WARM_UP_CLASS = "airlock/warm/up/x/WarmUpSample";
+  /** A class being rewritten on this thread: a class loaded meanwhile is left alone, as Byte Buddy's agent does. */
+  private static final ThreadLocal<Boolean> REWRITING = new ThreadLocal<>();
+
+  /**
+   * The advice only rewrites declared methods and adds no member, so neither the inherited method graph, nor the
+   * validation of the redefined type, nor an implementation context is needed (profiled with JFR: most of a tool
+   * class's 3-9 ms went to re-reading the JDK's class files, resolving Object's methods and validating).
+   */
+  private final ByteBuddy byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED)
+      .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
+      .with(Implementation.Context.Disabled.Factory.INSTANCE);
+  /** Built once: Advice.to reads and resolves the advice class, which took part of every tool class's load. */
+  private final AsmVisitorWrapper advice = Advice.to(AirlockAdvice.class)
+      .on(ToolMatchers.tools(AirlockAgent.ANNOTATION));
+  private final AgentBuilder.RawMatcher mayDeclareTools = ToolMatchers.mayDeclareTools(AirlockAgent.ANNOTATION);
+  private final TypePoolPerLoader pools = new TypePoolPerLoader();
 
   private ToolTransformer() {
   }
 
-  /** Installs the transformation, retransforming the classes already loaded (attach, or classes loaded early). */
-  static void installOn(Instrumentation instrumentation) {
-    builder().with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION).installOn(instrumentation);
-  }
-
   /**
-   * The transformation as a plain transformer for {@link ToolClassFilter} to call, after one transformation of a
-   * made-up tool class, so that the first real tool class does not wait for Byte Buddy's first use (its type pool,
-   * the matchers, the advice's weaving: 45-90 ms measured on a fresh JVM).
+   * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not wait
+   * for Byte Buddy's first use (its type pool, the matchers, the advice's weaving: 45-90 ms on a fresh JVM).
    */
-  static ClassFileTransformer make() {
-    ClassFileTransformer transformer = builder().makeRaw();
-    warmUp(transformer);
+  static ToolTransformer make() {
+    ToolTransformer transformer = new ToolTransformer();
+    transformer.warmUp();
     return transformer;
   }
 
-  private static AgentBuilder builder() {
-    // Built once: Advice.to reads and resolves the advice class, which took part of every tool class's load.
-    AsmVisitorWrapper advice = Advice.to(AirlockAdvice.class).on(ToolMatchers.tools(AirlockAgent.ANNOTATION));
-    // A tool class's load runs this transformation on the caller's thread (profiled with JFR: 3-9 ms a class, most
-    // of it re-reading the JDK's class files, resolving Object's methods and validating the redefined type): the
-    // advice only rewrites declared methods, so neither the inherited method graph nor the validation is needed, and
-    // type descriptions are kept per class loader between classes.
-    return new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED)
-        .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE))
-        .with(new TypePoolPerLoader())
-        .disableClassFormatChanges()
-        .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-        .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
-        .with(new AgentLog.Listener())
-        .ignore(new ElementMatcher.Junction.AbstractBase<TypeDescription>() {
-          @Override
-          public boolean matches(TypeDescription type) {
-            return ToolCandidates.ignored(type.getName());
-          }
-        })
-        .type(ToolMatchers.mayDeclareTools(AirlockAgent.ANNOTATION))
-        .transform((builder, type, loader, module, domain) -> builder.visit(advice));
+  @Override
+  public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+      ProtectionDomain domain, byte[] bytes) {
+    if (internalName == null || REWRITING.get() != null) {
+      return null;
+    }
+    String name = internalName.replace('/', '.');
+    if (ToolCandidates.ignored(name)) {
+      return null;
+    }
+    REWRITING.set(Boolean.TRUE);
+    try {
+      ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, bytes),
+          ClassFileLocator.ForClassLoader.of(loader));
+      TypeDescription type = pools.typePool(locator, loader, name).describe(name).resolve();
+      if (!mayDeclareTools.matches(type, loader, null, redefined, domain)) {
+        return null;
+      }
+      byte[] rewritten = byteBuddy.redefine(type, locator).visit(advice).make().getBytes();
+      if (!internalName.equals(WARM_UP_CLASS)) {
+        AgentLog.debug("Airlock agent instrumented " + name);
+      }
+      return rewritten;
+    } catch (Throwable e) {
+      // Never break class loading: the class loads as it is, as with Byte Buddy's agent before.
+      AgentLog.warn("Airlock agent could not instrument " + name, e);
+      return null;
+    } finally {
+      REWRITING.remove();
+    }
   }
 
   /**
-   * Transforms the made-up tool class as the system class loader would see it, when that loader sees {@code @Airlock}
+   * Rewrites the made-up tool class as the system class loader would see it, when that loader sees {@code @Airlock}
    * (else the type pool could not resolve the annotation, and a Spring Boot jar's loader is not there yet). What it
    * costs is paid here, on the agent's own thread; the result is dropped.
    */
-  private static void warmUp(ClassFileTransformer transformer) {
+  private void warmUp() {
     ClassLoader system = ClassLoader.getSystemClassLoader();
     if (system.getResource(AirlockAgent.ANNOTATION.replace('.', '/') + ".class") == null) {
       return;
@@ -81,10 +102,9 @@ final class ToolTransformer {
     try (InputStream in = WarmUpSample.class.getResourceAsStream("WarmUpSample.class")) {
       byte[] bytes = replace(replace(in.readAllBytes(), WarmUpSample.MARKER, "L" + AirlockAgent.ANNOTATION
           .replace('.', '/') + ";"), WarmUpSample.class.getName().replace('.', '/'), WARM_UP_CLASS);
-      transformer.transform(system.getUnnamedModule(), system, WARM_UP_CLASS, null, null, bytes);
-    } catch (IOException | RuntimeException | java.lang.instrument.IllegalClassFormatException e) {
-      AgentLog.warn("Airlock agent: warm-up transformation failed; the first tool class pays Byte Buddy's first use",
-          e);
+      transform(system.getUnnamedModule(), system, WARM_UP_CLASS, null, null, bytes);
+    } catch (IOException | RuntimeException e) {
+      AgentLog.warn("Airlock agent: warm-up rewriting failed; the first tool class pays Byte Buddy's first use", e);
     }
   }
 
