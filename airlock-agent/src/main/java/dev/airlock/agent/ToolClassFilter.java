@@ -16,6 +16,10 @@ import java.util.concurrent.CountDownLatch;
  * the host because the agent was still starting. Measured on the 2-core machine, {@code main} is reached 0.4-0.7 s
  * sooner than when the premain installed Byte Buddy itself. Attached to a running JVM, it is built at once and the
  * candidates already loaded are retransformed ({@link #installNow}).
+ *
+ * <p>A held class cannot block the build: until it is released the build thread loads only the JDK's classes and the
+ * agent jar's (through the system class loader, which locks per class name); its log line, whose SLF4J may load the
+ * application's logging classes, comes after.
  */
 final class ToolClassFilter implements ClassFileTransformer {
   private final ToolCandidates candidates = new ToolCandidates();
@@ -85,13 +89,16 @@ final class ToolClassFilter implements ClassFileTransformer {
   private void build() {
     try {
       tools = ToolTransformer.make();
-      AgentLog.info(installed);
     } catch (Throwable e) {
       failure = e;
-      AgentLog.warn("Airlock agent could not build its transformation; classes with @Airlock methods fail to load",
-          e);
     } finally {
       built.countDown();
+    }
+    if (failure == null) {
+      AgentLog.info(installed);
+    } else {
+      AgentLog.warn("Airlock agent could not build its transformation; classes with @Airlock methods fail to load",
+          failure);
     }
   }
 
