@@ -1,10 +1,6 @@
 package dev.airlock.agent;
 
 import java.lang.reflect.Method;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
 
 /**
  * The agent's own log: through SLF4J when the application has it on the system class path, else silent. It never
@@ -29,6 +25,10 @@ final class AgentLog {
     log("info", message, null);
   }
 
+  static void debug(String message) {
+    log("debug", message, null);
+  }
+
   static void warn(String message, Throwable error) {
     log("warn", message, error);
   }
@@ -42,20 +42,6 @@ final class AgentLog {
       m.invoke(LOGGER, message, error);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // Logging must never break class loading.
-    }
-  }
-
-  /** Reports transformation errors and never lets them break class loading. */
-  static final class Listener extends AgentBuilder.Listener.Adapter {
-    @Override
-    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
-      warn("Airlock agent could not instrument " + typeName, error);
-    }
-
-    @Override
-    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
-        DynamicType dynamicType) {
-      log("debug", "Airlock agent instrumented " + type.getName(), null);
     }
   }
 }

@@ -27,13 +27,6 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 final class ToolMatchers {
   private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString");
-  /**
-   * Types that never carry {@code @Airlock}, so the walk does not read them: the JDK's, and the OpenTelemetry java
-   * agent's, whose interfaces (VirtualFieldAccessor...) it adds to application classes it transformed and which live
-   * in a loader the type pool cannot read from (every such class was skipped with a warning before).
-   */
-  private static final List<String> NEVER_TOOLS = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
-      "io.opentelemetry.javaagent.");
 
   private ToolMatchers() {
   }
@@ -55,7 +48,7 @@ final class ToolMatchers {
 
   private static boolean declaresTools(TypeDefinition type, String annotation, Map<String, Boolean> known) {
     String name = type.asErasure().getName();
-    if (NEVER_TOOLS.stream().anyMatch(name::startsWith)) {
+    if (ToolCandidates.neverTool(name)) {
       return false;
     }
     Boolean verdict = known.get(name);
@@ -131,7 +124,7 @@ final class ToolMatchers {
     while (!pending.isEmpty()) {
       TypeDefinition next = pending.pop();
       String name = next.asErasure().getName();
-      if (!seen.add(name) || NEVER_TOOLS.stream().anyMatch(name::startsWith)) {
+      if (!seen.add(name) || ToolCandidates.neverTool(name)) {
         continue;
       }
       out.add(next);

@@ -16,7 +16,7 @@ import java.util.List;
  * <pre>
  * single &lt;calls&gt; &lt;idle ms&gt;  a different tool class each call (the pool runs reuse=false)
  * reused &lt;calls&gt; &lt;idle ms&gt;  the same tool each call (the pool runs reuse=true)
- * first &lt;delay ms&gt;            one call, {@code delay} after main started, nothing else
+ * first &lt;delay ms&gt; &lt;started&gt;  one call, {@code delay} after the parent started this JVM (epoch ms), nothing else
  * idle &lt;ms&gt;                   no call: host CPU used in the first {@code ms} after main started
  * </pre>
  */
@@ -39,7 +39,10 @@ public final class AgentCallChild {
   static void run(String[] args, PrintStream report) throws Exception {
     switch (args[0]) {
       case "first" -> {
-        Thread.sleep(Long.parseLong(args[1]));
+        // The call is made delay ms after the parent started this JVM (args[2], epoch ms), not after main: a slower
+        // premain must not give the eager start more time.
+        long at = Long.parseLong(args[2]) + Long.parseLong(args[1]);
+        Thread.sleep(Math.max(0, at - System.currentTimeMillis()));
         long start = System.nanoTime();
         call(1);
         report.println("call " + (System.nanoTime() - start));

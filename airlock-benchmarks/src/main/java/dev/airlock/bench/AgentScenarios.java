@@ -94,8 +94,11 @@ final class AgentScenarios implements AutoCloseable {
     return out;
   }
 
-  /** What one child printed: call and floor samples in ms, host CPU per call in ms (NaN when not taken). */
-  record Samples(double[] calls, double[] floors, double cpuPerCallMillis) {
+  /**
+   * What one child printed: call and floor samples in ms, host CPU per call in ms (NaN when not taken), and for each
+   * call the ms from this JVM's starting the child to reading the call's sample (its JVM's start included).
+   */
+  record Samples(double[] calls, double[] floors, double cpuPerCallMillis, double[] sinceSpawn) {
   }
 
   /** Runs {@link AgentCallChild} with the agent and {@code options} (agent option syntax) and reads its samples. */
@@ -103,7 +106,9 @@ final class AgentScenarios implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Jvm.java(), "-javaagent:" + agentJar + "=" + options,
         "-cp", Jvm.classpath() + File.pathSeparator + toolsJar, AgentCallChild.class.getName()));
     cmd.addAll(List.of(args));
+    long spawned = System.nanoTime();
     Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    List<Double> sinceSpawn = new ArrayList<>();
     List<Double> calls = new ArrayList<>();
     List<Double> floors = new ArrayList<>();
     double cpu = Double.NaN;
@@ -114,7 +119,10 @@ final class AgentScenarios implements AutoCloseable {
         String[] parts = line.split(" ");
         double millis = parts.length == 2 && parts[1].matches("\\d+") ? Long.parseLong(parts[1]) / 1e6 : Double.NaN;
         switch (parts[0]) {
-          case "call" -> calls.add(millis);
+          case "call" -> {
+            sinceSpawn.add((System.nanoTime() - spawned) / 1e6);
+            calls.add(millis);
+          }
           case "floor" -> floors.add(millis);
           case AgentCallChild.CPU_START -> tree = TreeCpu.start(child.toHandle());
           case AgentCallChild.CPU_STOP -> cpu = tree.stopNanos() / 1e6 / Integer.parseInt(parts[1]);
@@ -131,21 +139,26 @@ final class AgentScenarios implements AutoCloseable {
           + "): " + String.join(" ", cmd));
     }
     return new Samples(calls.stream().mapToDouble(Double::doubleValue).toArray(),
-        floors.stream().mapToDouble(Double::doubleValue).toArray(), cpu);
+        floors.stream().mapToDouble(Double::doubleValue).toArray(), cpu,
+        sinceSpawn.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
   /**
-   * The first call of {@code runs} fresh JVMs, {@code delayMillis} after main started, taken turn about with
-   * {@code java -cp . Hello}: [first calls, Hello runs], in ms.
+   * The first call of {@code runs} fresh JVMs, made {@code delayMillis} after the JVM was started, taken turn about
+   * with {@code java -cp . Hello}: [the calls timed in main, Hello runs, from starting the JVM to the call's return],
+   * in ms. The last is what compares with Hello's (also from start to exit).
    */
   double[][] firstCalls(String options, long delayMillis, int runs) throws IOException, InterruptedException {
     double[] first = new double[runs];
     double[] hello = new double[runs];
+    double[] fromStart = new double[runs];
     for (int i = 0; i < runs; i++) {
       hello[i] = StartupBenchmark.javaHelloMillis(1)[0];
-      first[i] = run(options, "first", Long.toString(delayMillis)).calls()[0];
+      Samples samples = run(options, "first", Long.toString(delayMillis), Long.toString(System.currentTimeMillis()));
+      first[i] = samples.calls()[0];
+      fromStart[i] = samples.sinceSpawn()[0];
     }
-    return new double[][] {first, hello};
+    return new double[][] {first, hello, fromStart};
   }
 
   /** Host CPU in ms used in the first {@code millis} after main of a JVM with the agent that makes no call. */

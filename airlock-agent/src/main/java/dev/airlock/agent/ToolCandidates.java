@@ -1,0 +1,191 @@
+package dev.airlock.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which classes may hold a tool, told from class files alone with the JDK only, so the premain need not load Byte
+ * Buddy (about 1,100 classes, 0.4-0.7 s before {@code main}) until the first such class appears. A class may hold
+ * one when its constant pool names {@code @Airlock}'s type ({@code Ldev/airlock/annotation/Airlock;}, which every
+ * annotation use on the class, a method or a parameter refers to) or one of its supertypes may hold one (the
+ * inherited rules of {@link ToolMatchers}); a supertype's class file is read through the loader that loads the
+ * class. A candidate goes to Byte Buddy, which applies the exact rule; a class file that cannot be read or parsed
+ * is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
+ */
+final class ToolCandidates {
+  /** Never instrumented: the JDK, Byte Buddy and Airlock's own classes (its samples are), the OpenTelemetry agent. */
+  private static final List<String> IGNORED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
+      "io.opentelemetry.javaagent.", "dev.airlock.");
+  private static final String INSTRUMENTED_AIRLOCK = "dev.airlock.samples.";
+  /**
+   * Types that never carry {@code @Airlock}, so no walk reads them: the JDK's, and the OpenTelemetry java agent's,
+   * whose interfaces it adds to application classes and which live in a loader no one else can read from.
+   */
+  private static final List<String> NEVER_TOOLS = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
+      "io.opentelemetry.javaagent.");
+  /** String.concat, not +: the premain would bootstrap the JDK's string concatenation for it. */
+  private static final byte[] DESCRIPTOR = "L".concat(AirlockAgent.ANNOTATION.replace('.', '/')).concat(";")
+      .getBytes(StandardCharsets.US_ASCII);
+  private static final int MAX_DEPTH = 64;
+
+  /** The verdict of every type seen, per loader that resolved its name. */
+  private final Map<ClassLoader, Map<String, Boolean>> verdicts = new WeakHashMap<>();
+  private final Map<String, Boolean> bootVerdicts = new ConcurrentHashMap<>();
+
+  /** Whether the agent leaves the class of this binary name ({@code a.b.C}) alone whatever it declares. */
+  static boolean ignored(String name) {
+    for (String prefix : IGNORED) {
+      if (name.startsWith(prefix)) {
+        return !name.startsWith(INSTRUMENTED_AIRLOCK);
+      }
+    }
+    return false;
+  }
+
+  /** Whether a type of this binary name can never carry {@code @Airlock}, so no walk needs to read it. */
+  static boolean neverTool(String name) {
+    for (String prefix : NEVER_TOOLS) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the class {@code internalName} ({@code a/b/C}) being loaded by {@code loader} from {@code bytes} may. */
+  boolean mayHoldTools(ClassLoader loader, String internalName, byte[] bytes) {
+    String name = internalName.replace('/', '.');
+    if (ignored(name)) {
+      return false;
+    }
+    Map<String, Boolean> known = known(loader);
+    boolean verdict = verdict(loader, bytes, known, 0);
+    known.put(name, verdict);
+    return verdict;
+  }
+
+  private Map<String, Boolean> known(ClassLoader loader) {
+    if (loader == null) {
+      return bootVerdicts;
+    }
+    // No lambdas on this path: the first one would bootstrap the JDK's lambda machinery inside the premain's filter.
+    synchronized (verdicts) {
+      Map<String, Boolean> known = verdicts.get(loader);
+      if (known == null) {
+        known = new ConcurrentHashMap<>();
+        verdicts.put(loader, known);
+      }
+      return known;
+    }
+  }
+
+  private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth) {
+    ClassFile file;
+    try {
+      file = ClassFile.parse(bytes);
+    } catch (RuntimeException e) {
+      return true;
+    }
+    if (file.namesAnnotation()) {
+      return true;
+    }
+    for (String supertype : file.supertypes()) {
+      if (supertypeMayHoldTools(loader, supertype, known, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean supertypeMayHoldTools(ClassLoader loader, String name, Map<String, Boolean> known, int depth) {
+    if (neverTool(name)) {
+      return false;
+    }
+    Boolean seen = known.get(name);
+    if (seen != null) {
+      return seen;
+    }
+    if (depth > MAX_DEPTH) {
+      return true;
+    }
+    ClassLoader reader = loader != null ? loader : ClassLoader.getSystemClassLoader();
+    boolean verdict;
+    try (InputStream in = reader.getResourceAsStream(name.replace('.', '/') + ".class")) {
+      verdict = in == null || verdict(loader, in.readAllBytes(), known, depth);
+    } catch (IOException | RuntimeException e) {
+      verdict = true;
+    }
+    known.put(name, verdict);
+    return verdict;
+  }
+
+  /** The two things of a class file the filter needs: whether its constant pool names the annotation, supertypes. */
+  record ClassFile(boolean namesAnnotation, List<String> supertypes) {
+
+    /** Parses the constant pool and the header after it (JVMS 4.1, 4.4); throws on a malformed file. */
+    static ClassFile parse(byte[] b) {
+      int count = u2(b, 8);
+      int[] entries = new int[count];
+      boolean names = false;
+      int pos = 10;
+      for (int i = 1; i < count; i++) {
+        int tag = b[pos] & 0xff;
+        entries[i] = pos;
+        switch (tag) {
+          case 1 -> {
+            int length = u2(b, pos + 1);
+            names |= length == DESCRIPTOR.length && equalsAt(b, pos + 3, DESCRIPTOR);
+            pos += 3 + length;
+          }
+          case 7, 8, 16, 19, 20 -> pos += 3;
+          case 15 -> pos += 4;
+          case 3, 4, 9, 10, 11, 12, 17, 18 -> pos += 5;
+          case 5, 6 -> {
+            pos += 9;
+            i++;
+          }
+          default -> throw new IllegalArgumentException("constant pool tag " + tag);
+        }
+      }
+      List<String> supertypes = new ArrayList<>();
+      int superClass = u2(b, pos + 4);
+      if (superClass != 0) {
+        supertypes.add(className(b, entries, superClass));
+      }
+      int interfaces = u2(b, pos + 6);
+      for (int i = 0; i < interfaces; i++) {
+        supertypes.add(className(b, entries, u2(b, pos + 8 + 2 * i)));
+      }
+      return new ClassFile(names, supertypes);
+    }
+
+    private static String className(byte[] b, int[] entries, int classIndex) {
+      int utf8 = entries[u2(b, entries[classIndex] + 1)];
+      // Modified UTF-8 and UTF-8 agree on every name but those with NUL or supplementary characters: a name
+      // decoded differently is not found, which makes its class a candidate.
+      return new String(b, utf8 + 3, u2(b, utf8 + 1), StandardCharsets.UTF_8).replace('/', '.');
+    }
+
+    private static int u2(byte[] b, int at) {
+      return (b[at] & 0xff) << 8 | b[at + 1] & 0xff;
+    }
+
+    private static boolean equalsAt(byte[] b, int at, byte[] expected) {
+      if (at + expected.length > b.length) {
+        return false;
+      }
+      for (int i = 0; i < expected.length; i++) {
+        if (b[at + i] != expected[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+}

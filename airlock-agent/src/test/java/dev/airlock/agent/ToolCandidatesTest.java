@@ -1,0 +1,89 @@
+package dev.airlock.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.example.agentapp.AgentApp;
+import com.example.inherited.InheritedTools;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The premain's filter, on real class files: every class the agent must instrument (annotated, or inheriting the
+ * annotation from an interface, a superclass or an outer rule of {@link ToolMatchers}) is a candidate, a class
+ * that cannot hold a tool is not, and a class file it cannot read is.
+ */
+class ToolCandidatesTest {
+  private final ClassLoader loader = getClass().getClassLoader();
+  private final ToolCandidates candidates = new ToolCandidates();
+
+  @Test
+  void annotatedClassesAndEveryInheritedShapeAreCandidates() throws IOException {
+    List<Class<?>> tools = List.of(AgentApp.Tools.class, InheritedTools.Tool.class, InheritedTools.InterfaceImpl.class,
+        InheritedTools.AbstractImpl.class, InheritedTools.OverridingImpl.class, InheritedTools.GenericImpl.class,
+        InheritedTools.DefaultImpl.class, InheritedTools.DefaultImplementation.class,
+        InheritedTools.DefaultImplementationImpl.class, InheritedTools.ClassLevel.class,
+        InheritedTools.ClassLevelSub.class);
+    for (Class<?> tool : tools) {
+      // A fresh filter each time: the subclass is seen before its supertypes, as a class loader defines them.
+      assertThat(new ToolCandidates().mayHoldTools(loader, internalName(tool), bytes(tool))).as(tool.getName())
+          .isTrue();
+    }
+  }
+
+  @Test
+  void classesWithoutTheAnnotationAnywhereAreNot() throws IOException {
+    for (Class<?> plain : List.of(AgentApp.class, ToolCandidatesTest.class, org.assertj.core.api.Assertions.class)) {
+      assertThat(candidates.mayHoldTools(loader, internalName(plain), bytes(plain))).as(plain.getName()).isFalse();
+    }
+  }
+
+  @Test
+  void theJdksAndAirlocksOwnClassesAreIgnoredButItsSamplesAreNot() {
+    assertThat(ToolCandidates.ignored("java.lang.String")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.internal.intercept.AirlockInterceptor")).isTrue();
+    assertThat(ToolCandidates.ignored("net.bytebuddy.ByteBuddy")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.samples.agent.Tools")).isFalse();
+    assertThat(ToolCandidates.ignored("com.example.Tools")).isFalse();
+  }
+
+  /** What it cannot tell goes to Byte Buddy: a malformed class file, and a supertype no loader can find. */
+  @Test
+  void whatCannotBeReadIsACandidate() throws IOException {
+    assertThat(candidates.mayHoldTools(loader, "com/example/Broken", new byte[] {(byte) 0xca, (byte) 0xfe, 0, 0, 0,
+        0, 0, 61, 0, 5, 99})).isTrue();
+    byte[] plain = bytes(AgentApp.class);
+    byte[] missingSuper = replace(plain, "java/lang/Object", "com/example/Objec");
+    assertThat(new ToolCandidates().mayHoldTools(loader, "com/example/agentapp/AgentApp", missingSuper)).isTrue();
+  }
+
+  private static String internalName(Class<?> type) {
+    return type.getName().replace('.', '/');
+  }
+
+  private static byte[] bytes(Class<?> type) throws IOException {
+    try (InputStream in = type.getClassLoader().getResourceAsStream(internalName(type) + ".class")) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** {@code bytes} with the UTF-8 constant {@code from} replaced by {@code to} (shorter), its length rewritten. */
+  private static byte[] replace(byte[] bytes, String from, String to) {
+    byte[] f = from.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int i = 2; i + f.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + f.length, f, 0, f.length) && bytes[i - 2] == 0
+          && bytes[i - 1] == f.length && bytes[i - 3] == 1) {
+        byte[] t = to.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = new byte[bytes.length - f.length + t.length];
+        System.arraycopy(bytes, 0, out, 0, i - 2);
+        out[i - 2] = 0;
+        out[i - 1] = (byte) t.length;
+        System.arraycopy(t, 0, out, i, t.length);
+        System.arraycopy(bytes, i + f.length, out, i + t.length, bytes.length - i - f.length);
+        return out;
+      }
+    }
+    throw new IllegalStateException(from + " is not a constant of the class file");
+  }
+}
