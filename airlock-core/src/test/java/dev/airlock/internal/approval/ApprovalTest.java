@@ -509,6 +509,43 @@ class ApprovalTest {
   }
 
   @Test
+  void editedArgumentsMustFitTheParametersDeclaredTypesNotOnlyTheirErasure() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    // send(String to, List<String> lines): a List of numbers and maps is a List, and the tool would run with it.
+    for (List<?> lines : List.of(List.of(42), List.of(Map.of("shell", "rm -rf /")), java.util.Arrays.asList("a", null,
+        7L))) {
+      String id = suspend(interceptor, "send", "bob", List.of("hi"));
+      assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approveWithArguments("alice", "bob", lines)))
+          .as("lines %s", lines)
+          .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.VALIDATION);
+            assertThat(e.getMessage()).contains("List<String>");
+          });
+    }
+    assertThat(RAN).as("no edit of the wrong element type ran").isEmpty();
+  }
+
+  @Test
+  void theApproversMaskedViewMasksASecretHeldInACharOrByteArray() {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String secret = "bob@example.com";
+    suspend(interceptor, "hold", (Object) secret.toCharArray());
+    suspend(interceptor, "hold", (Object) secret.getBytes(StandardCharsets.UTF_8));
+    assertThat(approvals.pending()).hasSize(2).allSatisfy(request -> {
+      String shown = request.arguments().values().iterator().next();
+      assertThat(shown.replaceAll("[^A-Za-z0-9@.]", "")).as(shown).doesNotContain(secret);
+      StringBuilder decoded = new StringBuilder();
+      java.util.regex.Matcher numbers = java.util.regex.Pattern.compile("-?\\d+").matcher(shown);
+      while (numbers.find()) {
+        decoded.append((char) Integer.parseInt(numbers.group()));
+      }
+      assertThat(decoded.toString()).as(shown).doesNotContain(secret);
+    });
+  }
+
+  @Test
   void aPolicyGlobRequiresApprovalAndTheCallerContextTravelsWithTheSuspendedCall() throws Throwable {
     policies.put("ops", AirlockPolicy.builder().requireApproval("delete*").requireRoles("operator").build());
     AirlockApprovals approvals = suspended(10);
