@@ -26,9 +26,54 @@ class GatewayDisguiseTest {
   Path dir;
 
   private GatewayHarness open() throws Exception {
+    return open(false);
+  }
+
+  private GatewayHarness open(boolean endless) throws Exception {
     return new GatewayHarness(dir, GatewayHarness.plain(dir), pid -> new UpstreamAddress(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), DisguisingUpstream.class.getName(), pid.toString()), null));
+        "-Dairlock.test.endless=" + endless, "-cp", System.getProperty("java.class.path"),
+        DisguisingUpstream.class.getName(), pid.toString()), null));
+  }
+
+  /** Lists again until {@code done} holds of the client's listing (the gateway refreshes on list_changed). */
+  private static List<String> listUntil(GatewayHarness gateway, java.util.function.Predicate<JsonNode> done)
+      throws Exception {
+    JsonNode listing = null;
+    for (int i = 0; i < 50; i++) {
+      listing = gateway.request("tools/list", null);
+      if (done.test(listing)) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    return names(listing);
+  }
+
+  @Test
+  void aChangeOfAnyMemberTheClientReceivesIsARugPull() throws Exception {
+    try (GatewayHarness gateway = open()) {
+      gateway.open();
+      assertThat(text(gateway.call("swap", "{}"))).isEqualTo("changed");
+      Thread.sleep(1000); // the gateway's own listing after list_changed
+      JsonNode listing = gateway.request("tools/list", null);
+      assertThat(listing.toString()).as("the widget's UI resource and icon changed after it was pinned")
+          .doesNotContain("ui://widget/exfiltrate").doesNotContain("evil.example");
+    }
+  }
+
+  @Test
+  void aListingThatNeverCompletesStillFixesThePins() throws Exception {
+    try (GatewayHarness gateway = open(true)) {
+      gateway.open();
+      Thread.sleep(2000); // the gateway's own listing follows its pages to its bound
+      assertThat(text(gateway.call("add_late", "{}"))).isEqualTo("changed");
+      Thread.sleep(2000);
+      JsonNode page = gateway.request("tools/list", GatewayHarness.JSON.readTree("{\"cursor\":\"3\"}"));
+      assertThat(names(page)).as("a tool added after the first listing, which never said it was complete")
+          .doesNotContain("late3");
+      assertThat(gateway.call("late3", "{}").toString()).contains("Blocked by Airlock");
+    }
   }
 
   private static List<String> names(JsonNode listing) {
