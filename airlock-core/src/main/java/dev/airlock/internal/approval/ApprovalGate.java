@@ -12,6 +12,7 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.guard.ApprovalAudit;
+import dev.airlock.internal.guard.MaskingRefusedException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.security.SecureRandom;
@@ -52,6 +53,14 @@ public final class ApprovalGate {
 
     /** An argument's text as the tool's policy masks it. */
     String mask(String text);
+
+    /**
+     * An argument as the tool's policy masks a value (its strings, {@code char[]}, {@code byte[]} and fields), before
+     * it is printed: printed first, a {@code char[]} is its characters one by one, which no text pattern matches.
+     *
+     * @throws dev.airlock.internal.guard.MaskingRefusedException when the value cannot be masked
+     */
+    Object maskValue(Object value);
 
     int maxArgumentBytes();
 
@@ -216,6 +225,7 @@ public final class ApprovalGate {
     }
     Object[] replaced = checkTypes(call.method(), edited.get());
     Object[] kept = Codec.decodeArguments(freeze(call.method(), replaced, call.maxArgumentBytes()));
+    EditedTypes.check(call.method(), kept);
     audit.record(tool, request.callId(), request.context(), "edited", decision.approver(), null, now, frozen, kept);
     return kept;
   }
@@ -265,9 +275,18 @@ public final class ApprovalGate {
     Parameter[] parameters = call.method().getParameters();
     Map<String, String> out = new LinkedHashMap<>();
     for (int i = 0; i < arguments.length; i++) {
-      String text = text(arguments[i]);
-      // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
-      text = trusted ? text : call.mask(clip(text, 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
+      String text;
+      if (trusted) {
+        text = text(arguments[i]);
+      } else {
+        try {
+          text = text(call.maskValue(arguments[i]));
+        } catch (MaskingRefusedException e) {
+          text = "(not shown: it cannot be masked)";
+        }
+        // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
+        text = call.mask(clip(text, 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
+      }
       out.put(i < parameters.length ? parameters[i].getName() : "arg" + i,
           clip(text, ApprovalRequest.MAX_ARGUMENT_CHARS));
     }
