@@ -64,6 +64,8 @@ public final class GatewaySession implements AutoCloseable {
   /** Members of a result that carry no prose: never masked, truncated or rewritten. */
   private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
       "blob");
+  /** Structural members that hold encoded bytes, not text anyone reads. */
+  private static final Set<String> BINARY = Set.of("data", "blob");
   private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
@@ -315,7 +317,7 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("MCP tool {} output carries prompt-injection markers ({}): {}", tool, settings.outputAction(),
           findings);
-      if (settings.outputAction() == InjectionAction.BLOCK) {
+      if (unstrippable(findings, settings.outputAction())) {
         audit(tool, "blocked", "injection in output: " + findings, start, arguments);
         return JsonRpc.result(answer.get("id"), JsonRpc.toolError("Airlock withheld the output of '" + tool
             + "': it carries prompt-injection markers (" + rules(findings) + ")"));
@@ -350,6 +352,10 @@ public final class GatewaySession implements AutoCloseable {
       List<InjectionScanner.Finding> findings, boolean protocolShaped) {
     if (node.isTextual()) {
       if (protocolShaped && member != null && STRUCTURAL.contains(member)) {
+        // Not rewritten (the client refers to a tool, a resource by it), but read: a model sees names and URIs.
+        if (!BINARY.contains(member)) {
+          scanner.scan(node.asText()).forEach(found -> findings.add(found.asFixedText()));
+        }
         return node;
       }
       String text = policy == null ? node.asText() : mask(node.asText(), policy);
@@ -370,8 +376,44 @@ public final class GatewaySession implements AutoCloseable {
       for (int i = 0; i < array.size(); i++) {
         array.set(i, clean(array.get(i), member, policy, action, findings, protocolShaped));
       }
+      scanAcrossItems(array, action, findings);
     }
     return node;
+  }
+
+  /**
+   * Scans the texts of an array's items (a result's content) as the model reads them, one after the other: an
+   * instruction split across two items is in neither. Stripped, the joined text takes the first item's place and the
+   * other items' texts are emptied, since the marker belongs to none of them alone.
+   */
+  private void scanAcrossItems(ArrayNode array, InjectionAction action, List<InjectionScanner.Finding> findings) {
+    List<ObjectNode> texts = new ArrayList<>();
+    array.forEach(item -> {
+      if (item instanceof ObjectNode object && object.path("text").isTextual()) {
+        texts.add(object);
+      }
+    });
+    if (texts.size() < 2) {
+      return;
+    }
+    for (String separator : List.of("\n", "")) {
+      String joined = String.join(separator, texts.stream().map(item -> item.get("text").asText()).toList());
+      List<InjectionScanner.Finding> found = scanner.scan(joined);
+      if (!found.isEmpty()) {
+        findings.addAll(found);
+        if (action == InjectionAction.STRIP) {
+          texts.get(0).put("text", scanner.strip(joined));
+          texts.subList(1, texts.size()).forEach(item -> item.put("text", ""));
+        }
+        return;
+      }
+    }
+  }
+
+  /** Findings that stripping cannot remove (in a name or a URI): only {@code FLAG} lets them through. */
+  private static boolean unstrippable(List<InjectionScanner.Finding> findings, InjectionAction action) {
+    return action == InjectionAction.BLOCK
+        || action == InjectionAction.STRIP && findings.stream().anyMatch(InjectionScanner.Finding::fixedText);
   }
 
   /**
@@ -431,7 +473,7 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
     }
-    if (!findings.isEmpty() && settings.outputAction() == InjectionAction.BLOCK) {
+    if (!findings.isEmpty() && unstrippable(findings, settings.outputAction())) {
       return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
           + " carries prompt-injection markers (" + rules(findings) + ")");
     }
@@ -461,7 +503,7 @@ public final class GatewaySession implements AutoCloseable {
       JsonNode cleaned = clean(tool.deepCopy(), null, null, settings.descriptionAction(), findings);
       List<InjectionScanner.Finding> inNames = new ArrayList<>();
       scanMemberNames(tool.get("inputSchema"), inNames);
-      findings.addAll(inNames);
+      inNames.forEach(found -> findings.add(found.asFixedText()));
       var change = pins.admit(name, tool);
       if (change.isPresent()) {
         hide(name, change.get().kind() + " since it was approved (" + change.get().newHash()
@@ -471,9 +513,8 @@ public final class GatewaySession implements AutoCloseable {
       if (!findings.isEmpty()) {
         LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", name,
             settings.descriptionAction(), findings);
-        // A parameter name cannot be stripped: the upstream expects it. Only FLAG lets such a tool through.
-        if (settings.descriptionAction() == InjectionAction.BLOCK
-            || (!inNames.isEmpty() && settings.descriptionAction() == InjectionAction.STRIP)) {
+        // A tool's or a parameter's name cannot be stripped: the upstream expects it. Only FLAG lets it through.
+        if (unstrippable(findings, settings.descriptionAction())) {
           hide(name, "its definition carries prompt-injection markers (" + rules(findings) + ")");
           continue;
         }
@@ -533,6 +574,10 @@ public final class GatewaySession implements AutoCloseable {
       String next = answer.path("result").path("nextCursor").asText(null);
       if (next != null && page + 1 < MAX_LIST_PAGES) {
         refreshTools(next, page + 1);
+      } else if (next != null) {
+        // A listing that never ends must not keep the pins open: every tool it shows later would be trusted unseen.
+        LOG.warn("The upstream's tools/list has more than {} pages; the pins are fixed at what they held", page + 1);
+        pins.fix();
       }
       return null;
     });
@@ -638,10 +683,10 @@ public final class GatewaySession implements AutoCloseable {
       if (method.equals("notifications/tools/list_changed") && ended.getCount() > 0) {
         refreshTools();
       }
-      if (PROSE_NOTIFICATIONS.contains(method) && (message = cleanNotification(message)) == null) {
-        return;
+      message = PROSE_NOTIFICATIONS.contains(method) ? cleanNotification(message) : definedMembers(message);
+      if (message != null) {
+        toClient.accept(message);
       }
-      toClient.accept(message);
     }
   }
 
@@ -664,13 +709,35 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", message.path("method").asText(),
           settings.outputAction(), findings);
-      if (settings.outputAction() == InjectionAction.BLOCK) {
+      if (unstrippable(findings, settings.outputAction())) {
         return null;
       }
     }
     ObjectNode out = message.deepCopy();
     out.set("params", params);
     return out;
+  }
+
+  /**
+   * A notification that carries no prose, rebuilt with the members its method defines (the {@code uri} of
+   * {@code resources/updated}, nothing for a {@code list_changed}): any other member would reach the client unmasked
+   * and unscanned. {@code null} (dropped) when the URI carries markers and the action is not {@code FLAG}.
+   */
+  private ObjectNode definedMembers(ObjectNode message) {
+    String method = message.path("method").asText();
+    JsonNode uri = message.path("params").get("uri");
+    if (!method.equals("notifications/resources/updated")) {
+      return JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", method);
+    }
+    if (uri == null || !uri.isTextual()) {
+      return null;
+    }
+    List<InjectionScanner.Finding> findings = scanner.scan(uri.asText());
+    if (!findings.isEmpty() && settings.outputAction() != InjectionAction.FLAG) {
+      LOG.warn("Dropped an upstream {}: its URI carries prompt-injection markers: {}", method, findings);
+      return null;
+    }
+    return notification(method, JsonNodeFactory.instance.objectNode().put("uri", uri.asText()));
   }
 
   private static ObjectNode notification(String method, ObjectNode params) {

@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tool definitions a person has accepted, by hash: SHA-256 of the canonical JSON of what a model reads of a tool
- * (name, title, description, input and output schema, annotations). A definition that differs from its pin (a "rug
+ * The tool definitions a person has accepted, by hash: SHA-256 of the canonical JSON of the whole definition, every
+ * member the client receives ({@code _meta} and {@code icons} too: a client renders a UI resource or fetches an icon a
+ * member names, so a change there is a rug pull as a new description is). A definition that differs from its pin (a "rug
  * pull": the description changed after the tool was trusted) and a tool that was not there when the pins were fixed
  * are held back, reported and listed until {@link #approve} accepts them.
  *
@@ -33,8 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class ToolPins {
   private static final Logger LOG = LoggerFactory.getLogger(ToolPins.class);
   private static final ObjectMapper FILE_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final List<String> PINNED_MEMBERS = List.of("name", "title", "description", "inputSchema",
-      "outputSchema", "annotations");
 
   /** A tool definition held back, with the hash it had when pinned ({@code null}: a new tool). */
   public record Change(String tool, String pinnedHash, String newHash, ObjectNode definition) {
@@ -62,17 +61,11 @@ public final class ToolPins {
     reloadIfChanged();
   }
 
-  /** The SHA-256 of the canonical JSON of the members of {@code tool} a model reads. */
+  /** The SHA-256 of the canonical JSON of {@code tool}, all of it. */
   static String hash(JsonNode tool) {
-    ObjectNode pinned = JsonNodeFactory.instance.objectNode();
-    for (String member : PINNED_MEMBERS) {
-      if (tool.has(member)) {
-        pinned.set(member, tool.get(member));
-      }
-    }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(JsonRpc.canonical(pinned).getBytes(StandardCharsets.UTF_8));
+          .digest(JsonRpc.canonical(tool).getBytes(StandardCharsets.UTF_8));
       return "sha256:" + HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
