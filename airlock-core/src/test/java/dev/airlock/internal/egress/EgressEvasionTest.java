@@ -144,6 +144,62 @@ class EgressEvasionTest {
         .contains("encrypt"));
   }
 
+  /**
+   * Inside a tunnel the proxy terminates (a host with a secret), the guest renegotiates TLS over and over while its
+   * request body is open: each full handshake costs the host a key exchange and a signature with the leaf key, on a
+   * proxy thread no sandbox limit applies to, for as long as the connection may live. The proxy's TLS must offer no
+   * renegotiation.
+   */
+  @Test
+  void aGuestCannotRenegotiateTlsInsideATerminatedTunnel() throws Exception {
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value-0123"))));
+    int port = EgressTestKit.port(kit.https);
+    String authority = "secret.test:" + port;
+    gate.beginCall(rules(authority, "127.0.0.1:" + port));
+    int renegotiated = 0;
+    try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200 ");
+      javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) EgressTestKit.clientContext(proxy).getSocketFactory()
+          .createSocket(socket, "secret.test", port, true);
+      tls.setEnabledProtocols(new String[] {"TLSv1.2"}); // TLS 1.3 has no renegotiation
+      java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+      tls.addHandshakeCompletedListener(event -> handshakes.incrementAndGet());
+      try {
+        tls.startHandshake();
+        tls.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: " + authority + "\r\nTransfer-Encoding: chunked"
+            + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        tls.getOutputStream().flush();
+        long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < end && handshakes.get() < 20) {
+          int before = handshakes.get();
+          tls.getSession().invalidate();
+          tls.startHandshake(); // sends the ClientHello; the proxy's reads of the body complete it
+          tls.getOutputStream().write("1\r\nx\r\n".getBytes(StandardCharsets.ISO_8859_1));
+          tls.getOutputStream().flush();
+          tls.setSoTimeout(100);
+          while (handshakes.get() == before && System.nanoTime() < end) {
+            try {
+              if (tls.getInputStream().read() < 0) {
+                throw new IOException("closed");
+              }
+            } catch (SocketTimeoutException e) {
+              // the read processed what handshake records arrived; nothing else is due
+            }
+          }
+        }
+      } catch (IOException e) {
+        // refused: the connection ends
+      }
+      renegotiated = Math.max(0, handshakes.get() - 1);
+    }
+    assertThat(renegotiated).as("full handshakes the guest made the host's proxy do after the first").isZero();
+  }
+
   // ------------------------------------------------------------------------------------------------ helpers
 
   private byte[] raw(String request) throws IOException {
