@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class ProxyConnection implements Runnable, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyConnection.class);
   private static final String[] HTTP_1_1 = {"http/1.1"};
+  private static final String[] TLS_1_3 = {"TLSv1.3"};
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -205,6 +206,9 @@ final class ProxyConnection implements Runnable, Closeable {
     resources.add(tls);
     SSLParameters parameters = tls.getSSLParameters();
     parameters.setApplicationProtocols(HTTP_1_1);
+    // TLS 1.3 only: it has no renegotiation, so a guest cannot make this thread do a full handshake (a key exchange
+    // and a signature) again and again for as long as the connection lives. Every JDK since 11 speaks it.
+    parameters.setProtocols(TLS_1_3);
     tls.setSSLParameters(parameters);
     tls.setUseClientMode(false);
     tls.startHandshake();
