@@ -62,6 +62,44 @@ class GatewayDisguiseTest {
     }
   }
 
+  /**
+   * An upstream changes 40 held tools' descriptions in every listing and says so each time: each change rewrote the
+   * whole pins file (every pending definition), 40 times per listing of 60 KB, so a little output made the host write
+   * without bound. Writes of the pins file are bounded in rate and size, whatever the upstream changes.
+   */
+  @Test
+  void heldToolsChangingInEveryListingDoNotMakeTheHostRewriteThePinsFileForEach() throws Exception {
+    try (GatewayHarness gateway = open()) {
+      gateway.open();
+      Thread.sleep(500);
+      long before = bytesWritten();
+      assertThat(text(gateway.call("churn", "{}"))).isEqualTo("changed");
+      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (gateway.session().heldTools().stream().noneMatch(change -> change.definition().toString()
+          .contains("Version 30.")) && System.nanoTime() < end) {
+        Thread.sleep(100);
+      }
+      assertThat(gateway.session().heldTools()).as("the last version is held").anyMatch(change -> change.definition()
+          .toString().contains("Version 30."));
+      Thread.sleep(1500); // a deferred write lands
+      long written = bytesWritten() - before;
+      assertThat(written).as("bytes this JVM wrote while 30 listings of 40 changed tools came in (about 1.8 MB)")
+          .isLessThan(12L * 1024 * 1024);
+      assertThat(java.nio.file.Files.readString(dir.resolve("pins.json"))).as("the file holds the last version")
+          .contains("Version 30.");
+    }
+  }
+
+  /** What this process wrote (all of it: the pins file, the pipes, the log), from {@code /proc/self/io}. */
+  private static long bytesWritten() throws java.io.IOException {
+    for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/io"))) {
+      if (line.startsWith("wchar:")) {
+        return Long.parseLong(line.substring(6).strip());
+      }
+    }
+    throw new AssertionError("no wchar in /proc/self/io");
+  }
+
   @Test
   void aListingThatNeverCompletesStillFixesThePins() throws Exception {
     try (GatewayHarness gateway = open(true)) {
