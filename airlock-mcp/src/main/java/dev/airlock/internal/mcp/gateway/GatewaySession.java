@@ -69,6 +69,8 @@ public final class GatewaySession implements AutoCloseable {
   private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
+  /** The pins file is written at most once per this, with every change held meanwhile. */
+  private static final Duration PINS_WRITE_INTERVAL = Duration.ofSeconds(1);
   /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
   private static final int MAX_TOOLS = ToolPins.MAX_PINS;
   /** MCP's own limit on a tool name; a longer one would be kept as a key of the maps and the pins file. */
@@ -91,6 +93,7 @@ public final class GatewaySession implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ThreadPoolExecutor calls;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean pinsWriteScheduled = new AtomicBoolean();
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile String endReason;
 
@@ -532,9 +535,30 @@ public final class GatewaySession implements AutoCloseable {
     if (!result.hasNonNull("nextCursor")) {
       pins.fix();
     }
+    savePinsSoon();
     ObjectNode out = answer.deepCopy();
     ((ObjectNode) out.get("result")).set("tools", shown);
     return out;
+  }
+
+  /**
+   * Writes the held changes to the pins file within {@link #PINS_WRITE_INTERVAL}, once for all that came meanwhile:
+   * the file holds every pending definition and is rewritten whole, and an upstream changing tools in every listing
+   * made the host rewrite it for each tool of each listing (75 MB for 1.8 MB of listings).
+   */
+  private void savePinsSoon() {
+    if (!pinsWriteScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      timer.schedule(() -> {
+        pinsWriteScheduled.set(false);
+        pins.saveIfChanged();
+      }, PINS_WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      pinsWriteScheduled.set(false);
+      pins.saveIfChanged(); // the session is ending
+    }
   }
 
   /** Member names of a schema (parameter names), where "full-schema poisoning" hides instructions. */
@@ -761,6 +785,7 @@ public final class GatewaySession implements AutoCloseable {
       }
     }
     timer.shutdownNow();
+    pins.saveIfChanged();
     calls.shutdownNow();
     upstream.close();
     ended.countDown();

@@ -48,6 +48,8 @@ public final class ToolPins {
   static final int MAX_PINS = 4096;
   /** A held definition longer than this (canonical JSON) is recorded as a note of its size, not in full. */
   static final int MAX_RECORDED_CHARS = 64 * 1024;
+  /** Nor past this for all pending definitions together: the file is rewritten whole at each write. */
+  static final int MAX_RECORDED_TOTAL_CHARS = 1024 * 1024;
 
   private final Path file;
   private final Map<String, String> pins = new LinkedHashMap<>();
@@ -55,6 +57,10 @@ public final class ToolPins {
   private boolean warnedFull;
   private boolean fixed;
   private long fileStamp = -1;
+  /** Characters of the definitions recorded in {@link #pending}. */
+  private int recordedChars;
+  /** Pending changes not yet in the file. */
+  private boolean unsaved;
 
   ToolPins(Path file) {
     this.file = file;
@@ -86,7 +92,7 @@ public final class ToolPins {
       pins.put(name, hash);
       return Optional.empty();
     }
-    Change change = new Change(name, pinned, hash, recorded(name, tool));
+    Change change = new Change(name, pinned, hash, null);
     if (pinned == null && !fixed) {
       warnOnce("MCP tool '{}' and every tool past it held back and not recorded: the first listing has more than {}"
           + " tools", name, MAX_PINS);
@@ -97,12 +103,27 @@ public final class ToolPins {
           + " already", name, MAX_PENDING);
       return Optional.of(change);
     }
-    Change before = pending.put(name, change);
+    Change before = pending.get(name);
     if (before == null || !before.newHash().equals(hash)) {
       LOG.warn("MCP tool '{}' held back: {} ({} -> {}); approve it to use it", name, change.kind(), pinned, hash);
+      int left = MAX_RECORDED_TOTAL_CHARS - recordedChars + (before == null ? 0 : chars(before.definition()));
+      change = new Change(name, pinned, hash, recorded(name, tool, left));
+      recordedChars += chars(change.definition()) - (before == null ? 0 : chars(before.definition()));
+      pending.put(name, change);
+      unsaved = true; // written by saveIfChanged, at a bounded rate: not once per tool of every listing
+    }
+    return Optional.of(pending.get(name));
+  }
+
+  /** Writes the pending changes to the file if any came since the last write. */
+  synchronized void saveIfChanged() {
+    if (unsaved) {
       save();
     }
-    return Optional.of(change);
+  }
+
+  private static int chars(ObjectNode definition) {
+    return JsonRpc.canonical(definition).length();
   }
 
   /**
@@ -110,15 +131,16 @@ public final class ToolPins {
    * {@link #MAX_RECORDED_CHARS} a note of its size (its hash is what is approved): 256 pending definitions of 4 MiB
    * each were a gigabyte in memory, rewritten to the file for every new change.
    */
-  private static ObjectNode recorded(String name, JsonNode tool) {
+  private static ObjectNode recorded(String name, JsonNode tool, int left) {
     String canonical = JsonRpc.canonical(tool);
-    if (canonical.length() <= MAX_RECORDED_CHARS) {
+    if (canonical.length() <= Math.min(MAX_RECORDED_CHARS, left)) {
       return ((ObjectNode) tool).deepCopy();
     }
     ObjectNode stub = JsonNodeFactory.instance.objectNode().put("name", name.length() <= 200 ? name
         : name.substring(0, 200) + "...");
-    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than " + MAX_RECORDED_CHARS
-        + " are not recorded; read it from the upstream's tools/list before approving");
+    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than are recorded ("
+        + MAX_RECORDED_CHARS + " per tool, " + MAX_RECORDED_TOTAL_CHARS + " for all pending); read it from the"
+        + " upstream's tools/list before approving");
     return stub;
   }
 
@@ -148,6 +170,7 @@ public final class ToolPins {
     if (change == null) {
       return false;
     }
+    recordedChars -= chars(change.definition());
     pins.put(tool, change.newHash());
     LOG.info("MCP tool '{}' approved at {}", tool, change.newHash());
     save();
@@ -179,6 +202,7 @@ public final class ToolPins {
               e.getValue().path("sha256").asText(), (ObjectNode) e.getValue().path("definition")));
         }
       });
+      recordedChars = pending.values().stream().mapToInt(change -> chars(change.definition())).sum();
       fixed = true;
       fileStamp = stamp;
     } catch (IOException e) {
@@ -187,6 +211,7 @@ public final class ToolPins {
   }
 
   private void save() {
+    unsaved = false;
     if (file == null) {
       return;
     }
