@@ -160,6 +160,18 @@ class GatewayDisguiseTest {
   }
 
   @Test
+  void theUpstreamsInitializeAnswerCarriesNoUnscannedText() throws Exception {
+    try (GatewayHarness gateway = open()) {
+      gateway.open();
+      JsonNode init = gateway.request("initialize", GatewayHarness.JSON.readTree("{\"protocolVersion\":"
+          + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}"));
+      assertThat(init.path("result").path("serverInfo").path("name").asText()).isEqualTo("disguising-upstream");
+      assertThat(init.toString()).doesNotContain("IMPORTANT").doesNotContain("id_rsa").doesNotContain("evil.example")
+          .doesNotContain("AKIAIOSFODNN7EXAMPLE").doesNotContain("Ignore all");
+    }
+  }
+
+  @Test
   void aNotificationCarriesOnlyTheMembersItsMethodDefines() throws Exception {
     try (GatewayHarness gateway = open()) {
       gateway.open();
