@@ -94,6 +94,7 @@ public final class GatewaySession implements AutoCloseable {
   private final ThreadPoolExecutor calls;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean pinsWriteScheduled = new AtomicBoolean();
+  private volatile long lastPinsWrite = System.nanoTime() - PINS_WRITE_INTERVAL.toNanos();
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile String endReason;
 
@@ -443,8 +444,9 @@ public final class GatewaySession implements AutoCloseable {
   private ObjectNode onInitialized(ObjectNode answer) {
     if (answer.get("result") instanceof ObjectNode result) {
       if (result.get("capabilities") instanceof ObjectNode capabilities) {
-        capabilities.remove("tasks");
+        capabilities.remove(List.of("tasks", "experimental"));
       }
+      result.set("serverInfo", serverInfo(result.get("serverInfo")));
       if (result.get("instructions") != null) {
         List<InjectionScanner.Finding> findings = new ArrayList<>();
         result.set("instructions", clean(result.get("instructions"), "instructions", null,
@@ -459,6 +461,21 @@ public final class GatewaySession implements AutoCloseable {
       }
     }
     return answer;
+  }
+
+  /**
+   * The upstream's {@code serverInfo} as the client gets it: its name and version, each at most 128 characters and
+   * without markers (else a placeholder). A title, website or icons would reach the client unmasked and unscanned; a
+   * client shows them, and some put them before the model.
+   */
+  private ObjectNode serverInfo(JsonNode info) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    for (String member : List.of("name", "version")) {
+      String text = info == null ? "" : info.path(member).asText("");
+      boolean plain = text.length() <= MAX_TOOL_NAME_CHARS && scanner.scan(text).isEmpty();
+      out.put(member, plain ? text : "(withheld by Airlock)");
+    }
+    return out;
   }
 
   private ObjectNode scanResult(ObjectNode answer) {
@@ -548,16 +565,24 @@ public final class GatewaySession implements AutoCloseable {
    */
   private void savePinsSoon() {
     if (!pinsWriteScheduled.compareAndSet(false, true)) {
+      return; // a write is due already, and takes this change with it
+    }
+    long wait = lastPinsWrite + PINS_WRITE_INTERVAL.toNanos() - System.nanoTime();
+    if (wait <= 0) {
+      writePins(); // the first change after a quiet second is written at once, for the person who approves it
       return;
     }
     try {
-      timer.schedule(() -> {
-        pinsWriteScheduled.set(false);
-        pins.saveIfChanged();
-      }, PINS_WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+      timer.schedule(this::writePins, wait, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
-      pinsWriteScheduled.set(false);
-      pins.saveIfChanged(); // the session is ending
+      writePins(); // the session is ending
+    }
+  }
+
+  private void writePins() {
+    pinsWriteScheduled.set(false);
+    if (pins.saveIfChanged()) {
+      lastPinsWrite = System.nanoTime();
     }
   }
 

@@ -115,11 +115,13 @@ public final class ToolPins {
     return Optional.of(pending.get(name));
   }
 
-  /** Writes the pending changes to the file if any came since the last write. */
-  synchronized void saveIfChanged() {
-    if (unsaved) {
-      save();
+  /** Writes the pending changes to the file if any came since the last write; whether it wrote. */
+  synchronized boolean saveIfChanged() {
+    if (!unsaved) {
+      return false;
     }
+    save();
+    return true;
   }
 
   private static int chars(ObjectNode definition) {
