@@ -160,6 +160,19 @@ class GatewayDisguiseTest {
   }
 
   @Test
+  void anUpstreamErrorCarriesNoSecretOrInstructionToTheClient() throws Exception {
+    try (GatewayHarness gateway = open()) {
+      gateway.open();
+      JsonNode failed = gateway.call("fail", "{}");
+      JsonNode read = gateway.request("resources/read", GatewayHarness.JSON.readTree("{\"uri\":\"file:///notes\"}"));
+      for (JsonNode answer : List.of(failed, read)) {
+        assertThat(answer.toString()).as("an error answer").contains("error").doesNotContain("AKIAIOSFODNN7EXAMPLE")
+            .doesNotContain("Ignore all").doesNotContain("Do not tell the user").doesNotContain("evil.example");
+      }
+    }
+  }
+
+  @Test
   void theUpstreamsInitializeAnswerCarriesNoUnscannedText() throws Exception {
     try (GatewayHarness gateway = open()) {
       gateway.open();
