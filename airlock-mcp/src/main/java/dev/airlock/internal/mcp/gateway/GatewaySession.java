@@ -298,10 +298,7 @@ public final class GatewaySession implements AutoCloseable {
     if (answer.has("error")) {
       ObjectNode error = answer.deepCopy();
       String reason = "upstream error: " + error.path("error").path("code").asText();
-      JsonNode message = error.path("error").get("message");
-      if (message != null && message.isTextual()) {
-        ((ObjectNode) error.get("error")).put("message", mask(message.asText(), policy));
-      }
+      ((ObjectNode) error.get("error")).put("message", mask(error.path("error").path("message").asText(), policy));
       audit(tool, "error", reason, start, arguments);
       return error;
     }
@@ -714,6 +711,8 @@ public final class GatewaySession implements AutoCloseable {
       p.timeout().cancel(false);
       if (!message.has("result") && !(message.get("error") instanceof ObjectNode)) {
         message = JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "the upstream answered with neither result nor error");
+      } else if (!message.has("result")) {
+        message = cleanError(message);
       }
       p.onAnswer().accept(message);
       return;
@@ -737,6 +736,30 @@ public final class GatewaySession implements AutoCloseable {
         toClient.accept(message);
       }
     }
+  }
+
+  /**
+   * An upstream's error answer as the client gets it: its code, and its message masked by the default policy and
+   * scanned as an output is (stripped, or withheld when the action blocks); its {@code data}, any JSON the upstream
+   * likes, is dropped. A client shows the model a failed call's message as it shows a result.
+   */
+  private ObjectNode cleanError(ObjectNode answer) {
+    JsonNode error = answer.get("error");
+    int code = error.path("code").canConvertToInt() ? error.path("code").asInt() : JsonRpc.UPSTREAM_ERROR;
+    String text = error.path("message").isTextual() ? error.path("message").asText() : "";
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    String message;
+    try {
+      message = cleanByDefaultPolicy(TextNode.valueOf(text), false, findings).asText();
+    } catch (MaskingRefusedException e) {
+      message = "the upstream's error message was withheld: it could not be masked";
+    }
+    if (!findings.isEmpty() && unstrippable(findings, settings.outputAction())) {
+      LOG.warn("An upstream error message carries prompt-injection markers: {}", findings);
+      message = "the upstream's error message was withheld: it carries prompt-injection markers (" + rules(findings)
+          + ")";
+    }
+    return JsonRpc.error(answer.get("id"), code, message);
   }
 
   /**
