@@ -88,7 +88,8 @@ class EgressEvasionTest {
         "/hints", concat("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n"
             + "Content-Encoding: gzip\r\nContent-Length: " + zipped.length + "\r\n\r\n", zipped),
         "/transfer", concat(concat("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-            + Integer.toHexString(zipped.length) + "\r\n", zipped), "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            + Integer.toHexString(zipped.length) + "\r\n", zipped),
+            "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
     try (ServerSocket echo = new ServerSocket(0, 50, LOOPBACK)) {
       Thread server = new Thread(() -> serve(echo, secret, answers), "compressing-echo");
       server.setDaemon(true);
