@@ -526,6 +526,39 @@ class ApprovalTest {
     assertThat(RAN).as("no edit of the wrong element type ran").isEmpty();
   }
 
+  /**
+   * A 1 MB {@code BitSet} argument (8 million bits set) prints as every set bit's index: describing it to the approver
+   * allocated 1.3 GB on the caller's thread, and the 10 MB a payload may hold would exhaust the heap.
+   */
+  @Test
+  void describingAnArgumentToTheApproverCostsInProportionToWhatIsShown() throws Throwable {
+    List<ApprovalRequest> asked = new ArrayList<>();
+    for (boolean trusted : new boolean[] {true, false}) {
+      AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder().handler(new ApprovalHandler() {
+        @Override
+        public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
+          asked.add(request);
+          return CompletableFuture.completedFuture(ApprovalDecision.deny("bot", "no"));
+        }
+
+        @Override
+        public boolean trusted() {
+          return trusted;
+        }
+      }).build());
+      java.util.BitSet bits = new java.util.BitSet();
+      bits.set(0, 8_000_000);
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+      assertThatThrownBy(() -> call(interceptor, "hold", bits)).isInstanceOf(AirlockBlockedException.class);
+      assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated, trusted=%s", trusted)
+          .isLessThan(100L * 1024 * 1024);
+    }
+    assertThat(asked).hasSize(2).allSatisfy(request -> assertThat(request.arguments().values().iterator().next())
+        .hasSizeLessThan(ApprovalRequest.MAX_ARGUMENT_CHARS + 100));
+  }
+
   @Test
   void theApproversMaskedViewMasksASecretHeldInACharOrByteArray() {
     AirlockApprovals approvals = suspended(10);
