@@ -12,6 +12,7 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.guard.ApprovalAudit;
+import dev.airlock.internal.guard.BoundedText;
 import dev.airlock.internal.guard.MaskingRefusedException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -20,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -277,29 +277,19 @@ public final class ApprovalGate {
     for (int i = 0; i < arguments.length; i++) {
       String text;
       if (trusted) {
-        text = text(arguments[i]);
+        text = BoundedText.of(arguments[i], ApprovalRequest.MAX_ARGUMENT_CHARS);
       } else {
         try {
-          text = text(call.maskValue(arguments[i]));
+          // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
+          text = call.mask(BoundedText.of(call.maskValue(arguments[i]), 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
         } catch (MaskingRefusedException e) {
           text = "(not shown: it cannot be masked)";
         }
-        // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
-        text = call.mask(clip(text, 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
       }
       out.put(i < parameters.length ? parameters[i].getName() : "arg" + i,
           clip(text, ApprovalRequest.MAX_ARGUMENT_CHARS));
     }
     return out;
-  }
-
-  private static String text(Object value) {
-    try {
-      return value instanceof Object[] array ? Arrays.deepToString(array) : value != null && value.getClass()
-          .isArray() ? Arrays.deepToString(new Object[] {value}) : String.valueOf(value);
-    } catch (RuntimeException e) {
-      return "(unprintable " + value.getClass().getSimpleName() + ")";
-    }
   }
 
   private static String clip(String text, int max) {
