@@ -37,6 +37,7 @@ public final class AirlockMcpServer implements AutoCloseable {
   private final ToolServer server;
   private final String path;
   private final int maxMessageBytes;
+  private final int maxSessions;
   private final List<HttpEndpoint> endpoints = new ArrayList<>();
 
   private AirlockMcpServer(Builder builder) {
@@ -44,6 +45,7 @@ public final class AirlockMcpServer implements AutoCloseable {
         builder.maxMessageBytes);
     this.path = builder.path;
     this.maxMessageBytes = builder.maxMessageBytes;
+    this.maxSessions = builder.maxSessions;
   }
 
   public static Builder builder() {
@@ -84,7 +86,8 @@ public final class AirlockMcpServer implements AutoCloseable {
    */
   public synchronized URI startHttp(InetSocketAddress address) {
     boolean loopback = address.getAddress() != null && address.getAddress().isLoopbackAddress();
-    HttpEndpoint endpoint = HttpEndpoint.start(address, path, server.httpServlet(path, loopback), maxMessageBytes);
+    HttpEndpoint endpoint = HttpEndpoint.start(address, path, server.httpServlet(path, loopback, maxSessions),
+        maxMessageBytes);
     endpoints.add(endpoint);
     return endpoint.uri();
   }
@@ -102,6 +105,7 @@ public final class AirlockMcpServer implements AutoCloseable {
     private String version = "1.0.0";
     private String path = "/mcp";
     private int maxMessageBytes = 1024 * 1024;
+    private int maxSessions = ToolServer.DEFAULT_MAX_SESSIONS;
     private final List<Object> targets = new ArrayList<>();
 
     private Builder() {
@@ -142,6 +146,18 @@ public final class AirlockMcpServer implements AutoCloseable {
         throw new IllegalArgumentException("Airlock MCP: maxMessageBytes must be at least 1024: " + maxMessageBytes);
       }
       this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    /**
+     * Streamable HTTP sessions open at once (default 256): an {@code initialize} past it is refused with 503 until a
+     * client deletes its session or one has been idle for two minutes. A client opens one per connection it makes.
+     */
+    public Builder maxSessions(int maxSessions) {
+      if (maxSessions < 1) {
+        throw new IllegalArgumentException("Airlock MCP: maxSessions must be at least 1: " + maxSessions);
+      }
+      this.maxSessions = maxSessions;
       return this;
     }
 

@@ -12,6 +12,8 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.guard.ApprovalAudit;
+import dev.airlock.internal.guard.BoundedText;
+import dev.airlock.internal.guard.MaskingRefusedException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.security.SecureRandom;
@@ -19,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,14 @@ public final class ApprovalGate {
 
     /** An argument's text as the tool's policy masks it. */
     String mask(String text);
+
+    /**
+     * An argument as the tool's policy masks a value (its strings, {@code char[]}, {@code byte[]} and fields), before
+     * it is printed: printed first, a {@code char[]} is its characters one by one, which no text pattern matches.
+     *
+     * @throws dev.airlock.internal.guard.MaskingRefusedException when the value cannot be masked
+     */
+    Object maskValue(Object value);
 
     int maxArgumentBytes();
 
@@ -216,6 +225,7 @@ public final class ApprovalGate {
     }
     Object[] replaced = checkTypes(call.method(), edited.get());
     Object[] kept = Codec.decodeArguments(freeze(call.method(), replaced, call.maxArgumentBytes()));
+    EditedTypes.check(call.method(), kept);
     audit.record(tool, request.callId(), request.context(), "edited", decision.approver(), null, now, frozen, kept);
     return kept;
   }
@@ -265,22 +275,21 @@ public final class ApprovalGate {
     Parameter[] parameters = call.method().getParameters();
     Map<String, String> out = new LinkedHashMap<>();
     for (int i = 0; i < arguments.length; i++) {
-      String text = text(arguments[i]);
-      // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
-      text = trusted ? text : call.mask(clip(text, 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
+      String text;
+      if (trusted) {
+        text = BoundedText.of(arguments[i], ApprovalRequest.MAX_ARGUMENT_CHARS);
+      } else {
+        try {
+          // Masked before it is cut, so no secret is cut in two and escapes its pattern; the cut bounds what is kept.
+          text = call.mask(BoundedText.of(call.maskValue(arguments[i]), 4 * ApprovalRequest.MAX_ARGUMENT_CHARS));
+        } catch (MaskingRefusedException e) {
+          text = "(not shown: it cannot be masked)";
+        }
+      }
       out.put(i < parameters.length ? parameters[i].getName() : "arg" + i,
           clip(text, ApprovalRequest.MAX_ARGUMENT_CHARS));
     }
     return out;
-  }
-
-  private static String text(Object value) {
-    try {
-      return value instanceof Object[] array ? Arrays.deepToString(array) : value != null && value.getClass()
-          .isArray() ? Arrays.deepToString(new Object[] {value}) : String.valueOf(value);
-    } catch (RuntimeException e) {
-      return "(unprintable " + value.getClass().getSimpleName() + ")";
-    }
   }
 
   private static String clip(String text, int max) {

@@ -9,10 +9,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * The first TLS record of a tunnel, read so the proxy can compare the server name the client asks for (SNI) with
  * the host it was allowed to CONNECT to. The whole ClientHello must fit in that record (it does for every mainstream
- * client); anything else is refused rather than guessed at.
+ * client); anything else is refused rather than guessed at, and so is a ClientHello that hides the name it really asks
+ * for inside an encrypted extension (ECH, ESNI): its outer name is not the name the server answers for.
  */
 final class ClientHello {
   static final int MAX_RECORD = 16 * 1024 + 256;
+  /** TLS Encrypted Client Hello (RFC 9849's encrypted_client_hello). */
+  static final int ENCRYPTED_CLIENT_HELLO = 0xfe0d;
+  /** The draft ESNI extension that preceded it, still sent by some clients. */
+  static final int ENCRYPTED_SERVER_NAME = 0xffce;
 
   final byte[] record;
   final String serverName;
@@ -72,6 +77,11 @@ final class ClientHello {
     while (extensions.hasRemaining()) {
       int type = u16(extensions);
       ByteBuffer body = window(extensions, u16(extensions));
+      if (type == ENCRYPTED_CLIENT_HELLO || type == ENCRYPTED_SERVER_NAME) {
+        // The outer name would pass the check while the front end serves the one inside (any tenant of a CDN).
+        throw new NotClientHello("the TLS ClientHello encrypts the server name it asks for (ECH or ESNI), so the"
+            + " proxy cannot check it");
+      }
       if (type != 0) {
         continue;
       }

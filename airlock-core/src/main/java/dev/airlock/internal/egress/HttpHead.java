@@ -88,6 +88,15 @@ final class HttpHead {
     }
   }
 
+  /**
+   * Whether this is an interim response (1xx other than 101): the final response follows it on the same connection.
+   * 101 switches protocols, after which nothing is HTTP; a start line that is not a status line is final too.
+   */
+  boolean interim() {
+    String[] parts = startLine.split(" ", 3);
+    return parts.length >= 2 && parts[1].length() == 3 && parts[1].charAt(0) == '1' && !parts[1].equals("101");
+  }
+
   /** Whether the start line is visible ASCII and single spaces: a control character may end a line downstream. */
   boolean plainStartLine() {
     return startLine.chars().allMatch(c -> c > 0x20 && c < 0x7F || c == ' ');

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.AirlockContext;
 import dev.airlock.internal.egress.EgressReport;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +20,8 @@ public final class AuditLog {
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.airlock.audit");
   /** Keys the argument hash: equal arguments hash alike within this process, and a hash cannot test a guess. */
   private static final byte[] ARGUMENT_KEY = OutputMasker.processKey();
+  /** The argument text hashed for a record: past it, arguments that differ only further on hash alike. */
+  private static final int MAX_HASHED_CHARS = 1024 * 1024;
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> egress = new ConcurrentHashMap<>();
 
@@ -108,7 +109,8 @@ public final class AuditLog {
   static String hash(Object[] args) {
     String text;
     try {
-      text = Arrays.deepToString(args);
+      // Bounded: deepToString of a 1 MB BitSet argument allocated 1.3 GB for every call's audit record.
+      text = BoundedText.of(args, MAX_HASHED_CHARS);
     } catch (RuntimeException e) {
       text = "unprintable:" + args.length;
     }

@@ -71,8 +71,13 @@ public final class Guard {
    * what an approver who is not trusted sees of an argument.
    */
   public String maskForApprover(String text, String policyName) {
+    return (String) maskValueForApprover(text, policyName);
+  }
+
+  /** A value as a person who is not trusted with it may see it; throws {@link MaskingRefusedException}. */
+  public Object maskValueForApprover(Object value, String policyName) {
     AirlockPolicy policy = policies.apply(policyName).orElseGet(() -> AirlockPolicy.builder().build());
-    return (String) masker(policy).clean(text);
+    return masker(policy).clean(value);
   }
 
   /** Masks and truncates the result as the policy says; throws {@link MaskingRefusedException} when it cannot. */

@@ -215,6 +215,11 @@ public final class AirlockInterceptor {
       }
 
       @Override
+      public Object maskValue(Object value) {
+        return guard.maskValueForApprover(value, airlock.policy());
+      }
+
+      @Override
       public int maxArgumentBytes() {
         return pools.config().maxPayloadBytes();
       }

@@ -509,6 +509,76 @@ class ApprovalTest {
   }
 
   @Test
+  void editedArgumentsMustFitTheParametersDeclaredTypesNotOnlyTheirErasure() throws Throwable {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    // send(String to, List<String> lines): a List of numbers and maps is a List, and the tool would run with it.
+    for (List<?> lines : List.of(List.of(42), List.of(Map.of("shell", "rm -rf /")), java.util.Arrays.asList("a", null,
+        7L))) {
+      String id = suspend(interceptor, "send", "bob", List.of("hi"));
+      assertThatThrownBy(() -> approvals.resume(id, ApprovalDecision.approveWithArguments("alice", "bob", lines)))
+          .as("lines %s", lines)
+          .isInstanceOfSatisfying(AirlockBlockedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.VALIDATION);
+            assertThat(e.getMessage()).contains("List<String>");
+          });
+    }
+    assertThat(RAN).as("no edit of the wrong element type ran").isEmpty();
+  }
+
+  /**
+   * A 1 MB {@code BitSet} argument (8 million bits set) prints as every set bit's index: describing it to the approver
+   * allocated 1.3 GB on the caller's thread, and the 10 MB a payload may hold would exhaust the heap.
+   */
+  @Test
+  void describingAnArgumentToTheApproverCostsInProportionToWhatIsShown() throws Throwable {
+    List<ApprovalRequest> asked = new ArrayList<>();
+    for (boolean trusted : new boolean[] {true, false}) {
+      AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder().handler(new ApprovalHandler() {
+        @Override
+        public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
+          asked.add(request);
+          return CompletableFuture.completedFuture(ApprovalDecision.deny("bot", "no"));
+        }
+
+        @Override
+        public boolean trusted() {
+          return trusted;
+        }
+      }).build());
+      java.util.BitSet bits = new java.util.BitSet();
+      bits.set(0, 8_000_000);
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+      assertThatThrownBy(() -> call(interceptor, "hold", bits)).isInstanceOf(AirlockBlockedException.class);
+      assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated, trusted=%s", trusted)
+          .isLessThan(100L * 1024 * 1024);
+    }
+    assertThat(asked).hasSize(2).allSatisfy(request -> assertThat(request.arguments().values().iterator().next())
+        .hasSizeLessThan(ApprovalRequest.MAX_ARGUMENT_CHARS + 100));
+  }
+
+  @Test
+  void theApproversMaskedViewMasksASecretHeldInACharOrByteArray() {
+    AirlockApprovals approvals = suspended(10);
+    AirlockInterceptor interceptor = interceptor(approvals);
+    String secret = "bob@example.com";
+    suspend(interceptor, "hold", (Object) secret.toCharArray());
+    suspend(interceptor, "hold", (Object) secret.getBytes(StandardCharsets.UTF_8));
+    assertThat(approvals.pending()).hasSize(2).allSatisfy(request -> {
+      String shown = request.arguments().values().iterator().next();
+      assertThat(shown.replaceAll("[^A-Za-z0-9@.]", "")).as(shown).doesNotContain(secret);
+      StringBuilder decoded = new StringBuilder();
+      java.util.regex.Matcher numbers = java.util.regex.Pattern.compile("-?\\d+").matcher(shown);
+      while (numbers.find()) {
+        decoded.append((char) Integer.parseInt(numbers.group()));
+      }
+      assertThat(decoded.toString()).as(shown).doesNotContain(secret);
+    });
+  }
+
+  @Test
   void aPolicyGlobRequiresApprovalAndTheCallerContextTravelsWithTheSuspendedCall() throws Throwable {
     policies.put("ops", AirlockPolicy.builder().requireApproval("delete*").requireRoles("operator").build());
     AirlockApprovals approvals = suspended(10);

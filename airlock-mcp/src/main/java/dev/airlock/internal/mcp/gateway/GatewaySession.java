@@ -64,9 +64,13 @@ public final class GatewaySession implements AutoCloseable {
   /** Members of a result that carry no prose: never masked, truncated or rewritten. */
   private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
       "blob");
+  /** Structural members that hold encoded bytes, not text anyone reads. */
+  private static final Set<String> BINARY = Set.of("data", "blob");
   private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
       "tasks");
   private static final int MAX_LIST_PAGES = 100;
+  /** The pins file is written at most once per this, with every change held meanwhile. */
+  private static final Duration PINS_WRITE_INTERVAL = Duration.ofSeconds(1);
   /** Tools the gateway keeps track of; an upstream inventing names past this gets them neither shown nor tracked. */
   private static final int MAX_TOOLS = ToolPins.MAX_PINS;
   /** MCP's own limit on a tool name; a longer one would be kept as a key of the maps and the pins file. */
@@ -89,6 +93,8 @@ public final class GatewaySession implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ThreadPoolExecutor calls;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean pinsWriteScheduled = new AtomicBoolean();
+  private volatile long lastPinsWrite = System.nanoTime() - PINS_WRITE_INTERVAL.toNanos();
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile String endReason;
 
@@ -292,10 +298,7 @@ public final class GatewaySession implements AutoCloseable {
     if (answer.has("error")) {
       ObjectNode error = answer.deepCopy();
       String reason = "upstream error: " + error.path("error").path("code").asText();
-      JsonNode message = error.path("error").get("message");
-      if (message != null && message.isTextual()) {
-        ((ObjectNode) error.get("error")).put("message", mask(message.asText(), policy));
-      }
+      ((ObjectNode) error.get("error")).put("message", mask(error.path("error").path("message").asText(), policy));
       audit(tool, "error", reason, start, arguments);
       return error;
     }
@@ -315,7 +318,7 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("MCP tool {} output carries prompt-injection markers ({}): {}", tool, settings.outputAction(),
           findings);
-      if (settings.outputAction() == InjectionAction.BLOCK) {
+      if (unstrippable(findings, settings.outputAction())) {
         audit(tool, "blocked", "injection in output: " + findings, start, arguments);
         return JsonRpc.result(answer.get("id"), JsonRpc.toolError("Airlock withheld the output of '" + tool
             + "': it carries prompt-injection markers (" + rules(findings) + ")"));
@@ -350,6 +353,10 @@ public final class GatewaySession implements AutoCloseable {
       List<InjectionScanner.Finding> findings, boolean protocolShaped) {
     if (node.isTextual()) {
       if (protocolShaped && member != null && STRUCTURAL.contains(member)) {
+        // Not rewritten (the client refers to a tool, a resource by it), but read: a model sees names and URIs.
+        if (!BINARY.contains(member)) {
+          scanner.scan(node.asText()).forEach(found -> findings.add(found.asFixedText()));
+        }
         return node;
       }
       String text = policy == null ? node.asText() : mask(node.asText(), policy);
@@ -370,8 +377,44 @@ public final class GatewaySession implements AutoCloseable {
       for (int i = 0; i < array.size(); i++) {
         array.set(i, clean(array.get(i), member, policy, action, findings, protocolShaped));
       }
+      scanAcrossItems(array, action, findings);
     }
     return node;
+  }
+
+  /**
+   * Scans the texts of an array's items (a result's content) as the model reads them, one after the other: an
+   * instruction split across two items is in neither. Stripped, the joined text takes the first item's place and the
+   * other items' texts are emptied, since the marker belongs to none of them alone.
+   */
+  private void scanAcrossItems(ArrayNode array, InjectionAction action, List<InjectionScanner.Finding> findings) {
+    List<ObjectNode> texts = new ArrayList<>();
+    array.forEach(item -> {
+      if (item instanceof ObjectNode object && object.path("text").isTextual()) {
+        texts.add(object);
+      }
+    });
+    if (texts.size() < 2) {
+      return;
+    }
+    for (String separator : List.of("\n", "")) {
+      String joined = String.join(separator, texts.stream().map(item -> item.get("text").asText()).toList());
+      List<InjectionScanner.Finding> found = scanner.scan(joined);
+      if (!found.isEmpty()) {
+        findings.addAll(found);
+        if (action == InjectionAction.STRIP) {
+          texts.get(0).put("text", scanner.strip(joined));
+          texts.subList(1, texts.size()).forEach(item -> item.put("text", ""));
+        }
+        return;
+      }
+    }
+  }
+
+  /** Findings that stripping cannot remove (in a name or a URI): only {@code FLAG} lets them through. */
+  private static boolean unstrippable(List<InjectionScanner.Finding> findings, InjectionAction action) {
+    return action == InjectionAction.BLOCK
+        || action == InjectionAction.STRIP && findings.stream().anyMatch(InjectionScanner.Finding::fixedText);
   }
 
   /**
@@ -398,8 +441,9 @@ public final class GatewaySession implements AutoCloseable {
   private ObjectNode onInitialized(ObjectNode answer) {
     if (answer.get("result") instanceof ObjectNode result) {
       if (result.get("capabilities") instanceof ObjectNode capabilities) {
-        capabilities.remove("tasks");
+        capabilities.remove(List.of("tasks", "experimental"));
       }
+      result.set("serverInfo", serverInfo(result.get("serverInfo")));
       if (result.get("instructions") != null) {
         List<InjectionScanner.Finding> findings = new ArrayList<>();
         result.set("instructions", clean(result.get("instructions"), "instructions", null,
@@ -414,6 +458,21 @@ public final class GatewaySession implements AutoCloseable {
       }
     }
     return answer;
+  }
+
+  /**
+   * The upstream's {@code serverInfo} as the client gets it: its name and version, each at most 128 characters and
+   * without markers (else a placeholder). A title, website or icons would reach the client unmasked and unscanned; a
+   * client shows them, and some put them before the model.
+   */
+  private ObjectNode serverInfo(JsonNode info) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    for (String member : List.of("name", "version")) {
+      String text = info == null ? "" : info.path(member).asText("");
+      boolean plain = text.length() <= MAX_TOOL_NAME_CHARS && scanner.scan(text).isEmpty();
+      out.put(member, plain ? text : "(withheld by Airlock)");
+    }
+    return out;
   }
 
   private ObjectNode scanResult(ObjectNode answer) {
@@ -431,7 +490,7 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("An upstream result carries prompt-injection markers ({}): {}", settings.outputAction(), findings);
     }
-    if (!findings.isEmpty() && settings.outputAction() == InjectionAction.BLOCK) {
+    if (!findings.isEmpty() && unstrippable(findings, settings.outputAction())) {
       return JsonRpc.error(answer.get("id"), JsonRpc.INTERNAL_ERROR, "Airlock withheld the upstream's answer: it"
           + " carries prompt-injection markers (" + rules(findings) + ")");
     }
@@ -461,7 +520,7 @@ public final class GatewaySession implements AutoCloseable {
       JsonNode cleaned = clean(tool.deepCopy(), null, null, settings.descriptionAction(), findings);
       List<InjectionScanner.Finding> inNames = new ArrayList<>();
       scanMemberNames(tool.get("inputSchema"), inNames);
-      findings.addAll(inNames);
+      inNames.forEach(found -> findings.add(found.asFixedText()));
       var change = pins.admit(name, tool);
       if (change.isPresent()) {
         hide(name, change.get().kind() + " since it was approved (" + change.get().newHash()
@@ -471,9 +530,8 @@ public final class GatewaySession implements AutoCloseable {
       if (!findings.isEmpty()) {
         LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", name,
             settings.descriptionAction(), findings);
-        // A parameter name cannot be stripped: the upstream expects it. Only FLAG lets such a tool through.
-        if (settings.descriptionAction() == InjectionAction.BLOCK
-            || (!inNames.isEmpty() && settings.descriptionAction() == InjectionAction.STRIP)) {
+        // A tool's or a parameter's name cannot be stripped: the upstream expects it. Only FLAG lets it through.
+        if (unstrippable(findings, settings.descriptionAction())) {
           hide(name, "its definition carries prompt-injection markers (" + rules(findings) + ")");
           continue;
         }
@@ -491,9 +549,38 @@ public final class GatewaySession implements AutoCloseable {
     if (!result.hasNonNull("nextCursor")) {
       pins.fix();
     }
+    savePinsSoon();
     ObjectNode out = answer.deepCopy();
     ((ObjectNode) out.get("result")).set("tools", shown);
     return out;
+  }
+
+  /**
+   * Writes the held changes to the pins file within {@link #PINS_WRITE_INTERVAL}, once for all that came meanwhile:
+   * the file holds every pending definition and is rewritten whole, and an upstream changing tools in every listing
+   * made the host rewrite it for each tool of each listing (75 MB for 1.8 MB of listings).
+   */
+  private void savePinsSoon() {
+    if (!pinsWriteScheduled.compareAndSet(false, true)) {
+      return; // a write is due already, and takes this change with it
+    }
+    long wait = lastPinsWrite + PINS_WRITE_INTERVAL.toNanos() - System.nanoTime();
+    if (wait <= 0) {
+      writePins(); // the first change after a quiet second is written at once, for the person who approves it
+      return;
+    }
+    try {
+      timer.schedule(this::writePins, wait, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      writePins(); // the session is ending
+    }
+  }
+
+  private void writePins() {
+    pinsWriteScheduled.set(false);
+    if (pins.saveIfChanged()) {
+      lastPinsWrite = System.nanoTime();
+    }
   }
 
   /** Member names of a schema (parameter names), where "full-schema poisoning" hides instructions. */
@@ -533,6 +620,10 @@ public final class GatewaySession implements AutoCloseable {
       String next = answer.path("result").path("nextCursor").asText(null);
       if (next != null && page + 1 < MAX_LIST_PAGES) {
         refreshTools(next, page + 1);
+      } else if (next != null) {
+        // A listing that never ends must not keep the pins open: every tool it shows later would be trusted unseen.
+        LOG.warn("The upstream's tools/list has more than {} pages; the pins are fixed at what they held", page + 1);
+        pins.fix();
       }
       return null;
     });
@@ -620,6 +711,8 @@ public final class GatewaySession implements AutoCloseable {
       p.timeout().cancel(false);
       if (!message.has("result") && !(message.get("error") instanceof ObjectNode)) {
         message = JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "the upstream answered with neither result nor error");
+      } else if (!message.has("result")) {
+        message = cleanError(message);
       }
       p.onAnswer().accept(message);
       return;
@@ -638,11 +731,35 @@ public final class GatewaySession implements AutoCloseable {
       if (method.equals("notifications/tools/list_changed") && ended.getCount() > 0) {
         refreshTools();
       }
-      if (PROSE_NOTIFICATIONS.contains(method) && (message = cleanNotification(message)) == null) {
-        return;
+      message = PROSE_NOTIFICATIONS.contains(method) ? cleanNotification(message) : definedMembers(message);
+      if (message != null) {
+        toClient.accept(message);
       }
-      toClient.accept(message);
     }
+  }
+
+  /**
+   * An upstream's error answer as the client gets it: its code, and its message masked by the default policy and
+   * scanned as an output is (stripped, or withheld when the action blocks); its {@code data}, any JSON the upstream
+   * likes, is dropped. A client shows the model a failed call's message as it shows a result.
+   */
+  private ObjectNode cleanError(ObjectNode answer) {
+    JsonNode error = answer.get("error");
+    int code = error.path("code").canConvertToInt() ? error.path("code").asInt() : JsonRpc.UPSTREAM_ERROR;
+    String text = error.path("message").isTextual() ? error.path("message").asText() : "";
+    List<InjectionScanner.Finding> findings = new ArrayList<>();
+    String message;
+    try {
+      message = cleanByDefaultPolicy(TextNode.valueOf(text), false, findings).asText();
+    } catch (MaskingRefusedException e) {
+      message = "the upstream's error message was withheld: it could not be masked";
+    }
+    if (!findings.isEmpty() && unstrippable(findings, settings.outputAction())) {
+      LOG.warn("An upstream error message carries prompt-injection markers: {}", findings);
+      message = "the upstream's error message was withheld: it carries prompt-injection markers (" + rules(findings)
+          + ")";
+    }
+    return JsonRpc.error(answer.get("id"), code, message);
   }
 
   /**
@@ -664,13 +781,35 @@ public final class GatewaySession implements AutoCloseable {
     if (!findings.isEmpty()) {
       LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", message.path("method").asText(),
           settings.outputAction(), findings);
-      if (settings.outputAction() == InjectionAction.BLOCK) {
+      if (unstrippable(findings, settings.outputAction())) {
         return null;
       }
     }
     ObjectNode out = message.deepCopy();
     out.set("params", params);
     return out;
+  }
+
+  /**
+   * A notification that carries no prose, rebuilt with the members its method defines (the {@code uri} of
+   * {@code resources/updated}, nothing for a {@code list_changed}): any other member would reach the client unmasked
+   * and unscanned. {@code null} (dropped) when the URI carries markers and the action is not {@code FLAG}.
+   */
+  private ObjectNode definedMembers(ObjectNode message) {
+    String method = message.path("method").asText();
+    JsonNode uri = message.path("params").get("uri");
+    if (!method.equals("notifications/resources/updated")) {
+      return JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", method);
+    }
+    if (uri == null || !uri.isTextual()) {
+      return null;
+    }
+    List<InjectionScanner.Finding> findings = scanner.scan(uri.asText());
+    if (!findings.isEmpty() && settings.outputAction() != InjectionAction.FLAG) {
+      LOG.warn("Dropped an upstream {}: its URI carries prompt-injection markers: {}", method, findings);
+      return null;
+    }
+    return notification(method, JsonNodeFactory.instance.objectNode().put("uri", uri.asText()));
   }
 
   private static ObjectNode notification(String method, ObjectNode params) {
@@ -694,6 +833,7 @@ public final class GatewaySession implements AutoCloseable {
       }
     }
     timer.shutdownNow();
+    pins.saveIfChanged();
     calls.shutdownNow();
     upstream.close();
     ended.countDown();

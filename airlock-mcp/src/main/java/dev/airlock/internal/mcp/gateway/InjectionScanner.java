@@ -1,5 +1,6 @@
 package dev.airlock.internal.mcp.gateway;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +18,19 @@ import java.util.regex.Pattern;
  */
 final class InjectionScanner {
 
-  /** What was found: the rule and the matched text, shortened and made printable for a log or audit record. */
-  record Finding(String rule, String excerpt) {
+  /**
+   * What was found: the rule and the matched text, shortened and made printable for a log or audit record;
+   * {@code fixedText} when it is in text the gateway cannot rewrite (a name, a URI), so stripping cannot remove it.
+   */
+  record Finding(String rule, String excerpt, boolean fixedText) {
+    Finding(String rule, String excerpt) {
+      this(rule, excerpt, false);
+    }
+
+    Finding asFixedText() {
+      return new Finding(rule, excerpt, true);
+    }
+
     @Override
     public String toString() {
       return rule + " \"" + excerpt + "\"";
@@ -28,9 +40,22 @@ final class InjectionScanner {
   private record Rule(String name, Pattern pattern, String replacement) {
   }
 
-  private static final String HIDDEN_CHARS = "[\\x{E0000}-\\x{E007F}\\u200B-\\u200F\\u2060-\\u2064\\uFEFF"
-      + "\\u202A-\\u202E\\u2066-\\u2069\\u00AD\\u180E]";
-  private static final Pattern HIDDEN = Pattern.compile(HIDDEN_CHARS);
+  /**
+   * What a reader does not see but a model reads: every format character (tags, zero-width, bidi controls, the Arabic
+   * letter mark, soft hyphen), the combining grapheme joiner, the Hangul fillers, variation selectors of the
+   * supplement (U+E0100..) and runs of the ordinary ones: one selector after an emoji is common, two in a row are
+   * bytes smuggled in selectors.
+   */
+  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cf}\\u034F\\u115F\\u1160\\u3164\\uFFA0"
+      + "\\x{E0100}-\\x{E01EF}]|[\\uFE00-\\uFE0F]{2,}");
+  /** Letters of other scripts that look like Latin ones, folded for matching (Cyrillic, Greek): "\u0456gnore". */
+  private static final String CONFUSABLE = "\u0430\u0435\u043E\u0440\u0441\u0443\u0445\u0456\u0458\u0455"
+      + "\u0501\u04CF\u0410\u0412\u0415\u041A\u041C\u041D\u041E\u0420\u0421\u0422\u0425\u0406\u0408"
+      + "\u0405\u04AE\u03BF\u03B1\u03BD\u03B9\u03C1\u0399\u0391\u0392\u0395\u0396\u0397\u039A\u039C"
+      + "\u039D\u039F\u03A1\u03A4\u03A7\u03A5\u0261";
+  private static final String LATIN = "aeopcyxijsdlABEKMHOPCTXIJSYoavipIABEZHKMNOPTXYg";
+  private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
+  private static final Pattern MARKS = Pattern.compile("\\p{Mn}");
 
   private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
   /** What a model reads as a space: {@code \\s} is ASCII only, and no-break, thin or ideographic spaces are not. */
@@ -82,7 +107,10 @@ final class InjectionScanner {
     return Pattern.compile(regex.replace("\\s{1,3}", SPACE + "{1,32}").replace("\\s{0,3}", SPACE + "{0,32}"), flags);
   }
 
-  /** Everything found in {@code text}, hidden characters first. */
+  /**
+   * Everything found in {@code text}, hidden characters first. The rules match {@link #reading} of the text, what a
+   * model makes of it, not its code points: an entity, a fullwidth form or a Cyrillic letter is no disguise.
+   */
   List<Finding> scan(String text) {
     List<Finding> found = new ArrayList<>();
     Matcher hidden = HIDDEN.matcher(text);
@@ -90,8 +118,9 @@ final class InjectionScanner {
       found.add(new Finding("hidden-unicode", String.format(Locale.ROOT, "U+%04X at %d",
           text.codePointAt(hidden.start()), hidden.start())));
     }
+    String reading = reading(text);
     for (Rule rule : RULES) {
-      Matcher m = rule.pattern.matcher(text);
+      Matcher m = rule.pattern.matcher(reading);
       if (m.find()) {
         found.add(new Finding(rule.name, excerpt(m.group())));
       }
@@ -99,13 +128,66 @@ final class InjectionScanner {
     return found;
   }
 
-  /** {@code text} without hidden characters and with every match replaced by a marker. */
+  /**
+   * {@code text} without hidden characters and with every match replaced by a marker. When a marker is there only in
+   * the reading (a disguised one), the stripped reading replaces the text: the disguise cannot be kept without it.
+   */
   String strip(String text) {
-    String out = HIDDEN.matcher(text).replaceAll("");
+    String out = replaceRules(HIDDEN.matcher(text).replaceAll(""));
+    String reading = reading(out);
+    for (Rule rule : RULES) {
+      if (rule.pattern.matcher(reading).find()) {
+        return replaceRules(reading);
+      }
+    }
+    return out;
+  }
+
+  private static String replaceRules(String text) {
+    String out = text;
     for (Rule rule : RULES) {
       out = rule.pattern.matcher(out).replaceAll(Matcher.quoteReplacement(rule.replacement));
     }
     return out;
+  }
+
+  /**
+   * The text as a model reads it: HTML character references decoded, compatibility forms folded (NFKC: fullwidth
+   * brackets and letters), hidden characters and combining accents removed, Cyrillic and Greek look-alikes folded to
+   * Latin. Used to match, and as the stripped text when a disguised marker is found. Linear in the text's length.
+   */
+  static String reading(String text) {
+    String decoded = ENTITY.matcher(text).replaceAll(m -> Matcher.quoteReplacement(entity(m.group(1), m.group())));
+    String plain = HIDDEN.matcher(Normalizer.normalize(decoded, Normalizer.Form.NFKD)).replaceAll("");
+    plain = Normalizer.normalize(MARKS.matcher(plain).replaceAll(""), Normalizer.Form.NFKC);
+    StringBuilder out = new StringBuilder(plain.length());
+    for (int i = 0; i < plain.length(); i++) {
+      char c = plain.charAt(i);
+      int at = CONFUSABLE.indexOf(c);
+      out.append(at >= 0 ? LATIN.charAt(at) : c);
+    }
+    return out.toString();
+  }
+
+  /** One character reference: numeric, or the named ones a marker is spelt with; anything else stays as written. */
+  private static String entity(String name, String written) {
+    if (name.startsWith("#")) {
+      int code = name.length() > 1 && (name.charAt(1) == 'x' || name.charAt(1) == 'X')
+          ? Integer.parseInt(name.substring(2), 16) : Integer.parseInt(name.substring(1));
+      return Character.isValidCodePoint(code) ? new String(Character.toChars(code)) : written;
+    }
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "lt" -> "<";
+      case "gt" -> ">";
+      case "amp" -> "&";
+      case "quot" -> "\"";
+      case "apos" -> "'";
+      case "nbsp" -> "\u00A0";
+      case "sol" -> "/";
+      case "tilde" -> "~";
+      case "period" -> ".";
+      default -> written;
+    };
   }
 
   private static String excerpt(String match) {

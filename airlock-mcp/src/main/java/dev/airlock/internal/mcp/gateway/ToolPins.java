@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tool definitions a person has accepted, by hash: SHA-256 of the canonical JSON of what a model reads of a tool
- * (name, title, description, input and output schema, annotations). A definition that differs from its pin (a "rug
+ * The tool definitions a person has accepted, by hash: SHA-256 of the canonical JSON of the whole definition, every
+ * member the client receives ({@code _meta} and {@code icons} too: a client renders a UI resource or fetches an icon a
+ * member names, so a change there is a rug pull as a new description is). A definition that differs from its pin (a "rug
  * pull": the description changed after the tool was trusted) and a tool that was not there when the pins were fixed
  * are held back, reported and listed until {@link #approve} accepts them.
  *
@@ -33,8 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class ToolPins {
   private static final Logger LOG = LoggerFactory.getLogger(ToolPins.class);
   private static final ObjectMapper FILE_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final List<String> PINNED_MEMBERS = List.of("name", "title", "description", "inputSchema",
-      "outputSchema", "annotations");
 
   /** A tool definition held back, with the hash it had when pinned ({@code null}: a new tool). */
   public record Change(String tool, String pinnedHash, String newHash, ObjectNode definition) {
@@ -49,6 +48,8 @@ public final class ToolPins {
   static final int MAX_PINS = 4096;
   /** A held definition longer than this (canonical JSON) is recorded as a note of its size, not in full. */
   static final int MAX_RECORDED_CHARS = 64 * 1024;
+  /** Nor past this for all pending definitions together: the file is rewritten whole at each write. */
+  static final int MAX_RECORDED_TOTAL_CHARS = 1024 * 1024;
 
   private final Path file;
   private final Map<String, String> pins = new LinkedHashMap<>();
@@ -56,23 +57,21 @@ public final class ToolPins {
   private boolean warnedFull;
   private boolean fixed;
   private long fileStamp = -1;
+  /** Characters of the definitions recorded in {@link #pending}. */
+  private int recordedChars;
+  /** Pending changes not yet in the file. */
+  private boolean unsaved;
 
   ToolPins(Path file) {
     this.file = file;
     reloadIfChanged();
   }
 
-  /** The SHA-256 of the canonical JSON of the members of {@code tool} a model reads. */
+  /** The SHA-256 of the canonical JSON of {@code tool}, all of it. */
   static String hash(JsonNode tool) {
-    ObjectNode pinned = JsonNodeFactory.instance.objectNode();
-    for (String member : PINNED_MEMBERS) {
-      if (tool.has(member)) {
-        pinned.set(member, tool.get(member));
-      }
-    }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(JsonRpc.canonical(pinned).getBytes(StandardCharsets.UTF_8));
+          .digest(JsonRpc.canonical(tool).getBytes(StandardCharsets.UTF_8));
       return "sha256:" + HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
@@ -93,7 +92,7 @@ public final class ToolPins {
       pins.put(name, hash);
       return Optional.empty();
     }
-    Change change = new Change(name, pinned, hash, recorded(name, tool));
+    Change change = new Change(name, pinned, hash, null);
     if (pinned == null && !fixed) {
       warnOnce("MCP tool '{}' and every tool past it held back and not recorded: the first listing has more than {}"
           + " tools", name, MAX_PINS);
@@ -104,12 +103,29 @@ public final class ToolPins {
           + " already", name, MAX_PENDING);
       return Optional.of(change);
     }
-    Change before = pending.put(name, change);
+    Change before = pending.get(name);
     if (before == null || !before.newHash().equals(hash)) {
       LOG.warn("MCP tool '{}' held back: {} ({} -> {}); approve it to use it", name, change.kind(), pinned, hash);
-      save();
+      int left = MAX_RECORDED_TOTAL_CHARS - recordedChars + (before == null ? 0 : chars(before.definition()));
+      change = new Change(name, pinned, hash, recorded(name, tool, left));
+      recordedChars += chars(change.definition()) - (before == null ? 0 : chars(before.definition()));
+      pending.put(name, change);
+      unsaved = true; // written by saveIfChanged, at a bounded rate: not once per tool of every listing
     }
-    return Optional.of(change);
+    return Optional.of(pending.get(name));
+  }
+
+  /** Writes the pending changes to the file if any came since the last write; whether it wrote. */
+  synchronized boolean saveIfChanged() {
+    if (!unsaved) {
+      return false;
+    }
+    save();
+    return true;
+  }
+
+  private static int chars(ObjectNode definition) {
+    return JsonRpc.canonical(definition).length();
   }
 
   /**
@@ -117,15 +133,16 @@ public final class ToolPins {
    * {@link #MAX_RECORDED_CHARS} a note of its size (its hash is what is approved): 256 pending definitions of 4 MiB
    * each were a gigabyte in memory, rewritten to the file for every new change.
    */
-  private static ObjectNode recorded(String name, JsonNode tool) {
+  private static ObjectNode recorded(String name, JsonNode tool, int left) {
     String canonical = JsonRpc.canonical(tool);
-    if (canonical.length() <= MAX_RECORDED_CHARS) {
+    if (canonical.length() <= Math.min(MAX_RECORDED_CHARS, left)) {
       return ((ObjectNode) tool).deepCopy();
     }
     ObjectNode stub = JsonNodeFactory.instance.objectNode().put("name", name.length() <= 200 ? name
         : name.substring(0, 200) + "...");
-    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than " + MAX_RECORDED_CHARS
-        + " are not recorded; read it from the upstream's tools/list before approving");
+    stub.put("omitted", "the definition has " + canonical.length() + " characters, more than are recorded ("
+        + MAX_RECORDED_CHARS + " per tool, " + MAX_RECORDED_TOTAL_CHARS + " for all pending); read it from the"
+        + " upstream's tools/list before approving");
     return stub;
   }
 
@@ -155,6 +172,7 @@ public final class ToolPins {
     if (change == null) {
       return false;
     }
+    recordedChars -= chars(change.definition());
     pins.put(tool, change.newHash());
     LOG.info("MCP tool '{}' approved at {}", tool, change.newHash());
     save();
@@ -186,6 +204,7 @@ public final class ToolPins {
               e.getValue().path("sha256").asText(), (ObjectNode) e.getValue().path("definition")));
         }
       });
+      recordedChars = pending.values().stream().mapToInt(change -> chars(change.definition())).sum();
       fixed = true;
       fileStamp = stamp;
     } catch (IOException e) {
@@ -194,6 +213,7 @@ public final class ToolPins {
   }
 
   private void save() {
+    unsaved = false;
     if (file == null) {
       return;
     }

@@ -31,17 +31,20 @@ public final class GuardedServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   /** An SDK error body is small; more than this is not kept. */
   private static final int MAX_ERROR_BODY_CHARS = 64 * 1024;
+  private static final String SESSION = "Mcp-Session-Id";
 
   private final transient HttpServlet sdk;
   private final transient JsonMapper json;
   private final transient JsonRpcCheck check;
   private final int maxBodyBytes;
+  private final transient SessionLimit sessions;
 
-  GuardedServlet(HttpServlet sdk, JsonMapper json, int maxBodyBytes) {
+  GuardedServlet(HttpServlet sdk, JsonMapper json, int maxBodyBytes, SessionLimit sessions) {
     this.sdk = sdk;
     this.json = json;
     this.check = new JsonRpcCheck(json);
     this.maxBodyBytes = maxBodyBytes;
+    this.sessions = sessions;
   }
 
   @Override
@@ -72,6 +75,15 @@ public final class GuardedServlet extends HttpServlet {
       }
       admitted = new ReadBody(request, body);
     }
+    String session = request.getHeader(SESSION);
+    // Only an initialize makes a session, and only a POST without a session id can be one (the SDK refuses others).
+    boolean opening = session == null && "POST".equals(request.getMethod());
+    if (opening && !sessions.tryOpen()) {
+      refuse(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, check.reply(null, JsonRpcCheck.INVALID_REQUEST,
+          "message refused: " + sessions.max() + " sessions are open; close one (HTTP DELETE) or retry when one"
+          + " has been idle for two minutes"));
+      return;
+    }
     ScrubbedErrors scrubbed = new ScrubbedErrors(response);
     // Threads the SDK and the pools start here inherit this loader, not the container's per-context one.
     Thread thread = Thread.currentThread();
@@ -81,6 +93,12 @@ public final class GuardedServlet extends HttpServlet {
       sdk.service(admitted, scrubbed);
     } finally {
       thread.setContextClassLoader(previous);
+      if (opening) {
+        sessions.opened(scrubbed.status < 400 ? scrubbed.sessionId : null);
+      } else if (session != null) {
+        sessions.used(session, scrubbed.status == HttpServletResponse.SC_NOT_FOUND
+            || "DELETE".equals(request.getMethod()) && scrubbed.status < 400);
+      }
     }
     scrubbed.finish();
   }
@@ -166,9 +184,29 @@ public final class GuardedServlet extends HttpServlet {
   private final class ScrubbedErrors extends HttpServletResponseWrapper {
     private final StringWriter kept = new StringWriter();
     private int status = SC_OK;
+    /** The session id the SDK handed out in this answer, if it did. */
+    private String sessionId;
 
     ScrubbedErrors(HttpServletResponse response) {
       super(response);
+    }
+
+    @Override
+    public void setHeader(String name, String value) {
+      noteSession(name, value);
+      super.setHeader(name, value);
+    }
+
+    @Override
+    public void addHeader(String name, String value) {
+      noteSession(name, value);
+      super.addHeader(name, value);
+    }
+
+    private void noteSession(String name, String value) {
+      if (SESSION.equalsIgnoreCase(name)) {
+        sessionId = value;
+      }
     }
 
     @Override

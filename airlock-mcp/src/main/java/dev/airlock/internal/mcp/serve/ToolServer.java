@@ -29,6 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ToolServer {
   /** How long the SDK waits for the client's answer to a request of its own (none today: tools only). */
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /** Streamable HTTP sessions a server keeps open at once by default: one loop opened thousands. */
+  public static final int DEFAULT_MAX_SESSIONS = 256;
   /** Streamable HTTP sessions idle this long are closed, so abandoned sessions do not pile up. */
   private static final Duration SESSION_SWEEP = Duration.ofMinutes(1);
 
@@ -65,9 +67,10 @@ public final class ToolServer {
    * The streamable HTTP transport: a servlet for {@code endpoint}, to be mapped there with async support; the SDK's
    * servlet behind {@link GuardedServlet}. A request from a web page (one with an {@code Origin} header) is refused
    * (403), and with {@code loopbackHostsOnly} a request whose {@code Host} is not a loopback name is too (421): a page
-   * that rebinds its own domain name to 127.0.0.1 can then not reach tools served on this machine.
+   * that rebinds its own domain name to 127.0.0.1 can then not reach tools served on this machine. At most
+   * {@code maxSessions} sessions are open at once; an {@code initialize} past that is refused with 503.
    */
-  public HttpServlet httpServlet(String endpoint, boolean loopbackHostsOnly) {
+  public HttpServlet httpServlet(String endpoint, boolean loopbackHostsOnly, int maxSessions) {
     DefaultServerTransportSecurityValidator.Builder security = DefaultServerTransportSecurityValidator.builder();
     if (loopbackHostsOnly) {
       security.allowedHosts(LOOPBACK_HOSTS);
@@ -80,7 +83,9 @@ public final class ToolServer {
         .sessionSweepInterval(SESSION_SWEEP)
         .build();
     build(McpServer.sync(servlet));
-    return new GuardedServlet(servlet, wire, maxMessageBytes);
+    // The SDK closes a session idle for one sweep interval at the next sweep: idle for two, it is gone.
+    return new GuardedServlet(servlet, wire, maxMessageBytes,
+        new SessionLimit(maxSessions, SESSION_SWEEP.multipliedBy(2)));
   }
 
   private McpJsonMapper sdkJson() {

@@ -126,6 +126,20 @@ class GatewaySessionTest {
     }
   }
 
+  /** The pins file once a held change is in it: written within a second of the listing that held it. */
+  private String pinsFileOnceWritten() throws Exception {
+    long end = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    String text = "";
+    while (System.nanoTime() < end) {
+      text = Files.exists(dir.resolve("pins.json")) ? Files.readString(dir.resolve("pins.json")) : "";
+      if (text.contains("definition changed")) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    return text;
+  }
+
   @Test
   void aRugPullHidesTheToolUntilAPersonApprovesTheNewDefinition() throws Exception {
     GatewaySettings settings = GatewayHarness.settings(dir, Map.of(), Map.of(), InjectionAction.FLAG,
@@ -144,7 +158,7 @@ class GatewaySessionTest {
       assertThat(gateway.session().heldTools()).singleElement()
           .satisfies(c -> assertThat(c.definition().path("description").asText())
               .isEqualTo(TestUpstream.POISONED_ECHO));
-      assertThat(Files.readString(dir.resolve("pins.json"))).contains("\"pending\"").contains("definition changed");
+      assertThat(pinsFileOnceWritten()).contains("\"pending\"").contains("definition changed");
 
       assertThat(gateway.session().approve("echo")).isTrue();
       JsonNode approved = gateway.request("tools/list", null);
@@ -166,6 +180,7 @@ class GatewaySessionTest {
         + "sha256:)[0-9a-f]{4}", "$10000"));
     try (GatewayHarness gateway = new GatewayHarness(dir, settings)) {
       assertThat(names(gateway.open())).doesNotContain("echo").contains("secret");
+      assertThat(pinsFileOnceWritten()).contains("definition changed");
       assertThat(ToolPins.approveInFile(dir.resolve("pins.json"), "echo")).contains("approved echo");
       assertThat(names(gateway.request("tools/list", null))).contains("echo");
     }

@@ -85,7 +85,7 @@ public class AirlockMcpServerAutoConfiguration {
     @Bean
     ServletRegistrationBean<HttpServlet> airlockMcpServlet(ToolServer server, McpServerProperties properties) {
       ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(
-          server.httpServlet(properties.path(), false), properties.path());
+          server.httpServlet(properties.path(), false, properties.maxSessions()), properties.path());
       registration.setName("airlockMcp");
       registration.setAsyncSupported(true);
       return registration;

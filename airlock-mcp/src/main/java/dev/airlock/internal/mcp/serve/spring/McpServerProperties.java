@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param name the server's name in the {@code initialize} answer
  * @param version the server's version in the {@code initialize} answer
  * @param maxMessageBytes the largest message a client may send
+ * @param maxSessions streamable HTTP sessions open at once; an {@code initialize} past it is refused (503)
  */
 @ConfigurationProperties("airlock.mcp.server")
 public record McpServerProperties(
@@ -20,7 +21,8 @@ public record McpServerProperties(
     @DefaultValue("/mcp") String path,
     @DefaultValue("airlock") String name,
     @DefaultValue("1.0.0") String version,
-    @DefaultValue("1048576") int maxMessageBytes) {
+    @DefaultValue("1048576") int maxMessageBytes,
+    @DefaultValue("256") int maxSessions) {
 
   /** How clients reach the server. */
   public enum Transport { HTTP, STDIO }
