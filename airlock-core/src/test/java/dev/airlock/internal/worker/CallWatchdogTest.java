@@ -82,6 +82,11 @@ class CallWatchdogTest {
     Thread thread = after.iterator().next();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     own.started(1, 60_000);
+    // Woken for the first call (it slept with no deadline), it goes to sleep until that call's deadline.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (thread.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
     assertThat(own.finished(1)).isTrue();
     Thread.sleep(100);
     long waits = threads.getThreadInfo(thread.getId()).getWaitedCount();
