@@ -19,6 +19,12 @@ public final class AirlockRuntime {
   private static final Map<String, SandboxPool> POOLS = new ConcurrentHashMap<>();
   private static final Map<String, AirlockPolicy> POLICIES = new ConcurrentHashMap<>();
   private static volatile AirlockConfig config;
+  /**
+   * Policies read from the keys of the configuration last asked about (the runtime's own, in an application): a
+   * configuration is immutable, and scanning its keys ran four times per call, on the caller's thread.
+   */
+  private static volatile ConfiguredPolicies configured = new ConfiguredPolicies(null, Map.of());
+  private static final int MAX_CONFIGURED_POLICIES = 256;
   private static boolean hookInstalled;
 
   private AirlockRuntime() {
@@ -98,9 +104,26 @@ public final class AirlockRuntime {
     if (registered != null) {
       return Optional.of(registered);
     }
+    ConfiguredPolicies read = configured;
+    if (read.config() != config) {
+      read = new ConfiguredPolicies(config, new ConcurrentHashMap<>());
+      configured = read;
+    }
+    Optional<AirlockPolicy> known = read.byName().get(key);
+    if (known != null) {
+      return known;
+    }
     String prefix = AirlockPolicy.keyPrefix(key);
-    boolean configured = config.backendProperties().keySet().stream().anyMatch(k -> k.startsWith(prefix));
-    return configured ? Optional.of(AirlockPolicy.fromProperties(key, config.backendProperties())) : Optional.empty();
+    boolean present = config.backendProperties().keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    Optional<AirlockPolicy> policy = present ? Optional.of(AirlockPolicy.fromProperties(key,
+        config.backendProperties())) : Optional.empty();
+    if (read.byName().size() < MAX_CONFIGURED_POLICIES) {
+      read.byName().put(key, policy);
+    }
+    return policy;
+  }
+
+  private record ConfiguredPolicies(AirlockConfig config, Map<String, Optional<AirlockPolicy>> byName) {
   }
 
   /** Closes every default pool; the next call creates them again. */

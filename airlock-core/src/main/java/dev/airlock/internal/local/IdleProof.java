@@ -1,9 +1,7 @@
 package dev.airlock.internal.local;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,28 +27,32 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Without namespaces and without a cgroup an orphan leaves the tree for the host's init, so nothing can be proven and
- * {@link #take} returns null. The check is a fixed set of positioned reads on descriptors opened once (about
- * 1 us each): with a cgroup, about ten.
+ * {@link #take} returns null. The check is a fixed set of reads from offset 0 on descriptors opened once: with a
+ * cgroup, about ten. It runs on the caller's thread after every call of a reused worker, mostly interpreted (a call
+ * every few seconds never gets it compiled), so each read is a seek and a read straight into one kept array (two
+ * native calls), and nothing is copied or parsed into strings: through {@code FileChannel} positional reads into a
+ * heap buffer (a temporary direct buffer, the channel's thread bookkeeping) and a {@code String.split} of the stat
+ * line it took 170-400 us of CPU per call.
  *
  * <p>What it cannot see: guest code parked on one of the JVM's own threads (a finalizer, a cleaner action, a GC
  * notification listener, a signal handler) adds no thread and no process. That is why a reused worker is also kept
  * to one trust domain (see {@code WorkerPool}).
  */
 final class IdleProof implements AutoCloseable {
-  private final FileChannel jvmStat;
+  private final RandomAccessFile jvmStat;
   private final int jvmThreads;
-  private final List<FileChannel> threadsAlive;
-  private final List<FileChannel> watched;
+  private final List<RandomAccessFile> threadsAlive;
+  private final List<RandomAccessFile> watched;
   private final List<byte[]> watchedAtReady;
   private static final int BUFFER_BYTES = 4096;
   /** As {@code /proc} shows them: cut at 15 characters. */
   private static final List<String> NATIVE_THREAD_PREFIXES = List.of("VM Thread", "GC Thread#", "G1 ",
       "VM Periodic Tas", "C1 CompilerThre", "C2 CompilerThre", "Monitor Deflati", "Sweeper thread", "Service Thread");
 
-  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+  private final byte[] buffer = new byte[BUFFER_BYTES];
 
-  private IdleProof(FileChannel jvmStat, int jvmThreads, List<FileChannel> threadsAlive, List<FileChannel> watched,
-      List<byte[]> watchedAtReady) {
+  private IdleProof(RandomAccessFile jvmStat, int jvmThreads, List<RandomAccessFile> threadsAlive,
+      List<RandomAccessFile> watched, List<byte[]> watchedAtReady) {
     this.jvmStat = jvmStat;
     this.jvmThreads = jvmThreads;
     this.threadsAlive = threadsAlive;
@@ -76,10 +78,10 @@ final class IdleProof implements AutoCloseable {
       return null;
     }
     long jvm = leaves.get(0).pid();
-    List<FileChannel> opened = new ArrayList<>();
+    List<RandomAccessFile> opened = new ArrayList<>();
     try {
-      FileChannel stat = open(Path.of("/proc", Long.toString(jvm), "stat"), opened);
-      List<FileChannel> alive = new ArrayList<>();
+      RandomAccessFile stat = open(Path.of("/proc", Long.toString(jvm), "stat"), opened);
+      List<RandomAccessFile> alive = new ArrayList<>();
       String[] tids = tasks(jvm);
       for (String tid : tids) {
         Path comm = Path.of("/proc", Long.toString(jvm), "task", tid, "comm");
@@ -87,7 +89,7 @@ final class IdleProof implements AutoCloseable {
           alive.add(open(comm, opened));
         }
       }
-      List<FileChannel> watched = new ArrayList<>();
+      List<RandomAccessFile> watched = new ArrayList<>();
       if (cgroupTasks != null) {
         watched.add(open(cgroupTasks, opened));
       } else {
@@ -97,11 +99,11 @@ final class IdleProof implements AutoCloseable {
           }
         }
       }
-      ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
-      int threads = threads(read(stat, buffer));
+      byte[] buffer = new byte[BUFFER_BYTES];
+      int threads = threads(buffer, read(stat, buffer));
       List<byte[]> atReady = new ArrayList<>();
-      for (FileChannel channel : watched) {
-        atReady.add(read(channel, buffer));
+      for (RandomAccessFile file : watched) {
+        atReady.add(Arrays.copyOf(buffer, read(file, buffer)));
       }
       if (threads != tids.length) {
         opened.forEach(IdleProof::closeQuietly);
@@ -117,17 +119,17 @@ final class IdleProof implements AutoCloseable {
   /** True only when every part of the proof holds now. */
   synchronized boolean holds() {
     try {
-      if (threads(read(jvmStat, buffer)) != jvmThreads) {
+      if (threads(buffer, read(jvmStat, buffer)) != jvmThreads) {
         return false;
       }
-      for (FileChannel thread : threadsAlive) {
-        buffer.clear();
-        if (thread.read(buffer, 0) <= 0) {
+      for (RandomAccessFile thread : threadsAlive) {
+        if (read(thread, buffer) <= 0) {
           return false;
         }
       }
       for (int i = 0; i < watched.size(); i++) {
-        if (!Arrays.equals(read(watched.get(i), buffer), watchedAtReady.get(i))) {
+        byte[] atReady = watchedAtReady.get(i);
+        if (!Arrays.equals(buffer, 0, read(watched.get(i), buffer), atReady, 0, atReady.length)) {
           return false;
         }
       }
@@ -138,23 +140,43 @@ final class IdleProof implements AutoCloseable {
   }
 
   /**
-   * Field 20 of {@code /proc/<pid>/stat}, counted after the command name, which may hold spaces and parentheses;
-   * -1 when the process is gone.
+   * Field 20 of {@code /proc/<pid>/stat} in its first {@code length} bytes, counted after the command name, which
+   * may hold spaces and parentheses; -1 when the process is gone or the field is not a number.
    */
-  private static int threads(byte[] stat) {
-    String text = new String(stat, StandardCharsets.US_ASCII);
-    int end = text.lastIndexOf(')');
-    return end < 0 ? -1 : Integer.parseInt(text.substring(end + 2).split(" ")[17]);
+  static int threads(byte[] stat, int length) {
+    int end = length - 1;
+    while (end >= 0 && stat[end] != ')') {
+      end--;
+    }
+    if (end < 0) {
+      return -1;
+    }
+    // After ") ": field 3 is the first; field 20 follows 17 more spaces.
+    int i = end + 2;
+    for (int spaces = 0; spaces < 17 && i < length; i++) {
+      if (stat[i] == ' ') {
+        spaces++;
+      }
+    }
+    long value = 0;
+    int digits = 0;
+    for (; i < length && stat[i] >= '0' && stat[i] <= '9' && digits < 9; i++, digits++) {
+      value = value * 10 + (stat[i] - '0');
+    }
+    return digits == 0 || (i < length && stat[i] != ' ' && stat[i] != '\n') ? -1 : (int) value;
   }
 
-  /** The whole content, read at offset 0 (procfs and cgroupfs make it afresh). */
-  private static byte[] read(FileChannel channel, ByteBuffer buffer) throws IOException {
-    buffer.clear();
-    int n = channel.read(buffer, 0);
-    if (n >= buffer.capacity()) {
+  /**
+   * The whole content, read from offset 0 into {@code buffer} in one read (procfs and cgroupfs make it afresh and
+   * hand it over whole); its length, 0 when empty. A thread's file fails the read once the thread has exited.
+   */
+  private static int read(RandomAccessFile file, byte[] buffer) throws IOException {
+    file.seek(0);
+    int n = file.read(buffer, 0, buffer.length);
+    if (n >= buffer.length) {
       throw new IOException("too large to compare");
     }
-    return Arrays.copyOf(buffer.array(), Math.max(n, 0));
+    return Math.max(n, 0);
   }
 
   /**
@@ -175,10 +197,10 @@ final class IdleProof implements AutoCloseable {
     return tids;
   }
 
-  private static FileChannel open(Path file, List<FileChannel> opened) throws IOException {
-    FileChannel channel = FileChannel.open(file);
-    opened.add(channel);
-    return channel;
+  private static RandomAccessFile open(Path file, List<RandomAccessFile> opened) throws IOException {
+    RandomAccessFile opening = new RandomAccessFile(file.toFile(), "r");
+    opened.add(opening);
+    return opening;
   }
 
   @Override
@@ -188,9 +210,9 @@ final class IdleProof implements AutoCloseable {
     watched.forEach(IdleProof::closeQuietly);
   }
 
-  private static void closeQuietly(FileChannel channel) {
+  private static void closeQuietly(RandomAccessFile file) {
     try {
-      channel.close();
+      file.close();
     } catch (IOException e) {
       // Nothing left to release.
     }

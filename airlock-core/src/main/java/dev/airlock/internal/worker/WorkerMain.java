@@ -50,9 +50,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * running thread cannot be stopped safely.
  */
 public final class WorkerMain {
-  private static final Map<String, Class<?>> PRIMITIVES = Map.of("boolean", boolean.class, "byte", byte.class,
-      "char", char.class, "short", short.class, "int", int.class, "long", long.class, "float", float.class,
-      "double", double.class, "void", void.class);
   private static final int CHANNEL_BUFFER = 64 * 1024;
   private static final Path INPUT_FILES = Path.of(System.getProperty("java.io.tmpdir"), "airlock-files");
 
@@ -61,6 +58,7 @@ public final class WorkerMain {
   private final AtomicInteger printedLines = new AtomicInteger();
   private final AtomicLong printedBytes = new AtomicLong();
   private final CallWatchdog watchdog = new CallWatchdog(this::timedOut);
+  private final ToolMethods methods = new ToolMethods();
 
   private WorkerMain(InputStream in, OutputStream out) {
     this.reader = new FrameReader(in, Integer.MAX_VALUE - FrameReader.HEADER_ALLOWANCE - 1);
@@ -200,7 +198,7 @@ public final class WorkerMain {
     Outcome outcome = new Outcome();
     watchdog.started(invoke.callId(), invoke.timeoutMillis());
     try (CallTrace.Scope traced = WorkerTraceContext.enter(invoke.traceparent())) {
-      outcome.run(invoke);
+      outcome.run(invoke, methods);
     }
     System.out.flush();
     System.err.flush();
@@ -275,18 +273,10 @@ public final class WorkerMain {
     Object result;
     Throwable failure;
 
-    void run(Messages.Invoke invoke) {
+    void run(Messages.Invoke invoke, ToolMethods methods) {
       try {
         ShippedInvocation invocation = Codec.decodeInvocation(invoke.payload());
-        Class<?> owner = Class.forName(invocation.declaringClass, false, WorkerMain.class.getClassLoader());
-        Class<?>[] params = new Class<?>[invocation.parameterTypes.length];
-        for (int i = 0; i < params.length; i++) {
-          String name = invocation.parameterTypes[i];
-          params[i] = PRIMITIVES.containsKey(name) ? PRIMITIVES.get(name)
-              : Class.forName(name, false, WorkerMain.class.getClassLoader());
-        }
-        Method method = owner.getDeclaredMethod(invocation.methodName, params);
-        method.setAccessible(true);
+        Method method = methods.find(invocation);
         Object[] args = materializeFiles(invocation.args, invoke.callId());
         result = method.invoke(invocation.receiver, args);
       } catch (Throwable t) {

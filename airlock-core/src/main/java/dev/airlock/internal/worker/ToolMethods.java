@@ -1,0 +1,53 @@
+package dev.airlock.internal.worker;
+
+import dev.airlock.internal.codec.ShippedInvocation;
+import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The methods this worker's calls name, found once each: an invocation names its class, parameter types and method
+ * by string, and loading the classes, finding the method and opening it ran, mostly interpreted, on every call of a
+ * reused worker (60-75 us of its CPU per call, per-phase timers). Kept for the worker's life, which for a single-use
+ * worker is one call (and its warm-up); at most {@link #MAX_KEPT}, after which further methods are found each time.
+ * Only the thread that runs calls uses it.
+ */
+final class ToolMethods {
+  static final int MAX_KEPT = 256;
+  private static final Map<String, Class<?>> PRIMITIVES = Map.of("boolean", boolean.class, "byte", byte.class,
+      "char", char.class, "short", short.class, "int", int.class, "long", long.class, "float", float.class,
+      "double", double.class, "void", void.class);
+
+  private record Key(String declaringClass, String methodName, List<String> parameterTypes) {
+  }
+
+  private final Map<Key, Method> kept = new HashMap<>();
+
+  /** The invocation's method, accessible; loaded without initializing its class (the call initializes it). */
+  Method find(ShippedInvocation invocation) throws ReflectiveOperationException {
+    Key key = new Key(invocation.declaringClass, invocation.methodName, List.of(invocation.parameterTypes));
+    Method method = kept.get(key);
+    if (method != null) {
+      return method;
+    }
+    ClassLoader loader = WorkerMain.class.getClassLoader();
+    Class<?> owner = Class.forName(invocation.declaringClass, false, loader);
+    Class<?>[] params = new Class<?>[invocation.parameterTypes.length];
+    for (int i = 0; i < params.length; i++) {
+      String name = invocation.parameterTypes[i];
+      params[i] = PRIMITIVES.containsKey(name) ? PRIMITIVES.get(name) : Class.forName(name, false, loader);
+    }
+    method = owner.getDeclaredMethod(invocation.methodName, params);
+    method.setAccessible(true);
+    if (kept.size() < MAX_KEPT) {
+      kept.put(key, method);
+    }
+    return method;
+  }
+
+  /** How many methods are kept. */
+  int size() {
+    return kept.size();
+  }
+}

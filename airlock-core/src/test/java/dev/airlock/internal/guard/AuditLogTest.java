@@ -1,0 +1,82 @@
+package dev.airlock.internal.guard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.internal.egress.EgressReport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The audit record's JSON is written by Jackson's generator and its argument hash by a MAC kept per thread: the line
+ * must be the one a Jackson tree gives for any value (escapes included), and the hash must not depend on which thread
+ * or how many threads at once made it.
+ */
+class AuditLogTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @Test
+  void theLineIsTheJsonAJacksonTreeWritesForHostileValues() throws Exception {
+    String hostile = "a\"b\\c\nd\re\u0000f\u2028g}{\"outcome\":\"success\"";
+    EgressReport egress = new EgressReport(List.of("api.example.com:443", hostile), 120, 4096, List.of(hostile));
+    AuditLog.Entry entry = new AuditLog.Entry(hostile, null, hostile, "error", hostile, "local",
+        Duration.ofMillis(1234), "hmac:0123456789abcdef", egress);
+
+    ObjectNode tree = MAPPER.createObjectNode();
+    tree.put("tool", hostile).putNull("agent");
+    tree.put("session", hostile).put("outcome", "error").put("reason", hostile).put("backend", "local")
+        .put("durationMs", 1234L).put("argumentHash", "hmac:0123456789abcdef");
+    ObjectNode e = tree.putObject("egress");
+    e.putArray("hostsContacted").add("api.example.com:443").add(hostile);
+    e.put("bytesUp", 120L).put("bytesDown", 4096L);
+    e.putArray("refused").add(hostile);
+
+    assertThat(entry.toJson()).isEqualTo(MAPPER.writeValueAsString(tree)).doesNotContain("\n").doesNotContain("\r");
+    assertThat(MAPPER.readTree(entry.toJson()).get("tool").asText()).isEqualTo(hostile);
+  }
+
+  @Test
+  void theHashIsTheSameOnEveryThreadAndDiffersForOtherArguments() throws Exception {
+    Object[] args = {"text", 7, List.of("a", "b")};
+    String expected = AuditLog.hash(args);
+    assertThat(expected).matches("hmac:[0-9a-f]{16}");
+    assertThat(AuditLog.hash(args)).as("the kept MAC is reset after each record").isEqualTo(expected);
+    assertThat(AuditLog.hash(new Object[] {"text", 8, List.of("a", "b")})).isNotEqualTo(expected);
+
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int n = t;
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 500; i++) {
+            seen.add(AuditLog.hash(args));
+            assertThat(AuditLog.hash(new Object[] {"other", n, i})).isNotEqualTo(expected);
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(seen).containsExactly(expected);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
