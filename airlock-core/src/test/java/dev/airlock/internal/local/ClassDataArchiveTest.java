@@ -99,6 +99,32 @@ class ClassDataArchiveTest {
   }
 
   @Test
+  void theArchiveHoldsTheClasspathsAirlockClassesAndNoOtherApplicationClass(@TempDir Path cache) throws Exception {
+    assertThat(AnnotatedTools.in(jarClasspath, 256)).as("the scan finds the tool and not its plain neighbour")
+        .contains(ArchivedTool.class.getName()).doesNotContain(PlainNeighbour.class.getName());
+    LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    try {
+      byte[] archive = Files.readAllBytes(awaitArchives(cache, 1).get(0));
+      assertThat(contains(archive, ArchivedTool.class.getName().replace('.', '/')))
+          .as("the training worker loaded the tool, so the archive holds it").isTrue();
+      assertThat(contains(archive, PlainNeighbour.class.getName().replace('.', '/')))
+          .as("a class without @Airlock is not loaded by the training").isFalse();
+    } finally {
+      backend.close();
+    }
+  }
+
+  private static boolean contains(byte[] bytes, String text) {
+    byte[] wanted = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i + wanted.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + wanted.length, wanted, 0, wanted.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
   void closingTheBackendStopsATrainingWorker(@TempDir Path cache) throws Exception {
     LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
     Optional<ProcessHandle> trainee = Optional.empty();
