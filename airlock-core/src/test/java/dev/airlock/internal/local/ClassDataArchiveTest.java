@@ -98,11 +98,29 @@ class ClassDataArchiveTest {
     }
   }
 
+  /**
+   * The application's jar holds a tool and a plain class; it is the classpath's smallest, as an application's own jar
+   * usually is, so the scan reads it first whatever the machine's load does to its time budget.
+   */
   @Test
-  void theArchiveHoldsTheClasspathsAirlockClassesAndNoOtherApplicationClass(@TempDir Path cache) throws Exception {
-    assertThat(AnnotatedTools.in(jarClasspath, 256)).as("the scan finds the tool and not its plain neighbour")
+  void theArchiveHoldsTheClasspathsAirlockClassesAndNoOtherApplicationClass(@TempDir Path cache,
+      @TempDir Path app) throws Exception {
+    Path appJar = app.resolve("app.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(appJar))) {
+      for (Class<?> type : List.of(ArchivedTool.class, PlainNeighbour.class)) {
+        String name = type.getName().replace('.', '/') + ".class";
+        out.putNextEntry(new JarEntry(name));
+        try (var in = type.getClassLoader().getResourceAsStream(name)) {
+          in.transferTo(out);
+        }
+        out.closeEntry();
+      }
+    }
+    List<Path> classpath = new ArrayList<>(List.of(appJar));
+    classpath.addAll(jarClasspath);
+    assertThat(AnnotatedTools.in(classpath, 256)).as("the scan finds the tool and not its plain neighbour")
         .contains(ArchivedTool.class.getName()).doesNotContain(PlainNeighbour.class.getName());
-    LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    LocalBackend backend = new LocalBackend(cacheIn(cache), classpath);
     try {
       byte[] archive = Files.readAllBytes(awaitArchives(cache, 1).get(0));
       assertThat(contains(archive, ArchivedTool.class.getName().replace('.', '/')))
