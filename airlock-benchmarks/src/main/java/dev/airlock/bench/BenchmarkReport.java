@@ -28,12 +28,15 @@ import org.openjdk.jmh.util.Statistics;
  *
  * <pre>
  * java -jar airlock-benchmarks/target/benchmarks.jar [--quick] [--docs docs] [--only warm,single,startup,...]
+ * java -jar airlock-benchmarks/target/benchmarks.jar --only agent-single   (target 1 alone, 30 calls; 8 with --quick)
  * </pre>
  *
  * {@code --only agent-first} runs only the agent section's first calls of fresh JVMs (3., 4., 4b.).
  */
 public final class BenchmarkReport {
   private static final List<String> PARTS = List.of("agent", "warm", "single", "startup", "throughput", "payload", "docker");
+  /** With {@code --only agent-single}: target 1 of the agent scenarios alone, for before/after pairs of it. */
+  private static final String AGENT_SINGLE = "agent-single";
   /** The sizes of a typical tool call's arguments and results: the Kryo target applies to these. */
   private static final List<String> TYPICAL_TOOL_PAYLOADS = List.of("1024", "102400");
   private static final int WARM_CALLS_PER_ROUND = 1000;
@@ -80,8 +83,8 @@ public final class BenchmarkReport {
 
   /** Runs the named parts in their fixed order; the single-use and throughput baselines need the warm part. */
   void run(List<String> parts, Checkpoint checkpoint) throws Exception {
-    if (parts.contains("agent")) {
-      agentShaped();
+    if (parts.contains("agent") || parts.contains(AGENT_SINGLE)) {
+      agentShaped(!parts.contains("agent"));
       checkpoint.save();
     } else if (parts.contains("agent-first")) {
       try (AgentScenarios agent = AgentScenarios.create(1)) {
@@ -117,7 +120,7 @@ public final class BenchmarkReport {
    * Section 0, the headline (issue 15): the calls an agent makes through the java agent, each next to its floor from
    * the same run, and host CPU per single-use call, workers included.
    */
-  void agentShaped() throws IOException, InterruptedException {
+  void agentShaped(boolean singleOnly) throws IOException, InterruptedException {
     String section = AgentScenarios.SECTION;
     int calls = settings.agentCalls();
     String idle = AgentScenarios.IDLE_MILLIS + " ms";
@@ -130,6 +133,11 @@ public final class BenchmarkReport {
       figures.add(Figure.of(section, "1. fresh single-use call, new tool class, " + idle + " after the last, median of "
           + calls, singleMedian, "ms", "echo child after " + idle + " idle, median", singleFloor)
           .target("≤ 3 ms and ≤ 4× floor", singleMedian <= 3 && singleMedian <= 4 * singleFloor));
+      if (singleOnly) {
+        figures.add(Figure.of(section, "host CPU per single-use call, its worker's start included",
+            single.cpuPerCallMillis(), "ms", "fresh single-use call (1.), median", singleMedian));
+        return;
+      }
       AgentScenarios.Samples reused = agent.run(options + ",pool.reuse=true,pool.min-size=1", "reused",
           Integer.toString(calls), Long.toString(AgentScenarios.IDLE_MILLIS));
       double reusedMedian = StartupBenchmark.median(reused.calls());

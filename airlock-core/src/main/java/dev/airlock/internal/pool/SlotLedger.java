@@ -51,8 +51,12 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
     /** Kills {@code worker} off this thread, then calls {@link SlotLedger#killed}. */
     void kill(W worker);
 
-    /** Starts {@code count} warm workers off this thread, already counted as starting. */
-    void startWarm(int count);
+    /**
+     * Starts {@code count} warm workers off this thread, already counted as starting. {@code afterCall}: a call just
+     * returned and another worker waits idle for the next one, so the start may wait until that call's caller is done
+     * with its result (a JVM starting takes a core).
+     */
+    void startWarm(int count, boolean afterCall);
 
     /** False while the backend is in its retry window after failing to be created: no warm starts then. */
     boolean mayStartWarm();
@@ -246,7 +250,7 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
         changed.signalAll();
       } else {
         discard(worker);
-        replenishIfShort();
+        replenishIfShort(!idle.isEmpty() && waiting == 0);
       }
       checkInvariants();
     } finally {
@@ -301,13 +305,18 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
    * starting at once, so a caller that comes next waits for them instead of starting one more of its own.
    */
   private void replenishIfShort() {
+    replenishIfShort(false);
+  }
+
+  /** As above; {@code afterCall} as {@link Drivers#startWarm} says. */
+  private void replenishIfShort(boolean afterCall) {
     if (closed || !drivers.mayStartWarm()) {
       return;
     }
     int missing = Math.min(minSize - idle.size() - starting, maxSize - total());
     if (missing > 0) {
       starting += missing;
-      drivers.startWarm(missing);
+      drivers.startWarm(missing, afterCall);
     }
   }
 

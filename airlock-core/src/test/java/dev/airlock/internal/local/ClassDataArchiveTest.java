@@ -98,6 +98,50 @@ class ClassDataArchiveTest {
     }
   }
 
+  /**
+   * The application's jar holds a tool and a plain class; it is the classpath's smallest, as an application's own jar
+   * usually is, so the scan reads it first whatever the machine's load does to its time budget.
+   */
+  @Test
+  void theArchiveHoldsTheClasspathsAirlockClassesAndNoOtherApplicationClass(@TempDir Path cache,
+      @TempDir Path app) throws Exception {
+    Path appJar = app.resolve("app.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(appJar))) {
+      for (Class<?> type : List.of(ArchivedTool.class, PlainNeighbour.class)) {
+        String name = type.getName().replace('.', '/') + ".class";
+        out.putNextEntry(new JarEntry(name));
+        try (var in = type.getClassLoader().getResourceAsStream(name)) {
+          in.transferTo(out);
+        }
+        out.closeEntry();
+      }
+    }
+    List<Path> classpath = new ArrayList<>(List.of(appJar));
+    classpath.addAll(jarClasspath);
+    assertThat(AnnotatedTools.in(classpath, 256)).as("the scan finds the tool and not its plain neighbour")
+        .contains(ArchivedTool.class.getName()).doesNotContain(PlainNeighbour.class.getName());
+    LocalBackend backend = new LocalBackend(cacheIn(cache), classpath);
+    try {
+      byte[] archive = Files.readAllBytes(awaitArchives(cache, 1).get(0));
+      assertThat(contains(archive, ArchivedTool.class.getName().replace('.', '/')))
+          .as("the training worker loaded the tool, so the archive holds it").isTrue();
+      assertThat(contains(archive, PlainNeighbour.class.getName().replace('.', '/')))
+          .as("a class without @Airlock is not loaded by the training").isFalse();
+    } finally {
+      backend.close();
+    }
+  }
+
+  private static boolean contains(byte[] bytes, String text) {
+    byte[] wanted = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i + wanted.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + wanted.length, wanted, 0, wanted.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Test
   void closingTheBackendStopsATrainingWorker(@TempDir Path cache) throws Exception {
     LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);

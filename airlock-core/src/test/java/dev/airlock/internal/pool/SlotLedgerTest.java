@@ -308,10 +308,38 @@ class SlotLedgerTest {
     }
   }
 
+  /**
+   * Issue 15: a single-use worker's replacement started at release ran beside the rest of the returning call. It may
+   * wait for that caller only while another worker waits idle for the next call; otherwise it starts at once.
+   */
+  @Test
+  void aReplacementWaitsForTheReturningCallerOnlyWhileAnotherWorkerIsIdle() {
+    SlotLedger<FakeWorker> ledger = ledger(2, 4, false);
+    ledger.evictAndReplenish(Long.MAX_VALUE);
+    assertThat(drivers.warmStarts).containsExactly(2);
+    assertThat(drivers.afterCallStarts).as("maintenance's starts never wait").isEmpty();
+    FakeWorker first = new FakeWorker();
+    FakeWorker second = new FakeWorker();
+    ledger.started(first, false);
+    ledger.started(second, false);
+
+    FakeWorker taken = ledger.acquire(A, now());
+    ledger.release(taken, false);
+    assertThat(drivers.warmStarts).containsExactly(2, 1);
+    assertThat(drivers.afterCallStarts).as("another worker is idle: the replacement may wait").containsExactly(1);
+    assertCounts(ledger, 1, 0, 1, 1);
+
+    FakeWorker last = ledger.acquire(A, now());
+    ledger.release(last, false);
+    assertThat(drivers.warmStarts).containsExactly(2, 1, 1);
+    assertThat(drivers.afterCallStarts).as("none idle: the next caller needs this one now").containsExactly(1);
+  }
+
   /** Records what the ledger hands off, and does nothing: the test plays the threads. */
   static final class RecordingDrivers implements SlotLedger.Drivers<FakeWorker> {
     final List<FakeWorker> kills = new ArrayList<>();
     final List<Integer> warmStarts = new ArrayList<>();
+    final List<Integer> afterCallStarts = new ArrayList<>();
     boolean mayStartWarm = true;
 
     @Override
@@ -320,8 +348,11 @@ class SlotLedgerTest {
     }
 
     @Override
-    public void startWarm(int count) {
+    public void startWarm(int count, boolean afterCall) {
       warmStarts.add(count);
+      if (afterCall) {
+        afterCallStarts.add(count);
+      }
     }
 
     @Override
