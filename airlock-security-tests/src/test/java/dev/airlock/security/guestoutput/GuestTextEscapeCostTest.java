@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,8 +30,9 @@ import org.junit.jupiter.api.Timeout;
  * budgets: 1 MiB of LOG text a call, 1 MiB of console. The budgets counted the bytes the guest sent, and every control
  * character became six characters made by {@code String.format}: 1 MiB of U+0001 was 6 MiB in the host's log and
  * about a million format calls on the host (0.4 s warm, several seconds in a fresh JVM) for a millisecond of the
- * guest's. What reaches the log must stay within the budget the host states, and escaping must cost the host about
- * as much as copying the text.
+ * guest's. One-character lines cost the budget 17 bytes each and the log a whole line each (time, thread, logger,
+ * worker): about 60,000 of them, 6 MiB of log. What reaches the log must stay within the budget the host states, and
+ * escaping must cost the host about as much as copying the text.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GuestTextEscapeCostTest {
@@ -50,11 +52,15 @@ class GuestTextEscapeCostTest {
   }
 
   @AfterEach
-  void nothingLeftBehind() {
+  void nothingLeftBehind() throws InterruptedException {
     if (originalErr != null) {
       System.setErr(originalErr);
     }
     pool.close();
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!WorkerProcesses.descendants().isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
     assertThat(WorkerProcesses.descendants()).isEmpty();
   }
 
@@ -78,6 +84,21 @@ class GuestTextEscapeCostTest {
         .isLessThan(LOG_BUDGET + 64 * 1024);
     assertThat(TimeUnit.NANOSECONDS.toMillis(cpu)).as("CPU ms of the calling thread, which relays the lines")
         .isLessThan(300);
+  }
+
+  @Test
+  void shortLinesAGuestPrintsStayWithinTheHostsLogBudget() {
+    originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+
+    String outcome = pool.call(GuestTextEscapeCostTest::printShortLines);
+
+    System.err.flush();
+    System.setErr(originalErr);
+    originalErr = null;
+    assertThat(outcome).isEqualTo("printed");
+    assertThat((long) captured.size()).as("bytes in the host's log for a call of one-character lines (budget %d)",
+        LOG_BUDGET).isLessThan(LOG_BUDGET + 64 * 1024);
   }
 
   @Test
@@ -121,6 +142,14 @@ class GuestTextEscapeCostTest {
     String line = "\u0001".repeat(8 * 1024 - 1);
     for (int i = 0; i < 128; i++) {
       System.out.println(line);
+    }
+    return "printed";
+  }
+
+  /** Guest code: 400,000 one-character lines, each its own LOG frame (under the host's 8 MiB flood bound). */
+  static String printShortLines() {
+    for (int i = 0; i < 400_000; i++) {
+      System.out.println('x');
     }
     return "printed";
   }
