@@ -20,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.File;
+import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -70,11 +71,20 @@ public final class WorkerMain {
   /** The local backend's transport: the worker reads frames from the first descriptor, writes to the second. */
   public static final String CHANNEL_FDS = "--channel-fds";
 
+  /**
+   * Once its channel is connected, the worker points its process's stdout and stderr at {@code /dev/null}: guest code
+   * can write there directly, past the LOG frames, and where a host process copies a worker's console (the Docker
+   * engine keeps it as the container's log) each byte would cost the host work. What printed before (a JVM that
+   * would not start) is kept.
+   */
+  public static final String SILENT_CONSOLE = "--silent-console";
+
   public static void main(String[] args) throws Exception {
     System.setProperty("airlock.worker", "true");
     String connect = null;
     String[] fds = null;
     long hostPid = -1;
+    boolean silentConsole = List.of(args).contains(SILENT_CONSOLE);
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--connect")) {
         connect = args[++i];
@@ -101,6 +111,12 @@ public final class WorkerMain {
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(connect));
+    if (silentConsole) {
+      // The JDK does not close descriptors 1 and 2: it points them at /dev/null, and FileDescriptor.out/err stop
+      // working, so guest code has no way back to the console.
+      new FileOutputStream(FileDescriptor.out).close();
+      new FileOutputStream(FileDescriptor.err).close();
+    }
     serve(ChannelStreams.input(channel), ChannelStreams.output(channel));
   }
 

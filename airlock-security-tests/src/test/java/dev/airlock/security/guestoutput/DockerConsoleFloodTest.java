@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
 import dev.airlock.internal.docker.DockerTestEngine;
-import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,12 +51,15 @@ class DockerConsoleFloodTest {
     assertThat(DockerTestEngine.containersOfThisJvm()).isEmpty();
   }
 
-  /** Guest code: writes lines to the process's own stdout for {@link #FLOOD_MILLIS}, as fast as it is let. */
-  static String floodTheConsole() {
+  /**
+   * Guest code: writes lines to the process's own stdout for {@link #FLOOD_MILLIS}, as fast as it is let, through the
+   * descriptor reopened by its path ({@code FileDescriptor.out} may be closed; the descriptor is what the engine reads).
+   */
+  static String floodTheConsole() throws IOException {
     byte[] line = new byte[4096];
     Arrays.fill(line, (byte) 'x');
     line[line.length - 1] = '\n';
-    FileOutputStream console = new FileOutputStream(FileDescriptor.out);
+    FileOutputStream console = new FileOutputStream("/proc/self/fd/1");
     long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLOOD_MILLIS);
     long bytes = 0;
     String stop = "";
