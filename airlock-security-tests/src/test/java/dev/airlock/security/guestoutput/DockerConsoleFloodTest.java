@@ -53,7 +53,8 @@ class DockerConsoleFloodTest {
 
   /**
    * Guest code: writes lines to the process's own stdout for {@link #FLOOD_MILLIS}, as fast as it is let, through the
-   * descriptor reopened by its path ({@code FileDescriptor.out} may be closed; the descriptor is what the engine reads).
+   * descriptor reopened by its path ({@code FileDescriptor.out} may be closed; the descriptor is what the engine
+   * reads).
    */
   static String floodTheConsole() throws IOException {
     byte[] line = new byte[4096];
