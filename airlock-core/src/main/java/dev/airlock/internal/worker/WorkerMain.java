@@ -20,7 +20,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.File;
-import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -84,7 +83,6 @@ public final class WorkerMain {
     String connect = null;
     String[] fds = null;
     long hostPid = -1;
-    boolean silentConsole = List.of(args).contains(SILENT_CONSOLE);
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--connect")) {
         connect = args[++i];
@@ -111,12 +109,7 @@ public final class WorkerMain {
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(connect));
-    if (silentConsole) {
-      // The JDK does not close descriptors 1 and 2: it points them at /dev/null, and FileDescriptor.out/err stop
-      // working, so guest code has no way back to the console.
-      new FileOutputStream(FileDescriptor.out).close();
-      new FileOutputStream(FileDescriptor.err).close();
-    }
+    SilentConsole.applyIfAsked(args);
     serve(ChannelStreams.input(channel), ChannelStreams.output(channel));
   }
 
