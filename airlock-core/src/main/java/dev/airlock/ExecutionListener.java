@@ -79,7 +79,8 @@ public interface ExecutionListener {
    * @param backend the backend's name
    * @param outcome how it ended
    * @param duration host-side wall time from {@link #callStart}
-   * @param workerPid the worker's pid, or -1 when none ran it
+   * @param workerPid the pid the worker reported of itself (its own claim, in its own PID namespace: never signal it),
+   *     or -1 when none ran it
    */
   record Event(String method, String backend, Outcome outcome, Duration duration, long workerPid) {
   }

@@ -29,7 +29,10 @@ public class SandboxedCodeException extends SandboxExecutionException {
     this.remoteStackTrace = List.copyOf(remoteStack);
   }
 
-  /** The class name of the exception thrown in the sandbox, as the sandbox reported it. */
+  /**
+   * The class name of the exception thrown in the sandbox, as the sandbox reported it: guest text, escaped like a
+   * relayed log line (no line break or control character survives), as are the message and frames.
+   */
   public String remoteClassName() {
     return remoteClassName;
   }

@@ -1,6 +1,7 @@
 package dev.airlock.internal.cloud;
 
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.BridgeProtocol.ClasspathQuery;
 import dev.airlock.internal.cloud.BridgeProtocol.Missing;
 import dev.airlock.internal.cloud.BridgeProtocol.StartWorker;
@@ -141,8 +142,9 @@ final class BridgeClient {
     throw new IOException("the bridge in sandbox " + sandbox.id() + " answered " + response.code() + ": " + text);
   }
 
+  /** The start of an answer's body, escaped: the bridge runs as the guest's user, so this is guest text. */
   static String peek(Response response) throws IOException {
-    return response.peekBody(2048).string();
+    return GuestText.escape(response.peekBody(2048).string());
   }
 
   static void sleep(Duration duration) throws IOException {

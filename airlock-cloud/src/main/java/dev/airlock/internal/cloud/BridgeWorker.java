@@ -2,6 +2,7 @@ package dev.airlock.internal.cloud;
 
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.internal.backend.EgressControl;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
@@ -146,7 +147,8 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
 
   @Override
   public Optional<String> resourceLimitHit() {
-    return Optional.ofNullable(state()).map(WorkerState::resourceLimit);
+    // The bridge runs as the guest's user: what it says is guest text, escaped before it joins a caller's message.
+    return Optional.ofNullable(state()).map(WorkerState::resourceLimit).map(GuestText::escape);
   }
 
   @Override
@@ -158,7 +160,8 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
       return protocolViolation;
     }
     WorkerState state = state();
-    return state == null ? "unknown: the bridge could not be asked before the call's deadline" : state.exit();
+    return state == null ? "unknown: the bridge could not be asked before the call's deadline"
+        : GuestText.escape(String.valueOf(state.exit()));
   }
 
   /** The bridge's word on the worker, asked at most until the call's deadline and never again once that failed. */

@@ -7,6 +7,7 @@ package dev.airlock.internal.backend;
  * surrogates and unassigned code points. The backslash is escaped too, so an escape in the output is always ours.
  */
 public final class GuestText {
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private GuestText() {
   }
@@ -32,12 +33,22 @@ public final class GuestText {
       } else if (cp == '\\') {
         out.append("\\\\");
       } else if (cp > 0xFFFF) {
-        out.append(String.format("\\U%08X", cp));
+        hex(out.append("\\U"), cp, 8);
       } else {
-        out.append(String.format("\\u%04X", cp));
+        hex(out.append("\\u"), cp, 4);
       }
     }
     return out.toString();
+  }
+
+  /**
+   * {@code digits} upper-case hex digits of {@code value}. Not {@code String.format}: a guest chooses how many
+   * characters need it, and a million format calls cost the host a second or more for a megabyte of its output.
+   */
+  private static void hex(StringBuilder out, int value, int digits) {
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+      out.append(HEX[(value >>> shift) & 0xF]);
+    }
   }
 
   private static int firstUnsafe(String text) {

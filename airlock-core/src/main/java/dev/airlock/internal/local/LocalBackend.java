@@ -310,7 +310,7 @@ public final class LocalBackend implements SandboxBackend {
       ProcessBuilder builder = new ProcessBuilder(launcher(cgroup, extraBinds, writableFolder, command));
       builder.environment().clear();
       builder.directory(workDir.toFile());
-      LocalWorker worker = new LocalWorker(id, builder.start(), cgroup);
+      LocalWorker worker = new LocalWorker(id, ProcessSpawner.start(builder), cgroup);
       LOG.debug("worker {} (pid {}) started", id, worker.process().pid());
       return worker;
     } catch (IOException | RuntimeException e) {

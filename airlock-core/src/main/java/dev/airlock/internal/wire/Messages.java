@@ -21,6 +21,13 @@ public final class Messages {
   /** The most class names one PREPARE frame carries. */
   public static final int MAX_PREPARED_CLASSES = 256;
 
+  /**
+   * What one printed line costs a call's output budget besides its text, on both sides: about what the host's log
+   * line around it takes (time, thread, level, logger, worker). Without it a million empty or one-character lines
+   * fit a budget counted in characters, and each is a whole host log line.
+   */
+  public static final int LOG_LINE_COST = 128;
+
   private Messages() {
   }
 

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Stands in for {@code System.out}/{@code System.err} inside the worker: each line user code prints becomes a LOG
  * frame, so nothing it prints can corrupt the protocol. Lines are counted per call, and past a per-call budget they
- * are counted but no longer sent.
+ * are counted but no longer sent. The budget charges each line {@link Messages#LOG_LINE_COST} besides its text, as
+ * the host does, so what an honest worker sends always fits the host's budget and never reaches its flood bound.
  */
 final class LogForwarder extends OutputStream {
   static final int MAX_LINE = 8 * 1024;
@@ -62,7 +63,7 @@ final class LogForwarder extends OutputStream {
     String text = line.toString(StandardCharsets.UTF_8);
     line.reset();
     lines.incrementAndGet();
-    if (bytes.addAndGet(text.length()) <= MAX_BYTES_PER_CALL) {
+    if (bytes.addAndGet(text.length() + Messages.LOG_LINE_COST) <= MAX_BYTES_PER_CALL) {
       writer.write(FrameType.LOG, Messages.log(new Messages.Log(stderr, text)));
     }
   }

@@ -69,6 +69,14 @@ public final class WorkerMain {
   /** The local backend's transport: the worker reads frames from the first descriptor, writes to the second. */
   public static final String CHANNEL_FDS = "--channel-fds";
 
+  /**
+   * Once its channel is connected, the worker points its process's stdout and stderr at {@code /dev/null}: guest code
+   * can write there directly, past the LOG frames, and where a host process copies a worker's console (the Docker
+   * engine keeps it as the container's log) each byte would cost the host work. What printed before (a JVM that
+   * would not start) is kept.
+   */
+  public static final String SILENT_CONSOLE = "--silent-console";
+
   public static void main(String[] args) throws Exception {
     System.setProperty("airlock.worker", "true");
     String connect = null;
@@ -100,6 +108,7 @@ public final class WorkerMain {
     }
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(connect));
+    SilentConsole.applyIfAsked(args);
     serve(ChannelStreams.input(channel), ChannelStreams.output(channel));
   }
 

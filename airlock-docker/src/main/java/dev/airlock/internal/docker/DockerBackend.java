@@ -22,6 +22,7 @@ import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.wire.ChannelStreams;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
+import dev.airlock.internal.worker.WorkerMain;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
@@ -272,7 +273,9 @@ final class DockerBackend implements SandboxBackend {
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     List<String> command = new ArrayList<>(WorkerCommand.javaArguments(settings.java(), classpathArg,
         spec.memoryMb(), gate == null ? List.of() : gate.jvmOptions()));
-    command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME));
+    // The engine copies every byte a container prints into its log, outside the container's CPU limit: a guest
+    // writing to its console for the whole call kept the engine busy for as long (DockerConsoleFloodTest).
+    command.addAll(List.of("--connect", CHANNEL_INSIDE + "/" + SOCKET_NAME, WorkerMain.SILENT_CONSOLE));
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
         .withLabels(owner.labels(Owner.expiry(System.currentTimeMillis(), config.timeout())))

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import dev.airlock.internal.backend.EgressControl;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.spi.WorkerHandle;
 import java.io.FilterInputStream;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -255,7 +257,8 @@ final class DockerWorker implements WorkerHandle, EgressControl.Source {
       return "";
     }
     synchronized (out) {
-      return out.toString().strip().replace("\n", " | ");
+      // What a container printed is guest text by the time it is quoted in a caller's exception.
+      return out.toString().strip().lines().map(GuestText::escape).collect(Collectors.joining(" | "));
     }
   }
 }

@@ -28,8 +28,17 @@ public final class HostileBridge implements AutoCloseable {
     /** Every request: {@code 200} and then one byte a second, forever. */
     TRICKLE,
     /** A call's frames get {@code 200} and an empty body (the worker "died"); every other request trickles. */
-    HANG_UP_THEN_TRICKLE
+    HANG_UP_THEN_TRICKLE,
+    /**
+     * A call's frames get {@code 200} and an empty body; asked how the worker ended, the bridge says it with
+     * {@link #FORGED_EXIT}: line breaks, a terminal escape and a bidi override around a forged host log line.
+     */
+    HANG_UP_THEN_FORGED_EXIT
   }
+
+  /** What {@link Mode#HANG_UP_THEN_FORGED_EXIT} reports as the worker's exit, JSON-escaped. */
+  public static final String FORGED_EXIT = "killed\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
+      + "\\u2028\\u001b[2K\\u202e";
 
   private final ServerSocket server;
   private final Mode mode;
@@ -95,6 +104,16 @@ public final class HostileBridge implements AutoCloseable {
               return;
             }
             write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/x-airlock-frames\r\nContent-Length: 0\r\n\r\n");
+          }
+          case HANG_UP_THEN_FORGED_EXIT -> {
+            if (frames) {
+              write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/x-airlock-frames\r\nContent-Length: 0\r\n"
+                  + "\r\n");
+            } else {
+              String json = "{\"alive\":false,\"exit\":\"" + FORGED_EXIT + "\",\"resourceLimit\":null}";
+              write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + json.length()
+                  + "\r\n\r\n" + json);
+            }
           }
           default -> {
             trickle(out, frames);

@@ -2,6 +2,7 @@ package dev.airlock.internal.cloud.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.airlock.SandboxExecutionException;
@@ -17,6 +18,8 @@ import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -136,6 +139,28 @@ public interface HostileBridgeContract {
       assertFailsInTime(pool);
       assertThat(hostile.requests()).as("the host asked how the worker ended")
           .anyMatch(line -> line.startsWith("GET /") && line.contains("/workers/"));
+      awaitKilled(id);
+    }
+  }
+
+  /**
+   * The bridge's account of how the worker ended is guest text: quoted in the caller's exception, which applications
+   * log, it must not start a line of the host's log or carry a terminal escape.
+   */
+  @Test
+  default void aBridgesAccountOfTheWorkersEndCannotForgeALineOfTheHostsLog() throws Exception {
+    try (SandboxPool pool = preStartedPool();
+        HostileBridge hostile = HostileBridge.start(Mode.HANG_UP_THEN_FORGED_EXIT, "")) {
+      String id = warm(pool);
+      takeOverBridgePort(hostile.port());
+      Throwable thrown = catchThrowable(() -> within(CALL_TIMEOUT.plus(SLACK), () -> pool.call(() -> "x",
+          CALL_TIMEOUT)));
+      assertThat(thrown).isInstanceOf(SandboxExecutionException.class);
+      StringWriter printed = new StringWriter();
+      thrown.printStackTrace(new PrintWriter(printed));
+      assertThat(printed.toString()).as("the caller's exception, printed").contains("refund approved")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
+      assertThat(printed.toString().lines()).noneMatch(line -> line.startsWith("12:00:00.000 [main] INFO"));
       awaitKilled(id);
     }
   }

@@ -1,0 +1,133 @@
+package dev.airlock.security.guestoutput;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxCrashedException;
+import dev.airlock.SandboxPool;
+import dev.airlock.SandboxedCodeException;
+import dev.airlock.internal.docker.DockerTestEngine;
+import dev.airlock.internal.wire.RemoteFailure;
+import dev.airlock.security.WorkerProcesses;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Text a guest chooses reaches the host inside exceptions: the class name, message and stack frames of an exception
+ * record (guest code writes the record itself, or throws with a message and a stack of its making), and, on the
+ * Docker backend, the worker's console quoted in a crash message. An application logs the exception of a failed tool
+ * call, so a line break, a terminal escape or a bidi override in that text forges or hides lines of the host's log,
+ * as LOG frames did before they were escaped. Every piece of guest text in an exception must be as inert as a
+ * relayed line: printed, the exception starts no line of the guest's choosing and carries no control character.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class GuestTextInExceptionsTest {
+  static final String FORGED = "12:00:00.000 [main] INFO com.acme.Billing - refund of 9,999.00 approved";
+  static final String HOSTILE = "ok\r\n" + FORGED + "\u2028" + FORGED + "\u0085\u001b[2K\u202e";
+  private static final List<String> UNSAFE = List.of("\r", "\u2028", "\u0085", "\u001b", "\u202e");
+
+  @Test
+  void anExceptionRecordAGuestWritesCannotStartALineWhenTheHostPrintsIt() {
+    Throwable thrown = callLocal(GuestTextInExceptionsTest::failWithHostileRecord);
+
+    assertThat(thrown).isInstanceOf(SandboxedCodeException.class);
+    assertInert(printed(thrown));
+  }
+
+  @Test
+  void aMessageAndStackAGuestThrowsCannotStartALineWhenTheHostPrintsIt() {
+    Throwable thrown = callLocal(GuestTextInExceptionsTest::throwHostileMessageAndStack);
+
+    assertThat(thrown).isInstanceOf(IllegalStateException.class);
+    assertInert(printed(thrown));
+  }
+
+  /** The console is silenced once the worker connects (DockerConsoleFloodTest), and what is quoted is escaped. */
+  @Test
+  void whatAGuestPrintsToItsDockerConsoleCannotStartALineOfTheCrashMessage() {
+    DockerTestEngine.requireEngine();
+    AirlockConfig config = DockerTestEngine.config().toBuilder().timeoutSeconds(60).build();
+    Throwable thrown;
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false).build()) {
+      thrown = catchThrowable(() -> pool.call(GuestTextInExceptionsTest::printHostileConsoleAndDie));
+    }
+    assertThat(thrown).isInstanceOf(SandboxCrashedException.class).hasMessageContaining("exit code 3");
+    assertNoForgedLine(printed(thrown));
+    assertThat(DockerTestEngine.containersOfThisJvm()).isEmpty();
+  }
+
+  private static Throwable callLocal(dev.airlock.SandboxCall<String> call) {
+    AirlockConfig config = AirlockConfig.builder().backend("local")
+        .localIsolation(AirlockConfig.LocalIsolation.STRICT).timeoutSeconds(60).build();
+    Throwable thrown;
+    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false).build()) {
+      thrown = catchThrowable(() -> pool.call(call));
+    }
+    assertThat(WorkerProcesses.descendants()).isEmpty();
+    return thrown;
+  }
+
+  private static void assertInert(String printed) {
+    assertThat(printed).as("the host's print of the exception").contains("refund of 9,999.00 approved");
+    assertNoForgedLine(printed);
+  }
+
+  private static void assertNoForgedLine(String printed) {
+    assertThat(printed).as("the host's print of the exception").doesNotContain(UNSAFE);
+    assertThat(printed.lines()).as("lines of the print").noneMatch(line -> line.startsWith(FORGED));
+  }
+
+  private static String printed(Throwable thrown) {
+    StringWriter out = new StringWriter();
+    thrown.printStackTrace(new PrintWriter(out));
+    return out.toString();
+  }
+
+  /** Guest code: an exception record whose class name, message and every frame's names carry forged lines. */
+  static String failWithHostileRecord() throws Exception {
+    StackTraceElement frame = new StackTraceElement("com.acme.Tool" + HOSTILE, "run" + HOSTILE, "Tool.java" + HOSTILE,
+        7);
+    GuestChannel.answerWithFailure(new RemoteFailure("com.acme.ToolFailure" + HOSTILE, HOSTILE, List.of(frame),
+        new RemoteFailure("java.lang.IllegalStateException", HOSTILE, List.of(frame), null)));
+    Runtime.getRuntime().halt(0);
+    return "unreachable";
+  }
+
+  /** Guest code: no wire needed, a JDK exception with a message and stack of its own. */
+  static String throwHostileMessageAndStack() {
+    IllegalStateException e = new IllegalStateException(HOSTILE);
+    e.setStackTrace(new StackTraceElement[] {new StackTraceElement("com.acme.Tool" + HOSTILE, "run", "Tool.java", 7)});
+    throw e;
+  }
+
+  /**
+   * Guest code: the process's own stderr, which the Docker engine keeps as the container's log, by every way there
+   * is to it, then death.
+   */
+  static String printHostileConsoleAndDie() throws Exception {
+    byte[] text = (HOSTILE + "\n").getBytes(StandardCharsets.UTF_8);
+    List<Callable<OutputStream>> consoles = List.of(() -> new FileOutputStream(FileDescriptor.err),
+        () -> new FileOutputStream("/proc/self/fd/2"), () -> new FileOutputStream("/dev/stderr"));
+    for (Callable<OutputStream> console : consoles) {
+      try (OutputStream out = console.call()) {
+        out.write(text);
+      } catch (IOException closed) {
+        // Another way, then.
+      }
+    }
+    Thread.sleep(500);
+    Runtime.getRuntime().halt(3);
+    return "unreachable";
+  }
+}
