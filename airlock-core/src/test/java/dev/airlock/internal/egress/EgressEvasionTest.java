@@ -7,13 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
@@ -26,50 +24,14 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Attacks on what the proxy checks in the bytes it relays, by a guest and by an upstream that echoes: a check made on
  * the first message head must hold for every head that follows it, and a check of the TLS server name must see the
  * name the server will serve.
  */
-class EgressEvasionTest {
-  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
-  @TempDir
-  Path folder;
-
-  private EgressTestKit kit;
-  private EgressProxy proxy;
-  private EgressGate gate;
-  private EgressTestKit.Forwarder forwarder;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    kit = new EgressTestKit();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    kit.close();
-  }
-
-  private void start(EgressProxy.Builder builder) throws IOException {
-    proxy = builder.build();
-    gate = proxy.openGate(folder.resolve("egress.sock"));
-    forwarder = kit.forwarder(folder.resolve("egress.sock"));
-  }
-
-  private static EgressRules rules(String... entries) {
-    return EgressRules.parse(List.of(entries), EgressRules.DEFAULT_MAX_BYTES_PER_CALL, Duration.ofSeconds(10));
-  }
-
+class EgressEvasionTest extends ProxyTestBase {
   /**
    * An upstream that echoes the injected header compressed, after a head the proxy reads first: an interim 1xx
    * response (which any server may send, and sends for {@code Expect: 100-continue}), or a transfer coding that

@@ -42,52 +42,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The egress proxy with real sockets: a JDK HttpClient in front (through a TCP-to-Unix forwarder, as in a
  * sandbox), real HTTP and HTTPS servers behind, and a TLS chain made by the test.
  */
-class EgressProxyTest {
-  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
-  @TempDir
-  Path folder;
-
-  private EgressTestKit kit;
-  private EgressProxy proxy;
-  private EgressGate gate;
-  private EgressTestKit.Forwarder forwarder;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    kit = new EgressTestKit();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    kit.close();
-  }
-
-  private void start(EgressProxy.Builder builder) throws IOException {
-    proxy = builder.build();
-    gate = proxy.openGate(folder.resolve("egress.sock"));
-    forwarder = kit.forwarder(folder.resolve("egress.sock"));
-  }
-
+class EgressProxyTest extends ProxyTestBase {
   private void startDefault() throws IOException {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust()).resolver(EgressTestKit.resolver(Map.of(
         "api.test", LOOPBACK, "x.api.test", LOOPBACK, "evil.test", LOOPBACK, "secret.test", LOOPBACK))));
-  }
-
-  private static EgressRules rules(String... entries) {
-    return EgressRules.parse(List.of(entries), EgressRules.DEFAULT_MAX_BYTES_PER_CALL, Duration.ofSeconds(10));
   }
 
   private String http() {
