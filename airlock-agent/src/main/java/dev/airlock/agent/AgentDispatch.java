@@ -27,7 +27,25 @@ public final class AgentDispatch {
   public record Outcome(Object value, Throwable failure) {
   }
 
-  static void options(Map<String, String> parsed) {
+  /**
+   * The agent's options, as the system properties they name ({@code airlock.timeout-seconds}...), set before the
+   * application's {@code main} so that the configuration it first reads already holds them. They used to be applied
+   * when airlock-core was first reached, replacing the configuration then: an application that had used
+   * {@code AirlockRuntime.pool()} by that time saw its pool closed under it.
+   */
+  static void premainOptions(Map<String, String> parsed) {
+    // A loop, not a method reference: in a premain that would bootstrap the JDK's lambda machinery.
+    for (Map.Entry<String, String> option : parsed.entrySet()) {
+      System.setProperty(option.getKey(), option.getValue());
+    }
+  }
+
+  /**
+   * Attached to a running JVM: the options are also set as system properties, and applied with
+   * {@code AirlockRuntime.configure} when airlock-core is first reached, since its configuration may have been read.
+   */
+  static void attachOptions(Map<String, String> parsed) {
+    premainOptions(parsed);
     options = parsed;
   }
 

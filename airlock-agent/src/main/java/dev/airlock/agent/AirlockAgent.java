@@ -26,7 +26,7 @@ public final class AirlockAgent {
   }
 
   public static void premain(String options, Instrumentation instrumentation) {
-    AgentDispatch.options(AgentOptions.parse(options));
+    AgentDispatch.premainOptions(AgentOptions.parse(options));
     if (applicationClassesLoaded(instrumentation)) {
       // Loaded before this premain (by an agent before it): only retransformation reaches them.
       install(instrumentation);
@@ -42,7 +42,7 @@ public final class AirlockAgent {
   }
 
   public static void agentmain(String options, Instrumentation instrumentation) {
-    AgentDispatch.options(AgentOptions.parse(options));
+    AgentDispatch.attachOptions(AgentOptions.parse(options));
     install(instrumentation);
     startEagerly();
   }

@@ -116,6 +116,18 @@ class AgentIT {
     assertThat(output(app)).containsExactlyElementsOf(expected);
   }
 
+  /**
+   * The agent's options used to be applied when airlock-core was first reached, by replacing the configuration: an
+   * application that had taken {@code AirlockRuntime.pool()} before the eager start saw that pool closed under it
+   * ("the pool is closed"). They are system properties from the premain on.
+   */
+  @Test
+  void anApplicationUsingTheRuntimeBeforeTheEagerStartKeepsItsPoolAndSeesTheOptions() throws Exception {
+    Process app = start("com.example.agentapp.EarlyRuntimeApp",
+        List.of("-javaagent:" + AGENT + "=pool.min-size=1,timeout-seconds=17"));
+    assertThat(output(app)).containsExactly("timeout=17", "same-pool=true", "call=sandbox");
+  }
+
   /** Issue 18: a call that needs approval is suspended under the agent and resumed once, host and sandbox. */
   @Test
   void approvalSuspendsAnInstrumentedCallAndResumeRunsItsBodyOnce() throws Exception {

@@ -1,5 +1,6 @@
 package dev.airlock.samples.quickstart;
 
+import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,17 +15,31 @@ public final class Quickstart {
   }
 
   public static void main(String[] args) throws Exception {
-    // File arguments ship only from the folders in airlock.files.roots. The pom's run names this sample's own; a run
-    // without it gets a fresh private folder. Set before the first call, which reads the configuration.
+    // File arguments ship only from the folders in airlock.files.roots; sandboxed tools get a way out only through
+    // the host's egress proxy, to the hosts their @Airlock(egress) names. The pom sets both (the folder with -D, egress
+    // among the agent's options); a run without them gets a fresh private folder and egress, applied with configure,
+    // since the agent's eager start may have read the configuration already.
+    boolean defaults = false;
     if (System.getProperty("airlock.files.roots") == null) {
       System.setProperty("airlock.files.roots", Files.createTempDirectory("airlock-quickstart-").toString());
+      defaults = true;
     }
-    Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots")));
-    // Sandboxed tools get a way out only through the host's egress proxy, to the hosts their @Airlock(egress) names.
     if (System.getProperty("airlock.egress.enabled") == null) {
       System.setProperty("airlock.egress.enabled", "true");
+      defaults = true;
     }
-    DocsServer docs = DocsServer.start(AgentTools.DOCS_PORT);
+    if (defaults) {
+      AirlockRuntime.configure(AirlockConfig.fromEnvironment());
+    }
+    Path notes = Files.createDirectories(Path.of(System.getProperty("airlock.files.roots")));
+    try (DocsServer docs = DocsServer.start(AgentTools.DOCS_PORT)) {
+      demo(notes);
+    } finally {
+      AirlockRuntime.closePools();
+    }
+  }
+
+  private static void demo(Path notes) throws Exception {
     AgentTools tools = new AgentTools();
     System.out.println("host pid " + ProcessHandle.current().pid() + ", sandboxed=" + AirlockRuntime.isSandboxed());
     System.out.println(AirlockRuntime.pool().posture().describe());
@@ -51,8 +66,6 @@ public final class Quickstart {
     System.out.println();
     System.out.println(AirlockRuntime.pool().stats());
     Files.deleteIfExists(note);
-    AirlockRuntime.closePools();
-    docs.close();
   }
 
   private interface Tool {
