@@ -34,6 +34,7 @@ public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CLOSE_MARGIN = Duration.ofSeconds(10);
+  private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long BACKEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** How long a replacement of a single-use worker waits after its predecessor's call returned. */
   static final Duration AFTER_CALL_PAUSE = Duration.ofMillis(50);
@@ -201,9 +202,10 @@ public final class WorkerPool implements AutoCloseable {
     try {
       started = start(true, deadline);
     } catch (SandboxCrashedException e) {
-      if (System.nanoTime() - deadline >= 0) {
+      if (deadline - System.nanoTime() < DEADLINE_SLACK_NANOS) {
         // A start bounded by the call's deadline failed because the deadline came: the call timed out, as it would
-        // have in a worker that started in time. Nothing ran, on the host neither.
+        // have in a worker that started in time. Nothing ran, on the host neither. (With slack: the handshake's
+        // watchdog is scheduled in whole milliseconds, truncated, and a backend's own wait may end a poll early.)
         throw new SandboxTimeoutException("the call's timeout passed while its worker was starting ("
             + e.getMessage() + ")", e);
       }
