@@ -161,18 +161,6 @@ class EgressProxyTest extends ProxyTestBase {
     }
   }
 
-  private static String readHead(InputStream in) throws IOException {
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        break;
-      }
-      head.append((char) b);
-    }
-    return head.toString();
-  }
-
   @Test
   void ipLiteralIsRefusedUnlessAnEntryNamesIt() throws Exception {
     startDefault();

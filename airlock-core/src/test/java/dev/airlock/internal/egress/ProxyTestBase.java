@@ -1,6 +1,7 @@
 package dev.airlock.internal.egress;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,19 @@ abstract class ProxyTestBase {
     proxy = builder.build();
     gate = proxy.openGate(folder.resolve("egress.sock"));
     forwarder = kit.forwarder(folder.resolve("egress.sock"));
+  }
+
+  /** An HTTP message head as the test's server reads it, up to and with its blank line (or the stream's end). */
+  static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
   }
 
   static EgressRules rules(String... entries) {
