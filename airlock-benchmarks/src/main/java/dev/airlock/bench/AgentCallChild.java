@@ -14,7 +14,9 @@ import java.util.List;
  * measures as host CPU per call (this JVM and its processes, workers included: {@link TreeCpu}, run by the parent).
  *
  * <pre>
- * single &lt;calls&gt; &lt;idle ms&gt;  a different tool class each call (the pool runs reuse=false)
+ * single &lt;calls&gt; &lt;idle ms&gt;  a different tool class each call, loaded before the pause, as an agent framework
+ *                              loads its tools when they are registered (the pool runs reuse=false)
+ * single-load &lt;calls&gt; &lt;idle ms&gt;  the same, each tool class loaded (and so instrumented) by the timed call
  * reused &lt;calls&gt; &lt;idle ms&gt;  the same tool each call (the pool runs reuse=true)
  * first &lt;delay ms&gt; &lt;started&gt;  one call, {@code delay} after the parent started this JVM (epoch ms), nothing else
  * idle &lt;ms&gt;                   no call: host CPU used in the first {@code ms} after main started
@@ -52,14 +54,14 @@ public final class AgentCallChild {
         Thread.sleep(Long.parseLong(args[1]));
         report.println(CPU_STOP + " 1");
       }
-      case "single", "reused" -> turnAbout(report, args[0].equals("single"), Integer.parseInt(args[1]),
-          Long.parseLong(args[2]));
+      case "single", "single-load", "reused" -> turnAbout(report, !args[0].equals("reused"),
+          args[0].equals("single-load"), Integer.parseInt(args[1]), Long.parseLong(args[2]));
       default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
     }
   }
 
-  private static void turnAbout(PrintStream report, boolean freshClassEachCall, int calls, long idleMillis)
-      throws Exception {
+  private static void turnAbout(PrintStream report, boolean freshClassEachCall, boolean loadedByCall, int calls,
+      long idleMillis) throws Exception {
     byte[] body = ("an INVOKE frame of about the size of a tool call's: " + WORDS).repeat(4)
         .getBytes(StandardCharsets.UTF_8);
     try (EchoFloor floor = EchoFloor.start()) {
@@ -71,9 +73,9 @@ public final class AgentCallChild {
         int tool = freshClassEachCall ? i : 0;
         if (i % 2 == 0) {
           report.println("floor " + sampleFloor(floor, body, idleMillis));
-          report.println("call " + sampleCall(tool, idleMillis));
+          report.println("call " + sampleCall(tool, loadedByCall, idleMillis));
         } else {
-          report.println("call " + sampleCall(tool, idleMillis));
+          report.println("call " + sampleCall(tool, loadedByCall, idleMillis));
           report.println("floor " + sampleFloor(floor, body, idleMillis));
         }
       }
@@ -82,11 +84,12 @@ public final class AgentCallChild {
   }
 
   /**
-   * A reused tool's method is looked up once, as an application calls a method it links against; a new tool class is
-   * loaded by the call (the agent instruments it then), as an application's first use of a class does.
+   * The tool's method is looked up before the pause, as an agent framework registers its tools (their classes loaded,
+   * and so instrumented by the agent) when it starts; with {@code loadedByCall} a new tool class is loaded by the call
+   * instead, as an application's first use of a class is.
    */
-  private static long sampleCall(int tool, long idleMillis) throws Exception {
-    Method known = tool == 0 ? tool(0) : null;
+  private static long sampleCall(int tool, boolean loadedByCall, long idleMillis) throws Exception {
+    Method known = tool == 0 || !loadedByCall ? tool(tool) : null;
     Thread.sleep(idleMillis);
     long start = System.nanoTime();
     call(known != null ? known : tool(tool), tool);
