@@ -42,6 +42,8 @@ public final class ChildJvmBackend implements SandboxBackend {
   public ChildJvmBackend() {
     try {
       socketDir = Files.createTempDirectory("airlock-hostile-");
+      // Tests that hand this backend to a pool they never close still leave no folder behind.
+      socketDir.toFile().deleteOnExit();
     } catch (IOException e) {
       throw new SandboxUnavailableException("cannot create a socket directory: " + e);
     }

@@ -4,6 +4,8 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Calls agent tools as a model would, with the JVM started as {@code java -javaagent:airlock-agent.jar ...}: the
@@ -20,8 +22,10 @@ public final class Quickstart {
     // among the agent's options); a run without them gets a fresh private folder and egress, applied with configure,
     // since the agent's eager start may have read the configuration already.
     boolean defaults = false;
+    Path madeHere = null;
     if (System.getProperty("airlock.files.roots") == null) {
-      System.setProperty("airlock.files.roots", Files.createTempDirectory("airlock-quickstart-").toString());
+      madeHere = Files.createTempDirectory("airlock-quickstart-");
+      System.setProperty("airlock.files.roots", madeHere.toString());
       defaults = true;
     }
     if (System.getProperty("airlock.egress.enabled") == null) {
@@ -36,6 +40,11 @@ public final class Quickstart {
       demo(notes);
     } finally {
       AirlockRuntime.closePools();
+      if (madeHere != null) {
+        try (Stream<Path> made = Files.walk(madeHere)) {
+          made.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+      }
     }
   }
 
