@@ -3,14 +3,22 @@ package dev.airlock.internal.worker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The jars a scan found free of configuration and keys ({@link ClasspathSecrets#isSecret}), kept per machine in the
@@ -24,10 +32,13 @@ import java.util.Optional;
  * the masking rule itself, so a changed, replaced or moved jar, or a new rule, is scanned again. A verdict is used
  * only when its file is a regular file (no link) of this user that no one else may write, and holds exactly that
  * key; anything else is ignored and the jar scanned. Guest code never reaches the cache: it is not bound into any
- * sandbox.
+ * sandbox. One file per jar path (a rebuilt jar replaces its verdict), at most {@value #MAX_VERDICTS}: beyond, the
+ * oldest half is deleted.
  */
 final class CleanJarCache {
   private static final String PREFIX = "clean-jar-";
+  /** Verdicts kept at most; beyond, the oldest half goes. */
+  static final int MAX_VERDICTS = 2048;
 
   private final Path folder;
   private final String rule;
@@ -45,7 +56,7 @@ final class CleanJarCache {
       if (key.isEmpty()) {
         return false;
       }
-      Path file = file(key.get());
+      Path file = file(jar);
       return MachineCache.trusted(file)
           && Files.size(file) < 4096 && key.get().equals(Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
@@ -66,9 +77,30 @@ final class CleanJarCache {
           "rwx------")));
       Path temp = Files.createTempFile(folder, PREFIX, ".tmp");
       Files.writeString(temp, scannedKey, StandardCharsets.UTF_8);
-      Files.move(temp, file(scannedKey), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temp, file(jar), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      evictBeyond(MAX_VERDICTS);
     } catch (IOException | RuntimeException e) {
       // Next time the jar is scanned again.
+    }
+  }
+
+  /** Deletes the least recently written verdicts beyond {@code max}: jars in folders that come and go (tests). */
+  private void evictBeyond(int max) throws IOException {
+    List<Path> verdicts;
+    try (Stream<Path> files = Files.list(folder)) {
+      verdicts = files.filter(f -> f.getFileName().toString().startsWith(PREFIX)).toList();
+    }
+    if (verdicts.size() <= max) {
+      return;
+    }
+    Map<Path, FileTime> written = new HashMap<>();
+    for (Path verdict : verdicts) {
+      written.put(verdict, Files.getLastModifiedTime(verdict, LinkOption.NOFOLLOW_LINKS));
+    }
+    List<Path> oldestFirst = new ArrayList<>(verdicts);
+    oldestFirst.sort(Comparator.comparing(written::get));
+    for (Path verdict : oldestFirst.subList(0, verdicts.size() - max / 2)) {
+      Files.deleteIfExists(verdict);
     }
   }
 
@@ -89,9 +121,14 @@ final class CleanJarCache {
     }
   }
 
-  private Path file(String key) {
+  /**
+   * One verdict file per jar path, so a rebuilt jar replaces its verdict instead of adding one; the key inside says
+   * which version of the file it is about.
+   */
+  private Path file(Path jar) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(jar.toAbsolutePath().normalize().toString()
+          .getBytes(StandardCharsets.UTF_8));
       return folder.resolve(PREFIX + HexFormat.of().formatHex(digest, 0, 16));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

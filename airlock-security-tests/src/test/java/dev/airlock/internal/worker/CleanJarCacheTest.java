@@ -77,6 +77,30 @@ class CleanJarCacheTest {
     assertThat(cache.knownClean(moved)).as("another file").isFalse();
   }
 
+  @Test
+  void aRebuiltJarReplacesItsVerdictAndTheCacheStaysBounded(@TempDir Path dir) throws IOException {
+    Path folder = dir.resolve("cache");
+    CleanJarCache cache = new CleanJarCache(folder, RULE);
+    Path jar = jar(dir.resolve("lib.jar"), "conf/zzzzzz.yml");
+    plantVerdict(cache, jar);
+    Files.delete(jar);
+    jar(jar, "conf/yyyyyy.yml");
+    plantVerdict(cache, jar);
+    assertThat(onlyFile(folder)).as("one verdict per jar path").isNotNull();
+
+    for (int i = 0; i < CleanJarCache.MAX_VERDICTS; i++) {
+      Files.setLastModifiedTime(Files.writeString(folder.resolve("clean-jar-old" + i), "stale"),
+          FileTime.fromMillis(i));
+    }
+    Path other = jar(dir.resolve("other.jar"), "conf/zzzzzz.yml");
+    plantVerdict(cache, other);
+    try (Stream<Path> files = Files.list(folder)) {
+      assertThat(files.count()).isLessThanOrEqualTo(CleanJarCache.MAX_VERDICTS);
+    }
+    assertThat(cache.knownClean(other)).as("the newest verdict is kept").isTrue();
+    assertThat(cache.knownClean(jar)).as("a recent one too").isTrue();
+  }
+
   private static void plantVerdict(CleanJarCache cache, Path jar) {
     cache.rememberClean(jar, cache.key(jar).orElseThrow());
     assertThat(cache.knownClean(jar)).isTrue();
