@@ -30,10 +30,12 @@ public final class HostWarmUp {
 
   /**
    * The classes of the host's call path that a first call loads and initializes after the interceptor is reached
-   * (read off {@code -Xlog:class+load} of a first call 1 s after start): about 40, each read from its jar, verified
-   * and initialized on the caller's thread otherwise, with the OpenTelemetry look-up of {@code CallTracing} among
-   * them ({@code OtelCallTrace} links only where the OpenTelemetry API is present, and is skipped elsewhere). Initializing them runs no call and touches no pool; a name that no longer exists only costs the first call
-   * that class ({@code HostWarmUpTest} keeps the list whole).
+   * (read off {@code -Xlog:class+load} of a first call 1 s after start), each otherwise read from its jar, verified
+   * and initialized on the caller's thread, the OpenTelemetry look-up of {@code CallTracing} among them
+   * ({@code OtelCallTrace} links only where the OpenTelemetry API is present, and is skipped elsewhere). Initializing
+   * them runs no call and touches no pool; a name that no longer exists only costs the first call that class
+   * ({@code HostWarmUpTest} keeps the list whole). Measured in a fresh JVM whose worker was up, the caller's CPU for
+   * its first call went from 15-20 to 8-11 ms, for about 9 ms more on the warm-up's thread.
    */
   static final List<String> FIRST_CALL_CLASSES = List.of(
       "dev.airlock.internal.intercept.EffectiveAirlock$Resolved",
