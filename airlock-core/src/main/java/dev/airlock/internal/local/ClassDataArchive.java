@@ -2,6 +2,7 @@ package dev.airlock.internal.local;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.internal.backend.WorkerChannels;
+import dev.airlock.internal.worker.MachineCache;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
@@ -107,9 +108,7 @@ final class ClassDataArchive {
   }
 
   static Path defaultFolder() {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("airlock");
+    return MachineCache.folder();
   }
 
   /**

@@ -1,12 +1,11 @@
 package dev.airlock.internal.local;
 
+import dev.airlock.internal.worker.MachineCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -31,8 +29,6 @@ import java.util.regex.Pattern;
 final class SharedLibraryCache {
   private static final Pattern LIBRARY_NAME = Pattern.compile("[^/\\s]+\\.so(\\.[0-9.]+)?");
   private static final Path LD_SO_CACHE = Path.of("/etc/ld.so.cache");
-  private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(PosixFilePermission.GROUP_WRITE,
-      PosixFilePermission.OTHERS_WRITE);
 
   private final Path folder;
 
@@ -42,14 +38,14 @@ final class SharedLibraryCache {
 
   /** The cache in the default folder ({@code $XDG_CACHE_HOME/airlock} or {@code ~/.cache/airlock}). */
   static SharedLibraryCache ofThisUser() {
-    return new SharedLibraryCache(ClassDataArchive.defaultFolder());
+    return new SharedLibraryCache(MachineCache.folder());
   }
 
   /** The cached list for {@code command}, or empty when there is none this machine can trust as it is. */
   Optional<List<Path>> read(List<String> command) {
     try {
       Path file = file(command);
-      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !trusted(file)) {
+      if (!MachineCache.trusted(file)) {
         return Optional.empty();
       }
       List<Path> libs = new ArrayList<>();
@@ -84,13 +80,6 @@ final class SharedLibraryCache {
   private static boolean isLibrary(Path lib) {
     return lib.isAbsolute() && lib.getFileName() != null
         && LIBRARY_NAME.matcher(lib.getFileName().toString()).matches() && Files.isRegularFile(lib);
-  }
-
-  private static boolean trusted(Path file) throws IOException {
-    Object owner = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    return owner.equals(me) && Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).stream()
-        .noneMatch(OTHERS_WRITE::contains);
   }
 
   private Path file(List<String> command) throws IOException {

@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.zip.ZipFile;
@@ -64,6 +65,13 @@ final class ClasspathSecrets {
   private static final int CENTRAL = 0x02014b50;
   private static final int LOCAL = 0x04034b50;
 
+  /**
+   * Jars found free of secrets by this rule: the patterns above and this build of Airlock (whose code decides too),
+   * so a new rule or a new build scans every jar again.
+   */
+  private static final CleanJarCache CLEAN_JARS = new CleanJarCache(MachineCache.folder(),
+      SECRET_NAME.pattern() + "\n" + SPRING_META + "\n" + codeStamp());
+
   private static final Map<String, Path> JAR_COPIES = new ConcurrentHashMap<>();
   private static volatile Path folder;
 
@@ -91,6 +99,11 @@ final class ClasspathSecrets {
   }
 
   static List<Mount> view(List<Path> classpath, boolean anyFolder) {
+    return view(classpath, anyFolder, CLEAN_JARS);
+  }
+
+  /** The view, with the jars known clean read from {@code cleanJars} (tests: a cache folder of their own). */
+  static List<Mount> view(List<Path> classpath, boolean anyFolder, CleanJarCache cleanJars) {
     List<Mount> mounts = new ArrayList<>();
     List<Mount> masks = new ArrayList<>();
     try {
@@ -100,7 +113,7 @@ final class ClasspathSecrets {
           mounts.add(new Mount(entry, entry));
           masks.addAll(folderMasks(entry));
         } else if (Files.isRegularFile(entry)) {
-          mounts.add(new Mount(jarView(entry), entry));
+          mounts.add(new Mount(jarView(entry, cleanJars), entry));
         }
       }
     } catch (IOException e) {
@@ -150,7 +163,11 @@ final class ClasspathSecrets {
   }
 
   /** The jar itself when it holds no secret entry, else its zeroed copy (made once per jar version). */
-  private static Path jarView(Path jar) throws IOException {
+  private static Path jarView(Path jar, CleanJarCache cleanJars) throws IOException {
+    if (cleanJars.knownClean(jar)) {
+      return jar;
+    }
+    Optional<String> scanned = cleanJars.key(jar);
     List<String> secrets = new ArrayList<>();
     try (ZipFile zip = new ZipFile(jar.toFile())) {
       zip.stream().filter(e -> !e.isDirectory() && isSecret(e.getName())).forEach(e -> secrets.add(e.getName()));
@@ -158,6 +175,7 @@ final class ClasspathSecrets {
       return jar; // Not a zip: the JVM will not read classes from it either.
     }
     if (secrets.isEmpty()) {
+      scanned.ifPresent(key -> cleanJars.rememberClean(jar, key));
       return jar;
     }
     FileTime time = Files.getLastModifiedTime(jar);
@@ -242,6 +260,18 @@ final class ClasspathSecrets {
       }
     }
     return buffer.flip();
+  }
+
+  /** Where this class was loaded from, with that jar's size and time: a new build of Airlock is a new rule. */
+  private static String codeStamp() {
+    try {
+      var source = ClasspathSecrets.class.getProtectionDomain().getCodeSource();
+      Path location = Path.of(source.getLocation().toURI());
+      return location + (Files.isRegularFile(location) ? " " + Files.size(location) + "@"
+          + Files.getLastModifiedTime(location).toMillis() : "");
+    } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
+      return "unknown build " + System.nanoTime();
+    }
   }
 
   /** This JVM's private folder, made on first use with an empty file and folder, deleted when the JVM exits. */

@@ -1,0 +1,98 @@
+package dev.airlock.internal.intercept;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.AirlockConfig;
+import dev.airlock.AirlockRuntime;
+import dev.airlock.SandboxPool;
+import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.worker.WorkerClasspath;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The host warm-up readies what the first call loads: a fresh JVM whose worker is up and whose warm-up ran makes its
+ * first call through the interceptor without loading a class of Airlock's call path (read off the JVM's own
+ * {@code -Xlog:class+load}); without the warm-up, the same call loads them.
+ */
+@Timeout(120)
+class HostWarmUpTest {
+  private static final String MARK = "first-call-starts";
+  private static final String DONE = "first-call-done";
+
+  @Test
+  void everyNamedClassExists() throws ClassNotFoundException {
+    for (String name : HostWarmUp.FIRST_CALL_CLASSES) {
+      Class.forName(name, false, HostWarmUp.class.getClassLoader());
+    }
+  }
+
+  @Test
+  void aFirstCallAfterTheWarmUpLoadsNoClassOfTheCallPath() throws Exception {
+    assertThat(airlockClassesLoadedByFirstCall(true)).as("classes the first call loaded after the warm-up").isEmpty();
+    assertThat(airlockClassesLoadedByFirstCall(false)).as("classes the first call loads without the warm-up")
+        .containsAll(List.of("dev.airlock.internal.trace.CallTracing", "dev.airlock.SandboxPool$Attempt",
+            "dev.airlock.internal.wire.Messages$Invoke"));
+  }
+
+  /** Airlock's classes (not lambdas) a child JVM loaded during its first call, with or without the warm-up. */
+  private static List<String> airlockClassesLoadedByFirstCall(boolean warmUp) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = String.join(File.pathSeparator, WorkerClasspath.ofThisJvm().stream().map(Path::toString)
+        .toList());
+    Process child = new ProcessBuilder(java, "-Xlog:class+load=info:stdout", "-cp", classpath,
+        FirstCall.class.getName(), Boolean.toString(warmUp)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    List<String> lines;
+    try {
+      lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    assertThat(lines).as("the child's output").contains(MARK, DONE);
+    List<String> loaded = new ArrayList<>();
+    for (String line : lines.subList(lines.indexOf(MARK), lines.indexOf(DONE))) {
+      String[] parts = line.split(" ");
+      if (line.contains("[class,load]") && parts.length > 1) {
+        String name = parts[1];
+        if (name.startsWith("dev.airlock.") && !name.contains("$$Lambda") && !name.startsWith(
+            HostWarmUpTest.class.getName())) {
+          loaded.add(name);
+        }
+      }
+    }
+    return loaded;
+  }
+
+  /** A host JVM: starts its pool's worker, warms up the host side (or not), then makes one sandboxed call. */
+  static final class FirstCall {
+    public static void main(String[] args) throws Throwable {
+      AirlockRuntime.configure(AirlockConfig.builder().poolMinSize(1).timeoutSeconds(60).build());
+      SandboxPool pool = AirlockRuntime.pool();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (pool.stats().idle() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      if (Boolean.parseBoolean(args[0])) {
+        HostWarmUp.once();
+      }
+      System.out.println(MARK);
+      Object result = AirlockInterceptor.shared().intercept(null, FirstCall.class.getDeclaredMethod("tool",
+          String.class), new Object[] {"x"}, () -> "host");
+      System.out.println(DONE);
+      System.out.println(result);
+      AirlockRuntime.closePools();
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true)
+    public static String tool(String text) {
+      return text + (AirlockRuntime.isSandboxed() ? "@sandbox" : "@host");
+    }
+  }
+}
