@@ -287,6 +287,9 @@ final class Kryos {
       }
       Class<?> type;
       try {
+        if (!allowlist.exactly(className) && !ClassFiles.exist(className, loader)) {
+          throw new ClassNotFoundException(className);
+        }
         type = Class.forName(className, false, loader);
       } catch (ClassNotFoundException | LinkageError e) {
         throw new KryoException("result names class " + className + ", which the host cannot load", e);
