@@ -86,7 +86,8 @@ final class SharedLibraryCache {
         && LIBRARY_NAME.matcher(lib.getFileName().toString()).matches() && Files.isRegularFile(lib);
   }
 
-  private static boolean trusted(Path file) throws IOException {
+  /** Owned by this user, not a link, and writable by nobody else: a file or folder only this user can have made. */
+  static boolean trusted(Path file) throws IOException {
     Object owner = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     return owner.equals(me) && Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).stream()
