@@ -23,7 +23,7 @@ final class NonRootJvm {
   }
 
   /** The JVM's whole output, after it exited within 90 s. */
-  static String run(Class<?> main) throws IOException, InterruptedException {
+  static String run(Class<?> main, String... args) throws IOException, InterruptedException {
     Path readable = Files.createTempDirectory("airlock-nonroot-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     try {
@@ -39,10 +39,11 @@ final class NonRootJvm {
           classpath.add(target.toString());
         }
       }
-      Process jvm = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+      List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-          String.join(File.pathSeparator, classpath), main.getName())
-          .directory(readable.toFile()).redirectErrorStream(true).start();
+          String.join(File.pathSeparator, classpath), main.getName()));
+      command.addAll(List.of(args));
+      Process jvm = new ProcessBuilder(command).directory(readable.toFile()).redirectErrorStream(true).start();
       String output = new String(jvm.getInputStream().readAllBytes());
       if (!jvm.waitFor(90, TimeUnit.SECONDS)) {
         jvm.destroyForcibly();

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,8 +25,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,14 +43,44 @@ class ResultSizeBoundsTest {
   @ParameterizedTest
   @ValueSource(strings = {"java.util.LinkedList", "java.util.ArrayDeque", "java.util.LinkedHashSet",
       "java.util.TreeSet", "java.util.concurrent.CopyOnWriteArrayList", "java.util.ArrayList", "java.util.HashSet",
-      "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$ListN"})
+      "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$ListN",
+      "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$Set12",
+      "java.util.ImmutableCollections$SubList", "java.util.Arrays$ArrayList", "java.util.Collections$UnmodifiableList",
+      "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableSet",
+      "java.util.Collections$UnmodifiableCollection", "java.util.Collections$UnmodifiableSortedSet"})
   void aCollectionOfABillionNullsIsRefusedAtOnce(String type) {
     assertRefusedCheaply(KryoBytes.collectionOfNulls(type, 1_000_000_000));
   }
 
+  /**
+   * Attack review 4: {@code Arrays.asList}'s class has a serializer of its own, which the size check did not know, so
+   * five bytes declaring 150 million elements made the host allocate a 600 MiB array at once (up to 8 GiB for the
+   * largest size), and an {@code OutOfMemoryError} on a small heap. Every collection and map serializer the reader
+   * meets is now a size-checked one, or the class is refused.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {150_000_000, 1_000_000_000})
+  void anArraysAsListDeclaringMoreElementsThanItsBytesIsRefusedBeforeAnyAllocation(int size) {
+    assertRefusedCheaply(KryoBytes.collectionOfNulls("java.util.Arrays$ArrayList", size));
+  }
+
+  @Test
+  void aConcurrentSkipListMapNamedInTheConfigurationIsReadWithTheSameBound() {
+    List<String> admitted = List.of("java.util.concurrent.ConcurrentSkipListMap");
+    byte[] hostile = KryoBytes.mapDeclaring("java.util.concurrent.ConcurrentSkipListMap", 1_000_000_000);
+
+    assertThat(catchThrowable(() -> Codec.decodeResult(hostile, ClassAllowlist.of(admitted))))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("size");
+    ConcurrentSkipListMap<String, Integer> legitimate = new ConcurrentSkipListMap<>(Map.of("a", 1, "b", 2));
+    assertThat(Codec.decodeResult(Codec.encodeResult(legitimate, 4096), ClassAllowlist.of(admitted)))
+        .isEqualTo(legitimate);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap",
-      "java.util.concurrent.ConcurrentHashMap", "java.util.ImmutableCollections$MapN"})
+      "java.util.concurrent.ConcurrentHashMap", "java.util.ImmutableCollections$MapN",
+      "java.util.ImmutableCollections$Map1", "java.util.Collections$UnmodifiableMap",
+      "java.util.Collections$UnmodifiableSortedMap", "java.util.EnumMap"})
   void aMapDeclaringABillionEntriesIsRefusedAtOnce(String type) {
     assertRefusedCheaply(KryoBytes.mapDeclaring(type, 1_000_000_000));
   }
@@ -69,7 +102,8 @@ class ResultSizeBoundsTest {
         new HashSet<>(List.of(6)), Set.of(1, 2, 3), Set.of(), List.of(1, 2, 3), new HashMap<>(Map.of(1, "x")),
         new LinkedHashMap<>(Map.of("k", List.of(1))), new TreeMap<>(Map.of(2, 3)),
         new ConcurrentHashMap<>(Map.of(7, 8)), Map.of(1, 2, 3, 4), Map.of(), Map.of(9, Set.of(BigInteger.TEN)),
-        List.of(LocalDate.of(2026, 11, 23)));
+        List.of(LocalDate.of(2026, 11, 23)), Arrays.asList("a", null, "c"), List.of(1),
+        Set.of(1));
   }
 
   @ParameterizedTest

@@ -114,15 +114,9 @@ public final class ClassAllowlist {
   }
 
   public boolean allows(String className) {
-    String name = className;
-    while (name.startsWith("[")) {
-      name = name.substring(1);
-    }
+    String name = elementName(className);
     if (name.length() == 1) {
       return "ZBCSIJFD".contains(name);
-    }
-    if (name.startsWith("L") && name.endsWith(";")) {
-      name = name.substring(1, name.length() - 1);
     }
     if (JDK_CLASSES.contains(name) || exact.contains(name)) {
       return true;
@@ -138,6 +132,27 @@ public final class ClassAllowlist {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@code className} is admitted by an exact name, not by a prefix or wildcard: only such names are bounded
+   * in number, so only they may be looked up before their class file is known to exist ({@link ClassFiles}).
+   */
+  boolean exactly(String className) {
+    String name = elementName(className);
+    return name.length() == 1 || JDK_CLASSES.contains(name) || exact.contains(name);
+  }
+
+  /** The class name of an array descriptor's elements ({@code [Lcom.acme.Order;}), or the name itself. */
+  static String elementName(String className) {
+    String name = className;
+    while (name.startsWith("[")) {
+      name = name.substring(1);
+    }
+    if (name.startsWith("L") && name.endsWith(";")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    return name;
   }
 
   @Override

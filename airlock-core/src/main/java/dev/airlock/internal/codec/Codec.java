@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
+import dev.airlock.internal.backend.GuestText;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +42,8 @@ public final class Codec {
   /** Results up to this size are decoded on the calling thread; see {@link #decodeResult}. */
   static final int INLINE_DECODE_BYTES = 64 * 1024;
   private static final long DEADLINE_POLL_MILLIS = 10;
+  /** The most characters of a worker's text a refusal quotes. */
+  private static final int MAX_QUOTED_CHARS = 1024;
   /** Daemon threads, each with its own Kryo, that decode large results; idle ones end after a minute. */
   private static final ExecutorService DECODERS = Executors.newCachedThreadPool(task -> {
     Thread thread = new Thread(task, "airlock-result-decoder");
@@ -151,7 +154,8 @@ public final class Codec {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw new SandboxProtocolException("result refused: " + firstLine(String.valueOf(e.getCause())), e.getCause());
+      throw new SandboxProtocolException("result refused: " + quoted(String.valueOf(e.getCause())),
+          inert(e.getCause()));
     } catch (InterruptedException e) {
       decoded.cancel(true);
       Thread.currentThread().interrupt();
@@ -172,10 +176,10 @@ public final class Codec {
       }
       return result;
     } catch (Kryos.RejectedClassException e) {
-      throw new SandboxProtocolException(refusal(e, allowlist), e);
+      throw new SandboxProtocolException(refusal(e, allowlist), inert(e));
     } catch (RuntimeException e) {
       // Any serializer may throw anything on bytes it was not written for (DateTimeException from java.time, ...).
-      throw new SandboxProtocolException("result refused: " + firstLine(e.getMessage()), e);
+      throw new SandboxProtocolException("result refused: " + quoted(e.getMessage()), inert(e));
     } catch (StackOverflowError | OutOfMemoryError e) {
       throw new SandboxProtocolException("result refused: decoding it exhausted " + e.getClass().getSimpleName(),
           null);
@@ -187,10 +191,11 @@ public final class Codec {
   }
 
   private static String refusal(Kryos.RejectedClassException e, ClassAllowlist allowlist) {
+    String className = quoted(e.className);
     if (e.behaviour != null) {
-      return "result refused: it holds an object of class " + e.className + ", which " + e.behaviour;
+      return "result refused: it holds an object of class " + className + ", which " + e.behaviour;
     }
-    return "result refused: it names class " + e.className + ", which is not on the allowlist (" + allowlist
+    return "result refused: it names class " + className + ", which is not on the allowlist (" + allowlist
         + "). If the method really returns it, declare a concrete return type that reaches it (the class itself, "
         + "or a field or record component of its type), or name the exact class in airlock.allowed-classes";
   }
@@ -219,6 +224,28 @@ public final class Codec {
   private static ClassLoader contextLoader() {
     ClassLoader context = Thread.currentThread().getContextClassLoader();
     return context != null ? context : Codec.class.getClassLoader();
+  }
+
+  /**
+   * What a decoding failure says, as the host may quote it: its first line, escaped as a relayed log line and clipped.
+   * The worker chose the bytes, so a class name or a value a serializer quotes is its text, of any length.
+   */
+  private static String quoted(String message) {
+    String line = GuestText.escape(firstLine(message));
+    return line.length() <= MAX_QUOTED_CHARS ? line : line.substring(0, MAX_QUOTED_CHARS) + "…";
+  }
+
+  /**
+   * A stand-in for a decoding failure, to carry as the cause: its class, quoted message and stack, without the
+   * original's message or causes, which hold the worker's text unescaped.
+   */
+  private static Throwable inert(Throwable failure) {
+    if (failure == null) {
+      return null;
+    }
+    KryoException copy = new KryoException(failure.getClass().getName() + ": " + quoted(failure.getMessage()));
+    copy.setStackTrace(failure.getStackTrace());
+    return copy;
   }
 
   static String firstLine(String message) {

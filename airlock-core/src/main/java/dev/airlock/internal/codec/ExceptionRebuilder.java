@@ -42,7 +42,7 @@ public final class ExceptionRebuilder {
   }
 
   private static Throwable instantiate(RemoteFailure failure, Throwable cause) {
-    if (!namesAJdkException(failure.className())) {
+    if (!namesAJdkException(failure.className()) || !ClassFiles.exist(failure.className(), null)) {
       return null;
     }
     Class<?> type;

@@ -10,8 +10,10 @@ import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.ObjectArraySerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultArraySerializers.StringArraySerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.ArraysAsListSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.BigDecimalSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.BigIntegerSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.ConcurrentSkipListMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
@@ -38,6 +40,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -284,6 +287,9 @@ final class Kryos {
       }
       Class<?> type;
       try {
+        if (!allowlist.exactly(className) && !ClassFiles.exist(className, loader)) {
+          throw new ClassNotFoundException(className);
+        }
         type = Class.forName(className, false, loader);
       } catch (ClassNotFoundException | LinkageError e) {
         throw new KryoException("result names class " + className + ", which the host cannot load", e);
@@ -322,7 +328,9 @@ final class Kryos {
    */
   static Serializer<?> sizeChecked(Serializer<?> serializer) {
     Class<?> type = serializer.getClass();
-    if (type == CollectionSerializer.class) {
+    if (type.getEnclosingClass() == Kryos.class) {
+      return serializer;
+    } else if (type == CollectionSerializer.class) {
       return new BoundedCollectionSerializer();
     } else if (type == MapSerializer.class) {
       return new BoundedMapSerializer();
@@ -334,6 +342,16 @@ final class Kryos {
       return new BoundedImmutableSetSerializer();
     } else if (type == JdkImmutableMapSerializer.class) {
       return new BoundedImmutableMapSerializer();
+    } else if (type == ArraysAsListSerializer.class) {
+      return new BoundedArraysAsListSerializer();
+    } else if (type == ConcurrentSkipListMapSerializer.class) {
+      return new BoundedConcurrentSkipListMapSerializer();
+    } else if (serializer instanceof CollectionSerializer || serializer instanceof MapSerializer) {
+      // Kryo's collection and map serializers allocate for the size a worker declares before reading an element;
+      // one without a size-checked twin here (a later Kryo's, or that of a class named in airlock.allowed-classes)
+      // is refused rather than trusted.
+      throw new KryoException("its " + type.getSimpleName() + " reads a declared size unchecked; return an "
+          + "ArrayList, HashMap, TreeMap or another collection Airlock reads with bounds");
     }
     return serializer;
   }
@@ -362,6 +380,24 @@ final class Kryos {
     @Override
     protected TreeSet create(Kryo kryo, Input input, Class<? extends TreeSet> type, int size) {
       checkSize(input, size, "set size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedArraysAsListSerializer extends ArraysAsListSerializer {
+    @Override
+    @SuppressWarnings("rawtypes")
+    protected List create(Kryo kryo, Input input, Class type, int size) {
+      checkSize(input, size, "list size");
+      return super.create(kryo, input, type, size);
+    }
+  }
+
+  static final class BoundedConcurrentSkipListMapSerializer extends ConcurrentSkipListMapSerializer {
+    @Override
+    protected ConcurrentSkipListMap create(Kryo kryo, Input input, Class<? extends ConcurrentSkipListMap> type,
+        int size) {
+      checkSize(input, size, "map size");
       return super.create(kryo, input, type, size);
     }
   }

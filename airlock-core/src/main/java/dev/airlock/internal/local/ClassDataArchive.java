@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -72,7 +73,7 @@ final class ClassDataArchive {
     this.file = file;
     this.unsupported = unsupported;
     this.classpath = List.copyOf(classpath);
-    this.ready = file != null && Files.isRegularFile(file);
+    this.ready = present(file);
   }
 
   /** The archive for workers of {@code java} on {@code classpath}, as {@link AirlockConfig#localClassCache()} says. */
@@ -146,6 +147,11 @@ final class ClassDataArchive {
     return Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis();
   }
 
+  /** Where the archive is, or goes once made; {@code null} when there is none here. */
+  Path path() {
+    return file;
+  }
+
   /** Why workers start without an archive here, or empty when they use one once it is made. */
   Optional<String> unsupported() {
     return Optional.ofNullable(unsupported);
@@ -153,10 +159,24 @@ final class ClassDataArchive {
 
   /** The archive when it is there to map; checked on every launch, so one made by another backend is used too. */
   Optional<Path> readyFile() {
-    if (!ready && file != null && Files.isRegularFile(file)) {
+    if (!ready && present(file)) {
       ready = true;
     }
     return ready ? Optional.of(file) : Optional.empty();
+  }
+
+  /**
+   * Whether {@code file} is an archive to map: a regular file, not a link, in a folder, both this user's alone. Every
+   * worker maps it and the JVM trusts what an archive holds, so one that another local user could have written or
+   * swapped in (a shared cache folder, a file or folder writable by others) would run their code in every worker.
+   */
+  private static boolean present(Path file) {
+    try {
+      return file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          && MachineCache.ownedAlone(file.getParent()) && MachineCache.trusted(file);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** The JVM options that map the archive, or none yet. */
@@ -196,6 +216,12 @@ final class ClassDataArchive {
     try {
       Files.createDirectories(folder,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      if (!MachineCache.ownedAlone(folder)) {
+        LOG.warn("Airlock makes no class-data archive in {}: the folder is not this user's alone (another owner, a "
+            + "link, or writable by others), and every worker would map what is written there. Make it private "
+            + "(chmod 700), or set {} to a private folder or off", folder, AirlockConfig.LOCAL_CLASS_CACHE);
+        return;
+      }
       workspace = Files.createTempDirectory(folder, "training-");
       Path made = workspace.resolve("worker.jsa");
       LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace);

@@ -30,7 +30,12 @@ public final class MachineCache {
    * another local user could have planted is never read.
    */
   public static boolean trusted(Path file) throws IOException {
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+    return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && ownedAlone(file);
+  }
+
+  /** Whether {@code file} (a file or a folder, never followed if a link) is this user's and writable by nobody else. */
+  public static boolean ownedAlone(Path file) throws IOException {
+    if (Files.isSymbolicLink(file)) {
       return false;
     }
     Object owner = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);

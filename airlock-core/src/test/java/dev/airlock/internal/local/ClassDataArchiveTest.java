@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -165,6 +166,49 @@ class ClassDataArchiveTest {
     assertThat(archive.unsupported()).hasValueSatisfying(why -> assertThat(why).contains(folder.toString())
         .contains("jars"));
     assertThat(archive.workerOptions()).isEmpty();
+  }
+
+  /**
+   * Attack review 4: every worker maps the archive, and the JVM trusts what an archive holds (class metadata, and
+   * code it points at), so an archive another local user could have put or swapped in gave that user code in every
+   * worker of this one: its calls' arguments and results. The folder ({@code airlock.local.class-cache}, or a shared
+   * {@code XDG_CACHE_HOME}) or the file being writable by others, or a link, used to be mapped all the same.
+   */
+  @Test
+  void anArchiveSomeoneElseCouldHaveWrittenIsNeverMapped(@TempDir Path root) throws IOException {
+    Path shared = root.resolve("shared");
+    Files.createDirectories(shared);
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path planted = plantArchive(shared, "rw-------");
+    assertThat(ClassDataArchive.of(shared.toString(), JAVA, WorkerCommand.flags(), jarClasspath).workerOptions())
+        .as("an archive in a folder others can write").isEmpty();
+
+    Path mine = root.resolve("mine");
+    Files.createDirectories(mine);
+    Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwx------"));
+    plantArchive(mine, "rw-rw-rw-");
+    assertThat(ClassDataArchive.of(mine.toString(), JAVA, WorkerCommand.flags(), jarClasspath).workerOptions())
+        .as("an archive others can write").isEmpty();
+
+    Path file = plantArchive(mine, "rw-------");
+    Files.delete(file);
+    Files.createSymbolicLink(file, planted);
+    assertThat(ClassDataArchive.of(mine.toString(), JAVA, WorkerCommand.flags(), jarClasspath).workerOptions())
+        .as("a link to an archive elsewhere").isEmpty();
+
+    Files.delete(file);
+    plantArchive(mine, "rw-------");
+    assertThat(ClassDataArchive.of(mine.toString(), JAVA, WorkerCommand.flags(), jarClasspath).workerOptions())
+        .as("this user's own archive in its own folder").containsExactly("-XX:SharedArchiveFile=" + file);
+  }
+
+  /** A file where the archive for this test's classpath goes, with {@code permissions}. */
+  private static Path plantArchive(Path cache, String permissions) throws IOException {
+    Path file = ClassDataArchive.of(cache.toString(), JAVA, WorkerCommand.flags(), jarClasspath).path();
+    Files.deleteIfExists(file);
+    Files.writeString(file, "not an archive");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+    return file;
   }
 
   @Test

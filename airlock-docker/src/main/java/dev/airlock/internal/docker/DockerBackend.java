@@ -88,8 +88,10 @@ final class DockerBackend implements SandboxBackend {
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
       reapContainersOfDeadHosts();
       this.classpath = WorkerClasspath.ofThisJvm();
-      // Searchable but not listable by others: a worker's folder is found only by the container it is mounted in.
-      this.channelRoot = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX, "rwx--x--x");
+      // This user's alone. A container reaches its channel and egress gate through its bind mounts, which do not
+      // walk the host's folders; a folder searchable by others let any local user connect to those sockets, whose
+      // paths /proc/net/unix shows to everyone (DockerChannelSocketsTest).
+      this.channelRoot = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX, "rwx------");
     } catch (IOException | RuntimeException e) {
       engine.close();
       if (egress != null) {

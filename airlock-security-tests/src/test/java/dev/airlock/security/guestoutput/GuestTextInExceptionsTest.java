@@ -3,13 +3,18 @@ package dev.airlock.security.guestoutput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.esotericsoftware.kryo.kryo5.io.Output;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.docker.DockerTestEngine;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.Messages;
 import dev.airlock.internal.wire.RemoteFailure;
 import dev.airlock.security.WorkerProcesses;
+import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -22,6 +27,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Text a guest chooses reaches the host inside exceptions: the class name, message and stack frames of an exception
@@ -51,6 +58,23 @@ class GuestTextInExceptionsTest {
 
     assertThat(thrown).isInstanceOf(IllegalStateException.class);
     assertInert(printed(thrown));
+  }
+
+  /**
+   * Attack review 4: a result's bytes are the guest's too, and a refused result's message quoted them raw: the class
+   * name it named (refused, or admitted by the {@code java.time.} prefix and not found) and what a serializer said of
+   * its data (a zone id). The message kept CR, U+2028 and escapes after the first LF, and the raw name again in the
+   * Kryo exception it carried as cause, however long the name: a 200,000-character name made a message as long.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"com.acme.Order", "java.time.Order", "java.time.ZoneRegion"})
+  void aResultAGuestWritesCannotStartALineOfItsRefusal(String className) {
+    Throwable thrown = callLocal(() -> answerWithHostileResult(className));
+
+    assertThat(thrown).isInstanceOf(SandboxProtocolException.class);
+    String printed = printed(thrown);
+    assertNoForgedLine(printed);
+    assertThat(printed.length()).as("the print's length").isLessThan(64 * 1024);
   }
 
   /** The console is silenced once the worker connects (DockerConsoleFloodTest), and what is quoted is escaped. */
@@ -100,6 +124,28 @@ class GuestTextInExceptionsTest {
         7);
     GuestChannel.answerWithFailure(new RemoteFailure("com.acme.ToolFailure" + HOSTILE, HOSTILE, List.of(frame),
         new RemoteFailure("java.lang.IllegalStateException", HOSTILE, List.of(frame), null)));
+    Runtime.getRuntime().halt(0);
+    return "unreachable";
+  }
+
+  /**
+   * Guest code: answers with a result naming {@code className}, hostile text appended to the name, or, for a zone, in
+   * the zone's id.
+   */
+  static String answerWithHostileResult(String className) throws Exception {
+    String hostile = HOSTILE + "x".repeat(200_000);
+    Output kryo = new Output(1024, -1);
+    kryo.writeVarInt(1, true); // by name
+    kryo.writeVarInt(0, true); // the first name of the graph
+    boolean zone = className.endsWith("ZoneRegion");
+    kryo.writeString(zone ? className : className + hostile);
+    if (zone) {
+      kryo.writeString("Europe/" + hostile);
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(Messages.resultHeader(GuestChannel.runningCallId(), 0));
+    body.write(kryo.toBytes());
+    GuestChannel.send(FrameType.RESULT, body.toByteArray());
     Runtime.getRuntime().halt(0);
     return "unreachable";
   }
