@@ -5,21 +5,39 @@ import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.nio.charset.StandardCharsets;
 import java.security.ProtectionDomain;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.scaffold.MethodGraph;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.implementation.Implementation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * Byte Buddy's rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs
- * gets {@link AirlockAdvice} inlined. Only this class loads Byte Buddy. It uses Byte Buddy's type pool, advice and
- * redefinition directly, not its {@code AgentBuilder}: building an {@code AgentBuilder} cost 190-200 ms of CPU
- * before the first tool class could load (of 450 ms for all of Byte Buddy), for machinery this agent does not use.
+ * The rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs gets
+ * {@link InterceptPrologue} in front of its code. Written directly against the ASM that Byte Buddy ships: Byte
+ * Buddy's type pool, method graph and advice cost 2.5-3.5 ms of CPU per tool class (interpreted, since each class
+ * is rewritten once), this about a tenth of it, and its build at start-up is the loading of a few ASM classes.
+ *
+ * <p>The rule is the core's ({@code EffectiveAirlock}), on class files: a method with a body is a tool when
+ * <ol>
+ *   <li>it carries the annotation;</li>
+ *   <li>or it is overridable and a type of its class's hierarchy declares an annotated overridable method of its
+ *       name and erased parameters, or of the erased parameters of a bridge (anywhere in that hierarchy) that calls
+ *       it: so {@code run(String)} implementing {@code Tool<String>.run(T)}, reached through {@code run(Object)};</li>
+ *   <li>or it is a public instance method, neither synthetic nor {@code equals}, {@code hashCode} or
+ *       {@code toString}, and a type of its class's hierarchy carries the annotation.</li>
+ * </ol>
+ * Bridges, constructors and initializers are left alone (a bridge calls the method it bridges to). The hierarchy's
+ * class files are read through the loader that loads the class, never loaded, and described once per loader; the
+ * JDK's types are left out (they never carry {@code @Airlock}). What cannot be told (a supertype whose class file
+ * no one can read and that the filter has not seen) refuses the class: no tool class is defined without its
+ * interception.
  */
 final class ToolTransformer implements ClassFileTransformer {
   /**
@@ -27,84 +45,168 @@ final class ToolTransformer implements ClassFileTransformer {
    * own package (which is never instrumented) and its marker annotation becomes {@code @Airlock} (same lengths).
    */
   static final String WARM_UP_CLASS = "airlock/warm/up/x/WarmUpSample";
-  /** A class being rewritten on this thread: a class loaded meanwhile is left alone, as Byte Buddy's agent does. */
-  private static final ThreadLocal<Boolean> REWRITING = new ThreadLocal<>();
+  private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString");
+  private static final TypeShape UNKNOWN = new TypeShape("", false, List.of(), List.of());
+  private static final TypeShape FREE = new TypeShape("", false, List.of(), List.of());
 
-  /**
-   * The advice only rewrites declared methods and adds no member, so neither the inherited method graph, nor the
-   * validation of the redefined type, nor an implementation context is needed (profiled with JFR: most of a tool
-   * class's 3-9 ms went to re-reading the JDK's class files, resolving Object's methods and validating).
-   */
-  private final ByteBuddy byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED)
-      .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
-      .with(Implementation.Context.Disabled.Factory.INSTANCE);
-  /** Built once: Advice.to reads and resolves the advice class, which took part of every tool class's load. */
-  private final AsmVisitorWrapper advice = Advice.to(AirlockAdvice.class)
-      .on(ToolMatchers.tools(AirlockAgent.ANNOTATION));
-  private final AgentBuilder.RawMatcher mayDeclareTools = ToolMatchers.mayDeclareTools(AirlockAgent.ANNOTATION);
-  private final TypePoolPerLoader pools = new TypePoolPerLoader();
+  private final ToolCandidates candidates;
+  /** Every type described, per loader that resolved its name. */
+  private final PerLoader<TypeShape> shapes = new PerLoader<>();
 
-  private ToolTransformer() {
+  private ToolTransformer(ToolCandidates candidates) {
+    this.candidates = candidates;
   }
 
   /**
-   * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not wait
-   * for Byte Buddy's first use (its type pool, the matchers, the advice's weaving: 45-90 ms on a fresh JVM).
+   * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not pay
+   * for loading ASM's classes and the rewriting's first run.
    */
-  static ToolTransformer make() {
-    ToolTransformer transformer = new ToolTransformer();
+  static ToolTransformer make(ToolCandidates candidates) {
+    ToolTransformer transformer = new ToolTransformer(candidates);
     transformer.warmUp();
     return transformer;
   }
 
+  /**
+   * The class rewritten, or null when it declares no tool. Throws when it cannot tell: the filter then refuses the
+   * class rather than define it unintercepted.
+   */
   @Override
   public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
       ProtectionDomain domain, byte[] bytes) {
-    if (internalName == null || REWRITING.get() != null) {
+    TypeShape type = TypeShape.of(bytes, ToolCandidates.ANNOTATION_DESCRIPTOR);
+    shapes.of(loader).put(type.name(), type);
+    Set<String> tools = tools(type, loader);
+    if (tools.isEmpty()) {
       return null;
     }
-    String name = internalName.replace('/', '.');
-    if (ToolCandidates.ignored(name)) {
-      return null;
+    ClassReader reader = new ClassReader(bytes);
+    int version = reader.readShort(6) & 0xffff;
+    if (version < Opcodes.V1_5) {
+      throw new IllegalStateException("class file version " + version + " has no class constants, which the "
+          + "interception needs; recompile " + type.name() + " for Java 5 or later");
     }
-    REWRITING.set(Boolean.TRUE);
-    try {
-      ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, bytes),
-          ClassFileLocator.ForClassLoader.of(loader));
-      TypeDescription type = pools.typePool(locator, loader, name).describe(name).resolve();
-      if (!mayDeclareTools.matches(type, loader, null, redefined, domain)) {
-        return null;
+    ClassWriter writer = new ClassWriter(reader, 0);
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+          String[] exceptions) {
+        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+        return tools.contains(name + descriptor) ? new InterceptPrologue(next, internalName, access, name, descriptor,
+            version >= Opcodes.V1_6) : next;
       }
-      byte[] rewritten = byteBuddy.redefine(type, locator).visit(advice).make().getBytes();
-      if (!internalName.equals(WARM_UP_CLASS)) {
-        AgentLog.debug("Airlock agent instrumented " + name);
-      }
-      return rewritten;
-    } catch (Throwable e) {
-      // Never break class loading: the class loads as it is, as with Byte Buddy's agent before.
-      AgentLog.warn("Airlock agent could not instrument " + name, e);
-      return null;
-    } finally {
-      REWRITING.remove();
+    }, 0);
+    if (!internalName.equals(WARM_UP_CLASS)) {
+      AgentLog.debug("Airlock agent instrumented " + type.name());
     }
+    return writer.toByteArray();
+  }
+
+  /** The {@code name + descriptor} of every method of {@code type} that the rule makes a tool. */
+  private Set<String> tools(TypeShape type, ClassLoader loader) {
+    List<TypeShape> hierarchy = hierarchy(type, loader);
+    boolean typeAnnotated = false;
+    for (TypeShape t : hierarchy) {
+      typeAnnotated |= t.annotated();
+    }
+    Set<String> tools = new HashSet<>();
+    for (TypeShape.Member method : type.methods()) {
+      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
+        continue;
+      }
+      if (method.annotated() || method.virtual() && (overridesAnnotated(method, hierarchy)
+          || typeAnnotated && method.is(Opcodes.ACC_PUBLIC) && !method.is(Opcodes.ACC_SYNTHETIC)
+              && !OBJECT_METHODS.contains(method.name()))) {
+        tools.add(method.name() + method.descriptor());
+      }
+    }
+    return tools;
+  }
+
+  private static boolean overridesAnnotated(TypeShape.Member method, List<TypeShape> hierarchy) {
+    Set<String> parameters = new HashSet<>();
+    parameters.add(method.parameters());
+    String self = method.name() + method.descriptor();
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member bridge : t.methods()) {
+        if (self.equals(bridge.bridged())) {
+          parameters.add(bridge.parameters());
+        }
+      }
+    }
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member declared : t.methods()) {
+        if (declared.annotated() && declared.virtual() && !declared.is(Opcodes.ACC_BRIDGE)
+            && declared.name().equals(method.name()) && parameters.contains(declared.parameters())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** {@code type} and its supertypes, each once, the JDK's left out. */
+  private List<TypeShape> hierarchy(TypeShape type, ClassLoader loader) {
+    List<TypeShape> out = new ArrayList<>();
+    out.add(type);
+    Set<String> seen = new HashSet<>();
+    seen.add(type.name());
+    Deque<String> pending = new ArrayDeque<>(type.supertypes());
+    while (!pending.isEmpty()) {
+      String name = pending.pop();
+      if (ToolCandidates.neverTool(name) || !seen.add(name)) {
+        continue;
+      }
+      TypeShape shape = shape(loader, name);
+      if (shape == UNKNOWN) {
+        throw new IllegalStateException("the class file of " + name + ", a supertype of " + type.name()
+            + ", cannot be read through " + loader + ", so which of its methods are @Airlock tools cannot be told; "
+            + "make it readable as a resource of that loader");
+      }
+      out.add(shape);
+      pending.addAll(shape.supertypes());
+    }
+    return out;
   }
 
   /**
-   * Rewrites the made-up tool class as the system class loader would see it, when that loader sees {@code @Airlock}
-   * (else the type pool could not resolve the annotation, and a Spring Boot jar's loader is not there yet). What it
-   * costs is paid here, on the agent's own thread; the result is dropped.
+   * The shape of a supertype: described before, else read through the loader; {@link #FREE} (nothing to find)
+   * when the filter saw it hold no tool and none of its supertypes either; else {@link #UNKNOWN}.
+   */
+  private TypeShape shape(ClassLoader loader, String name) {
+    Map<String, TypeShape> known = shapes.of(loader);
+    TypeShape shape = known.get(name);
+    if (shape != null) {
+      return shape;
+    }
+    ClassLoader reader = loader != null ? loader : ClassLoader.getSystemClassLoader();
+    try (InputStream in = reader.getResourceAsStream(name.replace('.', '/') + ".class")) {
+      if (in != null) {
+        shape = TypeShape.of(in.readAllBytes(), ToolCandidates.ANNOTATION_DESCRIPTOR);
+      }
+    } catch (IOException | RuntimeException e) {
+      shape = null;
+    }
+    if (shape == null) {
+      return candidates.knownFree(loader, name) ? FREE : UNKNOWN;
+    }
+    known.put(name, shape);
+    return shape;
+  }
+
+  /**
+   * Rewrites the made-up tool class, as the system class loader would see it, on the agent's own thread; the result
+   * is dropped.
    */
   private void warmUp() {
     ClassLoader system = ClassLoader.getSystemClassLoader();
-    if (system.getResource(AirlockAgent.ANNOTATION.replace('.', '/') + ".class") == null) {
-      return;
-    }
     try (InputStream in = WarmUpSample.class.getResourceAsStream("WarmUpSample.class")) {
-      byte[] bytes = replace(replace(in.readAllBytes(), WarmUpSample.MARKER, "L" + AirlockAgent.ANNOTATION
-          .replace('.', '/') + ";"), WarmUpSample.class.getName().replace('.', '/'), WARM_UP_CLASS);
+      byte[] bytes = replace(replace(in.readAllBytes(), WarmUpSample.MARKER, ToolCandidates.ANNOTATION_DESCRIPTOR),
+          WarmUpSample.class.getName().replace('.', '/'), WARM_UP_CLASS);
       transform(system.getUnnamedModule(), system, WARM_UP_CLASS, null, null, bytes);
+      shapes.of(system).remove(WARM_UP_CLASS.replace('/', '.'));
     } catch (IOException | RuntimeException e) {
-      AgentLog.warn("Airlock agent: warm-up rewriting failed; the first tool class pays Byte Buddy's first use", e);
+      AgentLog.warn("Airlock agent: warm-up rewriting failed; the first tool class pays ASM's first use", e);
     }
   }
 
