@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the prologue put in front of every tool method ({@link InterceptPrologue}) calls. It reaches airlock-core through the instrumented class's own loader (the agent jar
- * holds no copy of it), so the application's airlock-core, its SLF4J and its configuration are the ones used, also
- * inside a Spring Boot executable jar. Public because instrumented classes in other loaders call it.
+ * What the prologue put in front of every tool method ({@link InterceptPrologue}) calls. It reaches airlock-core
+ * through the instrumented class's own loader (the agent jar holds no copy of it), so the application's
+ * airlock-core, its SLF4J and its configuration are the ones used, also inside a Spring Boot executable jar. Public
+ * because instrumented classes in other loaders call it.
  */
 public final class AgentDispatch {
   /** The method whose next entry on this thread must run its own body: the interceptor proceeding locally. */

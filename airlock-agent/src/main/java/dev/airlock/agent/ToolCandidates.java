@@ -13,8 +13,8 @@ import java.util.Map;
  * one when its constant pool names {@code @Airlock}'s type ({@code Ldev/airlock/annotation/Airlock;}, which every
  * annotation use on the class, a method or a parameter refers to) or one of its supertypes may hold one (the
  * inherited rules of {@link ToolTransformer}); a supertype's class file is read through the loader that loads the
- * class. A candidate goes to {@link ToolTransformer}, which applies the exact rule; a class file that cannot be read or parsed
- * is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
+ * class. A candidate goes to {@link ToolTransformer}, which applies the exact rule; a class file that cannot be read
+ * or parsed is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
  */
 final class ToolCandidates {
   /** Never instrumented: the JDK, Byte Buddy and Airlock's own classes (its samples are), the OpenTelemetry agent. */

@@ -14,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
  * on a thread of its own ({@link #buildInBackground}). A candidate that comes before it is built waits for it, and
  * one it cannot rewrite is refused, so no tool class is ever defined without its interception: its methods never
  * run on the host because the agent was still starting or its rewriting failed. (When the premain installed Byte
- * Buddy itself, {@code main} was reached 0.4-0.7 s later on the 2-core machine.) Attached to a running JVM, it is built at once and the
- * candidates already loaded are retransformed ({@link #installNow}).
+ * Buddy itself, {@code main} was reached 0.4-0.7 s later on the 2-core machine.) Attached to a running JVM, it is
+ * built at once and the candidates already loaded are retransformed ({@link #installNow}).
  *
  * <p>A held class cannot block the build: until it is released the build thread loads only the JDK's classes and the
  * agent jar's (through the system class loader, which locks per class name); its log line, whose SLF4J may load the

@@ -142,6 +142,16 @@ class ToolTransformerTest {
     assertThat(filter.transform(null, blind, internalName(sub), null, null, bytes(sub))).isEmpty();
   }
 
+  /** A tool class compiled for Java 1.4 or older cannot name its class as a constant: refused, not left as it is. */
+  @Test
+  void aToolClassTooOldForTheInterceptionIsRefused() throws IOException {
+    Class<?> tool = ToolShapes.Mixed.class;
+    byte[] old = bytes(tool);
+    old[7] = 48;
+    assertThatThrownBy(() -> transformer.transform(null, tool.getClassLoader(), internalName(tool), null, null, old))
+        .hasMessageContaining("recompile");
+  }
+
   private static Object call(Object tool, String name, Object... args) throws Throwable {
     for (Method m : tool.getClass().getMethods()) {
       if (m.getName().equals(name) && m.getParameterCount() == args.length) {
