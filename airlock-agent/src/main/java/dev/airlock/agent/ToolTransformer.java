@@ -17,6 +17,7 @@ import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
  * The rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs gets
@@ -33,7 +34,11 @@ import net.bytebuddy.jar.asm.Opcodes;
  *   <li>or it is a public instance method, neither synthetic nor {@code equals}, {@code hashCode} or
  *       {@code toString}, and a type of its class's hierarchy carries the annotation.</li>
  * </ol>
- * Bridges, constructors and initializers are left alone (a bridge calls the method it bridges to). The hierarchy's
+ * Bridges, constructors and initializers are left alone (a bridge calls the method it bridges to). A method the
+ * class inherits from a superclass and that the rule governs for this class but not for its superclass (a
+ * superclass's {@code run()} implementing this class's {@code @Airlock} interface method) gets an override here,
+ * the prologue followed by {@code invokespecial} of the inherited method: the superclass's rewriting cannot know
+ * about it, and the call would otherwise run on the host. The hierarchy's
  * class files are read through the loader that loads the class, never loaded, and described once per loader; the
  * JDK's types are left out (they never carry {@code @Airlock}). What cannot be told (a supertype whose class file
  * no one can read and that the filter has not seen) refuses the class: no tool class is defined without its
@@ -46,8 +51,8 @@ final class ToolTransformer implements ClassFileTransformer {
    */
   static final String WARM_UP_CLASS = "airlock/warm/up/x/WarmUpSample";
   private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString");
-  private static final TypeShape UNKNOWN = new TypeShape("", false, List.of(), List.of());
-  private static final TypeShape FREE = new TypeShape("", false, List.of(), List.of());
+  private static final TypeShape UNKNOWN = new TypeShape("", 0, null, false, List.of(), List.of());
+  private static final TypeShape FREE = new TypeShape("", 0, null, false, List.of(), List.of());
 
   private final ToolCandidates candidates;
   /** Every type described, per loader that resolved its name. */
@@ -76,8 +81,16 @@ final class ToolTransformer implements ClassFileTransformer {
       ProtectionDomain domain, byte[] bytes) {
     TypeShape type = TypeShape.of(bytes, ToolCandidates.ANNOTATION_DESCRIPTOR);
     shapes.of(loader).put(type.name(), type);
-    Set<String> tools = tools(type, loader);
-    if (tools.isEmpty()) {
+    List<TypeShape> hierarchy = hierarchy(type, loader);
+    Set<String> tools = tools(type, hierarchy);
+    List<Inherited> found = inherited(type, hierarchy, loader);
+    if (!found.isEmpty() && redefined != null) {
+      // Retransformation cannot add methods: the class was loaded before the agent was attached.
+      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
+          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
+    }
+    List<Inherited> inherited = redefined != null ? List.of() : found;
+    if (tools.isEmpty() && inherited.isEmpty()) {
       return null;
     }
     ClassReader reader = new ClassReader(bytes);
@@ -95,6 +108,14 @@ final class ToolTransformer implements ClassFileTransformer {
         return tools.contains(name + descriptor) ? new InterceptPrologue(next, internalName, access, name, descriptor,
             version >= Opcodes.V1_6) : next;
       }
+
+      @Override
+      public void visitEnd() {
+        for (Inherited method : inherited) {
+          override(cv, internalName(type.superclass()), method, version >= Opcodes.V1_6);
+        }
+        super.visitEnd();
+      }
     }, 0);
     if (!internalName.equals(WARM_UP_CLASS)) {
       AgentLog.debug("Airlock agent instrumented " + type.name());
@@ -103,24 +124,153 @@ final class ToolTransformer implements ClassFileTransformer {
   }
 
   /** The {@code name + descriptor} of every method of {@code type} that the rule makes a tool. */
-  private Set<String> tools(TypeShape type, ClassLoader loader) {
-    List<TypeShape> hierarchy = hierarchy(type, loader);
-    boolean typeAnnotated = false;
-    for (TypeShape t : hierarchy) {
-      typeAnnotated |= t.annotated();
-    }
+  private static Set<String> tools(TypeShape type, List<TypeShape> hierarchy) {
     Set<String> tools = new HashSet<>();
     for (TypeShape.Member method : type.methods()) {
       if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
         continue;
       }
       if (method.annotated() || method.virtual() && (overridesAnnotated(method, hierarchy)
-          || typeAnnotated && method.is(Opcodes.ACC_PUBLIC) && !method.is(Opcodes.ACC_SYNTHETIC)
-              && !OBJECT_METHODS.contains(method.name()))) {
+          || governedByType(method, hierarchy))) {
         tools.add(method.name() + method.descriptor());
       }
     }
     return tools;
+  }
+
+  /** The third rule: a public instance method, not one of Object's, of a class that a type of its hierarchy marks. */
+  private static boolean governedByType(TypeShape.Member method, List<TypeShape> hierarchy) {
+    if (!method.is(Opcodes.ACC_PUBLIC) || method.is(Opcodes.ACC_SYNTHETIC) || OBJECT_METHODS.contains(method.name())) {
+      return false;
+    }
+    for (TypeShape t : hierarchy) {
+      if (t.annotated()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A method a class inherits from its superclass {@code declarer} and must override to intercept. */
+  private record Inherited(String declarer, TypeShape.Member method) {
+    @Override
+    public String toString() {
+      return declarer + "." + method.name() + method.descriptor();
+    }
+  }
+
+  /**
+   * The methods {@code type} inherits from a superclass that the rule governs for {@code type} (through the second
+   * rule: an annotated method of {@code type}'s hierarchy it implements) but not for its direct superclass, whose
+   * rewriting, or a rewriting above it, intercepts them otherwise. Throws for one it cannot override (final, or
+   * declared by a class it cannot name) and when a superclass's methods cannot be read.
+   */
+  private List<Inherited> inherited(TypeShape type, List<TypeShape> hierarchy, ClassLoader loader) {
+    if (type.superclass() == null || ToolCandidates.neverTool(type.superclass())) {
+      return List.of();
+    }
+    List<Inherited> out = new ArrayList<>();
+    Set<String> overridden = new HashSet<>();
+    Set<String> implemented = new HashSet<>();
+    implemented(type, overridden, implemented);
+    List<TypeShape> aboveHierarchy = null;
+    for (String name = type.superclass(); name != null && !ToolCandidates.neverTool(name); ) {
+      TypeShape superclass = shape(loader, name);
+      if (superclass == FREE || superclass == UNKNOWN) {
+        // Seen to hold no tool, but its methods are unknown: one of them may implement an annotated one.
+        if (unimplemented(implemented, hierarchy)) {
+          throw new IllegalStateException("the class file of " + name + ", a superclass of " + type.name()
+              + ", cannot be read through " + loader + ", so which inherited methods are @Airlock tools cannot be "
+              + "told; make it readable as a resource of that loader");
+        }
+        return out;
+      }
+      if (aboveHierarchy == null) {
+        aboveHierarchy = hierarchy(superclass, loader);
+      }
+      implemented(superclass, new HashSet<>(), implemented);
+      for (TypeShape.Member method : superclass.methods()) {
+        if (!method.virtual() || !overridden.add(method.name() + method.descriptor())
+            || method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.annotated()
+            || !overridesAnnotated(method, hierarchy) || overridesAnnotated(method, aboveHierarchy)
+            || governedByType(method, hierarchy(superclass, loader))) {
+          continue;
+        }
+        boolean packagePrivate = !method.is(Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED);
+        if (packagePrivate && !samePackage(type.name(), superclass.name())) {
+          continue; // not inherited: this class cannot override it, nor call it through an interface
+        }
+        if (method.is(Opcodes.ACC_FINAL) || (superclass.access() & Opcodes.ACC_PUBLIC) == 0
+            && !samePackage(type.name(), superclass.name())) {
+          throw new IllegalStateException(type.name() + " inherits " + superclass.name() + "." + method.name()
+              + method.descriptor() + ", governed by @Airlock for it, which it cannot override to intercept (final, "
+              + "or its class is not accessible); annotate that method or override it in " + type.name());
+        }
+        out.add(new Inherited(internalName(superclass.name()), method));
+      }
+      name = superclass.superclass();
+    }
+    return out;
+  }
+
+  /**
+   * Adds the {@code name + descriptor} of {@code type}'s overridable methods to {@code overridable}, and the
+   * {@code name + parameters} of those with a body to {@code implemented}.
+   */
+  private static void implemented(TypeShape type, Set<String> overridable, Set<String> implemented) {
+    for (TypeShape.Member method : type.methods()) {
+      if (method.virtual()) {
+        overridable.add(method.name() + method.descriptor());
+        if (!method.is(Opcodes.ACC_ABSTRACT)) {
+          implemented.add(method.name() + method.parameters());
+        }
+      }
+    }
+  }
+
+  /** Whether an annotated overridable method of the hierarchy has a name and parameters nothing read implements. */
+  private static boolean unimplemented(Set<String> implemented, List<TypeShape> hierarchy) {
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member method : t.methods()) {
+        if (method.annotated() && method.virtual() && !implemented.contains(method.name() + method.parameters())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean samePackage(String a, String b) {
+    return a.substring(0, Math.max(0, a.lastIndexOf('.'))).equals(b.substring(0, Math.max(0, b.lastIndexOf('.'))));
+  }
+
+  private static String internalName(String binaryName) {
+    return binaryName.replace('.', '/');
+  }
+
+  /**
+   * Adds to the class being written an override of an inherited method: the prologue (naming the declaring class
+   * and its method, which a worker resolves without the agent), then {@code invokespecial} of the superclass's
+   * method. Its one frame is the prologue's; no local beyond the arguments.
+   */
+  private static void override(ClassVisitor writer, String superclass, Inherited inherited, boolean frames) {
+    TypeShape.Member method = inherited.method();
+    int access = method.access() & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED | Opcodes.ACC_VARARGS)
+        | Opcodes.ACC_SYNTHETIC;
+    MethodVisitor code = new InterceptPrologue(writer.visitMethod(access, method.name(), method.descriptor(), null,
+        null), inherited.declarer(), access, method.name(), method.descriptor(), frames);
+    code.visitCode();
+    code.visitVarInsn(Opcodes.ALOAD, 0);
+    Type type = Type.getMethodType(method.descriptor());
+    int slot = 1;
+    for (Type argument : type.getArgumentTypes()) {
+      code.visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
+      slot += argument.getSize();
+    }
+    code.visitMethodInsn(Opcodes.INVOKESPECIAL, superclass, method.name(), method.descriptor(), false);
+    code.visitInsn(type.getReturnType().getOpcode(Opcodes.IRETURN));
+    code.visitMaxs(Math.max(slot, type.getReturnType().getSize()), slot);
+    code.visitEnd();
   }
 
   private static boolean overridesAnnotated(TypeShape.Member method, List<TypeShape> hierarchy) {

@@ -11,9 +11,11 @@ import net.bytebuddy.jar.asm.Opcodes;
 /**
  * What {@link ToolTransformer}'s rule needs of a type, read from its class file alone (no class is loaded): whether
  * the type carries {@code @Airlock}, its supertypes, and its methods with their annotation and, for a bridge, the
- * method it calls. Read with the ASM that Byte Buddy ships, code skipped unless the type declares a bridge.
+ * method it calls; its access flags and superclass (null for an interface and for {@code Object}). Read with the
+ * ASM that Byte Buddy ships, code skipped unless the type declares a bridge.
  */
-record TypeShape(String name, boolean annotated, List<String> supertypes, List<Member> methods) {
+record TypeShape(String name, int access, String superclass, boolean annotated, List<String> supertypes,
+    List<Member> methods) {
 
   /**
    * A declared method. {@code bridged} is the {@code name + descriptor} a bridge calls (the override it makes
@@ -43,7 +45,8 @@ record TypeShape(String name, boolean annotated, List<String> supertypes, List<M
     if (reading.bridges > 0) {
       reader.accept(reading.bridgeTargets(), ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
     }
-    return new TypeShape(reading.name, reading.annotated, reading.supertypes, reading.members());
+    return new TypeShape(reading.name, reading.access, reading.superclass, reading.annotated, reading.supertypes,
+        reading.members());
   }
 
   /** A method as it is being read. */
@@ -67,6 +70,8 @@ record TypeShape(String name, boolean annotated, List<String> supertypes, List<M
     private final List<String> supertypes = new ArrayList<>();
     private final List<Pending> methods = new ArrayList<>();
     private String name;
+    private int access;
+    private String superclass;
     private boolean annotated;
     private int bridges;
 
@@ -79,8 +84,10 @@ record TypeShape(String name, boolean annotated, List<String> supertypes, List<M
     public void visit(int version, int flags, String internalName, String signature, String superName,
         String[] interfaces) {
       name = internalName.replace('/', '.');
+      access = flags;
       if (superName != null) {
         supertypes.add(superName.replace('/', '.'));
+        superclass = (flags & Opcodes.ACC_INTERFACE) != 0 ? null : superName.replace('/', '.');
       }
       for (String type : interfaces) {
         supertypes.add(type.replace('/', '.'));

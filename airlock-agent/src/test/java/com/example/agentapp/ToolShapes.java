@@ -103,4 +103,49 @@ public final class ToolShapes {
       throw new java.io.IOException(message);
     }
   }
+  /**
+   * A class whose tool interface's method is implemented only by what it inherits from a plain superclass, which
+   * names no {@code @Airlock} and so is never rewritten: the subclass intercepts it. {@link #hostRuns} counts the
+   * runs in this JVM.
+   */
+  public static class PlainImplementation {
+    public static int hostRuns;
+
+    public String run(String input) {
+      hostRuns++;
+      return "ran " + input;
+    }
+
+    public long sum(int a, long b, double c) {
+      hostRuns++;
+      return a + b + (long) c;
+    }
+  }
+
+  public interface RequiredTool {
+    @Airlock(sandbox = true, sandboxRequired = true)
+    String run(String input);
+  }
+
+  public interface GenericRequiredTool<T> {
+    @Airlock(sandbox = true, sandboxRequired = true)
+    String run(T input);
+
+    @Airlock(sandbox = true, sandboxRequired = true)
+    long sum(int a, long b, double c);
+  }
+
+  public static class InheritsImplementation extends PlainImplementation implements RequiredTool {
+  }
+
+  /** Through a bridge {@code run(Object)}, and two levels up. */
+  public static class Middle extends PlainImplementation {
+  }
+
+  public static class InheritsGenerically extends Middle implements GenericRequiredTool<String> {
+  }
+
+  /** Below a class that already intercepts it: no second override. */
+  public static class BelowInterception extends InheritsImplementation {
+  }
 }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.example.agentapp.AgentApp;
 import com.example.agentapp.ApprovalApp;
+import com.example.agentapp.FinalImplementation;
 import com.example.agentapp.ToolShapes;
 import com.example.inherited.InheritedTools;
+import dev.airlock.AirlockException;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +18,7 @@ import java.lang.reflect.Modifier;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,12 @@ class ToolTransformerTest {
           governed.add(m.getName() + descriptor(m));
         }
       }
+      for (Method m : inherited(type)) {
+        // Governed for this class but not for its superclass, whose rewriting does not intercept it.
+        if (EffectiveAirlock.governs(type, m) && !EffectiveAirlock.governs(type.getSuperclass(), m)) {
+          governed.add(m.getName() + descriptor(m));
+        }
+      }
       assertThat(rewritten == null ? Set.of() : intercepted(rewritten)).as(type.getName()).isEqualTo(governed);
       tools += governed.size();
     }
@@ -69,19 +78,7 @@ class ToolTransformerTest {
       byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
       rewritten.put(type.getName(), out != null ? out : bytes(type));
     }
-    ClassLoader loader = new ClassLoader(getClass().getClassLoader()) {
-      @Override
-      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        synchronized (getClassLoadingLock(name)) {
-          byte[] bytes = rewritten.get(name);
-          if (bytes == null) {
-            return super.loadClass(name, resolve);
-          }
-          Class<?> loaded = findLoadedClass(name);
-          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
-        }
-      }
-    };
+    ClassLoader loader = definingLoader(rewritten);
     for (Class<?> type : FIXTURES) {
       // Initialising links the class: the verifier checks every method, the rewritten ones included.
       Class.forName(type.getName(), true, loader);
@@ -100,6 +97,56 @@ class ToolTransformerTest {
     assertThat(call(tool, "small", (byte) -3)).isEqualTo((short) -3);
     assertThatThrownBy(() -> call(tool, "fail", "as if local")).isInstanceOf(IOException.class)
         .hasMessage("as if local");
+  }
+
+  /**
+   * A superclass naming no {@code @Airlock} implements the subclass's required-sandbox interface method: the call
+   * on the subclass goes through the interceptor (a sandbox, or a refusal without one), never the host. The
+   * superclass is loaded unchanged, as one loaded before the agent would be.
+   */
+  @Test
+  void anInheritedImplementationOfAToolNeverRunsOnTheHost() throws Throwable {
+    Map<String, byte[]> rewritten = new HashMap<>();
+    for (Class<?> type : List.of(ToolShapes.class, ToolShapes.RequiredTool.class,
+        ToolShapes.GenericRequiredTool.class, ToolShapes.PlainImplementation.class, ToolShapes.Middle.class,
+        ToolShapes.InheritsImplementation.class, ToolShapes.InheritsGenerically.class,
+        ToolShapes.BelowInterception.class)) {
+      byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
+      rewritten.put(type.getName(), out != null ? out : bytes(type));
+    }
+    assertThat(transformer.transform(null, getClass().getClassLoader(),
+        internalName(ToolShapes.PlainImplementation.class), null, null, bytes(ToolShapes.PlainImplementation.class)))
+        .as("the superclass alone holds no tool").isNull();
+    ClassLoader loader = definingLoader(rewritten);
+    Class<?> plain = Class.forName(ToolShapes.PlainImplementation.class.getName(), true, loader);
+    for (Class<?> type : List.of(ToolShapes.InheritsImplementation.class, ToolShapes.InheritsGenerically.class,
+        ToolShapes.BelowInterception.class)) {
+      Object tool = Class.forName(type.getName(), true, loader).getConstructor().newInstance();
+      for (Object[] call : List.of(new Object[] {"run", "x"}, new Object[] {"sum", 1, 2L, 3d})) {
+        if (call[0].equals("sum") && type != ToolShapes.InheritsGenerically.class) {
+          continue;
+        }
+        try {
+          Object result = call(tool, (String) call[0], Arrays.copyOfRange(call, 1, call.length));
+          assertThat(result).as(type.getSimpleName()).isIn("ran x", 6L);
+        } catch (AirlockException refused) {
+          // No sandbox here: a required one refuses the call.
+        }
+        assertThat(plain.getField("hostRuns").getInt(null)).as(type.getSimpleName() + "." + call[0] + " on the host")
+            .isZero();
+      }
+    }
+    Object plainTool = plain.getConstructor().newInstance();
+    assertThat(call(plainTool, "run", "y")).isEqualTo("ran y");
+    assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isOne();
+  }
+
+  /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
+  @Test
+  void anInheritedFinalImplementationOfAToolIsRefused() {
+    Class<?> sub = FinalImplementation.Inherits.class;
+    assertThatThrownBy(() -> transformer.transform(null, sub.getClassLoader(), internalName(sub), null, null,
+        bytes(sub))).hasMessageContaining("cannot override").hasMessageContaining("FinalImplementation.run");
   }
 
   /** Reading the hierarchy through the loader only reads class files: no class is loaded, no application code runs. */
@@ -150,6 +197,42 @@ class ToolTransformerTest {
     old[7] = 48;
     assertThatThrownBy(() -> transformer.transform(null, tool.getClassLoader(), internalName(tool), null, null, old))
         .hasMessageContaining("recompile");
+  }
+
+  /** A loader that defines the classes named in {@code classes} from their bytes, child first. */
+  private ClassLoader definingLoader(Map<String, byte[]> classes) {
+    return new ClassLoader(getClass().getClassLoader()) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        synchronized (getClassLoadingLock(name)) {
+          byte[] bytes = classes.get(name);
+          if (bytes == null) {
+            return super.loadClass(name, resolve);
+          }
+          Class<?> loaded = findLoadedClass(name);
+          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
+        }
+      }
+    };
+  }
+
+  /** The overridable methods {@code type} inherits from a superclass and does not declare, each its nearest. */
+  private static List<Method> inherited(Class<?> type) {
+    List<Method> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Method m : type.getDeclaredMethods()) {
+      seen.add(m.getName() + descriptor(m));
+    }
+    for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+      for (Method m : s.getDeclaredMethods()) {
+        int modifiers = m.getModifiers();
+        if (!Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers) && seen.add(m.getName() + descriptor(m))
+            && !m.isBridge() && !Modifier.isAbstract(modifiers)) {
+          out.add(m);
+        }
+      }
+    }
+    return out;
   }
 
   private static Object call(Object tool, String name, Object... args) throws Throwable {
