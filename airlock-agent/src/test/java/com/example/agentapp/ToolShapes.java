@@ -145,6 +145,15 @@ public final class ToolShapes {
   public static class InheritsGenerically extends Middle implements GenericRequiredTool<String> {
   }
 
+  /** Guarded on the host: the interceptor proceeds to the inherited body through the override. */
+  public interface HostTool {
+    @Airlock(timeoutSeconds = 30)
+    String run(String input);
+  }
+
+  public static class InheritsHostTool extends PlainImplementation implements HostTool {
+  }
+
   /** Below a class that already intercepts it: no second override. */
   public static class BelowInterception extends InheritsImplementation {
   }

@@ -110,7 +110,7 @@ class ToolTransformerTest {
     for (Class<?> type : List.of(ToolShapes.class, ToolShapes.RequiredTool.class,
         ToolShapes.GenericRequiredTool.class, ToolShapes.PlainImplementation.class, ToolShapes.Middle.class,
         ToolShapes.InheritsImplementation.class, ToolShapes.InheritsGenerically.class,
-        ToolShapes.BelowInterception.class)) {
+        ToolShapes.BelowInterception.class, ToolShapes.HostTool.class, ToolShapes.InheritsHostTool.class)) {
       byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
       rewritten.put(type.getName(), out != null ? out : bytes(type));
     }
@@ -136,9 +136,13 @@ class ToolTransformerTest {
             .isZero();
       }
     }
+    Object hostTool = Class.forName(ToolShapes.InheritsHostTool.class.getName(), true, loader).getConstructor()
+        .newInstance();
+    assertThat(call(hostTool, "run", "h")).isEqualTo("ran h");
+    assertThat(plain.getField("hostRuns").getInt(null)).as("proceeding locally runs the inherited body once").isOne();
     Object plainTool = plain.getConstructor().newInstance();
     assertThat(call(plainTool, "run", "y")).isEqualTo("ran y");
-    assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isOne();
+    assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isEqualTo(2);
   }
 
   /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
