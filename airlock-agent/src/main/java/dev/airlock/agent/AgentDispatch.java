@@ -10,14 +10,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the inlined advice calls. It reaches airlock-core through the instrumented class's own loader (the agent jar
- * holds no copy of it), so the application's airlock-core, its SLF4J and its configuration are the ones used, also
- * inside a Spring Boot executable jar. Public because instrumented classes in other loaders call it.
+ * What the prologue put in front of every tool method ({@link InterceptPrologue}) calls. It reaches airlock-core
+ * through the instrumented class's own loader (the agent jar holds no copy of it), so the application's
+ * airlock-core, its SLF4J and its configuration are the ones used, also inside a Spring Boot executable jar. Public
+ * because instrumented classes in other loaders call it.
  */
 public final class AgentDispatch {
   /** The method whose next entry on this thread must run its own body: the interceptor proceeding locally. */
   private static final ThreadLocal<Method> PROCEED = new ThreadLocal<>();
   private static final Map<ClassLoader, Core> CORES = new ConcurrentHashMap<>();
+  /** Each instrumented class's tool methods by {@code name + descriptor}, looked up on their first call. */
+  private static final ClassValue<Map<String, Method>> METHODS = new ClassValue<>() {
+    @Override
+    protected Map<String, Method> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
   private static volatile Map<String, String> options = Map.of();
 
   private AgentDispatch() {
@@ -49,8 +57,53 @@ public final class AgentDispatch {
     options = parsed;
   }
 
-  /** Null to run the original body; otherwise the outcome to substitute. */
-  public static Object enter(Object self, Method method, Object[] args) {
+  /**
+   * Null to run the original body; otherwise the outcome to return ({@link #result}).
+   *
+   * @param type the class declaring the method
+   * @param method its name and descriptor, {@code run(Ljava/lang/String;)I}
+   */
+  public static Object enter(Object self, Class<?> type, String method, Object[] args) {
+    return enter(self, declared(type, method), args);
+  }
+
+  /** The value of an outcome {@link #enter} returned, or what the call threw, thrown as if the body had. */
+  public static Object result(Object outcome) throws Throwable {
+    Outcome handled = (Outcome) outcome;
+    if (handled.failure() != null) {
+      throw handled.failure();
+    }
+    return handled.value();
+  }
+
+  private static Method declared(Class<?> type, String method) {
+    Map<String, Method> known = METHODS.get(type);
+    Method found = known.get(method);
+    if (found == null) {
+      for (Method declared : type.getDeclaredMethods()) {
+        if (method.equals(nameAndDescriptor(declared))) {
+          found = declared;
+          break;
+        }
+      }
+      if (found == null) {
+        // Not reached by an instrumented class: its prologue names a method it declares.
+        throw new IllegalStateException(type.getName() + " declares no " + method);
+      }
+      known.put(method, found);
+    }
+    return found;
+  }
+
+  private static String nameAndDescriptor(Method method) {
+    StringBuilder out = new StringBuilder(method.getName()).append('(');
+    for (Class<?> parameter : method.getParameterTypes()) {
+      out.append(parameter.descriptorString());
+    }
+    return out.append(')').append(method.getReturnType().descriptorString()).toString();
+  }
+
+  private static Object enter(Object self, Method method, Object[] args) {
     if (method.equals(PROCEED.get())) {
       PROCEED.remove();
       return null;

@@ -8,6 +8,10 @@ import java.lang.reflect.Method;
  */
 final class AgentLog {
   private static final Object LOGGER = logger();
+  /** Resolved once: the agent logs each class it instruments, on that class's load. */
+  private static final Method INFO = method("info");
+  private static final Method DEBUG = method("debug");
+  private static final Method WARN = method("warn");
 
   private AgentLog() {
   }
@@ -21,25 +25,32 @@ final class AgentLog {
     }
   }
 
+  private static Method method(String level) {
+    try {
+      return LOGGER == null ? null : LOGGER.getClass().getMethod(level, String.class, Throwable.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
   static void info(String message) {
-    log("info", message, null);
+    log(INFO, message, null);
   }
 
   static void debug(String message) {
-    log("debug", message, null);
+    log(DEBUG, message, null);
   }
 
   static void warn(String message, Throwable error) {
-    log("warn", message, error);
+    log(WARN, message, error);
   }
 
-  private static void log(String level, String message, Throwable error) {
-    if (LOGGER == null) {
+  private static void log(Method level, String message, Throwable error) {
+    if (level == null) {
       return;
     }
     try {
-      Method m = LOGGER.getClass().getMethod(level, String.class, Throwable.class);
-      m.invoke(LOGGER, message, error);
+      level.invoke(LOGGER, message, error);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // Logging must never break class loading.
     }

@@ -4,10 +4,10 @@ import java.lang.instrument.Instrumentation;
 
 /**
  * {@code -javaagent:airlock-agent.jar[=backend=local,timeout-seconds=30]}: routes every method an {@code @Airlock}
- * governs (on the method, on a method it overrides or implements, or on its class: see {@link ToolMatchers})
+ * governs (on the method, on a method it overrides or implements, or on its class: see {@link ToolTransformer})
  * through Airlock's interceptor. Also attachable to a running JVM; classes already loaded are retransformed.
  *
- * <p>The premain loads no Byte Buddy: it registers {@link ToolClassFilter}, which builds the transformation on a
+ * <p>The premain loads no ASM: it registers {@link ToolClassFilter}, which builds the transformation on a
  * thread of its own while the application starts, then starts the pool's eager start there. This class
  * references only the JDK's types, so loading it loads nothing more.
  */

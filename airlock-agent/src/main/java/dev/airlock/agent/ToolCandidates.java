@@ -6,17 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which classes may hold a tool, told from class files alone with the JDK only, so the premain need not load Byte
  * Buddy (about 1,100 classes, 0.4-0.7 s before {@code main}) until the first such class appears. A class may hold
  * one when its constant pool names {@code @Airlock}'s type ({@code Ldev/airlock/annotation/Airlock;}, which every
  * annotation use on the class, a method or a parameter refers to) or one of its supertypes may hold one (the
- * inherited rules of {@link ToolMatchers}); a supertype's class file is read through the loader that loads the
- * class. A candidate goes to Byte Buddy, which applies the exact rule; a class file that cannot be read or parsed
- * is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
+ * inherited rules of {@link ToolTransformer}); a supertype's class file is read through the loader that loads the
+ * class. A candidate goes to {@link ToolTransformer}, which applies the exact rule; a class file that cannot be read
+ * or parsed is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
  */
 final class ToolCandidates {
   /** Never instrumented: the JDK, Byte Buddy and Airlock's own classes (its samples are), the OpenTelemetry agent. */
@@ -29,14 +27,13 @@ final class ToolCandidates {
    */
   private static final List<String> NEVER_TOOLS = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
       "io.opentelemetry.javaagent.");
-  /** String.concat, not +: the premain would bootstrap the JDK's string concatenation for it. */
-  private static final byte[] DESCRIPTOR = "L".concat(AirlockAgent.ANNOTATION.replace('.', '/')).concat(";")
-      .getBytes(StandardCharsets.US_ASCII);
+  /** {@code @Airlock}'s descriptor. String.concat, not +: the premain would bootstrap string concatenation. */
+  static final String ANNOTATION_DESCRIPTOR = "L".concat(AirlockAgent.ANNOTATION.replace('.', '/')).concat(";");
+  private static final byte[] DESCRIPTOR = ANNOTATION_DESCRIPTOR.getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_DEPTH = 64;
 
   /** The verdict of every type seen, per loader that resolved its name. */
-  private final Map<ClassLoader, Map<String, Boolean>> verdicts = new WeakHashMap<>();
-  private final Map<String, Boolean> bootVerdicts = new ConcurrentHashMap<>();
+  private final PerLoader<Boolean> verdicts = new PerLoader<>();
 
   /** Whether the agent leaves the class of this binary name ({@code a.b.C}) alone whatever it declares. */
   static boolean ignored(String name) {
@@ -64,25 +61,15 @@ final class ToolCandidates {
     if (ignored(name)) {
       return false;
     }
-    Map<String, Boolean> known = known(loader);
+    Map<String, Boolean> known = verdicts.of(loader);
     boolean verdict = verdict(loader, bytes, known, 0);
     known.put(name, verdict);
     return verdict;
   }
 
-  private Map<String, Boolean> known(ClassLoader loader) {
-    if (loader == null) {
-      return bootVerdicts;
-    }
-    // No lambdas on this path: the first one would bootstrap the JDK's lambda machinery inside the premain's filter.
-    synchronized (verdicts) {
-      Map<String, Boolean> known = verdicts.get(loader);
-      if (known == null) {
-        known = new ConcurrentHashMap<>();
-        verdicts.put(loader, known);
-      }
-      return known;
-    }
+  /** Whether the type {@code name}, as {@code loader} resolves it, was seen to hold no tool, nor its supertypes. */
+  boolean knownFree(ClassLoader loader, String name) {
+    return Boolean.FALSE.equals(verdicts.of(loader).get(name));
   }
 
   private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth) {

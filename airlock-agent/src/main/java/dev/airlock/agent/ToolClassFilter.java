@@ -9,24 +9,26 @@ import java.security.ProtectionDomain;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * What the premain registers instead of Byte Buddy: a transformer of the JDK's types only, which lets every class
- * through untouched unless {@link ToolCandidates} says it may hold a tool, and hands those to Byte Buddy's
- * transformation, built meanwhile on a thread of its own ({@link #buildInBackground}). A candidate that comes
- * before it is built waits for it, so no tool class is ever defined without its advice: its methods never run on
- * the host because the agent was still starting. Measured on the 2-core machine, {@code main} is reached 0.4-0.7 s
- * sooner than when the premain installed Byte Buddy itself. Attached to a running JVM, it is built at once and the
- * candidates already loaded are retransformed ({@link #installNow}).
+ * What the premain registers: a transformer of the JDK's types only, which lets every class through untouched
+ * unless {@link ToolCandidates} says it may hold a tool, and hands those to {@link ToolTransformer}, built meanwhile
+ * on a thread of its own ({@link #buildInBackground}). A candidate that comes before it is built waits for it, and
+ * one it cannot rewrite is refused, so no tool class is ever defined without its interception: its methods never
+ * run on the host because the agent was still starting or its rewriting failed. (When the premain installed Byte
+ * Buddy itself, {@code main} was reached 0.4-0.7 s later on the 2-core machine.) Attached to a running JVM, it is
+ * built at once and the candidates already loaded are retransformed ({@link #installNow}).
  *
  * <p>A held class cannot block the build: until it is released the build thread loads only the JDK's classes and the
  * agent jar's (through the system class loader, which locks per class name); its log line, whose SLF4J may load the
  * application's logging classes, comes after.
  */
 final class ToolClassFilter implements ClassFileTransformer {
+  /** Fail closed: an empty class file does not load (ClassFormatError), so a tool's body cannot run unsandboxed. */
+  private static final byte[] REFUSED = new byte[0];
   private final ToolCandidates candidates = new ToolCandidates();
   private final String installed;
   private final CountDownLatch built = new CountDownLatch(1);
-  /** Byte Buddy's transformation once built; null after {@link #built} when it could not be. */
-  private volatile ClassFileTransformer tools;
+  /** The rewriting once built; null after {@link #built} when it could not be. */
+  private volatile ToolTransformer tools;
   private volatile Throwable failure;
 
   /** {@code installed} is logged once the transformation is built (SLF4J's start stays off the premain too). */
@@ -88,7 +90,7 @@ final class ToolClassFilter implements ClassFileTransformer {
 
   private void build() {
     try {
-      tools = ToolTransformer.make();
+      tools = ToolTransformer.make(candidates);
     } catch (Throwable e) {
       failure = e;
     } finally {
@@ -119,11 +121,16 @@ final class ToolClassFilter implements ClassFileTransformer {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    ClassFileTransformer transformer = tools;
+    ToolTransformer transformer = tools;
     if (transformer == null) {
-      // Fail closed: an empty class file does not load (ClassFormatError), so a tool's body cannot run unsandboxed.
-      return new byte[0];
+      return REFUSED;
     }
-    return transformer.transform(module, loader, name, redefined, domain, bytes);
+    try {
+      return transformer.transform(module, loader, name, redefined, domain, bytes);
+    } catch (Throwable e) {
+      AgentLog.warn("Airlock agent refuses to define " + name.replace('/', '.') + ": it may hold @Airlock tools and "
+          + "could not be instrumented", e);
+      return REFUSED;
+    }
   }
 }

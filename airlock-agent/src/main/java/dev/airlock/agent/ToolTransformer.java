@@ -5,21 +5,44 @@ import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.nio.charset.StandardCharsets;
 import java.security.ProtectionDomain;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.scaffold.MethodGraph;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.implementation.Implementation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
- * Byte Buddy's rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs
- * gets {@link AirlockAdvice} inlined. Only this class loads Byte Buddy. It uses Byte Buddy's type pool, advice and
- * redefinition directly, not its {@code AgentBuilder}: building an {@code AgentBuilder} cost 190-200 ms of CPU
- * before the first tool class could load (of 450 ms for all of Byte Buddy), for machinery this agent does not use.
+ * The rewriting of a class that {@link ToolClassFilter} hands over: every method an {@code @Airlock} governs gets
+ * {@link InterceptPrologue} in front of its code. Written directly against the ASM that Byte Buddy ships: Byte
+ * Buddy's type pool, method graph and advice cost 2.5-3.5 ms of CPU per tool class (interpreted, since each class
+ * is rewritten once), this about a tenth of it, and its build at start-up is the loading of a few ASM classes.
+ *
+ * <p>The rule is the core's ({@code EffectiveAirlock}), on class files: a method with a body is a tool when
+ * <ol>
+ *   <li>it carries the annotation;</li>
+ *   <li>or it is overridable and a type of its class's hierarchy declares an annotated overridable method of its
+ *       name and erased parameters, or of the erased parameters of a bridge (anywhere in that hierarchy) that calls
+ *       it: so {@code run(String)} implementing {@code Tool<String>.run(T)}, reached through {@code run(Object)};</li>
+ *   <li>or it is a public instance method, neither synthetic nor {@code equals}, {@code hashCode} or
+ *       {@code toString}, and a type of its class's hierarchy carries the annotation.</li>
+ * </ol>
+ * Bridges, constructors and initializers are left alone (a bridge calls the method it bridges to). A method the
+ * class inherits from a superclass and that the rule governs for this class but not for its superclass (a
+ * superclass's {@code run()} implementing this class's {@code @Airlock} interface method) gets an override here,
+ * the prologue followed by {@code invokespecial} of the inherited method: the superclass's rewriting cannot know
+ * about it, and the call would otherwise run on the host. The hierarchy's
+ * class files are read through the loader that loads the class, never loaded, and described once per loader; the
+ * JDK's types are left out (they never carry {@code @Airlock}). What cannot be told (a supertype whose class file
+ * no one can read and that the filter has not seen) refuses the class: no tool class is defined without its
+ * interception.
  */
 final class ToolTransformer implements ClassFileTransformer {
   /**
@@ -27,84 +50,313 @@ final class ToolTransformer implements ClassFileTransformer {
    * own package (which is never instrumented) and its marker annotation becomes {@code @Airlock} (same lengths).
    */
   static final String WARM_UP_CLASS = "airlock/warm/up/x/WarmUpSample";
-  /** A class being rewritten on this thread: a class loaded meanwhile is left alone, as Byte Buddy's agent does. */
-  private static final ThreadLocal<Boolean> REWRITING = new ThreadLocal<>();
+  private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString");
+  private static final TypeShape UNKNOWN = new TypeShape("", 0, null, false, List.of(), List.of());
+  private static final TypeShape FREE = new TypeShape("", 0, null, false, List.of(), List.of());
 
-  /**
-   * The advice only rewrites declared methods and adds no member, so neither the inherited method graph, nor the
-   * validation of the redefined type, nor an implementation context is needed (profiled with JFR: most of a tool
-   * class's 3-9 ms went to re-reading the JDK's class files, resolving Object's methods and validating).
-   */
-  private final ByteBuddy byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED)
-      .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
-      .with(Implementation.Context.Disabled.Factory.INSTANCE);
-  /** Built once: Advice.to reads and resolves the advice class, which took part of every tool class's load. */
-  private final AsmVisitorWrapper advice = Advice.to(AirlockAdvice.class)
-      .on(ToolMatchers.tools(AirlockAgent.ANNOTATION));
-  private final AgentBuilder.RawMatcher mayDeclareTools = ToolMatchers.mayDeclareTools(AirlockAgent.ANNOTATION);
-  private final TypePoolPerLoader pools = new TypePoolPerLoader();
+  private final ToolCandidates candidates;
+  /** Every type described, per loader that resolved its name. */
+  private final PerLoader<TypeShape> shapes = new PerLoader<>();
 
-  private ToolTransformer() {
+  private ToolTransformer(ToolCandidates candidates) {
+    this.candidates = candidates;
   }
 
   /**
-   * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not wait
-   * for Byte Buddy's first use (its type pool, the matchers, the advice's weaving: 45-90 ms on a fresh JVM).
+   * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not pay
+   * for loading ASM's classes and the rewriting's first run.
    */
-  static ToolTransformer make() {
-    ToolTransformer transformer = new ToolTransformer();
+  static ToolTransformer make(ToolCandidates candidates) {
+    ToolTransformer transformer = new ToolTransformer(candidates);
     transformer.warmUp();
     return transformer;
   }
 
+  /**
+   * The class rewritten, or null when it declares no tool. Throws when it cannot tell: the filter then refuses the
+   * class rather than define it unintercepted.
+   */
   @Override
   public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
       ProtectionDomain domain, byte[] bytes) {
-    if (internalName == null || REWRITING.get() != null) {
+    TypeShape type = TypeShape.of(bytes, ToolCandidates.ANNOTATION_DESCRIPTOR);
+    shapes.of(loader).put(type.name(), type);
+    List<TypeShape> hierarchy = hierarchy(type, loader);
+    Set<String> tools = tools(type, hierarchy);
+    List<Inherited> found = inherited(type, hierarchy, loader);
+    if (!found.isEmpty() && redefined != null) {
+      // Retransformation cannot add methods: the class was loaded before the agent was attached.
+      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
+          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
+    }
+    List<Inherited> inherited = redefined != null ? List.of() : found;
+    if (tools.isEmpty() && inherited.isEmpty()) {
       return null;
     }
-    String name = internalName.replace('/', '.');
-    if (ToolCandidates.ignored(name)) {
-      return null;
+    ClassReader reader = new ClassReader(bytes);
+    int version = reader.readShort(6) & 0xffff;
+    if (version < Opcodes.V1_5) {
+      throw new IllegalStateException("class file version " + version + " has no class constants, which the "
+          + "interception needs; recompile " + type.name() + " for Java 5 or later");
     }
-    REWRITING.set(Boolean.TRUE);
-    try {
-      ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, bytes),
-          ClassFileLocator.ForClassLoader.of(loader));
-      TypeDescription type = pools.typePool(locator, loader, name).describe(name).resolve();
-      if (!mayDeclareTools.matches(type, loader, null, redefined, domain)) {
-        return null;
+    ClassWriter writer = new ClassWriter(reader, 0);
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+          String[] exceptions) {
+        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+        return tools.contains(name + descriptor) ? new InterceptPrologue(next, internalName, access, name, descriptor,
+            version >= Opcodes.V1_6) : next;
       }
-      byte[] rewritten = byteBuddy.redefine(type, locator).visit(advice).make().getBytes();
-      if (!internalName.equals(WARM_UP_CLASS)) {
-        AgentLog.debug("Airlock agent instrumented " + name);
+
+      @Override
+      public void visitEnd() {
+        for (Inherited method : inherited) {
+          override(cv, internalName(type.superclass()), method, version >= Opcodes.V1_6);
+        }
+        super.visitEnd();
       }
-      return rewritten;
-    } catch (Throwable e) {
-      // Never break class loading: the class loads as it is, as with Byte Buddy's agent before.
-      AgentLog.warn("Airlock agent could not instrument " + name, e);
-      return null;
-    } finally {
-      REWRITING.remove();
+    }, 0);
+    if (!internalName.equals(WARM_UP_CLASS)) {
+      AgentLog.debug("Airlock agent instrumented " + type.name());
+    }
+    return writer.toByteArray();
+  }
+
+  /** The {@code name + descriptor} of every method of {@code type} that the rule makes a tool. */
+  private static Set<String> tools(TypeShape type, List<TypeShape> hierarchy) {
+    Set<String> tools = new HashSet<>();
+    for (TypeShape.Member method : type.methods()) {
+      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
+        continue;
+      }
+      if (method.annotated() || method.virtual() && (overridesAnnotated(method, hierarchy)
+          || governedByType(method, hierarchy))) {
+        tools.add(method.name() + method.descriptor());
+      }
+    }
+    return tools;
+  }
+
+  /** The third rule: a public instance method, not one of Object's, of a class that a type of its hierarchy marks. */
+  private static boolean governedByType(TypeShape.Member method, List<TypeShape> hierarchy) {
+    if (!method.is(Opcodes.ACC_PUBLIC) || method.is(Opcodes.ACC_SYNTHETIC) || OBJECT_METHODS.contains(method.name())) {
+      return false;
+    }
+    for (TypeShape t : hierarchy) {
+      if (t.annotated()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A method a class inherits from its superclass {@code declarer} and must override to intercept. */
+  private record Inherited(String declarer, TypeShape.Member method) {
+    @Override
+    public String toString() {
+      return declarer + "." + method.name() + method.descriptor();
     }
   }
 
   /**
-   * Rewrites the made-up tool class as the system class loader would see it, when that loader sees {@code @Airlock}
-   * (else the type pool could not resolve the annotation, and a Spring Boot jar's loader is not there yet). What it
-   * costs is paid here, on the agent's own thread; the result is dropped.
+   * The methods {@code type} inherits from a superclass that the rule governs for {@code type} (through the second
+   * rule: an annotated method of {@code type}'s hierarchy it implements) but not for its direct superclass, whose
+   * rewriting, or a rewriting above it, intercepts them otherwise. Throws for one it cannot override (final, or
+   * declared by a class it cannot name) and when a superclass's methods cannot be read.
+   */
+  private List<Inherited> inherited(TypeShape type, List<TypeShape> hierarchy, ClassLoader loader) {
+    if (type.superclass() == null || ToolCandidates.neverTool(type.superclass())) {
+      return List.of();
+    }
+    List<Inherited> out = new ArrayList<>();
+    Set<String> overridden = new HashSet<>();
+    Set<String> implemented = new HashSet<>();
+    implemented(type, overridden, implemented);
+    List<TypeShape> aboveHierarchy = null;
+    for (String name = type.superclass(); name != null && !ToolCandidates.neverTool(name); ) {
+      TypeShape superclass = shape(loader, name);
+      if (superclass == FREE || superclass == UNKNOWN) {
+        // Seen to hold no tool, but its methods are unknown: one of them may implement an annotated one.
+        if (unimplemented(implemented, hierarchy)) {
+          throw new IllegalStateException("the class file of " + name + ", a superclass of " + type.name()
+              + ", cannot be read through " + loader + ", so which inherited methods are @Airlock tools cannot be "
+              + "told; make it readable as a resource of that loader");
+        }
+        return out;
+      }
+      if (aboveHierarchy == null) {
+        aboveHierarchy = hierarchy(superclass, loader);
+      }
+      implemented(superclass, new HashSet<>(), implemented);
+      for (TypeShape.Member method : superclass.methods()) {
+        if (!method.virtual() || !overridden.add(method.name() + method.descriptor())
+            || method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.annotated()
+            || !overridesAnnotated(method, hierarchy) || overridesAnnotated(method, aboveHierarchy)
+            || governedByType(method, hierarchy(superclass, loader))) {
+          continue;
+        }
+        boolean packagePrivate = !method.is(Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED);
+        if (packagePrivate && !samePackage(type.name(), superclass.name())) {
+          continue; // not inherited: this class cannot override it, nor call it through an interface
+        }
+        if (method.is(Opcodes.ACC_FINAL) || (superclass.access() & Opcodes.ACC_PUBLIC) == 0
+            && !samePackage(type.name(), superclass.name())) {
+          throw new IllegalStateException(type.name() + " inherits " + superclass.name() + "." + method.name()
+              + method.descriptor() + ", governed by @Airlock for it, which it cannot override to intercept (final, "
+              + "or its class is not accessible); annotate that method or override it in " + type.name());
+        }
+        out.add(new Inherited(internalName(superclass.name()), method));
+      }
+      name = superclass.superclass();
+    }
+    return out;
+  }
+
+  /**
+   * Adds the {@code name + descriptor} of {@code type}'s overridable methods to {@code overridable}, and the
+   * {@code name + parameters} of those with a body to {@code implemented}.
+   */
+  private static void implemented(TypeShape type, Set<String> overridable, Set<String> implemented) {
+    for (TypeShape.Member method : type.methods()) {
+      if (method.virtual()) {
+        overridable.add(method.name() + method.descriptor());
+        if (!method.is(Opcodes.ACC_ABSTRACT)) {
+          implemented.add(method.name() + method.parameters());
+        }
+      }
+    }
+  }
+
+  /** Whether an annotated overridable method of the hierarchy has a name and parameters nothing read implements. */
+  private static boolean unimplemented(Set<String> implemented, List<TypeShape> hierarchy) {
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member method : t.methods()) {
+        if (method.annotated() && method.virtual() && !implemented.contains(method.name() + method.parameters())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean samePackage(String a, String b) {
+    return a.substring(0, Math.max(0, a.lastIndexOf('.'))).equals(b.substring(0, Math.max(0, b.lastIndexOf('.'))));
+  }
+
+  private static String internalName(String binaryName) {
+    return binaryName.replace('.', '/');
+  }
+
+  /**
+   * Adds to the class being written an override of an inherited method: the prologue (naming the declaring class
+   * and its method, which a worker resolves without the agent), then {@code invokespecial} of the superclass's
+   * method. Its one frame is the prologue's; no local beyond the arguments.
+   */
+  private static void override(ClassVisitor writer, String superclass, Inherited inherited, boolean frames) {
+    TypeShape.Member method = inherited.method();
+    int access = method.access() & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED | Opcodes.ACC_VARARGS)
+        | Opcodes.ACC_SYNTHETIC;
+    MethodVisitor code = new InterceptPrologue(writer.visitMethod(access, method.name(), method.descriptor(), null,
+        null), inherited.declarer(), access, method.name(), method.descriptor(), frames);
+    code.visitCode();
+    code.visitVarInsn(Opcodes.ALOAD, 0);
+    Type type = Type.getMethodType(method.descriptor());
+    int slot = 1;
+    for (Type argument : type.getArgumentTypes()) {
+      code.visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
+      slot += argument.getSize();
+    }
+    code.visitMethodInsn(Opcodes.INVOKESPECIAL, superclass, method.name(), method.descriptor(), false);
+    code.visitInsn(type.getReturnType().getOpcode(Opcodes.IRETURN));
+    code.visitMaxs(Math.max(slot, type.getReturnType().getSize()), slot);
+    code.visitEnd();
+  }
+
+  private static boolean overridesAnnotated(TypeShape.Member method, List<TypeShape> hierarchy) {
+    Set<String> parameters = new HashSet<>();
+    parameters.add(method.parameters());
+    String self = method.name() + method.descriptor();
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member bridge : t.methods()) {
+        if (self.equals(bridge.bridged())) {
+          parameters.add(bridge.parameters());
+        }
+      }
+    }
+    for (TypeShape t : hierarchy) {
+      for (TypeShape.Member declared : t.methods()) {
+        if (declared.annotated() && declared.virtual() && !declared.is(Opcodes.ACC_BRIDGE)
+            && declared.name().equals(method.name()) && parameters.contains(declared.parameters())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** {@code type} and its supertypes, each once, the JDK's left out. */
+  private List<TypeShape> hierarchy(TypeShape type, ClassLoader loader) {
+    List<TypeShape> out = new ArrayList<>();
+    out.add(type);
+    Set<String> seen = new HashSet<>();
+    seen.add(type.name());
+    Deque<String> pending = new ArrayDeque<>(type.supertypes());
+    while (!pending.isEmpty()) {
+      String name = pending.pop();
+      if (ToolCandidates.neverTool(name) || !seen.add(name)) {
+        continue;
+      }
+      TypeShape shape = shape(loader, name);
+      if (shape == UNKNOWN) {
+        throw new IllegalStateException("the class file of " + name + ", a supertype of " + type.name()
+            + ", cannot be read through " + loader + ", so which of its methods are @Airlock tools cannot be told; "
+            + "make it readable as a resource of that loader");
+      }
+      out.add(shape);
+      pending.addAll(shape.supertypes());
+    }
+    return out;
+  }
+
+  /**
+   * The shape of a supertype: described before, else read through the loader; {@link #FREE} (nothing to find)
+   * when the filter saw it hold no tool and none of its supertypes either; else {@link #UNKNOWN}.
+   */
+  private TypeShape shape(ClassLoader loader, String name) {
+    Map<String, TypeShape> known = shapes.of(loader);
+    TypeShape shape = known.get(name);
+    if (shape != null) {
+      return shape;
+    }
+    ClassLoader reader = loader != null ? loader : ClassLoader.getSystemClassLoader();
+    try (InputStream in = reader.getResourceAsStream(name.replace('.', '/') + ".class")) {
+      if (in != null) {
+        shape = TypeShape.of(in.readAllBytes(), ToolCandidates.ANNOTATION_DESCRIPTOR);
+      }
+    } catch (IOException | RuntimeException e) {
+      shape = null;
+    }
+    if (shape == null) {
+      return candidates.knownFree(loader, name) ? FREE : UNKNOWN;
+    }
+    known.put(name, shape);
+    return shape;
+  }
+
+  /**
+   * Rewrites the made-up tool class, as the system class loader would see it, on the agent's own thread; the result
+   * is dropped.
    */
   private void warmUp() {
     ClassLoader system = ClassLoader.getSystemClassLoader();
-    if (system.getResource(AirlockAgent.ANNOTATION.replace('.', '/') + ".class") == null) {
-      return;
-    }
     try (InputStream in = WarmUpSample.class.getResourceAsStream("WarmUpSample.class")) {
-      byte[] bytes = replace(replace(in.readAllBytes(), WarmUpSample.MARKER, "L" + AirlockAgent.ANNOTATION
-          .replace('.', '/') + ";"), WarmUpSample.class.getName().replace('.', '/'), WARM_UP_CLASS);
+      byte[] bytes = replace(replace(in.readAllBytes(), WarmUpSample.MARKER, ToolCandidates.ANNOTATION_DESCRIPTOR),
+          WarmUpSample.class.getName().replace('.', '/'), WARM_UP_CLASS);
       transform(system.getUnnamedModule(), system, WARM_UP_CLASS, null, null, bytes);
+      shapes.of(system).remove(WARM_UP_CLASS.replace('/', '.'));
     } catch (IOException | RuntimeException e) {
-      AgentLog.warn("Airlock agent: warm-up rewriting failed; the first tool class pays Byte Buddy's first use", e);
+      AgentLog.warn("Airlock agent: warm-up rewriting failed; the first tool class pays ASM's first use", e);
     }
   }
 

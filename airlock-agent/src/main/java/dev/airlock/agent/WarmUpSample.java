@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The shape of a tool class, whose class file {@link ToolTransformer} turns into a made-up {@code @Airlock} tool
- * class to warm Byte Buddy up with. Never called.
+ * class to warm the rewriting up with. Never called.
  */
 final class WarmUpSample {
   /** {@link WarmUpMarker}'s descriptor, of the length of {@code @Airlock}'s, which replaces it in the class file. */

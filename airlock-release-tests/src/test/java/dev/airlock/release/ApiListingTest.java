@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ApiListingTest {
   static final String UPDATE_COMMAND =
       "mvn -B verify -pl airlock-release-tests -am -DskipTests -Dairlock.api.update=true";
-  /** Not API: the internals, and the agent's relocated Byte Buddy. */
+  /** Not API: the internals, and the ASM of Byte Buddy's that the agent carries, relocated. */
   static final ApiListing LISTING = new ApiListing("dev.airlock.internal.", List.of("dev.airlock.agent.shaded."));
 
   @Test

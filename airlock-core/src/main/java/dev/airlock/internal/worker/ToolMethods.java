@@ -2,6 +2,7 @@ package dev.airlock.internal.worker;
 
 import dev.airlock.internal.codec.ShippedInvocation;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +39,36 @@ final class ToolMethods {
       String name = invocation.parameterTypes[i];
       params[i] = PRIMITIVES.containsKey(name) ? PRIMITIVES.get(name) : Class.forName(name, false, loader);
     }
-    method = owner.getDeclaredMethod(invocation.methodName, params);
+    method = declaredOrInherited(owner, invocation.methodName, params);
     method.setAccessible(true);
     if (kept.size() < MAX_KEPT) {
       kept.put(key, method);
     }
     return method;
+  }
+
+  /**
+   * The method {@code owner} declares, else the nearest overridable one it inherits from a superclass: the host's
+   * class may declare an override this JVM's copy lacks (the java agent adds one to a class that inherits a tool
+   * method's implementation, to intercept it), and calling the inherited method on the receiver runs the same code.
+   */
+  private static Method declaredOrInherited(Class<?> owner, String name, Class<?>[] params)
+      throws NoSuchMethodException {
+    try {
+      return owner.getDeclaredMethod(name, params);
+    } catch (NoSuchMethodException notDeclared) {
+      for (Class<?> type = owner.getSuperclass(); type != null && type != Object.class; type = type.getSuperclass()) {
+        try {
+          Method inherited = type.getDeclaredMethod(name, params);
+          if (!Modifier.isPrivate(inherited.getModifiers()) && !Modifier.isStatic(inherited.getModifiers())) {
+            return inherited;
+          }
+        } catch (NoSuchMethodException notHere) {
+          // look further up
+        }
+      }
+      throw notDeclared;
+    }
   }
 
   /** How many methods are kept. */

@@ -25,6 +25,20 @@ class ToolMethodsTest {
     return "long " + text + n;
   }
 
+  static class Base {
+    public String run(String text) {
+      return "base " + text;
+    }
+
+    @SuppressWarnings("unused")
+    private String hidden() {
+      return "private";
+    }
+  }
+
+  static class Sub extends Base {
+  }
+
   private static ShippedInvocation invocation(String method, String... parameterTypes) {
     return new ShippedInvocation(null, ToolMethodsTest.class.getName(), method, parameterTypes, new Object[0]);
   }
@@ -36,6 +50,16 @@ class ToolMethodsTest {
     assertThat(ints.invoke(null, 1, "x")).isEqualTo("x1");
     assertThat(longs.invoke(null, 2L, "x")).isEqualTo("long x2");
     assertThat(methods.find(invocation("tool", "int", String.class.getName()))).as("kept").isSameAs(ints);
+  }
+
+  /** The host's class may declare an override (the agent's) that this JVM's lacks: the inherited method runs. */
+  @Test
+  void aMethodTheClassInheritsIsFoundInItsSuperclassButNotAPrivateOne() throws Exception {
+    Method run = methods.find(new ShippedInvocation(null, Sub.class.getName(), "run",
+        new String[] {String.class.getName()}, new Object[0]));
+    assertThat(run.invoke(new Sub(), "x")).isEqualTo("base x");
+    assertThatThrownBy(() -> methods.find(new ShippedInvocation(null, Sub.class.getName(), "hidden", new String[0],
+        new Object[0]))).isInstanceOf(NoSuchMethodException.class);
   }
 
   @Test

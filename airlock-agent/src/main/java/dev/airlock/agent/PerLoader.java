@@ -1,0 +1,29 @@
+package dev.airlock.agent;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the agent knows of types by name, per class loader that resolves the name (the boot loader's under null).
+ * Weakly keyed: a loader that goes away takes its entries with it.
+ */
+final class PerLoader<V> {
+  private final Map<ClassLoader, Map<String, V>> byLoader = new WeakHashMap<>();
+  private final Map<String, V> boot = new ConcurrentHashMap<>();
+
+  Map<String, V> of(ClassLoader loader) {
+    if (loader == null) {
+      return boot;
+    }
+    // No lambdas on this path: the first one would bootstrap the JDK's lambda machinery inside the premain's filter.
+    synchronized (byLoader) {
+      Map<String, V> known = byLoader.get(loader);
+      if (known == null) {
+        known = new ConcurrentHashMap<>();
+        byLoader.put(loader, known);
+      }
+      return known;
+    }
+  }
+}

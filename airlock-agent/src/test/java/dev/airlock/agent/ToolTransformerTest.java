@@ -1,0 +1,293 @@
+package dev.airlock.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.example.agentapp.AgentApp;
+import com.example.agentapp.ApprovalApp;
+import com.example.agentapp.FinalImplementation;
+import com.example.agentapp.ToolShapes;
+import com.example.inherited.InheritedTools;
+import dev.airlock.AirlockException;
+import dev.airlock.internal.intercept.EffectiveAirlock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rewriting on real class files: it instruments exactly the methods the core's rule governs, the classes it
+ * writes pass the JVM's verifier and run through the interceptor with every argument and return shape, and it never
+ * loads a class nor lets one it cannot tell about be defined.
+ */
+class ToolTransformerTest {
+  private static final List<Class<?>> FIXTURES = fixtures();
+  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates());
+
+  private static List<Class<?>> fixtures() {
+    List<Class<?>> out = new ArrayList<>(List.of(AgentApp.class, AgentApp.Tools.class, ApprovalApp.class,
+        ApprovalApp.Tools.class, InheritedTools.class, ToolShapes.class));
+    out.addAll(List.of(InheritedTools.class.getDeclaredClasses()));
+    out.addAll(List.of(ToolShapes.class.getDeclaredClasses()));
+    return out;
+  }
+
+  @Test
+  void instrumentsExactlyTheMethodsTheCoresRuleGoverns() throws IOException {
+    int tools = 0;
+    for (Class<?> type : FIXTURES) {
+      byte[] rewritten = transformer.transform(null, type.getClassLoader(), internalName(type), null, null,
+          bytes(type));
+      Set<String> governed = new TreeSet<>();
+      for (Method m : type.getDeclaredMethods()) {
+        if (!m.isBridge() && !Modifier.isAbstract(m.getModifiers()) && EffectiveAirlock.governs(type, m)) {
+          governed.add(m.getName() + descriptor(m));
+        }
+      }
+      for (Method m : inherited(type)) {
+        // Governed for this class but not for its superclass, whose rewriting does not intercept it.
+        if (EffectiveAirlock.governs(type, m) && !EffectiveAirlock.governs(type.getSuperclass(), m)) {
+          governed.add(m.getName() + descriptor(m));
+        }
+      }
+      assertThat(rewritten == null ? Set.of() : intercepted(rewritten)).as(type.getName()).isEqualTo(governed);
+      tools += governed.size();
+    }
+    assertThat(tools).as("the fixtures hold tools of every shape").isGreaterThan(25);
+  }
+
+  @Test
+  void rewrittenClassesPassTheVerifierAndRunThroughTheInterceptor() throws Throwable {
+    Map<String, byte[]> rewritten = new HashMap<>();
+    for (Class<?> type : FIXTURES) {
+      byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
+      rewritten.put(type.getName(), out != null ? out : bytes(type));
+    }
+    ClassLoader loader = definingLoader(rewritten);
+    for (Class<?> type : FIXTURES) {
+      // Initialising links the class: the verifier checks every method, the rewritten ones included.
+      Class.forName(type.getName(), true, loader);
+    }
+    Class<?> primitives = Class.forName(ToolShapes.Primitives.class.getName(), true, loader);
+    Object tool = primitives.getConstructor().newInstance();
+    assertThat(call(tool, "mix", true, 'a', (byte) 2, (short) 3, 4, 5L, 6.5f, 7.25d, new int[2],
+        new String[] {"x"})).isEqualTo(1 + 97 + 2 + 3 + 4 + 5 + 6.5 + 7.25 + 2 + 1);
+    assertThat(call(tool, "mix", false, 'a', (byte) 0, (short) 0, 7, 5L, 1.5f, 0d, new int[0], new String[0]))
+        .isEqualTo(6.5d);
+    assertThat(call(tool, "first", "")).isEqualTo('-');
+    assertThat(call(tool, "first", "airlock")).isEqualTo('a');
+    assertThat(call(tool, "flag")).isEqualTo(true);
+    assertThat((byte[]) call(tool, "bytes", List.of("a", "b"))).containsExactly('a', ',', 'b');
+    assertThat(call(tool, "ratio", 1f, 4f)).isEqualTo(0.25f);
+    assertThat(call(tool, "small", (byte) -3)).isEqualTo((short) -3);
+    assertThatThrownBy(() -> call(tool, "fail", "as if local")).isInstanceOf(IOException.class)
+        .hasMessage("as if local");
+  }
+
+  /**
+   * A superclass naming no {@code @Airlock} implements the subclass's required-sandbox interface method: the call
+   * on the subclass goes through the interceptor (a sandbox, or a refusal without one), never the host. The
+   * superclass is loaded unchanged, as one loaded before the agent would be.
+   */
+  @Test
+  void anInheritedImplementationOfAToolNeverRunsOnTheHost() throws Throwable {
+    Map<String, byte[]> rewritten = new HashMap<>();
+    for (Class<?> type : List.of(ToolShapes.class, ToolShapes.RequiredTool.class,
+        ToolShapes.GenericRequiredTool.class, ToolShapes.PlainImplementation.class, ToolShapes.Middle.class,
+        ToolShapes.InheritsImplementation.class, ToolShapes.InheritsGenerically.class,
+        ToolShapes.BelowInterception.class, ToolShapes.HostTool.class, ToolShapes.InheritsHostTool.class)) {
+      byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
+      rewritten.put(type.getName(), out != null ? out : bytes(type));
+    }
+    assertThat(transformer.transform(null, getClass().getClassLoader(),
+        internalName(ToolShapes.PlainImplementation.class), null, null, bytes(ToolShapes.PlainImplementation.class)))
+        .as("the superclass alone holds no tool").isNull();
+    ClassLoader loader = definingLoader(rewritten);
+    Class<?> plain = Class.forName(ToolShapes.PlainImplementation.class.getName(), true, loader);
+    for (Class<?> type : List.of(ToolShapes.InheritsImplementation.class, ToolShapes.InheritsGenerically.class,
+        ToolShapes.BelowInterception.class)) {
+      Object tool = Class.forName(type.getName(), true, loader).getConstructor().newInstance();
+      for (Object[] call : List.of(new Object[] {"run", "x"}, new Object[] {"sum", 1, 2L, 3d})) {
+        if (call[0].equals("sum") && type != ToolShapes.InheritsGenerically.class) {
+          continue;
+        }
+        try {
+          Object result = call(tool, (String) call[0], Arrays.copyOfRange(call, 1, call.length));
+          assertThat(result).as(type.getSimpleName()).isIn("ran x", 6L);
+        } catch (AirlockException refused) {
+          // No sandbox here: a required one refuses the call.
+        }
+        assertThat(plain.getField("hostRuns").getInt(null)).as(type.getSimpleName() + "." + call[0] + " on the host")
+            .isZero();
+      }
+    }
+    Object hostTool = Class.forName(ToolShapes.InheritsHostTool.class.getName(), true, loader).getConstructor()
+        .newInstance();
+    assertThat(call(hostTool, "run", "h")).isEqualTo("ran h");
+    assertThat(plain.getField("hostRuns").getInt(null)).as("proceeding locally runs the inherited body once").isOne();
+    Object plainTool = plain.getConstructor().newInstance();
+    assertThat(call(plainTool, "run", "y")).isEqualTo("ran y");
+    assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isEqualTo(2);
+  }
+
+  /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
+  @Test
+  void anInheritedFinalImplementationOfAToolIsRefused() {
+    Class<?> sub = FinalImplementation.Inherits.class;
+    assertThatThrownBy(() -> transformer.transform(null, sub.getClassLoader(), internalName(sub), null, null,
+        bytes(sub))).hasMessageContaining("cannot override").hasMessageContaining("FinalImplementation.run");
+  }
+
+  /** Reading the hierarchy through the loader only reads class files: no class is loaded, no application code runs. */
+  @Test
+  void rewritingLoadsNoClass() throws IOException {
+    List<String> loaded = new ArrayList<>();
+    ClassLoader recording = new ClassLoader(null) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        loaded.add(name);
+        throw new ClassNotFoundException(name);
+      }
+
+      @Override
+      public URL getResource(String name) {
+        return ToolTransformerTest.class.getClassLoader().getResource(name);
+      }
+    };
+    Class<?> sub = ToolShapes.OverrideWithoutBridge.class;
+    byte[] rewritten = transformer.transform(null, recording, internalName(sub), null, null, bytes(sub));
+    assertThat(intercepted(rewritten)).containsExactly("viaGeneric(Ljava/lang/String;)Ljava/lang/String;");
+    assertThat(loaded).isEmpty();
+  }
+
+  /** A supertype whose class file cannot be read, and that the filter has not seen: the class is refused. */
+  @Test
+  void aClassWhoseSupertypeCannotBeReadIsRefused() throws Exception {
+    ClassLoader blind = new ClassLoader(null) {
+      @Override
+      public URL getResource(String name) {
+        return name.contains("BridgeInSuperclass") ? null : ToolTransformerTest.class.getClassLoader()
+            .getResource(name);
+      }
+    };
+    Class<?> sub = ToolShapes.OverrideWithoutBridge.class;
+    assertThatThrownBy(() -> transformer.transform(null, blind, internalName(sub), null, null, bytes(sub)))
+        .hasMessageContaining("BridgeInSuperclass").hasMessageContaining("cannot be read");
+    ToolClassFilter filter = new ToolClassFilter("installed");
+    filter.buildInBackground(() -> { });
+    assertThat(filter.transform(null, blind, internalName(sub), null, null, bytes(sub))).isEmpty();
+  }
+
+  /** A tool class compiled for Java 1.4 or older cannot name its class as a constant: refused, not left as it is. */
+  @Test
+  void aToolClassTooOldForTheInterceptionIsRefused() throws IOException {
+    Class<?> tool = ToolShapes.Mixed.class;
+    byte[] old = bytes(tool);
+    old[7] = 48;
+    assertThatThrownBy(() -> transformer.transform(null, tool.getClassLoader(), internalName(tool), null, null, old))
+        .hasMessageContaining("recompile");
+  }
+
+  /** A loader that defines the classes named in {@code classes} from their bytes, child first. */
+  private ClassLoader definingLoader(Map<String, byte[]> classes) {
+    return new ClassLoader(getClass().getClassLoader()) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        synchronized (getClassLoadingLock(name)) {
+          byte[] bytes = classes.get(name);
+          if (bytes == null) {
+            return super.loadClass(name, resolve);
+          }
+          Class<?> loaded = findLoadedClass(name);
+          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
+        }
+      }
+    };
+  }
+
+  /** The overridable methods {@code type} inherits from a superclass and does not declare, each its nearest. */
+  private static List<Method> inherited(Class<?> type) {
+    List<Method> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Method m : type.getDeclaredMethods()) {
+      seen.add(m.getName() + descriptor(m));
+    }
+    for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+      for (Method m : s.getDeclaredMethods()) {
+        int modifiers = m.getModifiers();
+        if (!Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers) && seen.add(m.getName() + descriptor(m))
+            && !m.isBridge() && !Modifier.isAbstract(modifiers)) {
+          out.add(m);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Object call(Object tool, String name, Object... args) throws Throwable {
+    for (Method m : tool.getClass().getMethods()) {
+      if (m.getName().equals(name) && m.getParameterCount() == args.length) {
+        try {
+          return m.invoke(tool, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause();
+        }
+      }
+    }
+    throw new AssertionError(name + Arrays.toString(args));
+  }
+
+  /** The methods of a class file whose code calls AgentDispatch.enter. */
+  private static Set<String> intercepted(byte[] classFile) {
+    Set<String> out = new TreeSet<>();
+    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+          String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
+              boolean isInterface) {
+            if (owner.equals("dev/airlock/agent/AgentDispatch") && called.equals("enter")) {
+              out.add(name + descriptor);
+            }
+          }
+        };
+      }
+    }, 0);
+    return out;
+  }
+
+  private static String descriptor(Method m) {
+    StringBuilder out = new StringBuilder("(");
+    for (Class<?> p : m.getParameterTypes()) {
+      out.append(p.descriptorString());
+    }
+    return out.append(')').append(m.getReturnType().descriptorString()).toString();
+  }
+
+  private static String internalName(Class<?> type) {
+    return type.getName().replace('.', '/');
+  }
+
+  private static byte[] bytes(Class<?> type) throws IOException {
+    try (InputStream in = type.getClassLoader().getResourceAsStream(internalName(type) + ".class")) {
+      return in.readAllBytes();
+    }
+  }
+}
