@@ -64,6 +64,7 @@ final class Kryos {
     Kryo kryo = common(new Kryo(new DefaultClassResolver(), new ValueAwareReferenceResolver()), true);
     kryo.setClassLoader(loader);
     registerShared(kryo);
+    kryo.register(ShippedInvocation.class, new ShippedInvocationSerializer());
     return kryo;
   }
 

@@ -48,8 +48,12 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
 
   /** The slow work the ledger decides and others carry out; called under the ledger's lock, so they only hand off. */
   interface Drivers<W> {
-    /** Kills {@code worker} off this thread, then calls {@link SlotLedger#killed}. */
-    void kill(W worker);
+    /**
+     * Kills {@code worker} off this thread, then calls {@link SlotLedger#killed}. {@code afterCall}: the worker's call
+     * just returned, another worker waits idle for the next call and no caller waits for a slot, so the kill may wait
+     * until that call's caller is done with its result, as {@link #startWarm} may.
+     */
+    void kill(W worker, boolean afterCall);
 
     /**
      * Starts {@code count} warm workers off this thread, already counted as starting. {@code afterCall}: a call just
@@ -249,8 +253,9 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
         idle.addFirst(worker);
         changed.signalAll();
       } else {
-        discard(worker);
-        replenishIfShort(!idle.isEmpty() && waiting == 0);
+        boolean afterCall = !idle.isEmpty() && waiting == 0;
+        discard(worker, afterCall);
+        replenishIfShort(afterCall);
       }
       checkInvariants();
     } finally {
@@ -295,8 +300,12 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
 
   /** Under the lock: counts {@code worker} as dying and hands it to the kill driver. */
   private void discard(W worker) {
+    discard(worker, false);
+  }
+
+  private void discard(W worker, boolean afterCall) {
     dying++;
-    drivers.kill(worker);
+    drivers.kill(worker, afterCall);
   }
 
   /**

@@ -315,6 +315,14 @@ public final class WorkerPool implements AutoCloseable {
    * beside the rest of the call and stretched its audit line from 0.5 to up to 12 ms on two busy cores. Started
    * {@link #AFTER_CALL_PAUSE} later it is still ready long before an agent's next call; a caller who finds no idle
    * worker meanwhile is not kept waiting for it (the ledger only pauses while another worker waits idle).
+   *
+   * <p>The used worker's kill waits as long, for the same reason: killing it (listing its process tree, signalling,
+   * polling {@code /proc} until it is gone, removing its cgroups, the kernel freeing a JVM's memory) ran beside the
+   * caller's audit and return and stretched the audit's 0.3-0.4 ms of CPU to 1-5 ms of wall time (per-thread timers,
+   * quiet machine). Nothing is gained by a guest meanwhile: its call's egress was closed when the call ended (a
+   * connection after that is refused), no call is sent to it again, it keeps its sandbox's limits, and its slot stays
+   * counted as dying until the kill is done, so no waiting caller is kept from a worker by the pause (the ledger only
+   * pauses while nobody waits).
    */
   private static void pauseForCaller() {
     try {
@@ -338,9 +346,12 @@ public final class WorkerPool implements AutoCloseable {
    */
   private final class Drivers implements SlotLedger.Drivers<WorkerSession> {
     @Override
-    public void kill(WorkerSession worker) {
+    public void kill(WorkerSession worker, boolean afterCall) {
       Runnable kill = () -> {
         try {
+          if (afterCall) {
+            pauseForCaller();
+          }
           worker.kill();
         } finally {
           ledger.killed(worker);

@@ -16,7 +16,7 @@ import java.util.List;
 public final class Messages {
 
   /** Bumped on any incompatible change of frames or payloads; host and worker must agree. */
-  public static final int PROTOCOL_VERSION = 4;
+  public static final int PROTOCOL_VERSION = 5;
 
   /** The most class names one PREPARE frame carries. */
   public static final int MAX_PREPARED_CLASSES = 256;

@@ -33,6 +33,31 @@ class CodecTest {
     assertThat(((Map<?, ?>) decoded).get("time")).isEqualTo(java.time.Instant.ofEpochSecond(42));
   }
 
+  /**
+   * Issue 15: an invocation is written field by field by its own serializer, registered by id, instead of by Kryo's
+   * {@code FieldSerializer} under its class name: what names no class is not looked up per call, on either side. The
+   * receiver and the arguments keep their references (one shared list arrives as one list).
+   */
+  @Test
+  void writesAnInvocationByIdWithItsReceiverAndArgumentsAsKryoObjects() {
+    List<String> shared = new ArrayList<>(List.of("x"));
+    ShippedInvocation sent = new ShippedInvocation(Map.of("k", 1), "tools.Weather", "forecast",
+        new String[] {"java.lang.String", "int", "java.util.List", "java.util.List"},
+        new Object[] {"Oslo", 3, shared, shared});
+    byte[] bytes = Codec.encodeInvocation(sent, 1 << 16);
+
+    // Kryo marks an ASCII string's end in its last byte: the names without their last character.
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    assertThat(text).doesNotContain("codec.ShippedInvocatio").doesNotContain("[Ljava.lang.Strin");
+    ShippedInvocation read = Codec.decodeInvocation(bytes);
+    assertThat(read.receiver).isEqualTo(Map.of("k", 1));
+    assertThat(read.declaringClass).isEqualTo("tools.Weather");
+    assertThat(read.methodName).isEqualTo("forecast");
+    assertThat(read.parameterTypes).containsExactly(sent.parameterTypes);
+    assertThat(read.args).containsExactly("Oslo", 3, List.of("x"), List.of("x"));
+    assertThat(read.args[2]).isSameAs(read.args[3]);
+  }
+
   @Test
   void refusesAClassOutsideTheAllowlistWithoutLoadingIt() {
     byte[] decoy = Codec.encodeResult(new Decoys(), 1 << 20);

@@ -309,11 +309,12 @@ class SlotLedgerTest {
   }
 
   /**
-   * Issue 15: a single-use worker's replacement started at release ran beside the rest of the returning call. It may
-   * wait for that caller only while another worker waits idle for the next call; otherwise it starts at once.
+   * Issue 15: a single-use worker's replacement started at release, and its kill, ran beside the rest of the returning
+   * call. Both may wait for that caller only while another worker waits idle for the next call; otherwise they run at
+   * once (the dying worker holds its slot until killed).
    */
   @Test
-  void aReplacementWaitsForTheReturningCallerOnlyWhileAnotherWorkerIsIdle() {
+  void aReplacementAndAKillWaitForTheReturningCallerOnlyWhileAnotherWorkerIsIdle() {
     SlotLedger<FakeWorker> ledger = ledger(2, 4, false);
     ledger.evictAndReplenish(Long.MAX_VALUE);
     assertThat(drivers.warmStarts).containsExactly(2);
@@ -327,12 +328,15 @@ class SlotLedgerTest {
     ledger.release(taken, false);
     assertThat(drivers.warmStarts).containsExactly(2, 1);
     assertThat(drivers.afterCallStarts).as("another worker is idle: the replacement may wait").containsExactly(1);
+    assertThat(drivers.afterCallKills).as("and so may the kill").containsExactly(taken);
     assertCounts(ledger, 1, 0, 1, 1);
 
     FakeWorker last = ledger.acquire(A, now());
     ledger.release(last, false);
     assertThat(drivers.warmStarts).containsExactly(2, 1, 1);
     assertThat(drivers.afterCallStarts).as("none idle: the next caller needs this one now").containsExactly(1);
+    assertThat(drivers.kills).containsExactly(taken, last);
+    assertThat(drivers.afterCallKills).as("none idle: its slot is needed now").containsExactly(taken);
   }
 
   /** Records what the ledger hands off, and does nothing: the test plays the threads. */
@@ -340,11 +344,15 @@ class SlotLedgerTest {
     final List<FakeWorker> kills = new ArrayList<>();
     final List<Integer> warmStarts = new ArrayList<>();
     final List<Integer> afterCallStarts = new ArrayList<>();
+    final List<FakeWorker> afterCallKills = new ArrayList<>();
     boolean mayStartWarm = true;
 
     @Override
-    public void kill(FakeWorker worker) {
+    public void kill(FakeWorker worker, boolean afterCall) {
       kills.add(worker);
+      if (afterCall) {
+        afterCallKills.add(worker);
+      }
     }
 
     @Override

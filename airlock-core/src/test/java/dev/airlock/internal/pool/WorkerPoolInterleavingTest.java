@@ -94,6 +94,28 @@ class WorkerPoolInterleavingTest {
     assertThat(backend.peakLive).as("never two JVMs in a pool of one").hasValue(1);
   }
 
+  /**
+   * Issue 15: the kill of a used single-use worker ran beside its caller's audit. While another worker waits idle, the
+   * kill waits {@link WorkerPool#AFTER_CALL_PAUSE} first; the slot stays counted meanwhile.
+   */
+  @Test
+  void aUsedSingleUseWorkerIsKilledAfterThePauseWhileAnotherWaitsIdle() throws Exception {
+    WorkerPool pool = pool(2, 3, false);
+    launcher.awaitQueued(1);
+    launcher.runNext();
+    WorkerSession used = pool.acquire(in(Duration.ofSeconds(10)), A);
+
+    pool.release(used);
+
+    assertThat(launcher.queued()).as("the kill, then the replacement's start").isEqualTo(2);
+    assertThat(used.usable()).as("not killed on the caller's thread").isTrue();
+    long start = System.nanoTime();
+    launcher.runNext();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(WorkerPool.AFTER_CALL_PAUSE);
+    assertThat(used.usable()).isFalse();
+    assertThat(backend.live).as("the replacement is not started yet").hasValue(1);
+  }
+
   /** 1441d8d: an idle worker of another scope, discarded to make room, stopped counting before its kill ran. */
   @Test
   void anIdleWorkerDiscardedForAnotherScopeHoldsItsSlotUntilItsKillHasRun() {
