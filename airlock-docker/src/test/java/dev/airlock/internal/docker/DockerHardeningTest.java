@@ -109,7 +109,7 @@ class DockerHardeningTest {
         .backendProperty(DockerSettings.RUNTIME, "runc").build();
     try (SandboxPool warm = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true).build()) {
       assertThat(warm.call(() -> "ready")).isEqualTo("ready");
-      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      List<Container> ours = DockerTestEngine.workerContainersOfThisJvm();
       assertThat(ours).hasSize(1);
       InspectContainerResponse inspected = DockerTestEngine.require().client()
           .inspectContainerCmd(ours.get(0).getId()).exec();
@@ -242,7 +242,7 @@ class DockerHardeningTest {
     try (SandboxPool warm = SandboxPool.builder(DockerTestEngine.config()).minSize(1).maxSize(1).reuse(true)
         .build()) {
       assertThat(warm.call(() -> "ready")).isEqualTo("ready");
-      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      List<Container> ours = DockerTestEngine.workerContainersOfThisJvm();
       assertThat(ours).hasSize(1);
       InspectContainerResponse inspected = DockerTestEngine.require().client()
           .inspectContainerCmd(ours.get(0).getId()).exec();
