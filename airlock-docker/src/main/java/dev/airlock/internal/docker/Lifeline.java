@@ -2,6 +2,7 @@ package dev.airlock.internal.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
@@ -57,8 +58,8 @@ final class Lifeline {
     closeAttach();
     try {
       docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
-    } catch (NotFoundException gone) {
-      // Removed by the engine when it stopped (auto-remove).
+    } catch (NotFoundException | ConflictException gone) {
+      // Removed, or being removed, by the engine since it stopped (auto-remove).
     } catch (RuntimeException e) {
       LOG.warn("could not remove lifeline container {} ({}); the shutdown hook or the next start removes it",
           containerId, e.toString());
