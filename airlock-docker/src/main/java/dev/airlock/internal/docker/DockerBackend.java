@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * privileges, a non-root user, memory (no swap), CPU and pids limits, and no host environment. The host's classpath
  * is bind-mounted read-only at the host's own paths, so the worker loads exactly the host's classes. Host and
  * worker talk over a unix socket the host listens on, in a folder mounted into that one container, so the worker
- * needs no network and what user code prints never reaches the protocol.
+ * needs no network and what user code prints never reaches the protocol. Each worker's PID namespace is that of a
+ * lifeline container ({@link HostLifeline}) which ends when this JVM's attach to it ends, so no worker outlives its
+ * host, whatever its guest does inside the worker JVM.
  */
 final class DockerBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(DockerBackend.class);

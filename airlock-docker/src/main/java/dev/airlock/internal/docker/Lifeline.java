@@ -28,7 +28,25 @@ final class Lifeline {
   private Lifeline(DockerClient lifelines, String containerId, Duration timeout) {
     this.containerId = containerId;
     this.attach = lifelines.attachContainerCmd(containerId).withStdIn(new HeldOpen()).withFollowStream(true)
-        .exec(new ResultCallback.Adapter<>());
+        .exec(new ResultCallback.Adapter<>() {
+          // An attach the engine ended (restart, removal) holds nothing: let the stdin thread go with it.
+          @Override
+          public void onComplete() {
+            ended.countDown();
+            super.onComplete();
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            ended.countDown();
+            LOG.debug("the attach to lifeline container {} ended: {}", containerId, error.toString());
+            try {
+              close();
+            } catch (IOException e) {
+              // Ended either way.
+            }
+          }
+        });
     boolean started;
     try {
       started = attach.awaitStarted(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -36,10 +54,10 @@ final class Lifeline {
       Thread.currentThread().interrupt();
       started = false;
     }
-    if (!started) {
+    if (!started || ended.getCount() == 0) {
       closeAttach();
       throw new IllegalStateException("the engine did not attach to lifeline container " + containerId + " within "
-          + timeout);
+          + timeout + (started ? " (the attach ended at once)" : ""));
     }
   }
 
