@@ -37,6 +37,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -50,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * privileges, a non-root user, memory (no swap), CPU and pids limits, and no host environment. The host's classpath
  * is bind-mounted read-only at the host's own paths, so the worker loads exactly the host's classes. Host and
  * worker talk over a unix socket the host listens on, in a folder mounted into that one container, so the worker
- * needs no network and what user code prints never reaches the protocol.
+ * needs no network and what user code prints never reaches the protocol. Each worker's PID namespace is that of a
+ * lifeline container ({@link HostLifeline}) which ends when this JVM's attach to it ends, so no worker outlives its
+ * host, whatever its guest does inside the worker JVM.
  */
 final class DockerBackend implements SandboxBackend {
   private static final Logger LOG = LoggerFactory.getLogger(DockerBackend.class);
@@ -60,6 +63,11 @@ final class DockerBackend implements SandboxBackend {
   private static final String SOCKET_NAME = "worker.sock";
   private static final String TMP_PREFIX = "airlock-docker-";
   static final String LOG_MAX_SIZE = "1m";
+  /** Where a lifeline container sees the folder holding {@link HostLifeline}'s class file. */
+  private static final String LIFELINE_INSIDE = "/opt/airlock-lifeline";
+  /** A JVM that only reads its stdin: 8 MiB of heap, the rest for the JVM itself. */
+  private static final long LIFELINE_MEMORY_MB = 96;
+  private static final long LIFELINE_PIDS = 32;
 
   private final AirlockConfig config;
   private final DockerSettings settings;
@@ -68,6 +76,8 @@ final class DockerBackend implements SandboxBackend {
   private final Owner owner;
   private final List<Path> classpath;
   private final Path channelRoot;
+  /** Holds {@link HostLifeline}'s class file alone, mounted read-only into every lifeline container. */
+  private final Path lifelineClasses;
   private final IsolationPosture posture;
   private final Thread shutdownHook;
   private final Info engineInfo;
@@ -92,6 +102,7 @@ final class DockerBackend implements SandboxBackend {
       // walk the host's folders; a folder searchable by others let any local user connect to those sockets, whose
       // paths /proc/net/unix shows to everyone (DockerChannelSocketsTest).
       this.channelRoot = HostFolders.create(Path.of(System.getProperty("java.io.tmpdir")), TMP_PREFIX, "rwx------");
+      this.lifelineClasses = writeLifelineClass(channelRoot.resolve("lifeline"));
     } catch (IOException | RuntimeException e) {
       engine.close();
       if (egress != null) {
@@ -141,7 +152,9 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("filesystem", true, "read-only root filesystem of image " + settings.image()
         + "; the classpath (" + classpath.size() + " entries) bind-mounted read-only at the host's paths; "
         + "nothing else of the host visible"));
-    c.add(new Control("processes", true, "own PID namespace: no host process visible or reachable"));
+    c.add(new Control("processes", true, "own PID namespace: no host process visible or reachable; its PID 1 is "
+        + "a lifeline of another uid (" + settings.lifelineUser() + ") held by this host's attach, so the container "
+        + "ends when this host dies, whatever the guest does"));
     c.add(new Control("tmp", true, "tmpfs /tmp of " + settings.tmpMb() + " MiB (nosuid, nodev, noexec)"));
     c.add(new Control("capabilities", true, "all capabilities dropped"));
     c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges"));
@@ -182,7 +195,9 @@ final class DockerBackend implements SandboxBackend {
     Path channelDir = channelRoot.resolve(UUID.randomUUID().toString());
     DockerWorker worker = null;
     WorkerEgress.Gate gate = null;
+    Lifeline lifeline = null;
     try {
+      lifeline = startLifeline(id, spec.startTimeout());
       gate = egress == null ? null : egress.open(channelRoot, id + "-" + UUID.randomUUID());
       Files.createDirectory(channelDir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -192,8 +207,8 @@ final class DockerBackend implements SandboxBackend {
         // The container's user is not ours: it may connect, and only it can reach this folder.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         long memoryMb = spec.memoryMb() + NATIVE_HEADROOM_MB;
-        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb, gate), memoryMb,
-            System.nanoTime() + Owner.RETIRE_AFTER.toNanos());
+        worker = new DockerWorker(docker, id, create(id, spec, channelDir, memoryMb, gate, lifeline), lifeline,
+            memoryMb, System.nanoTime() + Owner.RETIRE_AFTER.toNanos());
         worker.egress(gate);
         docker.startContainerCmd(worker.containerId()).exec();
         SocketChannel channel = WorkerChannels.accept(server, worker, spec.startTimeout(),
@@ -205,6 +220,8 @@ final class DockerBackend implements SandboxBackend {
     } catch (IOException | RuntimeException e) {
       if (worker != null) {
         worker.kill();
+      } else if (lifeline != null) {
+        lifeline.end(docker);
       }
       if (gate != null) {
         gate.close();
@@ -239,7 +256,88 @@ final class DockerBackend implements SandboxBackend {
     return new SandboxUnavailableException("Docker backend could not start a worker: " + e, e);
   }
 
-  private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb, WorkerEgress.Gate gate) {
+  /**
+   * The container whose PID namespace the worker joins, PID 1 of which ends when the host's attach ends. Same image,
+   * runtime and hardening as the worker, another uid, nothing of the host but its own class file.
+   */
+  private Lifeline startLifeline(String id, Duration timeout) {
+    Map<String, String> lifelineLabels = new HashMap<>(owner.labels(Owner.expiry(System.currentTimeMillis(),
+        config.timeout())));
+    lifelineLabels.put(Owner.LIFELINE, "true");
+    HostConfig host = hardened(LIFELINE_MEMORY_MB * 1024 * 1024, LIFELINE_PIDS)
+        .withAutoRemove(true)
+        .withBinds(new Bind(lifelineClasses.toString(), new Volume(LIFELINE_INSIDE), AccessMode.ro));
+    String containerId = docker.createContainerCmd(settings.image())
+        .withName("airlock-" + owner.session().substring(0, 8) + "-" + id + "-lifeline")
+        .withLabels(lifelineLabels)
+        .withUser(settings.lifelineUser())
+        .withEnv(List.of())
+        .withNetworkDisabled(true)
+        .withWorkingDir("/")
+        .withStdinOpen(true)
+        .withStdInOnce(true)
+        .withAttachStdin(true)
+        .withHostConfig(host)
+        // No perf data file (the root is read-only) and no attach listener: nothing to reach it through.
+        .withEntrypoint(List.of(settings.java(), "-Xmx8m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData", "-XX:+DisableAttachMechanism", "-cp", LIFELINE_INSIDE, HostLifeline.class.getName()))
+        .exec().getId();
+    Lifeline lifeline;
+    try {
+      lifeline = Lifeline.attach(engine.lifelines(), containerId, timeout);
+    } catch (RuntimeException e) {
+      remove(containerId);
+      throw e;
+    }
+    try {
+      docker.startContainerCmd(containerId).exec();
+      return lifeline;
+    } catch (RuntimeException e) {
+      lifeline.end(docker);
+      throw e;
+    }
+  }
+
+  /** What every container of this backend gets: nothing of the network, capabilities or privileges, bounded logs. */
+  private HostConfig hardened(long memoryBytes, long pids) {
+    HostConfig host = HostConfig.newHostConfig()
+        .withNetworkMode("none")
+        .withReadonlyRootfs(true)
+        .withCapDrop(Capability.ALL)
+        .withSecurityOpts(List.of("no-new-privileges"))
+        .withMemory(memoryBytes)
+        .withMemorySwap(memoryBytes)
+        .withPidsLimit(pids)
+        // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
+        // (the console tail of a failed start) still works with json-file.
+        .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",
+            "1")));
+    if (!settings.runtime().isEmpty()) {
+      host.withRuntime(settings.runtime());
+    }
+    return host;
+  }
+
+  /** Copies {@link HostLifeline}'s class file into {@code folder}, readable by the lifeline's uid. */
+  private static Path writeLifelineClass(Path folder) throws IOException {
+    String name = HostLifeline.class.getName().replace('.', '/') + ".class";
+    Path file = folder.resolve(name);
+    Files.createDirectories(file.getParent());
+    try (var in = HostLifeline.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IOException("the class file " + name + " is not on this JVM's classpath");
+      }
+      Files.write(file, in.readAllBytes());
+    }
+    for (Path p = file; p.startsWith(folder); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x"
+          : "rw-r--r--"));
+    }
+    return folder;
+  }
+
+  private String create(String id, WorkerSpec spec, Path channelDir, long memoryMb, WorkerEgress.Gate gate,
+      Lifeline lifeline) {
     long memoryBytes = memoryMb * 1024 * 1024;
     List<Bind> binds = new ArrayList<>();
     // The classpath with configuration and key files masked (cached: a jar's filtered copy is made once), and a
@@ -252,25 +350,13 @@ final class DockerBackend implements SandboxBackend {
       // The egress gate: the network stays "none"; this socket is the only way out, decided on the host.
       binds.add(new Bind(gate.folder().toString(), new Volume(WorkerEgress.SANDBOX_FOLDER), AccessMode.ro));
     }
-    HostConfig host = HostConfig.newHostConfig()
-        .withNetworkMode("none")
-        .withReadonlyRootfs(true)
+    HostConfig host = hardened(memoryBytes, config.pidsLimit())
         .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + settings.tmpMb() + "m"))
-        .withCapDrop(Capability.ALL)
-        .withSecurityOpts(List.of("no-new-privileges"))
-        .withMemory(memoryBytes)
-        .withMemorySwap(memoryBytes)
-        .withPidsLimit((long) config.pidsLimit())
-        // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
-        // (the console tail of a failed start) still works with json-file.
-        .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",
-            "1")))
+        // PID 1 of this namespace is the lifeline: when it ends, the kernel kills every process of the worker.
+        .withPidMode("container:" + lifeline.containerId())
         .withBinds(binds);
     if (config.cpus() > 0) {
       host.withNanoCPUs((long) (config.cpus() * 1_000_000_000L));
-    }
-    if (!settings.runtime().isEmpty()) {
-      host.withRuntime(settings.runtime());
     }
     String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
     List<String> command = new ArrayList<>(WorkerCommand.javaArguments(settings.java(), classpathArg,

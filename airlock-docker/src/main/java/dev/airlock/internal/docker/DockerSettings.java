@@ -45,4 +45,14 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
     String uid = user.split(":", 2)[0];
     return uid.isEmpty() || uid.equals("0") || uid.equals("root");
   }
+
+  /**
+   * The uid:gid of the worker's lifeline ({@link HostLifeline}): never the worker's, so its guest can neither signal
+   * nor trace it nor open its stdin. A named worker user is compared by name only; these numeric ids have no name in
+   * the images this backend is meant for.
+   */
+  String lifelineUser() {
+    String uid = user.split(":", 2)[0];
+    return uid.equals("65533") ? "65532:65532" : "65533:65533";
+  }
 }

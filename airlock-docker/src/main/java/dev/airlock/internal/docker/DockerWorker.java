@@ -36,6 +36,8 @@ final class DockerWorker implements WorkerHandle, EgressControl.Source {
   private final DockerClient docker;
   private final String id;
   private final String containerId;
+  /** PID 1 of the worker's PID namespace, ended with the worker. */
+  private final Lifeline lifeline;
   private final long memoryLimitMb;
   private final AtomicBoolean killed = new AtomicBoolean();
   private volatile SocketChannel channel;
@@ -54,10 +56,12 @@ final class DockerWorker implements WorkerHandle, EgressControl.Source {
   private volatile WorkerEgress.Gate egress;
 
   /** @param retireAt nanoTime from which the worker reports itself not alive, so the pool gives it no new call */
-  DockerWorker(DockerClient docker, String id, String containerId, long memoryLimitMb, long retireAt) {
+  DockerWorker(DockerClient docker, String id, String containerId, Lifeline lifeline, long memoryLimitMb,
+      long retireAt) {
     this.docker = docker;
     this.id = id;
     this.containerId = containerId;
+    this.lifeline = lifeline;
     this.memoryLimitMb = memoryLimitMb;
     this.retireAt = retireAt;
   }
@@ -155,7 +159,9 @@ final class DockerWorker implements WorkerHandle, EgressControl.Source {
     }
   }
 
-  /** Kill and remove in one engine call; a container the engine no longer knows is already gone. */
+  /**
+   * Kill and remove in one engine call, then the lifeline; a container the engine no longer knows is already gone.
+   */
   @Override
   public void kill() {
     if (!killed.compareAndSet(false, true)) {
@@ -177,6 +183,7 @@ final class DockerWorker implements WorkerHandle, EgressControl.Source {
       LOG.warn("could not remove worker container {} ({}); the shutdown hook or the next start removes it",
           containerId, e.toString());
     }
+    lifeline.end(docker);
     WorkerEgress.Gate gate = egress;
     if (gate != null) {
       gate.close();

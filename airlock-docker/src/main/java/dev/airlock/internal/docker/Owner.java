@@ -28,6 +28,8 @@ record Owner(HostProcess process, String session, long expires) {
   static final String STARTED = "dev.airlock.owner.started";
   static final String SESSION = "dev.airlock.session";
   static final String EXPIRES = "dev.airlock.expires";
+  /** Marks a worker's lifeline container ({@link HostLifeline}), owned and reaped like the worker. */
+  static final String LIFELINE = "dev.airlock.lifeline";
   /** A worker older than this takes no new call; the pool replaces it. */
   static final Duration RETIRE_AFTER = Duration.ofHours(1);
   /** Room after retirement for a call that started just before it, when the configured timeout is shorter. */

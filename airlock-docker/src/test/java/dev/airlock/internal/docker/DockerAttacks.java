@@ -1,8 +1,10 @@
 package dev.airlock.internal.docker;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +67,32 @@ final class DockerAttacks {
       }
     }
     return started.size() + " started; " + stoppedBy;
+  }
+
+  /**
+   * What the guest can do to its PID namespace's PID 1 (the host's lifeline): its command line, then for each way to
+   * hold or stop it the outcome: open its stdin pipe as a second writer, open its memory, signal it.
+   */
+  static List<String> attackPid1() {
+    List<String> out = new ArrayList<>();
+    try {
+      out.add("cmdline " + new String(Files.readAllBytes(Path.of("/proc/1/cmdline"))).replace('\0', ' ').strip());
+    } catch (IOException e) {
+      out.add("cmdline " + e);
+    }
+    out.add("stdin " + tryOpen("/proc/1/fd/0", StandardOpenOption.WRITE));
+    out.add("mem " + tryOpen("/proc/1/mem", StandardOpenOption.READ));
+    out.add("kill " + ProcessHandle.of(1).map(ProcessHandle::destroyForcibly).orElse(false));
+    out.add("self " + ProcessHandle.current().pid());
+    return out;
+  }
+
+  private static String tryOpen(String path, StandardOpenOption mode) {
+    try (FileChannel channel = FileChannel.open(Path.of(path), mode)) {
+      return "opened";
+    } catch (IOException | RuntimeException e) {
+      return e.getClass().getSimpleName();
+    }
   }
 
   static String sleep(long millis) throws InterruptedException {

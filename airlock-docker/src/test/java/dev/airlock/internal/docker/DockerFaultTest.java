@@ -133,7 +133,7 @@ class DockerFaultTest {
 
   private static Container awaitOneRunningContainer() throws InterruptedException {
     for (int i = 0; i < 300; i++) {
-      List<Container> running = DockerTestEngine.containersOfThisJvm().stream()
+      List<Container> running = DockerTestEngine.workerContainersOfThisJvm().stream()
           .filter(c -> "running".equals(c.getState())).toList();
       if (running.size() == 1) {
         return running.get(0);

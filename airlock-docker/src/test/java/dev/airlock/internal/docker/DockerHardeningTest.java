@@ -51,6 +51,38 @@ class DockerHardeningTest {
     assertThat(DockerTestEngine.containersOfThisJvm()).extracting(Container::getNames).isEmpty();
   }
 
+  /**
+   * PID 1 of the worker's namespace is the host's lifeline, under another uid: the guest can neither hold its stdin
+   * open as a second writer (it would never see the end), nor read its memory (ptrace access), nor kill it.
+   */
+  @Test
+  void theGuestCannotHoldOrStopItsLifeline() throws InterruptedException {
+    try (SandboxPool warm = SandboxPool.builder(DockerTestEngine.config()).minSize(1).maxSize(1).build()) {
+      List<Container> workers = List.of();
+      for (int i = 0; i < 300 && workers.size() != 1; i++) {
+        Thread.sleep(100);
+        workers = DockerTestEngine.workerContainersOfThisJvm().stream().filter(c -> "running".equals(c.getState()))
+            .toList();
+      }
+      assertThat(workers).as("the warm worker").hasSize(1);
+      InspectContainerResponse worker = DockerTestEngine.require().client().inspectContainerCmd(workers.get(0)
+          .getId()).exec();
+      String lifelineId = worker.getHostConfig().getPidMode().substring("container:".length());
+      InspectContainerResponse lifeline = DockerTestEngine.require().client().inspectContainerCmd(lifelineId).exec();
+      assertThat(lifeline.getConfig().getLabels()).containsKey(Owner.LIFELINE);
+      assertThat(lifeline.getConfig().getUser()).isNotEqualTo(worker.getConfig().getUser());
+      assertThat(lifeline.getHostConfig().getCapDrop()).contains(Capability.ALL);
+      assertThat(lifeline.getHostConfig().getSecurityOpts()).contains("no-new-privileges");
+      assertThat(lifeline.getHostConfig().getReadonlyRootfs()).isTrue();
+      assertThat(lifeline.getHostConfig().getNetworkMode()).isEqualTo("none");
+
+      List<String> seen = warm.call(DockerAttacks::attackPid1);
+      assertThat(seen).as("the guest's view of PID 1 and its attempts on it").contains(
+          "cmdline " + String.join(" ", lifeline.getConfig().getEntrypoint()), "stdin AccessDeniedException",
+          "mem AccessDeniedException", "kill false").noneMatch(line -> line.equals("self 1"));
+    }
+  }
+
   @Test
   void rootFilesystemIsReadOnlyAndOnlyTmpIsWritable() {
     assertThat(pool.call(() -> DockerAttacks.tryWrite("/escape.txt"))).contains("Read-only file system");
@@ -109,7 +141,7 @@ class DockerHardeningTest {
         .backendProperty(DockerSettings.RUNTIME, "runc").build();
     try (SandboxPool warm = SandboxPool.builder(config).minSize(1).maxSize(1).reuse(true).build()) {
       assertThat(warm.call(() -> "ready")).isEqualTo("ready");
-      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      List<Container> ours = DockerTestEngine.workerContainersOfThisJvm();
       assertThat(ours).hasSize(1);
       InspectContainerResponse inspected = DockerTestEngine.require().client()
           .inspectContainerCmd(ours.get(0).getId()).exec();
@@ -242,7 +274,7 @@ class DockerHardeningTest {
     try (SandboxPool warm = SandboxPool.builder(DockerTestEngine.config()).minSize(1).maxSize(1).reuse(true)
         .build()) {
       assertThat(warm.call(() -> "ready")).isEqualTo("ready");
-      List<Container> ours = DockerTestEngine.containersOfThisJvm();
+      List<Container> ours = DockerTestEngine.workerContainersOfThisJvm();
       assertThat(ours).hasSize(1);
       InspectContainerResponse inspected = DockerTestEngine.require().client()
           .inspectContainerCmd(ours.get(0).getId()).exec();

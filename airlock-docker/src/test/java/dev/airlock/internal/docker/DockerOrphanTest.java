@@ -39,7 +39,7 @@ class DockerOrphanTest {
   void containersOfAKilledHostAreReapedByTheNextStart() throws Exception {
     Process host = startWarmHost("wait");
     host.destroyForcibly().waitFor();
-    assertThat(containersOf(host)).as("a SIGKILLed host cannot clean up").hasSize(2);
+    assertThat(workers(containersOf(host))).as("a SIGKILLed host cannot clean up").hasSize(2);
 
     new DockerBackendProvider().create(DockerTestEngine.config()).close();
     assertThat(containersOf(host)).as("reaped by the next backend start").isEmpty();
@@ -51,6 +51,36 @@ class DockerOrphanTest {
   }
 
   /**
+   * Guest code stops the worker JVM's watchdogs and spins; the host is SIGKILLed mid-call. The container must end on
+   * its own, with no other Airlock host starting on the engine: its end cannot depend on the host's timeout (dead), the
+   * worker JVM (the guest's) or a later reaper.
+   */
+  @Test
+  void aWorkerTakenOverByItsGuestEndsWhenItsHostIsKilled() throws Exception {
+    Process host = startWarmHost("takeover");
+    try {
+      // The call reaches the guest, which stops the watchdogs and spins.
+      Thread.sleep(4000);
+      assertThat(running(host)).as("the guest spins in a running container").isNotEmpty();
+      host.destroyForcibly().waitFor();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (!running(host).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(running(host)).as("containers still running 15 s after their host was killed").isEmpty();
+    } finally {
+      host.destroyForcibly().waitFor();
+      for (Container c : containersOf(host)) {
+        try {
+          DockerTestEngine.require().client().removeContainerCmd(c.getId()).withForce(true).exec();
+        } catch (NotFoundException gone) {
+          // Removed by the engine already.
+        }
+      }
+    }
+  }
+
+  /**
    * Another application on the same engine, in a PID namespace of its own (as in another container): its pid means
    * nothing here, and its live workers must survive this host's reaper.
    */
@@ -58,11 +88,14 @@ class DockerOrphanTest {
   void containersOfALiveHostInAnotherPidNamespaceAreLeftAlone() throws Exception {
     Process host = startWarmHost("wait", "unshare", "--pid", "--mount-proc", "--kill-child");
     List<String> theirs = List.of();
+    List<Container> withLifelines = List.of();
     try {
       ProcessHandle hostJvm = host.toHandle().children().findFirst().orElseThrow();
       assertThat(Files.readSymbolicLink(Path.of("/proc/" + hostJvm.pid() + "/ns/pid")))
           .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
       Map<String, String> theirLabel = Map.of(Owner.PID, pidInItsNamespace(hostJvm));
+      withLifelines = DockerTestEngine.require().client().listContainersCmd().withShowAll(true)
+          .withLabelFilter(theirLabel).exec();
       theirs = containers(theirLabel);
       assertThat(theirs).as("the other namespace's warm workers").hasSize(2);
 
@@ -72,9 +105,9 @@ class DockerOrphanTest {
     } finally {
       host.destroyForcibly().waitFor();
       // Killed, it cannot clean up, and no reaper here may remove what a host of another namespace left.
-      for (String id : theirs) {
+      for (Container c : withLifelines) {
         try {
-          DockerTestEngine.require().client().removeContainerCmd(id).withForce(true).exec();
+          DockerTestEngine.require().client().removeContainerCmd(c.getId()).withForce(true).exec();
         } catch (NotFoundException reaped) {
           // What the assertion above reports.
         }
@@ -91,8 +124,12 @@ class DockerOrphanTest {
   }
 
   private static List<String> containers(Map<String, String> labels) {
-    return DockerTestEngine.require().client().listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()
-        .stream().map(Container::getId).toList();
+    return workers(DockerTestEngine.require().client().listContainersCmd().withShowAll(true).withLabelFilter(labels)
+        .exec()).stream().map(Container::getId).toList();
+  }
+
+  private static List<Container> workers(List<Container> containers) {
+    return containers.stream().filter(c -> !c.getLabels().containsKey(Owner.LIFELINE)).toList();
   }
 
   private static Process startWarmHost(String mode, String... wrapper) throws Exception {
@@ -117,6 +154,10 @@ class DockerOrphanTest {
       host.destroyForcibly();
       throw e;
     }
+  }
+
+  private static List<String> running(Process host) {
+    return containersOf(host).stream().filter(c -> "running".equals(c.getState())).map(Container::getId).toList();
   }
 
   private static List<Container> containersOf(Process host) {

@@ -70,6 +70,11 @@ public final class DockerTestEngine {
         .withLabelFilter(Map.of(Owner.PID, Long.toString(ProcessHandle.current().pid()))).exec();
   }
 
+  /** This JVM's worker containers, without their lifelines. */
+  static List<Container> workerContainersOfThisJvm() {
+    return containersOfThisJvm().stream().filter(c -> !c.getLabels().containsKey(Owner.LIFELINE)).toList();
+  }
+
   static boolean isEngineDown(Throwable e) {
     return e instanceof SandboxUnavailableException && e.getMessage().contains("DOCKER_HOST");
   }
