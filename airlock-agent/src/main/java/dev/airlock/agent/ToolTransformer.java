@@ -82,6 +82,7 @@ final class ToolTransformer implements ClassFileTransformer {
     TypeShape type = TypeShape.of(bytes, ToolCandidates.ANNOTATION_DESCRIPTOR);
     shapes.of(loader).put(type.name(), type);
     List<TypeShape> hierarchy = hierarchy(type, loader);
+    refuseToolsMadeAtRunTime(type, bytes, loader);
     Set<String> tools = tools(type, hierarchy);
     List<Inherited> found = inherited(type, hierarchy, loader);
     if (!found.isEmpty() && redefined != null) {
@@ -121,6 +122,41 @@ final class ToolTransformer implements ClassFileTransformer {
       AgentLog.debug("Airlock agent instrumented " + type.name());
     }
     return writer.toByteArray();
+  }
+
+  /**
+   * Throws when the class makes, with {@code invokedynamic} (a lambda, a method reference), an implementation of a
+   * method its interface's hierarchy governs: the JVM defines that implementation as a hidden class, which is never
+   * handed to a transformer, so the call would run on the host unintercepted. The interface is judged by the name of
+   * the method made (its parameters are the bootstrap's to tell) and by an annotated type (the third rule).
+   */
+  private void refuseToolsMadeAtRunTime(TypeShape type, byte[] bytes, ClassLoader loader) {
+    ToolCandidates.ClassFile file = ToolCandidates.ClassFile.parse(bytes);
+    for (String made : file.functional()) {
+      if (ToolCandidates.neverTool(made)) {
+        continue;
+      }
+      TypeShape shape = shape(loader, made);
+      if (shape == FREE) {
+        continue;
+      }
+      if (shape == UNKNOWN) {
+        throw new IllegalStateException("the class file of " + made + ", which " + type.name() + " implements with "
+            + "a lambda or method reference, cannot be read through " + loader + ", so whether that implements an "
+            + "@Airlock tool cannot be told; make it readable as a resource of that loader");
+      }
+      for (TypeShape t : hierarchy(shape, loader)) {
+        boolean governs = t.annotated();
+        for (TypeShape.Member method : t.methods()) {
+          governs |= method.annotated() && method.virtual() && file.implemented().contains(method.name());
+        }
+        if (governs) {
+          throw new IllegalStateException(type.name() + " implements " + made + ", governed by @Airlock (" + t.name()
+              + "), with a lambda or method reference: the JVM defines it as a hidden class, which no agent can "
+              + "instrument, so its calls would run on the host; implement " + made + " with a named class");
+        }
+      }
+    }
   }
 
   /** The {@code name + descriptor} of every method of {@code type} that the rule makes a tool. */

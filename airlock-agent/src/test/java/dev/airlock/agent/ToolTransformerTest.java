@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.example.agentapp.AgentApp;
 import com.example.agentapp.ApprovalApp;
 import com.example.agentapp.FinalImplementation;
+import com.example.agentapp.LambdaTools;
 import com.example.agentapp.ToolShapes;
 import com.example.inherited.InheritedTools;
 import dev.airlock.AirlockException;
@@ -143,6 +144,27 @@ class ToolTransformerTest {
     Object plainTool = plain.getConstructor().newInstance();
     assertThat(call(plainTool, "run", "y")).isEqualTo("ran y");
     assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isEqualTo(2);
+  }
+
+  /**
+   * A lambda or method reference of a tool interface is implemented by a hidden class, which the JVM never hands to
+   * a transformer: its calls ran on the host although the sandbox is required. The class that makes it is refused
+   * (the filter passes it although it names no {@code @Airlock}); a lambda of a plain interface is left alone.
+   */
+  @Test
+  void aClassImplementingAToolWithALambdaIsRefused() throws Exception {
+    assertThat(LambdaTools.Lambda.make().getClass().isHidden()).as("what no transformer sees").isTrue();
+    ToolClassFilter filter = new ToolClassFilter("installed");
+    filter.buildInBackground(() -> { });
+    for (Class<?> maker : List.of(LambdaTools.Lambda.class, LambdaTools.Reference.class, LambdaTools.Marked.class)) {
+      assertThat(filter.transform(null, maker.getClassLoader(), internalName(maker), null, null, bytes(maker)))
+          .as(maker.getSimpleName()).isEmpty();
+      assertThatThrownBy(() -> transformer.transform(null, maker.getClassLoader(), internalName(maker), null, null,
+          bytes(maker))).hasMessageContaining("hidden class");
+    }
+    Class<?> plain = LambdaTools.Plain.class;
+    assertThat(filter.transform(null, plain.getClassLoader(), internalName(plain), null, null, bytes(plain)))
+        .isNull();
   }
 
   /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
