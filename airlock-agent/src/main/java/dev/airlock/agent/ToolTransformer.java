@@ -246,7 +246,43 @@ final class ToolTransformer implements ClassFileTransformer {
       }
       name = superclass.superclass();
     }
+    inheritedDefaults(type, hierarchy, loader, overridden, out);
     return out;
+  }
+
+  /**
+   * Adds to {@code out} the default methods {@code type} inherits (no class above it declares them) that the rule
+   * governs for it but not for their own interface, which is then not rewritten to intercept them: one reached
+   * through the superclass is overridden (its {@code invokespecial} resolves to the default), one reached only
+   * through the class's own interfaces refuses the class. {@code overridden}: the methods classes declare.
+   */
+  private void inheritedDefaults(TypeShape type, List<TypeShape> hierarchy, ClassLoader loader,
+      Set<String> overridden, List<Inherited> out) {
+    Set<String> aboveSuperclass = new HashSet<>();
+    for (TypeShape t : hierarchy(shape(loader, type.superclass()), loader)) {
+      aboveSuperclass.add(t.name());
+    }
+    for (TypeShape iface : hierarchy) {
+      if ((iface.access() & Opcodes.ACC_INTERFACE) == 0) {
+        continue;
+      }
+      List<TypeShape> own = hierarchy(iface, loader);
+      for (TypeShape.Member method : iface.methods()) {
+        if (!method.virtual() || method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.annotated()
+            || !overridesAnnotated(method, hierarchy) || overridesAnnotated(method, own)
+            || governedByType(method, own) || !overridden.add(method.name() + method.descriptor())) {
+          continue;
+        }
+        if (!aboveSuperclass.contains(iface.name()) || (iface.access() & Opcodes.ACC_PUBLIC) == 0
+            && !samePackage(type.name(), iface.name())) {
+          throw new IllegalStateException(type.name() + " inherits the default method " + iface.name() + "."
+              + method.name() + method.descriptor() + ", governed by @Airlock for it, which it cannot override to "
+              + "intercept (not inherited through its superclass, or its interface is not accessible); annotate "
+              + "that method or override it in " + type.name());
+        }
+        out.add(new Inherited(internalName(iface.name()), method));
+      }
+    }
   }
 
   /**

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import org.junit.jupiter.api.Test;
@@ -147,6 +148,44 @@ class ToolTransformerTest {
   }
 
   /**
+   * A default method of a plain interface, inherited through a superclass, implements the subclass's tool method:
+   * neither declaring type names {@code @Airlock}, so only an override in the subclass intercepts it. Without one,
+   * {@code new InheritsDefault().run(x)} ran on the host although the sandbox is required.
+   */
+  @Test
+  void anInheritedDefaultMethodImplementingAToolNeverRunsOnTheHost() throws Throwable {
+    Map<String, byte[]> rewritten = new HashMap<>();
+    for (Class<?> type : List.of(ToolShapes.PlainDefault.class, ToolShapes.DefaultBase.class,
+        ToolShapes.RequiredTool.class, ToolShapes.HostTool.class)) {
+      byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
+      rewritten.put(type.getName(), out != null ? out : bytes(type));
+    }
+    String required = "com.example.agentapp.InheritsDefault";
+    String host = "com.example.agentapp.InheritsHostDefault";
+    for (String[] made : List.of(new String[] {required, ToolShapes.RequiredTool.class.getName()},
+        new String[] {host, ToolShapes.HostTool.class.getName()})) {
+      byte[] bytes = subclass(made[0], ToolShapes.DefaultBase.class.getName(), made[1]);
+      byte[] out = transformer.transform(null, getClass().getClassLoader(), made[0].replace('.', '/'), null, null,
+          bytes);
+      assertThat(out).as(made[0] + " rewritten").isNotNull();
+      rewritten.put(made[0], out);
+    }
+    ClassLoader loader = definingLoader(rewritten);
+    Object runs = Class.forName(ToolShapes.PlainDefault.class.getName(), true, loader).getField("HOST_RUNS")
+        .get(null);
+    Object tool = Class.forName(required, true, loader).getConstructor().newInstance();
+    try {
+      call(tool, "run", "x");
+    } catch (AirlockException refused) {
+      // No sandbox here: a required one refuses the call.
+    }
+    assertThat(runs).as("the default method on the host").hasToString("0");
+    Object hostTool = Class.forName(host, true, loader).getConstructor().newInstance();
+    assertThat(call(hostTool, "run", "h")).isEqualTo("ran h");
+    assertThat(runs).as("proceeding locally runs the default body once").hasToString("1");
+  }
+
+  /**
    * A lambda or method reference of a tool interface is implemented by a hidden class, which the JVM never hands to
    * a transformer: its calls ran on the host although the sandbox is required. The class that makes it is refused
    * (the filter passes it although it names no {@code @Airlock}); a lambda of a plain interface is left alone.
@@ -225,6 +264,23 @@ class ToolTransformerTest {
         .hasMessageContaining("recompile");
   }
 
+  /** {@code public class name extends superclass implements tool {}}, with its constructor, as a class file. */
+  private static byte[] subclass(String name, String superclass, String tool) {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+    String parent = superclass.replace('.', '/');
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, parent,
+        new String[] {tool.replace('.', '/')});
+    MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+    init.visitCode();
+    init.visitVarInsn(Opcodes.ALOAD, 0);
+    init.visitMethodInsn(Opcodes.INVOKESPECIAL, parent, "<init>", "()V", false);
+    init.visitInsn(Opcodes.RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
   /** A loader that defines the classes named in {@code classes} from their bytes, child first. */
   private ClassLoader definingLoader(Map<String, byte[]> classes) {
     return new ClassLoader(getClass().getClassLoader()) {
@@ -249,6 +305,7 @@ class ToolTransformerTest {
     for (Method m : type.getDeclaredMethods()) {
       seen.add(m.getName() + descriptor(m));
     }
+    List<Class<?>> interfaces = new ArrayList<>();
     for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
       for (Method m : s.getDeclaredMethods()) {
         int modifiers = m.getModifiers();
@@ -257,6 +314,16 @@ class ToolTransformerTest {
           out.add(m);
         }
       }
+      interfaces.addAll(List.of(s.getInterfaces()));
+    }
+    // A class's method wins over an interface's default; a default inherited through the superclass comes next.
+    for (int i = 0; i < interfaces.size(); i++) {
+      for (Method m : interfaces.get(i).getDeclaredMethods()) {
+        if (m.isDefault() && seen.add(m.getName() + descriptor(m))) {
+          out.add(m);
+        }
+      }
+      interfaces.addAll(List.of(interfaces.get(i).getInterfaces()));
     }
     return out;
   }
