@@ -57,6 +57,8 @@ final class ToolTransformer implements ClassFileTransformer {
   private final ToolCandidates candidates;
   /** Every type described, per loader that resolved its name. */
   private final PerLoader<TypeShape> shapes = new PerLoader<>();
+  /** The overrides of inherited methods each class was defined with, which its retransformations must write again. */
+  private final PerLoader<List<Inherited>> definedOverrides = new PerLoader<>();
 
   private ToolTransformer(ToolCandidates candidates) {
     this.candidates = candidates;
@@ -84,13 +86,7 @@ final class ToolTransformer implements ClassFileTransformer {
     List<TypeShape> hierarchy = hierarchy(type, loader);
     refuseToolsMadeAtRunTime(type, bytes, loader);
     Set<String> tools = tools(type, hierarchy);
-    List<Inherited> found = inherited(type, hierarchy, loader);
-    if (!found.isEmpty() && redefined != null) {
-      // Retransformation cannot add methods: the class was loaded before the agent was attached.
-      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
-          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
-    }
-    List<Inherited> inherited = redefined != null ? List.of() : found;
+    List<Inherited> inherited = inheritedOverrides(type, inherited(type, hierarchy, loader), loader, redefined);
     if (tools.isEmpty() && inherited.isEmpty()) {
       return null;
     }
@@ -122,6 +118,28 @@ final class ToolTransformer implements ClassFileTransformer {
       AgentLog.debug("Airlock agent instrumented " + type.name());
     }
     return writer.toByteArray();
+  }
+
+  /**
+   * The overrides of inherited methods to write: those found, when the class is being defined (remembered); when it
+   * is retransformed, which can neither add methods nor delete them, those it was defined with (another agent
+   * retransforming it, Mockito's or OpenTelemetry's, would fail otherwise), none for a class loaded before the agent.
+   */
+  private List<Inherited> inheritedOverrides(TypeShape type, List<Inherited> found, ClassLoader loader,
+      Class<?> redefined) {
+    Map<String, List<Inherited>> defined = definedOverrides.of(loader);
+    if (redefined == null) {
+      if (!found.isEmpty()) {
+        defined.put(type.name(), found);
+      }
+      return found;
+    }
+    List<Inherited> kept = defined.getOrDefault(type.name(), List.of());
+    if (!kept.containsAll(found)) {
+      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
+          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
+    }
+    return kept;
   }
 
   /**

@@ -206,6 +206,26 @@ class ToolTransformerTest {
         .isNull();
   }
 
+  /**
+   * Another agent (Mockito inline, OpenTelemetry) retransforming a class that was defined with an intercepting
+   * override of an inherited method: the rewriting, handed the original class file again, must write the same
+   * methods, or the JVM rejects the retransformation (a method deleted) and that agent fails on the class. A class
+   * loaded before the agent gets none, so none is added on its retransformation.
+   */
+  @Test
+  void retransformingAClassKeepsItsInheritedOverrides() throws IOException {
+    Class<?> sub = ToolShapes.InheritsImplementation.class;
+    String run = "run(Ljava/lang/String;)Ljava/lang/String;";
+    byte[] defined = transformer.transform(null, sub.getClassLoader(), internalName(sub), null, null, bytes(sub));
+    assertThat(intercepted(defined)).containsExactly(run);
+    byte[] again = transformer.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub));
+    assertThat(again).as("retransformed by another agent").isNotNull();
+    assertThat(intercepted(again)).containsExactly(run);
+    ToolTransformer attached = ToolTransformer.make(new ToolCandidates());
+    assertThat(attached.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub)))
+        .as("loaded before the agent: retransformation cannot add the override").isNull();
+  }
+
   /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
   @Test
   void anInheritedFinalImplementationOfAToolIsRefused() {
