@@ -68,9 +68,13 @@ final class ToolCandidates {
     return verdict;
   }
 
-  /** Whether the type {@code name}, as {@code loader} resolves it, was seen to hold no tool, nor its supertypes. */
+  /**
+   * Whether the type {@code name}, as {@code loader} resolves it, was seen to hold no tool, nor its supertypes: by
+   * that loader, else by its nearest ancestor that saw it.
+   */
   boolean knownFree(ClassLoader loader, String name) {
-    return Boolean.FALSE.equals(verdicts.of(loader).get(name));
+    Boolean seen = verdicts.of(loader).get(name);
+    return Boolean.FALSE.equals(seen != null || loader == null ? seen : verdicts.inAncestors(loader, name));
   }
 
   private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth) {
@@ -110,7 +114,12 @@ final class ToolCandidates {
     ClassLoader reader = loader != null ? loader : ClassLoader.getSystemClassLoader();
     boolean verdict;
     try (InputStream in = reader.getResourceAsStream(name.replace('.', '/') + ".class")) {
-      verdict = in == null || verdict(loader, in.readAllBytes(), known, depth);
+      if (in == null) {
+        // Not a resource (generated at run time): what an ancestor saw of it, else a candidate; not remembered, as
+        // the loader may yet define it.
+        return !knownFree(loader, name);
+      }
+      verdict = verdict(loader, in.readAllBytes(), known, depth);
     } catch (IOException | RuntimeException e) {
       verdict = true;
     }

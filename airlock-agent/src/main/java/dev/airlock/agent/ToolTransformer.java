@@ -427,6 +427,10 @@ final class ToolTransformer implements ClassFileTransformer {
     } catch (IOException | RuntimeException e) {
       shape = null;
     }
+    if (shape == null && loader != null) {
+      // Not a resource (generated at run time): described when an ancestor defined it.
+      shape = shapes.inAncestors(loader, name);
+    }
     if (shape == null) {
       return candidates.knownFree(loader, name) ? FREE : UNKNOWN;
     }

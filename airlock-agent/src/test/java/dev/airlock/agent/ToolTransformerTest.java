@@ -274,6 +274,31 @@ class ToolTransformerTest {
     assertThat(filter.transform(null, blind, internalName(sub), null, null, bytes(sub))).isEmpty();
   }
 
+  /**
+   * A class whose superclass was generated at run time (no class file to read) in a parent loader, and seen by the
+   * filter there to hold no tool: what the agent knows of it holds in the child loader too. The child class, which
+   * has nothing to do with {@code @Airlock}, was refused (ClassFormatError); a generated tool class above it still
+   * shapes the rewriting there.
+   */
+  @Test
+  void aSupertypeGeneratedInAParentLoaderIsKnownInItsChildren() throws Exception {
+    ClassLoader parent = new ClassLoader(getClass().getClassLoader()) {
+    };
+    ClassLoader child = new ClassLoader(parent) {
+    };
+    ToolClassFilter filter = new ToolClassFilter("installed");
+    filter.buildInBackground(() -> { });
+    assertThat(filter.transform(null, parent, "gen/Generated", null, null, subclass("gen.Generated",
+        Object.class.getName()))).isNull();
+    assertThat(filter.transform(null, child, "gen/Child", null, null, subclass("gen.Child", "gen.Generated")))
+        .as("a plain class below a generated plain class").isNull();
+    byte[] tool = transformer.transform(null, parent, "gen/GeneratedTool", null, null, subclass("gen.GeneratedTool",
+        ToolShapes.PlainImplementation.class.getName(), ToolShapes.RequiredTool.class.getName()));
+    assertThat(intercepted(tool)).containsExactly("run(Ljava/lang/String;)Ljava/lang/String;");
+    assertThat(transformer.transform(null, child, "gen/BelowTool", null, null, subclass("gen.BelowTool",
+        "gen.GeneratedTool"))).as("intercepted above it already").isNull();
+  }
+
   /** A tool class compiled for Java 1.4 or older cannot name its class as a constant: refused, not left as it is. */
   @Test
   void aToolClassTooOldForTheInterceptionIsRefused() throws IOException {
@@ -284,12 +309,12 @@ class ToolTransformerTest {
         .hasMessageContaining("recompile");
   }
 
-  /** {@code public class name extends superclass implements tool {}}, with its constructor, as a class file. */
-  private static byte[] subclass(String name, String superclass, String tool) {
+  /** {@code public class name extends superclass implements interfaces {}}, with its constructor, as a class file. */
+  private static byte[] subclass(String name, String superclass, String... interfaces) {
     ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
     String parent = superclass.replace('.', '/');
     writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, parent,
-        new String[] {tool.replace('.', '/')});
+        Arrays.stream(interfaces).map(type -> type.replace('.', '/')).toArray(String[]::new));
     MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
     init.visitCode();
     init.visitVarInsn(Opcodes.ALOAD, 0);
