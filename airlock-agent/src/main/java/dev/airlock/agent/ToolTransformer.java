@@ -181,11 +181,16 @@ final class ToolTransformer implements ClassFileTransformer {
   private static Set<String> tools(TypeShape type, List<TypeShape> hierarchy) {
     Set<String> tools = new HashSet<>();
     for (TypeShape.Member method : type.methods()) {
-      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
+      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
         continue;
       }
       if (method.annotated() || method.virtual() && (overridesAnnotated(method, hierarchy)
           || governedByType(method, hierarchy))) {
+        if (method.is(Opcodes.ACC_NATIVE)) {
+          throw new IllegalStateException(type.name() + "." + method.name() + method.descriptor() + " is native and "
+              + "governed by @Airlock: it has no code to put the interception in front of, so it would run on the "
+              + "host; declare it in Java, calling a private native method");
+        }
         tools.add(method.name() + method.descriptor());
       }
     }

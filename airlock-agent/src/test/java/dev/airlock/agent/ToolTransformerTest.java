@@ -7,6 +7,7 @@ import com.example.agentapp.AgentApp;
 import com.example.agentapp.ApprovalApp;
 import com.example.agentapp.FinalImplementation;
 import com.example.agentapp.LambdaTools;
+import com.example.agentapp.NativeTools;
 import com.example.agentapp.ToolShapes;
 import com.example.inherited.InheritedTools;
 import dev.airlock.AirlockException;
@@ -297,6 +298,19 @@ class ToolTransformerTest {
     assertThat(intercepted(tool)).containsExactly("run(Ljava/lang/String;)Ljava/lang/String;");
     assertThat(transformer.transform(null, child, "gen/BelowTool", null, null, subclass("gen.BelowTool",
         "gen.GeneratedTool"))).as("intercepted above it already").isNull();
+  }
+
+  /**
+   * A native method the rule governs has no code to put the interception in front of: it ran on the host with the
+   * sandbox required. Its class is refused; a native method the rule leaves alone (private) is not a reason to.
+   */
+  @Test
+  void aClassWithAGovernedNativeMethodIsRefused() {
+    for (Class<?> type : List.of(NativeTools.Annotated.class, NativeTools.ClassLevel.class)) {
+      assertThatThrownBy(() -> transformer.transform(null, type.getClassLoader(), internalName(type), null, null,
+          bytes(type))).as(type.getSimpleName()).hasMessageContaining("native")
+          .hasMessageContaining("run(Ljava/lang/String;)Ljava/lang/String;").hasMessageNotContaining("helper");
+    }
   }
 
   /** A tool class compiled for Java 1.4 or older cannot name its class as a constant: refused, not left as it is. */
