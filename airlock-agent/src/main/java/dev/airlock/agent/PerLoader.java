@@ -12,6 +12,22 @@ final class PerLoader<V> {
   private final Map<ClassLoader, Map<String, V>> byLoader = new WeakHashMap<>();
   private final Map<String, V> boot = new ConcurrentHashMap<>();
 
+  /**
+   * What is known of {@code name} under the nearest ancestor of {@code loader} (its parent first, the boot loader
+   * last), or null: for a type that cannot be read as a resource (generated at run time), defined by an ancestor, as
+   * parent delegation defines most of the types a loader resolves.
+   */
+  V inAncestors(ClassLoader loader, String name) {
+    for (ClassLoader ancestor = loader; ancestor != null; ) {
+      ancestor = ancestor.getParent();
+      V known = of(ancestor).get(name);
+      if (known != null) {
+        return known;
+      }
+    }
+    return null;
+  }
+
   Map<String, V> of(ClassLoader loader) {
     if (loader == null) {
       return boot;

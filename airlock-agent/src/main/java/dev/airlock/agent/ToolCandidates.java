@@ -30,6 +30,7 @@ final class ToolCandidates {
   /** {@code @Airlock}'s descriptor. String.concat, not +: the premain would bootstrap string concatenation. */
   static final String ANNOTATION_DESCRIPTOR = "L".concat(AirlockAgent.ANNOTATION.replace('.', '/')).concat(";");
   private static final byte[] DESCRIPTOR = ANNOTATION_DESCRIPTOR.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ALT_METAFACTORY = "altMetafactory".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_DEPTH = 64;
 
   /** The verdict of every type seen, per loader that resolved its name. */
@@ -67,9 +68,13 @@ final class ToolCandidates {
     return verdict;
   }
 
-  /** Whether the type {@code name}, as {@code loader} resolves it, was seen to hold no tool, nor its supertypes. */
+  /**
+   * Whether the type {@code name}, as {@code loader} resolves it, was seen to hold no tool, nor its supertypes: by
+   * that loader, else by its nearest ancestor that saw it.
+   */
   boolean knownFree(ClassLoader loader, String name) {
-    return Boolean.FALSE.equals(verdicts.of(loader).get(name));
+    Boolean seen = verdicts.of(loader).get(name);
+    return Boolean.FALSE.equals(seen != null || loader == null ? seen : verdicts.inAncestors(loader, name));
   }
 
   private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth) {
@@ -84,6 +89,11 @@ final class ToolCandidates {
     }
     for (String supertype : file.supertypes()) {
       if (supertypeMayHoldTools(loader, supertype, known, depth + 1)) {
+        return true;
+      }
+    }
+    for (String made : file.functional()) {
+      if (supertypeMayHoldTools(loader, made, known, depth + 1)) {
         return true;
       }
     }
@@ -104,7 +114,12 @@ final class ToolCandidates {
     ClassLoader reader = loader != null ? loader : ClassLoader.getSystemClassLoader();
     boolean verdict;
     try (InputStream in = reader.getResourceAsStream(name.replace('.', '/') + ".class")) {
-      verdict = in == null || verdict(loader, in.readAllBytes(), known, depth);
+      if (in == null) {
+        // Not a resource (generated at run time): what an ancestor saw of it, else a candidate; not remembered, as
+        // the loader may yet define it.
+        return !knownFree(loader, name);
+      }
+      verdict = verdict(loader, in.readAllBytes(), known, depth);
     } catch (IOException | RuntimeException e) {
       verdict = true;
     }
@@ -112,8 +127,14 @@ final class ToolCandidates {
     return verdict;
   }
 
-  /** The two things of a class file the filter needs: whether its constant pool names the annotation, supertypes. */
-  record ClassFile(boolean namesAnnotation, List<String> supertypes) {
+  /**
+   * What of a class file the filter needs: whether its constant pool names the annotation, its supertypes, and the
+   * types its {@code invokedynamic}s make (a lambda's or method reference's interface: the JVM implements it with a
+   * hidden class, which no transformer ever sees; with {@code LambdaMetafactory.altMetafactory}, whose marker
+   * interfaces are class constants, every class the pool names) with the names of the methods they implement.
+   */
+  record ClassFile(boolean namesAnnotation, List<String> supertypes, List<String> functional,
+      List<String> implemented) {
 
     /** Parses the constant pool and the header after it (JVMS 4.1, 4.4); throws on a malformed file. */
     static ClassFile parse(byte[] b) {
@@ -140,6 +161,28 @@ final class ToolCandidates {
           default -> throw new IllegalArgumentException("constant pool tag " + tag);
         }
       }
+      List<String> functional = new ArrayList<>();
+      List<String> implemented = new ArrayList<>();
+      boolean markers = false;
+      for (int i = 1; i < count; i++) {
+        int at = entries[i];
+        if (at != 0 && b[at] == 1) {
+          markers |= u2(b, at + 1) == ALT_METAFACTORY.length && equalsAt(b, at + 3, ALT_METAFACTORY);
+        } else if (at != 0 && b[at] == 18) {
+          int nameAndType = entries[u2(b, at + 3)];
+          implemented.add(utf8(b, entries, u2(b, nameAndType + 1)));
+          String descriptor = utf8(b, entries, u2(b, nameAndType + 3));
+          String made = descriptor.substring(descriptor.indexOf(')') + 1);
+          if (made.startsWith("L")) {
+            functional.add(made.substring(1, made.length() - 1).replace('/', '.'));
+          }
+        }
+      }
+      for (int i = 1; i < count && markers && !implemented.isEmpty(); i++) {
+        if (entries[i] != 0 && b[entries[i]] == 7 && b[entries[u2(b, entries[i] + 1)] + 3] != '[') {
+          functional.add(className(b, entries, i));
+        }
+      }
       List<String> supertypes = new ArrayList<>();
       int superClass = u2(b, pos + 4);
       if (superClass != 0) {
@@ -149,14 +192,18 @@ final class ToolCandidates {
       for (int i = 0; i < interfaces; i++) {
         supertypes.add(className(b, entries, u2(b, pos + 8 + 2 * i)));
       }
-      return new ClassFile(names, supertypes);
+      return new ClassFile(names, supertypes, functional, implemented);
     }
 
     private static String className(byte[] b, int[] entries, int classIndex) {
-      int utf8 = entries[u2(b, entries[classIndex] + 1)];
+      return utf8(b, entries, u2(b, entries[classIndex] + 1)).replace('/', '.');
+    }
+
+    private static String utf8(byte[] b, int[] entries, int index) {
+      int utf8 = entries[index];
       // Modified UTF-8 and UTF-8 agree on every name but those with NUL or supplementary characters: a name
       // decoded differently is not found, which makes its class a candidate.
-      return new String(b, utf8 + 3, u2(b, utf8 + 1), StandardCharsets.UTF_8).replace('/', '.');
+      return new String(b, utf8 + 3, u2(b, utf8 + 1), StandardCharsets.UTF_8);
     }
 
     private static int u2(byte[] b, int at) {

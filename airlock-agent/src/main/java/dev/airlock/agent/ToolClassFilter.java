@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.IllegalClassFormatException;
+import java.nio.charset.StandardCharsets;
 import java.security.ProtectionDomain;
 import java.util.concurrent.CountDownLatch;
 
@@ -22,8 +23,12 @@ import java.util.concurrent.CountDownLatch;
  * application's logging classes, comes after.
  */
 final class ToolClassFilter implements ClassFileTransformer {
-  /** Fail closed: an empty class file does not load (ClassFormatError), so a tool's body cannot run unsandboxed. */
-  private static final byte[] REFUSED = new byte[0];
+  /**
+   * Fail closed: a class file the JVM cannot parse (its magic number is wrong), so defining the class throws
+   * ClassFormatError and a tool's body cannot run unsandboxed. Not an empty one: the JVM takes an empty answer of a
+   * transformer (JVMTI allocates no buffer for it) as no change, and the class loaded unintercepted.
+   */
+  static final byte[] REFUSED = "Airlock refused".getBytes(StandardCharsets.US_ASCII);
   private final ToolCandidates candidates = new ToolCandidates();
   private final String installed;
   private final CountDownLatch built = new CountDownLatch(1);

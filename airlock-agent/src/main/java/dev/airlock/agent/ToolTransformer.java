@@ -57,6 +57,8 @@ final class ToolTransformer implements ClassFileTransformer {
   private final ToolCandidates candidates;
   /** Every type described, per loader that resolved its name. */
   private final PerLoader<TypeShape> shapes = new PerLoader<>();
+  /** The overrides of inherited methods each class was defined with, which its retransformations must write again. */
+  private final PerLoader<List<Inherited>> definedOverrides = new PerLoader<>();
 
   private ToolTransformer(ToolCandidates candidates) {
     this.candidates = candidates;
@@ -82,14 +84,9 @@ final class ToolTransformer implements ClassFileTransformer {
     TypeShape type = TypeShape.of(bytes, ToolCandidates.ANNOTATION_DESCRIPTOR);
     shapes.of(loader).put(type.name(), type);
     List<TypeShape> hierarchy = hierarchy(type, loader);
+    refuseToolsMadeAtRunTime(type, bytes, loader);
     Set<String> tools = tools(type, hierarchy);
-    List<Inherited> found = inherited(type, hierarchy, loader);
-    if (!found.isEmpty() && redefined != null) {
-      // Retransformation cannot add methods: the class was loaded before the agent was attached.
-      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
-          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
-    }
-    List<Inherited> inherited = redefined != null ? List.of() : found;
+    List<Inherited> inherited = inheritedOverrides(type, inherited(type, hierarchy, loader), loader, redefined);
     if (tools.isEmpty() && inherited.isEmpty()) {
       return null;
     }
@@ -123,15 +120,77 @@ final class ToolTransformer implements ClassFileTransformer {
     return writer.toByteArray();
   }
 
+  /**
+   * The overrides of inherited methods to write: those found, when the class is being defined (remembered); when it
+   * is retransformed, which can neither add methods nor delete them, those it was defined with (another agent
+   * retransforming it, Mockito's or OpenTelemetry's, would fail otherwise), none for a class loaded before the agent.
+   */
+  private List<Inherited> inheritedOverrides(TypeShape type, List<Inherited> found, ClassLoader loader,
+      Class<?> redefined) {
+    Map<String, List<Inherited>> defined = definedOverrides.of(loader);
+    if (redefined == null) {
+      if (!found.isEmpty()) {
+        defined.put(type.name(), found);
+      }
+      return found;
+    }
+    List<Inherited> kept = defined.getOrDefault(type.name(), List.of());
+    if (!kept.containsAll(found)) {
+      AgentLog.warn("Airlock agent cannot intercept " + found + " on " + type.name() + ", inherited and "
+          + "governed by its @Airlock supertypes: it was loaded before the agent; start the JVM with -javaagent", null);
+    }
+    return kept;
+  }
+
+  /**
+   * Throws when the class makes, with {@code invokedynamic} (a lambda, a method reference), an implementation of a
+   * method its interface's hierarchy governs: the JVM defines that implementation as a hidden class, which is never
+   * handed to a transformer, so the call would run on the host unintercepted. The interface is judged by the name of
+   * the method made (its parameters are the bootstrap's to tell) and by an annotated type (the third rule).
+   */
+  private void refuseToolsMadeAtRunTime(TypeShape type, byte[] bytes, ClassLoader loader) {
+    ToolCandidates.ClassFile file = ToolCandidates.ClassFile.parse(bytes);
+    for (String made : file.functional()) {
+      if (ToolCandidates.neverTool(made)) {
+        continue;
+      }
+      TypeShape shape = shape(loader, made);
+      if (shape == FREE) {
+        continue;
+      }
+      if (shape == UNKNOWN) {
+        throw new IllegalStateException("the class file of " + made + ", which " + type.name() + " implements with "
+            + "a lambda or method reference, cannot be read through " + loader + ", so whether that implements an "
+            + "@Airlock tool cannot be told; make it readable as a resource of that loader");
+      }
+      for (TypeShape t : hierarchy(shape, loader)) {
+        boolean governs = t.annotated();
+        for (TypeShape.Member method : t.methods()) {
+          governs |= method.annotated() && method.virtual() && file.implemented().contains(method.name());
+        }
+        if (governs) {
+          throw new IllegalStateException(type.name() + " implements " + made + ", governed by @Airlock (" + t.name()
+              + "), with a lambda or method reference: the JVM defines it as a hidden class, which no agent can "
+              + "instrument, so its calls would run on the host; implement " + made + " with a named class");
+        }
+      }
+    }
+  }
+
   /** The {@code name + descriptor} of every method of {@code type} that the rule makes a tool. */
   private static Set<String> tools(TypeShape type, List<TypeShape> hierarchy) {
     Set<String> tools = new HashSet<>();
     for (TypeShape.Member method : type.methods()) {
-      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
+      if (method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.name().charAt(0) == '<') {
         continue;
       }
       if (method.annotated() || method.virtual() && (overridesAnnotated(method, hierarchy)
           || governedByType(method, hierarchy))) {
+        if (method.is(Opcodes.ACC_NATIVE)) {
+          throw new IllegalStateException(type.name() + "." + method.name() + method.descriptor() + " is native and "
+              + "governed by @Airlock: it has no code to put the interception in front of, so it would run on the "
+              + "host; declare it in Java, calling a private native method");
+        }
         tools.add(method.name() + method.descriptor());
       }
     }
@@ -210,7 +269,43 @@ final class ToolTransformer implements ClassFileTransformer {
       }
       name = superclass.superclass();
     }
+    inheritedDefaults(type, hierarchy, loader, overridden, out);
     return out;
+  }
+
+  /**
+   * Adds to {@code out} the default methods {@code type} inherits (no class above it declares them) that the rule
+   * governs for it but not for their own interface, which is then not rewritten to intercept them: one reached
+   * through the superclass is overridden (its {@code invokespecial} resolves to the default), one reached only
+   * through the class's own interfaces refuses the class. {@code overridden}: the methods classes declare.
+   */
+  private void inheritedDefaults(TypeShape type, List<TypeShape> hierarchy, ClassLoader loader,
+      Set<String> overridden, List<Inherited> out) {
+    Set<String> aboveSuperclass = new HashSet<>();
+    for (TypeShape t : hierarchy(shape(loader, type.superclass()), loader)) {
+      aboveSuperclass.add(t.name());
+    }
+    for (TypeShape iface : hierarchy) {
+      if ((iface.access() & Opcodes.ACC_INTERFACE) == 0) {
+        continue;
+      }
+      List<TypeShape> own = hierarchy(iface, loader);
+      for (TypeShape.Member method : iface.methods()) {
+        if (!method.virtual() || method.is(Opcodes.ACC_ABSTRACT | Opcodes.ACC_BRIDGE) || method.annotated()
+            || !overridesAnnotated(method, hierarchy) || overridesAnnotated(method, own)
+            || governedByType(method, own) || !overridden.add(method.name() + method.descriptor())) {
+          continue;
+        }
+        if (!aboveSuperclass.contains(iface.name()) || (iface.access() & Opcodes.ACC_PUBLIC) == 0
+            && !samePackage(type.name(), iface.name())) {
+          throw new IllegalStateException(type.name() + " inherits the default method " + iface.name() + "."
+              + method.name() + method.descriptor() + ", governed by @Airlock for it, which it cannot override to "
+              + "intercept (not inherited through its superclass, or its interface is not accessible); annotate "
+              + "that method or override it in " + type.name());
+        }
+        out.add(new Inherited(internalName(iface.name()), method));
+      }
+    }
   }
 
   /**
@@ -336,6 +431,10 @@ final class ToolTransformer implements ClassFileTransformer {
       }
     } catch (IOException | RuntimeException e) {
       shape = null;
+    }
+    if (shape == null && loader != null) {
+      // Not a resource (generated at run time): described when an ancestor defined it.
+      shape = shapes.inAncestors(loader, name);
     }
     if (shape == null) {
       return candidates.knownFree(loader, name) ? FREE : UNKNOWN;

@@ -157,4 +157,22 @@ public final class ToolShapes {
   /** Below a class that already intercepts it: no second override. */
   public static class BelowInterception extends InheritsImplementation {
   }
+
+  /**
+   * A default method of an interface naming no {@code @Airlock}, inherited through a superclass, implements the
+   * subclass's required-sandbox interface method (javac refuses that subclass, but the JVM runs it: the interface
+   * method added after the subclass was compiled, so the test makes it with ASM): neither the interface nor the
+   * superclass is rewritten, so the subclass must intercept it. {@link #HOST_RUNS} counts the runs in this JVM.
+   */
+  public interface PlainDefault {
+    java.util.concurrent.atomic.AtomicInteger HOST_RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    default String run(String input) {
+      HOST_RUNS.incrementAndGet();
+      return "ran " + input;
+    }
+  }
+
+  public static class DefaultBase implements PlainDefault {
+  }
 }

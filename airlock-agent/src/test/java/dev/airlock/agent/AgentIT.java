@@ -137,6 +137,16 @@ class AgentIT {
         "again=refused", "sent=1", "awaiting=where", "edited=dave in the sandbox");
   }
 
+  /**
+   * A lambda of a required-sandbox tool interface is a hidden class, which the agent is never handed: the class
+   * making it is refused (it printed {@code lambda=host x} before), a lambda of a plain interface runs.
+   */
+  @Test
+  void aLambdaImplementingAToolIsRefusedNotRunOnTheHost() throws Exception {
+    Process app = start("com.example.agentapp.LambdaApp", List.of("-javaagent:" + AGENT + "=pool.min-size=0"));
+    assertThat(output(app)).containsExactly("lambda=refused ClassFormatError", "plain=plain y");
+  }
+
   @Test
   void attachingAtRunTimeRetransformsLoadedClasses() throws Exception {
     Process app = start(List.of(), "wait");

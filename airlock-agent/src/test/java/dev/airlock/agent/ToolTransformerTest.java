@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.example.agentapp.AgentApp;
 import com.example.agentapp.ApprovalApp;
 import com.example.agentapp.FinalImplementation;
+import com.example.agentapp.LambdaTools;
+import com.example.agentapp.NativeTools;
 import com.example.agentapp.ToolShapes;
 import com.example.inherited.InheritedTools;
 import dev.airlock.AirlockException;
@@ -26,6 +28,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import org.junit.jupiter.api.Test;
@@ -145,6 +148,84 @@ class ToolTransformerTest {
     assertThat(plain.getField("hostRuns").getInt(null)).as("the superclass's own calls are not tools").isEqualTo(2);
   }
 
+  /**
+   * A default method of a plain interface, inherited through a superclass, implements the subclass's tool method:
+   * neither declaring type names {@code @Airlock}, so only an override in the subclass intercepts it. Without one,
+   * {@code new InheritsDefault().run(x)} ran on the host although the sandbox is required.
+   */
+  @Test
+  void anInheritedDefaultMethodImplementingAToolNeverRunsOnTheHost() throws Throwable {
+    Map<String, byte[]> rewritten = new HashMap<>();
+    for (Class<?> type : List.of(ToolShapes.PlainDefault.class, ToolShapes.DefaultBase.class,
+        ToolShapes.RequiredTool.class, ToolShapes.HostTool.class)) {
+      byte[] out = transformer.transform(null, type.getClassLoader(), internalName(type), null, null, bytes(type));
+      rewritten.put(type.getName(), out != null ? out : bytes(type));
+    }
+    String required = "com.example.agentapp.InheritsDefault";
+    String host = "com.example.agentapp.InheritsHostDefault";
+    for (String[] made : List.of(new String[] {required, ToolShapes.RequiredTool.class.getName()},
+        new String[] {host, ToolShapes.HostTool.class.getName()})) {
+      byte[] bytes = subclass(made[0], ToolShapes.DefaultBase.class.getName(), made[1]);
+      byte[] out = transformer.transform(null, getClass().getClassLoader(), made[0].replace('.', '/'), null, null,
+          bytes);
+      assertThat(out).as(made[0] + " rewritten").isNotNull();
+      rewritten.put(made[0], out);
+    }
+    ClassLoader loader = definingLoader(rewritten);
+    Object runs = Class.forName(ToolShapes.PlainDefault.class.getName(), true, loader).getField("HOST_RUNS")
+        .get(null);
+    Object tool = Class.forName(required, true, loader).getConstructor().newInstance();
+    try {
+      call(tool, "run", "x");
+    } catch (AirlockException refused) {
+      // No sandbox here: a required one refuses the call.
+    }
+    assertThat(runs).as("the default method on the host").hasToString("0");
+    Object hostTool = Class.forName(host, true, loader).getConstructor().newInstance();
+    assertThat(call(hostTool, "run", "h")).isEqualTo("ran h");
+    assertThat(runs).as("proceeding locally runs the default body once").hasToString("1");
+  }
+
+  /**
+   * A lambda or method reference of a tool interface is implemented by a hidden class, which the JVM never hands to
+   * a transformer: its calls ran on the host although the sandbox is required. The class that makes it is refused
+   * (the filter passes it although it names no {@code @Airlock}); a lambda of a plain interface is left alone.
+   */
+  @Test
+  void aClassImplementingAToolWithALambdaIsRefused() throws Exception {
+    assertThat(LambdaTools.Lambda.make().getClass().isHidden()).as("what no transformer sees").isTrue();
+    ToolClassFilter filter = new ToolClassFilter("installed");
+    filter.buildInBackground(() -> { });
+    for (Class<?> maker : List.of(LambdaTools.Lambda.class, LambdaTools.Reference.class, LambdaTools.Marked.class)) {
+      assertRefused(filter.transform(null, maker.getClassLoader(), internalName(maker), null, null, bytes(maker)));
+      assertThatThrownBy(() -> transformer.transform(null, maker.getClassLoader(), internalName(maker), null, null,
+          bytes(maker))).hasMessageContaining("hidden class");
+    }
+    Class<?> plain = LambdaTools.Plain.class;
+    assertThat(filter.transform(null, plain.getClassLoader(), internalName(plain), null, null, bytes(plain)))
+        .isNull();
+  }
+
+  /**
+   * Another agent (Mockito inline, OpenTelemetry) retransforming a class that was defined with an intercepting
+   * override of an inherited method: the rewriting, handed the original class file again, must write the same
+   * methods, or the JVM rejects the retransformation (a method deleted) and that agent fails on the class. A class
+   * loaded before the agent gets none, so none is added on its retransformation.
+   */
+  @Test
+  void retransformingAClassKeepsItsInheritedOverrides() throws IOException {
+    Class<?> sub = ToolShapes.InheritsImplementation.class;
+    String run = "run(Ljava/lang/String;)Ljava/lang/String;";
+    byte[] defined = transformer.transform(null, sub.getClassLoader(), internalName(sub), null, null, bytes(sub));
+    assertThat(intercepted(defined)).containsExactly(run);
+    byte[] again = transformer.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub));
+    assertThat(again).as("retransformed by another agent").isNotNull();
+    assertThat(intercepted(again)).containsExactly(run);
+    ToolTransformer attached = ToolTransformer.make(new ToolCandidates());
+    assertThat(attached.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub)))
+        .as("loaded before the agent: retransformation cannot add the override").isNull();
+  }
+
   /** An inherited implementation the subclass cannot override (final) is refused, not defined unintercepted. */
   @Test
   void anInheritedFinalImplementationOfAToolIsRefused() {
@@ -190,7 +271,45 @@ class ToolTransformerTest {
         .hasMessageContaining("BridgeInSuperclass").hasMessageContaining("cannot be read");
     ToolClassFilter filter = new ToolClassFilter("installed");
     filter.buildInBackground(() -> { });
-    assertThat(filter.transform(null, blind, internalName(sub), null, null, bytes(sub))).isEmpty();
+    assertRefused(filter.transform(null, blind, internalName(sub), null, null, bytes(sub)));
+  }
+
+  /**
+   * A class whose superclass was generated at run time (no class file to read) in a parent loader, and seen by the
+   * filter there to hold no tool: what the agent knows of it holds in the child loader too. The child class, which
+   * has nothing to do with {@code @Airlock}, was refused (ClassFormatError); a generated tool class above it still
+   * shapes the rewriting there.
+   */
+  @Test
+  void aSupertypeGeneratedInAParentLoaderIsKnownInItsChildren() throws Exception {
+    ClassLoader parent = new ClassLoader(getClass().getClassLoader()) {
+    };
+    ClassLoader child = new ClassLoader(parent) {
+    };
+    ToolClassFilter filter = new ToolClassFilter("installed");
+    filter.buildInBackground(() -> { });
+    assertThat(filter.transform(null, parent, "gen/Generated", null, null, subclass("gen.Generated",
+        Object.class.getName()))).isNull();
+    assertThat(filter.transform(null, child, "gen/Child", null, null, subclass("gen.Child", "gen.Generated")))
+        .as("a plain class below a generated plain class").isNull();
+    byte[] tool = transformer.transform(null, parent, "gen/GeneratedTool", null, null, subclass("gen.GeneratedTool",
+        ToolShapes.PlainImplementation.class.getName(), ToolShapes.RequiredTool.class.getName()));
+    assertThat(intercepted(tool)).containsExactly("run(Ljava/lang/String;)Ljava/lang/String;");
+    assertThat(transformer.transform(null, child, "gen/BelowTool", null, null, subclass("gen.BelowTool",
+        "gen.GeneratedTool"))).as("intercepted above it already").isNull();
+  }
+
+  /**
+   * A native method the rule governs has no code to put the interception in front of: it ran on the host with the
+   * sandbox required. Its class is refused; a native method the rule leaves alone (private) is not a reason to.
+   */
+  @Test
+  void aClassWithAGovernedNativeMethodIsRefused() {
+    for (Class<?> type : List.of(NativeTools.Annotated.class, NativeTools.ClassLevel.class)) {
+      assertThatThrownBy(() -> transformer.transform(null, type.getClassLoader(), internalName(type), null, null,
+          bytes(type))).as(type.getSimpleName()).hasMessageContaining("native")
+          .hasMessageContaining("run(Ljava/lang/String;)Ljava/lang/String;").hasMessageNotContaining("helper");
+    }
   }
 
   /** A tool class compiled for Java 1.4 or older cannot name its class as a constant: refused, not left as it is. */
@@ -201,6 +320,42 @@ class ToolTransformerTest {
     old[7] = 48;
     assertThatThrownBy(() -> transformer.transform(null, tool.getClassLoader(), internalName(tool), null, null, old))
         .hasMessageContaining("recompile");
+  }
+
+  /**
+   * What the filter answered makes defining the class fail: an empty answer did not, the JVM takes it for "no change"
+   * ({@code AgentIT} shows it in a real JVM).
+   */
+  private static void assertRefused(byte[] answer) {
+    assertThat(answer).isNotEmpty();
+    assertThatThrownBy(() -> new Definer().define(answer)).isInstanceOf(ClassFormatError.class);
+  }
+
+  private static final class Definer extends ClassLoader {
+    Definer() {
+      super(null);
+    }
+
+    Class<?> define(byte[] classFile) {
+      return defineClass(null, classFile, 0, classFile.length);
+    }
+  }
+
+  /** {@code public class name extends superclass implements interfaces {}}, with its constructor, as a class file. */
+  private static byte[] subclass(String name, String superclass, String... interfaces) {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+    String parent = superclass.replace('.', '/');
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, parent,
+        Arrays.stream(interfaces).map(type -> type.replace('.', '/')).toArray(String[]::new));
+    MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+    init.visitCode();
+    init.visitVarInsn(Opcodes.ALOAD, 0);
+    init.visitMethodInsn(Opcodes.INVOKESPECIAL, parent, "<init>", "()V", false);
+    init.visitInsn(Opcodes.RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
   }
 
   /** A loader that defines the classes named in {@code classes} from their bytes, child first. */
@@ -227,6 +382,7 @@ class ToolTransformerTest {
     for (Method m : type.getDeclaredMethods()) {
       seen.add(m.getName() + descriptor(m));
     }
+    List<Class<?>> interfaces = new ArrayList<>();
     for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
       for (Method m : s.getDeclaredMethods()) {
         int modifiers = m.getModifiers();
@@ -235,6 +391,16 @@ class ToolTransformerTest {
           out.add(m);
         }
       }
+      interfaces.addAll(List.of(s.getInterfaces()));
+    }
+    // A class's method wins over an interface's default; a default inherited through the superclass comes next.
+    for (int i = 0; i < interfaces.size(); i++) {
+      for (Method m : interfaces.get(i).getDeclaredMethods()) {
+        if (m.isDefault() && seen.add(m.getName() + descriptor(m))) {
+          out.add(m);
+        }
+      }
+      interfaces.addAll(List.of(interfaces.get(i).getInterfaces()));
     }
     return out;
   }
