@@ -37,6 +37,12 @@ public final class RecordSerializer extends Serializer<Record> {
   private static final Logger LOG = LoggerFactory.getLogger(RecordSerializer.class);
   /** Objects of one record type shipped, by one thread's Kryo, before it asks for method handles. */
   static final int HANDLES_AFTER = 1000;
+  /**
+   * A worker never builds them: the builder's thread would outlive the call, and a reused worker is returned to its
+   * pool only while it has exactly the threads it had when it said hello (any call shipping 1,000 records cost the
+   * pool its worker). A worker's calls are few, so reflection is the cheaper path there anyway.
+   */
+  private static final boolean IN_WORKER = Boolean.getBoolean("airlock.worker");
   private static final ExecutorService HANDLE_BUILDER = Executors.newSingleThreadExecutor(task -> {
     Thread thread = new Thread(task, "airlock-record-handles");
     thread.setDaemon(true);
@@ -72,7 +78,7 @@ public final class RecordSerializer extends Serializer<Record> {
   /** The handles once they are built; counts the objects shipped until then and asks for them once. */
   private RecordHandles handles() {
     RecordHandles ready = handles;
-    if (ready == null && ++shipped == HANDLES_AFTER) {
+    if (ready == null && !IN_WORKER && ++shipped == HANDLES_AFTER) {
       try {
         HANDLE_BUILDER.execute(this::buildHandles);
       } catch (RejectedExecutionException e) {
