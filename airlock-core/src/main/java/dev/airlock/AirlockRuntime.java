@@ -114,7 +114,10 @@ public final class AirlockRuntime {
       return known;
     }
     String prefix = AirlockPolicy.keyPrefix(key);
-    boolean present = config.backendProperties().keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    boolean present = false;
+    for (String k : config.backendProperties().keySet()) {
+      present |= k.startsWith(prefix);
+    }
     Optional<AirlockPolicy> policy = present ? Optional.of(AirlockPolicy.fromProperties(key,
         config.backendProperties())) : Optional.empty();
     if (read.byName().size() < MAX_CONFIGURED_POLICIES) {

@@ -20,11 +20,18 @@ public record IsolationPosture(String backend, List<Control> controls) {
   }
 
   public Optional<Control> control(String name) {
-    return controls.stream().filter(c -> c.name().equals(name)).findFirst();
+    // A loop, not a stream: a required call asks this on its path, and a stream's lambdas are linked on first use.
+    for (Control c : controls) {
+      if (c.name().equals(name)) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
   }
 
   public boolean enforces(String name) {
-    return control(name).map(Control::enforced).orElse(false);
+    Optional<Control> control = control(name);
+    return control.isPresent() && control.get().enforced();
   }
 
   /**

@@ -22,9 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,7 +149,7 @@ public final class SandboxPool implements AutoCloseable {
     long start = System.nanoTime();
     HostWarmUp.startOnce();
     ExecutionListener.Call call = new ExecutionListener.Call(invocation.describe(), backendName);
-    tell(listener -> listener.callStart(call));
+    tell(call, null, null);
     Attempt attempt = new Attempt();
     Object result;
     try {
@@ -157,12 +157,12 @@ public final class SandboxPool implements AutoCloseable {
     } catch (Throwable t) {
       ExecutionListener.Event event = end(call, outcome(t, attempt), start, attempt);
       CallTracing.current().poolOutcome(event.outcome().name().toLowerCase(Locale.ROOT));
-      tell(listener -> listener.callFailed(event, t));
+      tell(call, event, t);
       throw t;
     }
     ExecutionListener.Event event = end(call, attempt.fallback ? Outcome.FALLBACK : Outcome.SUCCESS, start, attempt);
     CallTracing.current().poolOutcome(event.outcome().name().toLowerCase(Locale.ROOT));
-    tell(listener -> listener.callEnd(event));
+    tell(call, event, null);
     return result;
   }
 
@@ -289,21 +289,38 @@ public final class SandboxPool implements AutoCloseable {
    * A worker keeps the static state of every call it ran, so two sessions never share one.
    */
   private static Object reuseScope() {
-    return AirlockContext.current().map(AirlockContext::sessionId);
+    // No lambda: a call's path links none on its first run (HostWarmUpTest).
+    Optional<AirlockContext> context = AirlockContext.current();
+    return context.isPresent() ? Optional.ofNullable(context.get().sessionId()) : Optional.empty();
   }
 
   private ClassAllowlist allowlist(Invocation invocation) {
     Class<?> receiverClass = invocation.receiver() == null ? null : invocation.receiver().getClass();
     Object key = List.of(invocation.method(), receiverClass == null ? Void.class : receiverClass);
-    return allowlists.computeIfAbsent(key,
-        k -> ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses()));
+    ClassAllowlist known = allowlists.get(key);
+    if (known != null) {
+      return known;
+    }
+    ClassAllowlist built = ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses());
+    ClassAllowlist raced = allowlists.putIfAbsent(key, built);
+    return raced == null ? built : raced;
   }
 
-  /** Tells every listener; one that throws is logged and skipped, never the call's concern. */
-  private void tell(Consumer<ExecutionListener> event) {
+  /**
+   * Tells every listener of a call's start ({@code event} null), end ({@code failure} null) or failure; one that
+   * throws is logged and skipped, never the call's concern. Plain arguments rather than a lambda per event: a call's
+   * path links no call site on its first run (HostWarmUpTest).
+   */
+  private void tell(ExecutionListener.Call call, ExecutionListener.Event event, Throwable failure) {
     for (ExecutionListener listener : listeners) {
       try {
-        event.accept(listener);
+        if (event == null) {
+          listener.callStart(call);
+        } else if (failure == null) {
+          listener.callEnd(event);
+        } else {
+          listener.callFailed(event, failure);
+        }
       } catch (RuntimeException e) {
         LOG.warn("Airlock execution listener {} failed", listener, e);
       }

@@ -114,7 +114,7 @@ public final class AuditLog {
   Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args,
       EgressReport egressReport, String egressUnmeasured) {
     Entry entry = entry(tool, outcome, reason, backend, duration, args, egressReport, egressUnmeasured);
-    outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    adder(outcomes, outcome).increment();
     // An unmeasured call adds nothing to the totals: its zeros are not a count of anything.
     if (egressReport != null && egressUnmeasured == null) {
       count("hostsContacted", egressReport.hostsContacted().size());
@@ -142,7 +142,18 @@ public final class AuditLog {
   }
 
   private void count(String name, long amount) {
-    egress.computeIfAbsent(name, k -> new LongAdder()).add(amount);
+    adder(egress, name).add(amount);
+  }
+
+  /** The counter of {@code key}, made on first use; no lambda, which the first call would link (HostWarmUpTest). */
+  private static LongAdder adder(Map<String, LongAdder> counters, String key) {
+    LongAdder known = counters.get(key);
+    if (known != null) {
+      return known;
+    }
+    LongAdder made = new LongAdder();
+    LongAdder raced = counters.putIfAbsent(key, made);
+    return raced == null ? made : raced;
   }
 
   /**

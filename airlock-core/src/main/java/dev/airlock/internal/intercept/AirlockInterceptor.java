@@ -24,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -122,10 +123,14 @@ public final class AirlockInterceptor {
     if (AirlockRuntime.isSandboxed()) {
       return proceed.proceed();
     }
-    EffectiveAirlock.Resolved resolved = EffectiveAirlock.of(receiver == null ? null : receiver.getClass(), method)
-        .orElseThrow(() -> new IllegalStateException("Airlock: " + method + " was intercepted as a tool but no "
-            + "@Airlock governs it (not on the method, the methods it overrides, nor its class); refusing to run it "
-            + "unguarded. Annotate the method, or report the adapter that matched it"));
+    Optional<EffectiveAirlock.Resolved> governing =
+        EffectiveAirlock.of(receiver == null ? null : receiver.getClass(), method);
+    if (governing.isEmpty()) {
+      throw new IllegalStateException("Airlock: " + method + " was intercepted as a tool but no @Airlock governs it "
+          + "(not on the method, the methods it overrides, nor its class); refusing to run it unguarded. Annotate "
+          + "the method, or report the adapter that matched it");
+    }
+    EffectiveAirlock.Resolved resolved = governing.get();
     Method tool = resolved.method();
     if (tool.equals(PROCEEDING.get())) {
       return proceed.proceed();
@@ -165,7 +170,7 @@ public final class AirlockInterceptor {
         }
       }
       egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
-      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, marked(tool, proceed),
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(tool, proceed),
           egress);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
@@ -184,8 +189,8 @@ public final class AirlockInterceptor {
       Throwable cleaned = guard.afterFailure(t, airlock.policy());
       if (egress.unmeasured().isPresent()) {
         EgressNote.attachUnmeasured(cleaned, egress.unmeasured().get());
-      } else {
-        egress.report().ifPresent(report -> EgressNote.attach(cleaned, report));
+      } else if (egress.report().isPresent()) {
+        EgressNote.attach(cleaned, egress.report().get());
       }
       trace.failed(cleaned);
       throw cleaned;
@@ -278,9 +283,22 @@ public final class AirlockInterceptor {
     };
   }
 
-  /** The body, run with this thread marked as proceeding for {@code method}, whichever thread runs it. */
-  private static LocalCall marked(Method method, LocalCall proceed) {
-    return () -> {
+  /**
+   * The body, run with this thread marked as proceeding for its method, whichever thread runs it. A class, not a
+   * lambda, like the other steps of a call: a lambda's call site is linked on its first run, which on a call a few
+   * seconds after start is the caller's first call (about 0.2 ms each, interpreted; {@code HostWarmUpTest}).
+   */
+  private static final class Marked implements LocalCall {
+    private final Method method;
+    private final LocalCall proceed;
+
+    Marked(Method method, LocalCall proceed) {
+      this.method = method;
+      this.proceed = proceed;
+    }
+
+    @Override
+    public Object proceed() throws Throwable {
       Method previous = PROCEEDING.get();
       PROCEEDING.set(method);
       try {
@@ -292,7 +310,7 @@ public final class AirlockInterceptor {
           PROCEEDING.set(previous);
         }
       }
-    };
+    }
   }
 
   private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,

@@ -83,19 +83,37 @@ public final class CallEgress {
                 + "or e2b backend" : "Set airlock.egress.enabled=true (or put the hosts in airlock.egress.allow) so "
                 + "the pool's workers get the egress proxy"));
       }
-      return () -> {
-      };
+      return NOTHING_OPENED;
     }
     control.get().check(List.copyOf(all));
     control.get().beginCall(rules);
-    return () -> {
-      unmeasured = control.get().unmeasured().orElse(null);
-      report = control.get().endCall();
-    };
+    return new Closing(control.get());
   }
 
   /** Closes a call's egress; idempotent enough for a finally block (called once). */
   public interface Opened {
     void end();
+  }
+
+  /** A worker without an egress path: nothing to close. A constant, not a lambda linked by the first call. */
+  private static final Opened NOTHING_OPENED = new Opened() {
+    @Override
+    public void end() {
+    }
+  };
+
+  /** Reads what the worker's egress saw when the call ends. */
+  private final class Closing implements Opened {
+    private final EgressControl control;
+
+    Closing(EgressControl control) {
+      this.control = control;
+    }
+
+    @Override
+    public void end() {
+      unmeasured = control.unmeasured().orElse(null);
+      report = control.endCall();
+    }
   }
 }

@@ -5,8 +5,11 @@ import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.codec.InvocationPacker;
 import dev.airlock.internal.guard.AuditLog;
+import dev.airlock.internal.trace.CallTracing;
+import dev.airlock.internal.wire.Messages;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,16 +44,21 @@ public final class HostWarmUp {
       "dev.airlock.internal.intercept.EffectiveAirlock$Resolved",
       "dev.airlock.internal.intercept.AirlockInterceptor$Step",
       "dev.airlock.internal.intercept.LocalCall",
+      "dev.airlock.internal.intercept.AirlockInterceptor$Marked",
       "dev.airlock.AirlockPolicy",
       "dev.airlock.internal.trace.CallTracing",
+      "dev.airlock.internal.trace.CallTracing$Restore",
       "dev.airlock.internal.trace.CallTrace",
       "dev.airlock.internal.trace.OtelCallTrace",
+      "dev.airlock.internal.trace.OtelCallTrace$OpenPhase",
+      "dev.airlock.internal.trace.OtelCallTrace$Bound",
       "dev.airlock.internal.trace.CallTrace$Scope",
       "dev.airlock.internal.trace.CallTrace$Phase",
       "dev.airlock.internal.trace.CallTraceAttributes",
       "dev.airlock.internal.trace.TraceIds",
       "dev.airlock.internal.intercept.CallEgress",
       "dev.airlock.internal.intercept.CallEgress$Opened",
+      "dev.airlock.internal.intercept.CallEgress$Closing",
       "dev.airlock.internal.intercept.Invocation",
       "dev.airlock.internal.guard.PolicyCheck$ToolName",
       "dev.airlock.internal.guard.ArgumentValidation",
@@ -61,6 +69,7 @@ public final class HostWarmUp {
       "dev.airlock.SandboxPool$Attempt",
       "dev.airlock.SandboxPool$2",
       "dev.airlock.internal.pool.WorkerSession$TimeoutWatchdog",
+      "dev.airlock.internal.pool.WorkerPool$Kill",
       "dev.airlock.internal.pool.CallLog",
       "dev.airlock.internal.wire.Messages$Invoke",
       "dev.airlock.internal.wire.Messages$Writer",
@@ -100,9 +109,14 @@ public final class HostWarmUp {
       for (String name : FIRST_CALL_CLASSES) {
         initialize(name);
       }
+      CallTracing.warmUp();
       Method sample = HostWarmUp.class.getDeclaredMethod("sample", String.class, int.class, List.class);
       Object[] args = {"warm-up", 1, List.of("a", "b")};
-      InvocationPacker.pack(null, sample, args, MAX_BYTES);
+      byte[] payload = InvocationPacker.pack(null, sample, args, MAX_BYTES);
+      // The frames of a call, so their writer's and reader's call sites are linked here, not by the first call.
+      Messages.invoke(new Messages.Invoke(0, 1, MAX_BYTES, "", payload));
+      byte[] header = Messages.resultHeader(0, 0);
+      Messages.result(Arrays.copyOf(header, header.length + 1));
       Codec.decodeResult(Codec.encodeResult(sample(args[0].toString(), 1, List.of("a")), MAX_BYTES),
           ClassAllowlist.forCall(null, sample, List.of()));
       AuditLog.unrecorded("warm-up", "success", "local", Duration.ZERO, args).toJson();

@@ -347,16 +347,7 @@ public final class WorkerPool implements AutoCloseable {
   private final class Drivers implements SlotLedger.Drivers<WorkerSession> {
     @Override
     public void kill(WorkerSession worker, boolean afterCall) {
-      Runnable kill = () -> {
-        try {
-          if (afterCall) {
-            pauseForCaller();
-          }
-          worker.kill();
-        } finally {
-          ledger.killed(worker);
-        }
-      };
+      Runnable kill = new Kill(worker, afterCall);
       try {
         launcher.execute(kill);
       } catch (RejectedExecutionException closing) {
@@ -378,6 +369,32 @@ public final class WorkerPool implements AutoCloseable {
     @Override
     public boolean mayStartWarm() {
       return !coolingDown();
+    }
+  }
+
+  /**
+   * A used worker's kill, once its caller has returned. A class, not a lambda: every single-use call kills its worker,
+   * so a lambda here would be linked on the caller's first call ({@code HostWarmUpTest}).
+   */
+  private final class Kill implements Runnable {
+    private final WorkerSession worker;
+    private final boolean afterCall;
+
+    Kill(WorkerSession worker, boolean afterCall) {
+      this.worker = worker;
+      this.afterCall = afterCall;
+    }
+
+    @Override
+    public void run() {
+      try {
+        if (afterCall) {
+          pauseForCaller();
+        }
+        worker.kill();
+      } finally {
+        ledger.killed(worker);
+      }
     }
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +139,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
           checkCallId(callId, result.callId());
           log.debug("[sandbox {}] printed {} lines", pid, result.printedLines());
           CallTrace.Phase decode = trace.phase("airlock.decode");
-          Object decoded = Codec.decodeResult(result.payload(), allowlist, () -> watchdog.fired);
+          Object decoded = Codec.decodeResult(result.payload(), allowlist, watchdog);
           decode.end();
           return decoded;
         } else if (frame.type() == FrameType.ERROR) {
@@ -310,9 +311,15 @@ public final class WorkerSession implements SlotLedger.Occupant {
     return System.nanoTime() - idleSince;
   }
 
-  private final class TimeoutWatchdog implements Runnable {
+  /** Kills the worker when it fires; as a {@link BooleanSupplier}, tells the result's decoding that it has. */
+  private final class TimeoutWatchdog implements Runnable, BooleanSupplier {
     volatile boolean fired;
     volatile ScheduledFuture<?> future;
+
+    @Override
+    public boolean getAsBoolean() {
+      return fired;
+    }
 
     @Override
     public void run() {

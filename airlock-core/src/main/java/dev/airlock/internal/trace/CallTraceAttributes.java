@@ -2,6 +2,7 @@ package dev.airlock.internal.trace;
 
 import dev.airlock.AirlockContext;
 import dev.airlock.annotation.Airlock;
+import java.util.Optional;
 
 /** The attributes of an {@code execute_tool} span that the interceptor knows before anything runs. */
 public final class CallTraceAttributes {
@@ -16,8 +17,12 @@ public final class CallTraceAttributes {
     trace.attribute("airlock.backend", backend);
     trace.attribute("airlock.policy", airlock.policy().isEmpty() ? "global" : airlock.policy());
     trace.attribute("airlock.sandboxed", false);
-    AirlockContext.current().map(context -> context.metadata().get(AirlockContext.TOOL_CALL_ID)).ifPresent(id ->
-        trace.attribute("gen_ai.tool.call.id", id.length() > MAX_CALL_ID_CHARS ? id.substring(0, MAX_CALL_ID_CHARS)
-            : id));
+    // Plain code, not an Optional's lambdas: their call sites would be linked on the first call (HostWarmUpTest).
+    Optional<AirlockContext> context = AirlockContext.current();
+    String id = context.isPresent() ? context.get().metadata().get(AirlockContext.TOOL_CALL_ID) : null;
+    if (id != null) {
+      trace.attribute("gen_ai.tool.call.id", id.length() > MAX_CALL_ID_CHARS ? id.substring(0, MAX_CALL_ID_CHARS)
+          : id);
+    }
   }
 }

@@ -19,6 +19,10 @@ public final class CallTracing {
   /** What starts spans: OpenTelemetry's, or one that starts none. */
   interface Tracer {
     CallTrace start(String toolName, String className);
+
+    /** Loads what {@link #start} will use, without starting a span or exporting anything. */
+    default void warmUp() {
+    }
   }
 
   private static final Tracer TRACER = load(CallTracing.class.getClassLoader());
@@ -42,6 +46,14 @@ public final class CallTracing {
     return trace == null ? CallTrace.NONE : trace;
   }
 
+  /**
+   * Readies the tracer's classes for the first call ({@code HostWarmUp}): with OpenTelemetry, about 60 classes of its
+   * API and context, which the first call would otherwise load. Starts no span.
+   */
+  public static void warmUp() {
+    TRACER.warmUp();
+  }
+
   /** Whether calls get spans: the OpenTelemetry API is on this class loader's path. */
   public static boolean enabled() {
     return !(TRACER instanceof Disabled);
@@ -51,13 +63,25 @@ public final class CallTracing {
   static CallTrace.Scope bindCurrent(CallTrace trace) {
     CallTrace previous = CURRENT.get();
     CURRENT.set(trace);
-    return () -> {
+    return new Restore(previous);
+  }
+
+  /** Puts back what was bound before; a class, not a lambda, so a first call links no call site. */
+  private static final class Restore implements CallTrace.Scope {
+    private final CallTrace previous;
+
+    Restore(CallTrace previous) {
+      this.previous = previous;
+    }
+
+    @Override
+    public void close() {
       if (previous == null) {
         CURRENT.remove();
       } else {
         CURRENT.set(previous);
       }
-    };
+    }
   }
 
   /** OpenTelemetry's tracer when {@code loader} sees the API, else one that starts nothing. */

@@ -52,13 +52,25 @@ final class OtelCallTrace implements CallTrace {
   public synchronized Phase phase(String name) {
     Span phase = child(name, System.nanoTime());
     openPhases.add(phase);
-    return () -> {
-      synchronized (this) {
+    return new OpenPhase(phase);
+  }
+
+  /** A phase's end; a class, not a lambda, so that a first call links no call site (HostWarmUpTest). */
+  private final class OpenPhase implements Phase {
+    private final Span phase;
+
+    OpenPhase(Span phase) {
+      this.phase = phase;
+    }
+
+    @Override
+    public void end() {
+      synchronized (OtelCallTrace.this) {
         if (openPhases.remove(phase)) {
           phase.end(epoch(System.nanoTime()), TimeUnit.NANOSECONDS);
         }
       }
-    };
+    }
   }
 
   private Span child(String name, long fromNanos) {
@@ -98,11 +110,24 @@ final class OtelCallTrace implements CallTrace {
   @Override
   public Scope bind() {
     io.opentelemetry.context.Scope otel = context.makeCurrent();
-    Scope ours = CallTracing.bindCurrent(this);
-    return () -> {
+    return new Bound(CallTracing.bindCurrent(this), otel);
+  }
+
+  /** Both bindings of a call, closed in reverse order. */
+  private static final class Bound implements Scope {
+    private final Scope ours;
+    private final io.opentelemetry.context.Scope otel;
+
+    Bound(Scope ours, io.opentelemetry.context.Scope otel) {
+      this.ours = ours;
+      this.otel = otel;
+    }
+
+    @Override
+    public void close() {
       ours.close();
       otel.close();
-    };
+    }
   }
 
   @Override

@@ -32,4 +32,18 @@ final class OtelCallTracer implements CallTracing.Tracer {
         .startSpan();
     return new OtelCallTrace(tracer, span, startNanos, startEpochNanos);
   }
+
+  /**
+   * A span built but never started, and a context bound and unbound: nothing reaches an exporter, and the global
+   * is read with {@code getOrNoop}, which does not pin it to no-op for an SDK registered later.
+   */
+  @Override
+  public void warmUp() {
+    Tracer tracer = GlobalOpenTelemetry.getOrNoop().getTracer(SCOPE);
+    tracer.spanBuilder("execute_tool warm-up").setSpanKind(SpanKind.INTERNAL).setParent(Context.current())
+        .setStartTimestamp(0, TimeUnit.NANOSECONDS).setAttribute("gen_ai.tool.name", "warm-up");
+    try (io.opentelemetry.context.Scope bound = Context.current().with(Span.getInvalid()).makeCurrent()) {
+      Span.current().getSpanContext().isValid();
+    }
+  }
 }
