@@ -128,6 +128,28 @@ class AgentIT {
     assertThat(output(app)).containsExactly("timeout=17", "same-pool=true", "call=sandbox");
   }
 
+  /**
+   * The dispatch's one-time work (the proxy class of the interceptor's {@code LocalCall}, the linking of its handle
+   * and of any lambda) is done by the eager start, not by the first call an agent makes after it.
+   */
+  @Test
+  void theEagerStartLinksTheDispatchBeforeTheFirstCall() throws Exception {
+    Process app = start("com.example.agentapp.FirstCallApp", List.of("-Xlog:class+load=info:stdout",
+        "-javaagent:" + AGENT + "=pool.min-size=1,timeout-seconds=30"));
+    List<String> lines = output(app);
+    assertThat(lines).contains("where=x@sandbox");
+    List<String> loadedByTheCall = new ArrayList<>();
+    for (String line : lines.subList(lines.indexOf("first-call-starts"), lines.indexOf("first-call-done"))) {
+      String[] parts = line.split(" ");
+      if (line.contains("[class,load]") && parts.length > 1) {
+        loadedByTheCall.add(parts[1]);
+      }
+    }
+    assertThat(loadedByTheCall).as("classes the first call loaded")
+        .filteredOn(name -> name.contains("$Proxy") || name.startsWith("dev.airlock.") && name.contains("$$Lambda"))
+        .isEmpty();
+  }
+
   /** Issue 18: a call that needs approval is suspended under the agent and resumed once, host and sandbox. */
   @Test
   void approvalSuspendsAnInstrumentedCallAndResumeRunsItsBodyOnce() throws Exception {

@@ -1,0 +1,40 @@
+package com.example.agentapp;
+
+import dev.airlock.AirlockRuntime;
+import dev.airlock.SandboxPool;
+import dev.airlock.annotation.Airlock;
+
+/**
+ * An application whose first tool call comes after the agent's eager start has readied everything: its worker is up
+ * and the tool's class is loaded, as an agent framework loads its tools when it registers them. The marks around the
+ * call let a test read what the call itself loaded off {@code -Xlog:class+load}.
+ */
+public final class FirstCallApp {
+  private FirstCallApp() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    SandboxPool pool = AirlockRuntime.pool();
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (pool.stats().idle() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Class.forName(Tool.class.getName());
+    System.out.println("first-call-starts");
+    String where = Tool.where("x");
+    System.out.println("first-call-done");
+    System.out.println("where=" + where);
+    System.exit(0);
+  }
+
+  /** One tool. */
+  public static final class Tool {
+    private Tool() {
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true)
+    public static String where(String text) {
+      return text + (AirlockRuntime.isSandboxed() ? "@sandbox" : "@host");
+    }
+  }
+}
