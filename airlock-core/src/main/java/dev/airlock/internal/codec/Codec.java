@@ -9,6 +9,8 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.backend.GuestText;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Kryo bytes of invocations and results. Encoding refuses to grow past the limit it is given; decoding a result
@@ -32,19 +35,18 @@ public final class Codec {
   private static final int KEPT_RESULT_BUFFER = 1024 * 1024;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[INITIAL_BUFFER]);
 
-  private static final ThreadLocal<Kryo> INVOCATIONS =
-      ThreadLocal.withInitial(() -> Kryos.forInvocations(contextLoader()));
-
-  private static final ThreadLocal<Kryos.AllowlistClassResolver> RESULT_RESOLVERS =
-      ThreadLocal.withInitial(() -> new Kryos.AllowlistClassResolver(Codec.class.getClassLoader()));
-  private static final ThreadLocal<Kryos.ResultKryo> RESULTS =
-      ThreadLocal.withInitial(() -> Kryos.forResults(RESULT_RESOLVERS.get()));
+  /**
+   * Invocation codecs per context class loader (the system one, a Spring Boot jar's), which resolves the shipped
+   * classes by name; an entry lives as long as its loader is used, few in any application.
+   */
+  private static final Map<ClassLoader, KryoPool<Kryo>> INVOCATIONS = new ConcurrentHashMap<>();
+  private static final KryoPool<ResultDecoder> RESULT_DECODERS = new KryoPool<>(ResultDecoder::create);
   /** Results up to this size are decoded on the calling thread; see {@link #decodeResult}. */
   static final int INLINE_DECODE_BYTES = 64 * 1024;
   private static final long DEADLINE_POLL_MILLIS = 10;
   /** The most characters of a worker's text a refusal quotes. */
   private static final int MAX_QUOTED_CHARS = 1024;
-  /** Daemon threads, each with its own Kryo, that decode large results; idle ones end after a minute. */
+  /** Daemon threads that decode large results; idle ones end after a minute. */
   private static final ExecutorService DECODERS = Executors.newCachedThreadPool(task -> {
     Thread thread = new Thread(task, "airlock-result-decoder");
     thread.setDaemon(true);
@@ -56,10 +58,43 @@ public final class Codec {
   private Codec() {
   }
 
+  /** A result's decoder: a Kryo whose class resolver admits what the call's allowlist names. */
+  private record ResultDecoder(Kryos.AllowlistClassResolver resolver, Kryos.ResultKryo kryo) {
+    static ResultDecoder create() {
+      Kryos.AllowlistClassResolver resolver = new Kryos.AllowlistClassResolver(Codec.class.getClassLoader());
+      return new ResultDecoder(resolver, Kryos.forResults(resolver));
+    }
+  }
+
+  private static KryoPool<Kryo> invocations() {
+    ClassLoader loader = contextLoader();
+    KryoPool<Kryo> known = INVOCATIONS.get(loader);
+    if (known != null) {
+      return known;
+    }
+    KryoPool<Kryo> made = new KryoPool<>(new InvocationKryos(loader));
+    KryoPool<Kryo> raced = INVOCATIONS.putIfAbsent(loader, made);
+    return raced == null ? made : raced;
+  }
+
+  /** Makes invocation codecs bound to one loader. */
+  private record InvocationKryos(ClassLoader loader) implements Supplier<Kryo> {
+    @Override
+    public Kryo get() {
+      return Kryos.forInvocations(loader);
+    }
+  }
+
   /** Host side: the invocation's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
   public static byte[] encodeInvocation(ShippedInvocation invocation, int maxBytes) {
-    return encode(INVOCATIONS.get(), invocation, maxBytes, "invocation of " + invocation.declaringClass + "." + invocation.methodName,
-        "airlock.max-payload-bytes", KEPT_INVOCATION_BUFFER);
+    KryoPool<Kryo> pool = invocations();
+    Kryo kryo = pool.borrow();
+    try {
+      return encode(kryo, invocation, maxBytes, "invocation of " + invocation.declaringClass + "."
+          + invocation.methodName, "airlock.max-payload-bytes", KEPT_INVOCATION_BUFFER);
+    } finally {
+      pool.giveBack(kryo);
+    }
   }
 
   /**
@@ -68,17 +103,24 @@ public final class Codec {
    * {@code maxBytes}.
    */
   public static byte[] encodeArguments(Object[] args, int maxBytes) {
-    return encode(INVOCATIONS.get(), args, maxBytes, "arguments", "airlock.max-payload-bytes",
-        KEPT_INVOCATION_BUFFER);
+    KryoPool<Kryo> pool = invocations();
+    Kryo kryo = pool.borrow();
+    try {
+      return encode(kryo, args, maxBytes, "arguments", "airlock.max-payload-bytes", KEPT_INVOCATION_BUFFER);
+    } finally {
+      pool.giveBack(kryo);
+    }
   }
 
   /** Host side: a fresh copy of arguments kept by {@link #encodeArguments}: bytes the host made, never a worker's. */
   public static Object[] decodeArguments(byte[] bytes) {
-    Kryo kryo = INVOCATIONS.get();
+    KryoPool<Kryo> pool = invocations();
+    Kryo kryo = pool.borrow();
     try {
       return (Object[]) kryo.readClassAndObject(new Input(bytes));
     } finally {
       kryo.reset();
+      pool.giveBack(kryo);
     }
   }
 
@@ -87,16 +129,24 @@ public final class Codec {
    * the class is not initialized.
    */
   public static void prepare(Class<?> type) {
-    INVOCATIONS.get().getRegistration(type);
+    KryoPool<Kryo> pool = invocations();
+    Kryo kryo = pool.borrow();
+    try {
+      kryo.getRegistration(type);
+    } finally {
+      pool.giveBack(kryo);
+    }
   }
 
   /** Worker side. */
   public static ShippedInvocation decodeInvocation(byte[] bytes) {
-    Kryo kryo = INVOCATIONS.get();
+    KryoPool<Kryo> pool = invocations();
+    Kryo kryo = pool.borrow();
     try {
       return (ShippedInvocation) kryo.readClassAndObject(new Input(bytes));
     } finally {
       kryo.reset();
+      pool.giveBack(kryo);
     }
   }
 
@@ -164,8 +214,9 @@ public final class Codec {
   }
 
   private static Object decodeHere(byte[] bytes, ClassAllowlist allowlist, BooleanSupplier expired) {
-    Kryos.AllowlistClassResolver resolver = RESULT_RESOLVERS.get();
-    Kryos.ResultKryo kryo = RESULTS.get();
+    ResultDecoder decoder = RESULT_DECODERS.borrow();
+    Kryos.AllowlistClassResolver resolver = decoder.resolver();
+    Kryos.ResultKryo kryo = decoder.kryo();
     resolver.allowlist(allowlist);
     kryo.deadline(expired);
     try {
@@ -187,6 +238,7 @@ public final class Codec {
       kryo.reset();
       kryo.noDeadline();
       resolver.allowlist(ClassAllowlist.jdkOnly());
+      RESULT_DECODERS.giveBack(decoder);
     }
   }
 

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * ready: the interceptor and its guard, an invocation encoded and a result decoded with Kryo, the audit record's HMAC
  * (which loads the JDK's security providers) and its JSON (Jackson), built but neither written nor counted. Profiled
  * on a fresh JVM with the java agent, these were about 0.6 of the first call's 1.4 s besides the backend and the
- * worker. Nothing here reaches a sandbox or a pool, and nothing of it is kept: each Kryo and each audit MAC is per
- * thread, so the caller's thread still makes its own.
+ * worker. Nothing here reaches a sandbox or a pool. What it keeps is the codecs it built, which are lent to any thread
+ * ({@code KryoPool}), so the caller's first call takes them instead of building its own; each audit MAC is per
+ * thread.
  *
  * <p>Run once, not to get the host's path compiled: measured, 300 rounds of it (about 320 ms of CPU, while the JVM
  * starts) compiled none of its methods, since the JIT raises its thresholds while its queue is long with the
