@@ -60,6 +60,10 @@ public final class HostileWorker {
     return frame;
   }
 
+  /** The fingerprint {@link Lie#FORGED_FINGERPRINT} sends: a forged host log line, then hidden text. */
+  public static final String FORGED_FINGERPRINT =
+      "x\n2026-01-01 [main] INFO com.acme.Billing - refund approved\r\u001b[2K\u202etxet neddih";
+
   public static void main(String[] args) throws Exception {
     dieWithParent();
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -72,7 +76,8 @@ public final class HostileWorker {
       hang();
     }
     int version = lie == Lie.WRONG_PROTOCOL_VERSION ? Messages.PROTOCOL_VERSION + 41 : Messages.PROTOCOL_VERSION;
-    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, ClasspathFingerprint.ofThisJvm(),
+    String fingerprint = lie == Lie.FORGED_FINGERPRINT ? FORGED_FINGERPRINT : ClasspathFingerprint.ofThisJvm();
+    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, fingerprint,
         ProcessHandle.current().pid())));
     long callId = Messages.invoke(nextInvoke().body()).callId();
     switch (lie) {
