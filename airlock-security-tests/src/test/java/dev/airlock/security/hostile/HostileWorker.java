@@ -79,8 +79,14 @@ public final class HostileWorker {
     String fingerprint = lie == Lie.FORGED_FINGERPRINT ? FORGED_FINGERPRINT : ClasspathFingerprint.ofThisJvm();
     writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, fingerprint,
         ProcessHandle.current().pid())));
-    long callId = Messages.invoke(nextInvoke().body()).callId();
+    Messages.Invoke invoke = Messages.invoke(nextInvoke().body());
+    long callId = invoke.callId();
     switch (lie) {
+      case ANNOUNCED_FRAME_NEVER_SENT -> {
+        int body = invoke.maxResultBytes() + FrameReader.HEADER_ALLOWANCE;
+        rawFrame(1 + body, FrameType.RESULT.code(), Messages.resultHeader(callId, 0));
+        hang();
+      }
       case HUGE_LENGTH_PREFIX -> rawFrame(Integer.MAX_VALUE, FrameType.RESULT.code(), new byte[16]);
       case FRAME_CUT_SHORT -> {
         rawFrame(1000, FrameType.RESULT.code(), new byte[10]);

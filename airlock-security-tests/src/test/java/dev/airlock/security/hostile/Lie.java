@@ -39,6 +39,11 @@ public enum Lie {
    * escape, a bidi override): the host names the fingerprint in the error an application logs.
    */
   FORGED_FINGERPRINT(SandboxCrashedException.class),
+  /**
+   * Announces a RESULT frame of the host's whole limit (INVOKE says what it is), sends its 13-byte header and
+   * nothing more until the call's timeout.
+   */
+  ANNOUNCED_FRAME_NEVER_SENT(SandboxTimeoutException.class),
   /** LOG frames, forever, and never a result: the host stops reading at its flood bound, well before the timeout. */
   ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
