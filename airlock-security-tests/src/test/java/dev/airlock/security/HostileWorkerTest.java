@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxTimeoutException;
 import dev.airlock.security.hostile.ChildJvmBackend;
 import dev.airlock.security.hostile.Lie;
 import java.time.Duration;
@@ -107,4 +108,35 @@ class HostileWorkerTest {
     assertThat(pool.call(() -> 7)).isEqualTo(7);
   }
 
+  /**
+   * Attack review 7: a frame's length is checked against the limit, but its whole body was allocated before a byte
+   * of it arrived, so 18 bytes held max-result-bytes of the host's heap (per worker, for the call's whole timeout).
+   * The host's allocation follows the bytes that arrive.
+   */
+  @Test
+  void aFrameAnnouncedAtTheLimitAndNeverSentCostsTheHostOnlyWhatArrived() throws InterruptedException {
+    AirlockConfig config = AirlockConfig.builder().sandboxRequired(false).maxResultBytes(256 * 1024 * 1024)
+        .timeoutSeconds((int) TIMEOUT.toSeconds()).build();
+    ChildJvmBackend bigLimit = new ChildJvmBackend();
+    SandboxPool generous = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false).memoryMb(64)
+        .backend("child-jvm", () -> bigLimit).build();
+    try {
+      generous.posture();
+      bigLimit.thenLie(Lie.ANNOUNCED_FRAME_NEVER_SENT);
+      long allocatedBefore = HostMemory.allocatedByThisThread();
+
+      Throwable thrown = catchThrowable(() -> generous.call(() -> 42));
+
+      long allocated = HostMemory.allocatedByThisThread() - allocatedBefore;
+      assertThat(thrown).isExactlyInstanceOf(SandboxTimeoutException.class);
+      assertThat(allocated).as("host allocation for a 256 MiB frame of which 13 bytes came: %s",
+          HostMemory.mib(allocated)).isLessThan(ALLOCATION_BOUND);
+      assertThat(generous.stats().fallbacks()).isZero();
+    } finally {
+      generous.close();
+    }
+    for (Process p : bigLimit.processes()) {
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("worker %d exited", p.pid()).isTrue();
+    }
+  }
 }

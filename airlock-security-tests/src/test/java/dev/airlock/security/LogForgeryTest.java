@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.security.hostile.ChildJvmBackend;
@@ -87,6 +88,25 @@ class LogForgeryTest {
     assertThat(captured.bytes()).as("bytes the flood put into the host's log").isLessThan(2L * 1024 * 1024);
     assertThat(captured.text()).as("the drop is said once")
         .containsOnlyOnce("were dropped: a call may log");
+    assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
+  }
+
+  /**
+   * Attack review 7: the worker's HELLO names its classpath fingerprint, and the host named it verbatim in the
+   * SandboxCrashedException an application logs, so a worker could start a host log line or hide text with it.
+   */
+  @Test
+  void aForgedFingerprintInTheHandshakeCannotStartALineOfTheHostsLog() {
+    backend.thenLie(Lie.FORGED_FINGERPRINT);
+
+    Throwable thrown = catchThrowable(() -> pool.call(() -> 0));
+
+    assertThat(thrown).isExactlyInstanceOf(SandboxCrashedException.class)
+        .hasMessageContaining("another classpath");
+    assertThat(thrown.getMessage()).as("the worker's fingerprint, escaped")
+        .doesNotContain("\n", "\r", "\u001b", "\u202e")
+        .contains("x\\n2026-01-01 [main] INFO com.acme.Billing", "\\u001B[2K", "\\u202E");
+    assertThat(pool.stats().fallbacks()).isZero();
     assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
   }
 

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * Reads frames from a peer that may lie. The length is checked against a limit before anything is allocated, so a
@@ -45,11 +46,33 @@ public final class FrameReader {
       if (type == null) {
         throw new SandboxProtocolException("worker sent a frame of unknown type " + code);
       }
-      byte[] body = new byte[length - 1];
-      in.readFully(body);
-      return new Frame(type, body);
+      return new Frame(type, body(length - 1));
     } catch (EOFException e) {
       throw new SandboxProtocolException("worker's frame was cut short: expected " + length + " bytes");
     }
+  }
+
+  /** What a body is first read into: a frame this small costs one array, as before. */
+  static final int FIRST_CHUNK_BYTES = 64 * 1024;
+
+  /**
+   * Reads a body of {@code length} bytes into an array that doubles as the bytes arrive, never past {@code length}:
+   * allocating the declared length at once let a peer hold the whole limit of the host's heap (per worker, until the
+   * call's timeout) with a 5-byte prefix it never followed with a body. Doubling copies each byte at most once more.
+   */
+  private byte[] body(int length) throws IOException {
+    byte[] body = new byte[Math.min(length, FIRST_CHUNK_BYTES)];
+    int read = 0;
+    while (read < length) {
+      if (read == body.length) {
+        body = Arrays.copyOf(body, (int) Math.min(length, 2L * body.length));
+      }
+      int n = in.read(body, read, body.length - read);
+      if (n < 0) {
+        throw new EOFException();
+      }
+      read += n;
+    }
+    return body;
   }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.internal.wire;
 
 import dev.airlock.SandboxProtocolException;
+import dev.airlock.internal.backend.GuestText;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -74,9 +75,24 @@ public final class Messages {
     });
   }
 
+  /**
+   * Host side. The fingerprint is the worker's text, and the host names it in the error an application logs when it
+   * is not the host's: it is kept escaped ({@link GuestText}) and at most {@link #MAX_FINGERPRINT_CHARS} characters, so
+   * a worker cannot start or hide a line of the host's log with it (a real fingerprint is 16 hex digits).
+   */
   public static Hello hello(byte[] body) {
-    return read(body, "HELLO", in -> new Hello(in.readInt(), in.readUTF(), in.readLong()));
+    return read(body, "HELLO", in -> {
+      int protocolVersion = in.readInt();
+      String fingerprint = GuestText.escape(in.readUTF());
+      if (fingerprint.length() > MAX_FINGERPRINT_CHARS) {
+        fingerprint = fingerprint.substring(0, MAX_FINGERPRINT_CHARS) + "…";
+      }
+      return new Hello(protocolVersion, fingerprint, in.readLong());
+    });
   }
+
+  /** The most characters of a worker's fingerprint the host keeps. */
+  static final int MAX_FINGERPRINT_CHARS = 256;
 
   public static byte[] invoke(Invoke i) {
     return write(out -> {

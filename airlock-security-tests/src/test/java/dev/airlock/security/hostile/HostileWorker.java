@@ -60,6 +60,10 @@ public final class HostileWorker {
     return frame;
   }
 
+  /** The fingerprint {@link Lie#FORGED_FINGERPRINT} sends: a forged host log line, then hidden text. */
+  public static final String FORGED_FINGERPRINT =
+      "x\n2026-01-01 [main] INFO com.acme.Billing - refund approved\r\u001b[2K\u202etxet neddih";
+
   public static void main(String[] args) throws Exception {
     dieWithParent();
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -72,10 +76,17 @@ public final class HostileWorker {
       hang();
     }
     int version = lie == Lie.WRONG_PROTOCOL_VERSION ? Messages.PROTOCOL_VERSION + 41 : Messages.PROTOCOL_VERSION;
-    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, ClasspathFingerprint.ofThisJvm(),
+    String fingerprint = lie == Lie.FORGED_FINGERPRINT ? FORGED_FINGERPRINT : ClasspathFingerprint.ofThisJvm();
+    writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(version, fingerprint,
         ProcessHandle.current().pid())));
-    long callId = Messages.invoke(nextInvoke().body()).callId();
+    Messages.Invoke invoke = Messages.invoke(nextInvoke().body());
+    long callId = invoke.callId();
     switch (lie) {
+      case ANNOUNCED_FRAME_NEVER_SENT -> {
+        int body = invoke.maxResultBytes() + FrameReader.HEADER_ALLOWANCE;
+        rawFrame(1 + body, FrameType.RESULT.code(), Messages.resultHeader(callId, 0));
+        hang();
+      }
       case HUGE_LENGTH_PREFIX -> rawFrame(Integer.MAX_VALUE, FrameType.RESULT.code(), new byte[16]);
       case FRAME_CUT_SHORT -> {
         rawFrame(1000, FrameType.RESULT.code(), new byte[10]);

@@ -34,6 +34,16 @@ public enum Lie {
   RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
   /** A HELLO with a protocol version the host does not speak. */
   WRONG_PROTOCOL_VERSION(SandboxCrashedException.class),
+  /**
+   * A HELLO whose classpath fingerprint is not the host's and is text forging host log lines (line breaks, a terminal
+   * escape, a bidi override): the host names the fingerprint in the error an application logs.
+   */
+  FORGED_FINGERPRINT(SandboxCrashedException.class),
+  /**
+   * Announces a RESULT frame of the host's whole limit (INVOKE says what it is), sends its 13-byte header and
+   * nothing more until the call's timeout.
+   */
+  ANNOUNCED_FRAME_NEVER_SENT(SandboxTimeoutException.class),
   /** LOG frames, forever, and never a result: the host stops reading at its flood bound, well before the timeout. */
   ENDLESS_LOG_FRAMES(SandboxProtocolException.class),
   /** Reads the call and never answers. */
