@@ -224,6 +224,10 @@ public final class WorkerPool implements AutoCloseable {
     WorkerSession session;
     try {
       session = launch(backend(), forCaller, deadline);
+      if (!forCaller) {
+        // Only a worker that will wait idle: a caller's own worker serves that call first, which warms it as well.
+        session.warmUp();
+      }
       List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {
         // Only a worker that will wait idle: a caller's own worker would load up to 256 classes before its call.
