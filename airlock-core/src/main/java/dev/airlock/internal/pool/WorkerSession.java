@@ -50,7 +50,10 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private Object scope;
   private long idleSince = System.nanoTime();
   private volatile int callsStarted;
-  /** The id of the WARM_UP whose WARMED has not been read yet, or 0; only the thread holding the worker. */
+  /**
+   * The id of the WARM_UP whose WARMED has not been read yet, or 0. Set by the thread that started the worker before
+   * the ledger lists it idle, then only the thread holding the worker (the ledger's lock passes it on).
+   */
   private long warmUpOutstanding;
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
