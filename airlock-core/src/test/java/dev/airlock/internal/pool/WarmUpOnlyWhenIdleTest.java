@@ -31,6 +31,17 @@ class WarmUpOnlyWhenIdleTest {
   }
 
   @Test
+  void aWorkerPreStartedWhileACallerWaitsForItServesThatCallBeforeAnyWarmUp() {
+    AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).poolMinSize(1).poolMaxSize(1)
+        .poolReuse(false).build();
+    try (SandboxPool pool = SandboxPool.builder(config).build()) {
+      // Called at once: the pool's one worker is still starting, and goes to this waiting caller.
+      assertThat(pool.call(WARMED_UP)).as("the worker a caller waited for ran no warm-up before its call")
+          .containsExactly(false, false);
+    }
+  }
+
+  @Test
   void aPreStartedWorkerWarmsUpWhileIdleAndItsFirstCallIsAnsweredInStep() throws Exception {
     AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).poolMinSize(1).poolMaxSize(1)
         .poolReuse(false).build();
