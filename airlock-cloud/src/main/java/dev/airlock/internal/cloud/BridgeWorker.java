@@ -248,8 +248,9 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
       byte[] frames = pending.toByteArray();
       long timeoutMillis = invokeTimeoutMillis(frames);
       if (timeoutMillis < 0) {
-        // Frames that expect no answer (PREPARE) ride with the next call: the bridge relays one request per worker
-        // at a time, so a request of their own could collide with the call's.
+        // Frames without an answer of their own (PREPARE; WARM_UP, whose WARMED the worker sends ahead of the call's
+        // answer) ride with the next call: the bridge relays one request per worker at a time, so a request of their
+        // own could collide with the call's.
         return;
       }
       if (!isAlive()) {

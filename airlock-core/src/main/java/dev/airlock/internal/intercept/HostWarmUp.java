@@ -118,6 +118,7 @@ public final class HostWarmUp {
       Messages.invoke(new Messages.Invoke(0, 1, MAX_BYTES, "", payload));
       byte[] header = Messages.resultHeader(0, 0);
       Messages.result(Arrays.copyOf(header, header.length + 1));
+      Messages.warmUp(Messages.warmUp(0), "WARMED");
       Codec.decodeResult(Codec.encodeResult(sample(args[0].toString(), 1, List.of("a")), MAX_BYTES),
           ClassAllowlist.forCall(null, sample, List.of()));
       AuditLog.unrecorded("warm-up", "success", "local", Duration.ZERO, args).toJson();

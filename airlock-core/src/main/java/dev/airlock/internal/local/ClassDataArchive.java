@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * made once per JDK and classpath and then mapped by every worker, so a worker reaches its handshake sooner.
  *
  * <p>The archive is made by a training worker: a real worker, started in the same sandbox as the others but with a
- * writable folder, which says hello, runs its warm-up call and, when the host hangs up, writes the archive as it
- * exits. Before hanging up, the host names the classpath's {@code @Airlock} classes in a PREPARE frame, so the
+ * writable folder, which says hello, runs its warm-up call when the host sends WARM_UP and, when the host hangs up,
+ * writes the archive as it exits. Before hanging up, the host names the classpath's {@code @Airlock} classes in a PREPARE frame, so the
  * archive holds them parsed and verified too: a single-use worker's first call of a tool then neither reads nor
  * verifies its class (0.35-1.1 ms of that call, timed in the worker). They are only loaded, never initialized.
  * Only Airlock's and the JDK's code runs in it; no user call is ever shipped to it. Until the archive exists,
@@ -237,10 +237,12 @@ final class ClassDataArchive {
         if (hello.type() != FrameType.HELLO) {
           throw new IOException("the training worker sent " + hello.type() + " instead of HELLO");
         }
-        new FrameWriter(worker.output()).write(FrameType.PREPARE, Messages.prepare(
+        FrameWriter toWorker = new FrameWriter(worker.output());
+        toWorker.write(FrameType.WARM_UP, Messages.warmUp(1));
+        toWorker.write(FrameType.PREPARE, Messages.prepare(
             AnnotatedTools.in(classpath, Messages.MAX_PREPARED_CLASSES)));
-        // Hanging up makes the worker finish its warm-up call and the PREPARE, see the end of its input, exit, and
-        // write the archive.
+        // Hanging up makes the worker finish its warm-up call (its WARMED answer is left unread) and the PREPARE, see
+        // the end of its input, exit, and write the archive.
         worker.output().close();
         if (!worker.process().waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
           throw new IOException("the training worker did not exit within " + TRAINING_TIMEOUT.toSeconds() + " s");

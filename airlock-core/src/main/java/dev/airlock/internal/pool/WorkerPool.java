@@ -224,6 +224,12 @@ public final class WorkerPool implements AutoCloseable {
     WorkerSession session;
     try {
       session = launch(backend(), forCaller, deadline);
+      if (!forCaller && ledger.counts().waiting() == 0) {
+        // Only a worker that will wait idle: a caller's own worker, or a warm one that a caller already waits for
+        // (the ledger hands it over), serves that call first, which warms it as well. A caller who comes while the
+        // warm-up runs waits for its end, as it would for a worker still starting.
+        session.warmUp();
+      }
       List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {
         // Only a worker that will wait idle: a caller's own worker would load up to 256 classes before its call.

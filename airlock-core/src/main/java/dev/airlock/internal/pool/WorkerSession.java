@@ -51,6 +51,11 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private Object scope;
   private long idleSince = System.nanoTime();
   private volatile int callsStarted;
+  /**
+   * The id of the WARM_UP whose WARMED has not been read yet, or 0. Set by the thread that started the worker before
+   * the ledger lists it idle, then only the thread holding the worker (the ledger's lock passes it on).
+   */
+  private long warmUpOutstanding;
 
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
     this.handle = handle;
@@ -66,6 +71,22 @@ public final class WorkerSession implements SlotLedger.Occupant {
   void prepare(List<String> classNames) {
     try {
       writer.write(FrameType.PREPARE, Messages.prepare(classNames));
+    } catch (IOException e) {
+      broken = true;
+    }
+  }
+
+  /**
+   * Asks a worker that waits idle to run its warm-up call. Its WARMED answer is read before the next call's answer,
+   * on that call's timeout (a call that arrives meanwhile waits in the channel for the warm-up's end), so no read
+   * waits on it while the worker is idle. Only a worker no caller holds: a caller's own worker serves its call first.
+   * A worker that cannot take the frame is marked unusable, so the pool replaces it.
+   */
+  void warmUp() {
+    long warmUpId = CALL_IDS.incrementAndGet();
+    try {
+      writer.write(FrameType.WARM_UP, Messages.warmUp(warmUpId));
+      warmUpOutstanding = warmUpId;
     } catch (IOException e) {
       broken = true;
     }
@@ -133,7 +154,10 @@ public final class WorkerSession implements SlotLedger.Occupant {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
           printed.accept(frame.body());
+        } else if (frame.type() == FrameType.WARMED) {
+          warmed(Messages.warmUp(frame.body(), "WARMED"));
         } else if (frame.type() == FrameType.RESULT) {
+          answeredAfterWarmUp(callId);
           run.end();
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
@@ -143,6 +167,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
           decode.end();
           return decoded;
         } else if (frame.type() == FrameType.ERROR) {
+          answeredAfterWarmUp(callId);
           run.end();
           Messages.Error error = Messages.error(frame.body());
           checkCallId(callId, error.callId());
@@ -230,6 +255,26 @@ public final class WorkerSession implements SlotLedger.Occupant {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** A WARMED frame is only ever the answer to the one WARM_UP outstanding: unasked or for another id, a lie. */
+  private void warmed(long warmUpId) {
+    if (warmUpOutstanding == 0) {
+      throw new SandboxProtocolException("worker sent WARMED (warm-up " + warmUpId + ") while no warm-up was asked");
+    }
+    if (warmUpId != warmUpOutstanding) {
+      throw new SandboxProtocolException("worker answered warm-up " + warmUpId + " while warm-up "
+          + warmUpOutstanding + " was outstanding");
+    }
+    warmUpOutstanding = 0;
+  }
+
+  /** The worker runs frames in order: a call answered before the warm-up sent ahead of it is out of step. */
+  private void answeredAfterWarmUp(long callId) {
+    if (warmUpOutstanding != 0) {
+      throw new SandboxProtocolException("worker answered call " + callId + " before warm-up " + warmUpOutstanding
+          + " that was sent ahead of it");
     }
   }
 

@@ -18,7 +18,15 @@ public enum FrameType {
    * host → worker, before a call: names of application classes recent calls shipped, for the worker to load
    * (without initializing) ahead of its first call.
    */
-  PREPARE(7);
+  PREPARE(7),
+  /**
+   * host → worker, only to a worker that waits idle: warm-up id. The worker runs one throw-away call through a real
+   * call's path, then answers WARMED; a worker started for a waiting caller is never sent one, so that caller's INVOKE
+   * does not wait behind it.
+   */
+  WARM_UP(8),
+  /** worker → host: the warm-up id of the WARM_UP it finished; read by the host before the next call's answer. */
+  WARMED(9);
 
   private final byte code;
 

@@ -17,7 +17,7 @@ import java.util.List;
 public final class Messages {
 
   /** Bumped on any incompatible change of frames or payloads; host and worker must agree. */
-  public static final int PROTOCOL_VERSION = 5;
+  public static final int PROTOCOL_VERSION = 6;
 
   /** The most class names one PREPARE frame carries. */
   public static final int MAX_PREPARED_CLASSES = 256;
@@ -202,6 +202,21 @@ public final class Messages {
     } catch (IOException e) {
       throw new SandboxProtocolException("host sent a malformed PREPARE frame: " + e.getMessage(), e);
     }
+  }
+
+  /** The body of WARM_UP and of WARMED: the warm-up's id, nothing else. */
+  public static byte[] warmUp(long warmUpId) {
+    return write(out -> out.writeLong(warmUpId));
+  }
+
+  /** The warm-up id of a WARM_UP or WARMED body, which must be exactly those 8 bytes. */
+  public static long warmUp(byte[] body, String what) {
+    return read(body, what, in -> {
+      if (body.length != Long.BYTES) {
+        throw new IOException(body.length + " bytes instead of " + Long.BYTES);
+      }
+      return in.readLong();
+    });
   }
 
   private interface Writer {

@@ -1,6 +1,5 @@
 package dev.airlock.internal.worker;
 
-import dev.airlock.AirlockRuntime;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.internal.codec.Codec;
 import dev.airlock.internal.codec.ShippedFile;
@@ -15,6 +14,7 @@ import dev.airlock.internal.wire.FrameType;
 import dev.airlock.internal.wire.FrameWriter;
 import dev.airlock.internal.wire.Messages;
 import dev.airlock.internal.wire.RemoteFailure;
+import dev.airlock.internal.worker.warmup.WarmUpCall;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -35,10 +35,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -128,7 +125,6 @@ public final class WorkerMain {
         StandardCharsets.UTF_8));
     writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
         ClasspathFingerprint.ofThisJvm(), ProcessHandle.current().pid())));
-    warmUp();
     while (true) {
       Frame frame;
       try {
@@ -143,33 +139,30 @@ public final class WorkerMain {
         handle(Messages.invoke(frame.body()), writer);
       } else if (frame.type() == FrameType.PREPARE) {
         prepare(Messages.prepare(frame.body()));
+      } else if (frame.type() == FrameType.WARM_UP) {
+        warmUp(Messages.warmUp(frame.body(), "WARM_UP"));
       }
     }
   }
 
   /**
-   * After HELLO, while the pool already counts the worker as idle: one throw-away call through the whole path a real
+   * Only when the host sends WARM_UP, which it does to a worker that waits idle and never to one started for a
+   * waiting caller (that caller's INVOKE would wait behind it): one throw-away call through the whole path a real
    * call takes (INVOKE parsing, the call thread, decode, reflection, encode, the RESULT frame, into a discarding
-   * writer) with a record and a serializable lambda in it, so a worker's first real call does not pay for loading
-   * and first running that code (tens of ms on a fresh JVM). The INVOKE frame goes through a frame reader too. A real
-   * call that arrives meanwhile waits in the socket. The sample carries the JDK's lists and maps a tool's arguments
-   * usually are, and the method concatenates strings, because profiled (-Xlog:class+load) a single-use worker's first
-   * call of a tool taking a {@code List.of(...)} spent 8-13 ms in Kryo's first serializer lookup of an annotated JDK
-   * class (annotation parsing spins dynamic proxies) and 4-6 ms spinning the lambda forms of {@code text + n}. The
-   * method asks {@link AirlockRuntime#isSandboxed()} as tools do: left to the first call, loading, verifying and
-   * initializing {@code AirlockRuntime} was 0.4-0.7 ms of its 0.6-1.3 ms first run of the tool (timers in the worker).
+   * writer), so a worker's first real call does not pay for loading and first running that code (tens of ms on a
+   * fresh JVM), then WARMED. The INVOKE frame goes through a frame reader too. A real call that arrives meanwhile
+   * waits in the channel; the host reads WARMED before that call's answer.
    */
-  private void warmUp() throws IOException {
-    SandboxCallWarmUp sample = new SandboxCallWarmUp("1", 2, List.of("a", "b", "c"), List.of("d"),
-        new ArrayList<>(List.of("e")), Map.of("f", 1L), new HashMap<>(Map.of("g", 2.0)),
-        (dev.airlock.SandboxCall<Integer>) () -> 1);
-    byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WorkerMain.class.getName(), "warmUp",
-        new String[] {SandboxCallWarmUp.class.getName()}, new Object[] {sample}), 4096);
+  private void warmUp(long warmUpId) throws IOException {
+    byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WarmUpCall.class.getName(),
+        WarmUpCall.METHOD, new String[] {WarmUpCall.Sample.class.getName()}, new Object[] {WarmUpCall.sample()}),
+        4096);
     ByteArrayOutputStream framed = new ByteArrayOutputStream();
     new FrameWriter(framed).write(FrameType.INVOKE, Messages.invoke(new Messages.Invoke(0, 60_000, 4096,
         invocation)));
     Frame invoke = new FrameReader(new ByteArrayInputStream(framed.toByteArray()), framed.size()).read();
     handle(Messages.invoke(invoke.body()), new FrameWriter(OutputStream.nullOutputStream()));
+    writer.write(FrameType.WARMED, Messages.warmUp(warmUpId));
   }
 
   /**
@@ -188,16 +181,6 @@ public final class WorkerMain {
         // Not loadable or not shippable here; nothing to prepare.
       }
     }
-  }
-
-  private record SandboxCallWarmUp(String text, int n, List<String> words, List<String> word, List<String> list,
-      Map<String, Long> map, Map<String, Double> hashMap, dev.airlock.SandboxCall<Integer> call) {
-  }
-
-  private static int warmUp(SandboxCallWarmUp sample) throws Exception {
-    String text = (sample.text() + sample.n()).toUpperCase() + ' ' + sample.words() + sample.map().get("f")
-        + sample.hashMap() + sample.word().get(0).strip().toLowerCase() + sample.list().size();
-    return text.length() + sample.call().call() + (AirlockRuntime.isSandboxed() ? 1 : 0);
   }
 
   /**

@@ -51,10 +51,22 @@ public final class HostileWorker {
     this.reader = new FrameReader(ChannelStreams.input(channel), UNLIMITED);
   }
 
-  /** Skips what a real worker takes without answering (PREPARE), as a worker that lies only in its answers would. */
+  /** The id of the last WARM_UP the host sent, or 0. */
+  private long warmUpId;
+
+  /**
+   * Skips what a real worker takes without answering (PREPARE), as a worker that lies only in its answers would,
+   * and answers a WARM_UP at once, unless the lie is in that answer.
+   */
   private Frame nextInvoke() throws IOException {
     Frame frame = reader.read();
     while (frame.type() != FrameType.INVOKE) {
+      if (frame.type() == FrameType.WARM_UP) {
+        warmUpId = Messages.warmUp(frame.body(), "WARM_UP");
+        if (!lie.name().contains("WARM")) {
+          writer.write(FrameType.WARMED, Messages.warmUp(warmUpId));
+        }
+      }
       frame = reader.read();
     }
     return frame;
@@ -63,6 +75,12 @@ public final class HostileWorker {
   /** The fingerprint {@link Lie#FORGED_FINGERPRINT} sends: a forged host log line, then hidden text. */
   public static final String FORGED_FINGERPRINT =
       "x\n2026-01-01 [main] INFO com.acme.Billing - refund approved\r\u001b[2K\u202etxet neddih";
+
+  /** Whether this worker is in the lie's pool: one that pre-starts its worker and so asks it to warm up. */
+  public static boolean needsAnIdleWorker(Lie lie) {
+    return lie == Lie.RESULT_BEFORE_WARMED || lie == Lie.WARMED_FOR_ANOTHER_WARM_UP
+        || lie == Lie.WARM_UP_NEVER_ANSWERED;
+  }
 
   public static void main(String[] args) throws Exception {
     dieWithParent();
@@ -104,6 +122,15 @@ public final class HostileWorker {
           result(callId, KryoBytes.collectionOfNulls("java.util.LinkedList", 1_000_000_000));
       case NESTED_100000_DEEP -> result(callId, encodeDeep(100_000));
       case RESULT_FOR_ANOTHER_CALL -> result(callId + 1, encode(42));
+      case UNSOLICITED_WARMED -> {
+        writer.write(FrameType.WARMED, Messages.warmUp(callId));
+        result(callId, encode(42));
+      }
+      case RESULT_BEFORE_WARMED -> result(callId, encode(42));
+      case WARMED_FOR_ANOTHER_WARM_UP -> {
+        writer.write(FrameType.WARMED, Messages.warmUp(warmUpId + 1));
+        result(callId, encode(42));
+      }
       case ENDLESS_LOG_FRAMES -> {
         byte[] line = Messages.log(new Messages.Log(false, "spam ".repeat(200)));
         while (true) {
@@ -132,7 +159,7 @@ public final class HostileWorker {
           true));
       case COLLIDING_HASH_LISTS -> result(callId, encode(Gadgets.collidingHashLists(60_000)));
       default -> {
-        // NO_ANSWER, WRONG_PROTOCOL_VERSION: nothing more to say.
+        // NO_ANSWER, WRONG_PROTOCOL_VERSION, WARM_UP_NEVER_ANSWERED: nothing more to say.
       }
     }
     hang();

@@ -32,6 +32,17 @@ public enum Lie {
   NESTED_100000_DEEP(SandboxProtocolException.class),
   /** A valid RESULT, for another call's id. */
   RESULT_FOR_ANOTHER_CALL(SandboxProtocolException.class),
+  /**
+   * A WARMED frame though no warm-up was asked (the host asks none of a worker started for a caller), then a valid
+   * RESULT.
+   */
+  UNSOLICITED_WARMED(SandboxProtocolException.class),
+  /** Asked to warm up while idle, answers the next call without ever answering the warm-up sent ahead of it. */
+  RESULT_BEFORE_WARMED(SandboxProtocolException.class),
+  /** Asked to warm up while idle, answers with WARMED for another warm-up's id, then a valid RESULT. */
+  WARMED_FOR_ANOTHER_WARM_UP(SandboxProtocolException.class),
+  /** Asked to warm up while idle, never answers it: the call that arrives behind it ends at its timeout. */
+  WARM_UP_NEVER_ANSWERED(SandboxTimeoutException.class),
   /** A HELLO with a protocol version the host does not speak. */
   WRONG_PROTOCOL_VERSION(SandboxCrashedException.class),
   /**
