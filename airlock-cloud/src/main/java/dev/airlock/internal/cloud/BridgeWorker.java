@@ -246,11 +246,14 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
         return;
       }
       byte[] frames = pending.toByteArray();
-      long timeoutMillis = invokeTimeoutMillis(frames);
+      Asked asked = asked(frames);
+      long timeoutMillis = asked.invokeTimeoutMillis();
       if (timeoutMillis < 0) {
-        // Frames without an answer of their own (PREPARE; WARM_UP, whose WARMED the worker sends ahead of the call's
-        // answer) ride with the next call: the bridge relays one request per worker at a time, so a request of their
-        // own could collide with the call's.
+        if (asked.warmUp()) {
+          postWithoutCall(frames);
+        }
+        // Other frames without an answer of their own (PREPARE) ride with the next call: the bridge relays one
+        // request per worker at a time, so a request of their own could collide with the call's.
         return;
       }
       if (!isAlive()) {
@@ -265,20 +268,50 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
       inFlight = call;
       RELAYS.execute(() -> relay(call));
     }
+
+    /**
+     * Posts frames that hold a WARM_UP and no call at once, while the worker waits idle, instead of with its first
+     * call, which would then wait behind the warm-up. The pool sends WARM_UP before it lists the worker idle, so no
+     * call's request can collide with this one. The bridge answers 204 once the worker has the frames; the worker's
+     * WARMED stays in its pipe and comes back ahead of the next call's answer. Any failure is this worker's: an
+     * {@link IOException}, so the pool replaces it.
+     */
+    private void postWithoutCall(byte[] frames) throws IOException {
+      if (!isAlive()) {
+        throw new IOException("worker " + id() + " is no longer running");
+      }
+      pending.reset();
+      Request request = bridge.request("/workers/" + workerId + "/frames")
+          .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();
+      long deadline = System.nanoTime() + RELAY_GRACE.toNanos();
+      try (Response response = HttpCalls.newCall(bridge.relayClient(), request, deadline).execute()) {
+        if (response.code() != 204) {
+          throw new IOException("the bridge answered " + response.code() + " to frames without a call: "
+              + BridgeClient.peek(response));
+        }
+      } catch (RuntimeException e) {
+        throw new IOException("could not send worker " + id() + " its warm-up: " + e.getMessage(), e);
+      }
+    }
   }
 
-  /** The timeout of the INVOKE among the host's own frames, or -1 when there is none. */
-  private static long invokeTimeoutMillis(byte[] frames) throws IOException {
+  /** What the host's own frames ask: the INVOKE's timeout (-1 without one), and whether a WARM_UP is among them. */
+  private record Asked(long invokeTimeoutMillis, boolean warmUp) {
+  }
+
+  private static Asked asked(byte[] frames) throws IOException {
     FrameReader reader = new FrameReader(new ByteArrayInputStream(frames), frames.length);
     long timeout = -1;
+    boolean warmUp = false;
     for (int read = 0; read < frames.length; ) {
       Frame frame = reader.read();
       read += 5 + frame.body().length;
       if (frame.type() == FrameType.INVOKE) {
         timeout = Messages.invoke(frame.body()).timeoutMillis();
       }
+      warmUp |= frame.type() == FrameType.WARM_UP;
     }
-    return timeout;
+    return new Asked(timeout, warmUp);
   }
 
   private void relay(Call call) {

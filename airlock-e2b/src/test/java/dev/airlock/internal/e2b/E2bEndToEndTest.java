@@ -10,6 +10,7 @@ import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
 import dev.airlock.internal.cloud.BridgedBackend;
 import dev.airlock.internal.cloud.fake.Eventually;
+import dev.airlock.internal.wire.FrameType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,7 +187,14 @@ class E2bEndToEndTest extends WithFakeE2b {
           () -> pool.stats().idle() == 2);
       assertThat(fake.live()).hasSize(2);
       assertThat(bridge("POST", "/workers")).hasSize(2);
-      assertThat(bridge("POST", "/workers/w1/frames")).as("no call yet").isEmpty();
+      // Each waiting worker gets its warm-up now, alone, not in front of its first call.
+      List<RecordedRequest> warmUps = bridge("POST", "/workers/w1/frames");
+      assertThat(warmUps).as("frames posted before any call").hasSize(2);
+      for (RecordedRequest warmUp : warmUps) {
+        byte[] frames = warmUp.getBody().toByteArray();
+        assertThat(frames[4]).as("the type of the first frame posted").isEqualTo(FrameType.WARM_UP.code());
+        assertThat(frames).as("one WARM_UP frame and nothing else").hasSize(5 + Long.BYTES);
+      }
       assertThat(pool.call(() -> "warm")).isEqualTo("warm");
       assertThat(all(fake.apiRequests, "POST", "/sandboxes")).as("the call took a warm one").hasSize(2);
     }
