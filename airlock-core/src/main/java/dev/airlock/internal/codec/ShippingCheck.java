@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>It also keeps host secrets out of the sandbox. A receiver's instance fields ship only when its class opts in
  * with {@link ShipFields} (records and classes without instance fields ship as they are; a lambda's or anonymous
  * class's captures must each pass the same opt-in),
- * and nowhere in the receiver's graph may a field or map key be named like a secret, a string look like one (a
+ * and nowhere in the receiver's graph may a field or map key be named like a secret, a string, char array, string
+ * builder, URL or URI look like one (a
  * connection string with a password, a JWT, an API key, a bearer token, a webhook URL; see {@link SecretKeys}), or
  * a field be bound Spring configuration.
  * Arguments are the caller's explicit data and are not judged by name.
@@ -121,7 +122,8 @@ public final class ShippingCheck {
             + "Mark the field transient, pass the data it would produce instead, make the method static, "
             + "or move the sandboxed logic to a stateless bean");
       }
-      if (judgeSecrets && value instanceof String text) {
+      String text = judgeSecrets ? textOf(value) : null;
+      if (text != null) {
         scannedChars += text.length();
         if (scannedChars > MAX_SCANNED_CHARS) {
           throw new UnshippableInvocationException("cannot ship the receiver into the sandbox: its strings hold "
@@ -183,6 +185,31 @@ public final class ShippingCheck {
         }
       }
     }
+  }
+
+  /**
+   * The text a value holds, for the secret scan: a secret kept as a char array, a string builder, a URL or a URI
+   * ({@code https://user:password@host}, a webhook) is as readable in the sandbox as the same String. Null when the
+   * value holds no text.
+   */
+  private static String textOf(Object value) {
+    if (value instanceof String s) {
+      return s;
+    }
+    if (value instanceof char[] chars) {
+      return new String(chars);
+    }
+    if (value instanceof java.net.URL url) {
+      return url.toExternalForm();
+    }
+    if (value instanceof java.net.URI uri) {
+      return uri.toString();
+    }
+    // Only the platform's own: a host class's toString() need not return what its fields hold.
+    if (value instanceof CharSequence chars && isPlatform(value.getClass())) {
+      return chars.toString();
+    }
+    return null;
   }
 
   private static UnshippableInvocationException secret(String path, String why) {
