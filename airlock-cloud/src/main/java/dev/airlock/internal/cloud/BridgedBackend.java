@@ -226,9 +226,14 @@ public final class BridgedBackend implements SandboxBackend {
     if (!batch.isEmpty()) {
       sandbox.upload(batch);
     }
-    List<String> stillMissing = bridge.missing(entries, deadline);
+    // The bridge's list is guest text: the message names only the host's own entries it matches, and counts the rest.
+    Set<String> stillMissing = Set.copyOf(bridge.missing(entries, deadline));
     if (!stillMissing.isEmpty()) {
-      throw new IOException("classpath entries did not arrive intact: " + stillMissing);
+      List<String> ours = entries.stream().filter(e -> stillMissing.contains(e.hash())).map(ClasspathEntry::name)
+          .limit(10).toList();
+      throw new IOException("classpath entries did not arrive intact: " + stillMissing.size() + " reported missing"
+          + (ours.isEmpty() ? "" : ", among them " + ours)
+          + "; check the sandbox's disk space and the provider's upload limits");
     }
     LOG.debug("{} sandbox {}: shipped {} of {} classpath entries", settings.name(), sandbox.id(), shipped,
         entries.size());

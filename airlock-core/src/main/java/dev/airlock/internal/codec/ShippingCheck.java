@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * alone would fail later with a stack trace that names neither.
  *
  * <p>It also keeps host secrets out of the sandbox. A receiver's instance fields ship only when its class opts in
- * with {@link ShipFields} (records, classes without instance fields and the captures of a lambda ship as they are),
- * and nowhere in the receiver's graph may a field or map key be named like a secret, a string look like one (a
+ * with {@link ShipFields} (records and classes without instance fields ship as they are; a lambda's or anonymous
+ * class's captures must each pass the same opt-in),
+ * and nowhere in the receiver's graph may a field or map key be named like a secret, a string, char array, string
+ * builder, URL or URI look like one (a
  * connection string with a password, a JWT, an API key, a bearer token, a webhook URL; see {@link SecretKeys}), or
  * a field be bound Spring configuration.
  * Arguments are the caller's explicit data and are not judged by name.
@@ -62,6 +64,8 @@ public final class ShippingCheck {
   private static final Map<Class<?>, String> SECRETS = new ConcurrentHashMap<>();
   /** Per receiver class, why its fields may not ship ("" when they may). */
   private static final Map<Class<?>, String> RECEIVERS = new ConcurrentHashMap<>();
+  /** Per class captured by a lambda or anonymous receiver, the fields that would ship unasked (empty when none). */
+  private static final Map<Class<?>, List<String>> RECEIVER_STATE = new ConcurrentHashMap<>();
 
   private ShippingCheck() {
   }
@@ -80,7 +84,7 @@ public final class ShippingCheck {
     walk(arguments, false);
     // Last, so that a value that cannot ship at all, or a secret, is named before the opt-in is asked for.
     if (receiver != null) {
-      checkReceiverOptsIn(receiver.getClass());
+      checkReceiverOptsIn(receiver, Collections.newSetFromMap(new IdentityHashMap<>()));
     }
   }
 
@@ -118,7 +122,8 @@ public final class ShippingCheck {
             + "Mark the field transient, pass the data it would produce instead, make the method static, "
             + "or move the sandboxed logic to a stateless bean");
       }
-      if (judgeSecrets && value instanceof String text) {
+      String text = judgeSecrets ? textOf(value) : null;
+      if (text != null) {
         scannedChars += text.length();
         if (scannedChars > MAX_SCANNED_CHARS) {
           throw new UnshippableInvocationException("cannot ship the receiver into the sandbox: its strings hold "
@@ -182,25 +187,96 @@ public final class ShippingCheck {
     }
   }
 
+  /**
+   * The text a value holds, for the secret scan: a secret kept as a char array, a string builder, a URL or a URI
+   * ({@code https://user:password@host}, a webhook) is as readable in the sandbox as the same String. Null when the
+   * value holds no text.
+   */
+  private static String textOf(Object value) {
+    if (value instanceof String s) {
+      return s;
+    }
+    if (value instanceof char[] chars) {
+      return new String(chars);
+    }
+    if (value instanceof java.net.URL url) {
+      return url.toExternalForm();
+    }
+    if (value instanceof java.net.URI uri) {
+      return uri.toString();
+    }
+    // Only the platform's own: a host class's toString() need not return what its fields hold.
+    if (value instanceof CharSequence chars && isPlatform(value.getClass())) {
+      return chars.toString();
+    }
+    return null;
+  }
+
   private static UnshippableInvocationException secret(String path, String why) {
     return new UnshippableInvocationException("cannot ship " + path + why + " into the sandbox: "
         + "secrets never enter a sandbox, where the guest can read them. Mark it transient and do what "
         + "needs it on the host (pass the result as an argument), or rename it if it holds no secret");
   }
 
-  /** A receiver's fields cross only when its class says so; see {@link ShipFields}. */
-  private static void checkReceiverOptsIn(Class<?> type) {
-    String refusal = RECEIVERS.computeIfAbsent(type, ShippingCheck::receiverRefusal);
-    if (!refusal.isEmpty()) {
-      throw new UnshippableInvocationException(refusal);
+  /**
+   * A receiver's fields cross only when its class says so; see {@link ShipFields}. A lambda or anonymous class is
+   * admitted for what it captured, so each captured object must opt in the same way: capturing {@code this} would
+   * otherwise ship a whole service that never agreed to cross.
+   */
+  private static void checkReceiverOptsIn(Object receiver, Set<Object> seen) {
+    Class<?> type = receiver.getClass();
+    if (!isCapturing(type)) {
+      String refusal = RECEIVERS.computeIfAbsent(type, ShippingCheck::receiverRefusal);
+      if (!refusal.isEmpty()) {
+        throw new UnshippableInvocationException(refusal);
+      }
+      return;
+    }
+    if (!seen.add(receiver)) {
+      return;
+    }
+    for (Field f : fields(type)) {
+      Object captured;
+      try {
+        captured = f.get(receiver);
+      } catch (IllegalAccessException e) {
+        continue; // Unreadable here means Kryo cannot read it either; it reports that itself.
+      }
+      if (captured == null || isLeaf(captured.getClass())) {
+        continue;
+      }
+      if (isCapturing(captured.getClass())) {
+        checkReceiverOptsIn(captured, seen);
+        continue;
+      }
+      List<String> state = RECEIVER_STATE.computeIfAbsent(captured.getClass(), ShippingCheck::unannouncedState);
+      if (!state.isEmpty()) {
+        throw new UnshippableInvocationException("cannot ship " + type.getName() + " into the sandbox: it captured "
+            + "a " + captured.getClass().getName() + " with the fields " + state + " (as " + f.getName() + "), and "
+            + "a captured object's fields cross only when its class is annotated @ShipFields "
+            + "(dev.airlock.annotation.ShipFields). Annotate that class if the sandboxed code needs its state, copy "
+            + "the value it needs into a local variable before the lambda, or make the method it calls static");
+      }
     }
   }
 
+  /** A lambda, anonymous or otherwise compiler-made class: its fields are what its author's code captured. */
+  private static boolean isCapturing(Class<?> type) {
+    return type.isSynthetic() || type.isHidden() || type.isAnonymousClass();
+  }
+
   private static String receiverRefusal(Class<?> type) {
-    // A lambda's or anonymous class's fields are what its author captured on purpose, call site by call site.
-    if (type.isRecord() || type.isSynthetic() || type.isHidden() || type.isAnonymousClass()
-        || type.isAnnotationPresent(ShipFields.class) || isPlatform(type)) {
-      return "";
+    List<String> state = unannouncedState(type);
+    return state.isEmpty() ? "" : "cannot ship the receiver, a " + type.getName() + " with the fields " + state
+        + ", into the sandbox: a receiver's fields cross only when its class is annotated @ShipFields "
+        + "(dev.airlock.annotation.ShipFields). Annotate the class if the sandboxed method needs that state, mark "
+        + "the fields it does not need transient, or make the method static";
+  }
+
+  /** The instance fields of {@code type} that would ship without its class opting in; empty when none would. */
+  private static List<String> unannouncedState(Class<?> type) {
+    if (type.isRecord() || type.isAnnotationPresent(ShipFields.class) || isPlatform(type)) {
+      return List.of();
     }
     List<String> state = new ArrayList<>();
     for (Class<?> c = type; c != null && !isPlatform(c); c = c.getSuperclass()) {
@@ -210,10 +286,7 @@ public final class ShippingCheck {
         }
       }
     }
-    return state.isEmpty() ? "" : "cannot ship the receiver, a " + type.getName() + " with the fields " + state
-        + ", into the sandbox: a receiver's fields cross only when its class is annotated @ShipFields "
-        + "(dev.airlock.annotation.ShipFields). Annotate the class if the sandboxed method needs that state, mark "
-        + "the fields it does not need transient, or make the method static";
+    return List.copyOf(state);
   }
 
   /** Why the fields of {@code type} may not ship (a suffix naming the field and the reason), or "". */

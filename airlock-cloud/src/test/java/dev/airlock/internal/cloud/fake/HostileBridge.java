@@ -33,8 +33,17 @@ public final class HostileBridge implements AutoCloseable {
      * A call's frames get {@code 200} and an empty body; asked how the worker ended, the bridge says it with
      * {@link #FORGED_EXIT}: line breaks, a terminal escape and a bidi override around a forged host log line.
      */
-    HANG_UP_THEN_FORGED_EXIT
+    HANG_UP_THEN_FORGED_EXIT,
+    /**
+     * Healthy, but asked which classpath entries it lacks, always names {@link #FORGED_MISSING}: a forged host log
+     * line with line breaks, a terminal escape and a bidi override. Every other request trickles.
+     */
+    FORGED_MISSING
   }
+
+  /** What {@link Mode#FORGED_MISSING} reports as a missing entry, JSON-escaped. */
+  public static final String FORGED_MISSING = "x\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
+      + "\\u2028\\u001b[2K\\u202e";
 
   /** What {@link Mode#HANG_UP_THEN_FORGED_EXIT} reports as the worker's exit, JSON-escaped. */
   public static final String FORGED_EXIT = "killed\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
@@ -115,6 +124,16 @@ public final class HostileBridge implements AutoCloseable {
                   + "\r\n\r\n" + json);
             }
           }
+          case FORGED_MISSING -> {
+            if (requestLine.startsWith("GET /health")) {
+              json(out, "{\"status\":\"ok\",\"claimed\":false}");
+            } else if (requestLine.startsWith("POST /classpath")) {
+              json(out, "{\"missing\":[\"" + FORGED_MISSING + "\"]}");
+            } else {
+              trickle(out, frames);
+              return;
+            }
+          }
           default -> {
             trickle(out, frames);
             return;
@@ -124,6 +143,11 @@ public final class HostileBridge implements AutoCloseable {
     } catch (IOException | InterruptedException e) {
       // The client hung up or the test closed the server.
     }
+  }
+
+  private static void json(OutputStream out, String json) throws IOException {
+    write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n"
+        + json);
   }
 
   /** The start of a frame whose body never completes, or of a JSON answer that never ends; a byte a second. */

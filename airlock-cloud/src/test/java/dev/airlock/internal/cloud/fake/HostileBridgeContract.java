@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,6 +163,40 @@ public interface HostileBridgeContract {
           .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
       assertThat(printed.toString().lines()).noneMatch(line -> line.startsWith("12:00:00.000 [main] INFO"));
       awaitKilled(id);
+    }
+  }
+
+  /**
+   * Which classpath entries the bridge lacks is guest text too: a sandbox that keeps naming a forged "missing" entry
+   * fails the launch, and the failure must not carry the bridge's text into the host's log.
+   */
+  @Test
+  default void aBridgesListOfMissingClasspathEntriesCannotForgeALineOfTheHostsLog() throws Exception {
+    try (HostileBridge hostile = HostileBridge.start(Mode.FORGED_MISSING, "")) {
+      SandboxBackend backend = backend();
+      CompletableFuture<Object> launch = CompletableFuture.supplyAsync(
+          () -> backend.launch(new WorkerSpec(256, Duration.ofSeconds(20))));
+      // Held until the launch ends: the fake routes the port to a bridge it starts, and the guest takes it back.
+      boolean tookOver = false;
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!launch.isDone() && System.nanoTime() < until) {
+        try {
+          takeOverBridgePort(hostile.port());
+          tookOver = true;
+        } catch (AssertionError | RuntimeException noSandboxYet) {
+          // Not created yet.
+        }
+        Thread.sleep(1);
+      }
+      assertThat(tookOver).as("the backend created a sandbox").isTrue();
+      Throwable thrown = catchThrowable(() -> launch.get(30, TimeUnit.SECONDS));
+      assertThat(thrown).isNotNull();
+      assertThat(hostile.requests()).as("the host asked the hostile bridge what it lacks")
+          .anyMatch(line -> line.startsWith("POST /classpath"));
+      StringWriter printed = new StringWriter();
+      thrown.printStackTrace(new PrintWriter(printed));
+      assertThat(printed.toString()).as("the launch's failure, printed").contains("did not arrive intact")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e", "refund approved");
     }
   }
 

@@ -1,0 +1,84 @@
+package dev.airlock.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.UnshippableInvocationException;
+import dev.airlock.annotation.ShipFields;
+import dev.airlock.SandboxCall;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A lambda or anonymous class shipped as the receiver carries what it captured. Capturing {@code this} of a
+ * stateful service without {@link ShipFields} must not smuggle the whole service into the sandbox: every captured
+ * object passes the same opt-in as a receiver.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CapturedReceiverTest {
+
+  /** A stateful service without @ShipFields; its state is no secret by name or shape, just not asked for. */
+  public static final class ReportService {
+    private final String internalHost = "db-7.corp.internal";
+
+    public SandboxCall<String> viaLambda() {
+      return () -> "len " + internalHost.length();
+    }
+
+    public SandboxCall<String> viaAnonymousClass() {
+      return new SandboxCall<String>() {
+        @Override
+        public String call() {
+          return "len " + internalHost.length();
+        }
+      };
+    }
+
+    /** A lambda capturing a lambda that captures this. */
+    public SandboxCall<String> viaNestedLambda() {
+      SandboxCall<String> inner = () -> internalHost;
+      return () -> inner.call();
+    }
+
+    /** The fix the error names: copy the value into a local before the lambda. */
+    public SandboxCall<String> viaLocalCopy() {
+      String host = internalHost;
+      return () -> "len " + host.length();
+    }
+  }
+
+  @ShipFields
+  public static final class OptedIn {
+    private final String region = "eu";
+
+    public SandboxCall<String> task() {
+      return () -> "region " + region;
+    }
+  }
+
+  @Test
+  void aCapturedStatefulThisIsRefusedNamingItsClassFieldsAndFix() throws Exception {
+    ReportService service = new ReportService();
+    try (HostilePool hostile = new HostilePool()) {
+      for (SandboxCall<String> task : List.of(service.viaLambda(), service.viaAnonymousClass(), service.viaNestedLambda())) {
+        Throwable refused = catchThrowable(() -> hostile.pool.call(task));
+
+        assertThat(refused).as(task.getClass().getName()).isExactlyInstanceOf(UnshippableInvocationException.class)
+            .hasMessageContaining(ReportService.class.getName()).hasMessageContaining("internalHost")
+            .hasMessageContaining("@ShipFields").hasMessageContaining("local variable")
+            .hasMessageContaining("static");
+      }
+      assertThat(hostile.backend.processes()).as("refused before any worker was involved").isEmpty();
+    }
+  }
+
+  @Test
+  void capturedPlainValuesAndOptedInReceiversStillShip() throws Throwable {
+    try (HostilePool hostile = new HostilePool()) {
+      assertThat(hostile.pool.call(new ReportService().viaLocalCopy())).isEqualTo("len 18");
+      assertThat(hostile.pool.call(new OptedIn().task())).isEqualTo("region eu");
+    }
+  }
+}
