@@ -80,7 +80,8 @@ final class BridgeClient {
       }
       java.util.Optional<String> exit = sandbox.bridgeExit();
       if (exit.isPresent()) {
-        throw new IOException("the worker bridge in sandbox " + sandbox.id() + " exited: " + exit.get());
+        // The exit's status and output are the sandbox's text, bound for an error an application logs.
+        throw new IOException("the worker bridge in sandbox " + sandbox.id() + " exited: " + guestText(exit.get()));
       }
       if (System.nanoTime() > deadline) {
         return false;
@@ -144,7 +145,16 @@ final class BridgeClient {
 
   /** The start of an answer's body, escaped: the bridge runs as the guest's user, so this is guest text. */
   static String peek(Response response) throws IOException {
-    return GuestText.escape(response.peekBody(2048).string());
+    return GuestText.escape(response.peekBody(MAX_QUOTED_CHARS).string());
+  }
+
+  /** The most of a sandbox's text an error quotes. */
+  private static final int MAX_QUOTED_CHARS = 2048;
+
+  /** Text from the sandbox as one inert line of at most {@link #MAX_QUOTED_CHARS} characters. */
+  static String guestText(String text) {
+    String clipped = text.length() > MAX_QUOTED_CHARS ? text.substring(0, MAX_QUOTED_CHARS) + "…" : text;
+    return GuestText.escape(clipped);
   }
 
   static void sleep(Duration duration) throws IOException {

@@ -85,6 +85,26 @@ class E2bSandboxTest extends WithFakeE2b {
     assertThat(fake.live()).as("a sandbox that could not be prepared is killed").isEmpty();
   }
 
+  /**
+   * The bridge's exit and output are the sandbox's text: quoted in the launch's error, which an application logs,
+   * they are escaped and clipped, so a bridge cannot start or hide a line of the host's log (attack review 6).
+   */
+  @Test
+  void aBridgeExitingWithForgedOutputCannotStartALineOfTheHostsLog() {
+    fake.templateRunsBridge = false;
+    E2bSettings forging = testing.settings(testing.config(fake)).withBridgeCommand(List.of("/bin/sh", "-c",
+        "printf 'x\\n2026-01-01 [main] INFO com.acme.Billing - refund approved\\r\\033[2K\\342\\200\\256txet' >&2; exit 3"));
+    try (SandboxPool pool = pool(testing.config(fake), () -> E2bBackendProvider.create(forging, testing.calls()))) {
+      assertThatThrownBy(() -> pool.call(() -> 1))
+          .isInstanceOf(SandboxCrashedException.class)
+          .hasMessageContaining("exit code 3")
+          .hasMessageContaining("\\n2026-01-01 [main] INFO com.acme.Billing")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\r", "\u001b", "\u202e")
+              .hasSizeLessThan(8 * 1024));
+    }
+    assertThat(fake.live()).isEmpty();
+  }
+
   @Test
   void pollsTheBridgePortThroughPortNotOpenAnswers() throws Exception {
     for (int i = 0; i < 3; i++) {
