@@ -8,6 +8,8 @@ import dev.airlock.annotation.ShipFields;
 import dev.airlock.SandboxCall;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,6 +44,58 @@ class CapturedReceiverTest {
       return () -> inner.call();
     }
 
+    /** this, held in an array the lambda captured: the array is no opt-in of the service's. */
+    public SandboxCall<String> viaCapturedArray() {
+      ReportService[] holder = {this};
+      return () -> "len " + holder[0].internalHost.length();
+    }
+
+    /** this, held in a JDK list or an AtomicReference the lambda captured. */
+    public SandboxCall<String> viaCapturedList() {
+      List<ReportService> holder = List.of(this);
+      return () -> "len " + holder.get(0).internalHost.length();
+    }
+
+    public SandboxCall<String> viaCapturedReference() {
+      AtomicReference<ReportService> holder = new AtomicReference<>(this);
+      return () -> "len " + holder.get().internalHost.length();
+    }
+
+    /** A local class (named, not anonymous): the compiler's this$0 carries the whole service. */
+    public SandboxCall<String> viaLocalClass() {
+      class Task implements SandboxCall<String> {
+        @Override
+        public String call() {
+          return "len " + internalHost.length();
+        }
+      }
+      return new Task();
+    }
+
+    /** An inner (non-static member) class, whose this$0 is the service. */
+    public SandboxCall<String> viaInnerClass() {
+      return new InnerTask();
+    }
+
+    final class InnerTask implements SandboxCall<String> {
+      @Override
+      public String call() {
+        return "len " + internalHost.length();
+      }
+    }
+
+    /** A local class capturing a local variable that holds a service: the compiler's val$ field. */
+    public SandboxCall<String> viaLocalClassCapturingAVariable() {
+      ReportService service = new ReportService();
+      class Task implements SandboxCall<String> {
+        @Override
+        public String call() {
+          return "len " + service.internalHost.length();
+        }
+      }
+      return new Task();
+    }
+
     /** The fix the error names: copy the value into a local before the lambda. */
     public SandboxCall<String> viaLocalCopy() {
       String host = internalHost;
@@ -61,15 +115,19 @@ class CapturedReceiverTest {
   @Test
   void aCapturedStatefulThisIsRefusedNamingItsClassFieldsAndFix() throws Exception {
     ReportService service = new ReportService();
+    SoftAssertions softly = new SoftAssertions();
     try (HostilePool hostile = new HostilePool()) {
-      for (SandboxCall<String> task : List.of(service.viaLambda(), service.viaAnonymousClass(), service.viaNestedLambda())) {
+      for (SandboxCall<String> task : List.of(service.viaLambda(), service.viaAnonymousClass(), service.viaNestedLambda(),
+          service.viaCapturedArray(), service.viaCapturedList(), service.viaCapturedReference(),
+          service.viaLocalClass(), service.viaInnerClass(), service.viaLocalClassCapturingAVariable())) {
         Throwable refused = catchThrowable(() -> hostile.pool.call(task));
 
-        assertThat(refused).as(task.getClass().getName()).isExactlyInstanceOf(UnshippableInvocationException.class)
+        softly.assertThat(refused).as(task.getClass().getName()).isExactlyInstanceOf(UnshippableInvocationException.class)
             .hasMessageContaining(ReportService.class.getName()).hasMessageContaining("internalHost")
             .hasMessageContaining("@ShipFields").hasMessageContaining("local variable")
             .hasMessageContaining("static");
       }
+      softly.assertAll();
       assertThat(hostile.backend.processes()).as("refused before any worker was involved").isEmpty();
     }
   }

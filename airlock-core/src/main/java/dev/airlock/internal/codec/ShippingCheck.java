@@ -221,43 +221,101 @@ public final class ShippingCheck {
   /**
    * A receiver's fields cross only when its class says so; see {@link ShipFields}. A lambda or anonymous class is
    * admitted for what it captured, so each captured object must opt in the same way: capturing {@code this} would
-   * otherwise ship a whole service that never agreed to cross.
+   * otherwise ship a whole service that never agreed to cross. A local or inner class's compiler-made fields
+   * ({@code this$0}, {@code val$service}) are captures too, whatever its own fields are.
    */
   private static void checkReceiverOptsIn(Object receiver, Set<Object> seen) {
+    if (!seen.add(receiver)) {
+      return;
+    }
     Class<?> type = receiver.getClass();
-    if (!isCapturing(type)) {
+    boolean capturing = isCapturing(type);
+    if (!capturing) {
       String refusal = RECEIVERS.computeIfAbsent(type, ShippingCheck::receiverRefusal);
       if (!refusal.isEmpty()) {
         throw new UnshippableInvocationException(refusal);
       }
-      return;
-    }
-    if (!seen.add(receiver)) {
-      return;
     }
     for (Field f : fields(type)) {
-      Object captured;
+      if (!capturing && !f.isSynthetic()) {
+        continue; // The class's own state, which the opt-in above covered.
+      }
       try {
-        captured = f.get(receiver);
+        checkCaptured(type, f.getName(), f.get(receiver), seen);
       } catch (IllegalAccessException e) {
-        continue; // Unreadable here means Kryo cannot read it either; it reports that itself.
-      }
-      if (captured == null || isLeaf(captured.getClass())) {
-        continue;
-      }
-      if (isCapturing(captured.getClass())) {
-        checkReceiverOptsIn(captured, seen);
-        continue;
-      }
-      List<String> state = RECEIVER_STATE.computeIfAbsent(captured.getClass(), ShippingCheck::unannouncedState);
-      if (!state.isEmpty()) {
-        throw new UnshippableInvocationException("cannot ship " + type.getName() + " into the sandbox: it captured "
-            + "a " + captured.getClass().getName() + " with the fields " + state + " (as " + f.getName() + "), and "
-            + "a captured object's fields cross only when its class is annotated @ShipFields "
-            + "(dev.airlock.annotation.ShipFields). Annotate that class if the sandboxed code needs its state, copy "
-            + "the value it needs into a local variable before the lambda, or make the method it calls static");
+        // Unreadable here means Kryo cannot read it either; it reports that itself.
       }
     }
+  }
+
+  /**
+   * One captured value passes the opt-in. A JDK container (an array, a collection, a map, an Optional, an
+   * AtomicReference) is no opt-in of what it holds, so each element is judged as if captured itself: otherwise
+   * {@code ReportService[] holder = {this}} or {@code List.of(this)} would ship the service all the same. The walk
+   * before this one bounded the receiver's graph, and {@code seen} ends cycles.
+   */
+  private static void checkCaptured(Class<?> capturer, String as, Object captured, Set<Object> seen) {
+    if (captured == null || isLeaf(captured.getClass())) {
+      return;
+    }
+    Class<?> type = captured.getClass();
+    if (type.isArray()) {
+      if (!type.getComponentType().isPrimitive() && seen.add(captured)) {
+        for (int i = 0; i < Array.getLength(captured); i++) {
+          checkCaptured(capturer, as + "[" + i + "]", Array.get(captured, i), seen);
+        }
+      }
+    } else if (captured instanceof Collection<?> c && isPlatform(type)) {
+      if (seen.add(captured)) {
+        int i = 0;
+        for (Object element : c) {
+          checkCaptured(capturer, as + "[" + i++ + "]", element, seen);
+        }
+      }
+    } else if (captured instanceof Map<?, ?> m && isPlatform(type)) {
+      if (seen.add(captured)) {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          checkCaptured(capturer, as + "[key]", e.getKey(), seen);
+          checkCaptured(capturer, as + "[" + e.getKey() + "]", e.getValue(), seen);
+        }
+      }
+    } else if (captured instanceof Optional<?> o) {
+      checkCaptured(capturer, as + ".get()", o.orElse(null), seen);
+    } else if (captured instanceof AtomicReference<?> r) {
+      checkCaptured(capturer, as + ".get()", r.get(), seen);
+    } else if (captured instanceof Map.Entry<?, ?> e && isPlatform(type)) {
+      checkCaptured(capturer, as + ".getKey()", e.getKey(), seen);
+      checkCaptured(capturer, as + ".getValue()", e.getValue(), seen);
+    } else if (isCapturing(type)) {
+      checkReceiverOptsIn(captured, seen);
+    } else {
+      List<String> state = RECEIVER_STATE.computeIfAbsent(type, ShippingCheck::unannouncedState);
+      if (!state.isEmpty()) {
+        throw capturedState(capturer, as, type, state);
+      }
+      if (hasCompilerCaptures(type)) {
+        checkReceiverOptsIn(captured, seen);
+      }
+    }
+  }
+
+  private static UnshippableInvocationException capturedState(Class<?> capturer, String as, Class<?> type,
+      List<String> state) {
+    return new UnshippableInvocationException("cannot ship " + capturer.getName() + " into the sandbox: it captured "
+        + "a " + type.getName() + " with the fields " + state + " (as " + as + "), and "
+        + "a captured object's fields cross only when its class is annotated @ShipFields "
+        + "(dev.airlock.annotation.ShipFields). Annotate that class if the sandboxed code needs its state, copy "
+        + "the value it needs into a local variable before the lambda, or make the method it calls static");
+  }
+
+  /** A local or inner class: it holds compiler-made fields ({@code this$0}, {@code val$x}) its author never wrote. */
+  private static boolean hasCompilerCaptures(Class<?> type) {
+    for (Field f : fields(type)) {
+      if (f.isSynthetic()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A lambda, anonymous or otherwise compiler-made class: its fields are what its author's code captured. */
