@@ -61,6 +61,13 @@ class CapturedReceiverTest {
       return () -> "len " + holder.get().internalHost.length();
     }
 
+    /** this, held in the application's own list class, which declares no field of its own. */
+    public SandboxCall<String> viaCapturedListSubclass() {
+      Holder holder = new Holder();
+      holder.add(this);
+      return () -> "len " + holder.get(0).internalHost.length();
+    }
+
     /** A local class (named, not anonymous): the compiler's this$0 carries the whole service. */
     public SandboxCall<String> viaLocalClass() {
       class Task implements SandboxCall<String> {
@@ -103,6 +110,11 @@ class CapturedReceiverTest {
     }
   }
 
+  /** A list of the application's, not the JDK's: no state of its own, its elements are what it holds. */
+  public static final class Holder extends java.util.ArrayList<ReportService> {
+    private static final long serialVersionUID = 1L;
+  }
+
   @ShipFields
   public static final class OptedIn {
     private final String region = "eu";
@@ -119,6 +131,7 @@ class CapturedReceiverTest {
     try (HostilePool hostile = new HostilePool()) {
       for (SandboxCall<String> task : List.of(service.viaLambda(), service.viaAnonymousClass(), service.viaNestedLambda(),
           service.viaCapturedArray(), service.viaCapturedList(), service.viaCapturedReference(),
+          service.viaCapturedListSubclass(),
           service.viaLocalClass(), service.viaInnerClass(), service.viaLocalClassCapturingAVariable())) {
         Throwable refused = catchThrowable(() -> hostile.pool.call(task));
 

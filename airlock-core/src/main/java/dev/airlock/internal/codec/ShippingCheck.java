@@ -249,7 +249,7 @@ public final class ShippingCheck {
   }
 
   /**
-   * One captured value passes the opt-in. A JDK container (an array, a collection, a map, an Optional, an
+   * One captured value passes the opt-in. A container (an array, any collection or map, an Optional, an
    * AtomicReference) is no opt-in of what it holds, so each element is judged as if captured itself: otherwise
    * {@code ReportService[] holder = {this}} or {@code List.of(this)} would ship the service all the same. The walk
    * before this one bounded the receiver's graph, and {@code seen} ends cycles.
@@ -259,20 +259,27 @@ public final class ShippingCheck {
       return;
     }
     Class<?> type = captured.getClass();
+    if ((captured instanceof Collection<?> || captured instanceof Map<?, ?>) && !isPlatform(type)) {
+      // The application's own collection: its fields need the opt-in, and its elements are judged below.
+      List<String> state = RECEIVER_STATE.computeIfAbsent(type, ShippingCheck::unannouncedState);
+      if (!state.isEmpty()) {
+        throw capturedState(capturer, as, type, state);
+      }
+    }
     if (type.isArray()) {
       if (!type.getComponentType().isPrimitive() && seen.add(captured)) {
         for (int i = 0; i < Array.getLength(captured); i++) {
           checkCaptured(capturer, as + "[" + i + "]", Array.get(captured, i), seen);
         }
       }
-    } else if (captured instanceof Collection<?> c && isPlatform(type)) {
+    } else if (captured instanceof Collection<?> c) {
       if (seen.add(captured)) {
         int i = 0;
         for (Object element : c) {
           checkCaptured(capturer, as + "[" + i++ + "]", element, seen);
         }
       }
-    } else if (captured instanceof Map<?, ?> m && isPlatform(type)) {
+    } else if (captured instanceof Map<?, ?> m) {
       if (seen.add(captured)) {
         for (Map.Entry<?, ?> e : m.entrySet()) {
           checkCaptured(capturer, as + "[key]", e.getKey(), seen);
