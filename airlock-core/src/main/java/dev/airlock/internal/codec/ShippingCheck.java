@@ -205,6 +205,11 @@ public final class ShippingCheck {
     if (value instanceof java.net.URI uri) {
       return uri.toString();
     }
+    if (value instanceof java.nio.CharBuffer buffer) {
+      // Its toString() is only what lies between position and limit; a serializer writes the whole backing array
+      // (where java.nio is opened to it, as Arrow and Netty applications do).
+      return buffer.duplicate().clear().toString();
+    }
     // Only the platform's own: a host class's toString() need not return what its fields hold.
     if (value instanceof CharSequence chars && isPlatform(value.getClass())) {
       return chars.toString();
