@@ -115,6 +115,16 @@ class CapturedReceiverTest {
     private static final long serialVersionUID = 1L;
   }
 
+  /** A receiver that is itself the application's list: it declares no field, and holds the service as an element. */
+  public static final class Batch extends java.util.ArrayList<ReportService> implements SandboxCall<String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call() {
+      return "len " + get(0).internalHost.length();
+    }
+  }
+
   @ShipFields
   public static final class OptedIn {
     private final String region = "eu";
@@ -131,7 +141,7 @@ class CapturedReceiverTest {
     try (HostilePool hostile = new HostilePool()) {
       for (SandboxCall<String> task : List.of(service.viaLambda(), service.viaAnonymousClass(), service.viaNestedLambda(),
           service.viaCapturedArray(), service.viaCapturedList(), service.viaCapturedReference(),
-          service.viaCapturedListSubclass(),
+          service.viaCapturedListSubclass(), batchOf(service),
           service.viaLocalClass(), service.viaInnerClass(), service.viaLocalClassCapturingAVariable())) {
         Throwable refused = catchThrowable(() -> hostile.pool.call(task));
 
@@ -143,6 +153,12 @@ class CapturedReceiverTest {
       softly.assertAll();
       assertThat(hostile.backend.processes()).as("refused before any worker was involved").isEmpty();
     }
+  }
+
+  private static Batch batchOf(ReportService service) {
+    Batch batch = new Batch();
+    batch.add(service);
+    return batch;
   }
 
   @Test

@@ -241,6 +241,11 @@ public final class ShippingCheck {
         throw new UnshippableInvocationException(refusal);
       }
     }
+    if (!capturing && (receiver instanceof Collection<?> || receiver instanceof Map<?, ?>)
+        && !isPlatform(type) && !type.isAnnotationPresent(ShipFields.class)) {
+      // The application's own collection as the receiver: what it holds is its state, which never opted in.
+      checkCaptured(type, "its elements", receiverContents(receiver), seen);
+    }
     for (Field f : fields(type)) {
       if (!capturing && !f.isSynthetic()) {
         continue; // The class's own state, which the opt-in above covered.
@@ -309,6 +314,14 @@ public final class ShippingCheck {
         checkReceiverOptsIn(captured, seen);
       }
     }
+  }
+
+  /** The elements of a collection receiver, or the entries of a map receiver, as one JDK list to judge. */
+  private static List<Object> receiverContents(Object receiver) {
+    if (receiver instanceof Map<?, ?> m) {
+      return new ArrayList<>(m.entrySet());
+    }
+    return new ArrayList<>((Collection<?>) receiver);
   }
 
   private static UnshippableInvocationException capturedState(Class<?> capturer, String as, Class<?> type,
