@@ -62,6 +62,18 @@ class SecretTextHoldersTest {
   }
 
   @Test
+  void aSecretShapedMapKeyIsRefusedWithoutQuotingIt() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable refused = catchThrowable(() -> hostile.invoke(new Holder(java.util.Map.of(CONNECTION, "primary")),
+          "where"));
+
+      assertThat(refused).isExactlyInstanceOf(UnshippableInvocationException.class)
+          .hasMessageContaining("receiver.endpoint").hasMessageContaining("looks like a")
+          .hasMessageNotContaining("hunter2");
+    }
+  }
+
+  @Test
   void plainTextHoldersStillShip() throws Throwable {
     try (HostilePool hostile = new HostilePool()) {
       assertThat(hostile.invoke(new Holder(new StringBuilder("EUR")), "where")).isEqualTo("sandbox");

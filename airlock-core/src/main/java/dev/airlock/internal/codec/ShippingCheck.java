@@ -151,16 +151,18 @@ public final class ShippingCheck {
           add(todo, node.path + "[" + i++ + "]", element);
         }
       } else if (value instanceof Map<?, ?> m && type.getName().startsWith("java.")) {
+        int entry = 0;
         for (Map.Entry<?, ?> e : m.entrySet()) {
+          String name = keyName(e.getKey(), entry++);
           if (judgeSecrets && e.getKey() instanceof String key && e.getValue() != null
               && !isNumberOrFlag(e.getValue().getClass())) {
             Optional<String> word = SecretKeys.wordIn(key);
             if (word.isPresent()) {
-              throw secret(node.path + "[" + key + "]", " (its key contains '" + word.get() + "')");
+              throw secret(node.path + "[" + name + "]", " (its key contains '" + word.get() + "')");
             }
           }
-          add(todo, node.path + "[key " + e.getKey() + "]", e.getKey());
-          add(todo, node.path + "[" + e.getKey() + "]", e.getValue());
+          add(todo, node.path + "[key " + name + "]", e.getKey());
+          add(todo, node.path + "[" + name + "]", e.getValue());
         }
       } else if (value instanceof Optional<?> o) {
         add(todo, node.path + ".get()", o.orElse(null));
@@ -185,6 +187,17 @@ public final class ShippingCheck {
         }
       }
     }
+  }
+
+  /**
+   * How a refusal names a map entry: by its key when that is a string of no secret shape, else by position, since the
+   * path is quoted in the exception an application logs, and a key may itself be the secret.
+   */
+  private static String keyName(Object key, int position) {
+    if (key instanceof String text && SecretKeys.kindIn(text).isEmpty()) {
+      return text;
+    }
+    return "entry " + position;
   }
 
   /**
