@@ -7,6 +7,7 @@ import dev.airlock.UnshippableInvocationException;
 import dev.airlock.annotation.ShipFields;
 import java.net.URI;
 import java.net.URL;
+import java.nio.CharBuffer;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +39,7 @@ class SecretTextHoldersTest {
   @Test
   void aSecretInAnyTextHolderIsRefusedNamingItsPath() throws Exception {
     Object[] holders = {CONNECTION.toCharArray(), new StringBuilder(CONNECTION), new StringBuffer(WEBHOOK),
-        new URL("https://user:hunter2hunter2@api.internal/v1"), URI.create(WEBHOOK)};
+        new URL("https://user:hunter2hunter2@api.internal/v1"), URI.create(WEBHOOK), readToItsEnd(CONNECTION)};
     try (HostilePool hostile = new HostilePool()) {
       for (Object held : holders) {
         Throwable refused = catchThrowable(() -> hostile.invoke(new Holder(held), "where"));
@@ -47,6 +48,28 @@ class SecretTextHoldersTest {
             .hasMessageContaining("receiver.endpoint").hasMessageContaining("looks like a");
       }
       assertThat(hostile.backend.processes()).as("refused before any worker was involved").isEmpty();
+    }
+  }
+
+  /**
+   * A CharBuffer whose position reached its limit: its toString() is empty, while its backing array, which is what a
+   * serializer writes, still holds every character.
+   */
+  private static CharBuffer readToItsEnd(String text) {
+    CharBuffer buffer = CharBuffer.wrap(text.toCharArray());
+    buffer.position(buffer.limit());
+    return buffer;
+  }
+
+  @Test
+  void aSecretShapedMapKeyIsRefusedWithoutQuotingIt() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      Throwable refused = catchThrowable(() -> hostile.invoke(new Holder(java.util.Map.of(CONNECTION, "primary")),
+          "where"));
+
+      assertThat(refused).isExactlyInstanceOf(UnshippableInvocationException.class)
+          .hasMessageContaining("receiver.endpoint").hasMessageContaining("looks like a")
+          .hasMessageNotContaining("hunter2");
     }
   }
 

@@ -151,16 +151,18 @@ public final class ShippingCheck {
           add(todo, node.path + "[" + i++ + "]", element);
         }
       } else if (value instanceof Map<?, ?> m && type.getName().startsWith("java.")) {
+        int entry = 0;
         for (Map.Entry<?, ?> e : m.entrySet()) {
+          String name = keyName(e.getKey(), entry++);
           if (judgeSecrets && e.getKey() instanceof String key && e.getValue() != null
               && !isNumberOrFlag(e.getValue().getClass())) {
             Optional<String> word = SecretKeys.wordIn(key);
             if (word.isPresent()) {
-              throw secret(node.path + "[" + key + "]", " (its key contains '" + word.get() + "')");
+              throw secret(node.path + "[" + name + "]", " (its key contains '" + word.get() + "')");
             }
           }
-          add(todo, node.path + "[key " + e.getKey() + "]", e.getKey());
-          add(todo, node.path + "[" + e.getKey() + "]", e.getValue());
+          add(todo, node.path + "[key " + name + "]", e.getKey());
+          add(todo, node.path + "[" + name + "]", e.getValue());
         }
       } else if (value instanceof Optional<?> o) {
         add(todo, node.path + ".get()", o.orElse(null));
@@ -188,6 +190,17 @@ public final class ShippingCheck {
   }
 
   /**
+   * How a refusal names a map entry: by its key when that is a string of no secret shape, else by position, since the
+   * path is quoted in the exception an application logs, and a key may itself be the secret.
+   */
+  private static String keyName(Object key, int position) {
+    if (key instanceof String text && SecretKeys.kindIn(text).isEmpty()) {
+      return text;
+    }
+    return "entry " + position;
+  }
+
+  /**
    * The text a value holds, for the secret scan: a secret kept as a char array, a string builder, a URL or a URI
    * ({@code https://user:password@host}, a webhook) is as readable in the sandbox as the same String. Null when the
    * value holds no text.
@@ -205,6 +218,11 @@ public final class ShippingCheck {
     if (value instanceof java.net.URI uri) {
       return uri.toString();
     }
+    if (value instanceof java.nio.CharBuffer buffer) {
+      // Its toString() is only what lies between position and limit; a serializer writes the whole backing array
+      // (where java.nio is opened to it, as Arrow and Netty applications do).
+      return buffer.duplicate().clear().toString();
+    }
     // Only the platform's own: a host class's toString() need not return what its fields hold.
     if (value instanceof CharSequence chars && isPlatform(value.getClass())) {
       return chars.toString();
@@ -221,43 +239,123 @@ public final class ShippingCheck {
   /**
    * A receiver's fields cross only when its class says so; see {@link ShipFields}. A lambda or anonymous class is
    * admitted for what it captured, so each captured object must opt in the same way: capturing {@code this} would
-   * otherwise ship a whole service that never agreed to cross.
+   * otherwise ship a whole service that never agreed to cross. A local or inner class's compiler-made fields
+   * ({@code this$0}, {@code val$service}) are captures too, whatever its own fields are.
    */
   private static void checkReceiverOptsIn(Object receiver, Set<Object> seen) {
+    if (!seen.add(receiver)) {
+      return;
+    }
     Class<?> type = receiver.getClass();
-    if (!isCapturing(type)) {
+    boolean capturing = isCapturing(type);
+    if (!capturing) {
       String refusal = RECEIVERS.computeIfAbsent(type, ShippingCheck::receiverRefusal);
       if (!refusal.isEmpty()) {
         throw new UnshippableInvocationException(refusal);
       }
-      return;
     }
-    if (!seen.add(receiver)) {
-      return;
+    if (!capturing && (receiver instanceof Collection<?> || receiver instanceof Map<?, ?>)
+        && !isPlatform(type) && !type.isAnnotationPresent(ShipFields.class)) {
+      // The application's own collection as the receiver: what it holds is its state, which never opted in.
+      checkCaptured(type, "its elements", receiverContents(receiver), seen);
     }
     for (Field f : fields(type)) {
-      Object captured;
+      if (!capturing && !f.isSynthetic()) {
+        continue; // The class's own state, which the opt-in above covered.
+      }
       try {
-        captured = f.get(receiver);
+        checkCaptured(type, f.getName(), f.get(receiver), seen);
       } catch (IllegalAccessException e) {
-        continue; // Unreadable here means Kryo cannot read it either; it reports that itself.
-      }
-      if (captured == null || isLeaf(captured.getClass())) {
-        continue;
-      }
-      if (isCapturing(captured.getClass())) {
-        checkReceiverOptsIn(captured, seen);
-        continue;
-      }
-      List<String> state = RECEIVER_STATE.computeIfAbsent(captured.getClass(), ShippingCheck::unannouncedState);
-      if (!state.isEmpty()) {
-        throw new UnshippableInvocationException("cannot ship " + type.getName() + " into the sandbox: it captured "
-            + "a " + captured.getClass().getName() + " with the fields " + state + " (as " + f.getName() + "), and "
-            + "a captured object's fields cross only when its class is annotated @ShipFields "
-            + "(dev.airlock.annotation.ShipFields). Annotate that class if the sandboxed code needs its state, copy "
-            + "the value it needs into a local variable before the lambda, or make the method it calls static");
+        // Unreadable here means Kryo cannot read it either; it reports that itself.
       }
     }
+  }
+
+  /**
+   * One captured value passes the opt-in. A container (an array, any collection or map, an Optional, an
+   * AtomicReference) is no opt-in of what it holds, so each element is judged as if captured itself: otherwise
+   * {@code ReportService[] holder = {this}} or {@code List.of(this)} would ship the service all the same. The walk
+   * before this one bounded the receiver's graph, and {@code seen} ends cycles.
+   */
+  private static void checkCaptured(Class<?> capturer, String as, Object captured, Set<Object> seen) {
+    if (captured == null || isLeaf(captured.getClass())) {
+      return;
+    }
+    Class<?> type = captured.getClass();
+    if ((captured instanceof Collection<?> || captured instanceof Map<?, ?>) && !isPlatform(type)) {
+      // The application's own collection: its fields need the opt-in, and its elements are judged below.
+      List<String> state = RECEIVER_STATE.computeIfAbsent(type, ShippingCheck::unannouncedState);
+      if (!state.isEmpty()) {
+        throw capturedState(capturer, as, type, state);
+      }
+    }
+    if (type.isArray()) {
+      if (!type.getComponentType().isPrimitive() && seen.add(captured)) {
+        for (int i = 0; i < Array.getLength(captured); i++) {
+          checkCaptured(capturer, as + "[" + i + "]", Array.get(captured, i), seen);
+        }
+      }
+    } else if (captured instanceof Collection<?> c) {
+      if (seen.add(captured)) {
+        int i = 0;
+        for (Object element : c) {
+          checkCaptured(capturer, as + "[" + i++ + "]", element, seen);
+        }
+      }
+    } else if (captured instanceof Map<?, ?> m) {
+      if (seen.add(captured)) {
+        // Entries named by position: a key's own text may be what must not reach an exception message.
+        int i = 0;
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          checkCaptured(capturer, as + ".entry " + i + " key", e.getKey(), seen);
+          checkCaptured(capturer, as + ".entry " + i++ + " value", e.getValue(), seen);
+        }
+      }
+    } else if (captured instanceof Optional<?> o) {
+      checkCaptured(capturer, as + ".get()", o.orElse(null), seen);
+    } else if (captured instanceof AtomicReference<?> r) {
+      checkCaptured(capturer, as + ".get()", r.get(), seen);
+    } else if (captured instanceof Map.Entry<?, ?> e && isPlatform(type)) {
+      checkCaptured(capturer, as + ".getKey()", e.getKey(), seen);
+      checkCaptured(capturer, as + ".getValue()", e.getValue(), seen);
+    } else if (isCapturing(type)) {
+      checkReceiverOptsIn(captured, seen);
+    } else {
+      List<String> state = RECEIVER_STATE.computeIfAbsent(type, ShippingCheck::unannouncedState);
+      if (!state.isEmpty()) {
+        throw capturedState(capturer, as, type, state);
+      }
+      if (hasCompilerCaptures(type)) {
+        checkReceiverOptsIn(captured, seen);
+      }
+    }
+  }
+
+  /** The elements of a collection receiver, or the entries of a map receiver, as one JDK list to judge. */
+  private static List<Object> receiverContents(Object receiver) {
+    if (receiver instanceof Map<?, ?> m) {
+      return new ArrayList<>(m.entrySet());
+    }
+    return new ArrayList<>((Collection<?>) receiver);
+  }
+
+  private static UnshippableInvocationException capturedState(Class<?> capturer, String as, Class<?> type,
+      List<String> state) {
+    return new UnshippableInvocationException("cannot ship " + capturer.getName() + " into the sandbox: it captured "
+        + "a " + type.getName() + " with the fields " + state + " (as " + as + "), and "
+        + "a captured object's fields cross only when its class is annotated @ShipFields "
+        + "(dev.airlock.annotation.ShipFields). Annotate that class if the sandboxed code needs its state, copy "
+        + "the value it needs into a local variable before the lambda, or make the method it calls static");
+  }
+
+  /** A local or inner class: it holds compiler-made fields ({@code this$0}, {@code val$x}) its author never wrote. */
+  private static boolean hasCompilerCaptures(Class<?> type) {
+    for (Field f : fields(type)) {
+      if (f.isSynthetic()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A lambda, anonymous or otherwise compiler-made class: its fields are what its author's code captured. */
