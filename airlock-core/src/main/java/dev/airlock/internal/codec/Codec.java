@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * Kryo bytes of invocations and results. Encoding refuses to grow past the limit it is given; decoding a result
@@ -66,23 +65,13 @@ public final class Codec {
     }
   }
 
+  /** The pool of the calling thread's context loader; the warm-up links these call sites, not the first call. */
   private static KryoPool<Kryo> invocations() {
-    ClassLoader loader = contextLoader();
-    KryoPool<Kryo> known = INVOCATIONS.get(loader);
-    if (known != null) {
-      return known;
-    }
-    KryoPool<Kryo> made = new KryoPool<>(new InvocationKryos(loader));
-    KryoPool<Kryo> raced = INVOCATIONS.putIfAbsent(loader, made);
-    return raced == null ? made : raced;
+    return INVOCATIONS.computeIfAbsent(contextLoader(), Codec::invocationPool);
   }
 
-  /** Makes invocation codecs bound to one loader. */
-  private record InvocationKryos(ClassLoader loader) implements Supplier<Kryo> {
-    @Override
-    public Kryo get() {
-      return Kryos.forInvocations(loader);
-    }
+  private static KryoPool<Kryo> invocationPool(ClassLoader loader) {
+    return new KryoPool<>(() -> Kryos.forInvocations(loader));
   }
 
   /** Host side: the invocation's bytes, or {@link PayloadTooLargeException} past {@code maxBytes}. */
