@@ -129,12 +129,15 @@ public final class AgentDispatch {
       return;
     }
     try {
-      core(loader).rehearse();
       Class<?> runtime = Class.forName("dev.airlock.AirlockRuntime", true, loader);
+      Core.applyOptions(loader);
       Object config = runtime.getMethod("config").invoke(null);
+      // The backend first: its probe and first worker are the longest part of a first call, and they run on threads
+      // of their own while this one loads the interceptor, guard and audit (100-200 ms at start, on 2 cores).
       if (Boolean.TRUE.equals(config.getClass().getMethod("poolEager").invoke(config))) {
         runtime.getMethod("warmUp").invoke(null);
       }
+      core(loader).rehearse();
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       AgentLog.warn("Airlock agent: eager start failed; the first call starts the pool", e);
     }
@@ -174,7 +177,7 @@ public final class AgentDispatch {
       }
     }
 
-    private static void applyOptions(ClassLoader loader) throws Throwable {
+    static void applyOptions(ClassLoader loader) throws ReflectiveOperationException {
       if (options.isEmpty()) {
         return;
       }

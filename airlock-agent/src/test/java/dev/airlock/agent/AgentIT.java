@@ -150,6 +150,29 @@ class AgentIT {
         .isEmpty();
   }
 
+  /**
+   * Issue 15, target 3: the eager start starts the backend (its probe, then its first worker) before it loads the
+   * interceptor, guard and audit, which took 100-200 ms of a fresh JVM's start; the pool is made, and its backend's
+   * thread started, before the interceptor's class is loaded.
+   */
+  @Test
+  void theEagerStartStartsTheBackendBeforeLoadingTheInterceptor() throws Exception {
+    Process app = start("com.example.agentapp.LateCallApp", List.of("-Xlog:class+load=info:stdout",
+        "-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
+    List<String> lines = output(app);
+    assertThat(lines).contains("where=x@sandbox");
+    List<String> loaded = new ArrayList<>();
+    for (String line : lines) {
+      String[] parts = line.split(" ");
+      if (line.contains("[class,load]") && parts.length > 1) {
+        loaded.add(parts[1]);
+      }
+    }
+    assertThat(loaded).contains("dev.airlock.SandboxPool", "dev.airlock.internal.intercept.AirlockInterceptor");
+    assertThat(loaded.indexOf("dev.airlock.SandboxPool")).as("the pool's class loaded before the interceptor's")
+        .isLessThan(loaded.indexOf("dev.airlock.internal.intercept.AirlockInterceptor"));
+  }
+
   /** Issue 18: a call that needs approval is suspended under the agent and resumed once, host and sandbox. */
   @Test
   void approvalSuspendsAnInstrumentedCallAndResumeRunsItsBodyOnce() throws Exception {
