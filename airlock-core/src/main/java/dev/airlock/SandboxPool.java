@@ -3,6 +3,7 @@ package dev.airlock;
 import dev.airlock.ExecutionListener.Outcome;
 import dev.airlock.internal.backend.Backends;
 import dev.airlock.internal.backend.EgressSettings;
+import dev.airlock.internal.backend.PostureInProgress;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
 import dev.airlock.internal.intercept.CallEgress;
@@ -183,10 +184,11 @@ public final class SandboxPool implements AutoCloseable {
     WorkerSession worker;
     CallTrace.Phase queue = trace.phase("airlock.queue");
     try {
-      if (invocation.sandboxRequired()) {
-        requireIsolation(invocation);
-      }
+      boolean admitted = !invocation.sandboxRequired() || admitIfMeasured(invocation);
       worker = workers.acquire(start + invocation.timeout().toNanos(), reuseScope());
+      if (!admitted) {
+        admitStarted(invocation, worker);
+      }
     } catch (SandboxUnavailableException e) {
       queue.end();
       return unavailable(invocation, e, attempt);
@@ -269,6 +271,28 @@ public final class SandboxPool implements AutoCloseable {
           + "(filesystem: " + posture.control("filesystem").map(IsolationPosture.Control::how).orElse("not reported")
           + "). Install bubblewrap (apt-get install bubblewrap) and keep airlock.local.isolation at auto or strict, "
           + "or use the Docker backend (airlock.backend=docker)");
+    }
+  }
+
+  /**
+   * True when the call is admitted against a measured posture; false while the backend still measures it, so its
+   * worker starts meanwhile and the call is admitted by {@link #admitStarted} before anything is shipped.
+   */
+  private boolean admitIfMeasured(Invocation invocation) {
+    if (workers.backend() instanceof PostureInProgress measuring && !measuring.postureMeasured()) {
+      return false;
+    }
+    requireIsolation(invocation);
+    return true;
+  }
+
+  /** Admits a call whose worker started while the posture was measured; a refused call's worker is given back. */
+  private void admitStarted(Invocation invocation, WorkerSession worker) {
+    try {
+      requireIsolation(invocation);
+    } catch (SandboxUnavailableException e) {
+      workers.release(worker);
+      throw e;
     }
   }
 

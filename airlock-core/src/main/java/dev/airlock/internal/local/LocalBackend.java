@@ -8,6 +8,7 @@ import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.EgressControl;
 import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.HostProcess;
+import dev.airlock.internal.backend.PostureInProgress;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.egress.EgressProxy;
@@ -27,6 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * of pipes the worker inherits as descriptors 3 and 4, so it needs no network and no socket (the JDK's first unix
  * socket costs a worker 20-30 ms of start); its stdout and stderr are the console, which never touches the protocol.
  */
-public final class LocalBackend implements SandboxBackend {
+public final class LocalBackend implements SandboxBackend, PostureInProgress {
   private static final Logger LOG = LoggerFactory.getLogger(LocalBackend.class);
   /** Room beyond the heap for metaspace, code cache, thread stacks and GC structures. */
   static final long NATIVE_HEADROOM_MB = 192;
@@ -63,7 +67,16 @@ public final class LocalBackend implements SandboxBackend {
   private final Path seccompProgram;
   /** What workers see of the classpath: binds with configuration and key files masked. */
   private final List<WorkerClasspath.Mount> view;
-  private final IsolationPosture posture;
+  /**
+   * Measured by a probe that runs while the first workers start: it and a worker's start are each about 100 ms of a
+   * fresh JVM's first call. Every caller that requires isolation reads it before its call is shipped.
+   */
+  private final CompletableFuture<IsolationPosture> posture = new CompletableFuture<>();
+  /** Measures the posture under {@code auto}; null under {@code strict}, which measures it before it is made. */
+  private final Thread measuring;
+  /** The probe while it runs, so that closing the backend ends it. */
+  private volatile LocalWorker probe;
+  private volatile boolean closed;
   private final String cgroupNamespace;
   private final ClassDataArchive archive;
   private final AtomicInteger workers = new AtomicInteger();
@@ -116,17 +129,46 @@ public final class LocalBackend implements SandboxBackend {
     }
     this.cgroups = Cgroups.probe(cgroupNamespace);
     this.egress = WorkerEgress.start(config, egressSetup).orElse(null);
-    this.posture = measurePosture(bwrapMissing);
-    if (isolation == LocalIsolation.STRICT) {
-      requireStrict(posture);
-    }
     this.archive = ClassDataArchive.of(config.localClassCache(), java, WorkerCommand.flags(), this.classpath);
-    if (bwrap == null) {
+    if (isolation == LocalIsolation.STRICT) {
+      // Strict refuses to exist without its controls, so it measures them here; auto admits each call against them.
+      this.measuring = null;
+      measure(bwrapMissing, true);
+    } else {
+      String why = bwrapMissing;
+      this.measuring = new Thread(() -> measure(why, false), "airlock-sandbox-probe");
+      measuring.setDaemon(true);
+      measuring.start();
+    }
+  }
+
+  /** Measures the posture, says what it is, then has the class-data archive made if need be. */
+  private void measure(String bwrapMissing, boolean strict) {
+    IsolationPosture measured;
+    try {
+      measured = measurePosture(bwrapMissing);
+    } catch (RuntimeException e) {
+      // measurePosture reports a failed probe as unenforced controls; this is a bug, which callers see as the cause.
+      posture.completeExceptionally(e);
+      if (strict) {
+        throw e;
+      }
+      LOG.warn("Airlock local backend could not measure its sandbox; calls that require one are refused", e);
+      return;
+    }
+    posture.complete(measured);
+    if (strict) {
+      requireStrict(measured);
+    }
+    if (bubblewrap == null) {
       LOG.warn("Airlock local backend runs workers WITHOUT namespaces ({}): sandboxed code can read host files "
           + "and use the network, and calls that require a sandbox are refused. {}", bwrapMissing,
-          posture.describe());
+          measured.describe());
     } else {
-      LOG.info("Airlock local backend ready; {}", posture.describe());
+      LOG.info("Airlock local backend ready; {}", measured.describe());
+    }
+    if (closed) {
+      return;
     }
     archive.makeInBackground((options, writable) -> start(
         new WorkerSpec(config.memoryMb(), Duration.ofSeconds(30)), options, writable));
@@ -221,6 +263,10 @@ public final class LocalBackend implements SandboxBackend {
       }
       worker = start("probe", config.memoryMb(), tools, null,
           List.of(toolPaths.isEmpty() ? "/bin/sh" : toolPaths.get(0).toString(), "-c", SandboxProbe.SCRIPT));
+      probe = worker;
+      if (closed) {
+        throw new IOException("the backend was closed");
+      }
       SandboxProbe.Report report = SandboxProbe.read(worker.input());
       Cgroups.WorkerCgroup group = worker.cgroup();
       boolean inGroup = group != null && group.members().contains(worker.process().pid());
@@ -235,6 +281,7 @@ public final class LocalBackend implements SandboxBackend {
           Optional.empty());
     } finally {
       if (worker != null) {
+        probe = null;
         worker.kill();
       }
     }
@@ -247,7 +294,17 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public IsolationPosture posture() {
-    return posture;
+    try {
+      return posture.join();
+    } catch (CompletionException e) {
+      throw new SandboxUnavailableException("local backend could not measure its sandbox: " + e.getCause(),
+          e.getCause());
+    }
+  }
+
+  @Override
+  public boolean postureMeasured() {
+    return posture.isDone();
   }
 
   /**
@@ -356,6 +413,18 @@ public final class LocalBackend implements SandboxBackend {
 
   @Override
   public void close() {
+    closed = true;
+    LocalWorker running = probe;
+    if (running != null) {
+      running.kill();
+    }
+    if (measuring != null) {
+      try {
+        measuring.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (egress != null) {
       egress.close();
     }

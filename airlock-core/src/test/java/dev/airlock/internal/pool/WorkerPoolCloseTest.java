@@ -3,7 +3,6 @@ package dev.airlock.internal.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
-import dev.airlock.IsolationPosture;
 import dev.airlock.internal.local.LocalBackend;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
@@ -46,8 +45,7 @@ class WorkerPoolCloseTest {
   }
 
   /** Holds the first launch until the test opens the gate; records what happened, in order. */
-  private static final class GatedBackend implements SandboxBackend {
-    final SandboxBackend delegate;
+  private static final class GatedBackend extends ForwardingBackend {
     final CountDownLatch launchEntered = new CountDownLatch(1);
     final CountDownLatch gate = new CountDownLatch(1);
     final List<WorkerHandle> launched = new CopyOnWriteArrayList<>();
@@ -55,17 +53,7 @@ class WorkerPoolCloseTest {
     volatile boolean closed;
 
     GatedBackend(SandboxBackend delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public IsolationPosture posture() {
-      return delegate.posture();
+      super(delegate);
     }
 
     @Override
