@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,13 @@ final class ClassDataArchive {
   private static final String PREFIX = "worker-";
   private static final String SUFFIX = ".jsa";
   private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long after the backend is made its training worker starts, unless someone awaits the archive: a training
+   * worker is a JVM that runs a warm-up and writes 3 MB, about a second of a core, and started at once it ran beside a
+   * fresh JVM's first call and its eager start. A JVM that ends sooner (a command-line tool's single call) makes no
+   * archive and pays nothing for one.
+   */
+  static final Duration TRAINING_DELAY = Duration.ofSeconds(3);
   /** Archives of older classpaths are deleted beyond this many, most recently used kept. */
   private static final int KEPT = 8;
   /** One training per archive in this JVM, however many backends start at once. */
@@ -66,6 +74,8 @@ final class ClassDataArchive {
   private final List<Path> classpath;
   private volatile boolean ready;
   private volatile Thread training;
+  /** Counted down by {@link #await}: whoever waits for the archive wants it now, not after the delay. */
+  private final CountDownLatch startNow = new CountDownLatch(1);
   private volatile LocalWorker trainee;
   private volatile boolean closed;
 
@@ -199,7 +209,13 @@ final class ClassDataArchive {
     }
     Thread thread = new Thread(() -> {
       try {
+        startNow.await(TRAINING_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        if (closed) {
+          return;
+        }
         make(launcher);
+      } catch (InterruptedException e) {
+        LOG.debug("class-data archive training stopped before it started because the backend closed");
       } finally {
         TRAINING.remove(file);
       }
@@ -307,6 +323,7 @@ final class ClassDataArchive {
 
   /** Waits for a training under way; true once workers start from the archive. */
   boolean await(Duration timeout) throws InterruptedException {
+    startNow.countDown();
     Thread thread = training;
     if (thread != null) {
       thread.join(Math.max(1, timeout.toMillis()));

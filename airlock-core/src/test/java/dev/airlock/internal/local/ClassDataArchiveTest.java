@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -141,6 +142,24 @@ class ClassDataArchiveTest {
       }
     }
     return false;
+  }
+
+  /** Issue 15: the training worker stays off a fresh JVM's first call and eager start, unless the archive is awaited. */
+  @Test
+  void theTrainingWorkerStartsOnlyAfterTheDelayOrWhenTheArchiveIsAwaited(@TempDir Path cache) throws Exception {
+    LocalBackend backend = new LocalBackend(cacheIn(cache), jarClasspath);
+    try {
+      assertThat(backend.posture().isolating()).isTrue();
+      long quiet = ClassDataArchive.TRAINING_DELAY.toMillis() / 2;
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quiet);
+      while (System.nanoTime() < deadline) {
+        assertThat(trainingJvmsIn(cache)).as("a training JVM within %d ms of the backend", quiet).isEmpty();
+        Thread.sleep(20);
+      }
+      assertThat(backend.awaitClassDataArchive(Duration.ofSeconds(90))).as("awaited, the archive is made").isTrue();
+    } finally {
+      backend.close();
+    }
   }
 
   @Test
