@@ -3,6 +3,8 @@ package com.example.agentapp;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
+import dev.airlock.internal.intercept.HostWarmUp;
+import java.time.Duration;
 
 /**
  * An application whose first tool call comes after the agent's eager start has readied everything: its worker is up
@@ -19,6 +21,11 @@ public final class FirstCallApp {
     while (pool.stats().idle() < 1 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
+    // The worker can be idle before the eager start is done: it starts while the sandbox is probed. The host's
+    // warm-up is awaited; the agent's dispatch, linked on the eager start's thread, is given the second an agent
+    // framework's first call comes after start.
+    HostWarmUp.awaitWarm(Duration.ofSeconds(60));
+    Thread.sleep(1000);
     Class.forName(Tool.class.getName());
     System.out.println("first-call-starts");
     String where = Tool.where("x");

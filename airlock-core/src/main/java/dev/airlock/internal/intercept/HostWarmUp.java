@@ -11,6 +11,8 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +80,8 @@ public final class HostWarmUp {
       "java.util.concurrent.atomic.LongAdder");
 
   private static final AtomicBoolean DONE = new AtomicBoolean();
+  /** Counted down once the warm-up has run, or failed. */
+  private static final CountDownLatch FINISHED = new CountDownLatch(1);
 
   private HostWarmUp() {
   }
@@ -104,6 +108,22 @@ public final class HostWarmUp {
     if (DONE.getAndSet(true)) {
       return;
     }
+    try {
+      run();
+    } finally {
+      FINISHED.countDown();
+    }
+  }
+
+  /**
+   * Waits until the warm-up has run, for an application that makes its first call only once the host side is warm;
+   * false if it has not started or did not end within {@code timeout}.
+   */
+  public static boolean awaitWarm(Duration timeout) throws InterruptedException {
+    return FINISHED.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static void run() {
     try {
       AirlockInterceptor.shared();
       EffectiveAirlock.of(null, HostWarmUp.class.getDeclaredMethod("tool"));
