@@ -35,6 +35,11 @@ final class ProxyConnection implements Runnable, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyConnection.class);
   private static final String[] HTTP_1_1 = {"http/1.1"};
   private static final String[] TLS_1_3 = {"TLSv1.3"};
+  /**
+   * Interim (1xx) heads relayed before the final one: servers send one or two (100 Continue, 103 Early Hints). Each
+   * costs a head buffer and a write, so a server sending them without end would cost the host that per 25 bytes.
+   */
+  static final int MAX_INTERIM_HEADS = 8;
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -299,12 +304,16 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     if (http) {
       boolean interim = true;
-      while (interim) {
+      for (int heads = 0; interim; heads++) {
         HttpHead response = HttpHead.read(fromServer, HttpHead.MAX_RESPONSE_HEAD_BYTES);
         if (response == null) {
           return;
         }
         interim = response.interim();
+        if (interim && heads == MAX_INTERIM_HEADS) {
+          throw new Refusal(0, target, "the server sent more than " + MAX_INTERIM_HEADS + " interim (1xx) responses"
+              + " before its answer; the connection was cut", null);
+        }
         relayHead(response, interim, toGuest, watch);
       }
     }
