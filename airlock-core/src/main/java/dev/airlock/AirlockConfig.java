@@ -424,8 +424,10 @@ public final class AirlockConfig {
     }
 
     public Builder cpus(double cpus) {
-      if (!(cpus > 0) || Double.isInfinite(cpus)) {
-        throw bad(CPUS, cpus, "a positive number of CPUs such as 0.5 or 2");
+      // 0.01 is the least any backend enforces: Docker refuses less, and below 1e-9 its NanoCPUs would be 0, no
+      // limit at all, while the posture reported the number.
+      if (!(cpus >= 0.01) || Double.isInfinite(cpus)) {
+        throw bad(CPUS, cpus, "a number of CPUs of at least 0.01, such as 0.5 or 2");
       }
       this.cpus = cpus;
       return this;

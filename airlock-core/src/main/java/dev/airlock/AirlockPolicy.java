@@ -190,7 +190,7 @@ public final class AirlockPolicy {
           case "rate-limit" -> b.rateLimit(value);
           case "time-window" -> b.timeWindow(value, ZoneId.of(zone));
           case "zone" -> ZoneId.of(value);
-          case "deny-by-default" -> b.denyByDefault(Boolean.parseBoolean(value));
+          case "deny-by-default" -> b.denyByDefault(strictBoolean(value));
           case "masking" -> b.masking(Masking.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_')));
           case "max-result-chars" -> b.maxResultChars(Integer.parseInt(value));
           case "hash-key" -> b.hashKey(value);
@@ -204,6 +204,17 @@ public final class AirlockPolicy {
       }
     }
     return b.build();
+  }
+
+  /**
+   * {@code true} or {@code false}, any case. {@code Boolean.parseBoolean} read {@code yes}, {@code 1} or a typo as
+   * false, which for {@code deny-by-default} silently allowed every tool the policy did not name.
+   */
+  private static boolean strictBoolean(String value) {
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new IllegalArgumentException("expected true or false");
   }
 
   private static String[] split(String value) {

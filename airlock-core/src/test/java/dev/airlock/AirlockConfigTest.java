@@ -77,4 +77,19 @@ class AirlockConfigTest {
     assertThatThrownBy(() -> AirlockConfig.builder().set("airlock.timeout", "1"))
         .hasMessageContaining("unknown key");
   }
+
+  /**
+   * Attack review 9: the smallest CPU limit a backend enforces is 0.01 CPU (Docker refuses less; the local cgroup
+   * quota is clamped to it). {@code airlock.cpus=1e-10} became NanoCPUs 0 on Docker, which the engine reads as no
+   * limit, while the posture reported "1.0E-10 CPUs" enforced; between 1e-9 and 0.01 every worker start failed.
+   */
+  @Test
+  void aCpuLimitBelowWhatBackendsEnforceIsRefusedNamingTheKey() {
+    for (String cpus : new String[] {"1e-10", "0.000000001", "0.005"}) {
+      assertThatThrownBy(() -> AirlockConfig.fromSources(Map.of(), Map.of("AIRLOCK_CPUS", cpus)))
+          .as(cpus).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(AirlockConfig.CPUS)
+          .hasMessageContaining("0.01");
+    }
+    assertThat(AirlockConfig.fromSources(Map.of(), Map.of("AIRLOCK_CPUS", "0.01")).cpus()).isEqualTo(0.01);
+  }
 }

@@ -8,11 +8,13 @@ import dev.airlock.ExecutionListener;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.backend.EgressSettings;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import dev.airlock.spi.SecretResolver;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.Consumer;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
@@ -28,18 +30,22 @@ import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
 
 /** Honours {@link Airlock} on beans' methods through a proxy that calls the core interceptor. */
 @AutoConfiguration
 @ConditionalOnClass({AirlockInterceptor.class, Advisor.class})
-@ConditionalOnProperty(prefix = "airlock", name = "enabled", havingValue = "true", matchIfMissing = true)
+@Conditional(AirlockAutoConfiguration.EnabledSwitch.class)
 @EnableConfigurationProperties(AirlockProperties.class)
 @Import(AirlockAutoConfiguration.AutoProxyRegistrar.class)
 public class AirlockAutoConfiguration {
@@ -185,6 +191,31 @@ public class AirlockAutoConfiguration {
     public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
       AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
       AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+    }
+  }
+
+  /**
+   * {@code airlock.enabled}: absent or {@code true} turns Airlock on, {@code false} off, any other value stops
+   * startup. Off, every {@code @Airlock} method (a {@code sandboxRequired} one too) is a plain host call, so a value
+   * that only looks like a boolean to Spring's binder ({@code yes}, {@code on}, {@code 1}), a typo or a stray space
+   * must not decide it silently.
+   */
+  static final class EnabledSwitch extends SpringBootCondition {
+    static final String KEY = "airlock.enabled";
+
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      String value = context.getEnvironment().getProperty(KEY);
+      if (value == null || value.toLowerCase(Locale.ROOT).equals("true")) {
+        return ConditionOutcome.match(KEY + (value == null ? " not set" : "=true"));
+      }
+      if (value.toLowerCase(Locale.ROOT).equals("false")) {
+        return ConditionOutcome.noMatch(KEY + "=false");
+      }
+      String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
+      throw new IllegalStateException("Invalid Airlock configuration: " + KEY + "='" + GuestText.escape(shown)
+          + "' is neither true nor false. false runs every @Airlock method on the host, unsandboxed, so only the "
+          + "exact word turns Airlock off: write true or false, or remove the property");
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.airlock.internal.cloud;
 
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.spi.SandboxBackend;
@@ -249,14 +250,25 @@ public final class BridgedBackend implements SandboxBackend {
       for (SandboxService.Listed listed : service.list(Map.of(HOST_LABEL, labels.get(HOST_LABEL)))) {
         HostProcess owner = ownerOf(listed.labels());
         if (owner != null && owner.provenDeadFrom(self)) {
-          LOG.info("reaping {} sandbox {} of dead host process {}", settings.name(), listed.id(),
-              listed.labels().get(OWNER_LABEL));
+          LOG.info("reaping {} sandbox {} of dead host process {}", settings.name(), labelForLog(listed.id()),
+              labelForLog(listed.labels().get(OWNER_LABEL)));
           service.kill(listed.id());
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not reap {} sandboxes of dead host processes: {}", settings.name(), e.getMessage());
     }
+  }
+
+  /**
+   * A sandbox's id or label as the reaper logs it: whoever shares the account labels sandboxes as it likes, so the
+   * text is escaped and clipped, never quoted raw into the host's log.
+   */
+  static String labelForLog(String text) {
+    if (text == null) {
+      return "none";
+    }
+    return GuestText.escape(text.length() > 128 ? text.substring(0, 128) + "..." : text);
   }
 
   /** The owner a sandbox's labels name, or null when they are incomplete. */

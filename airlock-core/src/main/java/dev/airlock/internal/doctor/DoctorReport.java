@@ -1,6 +1,7 @@
 package dev.airlock.internal.doctor;
 
 import dev.airlock.IsolationPosture;
+import dev.airlock.internal.backend.GuestText;
 import java.util.List;
 
 /**
@@ -52,6 +53,20 @@ public record DoctorReport(List<Setting> settings, List<BackendCheck> backends, 
    * @param problem why it did not run or failed, null when it returned
    */
   public record EndToEnd(String backend, boolean ran, String inside, long millis, String problem) {
+    /** What the worker says of itself may run to the result's size limit; the report keeps this much of it. */
+    static final int MAX_INSIDE_CHARS = 512;
+
+    /**
+     * {@code inside} is the worker's text, printed in the report a person reads to decide whether to trust the
+     * machine: kept as one escaped line (no CR, LF, terminal escape or bidi override), clipped.
+     */
+    public EndToEnd {
+      if (inside != null) {
+        inside = GuestText.escape(inside.length() > MAX_INSIDE_CHARS
+            ? inside.substring(0, MAX_INSIDE_CHARS) + " [" + (inside.length() - MAX_INSIDE_CHARS) + " more chars]"
+            : inside);
+      }
+    }
   }
 
   /** {@code ok}: the configured isolation and sandbox-required can be met; the line says why or why not. */

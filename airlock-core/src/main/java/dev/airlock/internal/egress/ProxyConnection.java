@@ -3,6 +3,7 @@ package dev.airlock.internal.egress;
 import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.wire.ChannelStreams;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,11 @@ final class ProxyConnection implements Runnable, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyConnection.class);
   private static final String[] HTTP_1_1 = {"http/1.1"};
   private static final String[] TLS_1_3 = {"TLSv1.3"};
+  /**
+   * Interim (1xx) heads relayed before the final one: servers send one or two (100 Continue, 103 Early Hints). Each
+   * costs a head buffer and a write, so a server sending them without end would cost the host that per 25 bytes.
+   */
+  static final int MAX_INTERIM_HEADS = 8;
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -298,12 +304,16 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     if (http) {
       boolean interim = true;
-      while (interim) {
+      for (int heads = 0; interim; heads++) {
         HttpHead response = HttpHead.read(fromServer, HttpHead.MAX_RESPONSE_HEAD_BYTES);
         if (response == null) {
           return;
         }
         interim = response.interim();
+        if (interim && heads == MAX_INTERIM_HEADS) {
+          throw new Refusal(0, target, "the server sent more than " + MAX_INTERIM_HEADS + " interim (1xx) responses"
+              + " before its answer; the connection was cut", null);
+        }
         relayHead(response, interim, toGuest, watch);
       }
     }
@@ -362,17 +372,25 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  /** Copies the request body upward, and nothing after it. */
+  /**
+   * Copies the request body upward, and nothing after it. Writes are coalesced and flushed when the guest has sent
+   * nothing more yet: a body of one-byte chunks is three writes a chunk, and sent one by one they cost the host a
+   * system call (and a TCP segment) per two bytes of the guest's, which wrote them all at once.
+   */
   private void pumpBody(RequestBody body, InputStream in, OutputStream out) {
+    BufferedOutputStream coalesced = new BufferedOutputStream(out, 16 * 1024);
     try {
       body.copy(in, (bytes, offset, length) -> {
         if (!call.count(true, length)) {
           cut(byteCap());
           throw new IOException("over the byte cap");
         }
-        out.write(bytes, offset, length);
-        out.flush();
+        coalesced.write(bytes, offset, length);
+        if (in.available() == 0) {
+          coalesced.flush();
+        }
       });
+      coalesced.flush();
     } catch (HttpHead.BadHead bad) {
       cut(new Refusal(bad.status, target, bad.getMessage(), null));
     } catch (IOException e) {

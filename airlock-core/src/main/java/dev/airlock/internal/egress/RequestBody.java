@@ -62,36 +62,37 @@ final class RequestBody {
       copyExactly(in, out, length, buffer);
       return;
     }
+    // One buffer for every line: a body of one-byte chunks has a line per three bytes.
+    byte[] line = new byte[MAX_TRAILER_BYTES];
     while (true) {
-      byte[] line = line(in, MAX_CHUNK_LINE);
-      long size = chunkSize(line);
-      out.write(line, 0, line.length);
+      int lineLength = line(in, line, MAX_CHUNK_LINE);
+      long size = chunkSize(line, lineLength);
+      out.write(line, 0, lineLength);
       if (size == 0) {
         break;
       }
       copyExactly(in, out, size, buffer);
-      byte[] end = line(in, 2);
-      if (end.length != 2) {
+      if (line(in, line, 2) != 2) {
         throw new HttpHead.BadHead(400, "a chunk does not end in CRLF");
       }
-      out.write(end, 0, 2);
+      out.write(line, 0, 2);
     }
     int trailer = 0;
     while (true) {
-      byte[] line = line(in, MAX_TRAILER_BYTES);
-      trailer += line.length;
+      int lineLength = line(in, line, MAX_TRAILER_BYTES);
+      trailer += lineLength;
       if (trailer > MAX_TRAILER_BYTES) {
         throw new HttpHead.BadHead(431, "the chunked trailer is larger than " + MAX_TRAILER_BYTES + " bytes");
       }
-      if (line.length > 2) {
-        String field = new String(line, 0, line.length - 2, StandardCharsets.ISO_8859_1);
+      if (lineLength > 2) {
+        String field = new String(line, 0, lineLength - 2, StandardCharsets.ISO_8859_1);
         int colon = field.indexOf(':');
         if (colon <= 0 || !HttpHead.isToken(field.substring(0, colon))) {
           throw new HttpHead.BadHead(400, "a chunked trailer line is not 'name: value'");
         }
       }
-      out.write(line, 0, line.length);
-      if (line.length == 2) {
+      out.write(line, 0, lineLength);
+      if (lineLength == 2) {
         return;
       }
     }
@@ -109,9 +110,11 @@ final class RequestBody {
     }
   }
 
-  /** One line ending in CRLF, with no other control character than a tab, at most {@code max} bytes. */
-  private static byte[] line(InputStream in, int max) throws IOException {
-    byte[] line = new byte[max];
+  /**
+   * One line ending in CRLF, with no other control character than a tab, at most {@code max} bytes, read into
+   * {@code line}; returns its length.
+   */
+  private static int line(InputStream in, byte[] line, int max) throws IOException {
     int length = 0;
     while (true) {
       int b = in.read();
@@ -123,10 +126,10 @@ final class RequestBody {
       }
       line[length++] = (byte) b;
       if (b == '\n') {
-        if (length < 2 || line[length - 2] != '\r' || indexOf(line, (byte) '\r') != length - 2) {
+        if (length < 2 || line[length - 2] != '\r' || indexOf(line, length, (byte) '\r') != length - 2) {
           throw new HttpHead.BadHead(400, "a line of the chunked body does not end in CRLF or has a bare CR");
         }
-        return Arrays.copyOf(line, length);
+        return length;
       }
       if (b < 0x20 && b != '\t' && b != '\r' || b == 0x7F) {
         throw new HttpHead.BadHead(400, "a line of the chunked body contains a control character");
@@ -135,11 +138,11 @@ final class RequestBody {
   }
 
   /** The size of a chunk line: 1 to 15 hex digits, then a ';' extension or the CRLF. */
-  private static long chunkSize(byte[] line) throws HttpHead.BadHead {
+  private static long chunkSize(byte[] line, int length) throws HttpHead.BadHead {
     long size = 0;
     int digits = 0;
-    for (byte b : line) {
-      int digit = Character.digit(b, 16);
+    for (int i = 0; i < length; i++) {
+      int digit = Character.digit(line[i], 16);
       if (digit < 0) {
         break;
       }
@@ -148,14 +151,14 @@ final class RequestBody {
       }
       size = size * 16 + digit;
     }
-    if (digits == 0 || digits != line.length - 2 && line[digits] != ';') {
+    if (digits == 0 || digits != length - 2 && line[digits] != ';') {
       throw new HttpHead.BadHead(400, "a chunk line is not a hex size, an optional ';' extension and CRLF");
     }
     return size;
   }
 
-  private static int indexOf(byte[] bytes, byte value) {
-    for (int i = 0; i < bytes.length; i++) {
+  private static int indexOf(byte[] bytes, int length, byte value) {
+    for (int i = 0; i < length; i++) {
       if (bytes[i] == value) {
         return i;
       }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog {
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.airlock.audit");
   private static final String HMAC = "HmacSHA256";
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Escapes what a log viewer takes for a line break or a reordering too: tool names can be an MCP upstream's. */
+  private static final JsonFactory JSON = new JsonFactory().setCharacterEscapes(new GuardJson.LineSafeEscapes());
   /** Keys the argument hash: equal arguments hash alike within this process, and a hash cannot test a guess. */
   private static final byte[] ARGUMENT_KEY = OutputMasker.processKey();
   /** The argument text hashed for a record: past it, arguments that differ only further on hash alike. */

@@ -115,7 +115,20 @@ public final class WorkerMain {
    */
   public static void serve(InputStream in, OutputStream out) throws IOException {
     System.setProperty("airlock.worker", "true");
+    serving = true;
     new WorkerMain(in, out).serve();
+  }
+
+  /** Set once this JVM serves the worker protocol: what makes it a worker, not the property alone. */
+  private static volatile boolean serving;
+
+  /**
+   * Whether this JVM is serving the worker protocol. {@code airlock.worker=true} is only a property, which a host JVM
+   * can carry too (copied options, a shared {@code JAVA_TOOL_OPTIONS}); the interceptor runs a body as it is only
+   * where this holds.
+   */
+  public static boolean serving() {
+    return serving;
   }
 
   private void serve() throws IOException {

@@ -41,7 +41,9 @@ class AuditLogTest {
     e.put("bytesUp", 120L).put("bytesDown", 4096L);
     e.putArray("refused").add(hostile);
 
-    assertThat(entry.toJson()).isEqualTo(MAPPER.writeValueAsString(tree)).doesNotContain("\n").doesNotContain("\r");
+    // The guard's JSON: Jackson's, with U+2028/9, C1 and bidi controls escaped as well (attack review 9).
+    assertThat(entry.toJson()).isEqualTo(GuardJson.write(tree)).doesNotContain("\n").doesNotContain("\r")
+        .doesNotContain("\u2028").contains("f\\u2028g");
     assertThat(MAPPER.readTree(entry.toJson()).get("tool").asText()).isEqualTo(hostile);
   }
 

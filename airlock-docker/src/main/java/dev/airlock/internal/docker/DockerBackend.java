@@ -16,6 +16,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.backend.HostFolders;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.backend.WorkerEgress;
@@ -386,8 +387,7 @@ final class DockerBackend implements SandboxBackend {
     long now = System.currentTimeMillis();
     for (Container container : airlockContainers(Map.of(Owner.WORKER, "true"))) {
       Owner.of(container.getLabels()).filter(o -> o.reapableBy(owner.process(), now)).ifPresent(dead -> {
-        LOG.info("removing container {} left by host process {} (session {})", container.getId(), dead.pid(),
-            dead.session());
+        LOG.info("removing container {} left by {}", GuestText.escape(container.getId()), dead.describe());
         remove(container.getId());
       });
     }

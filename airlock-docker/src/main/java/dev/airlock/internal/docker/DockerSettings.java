@@ -1,7 +1,9 @@
 package dev.airlock.internal.docker;
 
 import dev.airlock.AirlockConfig;
+import java.math.BigInteger;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The Docker backend's own keys, read once from {@link AirlockConfig#backendProperties()}.
@@ -41,10 +43,21 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
         config.backendProperty(JAVA, "java").trim());
   }
 
+  /**
+   * Whether the worker runs as uid 0. The engine reads a numeric user as Go's {@code strconv.Atoi} does, so
+   * {@code 00}, {@code +0} and {@code -0} are root too; an empty uid is the image's own user, which may be root.
+   */
   boolean runsAsRoot() {
     String uid = user.split(":", 2)[0];
-    return uid.isEmpty() || uid.equals("0") || uid.equals("root");
+    return uid.isEmpty() || uid.equals("root") || numericUid(uid, 0);
   }
+
+  /** Whether {@code uid} is the number {@code id} as the engine reads it (leading zeros and a sign allowed). */
+  private static boolean numericUid(String uid, long id) {
+    return NUMERIC.matcher(uid).matches() && new BigInteger(uid).equals(BigInteger.valueOf(id));
+  }
+
+  private static final Pattern NUMERIC = Pattern.compile("[+-]?[0-9]+");
 
   /**
    * The uid:gid of the worker's lifeline ({@link HostLifeline}): never the worker's, so its guest can neither signal
@@ -53,6 +66,6 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
    */
   String lifelineUser() {
     String uid = user.split(":", 2)[0];
-    return uid.equals("65533") ? "65532:65532" : "65533:65533";
+    return numericUid(uid, 65533) ? "65532:65532" : "65533:65533";
   }
 }

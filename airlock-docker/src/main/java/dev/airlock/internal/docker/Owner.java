@@ -1,5 +1,6 @@
 package dev.airlock.internal.docker;
 
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.backend.HostProcess;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,6 +48,15 @@ record Owner(HostProcess process, String session, long expires) {
 
   long pid() {
     return process.pid();
+  }
+
+  /**
+   * The owner as the reaper logs it. The labels are whatever the container's creator wrote, and another application
+   * on the same engine creates containers too: the session is quoted escaped and clipped, never raw.
+   */
+  String describe() {
+    String shown = session == null ? "none" : session.length() > 64 ? session.substring(0, 64) + "..." : session;
+    return "host process " + process.pid() + " (session " + GuestText.escape(shown) + ")";
   }
 
   /** The labels of a container created now, expiring at {@code expiresAt}. */

@@ -44,6 +44,34 @@ class DockerSettingsTest {
     }
   }
 
+  /**
+   * Attack review 9: the engine reads a numeric user with Go's {@code strconv.Atoi}, so {@code 00}, {@code +0} and
+   * {@code -0} are uid 0. The posture compared the text with {@code "0"} and reported the user control as enforced
+   * (and logged "ready" instead of the root warning) for a worker that ran as root.
+   */
+  @Test
+  void rootSpelledAsAnotherNumberIsRoot() {
+    for (String root : new String[] {"00", "000:0", "+0", "-0", "0000000000000000000000:65534", ":65534"}) {
+      AirlockConfig config = AirlockConfig.builder().backendProperty(DockerSettings.USER, root).build();
+      assertThat(DockerSettings.of(config).runsAsRoot()).as(root).isTrue();
+    }
+    for (String user : new String[] {"10", "65534:0", "app", "1000:1000", "+10"}) {
+      AirlockConfig config = AirlockConfig.builder().backendProperty(DockerSettings.USER, user).build();
+      assertThat(DockerSettings.of(config).runsAsRoot()).as(user).isFalse();
+    }
+  }
+
+  /** The same reading for the lifeline: a worker user 065533 is uid 65533, so the lifeline must take another uid. */
+  @Test
+  void theLifelineNeverSharesTheWorkersUidHoweverItIsSpelt() {
+    for (String user : new String[] {"65533", "065533:65533", "+65533"}) {
+      AirlockConfig config = AirlockConfig.builder().backendProperty(DockerSettings.USER, user).build();
+      assertThat(DockerSettings.of(config).lifelineUser()).as(user).isEqualTo("65532:65532");
+    }
+    AirlockConfig config = AirlockConfig.builder().backendProperty(DockerSettings.USER, "065532").build();
+    assertThat(DockerSettings.of(config).lifelineUser()).isEqualTo("65533:65533");
+  }
+
   @Test
   void aBadTmpSizeNamesTheKey() {
     AirlockConfig config = AirlockConfig.builder().backendProperty(DockerSettings.TMP_MB, "lots").build();

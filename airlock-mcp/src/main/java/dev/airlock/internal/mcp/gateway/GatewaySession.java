@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockContext;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
 import dev.airlock.internal.guard.MaskingRefusedException;
@@ -157,7 +158,7 @@ public final class GatewaySession implements AutoCloseable {
 
   /** A line from the client that is not a JSON-RPC message: answered with an error, the session goes on. */
   public void onClientMalformed(String reason) {
-    LOG.warn("Refused a malformed message from the MCP client: {}", reason);
+    LOG.warn("Refused a malformed message from the MCP client: {}", shown(reason));
     toClient.accept(JsonRpc.error(null, JsonRpc.PARSE_ERROR, reason));
   }
 
@@ -165,7 +166,7 @@ public final class GatewaySession implements AutoCloseable {
     JsonNode id = message.get("id");
     String method = message.path("method").asText(null);
     if (method == null) {
-      LOG.warn("Dropped a response from the MCP client: the gateway sent it no request (id {})", id);
+      LOG.warn("Dropped a response from the MCP client: the gateway sent it no request (id {})", shown(id));
       return;
     }
     if (id == null) {
@@ -190,7 +191,7 @@ public final class GatewaySession implements AutoCloseable {
 
   private void onClientNotification(String method, ObjectNode message) {
     if (!CLIENT_NOTIFICATIONS.contains(method)) {
-      LOG.debug("Dropped client notification {}", method);
+      LOG.debug("Dropped client notification {}", shown(method));
       return;
     }
     if (method.equals("notifications/cancelled")) {
@@ -283,7 +284,7 @@ public final class GatewaySession implements AutoCloseable {
       try {
         approved = settings.approver() != null && settings.approver().test(tool, JsonRpc.canonical(arguments));
       } catch (RuntimeException e) {
-        LOG.warn("The approver of MCP tool {} failed: {}", tool, e.toString());
+        LOG.warn("The approver of MCP tool {} failed: {}", shown(tool), shown(e.toString()));
         approved = false;
       }
       if (!approved) {
@@ -316,7 +317,7 @@ public final class GatewaySession implements AutoCloseable {
           + "': it could not be masked"));
     }
     if (!findings.isEmpty()) {
-      LOG.warn("MCP tool {} output carries prompt-injection markers ({}): {}", tool, settings.outputAction(),
+      LOG.warn("MCP tool {} output carries prompt-injection markers ({}): {}", shown(tool), settings.outputAction(),
           findings);
       if (unstrippable(findings, settings.outputAction())) {
         audit(tool, "blocked", "injection in output: " + findings, start, arguments);
@@ -528,7 +529,7 @@ public final class GatewaySession implements AutoCloseable {
         continue;
       }
       if (!findings.isEmpty()) {
-        LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", name,
+        LOG.warn("MCP tool {} definition carries prompt-injection markers ({}): {}", shown(name),
             settings.descriptionAction(), findings);
         // A tool's or a parameter's name cannot be stripped: the upstream expects it. Only FLAG lets it through.
         if (unstrippable(findings, settings.descriptionAction())) {
@@ -650,7 +651,7 @@ public final class GatewaySession implements AutoCloseable {
       try {
         out = onAnswer.apply(answer);
       } catch (RuntimeException e) {
-        LOG.error("Could not process the upstream's answer to {}", method, e);
+        LOG.error("Could not process the upstream's answer to {}", shown(method), e);
         out = JsonRpc.error(clientId, JsonRpc.INTERNAL_ERROR, "the gateway could not process the upstream's answer");
       }
       if (out != null) {
@@ -678,7 +679,7 @@ public final class GatewaySession implements AutoCloseable {
     if (p == null) {
       return;
     }
-    LOG.warn("The upstream did not answer {} within {}", p.method(), settings.callTimeout());
+    LOG.warn("The upstream did not answer {} within {}", shown(p.method()), settings.callTimeout());
     sendUpstream(notification("notifications/cancelled", JsonNodeFactory.instance.objectNode().put("requestId", id)
         .put("reason", "timed out at the Airlock gateway")));
     reply(p.clientId(), p.method().equals("tools/call")
@@ -693,7 +694,7 @@ public final class GatewaySession implements AutoCloseable {
       upstream.send(message);
       return true;
     } catch (IOException e) {
-      LOG.warn("Cannot write to the upstream MCP server: {}", e.getMessage());
+      LOG.warn("Cannot write to the upstream MCP server: {}", shown(e.getMessage()));
       return false;
     }
   }
@@ -705,7 +706,7 @@ public final class GatewaySession implements AutoCloseable {
       Pending p = id != null && id.isIntegralNumber() ? pending.remove(id.asLong()) : null;
       if (p == null) {
         LOG.warn("Dropped an upstream answer to a request the gateway did not send or no longer waits for (id {})",
-            id);
+            shown(id));
         return;
       }
       p.timeout().cancel(false);
@@ -721,7 +722,7 @@ public final class GatewaySession implements AutoCloseable {
       if (method.equals("ping")) {
         sendUpstream(JsonRpc.result(id, JsonNodeFactory.instance.objectNode()));
       } else {
-        LOG.warn("Refused upstream request {}: the gateway does not pass server-to-client requests", method);
+        LOG.warn("Refused upstream request {}: the gateway does not pass server-to-client requests", shown(method));
         sendUpstream(JsonRpc.error(id, JsonRpc.METHOD_NOT_FOUND, "the Airlock MCP gateway does not forward '"
             + method + "' to its client"));
       }
@@ -775,11 +776,11 @@ public final class GatewaySession implements AutoCloseable {
     try {
       params = cleanByDefaultPolicy(message.get("params"), false, findings);
     } catch (MaskingRefusedException e) {
-      LOG.warn("Dropped an upstream {}: it could not be masked", message.path("method").asText());
+      LOG.warn("Dropped an upstream {}: it could not be masked", shown(message.path("method").asText()));
       return null;
     }
     if (!findings.isEmpty()) {
-      LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", message.path("method").asText(),
+      LOG.warn("An upstream {} carries prompt-injection markers ({}): {}", shown(message.path("method").asText()),
           settings.outputAction(), findings);
       if (unstrippable(findings, settings.outputAction())) {
         return null;
@@ -806,7 +807,7 @@ public final class GatewaySession implements AutoCloseable {
     }
     List<InjectionScanner.Finding> findings = scanner.scan(uri.asText());
     if (!findings.isEmpty() && settings.outputAction() != InjectionAction.FLAG) {
-      LOG.warn("Dropped an upstream {}: its URI carries prompt-injection markers: {}", method, findings);
+      LOG.warn("Dropped an upstream {}: its URI carries prompt-injection markers: {}", shown(method), findings);
       return null;
     }
     return notification(method, JsonNodeFactory.instance.objectNode().put("uri", uri.asText()));
@@ -850,5 +851,13 @@ public final class GatewaySession implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /**
+   * Text of the client's or the upstream's choosing (a tool name, a method, an id, an error) as a host log line quotes
+   * it: escaped, so a line break, a terminal escape or a bidi override cannot forge or hide a line of the host's log.
+   */
+  static String shown(Object text) {
+    return GuestText.escape(String.valueOf(text));
   }
 }

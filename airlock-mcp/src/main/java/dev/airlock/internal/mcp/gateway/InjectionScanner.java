@@ -1,5 +1,6 @@
 package dev.airlock.internal.mcp.gateway;
 
+import dev.airlock.internal.backend.GuestText;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ final class InjectionScanner {
 
     @Override
     public String toString() {
-      return rule + " \"" + excerpt + "\"";
+      return rule + " \"" + GuestText.escape(excerpt) + "\"";
     }
   }
 

@@ -105,7 +105,8 @@ public final class ToolPins {
     }
     Change before = pending.get(name);
     if (before == null || !before.newHash().equals(hash)) {
-      LOG.warn("MCP tool '{}' held back: {} ({} -> {}); approve it to use it", name, change.kind(), pinned, hash);
+      LOG.warn("MCP tool '{}' held back: {} ({} -> {}); approve it to use it", GatewaySession.shown(name),
+          change.kind(), pinned, hash);
       int left = MAX_RECORDED_TOTAL_CHARS - recordedChars + (before == null ? 0 : chars(before.definition()));
       change = new Change(name, pinned, hash, recorded(name, tool, left));
       recordedChars += chars(change.definition()) - (before == null ? 0 : chars(before.definition()));
@@ -150,7 +151,7 @@ public final class ToolPins {
   private void warnOnce(String message, String name, int bound) {
     if (!warnedFull) {
       warnedFull = true;
-      LOG.warn(message, name, bound);
+      LOG.warn(message, GatewaySession.shown(name), bound);
     }
   }
 
@@ -174,7 +175,7 @@ public final class ToolPins {
     }
     recordedChars -= chars(change.definition());
     pins.put(tool, change.newHash());
-    LOG.info("MCP tool '{}' approved at {}", tool, change.newHash());
+    LOG.info("MCP tool '{}' approved at {}", GatewaySession.shown(tool), change.newHash());
     save();
     return true;
   }

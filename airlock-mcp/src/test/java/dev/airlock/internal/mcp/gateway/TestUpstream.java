@@ -41,7 +41,14 @@ public final class TestUpstream {
           result.putObject("serverInfo").put("name", "test-upstream").put("version", "1");
           answer(id, result);
         }
-        case "tools/list" -> answer(id, tools());
+        case "tools/list" -> {
+          if (Boolean.getBoolean("airlock.test.forgedNames")) {
+            // A server-to-client request whose method is a forged host log line.
+            OUT.println(JSON.writeValueAsString(JSON.createObjectNode().put("jsonrpc", "2.0").put("id", "f1")
+                .put("method", FORGED_LOG_LINE)));
+          }
+          answer(id, tools());
+        }
         case "tools/call" -> call(id, message.path("params"));
         case "ping" -> answer(id, JSON.createObjectNode());
         case "completion/complete" -> {
@@ -66,6 +73,9 @@ public final class TestUpstream {
     }
   }
 
+  /** A line break, a forged host log line, a terminal escape that conceals what follows, a bidi override. */
+  static final String FORGED_LOG_LINE = "x\r\n2026-12-03 12:00:00 WARN dev.airlock.Guard - FORGED LINE\u001b[8m\u202e";
+
   private static ObjectNode tools() {
     ObjectNode result = JSON.createObjectNode();
     ArrayNode tools = result.putArray("tools");
@@ -87,6 +97,9 @@ public final class TestUpstream {
             .putObject("inputSchema").put("type", "object");
         tools.addObject().put("name", "n" + i + "x".repeat(100_000)).putObject("inputSchema").put("type", "object");
       }
+    }
+    if (listings > 1 && Boolean.getBoolean("airlock.test.forgedNames")) {
+      tools.addObject().put("name", "t" + FORGED_LOG_LINE).putObject("inputSchema").put("type", "object");
     }
     for (int i = 0; i < Integer.getInteger("airlock.test.extraTools", 0); i++) {
       tools.addObject().put("name", "t" + i).putObject("inputSchema").put("type", "object");
