@@ -190,7 +190,10 @@ public final class Doctor {
     boolean local = backend.name().equals("local");
     LocalIsolation isolation = config.localIsolation();
     boolean sandboxed = backend.available() && endToEnd.ran();
-    if (!sandboxed) {
+    if (!backend.available() && String.valueOf(backend.problem()).contains("Invalid Airlock configuration")) {
+      // A misspelt backend fails every call, required or not: no call runs on the host for it.
+      failures.add(backend.problem());
+    } else if (!sandboxed) {
       String why = backend.available() ? endToEnd.problem() : backend.problem();
       if (config.sandboxRequired()) {
         failures.add(AirlockConfig.SANDBOX_REQUIRED + "=true, but no sandbox call succeeded: " + why);

@@ -52,7 +52,9 @@ final class Fixes {
   /** The backend's own message names its fix; a few backends get the operator's step spelled out as well. */
   static List<String> forUnavailable(String backend, String problem) {
     List<String> fixes = new ArrayList<>();
-    if (problem.contains("no backend named")) {
+    if (problem.contains("Invalid Airlock configuration: no backend named")) {
+      fixes.add("fix airlock.backend: it names none of Airlock's backends (local, docker, e2b, morph)");
+    } else if (problem.contains("no backend named")) {
       fixes.add("add the dev.airlock:airlock-" + backend + " module to the application (with the doctor: --cp "
           + "<the application's classpath>), or choose a backend that is on the classpath");
     } else if (backend.equals("local") && problem.contains("bubblewrap")) {

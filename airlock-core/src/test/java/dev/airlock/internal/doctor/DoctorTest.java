@@ -107,6 +107,15 @@ class DoctorTest {
   }
 
   @Test
+  void aMisspeltBackendFailsAndSaysToFixTheName() {
+    Run run = doctor(PROPERTIES, Map.of(), "--backend", "dokcer");
+
+    assertThat(run.exit()).isEqualTo(Doctor.NOT_MET);
+    assertThat(run.out()).contains("fix: fix airlock.backend").doesNotContain("would run on the HOST");
+    assertThat(verdictLine(run)).startsWith("VERDICT: FAIL (backend=dokcer");
+  }
+
+  @Test
   void anUnrequiredSandboxThatCannotBeHadPassesButSaysCallsRunOnTheHost() {
     Run run = doctor(PROPERTIES, Map.of(), "--backend", "docker");
 
