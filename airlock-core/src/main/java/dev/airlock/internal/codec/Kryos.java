@@ -57,6 +57,13 @@ final class Kryos {
     KryoLogging.install();
   }
 
+  /**
+   * One for every codec: it holds no state of its own, and its constructor tries to open two JDK internals that
+   * {@code java.base} keeps closed, so each construction threw and filled in two exceptions (0.1-0.2 ms of a fresh
+   * JVM's CPU each time after the first, in every worker's and every new codec's set-up).
+   */
+  private static final ClosureSerializer CLOSURES = new ClosureSerializer();
+
   private Kryos() {
   }
 
@@ -112,7 +119,7 @@ final class Kryos {
     // host's own: invocations the host encodes (read by a worker, or frozen by the host for approval) and the
     // worker's result writer. The host's result reader never has it, so a worker's bytes cannot reach it
     // (CodecTest.refusesALambdaInAResultSoNoJavaDeserializationHookRunsOnTheHost).
-    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
+    kryo.register(ClosureSerializer.Closure.class, CLOSURES);
   }
 
   private static Kryo common(Kryo kryo, boolean references) {

@@ -3,7 +3,9 @@ package dev.airlock.internal.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.esotericsoftware.kryo.kryo5.Serializer;
 import com.esotericsoftware.kryo.kryo5.io.Output;
+import com.esotericsoftware.kryo.kryo5.serializers.ClosureSerializer;
 import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
@@ -17,6 +19,18 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class CodecTest {
+
+  /** A ClosureSerializer's construction throws and logs two exceptions; each new codec paid it. */
+  @Test
+  void everyCodecSharesOneClosureSerializer() {
+    ClassLoader loader = CodecTest.class.getClassLoader();
+    Serializer<?> invocations = Kryos.forInvocations(loader).getRegistration(ClosureSerializer.Closure.class)
+        .getSerializer();
+    assertThat(Kryos.forInvocations(loader).getRegistration(ClosureSerializer.Closure.class).getSerializer())
+        .isSameAs(invocations);
+    assertThat(Kryos.forResultWriting(loader).getRegistration(ClosureSerializer.Closure.class).getSerializer())
+        .isSameAs(invocations);
+  }
   private static final ClassAllowlist JDK_ONLY = ClassAllowlist.of(List.of());
   private static final ClassAllowlist OWN_CLASSES = ClassAllowlist.of(List.of("dev.airlock.internal.codec.*"));
 
