@@ -9,6 +9,7 @@ import dev.airlock.PayloadTooLargeException;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.backend.GuestText;
+import java.lang.reflect.InaccessibleObjectException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -253,6 +254,11 @@ public final class Codec {
     } catch (KryoException e) {
       throw new UnshippableInvocationException("could not serialize the " + what + ": " + e.getMessage().strip()
           .replace("\n", " ← ") + ". Mark the field transient, pass plain data instead, or make the method static", e);
+    } catch (InaccessibleObjectException e) {
+      // A JDK class without a serializer of its own: Kryo reads fields, and java.base keeps them closed.
+      throw new UnshippableInvocationException("could not serialize the " + what + ": " + e.getMessage()
+          + ". The JDK does not let its fields be read; pass what it holds instead (its text, or a record of "
+          + "strings and numbers)", e);
     } finally {
       kryo.reset();
       byte[] grown = output.getBuffer();

@@ -16,6 +16,7 @@ import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.BigInteger
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.ConcurrentSkipListMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.TreeSetSerializer;
+import com.esotericsoftware.kryo.kryo5.serializers.DefaultSerializers.UUIDSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableMapSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.ImmutableCollectionsSerializers.JdkImmutableSetSerializer;
 import com.esotericsoftware.kryo.kryo5.serializers.MapSerializer;
@@ -25,6 +26,7 @@ import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
 import java.io.File;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -131,6 +134,12 @@ final class Kryos {
     kryo.addDefaultSerializer(Path.class, new ByNameSerializer<Path>(Path::toString, Path::of));
     kryo.addDefaultSerializer(File.class, new ByNameSerializer<File>(File::getPath, File::new));
     kryo.addDefaultSerializer(Record.class, RecordSerializer.class);
+    // JDK value types whose fields java.base keeps closed to reflection, which Kryo's field serializer needs.
+    kryo.addDefaultSerializer(URI.class, new ByNameSerializer<URI>(URI::toString, URI::create));
+    kryo.addDefaultSerializer(UUID.class, new UUIDSerializer());
+    UnmodifiableViewSerializer views = new UnmodifiableViewSerializer();
+    kryo.addDefaultSerializer(UnmodifiableViewSerializer.COLLECTIONS, views);
+    kryo.addDefaultSerializer(UnmodifiableViewSerializer.MAPS, views);
     return kryo;
   }
 
