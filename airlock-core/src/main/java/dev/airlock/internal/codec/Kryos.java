@@ -140,6 +140,7 @@ final class Kryos {
     UnmodifiableViewSerializer views = new UnmodifiableViewSerializer();
     kryo.addDefaultSerializer(UnmodifiableViewSerializer.COLLECTIONS, views);
     kryo.addDefaultSerializer(UnmodifiableViewSerializer.MAPS, views);
+    kryo.addDefaultSerializer(EnumMap.class, new EnumMapSerializer());
     return kryo;
   }
 

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,6 +24,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Currency;
 import java.util.Date;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedList;
 import java.util.List;
@@ -60,7 +62,8 @@ class JdkValueTypesTest {
         Collections.unmodifiableMap(new LinkedHashMap<>(Map.of("k", List.of(1)))),
         Collections.unmodifiableCollection(new ArrayList<>(List.of(1))),
         Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(2, 1))),
-        Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("b", 2, "a", 1))));
+        Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("b", 2, "a", 1))),
+        new EnumMap<>(Map.of(DayOfWeek.MONDAY, "m", DayOfWeek.FRIDAY, "f")));
   }
 
   @Test
@@ -98,6 +101,23 @@ class JdkValueTypesTest {
     assertThatThrownBy(() -> Codec.decodeResult(forged, ClassAllowlist.jdkOnly()))
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining(listView.getName());
+  }
+
+  @Test
+  void anEmptyEnumMapIsRefusedWithTheFix() {
+    assertThatThrownBy(() -> Codec.encodeArguments(new Object[] {new EnumMap<>(DayOfWeek.class)}, 1 << 16))
+        .isInstanceOf(UnshippableInvocationException.class)
+        .hasMessageContaining("send null or a HashMap instead");
+  }
+
+  /** A worker that names a key type that is no enum gets a protocol error before a map is built. */
+  @Test
+  void anEnumMapOfAKeyTypeThatIsNoEnumIsRefused() {
+    byte[] entries = Codec.encodeResult(new LinkedHashMap<>(Map.of("a", "b")), 1 << 16);
+    byte[] forged = concat(concat(classBytes(EnumMap.class), classBytes(String.class)), entries);
+    assertThatThrownBy(() -> Codec.decodeResult(forged, ClassAllowlist.jdkOnly()))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("must be an enum");
   }
 
   /** A JDK class without a serializer of its own is refused with the cause and the fix, not an internal error. */
