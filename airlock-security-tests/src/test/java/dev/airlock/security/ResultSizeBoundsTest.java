@@ -45,11 +45,19 @@ class ResultSizeBoundsTest {
       "java.util.TreeSet", "java.util.concurrent.CopyOnWriteArrayList", "java.util.ArrayList", "java.util.HashSet",
       "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$ListN",
       "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$Set12",
-      "java.util.ImmutableCollections$SubList", "java.util.Arrays$ArrayList", "java.util.Collections$UnmodifiableList",
-      "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableSet",
-      "java.util.Collections$UnmodifiableCollection", "java.util.Collections$UnmodifiableSortedSet"})
+      "java.util.ImmutableCollections$SubList", "java.util.Arrays$ArrayList"})
   void aCollectionOfABillionNullsIsRefusedAtOnce(String type) {
     assertRefusedCheaply(KryoBytes.collectionOfNulls(type, 1_000_000_000));
+  }
+
+  /** An unmodifiable view is read as the collection it shows: that collection's size is checked. */
+  @ParameterizedTest
+  @ValueSource(strings = {"java.util.Collections$UnmodifiableList", "java.util.Collections$UnmodifiableRandomAccessList",
+      "java.util.Collections$UnmodifiableSet", "java.util.Collections$UnmodifiableCollection",
+      "java.util.Collections$UnmodifiableSortedSet"})
+  void aViewOfABillionNullsIsRefusedAtOnce(String view) {
+    assertRefusedCheaply(KryoBytes.wrappedCollectionOfNulls(1_000_000_000, view, "java.util.LinkedList"));
+    assertRefusedCheaply(KryoBytes.wrappedCollectionOfNulls(1_000_000_000, view, "java.util.TreeSet"));
   }
 
   /**
@@ -79,10 +87,23 @@ class ResultSizeBoundsTest {
   @ParameterizedTest
   @ValueSource(strings = {"java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap",
       "java.util.concurrent.ConcurrentHashMap", "java.util.ImmutableCollections$MapN",
-      "java.util.ImmutableCollections$Map1", "java.util.Collections$UnmodifiableMap",
-      "java.util.Collections$UnmodifiableSortedMap", "java.util.EnumMap"})
+      "java.util.ImmutableCollections$Map1"})
   void aMapDeclaringABillionEntriesIsRefusedAtOnce(String type) {
     assertRefusedCheaply(KryoBytes.mapDeclaring(type, 1_000_000_000));
+  }
+
+  /** A map view is read as the map it shows: that map's size is checked. */
+  @ParameterizedTest
+  @ValueSource(strings = {"java.util.Collections$UnmodifiableMap", "java.util.Collections$UnmodifiableSortedMap"})
+  void aMapViewDeclaringABillionEntriesIsRefusedAtOnce(String view) {
+    assertRefusedCheaply(KryoBytes.wrappedMapDeclaring(1_000_000_000, view, "java.util.TreeMap"));
+  }
+
+  /** An {@code EnumMap} is read as its key type and a map of its entries: that map's size is checked. */
+  @Test
+  void anEnumMapDeclaringABillionEntriesIsRefusedAtOnce() {
+    assertRefusedCheaply(KryoBytes.wrappedMapDeclaring(1_000_000_000, "java.util.EnumMap", "java.time.DayOfWeek",
+        "java.util.LinkedHashMap"));
   }
 
   private static void assertRefusedCheaply(byte[] hostile) {

@@ -24,9 +24,25 @@ public final class KryoBytes {
     return out.toBytes();
   }
 
+  /**
+   * The same inside wrappers whose serializers read a class and then an object: {@code names} are the wrappers' classes
+   * (an unmodifiable view; an {@code EnumMap} and its key type), then the collection's.
+   */
+  public static byte[] wrappedCollectionOfNulls(int size, String... names) {
+    Output out = classesNamed(names);
+    out.writeVarIntFlag(true, size + 1, true);
+    out.writeVarInt(0, true);
+    return out.toBytes();
+  }
+
   /** A map of class {@code name} declaring {@code size} entries, followed by one null entry. */
   public static byte[] mapDeclaring(String name, int size) {
-    Output out = classNamed(name, new Output(256));
+    return wrappedMapDeclaring(size, name);
+  }
+
+  /** The same inside wrappers, as {@link #wrappedCollectionOfNulls}. */
+  public static byte[] wrappedMapDeclaring(int size, String... names) {
+    Output out = classesNamed(names);
     out.writeVarInt(size + 1, true);
     out.writeVarInt(0, true);
     out.writeVarInt(0, true);
@@ -47,6 +63,17 @@ public final class KryoBytes {
     Output out = new Output(4096, -1);
     kryo.writeClassAndObject(out, value);
     return out.toBytes();
+  }
+
+  /** Each class by name, the first names of the graph in order. */
+  private static Output classesNamed(String... names) {
+    Output out = new Output(256);
+    for (int id = 0; id < names.length; id++) {
+      out.writeVarInt(1, true);
+      out.writeVarInt(id, true);
+      out.writeString(names[id]);
+    }
+    return out;
   }
 
   private static Output classNamed(String name, Output out) {
