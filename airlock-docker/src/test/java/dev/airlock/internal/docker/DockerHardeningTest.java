@@ -246,11 +246,7 @@ class DockerHardeningTest {
       assertThat(left).as("owner without a namespace label (older version)").contains(unlabelledNamespace);
     } finally {
       for (String id : all) {
-        try {
-          client.removeContainerCmd(id).withForce(true).exec();
-        } catch (com.github.dockerjava.api.exception.NotFoundException reaped) {
-          // Expected for the reaped ones.
-        }
+        DockerTestEngine.removeIfPresent(id);
       }
     }
   }

@@ -2,7 +2,6 @@ package dev.airlock.internal.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.BufferedReader;
@@ -71,11 +70,7 @@ class DockerOrphanTest {
     } finally {
       host.destroyForcibly().waitFor();
       for (Container c : containersOf(host)) {
-        try {
-          DockerTestEngine.require().client().removeContainerCmd(c.getId()).withForce(true).exec();
-        } catch (NotFoundException gone) {
-          // Removed by the engine already.
-        }
+        DockerTestEngine.removeIfPresent(c.getId());
       }
     }
   }
@@ -106,11 +101,7 @@ class DockerOrphanTest {
       host.destroyForcibly().waitFor();
       // Killed, it cannot clean up, and no reaper here may remove what a host of another namespace left.
       for (Container c : withLifelines) {
-        try {
-          DockerTestEngine.require().client().removeContainerCmd(c.getId()).withForce(true).exec();
-        } catch (NotFoundException reaped) {
-          // What the assertion above reports.
-        }
+        DockerTestEngine.removeIfPresent(c.getId());
       }
     }
   }

@@ -3,6 +3,8 @@ package dev.airlock.internal.docker;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxUnavailableException;
@@ -46,6 +48,18 @@ public final class DockerTestEngine {
       }
     }
     return engine;
+  }
+
+  /**
+   * Removes a container a test made, if the engine has not removed it already: a worker whose host died is removed
+   * by the engine (auto-remove) or a reaper, which may still be under way ("removal already in progress").
+   */
+  static void removeIfPresent(String id) {
+    try {
+      require().client().removeContainerCmd(id).withForce(true).exec();
+    } catch (NotFoundException | ConflictException gone) {
+      // Removed, or being removed, by the engine or a reaper.
+    }
   }
 
   /** A fresh connection, for tests that stop and restart the engine. */
