@@ -68,6 +68,8 @@ public final class SandboxPool implements AutoCloseable {
   /** The pool's egress keys, checked when it is built. */
   private final EgressSettings egress;
   private final List<ExecutionListener> listeners;
+  /** {@code airlock.allowed-classes}, read when the pool is built: an entry that is no class name fails the build. */
+  private final ClassAllowlist configuredClasses;
   private final Map<Object, ClassAllowlist> allowlists = new ConcurrentHashMap<>();
   private final AtomicLong executions = new AtomicLong();
   private final AtomicLong latencyNanos = new AtomicLong();
@@ -82,6 +84,7 @@ public final class SandboxPool implements AutoCloseable {
     this.backendName = b.backendName;
     this.listeners = List.copyOf(b.listeners);
     this.egress = EgressSettings.of(b.config);
+    this.configuredClasses = ClassAllowlist.of(b.config.allowedClasses());
     Supplier<SandboxBackend> factory = b.backend != null ? b.backend
         : () -> Backends.create(b.backendName, b.config);
     this.workers = new WorkerPool(factory, b.minSize, b.maxSize, b.idleTimeout, b.reuse, b.memoryMb,
@@ -180,7 +183,6 @@ public final class SandboxPool implements AutoCloseable {
     byte[] payload = InvocationPacker.pack(invocation.receiver(), invocation.method(), invocation.args(),
         config.maxPayloadBytes(), config.filesRoots());
     encode.end();
-    workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
     WorkerSession worker;
     CallTrace.Phase queue = trace.phase("airlock.queue");
     try {
@@ -201,7 +203,7 @@ public final class SandboxPool implements AutoCloseable {
     CallEgress.Opened egressOpened = null;
     try {
       egressOpened = invocation.egress().begin(worker.handle(), egress, backendName);
-      return worker.call(payload, invocation.timeout(), config.maxResultBytes(), allowlist(invocation),
+      return worker.call(payload, invocation.timeout(), config.maxResultBytes(), new WhileShipped(invocation),
           LoggerFactory.getLogger(invocation.method().getDeclaringClass()));
     } finally {
       if (egressOpened != null) {
@@ -318,6 +320,27 @@ public final class SandboxPool implements AutoCloseable {
     return context.isPresent() ? Optional.ofNullable(context.get().sessionId()) : Optional.empty();
   }
 
+  /**
+   * The host's part of a call that needs neither its worker's answer nor to precede the invocation: noting what it
+   * shipped (for the next worker's PREPARE), the caller's own such work (the audit's argument hash), and the
+   * allowlist its result is read against, built the first time a tool is called. A class, not a lambda: a call's
+   * path links no call site on its first run (HostWarmUpTest).
+   */
+  private final class WhileShipped implements WorkerSession.WhileRunning {
+    private final Invocation invocation;
+
+    WhileShipped(Invocation invocation) {
+      this.invocation = invocation;
+    }
+
+    @Override
+    public ClassAllowlist run() {
+      workers.noteShipped(invocation.receiver(), invocation.method(), invocation.args());
+      invocation.whileRunning().run();
+      return allowlist(invocation);
+    }
+  }
+
   private ClassAllowlist allowlist(Invocation invocation) {
     Class<?> receiverClass = invocation.receiver() == null ? null : invocation.receiver().getClass();
     Object key = List.of(invocation.method(), receiverClass == null ? Void.class : receiverClass);
@@ -325,7 +348,7 @@ public final class SandboxPool implements AutoCloseable {
     if (known != null) {
       return known;
     }
-    ClassAllowlist built = ClassAllowlist.forCall(invocation.receiver(), invocation.method(), config.allowedClasses());
+    ClassAllowlist built = ClassAllowlist.forCall(invocation.receiver(), invocation.method(), configuredClasses);
     ClassAllowlist raced = allowlists.putIfAbsent(key, built);
     return raced == null ? built : raced;
   }

@@ -105,7 +105,11 @@ public final class ClassAllowlist {
    * with it.
    */
   public static ClassAllowlist forCall(Object receiver, Method method, List<String> configured) {
-    ClassAllowlist base = of(configured);
+    return forCall(receiver, method, of(configured));
+  }
+
+  /** As {@link #forCall(Object, Method, List)}, with the configured entries already read by {@link #of}. */
+  public static ClassAllowlist forCall(Object receiver, Method method, ClassAllowlist base) {
     Set<String> exact = new HashSet<>(base.exact);
     Type declared = method.getDeclaringClass() == SandboxCall.class && receiver != null
         ? sandboxCallReturnType(receiver) : method.getGenericReturnType();

@@ -112,7 +112,7 @@ public final class AuditLog {
     }
   }
 
-  Entry record(String tool, String outcome, String reason, String backend, Duration duration, Object[] args,
+  Entry record(String tool, String outcome, String reason, String backend, Duration duration, ArgumentHash args,
       EgressReport egressReport, String egressUnmeasured) {
     Entry entry = entry(tool, outcome, reason, backend, duration, args, egressReport, egressUnmeasured);
     adder(outcomes, outcome).increment();
@@ -132,14 +132,14 @@ public final class AuditLog {
    * call does not load the audit's classes and security providers.
    */
   public static Entry unrecorded(String tool, String outcome, String backend, Duration duration, Object[] args) {
-    return entry(tool, outcome, null, backend, duration, args, null, null);
+    return entry(tool, outcome, null, backend, duration, new ArgumentHash(args), null, null);
   }
 
   private static Entry entry(String tool, String outcome, String reason, String backend, Duration duration,
-      Object[] args, EgressReport egressReport, String egressUnmeasured) {
+      ArgumentHash args, EgressReport egressReport, String egressUnmeasured) {
     AirlockContext context = AirlockContext.current().orElse(null);
     return new Entry(tool, context == null ? null : context.agentId(), context == null ? null : context.sessionId(),
-        outcome, reason, backend, duration, hash(args), egressReport, egressUnmeasured);
+        outcome, reason, backend, duration, args.value(), egressReport, egressUnmeasured);
   }
 
   private void count(String name, long amount) {

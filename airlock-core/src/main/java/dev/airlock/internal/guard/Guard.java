@@ -116,15 +116,16 @@ public final class Guard {
   /** Writes the audit record of a finished call, with what its egress proxy saw ({@code null}: no worker egress). */
   public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
       Object[] args, EgressReport egress) {
-    return audit(method, outcome, reason, backend, duration, args, egress, null);
+    return audit(method, outcome, reason, backend, duration, new ArgumentHash(args), egress, null);
   }
 
   /**
-   * As above; {@code egressUnmeasured}, when not null, says what the backend's egress enforcement cannot tell Airlock
-   * (E2B), and the record says it instead of the report's zeros.
+   * As above, with the arguments as their hash, which a sandboxed call takes while its worker runs;
+   * {@code egressUnmeasured}, when not null, says what the backend's egress enforcement cannot tell Airlock (E2B), and
+   * the record says it instead of the report's zeros.
    */
   public AuditLog.Entry audit(Method method, String outcome, String reason, String backend, Duration duration,
-      Object[] args, EgressReport egress, String egressUnmeasured) {
+      ArgumentHash args, EgressReport egress, String egressUnmeasured) {
     return audit.record(toolName(method).simple(), outcome, reason, backend, duration, args, egress,
         egressUnmeasured);
   }
@@ -138,7 +139,7 @@ public final class Guard {
   /** Writes the audit record of a finished call of a tool known only by name. */
   public AuditLog.Entry audit(String tool, String outcome, String reason, String backend, Duration duration,
       Object[] args) {
-    return audit.record(tool, outcome, reason, backend, duration, args, null, null);
+    return audit.record(tool, outcome, reason, backend, duration, new ArgumentHash(args), null, null);
   }
 
   /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */

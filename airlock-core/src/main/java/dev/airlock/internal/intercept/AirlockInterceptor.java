@@ -11,6 +11,7 @@ import dev.airlock.annotation.ShipFields;
 import dev.airlock.internal.approval.ApprovalAccess;
 import dev.airlock.internal.approval.ApprovalGate;
 import dev.airlock.internal.codec.Codec;
+import dev.airlock.internal.guard.ArgumentHash;
 import dev.airlock.internal.guard.AuditLog;
 import dev.airlock.internal.guard.Guard;
 import dev.airlock.internal.guard.InProcessRateLimitStore;
@@ -154,6 +155,7 @@ public final class AirlockInterceptor {
     CallTrace.Scope traced = trace.bind();
     CallTraceAttributes.onStart(trace, airlock, backend);
     CallEgress egress = CallEgress.none();
+    ArgumentHash argumentHash = null;
     try {
       CallTrace.Phase policy = trace.phase("airlock.policy");
       if (step != Step.APPROVED) {
@@ -170,8 +172,9 @@ public final class AirlockInterceptor {
         }
       }
       egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
+      argumentHash = new ArgumentHash(args);
       Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(tool, proceed),
-          egress);
+          egress, argumentHash);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
       return cleaned;
@@ -195,8 +198,9 @@ public final class AirlockInterceptor {
       trace.failed(cleaned);
       throw cleaned;
     } finally {
-      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start), args,
-          egress.report().orElse(null), egress.unmeasured().orElse(null));
+      guard.audit(tool, outcome, reason, backend, Duration.ofNanos(System.nanoTime() - start),
+          argumentHash != null ? argumentHash : new ArgumentHash(args), egress.report().orElse(null),
+          egress.unmeasured().orElse(null));
       trace.end(outcome);
       traced.close();
     }
@@ -314,13 +318,14 @@ public final class AirlockInterceptor {
   }
 
   private Object dispatch(Airlock airlock, AirlockConfig config, String backend, Duration timeout, Object receiver,
-      Method method, Object[] args, LocalCall proceed, CallEgress egress) throws Throwable {
+      Method method, Object[] args, LocalCall proceed, CallEgress egress, ArgumentHash argumentHash)
+      throws Throwable {
     if (!airlock.sandbox()) {
       return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName());
     }
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();
     return PoolAccess.invoke(pools.pool(backend, memoryMb),
-        new Invocation(receiver, method, args, timeout, required, proceed, egress));
+        new Invocation(receiver, method, args, timeout, required, proceed, egress, argumentHash));
   }
 }

@@ -3,7 +3,9 @@ package dev.airlock.internal.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCall;
+import dev.airlock.SandboxPool;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,6 +106,17 @@ class ClassAllowlistTest {
     assertThat(allowlist.allows("com.acme.billing.internal.Hook")).as("no subpackages").isFalse();
     assertThatThrownBy(() -> ClassAllowlist.of(List.of("com.acme."))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("com.acme.*").hasMessageContaining("exactly");
+  }
+
+  /**
+   * Read when the pool is built, not per call: a call's allowlist is built while its worker runs it, after the
+   * invocation has shipped, so a misconfigured entry must stop the pool before any call ships.
+   */
+  @Test
+  void aPoolWithAnEntryThatIsNoClassNameIsNotBuilt() {
+    AirlockConfig config = AirlockConfig.builder().poolMinSize(0).allowedClasses(List.of("com.acme.")).build();
+    assertThatThrownBy(() -> SandboxPool.builder(config).build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'com.acme.'").hasMessageContaining("com.acme.*");
   }
 
   @Test

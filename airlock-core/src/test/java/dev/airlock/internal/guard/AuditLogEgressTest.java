@@ -18,12 +18,13 @@ class AuditLogEgressTest {
   void anUnmeasuredCallSaysSoInsteadOfWritingOrCountingZeros() {
     AuditLog log = new AuditLog();
     AuditLog.Entry unmeasured = log.record("fetch", "success", null, "e2b", Duration.ofMillis(3),
-        new Object[0], EgressReport.empty(), WHY);
+        new ArgumentHash(new Object[0]), EgressReport.empty(), WHY);
     assertThat(unmeasured.toJson()).contains("\"egress\":{\"measured\":false,\"unmeasured\":\"" + WHY + "\"}")
         .doesNotContain("bytesUp").doesNotContain("hostsContacted");
     assertThat(log.egressCounts()).isEmpty();
 
-    AuditLog.Entry measured = log.record("fetch", "success", null, "local", Duration.ofMillis(3), new Object[0],
+    AuditLog.Entry measured = log.record("fetch", "success", null, "local", Duration.ofMillis(3),
+        new ArgumentHash(new Object[0]),
         new EgressReport(List.of("api.github.com:443"), 10, 20, List.of()), null);
     assertThat(measured.toJson()).contains("\"bytesUp\":10").doesNotContain("measured");
     assertThat(log.egressCounts()).containsEntry("bytesUp", 10L).containsEntry("hostsContacted", 1L);

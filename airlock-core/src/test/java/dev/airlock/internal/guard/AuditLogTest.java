@@ -47,6 +47,19 @@ class AuditLogTest {
     assertThat(MAPPER.readTree(entry.toJson()).get("tool").asText()).isEqualTo(hostile);
   }
 
+  /** Taken while a sandboxed call runs, then read by its record: the same hash, computed once. */
+  @Test
+  void anArgumentHashTakenBeforeTheRecordIsTheRecordsHash() {
+    Object[] args = {"text", 7, List.of("a", "b")};
+    ArgumentHash early = new ArgumentHash(args);
+    early.run();
+    String taken = early.value();
+    assertThat(taken).isEqualTo(AuditLog.hash(args));
+    assertThat(early.value()).as("hashed once").isSameAs(taken);
+    assertThat(new AuditLog().record("t", "success", null, "local", Duration.ZERO, early, null, null)
+        .argumentHash()).isSameAs(taken);
+  }
+
   @Test
   void theHashIsTheSameOnEveryThreadAndDiffersForOtherArguments() throws Exception {
     Object[] args = {"text", 7, List.of("a", "b")};

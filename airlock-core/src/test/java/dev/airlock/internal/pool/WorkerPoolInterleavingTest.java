@@ -20,9 +20,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -273,99 +270,33 @@ class WorkerPoolInterleavingTest {
    * A worker whose other end is a thread here: it says HELLO with its backend's classpath fingerprint (or a wrong first
    * frame), then reads frames until killed. Reused only when proven idle, which this fake always is.
    */
-  private static final class InMemoryWorker implements WorkerHandle {
-    private final String id;
+  private static final class InMemoryWorker extends PipedWorker {
     private final InMemoryBackend backend;
-    private final PipedInputStream fromWorker = new PipedInputStream(1 << 16);
-    private final PipedInputStream toWorkerIn = new PipedInputStream(1 << 16);
-    private final PipedOutputStream toWorker;
-    private final PipedOutputStream workerOut;
-    private volatile boolean alive = true;
 
     InMemoryWorker(String id, Script script, InMemoryBackend backend) {
-      this.id = id;
+      super(id, (fromHost, toHost) -> play(script, backend.fingerprint, fromHost, toHost));
       this.backend = backend;
-      try {
-        this.toWorker = new PipedOutputStream(toWorkerIn);
-        this.workerOut = new PipedOutputStream(fromWorker);
-        Thread side = new Thread(() -> play(script, workerOut), "fake-worker-" + id);
-        side.setDaemon(true);
-        side.start();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
 
-    private void play(Script script, OutputStream out) {
-      try {
-        FrameWriter writer = new FrameWriter(out);
-        if (script == Script.HELLO) {
-          writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
-              backend.fingerprint, 4242)));
-        } else if (script == Script.WRONG_FIRST_FRAME) {
-          writer.write(FrameType.RESULT, new byte[0]);
-        }
-        out.flush();
-        FrameReader reader = new FrameReader(toWorkerIn, 1 << 20);
-        while (alive) {
-          reader.read();
-        }
-      } catch (IOException | RuntimeException ended) {
-        // Killed: the host closed the pipes.
+    private static void play(Script script, String fingerprint, InputStream fromHost, OutputStream out)
+        throws IOException {
+      FrameWriter writer = new FrameWriter(out);
+      if (script == Script.HELLO) {
+        writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION, fingerprint,
+            4242)));
+      } else if (script == Script.WRONG_FIRST_FRAME) {
+        writer.write(FrameType.RESULT, new byte[0]);
+      }
+      out.flush();
+      FrameReader reader = new FrameReader(fromHost, 1 << 20);
+      while (true) {
+        reader.read();
       }
     }
 
     @Override
-    public String id() {
-      return id;
-    }
-
-    @Override
-    public InputStream input() {
-      return fromWorker;
-    }
-
-    @Override
-    public OutputStream output() {
-      return toWorker;
-    }
-
-    @Override
-    public boolean isAlive() {
-      return alive;
-    }
-
-    @Override
-    public synchronized void kill() {
-      if (!alive) {
-        return;
-      }
-      alive = false;
+    void onKill() {
       backend.live.decrementAndGet();
-      try {
-        toWorker.close();
-        // Ends the host's read as a dead process's pipe does, also of a worker that never wrote.
-        workerOut.close();
-        fromWorker.close();
-        toWorkerIn.close();
-      } catch (IOException ignored) {
-        // Piped streams do not fail to close.
-      }
-    }
-
-    @Override
-    public Optional<String> resourceLimitHit() {
-      return Optional.empty();
-    }
-
-    @Override
-    public String describeExit() {
-      return alive ? "running" : "killed";
-    }
-
-    @Override
-    public boolean provablyIdle() {
-      return alive;
     }
   }
 
