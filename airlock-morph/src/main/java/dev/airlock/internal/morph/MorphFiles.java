@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -31,11 +30,15 @@ final class MorphFiles {
 
   private final MorphSettings settings;
   private final SshClient client;
+  /** The known-hosts check when no key is pinned, else null. */
+  private final GatewayHostKeys firstUse;
 
   MorphFiles(MorphSettings settings) {
     this.settings = settings;
+    boolean pinned = settings.sshHostKey() != null && !settings.sshHostKey().isBlank();
+    this.firstUse = pinned ? null : new GatewayHostKeys(settings.knownHosts());
     this.client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(verifier(settings.sshHostKey()));
+    client.setServerKeyVerifier(pinned ? pinned(settings.sshHostKey().trim()) : firstUse);
     // No ~/.ssh/config lookups: they would also log the user name, which carries the API key.
     client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
     client.start();
@@ -43,20 +46,17 @@ final class MorphFiles {
 
   /**
    * With {@code airlock.morph.ssh-host-key-sha256} set, only a gateway with that key fingerprint ({@code SHA256:...})
-   * is accepted; without it any key is, as Morph's SDK does.
+   * is accepted; without it, the key first seen is recorded and required from then on ({@link GatewayHostKeys}).
    */
-  private static ServerKeyVerifier verifier(String pinned) {
-    if (pinned == null || pinned.isBlank()) {
-      return AcceptAllServerKeyVerifier.INSTANCE;
-    }
-    return (session, address, key) -> pinned.trim().equals(KeyUtils.getFingerPrint(key));
+  private static ServerKeyVerifier pinned(String fingerprint) {
+    return (session, address, key) -> fingerprint.equals(KeyUtils.getFingerPrint(key));
   }
 
   void upload(String instanceId, List<SandboxFile> files) throws IOException {
     try (ClientSession session = client.connect(instanceId + ":" + settings.apiKey(), settings.sshHost(),
         settings.sshPort()).verify(CONNECT_TIMEOUT).getSession()) {
       session.addPublicKeyIdentity(throwAwayKey());
-      session.auth().verify(AUTH_TIMEOUT);
+      authenticate(session);
       try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
         Set<String> made = new HashSet<>();
         for (SandboxFile file : files) {
@@ -66,6 +66,18 @@ final class MorphFiles {
           }
         }
       }
+    }
+  }
+
+  /** The gateway's key is checked first, so a refused key fails here, before the user name is sent. */
+  private void authenticate(ClientSession session) throws IOException {
+    try {
+      session.auth().verify(AUTH_TIMEOUT);
+    } catch (IOException e) {
+      if (firstUse != null && firstUse.refusal().isPresent()) {
+        throw new IOException(firstUse.refusal().get(), e);
+      }
+      throw e;
     }
   }
 

@@ -25,11 +25,16 @@ import dev.airlock.internal.intercept.Invocation;
 import dev.airlock.internal.intercept.PoolAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import mockwebserver3.RecordedRequest;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -213,6 +218,48 @@ class MorphBackendTest extends WithFakeMorph {
     try (SandboxPool pool = pool(config)) {
       // The API answers, so it is this launch that failed: the call fails, never runs on the host.
       assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxCrashedException.class);
+    }
+    assertThat(fake.sshUsers).isEmpty();
+    assertThat(fake.running()).isEmpty();
+  }
+
+  /**
+   * No key pinned: the gateway's first key is recorded and required from then on. The upload's user name carries the
+   * API key, so a gateway showing another key (someone on the path) must not get it.
+   */
+  @Test
+  void theGatewayKeyIsTrustedOnFirstUseAndAnotherKeyIsRefusedBeforeTheApiKeyIsSent() throws Exception {
+    try (SandboxPool pool = pool(config().build())) {
+      assertThat(pool.call(() -> 6 * 7)).isEqualTo(42);
+    }
+    assertThat(Files.readString(knownHosts)).contains("[127.0.0.1]:" + fake.ssh.getPort());
+    assertThat(Files.getPosixFilePermissions(knownHosts.getParent())).isEqualTo(
+        PosixFilePermissions.fromString("rwx------"));
+    try (SandboxPool pool = pool(config().build())) {
+      assertThat(pool.call(() -> 6 * 7)).as("the recorded key is accepted").isEqualTo(42);
+    }
+    int usersSoFar = fake.sshUsers.size();
+
+    PublicKey impostor = KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic();
+    Files.writeString(knownHosts, PublicKeyEntry.appendPublicKeyEntry(
+        new StringBuilder("[127.0.0.1]:" + fake.ssh.getPort() + " "), impostor) + "\n");
+    try (SandboxPool pool = pool(config().build())) {
+      assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxCrashedException.class)
+          .hasMessageContaining(knownHosts.toString()).hasMessageContaining(KeyUtils.getFingerPrint(impostor))
+          .hasMessageContaining("may be intercepted").hasMessageContaining(MorphSettings.SSH_HOST_KEY);
+    }
+    assertThat(fake.sshUsers).as("no user name, so no API key, went to the gateway").hasSize(usersSoFar);
+    assertThat(fake.running()).isEmpty();
+  }
+
+  @Test
+  void aKnownHostsFileOthersCanWriteIsNotBelieved() throws Exception {
+    Files.createDirectories(knownHosts.getParent());
+    Files.writeString(knownHosts, "");
+    Files.setPosixFilePermissions(knownHosts, PosixFilePermissions.fromString("rw-rw-rw-"));
+    try (SandboxPool pool = pool(config().build())) {
+      assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxCrashedException.class)
+          .hasMessageContaining("writable by others").hasMessageContaining("chmod 600");
     }
     assertThat(fake.sshUsers).isEmpty();
     assertThat(fake.running()).isEmpty();

@@ -10,10 +10,13 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class WithFakeMorph {
   static final int BRIDGE_PORT = 49990;
   protected FakeMorph fake;
+  /** Where the gateway's host key is recorded: the test's own, never the user's. */
+  protected Path knownHosts;
 
   @BeforeEach
   void startFake(@TempDir Path dir) throws Exception {
     fake = new FakeMorph(dir, BRIDGE_PORT);
+    knownHosts = dir.resolve("config").resolve("known_hosts");
   }
 
   @AfterEach
@@ -28,6 +31,7 @@ abstract class WithFakeMorph {
         .backendProperty(MorphSettings.API_URL, fake.api.url("/").toString())
         .backendProperty(MorphSettings.SSH_HOST, "127.0.0.1")
         .backendProperty(MorphSettings.SSH_PORT, Integer.toString(fake.ssh.getPort()))
+        .backendProperty(MorphSettings.SSH_KNOWN_HOSTS, knownHosts.toString())
         .backendProperty(MorphSettings.SNAPSHOT, FakeMorph.SNAPSHOT);
   }
 }
