@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 class WorkerSessionWhileRunningTest {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final List<String> events = new CopyOnWriteArrayList<>();
+  private final CountDownLatch invokeRead = new CountDownLatch(1);
   private final CountDownLatch besideRan = new CountDownLatch(1);
   private PipedWorker worker;
 
@@ -48,6 +49,8 @@ class WorkerSessionWhileRunningTest {
   void runsOnceTheWorkerHasTheCallAndBeforeItsAnswerIsRead() throws Throwable {
     WorkerSession session = connected();
     Object result = session.call(new byte[] {1}, Duration.ofSeconds(10), 1 << 20, () -> {
+      // Written is not yet read: wait for the worker to have it (never, had it not been written first).
+      awaitQuietly(invokeRead);
       events.add("beside");
       besideRan.countDown();
       return ClassAllowlist.jdkOnly();
@@ -76,6 +79,14 @@ class WorkerSessionWhileRunningTest {
     return session;
   }
 
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Says HELLO, reads one INVOKE, and answers it only once the caller's work beside the call has run. */
   private void play(InputStream fromHost, OutputStream toHost) throws Exception {
     FrameWriter writer = new FrameWriter(toHost);
@@ -83,8 +94,9 @@ class WorkerSessionWhileRunningTest {
     Frame invoke = new FrameReader(fromHost, 1 << 20).read();
     long callId = Messages.invoke(invoke.body()).callId();
     events.add("worker has " + invoke.type());
+    invokeRead.countDown();
     // Answers even if the caller read first (the order then shows it): never hangs the test.
-    besideRan.await(5, TimeUnit.SECONDS);
+    awaitQuietly(besideRan);
     events.add("worker answers");
     byte[] header = Messages.resultHeader(callId, 0);
     byte[] payload = Codec.encodeResult(List.of("answer"), 1 << 20);
