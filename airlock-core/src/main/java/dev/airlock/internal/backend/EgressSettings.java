@@ -198,9 +198,10 @@ public final class EgressSettings {
         }
       }
       String host = fields.get("host");
-      if (host.contains("*") || host.contains(":") || host.contains("/")) {
+      if (host.contains("*") || host.contains("/") || !isSecretHost(host)) {
         throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_SECRETS_PREFIX
-            + name + ".host='" + host + "'; name one host exactly (no wildcard, port or path)");
+            + name + ".host='" + host + "'; name one host exactly, with an optional port (no wildcard, address or"
+            + " path): api.openai.com, or api.example.com:8443 for that port only");
       }
       if (!fields.get("header").matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
         throw new IllegalArgumentException("Invalid Airlock configuration: " + AirlockConfig.EGRESS_SECRETS_PREFIX
@@ -250,5 +251,15 @@ public final class EgressSettings {
       }
     }
     return out;
+  }
+
+  /** Whether {@code host} is one host name with an optional port, as {@link SecretInjection} takes it. */
+  private static boolean isSecretHost(String host) {
+    try {
+      new SecretInjection(host, "Host", "");
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 }

@@ -236,8 +236,10 @@ public final class EgressProxy implements AutoCloseable {
     return maxConnectionsPerGate;
   }
 
-  List<SecretInjection> secretsFor(String host) {
-    return host == null ? List.of() : secrets.getOrDefault(host, List.of());
+  /** The headers for a request to {@code host} on {@code port}, through a CONNECT ({@code tls}) or plain http. */
+  List<SecretInjection> secretsFor(String host, int port, boolean tls) {
+    return host == null ? List.of() : secrets.getOrDefault(host, List.of()).stream()
+        .filter(secret -> secret.appliesTo(port, tls)).toList();
   }
 
   PoolAuthority authority() {

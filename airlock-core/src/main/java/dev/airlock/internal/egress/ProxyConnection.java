@@ -117,7 +117,7 @@ final class ProxyConnection implements Runnable, Closeable {
     target = destination.toString();
     InetAddress address = decide(destination);
     Socket upstream = open(address, destination.port());
-    List<SecretInjection> injections = proxy.secretsFor(destination.name());
+    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), true);
     if (!injections.isEmpty()) {
       terminate(destination, upstream, injections);
       return;
@@ -168,7 +168,7 @@ final class ProxyConnection implements Runnable, Closeable {
     target = destination.toString();
     requireHost(head, destination);
     InetAddress address = decide(destination);
-    List<SecretInjection> injections = proxy.secretsFor(destination.name());
+    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), false);
     if (!injections.stream().allMatch(SecretInjection::plainHttp)) {
       throw new Refusal(403, target, "its secret is sent only over verified TLS, and this request is plain http://",
           "request https://" + destination.host() + " instead, or set the secret's plain-http=true");

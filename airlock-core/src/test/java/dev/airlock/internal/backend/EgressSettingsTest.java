@@ -65,6 +65,21 @@ class EgressSettingsTest {
   }
 
   @Test
+  void aSecretHostMayNameOnePortAndNothingWider() {
+    List<SecretInjection> resolved = EgressSettings.of(read(Map.of("airlock.egress.secrets.k.host", "api.test:8443",
+        "airlock.egress.secrets.k.header", "X-Key", "airlock.egress.secrets.k.value", "v"))).resolveSecrets(n -> null);
+    assertThat(resolved).singleElement().satisfies(s -> {
+      assertThat(s.host()).isEqualTo("api.test");
+      assertThat(s.port()).isEqualTo(8443);
+    });
+    for (String host : List.of("*.api.test", "10.0.0.1", "[::1]:443", "api.test:0", "api.test:x", "api.test/x")) {
+      assertThatThrownBy(() -> read(Map.of("airlock.egress.secrets.k.host", host, "airlock.egress.secrets.k.header",
+          "X-Key", "airlock.egress.secrets.k.value", "v"))).as(host)
+          .hasMessageContaining("airlock.egress.secrets.k.host='" + host + "'");
+    }
+  }
+
+  @Test
   void secretReferencesAreResolvedOnTheHostAndAMissingOneNamesTheKeyNotAValue() {
     AirlockConfig config = read(Map.of("airlock.egress.secrets.openai.host", "api.openai.com",
         "airlock.egress.secrets.openai.header", "Authorization",

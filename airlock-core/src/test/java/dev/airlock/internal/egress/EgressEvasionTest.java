@@ -55,9 +55,9 @@ class EgressEvasionTest extends ProxyTestBase {
       Thread server = new Thread(() -> serve(echo, secret, answers), "compressing-echo");
       server.setDaemon(true);
       server.start();
-      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
       int port = echo.getLocalPort();
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test:" + port, "Authorization", secret, true))));
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 
       for (String path : answers.keySet()) {
@@ -116,7 +116,8 @@ class EgressEvasionTest extends ProxyTestBase {
   void aGuestCannotRenegotiateTlsInsideATerminatedTunnel() throws Exception {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value-0123"))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.https), "Authorization",
+            "Bearer s3cr3t-token-value-0123"))));
     int port = EgressTestKit.port(kit.https);
     String authority = "secret.test:" + port;
     gate.beginCall(rules(authority, "127.0.0.1:" + port));

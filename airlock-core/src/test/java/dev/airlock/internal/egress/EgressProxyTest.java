@@ -423,7 +423,9 @@ class EgressProxyTest extends ProxyTestBase {
   void aSecretGoesOverPlainHttpOnlyWhenItsConfigurationSaysSo() throws Exception {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value"))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.https), "Authorization",
+            "Bearer s3cr3t-token-value"), new SecretInjection("secret.test:" + EgressTestKit.port(kit.http),
+            "Authorization", "Bearer s3cr3t-token-value"))));
     int tlsPort = EgressTestKit.port(kit.https);
     int httpPort = EgressTestKit.port(kit.http);
     gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
@@ -442,7 +444,8 @@ class EgressProxyTest extends ProxyTestBase {
     String secret = "Bearer s3cr3t-token-value";
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.https), "Authorization", secret,
+            true), new SecretInjection("secret.test:" + EgressTestKit.port(kit.http), "Authorization", secret, true))));
     int tlsPort = EgressTestKit.port(kit.https);
     int httpPort = EgressTestKit.port(kit.http);
     gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
@@ -468,11 +471,56 @@ class EgressProxyTest extends ProxyTestBase {
     assertThat(report.toString()).doesNotContain("s3cr3t");
   }
 
+  /**
+   * A secret names a service, not every port of a host: a tool allowed another port of the secret's host (another
+   * service, maybe another tenant's) must not get the credential sent there. Without a port a secret means https on
+   * 443 (and http on 80 with plain-http); with one, that port only.
+   */
+  @Test
+  void aSecretIsInjectedOnItsPortOnlyNotOnEveryPortOfItsHost() throws Exception {
+    String secret = "Bearer s3cr3t-token-value";
+    int tlsPort = EgressTestKit.port(kit.https);
+    int httpPort = EgressTestKit.port(kit.http);
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
+    gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
+
+    assertThat(get(client(), "https://secret.test:" + tlsPort + "/hello").body()).isEqualTo("hello");
+    assertThat(get(client(), "http://secret.test:" + httpPort + "/hello").body()).isEqualTo("hello");
+
+    assertThat(kit.received).hasSize(2).allSatisfy(headers ->
+        assertThat(headers).as("the secret is for secret.test's default ports").doesNotContainKey("Authorization"));
+    gate.endCall();
+  }
+
+  @Test
+  void aSecretWithAPortIsInjectedThereOnly() throws Exception {
+    String secret = "Bearer s3cr3t-token-value";
+    int tlsPort = EgressTestKit.port(kit.https);
+    int httpPort = EgressTestKit.port(kit.http);
+    SecretInjection injection = new SecretInjection("secret.test:" + tlsPort, "Authorization", secret);
+    assertThat(injection.host()).isEqualTo("secret.test");
+    assertThat(injection.port()).isEqualTo(tlsPort);
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK))).secrets(List.of(injection)));
+    gate.beginCall(rules("secret.test:" + tlsPort, "secret.test:" + httpPort, https(), http()));
+
+    assertThat(get(client(), "https://secret.test:" + tlsPort + "/hello").body()).isEqualTo("hello");
+    assertThat(get(client(), "http://secret.test:" + httpPort + "/hello").body()).isEqualTo("hello");
+
+    assertThat(kit.received).hasSize(2);
+    assertThat(kit.received.get(0).get("Authorization")).containsExactly(secret);
+    assertThat(kit.received.get(1)).doesNotContainKey("Authorization");
+    gate.endCall();
+  }
+
   @Test
   void injectedHostSpeaksOnlyHttp1SoEveryRequestIsRead() throws Exception {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t"))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.https), "Authorization",
+            "Bearer s3cr3t"))));
     int port = EgressTestKit.port(kit.https);
     gate.beginCall(rules("secret.test:" + port, https()));
 
@@ -509,7 +557,8 @@ class EgressProxyTest extends ProxyTestBase {
   void injectedHostWithAnUntrustedCertificateIsRefused() throws Exception {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t"))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.untrusted), "Authorization",
+            "Bearer s3cr3t"))));
     int port = EgressTestKit.port(kit.untrusted);
     gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 
@@ -625,9 +674,9 @@ class EgressProxyTest extends ProxyTestBase {
     });
     echo.start();
     try {
-      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
       int port = echo.getAddress().getPort();
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test:" + port, "Authorization", secret, true))));
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 
       for (int split : List.of(1, secret.length() / 2, secret.length() - 1)) {
@@ -703,7 +752,8 @@ class EgressProxyTest extends ProxyTestBase {
   void insideAnInjectedTunnelTheRequestMustNameTheHostAndOnlyOneIsRelayed() throws Exception {
     start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
         .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-        .secrets(List.of(new SecretInjection("secret.test", "Authorization", "Bearer s3cr3t-token-value"))));
+        .secrets(List.of(new SecretInjection("secret.test:" + EgressTestKit.port(kit.https), "Authorization",
+            "Bearer s3cr3t-token-value"))));
     int port = EgressTestKit.port(kit.https);
     String authority = "secret.test:" + port;
     gate.beginCall(rules(authority, https()));
@@ -848,9 +898,9 @@ class EgressProxyTest extends ProxyTestBase {
     });
     echo.start();
     try {
-      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
-          .secrets(List.of(new SecretInjection("secret.test", "Authorization", secret, true))));
       int port = echo.getAddress().getPort();
+      start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+          .secrets(List.of(new SecretInjection("secret.test:" + port, "Authorization", secret, true))));
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
 
       for (String path : List.of("/", "/always")) {

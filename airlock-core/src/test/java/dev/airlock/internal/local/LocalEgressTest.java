@@ -139,7 +139,7 @@ class LocalEgressTest {
     // Made at run time: a constant would sit in this class's file, which the sandbox can read.
     String secret = "sk-" + UUID.randomUUID();
     AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
-        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.host", "secret.test")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.host", "secret.test:" + port)
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.header", "X-Api-Key")
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.value", secret)
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "test.plain-http", "true")
@@ -175,7 +175,7 @@ class LocalEgressTest {
     int tlsPort = tls.getAddress().getPort();
     String secret = "sk-" + UUID.randomUUID();
     AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
-        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.host", "secret.test")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.host", "secret.test:" + tlsPort)
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.header", "Authorization")
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.value", "Bearer " + secret)
         .build();

@@ -54,6 +54,12 @@ final class E2bEgress {
     // E2B takes one transform per domain (its API refuses more), so a host's secrets share one.
     Map<String, Map<String, String>> headers = new LinkedHashMap<>();
     for (SecretInjection secret : settings.resolveSecrets(environment)) {
+      if (secret.port() != 0) {
+        // E2B matches a transform by domain on 80 and 443; a port the secret is limited to could not be kept.
+        throw new IllegalArgumentException("Invalid Airlock configuration: a secret for " + secret.host() + ":"
+            + secret.port() + " names a port; E2B adds headers by host name on ports 80 and 443 only: write the host"
+            + " without the port, or use the local or docker backend for this tool");
+      }
       Map<String, String> host = headers.computeIfAbsent(secret.host(), h -> new TreeMap<>(
           String.CASE_INSENSITIVE_ORDER));
       if (host.putIfAbsent(secret.header(), secret.value()) != null) {
