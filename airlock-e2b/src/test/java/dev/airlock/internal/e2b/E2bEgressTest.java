@@ -282,6 +282,11 @@ class E2bEgressTest extends WithFakeE2b {
         .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "org.header", "authorization").build();
     assertThatThrownBy(() -> E2bEgress.of(sameHeader, false, name -> SECRET)).hasMessageContaining("authorization")
         .hasMessageContaining("api.openai.com").hasMessageNotContaining(SECRET);
+    AirlockConfig secretOnAPort = config("api.github.com").toBuilder()
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "openai.host", "api.openai.com:8443").build();
+    assertThatThrownBy(() -> E2bEgress.of(secretOnAPort, false, name -> SECRET))
+        .as("E2B adds headers by name on 80 and 443, so it could not keep a secret to one port")
+        .hasMessageContaining("api.openai.com:8443").hasMessageContaining("port").hasMessageNotContaining(SECRET);
     assertThatThrownBy(() -> E2bEgress.of(config("api.github.com"), false, name -> null))
         .hasMessageContaining(AirlockConfig.EGRESS_SECRETS_PREFIX + "openai.value").hasMessageContaining("OPENAI_KEY")
         .hasMessageNotContaining(SECRET);
