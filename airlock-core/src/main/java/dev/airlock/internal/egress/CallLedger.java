@@ -64,10 +64,21 @@ final class CallLedger {
     return refused.size() + moreRefused;
   }
 
-  /** Counts {@code bytes} moved; false when the call is now past its byte cap (the caller cuts the connection). */
-  boolean count(boolean upward, long bytes) {
+  /**
+   * Counts {@code bytes} about to move; false when the call is now past its byte cap or has ended (the caller cuts
+   * the connection without moving them). Under the lock {@link #end} takes its report in: a relay thread counting
+   * between the report and the close would otherwise move a buffer the report does not hold.
+   */
+  synchronized boolean count(boolean upward, long bytes) {
+    if (ended) {
+      return false;
+    }
     (upward ? up : down).addAndGet(bytes);
     return up.get() + down.get() <= rules.maxBytesPerCall();
+  }
+
+  synchronized boolean ended() {
+    return ended;
   }
 
   /** Ends the call: closes its connections and returns what happened. */

@@ -399,6 +399,9 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   private Refusal byteCap() {
+    if (call.ended()) {
+      return new Refusal(0, target, "the call ended; its connections are closed", null);
+    }
     return new Refusal(0, target, "the call moved more than " + call.rules.maxBytesPerCall() + " bytes up and"
         + " down (maxBytesPerCall); the connection was cut", "raise the call's egress byte limit");
   }
