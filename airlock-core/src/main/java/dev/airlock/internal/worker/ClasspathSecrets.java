@@ -40,8 +40,10 @@ import java.util.zip.ZipFile;
  *       {@code hibernate*.properties|xml|yml}, {@code persistence.xml} and {@code META-INF/spring*};
  *   <li>credentials and keys: {@code *credentials*}, {@code *secret.*}/{@code *secrets.*}, {@code client_secret*},
  *       {@code id_rsa|id_dsa|id_ecdsa|id_ed25519*}, {@code *kubeconfig*}, {@code netrc}/{@code pgpass}/
- *       {@code htpasswd}, and key stores and keys ({@code *.jks|jceks|bks|p12|pfx|keystore|truststore|pem|key|p8|
- *       ppk|kdbx|sso|tfstate}).
+ *       {@code htpasswd}, JAAS login files ({@code *jaas*.conf}, a Kafka SASL password), and key stores and keys
+ *       ({@code *.jks|jceks|bks|p12|pkcs12|pfx|keystore|truststore|pem|key|p8|pk8|ppk|kdbx|sso|tfstate|tfvars},
+ *       Kerberos {@code *.keytab}, IBM {@code *.kdb} with its password stash {@code *.sth}, GnuPG
+ *       {@code *.gpg|pgp}).
  * </ul>
  * Class files are never kept back ({@code ApplicationRunner.class} is code a worker runs). Logging configuration
  * ({@code logback.xml}, {@code log4j2.xml}) stays visible: the code the worker runs logs through it.
@@ -53,8 +55,9 @@ final class ClasspathSecrets {
   private static final Pattern SECRET_NAME = Pattern.compile(
       "\\..*|(application|bootstrap)[^/]*\\.[^/]+|hibernate[^/]*\\.(properties|xml|ya?ml)|persistence\\.xml"
       + "|.*credentials.*|.*secrets?\\.[^/]+|client_secret.*|id_(rsa|dsa|ecdsa|ed25519).*|.*kubeconfig.*"
-      + "|_?(netrc|pgpass|htpasswd)"
-      + "|.*\\.(jks|jceks|bks|p12|pfx|keystore|truststore|pem|key|p8|ppk|kdbx|sso|tfstate)",
+      + "|_?(netrc|pgpass|htpasswd)|[^/]*jaas[^/]*\\.conf(ig)?"
+      + "|.*\\.(jks|jceks|bks|p12|pkcs12|pfx|keystore|truststore|pem|key|p8|pk8|ppk|kdbx|sso|tfstate|tfvars|keytab"
+      + "|kdb|sth|gpg|pgp)",
       Pattern.CASE_INSENSITIVE);
   private static final String SPRING_META = "META-INF/spring";
   private static final Pattern BUILD_OUTPUT = Pattern.compile(".*/(target/(test-)?classes|build/classes/[^/]+/[^/]+"

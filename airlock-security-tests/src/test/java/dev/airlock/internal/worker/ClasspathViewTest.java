@@ -119,6 +119,30 @@ class ClasspathViewTest {
     }
   }
 
+  /**
+   * Attack review 15: credentials that are neither configuration nor a key store by the list's names, and commonly
+   * shipped as class-path resources for the clients that read them: a Kerberos keytab (Kafka, Hadoop, HTTP SPNEGO
+   * clients log in with it), a JAAS file with a Kafka SASL user and password, an IBM key database with its stash
+   * (the stash holds the database's password), a GnuPG secret keyring and Terraform variables. A guest read each.
+   */
+  @Test
+  void keytabsJaasFilesKeyDatabasesKeyringsAndTerraformVariablesAreCovered(@TempDir Path dir) throws IOException {
+    List<String> secrets = List.of("kafka/client.keytab", "krb5.KEYTAB", "kafka_client_jaas.conf", "jaas.conf",
+        "login-jaas.config", "ibm/key.kdb", "ibm/key.sth", "gpg/secring.gpg", "signing-key.pgp", "prod.tfvars",
+        "keys/service.pk8", "keys/client.pkcs12");
+    List<String> visible = List.of("com/acme/Jaas.class", "krb5.conf", "reference.conf", "templates/keytab-help.html",
+        "public/signature.asc");
+    Path classes = Files.createDirectories(dir.resolve("app/build/classes/java/main"));
+    for (String name : concat(secrets, visible)) {
+      write(classes.resolve(name), SECRET);
+    }
+
+    List<Path> covered = WorkerClasspath.readableView(List.of(classes), false).stream().skip(1).map(Mount::target)
+        .toList();
+
+    assertThat(covered).containsExactlyInAnyOrderElementsOf(secrets.stream().map(classes::resolve).toList());
+  }
+
   @SafeVarargs
   private static List<String> concat(List<String>... lists) {
     return Arrays.stream(lists).flatMap(List::stream).toList();
