@@ -82,6 +82,8 @@ public final class ApprovalGate {
   private final int maxPendingPerSession;
   private final Clock clock;
   private final ApprovalAudit audit = new ApprovalAudit();
+  /** Held while a call is counted against its session's limit and offered to the store. */
+  private final Object suspending = new Object();
 
   /** @param handler {@code null}: suspended mode */
   public ApprovalGate(ApprovalHandler handler, Duration timeout, ApprovalStore store, Duration expireAfter,
@@ -117,13 +119,21 @@ public final class ApprovalGate {
         describe(call, frozen, handler != null && handler.trusted()), context, now,
         now.plus(handler != null ? timeout : expireAfter));
     if (handler == null) {
-      if (pendingOf(context, now) >= maxPendingPerSession) {
+      boolean atLimit;
+      boolean stored;
+      // Counted and offered as one step: calls of one session arriving together would otherwise all count the same
+      // pending calls, and all be kept (16 of a session limited to 3, ApprovalTest).
+      synchronized (suspending) {
+        atLimit = pendingOf(context, now) >= maxPendingPerSession;
+        stored = !atLimit && store.offer(new PendingCall(request, call, kept), now);
+      }
+      if (atLimit) {
         audit.record(tool, request.callId(), context, "full", null, "this session's pending calls are at the limit",
             now, frozen, null);
         throw notApproved(tool, "approval: session limit", "this session already has " + maxPendingPerSession
             + " calls awaiting approval", "wait until they are decided, then call " + tool + " again");
       }
-      if (!store.offer(new PendingCall(request, call, kept), now)) {
+      if (!stored) {
         audit.record(tool, request.callId(), context, "full", null, "the approval store is full", now, frozen, null);
         throw notApproved(tool, "approval: store full", "too many calls are awaiting approval",
             "wait until pending calls are decided, then call " + tool + " again");

@@ -266,6 +266,64 @@ class ApprovalTest {
     assertThat(RAN).containsExactly("send carol [hello]");
   }
 
+  /**
+   * Attack review 15: the session's count and the offer were two steps, so calls of one session arriving together all
+   * counted the same pending calls and all were kept. A store is an SPI and may be remote; a slow one (50 ms to list)
+   * makes the window wide, but any concurrency opens it: 16 calls of a session with a limit of 3 filled the store.
+   */
+  @Test
+  void callsOfOneSessionArrivingTogetherStillStopAtItsLimit() throws Throwable {
+    ApprovalStore memory = ApprovalStore.inMemory(100);
+    ApprovalStore slow = new ApprovalStore() {
+      @Override
+      public boolean offer(Pending pending, Instant at) {
+        return memory.offer(pending, at);
+      }
+
+      @Override
+      public Optional<Pending> take(String callId, Instant at) {
+        return memory.take(callId, at);
+      }
+
+      @Override
+      public List<ApprovalRequest> pending(Instant at) {
+        List<ApprovalRequest> listed = memory.pending(at);
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return listed;
+      }
+    };
+    AirlockApprovals approvals = AirlockApprovals.builder().store(slow).maxPendingPerSession(3).clock(clock).build();
+    AirlockInterceptor interceptor = interceptor(approvals);
+    AirlockContext session = new AirlockContext("agent", "one-session", Set.of(), Map.of());
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(16);
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(16);
+    List<java.util.concurrent.Future<Throwable>> outcomes = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 16; i++) {
+        int n = i;
+        outcomes.add(threads.submit(() -> {
+          try (AirlockContext.Scope scope = session.bind()) {
+            start.await();
+            return catchThrowable(() -> call(interceptor, "send", "bob", List.of("burst " + n)));
+          }
+        }));
+      }
+      long suspended = 0;
+      for (java.util.concurrent.Future<Throwable> outcome : outcomes) {
+        suspended += outcome.get(30, java.util.concurrent.TimeUnit.SECONDS)
+            instanceof AirlockApprovalRequiredException ? 1 : 0;
+      }
+      assertThat(suspended).as("calls of one session kept").isEqualTo(3);
+      assertThat(memory.pending(now)).hasSize(3);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
   @Test
   void whatRunsIsTheFrozenInvocationNotTheCallersObjectsAsTheyAreLater() throws Throwable {
     AirlockApprovals approvals = suspended(10);
