@@ -56,6 +56,9 @@ final class CallLedger {
    * {@link #LOGGED_REFUSALS} (a guest can make attempts in a loop, and the host log must not grow with them).
    */
   synchronized int refused(Refusal refusal) {
+    if (ended) {
+      return Integer.MAX_VALUE; // after the report: a connection the end is closing, not an attempt; debug only
+    }
     if (refused.size() < EgressReport.MAX_ENTRIES) {
       refused.add(refusal.reportEntry());
     } else {
