@@ -128,6 +128,10 @@ final class Bubblewrap {
     for (Path file : jdk.outside()) {
       bind(cmd, file, file);
     }
+    for (Path folder : jdk.masked()) {
+      // Empty and read-only (a tmpfs is made writable, and the final remount of / does not reach it).
+      cmd.addAll(List.of("--tmpfs", folder.toString(), "--remount-ro", folder.toString()));
+    }
     for (WorkerClasspath.Mount mount : view) {
       bind(cmd, mount.source(), mount.target());
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -19,18 +20,26 @@ import java.util.stream.Stream;
 /**
  * The files a JVM needs to start, and nothing else of the host: the JDK folder, the targets of its symlinks that
  * point outside it (Debian keeps {@code jvm.cfg} and security files under {@code /etc}), and the shared libraries
- * {@code ldd} lists for the launcher, {@code libjvm.so} and the JDK's non-desktop libraries.
+ * {@code ldd} lists for the launcher, {@code libjvm.so} and the JDK's non-desktop libraries. Not the JMX agent's
+ * configuration ({@code conf/management}): it is where the JDK keeps the agent's passwords
+ * ({@code jmxremote.password}, readable by the host user, who the sandbox's user is), and a worker never starts the
+ * agent.
  */
 final class JdkFiles {
   private static final Pattern LIBRARY = Pattern.compile("(/\\S+\\.so[^\\s():]*)");
   private static final Pattern DESKTOP_LIBS = Pattern.compile("awt|jsound|font|splash|lcms|jpeg|mlib|atk|pcsc|jawt");
 
+  /** Folders of the JDK covered in every sandbox, relative to its home. */
+  private static final List<String> MASKED = List.of("conf/management");
+
   private final Path home;
   private final Set<Path> outside;
+  private final List<Path> masked;
 
-  private JdkFiles(Path home, Set<Path> outside) {
+  private JdkFiles(Path home, Set<Path> outside, List<Path> masked) {
     this.home = home;
     this.outside = outside;
+    this.masked = masked;
   }
 
   static JdkFiles of(Path javaExecutable) throws IOException {
@@ -43,7 +52,7 @@ final class JdkFiles {
       }
       try (Stream<Path> walk = Files.walk(root)) {
         for (Path p : (Iterable<Path>) walk::iterator) {
-          if (Files.isSymbolicLink(p) && Files.exists(p)) {
+          if (Files.isSymbolicLink(p) && Files.exists(p) && !isMasked(home, p)) {
             Path target = p.toRealPath();
             if (!target.startsWith(home)) {
               outside.add(target);
@@ -68,7 +77,18 @@ final class JdkFiles {
         outside.add(lib);
       }
     }
-    return new JdkFiles(home, outside);
+    List<Path> masked = new ArrayList<>();
+    for (String folder : MASKED) {
+      // A link to a folder elsewhere is not bound at all (above), so only a folder of the JDK's own is covered.
+      if (Files.isDirectory(home.resolve(folder), LinkOption.NOFOLLOW_LINKS)) {
+        masked.add(home.resolve(folder));
+      }
+    }
+    return new JdkFiles(home, outside, List.copyOf(masked));
+  }
+
+  private static boolean isMasked(Path home, Path file) {
+    return MASKED.stream().anyMatch(folder -> file.startsWith(home.resolve(folder)));
   }
 
   /** The shared libraries {@code ldd} lists for these executables. */
@@ -112,6 +132,11 @@ final class JdkFiles {
 
   Path home() {
     return home;
+  }
+
+  /** Folders of the JDK to cover with an empty one, after the JDK is bound. */
+  List<Path> masked() {
+    return masked;
   }
 
   /** Files outside the JDK folder to bind, each at the path the JVM will ask for. */
