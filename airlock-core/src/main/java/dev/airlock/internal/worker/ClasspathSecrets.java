@@ -45,6 +45,7 @@ import java.util.zip.ZipFile;
  *       Kerberos {@code *.keytab}, IBM {@code *.kdb} with its password stash {@code *.sth}, GnuPG
  *       {@code *.gpg|pgp}).
  * </ul>
+ * A classpath entry that is a file but no jar gives the JVM nothing; it is seen as zeros of its size and time.
  * Class files are never kept back ({@code ApplicationRunner.class} is code a worker runs). Logging configuration
  * ({@code logback.xml}, {@code log4j2.xml}) stays visible: the code the worker runs logs through it.
  *
@@ -172,21 +173,26 @@ final class ClasspathSecrets {
     }
     Optional<String> scanned = cleanJars.key(jar);
     List<String> secrets = new ArrayList<>();
-    try (ZipFile zip = new ZipFile(jar.toFile())) {
-      zip.stream().filter(e -> !e.isDirectory() && isSecret(e.getName())).forEach(e -> secrets.add(e.getName()));
+    boolean zip;
+    try (ZipFile file = new ZipFile(jar.toFile())) {
+      file.stream().filter(e -> !e.isDirectory() && isSecret(e.getName())).forEach(e -> secrets.add(e.getName()));
+      zip = true;
     } catch (IOException e) {
-      return jar; // Not a zip: the JVM will not read classes from it either.
+      // Not a zip: the JVM reads no class or resource from it, so a worker needs none of its bytes. It may be
+      // anything named on the classpath by mistake (a password file), so it is seen blank.
+      zip = false;
     }
-    if (secrets.isEmpty()) {
+    if (zip && secrets.isEmpty()) {
       scanned.ifPresent(key -> cleanJars.rememberClean(jar, key));
       return jar;
     }
     FileTime time = Files.getLastModifiedTime(jar);
     String key = jar.toAbsolutePath() + "|" + Files.size(jar) + "|" + time.toMillis();
+    boolean blank = !zip;
     try {
       return JAR_COPIES.computeIfAbsent(key, k -> {
         try {
-          return zeroedCopy(jar, time);
+          return blank ? blankCopy(jar, time) : zeroedCopy(jar, time);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -194,6 +200,20 @@ final class ClasspathSecrets {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
+  }
+
+  /** A file of {@code file}'s size and time holding only zeros (sparse: it costs no disk). */
+  private static Path blankCopy(Path file, FileTime time) throws IOException {
+    Path copy = Files.createTempFile(privateFolder(), "blank-", "-" + file.getFileName());
+    try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+      long size = Files.size(file);
+      if (size > 0) {
+        channel.write(ByteBuffer.allocate(1), size - 1);
+      }
+    }
+    Files.setLastModifiedTime(copy, time);
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+    return copy;
   }
 
   private static Path zeroedCopy(Path jar, FileTime time) throws IOException {

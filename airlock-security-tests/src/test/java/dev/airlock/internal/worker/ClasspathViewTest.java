@@ -143,6 +143,27 @@ class ClasspathViewTest {
     assertThat(covered).containsExactlyInAnyOrderElementsOf(secrets.stream().map(classes::resolve).toList());
   }
 
+  /**
+   * Attack review 15: a classpath entry that is a plain file, not a jar (a launch script's {@code -cp app.jar:conf/db.env},
+   * a password file named by mistake), gives the JVM no class and no resource, yet it was bound into every local and
+   * Docker sandbox as it is, and uploaded as it is by the cloud backends: the guest read it by its path.
+   */
+  @Test
+  void aClasspathEntryThatIsNoJarIsSeenBlankAtItsSizeAndTime(@TempDir Path dir) throws IOException {
+    Path notes = dir.resolve("conf/db.env");
+    write(notes, "DB_PASSWORD=" + SECRET);
+    Files.setLastModifiedTime(notes, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
+
+    Path bound = WorkerClasspath.readableView(List.of(notes), false).get(0).source();
+    Path uploaded = WorkerClasspath.readableEntry(notes, false);
+
+    for (Path seen : List.of(bound, uploaded)) {
+      assertThat(Files.readString(seen)).as(seen.toString()).doesNotContain(SECRET);
+      assertThat(Files.size(seen)).isEqualTo(Files.size(notes));
+      assertThat(Files.getLastModifiedTime(seen)).isEqualTo(Files.getLastModifiedTime(notes));
+    }
+  }
+
   @SafeVarargs
   private static List<String> concat(List<String>... lists) {
     return Arrays.stream(lists).flatMap(List::stream).toList();
