@@ -9,15 +9,18 @@ import java.util.List;
  * Watches the bytes going back to the sandbox on a connection that carries an injected secret, so that a server
  * that echoes request headers (a debug endpoint, an error page) cannot hand the secret to the guest in plain text.
  *
- * <p>It looks for every piece of a value half its length (at least {@link #MIN_PIECE} bytes, the whole value when
- * it is shorter), not only the whole value: a streamed echo is cut into chunks wherever the chunked framing falls,
- * and the guest chooses where by padding its request, so the value arrives in two pieces with the framing between
- * them, one of which is at least half of it; a truncated echo likewise shows a prefix. It keeps the last bytes of
- * the previous read, so a piece split across reads is still found. Encoded or compressed echoes are not found;
- * that limit is stated in docs/security.md.
+ * <p>It looks for every piece of a value {@link #PIECE} bytes long (the whole value when it is shorter), not only the
+ * whole value: a streamed echo is cut into chunks wherever the chunked framing falls, and the guest chooses where by
+ * padding its request, so the value arrives in two pieces with the framing between them; a truncated echo likewise
+ * shows a prefix. The first piece reaches the guest before the second is seen, so the piece's length bounds what an
+ * echo can hand out: {@code PIECE - 1} bytes, whatever the value's length (it was half the value, which handed out
+ * "Bearer " and 21 characters of a 51-character key, attack review 15). It keeps the last bytes of the previous read,
+ * so a piece split across reads is still found. Encoded or compressed echoes are not found; that limit is stated in
+ * docs/security.md.
  */
 final class SecretWatch {
-  static final int MIN_PIECE = 16;
+  /** Long enough that no answer holds 12 bytes of a secret by chance; short enough that 11 bytes give little away. */
+  static final int PIECE = 12;
   private static final long BASE = 1_000_003;
 
   private final List<Pieces> pieces = new ArrayList<>();
@@ -33,7 +36,7 @@ final class SecretWatch {
 
     Pieces(byte[] value) {
       this.value = value;
-      this.length = value.length <= MIN_PIECE ? value.length : Math.max(MIN_PIECE, (value.length + 1) / 2);
+      this.length = Math.min(value.length, PIECE);
       long power = 1;
       for (int i = 1; i < length; i++) {
         power *= BASE;
