@@ -11,7 +11,10 @@ import dev.airlock.internal.wire.Messages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -84,7 +87,13 @@ class WorkerBridgeTest {
   @Test
   void reportsEntriesThatAreMissingOrDoNotMatchTheirHash(@TempDir Path host) throws Exception {
     Files.writeString(home.resolve("token"), "t");
-    Path jar = Files.write(host.resolve("lib.jar"), new byte[] {1, 2, 3});
+    // A real jar: a classpath file that is no zip is shipped blank (ClasspathSecrets), so it would hash as zeros.
+    Path jar = host.resolve("lib.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new JarEntry("lib/Marker.txt"));
+      out.write(new byte[] {1, 2, 3});
+    }
+    byte[] bytes = Files.readAllBytes(jar);
     ClasspathEntry entry = ClasspathEntry.of(jar);
     String query = "{\"entries\":[{\"hash\":\"" + entry.hash() + "\",\"name\":\"lib.jar\",\"directory\":false}]}";
     try (Response missing = call("POST", "/classpath", "t", query)) {
@@ -92,11 +101,11 @@ class WorkerBridgeTest {
     }
     Path copy = Path.of(entry.remotePath(home.toString()));
     Files.createDirectories(copy.getParent());
-    Files.write(copy, new byte[] {1, 2});
+    Files.write(copy, Arrays.copyOf(bytes, bytes.length - 1));
     try (Response truncated = call("POST", "/classpath", "t", query)) {
       assertThat(truncated.body().string()).as("a cut upload is not taken").contains(entry.hash());
     }
-    Files.write(copy, new byte[] {1, 2, 3});
+    Files.write(copy, bytes);
     try (Response present = call("POST", "/classpath", "t", query)) {
       assertThat(present.body().string()).isEqualTo("{\"missing\":[]}");
     }
