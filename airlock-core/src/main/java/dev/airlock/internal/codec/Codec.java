@@ -224,6 +224,11 @@ public final class Codec {
     } catch (StackOverflowError | OutOfMemoryError e) {
       throw new SandboxProtocolException("result refused: decoding it exhausted " + e.getClass().getSimpleName(),
           null);
+    } catch (Error e) {
+      // Decoding runs admitted classes' code (a record's constructor asserting, a class initializer failing): the
+      // worker chose the bytes that made it throw, so it is refused as any other undecodable result, as a result
+      // decoded on a decoder thread already was, and never reaches the caller as the host's own error.
+      throw new SandboxProtocolException("result refused: " + quoted(String.valueOf(e)), inert(e));
     } finally {
       kryo.reset();
       kryo.noDeadline();

@@ -207,6 +207,10 @@ public final class WorkerSession implements SlotLedger.Occupant {
         throw timeoutException(timeout);
       }
       throw died(e);
+    } catch (RuntimeException | Error e) {
+      // Anything else that ended the call before its answer was taken: the worker is not known to be in step.
+      broken = true;
+      throw e;
     } finally {
       watchdog.future.cancel(false);
       printed.finish();
