@@ -20,13 +20,13 @@ import dev.airlock.internal.wire.FrameWriter;
 import dev.airlock.internal.wire.Messages;
 import dev.airlock.spi.WorkerHandle;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,13 @@ import org.slf4j.LoggerFactory;
 public final class WorkerSession implements SlotLedger.Occupant {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerSession.class);
   static final Duration GRACE = Duration.ofMillis(1500);
-  private static final AtomicLong CALL_IDS = new AtomicLong();
+  /**
+   * Call and warm-up ids are drawn at random, never counted: a call's guest code can learn its own id (it is in the
+   * worker's memory, and in the folder a file argument is written to), and with ids counted up by one it wrote an
+   * answer to the next call's id behind its own, which the next call of a reused worker read as its answer without
+   * its method ever running (AnswerAheadTest). Random, an id says nothing of the next.
+   */
+  private static final SecureRandom CALL_IDS = new SecureRandom();
 
   private final WorkerHandle handle;
   private final FrameReader reader;
@@ -64,6 +70,15 @@ public final class WorkerSession implements SlotLedger.Occupant {
     this.scheduler = scheduler;
   }
 
+  /** A positive id no earlier one predicts (the worker's own warm-up call is 0). */
+  private static long nextId() {
+    long id;
+    do {
+      id = CALL_IDS.nextLong() & Long.MAX_VALUE;
+    } while (id == 0);
+    return id;
+  }
+
   /**
    * Names classes for the worker to load before its first call; it answers nothing. A worker that cannot take the
    * frame is marked unusable, so the pool replaces it.
@@ -83,7 +98,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
    * A worker that cannot take the frame is marked unusable, so the pool replaces it.
    */
   void warmUp() {
-    long warmUpId = CALL_IDS.incrementAndGet();
+    long warmUpId = nextId();
     try {
       writer.write(FrameType.WARM_UP, Messages.warmUp(warmUpId));
       warmUpOutstanding = warmUpId;
@@ -150,7 +165,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
    */
   public Object call(byte[] invocation, Duration timeout, int maxResultBytes, WhileRunning whileRunning, Logger log)
       throws Throwable {
-    long callId = CALL_IDS.incrementAndGet();
+    long callId = nextId();
     long timeoutMillis = timeout.toMillis();
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -344,9 +359,21 @@ public final class WorkerSession implements SlotLedger.Occupant {
     }
   }
 
-  /** Usable, and its backend proves from outside that nothing of the last call still runs in it. */
+  /**
+   * Usable, nothing sent after its last answer, and its backend proves from outside that nothing of the last call
+   * still runs in it. A worker says nothing between calls: bytes waiting behind an answer were written by guest code
+   * for a later call to read (AnswerAheadTest).
+   */
   boolean reusable() {
-    return usable() && handle.provablyIdle();
+    return usable() && nothingUnread() && handle.provablyIdle();
+  }
+
+  private boolean nothingUnread() {
+    try {
+      return handle.input().available() == 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
