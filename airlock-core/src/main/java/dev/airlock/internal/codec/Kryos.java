@@ -152,6 +152,8 @@ final class Kryos {
   static final class ResultKryo extends Kryo {
     private static final int CLOCK_EVERY = 1024;
     private int untilClock = CLOCK_EVERY;
+    /** Objects read, ever: the difference across a collection's read is how many lie beneath it. */
+    private long visits;
     /** Never true outside {@link Codec#decodeResult}, which sets and clears it around each decode. */
     private BooleanSupplier expired = () -> false;
 
@@ -191,8 +193,22 @@ final class Kryos {
       }
     }
 
+    /** How many objects this reader has read; see {@link #chargeBeneath}. */
+    long visits() {
+      return visits;
+    }
+
+    /**
+     * Charges the hashing budget with the objects read since {@code before} that lie beneath the {@code direct}
+     * elements (or keys and values) of the hashed collection just read: hashing it walks them.
+     */
+    void chargeBeneath(Input input, long before, long direct) {
+      ((BoundedInput) input).chargeHashing(Math.max(0, visits - before - direct));
+    }
+
     private void visit(Input input) {
       ((BoundedInput) input).charge(1, "object count");
+      visits++;
       if (--untilClock == 0) {
         untilClock = CLOCK_EVERY;
         deadlineCheck();
@@ -441,8 +457,14 @@ final class Kryos {
 
     @Override
     public Collection<Object> read(Kryo kryo, Input input, Class<? extends Collection<Object>> type) {
+      ResultKryo reader = (ResultKryo) kryo;
+      long before = reader.visits();
       Collection<Object> staged = super.read(kryo, input, type);
-      return staged == null ? null : admit(staged, (ResultKryo) kryo, input, type);
+      if (staged == null) {
+        return null;
+      }
+      reader.chargeBeneath(input, before, staged.size());
+      return admit(staged, reader, input, type);
     }
 
     /** The set made of elements {@code staged} has read, not yet hashed. */
@@ -484,12 +506,15 @@ final class Kryos {
 
     @Override
     public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
+      ResultKryo reader = (ResultKryo) kryo;
+      long before = reader.visits();
       Map<Object, Object> staged = super.read(kryo, input, type);
       if (staged == null) {
         return null;
       }
       StagedEntries entries = (StagedEntries) staged;
-      ResultKryo reader = (ResultKryo) kryo;
+      // Values are not hashed, but which objects are a key's is not known here: all beneath the entries are charged.
+      reader.chargeBeneath(input, before, 2L * entries.keys.size());
       HashFlood.check(entries.keys, true, reader);
       Map<Object, Object> map = super.create(kryo, input, type, entries.keys.size());
       entries.putInto(map, reader);
@@ -559,12 +584,15 @@ final class Kryos {
 
     @Override
     public Map<Object, Object> read(Kryo kryo, Input input, Class<? extends Map<Object, Object>> type) {
+      ResultKryo reader = (ResultKryo) kryo;
+      long before = reader.visits();
       Map<Object, Object> staged = super.read(kryo, input, type);
       if (staged == null) {
         return null;
       }
       StagedEntries entries = (StagedEntries) staged;
-      ResultKryo reader = (ResultKryo) kryo;
+      // Values are not hashed, but which objects are a key's is not known here: all beneath the entries are charged.
+      reader.chargeBeneath(input, before, 2L * entries.keys.size());
       HashFlood.check(entries.keys, false, reader);
       Map<Object, Object> map = new HashMap<>();
       entries.putInto(map, reader);
