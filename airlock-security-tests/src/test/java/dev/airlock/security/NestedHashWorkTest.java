@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Attack review 14: hashing a set walks each element's subtree, and a set inside a set's element is walked again for
  * every set above it. The element budget counts each object once, so sets nested 380 deep around one list of 30,000
  * small values (42 KB) made the host hash 11 million elements, 20 ms of the calling thread for a result small enough
- * to be decoded there (400 times what its bytes cost to read; 10 MiB kept a decoder thread busy until the deadline).
+ * to be decoded there; a larger result keeps a decoder thread hashing up to the call's deadline.
  */
 class NestedHashWorkTest {
   /** Hash codes taken of {@link Counted} values: the host's hashing work, counted exactly. */
