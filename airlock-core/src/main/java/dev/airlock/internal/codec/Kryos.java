@@ -2,6 +2,7 @@ package dev.airlock.internal.codec;
 
 import com.esotericsoftware.kryo.kryo5.Kryo;
 import com.esotericsoftware.kryo.kryo5.KryoException;
+import com.esotericsoftware.kryo.kryo5.Registration;
 import com.esotericsoftware.kryo.kryo5.Serializer;
 import com.esotericsoftware.kryo.kryo5.io.Input;
 import com.esotericsoftware.kryo.kryo5.io.Output;
@@ -308,6 +309,47 @@ final class Kryos {
 
     void allowlist(ClassAllowlist allowlist) {
       this.allowlist = allowlist;
+      judged.clear();
+    }
+
+    /** Classes read by type, not name, that the current allowlist admits: judged once per decode each. */
+    private final Map<Class<?>, Boolean> judged = new java.util.IdentityHashMap<>();
+
+    /**
+     * A value of a final type travels without its class name when the declared type of what holds it (a field, a
+     * record component, a type argument) says the class, so Kryo asks for its registration by class, never by name.
+     * Such a class is judged here as a named one is: a record component of type {@code java.net.URL}, a denied class,
+     * made the host build a worker's URL and resolve its host through DNS while hashing it (FinalFieldTypeTest).
+     * Kryo's own registrations (primitives, {@code String}, {@code Object[]}, {@code Class}) are not judged.
+     */
+    @Override
+    public Registration getRegistration(Class type) {
+      Registration registration = super.getRegistration(type);
+      if (registration != null && registration.getId() == NAME) {
+        judge(type);
+      }
+      return registration;
+    }
+
+    @Override
+    public Registration registerImplicit(Class type) {
+      judge(type);
+      return super.registerImplicit(type);
+    }
+
+    private void judge(Class<?> type) {
+      if (judged.containsKey(type)) {
+        return;
+      }
+      String name = type.getName();
+      if (!allowlist.allows(name)) {
+        throw new RejectedClassException(name);
+      }
+      String behaviour = RefusedBehaviour.of(type);
+      if (behaviour != null) {
+        throw new RejectedClassException(name, behaviour);
+      }
+      judged.put(type, Boolean.TRUE);
     }
 
     @Override
