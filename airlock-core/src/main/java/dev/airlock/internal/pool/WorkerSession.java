@@ -365,7 +365,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
    * for a later call to read (AnswerAheadTest).
    */
   boolean reusable() {
-    return usable() && nothingUnread() && handle.provablyIdle();
+    return usable() && handle.provablyIdle() && nothingUnread();
   }
 
   private boolean nothingUnread() {
