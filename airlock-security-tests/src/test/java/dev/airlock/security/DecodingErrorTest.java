@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Timeout;
  * Attack review 14: a result whose decoding throws an {@link Error} on the host (an admitted record's constructor
  * asserting, an admitted class whose initializer fails) reached the caller as that raw error when the result was
  * small enough to be decoded on the calling thread, not as {@link SandboxProtocolException} as every other
- * undecodable result does; and since only those mark the worker broken, the worker that sent it was reused for the
- * next call. A larger result, decoded on another thread, was already refused.
+ * undecodable result does; and since only those mark the worker broken, the worker that sent it stayed usable (this
+ * test's backend never reuses a worker, so the last assertion holds either way; a backend that proves its workers
+ * idle could have handed it the next call). A larger result, decoded on another thread, was already refused.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DecodingErrorTest {
