@@ -193,7 +193,8 @@ public final class WorkerSession implements SlotLedger.Occupant {
           traceparent, invocation)));
       ship.end();
       CallTrace.Phase run = trace.phase("airlock.run");
-      ClassAllowlist allowlist = besideTheWorker(whileRunning);
+      // What fails here fails the call and breaks the worker (below): it has the call and may still run it.
+      ClassAllowlist allowlist = whileRunning.run();
       while (true) {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
@@ -245,16 +246,6 @@ public final class WorkerSession implements SlotLedger.Occupant {
       idleSince = System.nanoTime();
     }
     throw failure;
-  }
-
-  private ClassAllowlist besideTheWorker(WhileRunning whileRunning) {
-    try {
-      return whileRunning.run();
-    } catch (RuntimeException | Error e) {
-      // The worker has the call and may still run it: its answer, and the worker, are no one's now.
-      broken = true;
-      throw e;
-    }
   }
 
   private Throwable failure(Messages.Error error, ClassAllowlist allowlist, Duration timeout, int maxResultBytes) {
