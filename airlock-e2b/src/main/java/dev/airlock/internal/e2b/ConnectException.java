@@ -1,6 +1,7 @@
 package dev.airlock.internal.e2b;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.internal.backend.GuestText;
 import java.io.IOException;
 
 /** An error answered by envd in Connect's shape ({@code {"code":"not_found","message":"..."}}). */
@@ -8,9 +9,14 @@ final class ConnectException extends IOException {
   private static final long serialVersionUID = 1L;
   private final String code;
 
+  /** The code and message are envd's text (the guest's, once it ran): the exception's message holds them escaped. */
   ConnectException(String code, String message) {
-    super(code + ": " + message);
+    super(GuestText.escape(clip(code)) + ": " + GuestText.escape(clip(message)));
     this.code = code;
+  }
+
+  private static String clip(String text) {
+    return text.length() > 2048 ? text.substring(0, 2048) + "..." : text;
   }
 
   static ConnectException of(JsonNode error) {

@@ -3,6 +3,7 @@ package dev.airlock.internal.e2b;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.CloudSandbox;
 import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.ProxyAnswers;
@@ -38,6 +39,14 @@ final class E2bSandbox implements CloudSandbox {
   /** What the SDKs send: envd emits a keepalive after this many idle seconds. */
   static final String KEEPALIVE_SECONDS = "50";
   private static final int KEPT_OUTPUT_CHARS = 4000;
+  /**
+   * How long a unary envd call may take, body included. Such calls come after the guest ran (stopping the bridge
+   * when the control plane refused a kill), when a guest that is root in the VM may answer on envd's port: without
+   * it, an answer trickled byte by byte held the killing thread for good.
+   */
+  static final Duration UNARY_TIMEOUT = Duration.ofSeconds(10);
+  /** The most of an envd answer read into memory: its real answers here are a few hundred bytes. */
+  static final int MAX_UNARY_BYTES = 64 * 1024;
 
   private final E2bSettings settings;
   private final E2bApi api;
@@ -210,7 +219,8 @@ final class E2bSandbox implements CloudSandbox {
         LOG.debug("could not stop the bridge in sandbox {}: {}", id(), e.getMessage());
       }
     } catch (IOException | RuntimeException e) {
-      LOG.debug("could not stop the bridge in sandbox {}: {}", id(), e.toString());
+      // Its message may quote envd's answer, which the guest may have written: escaped, never a raw log line.
+      LOG.debug("could not stop the bridge in sandbox {}: {}", id(), GuestText.escape(e.toString()));
     }
   }
 
@@ -218,12 +228,22 @@ final class E2bSandbox implements CloudSandbox {
   JsonNode unary(String path, JsonNode body) throws IOException {
     Request request = envd(path).header("Connect-Protocol-Version", "1")
         .post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), E2bApi.JSON)).build();
-    try (Response response = calls.execute(request, false)) {
+    try (Response response = calls.execute(request, false, System.nanoTime() + UNARY_TIMEOUT.toNanos())) {
       if (response.code() == 200) {
-        return Json.MAPPER.readTree(response.body().source().readByteArray());
+        return Json.MAPPER.readTree(bounded(response, path));
       }
       throw envdFailure(response, path);
     }
+  }
+
+  /** An answer's body, refused past {@link #MAX_UNARY_BYTES}: whatever answers on envd's port may be the guest. */
+  private byte[] bounded(Response response, String path) throws IOException {
+    okio.BufferedSource source = response.body().source();
+    if (source.request(MAX_UNARY_BYTES + 1L)) {
+      throw new E2bProtocolException("envd in E2B sandbox " + id() + " answered " + path + " with more than "
+          + MAX_UNARY_BYTES + " bytes");
+    }
+    return source.readByteArray();
   }
 
   /**
@@ -242,7 +262,9 @@ final class E2bSandbox implements CloudSandbox {
     if (node != null && node.has("code") && node.get("code").isTextual()) {
       return ConnectException.of(node);
     }
-    String message = node != null && node.hasNonNull("message") ? node.get("message").asText() : raw;
+    // envd's text, escaped: after the guest ran, whatever answers on envd's port may be its own server.
+    String message = GuestText.escape(node != null && node.hasNonNull("message") ? node.get("message").asText()
+        : raw);
     if (response.code() == 401) {
       throw new SandboxUnavailableException("envd in E2B sandbox " + id() + " refused its access token (401 "
           + message + "): the sandbox must be created with secure=true by this host");

@@ -186,6 +186,35 @@ class E2bSandboxTest extends WithFakeE2b {
     sandbox.kill();
   }
 
+  /**
+   * Attack review 16: envd is asked to stop the bridge only when the control plane refused a kill, after the guest
+   * ran, and a guest that is root in the VM answers on envd's port. Trickled, its answer held a kill thread for as
+   * long as it liked (a read timeout of 60 s per byte, no deadline); endless, it was read whole into the host's heap.
+   */
+  @Test
+  void envdAnswersAfterTheGuestRanAreBoundedInTimeAndSize() throws Exception {
+    E2bSettings settings = testing.settings(testing.config(fake));
+    E2bApi api = new E2bApi(settings, testing.calls());
+    E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
+
+    fake.script(fake.proxy, FakeE2b.request("POST", "/process.Process/SendSignal"), new MockResponse.Builder()
+        .code(200).body(" ".repeat(2000) + "{}").throttleBody(1, 200, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .build());
+    long started = System.nanoTime();
+    sandbox.stopBridge(4242);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("a trickled answer holds the kill thread")
+        .isLessThan(E2bSandbox.UNARY_TIMEOUT.plusSeconds(5));
+
+    fake.script(fake.proxy, FakeE2b.request("POST", "/process.Process/SendSignal"), new MockResponse.Builder()
+        .code(200).body("[".repeat(E2bSandbox.MAX_UNARY_BYTES + 1)).build());
+    com.fasterxml.jackson.databind.node.ObjectNode signal = JSON.createObjectNode();
+    signal.putObject("process").put("pid", 4242);
+    signal.put("signal", "SIGNAL_SIGKILL");
+    assertThatThrownBy(() -> sandbox.unary("/process.Process/SendSignal", signal))
+        .isInstanceOf(IOException.class).hasMessageContaining("more than " + E2bSandbox.MAX_UNARY_BYTES + " bytes");
+    sandbox.kill();
+  }
+
   @Test
   void uploadsWriteEveryPartToItsFullPathAndAFullDiskIsNamed() throws Exception {
     E2bSettings settings = testing.settings(testing.config(fake));
