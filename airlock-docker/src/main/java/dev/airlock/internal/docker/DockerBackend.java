@@ -8,6 +8,7 @@ import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerConfig;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.LogConfig;
@@ -82,6 +83,12 @@ final class DockerBackend implements SandboxBackend {
   private final IsolationPosture posture;
   private final Thread shutdownHook;
   private final Info engineInfo;
+  /**
+   * The folders the image declares as volumes ({@code VOLUME} in its Dockerfile). The engine makes each a fresh
+   * anonymous volume on the host's disk, writable whatever the read-only root says and bounded by nothing: a guest
+   * filled it (attack review 16). Every container of this backend covers each with an empty read-only tmpfs instead.
+   */
+  private final List<String> imageVolumes;
   private final AtomicInteger workers = new AtomicInteger();
   /** The pool's egress proxy, or null when none is configured: then containers get nothing of it. */
   private final WorkerEgress egress;
@@ -95,7 +102,7 @@ final class DockerBackend implements SandboxBackend {
     try {
       this.engineInfo = docker.infoCmd().exec();
       requireRuntime();
-      requireImage();
+      this.imageVolumes = requireImage();
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
       reapContainersOfDeadHosts();
       this.classpath = WorkerClasspath.ofThisJvm();
@@ -135,9 +142,12 @@ final class DockerBackend implements SandboxBackend {
     }
   }
 
-  private void requireImage() {
+  /** The image's declared volumes, once it is known to be on the engine. */
+  private List<String> requireImage() {
     try {
-      docker.inspectImageCmd(settings.image()).exec();
+      ContainerConfig image = docker.inspectImageCmd(settings.image()).exec().getConfig();
+      Map<String, ?> volumes = image == null ? null : image.getVolumes();
+      return volumes == null ? List.of() : List.copyOf(new TreeSet<>(volumes.keySet()));
     } catch (NotFoundException e) {
       throw new SandboxUnavailableException("the Docker image '" + settings.image() + "' (" + DockerSettings.IMAGE
           + ") is not on the engine; build it with 'docker build -t " + DockerSettings.DEFAULT_IMAGE
@@ -152,7 +162,8 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("network", true, "network mode none: no interface but its own loopback"));
     c.add(new Control("filesystem", true, "read-only root filesystem of image " + settings.image()
         + "; the classpath (" + classpath.size() + " entries) bind-mounted read-only at the host's paths; "
-        + "nothing else of the host visible"));
+        + (imageVolumes.isEmpty() ? "" : "the image's volumes " + imageVolumes + " covered by empty read-only "
+        + "tmpfs; ") + "nothing else of the host visible"));
     c.add(new Control("processes", true, "own PID namespace: no host process visible or reachable; its PID 1 is "
         + "a lifeline of another uid (" + settings.lifelineUser() + ") held by this host's attach, so the container "
         + "ends when this host dies, whatever the guest does"));
@@ -266,6 +277,7 @@ final class DockerBackend implements SandboxBackend {
         config.timeout())));
     lifelineLabels.put(Owner.LIFELINE, "true");
     HostConfig host = hardened(LIFELINE_MEMORY_MB * 1024 * 1024, LIFELINE_PIDS)
+        .withTmpFs(tmpfs(Map.of(), List.of(LIFELINE_INSIDE)))
         .withAutoRemove(true)
         .withBinds(new Bind(lifelineClasses.toString(), new Volume(LIFELINE_INSIDE), AccessMode.ro));
     String containerId = docker.createContainerCmd(settings.image())
@@ -319,6 +331,20 @@ final class DockerBackend implements SandboxBackend {
     return host;
   }
 
+  /**
+   * {@code own} tmpfs mounts, plus an empty read-only one over each of the image's volumes that no mount of ours
+   * ({@code own}, {@code bound}) takes: the engine would otherwise make it an anonymous volume on the host's disk.
+   */
+  private Map<String, String> tmpfs(Map<String, String> own, List<String> bound) {
+    Map<String, String> mounts = new HashMap<>(own);
+    for (String volume : imageVolumes) {
+      if (!mounts.containsKey(volume) && !bound.contains(volume)) {
+        mounts.put(volume, "ro,nosuid,nodev,noexec,size=4k");
+      }
+    }
+    return mounts;
+  }
+
   /** Copies {@link HostLifeline}'s class file into {@code folder}, readable by the lifeline's uid. */
   private static Path writeLifelineClass(Path folder) throws IOException {
     String name = HostLifeline.class.getName().replace('.', '/') + ".class";
@@ -352,7 +378,8 @@ final class DockerBackend implements SandboxBackend {
       binds.add(new Bind(gate.folder().toString(), new Volume(WorkerEgress.SANDBOX_FOLDER), AccessMode.ro));
     }
     HostConfig host = hardened(memoryBytes, config.pidsLimit())
-        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + settings.tmpMb() + "m"))
+        .withTmpFs(tmpfs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + settings.tmpMb() + "m"),
+            binds.stream().map(b -> b.getVolume().getPath()).toList()))
         // PID 1 of this namespace is the lifeline: when it ends, the kernel kills every process of the worker.
         .withPidMode("container:" + lifeline.containerId())
         .withBinds(binds);
