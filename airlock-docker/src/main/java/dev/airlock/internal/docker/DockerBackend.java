@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.ContainerConfig;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
@@ -169,7 +170,8 @@ final class DockerBackend implements SandboxBackend {
         + "ends when this host dies, whatever the guest does"));
     c.add(new Control("tmp", true, "tmpfs /tmp of " + settings.tmpMb() + " MiB (nosuid, nodev, noexec)"));
     c.add(new Control("capabilities", true, "all capabilities dropped"));
-    c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges"));
+    c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges; core dumps "
+        + "off (hard limit 0)"));
     List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
     boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
@@ -321,6 +323,9 @@ final class DockerBackend implements SandboxBackend {
         .withMemory(memoryBytes)
         .withMemorySwap(memoryBytes)
         .withPidsLimit(pids)
+        // No core dumps, soft or hard: the engine's default hard limit is unlimited, and every dump goes to the
+        // host's core_pattern, on many hosts a handler the kernel runs as root on the host, outside these limits.
+        .withUlimits(List.of(new Ulimit("core", 0L, 0L)))
         // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
         // (the console tail of a failed start) still works with json-file.
         .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",

@@ -26,6 +26,12 @@ final class DockerAttacks {
     }
   }
 
+  /** The "Max core file size" line of the worker's own limits. */
+  static String coreLimit() throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max core file size"))
+        .findFirst().orElse("none");
+  }
+
   static boolean exists(String path) {
     return Files.exists(Path.of(path));
   }

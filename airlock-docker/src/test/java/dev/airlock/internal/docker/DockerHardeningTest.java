@@ -90,6 +90,16 @@ class DockerHardeningTest {
     assertThat(pool.call(() -> DockerAttacks.tryWrite("/tmp/scratch.txt"))).isEqualTo("wrote");
   }
 
+  /**
+   * Attack review 16: the engine's default hard core limit was unlimited, so a guest could raise its soft limit and
+   * crash processes in a loop; each dump goes to the host's {@code core_pattern}, on many hosts a pipe to a handler
+   * (apport, systemd-coredump) that the kernel runs as root on the host, outside the container's limits.
+   */
+  @Test
+  void theGuestCannotDumpCore() {
+    assertThat(pool.call(DockerAttacks::coreLimit)).matches("Max core file size\\s+0\\s+0\\s+bytes\\s*");
+  }
+
   @Test
   void classpathIsMountedReadOnly() throws Exception {
     String jar = Path.of(com.esotericsoftware.kryo.kryo5.Kryo.class.getProtectionDomain().getCodeSource()
