@@ -2,7 +2,6 @@ package dev.airlock.internal.cloud;
 
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.internal.backend.EgressControl;
-import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.BridgeProtocol.WorkerState;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
@@ -147,8 +146,9 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
 
   @Override
   public Optional<String> resourceLimitHit() {
-    // The bridge runs as the guest's user: what it says is guest text, escaped before it joins a caller's message.
-    return Optional.ofNullable(state()).map(WorkerState::resourceLimit).map(GuestText::escape);
+    // The bridge runs as the guest's user: what it says is guest text, clipped and escaped before it joins a
+    // caller's message (up to 64 KiB of answer, each character escaped to as many as ten, unclipped).
+    return Optional.ofNullable(state()).map(WorkerState::resourceLimit).map(BridgeClient::guestText);
   }
 
   @Override
@@ -161,7 +161,7 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
     }
     WorkerState state = state();
     return state == null ? "unknown: the bridge could not be asked before the call's deadline"
-        : GuestText.escape(String.valueOf(state.exit()));
+        : BridgeClient.guestText(String.valueOf(state.exit()));
   }
 
   /** The bridge's word on the worker, asked at most until the call's deadline and never again once that failed. */

@@ -119,7 +119,9 @@ public final class HostileBridge implements AutoCloseable {
               write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/x-airlock-frames\r\nContent-Length: 0\r\n"
                   + "\r\n");
             } else {
-              String json = "{\"alive\":false,\"exit\":\"" + FORGED_EXIT + "\",\"resourceLimit\":null}";
+              // Followed by 10,000 BELs (60 KB of JSON, under the bound of an answer), each quoted as six characters.
+              String json = "{\"alive\":false,\"exit\":\"" + FORGED_EXIT + "\\u0007".repeat(10_000)
+                  + "\",\"resourceLimit\":null}";
               write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + json.length()
                   + "\r\n\r\n" + json);
             }

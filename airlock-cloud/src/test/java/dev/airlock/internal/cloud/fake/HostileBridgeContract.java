@@ -162,6 +162,8 @@ public interface HostileBridgeContract {
       assertThat(printed.toString()).as("the caller's exception, printed").contains("refund approved")
           .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
       assertThat(printed.toString().lines()).noneMatch(line -> line.startsWith("12:00:00.000 [main] INFO"));
+      assertThat(thrown.getMessage().length()).as("the caller's message quotes the bridge's account clipped")
+          .isLessThan(16_384);
       awaitKilled(id);
     }
   }
