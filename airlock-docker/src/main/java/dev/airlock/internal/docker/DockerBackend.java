@@ -71,6 +71,8 @@ final class DockerBackend implements SandboxBackend {
   /** A JVM that only reads its stdin: 8 MiB of heap, the rest for the JVM itself. */
   private static final long LIFELINE_MEMORY_MB = 96;
   private static final long LIFELINE_PIDS = 32;
+  /** tmpfs options of a folder that must stay empty. */
+  private static final String EMPTY_READ_ONLY = "ro,nosuid,nodev,noexec,size=4k";
 
   private final AirlockConfig config;
   private final DockerSettings settings;
@@ -164,7 +166,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("filesystem", true, "read-only root filesystem of image " + settings.image()
         + "; the classpath (" + classpath.size() + " entries) bind-mounted read-only at the host's paths; "
         + (imageVolumes.isEmpty() ? "" : "the image's volumes " + imageVolumes + " covered by empty read-only "
-        + "tmpfs; ") + "nothing else of the host visible"));
+        + "tmpfs; ") + "no pseudo-terminals (/dev/pts an empty read-only tmpfs); nothing else of the host visible"));
     c.add(new Control("processes", true, "own PID namespace: no host process visible or reachable; its PID 1 is "
         + "a lifeline of another uid (" + settings.lifelineUser() + ") held by this host's attach, so the container "
         + "ends when this host dies, whatever the guest does"));
@@ -339,12 +341,15 @@ final class DockerBackend implements SandboxBackend {
   /**
    * {@code own} tmpfs mounts, plus an empty read-only one over each of the image's volumes that no mount of ours
    * ({@code own}, {@code bound}) takes: the engine would otherwise make it an anonymous volume on the host's disk.
+   * {@code /dev/pts} is covered the same way: each container's devpts draws on one kernel limit for every instance
+   * on the host ({@code kernel.pty.max} less its reserve), which one guest could exhaust; a worker needs no terminal.
    */
   private Map<String, String> tmpfs(Map<String, String> own, List<String> bound) {
     Map<String, String> mounts = new HashMap<>(own);
+    mounts.put("/dev/pts", EMPTY_READ_ONLY);
     for (String volume : imageVolumes) {
       if (!mounts.containsKey(volume) && !bound.contains(volume)) {
-        mounts.put(volume, "ro,nosuid,nodev,noexec,size=4k");
+        mounts.put(volume, EMPTY_READ_ONLY);
       }
     }
     return mounts;

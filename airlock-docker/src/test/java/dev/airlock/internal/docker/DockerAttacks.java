@@ -32,6 +32,28 @@ final class DockerAttacks {
         .findFirst().orElse("none");
   }
 
+  /** Opens pseudo-terminals until refused (at most {@code max}); how many, and the refusal. */
+  static String openPtys(int max) {
+    List<java.io.RandomAccessFile> opened = new ArrayList<>();
+    String refusal = "never refused";
+    try {
+      for (int i = 0; i < max; i++) {
+        opened.add(new java.io.RandomAccessFile("/dev/ptmx", "rw"));
+      }
+    } catch (IOException e) {
+      refusal = e.toString();
+    } finally {
+      for (java.io.RandomAccessFile pty : opened) {
+        try {
+          pty.close();
+        } catch (IOException e) {
+          // Closed with the worker anyway.
+        }
+      }
+    }
+    return "opened " + opened.size() + ": " + refusal;
+  }
+
   static boolean exists(String path) {
     return Files.exists(Path.of(path));
   }

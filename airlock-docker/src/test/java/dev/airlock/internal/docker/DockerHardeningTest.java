@@ -100,6 +100,16 @@ class DockerHardeningTest {
     assertThat(pool.call(DockerAttacks::coreLimit)).matches("Max core file size\\s+0\\s+0\\s+bytes\\s*");
   }
 
+  /**
+   * Attack review 16: the engine gives each container a devpts of its own, but the kernel's pty limit is one for
+   * every such instance on the host ({@code kernel.pty.max} less the reserve, 3,072 by default): a guest opened them
+   * all, and until its call ended no other container on the engine could get a terminal.
+   */
+  @Test
+  void theGuestCannotTakeTheHostsPseudoTerminals() {
+    assertThat(pool.call(() -> DockerAttacks.openPtys(10))).startsWith("opened 0: ");
+  }
+
   @Test
   void classpathIsMountedReadOnly() throws Exception {
     String jar = Path.of(com.esotericsoftware.kryo.kryo5.Kryo.class.getProtectionDomain().getCodeSource()
