@@ -182,9 +182,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.user() + " (" + DockerSettings.USER
         + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
-    c.add(new Control("memory", true, "container limit of heap + " + NATIVE_HEADROOM_MB
-        + " MiB, swap equal to memory (none), OOM kill read from the engine"));
-    c.add(new Control("pids", true, "pids limit " + config.pidsLimit() + " (" + AirlockConfig.PIDS_LIMIT + ")"));
+    c.addAll(limitControls(engineInfo, config.pidsLimit()));
     c.add(new Control("cpu", config.cpus() > 0, config.cpus() > 0 ? config.cpus() + " CPUs (" + AirlockConfig.CPUS
         + ")" : "not limited"));
     c.add(new Control("runtime", true, settings.runtime().isEmpty() ? "engine default runtime ("
@@ -193,6 +191,26 @@ final class DockerBackend implements SandboxBackend {
         + owner.process().pidNamespace() + " and session " + owner.session() + "; removed on close, at JVM exit, by "
         + "a later start that can prove this host dead (same boot and PID namespace), else after " + Owner.EXPIRES));
     return new IsolationPosture(DockerSettings.BACKEND, c);
+  }
+
+  /**
+   * The memory and pids controls as the engine can apply them. An engine whose kernel lacks a controller (swap
+   * accounting above all: cgroup v1 without {@code swapaccount=1}) drops that limit from every container, with a
+   * warning only the create call sees, so the limits are enforced only when its info says it has them.
+   */
+  static List<Control> limitControls(Info engine, long pidsLimit) {
+    boolean memory = Boolean.TRUE.equals(engine.getMemoryLimit());
+    boolean swap = Boolean.TRUE.equals(engine.getSwapLimit());
+    boolean pids = Boolean.TRUE.equals(engine.getRawValues().get("PidsLimit"));
+    String memoryHow = !memory ? "memory NOT limited: the engine reports no memory cgroup, so it drops the limit"
+        : !swap ? "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB of RAM, but swap NOT limited: the "
+        + "engine's kernel has no swap accounting (cgroup v1: boot with swapaccount=1), so a worker can fill the "
+        + "host's swap"
+        : "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB, swap equal to memory (none), OOM kill read from "
+        + "the engine";
+    String pidsHow = pids ? "pids limit " + pidsLimit + " (" + AirlockConfig.PIDS_LIMIT + ")"
+        : "pids NOT limited: the engine reports no pids cgroup, so it drops " + AirlockConfig.PIDS_LIMIT;
+    return List.of(new Control("memory", memory && swap, memoryHow), new Control("pids", pids, pidsHow));
   }
 
   @Override

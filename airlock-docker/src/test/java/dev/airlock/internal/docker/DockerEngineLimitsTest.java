@@ -1,0 +1,46 @@
+package dev.airlock.internal.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.model.Info;
+import dev.airlock.IsolationPosture.Control;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attack review 16: an engine whose kernel lacks swap accounting (cgroup v1 without {@code swapaccount=1}, common on
+ * Debian and Ubuntu), a memory or a pids controller drops that limit from every container with a warning only the
+ * create call sees, and the container runs without it; the posture still said memory ("swap equal to memory (none)")
+ * and pids were enforced. The engine says which limits it can apply in its info: the posture reads them there.
+ */
+class DockerEngineLimitsTest {
+  /** docker-java's own mapper, which keeps the fields its model lacks ({@code PidsLimit}) as raw values. */
+  private static final ObjectMapper JSON = com.github.dockerjava.core.DefaultDockerClientConfig
+      .createDefaultConfigBuilder().build().getObjectMapper();
+
+  @Test
+  void limitsTheEngineCannotApplyAreReportedNotEnforced() throws Exception {
+    Info noSwap = JSON.readValue("{\"MemoryLimit\":true,\"SwapLimit\":false,\"PidsLimit\":true}", Info.class);
+    assertThat(DockerBackend.limitControls(noSwap, 64)).satisfiesExactly(
+        memory -> assertThat(memory).extracting(Control::name, Control::enforced).containsExactly("memory", false),
+        pids -> assertThat(pids).extracting(Control::name, Control::enforced).containsExactly("pids", true));
+    assertThat(DockerBackend.limitControls(noSwap, 64).get(0).how()).contains("swap NOT limited", "swapaccount=1");
+
+    Info none = JSON.readValue("{\"MemoryLimit\":false,\"SwapLimit\":false,\"PidsLimit\":false}", Info.class);
+    List<Control> controls = DockerBackend.limitControls(none, 64);
+    assertThat(controls).noneMatch(Control::enforced);
+    assertThat(controls.get(0).how()).contains("memory NOT limited");
+    assertThat(controls.get(1).how()).contains("pids NOT limited");
+
+    Info all = JSON.readValue("{\"MemoryLimit\":true,\"SwapLimit\":true,\"PidsLimit\":true}", Info.class);
+    assertThat(DockerBackend.limitControls(all, 64)).allMatch(Control::enforced);
+    assertThat(DockerBackend.limitControls(all, 64).get(1).how()).contains("pids limit 64");
+  }
+
+  @Test
+  void theTestEngineReportsEveryLimit() {
+    Info engine = DockerTestEngine.require().client().infoCmd().exec();
+    assertThat(DockerBackend.limitControls(engine, 64)).allMatch(Control::enforced);
+  }
+}
