@@ -111,13 +111,36 @@ public record ClasspathEntry(String hash, String name, boolean directory) {
     return HexFormat.of().formatHex(digest.digest());
   }
 
+  /**
+   * The folder's files a worker may read. A symbolic link counts only when it resolves inside the folder: a bound
+   * folder shows a link as a link, resolved in the sandbox where nothing else of the host is, while an upload reads
+   * it on the host and would ship a file from anywhere the host user can read.
+   */
   private static List<Path> filesOf(Path root) {
+    Path realRoot;
+    try {
+      realRoot = root.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + root, e);
+    }
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(f -> Files.isRegularFile(f) && WorkerClasspath.readableInFolder(relative(root, f)))
+      return files.filter(f -> Files.isRegularFile(f) && insideFolder(realRoot, f)
+              && WorkerClasspath.readableInFolder(relative(root, f)))
           .sorted((a, b) -> relative(root, a).compareTo(relative(root, b)))
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);
+    }
+  }
+
+  private static boolean insideFolder(Path realRoot, Path file) {
+    if (!Files.isSymbolicLink(file)) {
+      return true;
+    }
+    try {
+      return file.toRealPath().startsWith(realRoot);
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -41,6 +41,27 @@ class ClasspathUploadTest {
         .containsExactly("com/acme/Tool.class", "templates/mail.html");
   }
 
+  /**
+   * Attack review 16: a bound folder shows a symbolic link as the link, resolved inside the sandbox, where nothing of
+   * the host but the classpath is; an upload read it on the host and shipped the target's content, a file from
+   * anywhere the host user can read. Only links that stay inside the folder are followed now.
+   */
+  @Test
+  void aSymbolicLinkOutOfAFolderIsNotUploaded(@TempDir Path dir) throws IOException {
+    Path classes = Files.createDirectories(dir.resolve("app/target/classes"));
+    write(classes.resolve("com/acme/Tool.class"));
+    Path outside = dir.resolve("home/user/notes.txt");
+    write(outside);
+    Files.createSymbolicLink(classes.resolve("com/acme/notes.txt"), outside);
+    Files.createSymbolicLink(classes.resolve("com/acme/Alias.class"), Path.of("Tool.class"));
+
+    List<SandboxFile> uploads = ClasspathEntry.of(classes).uploads("/home/airlock", classes);
+
+    assertThat(uploads.subList(0, uploads.size() - 1).stream().map(SandboxFile::path)
+        .map(p -> p.substring(p.lastIndexOf("/classes/") + 9)))
+        .containsExactly("com/acme/Alias.class", "com/acme/Tool.class");
+  }
+
   @Test
   void aJarIsUploadedAsItsCopyWithConfigurationZeroed(@TempDir Path dir) throws IOException {
     Path jar = dir.resolve("app.jar");
