@@ -6,6 +6,7 @@ import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxUnavailableException;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.annotation.ShipFields;
 import dev.airlock.internal.approval.ApprovalAccess;
@@ -157,6 +158,13 @@ public final class AirlockInterceptor {
     CallEgress egress = CallEgress.none();
     ArgumentHash argumentHash = null;
     try {
+      if (airlock.sandboxRequired() && !airlock.sandbox()) {
+        // sandbox defaults to false, so @Airlock(sandboxRequired = true) alone named a host tool: it ran on the host,
+        // silently, though its annotation says it must never do so. A contradiction is refused, not resolved.
+        throw new SandboxUnavailableException("Airlock: " + tool.getDeclaringClass().getName() + "." + tool.getName()
+            + " is @Airlock(sandboxRequired = true) without sandbox = true, which would run it on the host; refused."
+            + " Fix: add sandbox = true to its @Airlock (or remove sandboxRequired for a host tool)");
+      }
       CallTrace.Phase policy = trace.phase("airlock.policy");
       if (step != Step.APPROVED) {
         guard.before(tool, receiver, args, airlock.policy());

@@ -68,7 +68,16 @@ class GuardTest {
     public Object leak(Object value) {
       return value;
     }
+
+    /** sandbox defaults to false: required, but not asked for. */
+    @Airlock(sandboxRequired = true)
+    public String requiredButNotSandboxed(String command) {
+      ranOnHost.incrementAndGet();
+      return "ran " + command + " on the host";
+    }
   }
+
+  static final AtomicInteger ranOnHost = new AtomicInteger();
 
   private final Map<String, AirlockPolicy> policies = new ConcurrentHashMap<>();
   private Instant now = Instant.parse("2026-11-23T10:00:00Z");
@@ -136,6 +145,20 @@ class GuardTest {
     assertThat(Guard.globMatches("*_*_*x", "_".repeat(60_000))).isFalse();
     assertThat(Guard.globMatches("*read*file*", "read".repeat(15_000))).isFalse();
     assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(2));
+  }
+
+  @Test
+  void aRequiredSandboxWithoutSandboxTrueIsRefusedNeverRunOnTheHost() {
+    // Attack review 17: @Airlock(sandboxRequired = true) alone left sandbox at its default, false, and the call ran
+    // on the host, silently.
+    ranOnHost.set(0);
+    AirlockInterceptor interceptor = interceptor();
+    assertThatThrownBy(() -> call(interceptor, "requiredButNotSandboxed", "rm -rf /"))
+        .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("requiredButNotSandboxed")
+        .hasMessageContaining("add sandbox = true");
+    assertThat(ranOnHost).hasValue(0);
+    assertThat(launches).hasValue(0);
+    assertThat(interceptor.auditLog().counts()).containsEntry("error", 1L);
   }
 
   @Test
