@@ -22,10 +22,19 @@ public final class AirlockAgent {
     }
   };
 
+  /** Set by {@link #premain} and {@link #agentmain}: the Spring starter asks it before refusing final tools. */
+  private static volatile boolean installed;
+
   private AirlockAgent() {
   }
 
+  /** Whether this agent was installed in this JVM (every tool class loaded from now on is rewritten or refused). */
+  public static boolean installed() {
+    return installed;
+  }
+
   public static void premain(String options, Instrumentation instrumentation) {
+    installed = true;
     AgentDispatch.premainOptions(AgentOptions.parse(options));
     if (applicationClassesLoaded(instrumentation)) {
       // Loaded before this premain (by an agent before it): only retransformation reaches them.
@@ -42,6 +51,7 @@ public final class AirlockAgent {
   }
 
   public static void agentmain(String options, Instrumentation instrumentation) {
+    installed = true;
     AgentDispatch.attachOptions(AgentOptions.parse(options));
     install(instrumentation);
     startEagerly();

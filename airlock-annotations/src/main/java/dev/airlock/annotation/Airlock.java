@@ -32,7 +32,10 @@ public @interface Airlock {
   /** Run the call in a sandbox worker rather than on the host. */
   boolean sandbox() default false;
 
-  /** Fail with {@code SandboxUnavailableException} instead of running on the host when no sandbox can be had. */
+  /**
+   * Fail with {@code SandboxUnavailableException} instead of running on the host when no sandbox can be had. Needs
+   * {@code sandbox = true}: without it every call is refused with that exception, never run on the host.
+   */
   boolean sandboxRequired() default false;
 
   /** Wall-clock limit for one call; {@code -1} takes {@code airlock.timeout-seconds} (60). */

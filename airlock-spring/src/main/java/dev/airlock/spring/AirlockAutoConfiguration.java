@@ -13,6 +13,7 @@ import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import dev.airlock.spi.SecretResolver;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -26,6 +27,7 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -41,6 +43,7 @@ import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
+import org.springframework.util.ClassUtils;
 
 /** Honours {@link Airlock} on beans' methods through a proxy that calls the core interceptor. */
 @AutoConfiguration
@@ -175,6 +178,64 @@ public class AirlockAutoConfiguration {
     MethodInterceptor advice = invocation -> interceptor.getObject().intercept(invocation.getThis(),
         invocation.getMethod(), invocation.getArguments(), invocation::proceed);
     return new DefaultPointcutAdvisor(new ToolPointcut(), advice);
+  }
+
+  /**
+   * Stops startup at a bean whose class has a {@code final} method an {@link Airlock} governs. A class proxy cannot
+   * override a final method, so a call of it on the bean runs the body on the host, on the proxy instance itself,
+   * with no policy, sandbox or audit, a {@code sandboxRequired} tool too (Spring says so at debug level only). Left
+   * alone when something else intercepts the method's own code: the java agent, or AspectJ weaving.
+   */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static BeanPostProcessor airlockFinalToolCheck() {
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessBeforeInitialization(Object bean, String beanName) {
+        refuseFinalTools(ClassUtils.getUserClass(bean), beanName);
+        return bean;
+      }
+    };
+  }
+
+  static void refuseFinalTools(Class<?> type, String beanName) {
+    if (wovenElsewhere(type)) {
+      return;
+    }
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Method method : c.getDeclaredMethods()) {
+        int modifiers = method.getModifiers();
+        if (Modifier.isFinal(modifiers) && !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)
+            && !method.isSynthetic() && EffectiveAirlock.governs(type, method)) {
+          throw new IllegalStateException("Airlock: bean '" + beanName + "' (" + type.getName() + ") has the final "
+              + "tool method " + method + ", which Spring's proxy cannot intercept: its calls would run on the host "
+              + "with no policy, sandbox or audit. Fix: remove final from the method (Kotlin: open it, or use the "
+              + "kotlin-spring plugin), or run with the java agent or AspectJ weaving, which intercept the method itself");
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the method's own code is intercepted: the class was woven by airlock-aspectj (which marks tool types), or
+   * the Airlock java agent is installed (it rewrites every tool class as it loads, or refuses it).
+   */
+  private static boolean wovenElsewhere(Class<?> type) {
+    try {
+      Class<?> marker = Class.forName("dev.airlock.aspectj.AirlockAspect$ToolType", false, type.getClassLoader());
+      if (marker.isAssignableFrom(type)) {
+        return true;
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      // no AspectJ weaving
+    }
+    try {
+      // An agent's classes are loaded from the system class path; the flag is set by its premain or agentmain.
+      Class<?> agent = Class.forName("dev.airlock.agent.AirlockAgent", true, ClassLoader.getSystemClassLoader());
+      return Boolean.TRUE.equals(agent.getMethod("installed").invoke(null));
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Methods that {@link EffectiveAirlock} says an {@link Airlock} governs, on the bean's own class. */

@@ -144,7 +144,7 @@ public final class Guard {
 
   /** Whether {@code name} matches a policy glob ({@code *}, {@code ?}), as policies match tool names. */
   public static boolean globMatches(String glob, String name) {
-    return PolicyCheck.glob(glob).matcher(name).matches();
+    return PolicyCheck.globMatches(glob, name);
   }
 
   public AuditLog auditLog() {

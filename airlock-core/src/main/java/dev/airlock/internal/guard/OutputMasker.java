@@ -281,7 +281,7 @@ final class OutputMasker {
     }
     if (value instanceof Map.Entry<?, ?> entry) {
       return new AbstractMap.SimpleImmutableEntry<>(clean(entry.getKey(), depth + 1, seen),
-          clean(entry.getValue(), depth + 1, seen));
+          cleanNamed(entry.getKey(), entry.getValue(), depth + 1, seen));
     }
     if (value instanceof List<?> list) {
       List<Object> out = new ArrayList<>(list.size());
@@ -300,7 +300,7 @@ final class OutputMasker {
     }
     if (value instanceof Map<?, ?> map) {
       Map<Object, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(clean(k, depth + 1, seen), clean(v, depth + 1, seen)));
+      map.forEach((k, v) -> out.put(clean(k, depth + 1, seen), cleanNamed(k, v, depth + 1, seen)));
       return out;
     }
     if (value.getClass().isArray()) {
@@ -319,6 +319,32 @@ final class OutputMasker {
     return cleanFields(value, depth, seen);
   }
 
+  /**
+   * A value held under a name (a map key, a record component, a field): when the name says it is a secret
+   * ({@code password}, {@code DB_PASSWORD}, {@code apiKey}: a word of {@link SecretKeys#WORDS}) and the value is
+   * text, the whole text is replaced, as the value after {@code DB_PASSWORD=} is in a string. Else the value is
+   * cleaned as any other. A secret with no shape of its own ({@code System.getenv()}'s AWS secret key, a
+   * {@code Credentials} record's password) passed unmasked as a map or a record, while the JSON an MCP server made of
+   * it, {@code "DB_PASSWORD":"..."}, would have been masked as text.
+   */
+  private Object cleanNamed(Object name, Object value, int depth, Map<Object, Object> seen) {
+    if (masking != Masking.NONE && name instanceof CharSequence text && value != null
+        && SecretKeys.wordIn(text.toString()).isPresent()) {
+      String secret = value instanceof char[] chars ? new String(chars)
+          : value instanceof CharSequence cs ? cs.toString() : null;
+      // As in text: at least three characters, and not what the masker itself wrote in a secret's place.
+      if (secret != null && secret.length() >= 3 && !SecretKeys.isReplacement(secret)) {
+        checkDeadline();
+        String replaced = replacement("PASSWORD", secret);
+        return value instanceof String ? replaced
+            : value instanceof StringBuilder ? new StringBuilder(replaced)
+            : value instanceof StringBuffer ? new StringBuffer(replaced)
+            : value instanceof char[] ? replaced.toCharArray() : replaced;
+      }
+    }
+    return clean(value, depth, seen);
+  }
+
   private Object rebuild(Record record, int depth, Map<Object, Object> seen) {
     RecordComponent[] components = record.getClass().getRecordComponents();
     Object[] values = new Object[components.length];
@@ -328,7 +354,7 @@ final class OutputMasker {
       for (int i = 0; i < components.length; i++) {
         components[i].getAccessor().setAccessible(true);
         Object v = components[i].getAccessor().invoke(record);
-        Object cleaned = clean(v, depth + 1, seen);
+        Object cleaned = cleanNamed(components[i].getName(), v, depth + 1, seen);
         types[i] = components[i].getType();
         if (cleaned != null && !types[i].isPrimitive() && !types[i].isInstance(cleaned)) {
           throw new MaskingRefusedException("the masked " + components[i].getName() + " of a "
@@ -381,7 +407,7 @@ final class OutputMasker {
         try {
           field.setAccessible(true);
           Object v = field.get(value);
-          Object cleaned = clean(v, depth + 1, seen);
+          Object cleaned = cleanNamed(field.getName(), v, depth + 1, seen);
           if (cleaned != v) {
             if (!field.getType().isInstance(cleaned) && cleaned != null) {
               throw new MaskingRefusedException("the masked field " + c.getName() + "." + field.getName()

@@ -76,6 +76,11 @@ public final class SecretKeys {
   private SecretKeys() {
   }
 
+  /** Whether {@code text} is what the masker writes in a secret's place ({@code [REDACTED]}, {@code [JWT:...]}). */
+  static boolean isReplacement(String text) {
+    return REPLACED.matcher(text).matches();
+  }
+
   /** The word of {@link #WORDS} that {@code name} holds (any case), if any. */
   public static Optional<String> wordIn(String name) {
     String lower = name.toLowerCase(Locale.ROOT);

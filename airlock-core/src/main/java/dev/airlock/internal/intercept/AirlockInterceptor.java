@@ -6,6 +6,7 @@ import dev.airlock.AirlockBlockedException;
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxUnavailableException;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.annotation.ShipFields;
 import dev.airlock.internal.approval.ApprovalAccess;
@@ -157,14 +158,24 @@ public final class AirlockInterceptor {
     CallEgress egress = CallEgress.none();
     ArgumentHash argumentHash = null;
     try {
+      if (airlock.sandboxRequired() && !airlock.sandbox()) {
+        // sandbox defaults to false, so @Airlock(sandboxRequired = true) alone named a host tool: it ran on the host,
+        // silently, though its annotation says it must never do so. A contradiction is refused, not resolved.
+        throw new SandboxUnavailableException("Airlock: " + tool.getDeclaringClass().getName() + "." + tool.getName()
+            + " is @Airlock(sandboxRequired = true) without sandbox = true, which would run it on the host; refused."
+            + " Fix: add sandbox = true to its @Airlock (or remove sandboxRequired for a host tool)");
+      }
       CallTrace.Phase policy = trace.phase("airlock.policy");
       if (step != Step.APPROVED) {
         guard.before(tool, receiver, args, airlock.policy());
       }
       policy.end();
       if (step == Step.CALL && (airlock.approval() || guard.requiresApproval(tool, airlock.policy()))) {
-        ApprovalGate.Admitted admitted = ApprovalAccess.gate(approvals.get())
-            .admit(approvalCall(receiver, tool, airlock), args);
+        ApprovalCall call = approvalCall(receiver, tool, airlock);
+        ApprovalGate.Admitted admitted = ApprovalAccess.gate(approvals.get()).admit(call, args);
+        // A blocking approval waited on this thread, and another call of the model's (parallel tool calls) could
+        // change the tool object meanwhile, as it could while a suspended call waited.
+        call.requireApprovedState();
         args = admitted.arguments();
         proceed = reflective(receiver, tool, args);
         if (admitted.edited()) {
@@ -210,9 +221,19 @@ public final class AirlockInterceptor {
    * What the approval gate needs of a call: its policy's masking, and how to run it once approved. It holds no
    * argument: a suspended call keeps only their frozen bytes, which the store counts, not the caller's objects.
    */
-  private ApprovalGate.Call approvalCall(Object receiver, Method tool, Airlock airlock) {
+  private ApprovalCall approvalCall(Object receiver, Method tool, Airlock airlock) {
     byte[] approvedState = shippedState(receiver, airlock);
-    return new ApprovalGate.Call() {
+    return new ApprovalCall() {
+      @Override
+      public void requireApprovedState() {
+        if (!MessageDigest.isEqual(approvedState, shippedState(receiver, airlock))) {
+          throw new AirlockBlockedException(tool.getName(), AirlockBlockedException.Reason.NOT_APPROVED,
+              "approval: tool state", "the state of the tool object that would ship with the call changed while "
+              + "the call awaited approval, so it is not the call that was approved",
+              List.of("make the call again, so it is approved as it stands now"));
+        }
+      }
+
       @Override
       public Method method() {
         return tool;
@@ -235,16 +256,17 @@ public final class AirlockInterceptor {
 
       @Override
       public Object resume(Object[] arguments, boolean edited) throws Throwable {
-        if (!MessageDigest.isEqual(approvedState, shippedState(receiver, airlock))) {
-          throw new AirlockBlockedException(tool.getName(), AirlockBlockedException.Reason.NOT_APPROVED,
-              "approval: tool state", "the state of the tool object that would ship with the call changed while "
-              + "the call awaited approval, so it is not the call that was approved",
-              List.of("make the call again, so it is approved as it stands now"));
-        }
+        requireApprovedState();
         return guarded(receiver, tool, airlock, arguments, reflective(receiver, tool, arguments),
             edited ? Step.EDITED : Step.APPROVED);
       }
     };
+  }
+
+  /** A call the approval gate holds, which can say whether its tool object is still the one approved. */
+  private interface ApprovalCall extends ApprovalGate.Call {
+    /** Throws {@link AirlockBlockedException} ({@code approval: tool state}) when the shipped state changed. */
+    void requireApprovedState();
   }
 
   /**

@@ -222,6 +222,25 @@ class ApprovalTest {
   }
 
   @Test
+  void aBlockingApprovalDuringWhichTheToolStateChangedIsRefused() throws Throwable {
+    // Attack review 17: only a suspended call compared the tool's state when it resumed. A blocking call waits for
+    // the person on the caller's thread, and a model's parallel tool call (an MCP client sends both at once) set a new
+    // recipient meanwhile: the approved send went to it.
+    Mailer mailer = new Mailer();
+    AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder().handler(request -> {
+      mailer.setRecipient("x@evil.example"); // the other call, while the person reads the request
+      return java.util.concurrent.CompletableFuture.completedFuture(ApprovalDecision.approve("alice"));
+    }).clock(clock).build());
+    Method send = Mailer.class.getMethod("send", String.class);
+    assertThatThrownBy(() -> interceptor.intercept(mailer, send, new Object[] {"the report"},
+        () -> mailer.send("the report")))
+        .isInstanceOf(AirlockBlockedException.class).hasMessageContaining("tool state")
+        .satisfies(e -> assertThat(((AirlockBlockedException) e).reason()).isEqualTo(Reason.NOT_APPROVED));
+    assertThat(RAN).as("the redirected mail never went").isEmpty();
+    assertThat(interceptor.auditLog().counts()).containsEntry("blocked", 1L);
+  }
+
+  @Test
   void aSandboxedCallWhoseToolStateChangedWhileItWaitedIsRefused() throws Throwable {
     AirlockApprovals approvals = suspended(10);
     AirlockInterceptor interceptor = interceptor(approvals);

@@ -68,7 +68,16 @@ class GuardTest {
     public Object leak(Object value) {
       return value;
     }
+
+    /** sandbox defaults to false: required, but not asked for. */
+    @Airlock(sandboxRequired = true)
+    public String requiredButNotSandboxed(String command) {
+      ranOnHost.incrementAndGet();
+      return "ran " + command + " on the host";
+    }
   }
+
+  static final AtomicInteger ranOnHost = new AtomicInteger();
 
   private final Map<String, AirlockPolicy> policies = new ConcurrentHashMap<>();
   private Instant now = Instant.parse("2026-11-23T10:00:00Z");
@@ -116,6 +125,40 @@ class GuardTest {
         .findFirst().orElseThrow();
     Tools tools = new Tools();
     return interceptor.intercept(tools, method, args, () -> method.invoke(tools, args));
+  }
+
+  @Test
+  void globsMatchAsBeforeAndInLinearTimeOnHostileNames() {
+    assertThat(Guard.globMatches("delete*", "deleteFile")).isTrue();
+    assertThat(Guard.globMatches("Tools.read*", "Tools.readFile")).isTrue();
+    assertThat(Guard.globMatches("ech?", "echo")).isTrue();
+    assertThat(Guard.globMatches("ech?", "ech")).isFalse();
+    assertThat(Guard.globMatches("*a*b", "xaxxb")).isTrue();
+    assertThat(Guard.globMatches("*a*b", "xaxxbx")).isFalse();
+    assertThat(Guard.globMatches("a.b", "axb")).as("a dot is literal").isFalse();
+    assertThat(Guard.globMatches("*", "")).isTrue();
+    assertThat(Guard.globMatches("?", "\uD83D\uDE00")).as("one character, not one UTF-16 unit").isTrue();
+    assertThat(Guard.globMatches("delete_*", "delete_\nall")).as("a line break is a character too").isTrue();
+    // Attack review 17: as a regular expression, a glob of k stars backtracked through a name in about n^k steps, and
+    // the gateway matches names its client chooses (this one took 40 s at 4,000 characters, for ever at 60,000).
+    long start = System.nanoTime();
+    assertThat(Guard.globMatches("*_*_*x", "_".repeat(60_000))).isFalse();
+    assertThat(Guard.globMatches("*read*file*", "read".repeat(15_000))).isFalse();
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(2));
+  }
+
+  @Test
+  void aRequiredSandboxWithoutSandboxTrueIsRefusedNeverRunOnTheHost() {
+    // Attack review 17: @Airlock(sandboxRequired = true) alone left sandbox at its default, false, and the call ran
+    // on the host, silently.
+    ranOnHost.set(0);
+    AirlockInterceptor interceptor = interceptor();
+    assertThatThrownBy(() -> call(interceptor, "requiredButNotSandboxed", "rm -rf /"))
+        .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("requiredButNotSandboxed")
+        .hasMessageContaining("add sandbox = true");
+    assertThat(ranOnHost).hasValue(0);
+    assertThat(launches).hasValue(0);
+    assertThat(interceptor.auditLog().counts()).containsEntry("error", 1L);
   }
 
   @Test

@@ -64,6 +64,43 @@ class OutputMaskerTest {
     assertThat(new OutputMasker(Masking.NONE, 0).mask(card)).isEqualTo(card);
   }
 
+  record Credentials(String user, String password, int tokenCount) {
+  }
+
+  static final class Account {
+    String owner = "Ann";
+    char[] apiToken = "Zt81qcWpL0".toCharArray();
+    StringBuilder sessionCookie = new StringBuilder("c00kieValue");
+  }
+
+  @Test
+  void textHeldUnderASecretsNameIsMaskedWholeInMapsRecordsAndFields() {
+    // Attack review 17: "AWS_SECRET_ACCESS_KEY=wJalr..." was masked as text, but the same pair in a map (a tool
+    // returning System.getenv()) or a record came back unmasked, and an MCP server then wrote it to the client as
+    // {"AWS_SECRET_ACCESS_KEY":"wJalr..."}.
+    String awsSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    OutputMasker full = new OutputMasker(Masking.FULL, 0);
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("HOME", "/home/ann");
+    env.put("AWS_SECRET_ACCESS_KEY", awsSecret);
+    env.put("db.password", "hunter2 with spaces");
+    env.put("GITHUB_TOKEN", "[REDACTED]");
+    assertThat(full.clean(env)).isEqualTo(java.util.Map.of("HOME", "/home/ann", "AWS_SECRET_ACCESS_KEY", "[REDACTED]",
+        "db.password", "[REDACTED]", "GITHUB_TOKEN", "[REDACTED]"));
+    assertThat(typeOnly.clean(java.util.Map.entry("apiKey", "Zt81qcWpL0"))).hasToString("apiKey=[PASSWORD]");
+
+    assertThat(typeOnly.clean(new Credentials("ann", "hunter22", 42)))
+        .isEqualTo(new Credentials("ann", "[PASSWORD]", 42));
+    Account account = (Account) typeOnly.clean(new Account());
+    assertThat(account.owner).isEqualTo("Ann");
+    assertThat(new String(account.apiToken)).isEqualTo("[PASSWORD]");
+    assertThat(account.sessionCookie).hasToString("[PASSWORD]");
+    assertThat(new OutputMasker(Masking.PARTIAL, 0).clean(java.util.Map.of("password", "hunter22")))
+        .isEqualTo(java.util.Map.of("password", "****er22"));
+    assertThat(new OutputMasker(Masking.NONE, 0).clean(java.util.Map.of("password", "hunter22")))
+        .isEqualTo(java.util.Map.of("password", "hunter22"));
+  }
+
   @Test
   void aGuestsExceptionKeepsItsRemoteClassNameWhenItsMessageIsMasked() {
     StackTraceElement frame = new StackTraceElement("com.acme.Users", "find", "Users.java", 12);

@@ -65,6 +65,11 @@ public final class GatewaySession implements AutoCloseable {
   /** Members of a result that carry no prose: never masked, truncated or rewritten. */
   private static final Set<String> STRUCTURAL = Set.of("type", "mimeType", "uri", "data", "name", "nextCursor",
       "blob");
+  /**
+   * Members the protocol defines inside the params of a notification, which the client reads, not the model: never
+   * masked by their name ({@code progressToken} holds a word of a secret's name, and matches the client's request).
+   */
+  private static final Set<String> PROTOCOL_MEMBERS = Set.of("progressToken", "requestId");
   /** Structural members that hold encoded bytes, not text anyone reads. */
   private static final Set<String> BINARY = Set.of("data", "blob");
   private static final Set<String> STRIPPED_CLIENT_CAPABILITIES = Set.of("sampling", "elicitation", "roots",
@@ -360,7 +365,9 @@ public final class GatewaySession implements AutoCloseable {
         }
         return node;
       }
-      String text = policy == null ? node.asText() : mask(node.asText(), policy);
+      String text = policy == null ? node.asText()
+          : !protocolShaped && member != null && !PROTOCOL_MEMBERS.contains(member)
+          ? maskUnder(member, node.asText(), policy) : mask(node.asText(), policy);
       List<InjectionScanner.Finding> found = scanner.scan(text);
       findings.addAll(found);
       if (!found.isEmpty() && action == InjectionAction.STRIP) {
@@ -431,6 +438,14 @@ public final class GatewaySession implements AutoCloseable {
 
   private String mask(String text, String policy) {
     return (String) guard.after(text, policy);
+  }
+
+  /**
+   * {@code text} masked as the value of a member the upstream named: under a secret's name ({@code password},
+   * {@code AWS_SECRET_ACCESS_KEY}) it is replaced whole, as the same pair is in a text result.
+   */
+  private String maskUnder(String member, String text, String policy) {
+    return (String) ((Map.Entry<?, ?>) guard.after(Map.entry(member, text), policy)).getValue();
   }
 
   private static String rules(List<InjectionScanner.Finding> findings) {

@@ -99,13 +99,15 @@ public final class HttpGateway implements AutoCloseable {
     try (exchange) {
       String origin = exchange.getRequestHeaders().getFirst("Origin");
       if (origin != null && !LOOPBACK.contains(String.valueOf(URI.create(origin).getHost()))) {
-        respond(exchange, 403, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin " + origin + " is not allowed"));
+        respond(exchange, 403, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin " + origin + " is not allowed"),
+            false);
         return;
       }
       // DNS rebinding without an Origin: on a loopback listener, a request must name a loopback host.
       String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host")).replaceFirst(":\\d+$", "");
       if (server.getAddress().getAddress().isLoopbackAddress() && !LOOPBACK.contains(host)) {
-        respond(exchange, 421, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "host " + host + " is not this gateway"));
+        respond(exchange, 421, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "host " + host + " is not this gateway"),
+            false);
         return;
       }
       switch (exchange.getRequestMethod()) {
@@ -132,17 +134,14 @@ public final class HttpGateway implements AutoCloseable {
       message = json.parse(JsonRpc.readAll(body, settings.maxMessageBytes()));
     } catch (JsonRpc.MalformedMessageException | JsonRpc.OversizedLineException e) {
       respond(exchange, e instanceof JsonRpc.OversizedLineException ? 413 : 400,
-          JsonRpc.error(null, JsonRpc.PARSE_ERROR, e.getMessage()));
+          JsonRpc.error(null, JsonRpc.PARSE_ERROR, e.getMessage()), sessionMatches(exchange));
       return;
     }
     boolean initialize = "initialize".equals(message.path("method").asText());
-    if (initialize && sessionId == null) {
-      byte[] random = new byte[16];
-      new SecureRandom().nextBytes(random);
-      sessionId = HexFormat.of().formatHex(random);
-    } else if (!sessionMatches(exchange)) {
+    if (!(initialize && openSession()) && !sessionMatches(exchange)) {
+      // Without the session's id in the answer: it is what keeps every other client of the port out.
       respond(exchange, exchange.getRequestHeaders().getFirst(SESSION) == null ? 400 : 404,
-          JsonRpc.error(message.get("id"), JsonRpc.INVALID_REQUEST, "unknown or missing " + SESSION));
+          JsonRpc.error(message.get("id"), JsonRpc.INVALID_REQUEST, "unknown or missing " + SESSION), false);
       return;
     }
     JsonNode id = message.get("id");
@@ -154,16 +153,28 @@ public final class HttpGateway implements AutoCloseable {
     }
     CompletableFuture<ObjectNode> answer = new CompletableFuture<>();
     if (waiting.putIfAbsent(id.toString(), answer) != null) {
-      respond(exchange, 400, JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "a request with id " + id + " is waiting"));
+      respond(exchange, 400, JsonRpc.error(id, JsonRpc.INVALID_REQUEST, "a request with id " + id + " is waiting"),
+          true);
       return;
     }
     session.onClientMessage(message);
     try {
-      respond(exchange, 200, answer.get(settings.callTimeout().toSeconds() + 10, TimeUnit.SECONDS));
+      respond(exchange, 200, answer.get(settings.callTimeout().toSeconds() + 10, TimeUnit.SECONDS), true);
     } catch (TimeoutException | InterruptedException | java.util.concurrent.ExecutionException e) {
       waiting.remove(id.toString());
-      respond(exchange, 504, JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "no answer in time"));
+      respond(exchange, 504, JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, "no answer in time"), true);
     }
+  }
+
+  /** Makes the one session, for the first {@code initialize}: true for that request only. */
+  private synchronized boolean openSession() {
+    if (sessionId != null) {
+      return false;
+    }
+    byte[] random = new byte[16];
+    new SecureRandom().nextBytes(random);
+    sessionId = HexFormat.of().formatHex(random);
+    return true;
   }
 
   private boolean sessionMatches(HttpExchange exchange) {
@@ -171,10 +182,14 @@ public final class HttpGateway implements AutoCloseable {
     return sessionId != null && sessionId.equals(given);
   }
 
-  private void respond(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+  /**
+   * {@code ofSession}: the request is the session's (it named its id, or opened it). Only such an answer names the id:
+   * a refusal that did handed the session to whoever was refused.
+   */
+  private void respond(HttpExchange exchange, int status, ObjectNode body, boolean ofSession) throws IOException {
     byte[] bytes = json.write(body).getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", "application/json");
-    if (sessionId != null) {
+    if (ofSession && sessionId != null) {
       exchange.getResponseHeaders().add(SESSION, sessionId);
     }
     exchange.sendResponseHeaders(status, bytes.length);

@@ -34,6 +34,30 @@ class GatewayOutputBypassTest {
   }
 
   @Test
+  void structuredContentUnderASecretsNameIsMaskedWhole() throws Exception {
+    // Attack review 17: each string was masked alone, so a secret with no shape of its own under a member named
+    // AWS_SECRET_ACCESS_KEY passed, though the same pair in a text result was masked.
+    try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
+      gateway.open();
+      gateway.drain();
+      List<JsonNode> notifications = new ArrayList<>();
+      gateway.sendRaw("{\"jsonrpc\":\"2.0\",\"id\":\"env\",\"method\":\"tools/call\",\"params\":{\"name\":"
+          + "\"environment\",\"arguments\":{},\"_meta\":{\"progressToken\":\"tok-123\"}}}");
+      JsonNode answer = gateway.await(m -> {
+        if (m.has("method")) {
+          notifications.add(m);
+        }
+        return m.path("id").asText().equals("env");
+      }, Duration.ofSeconds(30));
+      JsonNode structured = answer.path("result").path("structuredContent");
+      assertThat(structured.path("HOME").asText()).isEqualTo("/home/ann");
+      assertThat(structured.toString()).doesNotContain("wJalr").doesNotContain("hunter2x");
+      // A protocol member whose name holds such a word is not prose: the client matches progress by it.
+      assertThat(notifications.toString()).contains("\"progressToken\":\"tok-123\"");
+    }
+  }
+
+  @Test
   void aResourceReadIsMaskedAsAToolResultIs() throws Exception {
     try (GatewayHarness gateway = new GatewayHarness(dir, GatewayHarness.plain(dir))) {
       gateway.open();

@@ -46,6 +46,24 @@ class GatewaySessionTest {
   }
 
   @Test
+  void aToolNameTheClientMakesUpCostsTimeLinearInItsLengthAgainstThePolicyGlobs() throws Exception {
+    // Attack review 17: the name of a tools/call is matched against the operator's globs before it is looked up, and
+    // as a regular expression "*_*_*x" backtracked cubically through 60,000 underscores: one request held a call
+    // thread for good, four the gateway.
+    GatewaySettings settings = GatewayHarness.settings(dir, Map.of("files", AirlockPolicy.builder().build()),
+        Map.of("*_*_*x", "files"), InjectionAction.BLOCK, InjectionAction.STRIP, Set.of());
+    try (GatewayHarness gateway = new GatewayHarness(dir, settings)) {
+      gateway.open();
+      long start = System.nanoTime();
+      JsonNode refused = gateway.call("_".repeat(60_000), "{}");
+      assertThat(isError(refused)).isTrue();
+      assertThat(text(refused)).contains("lists no approved tool named");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+      assertThat(text(gateway.call("echo", "{\"message\":\"hi\"}"))).isEqualTo("hi");
+    }
+  }
+
+  @Test
   void appliesPerToolPoliciesRolesRateLimitsAndApproval() throws Exception {
     AirlockPolicy global = AirlockPolicy.builder().deny("delete_*").rateLimit("2/minute").build();
     AirlockPolicy admins = AirlockPolicy.builder().requireRoles("admin").build();

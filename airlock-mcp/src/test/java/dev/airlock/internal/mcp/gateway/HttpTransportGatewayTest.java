@@ -72,6 +72,42 @@ class HttpTransportGatewayTest {
   }
 
   @Test
+  void aRefusedRequestIsNotToldTheSessionId() throws Exception {
+    // Attack review 17: every answer carried the session's Mcp-Session-Id, refusals included, so any process that
+    // reached the port posted once without it (or with a guess, or a second initialize), read the id off the 400 and
+    // called the tools in the client's session.
+    Path pid = dir.resolve("upstream.pid");
+    HttpGateway gateway = new HttpGateway(GatewayHarness.plain(dir),
+        new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null), new InetSocketAddress("127.0.0.1", 0));
+    try {
+      URI endpoint = gateway.start();
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> initialized = post(http, endpoint, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+          + "\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
+          + "{\"name\":\"owner\",\"version\":\"1\"}}}", Map.of());
+      assertThat(initialized.statusCode()).isEqualTo(200);
+      String session = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+      String ping = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}";
+      String again = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"initialize\",\"params\":{}}";
+      for (HttpResponse<String> refused : java.util.List.of(post(http, endpoint, ping, Map.of()),
+          post(http, endpoint, ping, Map.of("Mcp-Session-Id", "guess")), post(http, endpoint, again, Map.of()),
+          post(http, endpoint, ping, Map.of("Origin", "http://evil.example")))) {
+        assertThat(refused.statusCode()).isIn(400, 403, 404);
+        assertThat(refused.headers().firstValue("Mcp-Session-Id")).as(refused.toString()).isEmpty();
+        assertThat(refused.body()).doesNotContain(session);
+      }
+      assertThat(rawPost(endpoint.getPort(), "rebound.evil.example", ping)).startsWith("HTTP/1.1 421")
+          .doesNotContainIgnoringCase("Mcp-Session-Id").doesNotContain(session);
+      HttpResponse<String> owner = post(http, endpoint, ping, Map.of("Mcp-Session-Id", session));
+      assertThat(owner.statusCode()).isEqualTo(200);
+      assertThat(owner.headers().firstValue("Mcp-Session-Id")).contains(session);
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
   void guardsAnUpstreamAtAUrl() throws Exception {
     SdkClientGatewayTest.requireEverything();
     int port;

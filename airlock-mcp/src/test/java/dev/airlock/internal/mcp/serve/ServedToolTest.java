@@ -139,6 +139,40 @@ class ServedToolTest {
     assertThat(drawing.calls).hasValue(0);
   }
 
+  /** Returns what a careless tool returns: the environment, as a map. */
+  public static class Environment {
+    @Airlock(timeoutSeconds = 5)
+    public Map<String, String> variables() {
+      return Map.of("HOME", "/home/ann", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    }
+  }
+
+  @Test
+  void aSecretInAMapResultIsMaskedBeforeItBecomesTheClientsJson() {
+    // Attack review 17: masked as text, "AWS_SECRET_ACCESS_KEY=..." is; as a map it passed, and the client read
+    // {"AWS_SECRET_ACCESS_KEY":"wJalr..."}.
+    dev.airlock.AirlockPolicy masked = dev.airlock.AirlockPolicy.builder().build();
+    AirlockInterceptor guarded = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return AirlockConfig.defaults();
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        throw new AssertionError("these tools run on the host");
+      }
+    }, new dev.airlock.internal.guard.Guard(name -> Optional.of(masked),
+        new dev.airlock.internal.guard.InProcessRateLimitStore(), java.time.Clock.systemUTC()));
+    ServedTool variables = ServedTool.of(List.of(new Environment()), guarded, McpJson.wire(64 * 1024)).get(0);
+    CallToolResult result = variables.call(Map.of());
+    assertThat(result.isError()).isFalse();
+    String text = ((TextContent) result.content().get(0)).text();
+    assertThat(text).contains("\"HOME\":\"/home/ann\"").contains("\"AWS_SECRET_ACCESS_KEY\":\"[REDACTED]\"")
+        .doesNotContain("wJalr");
+    assertThat(String.valueOf(result.structuredContent())).doesNotContain("wJalr");
+  }
+
   @Test
   void toolsThatCannotBeServedAreRefusedNamingTheFix() {
     assertThatThrownBy(() -> ServedTool.of(List.of(new Overloaded()), HOST_ONLY, McpJson.wire(64 * 1024)))
