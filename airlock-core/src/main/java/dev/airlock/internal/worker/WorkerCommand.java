@@ -18,7 +18,8 @@ public final class WorkerCommand {
       "-XX:MaxMetaspaceSize=128m",
       "-Djava.io.tmpdir=/tmp",
       "-Dairlock.worker=true",
-      "-Dfile.encoding=UTF-8");
+      "-Dfile.encoding=UTF-8",
+      "-Djdk.reflect.useNativeAccessorOnly=true");
 
   private WorkerCommand() {
   }
@@ -29,7 +30,11 @@ public final class WorkerCommand {
    * collector: on JDK 17 only G1 maps the archived heap (the module graph, interned strings) from the default CDS
    * archive, which starts a JVM 30-60 ms sooner for about 1.5 MiB more resident memory. Compiler and GC threads are
    * all started with the JVM and no attach listener can be started later, so the worker's thread set is fixed when
-   * it says hello: the host proves a reused worker idle by comparing against it. The worker's arguments
+   * it says hello: the host proves a reused worker idle by comparing against it. Tools are called through the JNI
+   * accessor of core reflection: since JDK 18 (JEP 416) a method's first reflective call otherwise spins method
+   * handles and their lambda-form classes, a one-off cost of most of a fresh worker's first call (about 5 ms of a 9
+   * ms single-use call on JDK 25) that a single-use worker pays on every call and never earns back; JDK 17 uses the
+   * JNI accessor for a method's first calls anyway. The worker's arguments
    * ({@code --connect ...}) follow.
    */
   public static List<String> javaArguments(String java, String classpath, int memoryMb) {
