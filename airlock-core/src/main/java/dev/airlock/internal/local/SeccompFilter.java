@@ -12,7 +12,10 @@ import java.util.Optional;
  * The seccomp filter of a bubblewrap worker, as the classic BPF program bwrap's {@code --seccomp} loads: the calls
  * Docker's default profile refuses to an unprivileged container (tracing other processes, mounting, new namespaces,
  * kernel keyrings, eBPF, perf events, userfaultfd, kernel modules and kexec, swap, reboot, file handles, io_uring,
- * clock setting, the new mount API) fail with {@code EPERM}; {@code clone} fails when it asks for a new namespace,
+ * clock setting, the new mount API) fail with {@code EPERM}, and so do the calls that make kernel objects counted per
+ * user or host-wide, which Docker allows: the sandbox's user is the host user's in the kernel's books, so inotify
+ * instances (128 per user by default) and POSIX message queues a guest holds are taken from the host user, and AIO
+ * contexts from the whole host ({@code fs.aio-max-nr}); {@code clone} fails when it asks for a new namespace,
  * {@code clone3} with {@code ENOSYS} (its flags sit behind a pointer a filter cannot read, so the C library falls
  * back to {@code clone}); a call of another architecture or of the x32 ABI kills the process. Built here, no
  * download and no libseccomp: the program is a few dozen {@code struct sock_filter} instructions.
@@ -47,7 +50,8 @@ final class SeccompFilter {
       "io_uring_register", "acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "quotactl",
       "lookup_dcookie", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
       "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs", "_sysctl", "iopl",
-      "ioperm", "create_module", "get_kernel_syms", "query_module");
+      "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init", "inotify_init1", "mq_open",
+      "io_setup");
 
   /** An architecture the filter is built for: its audit token and syscall numbers. */
   enum Arch {
@@ -62,7 +66,8 @@ final class SeccompFilter {
         "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433, "mount_setattr", 442,
         "vhangup", 153, "syslog", 103, "kcmp", 312, "fanotify_init", 300, "nfsservctl", 180, "uselib", 134,
         "ustat", 136, "sysfs", 139, "_sysctl", 156, "iopl", 172, "ioperm", 173, "create_module", 174,
-        "get_kernel_syms", 177, "query_module", 178, "clone", 56, "clone3", 435)),
+        "get_kernel_syms", 177, "query_module", 178, "inotify_init", 253, "inotify_init1", 294, "mq_open", 240,
+        "io_setup", 206, "clone", 56, "clone3", 435)),
     // The generic table (asm-generic/unistd.h): no uselib, ustat, sysfs, _sysctl, iopl, ioperm or module queries.
     AARCH64(0xC00000B7, false, table(
         "ptrace", 117, "mount", 40, "umount2", 39, "unshare", 97, "setns", 268, "keyctl", 219, "add_key", 217,
@@ -73,8 +78,8 @@ final class SeccompFilter {
         "io_uring_enter", 426, "io_uring_register", 427, "acct", 89, "settimeofday", 170, "clock_settime", 112,
         "clock_adjtime", 266, "adjtimex", 171, "quotactl", 60, "lookup_dcookie", 18, "open_tree", 428,
         "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433, "mount_setattr", 442,
-        "vhangup", 58, "syslog", 116, "kcmp", 272, "fanotify_init", 262, "nfsservctl", 42, "clone", 220,
-        "clone3", 435));
+        "vhangup", 58, "syslog", 116, "kcmp", 272, "fanotify_init", 262, "nfsservctl", 42, "inotify_init1", 26,
+        "mq_open", 180, "io_setup", 0, "clone", 220, "clone3", 435));
 
     final int audit;
     /** Whether the x32 ABI shares the architecture token and must be refused by number. */

@@ -6,8 +6,10 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,6 +43,32 @@ public final class GuestAttacks {
       // OutOfMemoryError: unable to create native thread, the limit held.
     }
     return started;
+  }
+
+  /**
+   * How many of {@code count} file watchers (each an inotify instance, counted against the host user's 128 when the
+   * sandbox's user is the host user's) could be opened, and why the next one could not; all are closed before the
+   * answer, so only what the kernel allowed is measured.
+   */
+  public static String openFileWatchers(int count) {
+    List<WatchService> opened = new ArrayList<>();
+    String refusal = "none";
+    try {
+      while (opened.size() < count) {
+        opened.add(FileSystems.getDefault().newWatchService());
+      }
+    } catch (Throwable refused) {
+      refusal = refused.toString();
+    } finally {
+      for (WatchService watcher : opened) {
+        try {
+          watcher.close();
+        } catch (IOException e) {
+          // closing on the way out: the count is the answer
+        }
+      }
+    }
+    return opened.size() + " opened; then " + refusal;
   }
 
   /** Bytes written to {@code /tmp} before the disk said no, stopping at {@link #TMP_FILL_CAP}. */

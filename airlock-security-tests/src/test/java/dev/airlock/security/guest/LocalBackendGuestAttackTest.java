@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.security.WorkerProcesses;
+import org.junit.jupiter.api.Test;
 
 /** The guest attacks on the embedded backend, with namespaces (bubblewrap is installed by .ci/run). */
 class LocalBackendGuestAttackTest extends GuestAttackSuite {
@@ -11,6 +12,17 @@ class LocalBackendGuestAttackTest extends GuestAttackSuite {
   @Override
   protected AirlockConfig backendConfig() {
     return AirlockConfig.builder().backend("local").localIsolation(AirlockConfig.LocalIsolation.STRICT).build();
+  }
+
+  /**
+   * The sandbox's user is the host user's in the kernel's books, so an inotify instance the guest opens counts against
+   * the host user's limit (128 by default, host-wide): a guest holding them made the host application's own
+   * {@code WatchService} fail with "User limit of inotify instances reached" while its call ran.
+   */
+  @Test
+  void theGuestCannotTakeTheHostUsersFileWatchers() {
+    String watchers = pool().call(() -> GuestAttacks.openFileWatchers(64));
+    assertThat(watchers).startsWith("0 opened;").contains("Operation not permitted");
   }
 
   @Override
