@@ -128,7 +128,7 @@ final class DockerBackend implements SandboxBackend {
     this.shutdownHook = new Thread(this::removeOurContainers, "airlock-docker-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     if (settings.runsAsRoot()) {
-      LOG.warn("Airlock Docker workers run as root ({}={}); {}", DockerSettings.USER, settings.user(),
+      LOG.warn("Airlock Docker workers run as root ({}={}); {}", DockerSettings.USER, settings.describeUser(),
           posture.describe());
     } else {
       LOG.info("Airlock Docker backend ready; {}", posture.describe());
@@ -179,7 +179,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
         + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
         : "no seccomp filter: the engine reports none"));
-    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.user() + " (" + DockerSettings.USER
+    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser() + " (" + DockerSettings.USER
         + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
     c.addAll(limitControls(engineInfo, config.pidsLimit()));
@@ -423,7 +423,7 @@ final class DockerBackend implements SandboxBackend {
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
         .withLabels(owner.labels(Owner.expiry(System.currentTimeMillis(), config.timeout())))
-        .withUser(settings.user())
+        .withUser(settings.nextWorkerUser())
         .withEnv(List.of())
         .withNetworkDisabled(true)
         .withWorkingDir("/tmp")

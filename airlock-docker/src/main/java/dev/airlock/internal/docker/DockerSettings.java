@@ -2,7 +2,9 @@ package dev.airlock.internal.docker;
 
 import dev.airlock.AirlockConfig;
 import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -10,7 +12,7 @@ import java.util.regex.Pattern;
  *
  * @param image an image with a JRE 17+ whose {@code java} is on its {@code PATH}
  * @param runtime the OCI runtime ({@code runsc} for gVisor); empty for the engine's default
- * @param user the uid:gid the worker runs as inside the container
+ * @param user the uid:gid the worker runs as inside the container, or {@link #UNIQUE_USER}
  * @param tmpMb size of the tmpfs mounted on {@code /tmp}, the only writable place
  * @param java the java command inside the image
  */
@@ -22,6 +24,19 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
   static final String TMP_MB = "airlock.docker.tmp-mb";
   static final String JAVA = "airlock.docker.java";
   static final List<String> KEYS = List.of(IMAGE, RUNTIME, USER, TMP_MB, JAVA);
+
+  /**
+   * The default user: each worker a uid:gid of its own, which no host user and no other worker has. The kernel keeps
+   * some books per uid across every container and the host (inotify instances, 128 by default; pending signals;
+   * message queue bytes; pipe buffers): workers that shared uid 65534 shared them with each other and with the host's
+   * {@code nobody}, and one guest took all 128 inotify instances of that uid (attack review 16).
+   */
+  static final String UNIQUE_USER = "unique";
+  /** Unique uids are drawn from [2^30, 2^30 + 2^28): above host users and the usual subordinate-id ranges. */
+  private static final long UNIQUE_BASE = 1L << 30;
+  private static final int UNIQUE_RANGE = 1 << 28;
+  /** Counted up from a random start, so workers of one JVM never share a uid and JVMs hardly ever do. */
+  private static final AtomicInteger UNIQUE_NEXT = new AtomicInteger(new SecureRandom().nextInt(UNIQUE_RANGE));
 
   /** The tag docs/docker.md builds docker/Dockerfile under. */
   static final String DEFAULT_IMAGE = "airlock-worker:17";
@@ -39,7 +54,7 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
           + "'; expected a whole number of MiB, at least 1");
     }
     return new DockerSettings(config.backendProperty(IMAGE, DEFAULT_IMAGE).trim(),
-        config.backendProperty(RUNTIME, "").trim(), config.backendProperty(USER, "65534:65534").trim(), tmpMb,
+        config.backendProperty(RUNTIME, "").trim(), config.backendProperty(USER, UNIQUE_USER).trim(), tmpMb,
         config.backendProperty(JAVA, "java").trim());
   }
 
@@ -48,6 +63,9 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
    * {@code 00}, {@code +0} and {@code -0} are root too; an empty uid is the image's own user, which may be root.
    */
   boolean runsAsRoot() {
+    if (user.equals(UNIQUE_USER)) {
+      return false;
+    }
     String uid = user.split(":", 2)[0];
     return uid.isEmpty() || uid.equals("root") || numericUid(uid, 0);
   }
@@ -65,7 +83,24 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
    * the images this backend is meant for.
    */
   String lifelineUser() {
+    if (user.equals(UNIQUE_USER)) {
+      return "65533:65533";
+    }
     String uid = user.split(":", 2)[0];
     return numericUid(uid, 65533) ? "65532:65532" : "65533:65533";
+  }
+
+  /** The uid:gid of the next worker: {@link #user} as configured, or one no other worker of this JVM has. */
+  String nextWorkerUser() {
+    if (!user.equals(UNIQUE_USER)) {
+      return user;
+    }
+    long uid = UNIQUE_BASE + Math.floorMod(UNIQUE_NEXT.getAndIncrement(), UNIQUE_RANGE);
+    return uid + ":" + uid;
+  }
+
+  /** What the posture and the logs say the workers run as. */
+  String describeUser() {
+    return user.equals(UNIQUE_USER) ? "a uid:gid of its own per worker, from " + UNIQUE_BASE + " up" : user;
   }
 }

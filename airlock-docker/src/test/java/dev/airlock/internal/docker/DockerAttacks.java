@@ -32,6 +32,13 @@ final class DockerAttacks {
         .findFirst().orElse("none");
   }
 
+  /** The real uid of the guest's process, from {@code /proc/self/status}. */
+  static long uid() throws IOException {
+    String line = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+        .findFirst().orElseThrow();
+    return Long.parseLong(line.split("\\s+")[1]);
+  }
+
   /** Opens pseudo-terminals until refused (at most {@code max}); how many, and the refusal. */
   static String openPtys(int max) {
     List<java.io.RandomAccessFile> opened = new ArrayList<>();

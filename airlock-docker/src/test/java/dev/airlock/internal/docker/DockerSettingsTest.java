@@ -31,8 +31,13 @@ class DockerSettingsTest {
   void defaultsAreHardened() {
     DockerSettings settings = DockerSettings.of(AirlockConfig.defaults());
     assertThat(settings.image()).isEqualTo(DockerSettings.DEFAULT_IMAGE);
-    assertThat(settings.user()).isEqualTo("65534:65534");
+    assertThat(settings.user()).isEqualTo(DockerSettings.UNIQUE_USER);
     assertThat(settings.runsAsRoot()).isFalse();
+    assertThat(settings.lifelineUser()).isEqualTo("65533:65533");
+    String first = settings.nextWorkerUser();
+    String second = settings.nextWorkerUser();
+    assertThat(first).isNotEqualTo(second).matches("(\\d{10}):\\1");
+    assertThat(Long.parseLong(first.split(":")[0])).isBetween(1L << 30, (1L << 30) + (1L << 28) - 1);
     assertThat(settings.runtime()).isEmpty();
   }
 
