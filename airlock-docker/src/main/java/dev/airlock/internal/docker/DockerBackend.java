@@ -86,6 +86,8 @@ final class DockerBackend implements SandboxBackend {
   private final IsolationPosture posture;
   private final Thread shutdownHook;
   private final Info engineInfo;
+  /** Whether the engine runs containers in a user namespace (rootless or userns-remap): only 65,536 uids exist. */
+  private final boolean mappedUids;
   /**
    * The folders the image declares as volumes ({@code VOLUME} in its Dockerfile). The engine makes each a fresh
    * anonymous volume on the host's disk, writable whatever the read-only root says and bounded by nothing: a guest
@@ -104,6 +106,8 @@ final class DockerBackend implements SandboxBackend {
     this.docker = engine.client();
     try {
       this.engineInfo = docker.infoCmd().exec();
+      this.mappedUids = engineInfo.getSecurityOptions() != null && engineInfo.getSecurityOptions().stream()
+          .anyMatch(o -> o.contains("name=userns") || o.contains("name=rootless"));
       requireRuntime();
       this.imageVolumes = requireImage();
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
@@ -128,7 +132,7 @@ final class DockerBackend implements SandboxBackend {
     this.shutdownHook = new Thread(this::removeOurContainers, "airlock-docker-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     if (settings.runsAsRoot()) {
-      LOG.warn("Airlock Docker workers run as root ({}={}); {}", DockerSettings.USER, settings.describeUser(),
+      LOG.warn("Airlock Docker workers run as root ({}={}); {}", DockerSettings.USER, settings.describeUser(mappedUids),
           posture.describe());
     } else {
       LOG.info("Airlock Docker backend ready; {}", posture.describe());
@@ -179,7 +183,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
         + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
         : "no seccomp filter: the engine reports none"));
-    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser() + " (" + DockerSettings.USER
+    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " (" + DockerSettings.USER
         + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
     c.addAll(limitControls(engineInfo, config.pidsLimit()));
@@ -423,7 +427,7 @@ final class DockerBackend implements SandboxBackend {
     CreateContainerResponse created = docker.createContainerCmd(settings.image())
         .withName("airlock-" + owner.session().substring(0, 8) + "-" + id)
         .withLabels(owner.labels(Owner.expiry(System.currentTimeMillis(), config.timeout())))
-        .withUser(settings.nextWorkerUser())
+        .withUser(settings.nextWorkerUser(mappedUids))
         .withEnv(List.of())
         .withNetworkDisabled(true)
         .withWorkingDir("/tmp")

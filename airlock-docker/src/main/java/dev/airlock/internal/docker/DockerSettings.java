@@ -35,6 +35,12 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
   /** Unique uids are drawn from [2^30, 2^30 + 2^28): above host users and the usual subordinate-id ranges. */
   private static final long UNIQUE_BASE = 1L << 30;
   private static final int UNIQUE_RANGE = 1 << 28;
+  /**
+   * An engine that runs containers in a user namespace (rootless, or {@code userns-remap}) maps only the first 65,536
+   * uids, so there they are drawn from [1000, 65000), below the lifeline's 65532-65533 and {@code nobody}.
+   */
+  private static final long MAPPED_BASE = 1000;
+  private static final int MAPPED_RANGE = 64_000;
   /** Counted up from a random start, so workers of one JVM never share a uid and JVMs hardly ever do. */
   private static final AtomicInteger UNIQUE_NEXT = new AtomicInteger(new SecureRandom().nextInt(UNIQUE_RANGE));
 
@@ -90,17 +96,23 @@ record DockerSettings(String image, String runtime, String user, int tmpMb, Stri
     return numericUid(uid, 65533) ? "65532:65532" : "65533:65533";
   }
 
-  /** The uid:gid of the next worker: {@link #user} as configured, or one no other worker of this JVM has. */
-  String nextWorkerUser() {
+  /**
+   * The uid:gid of the next worker: {@link #user} as configured, or one no other worker of this JVM has;
+   * {@code mappedUids} when the engine runs containers in a user namespace.
+   */
+  String nextWorkerUser(boolean mappedUids) {
     if (!user.equals(UNIQUE_USER)) {
       return user;
     }
-    long uid = UNIQUE_BASE + Math.floorMod(UNIQUE_NEXT.getAndIncrement(), UNIQUE_RANGE);
+    int next = UNIQUE_NEXT.getAndIncrement();
+    long uid = mappedUids ? MAPPED_BASE + Math.floorMod(next, MAPPED_RANGE)
+        : UNIQUE_BASE + Math.floorMod(next, UNIQUE_RANGE);
     return uid + ":" + uid;
   }
 
   /** What the posture and the logs say the workers run as. */
-  String describeUser() {
-    return user.equals(UNIQUE_USER) ? "a uid:gid of its own per worker, from " + UNIQUE_BASE + " up" : user;
+  String describeUser(boolean mappedUids) {
+    return !user.equals(UNIQUE_USER) ? user : "a uid:gid of its own per worker, from "
+        + (mappedUids ? MAPPED_BASE + " (the engine maps uids)" : UNIQUE_BASE) + " up";
   }
 }

@@ -34,10 +34,14 @@ class DockerSettingsTest {
     assertThat(settings.user()).isEqualTo(DockerSettings.UNIQUE_USER);
     assertThat(settings.runsAsRoot()).isFalse();
     assertThat(settings.lifelineUser()).isEqualTo("65533:65533");
-    String first = settings.nextWorkerUser();
-    String second = settings.nextWorkerUser();
+    String first = settings.nextWorkerUser(false);
+    String second = settings.nextWorkerUser(false);
     assertThat(first).isNotEqualTo(second).matches("(\\d{10}):\\1");
     assertThat(Long.parseLong(first.split(":")[0])).isBetween(1L << 30, (1L << 30) + (1L << 28) - 1);
+    // An engine in a user namespace (rootless, userns-remap) maps only uids below 65,536; the lifeline has 65533.
+    String mapped = settings.nextWorkerUser(true);
+    assertThat(mapped).isNotEqualTo(settings.nextWorkerUser(true));
+    assertThat(Long.parseLong(mapped.split(":")[0])).isBetween(1000L, 64_999L);
     assertThat(settings.runtime()).isEmpty();
   }
 
