@@ -21,6 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +57,8 @@ public final class BridgedBackend implements SandboxBackend {
   private final List<Path> classpath;
   private final Map<String, String> labels;
   private final LiveSandboxes live;
+  /** Runs each sandbox creation, so its caller can leave at its deadline while the control plane still works. */
+  private final ExecutorService creator;
   private final HostProcess self = HostProcess.current();
   private List<ClasspathEntry> hashedClasspath;
   private boolean reaped;
@@ -92,6 +100,8 @@ public final class BridgedBackend implements SandboxBackend {
     this.classpath = List.copyOf(classpath);
     this.labels = ownLabels(self);
     this.live = new LiveSandboxes(settings.name(), settings.lifetime());
+    this.creator = Executors.newCachedThreadPool(
+        r -> LiveSandboxes.daemon(r, "airlock-" + settings.name() + "-create"));
   }
 
   private static Map<String, String> ownLabels(HostProcess self) {
@@ -134,7 +144,7 @@ public final class BridgedBackend implements SandboxBackend {
   public WorkerHandle launch(WorkerSpec spec) {
     long deadline = System.nanoTime() + spec.startTimeout().toNanos();
     List<ClasspathEntry> shipped = beforeFirstSandbox();
-    CloudSandbox sandbox = service.create(labels, settings.lifetime());
+    CloudSandbox sandbox = createBy(deadline);
     live.add(sandbox);
     try {
       String token = HexFormat.of().formatHex(randomBytes());
@@ -156,6 +166,33 @@ public final class BridgedBackend implements SandboxBackend {
       }
       throw new SandboxUnavailableException("could not prepare " + settings.name() + " sandbox " + sandbox.id()
           + " for a worker: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates a sandbox by the caller's start deadline. The control plane is trusted but can be slow, and its request
+   * has only a timeout per read, so a caller waited past its call's own timeout for as long as the control plane
+   * took. A sandbox the control plane creates after its caller gave up is killed as soon as it is known.
+   */
+  private CloudSandbox createBy(long deadline) {
+    CompletableFuture<CloudSandbox> creating = CompletableFuture.supplyAsync(
+        () -> service.create(labels, settings.lifetime()), creator);
+    try {
+      return creating.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw new SandboxUnavailableException(settings.name() + " could not create a sandbox: " + e.getCause(),
+          e.getCause());
+    } catch (TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      creating.thenAccept(CloudSandbox::kill);
+      throw new SandboxUnavailableException("the " + settings.name() + " control plane did not create a sandbox "
+          + "within the call's start time; it is killed if it comes later. Raise the call's timeout if the provider "
+          + "is slow to start sandboxes");
     }
   }
 
@@ -301,6 +338,7 @@ public final class BridgedBackend implements SandboxBackend {
     synchronized (this) {
       closed = true;
     }
+    creator.shutdown();
     live.close();
     service.close();
   }

@@ -49,7 +49,7 @@ final class LiveSandboxes implements AutoCloseable {
     keepAlive.scheduleAtFixedRate(this::extendAll, every, every, TimeUnit.MILLISECONDS);
   }
 
-  private static Thread daemon(Runnable r, String name) {
+  static Thread daemon(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;

@@ -1,9 +1,11 @@
 package dev.airlock.internal.e2b;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxTimeoutException;
 import dev.airlock.internal.backend.HostProcess;
 import dev.airlock.internal.cloud.BridgedBackend;
 import dev.airlock.spi.WorkerHandle;
@@ -81,6 +83,31 @@ class E2bLifecycleTest extends WithFakeE2b {
     }
     assertThat(fake.live()).as("close kills the sandbox still running").isEmpty();
     assertThat(E2bEndToEndTest.all(fake.apiRequests, "DELETE", "/sandboxes/" + second)).hasSize(1);
+  }
+
+  /**
+   * The control plane is trusted but can be slow: a caller waited for a create's answer past its own call's timeout,
+   * for as long as the control plane took. It now leaves at its deadline, and the sandbox created after it left is
+   * killed when its answer comes.
+   */
+  @Test
+  void aSlowControlPlaneHoldsNoCallerPastItsTimeoutAndItsLateSandboxIsKilled() throws Exception {
+    fake.createAnswerDelay = Duration.ofSeconds(6);
+    AirlockConfig config = testing.config(fake).toBuilder().timeoutSeconds(2).poolMinSize(0).poolMaxSize(1).build();
+    try (SandboxPool pool = SandboxPool.builder(config).build()) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxTimeoutException.class)
+          .hasMessageContaining("did not create a sandbox within the call's start time");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the caller's wait")
+          .isLessThan(Duration.ofMillis(4500));
+      assertThat(pool.stats().fallbacks()).isZero();
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (fake.sandboxes.isEmpty() || !fake.live().isEmpty()) {
+        assertThat(System.nanoTime()).as("the late sandbox is killed").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      assertThat(fake.sandboxes.values()).allSatisfy(s -> assertThat(s.killed).isTrue());
+    }
   }
 
   private List<RecordedRequest> extensions(String sandboxId) {

@@ -69,6 +69,8 @@ final class FakeE2b implements AutoCloseable {
   /** Whether the template was built with this JVM's classpath baked into the bridge's store. */
   volatile boolean templateHasClasspath;
   volatile Duration keepaliveEvery = Duration.ofMillis(150);
+  /** How long the control plane takes to answer a create, after the sandbox exists: a slow control plane. */
+  volatile Duration createAnswerDelay = Duration.ZERO;
 
   private record Scripted(MockWebServer server, Predicate<RecordedRequest> matches, MockResponse response) {
   }
@@ -211,6 +213,11 @@ final class FakeE2b implements AutoCloseable {
     }
     if (sandbox.trafficToken != null) {
       answer.put("trafficAccessToken", sandbox.trafficToken);
+    }
+    try {
+      Thread.sleep(createAnswerDelay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return json(201, answer);
   }
