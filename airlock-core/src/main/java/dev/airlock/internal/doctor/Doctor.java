@@ -11,7 +11,9 @@ import dev.airlock.internal.doctor.DoctorReport.EndToEnd;
 import dev.airlock.internal.doctor.DoctorReport.Verdict;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.SandboxBackendProvider;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -179,8 +181,22 @@ public final class Doctor {
 
     @Override
     public String call() {
-      return "pid " + ProcessHandle.current().pid() + ", user " + System.getProperty("user.name") + ", java "
+      return "pid " + ProcessHandle.current().pid() + ", user " + System.getProperty("user.name") + uid() + ", java "
           + System.getProperty("java.version");
+    }
+
+    /** The uid, since a worker's own uid (Docker gives each worker one) has no name: the JDK calls it "?". */
+    private static String uid() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Uid:")) {
+            return " (uid " + line.substring(4).trim().split("\\s+")[0] + ")";
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // No /proc: the name alone.
+      }
+      return "";
     }
   }
 
