@@ -103,7 +103,12 @@ final class AgentScenarios implements AutoCloseable {
 
   /** Runs {@link AgentCallChild} with the agent and {@code options} (agent option syntax) and reads its samples. */
   Samples run(String options, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Jvm.java(), "-javaagent:" + agentJar + "=" + options,
+    return runOn(Jvm.java(), options, args);
+  }
+
+  /** {@link #run} in a JVM of {@code java}, whose workers then run on the same JDK. */
+  Samples runOn(String java, String options, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(java, "-javaagent:" + agentJar + "=" + options,
         "-cp", Jvm.classpath() + File.pathSeparator + toolsJar, AgentCallChild.class.getName()));
     cmd.addAll(List.of(args));
     long spawned = System.nanoTime();

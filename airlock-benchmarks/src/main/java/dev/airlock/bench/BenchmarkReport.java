@@ -140,6 +140,14 @@ public final class BenchmarkReport {
       figures.add(Figure.of(section, "1b. the same, each tool class loaded and instrumented by the timed call, "
           + "median of " + calls, loadingMedian, "ms", "echo child after " + idle + " idle, median",
           StartupBenchmark.median(loading.floors())));
+      Optional<Jvm.NamedJava> newer = Jvm.newerJava();
+      if (newer.isPresent()) {
+        AgentScenarios.Samples onNewer = agent.runOn(newer.get().java(), options + ",pool.reuse=false", "single",
+            Integer.toString(calls), Long.toString(AgentScenarios.IDLE_MILLIS));
+        figures.add(Figure.of(section, "1c. the same as 1. on " + newer.get().name() + " (host and workers), median of "
+            + calls, StartupBenchmark.median(onNewer.calls()), "ms", "echo child after " + idle + " idle, median",
+            StartupBenchmark.median(onNewer.floors())));
+      }
       if (singleOnly) {
         figures.add(Figure.of(section, "host CPU per single-use call, its worker's start included",
             single.cpuPerCallMillis(), "ms", "fresh single-use call (1.), median", singleMedian));
