@@ -42,6 +42,8 @@ public final class AirlockConfig {
   public static final String MAX_PAYLOAD_BYTES = "airlock.max-payload-bytes";
   public static final String MAX_RESULT_BYTES = "airlock.max-result-bytes";
   public static final String ALLOWED_CLASSES = "airlock.allowed-classes";
+  /** Host calls still running past their timeout at which new host calls are refused. */
+  public static final String MAX_OVERDUE_HOST_CALLS = "airlock.max-overdue-host-calls";
   public static final String POOL_MIN_SIZE = "airlock.pool.min-size";
   public static final String POOL_MAX_SIZE = "airlock.pool.max-size";
   public static final String POOL_IDLE_TIMEOUT_SECONDS = "airlock.pool.idle-timeout-seconds";
@@ -65,8 +67,8 @@ public final class AirlockConfig {
 
   /** The keys this class owns, in documentation order. */
   public static final List<String> CORE_KEYS = List.of(BACKEND, TIMEOUT_SECONDS, SANDBOX_REQUIRED, MEMORY_MB, CPUS,
-      PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, POOL_MIN_SIZE, POOL_MAX_SIZE,
-      POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, POOL_EAGER, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
+      PIDS_LIMIT, MAX_PAYLOAD_BYTES, MAX_RESULT_BYTES, ALLOWED_CLASSES, MAX_OVERDUE_HOST_CALLS, POOL_MIN_SIZE,
+      POOL_MAX_SIZE, POOL_IDLE_TIMEOUT_SECONDS, POOL_REUSE, POOL_EAGER, LOCAL_ISOLATION, LOCAL_JAVA, LOCAL_CLASS_CACHE,
       LOCAL_CLASSPATH_FOLDERS, FILES_ROOTS);
 
   private static final int MIB = 1024 * 1024;
@@ -83,6 +85,7 @@ public final class AirlockConfig {
   private final int maxPayloadBytes;
   private final int maxResultBytes;
   private final List<String> allowedClasses;
+  private final int maxOverdueHostCalls;
   private final int poolMinSize;
   private final int poolMaxSize;
   private final Duration poolIdleTimeout;
@@ -105,6 +108,7 @@ public final class AirlockConfig {
     this.maxPayloadBytes = b.maxPayloadBytes;
     this.maxResultBytes = b.maxResultBytes;
     this.allowedClasses = List.copyOf(b.allowedClasses);
+    this.maxOverdueHostCalls = b.maxOverdueHostCalls;
     this.poolMinSize = b.poolMinSize;
     this.poolMaxSize = b.poolMaxSize;
     this.poolIdleTimeout = b.poolIdleTimeout;
@@ -279,6 +283,13 @@ public final class AirlockConfig {
    * names, or {@code com.acme.*} for every class of one package.
    */
   public List<String> allowedClasses() { return allowedClasses; }
+
+  /**
+   * How many calls run on the host ({@code sandbox = false}, or a fallback) may still run past their timeout before
+   * new host calls are refused with {@link HostCallTimeoutException}: host code cannot be killed, so each keeps a
+   * thread.
+   */
+  public int maxOverdueHostCalls() { return maxOverdueHostCalls; }
   public int poolMinSize() { return poolMinSize; }
   public int poolMaxSize() { return poolMaxSize; }
   public Duration poolIdleTimeout() { return poolIdleTimeout; }
@@ -322,6 +333,7 @@ public final class AirlockConfig {
     map.put(MAX_PAYLOAD_BYTES, Integer.toString(maxPayloadBytes));
     map.put(MAX_RESULT_BYTES, Integer.toString(maxResultBytes));
     map.put(ALLOWED_CLASSES, String.join(",", allowedClasses));
+    map.put(MAX_OVERDUE_HOST_CALLS, Integer.toString(maxOverdueHostCalls));
     map.put(POOL_MIN_SIZE, Integer.toString(poolMinSize));
     map.put(POOL_MAX_SIZE, Integer.toString(poolMaxSize));
     map.put(POOL_IDLE_TIMEOUT_SECONDS, Long.toString(poolIdleTimeout.getSeconds()));
@@ -362,6 +374,7 @@ public final class AirlockConfig {
     private int maxPayloadBytes = 10 * MIB;
     private int maxResultBytes = 10 * MIB;
     private List<String> allowedClasses = new ArrayList<>();
+    private int maxOverdueHostCalls = 16;
     private int poolMinSize = 2;
     private int poolMaxSize = 10;
     private Duration poolIdleTimeout = Duration.ofSeconds(300);
@@ -387,6 +400,7 @@ public final class AirlockConfig {
       maxPayloadBytes = c.maxPayloadBytes;
       maxResultBytes = c.maxResultBytes;
       allowedClasses = new ArrayList<>(c.allowedClasses);
+      maxOverdueHostCalls = c.maxOverdueHostCalls;
       poolMinSize = c.poolMinSize;
       poolMaxSize = c.poolMaxSize;
       poolIdleTimeout = c.poolIdleTimeout;
@@ -453,6 +467,12 @@ public final class AirlockConfig {
 
     public Builder allowedClasses(List<String> prefixes) {
       this.allowedClasses = new ArrayList<>(prefixes);
+      return this;
+    }
+
+    /** Host calls past their timeout at which new ones are refused (see {@link AirlockConfig#maxOverdueHostCalls()}). */
+    public Builder maxOverdueHostCalls(int calls) {
+      this.maxOverdueHostCalls = positive(MAX_OVERDUE_HOST_CALLS, calls);
       return this;
     }
 
@@ -545,6 +565,7 @@ public final class AirlockConfig {
         case MAX_PAYLOAD_BYTES: return maxPayloadBytes(parseInt(key, v));
         case MAX_RESULT_BYTES: return maxResultBytes(parseInt(key, v));
         case ALLOWED_CLASSES: return allowedClasses(splitList(v));
+        case MAX_OVERDUE_HOST_CALLS: return maxOverdueHostCalls(parseInt(key, v));
         case POOL_MIN_SIZE: return poolMinSize(parseInt(key, v));
         case POOL_MAX_SIZE: return poolMaxSize(parseInt(key, v));
         case POOL_IDLE_TIMEOUT_SECONDS: return poolIdleTimeout(Duration.ofSeconds(parseInt(key, v)));

@@ -131,6 +131,62 @@ class AirlockMcpServerHttpTest {
   }
 
   @Test
+  void clientsThatSendTheirBodySlowlyHoldNoThread() throws Exception {
+    // Bodies were read with blocking reads: each POST whose body trickled held one of the container's 32 threads for
+    // as long as it trickled, and 40 of them left no client an answer.
+    List<java.net.Socket> slow = new java.util.ArrayList<>();
+    Thread trickle = new Thread(() -> {
+      try {
+        while (true) {
+          Thread.sleep(1000);
+          for (java.net.Socket socket : slow) {
+            try {
+              socket.getOutputStream().write(' ');
+            } catch (java.io.IOException closed) {
+              // closed by the server: what the test waits for
+            }
+          }
+        }
+      } catch (InterruptedException done) {
+        // the test is over
+      }
+    });
+    try {
+      for (int i = 0; i < 40; i++) {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", uri.getPort());
+        slow.add(socket);
+        socket.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+            + "Content-Length: 1000\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      trickle.setDaemon(true);
+      trickle.start();
+      Thread.sleep(500);
+      long start = System.nanoTime();
+      String session = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return RawMcp.initialize(HttpClient.newHttpClient(), uri);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }).get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(session).isNotBlank();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      for (java.net.Socket socket : slow) {
+        socket.setSoTimeout(30_000);
+        String answer = new String(socket.getInputStream().readAllBytes(),
+            java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(answer).as("refused and closed").startsWith("HTTP/1.1 408").contains("did not arrive whole");
+      }
+    } finally {
+      trickle.interrupt();
+      for (java.net.Socket socket : slow) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
   void bigAndDeepMessagesAreRefusedAndTheServerStaysUsable() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     String session = RawMcp.initialize(http, uri);

@@ -37,6 +37,8 @@ public class AirlockProperties {
   private Integer maxResultBytes;
   /** Extra classes allowed in payloads and results. */
   private List<String> allowedClasses;
+  /** Host calls still running past their timeout at which new host calls are refused. */
+  private Integer maxOverdueHostCalls;
   private final Pool pool = new Pool();
   private final Local local = new Local();
   private final Files files = new Files();
@@ -72,6 +74,7 @@ public class AirlockProperties {
     set(builder, AirlockConfig.MAX_PAYLOAD_BYTES, maxPayloadBytes);
     set(builder, AirlockConfig.MAX_RESULT_BYTES, maxResultBytes);
     set(builder, AirlockConfig.ALLOWED_CLASSES, allowedClasses == null ? null : String.join(",", allowedClasses));
+    set(builder, AirlockConfig.MAX_OVERDUE_HOST_CALLS, maxOverdueHostCalls);
     set(builder, AirlockConfig.POOL_MIN_SIZE, pool.minSize);
     set(builder, AirlockConfig.POOL_MAX_SIZE, pool.maxSize);
     set(builder, AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, pool.idleTimeoutSeconds);
@@ -271,6 +274,8 @@ public class AirlockProperties {
   public void setMaxResultBytes(Integer maxResultBytes) { this.maxResultBytes = maxResultBytes; }
   public List<String> getAllowedClasses() { return allowedClasses; }
   public void setAllowedClasses(List<String> allowedClasses) { this.allowedClasses = allowedClasses; }
+  public Integer getMaxOverdueHostCalls() { return maxOverdueHostCalls; }
+  public void setMaxOverdueHostCalls(Integer maxOverdueHostCalls) { this.maxOverdueHostCalls = maxOverdueHostCalls; }
   public Pool getPool() { return pool; }
   public Local getLocal() { return local; }
   public Files getFiles() { return files; }

@@ -140,6 +140,7 @@ class AirlockAutoConfigurationTest {
     expected.put(AirlockConfig.MAX_PAYLOAD_BYTES, "100000");
     expected.put(AirlockConfig.MAX_RESULT_BYTES, "200000");
     expected.put(AirlockConfig.ALLOWED_CLASSES, "com.example.a.,com.example.b.");
+    expected.put(AirlockConfig.MAX_OVERDUE_HOST_CALLS, "5");
     expected.put(AirlockConfig.POOL_MIN_SIZE, "0");
     expected.put(AirlockConfig.POOL_MAX_SIZE, "3");
     expected.put(AirlockConfig.POOL_IDLE_TIMEOUT_SECONDS, "9");

@@ -69,6 +69,16 @@ class GuardTest {
       return value;
     }
 
+    @Airlock
+    public Object echo(Object value) {
+      return value;
+    }
+
+    @Airlock
+    public String fail(String message) {
+      throw new IllegalStateException(message);
+    }
+
     /** sandbox defaults to false: required, but not asked for. */
     @Airlock(sandboxRequired = true)
     public String requiredButNotSandboxed(String command) {
@@ -314,6 +324,26 @@ class GuardTest {
   }
 
   record Customer(String name, String email, List<String> notes) {
+  }
+
+  @Test
+  void withoutAPolicyNothingIsMaskedAndAGlobalPolicyMasksEveryToolThatNamesNone() throws Throwable {
+    // What README.md and docs/guard.md say: masking is the policy's, so a tool naming no policy is masked only when
+    // a global policy is defined (a reviewer read the README as masking by default).
+    String secret = "key AKIAIOSFODNN7EXAMPLE, mail ann@example.com, " + "x".repeat(300);
+    AirlockInterceptor interceptor = interceptor();
+    assertThat(call(interceptor, "echo", secret)).isEqualTo(secret);
+    Tools tools = new Tools();
+    Method fail = Tools.class.getMethod("fail", String.class);
+    assertThatThrownBy(() -> interceptor.intercept(tools, fail, new Object[] {secret}, () -> tools.fail(secret)))
+        .isInstanceOf(IllegalStateException.class).hasMessage(secret);
+
+    policies.put("global", AirlockPolicy.builder().build());
+    assertThat((String) call(interceptor, "echo", secret)).contains("[REDACTED]")
+        .doesNotContain("AKIAIOSFODNN7EXAMPLE", "ann@example.com").endsWith("x".repeat(300));
+    assertThatThrownBy(() -> interceptor.intercept(tools, fail, new Object[] {secret}, () -> tools.fail(secret)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("[REDACTED]")
+        .hasMessageNotContaining("AKIAIOSFODNN7EXAMPLE");
   }
 
   @Test

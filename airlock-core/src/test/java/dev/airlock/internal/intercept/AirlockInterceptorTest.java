@@ -67,6 +67,69 @@ class AirlockInterceptorTest {
   }
 
   @Test
+  void hostCallsStillRunningPastTheirTimeoutAreBounded() throws Throwable {
+    // A host body that ignores the interrupt kept its thread after its timeout, and nothing bounded how many: a model
+    // that kept calling a hanging host tool added a thread with each call.
+    AirlockInterceptor bounded = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return AirlockConfig.builder().maxOverdueHostCalls(2).build();
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        throw new AssertionError("no pool for these calls");
+      }
+    });
+    var method = Tools.class.getDeclaredMethod("guardedOnHost");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger running = new AtomicInteger();
+    long threadsBefore = hostCallThreads();
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertThatThrownBy(() -> bounded.intercept(new Tools(), method, new Object[0], () -> {
+          started.incrementAndGet();
+          running.incrementAndGet();
+          try {
+            while (true) {
+              try {
+                release.await();
+                return "late";
+              } catch (InterruptedException ignored) {
+                // A hanging tool that does not stop when interrupted.
+              }
+            }
+          } finally {
+            running.decrementAndGet();
+          }
+        })).isExactlyInstanceOf(HostCallTimeoutException.class);
+      }
+      assertThat(started).as("calls past the bound are refused without running").hasValue(2);
+      assertThat(running).hasValue(2);
+      assertThat(hostCallThreads() - threadsBefore).as("host threads added").isLessThanOrEqualTo(2);
+      assertThatThrownBy(() -> bounded.intercept(new Tools(), method, new Object[0], () -> "refused"))
+          .isExactlyInstanceOf(HostCallTimeoutException.class)
+          .hasMessageContaining("2 host calls are still running past their timeout")
+          .hasMessageContaining("airlock.max-overdue-host-calls=2").hasMessageContaining("sandbox = true");
+    } finally {
+      release.countDown();
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (running.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(50);
+    assertThat(bounded.intercept(new Tools(), method, new Object[0], () -> "host")).as("once they end")
+        .isEqualTo("host");
+  }
+
+  private static long hostCallThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("airlock-host-call-")).count();
+  }
+
+  @Test
   void aSecondAdapterOnTheSameCallProceedsInsteadOfInterceptingAgain() throws Throwable {
     var method = Tools.class.getDeclaredMethod("guardedOnHost");
     AtomicInteger bodies = new AtomicInteger();

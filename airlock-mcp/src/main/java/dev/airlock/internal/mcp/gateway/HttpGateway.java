@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -30,23 +33,40 @@ import org.slf4j.LoggerFactory;
  * {@code initialize}; requests without it are refused. A request {@code Origin} other than a loopback host is
  * refused, and on a loopback listener a {@code Host} other than a loopback name (DNS rebinding: a web page must not
  * reach a local gateway through the browser).
+ *
+ * <p>The JDK's server reads a request's head, and the handler its body, on a thread of the bounded pool, with no time
+ * limit of its own (its {@code sun.net.httpserver.maxReqTime} is JVM-wide, not ours to set). So each exchange has
+ * {@link #CLIENT_TIMEOUT} to send its whole request and again to take its answer: past it the thread is interrupted,
+ * which closes the connection's channel. The upstream's part, from the request read to its answer, is not the
+ * client's time and is bounded by the call timeout instead.
  */
 public final class HttpGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpGateway.class);
   private static final String SESSION = "Mcp-Session-Id";
   private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+  /** How long a client has to send a whole request, and to take its answer. */
+  static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
 
   private final GatewaySettings settings;
   private final GatewaySession session;
   private final JsonRpc json;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final ScheduledExecutorService timer;
+  private final Duration clientTimeout;
+  private final ThreadLocal<ClientClock> clock = new ThreadLocal<>();
   private final Map<String, CompletableFuture<ObjectNode>> waiting = new ConcurrentHashMap<>();
   private volatile String sessionId;
 
   public HttpGateway(GatewaySettings settings, UpstreamAddress upstream, InetSocketAddress address)
       throws IOException {
+    this(settings, upstream, address, CLIENT_TIMEOUT);
+  }
+
+  HttpGateway(GatewaySettings settings, UpstreamAddress upstream, InetSocketAddress address, Duration clientTimeout)
+      throws IOException {
     this.settings = settings;
+    this.clientTimeout = clientTimeout;
     this.json = new JsonRpc(settings.maxMessageBytes());
     this.session = new GatewaySession(settings, upstream.connect(settings), upstream.label(), this::toClient);
     this.server = HttpServer.create(address, 16);
@@ -55,7 +75,12 @@ public final class HttpGateway implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    server.setExecutor(executor);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "airlock-mcp-http-clock");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(exchange -> executor.execute(() -> timed(exchange)));
     server.createContext("/mcp", this::handle);
   }
 
@@ -92,6 +117,21 @@ public final class HttpGateway implements AutoCloseable {
     CompletableFuture<ObjectNode> answer = waiting.remove(id.toString());
     if (answer != null) {
       answer.complete(message);
+    }
+  }
+
+  /** Runs one exchange of the JDK's server (it reads the request's head, then calls {@link #handle}) on the clock. */
+  private void timed(Runnable exchange) {
+    ClientClock running = new ClientClock(Thread.currentThread());
+    clock.set(running);
+    running.start();
+    try {
+      exchange.run();
+    } finally {
+      running.stop();
+      clock.remove();
+      // An interrupt that closed this exchange's connection must not reach the pool's next task.
+      Thread.interrupted();
     }
   }
 
@@ -132,6 +172,8 @@ public final class HttpGateway implements AutoCloseable {
     ObjectNode message;
     try (InputStream body = exchange.getRequestBody()) {
       message = json.parse(JsonRpc.readAll(body, settings.maxMessageBytes()));
+      // The request is in: what follows until the answer is written (the upstream's part) is not the client's time.
+      clock.get().stop();
     } catch (JsonRpc.MalformedMessageException | JsonRpc.OversizedLineException e) {
       respond(exchange, e instanceof JsonRpc.OversizedLineException ? 413 : 400,
           JsonRpc.error(null, JsonRpc.PARSE_ERROR, e.getMessage()), sessionMatches(exchange));
@@ -148,6 +190,7 @@ public final class HttpGateway implements AutoCloseable {
     if (id == null || !message.has("method")) {
       session.onClientMessage(message);
       exchange.getResponseHeaders().add(SESSION, sessionId);
+      clock.get().start();
       exchange.sendResponseHeaders(202, -1);
       return;
     }
@@ -188,6 +231,7 @@ public final class HttpGateway implements AutoCloseable {
    */
   private void respond(HttpExchange exchange, int status, ObjectNode body, boolean ofSession) throws IOException {
     byte[] bytes = json.write(body).getBytes(StandardCharsets.UTF_8);
+    clock.get().start();
     exchange.getResponseHeaders().add("Content-Type", "application/json");
     if (ofSession && sessionId != null) {
       exchange.getResponseHeaders().add(SESSION, sessionId);
@@ -203,5 +247,43 @@ public final class HttpGateway implements AutoCloseable {
     session.close();
     server.stop(0);
     executor.shutdownNow();
+    timer.shutdownNow();
+  }
+
+  /**
+   * The client's time on one exchange's thread: when it runs out, the thread is interrupted, and the blocked read or
+   * write on the connection's channel fails and closes the channel. Started and stopped by that thread only.
+   */
+  private final class ClientClock {
+    private final Thread thread;
+    private ScheduledFuture<?> alarm;
+
+    ClientClock(Thread thread) {
+      this.thread = thread;
+    }
+
+    /** Starts the clock unless it runs: a request that is refused before it was read is still on its first time. */
+    synchronized void start() {
+      if (alarm == null) {
+        alarm = timer.schedule(this::ring, clientTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    synchronized void stop() {
+      if (alarm != null) {
+        alarm.cancel(false);
+        alarm = null;
+      }
+    }
+
+    /** Synchronized with {@link #stop}: once stopped, the thread is never interrupted for this exchange. */
+    private synchronized void ring() {
+      if (alarm != null) {
+        alarm = null;
+        LOG.debug("An MCP HTTP client took longer than {} to send its request or take its answer; closing it",
+            clientTimeout);
+        thread.interrupt();
+      }
+    }
   }
 }

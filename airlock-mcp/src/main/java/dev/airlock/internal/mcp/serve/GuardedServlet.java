@@ -1,5 +1,8 @@
 package dev.airlock.internal.mcp.serve;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
@@ -11,11 +14,11 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,12 +29,20 @@ import tools.jackson.databind.json.JsonMapper;
  * JSON-RPC error naming the problem. And an error the SDK answers itself (an unknown session, a missing header) is
  * rewritten to a plain JSON-RPC error: the SDK serializes its exception whole, stack trace and class names included,
  * which is nothing a client should read.
+ *
+ * <p>The body is read as it arrives (non-blocking), holding no container thread while the client is slow, and must
+ * arrive whole within {@link #BODY_TIMEOUT_MILLIS}: read with blocking reads, a body that trickled a byte now and then
+ * held a thread for as long as its client liked, and as many such bodies as the container has threads stalled it.
  */
 public final class GuardedServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   /** An SDK error body is small; more than this is not kept. */
   private static final int MAX_ERROR_BODY_CHARS = 64 * 1024;
   private static final String SESSION = "Mcp-Session-Id";
+  /** How long a client has to send a POST's whole body. */
+  static final long BODY_TIMEOUT_MILLIS = 10_000;
+  /** The request attribute holding a POST's body, read before the request is dispatched again to be served. */
+  private static final String BODY = GuardedServlet.class.getName() + ".body";
 
   private final transient HttpServlet sdk;
   private final transient JsonMapper json;
@@ -62,12 +73,12 @@ public final class GuardedServlet extends HttpServlet {
       jakarta.servlet.ServletException {
     HttpServletRequest admitted = request;
     if ("POST".equals(request.getMethod())) {
-      byte[] body = readBounded(request.getInputStream());
+      byte[] body = (byte[]) request.getAttribute(BODY);
       if (body == null) {
-        refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, check.reply(null,
-            JsonRpcCheck.INVALID_REQUEST, "message refused: at most " + maxBodyBytes + " bytes per message"));
+        readBody(request, response);
         return;
       }
+      request.removeAttribute(BODY);
       String refusal = check.refusal(body);
       if (refusal != null) {
         refuse(response, HttpServletResponse.SC_BAD_REQUEST, refusal);
@@ -103,18 +114,94 @@ public final class GuardedServlet extends HttpServlet {
     scrubbed.finish();
   }
 
-  /** The body, or null when it is longer than {@code maxBodyBytes} (then not read further). */
-  private byte[] readBounded(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    int read;
-    while ((read = in.read(buffer)) != -1) {
-      if (body.size() + read > maxBodyBytes) {
-        return null;
-      }
-      body.write(buffer, 0, read);
+  /**
+   * Reads the body without a thread waiting for it, then dispatches the request again to be served with the body
+   * (in {@link #BODY}); a body longer than {@code maxBodyBytes} is refused with 413 (not read further), one that does
+   * not arrive in time with 408, and either way the connection is closed.
+   */
+  private void readBody(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    AsyncContext async = request.startAsync();
+    async.setTimeout(BODY_TIMEOUT_MILLIS);
+    ServletInputStream in = request.getInputStream();
+    BodyReader reader = new BodyReader(async, in, response);
+    async.addListener(reader);
+    in.setReadListener(reader);
+  }
+
+  /** Collects one body as it arrives; exactly one of dispatch, refusal or error ends it. */
+  private final class BodyReader implements ReadListener, AsyncListener {
+    private final AsyncContext async;
+    private final ServletInputStream in;
+    private final HttpServletResponse response;
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final byte[] buffer = new byte[8192];
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    BodyReader(AsyncContext async, ServletInputStream in, HttpServletResponse response) {
+      this.async = async;
+      this.in = in;
+      this.response = response;
     }
-    return body.toByteArray();
+
+    @Override
+    public void onDataAvailable() throws IOException {
+      while (in.isReady()) {
+        int read = in.read(buffer);
+        if (read == -1) {
+          return;
+        }
+        if (body.size() + read > maxBodyBytes) {
+          end(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "at most " + maxBodyBytes + " bytes per message");
+          return;
+        }
+        body.write(buffer, 0, read);
+      }
+    }
+
+    @Override
+    public void onAllDataRead() {
+      if (ended.compareAndSet(false, true)) {
+        async.getRequest().setAttribute(BODY, body.toByteArray());
+        async.dispatch();
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      if (ended.compareAndSet(false, true)) {
+        async.complete();
+      }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) throws IOException {
+      end(HttpServletResponse.SC_REQUEST_TIMEOUT, "the message did not arrive whole within "
+          + BODY_TIMEOUT_MILLIS / 1000 + " s");
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      onError(event.getThrowable());
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      // Nothing held: the body is dropped with this reader.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      // The dispatched request's own asynchronous work (the SDK's) is not this reader's.
+    }
+
+    /** Refuses the message; the status (413, 408) makes the container close the connection, not read on. */
+    private void end(int status, String why) throws IOException {
+      if (ended.compareAndSet(false, true)) {
+        response.setHeader("Connection", "close");
+        refuse(response, status, check.reply(null, JsonRpcCheck.INVALID_REQUEST, "message refused: " + why));
+        async.complete();
+      }
+    }
   }
 
   private static void refuse(HttpServletResponse response, int status, String reply) throws IOException {

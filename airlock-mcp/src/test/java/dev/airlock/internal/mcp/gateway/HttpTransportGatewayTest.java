@@ -108,6 +108,52 @@ class HttpTransportGatewayTest {
   }
 
   @Test
+  void clientsThatSendSlowlyOrNotAtAllDoNotHoldTheGateway() throws Exception {
+    // The JDK's server reads a request on a thread of the gateway's pool (max-in-flight + 2 threads) with no time
+    // limit: that many connections sending half a request stalled the gateway for good, and no client got an answer.
+    Path pid = dir.resolve("upstream.pid");
+    GatewaySettings settings = GatewayHarness.plain(dir);
+    HttpGateway gateway = new HttpGateway(settings, new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null),
+        new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(2));
+    java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
+    try {
+      URI endpoint = gateway.start();
+      for (int i = 0; i < settings.maxInFlight() + 4; i++) {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", endpoint.getPort());
+        idle.add(socket);
+        // Half a head, or a whole head and half its body.
+        String half = i % 2 == 0 ? "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty"
+            : "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"";
+        socket.getOutputStream().write(half.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+      }
+      Thread.sleep(300);
+      long start = System.nanoTime();
+      HttpResponse<String> initialized = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+          .sendAsync(HttpRequest.newBuilder(endpoint).header("Content-Type", "application/json")
+              .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\","
+                  + "\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                  + "\"capabilities\":{},\"clientInfo\":{\"name\":\"owner\",\"version\":\"1\"}}}")).build(),
+              HttpResponse.BodyHandlers.ofString()).get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(initialized.statusCode()).isEqualTo(200);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(12));
+      for (java.net.Socket socket : idle) {
+        socket.setSoTimeout(10_000);
+        try {
+          assertThat(socket.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
+        } catch (java.net.SocketException reset) {
+          // Closed with unread bytes: a reset is as good as an end of stream.
+        }
+      }
+    } finally {
+      for (java.net.Socket socket : idle) {
+        socket.close();
+      }
+      gateway.close();
+    }
+  }
+
+  @Test
   void guardsAnUpstreamAtAUrl() throws Exception {
     SdkClientGatewayTest.requireEverything();
     int port;
