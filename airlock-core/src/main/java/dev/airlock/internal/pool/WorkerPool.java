@@ -47,6 +47,12 @@ public final class WorkerPool implements AutoCloseable {
   private final int maxResultBytes;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService launcher;
+  /**
+   * Runs the kills the watchdogs start ({@link WorkerSession}): a kill can take seconds, and on the scheduler it
+   * delayed every other call's watchdog. As many threads as kills run at once: at most one per worker, and a worker's
+   * slot stays taken until its kill is done, so no more than the pool's workers.
+   */
+  private final ExecutorService killer = Executors.newCachedThreadPool(daemon("airlock-pool-killer"));
   /** The {@code java.class.path} {@link #fingerprint} was taken of (declared first: it is initialised first). */
   private volatile String fingerprintedClassPath = System.getProperty("java.class.path", "");
   /**
@@ -262,7 +268,8 @@ public final class WorkerPool implements AutoCloseable {
         : START_TIMEOUT;
     WorkerSession session;
     try {
-      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler,
+          killer);
     } catch (RuntimeException e) {
       try {
         b.probe();
@@ -397,7 +404,8 @@ public final class WorkerPool implements AutoCloseable {
         if (afterCall) {
           pauseForCaller();
         }
-        worker.kill();
+        // Also waits for a kill a watchdog started: the slot is free only once the worker is gone.
+        worker.awaitKilled();
       } finally {
         ledger.killed(worker);
       }
@@ -444,6 +452,12 @@ public final class WorkerPool implements AutoCloseable {
             stillStarting);
       }
       launcher.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      // Kills a watchdog started run to their end, never interrupted: an interrupted local kill stops waiting for the
+      // process tree and leaves the worker's cgroup folders behind.
+      killer.shutdown();
+      if (!killer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        LOG.warn("a worker's kill was still running when the pool closed; the backend's own cleanup removes it");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
