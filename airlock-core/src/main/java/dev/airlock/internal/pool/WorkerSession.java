@@ -201,8 +201,19 @@ public final class WorkerSession implements SlotLedger.Occupant {
    */
   public Object call(byte[] invocation, Duration timeout, int maxResultBytes, WhileRunning whileRunning, Logger log)
       throws Throwable {
+    return call(invocation, timeout, System.nanoTime() + timeout.toNanos(), maxResultBytes, whileRunning, log);
+  }
+
+  /**
+   * As above for a call made earlier, which must end by {@code deadline} (nanoTime): the worker and the watchdog get
+   * what is left of {@code timeout}, not all of it again. A call that waited for its worker (all of them busy, or one
+   * starting for it) was given its whole timeout after the wait, so guests holding the pool's workers made another
+   * caller wait up to twice its timeout (QueuedCallTimeoutTest).
+   */
+  public Object call(byte[] invocation, Duration timeout, long deadline, int maxResultBytes,
+      WhileRunning whileRunning, Logger log) throws Throwable {
     long callId = nextId();
-    long timeoutMillis = timeout.toMillis();
+    long timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure;
