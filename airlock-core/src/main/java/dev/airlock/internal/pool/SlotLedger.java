@@ -3,8 +3,10 @@ package dev.airlock.internal.pool;
 import dev.airlock.SandboxExecutionException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -281,12 +283,28 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
    * more than {@code minSize}, then starts warm ones if short.
    */
   void evictAndReplenish(long idleTimeoutNanos) {
+    List<W> listed;
+    lock.lock();
+    try {
+      listed = new ArrayList<>(idle);
+    } finally {
+      lock.unlock();
+    }
+    // Asked outside the lock that every acquire and release takes: a backend may ask its engine whether a worker
+    // lives (Docker: an engine call of up to 30 s), and all callers waited for each answer (SlowLivenessCheckTest).
+    // A worker a caller takes meanwhile is asked again by that caller.
+    Set<W> dead = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (W w : listed) {
+      if (!w.usable()) {
+        dead.add(w);
+      }
+    }
     lock.lock();
     try {
       for (var it = idle.iterator(); it.hasNext();) {
         W w = it.next();
         boolean expired = w.idleNanos() > idleTimeoutNanos && total() > minSize;
-        if (!w.usable() || expired) {
+        if (dead.contains(w) || expired) {
           it.remove();
           discard(w);
         }

@@ -45,7 +45,14 @@ public final class WorkerPool implements AutoCloseable {
   private final boolean reuse;
   private final int memoryMb;
   private final int maxResultBytes;
+  /** Every call's and handshake's timeout watchdog, and nothing that may wait: they must fire on time. */
   private final ScheduledExecutorService scheduler;
+  /**
+   * Maintenance, on a thread of its own: it asks idle workers whether they live, which a backend may answer through
+   * its engine (Docker inspects the container, up to 30 s); on the watchdogs' thread that delayed every call's
+   * timeout (SlowLivenessCheckTest).
+   */
+  private final ScheduledExecutorService maintenance;
   private final ExecutorService launcher;
   /**
    * Runs the kills the watchdogs start ({@link WorkerSession}): a kill can take seconds, and on the scheduler it
@@ -93,15 +100,16 @@ public final class WorkerPool implements AutoCloseable {
     this.reuse = reuse;
     this.memoryMb = memoryMb;
     this.maxResultBytes = maxResultBytes;
-    ScheduledThreadPoolExecutor maintenance = new ScheduledThreadPoolExecutor(1, daemon("airlock-pool-maintenance"));
+    ScheduledThreadPoolExecutor watchdogs = new ScheduledThreadPoolExecutor(1, daemon("airlock-pool-watchdog"));
     // Every call schedules its timeout watchdog and cancels it when answered: without removal the queue would hold
     // a timeout's worth of cancelled watchdogs and every schedule would sift through them.
-    maintenance.setRemoveOnCancelPolicy(true);
-    this.scheduler = maintenance;
+    watchdogs.setRemoveOnCancelPolicy(true);
+    this.scheduler = watchdogs;
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(daemon("airlock-pool-maintenance"));
     this.launcher = launcher;
     this.ledger = new SlotLedger<>(minSize, maxSize, reuse, new Drivers());
     long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
-    scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -436,6 +444,7 @@ public final class WorkerPool implements AutoCloseable {
     if (all == null) {
       return;
     }
+    maintenance.shutdownNow();
     SandboxBackend toClose;
     synchronized (backendLock) {
       toClose = backend;
