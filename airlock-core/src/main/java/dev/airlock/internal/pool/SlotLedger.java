@@ -112,6 +112,20 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
    * @throws SandboxExecutionException once the pool is closed
    */
   W acquire(Object scope, long deadline) {
+    while (true) {
+      W worker = reserve(scope, deadline);
+      // Asked outside the lock that every acquire and release takes: a backend may ask its engine whether a worker
+      // lives (Docker: an engine call of up to 30 s), and every other caller, returning ones included, waited for
+      // the answer (SlowLivenessCheckTest).
+      if (worker == null || worker.usable()) {
+        return worker;
+      }
+      dropTaken(worker);
+    }
+  }
+
+  /** As {@link #acquire}, but an idle worker is handed out without asking whether it still lives. */
+  private W reserve(Object scope, long deadline) {
     lock.lock();
     try {
       while (true) {
@@ -154,14 +168,30 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
     }
   }
 
-  /** The first idle worker that is fresh or already bound to {@code scope}; dead ones met on the way are discarded. */
+  /**
+   * A worker {@link #reserve} handed out that is dead: out of busy and counted as dying in one step (in between, a
+   * waiting caller would see a free slot and start a JVM beside it), then replaced if the pool is short.
+   */
+  private void dropTaken(W worker) {
+    lock.lock();
+    try {
+      busy.remove(worker);
+      discard(worker);
+      replenishIfShort();
+      checkInvariants();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The first idle worker that is fresh or already bound to {@code scope}, not yet asked whether it lives (the caller
+   * asks outside the lock; maintenance discards dead ones).
+   */
   private W takeIdle(Object scope) {
     for (var it = idle.iterator(); it.hasNext();) {
       W worker = it.next();
-      if (!worker.usable()) {
-        it.remove();
-        discard(worker);
-      } else if (worker.scope() == null || worker.scope().equals(scope)) {
+      if (worker.scope() == null || worker.scope().equals(scope)) {
         it.remove();
         return worker;
       }
