@@ -258,6 +258,22 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
     }
   }
 
+  /**
+   * A counted start whose worker was launched but failed before it could serve (its handshake): counted as dying in
+   * the same step and handed to {@link Drivers#kill}, so its slot is free only once the worker is gone.
+   */
+  void startFailedWith(W worker) {
+    lock.lock();
+    try {
+      starting--;
+      discard(worker);
+      changed.signalAll();
+      checkInvariants();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** For a warm starter before each start: when closed, uncounts the {@code remaining} starts and says so. */
   boolean abandonIfClosed(int remaining) {
     lock.lock();

@@ -235,9 +235,33 @@ public final class WorkerPool implements AutoCloseable {
    * timeout.
    */
   private WorkerSession start(boolean forCaller, long deadline) {
+    Duration startTimeout = forCaller
+        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
+        : START_TIMEOUT;
     WorkerSession session;
     try {
-      session = launch(backend(), forCaller, deadline);
+      session = launch(backend(), startTimeout);
+    } catch (RuntimeException e) {
+      ledger.startFailed(1);
+      throw e;
+    }
+    try {
+      session.handshake(fingerprint, startTimeout);
+    } catch (RuntimeException e) {
+      if (session.killDone()) {
+        ledger.startFailed(1);
+      } else {
+        // Its slot stays counted until its kill is done: the handshake's watchdog handed that kill to the killer,
+        // and a slot freed now would let a replacement start beside a worker still being killed (a container's
+        // removal can take 30 s), one more for each failed start (SlowKillTest).
+        ledger.startFailedWith(session);
+      }
+      throw e;
+    }
+    try {
+      if (reuse) {
+        session.recordReadyState();
+      }
       if (!forCaller && ledger.counts().waiting() == 0) {
         // Only a worker that will wait idle: a caller's own worker, or a warm one that a caller already waits for
         // (the ledger hands it over), serves that call first, which warms it as well. A caller who comes while the
@@ -251,7 +275,7 @@ public final class WorkerPool implements AutoCloseable {
       }
       workersStarted.incrementAndGet();
     } catch (RuntimeException e) {
-      ledger.startFailed(1);
+      ledger.startFailedWith(session);
       throw e;
     }
     if (ledger.started(session, forCaller)) {
@@ -264,16 +288,13 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Launches and handshakes one worker of a backend that exists. Only the backend's own probes (its creation, and
+   * Launches one worker of a backend that exists; {@link #start} handshakes it. Only the backend's own probes (its creation, and
    * {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes wrong with one
    * worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on the host: a
    * guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails; the next
    * one gets a fresh worker.
    */
-  private WorkerSession launch(SandboxBackend b, boolean forCaller, long deadline) {
-    Duration startTimeout = forCaller
-        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
-        : START_TIMEOUT;
+  private WorkerSession launch(SandboxBackend b, Duration startTimeout) {
     WorkerSession session;
     try {
       session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler,
@@ -287,10 +308,6 @@ public final class WorkerPool implements AutoCloseable {
       }
       throw new SandboxCrashedException("the " + b.name() + " backend could not start a worker (" + e.getMessage()
           + "); the call was not run on the host", e);
-    }
-    session.handshake(fingerprint, startTimeout);
-    if (reuse) {
-      session.recordReadyState();
     }
     return session;
   }

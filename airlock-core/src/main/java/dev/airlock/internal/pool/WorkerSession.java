@@ -388,6 +388,11 @@ public final class WorkerSession implements SlotLedger.Occupant {
     }
   }
 
+  /** Whether the worker's kill has run to its end. */
+  boolean killDone() {
+    return killTask.isDone();
+  }
+
   /**
    * Kills the worker if nobody has, and waits until its kill is done, by whichever thread runs it: the pool counts
    * a worker's slot as taken until then, so a slow kill cannot let more workers run than the pool allows, and close

@@ -66,6 +66,84 @@ class SlowKillTest {
     assertThat(backend.launched).allSatisfy(w -> assertThat(w.isAlive()).isFalse());
   }
 
+  /**
+   * A worker whose start timed out was killed by its handshake's watchdog, and its slot was freed at once, while the
+   * kill still ran: the next call started a worker beside it, beyond the pool's size, and so on for each failed start
+   * (attack review 18). The first worker never says HELLO; its kill returns 8 s after its process is gone.
+   */
+  @Test
+  void aWorkerWhoseStartTimedOutKeepsItsSlotUntilItsKillIsDone() throws Exception {
+    SilentFirstWorker backend = new SilentFirstWorker(new LocalBackend(AirlockConfig.builder().build()));
+    AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).poolMinSize(0).poolMaxSize(1)
+        .poolReuse(false).build();
+    try (SandboxPool pool = SandboxPool.builder(config).backend("local", () -> backend).build()) {
+      assertThatThrownBy(() -> pool.call(() -> 1, Duration.ofSeconds(2)))
+          .isInstanceOf(SandboxTimeoutException.class);
+
+      assertThat(pool.call(() -> 2, Duration.ofSeconds(30))).isEqualTo(2);
+
+      long firstKillDone = backend.firstKillReturnedAt;
+      assertThat(backend.launchedAt).hasSize(2);
+      assertThat(firstKillDone).as("a second worker (max-size 1) served a call before the first one's kill was done")
+          .isNotZero();
+      assertThat(backend.launchedAt.get(1))
+          .as("the second worker (max-size 1) launched before the first one's kill was done")
+          .isGreaterThanOrEqualTo(firstKillDone);
+    }
+  }
+
+  /** The first worker never says HELLO; its kill returns 8 s after its process is gone. */
+  private static final class SilentFirstWorker extends ForwardingBackend {
+    final List<Long> launchedAt = new CopyOnWriteArrayList<>();
+    volatile long firstKillReturnedAt;
+
+    SilentFirstWorker(SandboxBackend delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public WorkerHandle launch(WorkerSpec spec) {
+      WorkerHandle handle = delegate.launch(spec);
+      launchedAt.add(System.nanoTime());
+      if (launchedAt.size() > 1) {
+        return handle;
+      }
+      java.util.concurrent.CountDownLatch killed = new java.util.concurrent.CountDownLatch(1);
+      InputStream silent = new InputStream() {
+        @Override
+        public int read() throws java.io.IOException {
+          try {
+            killed.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return -1;
+        }
+      };
+      return new ForwardingHandle(handle) {
+        @Override
+        public InputStream input() {
+          return silent;
+        }
+
+        @Override
+        public synchronized void kill() {
+          if (killed.getCount() == 0) {
+            return;
+          }
+          delegate.kill();
+          killed.countDown();
+          try {
+            Thread.sleep(SLOW_KILL_MILLIS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          firstKillReturnedAt = System.nanoTime();
+        }
+      };
+    }
+  }
+
   private static Throwable callFailure(SandboxPool pool) {
     try {
       pool.call(SlowKillTest::hangPastTheWorkersOwnWatchdog, Duration.ofSeconds(1));
