@@ -203,7 +203,9 @@ public final class SandboxPool implements AutoCloseable {
     CallEgress.Opened egressOpened = null;
     try {
       egressOpened = invocation.egress().begin(worker.handle(), egress, backendName);
-      return worker.call(payload, invocation.timeout(), config.maxResultBytes(), new WhileShipped(invocation),
+      // The call's deadline counts from when it was made: its wait for a worker is part of its timeout.
+      return worker.call(payload, invocation.timeout(), start + invocation.timeout().toNanos(),
+          config.maxResultBytes(), new WhileShipped(invocation),
           LoggerFactory.getLogger(invocation.method().getDeclaringClass()));
     } finally {
       if (egressOpened != null) {

@@ -3,8 +3,10 @@ package dev.airlock.internal.pool;
 import dev.airlock.SandboxExecutionException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +112,20 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
    * @throws SandboxExecutionException once the pool is closed
    */
   W acquire(Object scope, long deadline) {
+    while (true) {
+      W worker = reserve(scope, deadline);
+      // Asked outside the lock that every acquire and release takes: a backend may ask its engine whether a worker
+      // lives (Docker: an engine call of up to 30 s), and every other caller, returning ones included, waited for
+      // the answer (SlowLivenessCheckTest).
+      if (worker == null || worker.usable()) {
+        return worker;
+      }
+      dropTaken(worker);
+    }
+  }
+
+  /** As {@link #acquire}, but an idle worker is handed out without asking whether it still lives. */
+  private W reserve(Object scope, long deadline) {
     lock.lock();
     try {
       while (true) {
@@ -152,14 +168,30 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
     }
   }
 
-  /** The first idle worker that is fresh or already bound to {@code scope}; dead ones met on the way are discarded. */
+  /**
+   * A worker {@link #reserve} handed out that is dead: out of busy and counted as dying in one step (in between, a
+   * waiting caller would see a free slot and start a JVM beside it), then replaced if the pool is short.
+   */
+  private void dropTaken(W worker) {
+    lock.lock();
+    try {
+      busy.remove(worker);
+      discard(worker);
+      replenishIfShort();
+      checkInvariants();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The first idle worker that is fresh or already bound to {@code scope}, not yet asked whether it lives (the caller
+   * asks outside the lock; maintenance discards dead ones).
+   */
   private W takeIdle(Object scope) {
     for (var it = idle.iterator(); it.hasNext();) {
       W worker = it.next();
-      if (!worker.usable()) {
-        it.remove();
-        discard(worker);
-      } else if (worker.scope() == null || worker.scope().equals(scope)) {
+      if (worker.scope() == null || worker.scope().equals(scope)) {
         it.remove();
         return worker;
       }
@@ -226,6 +258,22 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
     }
   }
 
+  /**
+   * A counted start whose worker was launched but failed before it could serve (its handshake): counted as dying in
+   * the same step and handed to {@link Drivers#kill}, so its slot is free only once the worker is gone.
+   */
+  void startFailedWith(W worker) {
+    lock.lock();
+    try {
+      starting--;
+      discard(worker);
+      changed.signalAll();
+      checkInvariants();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** For a warm starter before each start: when closed, uncounts the {@code remaining} starts and says so. */
   boolean abandonIfClosed(int remaining) {
     lock.lock();
@@ -281,12 +329,28 @@ final class SlotLedger<W extends SlotLedger.Occupant> {
    * more than {@code minSize}, then starts warm ones if short.
    */
   void evictAndReplenish(long idleTimeoutNanos) {
+    List<W> listed;
+    lock.lock();
+    try {
+      listed = new ArrayList<>(idle);
+    } finally {
+      lock.unlock();
+    }
+    // Asked outside the lock that every acquire and release takes: a backend may ask its engine whether a worker
+    // lives (Docker: an engine call of up to 30 s), and all callers waited for each answer (SlowLivenessCheckTest).
+    // A worker a caller takes meanwhile is asked again by that caller.
+    Set<W> dead = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (W w : listed) {
+      if (!w.usable()) {
+        dead.add(w);
+      }
+    }
     lock.lock();
     try {
       for (var it = idle.iterator(); it.hasNext();) {
         W w = it.next();
         boolean expired = w.idleNanos() > idleTimeoutNanos && total() > minSize;
-        if (!w.usable() || expired) {
+        if (dead.contains(w) || expired) {
           it.remove();
           discard(w);
         }

@@ -45,8 +45,21 @@ public final class WorkerPool implements AutoCloseable {
   private final boolean reuse;
   private final int memoryMb;
   private final int maxResultBytes;
+  /** Every call's and handshake's timeout watchdog, and nothing that may wait: they must fire on time. */
   private final ScheduledExecutorService scheduler;
+  /**
+   * Maintenance, on a thread of its own: it asks idle workers whether they live, which a backend may answer through
+   * its engine (Docker inspects the container, up to 30 s); on the watchdogs' thread that delayed every call's
+   * timeout (SlowLivenessCheckTest).
+   */
+  private final ScheduledExecutorService maintenance;
   private final ExecutorService launcher;
+  /**
+   * Runs the kills the watchdogs start ({@link WorkerSession}): a kill can take seconds, and on the scheduler it
+   * delayed every other call's watchdog. As many threads as kills run at once: at most one per worker, and a worker's
+   * slot stays taken until its kill is done, so no more than the pool's workers.
+   */
+  private final ExecutorService killer = Executors.newCachedThreadPool(daemon("airlock-pool-killer"));
   /** The {@code java.class.path} {@link #fingerprint} was taken of (declared first: it is initialised first). */
   private volatile String fingerprintedClassPath = System.getProperty("java.class.path", "");
   /**
@@ -87,15 +100,16 @@ public final class WorkerPool implements AutoCloseable {
     this.reuse = reuse;
     this.memoryMb = memoryMb;
     this.maxResultBytes = maxResultBytes;
-    ScheduledThreadPoolExecutor maintenance = new ScheduledThreadPoolExecutor(1, daemon("airlock-pool-maintenance"));
+    ScheduledThreadPoolExecutor watchdogs = new ScheduledThreadPoolExecutor(1, daemon("airlock-pool-watchdog"));
     // Every call schedules its timeout watchdog and cancels it when answered: without removal the queue would hold
     // a timeout's worth of cancelled watchdogs and every schedule would sift through them.
-    maintenance.setRemoveOnCancelPolicy(true);
-    this.scheduler = maintenance;
+    watchdogs.setRemoveOnCancelPolicy(true);
+    this.scheduler = watchdogs;
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(daemon("airlock-pool-maintenance"));
     this.launcher = launcher;
     this.ledger = new SlotLedger<>(minSize, maxSize, reuse, new Drivers());
     long period = Math.max(200, Math.min(5000, idleTimeout.toMillis() / 2));
-    scheduler.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(this::maintain, 0, period, TimeUnit.MILLISECONDS);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -221,9 +235,33 @@ public final class WorkerPool implements AutoCloseable {
    * timeout.
    */
   private WorkerSession start(boolean forCaller, long deadline) {
+    Duration startTimeout = forCaller
+        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
+        : START_TIMEOUT;
     WorkerSession session;
     try {
-      session = launch(backend(), forCaller, deadline);
+      session = launch(backend(), startTimeout);
+    } catch (RuntimeException e) {
+      ledger.startFailed(1);
+      throw e;
+    }
+    try {
+      session.handshake(fingerprint, startTimeout);
+    } catch (RuntimeException e) {
+      if (session.killDone()) {
+        ledger.startFailed(1);
+      } else {
+        // Its slot stays counted until its kill is done: the handshake's watchdog handed that kill to the killer,
+        // and a slot freed now would let a replacement start beside a worker still being killed (a container's
+        // removal can take 30 s), one more for each failed start (SlowKillTest).
+        ledger.startFailedWith(session);
+      }
+      throw e;
+    }
+    try {
+      if (reuse) {
+        session.recordReadyState();
+      }
       if (!forCaller && ledger.counts().waiting() == 0) {
         // Only a worker that will wait idle: a caller's own worker, or a warm one that a caller already waits for
         // (the ledger hands it over), serves that call first, which warms it as well. A caller who comes while the
@@ -237,7 +275,7 @@ public final class WorkerPool implements AutoCloseable {
       }
       workersStarted.incrementAndGet();
     } catch (RuntimeException e) {
-      ledger.startFailed(1);
+      ledger.startFailedWith(session);
       throw e;
     }
     if (ledger.started(session, forCaller)) {
@@ -250,19 +288,17 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Launches and handshakes one worker of a backend that exists. Only the backend's own probes (its creation, and
+   * Launches one worker of a backend that exists; {@link #start} handshakes it. Only the backend's own probes (its creation, and
    * {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes wrong with one
    * worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on the host: a
    * guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails; the next
    * one gets a fresh worker.
    */
-  private WorkerSession launch(SandboxBackend b, boolean forCaller, long deadline) {
-    Duration startTimeout = forCaller
-        ? Duration.ofNanos(Math.max(1, Math.min(START_TIMEOUT.toNanos(), deadline - System.nanoTime())))
-        : START_TIMEOUT;
+  private WorkerSession launch(SandboxBackend b, Duration startTimeout) {
     WorkerSession session;
     try {
-      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler);
+      session = new WorkerSession(b.launch(new WorkerSpec(memoryMb, startTimeout)), maxResultBytes, scheduler,
+          killer);
     } catch (RuntimeException e) {
       try {
         b.probe();
@@ -272,10 +308,6 @@ public final class WorkerPool implements AutoCloseable {
       }
       throw new SandboxCrashedException("the " + b.name() + " backend could not start a worker (" + e.getMessage()
           + "); the call was not run on the host", e);
-    }
-    session.handshake(fingerprint, startTimeout);
-    if (reuse) {
-      session.recordReadyState();
     }
     return session;
   }
@@ -397,7 +429,8 @@ public final class WorkerPool implements AutoCloseable {
         if (afterCall) {
           pauseForCaller();
         }
-        worker.kill();
+        // Also waits for a kill a watchdog started: the slot is free only once the worker is gone.
+        worker.awaitKilled();
       } finally {
         ledger.killed(worker);
       }
@@ -428,6 +461,7 @@ public final class WorkerPool implements AutoCloseable {
     if (all == null) {
       return;
     }
+    maintenance.shutdownNow();
     SandboxBackend toClose;
     synchronized (backendLock) {
       toClose = backend;
@@ -444,6 +478,12 @@ public final class WorkerPool implements AutoCloseable {
             stillStarting);
       }
       launcher.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      // Kills a watchdog started run to their end, never interrupted: an interrupted local kill stops waiting for the
+      // process tree and leaves the worker's cgroup folders behind.
+      killer.shutdown();
+      if (!killer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        LOG.warn("a worker's kill was still running when the pool closed; the backend's own cleanup removes it");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -25,6 +25,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +62,16 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private final FrameReader reader;
   private final FrameWriter writer;
   private final ScheduledExecutorService scheduler;
+  /** Runs the kills the watchdogs start, off the scheduler (see {@link #killTask}). */
+  private final Executor killer;
+  /**
+   * The worker's one kill, run by whoever asks first; later asks return at once, as a backend's own kill does. A
+   * watchdog hands it to {@link #killer} rather than run it on the scheduler: a kill can take long (the local backend
+   * waits up to 5 s for the process tree and its cgroups, Docker makes two engine calls of up to 30 s each), and the
+   * scheduler is every call's watchdog: one slow kill there fired every other call's timeout late, by as long as the
+   * kill took (SlowKillTest).
+   */
+  private final FutureTask<Void> killTask;
   private volatile long pid = -1;
   private volatile boolean broken;
   private volatile boolean closedByPool;
@@ -70,11 +84,19 @@ public final class WorkerSession implements SlotLedger.Occupant {
    */
   private long warmUpOutstanding;
 
+  /** With kills started by a watchdog run on the scheduler itself: for a session that is the scheduler's only one. */
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
+    this(handle, maxResultBytes, scheduler, Runnable::run);
+  }
+
+  /** {@code killer} runs the kills the watchdogs start, so that no kill holds the scheduler. */
+  public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler, Executor killer) {
     this.handle = handle;
     this.reader = new FrameReader(handle.input(), maxResultBytes);
     this.writer = new FrameWriter(handle.output());
     this.scheduler = scheduler;
+    this.killer = killer;
+    this.killTask = new FutureTask<>(handle::kill, null);
   }
 
   /** A positive id no earlier one predicts (the worker's own warm-up call is 0). */
@@ -126,7 +148,8 @@ public final class WorkerSession implements SlotLedger.Occupant {
    * for instance by exhausting a limit the next worker shares; that must not become a fallback to the host.)
    */
   public void handshake(String expectedFingerprint, Duration timeout) {
-    ScheduledFuture<?> watchdog = scheduler.schedule(handle::kill, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> watchdog = scheduler.schedule(this::killOffScheduler, timeout.toMillis(),
+        TimeUnit.MILLISECONDS);
     try {
       Frame frame = reader.read();
       if (frame.type() != FrameType.HELLO) {
@@ -178,8 +201,19 @@ public final class WorkerSession implements SlotLedger.Occupant {
    */
   public Object call(byte[] invocation, Duration timeout, int maxResultBytes, WhileRunning whileRunning, Logger log)
       throws Throwable {
+    return call(invocation, timeout, System.nanoTime() + timeout.toNanos(), maxResultBytes, whileRunning, log);
+  }
+
+  /**
+   * As above for a call made earlier, which must end by {@code deadline} (nanoTime): the worker and the watchdog get
+   * what is left of {@code timeout}, not all of it again. A call that waited for its worker (all of them busy, or one
+   * starting for it) was given its whole timeout after the wait, so guests holding the pool's workers made another
+   * caller wait up to twice its timeout (QueuedCallTimeoutTest).
+   */
+  public Object call(byte[] invocation, Duration timeout, long deadline, int maxResultBytes,
+      WhileRunning whileRunning, Logger log) throws Throwable {
     long callId = nextId();
-    long timeoutMillis = timeout.toMillis();
+    long timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     TimeoutWatchdog watchdog = new TimeoutWatchdog();
     watchdog.future = scheduler.schedule(watchdog, timeoutMillis + GRACE.toMillis(), TimeUnit.MILLISECONDS);
     Throwable failure;
@@ -334,10 +368,45 @@ public final class WorkerSession implements SlotLedger.Occupant {
     }
   }
 
-  /** Asks the worker to exit, then kills it (layer three: the whole process tree). */
+  /**
+   * Asks the worker to exit, then kills it (layer three: the whole process tree). Returns at once when another thread
+   * (a watchdog's kill) is already killing it: {@link #awaitKilled()} waits for that.
+   */
   public void kill() {
     broken = true;
-    handle.kill();
+    killTask.run();
+  }
+
+  /** A watchdog's kill: on the killer, never on the scheduler that fires every other call's watchdog. */
+  private void killOffScheduler() {
+    broken = true;
+    try {
+      killer.execute(killTask);
+    } catch (RejectedExecutionException closing) {
+      // The pool is closing and kills every worker itself; kill here all the same, or this one might outlive it.
+      killTask.run();
+    }
+  }
+
+  /** Whether the worker's kill has run to its end. */
+  boolean killDone() {
+    return killTask.isDone();
+  }
+
+  /**
+   * Kills the worker if nobody has, and waits until its kill is done, by whichever thread runs it: the pool counts
+   * a worker's slot as taken until then, so a slow kill cannot let more workers run than the pool allows, and close
+   * does not close the backend under it.
+   */
+  void awaitKilled() {
+    kill();
+    try {
+      killTask.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      LOG.warn("killing worker {} failed: {}", handle.id(), e.getCause().toString());
+    }
   }
 
   void closeByPool() {
@@ -431,7 +500,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
     public void run() {
       fired = true;
       LOG.debug("worker {} passed its timeout plus grace; killing it", handle.id());
-      handle.kill();
+      killOffScheduler();
     }
   }
 }
