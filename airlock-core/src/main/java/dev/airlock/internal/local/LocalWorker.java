@@ -107,6 +107,7 @@ final class LocalWorker implements WorkerHandle, EgressControl.Source {
       proof.close();
     }
     awaitExit(signalled);
+    awaitReaped();
     if (egress instanceof AutoCloseable gate) {
       WorkerEgress.closeQuietly(gate);
     }
@@ -135,6 +136,22 @@ final class LocalWorker implements WorkerHandle, EgressControl.Source {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * The launcher is this JVM's own child: once it has exited, the JDK's reaper thread collects it, soon but not at
+   * once. Waiting for that leaves no zombie of ours in the process table when {@link #kill} returns; one was seen by a
+   * test that lists this JVM's descendants right after its pool closed (a CI run of GuestTextInExceptionsTest).
+   */
+  private void awaitReaped() {
+    if (isRunning(process.toHandle())) {
+      return;
+    }
+    try {
+      process.waitFor(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
