@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +61,8 @@ public final class BridgedBackend implements SandboxBackend {
   private final LiveSandboxes live;
   /** Runs each sandbox creation, so its caller can leave at its deadline while the control plane still works. */
   private final ExecutorService creator;
+  /** Creations whose caller left at its deadline, still unanswered: the next launch waits for one of them. */
+  private final Deque<Creation> left = new ArrayDeque<>();
   private final HostProcess self = HostProcess.current();
   private List<ClasspathEntry> hashedClasspath;
   private boolean reaped;
@@ -172,13 +176,23 @@ public final class BridgedBackend implements SandboxBackend {
   /**
    * Creates a sandbox by the caller's start deadline. The control plane is trusted but can be slow, and its request
    * has only a timeout per read, so a caller waited past its call's own timeout for as long as the control plane
-   * took. A sandbox the control plane creates after its caller gave up is killed as soon as it is known.
+   * took. A creation its caller left stays unanswered after the pool freed that caller's slot, so the next launch
+   * waits for it rather than asking for one more: each call that left a slow creation asked for another sandbox, on
+   * another thread, beside the pool's max-size (E2bLifecycleTest). A sandbox whose creation nobody waits for any more
+   * when it comes is killed as soon as it is known.
    */
   private CloudSandbox createBy(long deadline) {
-    CompletableFuture<CloudSandbox> creating = CompletableFuture.supplyAsync(
-        () -> service.create(labels, settings.lifetime()), creator);
+    Creation creation;
+    synchronized (left) {
+      creation = left.poll();
+      if (creation == null) {
+        creation = new Creation(CompletableFuture.supplyAsync(() -> service.create(labels, settings.lifetime()),
+            creator));
+      }
+      creation.claimed = true;
+    }
     try {
-      return creating.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return creation.answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException cause) {
         throw cause;
@@ -189,10 +203,37 @@ public final class BridgedBackend implements SandboxBackend {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      creating.thenAccept(CloudSandbox::kill);
+      leave(creation);
       throw new SandboxUnavailableException("the " + settings.name() + " control plane did not create a sandbox "
-          + "within the call's start time; it is killed if it comes later. Raise the call's timeout if the provider "
-          + "is slow to start sandboxes");
+          + "within the call's start time; the next call waits for it, else it is killed when it comes. Raise the "
+          + "call's timeout if the provider is slow to start sandboxes");
+    }
+  }
+
+  /** A caller leaves {@code creation} to the next launch; answered while nobody waits, it is dropped (and killed). */
+  private void leave(Creation creation) {
+    synchronized (left) {
+      creation.claimed = false;
+      left.add(creation);
+    }
+    creation.answer.whenComplete((sandbox, failure) -> {
+      boolean unclaimed;
+      synchronized (left) {
+        unclaimed = !creation.claimed && left.remove(creation);
+      }
+      if (unclaimed && sandbox != null) {
+        sandbox.kill();
+      }
+    });
+  }
+
+  /** A sandbox creation on {@link #creator}; {@code claimed} while a launch waits for it (guarded by {@link #left}). */
+  private static final class Creation {
+    final CompletableFuture<CloudSandbox> answer;
+    boolean claimed;
+
+    Creation(CompletableFuture<CloudSandbox> answer) {
+      this.answer = answer;
     }
   }
 

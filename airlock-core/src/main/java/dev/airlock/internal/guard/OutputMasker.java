@@ -322,16 +322,17 @@ final class OutputMasker {
   /**
    * A value held under a name (a map key, a record component, a field): when the name says it is a secret
    * ({@code password}, {@code DB_PASSWORD}, {@code apiKey}: a word of {@link SecretKeys#WORDS}) and the value is
-   * text, the whole text is replaced, as the value after {@code DB_PASSWORD=} is in a string. Else the value is
-   * cleaned as any other. A secret with no shape of its own ({@code System.getenv()}'s AWS secret key, a
+   * text or bytes, the whole of it is replaced, as the value after {@code DB_PASSWORD=} is in a string; the
+   * elements of a list, set, array or optional held there are held under the name too. Else the value is cleaned as
+   * any other. A secret with no shape of its own ({@code System.getenv()}'s AWS secret key, a
    * {@code Credentials} record's password) passed unmasked as a map or a record, while the JSON an MCP server made of
    * it, {@code "DB_PASSWORD":"..."}, would have been masked as text.
    */
   private Object cleanNamed(Object name, Object value, int depth, Map<Object, Object> seen) {
-    if (masking != Masking.NONE && name instanceof CharSequence text && value != null
-        && SecretKeys.wordIn(text.toString()).isPresent()) {
+    if (masking != Masking.NONE && value != null && secretName(name)) {
       String secret = value instanceof char[] chars ? new String(chars)
-          : value instanceof CharSequence cs ? cs.toString() : null;
+          : value instanceof CharSequence cs ? cs.toString()
+          : value instanceof byte[] bytes ? new String(bytes, StandardCharsets.ISO_8859_1) : null;
       // As in text: at least three characters, and not what the masker itself wrote in a secret's place.
       if (secret != null && secret.length() >= 3 && !SecretKeys.isReplacement(secret)) {
         checkDeadline();
@@ -339,10 +340,54 @@ final class OutputMasker {
         return value instanceof String ? replaced
             : value instanceof StringBuilder ? new StringBuilder(replaced)
             : value instanceof StringBuffer ? new StringBuffer(replaced)
-            : value instanceof char[] ? replaced.toCharArray() : replaced;
+            : value instanceof char[] ? replaced.toCharArray()
+            : value instanceof byte[] ? replaced.getBytes(StandardCharsets.ISO_8859_1) : replaced;
+      }
+      if (value instanceof Optional<?> || value instanceof Collection<?>
+          || value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
+        return secretsHeld(name, value, depth, seen);
       }
     }
     return clean(value, depth, seen);
+  }
+
+  /**
+   * Whether a map key, record component or field name says its value is a secret. An enum constant names it as a
+   * string does ({@code EnumMap} of settings): only text keys were read, and {@code PASSWORD=hunter2} passed.
+   */
+  private static boolean secretName(Object name) {
+    String text = name instanceof CharSequence cs ? cs.toString() : name instanceof Enum<?> e ? e.name() : null;
+    return text != null && SecretKeys.wordIn(text).isPresent();
+  }
+
+  /**
+   * The elements of a container held under a secret's name ({@code "apiKeys": [...]}, an {@code Optional}, an array),
+   * each held under that name too: only text held directly was masked, and a list of keys or an optional password
+   * passed as it was.
+   */
+  private Object secretsHeld(Object name, Object value, int depth, Map<Object, Object> seen) {
+    if (depth > MAX_DEPTH) {
+      throw new MaskingRefusedException("the result nests deeper than " + MAX_DEPTH + "; it is withheld rather than "
+          + "returned unmasked");
+    }
+    if (value instanceof Optional<?> optional) {
+      return optional.map(v -> cleanNamed(name, v, depth + 1, seen));
+    }
+    if (value instanceof Collection<?> c) {
+      Collection<Object> out = value instanceof Set<?> ? new LinkedHashSet<>() : new ArrayList<>(c.size());
+      c.forEach(v -> out.add(cleanNamed(name, v, depth + 1, seen)));
+      return out;
+    }
+    Object out = Array.newInstance(value.getClass().getComponentType(), Array.getLength(value));
+    for (int i = 0; i < Array.getLength(value); i++) {
+      Object cleaned = cleanNamed(name, Array.get(value, i), depth + 1, seen);
+      if (cleaned != null && !value.getClass().getComponentType().isInstance(cleaned)) {
+        throw new MaskingRefusedException("a masked element of a " + value.getClass().getComponentType().getName()
+            + " array no longer fits its type; the result is withheld rather than returned unmasked");
+      }
+      Array.set(out, i, cleaned);
+    }
+    return out;
   }
 
   private Object rebuild(Record record, int depth, Map<Object, Object> seen) {

@@ -62,7 +62,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private final FrameReader reader;
   private final FrameWriter writer;
   private final ScheduledExecutorService scheduler;
-  /** Runs the kills the watchdogs start, off the scheduler (see {@link #killTask}). */
+  /** Runs the kills of watchdogs and of failed calls, off the scheduler and the caller ({@link #killInBackground}). */
   private final Executor killer;
   /**
    * The worker's one kill, run by whoever asks first; later asks return at once, as a backend's own kill does. A
@@ -148,7 +148,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
    * for instance by exhausting a limit the next worker shares; that must not become a fallback to the host.)
    */
   public void handshake(String expectedFingerprint, Duration timeout) {
-    ScheduledFuture<?> watchdog = scheduler.schedule(this::killOffScheduler, timeout.toMillis(),
+    ScheduledFuture<?> watchdog = scheduler.schedule(this::killInBackground, timeout.toMillis(),
         TimeUnit.MILLISECONDS);
     try {
       Frame frame = reader.read();
@@ -308,7 +308,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
   }
 
   private SandboxTimeoutException timeoutException(Duration timeout) {
-    kill();
+    killInBackground();
     return new SandboxTimeoutException("the call did not finish within its timeout of " + timeout.toSeconds()
         + " s; its worker was killed. Raise @Airlock(timeoutSeconds) if the work is legitimate");
   }
@@ -320,7 +320,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
     waitForDeath();
     Optional<String> limit = handle.resourceLimitHit();
     String exit = handle.describeExit();
-    kill();
+    killInBackground();
     if (limit.isPresent()) {
       return new SandboxResourceLimitException(limit.get() + "; raise @Airlock(memoryMb) or airlock.memory-mb",
           cause);
@@ -377,8 +377,13 @@ public final class WorkerSession implements SlotLedger.Occupant {
     killTask.run();
   }
 
-  /** A watchdog's kill: on the killer, never on the scheduler that fires every other call's watchdog. */
-  private void killOffScheduler() {
+  /**
+   * A kill nobody waits for here: a watchdog's (on the killer, never on the scheduler that fires every other call's
+   * watchdog), and a caller's whose call timed out or whose worker died (its answer is ready; a caller that ran the
+   * kill itself waited as long as the kill took, past its timeout + grace, SlowKillTest). The pool counts the worker's
+   * slot as taken until the kill is done ({@link #awaitKilled()}).
+   */
+  private void killInBackground() {
     broken = true;
     try {
       killer.execute(killTask);
@@ -500,7 +505,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
     public void run() {
       fired = true;
       LOG.debug("worker {} passed its timeout plus grace; killing it", handle.id());
-      killOffScheduler();
+      killInBackground();
     }
   }
 }

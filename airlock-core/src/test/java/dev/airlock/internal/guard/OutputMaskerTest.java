@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockPolicy.Masking;
 import dev.airlock.SandboxedCodeException;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -99,6 +101,42 @@ class OutputMaskerTest {
         .isEqualTo(java.util.Map.of("password", "****er22"));
     assertThat(new OutputMasker(Masking.NONE, 0).clean(java.util.Map.of("password", "hunter22")))
         .isEqualTo(java.util.Map.of("password", "hunter22"));
+  }
+
+  enum Setting { USER, DB_PASSWORD }
+
+  record Keys(List<String> apiKeys, Optional<String> password, String[] tokens) {
+  }
+
+  @Test
+  void secretsInContainersUnderASecretsNameAndUnderAnEnumNameAreMaskedWhole() {
+    // Attack review 19: text held directly under a secret's name was masked, but the same secrets in a list, an
+    // optional, an array or as bytes under that name, or under an enum key, came back as they were.
+    java.util.Map<String, Object> held = new java.util.LinkedHashMap<>();
+    held.put("apiKeys", List.of("Zt81qcWpL0", "Qa72mdWpx9"));
+    held.put("password", Optional.of("hunter22"));
+    held.put("secretBytes", "wJalrXUtnFEMI".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    held.put("tokens", new String[] {"Zt81qcWpL0"});
+    java.util.Map<?, ?> cleaned = (java.util.Map<?, ?>) typeOnly.clean(held);
+    assertThat(cleaned.get("apiKeys")).isEqualTo(List.of("[PASSWORD]", "[PASSWORD]"));
+    assertThat(cleaned.get("password")).isEqualTo(Optional.of("[PASSWORD]"));
+    assertThat(new String((byte[]) cleaned.get("secretBytes"), java.nio.charset.StandardCharsets.ISO_8859_1))
+        .isEqualTo("[PASSWORD]");
+    assertThat((String[]) cleaned.get("tokens")).containsExactly("[PASSWORD]");
+
+    Keys keys = (Keys) typeOnly.clean(new Keys(List.of("Zt81qcWpL0"), Optional.of("hunter22"), new String[] {"abc1"}));
+    assertThat(keys.apiKeys()).containsExactly("[PASSWORD]");
+    assertThat(keys.password()).contains("[PASSWORD]");
+    assertThat(keys.tokens()).containsExactly("[PASSWORD]");
+
+    java.util.Map<Setting, String> settings = new java.util.EnumMap<>(Setting.class);
+    settings.put(Setting.USER, "ann");
+    settings.put(Setting.DB_PASSWORD, "hunter22");
+    assertThat(typeOnly.clean(settings)).isEqualTo(java.util.Map.of(Setting.USER, "ann", Setting.DB_PASSWORD,
+        "[PASSWORD]"));
+    assertThat(typeOnly.clean(java.util.Map.of("names", List.of("ann", "bob"))))
+        .as("a list under another name is cleaned as before")
+        .isEqualTo(java.util.Map.of("names", List.of("ann", "bob")));
   }
 
   @Test

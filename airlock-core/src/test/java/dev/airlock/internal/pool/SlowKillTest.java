@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxPool;
 import dev.airlock.SandboxTimeoutException;
 import dev.airlock.internal.local.LocalBackend;
@@ -64,6 +65,45 @@ class SlowKillTest {
           .isLessThan(6_000);
     }
     assertThat(backend.launched).allSatisfy(w -> assertThat(w.isAlive()).isFalse());
+  }
+
+  /**
+   * A call ended by its worker's own watchdog (the usual timeout), or by its guest ending the worker JVM, was answered
+   * only once its caller had killed the worker itself: a slow kill (8 s here) held that caller past its timeout +
+   * grace, or past the crash, by as long as the kill took (attack review 19). Every worker's kill is slow here.
+   */
+  @Test
+  void aSlowKillDoesNotHoldTheCallerWhoseWorkerTimedOutOrDied() throws Exception {
+    SlowFirstKill backend = new SlowFirstKill(new LocalBackend(AirlockConfig.builder().build()), true);
+    AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).poolMinSize(0).poolMaxSize(3)
+        .poolReuse(false).build();
+    try (SandboxPool pool = SandboxPool.builder(config).backend("local", () -> backend).build()) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> pool.call(SlowKillTest::hang, Duration.ofSeconds(1)))
+          .isInstanceOf(SandboxTimeoutException.class);
+      long timedOutMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+      start = System.nanoTime();
+      assertThatThrownBy(() -> pool.call(SlowKillTest::halt, Duration.ofSeconds(30)))
+          .isInstanceOf(SandboxCrashedException.class);
+      long diedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+      // Each includes its worker's start (under a second); the kills return 8 s after the processes are gone.
+      assertThat(timedOutMillis).as("the timed-out call (1 s) waited for its worker's slow kill").isLessThan(6_000);
+      assertThat(diedMillis).as("the call whose worker died waited for its worker's slow kill").isLessThan(6_000);
+    }
+    assertThat(backend.slowKills).as("both workers' kills were slow (close waited for them)").hasSize(2);
+    assertThat(backend.launched).allSatisfy(w -> assertThat(w.isAlive()).isFalse());
+  }
+
+  static int hang() throws Exception {
+    Thread.sleep(60_000);
+    return 1;
+  }
+
+  static int halt() {
+    Runtime.getRuntime().halt(3);
+    return 1;
   }
 
   /**
@@ -164,20 +204,29 @@ class SlowKillTest {
     return 1;
   }
 
-  /** The first worker that gets a call is killed slowly: its process dies at once, the kill returns 8 s later. */
+  /**
+   * The first worker that gets a call (or with {@code everyWorker}, each) is killed slowly: its process dies at once,
+   * the kill returns 8 s later.
+   */
   private static final class SlowFirstKill extends ForwardingBackend {
     final List<WorkerHandle> launched = new CopyOnWriteArrayList<>();
     final List<String> slowKills = new CopyOnWriteArrayList<>();
+    private final boolean everyWorker;
 
     SlowFirstKill(SandboxBackend delegate) {
+      this(delegate, false);
+    }
+
+    SlowFirstKill(SandboxBackend delegate, boolean everyWorker) {
       super(delegate);
+      this.everyWorker = everyWorker;
     }
 
     @Override
     public WorkerHandle launch(WorkerSpec spec) {
       WorkerHandle handle = delegate.launch(spec);
       launched.add(handle);
-      boolean slow = launched.size() == 1;
+      boolean slow = everyWorker || launched.size() == 1;
       return new WorkerHandle() {
         private boolean killed;
 

@@ -110,6 +110,30 @@ class E2bLifecycleTest extends WithFakeE2b {
     }
   }
 
+  /**
+   * Each call that left at its deadline left its creation running, and the pool's slot free: with a slow control plane
+   * every later call asked for one more sandbox, on one more thread, beside the pool's max-size (four sandboxes and
+   * four threads for a pool of one here; attack review 19). A later call now waits for the creation an earlier caller
+   * left, and only a creation nobody waits for any more when it answers is killed.
+   */
+  @Test
+  void callsThatLeaveASlowCreationAskForNoMoreSandboxesThanThePoolHolds() throws Exception {
+    fake.createAnswerDelay = Duration.ofSeconds(6);
+    AirlockConfig config = testing.config(fake).toBuilder().timeoutSeconds(1).poolMinSize(0).poolMaxSize(1).build();
+    try (SandboxPool pool = SandboxPool.builder(config).build()) {
+      for (int i = 0; i < 4; i++) {
+        assertThatThrownBy(() -> pool.call(() -> 1)).isInstanceOf(SandboxTimeoutException.class)
+            .hasMessageContaining("did not create a sandbox within the call's start time");
+      }
+      assertThat(fake.sandboxes).as("sandboxes asked for by four calls of a pool of one").hasSize(1);
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (!fake.live().isEmpty()) {
+        assertThat(System.nanoTime()).as("the late sandbox is killed").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
   private List<RecordedRequest> extensions(String sandboxId) {
     return E2bEndToEndTest.all(fake.apiRequests, "POST", "/sandboxes/" + sandboxId + "/timeout");
   }
