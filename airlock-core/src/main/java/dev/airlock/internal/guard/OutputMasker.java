@@ -1,5 +1,8 @@
 package dev.airlock.internal.guard;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.airlock.AirlockPolicy.Masking;
 import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.guard.SecretKeys.Detector;
@@ -343,9 +346,14 @@ final class OutputMasker {
             : value instanceof char[] ? replaced.toCharArray()
             : value instanceof byte[] ? replaced.getBytes(StandardCharsets.ISO_8859_1) : replaced;
       }
-      if (value instanceof Optional<?> || value instanceof Collection<?>
+      if (value instanceof Optional<?> || value instanceof Collection<?> || value instanceof ArrayNode
           || value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
         return secretsHeld(name, value, depth, seen);
+      }
+      if (value instanceof TextNode node) {
+        // Jackson keeps a text node's text in a field of no secret's name: {"password": "..."} as a JsonNode passed
+        // as it was, while the same JSON as a string is masked.
+        return cleanNamed(name, node.textValue(), depth, seen) instanceof String text ? TextNode.valueOf(text) : node;
       }
     }
     return clean(value, depth, seen);
@@ -372,6 +380,17 @@ final class OutputMasker {
     }
     if (value instanceof Optional<?> optional) {
       return optional.map(v -> cleanNamed(name, v, depth + 1, seen));
+    }
+    if (value instanceof ArrayNode array) {
+      ArrayNode out = array.arrayNode(array.size());
+      for (JsonNode element : array) {
+        if (!(cleanNamed(name, element, depth + 1, seen) instanceof JsonNode cleaned)) {
+          throw new MaskingRefusedException("a masked element of a JSON array is no longer a JSON node; the result "
+              + "is withheld rather than returned unmasked");
+        }
+        out.add(cleaned);
+      }
+      return out;
     }
     if (value instanceof Collection<?> c) {
       Collection<Object> out = value instanceof Set<?> ? new LinkedHashSet<>() : new ArrayList<>(c.size());

@@ -109,6 +109,21 @@ class OutputMaskerTest {
   }
 
   @Test
+  void jsonNodesUnderASecretsNameAreMaskedWhole() {
+    // Attack review 19: Jackson's text node keeps its text in a field of no secret's name, so a tool returning a
+    // JsonNode such as {"password": "hunter22"} passed as it was, while the same JSON as a string is masked.
+    com.fasterxml.jackson.databind.node.ObjectNode node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+        .objectNode();
+    node.put("user", "ann");
+    node.put("password", "hunter22");
+    node.putArray("apiKeys").add("Zt81qcWpL0").add(7);
+    node.putObject("nested").put("client_secret", "wJalrXUtnFEMI");
+    com.fasterxml.jackson.databind.JsonNode cleaned = (com.fasterxml.jackson.databind.JsonNode) typeOnly.clean(node);
+    assertThat(cleaned.toString()).isEqualTo("{\"user\":\"ann\",\"password\":\"[PASSWORD]\",\"apiKeys\":"
+        + "[\"[PASSWORD]\",7],\"nested\":{\"client_secret\":\"[PASSWORD]\"}}");
+  }
+
+  @Test
   void secretsInContainersUnderASecretsNameAndUnderAnEnumNameAreMaskedWhole() {
     // Attack review 19: text held directly under a secret's name was masked, but the same secrets in a list, an
     // optional, an array or as bytes under that name, or under an enum key, came back as they were.
