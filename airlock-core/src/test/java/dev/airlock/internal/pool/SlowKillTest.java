@@ -12,10 +12,8 @@ import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
 import dev.airlock.spi.WorkerSpec;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -227,28 +225,8 @@ class SlowKillTest {
       WorkerHandle handle = delegate.launch(spec);
       launched.add(handle);
       boolean slow = everyWorker || launched.size() == 1;
-      return new WorkerHandle() {
+      return new ForwardingHandle(handle) {
         private boolean killed;
-
-        @Override
-        public String id() {
-          return handle.id();
-        }
-
-        @Override
-        public InputStream input() {
-          return handle.input();
-        }
-
-        @Override
-        public OutputStream output() {
-          return handle.output();
-        }
-
-        @Override
-        public boolean isAlive() {
-          return handle.isAlive();
-        }
 
         @Override
         public void kill() {
@@ -257,35 +235,15 @@ class SlowKillTest {
             first = !killed;
             killed = true;
           }
-          handle.kill();
+          delegate.kill();
           if (slow && first) {
-            slowKills.add(handle.id());
+            slowKills.add(delegate.id());
             try {
               Thread.sleep(SLOW_KILL_MILLIS);
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
           }
-        }
-
-        @Override
-        public Optional<String> resourceLimitHit() {
-          return handle.resourceLimitHit();
-        }
-
-        @Override
-        public String describeExit() {
-          return handle.describeExit();
-        }
-
-        @Override
-        public void ready() {
-          handle.ready();
-        }
-
-        @Override
-        public boolean provablyIdle() {
-          return handle.provablyIdle();
         }
       };
     }
