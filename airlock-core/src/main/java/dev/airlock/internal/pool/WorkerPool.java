@@ -288,11 +288,11 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Launches one worker of a backend that exists; {@link #start} handshakes it. Only the backend's own probes (its creation, and
-   * {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes wrong with one
-   * worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on the host: a
-   * guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails; the next
-   * one gets a fresh worker.
+   * Launches one worker of a backend that exists; {@link #start} handshakes it. Only the backend's own probes (its
+   * creation, and {@link SandboxBackend#probe()} after a failed launch) may say it is unavailable; whatever else goes
+   * wrong with one worker is that worker's failure ({@link SandboxCrashedException}), never a reason to run a call on
+   * the host: a guest can make the next worker fail (exhaust a limit it shares; a busy host can too). The call fails;
+   * the next one gets a fresh worker.
    */
   private WorkerSession launch(SandboxBackend b, Duration startTimeout) {
     WorkerSession session;

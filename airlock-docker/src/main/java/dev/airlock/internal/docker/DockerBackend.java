@@ -183,8 +183,8 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
         + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
         : "no seccomp filter: the engine reports none"));
-    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " (" + DockerSettings.USER
-        + ")"));
+    c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " ("
+        + DockerSettings.USER + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
     c.addAll(limitControls(engineInfo, config.pidsLimit()));
     c.add(new Control("cpu", config.cpus() > 0, config.cpus() > 0 ? config.cpus() + " CPUs (" + AirlockConfig.CPUS
