@@ -153,8 +153,7 @@ final class BridgeClient {
 
   /** Text from the sandbox as one inert line of at most {@link #MAX_QUOTED_CHARS} characters. */
   static String guestText(String text) {
-    String clipped = text.length() > MAX_QUOTED_CHARS ? text.substring(0, MAX_QUOTED_CHARS) + "…" : text;
-    return GuestText.escape(clipped);
+    return GuestText.clipped(text, MAX_QUOTED_CHARS);
   }
 
   static void sleep(Duration duration) throws IOException {

@@ -22,23 +22,49 @@ public final class GuestText {
     for (int i = first; i < text.length(); ) {
       int cp = text.codePointAt(i);
       i += Character.charCount(cp);
-      if (!unsafe(cp)) {
-        out.appendCodePoint(cp);
-      } else if (cp == '\n') {
-        out.append("\\n");
-      } else if (cp == '\r') {
-        out.append("\\r");
-      } else if (cp == '\t') {
-        out.append("\\t");
-      } else if (cp == '\\') {
-        out.append("\\\\");
-      } else if (cp > 0xFFFF) {
-        hex(out.append("\\U"), cp, 8);
-      } else {
-        hex(out.append("\\u"), cp, 4);
+      append(out, cp);
+    }
+    return out.toString();
+  }
+
+  /**
+   * {@code text} as one inert log line of at most {@code maxChars} characters, escapes included, and an ellipsis when
+   * it was cut: what the host keeps or quotes of a guest's text. It stops at the limit, so its work is bounded by
+   * {@code maxChars} however long the text is, and it never cuts an escape or a surrogate pair in half.
+   */
+  public static String clipped(String text, int maxChars) {
+    if (text.length() <= maxChars && firstUnsafe(text) < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), maxChars) + 1);
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      int mark = out.length();
+      append(out, cp);
+      if (out.length() > maxChars) {
+        return out.delete(mark, out.length()).append('…').toString();
       }
     }
     return out.toString();
+  }
+
+  private static void append(StringBuilder out, int cp) {
+    if (!unsafe(cp)) {
+      out.appendCodePoint(cp);
+    } else if (cp == '\n') {
+      out.append("\\n");
+    } else if (cp == '\r') {
+      out.append("\\r");
+    } else if (cp == '\t') {
+      out.append("\\t");
+    } else if (cp == '\\') {
+      out.append("\\\\");
+    } else if (cp > 0xFFFF) {
+      hex(out.append("\\U"), cp, 8);
+    } else {
+      hex(out.append("\\u"), cp, 4);
+    }
   }
 
   /**

@@ -283,8 +283,7 @@ public final class Codec {
    * The worker chose the bytes, so a class name or a value a serializer quotes is its text, of any length.
    */
   private static String quoted(String message) {
-    String line = GuestText.escape(firstLine(message));
-    return line.length() <= MAX_QUOTED_CHARS ? line : line.substring(0, MAX_QUOTED_CHARS) + "…";
+    return GuestText.clipped(firstLine(message), MAX_QUOTED_CHARS);
   }
 
   /**

@@ -62,9 +62,7 @@ public record DoctorReport(List<Setting> settings, List<BackendCheck> backends, 
      */
     public EndToEnd {
       if (inside != null) {
-        inside = GuestText.escape(inside.length() > MAX_INSIDE_CHARS
-            ? inside.substring(0, MAX_INSIDE_CHARS) + " [" + (inside.length() - MAX_INSIDE_CHARS) + " more chars]"
-            : inside);
+        inside = GuestText.clipped(inside, MAX_INSIDE_CHARS);
       }
     }
   }

@@ -117,7 +117,7 @@ public record RemoteFailure(String className, String message, List<StackTraceEle
     private int left = MAX_RECORD_CHARS;
 
     String read(DataInputStream in) throws IOException {
-      String kept = clip(GuestText.escape(in.readUTF()));
+      String kept = GuestText.clipped(in.readUTF(), MAX_TEXT);
       if (kept.length() > left) {
         kept = cut(kept, left);
       }

@@ -7,16 +7,13 @@ import java.io.IOException;
 /** An error answered by envd in Connect's shape ({@code {"code":"not_found","message":"..."}}). */
 final class ConnectException extends IOException {
   private static final long serialVersionUID = 1L;
+  private static final int MAX_QUOTED_CHARS = 2048;
   private final String code;
 
   /** The code and message are envd's text (the guest's, once it ran): the exception's message holds them escaped. */
   ConnectException(String code, String message) {
-    super(GuestText.escape(clip(code)) + ": " + GuestText.escape(clip(message)));
+    super(GuestText.clipped(code, MAX_QUOTED_CHARS) + ": " + GuestText.clipped(message, MAX_QUOTED_CHARS));
     this.code = code;
-  }
-
-  private static String clip(String text) {
-    return text.length() > 2048 ? text.substring(0, 2048) + "..." : text;
   }
 
   static ConnectException of(JsonNode error) {
