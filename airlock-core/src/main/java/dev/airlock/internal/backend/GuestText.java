@@ -22,23 +22,55 @@ public final class GuestText {
     for (int i = first; i < text.length(); ) {
       int cp = text.codePointAt(i);
       i += Character.charCount(cp);
-      if (!unsafe(cp)) {
-        out.appendCodePoint(cp);
-      } else if (cp == '\n') {
-        out.append("\\n");
-      } else if (cp == '\r') {
-        out.append("\\r");
-      } else if (cp == '\t') {
-        out.append("\\t");
-      } else if (cp == '\\') {
-        out.append("\\\\");
-      } else if (cp > 0xFFFF) {
-        hex(out.append("\\U"), cp, 8);
-      } else {
-        hex(out.append("\\u"), cp, 4);
-      }
+      append(out, cp);
     }
     return out.toString();
+  }
+
+  /**
+   * The first {@code max} characters of {@code text} as {@link #escape(String)} makes it, and an ellipsis when there
+   * was more. Costs about {@code max}, whatever the text's length: escaping all of a guest's text and clipping it
+   * afterwards cost the host up to ten times the text's length to keep a few kilobytes of it.
+   */
+  public static String escape(String text, int max) {
+    int first = firstUnsafe(text, Math.min(text.length(), max));
+    if (first < 0 || first >= max) {
+      return text.length() <= max ? text : clip(text, max);
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); ) {
+      if (out.length() >= max) {
+        return clip(out.toString(), max);
+      }
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      append(out, cp);
+    }
+    return out.length() <= max ? out.toString() : clip(out.toString(), max);
+  }
+
+  /** The first {@code max} characters and an ellipsis, never half of a surrogate pair. */
+  private static String clip(String text, int max) {
+    int end = max > 0 && Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "…";
+  }
+
+  private static void append(StringBuilder out, int cp) {
+    if (!unsafe(cp)) {
+      out.appendCodePoint(cp);
+    } else if (cp == '\n') {
+      out.append("\\n");
+    } else if (cp == '\r') {
+      out.append("\\r");
+    } else if (cp == '\t') {
+      out.append("\\t");
+    } else if (cp == '\\') {
+      out.append("\\\\");
+    } else if (cp > 0xFFFF) {
+      hex(out.append("\\U"), cp, 8);
+    } else {
+      hex(out.append("\\u"), cp, 4);
+    }
   }
 
   /**
@@ -52,7 +84,12 @@ public final class GuestText {
   }
 
   private static int firstUnsafe(String text) {
-    for (int i = 0; i < text.length(); ) {
+    return firstUnsafe(text, text.length());
+  }
+
+  /** The index of the first character to escape before {@code end}, or -1. */
+  private static int firstUnsafe(String text, int end) {
+    for (int i = 0; i < end; ) {
       int cp = text.codePointAt(i);
       if (unsafe(cp)) {
         return i;
