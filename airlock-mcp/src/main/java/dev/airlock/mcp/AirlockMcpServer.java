@@ -140,7 +140,11 @@ public final class AirlockMcpServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest message a client may send, in bytes (default 1 MiB); a larger one is refused unread. */
+    /**
+     * The largest message a client may send, in bytes (default 1 MiB); a larger one is refused unread. A tool
+     * result whose text would be longer, in characters, is not sent either: the call is an error result
+     * {@code ResultTooLarge}.
+     */
     public Builder maxMessageBytes(int maxMessageBytes) {
       if (maxMessageBytes < 1024) {
         throw new IllegalArgumentException("Airlock MCP: maxMessageBytes must be at least 1024: " + maxMessageBytes);

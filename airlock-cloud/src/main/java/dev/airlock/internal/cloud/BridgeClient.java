@@ -153,7 +153,7 @@ final class BridgeClient {
 
   /** Text from the sandbox as one inert line of at most {@link #MAX_QUOTED_CHARS} characters. */
   static String guestText(String text) {
-    return GuestText.clipped(text, MAX_QUOTED_CHARS);
+    return GuestText.escape(text, MAX_QUOTED_CHARS);
   }
 
   static void sleep(Duration duration) throws IOException {

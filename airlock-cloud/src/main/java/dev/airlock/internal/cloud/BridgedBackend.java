@@ -346,7 +346,7 @@ public final class BridgedBackend implements SandboxBackend {
     if (text == null) {
       return "none";
     }
-    return GuestText.clipped(text, 128);
+    return GuestText.escape(text, 128);
   }
 
   /** The owner a sandbox's labels name, or null when they are incomplete. */

@@ -23,6 +23,12 @@ public final class ConsoleTail {
   static final int KEPT_LINES = 20;
   static final int MAX_LINE_BYTES = 2048;
   static final long MAX_TOTAL_BYTES = 1024 * 1024;
+  /**
+   * The most of the kept lines {@link #text()} quotes. A line is kept at {@link #MAX_LINE_BYTES} and escaped after,
+   * a control byte becoming six characters, so the kept lines alone came to 245,000 characters of guest text in one
+   * crash message (attack review 21); the cloud bridge's text is clipped to as many.
+   */
+  static final int MAX_QUOTED_CHARS = 2048;
 
   private final Deque<String> lines = new ArrayDeque<>();
 
@@ -87,10 +93,19 @@ public final class ConsoleTail {
     }
   }
 
-  /** The kept lines, joined for one message line. */
+  /** The kept lines, joined for one message line: their last {@link #MAX_QUOTED_CHARS} characters. */
   public String text() {
+    String joined;
     synchronized (lines) {
-      return String.join(" | ", lines);
+      joined = String.join(" | ", lines);
     }
+    if (joined.length() <= MAX_QUOTED_CHARS) {
+      return joined;
+    }
+    int start = joined.length() - MAX_QUOTED_CHARS;
+    if (Character.isLowSurrogate(joined.charAt(start))) {
+      start++;
+    }
+    return "…" + joined.substring(start);
   }
 }

@@ -28,21 +28,23 @@ public final class GuestText {
   }
 
   /**
-   * {@code text} as one inert log line of at most {@code maxChars} characters, escapes included, and an ellipsis when
-   * it was cut: what the host keeps or quotes of a guest's text. It stops at the limit, so its work is bounded by
-   * {@code maxChars} however long the text is, and it never cuts an escape or a surrogate pair in half.
+   * {@code text} as {@link #escape(String)} makes it, clipped to at most {@code max} characters and an ellipsis when
+   * there was more: what the host keeps or quotes of a guest's text. It stops at the bound, so it costs about
+   * {@code max} whatever the text's length (escaping all of a guest's text and clipping it afterwards cost the host up
+   * to ten times the text's length to keep a few kilobytes of it), and a cut never splits an escape or a surrogate
+   * pair.
    */
-  public static String clipped(String text, int maxChars) {
-    if (text.length() <= maxChars && firstUnsafe(text) < 0) {
+  public static String escape(String text, int max) {
+    if (text.length() <= max && firstUnsafe(text) < 0) {
       return text;
     }
-    StringBuilder out = new StringBuilder(Math.min(text.length(), maxChars) + 1);
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 1);
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
       i += Character.charCount(cp);
       int mark = out.length();
       append(out, cp);
-      if (out.length() > maxChars) {
+      if (out.length() > max) {
         return out.delete(mark, out.length()).append('…').toString();
       }
     }

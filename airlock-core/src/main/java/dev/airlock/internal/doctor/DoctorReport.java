@@ -62,7 +62,7 @@ public record DoctorReport(List<Setting> settings, List<BackendCheck> backends, 
      */
     public EndToEnd {
       if (inside != null) {
-        inside = GuestText.clipped(inside, MAX_INSIDE_CHARS);
+        inside = GuestText.escape(inside, MAX_INSIDE_CHARS);
       }
     }
   }

@@ -100,7 +100,8 @@ final class CallLedger {
       if (moreRefused > 0) {
         refusedList.add("... and " + moreRefused + " more refused attempts");
       }
-      report = new EgressReport(hostList, up.get(), down.get(), refusedList);
+      report = new EgressReport(hostList, up.get(), down.get(), refusedList, hosts.size() + moreHosts,
+          refused.size() + moreRefused);
     }
     for (Closeable connection : toClose) {
       EgressProxy.closeQuietly(connection);

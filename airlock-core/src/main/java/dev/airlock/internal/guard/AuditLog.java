@@ -118,10 +118,11 @@ public final class AuditLog {
     adder(outcomes, outcome).increment();
     // An unmeasured call adds nothing to the totals: its zeros are not a count of anything.
     if (egressReport != null && egressUnmeasured == null) {
-      count("hostsContacted", egressReport.hostsContacted().size());
+      // The report's counts, not its lists' lengths: the lists stop at 100 and end with a line counting the rest.
+      count("hostsContacted", egressReport.hostCount());
       count("bytesUp", egressReport.bytesUp());
       count("bytesDown", egressReport.bytesDown());
-      count("refused", egressReport.refused().size());
+      count("refused", egressReport.refusedAttempts());
     }
     AUDIT.info(entry.toJson());
     return entry;

@@ -83,10 +83,7 @@ public final class Messages {
   public static Hello hello(byte[] body) {
     return read(body, "HELLO", in -> {
       int protocolVersion = in.readInt();
-      String fingerprint = GuestText.escape(in.readUTF());
-      if (fingerprint.length() > MAX_FINGERPRINT_CHARS) {
-        fingerprint = fingerprint.substring(0, MAX_FINGERPRINT_CHARS) + "…";
-      }
+      String fingerprint = GuestText.escape(in.readUTF(), MAX_FINGERPRINT_CHARS);
       return new Hello(protocolVersion, fingerprint, in.readLong());
     });
   }

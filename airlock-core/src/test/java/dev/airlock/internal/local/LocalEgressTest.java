@@ -134,6 +134,35 @@ class LocalEgressTest {
     }
   }
 
+  /**
+   * Attack review 21: the report keeps 100 refused attempts and a line counting the rest, and the audit's egress
+   * totals (Micrometer's {@code airlock.egress}) counted the report's lines: a guest's 150 refused attempts counted
+   * 101, and any number of them at most 101 a call, so a guest probing the network in a loop showed as a few.
+   */
+  @Test
+  void everyRefusedAttemptOfACallIsCountedThoughTheReportKeepsAHundred() throws Throwable {
+    try (SandboxPool pool = pool(egress("127.0.0.1:" + port).build())) {
+      CallEgress egress = CallEgress.none();
+      String results = run(pool, egress, () -> {
+        int refused = 0;
+        for (int i = 0; i < 150; i++) {
+          refused += EgressTools.fetchOnce("http://10.1.2." + (i % 250) + "/").startsWith("403") ? 1 : 0;
+        }
+        return Integer.toString(refused);
+      });
+      assertThat(results).isEqualTo("150");
+      EgressReport report = egress.report().orElseThrow();
+      assertThat(report.refused()).hasSize(101).last().asString().contains("50 more");
+      assertThat(report.refusedAttempts()).isEqualTo(150);
+
+      dev.airlock.internal.guard.Guard guard = new dev.airlock.internal.guard.Guard(name -> java.util.Optional.empty(),
+          new dev.airlock.internal.guard.InProcessRateLimitStore(), java.time.Clock.systemUTC());
+      guard.audit(SandboxCall.class.getMethod("call"), "success", null, "local", Duration.ofMillis(1), new Object[0],
+          report);
+      assertThat(guard.auditLog().egressCounts()).containsEntry("refused", 150L);
+    }
+  }
+
   @Test
   void aSecretIsInjectedOnTheHostAndIsNowhereInTheSandbox() throws Throwable {
     // Made at run time: a constant would sit in this class's file, which the sandbox can read.

@@ -12,7 +12,7 @@ final class ConnectException extends IOException {
 
   /** The code and message are envd's text (the guest's, once it ran): the exception's message holds them escaped. */
   ConnectException(String code, String message) {
-    super(GuestText.clipped(code, MAX_QUOTED_CHARS) + ": " + GuestText.clipped(message, MAX_QUOTED_CHARS));
+    super(GuestText.escape(code, MAX_QUOTED_CHARS) + ": " + GuestText.escape(message, MAX_QUOTED_CHARS));
     this.code = code;
   }
 

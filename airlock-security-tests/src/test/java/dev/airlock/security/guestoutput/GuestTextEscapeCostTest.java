@@ -1,11 +1,20 @@
 package dev.airlock.security.guestoutput;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.esotericsoftware.kryo.kryo5.io.Output;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxProtocolException;
+import dev.airlock.SandboxedCodeException;
+import dev.airlock.internal.wire.FailureKind;
+import dev.airlock.internal.wire.FrameType;
+import dev.airlock.internal.wire.Messages;
 import dev.airlock.security.WorkerProcesses;
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -135,6 +144,92 @@ class GuestTextEscapeCostTest {
     }
     assertThat(TimeUnit.NANOSECONDS.toMillis(most)).as("CPU ms of the host thread draining a console of 1,000,000 "
         + "control characters").isLessThan(150);
+  }
+
+  /**
+   * Attack review 21: the host keeps at most 16 Ki characters of each string of an exception record, escaped, but it
+   * escaped each string whole before clipping it, every string of the record, even past the record's 2 Mi character
+   * bound: 8.5 MiB of U+0001 in 64 KiB strings cost the calling thread 230 MiB, with no deadline.
+   */
+  @Test
+  void anExceptionRecordOfControlCharactersCostsTheHostAboutItsBytes() {
+    long before = THREADS_ALLOCATED.getCurrentThreadAllocatedBytes();
+
+    Throwable thrown = catchThrowable(() -> pool.call(GuestTextEscapeCostTest::answerWithARecordOfControlCharacters));
+
+    long allocated = THREADS_ALLOCATED.getCurrentThreadAllocatedBytes() - before;
+    assertThat(thrown).isInstanceOf(SandboxedCodeException.class);
+    assertThat(allocated).as("bytes the calling thread allocated for 8.5 MiB of record").isLessThan(64L << 20);
+  }
+
+  /**
+   * Attack review 21: a refused result's message quotes a serializer's first line, at most 1,024 characters, but the
+   * whole line was escaped first, twice (the message and its cause): a zone id of 8 MiB of U+0001 cost the host
+   * 428 MiB.
+   */
+  @Test
+  void aRefusedResultOfControlCharactersCostsTheHostAboutItsBytes() {
+    long before = allocatedByEveryThread();
+
+    Throwable thrown = catchThrowable(() -> pool.call(GuestTextEscapeCostTest::answerWithAZoneOfControlCharacters));
+
+    long allocated = allocatedByEveryThread() - before;
+    assertThat(thrown).isInstanceOf(SandboxProtocolException.class);
+    assertThat(thrown.getMessage().length()).isLessThan(2048);
+    assertThat(allocated).as("bytes the host's threads allocated for an 8 MiB result").isLessThan(128L << 20);
+  }
+
+  private static final com.sun.management.ThreadMXBean THREADS_ALLOCATED =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /** Decoders of large results run on threads of their own, which live on after the call. */
+  private static long allocatedByEveryThread() {
+    long sum = 0;
+    for (long id : THREADS_ALLOCATED.getAllThreadIds()) {
+      sum += Math.max(0, THREADS_ALLOCATED.getThreadAllocatedBytes(id));
+    }
+    return sum;
+  }
+
+  /** Guest code: an exception record of 17 causes, each of 8 strings of 64 KiB of U+0001, then death. */
+  static String answerWithARecordOfControlCharacters() throws Exception {
+    String text = "\u0001".repeat(65_535);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeLong(GuestChannel.runningCallId());
+    out.writeByte(FailureKind.USER_EXCEPTION.ordinal());
+    for (int cause = 0; cause < 17; cause++) {
+      out.writeBoolean(true);
+      out.writeUTF(text);
+      out.writeBoolean(true);
+      out.writeUTF(text);
+      out.writeShort(2);
+      for (int frame = 0; frame < 2; frame++) {
+        out.writeUTF(text);
+        out.writeUTF(text);
+        out.writeUTF(text);
+        out.writeInt(7);
+      }
+    }
+    out.writeBoolean(false);
+    GuestChannel.send(FrameType.ERROR, bytes.toByteArray());
+    Runtime.getRuntime().halt(0);
+    return "unreachable";
+  }
+
+  /** Guest code: a result naming {@code java.time.ZoneRegion} whose id is 8 MiB of U+0001, then death. */
+  static String answerWithAZoneOfControlCharacters() throws Exception {
+    Output kryo = new Output(1024, -1);
+    kryo.writeVarInt(1, true); // by name
+    kryo.writeVarInt(0, true); // the first name of the graph
+    kryo.writeString("java.time.ZoneRegion");
+    kryo.writeString("Europe/" + "\u0001".repeat(8 * 1024 * 1024));
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(Messages.resultHeader(GuestChannel.runningCallId(), 0));
+    body.write(kryo.toBytes());
+    GuestChannel.send(FrameType.RESULT, body.toByteArray());
+    Runtime.getRuntime().halt(0);
+    return "unreachable";
   }
 
   /** Guest code: 1 MiB (the worker's budget) of U+0001, in lines of 8 KiB. */

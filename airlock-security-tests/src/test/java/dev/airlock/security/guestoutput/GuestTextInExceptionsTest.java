@@ -22,6 +22,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +92,22 @@ class GuestTextInExceptionsTest {
     assertThat(DockerTestEngine.containersOfThisJvm()).isEmpty();
   }
 
+  /**
+   * Attack review 21: a local worker's crash message quotes the last lines of its console, which guest code writes
+   * through the process's own descriptors. Each line was kept at 2 KiB of bytes and escaped afterwards, a control
+   * byte becoming six characters, and the last 20 lines were quoted whole: 20 lines of U+0001 made one crash message
+   * of 245,000 characters, for the caller's log and, through an MCP server, the model's context.
+   */
+  @Test
+  void whatAGuestPrintsToItsLocalConsoleIsQuotedClippedInTheCrashMessage() {
+    Throwable thrown = callLocal(GuestTextInExceptionsTest::printControlLinesToTheConsoleAndDie);
+
+    assertThat(thrown).isInstanceOf(SandboxCrashedException.class).hasMessageContaining("exit code 3")
+        .hasMessageContaining("console: ");
+    assertThat(thrown.getMessage().length()).as("the crash message's length").isLessThan(4 * 1024);
+    assertNoForgedLine(printed(thrown));
+  }
+
   private static Throwable callLocal(dev.airlock.SandboxCall<String> call) {
     AirlockConfig config = AirlockConfig.builder().backend("local")
         .localIsolation(AirlockConfig.LocalIsolation.STRICT).timeoutSeconds(60).build();
@@ -155,6 +172,21 @@ class GuestTextInExceptionsTest {
     IllegalStateException e = new IllegalStateException(HOSTILE);
     e.setStackTrace(new StackTraceElement[] {new StackTraceElement("com.acme.Tool" + HOSTILE, "run", "Tool.java", 7)});
     throw e;
+  }
+
+  /** Guest code: 20 lines of 2 KiB of U+0001 on the process's own stderr, then death. */
+  static String printControlLinesToTheConsoleAndDie() throws Exception {
+    byte[] line = new byte[2049];
+    Arrays.fill(line, (byte) 1);
+    line[2048] = '\n';
+    try (OutputStream out = new FileOutputStream(FileDescriptor.err)) {
+      for (int i = 0; i < 20; i++) {
+        out.write(line);
+      }
+    }
+    Thread.sleep(500);
+    Runtime.getRuntime().halt(3);
+    return "unreachable";
   }
 
   /**

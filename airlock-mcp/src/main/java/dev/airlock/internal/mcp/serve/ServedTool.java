@@ -5,6 +5,8 @@ import dev.airlock.internal.intercept.AirlockInterceptor;
 import dev.airlock.internal.intercept.EffectiveAirlock;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.io.IOException;
+import java.io.Writer;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -40,13 +42,22 @@ public final class ServedTool {
   private final Tool tool;
   private final AirlockInterceptor interceptor;
   private final JsonMapper arguments;
+  /**
+   * The most characters of a result's text: the bound of a client's message ({@code maxMessageBytes}). A sandboxed
+   * tool's result is its guest's choice, up to {@code airlock.max-result-bytes}, and was written out whole: 4 MiB of
+   * U+0001 became 24 million characters of JSON and a structured copy on the calling thread (135 MiB), then the SDK
+   * escaped that text again into its answer (attack review 21).
+   */
+  private final long maxResultChars;
 
-  private ServedTool(Object receiver, Method method, Tool tool, AirlockInterceptor interceptor, JsonMapper arguments) {
+  private ServedTool(Object receiver, Method method, Tool tool, AirlockInterceptor interceptor, JsonMapper arguments,
+      long maxResultChars) {
     this.receiver = receiver;
     this.method = method;
     this.tool = tool;
     this.interceptor = interceptor;
     this.arguments = arguments;
+    this.maxResultChars = maxResultChars;
   }
 
   /**
@@ -99,8 +110,9 @@ public final class ServedTool {
         .build();
     // A public method of a non-public class (a nested tool class, say) is invoked reflectively all the same.
     method.trySetAccessible();
+    long maxMessage = wire.tokenStreamFactory().streamReadConstraints().getMaxDocumentLength();
     return new ServedTool(Modifier.isStatic(method.getModifiers()) ? null : target, method, tool, interceptor,
-        arguments);
+        arguments, maxMessage > 0 ? maxMessage : Long.MAX_VALUE);
   }
 
   public String name() {
@@ -173,21 +185,78 @@ public final class ServedTool {
 
   private CallToolResult success(Object result) {
     if (result == null || result instanceof CharSequence) {
-      return CallToolResult.builder().addTextContent(String.valueOf(result)).isError(false).build();
+      String text = String.valueOf(result);
+      return text.length() > maxResultChars ? tooLarge()
+          : CallToolResult.builder().addTextContent(text).isError(false).build();
     }
     JsonNode json;
+    BoundedText text = new BoundedText(maxResultChars);
     try {
       json = arguments.valueToTree(result);
+      arguments.writeValue(text, json);
     } catch (JacksonException e) {
+      if (text.full) {
+        return tooLarge();
+      }
       return error(failure("UnrepresentableResult", "the result of " + name() + " (" + result.getClass().getName()
           + ") has no JSON form: " + firstLine(e.getMessage())));
     }
-    CallToolResult.Builder builder = CallToolResult.builder().addTextContent(arguments.writeValueAsString(json))
-        .isError(false);
+    CallToolResult.Builder builder = CallToolResult.builder().addTextContent(text.toString()).isError(false);
     if (json.isObject()) {
       builder.structuredContent(arguments.convertValue(json, Map.class));
     }
     return builder.build();
+  }
+
+  private CallToolResult tooLarge() {
+    return error(failure("ResultTooLarge", "the result of " + name() + " is longer than " + maxResultChars
+        + " characters as JSON, the bound of a message (maxMessageBytes); it was not sent. Return less, or raise "
+        + "maxMessageBytes"));
+  }
+
+  /**
+   * A result's JSON text, refused as it passes {@code max} characters: what a result makes is never more than the
+   * text sent.
+   */
+  private static final class BoundedText extends Writer {
+    private final StringBuilder text = new StringBuilder();
+    private final long max;
+    private boolean full;
+
+    BoundedText(long max) {
+      this.max = max;
+    }
+
+    @Override
+    public void write(char[] chars, int offset, int length) throws IOException {
+      if (text.length() + (long) length > max) {
+        full = true;
+        throw new IOException("past " + max + " characters");
+      }
+      text.append(chars, offset, length);
+    }
+
+    @Override
+    public void write(String chars, int offset, int length) throws IOException {
+      if (text.length() + (long) length > max) {
+        full = true;
+        throw new IOException("past " + max + " characters");
+      }
+      text.append(chars, offset, offset + length);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
   }
 
   /** {@code {"error":..., "tool":..., "message":...}}: what failed, in the shape of the guard's own block message. */

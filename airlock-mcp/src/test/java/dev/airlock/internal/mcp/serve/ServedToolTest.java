@@ -173,6 +173,43 @@ class ServedToolTest {
     assertThat(String.valueOf(result.structuredContent())).doesNotContain("wJalr");
   }
 
+  /** Returns what its sandbox chose: a guest's result. */
+  public static class Flooding {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public Map<String, String> report() {
+      return Map.of("report", "\u0001".repeat(4 * 1024 * 1024));
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public String text() {
+      return "\u0001".repeat(4 * 1024 * 1024);
+    }
+  }
+
+  /**
+   * Attack review 21: a sandboxed tool's result became the client's JSON whole, whatever its size, though a client's
+   * message is bounded. Four MiB of U+0001 from a worker (four MiB on the wire) cost the calling thread 135 MiB to
+   * make a 24-million-character text and its structured copy, before the SDK wrote the answer again, escaped once
+   * more: 10 MiB took 780 MiB of the server's heap. A result's text is bounded as a client's message is.
+   */
+  @Test
+  void aSandboxedResultLargerThanAMessageIsRefusedWithoutBeingWrittenOut() {
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    for (ServedTool tool : ServedTool.of(List.of(new Flooding()), AirlockInterceptor.shared(),
+        McpJson.wire(64 * 1024))) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      CallToolResult result = tool.call(Map.of());
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+      assertThat(result.isError()).as(tool.name()).isTrue();
+      String text = ((TextContent) result.content().get(0)).text();
+      assertThat(text).contains("ResultTooLarge").contains("65536").contains("maxMessageBytes");
+      assertThat(text.length()).isLessThan(1024);
+      assertThat(result.structuredContent()).isNull();
+      assertThat(allocated).as(tool.name() + ": bytes the calling thread allocated").isLessThan(32L * 1024 * 1024);
+    }
+  }
+
   @Test
   void toolsThatCannotBeServedAreRefusedNamingTheFix() {
     assertThatThrownBy(() -> ServedTool.of(List.of(new Overloaded()), HOST_ONLY, McpJson.wire(64 * 1024)))
