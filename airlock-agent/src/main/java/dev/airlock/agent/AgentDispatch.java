@@ -168,7 +168,8 @@ public final class AgentDispatch {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Object interceptor = lookup.findStatic(interceptorType, "shared", MethodType.methodType(interceptorType))
             .invoke();
-        MethodHandle intercept = lookup.findVirtual(interceptorType, "intercept", MethodType.methodType(
+        // interceptBody: the prologue stands in front of the method's own code, which is what proceeding runs.
+        MethodHandle intercept = lookup.findVirtual(interceptorType, "interceptBody", MethodType.methodType(
             Object.class, Object.class, Method.class, Object[].class, localCall));
         return new Core(interceptor, intercept, localCall);
       } catch (Throwable e) {

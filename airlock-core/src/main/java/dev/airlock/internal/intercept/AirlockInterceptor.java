@@ -140,6 +140,46 @@ public final class AirlockInterceptor {
     return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL);
   }
 
+  /**
+   * As {@link #intercept}, for an adapter whose {@code proceed} runs exactly {@code body}'s own code, never an
+   * override of it (the java agent's prologue, an AspectJ execution join point). Such an adapter is reached with a
+   * receiver whose class overrides {@code body} only through {@code super.body(...)} (or {@code Tool.super}) from
+   * that override: the call is governed by the override, but what runs is the overridden body. When that body
+   * requires a sandbox and the override does not ship its calls to one (a host tool, or a sandboxed call that fell
+   * back), the call is refused: the body would run on the host, where its annotation says it never runs. Shipping it
+   * instead cannot be done, since a worker calls the receiver's method, which is the override.
+   *
+   * @throws SandboxUnavailableException when {@code body} requires a sandbox its calling override does not
+   */
+  public Object interceptBody(Object receiver, Method body, Object[] args, LocalCall proceed) throws Throwable {
+    if (receiver != null && !AirlockRuntime.isSandboxed()) {
+      refuseHostSuperCall(receiver, body);
+    }
+    return intercept(receiver, body, args, proceed);
+  }
+
+  private void refuseHostSuperCall(Object receiver, Method body) {
+    Optional<EffectiveAirlock.Resolved> governing = EffectiveAirlock.of(receiver.getClass(), body);
+    if (governing.isEmpty() || governing.get().method().equals(body)) {
+      return;
+    }
+    Optional<EffectiveAirlock.Resolved> own = EffectiveAirlock.of(body.getDeclaringClass(), body);
+    AirlockConfig config = pools.config();
+    if (own.isPresent() && requiresSandbox(own.get().airlock(), config)
+        && !(governing.get().airlock().sandbox() && requiresSandbox(governing.get().airlock(), config))) {
+      Method override = governing.get().method();
+      throw new SandboxUnavailableException("Airlock: " + body.getDeclaringClass().getName() + "." + body.getName()
+          + " requires a sandbox, and " + override.getDeclaringClass().getName() + "." + override.getName()
+          + ", which overrides it without requiring one, called it with super on the host; refused. Fix: make the "
+          + "override @Airlock(sandbox = true, sandboxRequired = true) too, or move the work it does on the host "
+          + "into another method");
+    }
+  }
+
+  private static boolean requiresSandbox(Airlock airlock, AirlockConfig config) {
+    return airlock.sandboxRequired() || airlock.sandbox() && config.sandboxRequired();
+  }
+
   /** Where a run of {@link #guarded} starts: a fresh call, or an approved one (re-checked when edited). */
   private enum Step { CALL, APPROVED, EDITED }
 

@@ -1,0 +1,75 @@
+package dev.airlock.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.example.supercall.SuperCalls;
+import dev.airlock.SandboxUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An override of a tool method calling the body it overrides with {@code super}: the prologue in front of that body
+ * is reached with a receiver whose class overrides it.
+ */
+class SuperCallTest {
+  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates());
+
+  /**
+   * A host tool overriding a tool whose sandbox is required, and calling it with {@code super} (a library's
+   * {@code ShellTool}, the application's logging subclass): the overridden body must not run on the host. The call
+   * is refused, naming both methods. (Before: the agent re-dispatched the body virtually, to the override, until
+   * StackOverflowError; run exactly, it ran the required body on the host, as the AspectJ aspect did.)
+   */
+  @Test
+  void aHostToolsSuperCallIntoARequiredBodyIsRefused() throws Throwable {
+    ClassLoader loader = rewritten(SuperCalls.class, SuperCalls.ShellTool.class, SuperCalls.LoggingShellTool.class);
+    Class<?> calls = Class.forName(SuperCalls.class.getName(), true, loader);
+    Object tool = Class.forName(SuperCalls.LoggingShellTool.class.getName(), true, loader).getConstructor()
+        .newInstance();
+    assertThatThrownBy(() -> call(tool, "run", "rm -rf /")).isInstanceOf(SandboxUnavailableException.class)
+        .hasMessageContaining("ShellTool.run requires a sandbox").hasMessageContaining("LoggingShellTool.run");
+    assertThat(calls.getField("hostRuns").getInt(null)).as("the required body's runs on the host").isZero();
+  }
+
+  private ClassLoader rewritten(Class<?>... types) throws IOException {
+    Map<String, byte[]> classes = new HashMap<>();
+    for (Class<?> type : types) {
+      String internal = type.getName().replace('.', '/');
+      byte[] original = bytes(type);
+      byte[] out = transformer.transform(null, type.getClassLoader(), internal, null, null, original);
+      classes.put(type.getName(), out != null ? out : original);
+    }
+    return new ClassLoader(getClass().getClassLoader()) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        synchronized (getClassLoadingLock(name)) {
+          byte[] bytes = classes.get(name);
+          if (bytes == null) {
+            return super.loadClass(name, resolve);
+          }
+          Class<?> loaded = findLoadedClass(name);
+          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
+        }
+      }
+    };
+  }
+
+  private static byte[] bytes(Class<?> type) throws IOException {
+    try (InputStream in = type.getClassLoader().getResourceAsStream(type.getName().replace('.', '/') + ".class")) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static Object call(Object tool, String name, Object... args) throws Throwable {
+    try {
+      return tool.getClass().getMethod(name, String.class).invoke(tool, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+}
