@@ -6,6 +6,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -246,12 +247,38 @@ public final class AgentDispatch {
   private static Object proceed(Object self, Method method, Object[] args) throws Throwable {
     PROCEED.set(method);
     try {
+      if (self != null && self.getClass() != method.getDeclaringClass() && !Modifier.isPrivate(method.getModifiers())) {
+        return SPECIAL.get(method.getDeclaringClass()).computeIfAbsent(method, AgentDispatch::special).bindTo(self)
+            .invokeWithArguments(args);
+      }
       method.setAccessible(true);
       return method.invoke(self, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();
     } finally {
       PROCEED.remove();
+    }
+  }
+
+  /**
+   * Each class's methods as {@code invokespecial} calls them. The receiver of a call whose prologue ran may override
+   * the method (the override called it with {@code super}), and {@code Method.invoke} dispatches virtually, to the
+   * override: which called {@code super} again, until StackOverflowError.
+   */
+  private static final ClassValue<Map<Method, MethodHandle>> SPECIAL = new ClassValue<>() {
+    @Override
+    protected Map<Method, MethodHandle> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
+
+  private static MethodHandle special(Method method) {
+    Class<?> declaring = method.getDeclaringClass();
+    try {
+      return MethodHandles.privateLookupIn(declaring, MethodHandles.lookup()).unreflectSpecial(method, declaring);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("Airlock agent cannot run " + declaring.getName() + "." + method.getName()
+          + " itself, which an override calls with super: its package is not open to the agent", e);
     }
   }
 }

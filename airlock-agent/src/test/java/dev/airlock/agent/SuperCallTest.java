@@ -36,6 +36,24 @@ class SuperCallTest {
     assertThat(calls.getField("hostRuns").getInt(null)).as("the required body's runs on the host").isZero();
   }
 
+  /**
+   * A host tool's override (governed by the annotation it inherits) calling the body it overrides: the body runs
+   * once, on the host, as the tool's own. (Before: proceeding called the overridden method through
+   * {@code Method.invoke}, which dispatched to the override again, until StackOverflowError.)
+   */
+  @Test
+  void anOverrideCallingTheHostToolItOverridesRunsItsBodyOnce() throws Throwable {
+    ClassLoader loader = rewritten(SuperCalls.class, SuperCalls.Greeter.class, SuperCalls.LoudGreeter.class);
+    Class<?> calls = Class.forName(SuperCalls.class.getName(), true, loader);
+    Object tool = Class.forName(SuperCalls.LoudGreeter.class.getName(), true, loader).getConstructor()
+        .newInstance();
+    assertThat(call(tool, "greet", "ada")).isEqualTo("HELLO ADA");
+    assertThat(calls.getField("hostRuns").getInt(null)).isOne();
+    Object plain = Class.forName(SuperCalls.Greeter.class.getName(), true, loader).getConstructor().newInstance();
+    assertThat(call(plain, "greet", "bo")).isEqualTo("hello bo");
+    assertThat(calls.getField("hostRuns").getInt(null)).isEqualTo(2);
+  }
+
   private ClassLoader rewritten(Class<?>... types) throws IOException {
     Map<String, byte[]> classes = new HashMap<>();
     for (Class<?> type : types) {
