@@ -68,11 +68,19 @@ public final class AirlockInterceptor {
   });
 
   /**
-   * The method whose body this thread is running on the host on the interceptor's behalf. When two adapters are
+   * The call whose body this thread is running on the host on the interceptor's behalf. When two adapters are
    * active (a Spring proxy and the java agent, say), the inner one sees it and proceeds instead of intercepting the
-   * same call twice.
+   * same call twice. It names the receiver too: the same method called on another object while the body runs is
+   * that object's own call, which another class may govern (a subclass inheriting the method as a required tool).
    */
-  private static final ThreadLocal<Method> PROCEEDING = new ThreadLocal<>();
+  private static final ThreadLocal<Proceeding> PROCEEDING = new ThreadLocal<>();
+
+  /** A call being run on the host: its receiver (compared by identity; null for a static method) and method. */
+  private record Proceeding(Object receiver, Method method) {
+    boolean is(Object otherReceiver, Method otherMethod) {
+      return receiver == otherReceiver && method.equals(otherMethod);
+    }
+  }
 
   private final PoolResolver pools;
   private final Guard guard;
@@ -134,7 +142,8 @@ public final class AirlockInterceptor {
     }
     EffectiveAirlock.Resolved resolved = governing.get();
     Method tool = resolved.method();
-    if (tool.equals(PROCEEDING.get())) {
+    Proceeding running = PROCEEDING.get();
+    if (running != null && running.is(receiver, tool)) {
       return proceed.proceed();
     }
     return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL);
@@ -224,7 +233,7 @@ public final class AirlockInterceptor {
       }
       egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
       argumentHash = new ArgumentHash(args);
-      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(tool, proceed),
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(receiver, tool, proceed),
           egress, argumentHash);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
@@ -355,18 +364,18 @@ public final class AirlockInterceptor {
    * seconds after start is the caller's first call (about 0.2 ms each, interpreted; {@code HostWarmUpTest}).
    */
   private static final class Marked implements LocalCall {
-    private final Method method;
+    private final Proceeding call;
     private final LocalCall proceed;
 
-    Marked(Method method, LocalCall proceed) {
-      this.method = method;
+    Marked(Object receiver, Method method, LocalCall proceed) {
+      this.call = new Proceeding(receiver, method);
       this.proceed = proceed;
     }
 
     @Override
     public Object proceed() throws Throwable {
-      Method previous = PROCEEDING.get();
-      PROCEEDING.set(method);
+      Proceeding previous = PROCEEDING.get();
+      PROCEEDING.set(call);
       try {
         return proceed.proceed();
       } finally {
