@@ -17,10 +17,16 @@ import java.util.Map;
  * or parsed is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
  */
 final class ToolCandidates {
-  /** Never instrumented: the JDK, Byte Buddy and Airlock's own classes (its samples are), the OpenTelemetry agent. */
+  /**
+   * Never instrumented: the JDK, Byte Buddy, the OpenTelemetry agent and the packages of Airlock's own modules.
+   * Not all of {@code dev.airlock.}: an application's classes there (Airlock's samples, a {@code dev.airlock.demo})
+   * were left alone too, and their tools ran on the host unintercepted.
+   */
   private static final List<String> IGNORED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
-      "io.opentelemetry.javaagent.", "dev.airlock.");
-  private static final String INSTRUMENTED_AIRLOCK = "dev.airlock.samples.";
+      "io.opentelemetry.javaagent.", "dev.airlock.agent.", "dev.airlock.internal.", "dev.airlock.annotation.",
+      "dev.airlock.aspectj.", "dev.airlock.spring.", "dev.airlock.mcp.", "dev.airlock.spi.");
+  /** The package of Airlock's API ({@code AirlockRuntime}...), whose own classes are ignored, not its subpackages. */
+  private static final String AIRLOCK_API = "dev.airlock.";
   /**
    * Types that never carry {@code @Airlock}, so no walk reads them: the JDK's, and the OpenTelemetry java agent's,
    * whose interfaces it adds to application classes and which live in a loader no one else can read from.
@@ -40,10 +46,10 @@ final class ToolCandidates {
   static boolean ignored(String name) {
     for (String prefix : IGNORED) {
       if (name.startsWith(prefix)) {
-        return !name.startsWith(INSTRUMENTED_AIRLOCK);
+        return true;
       }
     }
-    return false;
+    return name.startsWith(AIRLOCK_API) && name.indexOf('.', AIRLOCK_API.length()) < 0;
   }
 
   /** Whether a type of this binary name can never carry {@code @Airlock}, so no walk needs to read it. */

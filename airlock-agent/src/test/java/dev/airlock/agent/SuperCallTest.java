@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.example.supercall.SuperCalls;
+import dev.airlock.AirlockException;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.demo.DemoTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -54,6 +56,32 @@ class SuperCallTest {
     assertThat(calls.getField("hostRuns").getInt(null)).isEqualTo(2);
   }
 
+  /**
+   * A tool class of the application in a package under {@code dev.airlock} that is none of Airlock's modules goes
+   * through the agent's filter and rewriting like any other. (Before: the agent left every {@code dev.airlock.} class
+   * alone but the samples, and the tool ran on the host unintercepted.)
+   */
+  @Test
+  void aToolInAnApplicationPackageUnderDevAirlockIsIntercepted() throws Throwable {
+    ToolClassFilter filter = new ToolClassFilter("test");
+    java.util.concurrent.CountDownLatch built = new java.util.concurrent.CountDownLatch(1);
+    filter.buildInBackground(built::countDown);
+    built.await();
+    byte[] original = bytes(DemoTools.class);
+    byte[] rewritten = filter.transform(null, DemoTools.class.getClassLoader(), "dev/airlock/demo/DemoTools", null,
+        null, original);
+    assertThat(rewritten).as("the filter's answer").isNotNull();
+    ClassLoader loader = definer(Map.of(DemoTools.class.getName(), rewritten));
+    Class<?> type = Class.forName(DemoTools.class.getName(), true, loader);
+    Object tool = type.getConstructor().newInstance();
+    try {
+      assertThat(call(tool, "run", "ls")).isEqualTo("ran ls");
+    } catch (AirlockException refused) {
+      // No sandbox here: a required one refuses the call.
+    }
+    assertThat(type.getField("hostRuns").getInt(null)).as("runs on the host").isZero();
+  }
+
   private ClassLoader rewritten(Class<?>... types) throws IOException {
     Map<String, byte[]> classes = new HashMap<>();
     for (Class<?> type : types) {
@@ -62,6 +90,10 @@ class SuperCallTest {
       byte[] out = transformer.transform(null, type.getClassLoader(), internal, null, null, original);
       classes.put(type.getName(), out != null ? out : original);
     }
+    return definer(classes);
+  }
+
+  private ClassLoader definer(Map<String, byte[]> classes) {
     return new ClassLoader(getClass().getClassLoader()) {
       @Override
       protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {

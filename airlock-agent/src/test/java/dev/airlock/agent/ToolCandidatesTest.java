@@ -45,6 +45,10 @@ class ToolCandidatesTest {
     assertThat(ToolCandidates.ignored("dev.airlock.internal.intercept.AirlockInterceptor")).isTrue();
     assertThat(ToolCandidates.ignored("net.bytebuddy.ByteBuddy")).isTrue();
     assertThat(ToolCandidates.ignored("dev.airlock.samples.agent.Tools")).isFalse();
+    assertThat(ToolCandidates.ignored("dev.airlock.AirlockRuntime")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.agent.AgentDispatch")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.demo.ShellTools")).as("an application's package").isFalse();
+    assertThat(ToolCandidates.ignored("dev.airlock.bench.Tools")).isFalse();
     assertThat(ToolCandidates.ignored("com.example.Tools")).isFalse();
   }
 
