@@ -44,6 +44,16 @@ public final class SuperCallApp {
     }
   }
 
+  /** A synchronized host tool. */
+  public static class Counter {
+    private int count;
+
+    @Airlock(timeoutSeconds = 5)
+    public synchronized int next() {
+      return ++count + (Thread.holdsLock(this) ? 0 : 1000);
+    }
+  }
+
   public static void main(String[] args) {
     System.out.println("direct=" + new ShellTool().run("ls"));
     try {
@@ -55,6 +65,13 @@ public final class SuperCallApp {
       System.out.println("loud=" + new LoudGreeter().greet("ada"));
     } catch (RuntimeException | Error e) {
       System.out.println("loud=" + e.getClass().getName());
+    }
+    try {
+      Counter counter = new Counter();
+      counter.next();
+      System.out.println("synchronized=" + counter.next());
+    } catch (RuntimeException | Error e) {
+      System.out.println("synchronized=" + e.getClass().getName());
     }
     AirlockRuntime.closePools();
     System.out.println("done");

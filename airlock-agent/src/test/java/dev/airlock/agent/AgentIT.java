@@ -73,7 +73,8 @@ class AgentIT {
 
   /**
    * Overrides calling the tool body they override with {@code super}, in a real JVM with the agent and a real worker:
-   * a host tool's call into a required-sandbox body is refused, and a host tool's override runs its body once.
+   * a host tool's call into a required-sandbox body is refused, and a host tool's override runs its body once; a
+   * synchronized host tool runs under its monitor within its timeout.
    * (Before: both recursed into the override until StackOverflowError; AspectJ ran the required body on the host.)
    */
   @Test
@@ -81,7 +82,7 @@ class AgentIT {
     Process app = start("com.example.agentapp.SuperCallApp",
         List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
     assertThat(output(app)).containsExactly("direct=ran ls in sandbox",
-        "super=dev.airlock.SandboxUnavailableException", "loud=HELLO ADA ON HOST", "done");
+        "super=dev.airlock.SandboxUnavailableException", "loud=HELLO ADA ON HOST", "synchronized=2", "done");
   }
 
   /**
