@@ -38,6 +38,9 @@ final class ToolCandidates {
   private static final byte[] DESCRIPTOR = ANNOTATION_DESCRIPTOR.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALT_METAFACTORY = "altMetafactory".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_DEPTH = 64;
+  private static final String SPRING_PROXY = "org.springframework.aop.SpringProxy";
+  private static final String SPRING_ADVISED = "org.springframework.aop.framework.Advised";
+  private static final String CGLIB_FACTORY = "org.springframework.cglib.proxy.Factory";
 
   /** The verdict of every type seen, per loader that resolved its name. */
   private final PerLoader<Boolean> verdicts = new PerLoader<>();
@@ -90,6 +93,9 @@ final class ToolCandidates {
     } catch (RuntimeException e) {
       return true;
     }
+    if (depth == 0 && springAopProxy(file)) {
+      return false;
+    }
     if (file.namesAnnotation()) {
       return true;
     }
@@ -104,6 +110,18 @@ final class ToolCandidates {
       }
     }
     return false;
+  }
+
+  /**
+   * A class Spring AOP generated (CGLIB) around a bean: every method it overrides hands the call to the bean's advice
+   * chain, which ends in the bean's own method, rewritten here like any tool's, with the bean as its receiver.
+   * Intercepted itself, the proxy was the receiver: a sandboxed call tried to ship it (its advice chain and through
+   * it the bean and the application's context, refused: every sandboxed call of a proxied bean failed), and the
+   * call was guarded twice, once by the shared interceptor instead of the Spring starter's.
+   */
+  private static boolean springAopProxy(ClassFile file) {
+    return file.supertypes().contains(SPRING_PROXY) && file.supertypes().contains(SPRING_ADVISED)
+        && file.supertypes().contains(CGLIB_FACTORY);
   }
 
   private boolean supertypeMayHoldTools(ClassLoader loader, String name, Map<String, Boolean> known, int depth) {
