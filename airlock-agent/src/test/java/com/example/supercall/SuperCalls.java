@@ -39,6 +39,22 @@ public final class SuperCalls {
     }
   }
 
+  /** A host tool as an interface's default method, and a class overriding it that calls it with Tool.super. */
+  public interface Hello {
+    @Airlock(timeoutSeconds = 30)
+    default String hello(String name) {
+      hostRuns++;
+      return "hi " + name;
+    }
+  }
+
+  public static class LoudHello implements Hello {
+    @Override
+    public String hello(String name) {
+      return Hello.super.hello(name).toUpperCase(java.util.Locale.ROOT);
+    }
+  }
+
   public static class LoudGreeter extends Greeter {
     @Override
     public String greet(String name) {

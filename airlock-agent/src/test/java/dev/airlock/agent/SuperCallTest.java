@@ -54,6 +54,10 @@ class SuperCallTest {
     Object plain = Class.forName(SuperCalls.Greeter.class.getName(), true, loader).getConstructor().newInstance();
     assertThat(call(plain, "greet", "bo")).isEqualTo("hello bo");
     assertThat(calls.getField("hostRuns").getInt(null)).isEqualTo(2);
+    ClassLoader withDefault = rewritten(SuperCalls.class, SuperCalls.Hello.class, SuperCalls.LoudHello.class);
+    Object hello = Class.forName(SuperCalls.LoudHello.class.getName(), true, withDefault).getConstructor()
+        .newInstance();
+    assertThat(call(hello, "hello", "ada")).as("through Tool.super, a default method").isEqualTo("HI ADA");
   }
 
   /**
