@@ -66,8 +66,47 @@ public final class AgentDispatch {
    * @param method its name and descriptor, {@code run(Ljava/lang/String;)I}
    */
   public static Object enter(Object self, Class<?> type, String method, Object[] args) {
-    return enter(self, declared(type, method), args);
+    return enter(self == null ? null : beanBehind(self), declared(type, method), args);
   }
+
+  /**
+   * The bean behind a Spring AOP proxy whose target is fixed, else {@code self}. A proxy runs a method it cannot
+   * override (a {@code final} one) on itself, so the prologue met the proxy as the receiver: a sandboxed call tried
+   * to ship it, its advice chain with it, and was refused; a host call ran on the proxy's empty fields.
+   */
+  private static Object beanBehind(Object self) {
+    Class<?> advised = SPRING_ADVISED.get(self.getClass());
+    if (advised == null) {
+      return self;
+    }
+    try {
+      Object source = advised.getMethod("getTargetSource").invoke(self);
+      Class<?> sourceType = advised.getMethod("getTargetSource").getReturnType();
+      if (!Boolean.TRUE.equals(sourceType.getMethod("isStatic").invoke(source))) {
+        return self;
+      }
+      Object target = sourceType.getMethod("getTarget").invoke(source);
+      return target == null ? self : target;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return self;
+    }
+  }
+
+  /** Spring's {@code Advised} when a class is a Spring AOP proxy (implements it and {@code SpringProxy}), else null. */
+  private static final ClassValue<Class<?>> SPRING_ADVISED = new ClassValue<>() {
+    @Override
+    protected Class<?> computeValue(Class<?> type) {
+      Class<?> advised = null;
+      boolean proxy = false;
+      for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+        for (Class<?> i : c.getInterfaces()) {
+          advised = i.getName().equals("org.springframework.aop.framework.Advised") ? i : advised;
+          proxy |= i.getName().equals("org.springframework.aop.SpringProxy");
+        }
+      }
+      return proxy ? advised : null;
+    }
+  };
 
   /** The value of an outcome {@link #enter} returned, or what the call threw, thrown as if the body had. */
   public static Object result(Object outcome) throws Throwable {

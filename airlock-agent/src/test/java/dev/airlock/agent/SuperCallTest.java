@@ -86,6 +86,23 @@ class SuperCallTest {
     assertThat(type.getField("hostRuns").getInt(null)).as("runs on the host").isZero();
   }
 
+  /**
+   * A final tool method called on Spring's CGLIB proxy of its bean (which cannot override it) runs on the proxy
+   * itself: the call's receiver is the bean behind it, whose state is the tool's. (Before: the proxy, whose fields
+   * are empty, was the receiver: a host tool saw {@code state=null}, a sandboxed call tried to ship the proxy's
+   * advice chain and was refused.)
+   */
+  @Test
+  void aFinalToolCalledOnASpringProxyRunsOnTheBeanBehindIt() throws Throwable {
+    ClassLoader loader = rewritten(com.example.springproxy.FinalTools.class,
+        com.example.springproxy.FinalTools.Proxy.class, com.example.springproxy.FinalTools.Fixed.class);
+    Class<?> tools = Class.forName(com.example.springproxy.FinalTools.class.getName(), true, loader);
+    Object bean = tools.getConstructor().newInstance();
+    Object proxy = Class.forName(com.example.springproxy.FinalTools.Proxy.class.getName(), true, loader)
+        .getConstructor(tools).newInstance(bean);
+    assertThat(tools.getMethod("where").invoke(proxy)).isEqualTo("state=bean");
+  }
+
   private ClassLoader rewritten(Class<?>... types) throws IOException {
     Map<String, byte[]> classes = new HashMap<>();
     for (Class<?> type : types) {
