@@ -6,6 +6,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,8 +66,47 @@ public final class AgentDispatch {
    * @param method its name and descriptor, {@code run(Ljava/lang/String;)I}
    */
   public static Object enter(Object self, Class<?> type, String method, Object[] args) {
-    return enter(self, declared(type, method), args);
+    return enter(self == null ? null : beanBehind(self), declared(type, method), args);
   }
+
+  /**
+   * The bean behind a Spring AOP proxy whose target is fixed, else {@code self}. A proxy runs a method it cannot
+   * override (a {@code final} one) on itself, so the prologue met the proxy as the receiver: a sandboxed call tried
+   * to ship it, its advice chain with it, and was refused; a host call ran on the proxy's empty fields.
+   */
+  private static Object beanBehind(Object self) {
+    Class<?> advised = SPRING_ADVISED.get(self.getClass());
+    if (advised == null) {
+      return self;
+    }
+    try {
+      Object source = advised.getMethod("getTargetSource").invoke(self);
+      Class<?> sourceType = advised.getMethod("getTargetSource").getReturnType();
+      if (!Boolean.TRUE.equals(sourceType.getMethod("isStatic").invoke(source))) {
+        return self;
+      }
+      Object target = sourceType.getMethod("getTarget").invoke(source);
+      return target == null ? self : target;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return self;
+    }
+  }
+
+  /** Spring's {@code Advised} when a class is a Spring AOP proxy (implements it and {@code SpringProxy}), else null. */
+  private static final ClassValue<Class<?>> SPRING_ADVISED = new ClassValue<>() {
+    @Override
+    protected Class<?> computeValue(Class<?> type) {
+      Class<?> advised = null;
+      boolean proxy = false;
+      for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+        for (Class<?> i : c.getInterfaces()) {
+          advised = i.getName().equals("org.springframework.aop.framework.Advised") ? i : advised;
+          proxy |= i.getName().equals("org.springframework.aop.SpringProxy");
+        }
+      }
+      return proxy ? advised : null;
+    }
+  };
 
   /** The value of an outcome {@link #enter} returned, or what the call threw, thrown as if the body had. */
   public static Object result(Object outcome) throws Throwable {
@@ -168,7 +208,8 @@ public final class AgentDispatch {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Object interceptor = lookup.findStatic(interceptorType, "shared", MethodType.methodType(interceptorType))
             .invoke();
-        MethodHandle intercept = lookup.findVirtual(interceptorType, "intercept", MethodType.methodType(
+        // interceptBody: the prologue stands in front of the method's own code, which is what proceeding runs.
+        MethodHandle intercept = lookup.findVirtual(interceptorType, "interceptBody", MethodType.methodType(
             Object.class, Object.class, Method.class, Object[].class, localCall));
         return new Core(interceptor, intercept, localCall);
       } catch (Throwable e) {
@@ -245,12 +286,38 @@ public final class AgentDispatch {
   private static Object proceed(Object self, Method method, Object[] args) throws Throwable {
     PROCEED.set(method);
     try {
+      if (self != null && self.getClass() != method.getDeclaringClass() && !Modifier.isPrivate(method.getModifiers())) {
+        return SPECIAL.get(method.getDeclaringClass()).computeIfAbsent(method, AgentDispatch::special).bindTo(self)
+            .invokeWithArguments(args);
+      }
       method.setAccessible(true);
       return method.invoke(self, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();
     } finally {
       PROCEED.remove();
+    }
+  }
+
+  /**
+   * Each class's methods as {@code invokespecial} calls them. The receiver of a call whose prologue ran may override
+   * the method (the override called it with {@code super}), and {@code Method.invoke} dispatches virtually, to the
+   * override: which called {@code super} again, until StackOverflowError.
+   */
+  private static final ClassValue<Map<Method, MethodHandle>> SPECIAL = new ClassValue<>() {
+    @Override
+    protected Map<Method, MethodHandle> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
+
+  private static MethodHandle special(Method method) {
+    Class<?> declaring = method.getDeclaringClass();
+    try {
+      return MethodHandles.privateLookupIn(declaring, MethodHandles.lookup()).unreflectSpecial(method, declaring);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("Airlock agent cannot run " + declaring.getName() + "." + method.getName()
+          + " itself, which an override calls with super: its package is not open to the agent", e);
     }
   }
 }

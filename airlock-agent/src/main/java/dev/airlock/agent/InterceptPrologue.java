@@ -27,20 +27,41 @@ final class InterceptPrologue extends MethodVisitor {
   private final String method;
   private final Type type;
   private final boolean frames;
+  /** The method was synchronized: the rewriting took the flag off, and the original code holds the monitor itself. */
+  private final boolean locks;
+  private final Label locked = new Label();
+  private final Label unlocked = new Label();
+  private final Label unlock = new Label();
 
   /** {@code frames}: the class file has stack map frames (version 50 on), so the branch added needs one. */
   InterceptPrologue(MethodVisitor next, String owner, int access, String name, String descriptor, boolean frames) {
+    this(next, owner, access, name, descriptor, frames, false);
+  }
+
+  /**
+   * {@code locks}: the method is declared {@code synchronized} and is written without the flag (the caller strips
+   * it), so the prologue runs without its monitor and the original code takes it. With the flag, the caller's
+   * thread held the monitor through the interception, and a host call's body, which runs on a host-call thread,
+   * waited for it until the call's timeout; the caller got {@code HostCallTimeoutException} and the body ran after.
+   */
+  InterceptPrologue(MethodVisitor next, String owner, int access, String name, String descriptor, boolean frames,
+      boolean locks) {
     super(Opcodes.ASM9, next);
     this.owner = owner;
     this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
     this.method = name + descriptor;
     this.type = Type.getMethodType(descriptor);
     this.frames = frames;
+    this.locks = locks;
   }
 
   @Override
   public void visitCode() {
     super.visitCode();
+    if (locks) {
+      // Every exception out of the original code gives the monitor back, as the JVM does for a synchronized method.
+      super.visitTryCatchBlock(locked, unlocked, unlock, null);
+    }
     if (isStatic) {
       super.visitInsn(Opcodes.ACONST_NULL);
     } else {
@@ -72,11 +93,46 @@ final class InterceptPrologue extends MethodVisitor {
       super.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {OBJECT});
     }
     super.visitInsn(Opcodes.POP);
+    if (locks) {
+      pushLock();
+      super.visitInsn(Opcodes.MONITORENTER);
+      super.visitLabel(locked);
+    }
+  }
+
+  @Override
+  public void visitInsn(int opcode) {
+    if (locks && opcode >= Opcodes.IRETURN && opcode <= Opcodes.RETURN) {
+      pushLock();
+      super.visitInsn(Opcodes.MONITOREXIT);
+    }
+    super.visitInsn(opcode);
   }
 
   @Override
   public void visitMaxs(int maxStack, int maxLocals) {
+    if (locks) {
+      super.visitLabel(unlocked);
+      super.visitLabel(unlock);
+      if (frames) {
+        // Only the receiver, which the code never replaces: a frame naming fewer locals admits every path into it.
+        Object[] locals = isStatic ? new Object[0] : new Object[] {owner};
+        super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
+      }
+      pushLock();
+      super.visitInsn(Opcodes.MONITOREXIT);
+      super.visitInsn(Opcodes.ATHROW);
+    }
     super.visitMaxs(Math.max(maxStack, STACK), maxLocals);
+  }
+
+  /** The monitor a synchronized method holds: the receiver, or the class of a static method. */
+  private void pushLock() {
+    if (isStatic) {
+      super.visitLdcInsn(Type.getObjectType(owner));
+    } else {
+      super.visitVarInsn(Opcodes.ALOAD, 0);
+    }
   }
 
   private void box(Type argument) {

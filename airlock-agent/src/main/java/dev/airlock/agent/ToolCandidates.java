@@ -17,10 +17,16 @@ import java.util.Map;
  * or parsed is a candidate too, so this filter never decides that a class holds no tool when it cannot tell.
  */
 final class ToolCandidates {
-  /** Never instrumented: the JDK, Byte Buddy and Airlock's own classes (its samples are), the OpenTelemetry agent. */
+  /**
+   * Never instrumented: the JDK, Byte Buddy, the OpenTelemetry agent and the packages of Airlock's own modules.
+   * Not all of {@code dev.airlock.}: an application's classes there (Airlock's samples, a {@code dev.airlock.demo})
+   * were left alone too, and their tools ran on the host unintercepted.
+   */
   private static final List<String> IGNORED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
-      "io.opentelemetry.javaagent.", "dev.airlock.");
-  private static final String INSTRUMENTED_AIRLOCK = "dev.airlock.samples.";
+      "io.opentelemetry.javaagent.", "dev.airlock.agent.", "dev.airlock.internal.", "dev.airlock.annotation.",
+      "dev.airlock.aspectj.", "dev.airlock.spring.", "dev.airlock.mcp.", "dev.airlock.spi.");
+  /** The package of Airlock's API ({@code AirlockRuntime}...), whose own classes are ignored, not its subpackages. */
+  private static final String AIRLOCK_API = "dev.airlock.";
   /**
    * Types that never carry {@code @Airlock}, so no walk reads them: the JDK's, and the OpenTelemetry java agent's,
    * whose interfaces it adds to application classes and which live in a loader no one else can read from.
@@ -32,6 +38,9 @@ final class ToolCandidates {
   private static final byte[] DESCRIPTOR = ANNOTATION_DESCRIPTOR.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALT_METAFACTORY = "altMetafactory".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_DEPTH = 64;
+  private static final String SPRING_PROXY = "org.springframework.aop.SpringProxy";
+  private static final String SPRING_ADVISED = "org.springframework.aop.framework.Advised";
+  private static final String CGLIB_FACTORY = "org.springframework.cglib.proxy.Factory";
 
   /** The verdict of every type seen, per loader that resolved its name. */
   private final PerLoader<Boolean> verdicts = new PerLoader<>();
@@ -40,10 +49,10 @@ final class ToolCandidates {
   static boolean ignored(String name) {
     for (String prefix : IGNORED) {
       if (name.startsWith(prefix)) {
-        return !name.startsWith(INSTRUMENTED_AIRLOCK);
+        return true;
       }
     }
-    return false;
+    return name.startsWith(AIRLOCK_API) && name.indexOf('.', AIRLOCK_API.length()) < 0;
   }
 
   /** Whether a type of this binary name can never carry {@code @Airlock}, so no walk needs to read it. */
@@ -84,6 +93,9 @@ final class ToolCandidates {
     } catch (RuntimeException e) {
       return true;
     }
+    if (depth == 0 && springAopProxy(file)) {
+      return false;
+    }
     if (file.namesAnnotation()) {
       return true;
     }
@@ -98,6 +110,18 @@ final class ToolCandidates {
       }
     }
     return false;
+  }
+
+  /**
+   * A class Spring AOP generated (CGLIB) around a bean: every method it overrides hands the call to the bean's advice
+   * chain, which ends in the bean's own method, rewritten here like any tool's, with the bean as its receiver.
+   * Intercepted itself, the proxy was the receiver: a sandboxed call tried to ship it (its advice chain and through
+   * it the bean and the application's context, refused: every sandboxed call of a proxied bean failed), and the
+   * call was guarded twice, once by the shared interceptor instead of the Spring starter's.
+   */
+  private static boolean springAopProxy(ClassFile file) {
+    return file.supertypes().contains(SPRING_PROXY) && file.supertypes().contains(SPRING_ADVISED)
+        && file.supertypes().contains(CGLIB_FACTORY);
   }
 
   private boolean supertypeMayHoldTools(ClassLoader loader, String name, Map<String, Boolean> known, int depth) {

@@ -59,6 +59,12 @@ final class ToolTransformer implements ClassFileTransformer {
   private final PerLoader<TypeShape> shapes = new PerLoader<>();
   /** The overrides of inherited methods each class was defined with, which its retransformations must write again. */
   private final PerLoader<List<Inherited>> definedOverrides = new PerLoader<>();
+  /**
+   * Whether each class was defined with its synchronized tool methods unflagged ({@link InterceptPrologue} locks in
+   * their code instead): its retransformations must write them so again, since a retransformation cannot change a
+   * method's modifiers; a class loaded before the agent keeps its flags.
+   */
+  private final PerLoader<Boolean> definedUnlocked = new PerLoader<>();
 
   private ToolTransformer(ToolCandidates candidates) {
     this.candidates = candidates;
@@ -96,14 +102,23 @@ final class ToolTransformer implements ClassFileTransformer {
       throw new IllegalStateException("class file version " + version + " has no class constants, which the "
           + "interception needs; recompile " + type.name() + " for Java 5 or later");
     }
+    boolean unlock = redefined == null || Boolean.TRUE.equals(definedUnlocked.of(loader).get(type.name()));
+    if (redefined == null) {
+      definedUnlocked.of(loader).put(type.name(), true);
+    }
     ClassWriter writer = new ClassWriter(reader, 0);
     reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
           String[] exceptions) {
-        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-        return tools.contains(name + descriptor) ? new InterceptPrologue(next, internalName, access, name, descriptor,
-            version >= Opcodes.V1_6) : next;
+        if (!tools.contains(name + descriptor)) {
+          return super.visitMethod(access, name, descriptor, signature, exceptions);
+        }
+        // A synchronized tool method takes its monitor after the prologue, not before: see InterceptPrologue.
+        boolean locks = unlock && (access & Opcodes.ACC_SYNCHRONIZED) != 0;
+        int written = locks ? access & ~Opcodes.ACC_SYNCHRONIZED : access;
+        return new InterceptPrologue(super.visitMethod(written, name, descriptor, signature, exceptions),
+            internalName, written, name, descriptor, version >= Opcodes.V1_6, locks);
       }
 
       @Override

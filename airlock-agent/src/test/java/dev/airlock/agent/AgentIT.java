@@ -72,6 +72,20 @@ class AgentIT {
   }
 
   /**
+   * Overrides calling the tool body they override with {@code super}, in a real JVM with the agent and a real worker:
+   * a host tool's call into a required-sandbox body is refused, and a host tool's override runs its body once; a
+   * synchronized host tool runs under its monitor within its timeout.
+   * (Before: both recursed into the override until StackOverflowError; AspectJ ran the required body on the host.)
+   */
+  @Test
+  void superCallsIntoToolBodiesNeverRunARequiredBodyOnTheHost() throws Exception {
+    Process app = start("com.example.agentapp.SuperCallApp",
+        List.of("-javaagent:" + AGENT + "=pool.min-size=0,timeout-seconds=30"));
+    assertThat(output(app)).containsExactly("direct=ran ls in sandbox",
+        "super=dev.airlock.SandboxUnavailableException", "loud=HELLO ADA ON HOST", "synchronized=2", "done");
+  }
+
+  /**
    * Issue 18: the OpenTelemetry java agent and this one in one JVM, both orders. The application behaves exactly as
    * without it, and each tool call is an {@code execute_tool} span, which the OpenTelemetry agent's logging exporter
    * prints (to stderr, through java.util.logging).

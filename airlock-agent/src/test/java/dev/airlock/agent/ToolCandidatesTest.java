@@ -18,6 +18,35 @@ class ToolCandidatesTest {
   private final ClassLoader loader = getClass().getClassLoader();
   private final ToolCandidates candidates = new ToolCandidates();
 
+  /**
+   * Spring AOP's generated subclass of a tool bean hands every call to the bean's advice chain, which ends in the
+   * bean's own rewritten method: it is left alone, so the bean, not the proxy, is the call's receiver. The same
+   * subclass without Spring's proxy interfaces is a candidate.
+   */
+  @Test
+  void springAopProxiesOfToolClassesAreNotCandidates() {
+    String tools = AgentApp.Tools.class.getName();
+    String proxy = tools + "$$SpringCGLIB$$0";
+    assertThat(candidates.mayHoldTools(loader, proxy.replace('.', '/'), subclass(proxy, tools,
+        "org.springframework.aop.SpringProxy", "org.springframework.aop.framework.Advised",
+        "org.springframework.cglib.proxy.Factory"))).isFalse();
+    assertThat(new ToolCandidates().mayHoldTools(loader, "com/example/Sub", subclass("com.example.Sub", tools)))
+        .isTrue();
+  }
+
+  /** {@code public class name extends superclass implements interfaces {}}, as a class file. */
+  private static byte[] subclass(String name, String superclass, String... interfaces) {
+    net.bytebuddy.jar.asm.ClassWriter writer = new net.bytebuddy.jar.asm.ClassWriter(0);
+    String[] names = new String[interfaces.length];
+    for (int i = 0; i < interfaces.length; i++) {
+      names[i] = interfaces[i].replace('.', '/');
+    }
+    writer.visit(net.bytebuddy.jar.asm.Opcodes.V17, net.bytebuddy.jar.asm.Opcodes.ACC_PUBLIC, name.replace('.', '/'),
+        null, superclass.replace('.', '/'), names);
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
   @Test
   void annotatedClassesAndEveryInheritedShapeAreCandidates() throws IOException {
     List<Class<?>> tools = List.of(AgentApp.Tools.class, InheritedTools.Tool.class, InheritedTools.InterfaceImpl.class,
@@ -45,6 +74,10 @@ class ToolCandidatesTest {
     assertThat(ToolCandidates.ignored("dev.airlock.internal.intercept.AirlockInterceptor")).isTrue();
     assertThat(ToolCandidates.ignored("net.bytebuddy.ByteBuddy")).isTrue();
     assertThat(ToolCandidates.ignored("dev.airlock.samples.agent.Tools")).isFalse();
+    assertThat(ToolCandidates.ignored("dev.airlock.AirlockRuntime")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.agent.AgentDispatch")).isTrue();
+    assertThat(ToolCandidates.ignored("dev.airlock.demo.ShellTools")).as("an application's package").isFalse();
+    assertThat(ToolCandidates.ignored("dev.airlock.bench.Tools")).isFalse();
     assertThat(ToolCandidates.ignored("com.example.Tools")).isFalse();
   }
 

@@ -55,6 +55,7 @@ public class AirlockAspect {
           + "inherit @Airlock would run unguarded; add <XhasMember>true</XhasMember> to the aspectj-maven-plugin "
           + "configuration (load-time weaving: the aop.xml shipped with airlock-aspectj sets it)");
     }
-    return AirlockInterceptor.shared().intercept(call.getTarget(), method, call.getArgs(), call::proceed);
+    // An execution join point: proceeding runs this method's own code, which an override may reach through super.
+    return AirlockInterceptor.shared().interceptBody(call.getTarget(), method, call.getArgs(), call::proceed);
   }
 }

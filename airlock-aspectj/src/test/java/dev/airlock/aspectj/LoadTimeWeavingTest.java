@@ -49,6 +49,18 @@ class LoadTimeWeavingTest {
         .isEqualTo(expected + "done\n");
   }
 
+  /**
+   * A host tool overriding a required-sandbox tool and calling it with {@code super}: the execution join point is
+   * the overridden body, governed by the override, so it ran on the host. Refused now; the direct call still runs in
+   * the sandbox.
+   */
+  @Test
+  void aHostToolsSuperCallIntoARequiredBodyIsRefused() throws Exception {
+    String weaver = System.getProperty("aspectj.weaver.jar");
+    assertThat(run(List.of("-javaagent:" + weaver), "com.example.ltw.SuperCallApp"))
+        .isEqualTo("direct=ran ls in sandbox\nsuper=dev.airlock.SandboxUnavailableException\n");
+  }
+
   @Test
   void withoutTheWeaverTheMethodRunsUnguarded() throws Exception {
     assertThat(run(List.of())).contains("where=host");

@@ -15,12 +15,14 @@ import dev.airlock.spi.SecretResolver;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
@@ -28,6 +30,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -53,6 +56,8 @@ import org.springframework.util.ClassUtils;
 @Import(AirlockAutoConfiguration.AutoProxyRegistrar.class)
 public class AirlockAutoConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(AirlockAutoConfiguration.class);
+  /** The bean name of the advisor that proxies tool beans. */
+  private static final String ADVISOR = "airlockAdvisor";
 
   @Bean
   @ConditionalOnMissingBean
@@ -173,7 +178,7 @@ public class AirlockAutoConfiguration {
    */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-  @ConditionalOnMissingBean(name = "airlockAdvisor")
+  @ConditionalOnMissingBean(name = ADVISOR)
   static Advisor airlockAdvisor(ObjectProvider<AirlockInterceptor> interceptor) {
     MethodInterceptor advice = invocation -> interceptor.getObject().intercept(invocation.getThis(),
         invocation.getMethod(), invocation.getArguments(), invocation::proceed);
@@ -196,6 +201,59 @@ public class AirlockAutoConfiguration {
         return bean;
       }
     };
+  }
+
+  /**
+   * Stops startup at a singleton bean with tool methods that holds no Airlock proxy: one Spring built before its
+   * auto-proxy creator was in place (a dependency of a {@code BeanFactoryPostProcessor}, or of a post-processor
+   * created before it), or an object registered as it is ({@code registerSingleton}). No post-processor ever saw it,
+   * so its calls ran the tool's body on the host with no policy, sandbox or audit, a {@code sandboxRequired} tool
+   * too (Spring says at most that it is "not eligible for auto-proxying"). Left alone when the java agent or AspectJ
+   * weaving intercepts the method itself. Runs once every singleton exists.
+   */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static SmartInitializingSingleton airlockUnproxiedToolCheck(ConfigurableListableBeanFactory beans) {
+    return () -> refuseUnproxiedTools(beans);
+  }
+
+  static void refuseUnproxiedTools(ConfigurableListableBeanFactory beans) {
+    Object advisor = beans.containsSingleton(ADVISOR) ? beans.getSingleton(ADVISOR) : null;
+    for (String name : beans.getSingletonNames()) {
+      Object bean = beans.getSingleton(name);
+      if (bean == null || bean instanceof Advised advised && advisor != null
+          && Arrays.asList(advised.getAdvisors()).contains(advisor)) {
+        continue;
+      }
+      Class<?> type = ClassUtils.getUserClass(bean);
+      Method tool = firstTool(type);
+      if (tool != null && !wovenElsewhere(type)) {
+        throw new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") has the tool method "
+            + tool + " but no Airlock proxy: it was created before Spring's post-processors could proxy it (a "
+            + "dependency of a BeanFactoryPostProcessor or of an early BeanPostProcessor) or registered as a ready "
+            + "object, so its calls would run on the host with no policy, sandbox or audit. Fix: inject it lazily "
+            + "there (ObjectProvider, @Lazy), or let Spring create it as a bean; or run with the java agent or "
+            + "AspectJ weaving, which intercept the method itself");
+      }
+    }
+  }
+
+  /** A method {@link EffectiveAirlock} says an {@link Airlock} governs on instances of {@code type}, or null. */
+  private static Method firstTool(Class<?> type) {
+    for (Method method : type.getMethods()) {
+      if (!Modifier.isStatic(method.getModifiers()) && EffectiveAirlock.governs(type, method)) {
+        return method;
+      }
+    }
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Method method : c.getDeclaredMethods()) {
+        if (!Modifier.isStatic(method.getModifiers()) && !Modifier.isPrivate(method.getModifiers())
+            && EffectiveAirlock.governs(type, method)) {
+          return method;
+        }
+      }
+    }
+    return null;
   }
 
   static void refuseFinalTools(Class<?> type, String beanName) {

@@ -68,11 +68,19 @@ public final class AirlockInterceptor {
   });
 
   /**
-   * The method whose body this thread is running on the host on the interceptor's behalf. When two adapters are
+   * The call whose body this thread is running on the host on the interceptor's behalf. When two adapters are
    * active (a Spring proxy and the java agent, say), the inner one sees it and proceeds instead of intercepting the
-   * same call twice.
+   * same call twice. It names the receiver too: the same method called on another object while the body runs is
+   * that object's own call, which another class may govern (a subclass inheriting the method as a required tool).
    */
-  private static final ThreadLocal<Method> PROCEEDING = new ThreadLocal<>();
+  private static final ThreadLocal<Proceeding> PROCEEDING = new ThreadLocal<>();
+
+  /** A call being run on the host: its receiver (compared by identity; null for a static method) and method. */
+  private record Proceeding(Object receiver, Method method) {
+    boolean is(Object otherReceiver, Method otherMethod) {
+      return receiver == otherReceiver && method.equals(otherMethod);
+    }
+  }
 
   private final PoolResolver pools;
   private final Guard guard;
@@ -134,10 +142,51 @@ public final class AirlockInterceptor {
     }
     EffectiveAirlock.Resolved resolved = governing.get();
     Method tool = resolved.method();
-    if (tool.equals(PROCEEDING.get())) {
+    Proceeding running = PROCEEDING.get();
+    if (running != null && running.is(receiver, tool)) {
       return proceed.proceed();
     }
     return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL);
+  }
+
+  /**
+   * As {@link #intercept}, for an adapter whose {@code proceed} runs exactly {@code body}'s own code, never an
+   * override of it (the java agent's prologue, an AspectJ execution join point). Such an adapter is reached with a
+   * receiver whose class overrides {@code body} only through {@code super.body(...)} (or {@code Tool.super}) from
+   * that override: the call is governed by the override, but what runs is the overridden body. When that body
+   * requires a sandbox and the override does not ship its calls to one (a host tool, or a sandboxed call that fell
+   * back), the call is refused: the body would run on the host, where its annotation says it never runs. Shipping it
+   * instead cannot be done, since a worker calls the receiver's method, which is the override.
+   *
+   * @throws SandboxUnavailableException when {@code body} requires a sandbox its calling override does not
+   */
+  public Object interceptBody(Object receiver, Method body, Object[] args, LocalCall proceed) throws Throwable {
+    if (receiver != null && !AirlockRuntime.isSandboxed()) {
+      refuseHostSuperCall(receiver, body);
+    }
+    return intercept(receiver, body, args, proceed);
+  }
+
+  private void refuseHostSuperCall(Object receiver, Method body) {
+    Optional<EffectiveAirlock.Resolved> governing = EffectiveAirlock.of(receiver.getClass(), body);
+    if (governing.isEmpty() || governing.get().method().equals(body)) {
+      return;
+    }
+    Optional<EffectiveAirlock.Resolved> own = EffectiveAirlock.of(body.getDeclaringClass(), body);
+    AirlockConfig config = pools.config();
+    if (own.isPresent() && requiresSandbox(own.get().airlock(), config)
+        && !(governing.get().airlock().sandbox() && requiresSandbox(governing.get().airlock(), config))) {
+      Method override = governing.get().method();
+      throw new SandboxUnavailableException("Airlock: " + body.getDeclaringClass().getName() + "." + body.getName()
+          + " requires a sandbox, and " + override.getDeclaringClass().getName() + "." + override.getName()
+          + ", which overrides it without requiring one, called it with super on the host; refused. Fix: make the "
+          + "override @Airlock(sandbox = true, sandboxRequired = true) too, or move the work it does on the host "
+          + "into another method");
+    }
+  }
+
+  private static boolean requiresSandbox(Airlock airlock, AirlockConfig config) {
+    return airlock.sandboxRequired() || airlock.sandbox() && config.sandboxRequired();
   }
 
   /** Where a run of {@link #guarded} starts: a fresh call, or an approved one (re-checked when edited). */
@@ -184,7 +233,7 @@ public final class AirlockInterceptor {
       }
       egress = CallEgress.of(airlock.egress(), guard.egress(airlock.policy()));
       argumentHash = new ArgumentHash(args);
-      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(tool, proceed),
+      Object result = dispatch(airlock, config, backend, timeout, receiver, tool, args, new Marked(receiver, tool, proceed),
           egress, argumentHash);
       Object cleaned = guard.after(result, airlock.policy());
       outcome = "success";
@@ -315,18 +364,18 @@ public final class AirlockInterceptor {
    * seconds after start is the caller's first call (about 0.2 ms each, interpreted; {@code HostWarmUpTest}).
    */
   private static final class Marked implements LocalCall {
-    private final Method method;
+    private final Proceeding call;
     private final LocalCall proceed;
 
-    Marked(Method method, LocalCall proceed) {
-      this.method = method;
+    Marked(Object receiver, Method method, LocalCall proceed) {
+      this.call = new Proceeding(receiver, method);
       this.proceed = proceed;
     }
 
     @Override
     public Object proceed() throws Throwable {
-      Method previous = PROCEEDING.get();
-      PROCEEDING.set(method);
+      Proceeding previous = PROCEEDING.get();
+      PROCEEDING.set(call);
       try {
         return proceed.proceed();
       } finally {

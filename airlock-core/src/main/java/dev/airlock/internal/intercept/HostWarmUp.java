@@ -48,6 +48,7 @@ public final class HostWarmUp {
       "dev.airlock.internal.intercept.AirlockInterceptor$Step",
       "dev.airlock.internal.intercept.LocalCall",
       "dev.airlock.internal.intercept.AirlockInterceptor$Marked",
+      "dev.airlock.internal.intercept.AirlockInterceptor$Proceeding",
       "dev.airlock.AirlockPolicy",
       "dev.airlock.internal.trace.CallTracing",
       "dev.airlock.internal.trace.CallTracing$Restore",

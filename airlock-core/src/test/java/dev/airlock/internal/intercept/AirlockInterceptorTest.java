@@ -7,6 +7,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
 import dev.airlock.HostCallTimeoutException;
 import dev.airlock.SandboxTimeoutException;
+import dev.airlock.SandboxUnavailableException;
 import dev.airlock.annotation.Airlock;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -133,15 +134,67 @@ class AirlockInterceptorTest {
   void aSecondAdapterOnTheSameCallProceedsInsteadOfInterceptingAgain() throws Throwable {
     var method = Tools.class.getDeclaredMethod("guardedOnHost");
     AtomicInteger bodies = new AtomicInteger();
-    Object result = interceptor.intercept(new Tools(), method, new Object[0], () ->
-        // What a woven method does when an outer proxy proceeds into it: call the interceptor again.
-        interceptor.intercept(new Tools(), method, new Object[0], () -> {
+    Tools tools = new Tools();
+    Object result = interceptor.intercept(tools, method, new Object[0], () ->
+        // What a woven method does when an outer proxy proceeds into it: call the interceptor again, on its target.
+        interceptor.intercept(tools, method, new Object[0], () -> {
           bodies.incrementAndGet();
           return "host";
         }));
     assertThat(result).isEqualTo("host");
     assertThat(bodies).hasValue(1);
     assertThat(interceptor.auditLog().counts()).containsEntry("success", 1L);
+  }
+
+  /** A host tool whose method another class inherits as a tool whose sandbox is required. */
+  public interface HostRun {
+    @Airlock(timeoutSeconds = 5)
+    String run();
+  }
+
+  public interface RequiredRun {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 5)
+    String run();
+  }
+
+  public static class Delegator implements HostRun {
+    @Override
+    public String run() {
+      return "host";
+    }
+  }
+
+  /** Inherits {@code Delegator.run}, the same method, governed here by {@link RequiredRun}. */
+  public static class Sandboxed extends Delegator implements RequiredRun {
+  }
+
+  /**
+   * While a host tool's body runs, it calls the same method on another receiver, for which that method requires a
+   * sandbox (a delegating tool, or a fallback's body reaching such a tool). The inner call is that receiver's own
+   * call, not a second adapter on the running one: it needs its sandbox, and without one it is refused. (Before:
+   * the thread's mark named only the method, so the inner call proceeded on the host, unguarded.)
+   */
+  @Test
+  void theRunningHostToolsMarkDoesNotCoverTheSameMethodOnAnotherReceiver() throws Throwable {
+    AirlockInterceptor noSandbox = new AirlockInterceptor(new AirlockInterceptor.PoolResolver() {
+      @Override
+      public AirlockConfig config() {
+        return AirlockConfig.defaults();
+      }
+
+      @Override
+      public SandboxPool pool(String backend, int memoryMb) {
+        throw new SandboxUnavailableException("no sandbox in this test");
+      }
+    });
+    var method = Delegator.class.getDeclaredMethod("run");
+    AtomicInteger requiredBodies = new AtomicInteger();
+    assertThatThrownBy(() -> noSandbox.intercept(new Delegator(), method, new Object[0], () ->
+        noSandbox.intercept(new Sandboxed(), method, new Object[0], () -> {
+          requiredBodies.incrementAndGet();
+          return "host";
+        }))).isInstanceOf(SandboxUnavailableException.class);
+    assertThat(requiredBodies).as("runs of the required call's body on the host").hasValue(0);
   }
 
   @Test
