@@ -19,18 +19,28 @@ final class Bubblewrap {
   /** The descriptor the launcher opens the seccomp program on, for bwrap to read. */
   static final int SECCOMP_FD = 5;
 
+  /**
+   * The queued signals and POSIX timers a worker may hold. The kernel counts them against {@code RLIMIT_SIGPENDING}
+   * of their user in every user namespace up to the host's, root included, so without a limit of its own a guest
+   * took the host user's whole budget (about 96,000 on a 24 GiB machine) and the user's other processes failed
+   * {@code timer_create} and {@code sigqueue}; a JVM queues none of its own.
+   */
+  static final int SIGNALS_PENDING = 1024;
+
   private final Path executable;
   private final boolean userNamespace;
   private final Path unshare;
-  /** Sets the process limit inside the outer user namespace; null when the limit cannot be set there. */
+  /** Sets limits inside the outer user namespace; null when they cannot be set there. */
   private final Path prlimit;
+  private final boolean limitsProcesses;
 
   private Bubblewrap(Path executable, boolean userNamespace) {
     this.executable = executable;
     this.userNamespace = userNamespace;
     this.unshare = onPath("unshare");
-    this.prlimit = userNamespace && unshare != null && !HostUser.isRoot() && HostUser.processesCountedPerNamespace()
-        ? onPath("prlimit") : null;
+    this.prlimit = userNamespace && unshare != null && HostUser.limitsCountedPerNamespace() ? onPath("prlimit")
+        : null;
+    this.limitsProcesses = prlimit != null && !HostUser.isRoot();
   }
 
   /** The usable bubblewrap, or the reason there is none. */
@@ -94,9 +104,10 @@ final class Bubblewrap {
    * only the worker's processes and threads (set outside, it counted every thread of the host user, which is why no
    * limit is set there), while the host user's own limit still counts them too. Root is exempt from the limit, and
    * has cgroups for it. Only for a non-root host user on such a kernel, with user namespaces and {@code unshare}.
+   * {@link #SIGNALS_PENDING} is set the same way, for root too.
    */
   boolean limitsProcesses() {
-    return prlimit != null;
+    return limitsProcesses;
   }
 
   /**
@@ -126,7 +137,10 @@ final class Bubblewrap {
     }
     if (prlimit != null) {
       // Exec'd by the shell above, inside the user namespace unshare made: see limitsProcesses.
-      cmd.addAll(List.of(prlimit.toString(), "--nproc=" + processLimit + ":" + processLimit));
+      cmd.addAll(List.of(prlimit.toString(), "--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING));
+      if (limitsProcesses) {
+        cmd.add("--nproc=" + processLimit + ":" + processLimit);
+      }
     }
     cmd.addAll(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {

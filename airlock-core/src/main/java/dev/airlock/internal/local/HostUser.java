@@ -24,8 +24,8 @@ final class HostUser {
     return true;
   }
 
-  /** Whether this kernel counts {@code RLIMIT_NPROC} per user namespace (Linux 5.14 and later). */
-  static boolean processesCountedPerNamespace() {
+  /** Whether this kernel counts {@code RLIMIT_NPROC} and {@code RLIMIT_SIGPENDING} per user namespace (5.14+). */
+  static boolean limitsCountedPerNamespace() {
     return atLeast(System.getProperty("os.version", ""), 5, 14);
   }
 

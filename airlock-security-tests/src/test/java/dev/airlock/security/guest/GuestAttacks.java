@@ -142,6 +142,16 @@ public final class GuestAttacks {
     boolean override;
   }
 
+  /** The line of {@code /proc/self/limits} that starts with {@code name}, or why it could not be read. */
+  public static String ownLimit(String name) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith(name)).findFirst()
+          .orElse("no such limit");
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
   /** Bytes written to {@code /tmp} before the disk said no, stopping at {@link #TMP_FILL_CAP}. */
   public static long fillTmp(String name) {
     byte[] chunk = new byte[1024 * 1024];
