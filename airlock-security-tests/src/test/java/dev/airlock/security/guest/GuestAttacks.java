@@ -90,58 +90,6 @@ public final class GuestAttacks {
     return opened.size() + " opened; then " + refusal;
   }
 
-  /**
-   * Adds every descriptor of {@code pipes} pipes to each of {@code epolls} epoll instances, through the JDK's own
-   * {@code sun.nio.ch.EPoll} (reached with {@code Unsafe}, as any guest can), until the kernel refuses one: each watch
-   * counts against {@code fs.epoll.max_user_watches} of the sandbox's user in the kernel's books. Holds them for
-   * {@code holdMillis}, then answers how many were added and the errno of the refusal (0 when none).
-   */
-  public static String takeEpollWatches(int pipes, int epolls, long holdMillis) {
-    long added = 0;
-    int errno = 0;
-    try {
-      java.lang.reflect.Field theUnsafe = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-      theUnsafe.setAccessible(true);
-      sun.misc.Unsafe unsafe = (sun.misc.Unsafe) theUnsafe.get(null);
-      long override = unsafe.objectFieldOffset(Override.class.getDeclaredField("override"));
-      Class<?> epoll = Class.forName("sun.nio.ch.EPoll");
-      java.lang.reflect.Method create = epoll.getDeclaredMethod("create");
-      java.lang.reflect.Method ctl = epoll.getDeclaredMethod("ctl", int.class, int.class, int.class, int.class);
-      java.lang.reflect.Method makePipe = Class.forName("sun.nio.ch.IOUtil").getDeclaredMethod("makePipe",
-          boolean.class);
-      unsafe.putBoolean(create, override, true);
-      unsafe.putBoolean(ctl, override, true);
-      unsafe.putBoolean(makePipe, override, true);
-      int[] fds = new int[pipes * 2];
-      for (int i = 0; i < pipes; i++) {
-        long both = (long) makePipe.invoke(null, false);
-        fds[2 * i] = (int) (both >>> 32);
-        fds[2 * i + 1] = (int) both;
-      }
-      outer:
-      for (int e = 0; e < epolls; e++) {
-        int epfd = (int) create.invoke(null);
-        for (int fd : fds) {
-          int result = (int) ctl.invoke(null, epfd, 1, fd, 1);
-          if (result != 0) {
-            errno = result;
-            break outer;
-          }
-          added++;
-        }
-      }
-      Thread.sleep(holdMillis);
-    } catch (Throwable failed) {
-      return added + " added; then " + failed;
-    }
-    return added + " added; errno " + errno;
-  }
-
-  /** Lays out a field as {@code AccessibleObject.override} is laid out, for its offset. */
-  private static final class Override {
-    boolean override;
-  }
-
   /** The line of {@code /proc/self/limits} that starts with {@code name}, or why it could not be read. */
   public static String ownLimit(String name) {
     try {
