@@ -155,16 +155,18 @@ class NoGuestInducedFallbackTest {
   /**
    * As a non-root user without writable cgroups, the pids limit used to be {@code prlimit --nproc}, which counts every
    * thread of the user, the host's own included: a host (or an earlier call) holding more threads than the limit made
-   * every worker fail to fork, and the call ran on the host. Now no such limit is set, and the host's threads cannot
-   * stop a worker; whatever happens, the call never runs on the host.
+   * every worker fail to fork, and the call ran on the host. Now the limit is set inside the worker's user namespace,
+   * and the host's threads cannot stop a worker; whatever happens, the call never runs on the host.
    */
   @Test
   void asNonRootAHostHoldingManyThreadsNeverTurnsACallIntoAHostCall() throws Exception {
     String output = NonRootJvm.run(NonRootProbe.class);
 
-    // No prlimit --nproc any more (it counted the host user's threads), so the worker starts; had it failed, the
-    // call would be a SandboxCrashedException. Either way it is never a host call.
-    assertThat(output).as(output).contains("POSTURE pids NOT ENFORCED").doesNotContain("prlimit")
+    // No prlimit --nproc outside any more (it counted the host user's threads); the limit is set inside the worker's
+    // own user namespace, where the host's threads do not count, so the worker starts; had it failed, the call would
+    // be a SandboxCrashedException. Either way it is never a host call.
+    assertThat(output).as(output).contains("POSTURE pids enforced measured: RLIMIT_NPROC=32 set inside")
+        .doesNotContain("prlimit")
         .containsPattern("OUTCOME (sandbox|" + SandboxCrashedException.class.getName().replace(".", "\\.") + ")")
         .contains("FALLBACKS 0").doesNotContain("OUTCOME host");
   }

@@ -24,6 +24,15 @@ final class NonRootJvm {
 
   /** The JVM's whole output, after it exited within 90 s. */
   static String run(Class<?> main, String... args) throws IOException, InterruptedException {
+    return run(List.of(), 65534, main, args);
+  }
+
+  /**
+   * As above, as {@code uid} (one no other test uses keeps per-user counts to this JVM) and with {@code prefix}
+   * before {@code setpriv} (a {@code prlimit} of the user's process limit).
+   */
+  static String run(List<String> prefix, int uid, Class<?> main, String... args)
+      throws IOException, InterruptedException {
     Path readable = Files.createTempDirectory("airlock-nonroot-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     try {
@@ -39,7 +48,8 @@ final class NonRootJvm {
           classpath.add(target.toString());
         }
       }
-      List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+      List<String> command = new ArrayList<>(prefix);
+      command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
           String.join(File.pathSeparator, classpath), main.getName()));
       command.addAll(List.of(args));

@@ -5,7 +5,7 @@ import dev.airlock.SandboxPool;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Run by {@link NoGuestInducedFallbackTest} as uid 65534 (no writable cgroups, so no pids limit is enforced):
+ * Run by {@link NoGuestInducedFallbackTest} as uid 65534 (no writable cgroups; the pids limit is set inside the worker):
  * holds more threads than the limit, as a busy host or an earlier call's leftovers would, then makes one call that
  * is not required and prints where it ran and the pool's fallback count.
  */

@@ -12,21 +12,35 @@ import java.util.concurrent.TimeUnit;
 /**
  * bubblewrap as the local backend uses it: found on the PATH, probed once, and turned into a command line that
  * gives a worker new network, PID, IPC, UTS, user and mount namespaces, read-only binds of exactly the JDK and the
- * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, a seccomp filter, and death
- * with its parent.
+ * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, a seccomp filter, a process
+ * limit of its own where the kernel allows one (see {@link #limitsProcesses}), and death with its parent.
  */
 final class Bubblewrap {
   /** The descriptor the launcher opens the seccomp program on, for bwrap to read. */
   static final int SECCOMP_FD = 5;
 
+  /**
+   * The queued signals and POSIX timers a worker may hold. The kernel counts them against {@code RLIMIT_SIGPENDING}
+   * of their user in every user namespace up to the host's, root included, so without a limit of its own a guest
+   * took the host user's whole budget (about 96,000 on a 24 GiB machine) and the user's other processes failed
+   * {@code timer_create} and {@code sigqueue}; a JVM queues none of its own.
+   */
+  static final int SIGNALS_PENDING = 1024;
+
   private final Path executable;
   private final boolean userNamespace;
   private final Path unshare;
+  /** Sets limits inside the outer user namespace; null when they cannot be set there. */
+  private final Path prlimit;
+  private final boolean limitsProcesses;
 
   private Bubblewrap(Path executable, boolean userNamespace) {
     this.executable = executable;
     this.userNamespace = userNamespace;
     this.unshare = onPath("unshare");
+    this.prlimit = userNamespace && unshare != null && HostUser.limitsCountedPerNamespace() ? onPath("prlimit")
+        : null;
+    this.limitsProcesses = prlimit != null && !HostUser.isRoot();
   }
 
   /** The usable bubblewrap, or the reason there is none. */
@@ -84,6 +98,19 @@ final class Bubblewrap {
   }
 
   /**
+   * Whether workers get {@code RLIMIT_NPROC} of the pids limit, set inside their own user namespace: since Linux 5.14
+   * the kernel counts a process against the limit in every user namespace it is nested in, each against the limit of
+   * the process that made the namespace below, so a limit set after {@code unshare} made the outer namespace counts
+   * only the worker's processes and threads (set outside, it counted every thread of the host user, which is why no
+   * limit is set there), while the host user's own limit still counts them too. Root is exempt from the limit, and
+   * has cgroups for it. Only for a non-root host user on such a kernel, with user namespaces and {@code unshare}.
+   * {@link #SIGNALS_PENDING} is set the same way, for root too.
+   */
+  boolean limitsProcesses() {
+    return limitsProcesses;
+  }
+
+  /**
    * The prefix for one worker; the java command follows it. {@code view} binds the classpath (masked, see
    * {@link WorkerClasspath#readableView}) and the class data archive; {@code writable} is null except for the worker
    * that makes that archive.
@@ -96,7 +123,7 @@ final class Bubblewrap {
    * The seccomp program is read from descriptor {@link #SECCOMP_FD}, which the launcher opens.
    */
   List<String> command(JdkFiles jdk, List<WorkerClasspath.Mount> view, Path writable, long tmpBytes, Path mountPoint,
-      boolean seccomp) {
+      boolean seccomp, int processLimit) {
     List<String> cmd = new ArrayList<>();
     boolean privateTmpfs = unshare != null;
     if (privateTmpfs) {
@@ -107,6 +134,13 @@ final class Bubblewrap {
       cmd.addAll(List.of("--mount", "--propagation", "private", "/bin/sh", "-c",
           "mount -t tmpfs -o size=" + tmpBytes + ",mode=1777,noexec,nosuid,nodev airlock-tmp \"$0\" && exec \"$@\"",
           mountPoint.toString()));
+    }
+    if (prlimit != null) {
+      // Exec'd by the shell above, inside the user namespace unshare made: see limitsProcesses.
+      cmd.addAll(List.of(prlimit.toString(), "--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING));
+      if (limitsProcesses) {
+        cmd.add("--nproc=" + processLimit + ":" + processLimit);
+      }
     }
     cmd.addAll(List.of(executable.toString(), "--unshare-all"));
     if (userNamespace) {

@@ -209,7 +209,10 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     c.add(limitControl("memory", measured, measured.memoryLimit(), Long.toString(limitBytes),
         "-Xmx" + config.memoryMb() + "m + cgroup memory limit of " + limitBytes / (1024 * 1024) + " MiB, swap included",
         "-Xmx" + config.memoryMb() + "m bounds the heap only; native memory and tmpfs are not limited"));
-    c.add(limitControl("pids", measured, measured.pidsLimit(), Integer.toString(config.pidsLimit()),
+    c.add(measured.pidsLimit().isEmpty() && bubblewrap != null && bubblewrap.limitsProcesses()
+        && measured.report() != null ? SandboxProbe.processLimit(measured.report(), measured.namespaces(),
+        config.pidsLimit())
+        : limitControl("pids", measured, measured.pidsLimit(), Integer.toString(config.pidsLimit()),
         "cgroup pids.max=" + config.pidsLimit(), "the worker may start processes and threads without limit"));
     long quota = Math.max(1000, (long) (config.cpus() * 100_000));
     c.add(limitControl("cpu", measured, measured.cpuLimit().map(q -> q.split(" ")[0]), Long.toString(quota),
@@ -385,8 +388,9 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
    * {@code /bin/sh} launches every worker: it joins the worker's cgroups before exec, so no instant of the worker runs
    * outside them, moves the channel off stdin and stdout to descriptors 3 and 4, so stdout is the console again
    * (what a process the user code starts with inherited output prints cannot reach the protocol), and opens the
-   * seccomp program for bubblewrap. No {@code prlimit}: as a non-root user its process count is every thread of the
-   * user, so it would let a guest or a busy host stop the next worker from starting.
+   * seccomp program for bubblewrap. No {@code prlimit} here: as a non-root user its process count is every thread of
+   * the user, so it would let a guest or a busy host stop the next worker from starting (bubblewrap's command sets
+   * one inside the worker's user namespace instead, where it counts the worker's own).
    */
   private List<String> launcher(Cgroups.WorkerCgroup cgroup, List<WorkerClasspath.Mount> extraBinds,
       Path writableFolder, List<String> command) {
@@ -405,7 +409,8 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     if (bubblewrap != null) {
       List<WorkerClasspath.Mount> binds = new ArrayList<>(view);
       binds.addAll(extraBinds);
-      cmd.addAll(bubblewrap.command(jdk, binds, writableFolder, TMP_BYTES, scratchMount, seccompProgram != null));
+      cmd.addAll(bubblewrap.command(jdk, binds, writableFolder, TMP_BYTES, scratchMount, seccompProgram != null,
+          config.pidsLimit()));
     }
     cmd.addAll(command);
     return cmd;

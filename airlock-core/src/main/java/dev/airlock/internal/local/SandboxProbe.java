@@ -35,7 +35,7 @@ final class SandboxProbe {
 
   /** The probe's script: its channel is descriptors 3 and 4, as a worker's. */
   static final String SCRIPT = "exec >&4 <&3; echo @@mounts; cat /proc/self/mountinfo; echo @@status; "
-      + "cat /proc/self/status; echo @@net; cat /proc/net/dev; echo @@env; cat /proc/self/environ; echo; "
+      + "cat /proc/self/status; echo @@limits; cat /proc/self/limits; echo @@net; cat /proc/net/dev; echo @@env; cat /proc/self/environ; echo; "
       + "echo @@unshare; unshare --user true 2>&1; echo \"exit $?\"; echo " + END + "; read line";
 
   /** The tools the script runs, as they exist on this host; bound into the probe's sandbox only. */
@@ -216,6 +216,23 @@ final class SandboxProbe {
         + ", unshare --user: " + unshare.trim()));
     c.add(environment(report));
     return c;
+  }
+
+  /**
+   * The pids control of a worker without a pids cgroup whose launcher set {@code RLIMIT_NPROC} inside its own user
+   * namespace ({@link Bubblewrap#limitsProcesses}): enforced when the probe, in a user namespace of its own, read that
+   * limit back, soft and hard.
+   */
+  static Control processLimit(Report report, Set<String> namespaces, int limit) {
+    String read = report.section("limits").lines().filter(l -> l.startsWith("Max processes")).findFirst()
+        .map(l -> l.substring("Max processes".length()).trim()).orElse("missing");
+    String[] values = read.split("\\s+");
+    boolean holds = namespaces.contains("user") && values.length >= 2 && values[0].equals(Integer.toString(limit))
+        && values[1].equals(values[0]);
+    return new Control("pids", holds, holds ? "measured: RLIMIT_NPROC=" + limit + " set inside the worker's own user "
+        + "namespace, where the kernel counts only its processes and threads (read back inside the probe)"
+        : "measured: the process limit inside reads '" + read + "', expected " + limit
+        + (namespaces.contains("user") ? "" : ", and the probe has no user namespace of its own"));
   }
 
   /** The environment control: only the sandbox's own variables are there. */

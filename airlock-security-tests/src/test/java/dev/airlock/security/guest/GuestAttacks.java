@@ -46,6 +46,25 @@ public final class GuestAttacks {
   }
 
   /**
+   * How many sleeping threads, at most {@code count}, could be started in {@code holdMillis}: when refused, the guest
+   * tries again every millisecond, so it takes every slot that frees up.
+   */
+  public static int startThreadsAndHold(int count, long holdMillis) {
+    long end = System.nanoTime() + holdMillis * 1_000_000;
+    int started = 0;
+    while (System.nanoTime() < end) {
+      started += startThreads(count - started);
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return started;
+  }
+
+  /**
    * How many of {@code count} file watchers (each an inotify instance, counted against the host user's 128 when the
    * sandbox's user is the host user's) could be opened, and why the next one could not; all are closed before the
    * answer, so only what the kernel allowed is measured.
@@ -69,6 +88,16 @@ public final class GuestAttacks {
       }
     }
     return opened.size() + " opened; then " + refusal;
+  }
+
+  /** The line of {@code /proc/self/limits} that starts with {@code name}, or why it could not be read. */
+  public static String ownLimit(String name) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith(name)).findFirst()
+          .orElse("no such limit");
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
   }
 
   /** Bytes written to {@code /tmp} before the disk said no, stopping at {@link #TMP_FILL_CAP}. */

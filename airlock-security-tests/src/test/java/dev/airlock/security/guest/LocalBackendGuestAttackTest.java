@@ -25,6 +25,17 @@ class LocalBackendGuestAttackTest extends GuestAttackSuite {
     assertThat(watchers).startsWith("0 opened;").contains("Operation not permitted");
   }
 
+  /**
+   * The kernel counts a guest's POSIX timers and queued signals against {@code RLIMIT_SIGPENDING} of the host user,
+   * root included ({@code GuestSignalQueueTest} shows the host losing its budget, as a user of its own): a worker has
+   * a limit of its own, set inside its user namespace so that it counts the worker's only.
+   */
+  @Test
+  void theGuestHasAPendingSignalLimitOfItsOwn() {
+    String limit = pool().call(() -> GuestAttacks.ownLimit("Max pending signals"));
+    assertThat(limit.split("\\s+")).as(limit).containsSequence("1024", "1024", "signals");
+  }
+
   @Override
   protected boolean provesIdleness() {
     return true;
