@@ -1,10 +1,10 @@
 package dev.airlock.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxPool;
+import dev.airlock.internal.worker.InstalledJdks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class GuestSignalQueueTest {
-  static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
   static final String TIMERS = """
       import java.lang.foreign.*;
       import java.lang.invoke.*;
@@ -50,28 +49,37 @@ class GuestSignalQueueTest {
 
   @Test
   void aGuestsTimersDoNotTakeTheHostUsersSignalBudget() throws Exception {
-    assumeTrue(Files.isExecutable(JDK25), "needs a JDK 25 at " + JDK25);
-    String out = NonRootJvm.run(List.of(), 61_236, TimerHungryGuestHost.class);
+    // The FFM API, which calls timer_create, is final from JDK 22.
+    List<Path> javas = InstalledJdks.atLeast(22);
+    if (javas.isEmpty()) {
+      InstalledJdks.missing("no JDK 22 or later in JAVA_HOME or under /usr/lib/jvm; install one to run this test");
+    }
+    Path java = javas.get(0);
+    String out = NonRootJvm.run(List.of(), 61_236, TimerHungryGuestHost.class, java.toString());
 
     assertThat(out).as(out).contains("guest: ").contains("host: 1 timers").doesNotContain("failed: ");
     int guestTimers = Integer.parseInt(out.replaceAll("(?s).*guest: (\\d+) timers.*", "$1"));
     assertThat(guestTimers).as(out).isLessThanOrEqualTo(1_024);
   }
 
-  /** Runs {@link #TIMERS} as the current user: its first line. */
-  static String timers(Path source, int max, long holdMillis) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(JDK25.toString(), "--enable-native-access=ALL-UNNAMED", source.toString(),
+  /** Runs {@link #TIMERS} with {@code java} as the current user: its first line. */
+  static String timers(Path java, Path source, int max, long holdMillis) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", source.toString(),
         Integer.toString(max), Long.toString(holdMillis)).redirectErrorStream(true).start();
     String first = new String(p.getInputStream().readNBytes(4096)).lines().findFirst().orElse("").trim();
     p.waitFor();
     return first;
   }
 
-  /** The host JVM: a call whose guest creates timers until refused and holds them; then the host creates one. */
+  /**
+   * The host JVM: a call whose guest creates timers until refused and holds them; then the host creates one. Its
+   * workers, and so the guest, run on the JDK named by {@code args[0]}.
+   */
   public static final class TimerHungryGuestHost {
     public static void main(String[] args) throws Exception {
+      Path java = Path.of(args[0]);
       AirlockConfig config = AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).sandboxRequired(true)
-          .timeoutSeconds(90).localJava(JDK25.toString()).localClassCache("off").build();
+          .timeoutSeconds(90).localJava(java.toString()).localClassCache("off").build();
       try (SandboxPool pool = SandboxPool.builder(config).build()) {
         String source = TIMERS;
         CompletableFuture<String> guest = CompletableFuture.supplyAsync(() -> pool.call(() -> {
@@ -88,7 +96,7 @@ class GuestSignalQueueTest {
         Files.writeString(hostSource, TIMERS);
         // The guest's first line comes when it holds its timers; the host tries while it holds them.
         Thread.sleep(9_000);
-        String host = timers(hostSource, 1, 0);
+        String host = timers(java, hostSource, 1, 0);
         System.out.println("guest: " + guest.join());
         System.out.println("host: " + host);
       } catch (RuntimeException e) {
