@@ -66,30 +66,48 @@ public final class AgentDispatch {
    * @param method its name and descriptor, {@code run(Ljava/lang/String;)I}
    */
   public static Object enter(Object self, Class<?> type, String method, Object[] args) {
-    return enter(self == null ? null : beanBehind(self), declared(type, method), args);
+    return enter(self, declared(type, method), args);
   }
 
   /**
-   * The bean behind a Spring AOP proxy whose target is fixed, else {@code self}. A proxy runs a method it cannot
-   * override (a {@code final} one) on itself, so the prologue met the proxy as the receiver: a sandboxed call tried
-   * to ship it, its advice chain with it, and was refused; a host call ran on the proxy's empty fields.
+   * The call on the bean behind a Spring AOP proxy. A proxy runs a method it cannot override (a {@code final} one)
+   * on itself, so the prologue met the proxy as the receiver: a sandboxed call tried to ship it, its advice chain
+   * with it, and was refused; a host call ran on the proxy's empty fields. As Spring's proxy does around a call,
+   * the target source hands out the bean (for this call, when it is not static: a scoped or prototype bean's) and
+   * takes it back after; the bean may be a proxy in turn (a scoped proxy in front of a proxied bean), whose own
+   * bean is then the receiver. Each of those ran on a proxy's empty fields.
    */
-  private static Object beanBehind(Object self) {
-    Class<?> advised = SPRING_ADVISED.get(self.getClass());
-    if (advised == null) {
-      return self;
-    }
+  private static Object enterBehind(Object proxy, Class<?> advised, Method method, Object[] args) {
+    Object source;
+    Method release;
+    Object target;
     try {
-      Object source = advised.getMethod("getTargetSource").invoke(self);
-      Class<?> sourceType = advised.getMethod("getTargetSource").getReturnType();
-      if (!Boolean.TRUE.equals(sourceType.getMethod("isStatic").invoke(source))) {
-        return self;
-      }
-      Object target = sourceType.getMethod("getTarget").invoke(source);
-      return target == null ? self : target;
+      Method targetSource = advised.getMethod("getTargetSource");
+      Class<?> sourceType = targetSource.getReturnType();
+      source = targetSource.invoke(proxy);
+      release = Boolean.TRUE.equals(sourceType.getMethod("isStatic").invoke(source)) ? null
+          : sourceType.getMethod("releaseTarget", Object.class);
+      target = sourceType.getMethod("getTarget").invoke(source);
+    } catch (InvocationTargetException e) {
+      // The target source failed (no scope active, say): the call fails with it, as it would through the proxy.
+      return new Outcome(null, e.getCause());
     } catch (ReflectiveOperationException | RuntimeException e) {
-      return self;
+      return intercept(proxy, method, args);
     }
+    if (target == null) {
+      return intercept(proxy, method, args);
+    }
+    Object outcome = enter(target, method, args);
+    if (release != null) {
+      try {
+        release.invoke(source, target);
+      } catch (InvocationTargetException e) {
+        return ((Outcome) outcome).failure() != null ? outcome : new Outcome(null, e.getCause());
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return ((Outcome) outcome).failure() != null ? outcome : new Outcome(null, e);
+      }
+    }
+    return outcome;
   }
 
   /** Spring's {@code Advised} when a class is a Spring AOP proxy (implements it and {@code SpringProxy}), else null. */
@@ -146,9 +164,15 @@ public final class AgentDispatch {
 
   private static Object enter(Object self, Method method, Object[] args) {
     if (method.equals(PROCEED.get())) {
+      // Proceeding enters the body on the receiver it gave the interceptor (the bean, not its proxy): run it there.
       PROCEED.remove();
       return null;
     }
+    Class<?> advised = self == null ? null : SPRING_ADVISED.get(self.getClass());
+    return advised == null ? intercept(self, method, args) : enterBehind(self, advised, method, args);
+  }
+
+  private static Object intercept(Object self, Method method, Object[] args) {
     try {
       return new Outcome(core(method.getDeclaringClass().getClassLoader()).intercept(self, method, args), null);
     } catch (Throwable t) {

@@ -58,10 +58,6 @@ final class InterceptPrologue extends MethodVisitor {
   @Override
   public void visitCode() {
     super.visitCode();
-    if (locks) {
-      // Every exception out of the original code gives the monitor back, as the JVM does for a synchronized method.
-      super.visitTryCatchBlock(locked, unlocked, unlock, null);
-    }
     if (isStatic) {
       super.visitInsn(Opcodes.ACONST_NULL);
     } else {
@@ -112,6 +108,11 @@ final class InterceptPrologue extends MethodVisitor {
   @Override
   public void visitMaxs(int maxStack, int maxLocals) {
     if (locks) {
+      // Every exception out of the original code gives the monitor back, as the JVM does for a synchronized method.
+      // Its entry comes last in the exception table, after the original code's own: the JVM takes the first entry
+      // that matches, and this one, covering the whole body and catching everything, went first, so the method's own
+      // catch never ran. (ASM's writer places the labels when it writes the table, so they may be visited before.)
+      super.visitTryCatchBlock(locked, unlocked, unlock, null);
       super.visitLabel(unlocked);
       super.visitLabel(unlock);
       if (frames) {

@@ -24,16 +24,45 @@ public class FinalTools {
 
   /** What Spring makes: a subclass whose own fields are empty, which cannot override the final method. */
   public static class Proxy extends FinalTools implements SpringProxy, Advised {
-    private final FinalTools target;
+    private final TargetSource source;
 
     public Proxy(FinalTools target) {
+      this(new Fixed(target));
+    }
+
+    public Proxy(TargetSource source) {
       super(null);
-      this.target = target;
+      this.source = source;
     }
 
     @Override
     public TargetSource getTargetSource() {
-      return new Fixed(target);
+      return source;
+    }
+  }
+
+  /**
+   * Spring's target source of a scoped or prototype bean: a bean for each call, handed back after it. Counts what
+   * it hands out and takes back.
+   */
+  public static class PerCall implements TargetSource {
+    public int made;
+    public int released;
+
+    @Override
+    public boolean isStatic() {
+      return false;
+    }
+
+    @Override
+    public Object getTarget() {
+      made++;
+      return new FinalTools("call " + made);
+    }
+
+    @Override
+    public void releaseTarget(Object target) {
+      released++;
     }
   }
 

@@ -26,4 +26,18 @@ public class SyncTools {
     }
     return code;
   }
+
+  /** A body that catches what it throws itself: its own handler runs, under the monitor. */
+  @Airlock(timeoutSeconds = 3)
+  public synchronized String recover(String s) {
+    bodyRuns++;
+    try {
+      if (s.isEmpty()) {
+        throw new IllegalStateException("empty");
+      }
+      return "ok " + s;
+    } catch (IllegalStateException e) {
+      return "recovered " + e.getMessage() + " locked=" + Thread.holdsLock(this);
+    }
+  }
 }

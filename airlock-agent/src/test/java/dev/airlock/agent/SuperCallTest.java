@@ -103,6 +103,33 @@ class SuperCallTest {
     assertThat(tools.getMethod("where").invoke(proxy)).isEqualTo("state=bean");
   }
 
+  /**
+   * A final tool reached on a proxy whose target source is not static (a scoped bean's, a prototype's) runs on the
+   * bean that source hands out for the call, which is handed back after; on a proxy of a proxy (a scoped proxy in
+   * front of a proxied bean) it runs on the bean at the end. (Before: both ran on a proxy's empty fields,
+   * {@code state=null}.)
+   */
+  @Test
+  void aFinalToolCalledOnAProxyOfAPerCallOrProxiedTargetRunsOnTheBeanAtTheEnd() throws Throwable {
+    ClassLoader loader = rewritten(com.example.springproxy.FinalTools.class,
+        com.example.springproxy.FinalTools.Proxy.class, com.example.springproxy.FinalTools.Fixed.class,
+        com.example.springproxy.FinalTools.PerCall.class);
+    Class<?> tools = Class.forName(com.example.springproxy.FinalTools.class.getName(), true, loader);
+    Class<?> proxyType = Class.forName(com.example.springproxy.FinalTools.Proxy.class.getName(), true, loader);
+    Class<?> perCallType = Class.forName(com.example.springproxy.FinalTools.PerCall.class.getName(), true, loader);
+    Class<?> sourceType = Class.forName("org.springframework.aop.TargetSource", true, loader);
+    Object perCall = perCallType.getConstructor().newInstance();
+    Object scoped = proxyType.getConstructor(sourceType).newInstance(perCall);
+    assertThat(tools.getMethod("where").invoke(scoped)).isEqualTo("state=call 1");
+    assertThat(tools.getMethod("where").invoke(scoped)).isEqualTo("state=call 2");
+    assertThat(perCallType.getField("released").getInt(perCall)).isEqualTo(2);
+
+    Object bean = tools.getConstructor().newInstance();
+    Object inner = proxyType.getConstructor(tools).newInstance(bean);
+    Object outer = proxyType.getConstructor(tools).newInstance(inner);
+    assertThat(tools.getMethod("where").invoke(outer)).isEqualTo("state=bean");
+  }
+
   private ClassLoader rewritten(Class<?>... types) throws IOException {
     Map<String, byte[]> classes = new HashMap<>();
     for (Class<?> type : types) {

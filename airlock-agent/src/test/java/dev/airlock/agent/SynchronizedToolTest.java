@@ -45,6 +45,20 @@ class SynchronizedToolTest {
   }
 
   /**
+   * The original code's own handlers come first in the exception table: the one that releases the monitor covers
+   * the whole body and catches everything, and the JVM takes the first entry that matches. (Before: it was first, so
+   * a synchronized tool's own {@code catch} never ran and what it caught was thrown to the caller.)
+   */
+  @Test
+  void aSynchronizedToolsOwnCatchRunsUnderItsMonitor() throws Throwable {
+    Class<?> type = rewritten();
+    Object tool = type.getConstructor().newInstance();
+    assertThat(call(tool, "recover", String.class, "")).isEqualTo("recovered empty locked=true");
+    assertThat(call(tool, "recover", String.class, "a")).isEqualTo("ok a");
+    assertThat(Thread.holdsLock(tool)).isFalse();
+  }
+
+  /**
    * A retransformation cannot change a method's modifiers: a class defined with its synchronized tools unflagged is
    * written so again, and one loaded before the agent (never defined by it) keeps its flags.
    */
@@ -58,7 +72,7 @@ class SynchronizedToolTest {
         .as("retransformed after its definition").isEmpty();
     assertThat(synchronizedMethods(ToolTransformer.make(new ToolCandidates()).transform(null, loader, name,
         SyncTools.class, null, original()))).as("loaded before the agent").containsExactlyInAnyOrder("run", "runStatic",
-            "fail");
+            "fail", "recover");
   }
 
   private static java.util.List<String> synchronizedMethods(byte[] classFile) {

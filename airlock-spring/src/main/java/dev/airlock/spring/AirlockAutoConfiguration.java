@@ -22,10 +22,12 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
+import org.springframework.aop.TargetSource;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -220,9 +222,8 @@ public class AirlockAutoConfiguration {
   static void refuseUnproxiedTools(ConfigurableListableBeanFactory beans) {
     Object advisor = beans.containsSingleton(ADVISOR) ? beans.getSingleton(ADVISOR) : null;
     for (String name : beans.getSingletonNames()) {
-      Object bean = beans.getSingleton(name);
-      if (bean == null || bean instanceof Advised advised && advisor != null
-          && Arrays.asList(advised.getAdvisors()).contains(advisor)) {
+      Object bean = product(beans, name, beans.getSingleton(name), advisor);
+      if (bean == null || airlockProxy(bean, advisor)) {
         continue;
       }
       Class<?> type = ClassUtils.getUserClass(bean);
@@ -236,6 +237,44 @@ public class AirlockAutoConfiguration {
             + "AspectJ weaving, which intercept the method itself");
       }
     }
+  }
+
+  private static boolean airlockProxy(Object bean, Object advisor) {
+    return bean instanceof Advised advised && advisor != null
+        && Arrays.asList(advised.getAdvisors()).contains(advisor);
+  }
+
+  /**
+   * The object a singleton stands for: the product of a factory bean whose product is a tool (its single one, made
+   * now if no one has asked for it yet, when post-processors are in place), else the singleton; null when there is
+   * nothing to check. A factory bean's product is kept beside it, not among the singletons: one built for a
+   * {@code BeanFactoryPostProcessor} escaped the check, and its calls ran on the host. A product that is a proxy
+   * without Airlock's advisor (a scoped proxy, a {@code ProxyFactoryBean}'s) hands each call to the bean behind it,
+   * which is what is checked; a bean its target source takes per call (a scoped or prototype bean's) is made by the
+   * bean factory when called, after the post-processors, so it is proxied, and there is nothing to check now.
+   */
+  private static Object product(ConfigurableListableBeanFactory beans, String name, Object singleton,
+      Object advisor) {
+    if (!(singleton instanceof FactoryBean<?> factory) || !factory.isSingleton()) {
+      return singleton;
+    }
+    Class<?> made = beans.getType(name, false);
+    if (made != null && firstTool(made) == null) {
+      return singleton;
+    }
+    Object product = beans.getBean(name);
+    while (product instanceof Advised advised && !airlockProxy(product, advisor)) {
+      TargetSource source = advised.getTargetSource();
+      if (!source.isStatic()) {
+        return null;
+      }
+      try {
+        product = source.getTarget();
+      } catch (Exception e) {
+        throw new IllegalStateException("Airlock: the bean behind '" + name + "' cannot be told", e);
+      }
+    }
+    return product;
   }
 
   /** A method {@link EffectiveAirlock} says an {@link Airlock} governs on instances of {@code type}, or null. */

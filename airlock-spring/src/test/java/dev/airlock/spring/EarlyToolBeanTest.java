@@ -7,12 +7,15 @@ import dev.airlock.annotation.Airlock;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.FactoryBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
 
 /**
  * Attack review 22: a tool bean that no post-processor saw holds no Airlock proxy, and its calls ran the body on the
@@ -47,6 +50,52 @@ class EarlyToolBeanTest {
     }
   }
 
+  /** A factory bean that makes the tool. */
+  public static class ShellToolsFactory implements FactoryBean<ShellTools> {
+    @Override
+    public ShellTools getObject() {
+      return new ShellTools();
+    }
+
+    @Override
+    public Class<?> getObjectType() {
+      return ShellTools.class;
+    }
+  }
+
+  /** The same, the tool made by a factory bean: Spring keeps the product beside the factory, not as a singleton. */
+  @Configuration(proxyBeanMethods = false)
+  static class EagerFactoryProduct {
+    @Bean
+    static ShellToolsFactory shellTools() {
+      return new ShellToolsFactory();
+    }
+
+    @Bean
+    static BeanFactoryPostProcessor auditing(ShellTools tools) {
+      return factory -> { };
+    }
+  }
+
+  /** A factory bean whose product no one needs early: made after the post-processors, so proxied. */
+  @Configuration(proxyBeanMethods = false)
+  static class LateFactoryProduct {
+    @Bean
+    static ShellToolsFactory shellTools() {
+      return new ShellToolsFactory();
+    }
+  }
+
+  /** A scoped tool bean behind Spring's scoped proxy, a factory bean's product that hands each call to the bean. */
+  @Configuration(proxyBeanMethods = false)
+  static class ScopedTool {
+    @Bean
+    @Scope(value = "prototype", proxyMode = ScopedProxyMode.TARGET_CLASS)
+    static ShellTools shellTools() {
+      return new ShellTools();
+    }
+  }
+
   /** The fix the message names: the post-processor takes the tool lazily. */
   @Configuration(proxyBeanMethods = false)
   static class LazyDependency {
@@ -68,6 +117,39 @@ class EarlyToolBeanTest {
       assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("'shellTools'").hasMessageContaining("no Airlock proxy")
           .hasMessageContaining("inject it lazily");
+    });
+  }
+
+  /**
+   * (Attack review 23: the check read the singletons only, where a factory bean's product is not, and its calls ran
+   * on the host: {@code where()} answered {@code HOST}.)
+   */
+  @Test
+  void aFactoryBeansProductBuiltForAFactoryPostProcessorStopsStartup() {
+    runner.withUserConfiguration(EagerFactoryProduct.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("'shellTools'").hasMessageContaining("no Airlock proxy");
+    });
+  }
+
+  @Test
+  void aFactoryBeansProductMadeLaterIsProxiedAndRunsInTheSandbox() {
+    runner.withUserConfiguration(LateFactoryProduct.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(ShellTools.class).where()).isEqualTo("sandbox");
+    });
+  }
+
+  /**
+   * A scoped proxy holds no Airlock advisor (Spring's auto-proxy creator leaves it alone), but the beans it hands
+   * calls to are proxied: startup goes on, and a call runs in the sandbox.
+   */
+  @Test
+  void aScopedToolBeanBehindItsScopedProxyStartsAndRunsInTheSandbox() {
+    runner.withUserConfiguration(ScopedTool.class).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(ShellTools.class).where()).isEqualTo("sandbox");
     });
   }
 
