@@ -309,8 +309,8 @@ public final class SandboxPool implements AutoCloseable {
     attempt.fallback = true;
     LOG.warn("Airlock: no sandbox for {} ({}); running it on the HOST because the sandbox is not required. "
         + "Set sandboxRequired=true to refuse instead.", invocation.describe(), cause.getMessage());
-    return LocalExecution.run(invocation.local(), invocation.timeout(), invocation.describe(),
-        config.maxOverdueHostCalls());
+    return LocalExecution.run(invocation.local(), invocation.receiver(), invocation.method(), invocation.timeout(),
+        invocation.describe(), config.maxOverdueHostCalls());
   }
 
   /**

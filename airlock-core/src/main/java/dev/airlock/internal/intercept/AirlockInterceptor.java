@@ -392,8 +392,8 @@ public final class AirlockInterceptor {
       Method method, Object[] args, LocalCall proceed, CallEgress egress, ArgumentHash argumentHash)
       throws Throwable {
     if (!airlock.sandbox()) {
-      return LocalExecution.run(proceed, timeout, method.getDeclaringClass().getSimpleName() + "." + method.getName(),
-          config.maxOverdueHostCalls());
+      return LocalExecution.run(proceed, receiver, method, timeout,
+          method.getDeclaringClass().getSimpleName() + "." + method.getName(), config.maxOverdueHostCalls());
     }
     int memoryMb = airlock.memoryMb() > 0 ? airlock.memoryMb() : config.memoryMb();
     boolean required = airlock.sandboxRequired() || config.sandboxRequired();

@@ -5,6 +5,7 @@ import dev.airlock.AirlockContext;
 import dev.airlock.HostCallTimeoutException;
 import dev.airlock.internal.trace.CallTrace;
 import dev.airlock.internal.trace.CallTracing;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -50,8 +51,24 @@ public final class LocalExecution {
   private LocalExecution() {
   }
 
-  /** Runs {@code call} on a host thread; refused while {@code maxOverdue} host calls run past their timeout. */
-  public static Object run(LocalCall call, Duration timeout, String what, int maxOverdue) throws Throwable {
+  /**
+   * Runs {@code call} on a host thread; refused while {@code maxOverdue} host calls run past their timeout.
+   *
+   * <p>When the calling thread holds the monitor the body takes if it is a synchronized method ({@code receiver}, or
+   * the class of {@code method} when static), the body runs on the calling thread instead, within the time its caller
+   * has: a tool that a synchronized tool or a {@code synchronized (this)} block calls on the same object would wait
+   * for that monitor on another thread until its timeout, and then run after its caller was told it did not finish.
+   */
+  public static Object run(LocalCall call, Object receiver, Method method, Duration timeout, String what,
+      int maxOverdue) throws Throwable {
+    if (Thread.holdsLock(receiver != null ? receiver : method.getDeclaringClass())) {
+      CallTrace.Phase host = CallTracing.current().phase("airlock.host");
+      try {
+        return call.proceed();
+      } finally {
+        host.end();
+      }
+    }
     int overdue = OVERDUE.get();
     if (overdue >= maxOverdue) {
       String message = what + " was refused: " + overdue + " host calls are still running past their timeout ("

@@ -22,6 +22,11 @@ class AirlockInterceptorTest {
       return "host";
     }
 
+    @Airlock(timeoutSeconds = 1)
+    String alsoOnHost() {
+      return "host";
+    }
+
     String plain() {
       return "plain";
     }
@@ -195,6 +200,37 @@ class AirlockInterceptorTest {
           return "host";
         }))).isInstanceOf(SandboxUnavailableException.class);
     assertThat(requiredBodies).as("runs of the required call's body on the host").hasValue(0);
+  }
+
+  /**
+   * Attack review 23: a host tool holding its receiver's monitor (a synchronized tool, or a {@code synchronized
+   * (this)} block) calls another tool of the same object that takes it too. Handed to another thread, the inner body
+   * waited for the monitor its own caller held: the inner call failed at its timeout, and its body then ran on the
+   * host after its caller had been told it did not finish. It now runs on the calling thread, as plain Java would.
+   */
+  @Test
+  void aHostToolCalledUnderItsReceiversMonitorRunsOnTheThreadHoldingIt() throws Throwable {
+    var outer = Tools.class.getDeclaredMethod("guardedOnHost");
+    var inner = Tools.class.getDeclaredMethod("alsoOnHost");
+    Tools tools = new Tools();
+    AtomicInteger lateBodies = new AtomicInteger();
+    Object result = interceptor.intercept(tools, outer, new Object[0], () -> {
+      synchronized (tools) {
+        Thread holder = Thread.currentThread();
+        return interceptor.intercept(tools, inner, new Object[0], () -> {
+          synchronized (tools) {
+            if (Thread.currentThread() != holder) {
+              lateBodies.incrementAndGet();
+            }
+            return "inner on " + (Thread.currentThread() == holder ? "the holder" : "another thread");
+          }
+        });
+      }
+    });
+
+    assertThat(result).isEqualTo("inner on the holder");
+    Thread.sleep(200);
+    assertThat(lateBodies).hasValue(0);
   }
 
   @Test
