@@ -106,7 +106,7 @@ class ReuseHijackTest {
   void withoutACgroupTheProofHoldsToo() throws Exception {
     String output = NonRootJvm.run(NonRootReuseProbe.class);
 
-    assertThat(output).as(output).containsPattern("pids +NOT ENFORCED").contains("CLEAN-REUSED true")
+    assertThat(output).as(output).containsPattern("memory +NOT ENFORCED").contains("CLEAN-REUSED true")
         .contains("EACH-ANSWERED-BY-ITSELF true").contains("REPLACED-AFTER-CHILD true").doesNotContain("FAILED");
   }
 
