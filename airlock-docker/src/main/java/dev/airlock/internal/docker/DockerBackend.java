@@ -180,8 +180,13 @@ final class DockerBackend implements SandboxBackend {
         + "off (hard limit 0)"));
     List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
     boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
+    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
+    // image started with the foreign function API enabled calls libc's syscall (DockerAioContextsTest: by hand, one
+    // worker took all 65536 AIO events of the host).
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
-        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
+        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + "); if it is Docker's "
+        + "default, it allows AIO contexts, which the kernel counts for the whole host (fs.aio-max-nr): a guest can "
+        + "take them all through a JVM it starts with native access"
         : "no seccomp filter: the engine reports none"));
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " ("
         + DockerSettings.USER + ")"));
