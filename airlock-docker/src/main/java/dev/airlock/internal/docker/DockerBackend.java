@@ -180,8 +180,13 @@ final class DockerBackend implements SandboxBackend {
         + "off (hard limit 0)"));
     List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
     boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
+    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
+    // image started with the foreign function API enabled calls libc's syscall (DockerAioContextsTest: by hand, one
+    // worker took all 65536 AIO events of the host).
     c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
-        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + ")"
+        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + "); if it is Docker's "
+        + "default, it allows AIO contexts, which the kernel counts for the whole host (fs.aio-max-nr): a guest can "
+        + "take them all through a JVM it starts with native access"
         : "no seccomp filter: the engine reports none"));
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " ("
         + DockerSettings.USER + ")"));
@@ -206,15 +211,24 @@ final class DockerBackend implements SandboxBackend {
     boolean memory = Boolean.TRUE.equals(engine.getMemoryLimit());
     boolean swap = Boolean.TRUE.equals(engine.getSwapLimit());
     boolean pids = Boolean.TRUE.equals(engine.getRawValues().get("PidsLimit"));
+    // cgroup v1's memory controller does not charge TCP socket buffers to the limit (only cgroup v2 does, by
+    // default), and the worker has a loopback: a guest of a 256 MiB container held 1.1 GiB of the host's kernel
+    // memory in loopback connections it never read (UDP: 526 MiB in datagrams), up to the host-wide
+    // net.ipv4.tcp_mem (udp_mem), past which every such socket on the host fails to allocate
+    // (DockerSocketMemoryTest). An engine too old to report its version is v1.
+    boolean sockets = "2".equals(engine.getCGroupVersion());
     String memoryHow = !memory ? "memory NOT limited: the engine reports no memory cgroup, so it drops the limit"
         : !swap ? "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB of RAM, but swap NOT limited: the "
         + "engine's kernel has no swap accounting (cgroup v1: boot with swapaccount=1), so a worker can fill the "
         + "host's swap"
-        : "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB, swap equal to memory (none), OOM kill read from "
-        + "the engine";
+        : !sockets ? "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB, but socket buffers NOT limited: the "
+        + "engine runs cgroup v1, whose memory limit does not count TCP or UDP buffers, so a worker can hold host "
+        + "kernel memory up to the host-wide net.ipv4.tcp_mem and udp_mem (run the engine on cgroup v2)"
+        : "container limit of heap + " + NATIVE_HEADROOM_MB + " MiB, swap equal to memory (none), socket buffers "
+        + "counted (cgroup v2), OOM kill read from the engine";
     String pidsHow = pids ? "pids limit " + pidsLimit + " (" + AirlockConfig.PIDS_LIMIT + ")"
         : "pids NOT limited: the engine reports no pids cgroup, so it drops " + AirlockConfig.PIDS_LIMIT;
-    return List.of(new Control("memory", memory && swap, memoryHow), new Control("pids", pids, pidsHow));
+    return List.of(new Control("memory", memory && swap && sockets, memoryHow), new Control("pids", pids, pidsHow));
   }
 
   @Override

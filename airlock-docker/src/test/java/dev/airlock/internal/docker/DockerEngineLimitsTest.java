@@ -33,14 +33,29 @@ class DockerEngineLimitsTest {
     assertThat(controls.get(0).how()).contains("memory NOT limited");
     assertThat(controls.get(1).how()).contains("pids NOT limited");
 
-    Info all = JSON.readValue("{\"MemoryLimit\":true,\"SwapLimit\":true,\"PidsLimit\":true}", Info.class);
+    Info all = JSON.readValue("{\"MemoryLimit\":true,\"SwapLimit\":true,\"PidsLimit\":true,"
+        + "\"CgroupVersion\":\"2\"}", Info.class);
     assertThat(DockerBackend.limitControls(all, 64)).allMatch(Control::enforced);
     assertThat(DockerBackend.limitControls(all, 64).get(1).how()).contains("pids limit 64");
   }
 
+  /** Attack review 24: cgroup v1 does not count TCP socket buffers against the limit (DockerSocketMemoryTest). */
   @Test
-  void theTestEngineReportsEveryLimit() {
+  void anEngineOnCgroupV1LeavesSocketBuffersUncounted() throws Exception {
+    for (String json : List.of("{\"MemoryLimit\":true,\"SwapLimit\":true,\"PidsLimit\":true,\"CgroupVersion\":\"1\"}",
+        "{\"MemoryLimit\":true,\"SwapLimit\":true,\"PidsLimit\":true}")) {
+      Control memory = DockerBackend.limitControls(JSON.readValue(json, Info.class), 64).get(0);
+      assertThat(memory.enforced()).as(json).isFalse();
+      assertThat(memory.how()).contains("socket buffers NOT limited", "net.ipv4.tcp_mem", "cgroup v2");
+    }
+  }
+
+  @Test
+  void theTestEngineReportsEveryLimitItHas() {
     Info engine = DockerTestEngine.require().client().infoCmd().exec();
-    assertThat(DockerBackend.limitControls(engine, 64)).allMatch(Control::enforced);
+    List<Control> controls = DockerBackend.limitControls(engine, 64);
+    assertThat(controls.get(1).enforced()).isTrue();
+    assertThat(controls.get(0).enforced()).as(controls.get(0).toString())
+        .isEqualTo("2".equals(engine.getCGroupVersion()));
   }
 }

@@ -1,0 +1,71 @@
+package dev.airlock.internal.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.IsolationPosture.Control;
+import dev.airlock.SandboxPool;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Attack review 24: the engine's default seccomp profile allows {@code io_setup}, and the kernel counts AIO events
+ * host-wide ({@code fs.aio-max-nr}, 65536 by default): a process that holds them all makes every other process on
+ * the host fail to make an AIO context. The docs said Java could not make one without native code, but a guest needs
+ * none of its own: it starts a JVM of the image with the JDK's foreign function API enabled and calls libc's
+ * {@code syscall}. By hand, 64 contexts of 1024 events took all 65536 of the host's. The posture said nothing of it.
+ */
+@Timeout(120)
+class DockerAioContextsTest {
+  /** A child JVM's program: one AIO context of 16 events (freed when it exits), and what the kernel answered. */
+  private static final String PROGRAM = """
+      import jdk.incubator.foreign.*;
+      import java.lang.invoke.MethodType;
+      public class Aio {
+        public static void main(String[] args) throws Throwable {
+          var syscall = CLinker.getInstance().downcallHandle(CLinker.systemLookup().lookup("syscall").get(),
+              MethodType.methodType(long.class, long.class, long.class, MemoryAddress.class),
+              FunctionDescriptor.of(CLinker.C_LONG, CLinker.C_LONG, CLinker.C_LONG, CLinker.C_POINTER));
+          MemorySegment context = MemorySegment.allocateNative(8, ResourceScope.globalScope());
+          System.out.print("io_setup " + (long) syscall.invokeExact(206L, 16L, context.address()));
+        }
+      }
+      """;
+
+  @Test
+  void aPostureThatDoesNotNameTheHostsAioLimitKeepsTheGuestFromIt() {
+    DockerTestEngine.require();
+    try (SandboxPool pool = SandboxPool.builder(DockerTestEngine.config()).minSize(0).maxSize(1).build()) {
+      Control syscalls = pool.posture().control("syscalls").orElseThrow();
+      String answer = pool.call(DockerAioContextsTest::makeAnAioContextThroughAChildJvm);
+      if (answer.equals("io_setup 0")) {
+        assertThat(syscalls.how()).as("a guest made an AIO context, and the posture says: %s", syscalls)
+            .contains("AIO contexts", "fs.aio-max-nr");
+      } else {
+        assertThat(answer).as("the guest's attempt").startsWith("io_setup -1");
+      }
+    }
+  }
+
+  /**
+   * Writes {@link #PROGRAM} to {@code /tmp} and runs it in a JVM of the image (the source launcher: the test image
+   * is a whole JDK; with a JRE the guest would write a class file instead); what it printed, or how it failed.
+   */
+  static String makeAnAioContextThroughAChildJvm() throws IOException, InterruptedException {
+    Path source = Files.writeString(Files.createTempDirectory("aio").resolve("Aio.java"), PROGRAM);
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED", "-Xmx32m",
+        source.toString()).redirectErrorStream(true).start();
+    if (!child.waitFor(60, TimeUnit.SECONDS)) {
+      child.destroyForcibly();
+      return "no answer in 60 s";
+    }
+    String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int at = out.indexOf("io_setup ");
+    return at < 0 ? out : out.substring(at).strip();
+  }
+}
