@@ -140,6 +140,19 @@ final class Cgroups {
     return cpuParent != null;
   }
 
+  /**
+   * How a worker's socket buffers stand against its memory limit, as the memory line of the posture ends. cgroup v1
+   * does not charge them, and they are the host's kernel memory: a guest writing into loopback connections it never
+   * read held 293 MiB in a worker of 224 MiB (attack review 24; a TCP limit of the group's own,
+   * {@code memory.kmem.tcp.limit_in_bytes}, was read back as set and did not stop it). UDP is refused by the seccomp
+   * filter; TCP is the egress path and stays.
+   */
+  String socketBuffers() {
+    return version == Version.V2 ? ", socket buffers included"
+        : "; TCP socket buffers NOT counted (cgroup v1: a guest can hold more in loopback connections; cgroup v2 "
+            + "counts them)";
+  }
+
   String describe() {
     return unavailableReason != null ? unavailableReason : "cgroup " + version.name().toLowerCase();
   }

@@ -207,7 +207,8 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     }
     long limitBytes = (config.memoryMb() + NATIVE_HEADROOM_MB) * 1024 * 1024;
     c.add(limitControl("memory", measured, measured.memoryLimit(), Long.toString(limitBytes),
-        "-Xmx" + config.memoryMb() + "m + cgroup memory limit of " + limitBytes / (1024 * 1024) + " MiB, swap included",
+        "-Xmx" + config.memoryMb() + "m + cgroup memory limit of " + limitBytes / (1024 * 1024) + " MiB, swap included"
+            + cgroups.socketBuffers(),
         "-Xmx" + config.memoryMb() + "m bounds the heap only; native memory and tmpfs are not limited"));
     c.add(measured.pidsLimit().isEmpty() && bubblewrap != null && bubblewrap.limitsProcesses()
         && measured.report() != null ? SandboxProbe.processLimit(measured.report(), measured.namespaces(),

@@ -210,7 +210,7 @@ final class SandboxProbe {
     boolean syscalls = filter && (refused || unshare.contains("not found"));
     c.add(new Control("syscalls", syscalls, syscalls ? "measured: seccomp filter (Seccomp: 2) refusing "
         + SeccompFilter.DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
-        + "counted per host user or host-wide), namespace clone flags and other "
+        + "counted per host user or host-wide), namespace clone flags, UDP sockets and other "
         + "architectures; " + (refused ? "unshare(CLONE_NEWUSER) refused with EPERM inside"
         : "no unshare binary to exercise it") : "measured: Seccomp " + status.getOrDefault("Seccomp", "?")
         + ", unshare --user: " + unshare.trim()));

@@ -65,6 +65,24 @@ class SeccompFilterTest {
     }
   }
 
+  /** A datagram queued on the sandbox's loopback is the host's kernel memory, outside a v1 memory cgroup. */
+  @ParameterizedTest
+  @EnumSource(Arch.class)
+  void refusesIpDatagramSocketsOnly(Arch arch) {
+    byte[] program = SeccompFilter.program(arch);
+    int socket = arch.numbers.get("socket");
+    int stream = 1;
+    int nonBlockingCloseOnExec = 0x80800;
+    int unix = 1;
+    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET, SeccompFilter.SOCK_DGRAM)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET6,
+        SeccompFilter.SOCK_DGRAM | nonBlockingCloseOnExec)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET6, stream | nonBlockingCloseOnExec))
+        .isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, socket, unix, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
+  }
+
   @org.junit.jupiter.api.Test
   void killsTheX32Abi() {
     byte[] program = SeccompFilter.program(Arch.X86_64);
@@ -74,8 +92,12 @@ class SeccompFilterTest {
 
   /** A classic-BPF interpreter for the instructions a seccomp filter uses. */
   private static int run(byte[] program, int arch, int nr, long arg0) {
+    return run(program, arch, nr, arg0, 0);
+  }
+
+  private static int run(byte[] program, int arch, int nr, long arg0, long arg1) {
     ByteBuffer data = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
-    data.putInt(0, nr).putInt(4, arch).putLong(16, arg0);
+    data.putInt(0, nr).putInt(4, arch).putLong(16, arg0).putLong(24, arg1);
     ByteBuffer code = ByteBuffer.wrap(program).order(ByteOrder.nativeOrder());
     int accumulator = 0;
     int pc = 0;
@@ -91,6 +113,7 @@ class SeccompFilterTest {
         case 0x15 -> pc += accumulator == k ? jt : jf;
         case 0x35 -> pc += Integer.compareUnsigned(accumulator, k) >= 0 ? jt : jf;
         case 0x45 -> pc += (accumulator & k) != 0 ? jt : jf;
+        case 0x54 -> accumulator &= k;
         case 0x06 -> {
           return k;
         }
