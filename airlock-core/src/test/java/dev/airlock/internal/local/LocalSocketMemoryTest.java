@@ -6,18 +6,7 @@ import dev.airlock.AirlockConfig;
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxPool;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,13 +26,13 @@ class LocalSocketMemoryTest {
     long limitBytes = (HEAP_MB + LocalBackend.NATIVE_HEADROOM_MB) << 20;
     // A quarter more than the whole worker may hold, and never so much that the host's TCP memory reaches half its
     // pressure threshold: past tcp_mem every TCP socket of the host would suffer.
-    long target = Math.min(limitBytes * 5 / 4, tcpPagesBelowHalfThePressureThreshold() * 4096);
+    long target = Math.min(limitBytes * 5 / 4, LoopbackBuffers.tcpPagesBelowHalfThePressureThreshold() * 4096);
     AirlockConfig config = AirlockConfig.builder().memoryMb(HEAP_MB).poolMinSize(0).poolMaxSize(1).build();
     try (SandboxPool pool = SandboxPool.builder(config).build()) {
       Control memory = pool.posture().control("memory").orElseThrow();
       long queued;
       try {
-        queued = pool.call(() -> queueUnreadLoopbackBytes(target));
+        queued = pool.call(() -> LoopbackBuffers.queueUnread(target));
       } catch (RuntimeException killed) {
         queued = 0;
       }
@@ -75,41 +64,5 @@ class LocalSocketMemoryTest {
     } catch (IOException e) {
       return e.toString();
     }
-  }
-
-  private static long tcpPagesBelowHalfThePressureThreshold() throws IOException {
-    long pressure = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_mem")).get(0).trim()
-        .split("\\s+")[0]);
-    Matcher used = Pattern.compile("TCP: .* mem (\\d+)").matcher(String.join("\n",
-        Files.readAllLines(Path.of("/proc/net/sockstat"))));
-    return pressure / 2 - (used.find() ? Long.parseLong(used.group(1)) : 0);
-  }
-
-  /** Writes into loopback connections to itself, never reading, until {@code target} bytes are queued or refused. */
-  static long queueUnreadLoopbackBytes(long target) throws IOException {
-    List<SocketChannel> open = new ArrayList<>();
-    ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 16);
-    long queued = 0;
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
-      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      while (queued < target) {
-        SocketChannel client = SocketChannel.open(server.getLocalAddress());
-        open.add(client);
-        open.add(server.accept());
-        client.configureBlocking(false);
-        long before = queued;
-        for (int n; queued < target && (n = client.write(chunk.clear())) > 0; ) {
-          queued += n;
-        }
-        if (queued == before) {
-          break;
-        }
-      }
-    } finally {
-      for (SocketChannel channel : open) {
-        channel.close();
-      }
-    }
-    return queued;
   }
 }

@@ -5,18 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.SandboxPool;
+import dev.airlock.internal.local.LoopbackBuffers;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,7 +28,7 @@ class DockerSocketMemoryTest {
     long limitBytes = (HEAP_MB + DockerBackend.NATIVE_HEADROOM_MB) << 20;
     // A quarter more than the whole container may hold, and never so much that the host's TCP memory reaches half its
     // pressure threshold (the engine runs on this machine): past tcp_mem every TCP socket on the host would suffer.
-    long target = Math.min(limitBytes * 5 / 4, tcpPagesBelowHalfThePressureThreshold() * 4096);
+    long target = Math.min(limitBytes * 5 / 4, LoopbackBuffers.tcpPagesBelowHalfThePressureThreshold() * 4096);
     assumeTrue(target > limitBytes, "this host's net.ipv4.tcp_mem is too small to hold more than a container's limit "
         + "without TCP memory pressure");
     try (SandboxPool pool = SandboxPool.builder(DockerTestEngine.config().toBuilder().memoryMb(HEAP_MB).build())
@@ -46,7 +36,7 @@ class DockerSocketMemoryTest {
       Control memory = pool.posture().control("memory").orElseThrow();
       long queued;
       try {
-        queued = pool.call(() -> queueUnreadLoopbackBytes(target));
+        queued = pool.call(() -> LoopbackBuffers.queueUnread(target));
       } catch (RuntimeException killed) {
         // Killed by its memory limit: the buffers were counted.
         queued = 0;
@@ -59,46 +49,5 @@ class DockerSocketMemoryTest {
         assertThat(memory.enforced()).as(memory.toString()).isTrue();
       }
     }
-  }
-
-  /** Pages of TCP memory the host may still take before it reaches half of {@code tcp_mem}'s pressure threshold. */
-  private static long tcpPagesBelowHalfThePressureThreshold() throws IOException {
-    // Read whole in one go (a buffered reader): a sysctl file read in pieces answers only its first one.
-    long pressure = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_mem")).get(0).trim()
-        .split("\\s+")[0]);
-    Matcher used = Pattern.compile("TCP: .* mem (\\d+)").matcher(String.join("\n",
-        Files.readAllLines(Path.of("/proc/net/sockstat"))));
-    return pressure / 2 - (used.find() ? Long.parseLong(used.group(1)) : 0);
-  }
-
-  /**
-   * Connects to itself over the loopback and writes until each connection's buffers are full, never reading, until
-   * {@code target} bytes are queued or the kernel refuses; the bytes queued. Closes every connection before it returns.
-   */
-  static long queueUnreadLoopbackBytes(long target) throws IOException {
-    List<SocketChannel> open = new ArrayList<>();
-    ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 16);
-    long queued = 0;
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
-      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      while (queued < target) {
-        SocketChannel client = SocketChannel.open(server.getLocalAddress());
-        open.add(client);
-        open.add(server.accept());
-        client.configureBlocking(false);
-        long before = queued;
-        for (int n; queued < target && (n = client.write(chunk.clear())) > 0; ) {
-          queued += n;
-        }
-        if (queued == before) {
-          break;
-        }
-      }
-    } finally {
-      for (SocketChannel channel : open) {
-        channel.close();
-      }
-    }
-    return queued;
   }
 }
