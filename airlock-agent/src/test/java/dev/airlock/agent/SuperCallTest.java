@@ -142,19 +142,7 @@ class SuperCallTest {
   }
 
   private ClassLoader definer(Map<String, byte[]> classes) {
-    return new ClassLoader(getClass().getClassLoader()) {
-      @Override
-      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        synchronized (getClassLoadingLock(name)) {
-          byte[] bytes = classes.get(name);
-          if (bytes == null) {
-            return super.loadClass(name, resolve);
-          }
-          Class<?> loaded = findLoadedClass(name);
-          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
-        }
-      }
-    };
+    return new DefiningLoader(getClass().getClassLoader(), classes);
   }
 
   private static byte[] bytes(Class<?> type) throws IOException {

@@ -102,19 +102,7 @@ class SynchronizedToolTest {
     byte[] out = ToolTransformer.make(new ToolCandidates()).transform(null, SyncTools.class.getClassLoader(),
         "com/example/synccall/SyncTools", null, null, original());
     Map<String, byte[]> classes = Map.of(SyncTools.class.getName(), out);
-    ClassLoader loader = new ClassLoader(getClass().getClassLoader()) {
-      @Override
-      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        synchronized (getClassLoadingLock(name)) {
-          byte[] bytes = classes.get(name);
-          if (bytes == null) {
-            return super.loadClass(name, resolve);
-          }
-          Class<?> loaded = findLoadedClass(name);
-          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
-        }
-      }
-    };
+    ClassLoader loader = new DefiningLoader(getClass().getClassLoader(), classes);
     // Initialising links the class: the verifier checks the rewritten methods.
     return Class.forName(SyncTools.class.getName(), true, loader);
   }

@@ -360,19 +360,7 @@ class ToolTransformerTest {
 
   /** A loader that defines the classes named in {@code classes} from their bytes, child first. */
   private ClassLoader definingLoader(Map<String, byte[]> classes) {
-    return new ClassLoader(getClass().getClassLoader()) {
-      @Override
-      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        synchronized (getClassLoadingLock(name)) {
-          byte[] bytes = classes.get(name);
-          if (bytes == null) {
-            return super.loadClass(name, resolve);
-          }
-          Class<?> loaded = findLoadedClass(name);
-          return loaded != null ? loaded : defineClass(name, bytes, 0, bytes.length);
-        }
-      }
-    };
+    return new DefiningLoader(getClass().getClassLoader(), classes);
   }
 
   /** The overridable methods {@code type} inherits from a superclass and does not declare, each its nearest. */
