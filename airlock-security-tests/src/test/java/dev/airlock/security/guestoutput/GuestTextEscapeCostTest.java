@@ -11,7 +11,6 @@ import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.wire.FailureKind;
 import dev.airlock.internal.wire.FrameType;
-import dev.airlock.internal.wire.Messages;
 import dev.airlock.security.WorkerProcesses;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -224,11 +223,7 @@ class GuestTextEscapeCostTest {
     kryo.writeVarInt(0, true); // the first name of the graph
     kryo.writeString("java.time.ZoneRegion");
     kryo.writeString("Europe/" + "\u0001".repeat(8 * 1024 * 1024));
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(Messages.resultHeader(GuestChannel.runningCallId(), 0));
-    body.write(kryo.toBytes());
-    GuestChannel.send(FrameType.RESULT, body.toByteArray());
-    Runtime.getRuntime().halt(0);
+    GuestChannel.answerWithResultAndHalt(kryo.toBytes());
     return "unreachable";
   }
 

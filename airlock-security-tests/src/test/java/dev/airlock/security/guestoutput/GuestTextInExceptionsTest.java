@@ -10,11 +10,8 @@ import dev.airlock.SandboxPool;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.docker.DockerTestEngine;
-import dev.airlock.internal.wire.FrameType;
-import dev.airlock.internal.wire.Messages;
 import dev.airlock.internal.wire.RemoteFailure;
 import dev.airlock.security.WorkerProcesses;
-import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -159,11 +156,7 @@ class GuestTextInExceptionsTest {
     if (zone) {
       kryo.writeString("Europe/" + hostile);
     }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(Messages.resultHeader(GuestChannel.runningCallId(), 0));
-    body.write(kryo.toBytes());
-    GuestChannel.send(FrameType.RESULT, body.toByteArray());
-    Runtime.getRuntime().halt(0);
+    GuestChannel.answerWithResultAndHalt(kryo.toBytes());
     return "unreachable";
   }
 
