@@ -229,20 +229,21 @@ public final class ServedTool {
 
     @Override
     public void write(char[] chars, int offset, int length) throws IOException {
-      if (text.length() + (long) length > max) {
-        full = true;
-        throw new IOException("past " + max + " characters");
-      }
+      reserve(length);
       text.append(chars, offset, length);
     }
 
     @Override
     public void write(String chars, int offset, int length) throws IOException {
+      reserve(length);
+      text.append(chars, offset, offset + length);
+    }
+
+    private void reserve(int length) throws IOException {
       if (text.length() + (long) length > max) {
         full = true;
         throw new IOException("past " + max + " characters");
       }
-      text.append(chars, offset, offset + length);
     }
 
     @Override
