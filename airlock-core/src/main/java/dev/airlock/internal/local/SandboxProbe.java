@@ -1,6 +1,7 @@
 package dev.airlock.internal.local;
 
 import dev.airlock.IsolationPosture.Control;
+import dev.airlock.internal.backend.RefusedSyscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -208,10 +209,8 @@ final class SandboxProbe {
     boolean filter = "2".equals(status.get("Seccomp"));
     boolean refused = unshare.contains("Operation not permitted") && !unshare.contains("exit 0");
     boolean syscalls = filter && (refused || unshare.contains("not found"));
-    c.add(new Control("syscalls", syscalls, syscalls ? "measured: seccomp filter (Seccomp: 2) refusing "
-        + SeccompFilter.DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
-        + "counted per host user or host-wide), namespace clone flags, UDP sockets and other "
-        + "architectures; " + (refused ? "unshare(CLONE_NEWUSER) refused with EPERM inside"
+    c.add(new Control("syscalls", syscalls, syscalls ? "measured: seccomp filter (Seccomp: 2) "
+        + RefusedSyscalls.describe() + "; " + (refused ? "unshare(CLONE_NEWUSER) refused with EPERM inside"
         : "no unshare binary to exercise it") : "measured: Seccomp " + status.getOrDefault("Seccomp", "?")
         + ", unshare --user: " + unshare.trim()));
     c.add(environment(report));

@@ -1,5 +1,6 @@
 package dev.airlock.internal.local;
 
+import dev.airlock.internal.backend.RefusedSyscalls;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -9,17 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The seccomp filter of a bubblewrap worker, as the classic BPF program bwrap's {@code --seccomp} loads: the calls
- * Docker's default profile refuses to an unprivileged container (tracing other processes, mounting, new namespaces,
- * kernel keyrings, eBPF, perf events, userfaultfd, kernel modules and kexec, swap, reboot, file handles, io_uring,
- * clock setting, the new mount API) fail with {@code EPERM}, and so do the calls that make kernel objects counted per
- * user or host-wide, which Docker allows: the sandbox's user is the host user's in the kernel's books, so inotify
- * instances (128 per user by default) and POSIX message queues a guest holds are taken from the host user, and AIO
- * contexts from the whole host ({@code fs.aio-max-nr}); so does {@code socket} for an IP datagram socket (see
- * {@link #program}); {@code clone} fails when it asks for a new namespace,
- * {@code clone3} with {@code ENOSYS} (its flags sit behind a pointer a filter cannot read, so the C library falls
- * back to {@code clone}); a call of another architecture or of the x32 ABI kills the process. Built here, no
- * download and no libseccomp: the program is a few dozen {@code struct sock_filter} instructions.
+ * The seccomp filter of a bubblewrap worker, as the classic BPF program bwrap's {@code --seccomp} loads: the rules of
+ * {@link RefusedSyscalls}, with each call's number for the architecture. Built here, no download and no libseccomp:
+ * the program is a few dozen {@code struct sock_filter} instructions.
  */
 final class SeccompFilter {
   // struct seccomp_data: int nr; u32 arch; u64 instruction_pointer; u64 args[6] (host byte order).
@@ -38,28 +31,8 @@ final class SeccompFilter {
   static final int RET_KILL_PROCESS = 0x80000000;
   static final int RET_ERRNO = 0x00050000;
   static final int RET_ALLOW = 0x7fff0000;
-  static final int EPERM = 1;
-  static final int ENOSYS = 38;
 
-  /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET. */
-  static final int CLONE_NAMESPACE_FLAGS = 0x7E020000;
   private static final int X32_SYSCALL_BIT = 0x40000000;
-  static final int AF_INET = 2;
-  static final int AF_INET6 = 10;
-  static final int SOCK_DGRAM = 2;
-  /** The type argument of socket() without its SOCK_NONBLOCK and SOCK_CLOEXEC flags. */
-  private static final int SOCK_TYPE_MASK = 0xF;
-
-  /** The calls refused with EPERM, by name; their numbers per architecture are in {@link Arch}. */
-  static final List<String> DENIED = List.of("ptrace", "mount", "umount2", "unshare", "setns", "keyctl", "add_key",
-      "request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load", "init_module",
-      "finit_module", "delete_module", "pivot_root", "chroot", "swapon", "swapoff", "reboot", "open_by_handle_at",
-      "name_to_handle_at", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
-      "io_uring_register", "acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "quotactl",
-      "lookup_dcookie", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-      "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs", "_sysctl", "iopl",
-      "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init", "inotify_init1", "mq_open",
-      "io_setup");
 
   /** An architecture the filter is built for: its audit token and syscall numbers. */
   enum Arch {
@@ -130,7 +103,7 @@ final class SeccompFilter {
     if (arch.x32) {
       a.jumpIf(JGE_K, X32_SYSCALL_BIT, "kill", null);
     }
-    for (String name : DENIED) {
+    for (String name : RefusedSyscalls.DENIED) {
       Integer nr = arch.numbers.get(name);
       if (nr != null) {
         a.jumpIf(JEQ_K, nr, "deny", null);
@@ -140,24 +113,22 @@ final class SeccompFilter {
     a.jumpIf(JEQ_K, arch.numbers.get("socket"), "socket", null);
     a.jumpIf(JEQ_K, arch.numbers.get("clone"), null, "allow");
     a.load(ARG0_LOW);
-    a.jumpIf(JSET_K, CLONE_NAMESPACE_FLAGS, "deny", "allow");
-    // An IP datagram socket: the sandbox's network is its loopback, where a datagram has nowhere to go but the
-    // guest's own sockets, and the datagrams queued there are the host's kernel memory, which no memory cgroup of
-    // v1 charges (a guest held 526 MiB beyond its container's limit; attack review 24). Egress is TCP, via the proxy.
+    a.jumpIf(JSET_K, RefusedSyscalls.CLONE_NAMESPACE_FLAGS, "deny", "allow");
+    // An IP datagram socket (see RefusedSyscalls for why).
     a.label("socket");
     a.load(ARG0_LOW);
-    a.jumpIf(JEQ_K, AF_INET, "inet", null);
-    a.jumpIf(JEQ_K, AF_INET6, null, "allow");
+    a.jumpIf(JEQ_K, RefusedSyscalls.AF_INET, "inet", null);
+    a.jumpIf(JEQ_K, RefusedSyscalls.AF_INET6, null, "allow");
     a.label("inet");
     a.load(ARG1_LOW);
-    a.and(SOCK_TYPE_MASK);
-    a.jumpIf(JEQ_K, SOCK_DGRAM, "deny", null);
+    a.and(RefusedSyscalls.SOCK_TYPE_MASK);
+    a.jumpIf(JEQ_K, RefusedSyscalls.SOCK_DGRAM, "deny", null);
     a.label("allow");
     a.ret(RET_ALLOW);
     a.label("deny");
-    a.ret(RET_ERRNO | EPERM);
+    a.ret(RET_ERRNO | RefusedSyscalls.EPERM);
     a.label("enosys");
-    a.ret(RET_ERRNO | ENOSYS);
+    a.ret(RET_ERRNO | RefusedSyscalls.ENOSYS);
     a.label("kill");
     a.ret(RET_KILL_PROCESS);
     return a.assemble();

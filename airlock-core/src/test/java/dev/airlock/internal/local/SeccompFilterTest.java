@@ -2,6 +2,7 @@ package dev.airlock.internal.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.internal.backend.RefusedSyscalls;
 import dev.airlock.internal.local.SeccompFilter.Arch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Runs the generated program through a classic-BPF interpreter, as the kernel would for each call. */
 class SeccompFilterTest {
-  private static final int DENY = SeccompFilter.RET_ERRNO | SeccompFilter.EPERM;
+  private static final int DENY = SeccompFilter.RET_ERRNO | RefusedSyscalls.EPERM;
   private static final int CLONE_THREAD_FLAGS = 0x003d0f00;
   private static final int CLONE_NEWUSER = 0x10000000;
   private static final int CLONE_NEWNET = 0x40000000;
@@ -28,7 +29,7 @@ class SeccompFilterTest {
       assertThat(arch.numbers).as(call).containsKey(call);
       assertThat(run(program, arch.audit, arch.numbers.get(call), 0)).as(call).isEqualTo(DENY);
     }
-    for (String call : SeccompFilter.DENIED) {
+    for (String call : RefusedSyscalls.DENIED) {
       if (arch.numbers.containsKey(call)) {
         assertThat(run(program, arch.audit, arch.numbers.get(call), 0)).as(call).isEqualTo(DENY);
       }
@@ -49,7 +50,7 @@ class SeccompFilterTest {
     assertThat(run(program, arch.audit, clone, CLONE_NEWNET)).isEqualTo(DENY);
     assertThat(run(program, arch.audit, arch.numbers.get("clone3"), 0))
         .as("clone3 hides its flags behind a pointer: ENOSYS makes the C library use clone")
-        .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS);
+        .isEqualTo(SeccompFilter.RET_ERRNO | RefusedSyscalls.ENOSYS);
   }
 
   @ParameterizedTest
@@ -74,11 +75,11 @@ class SeccompFilterTest {
     int stream = 1;
     int nonBlockingCloseOnExec = 0x80800;
     int unix = 1;
-    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET, SeccompFilter.SOCK_DGRAM)).isEqualTo(DENY);
-    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET6,
-        SeccompFilter.SOCK_DGRAM | nonBlockingCloseOnExec)).isEqualTo(DENY);
-    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
-    assertThat(run(program, arch.audit, socket, SeccompFilter.AF_INET6, stream | nonBlockingCloseOnExec))
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET, RefusedSyscalls.SOCK_DGRAM)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET6,
+        RefusedSyscalls.SOCK_DGRAM | nonBlockingCloseOnExec)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET6, stream | nonBlockingCloseOnExec))
         .isEqualTo(SeccompFilter.RET_ALLOW);
     assertThat(run(program, arch.audit, socket, unix, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
   }

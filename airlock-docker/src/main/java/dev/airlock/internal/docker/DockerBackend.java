@@ -20,6 +20,7 @@ import dev.airlock.IsolationPosture;
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.backend.HostFolders;
+import dev.airlock.internal.backend.RefusedSyscalls;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.wire.ChannelStreams;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,6 +96,11 @@ final class DockerBackend implements SandboxBackend {
    * filled it (attack review 16). Every container of this backend covers each with an empty read-only tmpfs instead.
    */
   private final List<String> imageVolumes;
+  /**
+   * The seccomp profile containers run under ({@link DockerSeccompProfile}), or empty when the engine has no seccomp
+   * (it would refuse to create a container with one) or an architecture the profile has no name for.
+   */
+  private final Optional<String> seccompProfile;
   private final AtomicInteger workers = new AtomicInteger();
   /** The pool's egress proxy, or null when none is configured: then containers get nothing of it. */
   private final WorkerEgress egress;
@@ -106,8 +113,10 @@ final class DockerBackend implements SandboxBackend {
     this.docker = engine.client();
     try {
       this.engineInfo = docker.infoCmd().exec();
-      this.mappedUids = engineInfo.getSecurityOptions() != null && engineInfo.getSecurityOptions().stream()
+      this.mappedUids = engineSecurityOptions().stream()
           .anyMatch(o -> o.contains("name=userns") || o.contains("name=rootless"));
+      this.seccompProfile = engineSecurityOptions().stream().anyMatch(o -> o.contains("name=seccomp"))
+          ? DockerSeccompProfile.forArchitecture(engineInfo.getArchitecture()) : Optional.empty();
       requireRuntime();
       this.imageVolumes = requireImage();
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
@@ -178,16 +187,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("capabilities", true, "all capabilities dropped"));
     c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges; core dumps "
         + "off (hard limit 0)"));
-    List<String> security = engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
-    boolean seccomp = security.stream().anyMatch(o -> o.contains("name=seccomp"));
-    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
-    // image started with the foreign function API enabled calls libc's syscall (DockerAioContextsTest: by hand, one
-    // worker took all 65536 AIO events of the host).
-    c.add(new Control("syscalls", seccomp, seccomp ? "the engine's seccomp profile ("
-        + security.stream().filter(o -> o.contains("seccomp")).findFirst().orElse("") + "); if it is Docker's "
-        + "default, it allows AIO contexts, which the kernel counts for the whole host (fs.aio-max-nr): a guest can "
-        + "take them all through a JVM it starts with native access"
-        : "no seccomp filter: the engine reports none"));
+    c.add(syscallsControl());
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " ("
         + DockerSettings.USER + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
@@ -200,6 +200,26 @@ final class DockerBackend implements SandboxBackend {
         + owner.process().pidNamespace() + " and session " + owner.session() + "; removed on close, at JVM exit, by "
         + "a later start that can prove this host dead (same boot and PID namespace), else after " + Owner.EXPIRES));
     return new IsolationPosture(DockerSettings.BACKEND, c);
+  }
+
+  private Control syscallsControl() {
+    if (seccompProfile.isPresent()) {
+      return new Control("syscalls", true, "Airlock's seccomp profile, the local sandbox's rules: "
+          + RefusedSyscalls.describe());
+    }
+    List<String> seccomp = engineSecurityOptions().stream().filter(o -> o.contains("name=seccomp")).toList();
+    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
+    // image started with the foreign function API enabled calls libc's syscall (DockerAioContextsTest: by hand, one
+    // worker took all 65536 AIO events of the host).
+    return new Control("syscalls", false, seccomp.isEmpty() ? "no seccomp filter: the engine reports none"
+        : "the engine's seccomp profile (" + seccomp.get(0) + "), not Airlock's: the engine's architecture "
+        + GuestText.escape(String.valueOf(engineInfo.getArchitecture())) + " has no profile here; Docker's default "
+        + "allows AIO contexts, which the kernel counts for the whole host (fs.aio-max-nr): a guest can take them "
+        + "all through a JVM it starts with native access");
+  }
+
+  private List<String> engineSecurityOptions() {
+    return engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
   }
 
   /**
@@ -357,7 +377,8 @@ final class DockerBackend implements SandboxBackend {
         .withNetworkMode("none")
         .withReadonlyRootfs(true)
         .withCapDrop(Capability.ALL)
-        .withSecurityOpts(List.of("no-new-privileges"))
+        .withSecurityOpts(seccompProfile.map(p -> List.of("no-new-privileges", "seccomp=" + p))
+            .orElse(List.of("no-new-privileges")))
         .withMemory(memoryBytes)
         .withMemorySwap(memoryBytes)
         .withPidsLimit(pids)

@@ -1,0 +1,59 @@
+package dev.airlock.internal.backend;
+
+import java.util.List;
+
+/**
+ * The system calls a worker is refused, whatever runs it: the local backend compiles them to the classic BPF program
+ * bwrap loads, the Docker backend to the seccomp profile the engine loads, so that both sandboxes refuse the same
+ * calls for the same reasons.
+ *
+ * <ul>
+ *   <li>{@link #DENIED} fail with {@code EPERM}: what Docker's default profile refuses an unprivileged container
+ *       (tracing other processes, mounting, new namespaces, kernel keyrings, eBPF, perf events, userfaultfd, kernel
+ *       modules and kexec, swap, reboot, file handles, io_uring, clock setting, the new mount API), plus the calls
+ *       whose objects the kernel counts per user or for the whole host, which Docker's profile allows: inotify
+ *       instances (128 per user by default), POSIX message queues, and AIO contexts ({@code fs.aio-max-nr}, 65,536
+ *       events for every process of the host; one Docker worker took them all, attack review 24).</li>
+ *   <li>{@code clone} fails with {@code EPERM} when it asks for any of {@link #CLONE_NAMESPACE_FLAGS}, and
+ *       {@code clone3} always fails with {@code ENOSYS}: its flags sit behind a pointer no filter can read, and
+ *       {@code ENOSYS} makes the C library fall back to {@code clone}.</li>
+ *   <li>{@code socket} fails with {@code EPERM} for an IP datagram socket ({@link #AF_INET} or {@link #AF_INET6} with
+ *       a type of {@link #SOCK_DGRAM} once {@link #SOCK_TYPE_MASK} drops its flags): a worker's network is its own
+ *       loopback, where a datagram goes only to the guest's own sockets, and the datagrams queued there are the
+ *       host's kernel memory, which no memory cgroup of v1 charges (a guest held 526 MiB beyond its container's
+ *       limit; attack review 24). Egress is TCP, through the host's proxy.</li>
+ *   <li>A call of another architecture, or of the x32 ABI, ends the process.</li>
+ * </ul>
+ */
+public final class RefusedSyscalls {
+  /** The calls refused with {@link #EPERM}, by name. */
+  public static final List<String> DENIED = List.of("ptrace", "mount", "umount2", "unshare", "setns", "keyctl",
+      "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load",
+      "init_module", "finit_module", "delete_module", "pivot_root", "chroot", "swapon", "swapoff", "reboot",
+      "open_by_handle_at", "name_to_handle_at", "process_vm_readv", "process_vm_writev", "io_uring_setup",
+      "io_uring_enter", "io_uring_register", "acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+      "quotactl", "lookup_dcookie", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
+      "mount_setattr", "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs",
+      "_sysctl", "iopl", "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init",
+      "inotify_init1", "mq_open", "io_setup");
+
+  public static final int EPERM = 1;
+  public static final int ENOSYS = 38;
+
+  /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET. */
+  public static final int CLONE_NAMESPACE_FLAGS = 0x7E020000;
+  public static final int AF_INET = 2;
+  public static final int AF_INET6 = 10;
+  public static final int SOCK_DGRAM = 2;
+  /** The type argument of {@code socket} without its {@code SOCK_NONBLOCK} and {@code SOCK_CLOEXEC} flags. */
+  public static final int SOCK_TYPE_MASK = 0xF;
+
+  private RefusedSyscalls() {
+  }
+
+  /** One line for a posture: what a worker under these rules is refused. */
+  public static String describe() {
+    return "refusing " + DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
+        + "counted per host user or host-wide), namespace clone flags, UDP sockets and other architectures";
+  }
+}

@@ -1,0 +1,72 @@
+package dev.airlock.internal.docker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.internal.backend.RefusedSyscalls;
+import java.util.Optional;
+
+/**
+ * The seccomp profile every container of the Docker backend runs under, in the engine's JSON format: the rules of
+ * {@link RefusedSyscalls}, the local sandbox's. It replaces the engine's default profile, which allows
+ * {@code io_setup}, so that a guest took all 65,536 AIO events of the host ({@code fs.aio-max-nr}) through a JVM it
+ * started with native access (attack review 24), and which allows io_uring on engines before 23.0.
+ *
+ * <p>Only the engine's own architecture is listed: a call of another (i386's {@code int 0x80}, x32) meets the
+ * filter's bad-architecture action and ends the process, where the default profile allowed i386 calls.
+ */
+final class DockerSeccompProfile {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DockerSeccompProfile() {
+  }
+
+  /**
+   * The profile for an engine of {@code architecture} (as its info reports it: {@code x86_64}, {@code aarch64}), or
+   * empty for an architecture this backend has no name for, whose containers then keep the engine's profile.
+   */
+  static Optional<String> forArchitecture(String architecture) {
+    String arch = switch (architecture == null ? "" : architecture) {
+      case "x86_64", "amd64" -> "SCMP_ARCH_X86_64";
+      case "aarch64", "arm64" -> "SCMP_ARCH_AARCH64";
+      default -> null;
+    };
+    if (arch == null) {
+      return Optional.empty();
+    }
+    ObjectNode profile = JSON.createObjectNode().put("defaultAction", "SCMP_ACT_ALLOW");
+    profile.putArray("architectures").add(arch);
+    ArrayNode rules = profile.putArray("syscalls");
+    ArrayNode denied = refuse(rules, RefusedSyscalls.EPERM).putArray("names");
+    RefusedSyscalls.DENIED.forEach(denied::add);
+    refuse(rules, RefusedSyscalls.ENOSYS).putArray("names").add("clone3");
+    // One rule per namespace flag: a profile compares an argument under a mask for equality only, and the rules of
+    // one call match if any does.
+    for (int bit = 0; bit < Integer.SIZE; bit++) {
+      int flag = 1 << bit;
+      if ((RefusedSyscalls.CLONE_NAMESPACE_FLAGS & flag) != 0) {
+        ObjectNode clone = refuse(rules, RefusedSyscalls.EPERM);
+        clone.putArray("names").add("clone");
+        masked(clone.putArray("args"), 0, flag, flag);
+      }
+    }
+    for (int family : new int[] {RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6}) {
+      ObjectNode socket = refuse(rules, RefusedSyscalls.EPERM);
+      socket.putArray("names").add("socket");
+      ArrayNode args = socket.putArray("args");
+      args.addObject().put("index", 0).put("value", family).put("op", "SCMP_CMP_EQ");
+      masked(args, 1, RefusedSyscalls.SOCK_TYPE_MASK, RefusedSyscalls.SOCK_DGRAM);
+    }
+    return Optional.of(profile.toString());
+  }
+
+  private static ObjectNode refuse(ArrayNode rules, int errno) {
+    return rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", errno);
+  }
+
+  /** Matches when argument {@code index} under {@code mask} equals {@code value}. */
+  private static void masked(ArrayNode args, int index, int mask, int value) {
+    args.addObject().put("index", index).put("value", Integer.toUnsignedLong(mask)).put("valueTwo", value)
+        .put("op", "SCMP_CMP_MASKED_EQ");
+  }
+}

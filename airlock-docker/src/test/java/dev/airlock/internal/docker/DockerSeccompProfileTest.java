@@ -1,0 +1,71 @@
+package dev.airlock.internal.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.internal.backend.RefusedSyscalls;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The profile as the engine reads it: every rule of the local sandbox's filter, in the engine's JSON. */
+class DockerSeccompProfileTest {
+  private static final int CLONE_NEWUSER = 0x10000000;
+  private static final int CLONE_NEWNET = 0x40000000;
+
+  @Test
+  void refusesWhatTheLocalSandboxRefusesAndAllowsTheRest() throws Exception {
+    JsonNode profile = new ObjectMapper().readTree(DockerSeccompProfile.forArchitecture("x86_64").orElseThrow());
+    assertThat(profile.get("defaultAction").asText()).isEqualTo("SCMP_ACT_ALLOW");
+    assertThat(profile.get("architectures")).as("only the native ABI: i386 and x32 calls meet the bad-arch action")
+        .containsExactly(new ObjectMapper().getNodeFactory().textNode("SCMP_ARCH_X86_64"));
+    List<String> eperm = new ArrayList<>();
+    List<Integer> cloneFlags = new ArrayList<>();
+    List<Integer> datagramFamilies = new ArrayList<>();
+    boolean clone3 = false;
+    for (JsonNode rule : profile.get("syscalls")) {
+      assertThat(rule.get("action").asText()).isEqualTo("SCMP_ACT_ERRNO");
+      List<String> names = new ArrayList<>();
+      rule.get("names").forEach(n -> names.add(n.asText()));
+      int errno = rule.get("errnoRet").asInt();
+      JsonNode args = rule.get("args");
+      if (names.equals(List.of("clone3"))) {
+        clone3 = errno == RefusedSyscalls.ENOSYS && args == null;
+      } else if (names.equals(List.of("clone"))) {
+        assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
+        assertThat(args).hasSize(1);
+        JsonNode flag = args.get(0);
+        assertThat(flag.get("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
+        assertThat(flag.get("value").asLong()).isEqualTo(flag.get("valueTwo").asLong());
+        cloneFlags.add((int) flag.get("value").asLong());
+      } else if (names.equals(List.of("socket"))) {
+        assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
+        assertThat(args.get(0).get("op").asText()).isEqualTo("SCMP_CMP_EQ");
+        assertThat(args.get(1).get("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
+        assertThat(args.get(1).get("value").asInt()).isEqualTo(RefusedSyscalls.SOCK_TYPE_MASK);
+        assertThat(args.get(1).get("valueTwo").asInt()).isEqualTo(RefusedSyscalls.SOCK_DGRAM);
+        datagramFamilies.add(args.get(0).get("value").asInt());
+      } else {
+        assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
+        assertThat(args).isNull();
+        eperm.addAll(names);
+      }
+    }
+    assertThat(eperm).containsExactlyInAnyOrderElementsOf(RefusedSyscalls.DENIED)
+        .contains("io_setup", "io_uring_setup", "inotify_init1", "mq_open", "unshare", "ptrace");
+    assertThat(clone3).as("clone3 refused with ENOSYS, so the C library falls back to clone").isTrue();
+    assertThat(cloneFlags.stream().mapToInt(Integer::intValue).reduce(0, (a, b) -> a | b))
+        .isEqualTo(RefusedSyscalls.CLONE_NAMESPACE_FLAGS).matches(f -> (f & CLONE_NEWUSER) != 0)
+        .matches(f -> (f & CLONE_NEWNET) != 0);
+    assertThat(cloneFlags).allMatch(f -> Integer.bitCount(f) == 1);
+    assertThat(datagramFamilies).containsExactlyInAnyOrder(RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6);
+  }
+
+  @Test
+  void namesEachArchitectureTheEngineReportsOrNone() {
+    assertThat(DockerSeccompProfile.forArchitecture("aarch64").orElseThrow()).contains("\"SCMP_ARCH_AARCH64\"");
+    assertThat(DockerSeccompProfile.forArchitecture("s390x")).isEmpty();
+    assertThat(DockerSeccompProfile.forArchitecture(null)).isEmpty();
+  }
+}
