@@ -14,7 +14,12 @@ import java.util.List;
  *       whose objects the kernel counts per user or for the whole host, which Docker's profile allows: inotify
  *       instances (128 per user by default), POSIX message queues, and AIO contexts ({@code fs.aio-max-nr}, 65,536
  *       events for every process of the host; one Docker worker took them all, attack review 24).</li>
- *   <li>{@code clone} fails with {@code EPERM} when it asks for any of {@link #CLONE_NAMESPACE_FLAGS}, and
+ *   <li>{@link #FLAGGED} fail with {@code EPERM} when an argument carries one of their flags: {@code clone} asking
+ *       for a new namespace ({@link #CLONE_NAMESPACE_FLAGS}), and memory from the host's huge page pool
+ *       ({@code mmap} with {@code MAP_HUGETLB}, {@code shmget} with {@code SHM_HUGETLB}, {@code memfd_create} with
+ *       {@code MFD_HUGETLB}): the pool ({@code vm.nr_hugepages}) is reserved for the whole host, typically for a
+ *       database or virtual machines, and no memory limit counts its pages (a Docker guest took all of a host's,
+ *       attack review 24). Transparent huge pages come from ordinary memory and stay allowed.
  *       {@code clone3} always fails with {@code ENOSYS}: its flags sit behind a pointer no filter can read, and
  *       {@code ENOSYS} makes the C library fall back to {@code clone}.</li>
  *   <li>{@code socket} fails with {@code EPERM} for an IP datagram socket ({@link #AF_INET} or {@link #AF_INET6} with
@@ -42,6 +47,21 @@ public final class RefusedSyscalls {
 
   /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET. */
   public static final int CLONE_NAMESPACE_FLAGS = 0x7E020000;
+  public static final int MAP_HUGETLB = 0x40000;
+  public static final int SHM_HUGETLB = 0x800;
+  public static final int MFD_HUGETLB = 0x4;
+
+  /**
+   * A call refused with {@link #EPERM} when its argument {@code argument} (from 0) has any of {@code flags} set in its
+   * low 32 bits.
+   */
+  public record FlaggedCall(String name, int argument, int flags) {
+  }
+
+  /** The calls refused for a flag they carry. */
+  public static final List<FlaggedCall> FLAGGED = List.of(new FlaggedCall("clone", 0, CLONE_NAMESPACE_FLAGS),
+      new FlaggedCall("mmap", 3, MAP_HUGETLB), new FlaggedCall("shmget", 2, SHM_HUGETLB),
+      new FlaggedCall("memfd_create", 1, MFD_HUGETLB));
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
   public static final int SOCK_DGRAM = 2;
@@ -54,6 +74,7 @@ public final class RefusedSyscalls {
   /** One line for a posture: what a worker under these rules is refused. */
   public static String describe() {
     return "refusing " + DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
-        + "counted per host user or host-wide), namespace clone flags, UDP sockets and other architectures";
+        + "counted per host user or host-wide), namespace clone flags, huge pages of the host's pool, UDP sockets and "
+        + "other architectures";
   }
 }

@@ -26,6 +26,7 @@ final class SeccompFilter {
   private static final int JGE_K = 0x35;
   private static final int JSET_K = 0x45;
   private static final int ALU_AND_K = 0x54;
+  private static final int JA = 0x05;
   private static final int RET_K = 0x06;
 
   static final int RET_KILL_PROCESS = 0x80000000;
@@ -48,7 +49,7 @@ final class SeccompFilter {
         "vhangup", 153, "syslog", 103, "kcmp", 312, "fanotify_init", 300, "nfsservctl", 180, "uselib", 134,
         "ustat", 136, "sysfs", 139, "_sysctl", 156, "iopl", 172, "ioperm", 173, "create_module", 174,
         "get_kernel_syms", 177, "query_module", 178, "inotify_init", 253, "inotify_init1", 294, "mq_open", 240,
-        "io_setup", 206, "clone", 56, "clone3", 435, "socket", 41)),
+        "io_setup", 206, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9, "shmget", 29, "memfd_create", 319)),
     // The generic table (asm-generic/unistd.h): no uselib, ustat, sysfs, _sysctl, iopl, ioperm or module queries.
     AARCH64(0xC00000B7, false, table(
         "ptrace", 117, "mount", 40, "umount2", 39, "unshare", 97, "setns", 268, "keyctl", 219, "add_key", 217,
@@ -60,7 +61,8 @@ final class SeccompFilter {
         "clock_adjtime", 266, "adjtimex", 171, "quotactl", 60, "lookup_dcookie", 18, "open_tree", 428,
         "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433, "mount_setattr", 442,
         "vhangup", 58, "syslog", 116, "kcmp", 272, "fanotify_init", 262, "nfsservctl", 42, "inotify_init1", 26,
-        "mq_open", 180, "io_setup", 0, "clone", 220, "clone3", 435, "socket", 198));
+        "mq_open", 180, "io_setup", 0, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222, "shmget", 194,
+        "memfd_create", 279));
 
     final int audit;
     /** Whether the x32 ABI shares the architecture token and must be refused by number. */
@@ -111,9 +113,15 @@ final class SeccompFilter {
     }
     a.jumpIf(JEQ_K, arch.numbers.get("clone3"), "enosys", null);
     a.jumpIf(JEQ_K, arch.numbers.get("socket"), "socket", null);
-    a.jumpIf(JEQ_K, arch.numbers.get("clone"), null, "allow");
-    a.load(ARG0_LOW);
-    a.jumpIf(JSET_K, RefusedSyscalls.CLONE_NAMESPACE_FLAGS, "deny", "allow");
+    for (RefusedSyscalls.FlaggedCall call : RefusedSyscalls.FLAGGED) {
+      a.jumpIf(JEQ_K, arch.numbers.get(call.name()), call.name(), null);
+    }
+    a.jump("allow");
+    for (RefusedSyscalls.FlaggedCall call : RefusedSyscalls.FLAGGED) {
+      a.label(call.name());
+      a.load(ARG0_LOW + 8 * call.argument());
+      a.jumpIf(JSET_K, call.flags(), "deny", "allow");
+    }
     // An IP datagram socket (see RefusedSyscalls for why).
     a.label("socket");
     a.load(ARG0_LOW);
@@ -150,6 +158,10 @@ final class SeccompFilter {
       code.add(new Insn(op, ifTrue, ifFalse, k));
     }
 
+    void jump(String target) {
+      code.add(new Insn(JA, target, null, 0));
+    }
+
     void and(int k) {
       code.add(new Insn(ALU_AND_K, null, null, k));
     }
@@ -167,9 +179,11 @@ final class SeccompFilter {
       for (int pc = 0; pc < code.size(); pc++) {
         Insn insn = code.get(pc);
         out.putShort((short) insn.code());
-        out.put(offset(pc, insn.jt()));
+        // An unconditional jump takes its distance in k; the conditional ones in jt and jf.
+        boolean always = insn.code() == JA;
+        out.put(always ? 0 : offset(pc, insn.jt()));
         out.put(offset(pc, insn.jf()));
-        out.putInt(insn.k());
+        out.putInt(always ? offset(pc, insn.jt()) & 0xff : insn.k());
       }
       return out.array();
     }

@@ -91,14 +91,34 @@ class SeccompFilterTest {
     assertThat(run(program, Arch.X86_64.audit, 0x40000000 + 101, 0)).isEqualTo(SeccompFilter.RET_KILL_PROCESS);
   }
 
-  /** A classic-BPF interpreter for the instructions a seccomp filter uses. */
-  private static int run(byte[] program, int arch, int nr, long arg0) {
-    return run(program, arch, nr, arg0, 0);
+  /** The host's huge page pool is reserved for the whole host, and no memory limit counts its pages. */
+  @ParameterizedTest
+  @EnumSource(Arch.class)
+  void refusesHugePagesOfTheHostsPoolOnly(Arch arch) {
+    byte[] program = SeccompFilter.program(arch);
+    int mmap = arch.numbers.get("mmap");
+    int shmget = arch.numbers.get("shmget");
+    int memfd = arch.numbers.get("memfd_create");
+    int privateAnonymous = 0x22;
+    int hugePage2MiB = 21 << 26;
+    assertThat(run(program, arch.audit, mmap, 0, 1 << 21, 3, privateAnonymous | RefusedSyscalls.MAP_HUGETLB))
+        .isEqualTo(DENY);
+    assertThat(run(program, arch.audit, mmap, 0, 1 << 21, 3,
+        privateAnonymous | RefusedSyscalls.MAP_HUGETLB | hugePage2MiB)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, mmap, 0, 1 << 21, 3, privateAnonymous)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, shmget, 0, 1 << 21, 01600 | RefusedSyscalls.SHM_HUGETLB)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, shmget, 0, 1 << 21, 01600)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, memfd, 0, RefusedSyscalls.MFD_HUGETLB | 1)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, memfd, 0, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
   }
 
-  private static int run(byte[] program, int arch, int nr, long arg0, long arg1) {
+  /** A classic-BPF interpreter for the instructions a seccomp filter uses. */
+  private static int run(byte[] program, int arch, int nr, long... args) {
     ByteBuffer data = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
-    data.putInt(0, nr).putInt(4, arch).putLong(16, arg0).putLong(24, arg1);
+    data.putInt(0, nr).putInt(4, arch);
+    for (int i = 0; i < args.length; i++) {
+      data.putLong(16 + 8 * i, args[i]);
+    }
     ByteBuffer code = ByteBuffer.wrap(program).order(ByteOrder.nativeOrder());
     int accumulator = 0;
     int pc = 0;
@@ -111,6 +131,7 @@ class SeccompFilterTest {
       pc++;
       switch (op) {
         case 0x20 -> accumulator = data.getInt(k);
+        case 0x05 -> pc += k;
         case 0x15 -> pc += accumulator == k ? jt : jf;
         case 0x35 -> pc += Integer.compareUnsigned(accumulator, k) >= 0 ? jt : jf;
         case 0x45 -> pc += (accumulator & k) != 0 ? jt : jf;

@@ -40,14 +40,16 @@ final class DockerSeccompProfile {
     ArrayNode denied = refuse(rules, RefusedSyscalls.EPERM).putArray("names");
     RefusedSyscalls.DENIED.forEach(denied::add);
     refuse(rules, RefusedSyscalls.ENOSYS).putArray("names").add("clone3");
-    // One rule per namespace flag: a profile compares an argument under a mask for equality only, and the rules of
-    // one call match if any does.
-    for (int bit = 0; bit < Integer.SIZE; bit++) {
-      int flag = 1 << bit;
-      if ((RefusedSyscalls.CLONE_NAMESPACE_FLAGS & flag) != 0) {
-        ObjectNode clone = refuse(rules, RefusedSyscalls.EPERM);
-        clone.putArray("names").add("clone");
-        masked(clone.putArray("args"), 0, flag, flag);
+    // One rule per flag: a profile compares an argument under a mask for equality only, and the rules of one call
+    // match if any does.
+    for (RefusedSyscalls.FlaggedCall call : RefusedSyscalls.FLAGGED) {
+      for (int bit = 0; bit < Integer.SIZE; bit++) {
+        int flag = 1 << bit;
+        if ((call.flags() & flag) != 0) {
+          ObjectNode rule = refuse(rules, RefusedSyscalls.EPERM);
+          rule.putArray("names").add(call.name());
+          masked(rule.putArray("args"), call.argument(), flag, flag);
+        }
       }
     }
     for (int family : new int[] {RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6}) {

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.internal.backend.RefusedSyscalls;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The profile as the engine reads it: every rule of the local sandbox's filter, in the engine's JSON. */
@@ -21,7 +23,7 @@ class DockerSeccompProfileTest {
     assertThat(profile.get("architectures")).as("only the native ABI: i386 and x32 calls meet the bad-arch action")
         .containsExactly(new ObjectMapper().getNodeFactory().textNode("SCMP_ARCH_X86_64"));
     List<String> eperm = new ArrayList<>();
-    List<Integer> cloneFlags = new ArrayList<>();
+    Map<String, Integer> flags = new HashMap<>();
     List<Integer> datagramFamilies = new ArrayList<>();
     boolean clone3 = false;
     for (JsonNode rule : profile.get("syscalls")) {
@@ -32,13 +34,14 @@ class DockerSeccompProfileTest {
       JsonNode args = rule.get("args");
       if (names.equals(List.of("clone3"))) {
         clone3 = errno == RefusedSyscalls.ENOSYS && args == null;
-      } else if (names.equals(List.of("clone"))) {
+      } else if (List.of("clone", "mmap", "shmget", "memfd_create").containsAll(names) && names.size() == 1) {
         assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
         assertThat(args).hasSize(1);
         JsonNode flag = args.get(0);
         assertThat(flag.get("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
         assertThat(flag.get("value").asLong()).isEqualTo(flag.get("valueTwo").asLong());
-        cloneFlags.add((int) flag.get("value").asLong());
+        assertThat(Long.bitCount(flag.get("value").asLong())).isEqualTo(1);
+        flags.merge(names.get(0) + "@" + flag.get("index").asInt(), (int) flag.get("value").asLong(), (a, b) -> a | b);
       } else if (names.equals(List.of("socket"))) {
         assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
         assertThat(args.get(0).get("op").asText()).isEqualTo("SCMP_CMP_EQ");
@@ -55,10 +58,11 @@ class DockerSeccompProfileTest {
     assertThat(eperm).containsExactlyInAnyOrderElementsOf(RefusedSyscalls.DENIED)
         .contains("io_setup", "io_uring_setup", "inotify_init1", "mq_open", "unshare", "ptrace");
     assertThat(clone3).as("clone3 refused with ENOSYS, so the C library falls back to clone").isTrue();
-    assertThat(cloneFlags.stream().mapToInt(Integer::intValue).reduce(0, (a, b) -> a | b))
-        .isEqualTo(RefusedSyscalls.CLONE_NAMESPACE_FLAGS).matches(f -> (f & CLONE_NEWUSER) != 0)
-        .matches(f -> (f & CLONE_NEWNET) != 0);
-    assertThat(cloneFlags).allMatch(f -> Integer.bitCount(f) == 1);
+    assertThat(flags).as("the flag each call is refused for, by argument").isEqualTo(Map.of(
+        "clone@0", RefusedSyscalls.CLONE_NAMESPACE_FLAGS, "mmap@3", RefusedSyscalls.MAP_HUGETLB,
+        "shmget@2", RefusedSyscalls.SHM_HUGETLB, "memfd_create@1", RefusedSyscalls.MFD_HUGETLB));
+    assertThat(flags.get("clone@0") & CLONE_NEWUSER).isNotZero();
+    assertThat(flags.get("clone@0") & CLONE_NEWNET).isNotZero();
     assertThat(datagramFamilies).containsExactlyInAnyOrder(RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6);
   }
 

@@ -2,6 +2,8 @@ package dev.airlock.security.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
@@ -153,6 +155,34 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
       assertThat(file).exists();
       String path = file.toString();
       assertThat(pool().call(() -> GuestAttacks.readFile(path))).as(path).doesNotContain(CLASSPATH_SECRET);
+    }
+  }
+
+  /**
+   * The host's huge page pool and AIO events are the whole host's, and io_uring is refused as the local filter
+   * refuses it: a guest asks for each through a JVM it starts with native access (attack review 24: under the engine's
+   * default profile a Docker guest took every AIO event and huge page of the host). Refused by the filter means
+   * {@code EPERM} (1): without it, {@code mmap} fails with {@code ENOMEM} on a host with no pool, and the others
+   * succeed.
+   */
+  @Test
+  void theGuestGetsNoHugePagesAioContextsOrIoUring() {
+    requireJdk17OnX8664();
+    String answers = pool().call(GuestAttacks::nativeCallsThroughAChildJvm);
+    assertThat(answers).as("what the kernel answered the guest").matches("mmap=-1/1 shmget=-1/\\d+ memfd_create=-1/1 "
+        + "io_setup=-1/1 io_uring_setup=-1/1");
+  }
+
+  /** The guest's program names x86-64 call numbers and the JDK 17 incubator foreign API. */
+  private static void requireJdk17OnX8664() {
+    boolean x8664 = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+    if (!x8664 || Runtime.version().feature() != 17) {
+      String reason = "the native-call attack runs on x86-64 workers of JDK 17; this is "
+          + System.getProperty("os.arch") + " and JDK " + Runtime.version().feature();
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(reason);
+      }
+      abort(reason);
     }
   }
 }

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** What hostile guest code does inside a worker; each method reports what it achieved instead of failing. */
 public final class GuestAttacks {
@@ -256,5 +258,64 @@ public final class GuestAttacks {
     } catch (IOException | RuntimeException unreadable) {
       return "unreadable: " + unreadable;
     }
+  }
+
+  /**
+   * A JDK 17 program (incubator foreign API): each system call a guest could take a host-wide kernel budget with,
+   * made through libc's {@code syscall}, and its answer as {@code name=result/errno}. {@code mmap} asks for 2 MiB of
+   * the host's huge page pool, {@code shmget} for a huge page segment, {@code memfd_create} for a huge page file,
+   * {@code io_setup} for 16 AIO events, {@code io_uring_setup} for a ring of 4.
+   */
+  private static final String NATIVE_CALLS_17 = """
+      import jdk.incubator.foreign.*;
+      import java.lang.invoke.*;
+      public class NativeCalls {
+        static MethodHandle syscall;
+        static MethodHandle errno;
+        public static void main(String[] args) throws Throwable {
+          CLinker c = CLinker.getInstance();
+          syscall = c.downcallHandle(CLinker.systemLookup().lookup("syscall").get(), MethodType.methodType(long.class,
+              long.class, long.class, long.class, long.class, long.class, long.class, long.class),
+              FunctionDescriptor.of(CLinker.C_LONG, CLinker.C_LONG, CLinker.C_LONG, CLinker.C_LONG, CLinker.C_LONG,
+              CLinker.C_LONG, CLinker.C_LONG, CLinker.C_LONG));
+          errno = c.downcallHandle(CLinker.systemLookup().lookup("__errno_location").get(),
+              MethodType.methodType(MemoryAddress.class), FunctionDescriptor.of(CLinker.C_POINTER));
+          MemorySegment scratch = MemorySegment.allocateNative(256, ResourceScope.globalScope());
+          scratch.fill((byte) 0);
+          long at = scratch.address().toRawLongValue();
+          StringBuilder out = new StringBuilder();
+          call(out, "mmap", 9, 0, 2 << 20, 3, 0x22 | 0x40000, -1);
+          call(out, "shmget", 29, 0, 2 << 20, 01600 | 0x800, 0, 0);
+          call(out, "memfd_create", 319, at + 128, 4, 0, 0, 0);
+          call(out, "io_setup", 206, 16, at, 0, 0, 0);
+          call(out, "io_uring_setup", 425, 4, at + 8, 0, 0, 0);
+          System.out.print(out.toString().trim());
+        }
+        static void call(StringBuilder out, String name, long nr, long a, long b, long c, long d, long e)
+            throws Throwable {
+          long result = (long) syscall.invokeExact(nr, a, b, c, d, e, 0L);
+          MemoryAddress location = (MemoryAddress) errno.invokeExact();
+          int error = MemoryAccess.getInt(location.asSegment(4, ResourceScope.globalScope()));
+          out.append(name).append('=').append(result).append('/').append(result == -1 ? error : 0).append(' ');
+        }
+      }
+      """;
+
+  /**
+   * What the kernel answered to {@link #NATIVE_CALLS_17}, run by a JVM the guest starts with native access: a guest
+   * needs no native code of its own to make any system call (attack review 24). x86-64, JDK 17 workers only.
+   */
+  public static String nativeCallsThroughAChildJvm() throws IOException, InterruptedException {
+    Path source = Files.writeString(Files.createTempDirectory("native").resolve("NativeCalls.java"), NATIVE_CALLS_17);
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED", "-Xmx32m", "-Xss512k",
+        "-XX:TieredStopAtLevel=1", source.toString()).redirectErrorStream(true).start();
+    if (!child.waitFor(60, TimeUnit.SECONDS)) {
+      child.destroyForcibly();
+      return "no answer in 60 s";
+    }
+    String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int at = out.indexOf("mmap=");
+    return at < 0 ? out : out.substring(at).strip();
   }
 }
