@@ -53,6 +53,41 @@ class MaskingWorkTest {
       bits.set(0, 8 * 1024 * 1024 * 8);
       return Map.of("flags", bits);
     }
+
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 5)
+    public String ligatures(String query) {
+      // Guest code: U+FDFA is 3 bytes of UTF-8 on the wire and 18 characters in NFKC form, the form the masker
+      // scans; 9.9 MB of it is inside airlock.max-result-bytes (10 MiB).
+      return "\uFDFA".repeat(3_300_000);
+    }
+  }
+
+  /** What one masked call cost the caller's thread, and how it ended. */
+  private record Cost(Throwable thrown, Duration took, long allocated) {
+  }
+
+  /** Calls {@code method} under {@code FULL} masking, logging what it cost the caller's thread. */
+  private Cost maskedCall(String method, String result) throws Exception {
+    long allocatedBefore = HostMemory.allocatedByThisThread();
+    long start = System.nanoTime();
+    Throwable thrown = call(method, AirlockPolicy.builder().masking(AirlockPolicy.Masking.FULL).build());
+    Cost cost = new Cost(thrown, Duration.ofNanos(System.nanoTime() - start),
+        HostMemory.allocatedByThisThread() - allocatedBefore);
+    LOG.info("{}: {} allocated on the caller's thread in {} ms for {}; outcome {}", method,
+        HostMemory.mib(cost.allocated()), cost.took().toMillis(), result, String.valueOf(thrown));
+    return cost;
+  }
+
+  /** The call was refused with a message holding {@code says}, within {@code maxMib} and its timeout. */
+  private static void assertRefused(Cost cost, long maxMib, String... says) {
+    assertThat(cost.allocated()).as("host allocation (%s)", HostMemory.mib(cost.allocated()))
+        .isLessThan(maxMib * 1024 * 1024);
+    // The 5 s timeout bounds the worker's start too, which takes seconds on a loaded 2-core machine.
+    assertThat(cost.took()).as("call with a 5 s timeout").isLessThan(Duration.ofSeconds(5 + 5));
+    assertThat(cost.thrown()).isInstanceOf(MaskingRefusedException.class);
+    for (String text : says) {
+      assertThat(cost.thrown()).hasMessageContaining(text);
+    }
   }
 
   private Throwable call(String method, AirlockPolicy policy) throws Exception {
@@ -83,19 +118,17 @@ class MaskingWorkTest {
    */
   @Test
   void aBitSetInAMaskedResultIsRefusedWithoutPrintingIt() throws Exception {
-    AirlockPolicy masking = AirlockPolicy.builder().masking(AirlockPolicy.Masking.FULL).build();
-    long allocatedBefore = HostMemory.allocatedByThisThread();
-    long start = System.nanoTime();
-    Throwable thrown = call("lookup", masking);
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
-    long allocated = HostMemory.allocatedByThisThread() - allocatedBefore;
-    LOG.info("bitset-mask: {} allocated on the caller's thread in {} ms for a ~8 MiB result; outcome {}",
-        HostMemory.mib(allocated), took.toMillis(), thrown == null ? "returned" : thrown.toString());
+    assertRefused(maskedCall("lookup", "a ~8 MiB result"), 256, "java.util.BitSet");
+  }
 
-    assertThat(allocated).as("host allocation for an 8 MiB result (%s)", HostMemory.mib(allocated))
-        .isLessThan(256L * 1024 * 1024);
-    // The timeout bounds the worker's start too, which takes seconds on a loaded 2-core machine.
-    assertThat(took).as("call with a 5 s timeout").isLessThan(Duration.ofSeconds(5 + 5));
-    assertThat(thrown).isInstanceOf(MaskingRefusedException.class).hasMessageContaining("java.util.BitSet");
+  /**
+   * Attack review 25: the masker scans text in NFKC form, and normalized all of every string first, whatever it
+   * became. 9.9 MB of U+FDFA (3.3 M chars) became 59 M chars: 587 MiB allocated on the caller's thread, 120 MiB of it
+   * one string held while scanned, before the deadline could stop anything: an OutOfMemoryError on this test's
+   * 512 MiB heap. Text whose normal form outgrows it more than twice is refused, measured in bounded pieces.
+   */
+  @Test
+  void aStringThatGrowsWhenNormalizedIsRefusedBeforeItIsNormalizedWhole() throws Exception {
+    assertRefused(maskedCall("ligatures", "a 9.9 MB result"), 192, "NFKC", "masking is NONE");
   }
 }

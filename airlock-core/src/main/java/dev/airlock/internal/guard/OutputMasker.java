@@ -58,6 +58,15 @@ final class OutputMasker {
   static final String OVERRUN = "[REDACTED: masking did not finish in time]";
   private static final int MAX_DEPTH = 64;
   private static final int MAX_VALUES = 1_000_000;
+  /**
+   * How many times their text a result's strings may be in NFKC form, plus {@link #NORMAL_GROWTH_SLACK} characters:
+   * ordinary text barely grows (a ligature {@code ﬁ} becomes {@code fi}), while one compatibility character becomes
+   * up to 18 ({@code U+FDFA}).
+   */
+  private static final int MAX_NORMAL_GROWTH = 2;
+  private static final int NORMAL_GROWTH_SLACK = 64 * 1024;
+  /** The pieces a long string's normal form is measured in: each is normalized alone, costing at most 18 times this. */
+  private static final int NORMAL_MEASURE_CHARS = 4096;
 
   private static final String NOT_IN_WORD = "(?<![\\w-])";
   private static final String END_OF_WORD = "(?![\\w-])";
@@ -98,6 +107,9 @@ final class OutputMasker {
   private final Duration deadline;
   private long deadlineNanos;
   private int values;
+  /** The characters of the result's strings scanned so far, and of their NFKC forms. */
+  private long textChars;
+  private long normalChars;
 
   OutputMasker(Masking masking, int maxChars) {
     this(masking, maxChars, null);
@@ -146,12 +158,17 @@ final class OutputMasker {
       return cleanThrowable(thrown, 0, new IdentityHashMap<>());
     } catch (DeadlineText.Overrun e) {
       return refused(thrown, "its message could not be masked within " + deadline.toMillis() + " ms");
+    } catch (MaskingRefusedException e) {
+      // Returned, not thrown, as every other exception the masker cannot clean: the caller rethrows it.
+      return refused(thrown, e.getMessage());
     }
   }
 
   private void start() {
     deadlineNanos = System.nanoTime() + deadline.toNanos();
     values = 0;
+    textChars = 0;
+    normalChars = 0;
   }
 
   /**
@@ -510,7 +527,7 @@ final class OutputMasker {
       return text;
     }
     checkDeadline();
-    String normal = Normalizer.normalize(text, Normalizer.Form.NFKC);
+    String normal = normalized(text);
     String out = normal;
     for (Detector d : DETECTORS) {
       Matcher m = d.pattern().matcher(new DeadlineText(out, deadlineNanos));
@@ -529,6 +546,47 @@ final class OutputMasker {
       }
     }
     return out.equals(normal) ? text : out;
+  }
+
+  /**
+   * {@code text} in NFKC form, refused when the result's strings so far would be more than
+   * {@link #MAX_NORMAL_GROWTH} times as long in that form: normalizing every string whole, whatever it became,
+   * turned 9.9 MB of {@code U+FDFA} from a worker into 59 M chars and an {@code OutOfMemoryError} on a 512 MiB host
+   * before the deadline could stop anything, and many short strings would grow as much one by one. A long string
+   * that is not normal already is measured first, piece by piece, each piece normalized alone: splitting text can
+   * only keep characters from composing, so the pieces are never shorter than the whole.
+   */
+  private String normalized(String text) {
+    textChars += text.length();
+    if (text.length() > NORMAL_MEASURE_CHARS) {
+      if (Normalizer.isNormalized(text, Normalizer.Form.NFKC)) {
+        normalChars += text.length();
+        return text;
+      }
+      long measured = 0;
+      for (int start = 0; start < text.length(); ) {
+        int end = Math.min(text.length(), start + NORMAL_MEASURE_CHARS);
+        end = end < text.length() && Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end;
+        measured += Normalizer.normalize(text.substring(start, end), Normalizer.Form.NFKC).length();
+        checkNormalGrowth(measured);
+        checkDeadline();
+        start = end;
+      }
+    }
+    String normal = Normalizer.normalize(text, Normalizer.Form.NFKC);
+    checkNormalGrowth(normal.length());
+    normalChars += normal.length();
+    return normal;
+  }
+
+  private void checkNormalGrowth(long more) {
+    long bound = MAX_NORMAL_GROWTH * textChars + NORMAL_GROWTH_SLACK;
+    if (normalChars + more > bound) {
+      throw new MaskingRefusedException(textChars + " chars of text grow past " + bound
+          + " chars in NFKC form, the form masking scans (a compatibility character such as U+FDFA becomes up to "
+          + "18, while ordinary text barely grows); it is withheld rather than scanned or returned unmasked. A tool "
+          + "that must return such text needs a policy whose masking is NONE");
+    }
   }
 
   private String replacement(String kind, String secret) {

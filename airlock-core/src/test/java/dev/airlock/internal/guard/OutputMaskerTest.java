@@ -200,6 +200,28 @@ class OutputMaskerTest {
     assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(1));
   }
 
+  /**
+   * Attack review 25: the NFKC form the masker scans is bounded across the whole result, for one long string and for
+   * many short ones, while ordinary text that is not normal (full-width letters, a ligature) is still masked.
+   */
+  @Test
+  void textThatGrowsMoreThanTwiceWhenNormalizedIsRefusedOneStringOrMany() {
+    OutputMasker full = new OutputMasker(Masking.FULL, 0);
+    assertThatThrownBy(() -> full.clean("\uFDFA".repeat(100_000))).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageContaining("NFKC").hasMessageContaining("U+FDFA");
+    List<String> rows = java.util.Collections.nCopies(1_000, "\uFDFA".repeat(1_000));
+    assertThatThrownBy(() -> full.clean(rows)).isInstanceOf(MaskingRefusedException.class)
+        .hasMessageContaining("NFKC");
+    assertThat(full.clean(new IllegalStateException("\uFDFA".repeat(16_000))))
+        .isInstanceOf(MaskingRefusedException.class).hasMessageContaining("IllegalStateException")
+        .hasMessageContaining("NFKC");
+
+    String wide = "ＡＢＣ ﬁle ".repeat(10_000) + "ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ";
+    assertThat((String) full.clean(wide)).endsWith("[REDACTED]").startsWith("ABC file ABC");
+    assertThat(full.clean(java.util.Collections.nCopies(1_000, "ﬁne ".repeat(10)))).isEqualTo(
+        java.util.Collections.nCopies(1_000, "ﬁne ".repeat(10)));
+  }
+
   @Test
   void aJdkTypeWhoseTextOutgrowsItsDataIsRefusedUnprinted() {
     java.util.BitSet bits = new java.util.BitSet();

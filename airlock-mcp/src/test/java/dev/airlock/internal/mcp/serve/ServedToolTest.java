@@ -210,6 +210,43 @@ class ServedToolTest {
     }
   }
 
+  /** Returns what its sandbox chose: the most values a result's bytes pay for, most of them nulls. */
+  public static class Padded {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public List<Object> rows() {
+      // Guest code: 9 MB of large longs after them pays the decode's budget (three values per byte) for 25 million
+      // nulls, which Kryo sends as one flag a list; no list is longer than the bytes left after it.
+      long[] padding = new long[1_000_000];
+      java.util.Arrays.fill(padding, Long.MAX_VALUE);
+      List<Object> nulls = java.util.Collections.nCopies(8_500_000, null);
+      return List.of(new java.util.ArrayList<>(nulls), new java.util.ArrayList<>(nulls),
+          new java.util.ArrayList<>(nulls), padding);
+    }
+  }
+
+  /**
+   * Attack review 25: the result's text was bounded, but the server first made the whole result a JSON tree: 25
+   * million nulls (about the most a 9 MB result may decode to) became a tree of as many nodes and the token buffer
+   * it was built through, 411 MiB allocated on the calling thread. The result is written straight into its bounded
+   * text; only a result that fits is converted again, for its structured content.
+   */
+  @Test
+  void aResultOfManyValuesIsRefusedWithoutBecomingATree() {
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    ServedTool tool = ServedTool.of(List.of(new Padded()), AirlockInterceptor.shared(), McpJson.wire(64 * 1024))
+        .get(0);
+    long before = threads.getCurrentThreadAllocatedBytes();
+    long start = System.nanoTime();
+    CallToolResult result = tool.call(Map.of());
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    org.slf4j.LoggerFactory.getLogger(ServedToolTest.class).info("padded result: {} MiB allocated in {} ms",
+        allocated / (1024 * 1024), (System.nanoTime() - start) / 1_000_000);
+
+    assertThat(((TextContent) result.content().get(0)).text()).contains("ResultTooLarge");
+    // A result this large is decoded on a thread of its own; this one only writes the text (411 MiB before).
+    assertThat(allocated).as("bytes the calling thread allocated").isLessThan(128L * 1024 * 1024);
+  }
+
   @Test
   void toolsThatCannotBeServedAreRefusedNamingTheFix() {
     assertThatThrownBy(() -> ServedTool.of(List.of(new Overloaded()), HOST_ONLY, McpJson.wire(64 * 1024)))
