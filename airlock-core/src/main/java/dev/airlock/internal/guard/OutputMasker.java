@@ -18,17 +18,33 @@ import java.text.Normalizer;
 import java.time.Duration;
 import java.time.temporal.TemporalAccessor;
 import java.util.AbstractMap;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -303,23 +319,13 @@ final class OutputMasker {
       return new AbstractMap.SimpleImmutableEntry<>(clean(entry.getKey(), depth + 1, seen),
           cleanNamed(entry.getKey(), entry.getValue(), depth + 1, seen));
     }
-    if (value instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      list.forEach(v -> out.add(clean(v, depth + 1, seen)));
-      return out;
-    }
-    if (value instanceof Set<?> set) {
-      Set<Object> out = new LinkedHashSet<>();
-      set.forEach(v -> out.add(clean(v, depth + 1, seen)));
-      return out;
-    }
     if (value instanceof Collection<?> c) {
-      List<Object> out = new ArrayList<>(c.size());
+      Collection<Object> out = emptyLike(c);
       c.forEach(v -> out.add(clean(v, depth + 1, seen)));
       return out;
     }
     if (value instanceof Map<?, ?> map) {
-      Map<Object, Object> out = new LinkedHashMap<>();
+      Map<Object, Object> out = emptyLike(map);
       map.forEach((k, v) -> out.put(clean(k, depth + 1, seen), cleanNamed(k, v, depth + 1, seen)));
       return out;
     }
@@ -337,6 +343,56 @@ final class OutputMasker {
       return cleanThrowable(t, depth + 1, new IdentityHashMap<>());
     }
     return cleanFields(value, depth, seen);
+  }
+
+  /**
+   * An empty collection for the masked copy of {@code c}, of the JDK kind its caller may rely on: a tool declared to
+   * return a {@code TreeSet} or {@code Deque}, or a record holding one, needs that type back (a caller's cast, a
+   * canonical constructor), and a sorted set keeps its order. Anything else becomes a list or an ordered set.
+   */
+  @SuppressWarnings("unchecked")
+  private static Collection<Object> emptyLike(Collection<?> c) {
+    if (c instanceof EnumSet<?> e) {
+      EnumSet<?> copy = e.clone();
+      copy.clear();
+      return (Collection<Object>) (Collection<?>) copy;
+    }
+    if (c instanceof SortedSet<?> sorted) {
+      Comparator<Object> order = (Comparator<Object>) sorted.comparator();
+      return c instanceof ConcurrentSkipListSet<?> ? new ConcurrentSkipListSet<>(order) : new TreeSet<>(order);
+    }
+    if (c instanceof LinkedList<?>) {
+      return new LinkedList<>();
+    }
+    if (c instanceof Deque<?>) {
+      return new ArrayDeque<>(c.size());
+    }
+    if (c instanceof CopyOnWriteArrayList<?>) {
+      return new CopyOnWriteArrayList<>();
+    }
+    if (c instanceof Set<?>) {
+      return c instanceof HashSet<?> && !(c instanceof LinkedHashSet<?>) ? new HashSet<>() : new LinkedHashSet<>();
+    }
+    return new ArrayList<>(c.size());
+  }
+
+  /** An empty map for the masked copy of {@code map}, of its JDK kind and order (see {@link #emptyLike(Collection)}). */
+  @SuppressWarnings("unchecked")
+  private static Map<Object, Object> emptyLike(Map<?, ?> map) {
+    if (map instanceof EnumMap<?, ?> e) {
+      EnumMap<?, ?> copy = e.clone();
+      copy.clear();
+      return (Map<Object, Object>) (Map<?, ?>) copy;
+    }
+    if (map instanceof SortedMap<?, ?> sorted) {
+      Comparator<Object> order = (Comparator<Object>) sorted.comparator();
+      return map instanceof ConcurrentSkipListMap<?, ?> ? new ConcurrentSkipListMap<>(order) : new TreeMap<>(order);
+    }
+    if (map instanceof ConcurrentHashMap<?, ?>) {
+      return new ConcurrentHashMap<>();
+    }
+    return map instanceof HashMap<?, ?> && !(map instanceof LinkedHashMap<?, ?>) ? new HashMap<>()
+        : new LinkedHashMap<>();
   }
 
   /**
@@ -410,7 +466,7 @@ final class OutputMasker {
       return out;
     }
     if (value instanceof Collection<?> c) {
-      Collection<Object> out = value instanceof Set<?> ? new LinkedHashSet<>() : new ArrayList<>(c.size());
+      Collection<Object> out = emptyLike(c);
       c.forEach(v -> out.add(cleanNamed(name, v, depth + 1, seen)));
       return out;
     }

@@ -244,4 +244,37 @@ class OutputMaskerTest {
       super(message);
     }
   }
+
+  /** What a tool declared it returns: a caller's cast, or a record's canonical constructor, needs the same kind. */
+  record Ranking(java.util.TreeMap<String, Integer> scores, java.util.LinkedList<String> log) {
+  }
+
+  enum Level { LOW, HIGH }
+
+  @Test
+  void maskedCollectionsKeepTheirKindAndOrder() {
+    OutputMasker full = new OutputMasker(Masking.FULL, 0);
+    java.util.TreeMap<String, String> reversed = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+    reversed.putAll(java.util.Map.of("a", "mail ann@example.com", "b", "ok"));
+    assertThat(full.clean(reversed)).isInstanceOf(java.util.TreeMap.class)
+        .isEqualTo(java.util.Map.of("a", "mail [REDACTED]", "b", "ok"))
+        .satisfies(m -> assertThat(((java.util.TreeMap<?, ?>) m).firstKey()).isEqualTo("b"));
+    java.util.TreeSet<String> set = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+    set.addAll(List.of("x", "y"));
+    assertThat(full.clean(set)).isInstanceOf(java.util.TreeSet.class).asString().isEqualTo("[y, x]");
+    assertThat(full.clean(new java.util.LinkedList<>(List.of("a")))).isInstanceOf(java.util.LinkedList.class);
+    assertThat(full.clean(new java.util.ArrayDeque<>(List.of("a")))).isInstanceOf(java.util.ArrayDeque.class);
+    assertThat(full.clean(new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of("k", "v"))))
+        .isInstanceOf(java.util.concurrent.ConcurrentHashMap.class);
+    assertThat(full.clean(new java.util.concurrent.ConcurrentSkipListMap<>(java.util.Map.of("k", "v"))))
+        .isInstanceOf(java.util.concurrent.ConcurrentSkipListMap.class);
+    java.util.EnumMap<Level, String> levels = new java.util.EnumMap<>(Level.class);
+    levels.put(Level.HIGH, "password=hunter22");
+    assertThat(full.clean(levels)).isInstanceOf(java.util.EnumMap.class)
+        .isEqualTo(java.util.Map.of(Level.HIGH, "password=[REDACTED]"));
+    assertThat(full.clean(java.util.EnumSet.of(Level.LOW))).isEqualTo(java.util.EnumSet.of(Level.LOW));
+    java.util.TreeMap<String, Integer> scores = new java.util.TreeMap<>(java.util.Map.of("ann", 3));
+    assertThat(full.clean(new Ranking(scores, new java.util.LinkedList<>(List.of("ann@example.com")))))
+        .isEqualTo(new Ranking(scores, new java.util.LinkedList<>(List.of("[REDACTED]"))));
+  }
 }
