@@ -27,7 +27,9 @@ import org.springframework.aop.framework.Advised;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.HierarchicalBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -219,7 +221,21 @@ public class AirlockAutoConfiguration {
     return () -> refuseUnproxiedTools(beans);
   }
 
+  /**
+   * Checks this context's singletons, then those of each parent context: the context injects a parent's beans as its
+   * own, and a parent without Airlock's configuration proxies none of its tool beans (their calls ran on the host).
+   */
   static void refuseUnproxiedTools(ConfigurableListableBeanFactory beans) {
+    BeanFactory factory = beans;
+    for (boolean parent = false; factory != null; parent = true) {
+      if (factory instanceof ConfigurableListableBeanFactory context) {
+        refuseUnproxiedTools(context, parent);
+      }
+      factory = factory instanceof HierarchicalBeanFactory child ? child.getParentBeanFactory() : null;
+    }
+  }
+
+  private static void refuseUnproxiedTools(ConfigurableListableBeanFactory beans, boolean parent) {
     Object advisor = beans.containsSingleton(ADVISOR) ? beans.getSingleton(ADVISOR) : null;
     for (String name : beans.getSingletonNames()) {
       Object bean = product(beans, name, beans.getSingleton(name), advisor);
@@ -228,14 +244,22 @@ public class AirlockAutoConfiguration {
       }
       Class<?> type = ClassUtils.getUserClass(bean);
       Method tool = firstTool(type);
-      if (tool != null && !wovenElsewhere(type)) {
-        throw new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") has the tool method "
-            + tool + " but no Airlock proxy: it was created before Spring's post-processors could proxy it (a "
-            + "dependency of a BeanFactoryPostProcessor or of an early BeanPostProcessor) or registered as a ready "
-            + "object, so its calls would run on the host with no policy, sandbox or audit. Fix: inject it lazily "
-            + "there (ObjectProvider, @Lazy), or let Spring create it as a bean; or run with the java agent or "
-            + "AspectJ weaving, which intercept the method itself");
+      if (tool == null || wovenElsewhere(type)) {
+        continue;
       }
+      if (parent) {
+        throw new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") of a parent context "
+            + "has the tool method " + tool + " but no Airlock proxy: that context has no Airlock configuration, so "
+            + "its calls, this context's included, would run on the host with no policy, sandbox or audit. Fix: "
+            + "enable Airlock in the parent context too, or define the bean in this one; or run with the java agent "
+            + "or AspectJ weaving, which intercept the method itself");
+      }
+      throw new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") has the tool method "
+          + tool + " but no Airlock proxy: it was created before Spring's post-processors could proxy it (a "
+          + "dependency of a BeanFactoryPostProcessor or of an early BeanPostProcessor) or registered as a ready "
+          + "object, so its calls would run on the host with no policy, sandbox or audit. Fix: inject it lazily "
+          + "there (ObjectProvider, @Lazy), or let Spring create it as a bean; or run with the java agent or "
+          + "AspectJ weaving, which intercept the method itself");
     }
   }
 

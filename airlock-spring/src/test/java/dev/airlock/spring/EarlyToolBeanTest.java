@@ -12,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
@@ -169,5 +170,34 @@ class EarlyToolBeanTest {
       assertThat(context).hasNotFailed();
       assertThat(context.getBean(ShellTools.class).where()).isEqualTo("sandbox");
     });
+  }
+
+  /**
+   * A tool bean of a parent context that has no Airlock configuration of its own: the child injects and calls it, and
+   * no post-processor of the parent proxies it, so its calls ran on the host ({@code where()} answered {@code HOST}).
+   */
+  @Test
+  void aToolBeanOfAParentContextWithoutAirlockStopsTheChildsStartup() {
+    try (AnnotationConfigApplicationContext parent = new AnnotationConfigApplicationContext()) {
+      parent.registerBean("parentTools", ShellTools.class);
+      parent.refresh();
+      runner.withParent(parent).run(context -> {
+        assertThat(context).hasFailed();
+        assertThat(context.getStartupFailure()).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("'parentTools'").hasMessageContaining("parent context")
+            .hasMessageContaining("no Airlock proxy");
+      });
+    }
+  }
+
+  /** A parent context with Airlock's configuration proxies its own tool beans: the child starts, calls are sandboxed. */
+  @Test
+  void aToolBeanOfAParentContextWithAirlockRunsInTheSandbox() {
+    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(AirlockAutoConfiguration.class))
+        .withPropertyValues("airlock.pool.min-size=0", "airlock.pool.max-size=1")
+        .withBean("parentTools", ShellTools.class).run(parent -> runner.withParent(parent).run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(ShellTools.class).where()).isEqualTo("sandbox");
+        }));
   }
 }
