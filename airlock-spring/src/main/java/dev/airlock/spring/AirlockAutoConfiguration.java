@@ -217,8 +217,22 @@ public class AirlockAutoConfiguration {
    */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-  static SmartInitializingSingleton airlockUnproxiedToolCheck(ConfigurableListableBeanFactory beans) {
-    return () -> refuseUnproxiedTools(beans);
+  static SmartInitializingSingleton airlockUnproxiedToolCheck(ConfigurableListableBeanFactory beans,
+      EarlyToolBeans early) {
+    return () -> {
+      EarlyToolBeans.Early first = early.first();
+      if (first != null) {
+        throw madeTooEarly(first.name(), first.type(), first.tool());
+      }
+      refuseUnproxiedTools(beans);
+    };
+  }
+
+  /** Sees the tool beans made before the auto-proxy creator: prototypes and factory products included. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static EarlyToolBeans airlockEarlyToolBeans() {
+    return new EarlyToolBeans();
   }
 
   /**
@@ -254,13 +268,17 @@ public class AirlockAutoConfiguration {
             + "enable Airlock in the parent context too, or define the bean in this one; or run with the java agent "
             + "or AspectJ weaving, which intercept the method itself");
       }
-      throw new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") has the tool method "
-          + tool + " but no Airlock proxy: it was created before Spring's post-processors could proxy it (a "
-          + "dependency of a BeanFactoryPostProcessor or of an early BeanPostProcessor) or registered as a ready "
-          + "object, so its calls would run on the host with no policy, sandbox or audit. Fix: inject it lazily "
-          + "there (ObjectProvider, @Lazy), or let Spring create it as a bean; or run with the java agent or "
-          + "AspectJ weaving, which intercept the method itself");
+      throw madeTooEarly(name, type, tool);
     }
+  }
+
+  private static IllegalStateException madeTooEarly(String name, Class<?> type, Method tool) {
+    return new IllegalStateException("Airlock: bean '" + name + "' (" + type.getName() + ") has the tool method "
+        + tool + " but no Airlock proxy: it was created before Spring's post-processors could proxy it (a "
+        + "dependency of a BeanFactoryPostProcessor or of an early BeanPostProcessor) or registered as a ready "
+        + "object, so its calls would run on the host with no policy, sandbox or audit. Fix: inject it lazily "
+        + "there (ObjectProvider, @Lazy), or let Spring create it as a bean; or run with the java agent or "
+        + "AspectJ weaving, which intercept the method itself");
   }
 
   private static boolean airlockProxy(Object bean, Object advisor) {
@@ -302,7 +320,7 @@ public class AirlockAutoConfiguration {
   }
 
   /** A method {@link EffectiveAirlock} says an {@link Airlock} governs on instances of {@code type}, or null. */
-  private static Method firstTool(Class<?> type) {
+  static Method firstTool(Class<?> type) {
     for (Method method : type.getMethods()) {
       if (!Modifier.isStatic(method.getModifiers()) && EffectiveAirlock.governs(type, method)) {
         return method;
@@ -341,7 +359,7 @@ public class AirlockAutoConfiguration {
    * Whether the method's own code is intercepted: the class was woven by airlock-aspectj (which marks tool types), or
    * the Airlock java agent is installed (it rewrites every tool class as it loads, or refuses it).
    */
-  private static boolean wovenElsewhere(Class<?> type) {
+  static boolean wovenElsewhere(Class<?> type) {
     try {
       Class<?> marker = Class.forName("dev.airlock.aspectj.AirlockAspect$ToolType", false, type.getClassLoader());
       if (marker.isAssignableFrom(type)) {

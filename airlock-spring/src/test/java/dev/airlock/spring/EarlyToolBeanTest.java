@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockRuntime;
 import dev.airlock.annotation.Airlock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -199,5 +200,64 @@ class EarlyToolBeanTest {
           assertThat(context).hasNotFailed();
           assertThat(context.getBean(ShellTools.class).where()).isEqualTo("sandbox");
         }));
+  }
+
+  /** A prototype tool bean: the instance made for the post-processor is the one the application keeps and calls. */
+  @Configuration(proxyBeanMethods = false)
+  static class EagerPrototype {
+    @Bean
+    @Scope("prototype")
+    static ShellTools shellTools() {
+      return new ShellTools();
+    }
+
+    @Bean
+    static BeanFactoryPostProcessor auditing(ShellTools tools) {
+      return factory -> { };
+    }
+  }
+
+  /** A factory bean that declares its product only as an {@code Object}, which has no tool method. */
+  public static class UntypedToolsFactory implements FactoryBean<Object> {
+    @Override
+    public Object getObject() {
+      return new ShellTools();
+    }
+
+    @Override
+    public Class<?> getObjectType() {
+      return Object.class;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class EagerUntypedProduct {
+    @Bean
+    static UntypedToolsFactory shellTools() {
+      return new UntypedToolsFactory();
+    }
+
+    /** Asks for the product by name while post-processing the factory, before any bean post-processor exists. */
+    @Bean
+    static BeanFactoryPostProcessor auditing() {
+      return factory -> factory.getBean("shellTools");
+    }
+  }
+
+  /**
+   * Beans the end-of-startup check cannot read: a prototype (not kept as a singleton) and a factory bean's product
+   * whose declared type has no tool method (the check does not make a product the factory says is no tool). Made for a post-processor, neither was proxied, and their calls ran on
+   * the host. They are seen as they are made.
+   */
+  @Test
+  void aPrototypeOrAnUndeclaredProductBuiltForAFactoryPostProcessorStopsStartup() {
+    for (Class<?> configuration : List.of(EagerUntypedProduct.class, EagerPrototype.class)) {
+      runner.withUserConfiguration(configuration).run(context -> {
+        assertThat(context).as(configuration.getSimpleName()).hasFailed();
+        assertThat(context.getStartupFailure()).as(configuration.getSimpleName())
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("'shellTools'")
+            .hasMessageContaining("no Airlock proxy");
+      });
+    }
   }
 }
