@@ -28,14 +28,30 @@ public final class BoundedText {
 
   private final StringBuilder out = new StringBuilder();
   private final int max;
+  /** Whether text is written quoted, so that values printing alike do not read alike. */
+  private final boolean quoted;
 
-  private BoundedText(int max) {
+  private BoundedText(int max, boolean quoted) {
     this.max = max;
+    this.quoted = quoted;
   }
 
   /** The text of {@code value}, at most {@code max} characters and a note of the cut. */
   public static String of(Object value, int max) {
-    BoundedText text = new BoundedText(max);
+    return write(new BoundedText(max, false), value);
+  }
+
+  /**
+   * As {@link #of}, with every text (strings, {@code char[]}, {@code byte[]}, characters) in quotes and its quotes
+   * and backslashes escaped: the form the audit hashes. Printed plain, {@code ("a, b", "c")} and {@code ("a", "b, c")}
+   * were both {@code [a, b, c]}, and {@code null} was {@code "null"}, so a model could make a call whose hash matched
+   * another call's, or an approved call's (attack review 26).
+   */
+  static String quoted(Object value, int max) {
+    return write(new BoundedText(max, true), value);
+  }
+
+  private static String write(BoundedText text, Object value) {
     try {
       text.append(value, 0);
     } catch (Full full) {
@@ -47,14 +63,15 @@ public final class BoundedText {
   private void append(Object value, int depth) {
     if (depth > MAX_DEPTH) {
       put("…");
-    } else if (value == null || value instanceof CharSequence || value instanceof Number || value instanceof Boolean
-        || value instanceof Character || value instanceof Enum<?> || value instanceof TemporalAccessor
-        || value instanceof Duration || value instanceof UUID) {
-      put(String.valueOf(value));
+    } else if (value instanceof CharSequence || value instanceof Character) {
+      putText(String.valueOf(value));
     } else if (value instanceof char[] chars) {
-      put(new String(chars));
+      putText(new String(chars));
     } else if (value instanceof byte[] bytes) {
-      put(new String(bytes, StandardCharsets.ISO_8859_1));
+      putText(new String(bytes, StandardCharsets.ISO_8859_1));
+    } else if (value == null || value instanceof Number || value instanceof Boolean || value instanceof Enum<?>
+        || value instanceof TemporalAccessor || value instanceof Duration || value instanceof UUID) {
+      put(String.valueOf(value));
     } else if (value.getClass().isArray()) {
       put("[");
       for (int i = 0; i < Array.getLength(value); i++) {
@@ -114,6 +131,20 @@ public final class BoundedText {
       separator = ", ";
     }
     put("]");
+  }
+
+  private void putText(String text) {
+    if (!quoted) {
+      put(text);
+      return;
+    }
+    put("\"");
+    // Escaped a piece at a time, so a long text is not copied whole before the bound cuts it.
+    for (int start = 0; start < text.length(); start += 4096) {
+      String piece = text.substring(start, Math.min(text.length(), start + 4096));
+      put(piece.replace("\\", "\\\\").replace("\"", "\\\""));
+    }
+    put("\"");
   }
 
   private void put(String text) {
