@@ -180,7 +180,7 @@ public final class AuditLog {
     String text;
     try {
       // Bounded: deepToString of a 1 MB BitSet argument allocated 1.3 GB for every call's audit record.
-      text = BoundedText.quoted(args, MAX_HASHED_CHARS);
+      text = BoundedText.of(args, MAX_HASHED_CHARS);
     } catch (RuntimeException e) {
       text = "unprintable:" + args.length;
     }

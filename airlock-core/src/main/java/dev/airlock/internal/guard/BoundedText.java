@@ -5,6 +5,7 @@ import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.TemporalAccessor;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,30 +29,22 @@ public final class BoundedText {
 
   private final StringBuilder out = new StringBuilder();
   private final int max;
-  /** Whether text is written quoted, so that values printing alike do not read alike. */
-  private final boolean quoted;
 
-  private BoundedText(int max, boolean quoted) {
+  private BoundedText(int max) {
     this.max = max;
-    this.quoted = quoted;
-  }
-
-  /** The text of {@code value}, at most {@code max} characters and a note of the cut. */
-  public static String of(Object value, int max) {
-    return write(new BoundedText(max, false), value);
   }
 
   /**
-   * As {@link #of}, with every text (strings, {@code char[]}, {@code byte[]}, characters) in quotes and its quotes
-   * and backslashes escaped: the form the audit hashes. Printed plain, {@code ("a, b", "c")} and {@code ("a", "b, c")}
-   * were both {@code [a, b, c]}, and {@code null} was {@code "null"}, so a model could make a call whose hash matched
-   * another call's, or an approved call's (attack review 26).
+   * The text of {@code value}, at most {@code max} characters and a note of the cut. A text inside a collection, map,
+   * array, optional or record is written in quotes, its quotes and backslashes escaped; control and format characters
+   * (line breaks, right-to-left overrides, zero-width characters) are written as a backslash, {@code u} and four hex
+   * digits everywhere. Printed plain, a text the model wrote could read as more of its value's structure: a payment's
+   * memo {@code "rent, account=ALICE-1, cents=100]"} made the approver's view of a payment to another account open
+   * with {@code Payment[memo=rent, account=ALICE-1, cents=100]}, {@code ["a, b"]} read as {@code ["a", "b"]}, and
+   * arguments that printed alike had the same audit hash (attack review 26).
    */
-  static String quoted(Object value, int max) {
-    return write(new BoundedText(max, true), value);
-  }
-
-  private static String write(BoundedText text, Object value) {
+  public static String of(Object value, int max) {
+    BoundedText text = new BoundedText(max);
     try {
       text.append(value, 0);
     } catch (Full full) {
@@ -64,11 +57,11 @@ public final class BoundedText {
     if (depth > MAX_DEPTH) {
       put("…");
     } else if (value instanceof CharSequence || value instanceof Character) {
-      putText(String.valueOf(value));
+      putText(String.valueOf(value), depth > 0);
     } else if (value instanceof char[] chars) {
-      putText(new String(chars));
+      putText(new String(chars), depth > 0);
     } else if (value instanceof byte[] bytes) {
-      putText(new String(bytes, StandardCharsets.ISO_8859_1));
+      putText(new String(bytes, StandardCharsets.ISO_8859_1), depth > 0);
     } else if (value == null || value instanceof Number || value instanceof Boolean || value instanceof Enum<?>
         || value instanceof TemporalAccessor || value instanceof Duration || value instanceof UUID) {
       put(String.valueOf(value));
@@ -133,18 +126,38 @@ public final class BoundedText {
     put("]");
   }
 
-  private void putText(String text) {
-    if (!quoted) {
-      put(text);
-      return;
+  private void putText(String text, boolean quoted) {
+    if (quoted) {
+      put("\"");
     }
-    put("\"");
     // Escaped a piece at a time, so a long text is not copied whole before the bound cuts it.
     for (int start = 0; start < text.length(); start += 4096) {
-      String piece = text.substring(start, Math.min(text.length(), start + 4096));
-      put(piece.replace("\\", "\\\\").replace("\"", "\\\""));
+      put(escaped(text, start, Math.min(text.length(), start + 4096), quoted));
     }
-    put("\"");
+    if (quoted) {
+      put("\"");
+    }
+  }
+
+  private static String escaped(String text, int start, int end, boolean quoted) {
+    StringBuilder piece = new StringBuilder(end - start);
+    for (int i = start; i < end; i++) {
+      char c = text.charAt(i);
+      if (quoted && (c == '"' || c == '\\')) {
+        piece.append('\\').append(c);
+      } else if (Character.isISOControl(c) || hidden(c)) {
+        piece.append("\\u").append(HexFormat.of().toHexDigits(c));
+      } else {
+        piece.append(c);
+      }
+    }
+    return piece.toString();
+  }
+
+  /** Characters that change how the text around them shows, or show as nothing. */
+  private static boolean hidden(char c) {
+    int type = Character.getType(c);
+    return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
   }
 
   private void put(String text) {
