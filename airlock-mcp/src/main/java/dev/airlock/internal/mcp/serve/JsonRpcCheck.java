@@ -2,6 +2,8 @@ package dev.airlock.internal.mcp.serve;
 
 import java.nio.charset.StandardCharsets;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -16,6 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
 final class JsonRpcCheck {
   static final int PARSE_ERROR = -32700;
   static final int INVALID_REQUEST = -32600;
+  /** JSON-RPC's range for a server's own errors. */
+  static final int SERVER_BUSY = -32000;
 
   private final JsonMapper json;
 
@@ -25,19 +29,59 @@ final class JsonRpcCheck {
 
   /** The error reply for {@code message}, or null when it is admitted. */
   String refusal(byte[] message) {
+    return admission(message).refusal();
+  }
+
+  /**
+   * What becomes of {@code message}: its error reply, or null when it is admitted, and whether it is a request (which
+   * the server answers), with its id.
+   */
+  Admission admission(byte[] message) {
     JsonNode tree;
     try {
       tree = json.readTree(message);
     } catch (JacksonException e) {
-      return reply(null, PARSE_ERROR, "parse error: " + e.getOriginalMessage());
+      return new Admission(reply(null, PARSE_ERROR, "parse error: " + e.getOriginalMessage()), null);
     }
     String problem = problem(tree);
-    if (problem == null) {
-      return null;
-    }
     JsonNode id = tree.isObject() ? tree.get("id") : null;
-    return reply(id != null && (id.isString() || id.isIntegralNumber()) ? id : null, INVALID_REQUEST,
-        "invalid request: " + problem);
+    if (problem == null) {
+      return new Admission(null, id != null && tree.has("method") ? id : null);
+    }
+    return new Admission(reply(id != null && (id.isString() || id.isIntegralNumber()) ? id : null, INVALID_REQUEST,
+        "invalid request: " + problem), null);
+  }
+
+  /**
+   * @param refusal the error reply, or null when the message is admitted
+   * @param requestId the id of an admitted request, which the server answers; null for anything else
+   */
+  record Admission(String refusal, JsonNode requestId) {
+  }
+
+  /**
+   * Whether {@code message}, one the server writes, answers a request: it has an {@code id} and no {@code method}.
+   * Read as tokens, its values skipped, nothing of it kept.
+   */
+  boolean isAnswer(byte[] message, int offset, int length) {
+    try (JsonParser parser = json.createParser(message, offset, length)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      boolean id = false;
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+        String name = parser.currentName();
+        if (name.equals("method")) {
+          return false;
+        }
+        id |= name.equals("id");
+        parser.nextToken();
+        parser.skipChildren();
+      }
+      return id;
+    } catch (JacksonException e) {
+      return false;
+    }
   }
 
   /** True for a message that is only white space (stdio skips those). */
