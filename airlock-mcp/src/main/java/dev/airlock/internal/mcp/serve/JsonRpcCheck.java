@@ -18,6 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
 final class JsonRpcCheck {
   static final int PARSE_ERROR = -32700;
   static final int INVALID_REQUEST = -32600;
+  /** MCP's longest method, {@code notifications/resources/list_changed}, is 35. */
+  static final int MAX_METHOD_CHARS = 128;
+  static final int MAX_ID_CHARS = 256;
   /** JSON-RPC's range for a server's own errors. */
   static final int SERVER_BUSY = -32000;
 
@@ -89,6 +92,16 @@ final class JsonRpcCheck {
     return new String(message, StandardCharsets.UTF_8).isBlank();
   }
 
+  /**
+   * Whether {@code text} is at most {@code max} characters from {@code lowest} to {@code ~}. The SDK writes a
+   * notification's method that no handler takes, and the id of a response to nothing, into warnings: a line break in
+   * either wrote a log line of the client's choosing (one that read as an audit record), and a 1 MiB name made each
+   * warning 1 MiB (attack review 26).
+   */
+  private static boolean plain(String text, int max, char lowest) {
+    return text.length() <= max && text.chars().allMatch(c -> c >= lowest && c <= '~');
+  }
+
   /** What makes {@code message} no JSON-RPC 2.0 request, notification or response, or null. */
   private static String problem(JsonNode message) {
     if (!message.isObject()) {
@@ -101,11 +114,18 @@ final class JsonRpcCheck {
     if (id != null && !id.isString() && !id.isIntegralNumber()) {
       return "\"id\" must be a string or an integer";
     }
+    if (id != null && id.isString() && !plain(id.asString(), MAX_ID_CHARS, ' ')) {
+      return "a string \"id\" must be at most " + MAX_ID_CHARS + " printable ASCII characters";
+    }
     JsonNode method = message.get("method");
     if (method != null) {
       JsonNode params = message.get("params");
       if (!method.isString()) {
         return "\"method\" must be a string";
+      }
+      if (!plain(method.asString(), MAX_METHOD_CHARS, '!')) {
+        return "\"method\" must be at most " + MAX_METHOD_CHARS + " printable ASCII characters without spaces, as "
+            + "MCP's methods are";
       }
       return params == null || params.isObject() ? null : "\"params\" must be an object";
     }
