@@ -43,6 +43,10 @@ class AirlockMcpServerLogForgeryTest {
             .contains("\"code\":-32600");
       }
       assertThat(client.next()).contains("\"id\":3", "\"code\":-32600", "method");
+      client.send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+          + "\"1999\\n" + FORGED + "\",\"capabilities\":{\"experimental\":{\"x\":\"\\r\\n" + FORGED + "\"}},"
+          + "\"clientInfo\":{\"name\":\"a\\u2028" + FORGED + "\",\"version\":\"" + "v".repeat(100_000) + "\"}}}");
+      assertThat(client.next()).contains("\"id\":5", "\"code\":-32600", "initialize");
       client.send(RawMcp.toolCall(4, "echo", "{\"text\":\"still here\"}"));
       assertThat(client.next()).as("the session goes on").contains("\"id\":4", "still here");
     } finally {

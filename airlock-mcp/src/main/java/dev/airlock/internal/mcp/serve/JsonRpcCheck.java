@@ -1,6 +1,7 @@
 package dev.airlock.internal.mcp.serve;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -21,6 +22,8 @@ final class JsonRpcCheck {
   /** MCP's longest method, {@code notifications/resources/list_changed}, is 35. */
   static final int MAX_METHOD_CHARS = 128;
   static final int MAX_ID_CHARS = 256;
+  /** An initialize's text: a protocol version, client info and capabilities take a few hundred characters. */
+  static final int MAX_INITIALIZE_CHARS = 8_192;
   /** JSON-RPC's range for a server's own errors. */
   static final int SERVER_BUSY = -32000;
 
@@ -102,6 +105,34 @@ final class JsonRpcCheck {
     return text.length() <= max && text.chars().allMatch(c -> c >= lowest && c <= '~');
   }
 
+  /**
+   * Whether the names and strings under {@code node} hold no control or line-separator character and, counted in
+   * {@code chars}, at most {@link #MAX_INITIALIZE_CHARS}. The SDK logs an {@code initialize}'s protocol version,
+   * capabilities and client info, so they forged log lines as a method could (attack review 26).
+   */
+  private static boolean plainText(JsonNode node, int[] chars) {
+    if (node.isString()) {
+      return plainLine(node.asString(), chars);
+    }
+    for (var property : node.properties()) {
+      if (!plainLine(property.getKey(), chars) || !plainText(property.getValue(), chars)) {
+        return false;
+      }
+    }
+    for (JsonNode element : node.isArray() ? node : List.<JsonNode>of()) {
+      if (!plainText(element, chars)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean plainLine(String text, int[] chars) {
+    chars[0] += text.length();
+    return chars[0] <= MAX_INITIALIZE_CHARS && text.chars().noneMatch(c -> Character.isISOControl(c)
+        || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR);
+  }
+
   /** What makes {@code message} no JSON-RPC 2.0 request, notification or response, or null. */
   private static String problem(JsonNode message) {
     if (!message.isObject()) {
@@ -127,7 +158,14 @@ final class JsonRpcCheck {
         return "\"method\" must be at most " + MAX_METHOD_CHARS + " printable ASCII characters without spaces, as "
             + "MCP's methods are";
       }
-      return params == null || params.isObject() ? null : "\"params\" must be an object";
+      if (params != null && !params.isObject()) {
+        return "\"params\" must be an object";
+      }
+      if (method.asString().equals("initialize") && params != null && !plainText(params, new int[] {0})) {
+        return "the params of initialize must hold at most " + MAX_INITIALIZE_CHARS + " characters of text, "
+            + "without control or line-separator characters";
+      }
+      return null;
     }
     if (id == null || !(message.has("result") ^ message.has("error"))) {
       return "a message has a \"method\", or an \"id\" and one of \"result\" and \"error\"";
