@@ -5,6 +5,7 @@ import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.TemporalAccessor;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,7 +34,15 @@ public final class BoundedText {
     this.max = max;
   }
 
-  /** The text of {@code value}, at most {@code max} characters and a note of the cut. */
+  /**
+   * The text of {@code value}, at most {@code max} characters and a note of the cut. A text inside a collection, map,
+   * array, optional or record is written in quotes, its quotes and backslashes escaped; control and format characters
+   * (line breaks, right-to-left overrides, zero-width characters) are written as a backslash, {@code u} and four hex
+   * digits everywhere. Printed plain, a text the model wrote could read as more of its value's structure: a payment's
+   * memo {@code "rent, account=ALICE-1, cents=100]"} made the approver's view of a payment to another account open
+   * with {@code Payment[memo=rent, account=ALICE-1, cents=100]}, {@code ["a, b"]} read as {@code ["a", "b"]}, and
+   * arguments that printed alike had the same audit hash (attack review 26).
+   */
   public static String of(Object value, int max) {
     BoundedText text = new BoundedText(max);
     try {
@@ -47,14 +56,15 @@ public final class BoundedText {
   private void append(Object value, int depth) {
     if (depth > MAX_DEPTH) {
       put("…");
-    } else if (value == null || value instanceof CharSequence || value instanceof Number || value instanceof Boolean
-        || value instanceof Character || value instanceof Enum<?> || value instanceof TemporalAccessor
-        || value instanceof Duration || value instanceof UUID) {
-      put(String.valueOf(value));
+    } else if (value instanceof CharSequence || value instanceof Character) {
+      putText(String.valueOf(value), depth > 0);
     } else if (value instanceof char[] chars) {
-      put(new String(chars));
+      putText(new String(chars), depth > 0);
     } else if (value instanceof byte[] bytes) {
-      put(new String(bytes, StandardCharsets.ISO_8859_1));
+      putText(new String(bytes, StandardCharsets.ISO_8859_1), depth > 0);
+    } else if (value == null || value instanceof Number || value instanceof Boolean || value instanceof Enum<?>
+        || value instanceof TemporalAccessor || value instanceof Duration || value instanceof UUID) {
+      put(String.valueOf(value));
     } else if (value.getClass().isArray()) {
       put("[");
       for (int i = 0; i < Array.getLength(value); i++) {
@@ -114,6 +124,40 @@ public final class BoundedText {
       separator = ", ";
     }
     put("]");
+  }
+
+  private void putText(String text, boolean quoted) {
+    if (quoted) {
+      put("\"");
+    }
+    // Escaped a piece at a time, so a long text is not copied whole before the bound cuts it.
+    for (int start = 0; start < text.length(); start += 4096) {
+      put(escaped(text, start, Math.min(text.length(), start + 4096), quoted));
+    }
+    if (quoted) {
+      put("\"");
+    }
+  }
+
+  private static String escaped(String text, int start, int end, boolean quoted) {
+    StringBuilder piece = new StringBuilder(end - start);
+    for (int i = start; i < end; i++) {
+      char c = text.charAt(i);
+      if (quoted && (c == '"' || c == '\\')) {
+        piece.append('\\').append(c);
+      } else if (Character.isISOControl(c) || hidden(c)) {
+        piece.append("\\u").append(HexFormat.of().toHexDigits(c));
+      } else {
+        piece.append(c);
+      }
+    }
+    return piece.toString();
+  }
+
+  /** Characters that change how the text around them shows, or show as nothing. */
+  private static boolean hidden(char c) {
+    int type = Character.getType(c);
+    return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
   }
 
   private void put(String text) {

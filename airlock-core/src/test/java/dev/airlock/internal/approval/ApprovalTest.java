@@ -59,7 +59,17 @@ class ApprovalTest {
   /** What the tools' bodies ran, in order: a call that never runs leaves no trace here. */
   static final ConcurrentLinkedQueue<String> RAN = new ConcurrentLinkedQueue<>();
 
+  /** A payment as a tool takes it: the model writes every component. */
+  public record Payment(String memo, String account, long cents) {
+  }
+
   public static class Tools {
+    @Airlock(approval = true)
+    public String pay(Payment payment) {
+      RAN.add("pay " + payment);
+      return "paid";
+    }
+
     @Airlock(approval = true)
     public String send(@Size(max = 30) String to, List<String> lines) {
       RAN.add("send " + to + " " + lines);
@@ -190,6 +200,22 @@ class ApprovalTest {
     void run() throws Throwable;
   }
 
+  /** A handler that keeps what it is asked and answers {@code decision} at once. */
+  private static ApprovalHandler recording(List<ApprovalRequest> asked, ApprovalDecision decision, boolean trusted) {
+    return new ApprovalHandler() {
+      @Override
+      public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
+        asked.add(request);
+        return CompletableFuture.completedFuture(decision);
+      }
+
+      @Override
+      public boolean trusted() {
+        return trusted;
+      }
+    };
+  }
+
   @Test
   void aSuspendedCallEndsAtOnceRunsNothingAndResumesWithItsArgumentsExactlyOnce() throws Throwable {
     AirlockApprovals approvals = suspended(10);
@@ -205,7 +231,7 @@ class ApprovalTest {
       assertThat(r.callId()).isEqualTo(pending.callId());
       assertThat(r.tool()).isEqualTo("send");
       assertThat(r.arguments().values()).as("masked by the default policy (FULL)")
-          .containsExactly("[REDACTED]", "[hi]");
+          .containsExactly("[REDACTED]", "[\"hi\"]");
       assertThat(r.expiresAt()).isEqualTo(now.plus(Duration.ofMinutes(10)));
     });
 
@@ -611,18 +637,8 @@ class ApprovalTest {
   void describingAnArgumentToTheApproverCostsInProportionToWhatIsShown() throws Throwable {
     List<ApprovalRequest> asked = new ArrayList<>();
     for (boolean trusted : new boolean[] {true, false}) {
-      AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder().handler(new ApprovalHandler() {
-        @Override
-        public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
-          asked.add(request);
-          return CompletableFuture.completedFuture(ApprovalDecision.deny("bot", "no"));
-        }
-
-        @Override
-        public boolean trusted() {
-          return trusted;
-        }
-      }).build());
+      AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder()
+          .handler(recording(asked, ApprovalDecision.deny("bot", "no"), trusted)).build());
       java.util.BitSet bits = new java.util.BitSet();
       bits.set(0, 8_000_000);
       com.sun.management.ThreadMXBean threads =
@@ -723,18 +739,8 @@ class ApprovalTest {
     assertThat(never).as("the unanswered request is cancelled").isCancelled();
     assertThat(silent.counts()).containsEntry("timeout", 1L);
 
-    AirlockInterceptor trusted = interceptor(AirlockApprovals.builder().handler(new ApprovalHandler() {
-      @Override
-      public CompletableFuture<ApprovalDecision> decide(ApprovalRequest request) {
-        asked.add(request);
-        return CompletableFuture.completedFuture(ApprovalDecision.approve("trusted"));
-      }
-
-      @Override
-      public boolean trusted() {
-        return true;
-      }
-    }).build());
+    AirlockInterceptor trusted = interceptor(AirlockApprovals.builder()
+        .handler(recording(asked, ApprovalDecision.approve("trusted"), true)).build());
     call(trusted, "send", "bob@example.com", List.of("hi"));
     assertThat(asked.get(asked.size() - 1).arguments()).containsValue("bob@example.com");
     assertThat(RAN).containsExactly("send bob@example.com [hi]", "send bob@example.com [hi]");
@@ -757,5 +763,35 @@ class ApprovalTest {
         .isEqualTo("sent to carol from the sandbox");
     assertThat(approvals.pending()).extracting(ApprovalRequest::callId)
         .containsExactly(ids.get(0), ids.get(2), ids.get(4));
+  }
+
+  /**
+   * What the person reads is what runs: a text the model wrote inside a record, a list or a map must not read as more
+   * of that value's structure. Printed plain, a memo {@code "rent, account=ALICE-1, cents=100]"} made the view of a
+   * payment to EVE-9 open with {@code Payment[memo=rent, account=ALICE-1, cents=100]}, and a line break or a
+   * right-to-left override in it reshaped the approver's screen (attack review 26).
+   */
+  @Test
+  void aTextTheModelWroteCannotReadAsMoreOfTheApprovedValue() throws Throwable {
+    List<ApprovalRequest> asked = new ArrayList<>();
+    AirlockInterceptor interceptor = interceptor(AirlockApprovals.builder()
+        .handler(recording(asked, ApprovalDecision.deny("test", "only looking"), true)).build());
+    String honest = "rent";
+    String forged = "rent, account=ALICE-1, cents=100]\n\u202e";
+    for (String memo : List.of(honest, forged)) {
+      assertThatThrownBy(() -> call(interceptor, "pay", new Payment(memo, memo == honest ? "ALICE-1" : "EVE-9",
+          memo == honest ? 100 : 990_000))).isInstanceOf(AirlockBlockedException.class);
+    }
+    assertThatThrownBy(() -> call(interceptor, "send", "bob", List.of("hi", "bye")))
+        .isInstanceOf(AirlockBlockedException.class);
+    assertThatThrownBy(() -> call(interceptor, "send", "bob", List.of("hi, bye")))
+        .isInstanceOf(AirlockBlockedException.class);
+
+    String shownHonest = asked.get(0).arguments().get("payment");
+    String shownForged = asked.get(1).arguments().get("payment");
+    assertThat(shownForged).as(shownForged).doesNotStartWith(shownHonest.substring(0, shownHonest.length() - 1))
+        .doesNotContain("\n", "\u202e");
+    assertThat(asked.get(2).arguments().get("lines")).isNotEqualTo(asked.get(3).arguments().get("lines"));
+    assertThat(RAN).isEmpty();
   }
 }

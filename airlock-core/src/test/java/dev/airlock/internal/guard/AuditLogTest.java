@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.internal.egress.EgressReport;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -92,6 +96,29 @@ class AuditLogTest {
       assertThat(seen).containsExactly(expected);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The hash is what shows, in an approval's records and the call's, that the call ran with the arguments a person
+   * approved (or how an edit changed them). Hashed as their printed text, {@code ("a, b", "c")} and
+   * {@code ("a", "b, c")} were both {@code [a, b, c]}: a model could make a call whose record matched another's
+   * (attack review 26).
+   */
+  @Test
+  void argumentsThatPrintAlikeHashApart() {
+    List<Object[][]> pairs = List.of(
+        new Object[][] {{"alice, eve@evil.example", "hi"}, {"alice", "eve@evil.example, hi"}},
+        new Object[][] {{List.of("alice, eve")}, {List.of("alice", "eve")}},
+        new Object[][] {{Map.of("to", "a=b")}, {Map.of("to=a", "b")}},
+        new Object[][] {{new Object[] {null}}, {new Object[] {"null"}}},
+        new Object[][] {{List.of(5)}, {List.of("5")}},
+        new Object[][] {{List.of(new BitSet())}, {List.of("(a BitSet)")}},
+        new Object[][] {{"a\", \"b"}, {"a", "b"}},
+        new Object[][] {{"a\\", "b"}, {"a\\\", \"b"}},
+        new Object[][] {{Optional.of("x]")}, {Optional.of("x")}});
+    for (Object[][] pair : pairs) {
+      assertThat(AuditLog.hash(pair[0])).as(Arrays.deepToString(pair)).isNotEqualTo(AuditLog.hash(pair[1]));
     }
   }
 }

@@ -105,7 +105,12 @@ public final class GatewaySession implements AutoCloseable {
   private volatile String endReason;
 
   /** A request waiting for the upstream: what to do with its answer, and its timeout. */
-  private record Pending(JsonNode clientId, String method, Consumer<ObjectNode> onAnswer, ScheduledFuture<?> timeout) {
+  /**
+   * A request waiting for the upstream. {@code onFailure} is told why no answer will come (a timeout, the upstream's
+   * end): a tool call may have run upstream all the same, so it is audited then.
+   */
+  private record Pending(JsonNode clientId, String method, Consumer<ObjectNode> onAnswer, Consumer<String> onFailure,
+      ScheduledFuture<?> timeout) {
   }
 
   public GatewaySession(GatewaySettings settings, Upstream upstream, String upstreamLabel,
@@ -260,6 +265,10 @@ public final class GatewaySession implements AutoCloseable {
     forward(id, "tools/call", forwarded, answer -> {
       try (AirlockContext.Scope scope = settings.caller().bind()) {
         return onToolResult(tool, policy, arguments, answer, start);
+      }
+    }, why -> {
+      try (AirlockContext.Scope scope = settings.caller().bind()) {
+        audit(tool, "error", why, start, arguments);
       }
     });
   }
@@ -653,6 +662,11 @@ public final class GatewaySession implements AutoCloseable {
    */
   private void forward(JsonNode clientId, String method, ObjectNode params, java.util.function.UnaryOperator<ObjectNode>
       onAnswer) {
+    forward(clientId, method, params, onAnswer, why -> { });
+  }
+
+  private void forward(JsonNode clientId, String method, ObjectNode params, java.util.function.UnaryOperator<ObjectNode>
+      onAnswer, Consumer<String> onFailure) {
     if (pending.size() >= settings.maxInFlight()) {
       reply(clientId, JsonRpc.error(clientId, JsonRpc.INTERNAL_ERROR, settings.maxInFlight()
           + " requests are waiting for the upstream already; retry later"));
@@ -673,11 +687,12 @@ public final class GatewaySession implements AutoCloseable {
         out.set("id", clientId);
         reply(clientId, out);
       }
-    }, timeout));
+    }, onFailure, timeout));
     if (!sendUpstream(JsonRpc.request(id, method, params))) {
       Pending p = pending.remove(id);
       if (p != null) {
         p.timeout().cancel(false);
+        p.onFailure().accept("the upstream MCP server is gone");
         reply(clientId, JsonRpc.error(clientId, JsonRpc.UPSTREAM_ERROR, "the upstream MCP server is gone"));
       }
     }
@@ -695,6 +710,7 @@ public final class GatewaySession implements AutoCloseable {
       return;
     }
     LOG.warn("The upstream did not answer {} within {}", shown(p.method()), settings.callTimeout());
+    p.onFailure().accept("the upstream did not answer within " + settings.callTimeout().toSeconds() + " s");
     sendUpstream(notification("notifications/cancelled", JsonNodeFactory.instance.objectNode().put("requestId", id)
         .put("reason", "timed out at the Airlock gateway")));
     reply(p.clientId(), p.method().equals("tools/call")
@@ -844,6 +860,7 @@ public final class GatewaySession implements AutoCloseable {
       Pending p = pending.remove(id);
       if (p != null && p.clientId() != null) {
         p.timeout().cancel(false);
+        p.onFailure().accept("the upstream MCP server ended: " + reason);
         toClient.accept(JsonRpc.error(p.clientId(), JsonRpc.UPSTREAM_ERROR, "the upstream MCP server ended: "
             + reason));
       }

@@ -2,11 +2,13 @@ package dev.airlock.internal.mcp.serve;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -15,25 +17,43 @@ import tools.jackson.databind.json.JsonMapper;
  * end without being kept) and passes {@link JsonRpcCheck}; any other line is answered with a JSON-RPC error of its
  * own and dropped, so a bad message costs the client one error and the session goes on. Memory per line is bounded by
  * {@code maxLineBytes}; the work by the parser's bounds.
+ *
+ * <p>At most {@link #MAX_REQUESTS_IN_FLIGHT} requests wait for their answers; a request past them is answered at once
+ * with an error naming the bound, and never reaches the SDK. The SDK reads every line into an unbounded queue and
+ * hands each call to a pool whose queue holds 100,000 tasks: a client that sent calls faster than they were answered
+ * (300 of 512 KiB to a tool that took 20 s) grew the heap by 303 MiB before the first answer, and 600 ended a
+ * 256 MiB server with OutOfMemoryError (attack review 26). The SDK's answers, written to {@link #answers()}, free
+ * their places.
  */
 final class StdioGate extends InputStream {
+  /** Requests of the client that may await their answers at once; each holds at most {@code maxLineBytes}. */
+  static final int MAX_REQUESTS_IN_FLIGHT = 32;
+
   private final InputStream in;
   private final OutputStream out;
+  private final Answers answers;
   private final JsonRpcCheck check;
   private final int maxLineBytes;
   private final CountDownLatch ended = new CountDownLatch(1);
+  private final AtomicInteger inFlight = new AtomicInteger();
   private byte[] line = new byte[0];
   private int position;
 
-  /**
-   * @param out the stream the SDK writes its messages to: replies are written under its lock, as the SDK's are, so
-   *     that a reply never lands inside one of its messages
-   */
+  /** @param out the client's side: the SDK writes to it through {@link #answers()}, the gate its own replies */
   StdioGate(InputStream in, OutputStream out, JsonMapper json, int maxLineBytes) {
     this.in = new BufferedInputStream(in);
     this.out = out;
+    this.answers = new Answers(out);
     this.check = new JsonRpcCheck(json);
     this.maxLineBytes = maxLineBytes;
+  }
+
+  /**
+   * The stream the SDK writes its messages to. The gate writes its own replies under its lock, as the SDK does, so
+   * that a reply never lands inside one of its messages; each answer of the SDK's frees a request's place.
+   */
+  OutputStream answers() {
+    return answers;
   }
 
   /** Counted down when the client's input has ended. */
@@ -98,9 +118,16 @@ final class StdioGate extends InputStream {
     if (JsonRpcCheck.blank(bytes)) {
       return false;
     }
-    String refusal = check.refusal(bytes);
-    if (refusal != null) {
-      write(refusal);
+    JsonRpcCheck.Admission admission = check.admission(bytes);
+    if (admission.refusal() != null) {
+      write(admission.refusal());
+      return false;
+    }
+    if (admission.requestId() != null && inFlight.incrementAndGet() > MAX_REQUESTS_IN_FLIGHT) {
+      inFlight.decrementAndGet();
+      write(check.reply(admission.requestId(), JsonRpcCheck.SERVER_BUSY, "request refused: at most "
+          + MAX_REQUESTS_IN_FLIGHT + " requests may await their answers at once; wait for answers (or cancel "
+          + "calls) before sending more"));
       return false;
     }
     return true;
@@ -108,9 +135,27 @@ final class StdioGate extends InputStream {
 
   private void write(String reply) throws IOException {
     byte[] bytes = (reply + "\n").getBytes(StandardCharsets.UTF_8);
-    synchronized (out) {
+    synchronized (answers) {
       out.write(bytes);
       out.flush();
+    }
+  }
+
+  /**
+   * The SDK's side of the client's stream. The SDK writes each message whole in one call, then its line break, under
+   * this stream's lock; a message that answers a request frees its place.
+   */
+  private final class Answers extends FilterOutputStream {
+    Answers(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      out.write(bytes, offset, length);
+      if (length > 1 && check.isAnswer(bytes, offset, length)) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 }

@@ -87,6 +87,22 @@ class GatewayHostileTest {
     }
   }
 
+  /**
+   * A call that reached the upstream is audited whatever became of it: one the upstream never answered within the
+   * call timeout (a model can pick arguments that make a tool run long), or one whose upstream died, may have run
+   * there, and left no audit record at all (attack review 26).
+   */
+  @Test
+  void aCallTheUpstreamNeverAnsweredOrDiedOnIsAudited() throws Exception {
+    try (GatewayHarness gateway = open()) {
+      assertThat(text(gateway.call("silent", "{}"))).contains("did not answer within 5 s");
+      assertThat(gateway.session().auditCounts()).containsEntry("error", 1L);
+      assertThat(gateway.call("die", "{}").path("error").path("message").asText())
+          .contains("upstream MCP server ended");
+      assertThat(gateway.session().auditCounts()).containsEntry("error", 2L);
+    }
+  }
+
   @Test
   void answersUnderIdsTheGatewayDidNotIssueAreDroppedAndASecondAnswerToo() throws Exception {
     try (GatewayHarness gateway = open()) {
