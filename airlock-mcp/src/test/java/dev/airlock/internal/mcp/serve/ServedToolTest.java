@@ -206,7 +206,9 @@ class ServedToolTest {
       assertThat(text).contains("ResultTooLarge").contains("65536").contains("maxMessageBytes");
       assertThat(text.length()).isLessThan(1024);
       assertThat(result.structuredContent()).isNull();
-      assertThat(allocated).as(tool.name() + ": bytes the calling thread allocated").isLessThan(32L * 1024 * 1024);
+      // Reading the 4 MiB frame and decoding its text is a few copies of it, more or fewer with what ran earlier in
+      // this JVM (32-42 MiB measured); the text and its structured copy had cost 135 MiB.
+      assertThat(allocated).as(tool.name() + ": bytes the calling thread allocated").isLessThan(64L * 1024 * 1024);
     }
   }
 
