@@ -270,7 +270,7 @@ public final class BridgedBackend implements SandboxBackend {
       return;
     }
     LOG.info("no worker bridge answered in {} sandbox {}; starting one", settings.name(), sandbox.id());
-    sandbox.startBridge(settings.bridgeCommand());
+    sandbox.startBridge(settings.bridgeCommand(), deadline);
     if (bridge.awaitReady(deadline)) {
       sandbox.bridgeReady();
     } else {

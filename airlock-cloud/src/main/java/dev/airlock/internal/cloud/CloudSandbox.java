@@ -20,9 +20,11 @@ public interface CloudSandbox {
 
   /**
    * Starts the bridge when the template's own start command did not leave it running. Returns once the process was
-   * started; readiness is polled on its port.
+   * started; readiness is polled on its port. Whatever answers the start (envd, the provider's exec) ends by
+   * {@code deadline} (nanoTime), the launch's: the launch runs on the caller's thread, and its sandbox is extended
+   * until it ends.
    */
-  void startBridge(List<String> command) throws IOException;
+  void startBridge(List<String> command, long deadline) throws IOException;
 
   /** After {@link #startBridge}: how the started bridge ended, once it has (with its output). */
   default Optional<String> bridgeExit() {

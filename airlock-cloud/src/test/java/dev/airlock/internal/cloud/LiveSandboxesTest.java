@@ -43,7 +43,7 @@ class LiveSandboxesTest {
     }
 
     @Override
-    public void startBridge(List<String> command) {
+    public void startBridge(List<String> command, long deadline) {
       throw new UnsupportedOperationException();
     }
 

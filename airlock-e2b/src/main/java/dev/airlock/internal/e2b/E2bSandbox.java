@@ -129,7 +129,7 @@ final class E2bSandbox implements CloudSandbox {
    * bridge answers.
    */
   @Override
-  public void startBridge(List<String> command) throws IOException {
+  public void startBridge(List<String> command, long deadline) throws IOException {
     ObjectNode start = Json.MAPPER.createObjectNode();
     ObjectNode process = start.putObject("process");
     process.put("cmd", command.get(0));
@@ -142,7 +142,9 @@ final class E2bSandbox implements CloudSandbox {
         .header("Keepalive-Ping-Interval", KEEPALIVE_SECONDS)
         .post(RequestBody.create(ConnectEnvelopes.envelope(Json.MAPPER.writeValueAsBytes(start)), CONNECT_JSON))
         .build();
-    Call call = streamClient.newCall(request);
+    // The stream has no read timeout, so only a call timeout ends an envd that sends its headers and nothing more;
+    // the launch gives up at its deadline anyway, and the follower is detached once the bridge answers.
+    Call call = HttpCalls.newCall(streamClient, request, deadline);
     Response response = call.execute();
     try {
       if (response.code() != 200) {

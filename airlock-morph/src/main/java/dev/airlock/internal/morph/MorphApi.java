@@ -117,12 +117,12 @@ final class MorphApi {
     throw new IOException("Morph did not list the exposed service " + SERVICE_NAME + " of instance " + id);
   }
 
-  /** Runs a command to completion in the instance: {exit_code, stdout, stderr}. */
-  JsonNode exec(String id, List<String> command) throws IOException {
+  /** Runs a command to completion in the instance, {exit_code, stdout, stderr}, answered by {@code deadline}. */
+  JsonNode exec(String id, List<String> command, long deadline) throws IOException {
     ObjectNode body = JSON.createObjectNode();
     command.forEach(body.putArray("command")::add);
     try (Response response = calls.execute(authorized(api("instance", id, "exec"))
-        .post(RequestBody.create(body.toString(), JSON_TYPE)).build(), false)) {
+        .post(RequestBody.create(body.toString(), JSON_TYPE)).build(), false, deadline)) {
       if (response.code() == 404) {
         throw new SandboxGoneException("Morph no longer knows instance " + id + " (404)");
       }

@@ -47,11 +47,11 @@ final class MorphInstance implements CloudSandbox {
 
   /** {@code exec} waits for its command, so the bridge is started in the background with its output in a file. */
   @Override
-  public void startBridge(List<String> command) throws IOException {
+  public void startBridge(List<String> command, long deadline) throws IOException {
     String line = command.stream().map(MorphInstance::quote).collect(Collectors.joining(" "));
     String script = "mkdir -p " + quote(settings.home()) + " && nohup " + line + " > "
         + quote(settings.home() + "/bridge.log") + " 2>&1 < /dev/null &";
-    JsonNode result = api.exec(id, List.of("/bin/sh", "-c", script));
+    JsonNode result = api.exec(id, List.of("/bin/sh", "-c", script), deadline);
     if (result.path("exit_code").asInt(-1) != 0) {
       throw new IOException("starting the worker bridge in Morph instance " + id + " failed (exit code "
           + result.path("exit_code").asInt(-1) + "): " + result.path("stderr").asText(""));
