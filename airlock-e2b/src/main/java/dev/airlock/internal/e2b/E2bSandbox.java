@@ -47,6 +47,8 @@ final class E2bSandbox implements CloudSandbox {
   static final Duration UNARY_TIMEOUT = Duration.ofSeconds(10);
   /** The most of an envd answer read into memory: its real answers here are a few hundred bytes. */
   static final int MAX_UNARY_BYTES = 64 * 1024;
+  /** An upload's answer entry: a path (at most 4096 bytes on Linux), its name and type. */
+  private static final int MAX_WRITTEN_ENTRY_BYTES = 8 * 1024;
 
   private final E2bSettings settings;
   private final E2bApi api;
@@ -116,7 +118,10 @@ final class E2bSandbox implements CloudSandbox {
         throw envdFailure(response, "upload " + files.size() + " files");
       }
       // envd sets no JSON content type on this answer; it is JSON all the same.
-      JsonNode written = Json.MAPPER.readTree(response.body().source().readByteArray());
+      // One entry per file written, each its path and name: bounded by what was sent.
+      long max = MAX_UNARY_BYTES + (long) files.size() * MAX_WRITTEN_ENTRY_BYTES;
+      JsonNode written = Json.MAPPER.readTree(HttpCalls.boundedBody(response, max,
+          "envd in E2B sandbox " + id() + " (/files)"));
       if (written == null || !written.isArray() || written.size() == 0) {
         throw new E2bProtocolException("envd answered an upload without the files it wrote");
       }
@@ -240,12 +245,7 @@ final class E2bSandbox implements CloudSandbox {
 
   /** An answer's body, refused past {@link #MAX_UNARY_BYTES}: whatever answers on envd's port may be the guest. */
   private byte[] bounded(Response response, String path) throws IOException {
-    okio.BufferedSource source = response.body().source();
-    if (source.request(MAX_UNARY_BYTES + 1L)) {
-      throw new E2bProtocolException("envd in E2B sandbox " + id() + " answered " + path + " with more than "
-          + MAX_UNARY_BYTES + " bytes");
-    }
-    return source.readByteArray();
+    return HttpCalls.boundedBody(response, MAX_UNARY_BYTES, "envd in E2B sandbox " + id() + " (" + path + ")");
   }
 
   /**

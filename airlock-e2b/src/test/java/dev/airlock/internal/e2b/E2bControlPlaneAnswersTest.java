@@ -48,4 +48,58 @@ class E2bControlPlaneAnswersTest extends WithFakeE2b {
       backend.close();
     }
   }
+
+  /**
+   * A creation answered 201 with a usable sandbox id but an access token that is no header value: the client refused
+   * the answer, and the sandbox it names, created and billed, was never killed (it ran out its lifetime).
+   */
+  @Test
+  void aCreationAnswerTheClientRefusesStillHasItsSandboxKilled() {
+    String id = "iorphan0000000000000001";
+    fake.script(fake.api, FakeE2b.request("POST", "/sandboxes"), new MockResponse.Builder().code(201)
+        .setHeader("Content-Type", "application/json").body("{\"sandboxID\":\"" + id + "\",\"templateID\":\"t\","
+            + "\"envdVersion\":\"0.6.13\",\"envdAccessToken\":\"token with spaces\",\"trafficAccessToken\":\"t\"}")
+        .build());
+    E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
+
+    assertThatThrownBy(() -> api.create(java.util.Map.of(), Duration.ofSeconds(60)))
+        .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("envdAccessToken");
+    assertThat(fake.apiRequests).as("requests after the refused answer")
+        .anySatisfy(r -> assertThat(r.getMethod() + " " + r.getUrl().encodedPath())
+            .isEqualTo("DELETE /sandboxes/" + id));
+  }
+
+  /**
+   * The control plane answers a creation, or a page of the sandbox list, with 48 MiB: it was read whole into the
+   * heap (and the list's page parsed), however big, and a listing followed up to 100 pages of any size.
+   */
+  @Test
+  void controlPlaneAnswersAreReadOnlyUpToTheirBound() throws Exception {
+    E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    // A first creation, so that what is measured is the answer and not the client's first use.
+    api.kill(api.create(java.util.Map.of(), Duration.ofSeconds(60)).sandboxId());
+    fake.script(fake.api, FakeE2b.request("POST", "/sandboxes"), new MockResponse.Builder().code(201)
+        .body(new Buffer().writeUtf8(" ".repeat(48 << 20)).writeUtf8("{\"sandboxID\":\"ibig1\"}")).build());
+    long before = threads.getCurrentThreadAllocatedBytes();
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> api.create(java.util.Map.of(), Duration.ofSeconds(60)));
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertThat(allocated).as("bytes the host allocated for one creation answer").isLessThan(8L << 20);
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("more than");
+
+    fake.script(fake.api, FakeE2b.request("GET", "/v2/sandboxes"), new MockResponse.Builder().code(200)
+        .body(new Buffer().writeUtf8("[" + " ".repeat(48 << 20) + "]")).build());
+    assertThatThrownBy(() -> api.list(java.util.Map.of("airlock-host", "h")))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("more than");
+
+    // The pages of one listing share the bound: five of 3.5 MiB each, every one naming a next page.
+    for (int i = 0; i < 5; i++) {
+      fake.script(fake.api, FakeE2b.request("GET", "/v2/sandboxes"), new MockResponse.Builder().code(200)
+          .setHeader("X-Next-Token", "p" + i).body(new Buffer().writeUtf8("[" + " ".repeat(7 << 19) + "]")).build());
+    }
+    assertThatThrownBy(() -> api.list(java.util.Map.of("airlock-host", "h")))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("all pages");
+  }
 }

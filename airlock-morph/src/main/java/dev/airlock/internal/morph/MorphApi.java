@@ -26,6 +26,11 @@ final class MorphApi {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   static final String SERVICE_NAME = "airlock-bridge";
+  /**
+   * The most of an answer read into memory: an instance is a few KiB, and the list (one answer, no pages) holds one
+   * entry per instance of the account.
+   */
+  private static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
   private final MorphSettings settings;
   private final HttpCalls calls;
@@ -204,7 +209,7 @@ final class MorphApi {
 
   private static JsonNode expect(Response response, String action) throws IOException {
     if (response.isSuccessful()) {
-      byte[] body = response.body().source().readByteArray();
+      byte[] body = HttpCalls.boundedBody(response, MAX_ANSWER_BYTES, "Morph's answer to " + action);
       return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
     }
     String raw = response.peekBody(4096).string();

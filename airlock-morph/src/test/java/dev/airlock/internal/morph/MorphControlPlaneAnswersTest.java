@@ -1,0 +1,39 @@
+package dev.airlock.internal.morph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.cloud.CloudHttp;
+import dev.airlock.internal.cloud.HttpCalls;
+import dev.airlock.internal.cloud.RetryPolicy;
+import java.time.Duration;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Attack review 28: a hostile or compromised Morph API, through the size of its answers. */
+@Timeout(60)
+class MorphControlPlaneAnswersTest extends WithFakeMorph {
+
+  private MorphApi api() {
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+    return new MorphApi(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+  }
+
+  private static boolean startRequest(mockwebserver3.RecordedRequest request) {
+    return request.getMethod().equals("POST") && request.getUrl().encodedPath().equals("/instance");
+  }
+
+  /** An instance start answered with 48 MiB was read whole into the host's heap, then parsed. */
+  @Test
+  void anAnswerIsReadOnlyUpToItsBound() {
+    fake.script(MorphControlPlaneAnswersTest::startRequest, new MockResponse.Builder().code(200)
+        .body(new Buffer().writeUtf8(" ".repeat(48 << 20)).writeUtf8("{\"id\":\"morphvm_big\"}")).build());
+    Throwable refused = catchThrowable(() -> api().start(Map.of(), Duration.ofSeconds(60),
+        System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("more than");
+  }
+}
