@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.SandboxGoneException;
 import dev.airlock.internal.cloud.SandboxService.Listed;
@@ -26,6 +27,7 @@ import okhttp3.Response;
 final class E2bApi {
   static final MediaType JSON = MediaType.get("application/json");
   private static final int MAX_ERROR_BYTES = 4096;
+  private static final int MAX_QUOTED_CHARS = 2048;
   private static final int PAGE_LIMIT = 100;
   private static final int MAX_PAGES = 100;
   /** A creation's answer is a few hundred bytes. */
@@ -121,7 +123,8 @@ final class E2bApi {
    */
   private void check(Created created) throws IOException {
     if (created.sandboxId() == null || !created.sandboxId().matches("[a-z0-9]{1,64}")) {
-      throw new E2bProtocolException("E2B created a sandbox with an invalid sandboxID: " + created.sandboxId());
+      throw new E2bProtocolException("E2B created a sandbox with an invalid sandboxID: "
+          + GuestText.escape(String.valueOf(created.sandboxId()), 128));
     }
     String refused = null;
     if (created.envdAccessToken() != null && !created.envdAccessToken().matches("[\\x21-\\x7e]{1,512}")) {
@@ -271,8 +274,15 @@ final class E2bApi {
     return new SandboxUnavailableException("E2B could not " + action + " (" + code + " " + message + "): " + fix);
   }
 
-  /** {@code {"code":..,"message":..}} when E2B sent it, else the raw body; bounded either way. */
+  /**
+   * {@code {"code":..,"message":..}} when E2B sent it, else the raw body; bounded either way, and escaped: it joins
+   * exceptions an application logs, and a compromised control plane must not write lines of the host's log.
+   */
   static String errorMessage(Response response) {
+    return GuestText.escape(rawErrorMessage(response), MAX_QUOTED_CHARS);
+  }
+
+  private static String rawErrorMessage(Response response) {
     String raw;
     try {
       raw = response.peekBody(MAX_ERROR_BYTES).string();

@@ -102,4 +102,21 @@ class E2bControlPlaneAnswersTest extends WithFakeE2b {
     assertThatThrownBy(() -> api.list(java.util.Map.of("airlock-host", "h")))
         .isInstanceOf(java.io.IOException.class).hasMessageContaining("all pages");
   }
+
+  /**
+   * E2B's error text was quoted raw into the exception an application logs: a CR LF and a forged log line, an ANSI
+   * escape and a bidi override from the control plane reached the host's log.
+   */
+  @Test
+  void theControlPlanesErrorTextIsQuotedEscaped() {
+    fake.script(fake.api, FakeE2b.request("POST", "/sandboxes"), new MockResponse.Builder().code(500)
+        .setHeader("Content-Type", "application/json").body("{\"code\":500,\"message\":\"boom\\r\\n12:00:00.000 [main] "
+            + "ERROR dev.airlock.Audit - forged \\u001b[31m\\u202e\"}").build());
+    E2bApi api = new E2bApi(testing.settings(testing.config(fake)), testing.calls());
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> api.create(java.util.Map.of(), Duration.ofSeconds(60)));
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("forged");
+    assertThat(refused.getMessage()).doesNotContain("\r", "\n", "\u001b", "\u202e");
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.SandboxGoneException;
 import dev.airlock.internal.cloud.SandboxService.Listed;
@@ -31,6 +32,7 @@ final class MorphApi {
    * entry per instance of the account.
    */
   private static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+  static final int MAX_QUOTED_CHARS = 2048;
 
   private final MorphSettings settings;
   private final HttpCalls calls;
@@ -82,8 +84,8 @@ final class MorphApi {
             + " went into status error: check the snapshot");
       }
       if (System.nanoTime() > deadline) {
-        throw new SandboxUnavailableException("Morph instance " + id + " was still '" + status
-            + "' at the start timeout");
+        throw new SandboxUnavailableException("Morph instance " + id + " was still '"
+            + GuestText.escape(status, MAX_QUOTED_CHARS) + "' at the start timeout");
       }
       try {
         Thread.sleep(settings.readyPoll().toMillis());
@@ -189,7 +191,7 @@ final class MorphApi {
   private static String instanceId(JsonNode instance) throws IOException {
     String id = instance.path("id").asText("");
     if (!id.matches("[A-Za-z0-9_-]{1,80}")) {
-      throw new IOException("Morph answered an instance with an invalid id: " + id);
+      throw new IOException("Morph answered an instance with an invalid id: " + GuestText.escape(id, 128));
     }
     return id;
   }
@@ -223,6 +225,8 @@ final class MorphApi {
     } catch (IOException e) {
       // Not JSON: the raw text says it.
     }
+    // Morph's text joins exceptions an application logs: a compromised control plane must not write its lines.
+    detail = GuestText.escape(detail, MAX_QUOTED_CHARS);
     String fix = response.code() == 401 || response.code() == 403
         ? "Morph refused the API key: check MORPH_API_KEY (or airlock.morph.api-key)"
         : response.code() == 429 ? "Morph's rate limit was still exceeded after retrying"

@@ -1,6 +1,7 @@
 package dev.airlock.internal.morph;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.CloudSandbox;
 import dev.airlock.internal.cloud.SandboxFile;
 import java.io.IOException;
@@ -54,7 +55,8 @@ final class MorphInstance implements CloudSandbox {
     JsonNode result = api.exec(id, List.of("/bin/sh", "-c", script), deadline);
     if (result.path("exit_code").asInt(-1) != 0) {
       throw new IOException("starting the worker bridge in Morph instance " + id + " failed (exit code "
-          + result.path("exit_code").asInt(-1) + "): " + result.path("stderr").asText(""));
+          + result.path("exit_code").asInt(-1) + "): "
+          + GuestText.escape(result.path("stderr").asText(""), MorphApi.MAX_QUOTED_CHARS));
     }
   }
 

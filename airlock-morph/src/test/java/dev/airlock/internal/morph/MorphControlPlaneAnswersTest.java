@@ -14,7 +14,7 @@ import okio.Buffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Attack review 28: a hostile or compromised Morph API, through the size of its answers. */
+/** Attack review 28: a hostile or compromised Morph API, through the size and text of its answers. */
 @Timeout(60)
 class MorphControlPlaneAnswersTest extends WithFakeMorph {
 
@@ -35,5 +35,21 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
     Throwable refused = catchThrowable(() -> api().start(Map.of(), Duration.ofSeconds(60),
         System.nanoTime() + Duration.ofSeconds(30).toNanos()));
     assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("more than");
+  }
+
+  /**
+   * Morph's error text (its {@code detail}) was quoted raw into the exception an application logs: a CR LF and a
+   * forged log line, an ANSI escape and a bidi override from the control plane reached the host's log.
+   */
+  @Test
+  void theControlPlanesErrorTextIsQuotedEscaped() {
+    fake.script(MorphControlPlaneAnswersTest::startRequest, new MockResponse.Builder().code(500)
+        .setHeader("Content-Type", "application/json")
+        .body("{\"detail\":\"boom\\r\\n12:00:00.000 [main] ERROR dev.airlock.Audit - forged \\u001b[31m\\u202e\"}")
+        .build());
+    Throwable refused = catchThrowable(() -> api().start(Map.of(), Duration.ofSeconds(60),
+        System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("forged");
+    assertThat(refused.getMessage()).doesNotContain("\r", "\n", "\u001b", "\u202e");
   }
 }
