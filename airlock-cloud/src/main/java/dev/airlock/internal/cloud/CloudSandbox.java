@@ -15,8 +15,11 @@ public interface CloudSandbox {
   /** A request builder aimed at {@code path} on the bridge's port, with the proxy's routing and access headers. */
   Request.Builder bridgeRequest(String path);
 
-  /** Writes files into the sandbox through the provider's file channel, creating folders as needed. */
-  void upload(List<SandboxFile> files) throws IOException;
+  /**
+   * Writes files into the sandbox through the provider's file channel, creating folders as needed, by
+   * {@code deadline} (nanoTime), the launch's.
+   */
+  void upload(List<SandboxFile> files, long deadline) throws IOException;
 
   /**
    * Starts the bridge when the template's own start command did not leave it running. Returns once the process was

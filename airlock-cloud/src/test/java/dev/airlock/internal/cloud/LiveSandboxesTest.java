@@ -38,7 +38,7 @@ class LiveSandboxesTest {
     }
 
     @Override
-    public void upload(List<SandboxFile> files) {
+    public void upload(List<SandboxFile> files, long deadline) {
       throw new UnsupportedOperationException();
     }
 

@@ -106,14 +106,14 @@ final class E2bSandbox implements CloudSandbox {
 
   /** {@code POST /files} as multipart: one part named {@code file} per file, its filename the full path. */
   @Override
-  public void upload(List<SandboxFile> files) throws IOException {
+  public void upload(List<SandboxFile> files, long deadline) throws IOException {
     MultipartBody.Builder body = new MultipartBody.Builder().setType(MultipartBody.FORM);
     for (SandboxFile file : files) {
       RequestBody content = file.source() != null ? RequestBody.create(file.source().toFile(), OCTETS)
           : RequestBody.create(file.content(), OCTETS);
       body.addFormDataPart("file", file.path(), content);
     }
-    try (Response response = calls.execute(envd("/files").post(body.build()).build(), true)) {
+    try (Response response = calls.execute(envd("/files").post(body.build()).build(), true, deadline)) {
       if (response.code() != 200) {
         throw envdFailure(response, "upload " + files.size() + " files");
       }

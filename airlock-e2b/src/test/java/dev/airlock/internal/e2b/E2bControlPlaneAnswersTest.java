@@ -50,6 +50,29 @@ class E2bControlPlaneAnswersTest extends WithFakeE2b {
   }
 
   /**
+   * envd answers the token's upload ({@code POST /files}) one byte a minute: each read had OkHttp's 60 s read timeout
+   * and the request no deadline, so the launch, on the caller's thread, waited for as long as envd dripped.
+   */
+  @Test
+  void anEnvdThatTricklesAnUploadsAnswerCannotHoldTheLaunchPastItsDeadline() throws Exception {
+    fake.script(fake.proxy, FakeE2b.request("POST", "/files"), new MockResponse.Builder().code(200)
+        .body("[{\"path\":\"/home/user/airlock/token\",\"name\":\"token\",\"type\":\"file\"}]")
+        .throttleBody(1, 50, TimeUnit.SECONDS).build());
+    BridgedBackend backend = testing.backend(fake);
+    try {
+      long started = System.nanoTime();
+      CompletableFuture<?> launch = CompletableFuture.runAsync(
+          () -> backend.launch(new WorkerSpec(96, Duration.ofSeconds(6))));
+      assertThatThrownBy(() -> launch.get(20, TimeUnit.SECONDS)).as("the launch, 20 s after a 6 s start timeout")
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SandboxUnavailableException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(9));
+      assertThat(fake.live()).as("sandboxes still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
+
+  /**
    * A creation answered 201 with a usable sandbox id but an access token that is no header value: the client refused
    * the answer, and the sandbox it names, created and billed, was never killed (it ran out its lifetime).
    */

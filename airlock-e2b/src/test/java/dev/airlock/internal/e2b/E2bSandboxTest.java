@@ -138,7 +138,7 @@ class E2bSandboxTest extends WithFakeE2b {
         "not-the-token", real.trafficAccessToken(), null);
     E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), forged);
 
-    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/x", new byte[] {1}))))
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/x", new byte[] {1})), inAMinute()))
         .isInstanceOf(SandboxUnavailableException.class)
         .hasMessageContaining("401 unauthorized access, please provide a valid access token");
     assertThatThrownBy(() -> sandbox.startBridge(List.of("/bin/true"), inAMinute()))
@@ -227,12 +227,12 @@ class E2bSandboxTest extends WithFakeE2b {
     FakeE2b.Sandbox inFake = fake.sandboxes.get(sandbox.id());
 
     sandbox.upload(List.of(SandboxFile.of("/home/user/airlock/a/one.txt", "1".getBytes(StandardCharsets.UTF_8)),
-        SandboxFile.of("/home/user/airlock/b/c/two.txt", "22".getBytes(StandardCharsets.UTF_8))));
+        SandboxFile.of("/home/user/airlock/b/c/two.txt", "22".getBytes(StandardCharsets.UTF_8))), inAMinute());
     assertThat(Files.readString(inFake.local("/home/user/airlock/a/one.txt"))).isEqualTo("1");
     assertThat(Files.readString(inFake.local("/home/user/airlock/b/c/two.txt"))).isEqualTo("22");
 
     fake.script(fake.proxy, FakeE2b.request("POST", "/files"), FakeE2b.error(507, "not enough disk space"));
-    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/big", new byte[10]))))
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/big", new byte[10])), inAMinute()))
         .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("no disk space left");
     sandbox.kill();
   }

@@ -42,8 +42,8 @@ final class MorphInstance implements CloudSandbox {
   }
 
   @Override
-  public void upload(List<SandboxFile> batch) throws IOException {
-    files.upload(id, batch);
+  public void upload(List<SandboxFile> batch, long deadline) throws IOException {
+    files.upload(id, batch, deadline);
   }
 
   /** {@code exec} waits for its command, so the bridge is started in the background with its output in a file. */
