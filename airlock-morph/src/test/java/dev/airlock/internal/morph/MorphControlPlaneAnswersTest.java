@@ -52,4 +52,33 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
     assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("forged");
     assertThat(refused.getMessage()).doesNotContain("\r", "\n", "\u001b", "\u202e");
   }
+
+  /**
+   * Morph answers the {@code exec} that starts the bridge one byte every 50 s: under a 60 s read timeout per read and
+   * no deadline, the launch, on the caller's thread, waited for as long as Morph dripped.
+   */
+  @Test
+  void aTrickledExecCannotHoldTheLaunchPastItsDeadline() {
+    fake.snapshotRunsBridge = false;
+    fake.script(r -> r.getMethod().equals("POST") && r.getUrl().encodedPath().endsWith("/exec"),
+        new MockResponse.Builder().code(200).body("{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\"}")
+            .throttleBody(1, 50, java.util.concurrent.TimeUnit.SECONDS).build());
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50))
+        .withBridgeCommand(java.util.List.of("/bin/true"));
+    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
+        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    try {
+      long started = System.nanoTime();
+      java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
+          () -> backend.launch(new dev.airlock.spi.WorkerSpec(96, Duration.ofSeconds(10))));
+      Throwable failed = catchThrowable(() -> launch.get(25, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(failed).as("the launch, 25 s after a 10 s start timeout")
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .hasCauseInstanceOf(SandboxUnavailableException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(13));
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
 }
