@@ -16,7 +16,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * The host's side of {@link BridgeProtocol}, through the sandbox provider's port proxy. Once guest code ran in the
@@ -127,12 +126,7 @@ final class BridgeClient {
   /** The body of an expected answer, bounded; anything else becomes an exception naming the bridge's message. */
   private byte[] expect(Response response, int status) throws IOException {
     if (response.code() == status) {
-      ResponseBody body = response.body();
-      if (body.source().request(MAX_ANSWER_BYTES + 1L)) {
-        throw new IOException("the bridge in sandbox " + sandbox.id() + " answered more than " + MAX_ANSWER_BYTES
-            + " bytes");
-      }
-      return body.source().readByteArray();
+      return HttpCalls.boundedBody(response, MAX_ANSWER_BYTES, "the bridge in sandbox " + sandbox.id());
     }
     String text = peek(response);
     ProxyAnswers.throwIfGone(sandbox.id(), response.code(), text);

@@ -153,7 +153,7 @@ public final class BridgedBackend implements SandboxBackend {
     try {
       String token = HexFormat.of().formatHex(randomBytes());
       sandbox.upload(List.of(SandboxFile.of(settings.home() + "/" + BridgeProtocol.TOKEN_FILE,
-          token.getBytes(StandardCharsets.UTF_8))));
+          token.getBytes(StandardCharsets.UTF_8))), deadline);
       BridgeClient bridge = new BridgeClient(sandbox, calls, token);
       awaitBridge(sandbox, bridge, deadline);
       shipClasspath(sandbox, bridge, shipped, deadline);
@@ -270,7 +270,7 @@ public final class BridgedBackend implements SandboxBackend {
       return;
     }
     LOG.info("no worker bridge answered in {} sandbox {}; starting one", settings.name(), sandbox.id());
-    sandbox.startBridge(settings.bridgeCommand());
+    sandbox.startBridge(settings.bridgeCommand(), deadline);
     if (bridge.awaitReady(deadline)) {
       sandbox.bridgeReady();
     } else {
@@ -294,7 +294,7 @@ public final class BridgedBackend implements SandboxBackend {
       shipped++;
       for (SandboxFile file : entry.uploads(settings.home(), classpath.get(i))) {
         if (!batch.isEmpty() && batchBytes + file.size() > settings.uploadBatchBytes()) {
-          sandbox.upload(batch);
+          sandbox.upload(batch, deadline);
           batch = new ArrayList<>();
           batchBytes = 0;
         }
@@ -303,7 +303,7 @@ public final class BridgedBackend implements SandboxBackend {
       }
     }
     if (!batch.isEmpty()) {
-      sandbox.upload(batch);
+      sandbox.upload(batch, deadline);
     }
     // The bridge's list is guest text: the message names only the host's own entries it matches, and counts the rest.
     Set<String> stillMissing = Set.copyOf(bridge.missing(entries, deadline));

@@ -15,14 +15,19 @@ public interface CloudSandbox {
   /** A request builder aimed at {@code path} on the bridge's port, with the proxy's routing and access headers. */
   Request.Builder bridgeRequest(String path);
 
-  /** Writes files into the sandbox through the provider's file channel, creating folders as needed. */
-  void upload(List<SandboxFile> files) throws IOException;
+  /**
+   * Writes files into the sandbox through the provider's file channel, creating folders as needed, by
+   * {@code deadline} (nanoTime), the launch's.
+   */
+  void upload(List<SandboxFile> files, long deadline) throws IOException;
 
   /**
    * Starts the bridge when the template's own start command did not leave it running. Returns once the process was
-   * started; readiness is polled on its port.
+   * started; readiness is polled on its port. Whatever answers the start (envd, the provider's exec) ends by
+   * {@code deadline} (nanoTime), the launch's: the launch runs on the caller's thread, and its sandbox is extended
+   * until it ends.
    */
-  void startBridge(List<String> command) throws IOException;
+  void startBridge(List<String> command, long deadline) throws IOException;
 
   /** After {@link #startBridge}: how the started bridge ended, once it has (with its output). */
   default Optional<String> bridgeExit() {

@@ -75,6 +75,20 @@ public final class HttpCalls {
     }
   }
 
+  /**
+   * A response's body, refused past {@code maxBytes} before more is read: a control plane, or whatever answers on a
+   * sandbox's port, could otherwise have the host read an answer of any size into its heap.
+   *
+   * @param what who answered, for the error
+   */
+  public static byte[] boundedBody(Response response, long maxBytes, String what) throws IOException {
+    okio.BufferedSource source = response.body().source();
+    if (source.request(maxBytes + 1)) {
+      throw new IOException(what + " answered more than " + maxBytes + " bytes");
+    }
+    return source.readByteArray();
+  }
+
   /** A call whose whole exchange, body included, must end by {@code deadline}. */
   public Call newCall(Request request, long deadline) throws IOException {
     return newCall(client, request, deadline);

@@ -38,12 +38,12 @@ class LiveSandboxesTest {
     }
 
     @Override
-    public void upload(List<SandboxFile> files) {
+    public void upload(List<SandboxFile> files, long deadline) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public void startBridge(List<String> command) {
+    public void startBridge(List<String> command, long deadline) {
       throw new UnsupportedOperationException();
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.SandboxGoneException;
 import dev.airlock.internal.cloud.SandboxService.Listed;
@@ -26,8 +27,16 @@ import okhttp3.Response;
 final class E2bApi {
   static final MediaType JSON = MediaType.get("application/json");
   private static final int MAX_ERROR_BYTES = 4096;
+  private static final int MAX_QUOTED_CHARS = 2048;
   private static final int PAGE_LIMIT = 100;
   private static final int MAX_PAGES = 100;
+  /** A creation's answer is a few hundred bytes. */
+  private static final int MAX_CREATED_BYTES = 64 * 1024;
+  /**
+   * All pages of one listing together (at most {@link #MAX_PAGES} of {@link #PAGE_LIMIT} sandboxes, each with its
+   * metadata): what is kept of them stays in memory until the listing is done.
+   */
+  private static final long MAX_LIST_BYTES = 16 * 1024 * 1024;
 
   private final E2bSettings settings;
   private final HttpCalls calls;
@@ -98,7 +107,8 @@ final class E2bApi {
       if (response.code() != 201 && response.code() != 200) {
         throw failure(response, "create a sandbox from template '" + settings.template() + "'");
       }
-      Created created = Json.MAPPER.readValue(response.body().source().readByteArray(), Created.class);
+      Created created = Json.MAPPER.readValue(HttpCalls.boundedBody(response, MAX_CREATED_BYTES,
+          "E2B's creation of a sandbox"), Created.class);
       check(created);
       return created;
     } catch (IOException e) {
@@ -107,16 +117,30 @@ final class E2bApi {
     }
   }
 
-  /** Validates what will be put into URLs and headers: everything from the service is checked before use. */
-  private static void check(Created created) throws IOException {
+  /**
+   * Validates what will be put into URLs and headers: everything from the service is checked before use. A sandbox
+   * whose id is usable but whose answer is not was created all the same, and is killed before the refusal.
+   */
+  private void check(Created created) throws IOException {
     if (created.sandboxId() == null || !created.sandboxId().matches("[a-z0-9]{1,64}")) {
-      throw new E2bProtocolException("E2B created a sandbox with an invalid sandboxID: " + created.sandboxId());
+      throw new E2bProtocolException("E2B created a sandbox with an invalid sandboxID: "
+          + GuestText.escape(String.valueOf(created.sandboxId()), 128));
     }
+    String refused = null;
     if (created.envdAccessToken() != null && !created.envdAccessToken().matches("[\\x21-\\x7e]{1,512}")) {
-      throw new E2bProtocolException("E2B sent an envdAccessToken that is not a header value");
+      refused = "E2B sent an envdAccessToken that is not a header value";
+    } else if (created.trafficAccessToken() != null
+        && !created.trafficAccessToken().matches("[\\x21-\\x7e]{1,512}")) {
+      refused = "E2B sent a trafficAccessToken that is not a header value";
     }
-    if (created.trafficAccessToken() != null && !created.trafficAccessToken().matches("[\\x21-\\x7e]{1,512}")) {
-      throw new E2bProtocolException("E2B sent a trafficAccessToken that is not a header value");
+    if (refused != null) {
+      try {
+        kill(created.sandboxId());
+      } catch (IOException | RuntimeException e) {
+        refused += "; killing sandbox " + created.sandboxId() + " failed too (" + e.getMessage()
+            + "), its lifetime ends it";
+      }
+      throw new E2bProtocolException(refused);
     }
   }
 
@@ -171,6 +195,7 @@ final class E2bApi {
         .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&"));
     List<Listed> all = new ArrayList<>();
+    long listed = 0;
     String next = null;
     for (int page = 0; page < MAX_PAGES; page++) {
       HttpUrl.Builder url = settings.apiUrl().newBuilder().addPathSegment("v2").addPathSegment("sandboxes")
@@ -185,7 +210,10 @@ final class E2bApi {
         if (response.code() != 200) {
           throw failure(response, "list sandboxes");
         }
-        JsonNode sandboxes = Json.MAPPER.readTree(response.body().source().readByteArray());
+        byte[] body = HttpCalls.boundedBody(response, MAX_LIST_BYTES - listed,
+            "E2B's list of sandboxes (all pages)");
+        listed += body.length;
+        JsonNode sandboxes = Json.MAPPER.readTree(body);
         if (sandboxes == null || !sandboxes.isArray()) {
           throw new E2bProtocolException("E2B listed sandboxes as something other than a JSON array");
         }
@@ -246,8 +274,15 @@ final class E2bApi {
     return new SandboxUnavailableException("E2B could not " + action + " (" + code + " " + message + "): " + fix);
   }
 
-  /** {@code {"code":..,"message":..}} when E2B sent it, else the raw body; bounded either way. */
+  /**
+   * {@code {"code":..,"message":..}} when E2B sent it, else the raw body; bounded either way, and escaped: it joins
+   * exceptions an application logs, and a compromised control plane must not write lines of the host's log.
+   */
   static String errorMessage(Response response) {
+    return GuestText.escape(rawErrorMessage(response), MAX_QUOTED_CHARS);
+  }
+
+  private static String rawErrorMessage(Response response) {
     String raw;
     try {
       raw = response.peekBody(MAX_ERROR_BYTES).string();

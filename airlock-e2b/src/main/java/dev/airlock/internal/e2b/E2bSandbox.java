@@ -47,6 +47,8 @@ final class E2bSandbox implements CloudSandbox {
   static final Duration UNARY_TIMEOUT = Duration.ofSeconds(10);
   /** The most of an envd answer read into memory: its real answers here are a few hundred bytes. */
   static final int MAX_UNARY_BYTES = 64 * 1024;
+  /** An upload's answer entry: a path (at most 4096 bytes on Linux), its name and type. */
+  private static final int MAX_WRITTEN_ENTRY_BYTES = 8 * 1024;
 
   private final E2bSettings settings;
   private final E2bApi api;
@@ -104,19 +106,22 @@ final class E2bSandbox implements CloudSandbox {
 
   /** {@code POST /files} as multipart: one part named {@code file} per file, its filename the full path. */
   @Override
-  public void upload(List<SandboxFile> files) throws IOException {
+  public void upload(List<SandboxFile> files, long deadline) throws IOException {
     MultipartBody.Builder body = new MultipartBody.Builder().setType(MultipartBody.FORM);
     for (SandboxFile file : files) {
       RequestBody content = file.source() != null ? RequestBody.create(file.source().toFile(), OCTETS)
           : RequestBody.create(file.content(), OCTETS);
       body.addFormDataPart("file", file.path(), content);
     }
-    try (Response response = calls.execute(envd("/files").post(body.build()).build(), true)) {
+    try (Response response = calls.execute(envd("/files").post(body.build()).build(), true, deadline)) {
       if (response.code() != 200) {
         throw envdFailure(response, "upload " + files.size() + " files");
       }
       // envd sets no JSON content type on this answer; it is JSON all the same.
-      JsonNode written = Json.MAPPER.readTree(response.body().source().readByteArray());
+      // One entry per file written, each its path and name: bounded by what was sent.
+      long max = MAX_UNARY_BYTES + (long) files.size() * MAX_WRITTEN_ENTRY_BYTES;
+      JsonNode written = Json.MAPPER.readTree(HttpCalls.boundedBody(response, max,
+          "envd in E2B sandbox " + id() + " (/files)"));
       if (written == null || !written.isArray() || written.size() == 0) {
         throw new E2bProtocolException("envd answered an upload without the files it wrote");
       }
@@ -129,7 +134,7 @@ final class E2bSandbox implements CloudSandbox {
    * bridge answers.
    */
   @Override
-  public void startBridge(List<String> command) throws IOException {
+  public void startBridge(List<String> command, long deadline) throws IOException {
     ObjectNode start = Json.MAPPER.createObjectNode();
     ObjectNode process = start.putObject("process");
     process.put("cmd", command.get(0));
@@ -142,7 +147,9 @@ final class E2bSandbox implements CloudSandbox {
         .header("Keepalive-Ping-Interval", KEEPALIVE_SECONDS)
         .post(RequestBody.create(ConnectEnvelopes.envelope(Json.MAPPER.writeValueAsBytes(start)), CONNECT_JSON))
         .build();
-    Call call = streamClient.newCall(request);
+    // The stream has no read timeout, so only a call timeout ends an envd that sends its headers and nothing more;
+    // the launch gives up at its deadline anyway, and the follower is detached once the bridge answers.
+    Call call = HttpCalls.newCall(streamClient, request, deadline);
     Response response = call.execute();
     try {
       if (response.code() != 200) {
@@ -238,12 +245,7 @@ final class E2bSandbox implements CloudSandbox {
 
   /** An answer's body, refused past {@link #MAX_UNARY_BYTES}: whatever answers on envd's port may be the guest. */
   private byte[] bounded(Response response, String path) throws IOException {
-    okio.BufferedSource source = response.body().source();
-    if (source.request(MAX_UNARY_BYTES + 1L)) {
-      throw new E2bProtocolException("envd in E2B sandbox " + id() + " answered " + path + " with more than "
-          + MAX_UNARY_BYTES + " bytes");
-    }
-    return source.readByteArray();
+    return HttpCalls.boundedBody(response, MAX_UNARY_BYTES, "envd in E2B sandbox " + id() + " (" + path + ")");
   }
 
   /**

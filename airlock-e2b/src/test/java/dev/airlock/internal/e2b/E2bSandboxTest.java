@@ -42,6 +42,10 @@ class E2bSandboxTest extends WithFakeE2b {
     return SandboxPool.builder(config).minSize(0).maxSize(1).backend("e2b", b).build();
   }
 
+  private static long inAMinute() {
+    return System.nanoTime() + Duration.ofMinutes(1).toNanos();
+  }
+
   @Test
   void startsTheBridgeThroughEnvdWithoutADeadlineWhenTheTemplateDidNot() throws Exception {
     fake.templateRunsBridge = false;
@@ -134,10 +138,10 @@ class E2bSandboxTest extends WithFakeE2b {
         "not-the-token", real.trafficAccessToken(), null);
     E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), forged);
 
-    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/x", new byte[] {1}))))
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/x", new byte[] {1})), inAMinute()))
         .isInstanceOf(SandboxUnavailableException.class)
         .hasMessageContaining("401 unauthorized access, please provide a valid access token");
-    assertThatThrownBy(() -> sandbox.startBridge(List.of("/bin/true")))
+    assertThatThrownBy(() -> sandbox.startBridge(List.of("/bin/true"), inAMinute()))
         .isInstanceOf(SandboxUnavailableException.class)
         .hasMessageContaining("refused its access token");
     assertThat(fake.sandboxes.get(real.sandboxId()).processes).hasSize(1);
@@ -150,7 +154,7 @@ class E2bSandboxTest extends WithFakeE2b {
     E2bSettings settings = testing.settings(testing.config(fake));
     E2bApi api = new E2bApi(settings, testing.calls());
     E2bSandbox sandbox = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
-    sandbox.startBridge(List.of("/bin/sleep", "60"));
+    sandbox.startBridge(List.of("/bin/sleep", "60"), inAMinute());
 
     sandbox.kill();
 
@@ -161,7 +165,7 @@ class E2bSandboxTest extends WithFakeE2b {
     // Only when the control plane refuses is the bridge stopped through envd, so the sandbox runs no worker until
     // its timeout.
     E2bSandbox refused = new E2bSandbox(settings, api, testing.calls(), api.create(Map.of(), Duration.ofSeconds(60)));
-    refused.startBridge(List.of("/bin/sleep", "60"));
+    refused.startBridge(List.of("/bin/sleep", "60"), inAMinute());
     fake.script(fake.api, FakeE2b.request("DELETE", "/sandboxes/" + refused.id()), FakeE2b.error(400, "no"));
     refused.kill();
     RecordedRequest signal = only(fake.sandboxRequests, "POST", "/process.Process/SendSignal");
@@ -223,12 +227,12 @@ class E2bSandboxTest extends WithFakeE2b {
     FakeE2b.Sandbox inFake = fake.sandboxes.get(sandbox.id());
 
     sandbox.upload(List.of(SandboxFile.of("/home/user/airlock/a/one.txt", "1".getBytes(StandardCharsets.UTF_8)),
-        SandboxFile.of("/home/user/airlock/b/c/two.txt", "22".getBytes(StandardCharsets.UTF_8))));
+        SandboxFile.of("/home/user/airlock/b/c/two.txt", "22".getBytes(StandardCharsets.UTF_8))), inAMinute());
     assertThat(Files.readString(inFake.local("/home/user/airlock/a/one.txt"))).isEqualTo("1");
     assertThat(Files.readString(inFake.local("/home/user/airlock/b/c/two.txt"))).isEqualTo("22");
 
     fake.script(fake.proxy, FakeE2b.request("POST", "/files"), FakeE2b.error(507, "not enough disk space"));
-    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/big", new byte[10]))))
+    assertThatThrownBy(() -> sandbox.upload(List.of(SandboxFile.of("/home/user/big", new byte[10])), inAMinute()))
         .isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("no disk space left");
     sandbox.kill();
   }

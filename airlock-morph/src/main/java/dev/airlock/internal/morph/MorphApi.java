@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.HttpCalls;
 import dev.airlock.internal.cloud.SandboxGoneException;
 import dev.airlock.internal.cloud.SandboxService.Listed;
@@ -26,6 +27,12 @@ final class MorphApi {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   static final String SERVICE_NAME = "airlock-bridge";
+  /**
+   * The most of an answer read into memory: an instance is a few KiB, and the list (one answer, no pages) holds one
+   * entry per instance of the account.
+   */
+  private static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+  static final int MAX_QUOTED_CHARS = 2048;
 
   private final MorphSettings settings;
   private final HttpCalls calls;
@@ -77,8 +84,8 @@ final class MorphApi {
             + " went into status error: check the snapshot");
       }
       if (System.nanoTime() > deadline) {
-        throw new SandboxUnavailableException("Morph instance " + id + " was still '" + status
-            + "' at the start timeout");
+        throw new SandboxUnavailableException("Morph instance " + id + " was still '"
+            + GuestText.escape(status, MAX_QUOTED_CHARS) + "' at the start timeout");
       }
       try {
         Thread.sleep(settings.readyPoll().toMillis());
@@ -117,12 +124,12 @@ final class MorphApi {
     throw new IOException("Morph did not list the exposed service " + SERVICE_NAME + " of instance " + id);
   }
 
-  /** Runs a command to completion in the instance: {exit_code, stdout, stderr}. */
-  JsonNode exec(String id, List<String> command) throws IOException {
+  /** Runs a command to completion in the instance, {exit_code, stdout, stderr}, answered by {@code deadline}. */
+  JsonNode exec(String id, List<String> command, long deadline) throws IOException {
     ObjectNode body = JSON.createObjectNode();
     command.forEach(body.putArray("command")::add);
     try (Response response = calls.execute(authorized(api("instance", id, "exec"))
-        .post(RequestBody.create(body.toString(), JSON_TYPE)).build(), false)) {
+        .post(RequestBody.create(body.toString(), JSON_TYPE)).build(), false, deadline)) {
       if (response.code() == 404) {
         throw new SandboxGoneException("Morph no longer knows instance " + id + " (404)");
       }
@@ -184,7 +191,7 @@ final class MorphApi {
   private static String instanceId(JsonNode instance) throws IOException {
     String id = instance.path("id").asText("");
     if (!id.matches("[A-Za-z0-9_-]{1,80}")) {
-      throw new IOException("Morph answered an instance with an invalid id: " + id);
+      throw new IOException("Morph answered an instance with an invalid id: " + GuestText.escape(id, 128));
     }
     return id;
   }
@@ -204,7 +211,7 @@ final class MorphApi {
 
   private static JsonNode expect(Response response, String action) throws IOException {
     if (response.isSuccessful()) {
-      byte[] body = response.body().source().readByteArray();
+      byte[] body = HttpCalls.boundedBody(response, MAX_ANSWER_BYTES, "Morph's answer to " + action);
       return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
     }
     String raw = response.peekBody(4096).string();
@@ -218,6 +225,8 @@ final class MorphApi {
     } catch (IOException e) {
       // Not JSON: the raw text says it.
     }
+    // Morph's text joins exceptions an application logs: a compromised control plane must not write its lines.
+    detail = GuestText.escape(detail, MAX_QUOTED_CHARS);
     String fix = response.code() == 401 || response.code() == 403
         ? "Morph refused the API key: check MORPH_API_KEY (or airlock.morph.api-key)"
         : response.code() == 429 ? "Morph's rate limit was still exceeded after retrying"

@@ -52,11 +52,15 @@ final class MorphFiles {
     return (session, address, key) -> fingerprint.equals(KeyUtils.getFingerPrint(key));
   }
 
-  void upload(String instanceId, List<SandboxFile> files) throws IOException {
+  /**
+   * The connection and authentication end by {@code deadline} (nanoTime) as well as by their own timeouts; the SFTP
+   * writes have MINA's own timeouts.
+   */
+  void upload(String instanceId, List<SandboxFile> files, long deadline) throws IOException {
     try (ClientSession session = client.connect(instanceId + ":" + settings.apiKey(), settings.sshHost(),
-        settings.sshPort()).verify(CONNECT_TIMEOUT).getSession()) {
+        settings.sshPort()).verify(until(CONNECT_TIMEOUT, deadline)).getSession()) {
       session.addPublicKeyIdentity(throwAwayKey());
-      authenticate(session);
+      authenticate(session, deadline);
       try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
         Set<String> made = new HashSet<>();
         for (SandboxFile file : files) {
@@ -70,15 +74,20 @@ final class MorphFiles {
   }
 
   /** The gateway's key is checked first, so a refused key fails here, before the user name is sent. */
-  private void authenticate(ClientSession session) throws IOException {
+  private void authenticate(ClientSession session, long deadline) throws IOException {
     try {
-      session.auth().verify(AUTH_TIMEOUT);
+      session.auth().verify(until(AUTH_TIMEOUT, deadline));
     } catch (IOException e) {
       if (firstUse != null && firstUse.refusal().isPresent()) {
         throw new IOException(firstUse.refusal().get(), e);
       }
       throw e;
     }
+  }
+
+  /** {@code timeout}, or the time left before {@code deadline} when that is shorter (at least 1 ms). */
+  private static Duration until(Duration timeout, long deadline) {
+    return Duration.ofNanos(Math.max(1_000_000L, Math.min(timeout.toNanos(), deadline - System.nanoTime())));
   }
 
   private static void makeParents(SftpClient sftp, String path, Set<String> made) throws IOException {

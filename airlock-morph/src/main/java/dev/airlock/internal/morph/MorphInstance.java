@@ -1,6 +1,7 @@
 package dev.airlock.internal.morph;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.internal.backend.GuestText;
 import dev.airlock.internal.cloud.CloudSandbox;
 import dev.airlock.internal.cloud.SandboxFile;
 import java.io.IOException;
@@ -41,20 +42,21 @@ final class MorphInstance implements CloudSandbox {
   }
 
   @Override
-  public void upload(List<SandboxFile> batch) throws IOException {
-    files.upload(id, batch);
+  public void upload(List<SandboxFile> batch, long deadline) throws IOException {
+    files.upload(id, batch, deadline);
   }
 
   /** {@code exec} waits for its command, so the bridge is started in the background with its output in a file. */
   @Override
-  public void startBridge(List<String> command) throws IOException {
+  public void startBridge(List<String> command, long deadline) throws IOException {
     String line = command.stream().map(MorphInstance::quote).collect(Collectors.joining(" "));
     String script = "mkdir -p " + quote(settings.home()) + " && nohup " + line + " > "
         + quote(settings.home() + "/bridge.log") + " 2>&1 < /dev/null &";
-    JsonNode result = api.exec(id, List.of("/bin/sh", "-c", script));
+    JsonNode result = api.exec(id, List.of("/bin/sh", "-c", script), deadline);
     if (result.path("exit_code").asInt(-1) != 0) {
       throw new IOException("starting the worker bridge in Morph instance " + id + " failed (exit code "
-          + result.path("exit_code").asInt(-1) + "): " + result.path("stderr").asText(""));
+          + result.path("exit_code").asInt(-1) + "): "
+          + GuestText.escape(result.path("stderr").asText(""), MorphApi.MAX_QUOTED_CHARS));
     }
   }
 

@@ -58,6 +58,10 @@ final class FakeMorph implements AutoCloseable {
   volatile boolean snapshotRunsBridge = true;
   /** The status a new instance reports on its first read before turning ready (or staying in error). */
   volatile String statusAfterStart = "ready";
+  private final List<Scripted> scripted = new CopyOnWriteArrayList<>();
+
+  private record Scripted(java.util.function.Predicate<RecordedRequest> matches, MockResponse response) {
+  }
 
   FakeMorph(Path root, int bridgePort) throws IOException {
     this.root = root;
@@ -66,6 +70,11 @@ final class FakeMorph implements AutoCloseable {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         apiRequests.add(request);
+        for (Scripted s : scripted) {
+          if (s.matches().test(request) && scripted.remove(s)) {
+            return s.response();
+          }
+        }
         return instanceApi(request);
       }
     });
@@ -92,6 +101,11 @@ final class FakeMorph implements AutoCloseable {
     ssh.setFileSystemFactory(files);
     ssh.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
     ssh.start();
+  }
+
+  /** The next API request {@code matches} selects gets {@code response} instead of the fake's own. */
+  void script(java.util.function.Predicate<RecordedRequest> matches, MockResponse response) {
+    scripted.add(new Scripted(matches, response));
   }
 
   String hostKeyFingerprint() throws Exception {

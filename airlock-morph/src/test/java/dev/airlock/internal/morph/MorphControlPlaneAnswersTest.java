@@ -1,0 +1,84 @@
+package dev.airlock.internal.morph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.airlock.SandboxUnavailableException;
+import dev.airlock.internal.cloud.CloudHttp;
+import dev.airlock.internal.cloud.HttpCalls;
+import dev.airlock.internal.cloud.RetryPolicy;
+import java.time.Duration;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Attack review 28: a hostile or compromised Morph API, through the size and text of its answers. */
+@Timeout(60)
+class MorphControlPlaneAnswersTest extends WithFakeMorph {
+
+  private MorphApi api() {
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+    return new MorphApi(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+  }
+
+  private static boolean startRequest(mockwebserver3.RecordedRequest request) {
+    return request.getMethod().equals("POST") && request.getUrl().encodedPath().equals("/instance");
+  }
+
+  /** An instance start answered with 48 MiB was read whole into the host's heap, then parsed. */
+  @Test
+  void anAnswerIsReadOnlyUpToItsBound() {
+    fake.script(MorphControlPlaneAnswersTest::startRequest, new MockResponse.Builder().code(200)
+        .body(new Buffer().writeUtf8(" ".repeat(48 << 20)).writeUtf8("{\"id\":\"morphvm_big\"}")).build());
+    Throwable refused = catchThrowable(() -> api().start(Map.of(), Duration.ofSeconds(60),
+        System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("more than");
+  }
+
+  /**
+   * Morph's error text (its {@code detail}) was quoted raw into the exception an application logs: a CR LF and a
+   * forged log line, an ANSI escape and a bidi override from the control plane reached the host's log.
+   */
+  @Test
+  void theControlPlanesErrorTextIsQuotedEscaped() {
+    fake.script(MorphControlPlaneAnswersTest::startRequest, new MockResponse.Builder().code(500)
+        .setHeader("Content-Type", "application/json")
+        .body("{\"detail\":\"boom\\r\\n12:00:00.000 [main] ERROR dev.airlock.Audit - forged \\u001b[31m\\u202e\"}")
+        .build());
+    Throwable refused = catchThrowable(() -> api().start(Map.of(), Duration.ofSeconds(60),
+        System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+    assertThat(refused).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("forged");
+    assertThat(refused.getMessage()).doesNotContain("\r", "\n", "\u001b", "\u202e");
+  }
+
+  /**
+   * Morph answers the {@code exec} that starts the bridge one byte every 50 s: under a 60 s read timeout per read and
+   * no deadline, the launch, on the caller's thread, waited for as long as Morph dripped.
+   */
+  @Test
+  void aTrickledExecCannotHoldTheLaunchPastItsDeadline() {
+    fake.snapshotRunsBridge = false;
+    fake.script(r -> r.getMethod().equals("POST") && r.getUrl().encodedPath().endsWith("/exec"),
+        new MockResponse.Builder().code(200).body("{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\"}")
+            .throttleBody(1, 50, java.util.concurrent.TimeUnit.SECONDS).build());
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50))
+        .withBridgeCommand(java.util.List.of("/bin/true"));
+    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
+        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    try {
+      long started = System.nanoTime();
+      java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
+          () -> backend.launch(new dev.airlock.spi.WorkerSpec(96, Duration.ofSeconds(10))));
+      Throwable failed = catchThrowable(() -> launch.get(25, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(failed).as("the launch, 25 s after a 10 s start timeout")
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .hasCauseInstanceOf(SandboxUnavailableException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(13));
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
+}
