@@ -66,10 +66,13 @@ class SeccompFilterTest {
     }
   }
 
-  /** A datagram queued on the sandbox's loopback is the host's kernel memory, outside a v1 memory cgroup. */
+  /**
+   * A datagram queued on the sandbox's loopback is the host's kernel memory, outside a v1 memory cgroup; vsock belongs
+   * to no network namespace.
+   */
   @ParameterizedTest
   @EnumSource(Arch.class)
-  void refusesIpDatagramSocketsOnly(Arch arch) {
+  void refusesIpDatagramAndVsockSocketsOnly(Arch arch) {
     byte[] program = SeccompFilter.program(arch);
     int socket = arch.numbers.get("socket");
     int stream = 1;
@@ -82,6 +85,13 @@ class SeccompFilterTest {
     assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET6, stream | nonBlockingCloseOnExec))
         .isEqualTo(SeccompFilter.RET_ALLOW);
     assertThat(run(program, arch.audit, socket, unix, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_VSOCK, stream)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_VSOCK, RefusedSyscalls.SOCK_DGRAM)).isEqualTo(DENY);
+    long upperHalf = 1L << 32;
+    assertThat(run(program, arch.audit, socket, upperHalf | RefusedSyscalls.AF_VSOCK, stream))
+        .as("the kernel drops the upper half of the int family").isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, upperHalf | RefusedSyscalls.AF_INET, RefusedSyscalls.SOCK_DGRAM))
+        .isEqualTo(DENY);
   }
 
   @org.junit.jupiter.api.Test
