@@ -17,7 +17,9 @@ import java.util.List;
  *       {@code memfd_secret}, whose pages the kernel takes out of its direct map of all memory, splitting the large
  *       pages of that map for the whole host and for good (a Docker guest's 4 MiB broke 5 GiB of the host's 1 GiB
  *       mappings, 225 MiB of them down to 4 KiB pages; attack review 27). {@code open_tree_attr} is the new mount
- *       API's, as its siblings are.</li>
+ *       API's, as its siblings are, {@code quotactl_fd} is {@code quotactl} on a descriptor, and
+ *       {@code pidfd_getfd} takes another process's descriptor, as {@code ptrace} would: Docker's default profile
+ *       refuses both without a capability.</li>
  *   <li>{@link #FLAGGED} fail with {@code EPERM} when an argument carries one of their flags: {@code clone} asking
  *       for a new namespace ({@link #CLONE_NAMESPACE_FLAGS}), and memory from the host's huge page pool
  *       ({@code mmap} with {@code MAP_HUGETLB}, {@code shmget} with {@code SHM_HUGETLB}, {@code memfd_create} with
@@ -46,7 +48,8 @@ public final class RefusedSyscalls {
       "quotactl", "lookup_dcookie", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
       "mount_setattr", "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs",
       "_sysctl", "iopl", "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init",
-      "inotify_init1", "mq_open", "io_setup", "memfd_secret", "open_tree_attr");
+      "inotify_init1", "mq_open", "io_setup", "memfd_secret", "open_tree_attr", "quotactl_fd",
+      "pidfd_getfd");
 
   public static final int EPERM = 1;
   public static final int ENOSYS = 38;
@@ -81,7 +84,7 @@ public final class RefusedSyscalls {
   /** One line for a posture: what a worker under these rules is refused. */
   public static String describe() {
     return "refusing " + DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
-        + "counted per host user or host-wide, and secret memory, which splits the host's direct map), namespace clone flags, huge pages of the host's pool, UDP and vsock "
-        + "sockets and other architectures";
+        + "counted per host user or host-wide, and secret memory, which splits the host's direct map), namespace "
+        + "clone flags, huge pages of the host's pool, UDP and vsock sockets and other architectures";
   }
 }

@@ -24,7 +24,7 @@ class SeccompFilterTest {
     List<String> required = List.of("ptrace", "mount", "umount2", "unshare", "setns", "keyctl", "add_key",
         "request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "init_module", "finit_module",
         "delete_module", "pivot_root", "swapon", "swapoff", "reboot", "open_by_handle_at", "name_to_handle_at",
-        "process_vm_readv", "process_vm_writev", "io_uring_setup");
+        "process_vm_readv", "process_vm_writev", "io_uring_setup", "quotactl_fd", "pidfd_getfd");
     for (String call : required) {
       assertThat(arch.numbers).as(call).containsKey(call);
       assertThat(run(program, arch.audit, arch.numbers.get(call), 0)).as(call).isEqualTo(DENY);
