@@ -13,7 +13,13 @@ import java.util.List;
  *       modules and kexec, swap, reboot, file handles, io_uring, clock setting, the new mount API), plus the calls
  *       whose objects the kernel counts per user or for the whole host, which Docker's profile allows: inotify
  *       instances (128 per user by default), POSIX message queues, and AIO contexts ({@code fs.aio-max-nr}, 65,536
- *       events for every process of the host; one Docker worker took them all, attack review 24).</li>
+ *       events for every process of the host; one Docker worker took them all, attack review 24), and
+ *       {@code memfd_secret}, whose pages the kernel takes out of its direct map of all memory, splitting the large
+ *       pages of that map for the whole host and for good (a Docker guest's 4 MiB broke 5 GiB of the host's 1 GiB
+ *       mappings, 225 MiB of them down to 4 KiB pages; attack review 27). {@code open_tree_attr} is the new mount
+ *       API's, as its siblings are, {@code quotactl_fd} is {@code quotactl} on a descriptor, and
+ *       {@code pidfd_getfd} takes another process's descriptor, as {@code ptrace} would: Docker's default profile
+ *       refuses both without a capability.</li>
  *   <li>{@link #FLAGGED} fail with {@code EPERM} when an argument carries one of their flags: {@code clone} asking
  *       for a new namespace ({@link #CLONE_NAMESPACE_FLAGS}), and memory from the host's huge page pool
  *       ({@code mmap} with {@code MAP_HUGETLB}, {@code shmget} with {@code SHM_HUGETLB}, {@code memfd_create} with
@@ -26,7 +32,9 @@ import java.util.List;
  *       a type of {@link #SOCK_DGRAM} once {@link #SOCK_TYPE_MASK} drops its flags): a worker's network is its own
  *       loopback, where a datagram goes only to the guest's own sockets, and the datagrams queued there are the
  *       host's kernel memory, which no memory cgroup of v1 charges (a guest held 526 MiB beyond its container's
- *       limit; attack review 24). Egress is TCP, through the host's proxy.</li>
+ *       limit; attack review 24). Egress is TCP, through the host's proxy. A {@link #AF_VSOCK} socket of any type
+ *       fails too: vsock belongs to no network namespace, so it reaches the hypervisor's services and lets the guest
+ *       listen where the hypervisor can connect, whatever the worker's network (attack review 27).</li>
  *   <li>A call of another architecture, or of the x32 ABI, ends the process.</li>
  * </ul>
  */
@@ -40,7 +48,8 @@ public final class RefusedSyscalls {
       "quotactl", "lookup_dcookie", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
       "mount_setattr", "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs",
       "_sysctl", "iopl", "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init",
-      "inotify_init1", "mq_open", "io_setup");
+      "inotify_init1", "mq_open", "io_setup", "memfd_secret", "open_tree_attr", "quotactl_fd",
+      "pidfd_getfd");
 
   public static final int EPERM = 1;
   public static final int ENOSYS = 38;
@@ -64,6 +73,7 @@ public final class RefusedSyscalls {
       new FlaggedCall("memfd_create", 1, MFD_HUGETLB));
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
+  public static final int AF_VSOCK = 40;
   public static final int SOCK_DGRAM = 2;
   /** The type argument of {@code socket} without its {@code SOCK_NONBLOCK} and {@code SOCK_CLOEXEC} flags. */
   public static final int SOCK_TYPE_MASK = 0xF;
@@ -74,7 +84,7 @@ public final class RefusedSyscalls {
   /** One line for a posture: what a worker under these rules is refused. */
   public static String describe() {
     return "refusing " + DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
-        + "counted per host user or host-wide), namespace clone flags, huge pages of the host's pool, UDP sockets and "
-        + "other architectures";
+        + "counted per host user or host-wide, and secret memory, which splits the host's direct map), namespace "
+        + "clone flags, huge pages of the host's pool, UDP and vsock sockets and other architectures";
   }
 }

@@ -49,7 +49,8 @@ final class SeccompFilter {
         "vhangup", 153, "syslog", 103, "kcmp", 312, "fanotify_init", 300, "nfsservctl", 180, "uselib", 134,
         "ustat", 136, "sysfs", 139, "_sysctl", 156, "iopl", 172, "ioperm", 173, "create_module", 174,
         "get_kernel_syms", 177, "query_module", 178, "inotify_init", 253, "inotify_init1", 294, "mq_open", 240,
-        "io_setup", 206, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9, "shmget", 29, "memfd_create", 319)),
+        "io_setup", 206, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
+        "pidfd_getfd", 438, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9, "shmget", 29, "memfd_create", 319)),
     // The generic table (asm-generic/unistd.h): no uselib, ustat, sysfs, _sysctl, iopl, ioperm or module queries.
     AARCH64(0xC00000B7, false, table(
         "ptrace", 117, "mount", 40, "umount2", 39, "unshare", 97, "setns", 268, "keyctl", 219, "add_key", 217,
@@ -61,7 +62,8 @@ final class SeccompFilter {
         "clock_adjtime", 266, "adjtimex", 171, "quotactl", 60, "lookup_dcookie", 18, "open_tree", 428,
         "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433, "mount_setattr", 442,
         "vhangup", 58, "syslog", 116, "kcmp", 272, "fanotify_init", 262, "nfsservctl", 42, "inotify_init1", 26,
-        "mq_open", 180, "io_setup", 0, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222, "shmget", 194,
+        "mq_open", 180, "io_setup", 0, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
+        "pidfd_getfd", 438, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222, "shmget", 194,
         "memfd_create", 279));
 
     final int audit;
@@ -122,9 +124,10 @@ final class SeccompFilter {
       a.load(ARG0_LOW + 8 * call.argument());
       a.jumpIf(JSET_K, call.flags(), "deny", "allow");
     }
-    // An IP datagram socket (see RefusedSyscalls for why).
+    // A vsock socket, or an IP datagram socket (see RefusedSyscalls for why).
     a.label("socket");
     a.load(ARG0_LOW);
+    a.jumpIf(JEQ_K, RefusedSyscalls.AF_VSOCK, "deny", null);
     a.jumpIf(JEQ_K, RefusedSyscalls.AF_INET, "inet", null);
     a.jumpIf(JEQ_K, RefusedSyscalls.AF_INET6, null, "allow");
     a.label("inet");

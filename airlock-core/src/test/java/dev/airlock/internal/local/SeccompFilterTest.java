@@ -24,7 +24,7 @@ class SeccompFilterTest {
     List<String> required = List.of("ptrace", "mount", "umount2", "unshare", "setns", "keyctl", "add_key",
         "request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "init_module", "finit_module",
         "delete_module", "pivot_root", "swapon", "swapoff", "reboot", "open_by_handle_at", "name_to_handle_at",
-        "process_vm_readv", "process_vm_writev", "io_uring_setup");
+        "process_vm_readv", "process_vm_writev", "io_uring_setup", "quotactl_fd", "pidfd_getfd");
     for (String call : required) {
       assertThat(arch.numbers).as(call).containsKey(call);
       assertThat(run(program, arch.audit, arch.numbers.get(call), 0)).as(call).isEqualTo(DENY);
@@ -66,10 +66,13 @@ class SeccompFilterTest {
     }
   }
 
-  /** A datagram queued on the sandbox's loopback is the host's kernel memory, outside a v1 memory cgroup. */
+  /**
+   * A datagram queued on the sandbox's loopback is the host's kernel memory, outside a v1 memory cgroup; vsock belongs
+   * to no network namespace.
+   */
   @ParameterizedTest
   @EnumSource(Arch.class)
-  void refusesIpDatagramSocketsOnly(Arch arch) {
+  void refusesIpDatagramAndVsockSocketsOnly(Arch arch) {
     byte[] program = SeccompFilter.program(arch);
     int socket = arch.numbers.get("socket");
     int stream = 1;
@@ -82,6 +85,13 @@ class SeccompFilterTest {
     assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_INET6, stream | nonBlockingCloseOnExec))
         .isEqualTo(SeccompFilter.RET_ALLOW);
     assertThat(run(program, arch.audit, socket, unix, stream)).isEqualTo(SeccompFilter.RET_ALLOW);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_VSOCK, stream)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, RefusedSyscalls.AF_VSOCK, RefusedSyscalls.SOCK_DGRAM)).isEqualTo(DENY);
+    long upperHalf = 1L << 32;
+    assertThat(run(program, arch.audit, socket, upperHalf | RefusedSyscalls.AF_VSOCK, stream))
+        .as("the kernel drops the upper half of the int family").isEqualTo(DENY);
+    assertThat(run(program, arch.audit, socket, upperHalf | RefusedSyscalls.AF_INET, RefusedSyscalls.SOCK_DGRAM))
+        .isEqualTo(DENY);
   }
 
   @org.junit.jupiter.api.Test

@@ -17,6 +17,8 @@ import java.util.Optional;
  */
 final class DockerSeccompProfile {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The lower 32 bits of an argument, as a mask. */
+  private static final int INT_BITS = -1;
 
   private DockerSeccompProfile() {
   }
@@ -52,11 +54,16 @@ final class DockerSeccompProfile {
         }
       }
     }
+    // The family is an int: the kernel drops the argument's upper half, which an equality would compare, so that a bit
+    // set there carried a UDP or vsock socket past the rule (attack review 27). The mask compares the lower half only.
+    ObjectNode vsock = refuse(rules, RefusedSyscalls.EPERM);
+    vsock.putArray("names").add("socket");
+    masked(vsock.putArray("args"), 0, INT_BITS, RefusedSyscalls.AF_VSOCK);
     for (int family : new int[] {RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6}) {
       ObjectNode socket = refuse(rules, RefusedSyscalls.EPERM);
       socket.putArray("names").add("socket");
       ArrayNode args = socket.putArray("args");
-      args.addObject().put("index", 0).put("value", family).put("op", "SCMP_CMP_EQ");
+      masked(args, 0, INT_BITS, family);
       masked(args, 1, RefusedSyscalls.SOCK_TYPE_MASK, RefusedSyscalls.SOCK_DGRAM);
     }
     return Optional.of(profile.toString());

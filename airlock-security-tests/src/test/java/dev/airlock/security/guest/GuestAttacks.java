@@ -264,7 +264,10 @@ public final class GuestAttacks {
    * A JDK 17 program (incubator foreign API): each system call a guest could take a host-wide kernel budget with,
    * made through libc's {@code syscall}, and its answer as {@code name=result/errno}. {@code mmap} asks for 2 MiB of
    * the host's huge page pool, {@code shmget} for a huge page segment, {@code memfd_create} for a huge page file,
-   * {@code io_setup} for 16 AIO events, {@code io_uring_setup} for a ring of 4.
+   * {@code io_setup} for 16 AIO events, {@code io_uring_setup} for a ring of 4, {@code memfd_secret} for a file of
+   * memory the kernel takes out of its own map of all memory, {@code socket} for a vsock stream socket, which no
+   * network namespace confines, and a vsock and a UDP socket again with a bit set in the family's upper half, which the
+   * kernel drops (an {@code int}) but a profile's comparison of the whole argument sees.
    */
   private static final String NATIVE_CALLS_17 = """
       import jdk.incubator.foreign.*;
@@ -289,6 +292,10 @@ public final class GuestAttacks {
           call(out, "memfd_create", 319, at + 128, 4, 0, 0, 0);
           call(out, "io_setup", 206, 16, at, 0, 0, 0);
           call(out, "io_uring_setup", 425, 4, at + 8, 0, 0, 0);
+          call(out, "memfd_secret", 447, 0, 0, 0, 0, 0);
+          call(out, "vsock", 41, 40, 1, 0, 0, 0);
+          call(out, "vsock_upper", 41, 40 | 1L << 32, 1, 0, 0, 0);
+          call(out, "udp_upper", 41, 2 | 1L << 32, 2, 0, 0, 0);
           System.out.print(out.toString().trim());
         }
         static void call(StringBuilder out, String name, long nr, long a, long b, long c, long d, long e)
