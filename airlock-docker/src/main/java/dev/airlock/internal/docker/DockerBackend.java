@@ -45,6 +45,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,6 +102,9 @@ final class DockerBackend implements SandboxBackend {
    * (it would refuse to create a container with one) or an architecture the profile has no name for.
    */
   private final Optional<String> seccompProfile;
+  /** Runtimes that hand a container's seccomp profile to the kernel as it is. */
+  private static final Set<String> KERNEL_SECCOMP_RUNTIMES = Set.of("runc", "io.containerd.runc.v2",
+      "io.containerd.runtime.v1.linux", "crun");
   private final AtomicInteger workers = new AtomicInteger();
   /** The pool's egress proxy, or null when none is configured: then containers get nothing of it. */
   private final WorkerEgress egress;
@@ -113,10 +117,9 @@ final class DockerBackend implements SandboxBackend {
     this.docker = engine.client();
     try {
       this.engineInfo = docker.infoCmd().exec();
-      this.mappedUids = engineSecurityOptions().stream()
+      this.mappedUids = securityOptions(engineInfo).stream()
           .anyMatch(o -> o.contains("name=userns") || o.contains("name=rootless"));
-      this.seccompProfile = engineSecurityOptions().stream().anyMatch(o -> o.contains("name=seccomp"))
-          ? DockerSeccompProfile.forArchitecture(engineInfo.getArchitecture()) : Optional.empty();
+      this.seccompProfile = seccompProfile(engineInfo);
       requireRuntime();
       this.imageVolumes = requireImage();
       this.owner = Owner.thisProcess(UUID.randomUUID().toString());
@@ -187,7 +190,7 @@ final class DockerBackend implements SandboxBackend {
     c.add(new Control("capabilities", true, "all capabilities dropped"));
     c.add(new Control("privileges", true, "no-new-privileges: setuid binaries cannot raise privileges; core dumps "
         + "off (hard limit 0)"));
-    c.add(syscallsControl());
+    c.add(syscallsControl(engineInfo, settings.runtime()));
     c.add(new Control("user", !settings.runsAsRoot(), "runs as " + settings.describeUser(mappedUids) + " ("
         + DockerSettings.USER + ")"));
     c.add(new Control("environment", true, "no host variables: only the image's own"));
@@ -202,24 +205,43 @@ final class DockerBackend implements SandboxBackend {
     return new IsolationPosture(DockerSettings.BACKEND, c);
   }
 
-  private Control syscallsControl() {
-    if (seccompProfile.isPresent()) {
-      return new Control("syscalls", true, "Airlock's seccomp profile, the local sandbox's rules: "
-          + RefusedSyscalls.describe());
-    }
-    List<String> seccomp = engineSecurityOptions().stream().filter(o -> o.contains("name=seccomp")).toList();
-    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
-    // image started with the foreign function API enabled calls libc's syscall (DockerAioContextsTest: by hand, one
-    // worker took all 65536 AIO events of the host).
-    return new Control("syscalls", false, seccomp.isEmpty() ? "no seccomp filter: the engine reports none"
-        : "the engine's seccomp profile (" + seccomp.get(0) + "), not Airlock's: the engine's architecture "
-        + GuestText.escape(String.valueOf(engineInfo.getArchitecture())) + " has no profile here; Docker's default "
-        + "allows AIO contexts, which the kernel counts for the whole host (fs.aio-max-nr): a guest can take them "
-        + "all through a JVM it starts with native access");
+  /**
+   * Airlock's seccomp profile for the engine's containers, or empty when the engine has no seccomp (it would refuse
+   * to create a container with one) or an architecture the profile has no name for.
+   */
+  static Optional<String> seccompProfile(Info engine) {
+    return securityOptions(engine).stream().anyMatch(o -> o.contains("name=seccomp"))
+        ? DockerSeccompProfile.forArchitecture(engine.getArchitecture()) : Optional.empty();
   }
 
-  private List<String> engineSecurityOptions() {
-    return engineInfo.getSecurityOptions() == null ? List.of() : engineInfo.getSecurityOptions();
+  /**
+   * The syscalls control. The profile is the kernel's to enforce only under a runtime that hands it to the kernel
+   * as runc does: gVisor's runsc applies a container's profile only when started with {@code --oci-seccomp}, and
+   * Kata Containers inside its VM, so under another runtime (named by {@code runtime}, or the engine's default) the
+   * profile is passed but not known to hold.
+   */
+  static Control syscallsControl(Info engine, String runtime) {
+    String effective = runtime.isEmpty() ? String.valueOf(engine.getRawValues().getOrDefault("DefaultRuntime", "runc"))
+        : runtime;
+    if (seccompProfile(engine).isPresent()) {
+      String rules = "Airlock's seccomp profile, the local sandbox's rules: " + RefusedSyscalls.describe();
+      return KERNEL_SECCOMP_RUNTIMES.contains(effective) ? new Control("syscalls", true, rules)
+          : new Control("syscalls", false, rules + "; passed to runtime " + GuestText.escape(effective, 64)
+          + ", which may not apply it (gVisor's runsc only with --oci-seccomp): not known to hold");
+    }
+    List<String> seccomp = securityOptions(engine).stream().filter(o -> o.contains("name=seccomp")).toList();
+    // Docker's default profile allows io_setup, and a guest needs no native code of its own to call it: a JVM of the
+    // image started with the foreign function API enabled calls libc's syscall (attack review 24: by hand, one worker
+    // took all 65536 AIO events of the host).
+    return new Control("syscalls", false, seccomp.isEmpty() ? "no seccomp filter: the engine reports none"
+        : "the engine's seccomp profile (" + GuestText.escape(seccomp.get(0), 256) + "), not Airlock's: the "
+        + "engine's architecture " + GuestText.escape(String.valueOf(engine.getArchitecture()), 64) + " has no "
+        + "profile here; Docker's default allows AIO contexts, which the kernel counts for the whole host "
+        + "(fs.aio-max-nr): a guest can take them all through a JVM it starts with native access");
+  }
+
+  private static List<String> securityOptions(Info engine) {
+    return engine.getSecurityOptions() == null ? List.of() : engine.getSecurityOptions();
   }
 
   /**

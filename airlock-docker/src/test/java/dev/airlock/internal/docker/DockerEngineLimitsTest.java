@@ -58,4 +58,26 @@ class DockerEngineLimitsTest {
     assertThat(controls.get(0).enforced()).as(controls.get(0).toString())
         .isEqualTo("2".equals(engine.getCGroupVersion()));
   }
+
+  /**
+   * Attack review 27: a runtime other than runc may not hand the profile to the kernel (gVisor's runsc applies it
+   * only with --oci-seccomp), and the posture said Airlock's profile held under any runtime.
+   */
+  @Test
+  void theProfileIsEnforcedOnlyUnderARuntimeThatHandsItToTheKernel() throws Exception {
+    String engine = "{\"SecurityOptions\":[\"name=seccomp,profile=default\"],\"Architecture\":\"x86_64\"";
+    Info runc = JSON.readValue(engine + ",\"DefaultRuntime\":\"runc\"}", Info.class);
+    assertThat(DockerBackend.syscallsControl(runc, "")).extracting(Control::enforced).isEqualTo(true);
+    assertThat(DockerBackend.syscallsControl(runc, "io.containerd.runc.v2").enforced()).isTrue();
+    Control named = DockerBackend.syscallsControl(runc, "runsc");
+    assertThat(named.enforced()).isFalse();
+    assertThat(named.how()).contains("Airlock's seccomp profile", "runtime runsc", "not known to hold");
+    Info gvisorByDefault = JSON.readValue(engine + ",\"DefaultRuntime\":\"runsc\"}", Info.class);
+    assertThat(DockerBackend.syscallsControl(gvisorByDefault, "").enforced()).isFalse();
+    Info unknownArchitecture = JSON.readValue("{\"SecurityOptions\":[\"name=seccomp,profile=default\"],"
+        + "\"Architecture\":\"s390x\"}", Info.class);
+    assertThat(DockerBackend.syscallsControl(unknownArchitecture, "").how()).contains("not Airlock's", "AIO");
+    Info noSeccomp = JSON.readValue("{\"Architecture\":\"x86_64\"}", Info.class);
+    assertThat(DockerBackend.syscallsControl(noSeccomp, "").how()).contains("no seccomp filter");
+  }
 }
