@@ -19,7 +19,9 @@ import java.util.List;
  *       mappings, 225 MiB of them down to 4 KiB pages; attack review 27). {@code open_tree_attr} is the new mount
  *       API's, as its siblings are, {@code quotactl_fd} is {@code quotactl} on a descriptor, and
  *       {@code pidfd_getfd} takes another process's descriptor, as {@code ptrace} would: Docker's default profile
- *       refuses both without a capability.</li>
+ *       refuses both without a capability. {@code sync} writes back every filesystem of the host, and {@code syncfs}
+ *       every dirty page of a bound host folder's filesystem: in a loop, a guest makes the host's own writers wait on
+ *       the disk.</li>
  *   <li>{@link #FLAGGED} fail with {@code EPERM} when an argument carries one of their flags: {@code clone} asking
  *       for a new namespace ({@link #CLONE_NAMESPACE_FLAGS}), and memory from the host's huge page pool
  *       ({@code mmap} with {@code MAP_HUGETLB}, {@code shmget} with {@code SHM_HUGETLB}, {@code memfd_create} with
@@ -49,7 +51,7 @@ public final class RefusedSyscalls {
       "mount_setattr", "vhangup", "syslog", "kcmp", "fanotify_init", "nfsservctl", "uselib", "ustat", "sysfs",
       "_sysctl", "iopl", "ioperm", "create_module", "get_kernel_syms", "query_module", "inotify_init",
       "inotify_init1", "mq_open", "io_setup", "memfd_secret", "open_tree_attr", "quotactl_fd",
-      "pidfd_getfd");
+      "pidfd_getfd", "sync", "syncfs");
 
   public static final int EPERM = 1;
   public static final int ENOSYS = 38;

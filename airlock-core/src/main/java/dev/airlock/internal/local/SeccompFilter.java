@@ -50,7 +50,8 @@ final class SeccompFilter {
         "ustat", 136, "sysfs", 139, "_sysctl", 156, "iopl", 172, "ioperm", 173, "create_module", 174,
         "get_kernel_syms", 177, "query_module", 178, "inotify_init", 253, "inotify_init1", 294, "mq_open", 240,
         "io_setup", 206, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
-        "pidfd_getfd", 438, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9, "shmget", 29, "memfd_create", 319)),
+        "pidfd_getfd", 438, "sync", 162, "syncfs", 306, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9,
+        "shmget", 29, "memfd_create", 319)),
     // The generic table (asm-generic/unistd.h): no uselib, ustat, sysfs, _sysctl, iopl, ioperm or module queries.
     AARCH64(0xC00000B7, false, table(
         "ptrace", 117, "mount", 40, "umount2", 39, "unshare", 97, "setns", 268, "keyctl", 219, "add_key", 217,
@@ -63,7 +64,8 @@ final class SeccompFilter {
         "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433, "mount_setattr", 442,
         "vhangup", 58, "syslog", 116, "kcmp", 272, "fanotify_init", 262, "nfsservctl", 42, "inotify_init1", 26,
         "mq_open", 180, "io_setup", 0, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
-        "pidfd_getfd", 438, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222, "shmget", 194,
+        "pidfd_getfd", 438, "sync", 81, "syncfs", 267, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222,
+        "shmget", 194,
         "memfd_create", 279));
 
     final int audit;

@@ -296,6 +296,8 @@ public final class GuestAttacks {
           call(out, "vsock", 41, 40, 1, 0, 0, 0);
           call(out, "vsock_upper", 41, 40 | 1L << 32, 1, 0, 0, 0);
           call(out, "udp_upper", 41, 2 | 1L << 32, 2, 0, 0, 0);
+          call(out, "sync", 162, 0, 0, 0, 0, 0);
+          call(out, "syncfs", 306, 0, 0, 0, 0, 0);
           System.out.print(out.toString().trim());
         }
         static void call(StringBuilder out, String name, long nr, long a, long b, long c, long d, long e)
