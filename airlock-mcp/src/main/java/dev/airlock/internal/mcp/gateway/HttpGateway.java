@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * The gateway on MCP's streamable HTTP transport, towards its client: {@code POST /mcp} carries one message and is
  * answered with JSON (no event stream; a {@code GET} stream is not offered, so server notifications are not
  * relayed over HTTP). One session per gateway, named by the {@code Mcp-Session-Id} handed out at
- * {@code initialize}; requests without it are refused. A request {@code Origin} other than a loopback host is
- * refused, and on a loopback listener a {@code Host} other than a loopback name (DNS rebinding: a web page must not
- * reach a local gateway through the browser).
+ * {@code initialize}; requests without it are refused. A request {@code Origin} other than the gateway's own (a
+ * loopback host on the gateway's port) is refused, and on a loopback listener a {@code Host} other than a loopback
+ * name (DNS rebinding: a web page must not reach a local gateway through the browser).
  *
  * <p>The JDK's server reads a request's head, and the handler its body, on a thread of the bounded pool, with no time
  * limit of its own (its {@code sun.net.httpserver.maxReqTime} is JVM-wide, not ours to set). So each exchange has
@@ -138,7 +139,7 @@ public final class HttpGateway implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String origin = exchange.getRequestHeaders().getFirst("Origin");
-      if (origin != null && !LOOPBACK.contains(String.valueOf(URI.create(origin).getHost()))) {
+      if (origin != null && !ownOrigin(origin)) {
         respond(exchange, 403, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin " + origin + " is not allowed"),
             false);
         return;
@@ -165,6 +166,19 @@ public final class HttpGateway implements AutoCloseable {
       }
     } catch (RuntimeException | IOException e) {
       LOG.debug("MCP HTTP exchange failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Whether a web page's origin is this gateway's own. A page of another port of this machine is another origin: its
+   * {@code initialize}, a simple POST a browser sends without asking first, took the gateway's one session.
+   */
+  private boolean ownOrigin(String origin) {
+    try {
+      URI uri = new URI(origin);
+      return LOOPBACK.contains(String.valueOf(uri.getHost())) && uri.getPort() == server.getAddress().getPort();
+    } catch (URISyntaxException e) {
+      return false;
     }
   }
 

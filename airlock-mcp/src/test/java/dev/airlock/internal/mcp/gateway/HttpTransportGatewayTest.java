@@ -71,6 +71,35 @@ class HttpTransportGatewayTest {
     assertThat(ProcessHandle.of(upstream).map(ProcessHandle::isAlive).orElse(false)).as("upstream reaped").isFalse();
   }
 
+  /**
+   * A web page served from another port of this machine (a development server, any local app a page can script) is
+   * another origin: its {@code initialize}, a simple POST a browser sends without asking first, took the gateway's one
+   * session, and the owner's client was refused. Only the gateway's own origin is let in.
+   */
+  @Test
+  void aPageOfAnotherLoopbackOriginCannotTakeTheSession() throws Exception {
+    Path pid = dir.resolve("upstream.pid");
+    HttpGateway gateway = new HttpGateway(GatewayHarness.plain(dir),
+        new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null), new InetSocketAddress("127.0.0.1", 0));
+    try {
+      URI endpoint = gateway.start();
+      HttpClient http = HttpClient.newHttpClient();
+      String initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+          + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"page\",\"version\":\"1\"}}}";
+      int otherPort = endpoint.getPort() == 65535 ? 65534 : endpoint.getPort() + 1;
+      for (String page : java.util.List.of("http://localhost:" + otherPort, "http://127.0.0.1:" + otherPort,
+          "http://localhost")) {
+        assertThat(post(http, endpoint, initialize, Map.of("Origin", page)).statusCode()).as(page).isEqualTo(403);
+      }
+      HttpResponse<String> owner = post(http, endpoint, initialize,
+          Map.of("Origin", "http://127.0.0.1:" + endpoint.getPort()));
+      assertThat(owner.statusCode()).as("the gateway's own origin").isEqualTo(200);
+      assertThat(owner.headers().firstValue("Mcp-Session-Id")).isPresent();
+    } finally {
+      gateway.close();
+    }
+  }
+
   @Test
   void aRefusedRequestIsNotToldTheSessionId() throws Exception {
     // Attack review 17: every answer carried the session's Mcp-Session-Id, refusals included, so any process that
