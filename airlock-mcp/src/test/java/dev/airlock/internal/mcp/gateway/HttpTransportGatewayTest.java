@@ -26,6 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Streamable HTTP on both sides: the SDK client to the gateway over HTTP, and the gateway to a URL upstream. */
 class HttpTransportGatewayTest {
+  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+      + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"client\","
+      + "\"version\":\"1\"}}}";
+
   @TempDir
   Path dir;
 
@@ -78,20 +82,16 @@ class HttpTransportGatewayTest {
    */
   @Test
   void aPageOfAnotherLoopbackOriginCannotTakeTheSession() throws Exception {
-    Path pid = dir.resolve("upstream.pid");
-    HttpGateway gateway = new HttpGateway(GatewayHarness.plain(dir),
-        new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null), new InetSocketAddress("127.0.0.1", 0));
+    HttpGateway gateway = loopbackGateway();
     try {
       URI endpoint = gateway.start();
       HttpClient http = HttpClient.newHttpClient();
-      String initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-          + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"page\",\"version\":\"1\"}}}";
       int otherPort = endpoint.getPort() == 65535 ? 65534 : endpoint.getPort() + 1;
       for (String page : java.util.List.of("http://localhost:" + otherPort, "http://127.0.0.1:" + otherPort,
           "http://localhost")) {
-        assertThat(post(http, endpoint, initialize, Map.of("Origin", page)).statusCode()).as(page).isEqualTo(403);
+        assertThat(post(http, endpoint, INITIALIZE, Map.of("Origin", page)).statusCode()).as(page).isEqualTo(403);
       }
-      HttpResponse<String> owner = post(http, endpoint, initialize,
+      HttpResponse<String> owner = post(http, endpoint, INITIALIZE,
           Map.of("Origin", "http://127.0.0.1:" + endpoint.getPort()));
       assertThat(owner.statusCode()).as("the gateway's own origin").isEqualTo(200);
       assertThat(owner.headers().firstValue("Mcp-Session-Id")).isPresent();
@@ -100,20 +100,23 @@ class HttpTransportGatewayTest {
     }
   }
 
+  /** A gateway on a loopback address, in front of the harness's upstream. */
+  private HttpGateway loopbackGateway() throws IOException {
+    return new HttpGateway(GatewayHarness.plain(dir),
+        new UpstreamAddress(GatewayHarness.upstreamCommand(dir.resolve("upstream.pid")), null),
+        new InetSocketAddress("127.0.0.1", 0));
+  }
+
   @Test
   void aRefusedRequestIsNotToldTheSessionId() throws Exception {
     // Attack review 17: every answer carried the session's Mcp-Session-Id, refusals included, so any process that
     // reached the port posted once without it (or with a guess, or a second initialize), read the id off the 400 and
     // called the tools in the client's session.
-    Path pid = dir.resolve("upstream.pid");
-    HttpGateway gateway = new HttpGateway(GatewayHarness.plain(dir),
-        new UpstreamAddress(GatewayHarness.upstreamCommand(pid), null), new InetSocketAddress("127.0.0.1", 0));
+    HttpGateway gateway = loopbackGateway();
     try {
       URI endpoint = gateway.start();
       HttpClient http = HttpClient.newHttpClient();
-      HttpResponse<String> initialized = post(http, endpoint, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
-          + "\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
-          + "{\"name\":\"owner\",\"version\":\"1\"}}}", Map.of());
+      HttpResponse<String> initialized = post(http, endpoint, INITIALIZE, Map.of());
       assertThat(initialized.statusCode()).isEqualTo(200);
       String session = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
 
