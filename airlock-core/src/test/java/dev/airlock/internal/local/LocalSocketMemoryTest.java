@@ -54,7 +54,7 @@ class LocalSocketMemoryTest {
       String answer = pool.call(LocalSocketMemoryTest::openDatagramSocket);
 
       assertThat(answer).contains("Operation not permitted");
-      assertThat(pool.posture().control("syscalls").orElseThrow().how()).contains("UDP sockets");
+      assertThat(pool.posture().control("syscalls").orElseThrow().how()).contains("UDP and vsock sockets");
     }
   }
 
