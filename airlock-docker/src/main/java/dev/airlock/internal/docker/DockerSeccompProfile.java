@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.internal.backend.RefusedSyscalls;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,38 +40,36 @@ final class DockerSeccompProfile {
     ObjectNode profile = JSON.createObjectNode().put("defaultAction", "SCMP_ACT_ALLOW");
     profile.putArray("architectures").add(arch);
     ArrayNode rules = profile.putArray("syscalls");
-    ArrayNode denied = refuse(rules, RefusedSyscalls.EPERM).putArray("names");
-    RefusedSyscalls.DENIED.forEach(denied::add);
-    refuse(rules, RefusedSyscalls.ENOSYS).putArray("names").add("clone3");
+    refuse(rules, RefusedSyscalls.EPERM, RefusedSyscalls.DENIED);
+    refuse(rules, RefusedSyscalls.ENOSYS, List.of("clone3"));
     // One rule per flag: a profile compares an argument under a mask for equality only, and the rules of one call
     // match if any does.
     for (RefusedSyscalls.FlaggedCall call : RefusedSyscalls.FLAGGED) {
       for (int bit = 0; bit < Integer.SIZE; bit++) {
         int flag = 1 << bit;
         if ((call.flags() & flag) != 0) {
-          ObjectNode rule = refuse(rules, RefusedSyscalls.EPERM);
-          rule.putArray("names").add(call.name());
+          ObjectNode rule = refuse(rules, RefusedSyscalls.EPERM, List.of(call.name()));
           masked(rule.putArray("args"), call.argument(), flag, flag);
         }
       }
     }
     // The family is an int: the kernel drops the argument's upper half, which an equality would compare, so that a bit
     // set there carried a UDP or vsock socket past the rule (attack review 27). The mask compares the lower half only.
-    ObjectNode vsock = refuse(rules, RefusedSyscalls.EPERM);
-    vsock.putArray("names").add("socket");
+    ObjectNode vsock = refuse(rules, RefusedSyscalls.EPERM, List.of("socket"));
     masked(vsock.putArray("args"), 0, INT_BITS, RefusedSyscalls.AF_VSOCK);
     for (int family : new int[] {RefusedSyscalls.AF_INET, RefusedSyscalls.AF_INET6}) {
-      ObjectNode socket = refuse(rules, RefusedSyscalls.EPERM);
-      socket.putArray("names").add("socket");
-      ArrayNode args = socket.putArray("args");
+      ArrayNode args = refuse(rules, RefusedSyscalls.EPERM, List.of("socket")).putArray("args");
       masked(args, 0, INT_BITS, family);
       masked(args, 1, RefusedSyscalls.SOCK_TYPE_MASK, RefusedSyscalls.SOCK_DGRAM);
     }
     return Optional.of(profile.toString());
   }
 
-  private static ObjectNode refuse(ArrayNode rules, int errno) {
-    return rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", errno);
+  /** A rule refusing {@code names} with {@code errno}; its argument conditions, if any, are the caller's to add. */
+  private static ObjectNode refuse(ArrayNode rules, int errno, List<String> names) {
+    ObjectNode rule = rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", errno);
+    names.forEach(rule.putArray("names")::add);
+    return rule;
   }
 
   /** Matches when argument {@code index} under {@code mask} equals {@code value}. */
