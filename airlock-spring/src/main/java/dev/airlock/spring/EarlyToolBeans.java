@@ -1,8 +1,6 @@
 package dev.airlock.spring;
 
 import java.lang.reflect.Method;
-import java.util.ArrayList;
-import java.util.List;
 import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -25,7 +23,8 @@ final class EarlyToolBeans implements BeanFactoryPostProcessor, PriorityOrdered 
   record Early(String name, Class<?> type, Method tool) {
   }
 
-  private final List<Early> seen = new ArrayList<>();
+  /** The first tool bean made before the proxy creator: one is enough to refuse startup. */
+  private volatile Early first;
 
   @Override
   public int getOrder() {
@@ -44,8 +43,8 @@ final class EarlyToolBeans implements BeanFactoryPostProcessor, PriorityOrdered 
           Class<?> type = ClassUtils.getUserClass(bean);
           Method tool = AirlockAutoConfiguration.firstTool(type);
           if (tool != null && !AirlockAutoConfiguration.wovenElsewhere(type)) {
-            synchronized (seen) {
-              seen.add(new Early(name, type, tool));
+            if (first == null) {
+              first = new Early(name, type, tool);
             }
           }
         }
@@ -61,8 +60,6 @@ final class EarlyToolBeans implements BeanFactoryPostProcessor, PriorityOrdered 
 
   /** The first tool bean made before the proxy creator, if any. */
   Early first() {
-    synchronized (seen) {
-      return seen.isEmpty() ? null : seen.get(0);
-    }
+    return first;
   }
 }
