@@ -58,8 +58,8 @@ public final class ToolServer {
   /** A running stdio server: {@link Stdio#awaitEnd()} returns when the client closes its side. */
   public Stdio stdio(InputStream in, OutputStream out) {
     StdioGate gate = new StdioGate(in, out, wire, maxMessageBytes);
-    McpSyncServer server = build(McpServer.sync(new StdioServerTransportProvider(sdkJson(), gate, gate.answers(),
-        maxMessageBytes)));
+    McpSyncServer server = build(McpServer.sync(new SerialSends(new StdioServerTransportProvider(sdkJson(), gate,
+        gate.answers(), maxMessageBytes))));
     return new Stdio(server, gate);
   }
 
