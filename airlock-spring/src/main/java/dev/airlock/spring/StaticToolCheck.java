@@ -94,8 +94,9 @@ final class StaticToolCheck implements BeanFactoryPostProcessor, ResourceLoaderA
     hierarchy.addAll(ClassUtils.getAllInterfacesForClassAsSet(type));
     for (Class<?> c : hierarchy) {
       for (Method method : c.getDeclaredMethods()) {
-        if (Modifier.isStatic(method.getModifiers()) && EffectiveAirlock.governs(c, method)
-            && !AirlockAutoConfiguration.wovenElsewhere(c)) {
+        // The annotation first: asking the rule of every static method of every bean would fill its cache.
+        if (Modifier.isStatic(method.getModifiers()) && method.isAnnotationPresent(Airlock.class)
+            && EffectiveAirlock.governs(c, method) && !AirlockAutoConfiguration.wovenElsewhere(c)) {
           throw new IllegalStateException("Airlock: " + holder + " has the static tool method " + method
               + ", which Spring's proxy cannot intercept (it reaches instance methods of beans only): its calls ("
               + c.getSimpleName() + "." + method.getName() + "(...)) would run on the host with no policy, sandbox "
