@@ -190,21 +190,32 @@ public class AirlockAutoConfiguration {
   }
 
   /**
-   * Stops startup at a bean whose class has a {@code final} method an {@link Airlock} governs. A class proxy cannot
-   * override a final method, so a call of it on the bean runs the body on the host, on the proxy instance itself,
-   * with no policy, sandbox or audit, a {@code sandboxRequired} tool too (Spring says so at debug level only). Left
-   * alone when something else intercepts the method's own code: the java agent, or AspectJ weaving.
+   * Stops startup at a bean whose class has a tool method the proxy cannot reach. A {@code final} method an
+   * {@link Airlock} governs: a class proxy cannot override it, so a call of it on the bean runs the body on the host,
+   * on the proxy instance itself, with no policy, sandbox or audit, a {@code sandboxRequired} tool too (Spring says so
+   * at debug level only). A {@code static} method with its own {@link Airlock}: no proxy is ever called for it
+   * ({@link StaticToolCheck}). Left alone when something else intercepts the method's own code: the java agent, or
+   * AspectJ weaving.
    */
   @Bean
   @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-  static BeanPostProcessor airlockFinalToolCheck() {
+  static BeanPostProcessor airlockToolMethodCheck() {
     return new BeanPostProcessor() {
       @Override
       public Object postProcessBeforeInitialization(Object bean, String beanName) {
-        refuseFinalTools(ClassUtils.getUserClass(bean), beanName);
+        Class<?> type = ClassUtils.getUserClass(bean);
+        refuseFinalTools(type, beanName);
+        StaticToolCheck.refuse(type, "bean '" + beanName + "' (" + type.getName() + ")");
         return bean;
       }
     };
+  }
+
+  /** Looks for static tool methods in the application's own packages before any bean is made. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static StaticToolCheck airlockStaticToolCheck() {
+    return new StaticToolCheck();
   }
 
   /**
@@ -368,6 +379,11 @@ public class AirlockAutoConfiguration {
     } catch (ClassNotFoundException | LinkageError e) {
       // no AspectJ weaving
     }
+    return agentInstalled();
+  }
+
+  /** Whether the Airlock java agent is installed: it rewrites every tool class as it loads, or refuses it. */
+  static boolean agentInstalled() {
     try {
       // An agent's classes are loaded from the system class path; the flag is set by its premain or agentmain.
       Class<?> agent = Class.forName("dev.airlock.agent.AirlockAgent", true, ClassLoader.getSystemClassLoader());
