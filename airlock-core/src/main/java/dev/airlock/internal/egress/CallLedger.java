@@ -25,6 +25,7 @@ final class CallLedger {
   private int moreHosts;
   private int moreRefused;
   private boolean ended;
+  private volatile boolean secretEchoed;
 
   CallLedger(EgressRules rules) {
     this.rules = rules;
@@ -78,6 +79,15 @@ final class CallLedger {
     }
     (upward ? up : down).addAndGet(bytes);
     return up.get() + down.get() <= rules.maxBytesPerCall();
+  }
+
+  /** Whether a server sent back an injected secret in this call (then no further request gets one). */
+  boolean secretEchoed() {
+    return secretEchoed;
+  }
+
+  void markSecretEchoed() {
+    secretEchoed = true;
   }
 
   synchronized boolean ended() {

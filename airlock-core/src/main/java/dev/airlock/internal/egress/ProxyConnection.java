@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -116,8 +117,8 @@ final class ProxyConnection implements Runnable, Closeable {
     HostPort destination = HostPort.parse(authority, 0);
     target = destination.toString();
     InetAddress address = decide(destination);
+    List<SecretInjection> injections = secretsFor(destination, true);
     Socket upstream = open(address, destination.port());
-    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), true);
     if (!injections.isEmpty()) {
       terminate(destination, upstream, injections);
       return;
@@ -168,7 +169,7 @@ final class ProxyConnection implements Runnable, Closeable {
     target = destination.toString();
     requireHost(head, destination);
     InetAddress address = decide(destination);
-    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), false);
+    List<SecretInjection> injections = secretsFor(destination, false);
     if (!injections.stream().allMatch(SecretInjection::plainHttp)) {
       throw new Refusal(403, target, "its secret is sent only over verified TLS, and this request is plain http://",
           "request https://" + destination.host() + " instead, or set the secret's plain-http=true");
@@ -239,6 +240,22 @@ final class ProxyConnection implements Runnable, Closeable {
     RequestBody body = sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, toServer);
     relay(() -> pumpBody(body, tlsIn, toServer), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut,
         true, new SecretWatch(injections));
+  }
+
+  /**
+   * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret in
+   * this call: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
+   * parameter named in an error) was part of a secret, so with unlimited requests a guest extended a known prefix
+   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a call.
+   */
+  private List<SecretInjection> secretsFor(HostPort destination, boolean tls) throws Refusal {
+    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), tls);
+    if (!injections.isEmpty() && call.secretEchoed()) {
+      throw new Refusal(403, target, "a server sent back an injected secret earlier in this call, so no further"
+          + " request in this call gets a secret", "do not inject secrets into hosts that reflect request headers"
+          + " or request text");
+    }
+    return injections;
   }
 
   private static void requireHost(HttpHead head, HostPort destination) throws Refusal {
@@ -342,13 +359,17 @@ final class ProxyConnection implements Runnable, Closeable {
     response.fields.forEach(field -> text.append(field[0]).append(": ").append(field[1]).append("\r\n"));
     byte[] bytes = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     if (watch != null && watch.seen(bytes, 0, bytes.length)) {
-      throw secretEcho();
+      throw secretEcho(watch);
     }
     if (!call.count(false, bytes.length)) {
       throw byteCap();
     }
     toGuest.write(bytes);
     toGuest.flush();
+    if (watch != null && !interim && response.values("Transfer-Encoding").stream()
+        .anyMatch(value -> value.toLowerCase(Locale.ROOT).contains("chunked"))) {
+      watch.chunkedBody();
+    }
   }
 
   private void pump(InputStream in, OutputStream out, boolean upward, SecretWatch watch) {
@@ -357,7 +378,7 @@ final class ProxyConnection implements Runnable, Closeable {
       int n;
       while ((n = in.read(buffer)) > 0) {
         if (watch != null && watch.seen(buffer, 0, n)) {
-          cut(secretEcho());
+          cut(secretEcho(watch));
           return;
         }
         if (!call.count(upward, n)) {
@@ -406,7 +427,13 @@ final class ProxyConnection implements Runnable, Closeable {
         + " down (maxBytesPerCall); the connection was cut", "raise the call's egress byte limit");
   }
 
-  private Refusal secretEcho() {
+  /** Marks the call before the cut, so the guest cannot try again once it sees the connection end. */
+  private Refusal secretEcho(SecretWatch watch) {
+    call.markSecretEchoed();
+    if (watch.malformed()) {
+      return new Refusal(0, target, "the server's chunked framing cannot be read, so the secret watch cannot see"
+          + " what the guest decodes from it; the connection was cut", null);
+    }
     return new Refusal(0, target, "the server sent back the injected secret; the connection was cut", null);
   }
 

@@ -1,0 +1,131 @@
+package dev.airlock.internal.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Attack review 29: a guest allowed a host that has an injected secret tries to learn the secret through the
+ * secret watch itself, or around it.
+ */
+@Timeout(60)
+class EgressSecretLeakTest extends ProxyTestBase {
+  private HttpServer server;
+
+  /** A server that answers every request with {@code answer}, sent chunked (the JDK server's 4096-byte chunks). */
+  private int serve(java.util.function.Function<com.sun.net.httpserver.HttpExchange, String> answer)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    server.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      byte[] body = answer.apply(exchange).getBytes(StandardCharsets.ISO_8859_1);
+      exchange.sendResponseHeaders(200, 0);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      } catch (IOException cut) {
+        // the proxy cut the connection
+      }
+    });
+    server.start();
+    return server.getAddress().getPort();
+  }
+
+  private void startWithSecret(int port, String header, String secret) throws IOException {
+    start(EgressProxy.builder().resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test:" + port, header, secret, true))));
+    gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+  }
+
+  /**
+   * The cut itself was an oracle. A host that reflects any text of the request (a 404 page quoting the path, an
+   * error naming the bad parameter) hands back the guest's guess; the proxy cut the connection exactly when the guess
+   * was a piece of the secret. From a known prefix ("Bearer sk-live-", or the 11 bytes a chunked echo gives away) the
+   * guest guessed the next character, 16 tries each, and read the whole key without the server ever echoing it.
+   */
+  @Test
+  void theCutIsNoOracleAGuestLearnsAtMostOneCharacterACall() throws Exception {
+    String known = "Bearer sk-live-";
+    String secret = known + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    int port = serve(exchange -> "no such thing: " + exchange.getRequestURI().getQuery());
+    startWithSecret(port, "Authorization", secret);
+    HttpClient client = forwarder.client(null);
+
+    String recovered = known;
+    guessing:
+    while (recovered.length() < secret.length()) {
+      for (char c : "0123456789abcdef".toCharArray()) {
+        String guess = recovered.substring(recovered.length() - SecretWatch.PIECE + 1) + c;
+        HttpResponse<String> answer;
+        try {
+          answer = client.send(HttpRequest.newBuilder(new URI("http", null, "secret.test", port, "/", "q=" + guess,
+              null)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException cut) {
+          recovered += c;
+          continue guessing;
+        }
+        if (answer.statusCode() == 403) {
+          break guessing;
+        }
+        assertThat(answer.body()).isEqualTo("no such thing: q=" + guess);
+      }
+      break;
+    }
+    assertThat(recovered.length()).as("what the guest learned: %s", recovered).isLessThanOrEqualTo(known.length() + 1);
+    EgressReport report = gate.endCall();
+    assertThat(report.refused()).anyMatch(r -> r.contains("sent back the injected secret"))
+        .anyMatch(r -> r.contains("no further request in this call gets a secret"));
+    assertThat(report.toString()).doesNotContain(secret.substring(known.length()));
+  }
+
+  /**
+   * The watch looked for 12-byte pieces in the bytes as they came, chunk framing included. The guest pads its
+   * request so the echo's first chunk ends in the middle of the value: with a value of up to 22 bytes neither half
+   * holds a piece, and the whole value reached the guest with the framing between its halves.
+   */
+  @Test
+  void anEchoSplitByChunkFramingIsReadAsTheGuestDecodesIt() throws Exception {
+    String secret = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+    int port = serve(exchange -> "pad=" + exchange.getRequestHeaders().getFirst("X-Pad") + "\nkey="
+        + exchange.getRequestHeaders().getFirst("X-Api-Key") + "\n");
+    startWithSecret(port, "X-Api-Key", secret);
+
+    for (int split = 1; split < secret.length(); split++) {
+      gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+      String pad = "p".repeat(4096 - "pad=".length() - "\nkey=".length() - split);
+      String seen;
+      try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET http://secret.test:" + port + "/ HTTP/1.1\r\nHost: secret.test:" + port
+            + "\r\nX-Pad: " + pad + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        seen = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      String decoded = seen.replaceAll("\r\n[0-9a-fA-F]+\r\n", "");
+      assertThat(decoded).as("split after %d bytes", split).doesNotContain(secret.substring(0, SecretWatch.PIECE))
+          .doesNotContain(secret.substring(SecretWatch.PIECE));
+      assertThat(gate.endCall().refused()).singleElement().asString().contains("sent back the injected secret");
+    }
+  }
+
+  @AfterEach
+  void stopServer() {
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+}
