@@ -14,9 +14,11 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,6 +43,11 @@ final class ProxyConnection implements Runnable, Closeable {
    * costs a head buffer and a write, so a server sending them without end would cost the host that per 25 bytes.
    */
   static final int MAX_INTERIM_HEADS = 8;
+  /** Methods a server answers with the request it received. */
+  private static final Set<String> ECHOING_METHODS = Set.of("TRACE", "TRACK", "CONNECT");
+  /** Headers that frameworks (Rails, Express, Google's APIs, ASP.NET) read as the request's method. */
+  private static final List<String> METHOD_OVERRIDES = List.of("X-HTTP-Method-Override", "X-HTTP-Method",
+      "X-Method-Override");
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -174,7 +181,7 @@ final class ProxyConnection implements Runnable, Closeable {
       throw new Refusal(403, target, "its secret is sent only over verified TLS, and this request is plain http://",
           "request https://" + destination.host() + " instead, or set the secret's plain-http=true");
     }
-    refuseEcho(method, injections);
+    refuseEcho(method, head, injections);
     Socket upstream = open(address, destination.port());
     handshakeDeadline.cancel(false);
     call.contacted(target);
@@ -233,7 +240,7 @@ final class ProxyConnection implements Runnable, Closeable {
       throw new Refusal(400, target, "the request line is not 'METHOD /path HTTP/1.1'", null);
     }
     requireHost(head, destination);
-    refuseEcho(start[0], injections);
+    refuseEcho(start[0], head, injections);
     handshakeDeadline.cancel(false);
     call.contacted(target);
     OutputStream toServer = up.getOutputStream();
@@ -275,10 +282,24 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  /** TRACE answers with the request it received, which would carry the injected header back to the guest. */
-  private void refuseEcho(String method, List<SecretInjection> injections) throws Refusal {
-    if (!injections.isEmpty() && (method.equals("TRACE") || method.equals("CONNECT"))) {
-      throw new Refusal(405, target, method + " is refused on a host with an injected header", null);
+  /**
+   * Refuses a request a server would answer with the request itself, the injected header in it: TRACE, IIS's TRACK
+   * and a nested CONNECT, in any case (some servers read methods case-insensitively), named by the method or by a
+   * method override header that frameworks honour.
+   */
+  private void refuseEcho(String method, HttpHead head, List<SecretInjection> injections) throws Refusal {
+    if (injections.isEmpty()) {
+      return;
+    }
+    List<String> named = new ArrayList<>(List.of(method));
+    for (String override : METHOD_OVERRIDES) {
+      head.values(override).forEach(value -> named.add(value.strip()));
+    }
+    for (String name : named) {
+      if (ECHOING_METHODS.contains(name.toUpperCase(Locale.ROOT))) {
+        throw new Refusal(405, target, GuestText.escape(name) + " echoes the request, and is refused on a host with"
+            + " an injected header", null);
+      }
     }
   }
 

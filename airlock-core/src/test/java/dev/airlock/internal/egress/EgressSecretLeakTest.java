@@ -122,6 +122,40 @@ class EgressSecretLeakTest extends ProxyTestBase {
     }
   }
 
+  /**
+   * Only an upper-case TRACE was refused. IIS answers TRACK as TRACE does, servers that read methods
+   * case-insensitively answer "trace", and frameworks honour a method override header: each echoes the request with
+   * the injected header in it, so the guest's answer was a cut (and now its call's secret spent) instead of a refusal
+   * naming the cause before anything reached the server.
+   */
+  @Test
+  void everySpellingOfAnEchoingMethodIsRefusedBeforeTheServer() throws Exception {
+    String secret = "Bearer sk-" + UUID.randomUUID();
+    java.util.List<String> methods = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int port = serve(exchange -> {
+      methods.add(exchange.getRequestMethod());
+      return exchange.getRequestMethod() + " echo: " + exchange.getRequestHeaders();
+    });
+    startWithSecret(port, "Authorization", secret);
+    String authority = "secret.test:" + port;
+
+    for (String request : List.of("TRACK / HTTP/1.1\r\n", "trace / HTTP/1.1\r\n", "Trace / HTTP/1.1\r\n",
+        "POST / HTTP/1.1\r\nX-HTTP-Method-Override: trace\r\n", "GET / HTTP/1.1\r\nX-HTTP-Method: TRACK\r\n",
+        "GET / HTTP/1.1\r\nX-Method-Override:  TRACE \r\n")) {
+      String[] line = request.split(" ", 2);
+      String answer;
+      try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write((line[0] + " http://" + authority + line[1] + "Host: " + authority
+            + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      assertThat(answer).as(request).startsWith("HTTP/1.1 405").contains("echoes the request");
+    }
+    assertThat(methods).as("requests the server received").isEmpty();
+    assertThat(gate.endCall().refused()).hasSize(6).allMatch(r -> r.contains("echoes the request"));
+  }
+
   @AfterEach
   void stopServer() {
     if (server != null) {
