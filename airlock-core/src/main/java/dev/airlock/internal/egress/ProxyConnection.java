@@ -5,6 +5,8 @@ import dev.airlock.internal.wire.ChannelStreams;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,6 +61,7 @@ final class ProxyConnection implements Runnable, Closeable {
   private volatile String target = "request";
   private OutputStream answerOut;
   private boolean tunnelOpen;
+  private volatile boolean handshaking = true;
   private boolean cutDone;
   private volatile boolean closed;
   private Future<?> handshakeDeadline;
@@ -200,7 +203,8 @@ final class ProxyConnection implements Runnable, Closeable {
   private void terminate(HostPort destination, Socket upstream, List<SecretInjection> injections) throws IOException {
     String host = destination.name();
     SSLSocket up = (SSLSocket) proxy.upstreamContext().getSocketFactory()
-        .createSocket(upstream, host, destination.port(), true);
+        .createSocket(new ChannelSocket(upstream.getChannel(), metered(upstream.getInputStream(), false),
+            metered(upstream.getOutputStream(), true)), host, destination.port(), true);
     resources.add(up);
     SSLParameters upParameters = up.getSSLParameters();
     upParameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -216,7 +220,7 @@ final class ProxyConnection implements Runnable, Closeable {
     writeToGuest("HTTP/1.1 200 Connection established\r\n\r\n");
     tunnelOpen = true;
     SSLSocket tls = (SSLSocket) proxy.authority().serverContext(host).getSocketFactory()
-        .createSocket(new ChannelSocket(guest, guestIn, guestOut), null, true);
+        .createSocket(new ChannelSocket(guest, metered(guestIn, true), metered(guestOut, false)), null, true);
     resources.add(tls);
     SSLParameters parameters = tls.getSSLParameters();
     parameters.setApplicationProtocols(HTTP_1_1);
@@ -230,6 +234,7 @@ final class ProxyConnection implements Runnable, Closeable {
     OutputStream tlsOut = tls.getOutputStream();
     answerOut = tlsOut;
     tunnelOpen = false; // from here refusals are HTTP answers inside the TLS session
+    handshaking = false; // from here the request and answer are counted as they are relayed
     HttpHead head = HttpHead.read(tlsIn, HttpHead.MAX_REQUEST_HEAD_BYTES);
     if (head == null) {
       return;
@@ -488,8 +493,63 @@ final class ProxyConnection implements Runnable, Closeable {
         + " private, link-local, metadata or reserved)", "if that is intended, add the address explicitly");
   }
 
+  /**
+   * The handshakes of a terminated tunnel, counted against the call's byte cap while they run: two a connection
+   * (the server's certificate chain, a key exchange and a signature on the host), which a guest opening connections
+   * in a loop moved without limit while only the requests inside were counted (attack review 29). After them the
+   * relay counts what it moves, so nothing is counted twice.
+   */
+  private InputStream metered(InputStream in, boolean upward) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = in.read();
+        meter(upward, b < 0 ? 0 : 1);
+        return b;
+      }
+
+      @Override
+      public int read(byte[] bytes, int offset, int length) throws IOException {
+        int n = in.read(bytes, offset, length);
+        meter(upward, n);
+        return n;
+      }
+    };
+  }
+
+  private OutputStream metered(OutputStream out, boolean upward) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws IOException {
+        meter(upward, 1);
+        out.write(b);
+      }
+
+      @Override
+      public void write(byte[] bytes, int offset, int length) throws IOException {
+        meter(upward, length);
+        out.write(bytes, offset, length);
+      }
+    };
+  }
+
+  private void meter(boolean upward, int bytes) throws IOException {
+    if (!handshaking || bytes <= 0) {
+      return;
+    }
+    if (closed) {
+      throw new IOException("the connection is closed"); // a TLS close_notify while cut: nothing more moves
+    }
+    if (!call.count(upward, bytes)) {
+      Refusal cap = byteCap();
+      cut(cap);
+      throw cap;
+    }
+  }
+
+  /** Connects to the checked address; a channel's socket, so a terminated tunnel can layer TLS on metered streams. */
   private Socket open(InetAddress address, int port) throws IOException {
-    Socket socket = new Socket();
+    Socket socket = SocketChannel.open().socket();
     resources.add(socket);
     if (closed) {
       throw new IOException("closed");

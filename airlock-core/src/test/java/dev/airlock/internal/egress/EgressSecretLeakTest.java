@@ -156,6 +156,37 @@ class EgressSecretLeakTest extends ProxyTestBase {
     assertThat(gate.endCall().refused()).hasSize(6).allMatch(r -> r.contains("echoes the request"));
   }
 
+  /**
+   * On a host with a secret the proxy ends the guest's TLS and opens its own to the server: two handshakes a
+   * connection, a certificate chain from the server each time, and a key exchange and signature on the host. Only
+   * the requests and answers inside were counted, so a guest opening connections in a loop moved any number of
+   * handshake bytes under a byte cap it never reached.
+   */
+  @Test
+  void theHandshakesOfAnInjectedHostCountAgainstTheByteCap() throws Exception {
+    int port = EgressTestKit.port(kit.https);
+    start(EgressProxy.builder().upstreamTrust(EgressTestKit.testTrust())
+        .resolver(EgressTestKit.resolver(Map.of("secret.test", LOOPBACK)))
+        .secrets(List.of(new SecretInjection("secret.test:" + port, "Authorization", "Bearer " + UUID.randomUUID()))));
+    gate.beginCall(EgressRules.parse(List.of("secret.test:" + port, "127.0.0.1:" + port), 64 * 1024,
+        Duration.ofSeconds(10)));
+    HttpClient client = forwarder.client(EgressTestKit.clientContext(proxy));
+
+    int completed = 0;
+    for (int i = 0; i < 100; i++) {
+      try {
+        HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create("https://secret.test:" + port
+            + "/hello")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        completed += answer.statusCode() == 200 ? 1 : 0;
+      } catch (IOException e) {
+        break; // cut at the cap
+      }
+    }
+    EgressReport report = gate.endCall();
+    assertThat(completed).as("connections completed under a 64 KiB cap (%s)", report).isLessThan(50);
+    assertThat(report.refused()).anyMatch(r -> r.contains("maxBytesPerCall"));
+  }
+
   @AfterEach
   void stopServer() {
     if (server != null) {
