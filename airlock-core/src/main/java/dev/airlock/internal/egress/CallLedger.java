@@ -86,8 +86,10 @@ final class CallLedger {
     return secretEchoed;
   }
 
-  void markSecretEchoed() {
+  /** Marks that a server sent back a secret; returns the connections open now. */
+  synchronized List<Closeable> markSecretEchoed() {
     secretEchoed = true;
+    return new ArrayList<>(open);
   }
 
   synchronized boolean ended() {

@@ -62,6 +62,7 @@ final class ProxyConnection implements Runnable, Closeable {
   private OutputStream answerOut;
   private boolean tunnelOpen;
   private volatile boolean handshaking = true;
+  private volatile boolean carriesSecret;
   private boolean cutDone;
   private volatile boolean closed;
   private Future<?> handshakeDeadline;
@@ -258,11 +259,14 @@ final class ProxyConnection implements Runnable, Closeable {
    * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret in
    * this call: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
    * parameter named in an error) was part of a secret, so with unlimited requests a guest extended a known prefix
-   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a call.
+   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a call:
+   * the echo also cuts the call's other connections that carry a secret, opened before it (see {@link #secretEcho}).
    */
   private List<SecretInjection> secretsFor(HostPort destination, boolean tls) throws Refusal {
     List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), tls);
-    if (!injections.isEmpty() && call.secretEchoed()) {
+    // Set before the check: an echo on another connection either is seen here or finds this one to cut.
+    carriesSecret = !injections.isEmpty();
+    if (carriesSecret && call.secretEchoed()) {
       throw new Refusal(403, target, "a server sent back an injected secret earlier in this call, so no further"
           + " request in this call gets a secret", "do not inject secrets into hosts that reflect request headers"
           + " or request text");
@@ -453,9 +457,18 @@ final class ProxyConnection implements Runnable, Closeable {
         + " down (maxBytesPerCall); the connection was cut", "raise the call's egress byte limit");
   }
 
-  /** Marks the call before the cut, so the guest cannot try again once it sees the connection end. */
+  /**
+   * Marks the call before the cut, so the guest cannot try again once it sees the connection end, and cuts the
+   * call's other connections that carry a secret: a guest that opened them first, heads sent and bodies held back,
+   * would otherwise ask through each of them after the echo.
+   */
   private Refusal secretEcho(SecretWatch watch) {
-    call.markSecretEchoed();
+    for (Closeable other : call.markSecretEchoed()) {
+      if (other != this && other instanceof ProxyConnection connection && connection.carriesSecret) {
+        connection.cut(new Refusal(0, connection.target, "a server sent back an injected secret on another"
+            + " connection of this call; this one carried a secret too and was cut", null));
+      }
+    }
     if (watch.malformed()) {
       return new Refusal(0, target, "the server's chunked framing cannot be read, so the secret watch cannot see"
           + " what the guest decodes from it; the connection was cut", null);

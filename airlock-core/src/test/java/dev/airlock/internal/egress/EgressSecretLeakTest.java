@@ -13,9 +13,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -94,6 +97,62 @@ class EgressSecretLeakTest extends ProxyTestBase {
   }
 
   /**
+   * The refusal after an echo applied to requests that start later; a guest that opened connections first (heads
+   * sent, bodies held back) kept asking through them after the cut, one more answer each. An echo now cuts every
+   * connection of the call that carries a secret.
+   */
+  @Test
+  void anEchoCutsEveryConnectionOfTheCallThatCarriesASecret() throws Exception {
+    String known = "Bearer sk-live-";
+    String secret = known + UUID.randomUUID().toString().replace("-", "");
+    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    server.createContext("/", exchange -> {
+      byte[] body = ("no such model: " + new String(exchange.getRequestBody().readAllBytes(),
+          StandardCharsets.ISO_8859_1)).getBytes(StandardCharsets.ISO_8859_1);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      } catch (IOException cut) {
+        // the proxy cut the connection
+      }
+    });
+    server.setExecutor(Executors.newCachedThreadPool()); // answers the held connections side by side
+    server.start();
+    int port = server.getAddress().getPort();
+    startWithSecret(port, "Authorization", secret);
+    String head = "POST http://secret.test:" + port + "/ HTTP/1.1\r\nHost: secret.test:" + port
+        + "\r\nContent-Length: 12\r\n\r\n";
+
+    List<Socket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort());
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+        held.add(socket);
+      }
+      Thread.sleep(300); // every head checked and sent on with the secret
+      held.get(0).getOutputStream().write(known.substring(0, 12).getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(held.get(0).getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .as("a piece of the value reflected").doesNotContain("no such model");
+      for (Socket socket : held.subList(1, 4)) {
+        String answer;
+        try {
+          socket.getOutputStream().write("a guess 0123".getBytes(StandardCharsets.ISO_8859_1));
+          answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (IOException cut) {
+          answer = "";
+        }
+        assertThat(answer).as("a connection opened before the echo").doesNotContain("no such model");
+      }
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
    * The watch looked for 12-byte pieces in the bytes as they came, chunk framing included. The guest pads its
    * request so the echo's first chunk ends in the middle of the value: with a value of up to 22 bytes neither half
    * holds a piece, and the whole value reached the guest with the framing between its halves.
@@ -131,7 +190,7 @@ class EgressSecretLeakTest extends ProxyTestBase {
   @Test
   void everySpellingOfAnEchoingMethodIsRefusedBeforeTheServer() throws Exception {
     String secret = "Bearer sk-" + UUID.randomUUID();
-    java.util.List<String> methods = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> methods = new CopyOnWriteArrayList<>();
     int port = serve(exchange -> {
       methods.add(exchange.getRequestMethod());
       return exchange.getRequestMethod() + " echo: " + exchange.getRequestHeaders();
