@@ -25,7 +25,6 @@ final class CallLedger {
   private int moreHosts;
   private int moreRefused;
   private boolean ended;
-  private volatile boolean secretEchoed;
 
   CallLedger(EgressRules rules) {
     this.rules = rules;
@@ -81,14 +80,8 @@ final class CallLedger {
     return up.get() + down.get() <= rules.maxBytesPerCall();
   }
 
-  /** Whether a server sent back an injected secret in this call (then no further request gets one). */
-  boolean secretEchoed() {
-    return secretEchoed;
-  }
-
-  /** Marks that a server sent back a secret; returns the connections open now. */
-  synchronized List<Closeable> markSecretEchoed() {
-    secretEchoed = true;
+  /** The connections open now. */
+  synchronized List<Closeable> openConnections() {
     return new ArrayList<>(open);
   }
 

@@ -259,17 +259,18 @@ final class ProxyConnection implements Runnable, Closeable {
    * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret in
    * this call: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
    * parameter named in an error) was part of a secret, so with unlimited requests a guest extended a known prefix
-   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a call:
-   * the echo also cuts the call's other connections that carry a secret, opened before it (see {@link #secretEcho}).
+   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a
+   * worker (a reused worker's memory outlives its call): the echo also cuts the call's other connections that carry
+   * a secret, opened before it (see {@link #secretEcho}).
    */
   private List<SecretInjection> secretsFor(HostPort destination, boolean tls) throws Refusal {
     List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), tls);
     // Set before the check: an echo on another connection either is seen here or finds this one to cut.
     carriesSecret = !injections.isEmpty();
-    if (carriesSecret && call.secretEchoed()) {
-      throw new Refusal(403, target, "a server sent back an injected secret earlier in this call, so no further"
-          + " request in this call gets a secret", "do not inject secrets into hosts that reflect request headers"
-          + " or request text");
+    if (carriesSecret && gate.secretEchoed()) {
+      throw new Refusal(403, target, "a server sent back an injected secret earlier on this worker, so no further"
+          + " request from it gets a secret", "do not inject secrets into hosts that reflect request headers or"
+          + " request text; the pool's next worker starts afresh");
     }
     return injections;
   }
@@ -458,12 +459,13 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   /**
-   * Marks the call before the cut, so the guest cannot try again once it sees the connection end, and cuts the
+   * Marks the worker before the cut, so the guest cannot try again once it sees the connection end, and cuts the
    * call's other connections that carry a secret: a guest that opened them first, heads sent and bodies held back,
    * would otherwise ask through each of them after the echo.
    */
   private Refusal secretEcho(SecretWatch watch) {
-    for (Closeable other : call.markSecretEchoed()) {
+    gate.markSecretEchoed();
+    for (Closeable other : call.openConnections()) {
       if (other != this && other instanceof ProxyConnection connection && connection.carriesSecret) {
         connection.cut(new Refusal(0, connection.target, "a server sent back an injected secret on another"
             + " connection of this call; this one carried a secret too and was cut", null));

@@ -92,8 +92,36 @@ class EgressSecretLeakTest extends ProxyTestBase {
     assertThat(recovered.length()).as("what the guest learned: %s", recovered).isLessThanOrEqualTo(known.length() + 1);
     EgressReport report = gate.endCall();
     assertThat(report.refused()).anyMatch(r -> r.contains("sent back the injected secret"))
-        .anyMatch(r -> r.contains("no further request in this call gets a secret"));
+        .anyMatch(r -> r.contains("no further request from it gets a secret"));
     assertThat(report.toString()).doesNotContain(secret.substring(known.length()));
+  }
+
+  /**
+   * A reused worker keeps its memory from call to call: with the refusal ending with the call, a guest learned one
+   * character a call and kept it in a static field for the next. The refusal lasts as long as the worker's gate.
+   */
+  @Test
+  void anEchoSpendsTheWorkersSecretsForItsLaterCallsToo() throws Exception {
+    String known = "Bearer sk-live-";
+    int port = serve(exchange -> "no such thing: " + exchange.getRequestURI().getQuery());
+    startWithSecret(port, "Authorization", known + UUID.randomUUID());
+    HttpClient client = forwarder.client(null);
+    URI echo = new URI("http", null, "secret.test", port, "/", "q=" + known.substring(0, 12), null);
+    URI plain = new URI("http", null, "secret.test", port, "/", "q=hello", null);
+    assertThat(client.send(HttpRequest.newBuilder(plain).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(200);
+    try {
+      client.send(HttpRequest.newBuilder(echo).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException cut) {
+      // the echo is cut
+    }
+    gate.endCall();
+
+    gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
+    HttpResponse<String> later = client.send(HttpRequest.newBuilder(plain).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(later.statusCode()).isEqualTo(403);
+    assertThat(later.body()).contains("earlier on this worker");
   }
 
   /**
@@ -165,6 +193,9 @@ class EgressSecretLeakTest extends ProxyTestBase {
     startWithSecret(port, "X-Api-Key", secret);
 
     for (int split = 1; split < secret.length(); split++) {
+      // A worker per split: an echo spends its worker's secrets.
+      gate = proxy.openGate(folder.resolve("egress-" + split + ".sock"));
+      forwarder = kit.forwarder(folder.resolve("egress-" + split + ".sock"));
       gate.beginCall(rules("secret.test:" + port, "127.0.0.1:" + port));
       String pad = "p".repeat(4096 - "pad=".length() - "\nkey=".length() - split);
       String seen;

@@ -279,7 +279,7 @@ class LocalEgressTest {
           .hasSizeLessThanOrEqualTo(known.length() + 1);
       assertThat(egress.report().orElseThrow().refused())
           .anyMatch(r -> r.contains("sent back the injected secret"))
-          .anyMatch(r -> r.contains("no further request in this call gets a secret"));
+          .anyMatch(r -> r.contains("no further request from it gets a secret"));
     } finally {
       tls.stop(0);
     }
