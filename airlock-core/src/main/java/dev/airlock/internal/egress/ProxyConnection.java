@@ -256,8 +256,8 @@ final class ProxyConnection implements Runnable, Closeable {
   }
 
   /**
-   * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret in
-   * this call: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
+   * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret to
+   * this worker: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
    * parameter named in an error) was part of a secret, so with unlimited requests a guest extended a known prefix
    * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a
    * worker (a reused worker's memory outlives its call): the echo also cuts the call's other connections that carry
