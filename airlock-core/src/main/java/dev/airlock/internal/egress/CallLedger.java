@@ -80,6 +80,11 @@ final class CallLedger {
     return up.get() + down.get() <= rules.maxBytesPerCall();
   }
 
+  /** The connections open now. */
+  synchronized List<Closeable> openConnections() {
+    return new ArrayList<>(open);
+  }
+
   synchronized boolean ended() {
     return ended;
   }

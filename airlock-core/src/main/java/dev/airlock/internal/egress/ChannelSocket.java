@@ -9,9 +9,10 @@ import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 
 /**
- * A Unix-domain channel dressed as a connected {@link Socket}, so the JDK's SSLSocket can be layered on it (a
- * Unix-domain SocketChannel has no socket adaptor). Only what a layered SSLSocket calls is answered; options are
- * neutral because the proxy bounds time with its own deadlines, which close the channel.
+ * A channel dressed as a connected {@link Socket} with the streams given, so the JDK's SSLSocket can be layered on it:
+ * a Unix-domain SocketChannel has no socket adaptor, and a terminated tunnel layers TLS on metered streams (its
+ * handshakes count against the call's byte cap) on both sides. Only what a layered SSLSocket calls is answered;
+ * options are neutral because the proxy bounds time with its own deadlines, which close the channel.
  */
 final class ChannelSocket extends Socket {
   private final SocketChannel channel;

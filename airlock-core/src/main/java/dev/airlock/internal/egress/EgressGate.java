@@ -20,6 +20,7 @@ public final class EgressGate implements AutoCloseable {
   private final Path socketPath;
   private final AtomicInteger open = new AtomicInteger();
   private volatile CallLedger call;
+  private volatile boolean secretEchoed;
 
   EgressGate(EgressProxy proxy, ServerSocketChannel server, Path socketPath) {
     this.proxy = proxy;
@@ -55,6 +56,18 @@ public final class EgressGate implements AutoCloseable {
       // The folder is the pool's and goes with it.
     }
     proxy.gateClosed(this);
+  }
+
+  /**
+   * Whether a server sent back an injected secret to this worker; then no later request of it gets one, in this
+   * call or the next (a reused worker keeps what its guest learned).
+   */
+  boolean secretEchoed() {
+    return secretEchoed;
+  }
+
+  void markSecretEchoed() {
+    secretEchoed = true;
   }
 
   CallLedger call() {

@@ -5,6 +5,8 @@ import dev.airlock.internal.wire.ChannelStreams;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,8 +16,11 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,6 +45,11 @@ final class ProxyConnection implements Runnable, Closeable {
    * costs a head buffer and a write, so a server sending them without end would cost the host that per 25 bytes.
    */
   static final int MAX_INTERIM_HEADS = 8;
+  /** Methods a server answers with the request it received. */
+  private static final Set<String> ECHOING_METHODS = Set.of("TRACE", "TRACK", "CONNECT");
+  /** Headers that frameworks (Rails, Express, Google's APIs, ASP.NET) read as the request's method. */
+  private static final List<String> METHOD_OVERRIDES = List.of("X-HTTP-Method-Override", "X-HTTP-Method",
+      "X-Method-Override");
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -51,6 +61,8 @@ final class ProxyConnection implements Runnable, Closeable {
   private volatile String target = "request";
   private OutputStream answerOut;
   private boolean tunnelOpen;
+  private volatile boolean handshaking = true;
+  private volatile boolean carriesSecret;
   private boolean cutDone;
   private volatile boolean closed;
   private Future<?> handshakeDeadline;
@@ -116,8 +128,8 @@ final class ProxyConnection implements Runnable, Closeable {
     HostPort destination = HostPort.parse(authority, 0);
     target = destination.toString();
     InetAddress address = decide(destination);
+    List<SecretInjection> injections = secretsFor(destination, true);
     Socket upstream = open(address, destination.port());
-    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), true);
     if (!injections.isEmpty()) {
       terminate(destination, upstream, injections);
       return;
@@ -168,12 +180,12 @@ final class ProxyConnection implements Runnable, Closeable {
     target = destination.toString();
     requireHost(head, destination);
     InetAddress address = decide(destination);
-    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), false);
+    List<SecretInjection> injections = secretsFor(destination, false);
     if (!injections.stream().allMatch(SecretInjection::plainHttp)) {
       throw new Refusal(403, target, "its secret is sent only over verified TLS, and this request is plain http://",
           "request https://" + destination.host() + " instead, or set the secret's plain-http=true");
     }
-    refuseEcho(method, injections);
+    refuseEcho(method, head, injections);
     Socket upstream = open(address, destination.port());
     handshakeDeadline.cancel(false);
     call.contacted(target);
@@ -192,7 +204,8 @@ final class ProxyConnection implements Runnable, Closeable {
   private void terminate(HostPort destination, Socket upstream, List<SecretInjection> injections) throws IOException {
     String host = destination.name();
     SSLSocket up = (SSLSocket) proxy.upstreamContext().getSocketFactory()
-        .createSocket(upstream, host, destination.port(), true);
+        .createSocket(new ChannelSocket(upstream.getChannel(), metered(upstream.getInputStream(), false),
+            metered(upstream.getOutputStream(), true)), host, destination.port(), true);
     resources.add(up);
     SSLParameters upParameters = up.getSSLParameters();
     upParameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -208,7 +221,7 @@ final class ProxyConnection implements Runnable, Closeable {
     writeToGuest("HTTP/1.1 200 Connection established\r\n\r\n");
     tunnelOpen = true;
     SSLSocket tls = (SSLSocket) proxy.authority().serverContext(host).getSocketFactory()
-        .createSocket(new ChannelSocket(guest, guestIn, guestOut), null, true);
+        .createSocket(new ChannelSocket(guest, metered(guestIn, true), metered(guestOut, false)), null, true);
     resources.add(tls);
     SSLParameters parameters = tls.getSSLParameters();
     parameters.setApplicationProtocols(HTTP_1_1);
@@ -222,6 +235,7 @@ final class ProxyConnection implements Runnable, Closeable {
     OutputStream tlsOut = tls.getOutputStream();
     answerOut = tlsOut;
     tunnelOpen = false; // from here refusals are HTTP answers inside the TLS session
+    handshaking = false; // from here the request and answer are counted as they are relayed
     HttpHead head = HttpHead.read(tlsIn, HttpHead.MAX_REQUEST_HEAD_BYTES);
     if (head == null) {
       return;
@@ -232,13 +246,33 @@ final class ProxyConnection implements Runnable, Closeable {
       throw new Refusal(400, target, "the request line is not 'METHOD /path HTTP/1.1'", null);
     }
     requireHost(head, destination);
-    refuseEcho(start[0], injections);
+    refuseEcho(start[0], head, injections);
     handshakeDeadline.cancel(false);
     call.contacted(target);
     OutputStream toServer = up.getOutputStream();
     RequestBody body = sendRequest(head, start[0] + " " + start[1] + " HTTP/1.1", injections, toServer);
     relay(() -> pumpBody(body, tlsIn, toServer), new BufferedInputStream(up.getInputStream(), 16 * 1024), tlsOut,
         true, new SecretWatch(injections));
+  }
+
+  /**
+   * The headers to inject into a request to {@code destination}. Refused once a server has sent back a secret to
+   * this worker: each cut answers whether the text the guest made a server reflect (a path quoted by a 404 page, a
+   * parameter named in an error) was part of a secret, so with unlimited requests a guest extended a known prefix
+   * one character at a time and read the whole key (attack review 29). Now it learns at most one such answer a
+   * worker (a reused worker's memory outlives its call): the echo also cuts the call's other connections that carry
+   * a secret, opened before it (see {@link #secretEcho}).
+   */
+  private List<SecretInjection> secretsFor(HostPort destination, boolean tls) throws Refusal {
+    List<SecretInjection> injections = proxy.secretsFor(destination.name(), destination.port(), tls);
+    // Set before the check: an echo on another connection either is seen here or finds this one to cut.
+    carriesSecret = !injections.isEmpty();
+    if (carriesSecret && gate.secretEchoed()) {
+      throw new Refusal(403, target, "a server sent back an injected secret earlier on this worker, so no further"
+          + " request from it gets a secret", "do not inject secrets into hosts that reflect request headers or"
+          + " request text; the pool's next worker starts afresh");
+    }
+    return injections;
   }
 
   private static void requireHost(HttpHead head, HostPort destination) throws Refusal {
@@ -258,10 +292,24 @@ final class ProxyConnection implements Runnable, Closeable {
     }
   }
 
-  /** TRACE answers with the request it received, which would carry the injected header back to the guest. */
-  private void refuseEcho(String method, List<SecretInjection> injections) throws Refusal {
-    if (!injections.isEmpty() && (method.equals("TRACE") || method.equals("CONNECT"))) {
-      throw new Refusal(405, target, method + " is refused on a host with an injected header", null);
+  /**
+   * Refuses a request a server would answer with the request itself, the injected header in it: TRACE, IIS's TRACK
+   * and a nested CONNECT, in any case (some servers read methods case-insensitively), named by the method or by a
+   * method override header that frameworks honour.
+   */
+  private void refuseEcho(String method, HttpHead head, List<SecretInjection> injections) throws Refusal {
+    if (injections.isEmpty()) {
+      return;
+    }
+    List<String> named = new ArrayList<>(List.of(method));
+    for (String override : METHOD_OVERRIDES) {
+      head.values(override).forEach(value -> named.add(value.strip()));
+    }
+    for (String name : named) {
+      if (ECHOING_METHODS.contains(name.toUpperCase(Locale.ROOT))) {
+        throw new Refusal(405, target, GuestText.escape(name) + " echoes the request, and is refused on a host with"
+            + " an injected header", null);
+      }
     }
   }
 
@@ -342,13 +390,17 @@ final class ProxyConnection implements Runnable, Closeable {
     response.fields.forEach(field -> text.append(field[0]).append(": ").append(field[1]).append("\r\n"));
     byte[] bytes = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     if (watch != null && watch.seen(bytes, 0, bytes.length)) {
-      throw secretEcho();
+      throw secretEcho(watch);
     }
     if (!call.count(false, bytes.length)) {
       throw byteCap();
     }
     toGuest.write(bytes);
     toGuest.flush();
+    if (watch != null && !interim && response.values("Transfer-Encoding").stream()
+        .anyMatch(value -> value.toLowerCase(Locale.ROOT).contains("chunked"))) {
+      watch.chunkedBody();
+    }
   }
 
   private void pump(InputStream in, OutputStream out, boolean upward, SecretWatch watch) {
@@ -357,7 +409,7 @@ final class ProxyConnection implements Runnable, Closeable {
       int n;
       while ((n = in.read(buffer)) > 0) {
         if (watch != null && watch.seen(buffer, 0, n)) {
-          cut(secretEcho());
+          cut(secretEcho(watch));
           return;
         }
         if (!call.count(upward, n)) {
@@ -406,7 +458,23 @@ final class ProxyConnection implements Runnable, Closeable {
         + " down (maxBytesPerCall); the connection was cut", "raise the call's egress byte limit");
   }
 
-  private Refusal secretEcho() {
+  /**
+   * Marks the worker before the cut, so the guest cannot try again once it sees the connection end, and cuts the
+   * call's other connections that carry a secret: a guest that opened them first, heads sent and bodies held back,
+   * would otherwise ask through each of them after the echo.
+   */
+  private Refusal secretEcho(SecretWatch watch) {
+    gate.markSecretEchoed();
+    for (Closeable other : call.openConnections()) {
+      if (other != this && other instanceof ProxyConnection connection && connection.carriesSecret) {
+        connection.cut(new Refusal(0, connection.target, "a server sent back an injected secret on another"
+            + " connection of this call; this one carried a secret too and was cut", null));
+      }
+    }
+    if (watch.malformed()) {
+      return new Refusal(0, target, "the server's chunked framing cannot be read, so the secret watch cannot see"
+          + " what the guest decodes from it; the connection was cut", null);
+    }
     return new Refusal(0, target, "the server sent back the injected secret; the connection was cut", null);
   }
 
@@ -440,8 +508,63 @@ final class ProxyConnection implements Runnable, Closeable {
         + " private, link-local, metadata or reserved)", "if that is intended, add the address explicitly");
   }
 
+  /**
+   * The handshakes of a terminated tunnel, counted against the call's byte cap while they run: two a connection
+   * (the server's certificate chain, a key exchange and a signature on the host), which a guest opening connections
+   * in a loop moved without limit while only the requests inside were counted (attack review 29). After them the
+   * relay counts what it moves, so nothing is counted twice.
+   */
+  private InputStream metered(InputStream in, boolean upward) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = in.read();
+        meter(upward, b < 0 ? 0 : 1);
+        return b;
+      }
+
+      @Override
+      public int read(byte[] bytes, int offset, int length) throws IOException {
+        int n = in.read(bytes, offset, length);
+        meter(upward, n);
+        return n;
+      }
+    };
+  }
+
+  private OutputStream metered(OutputStream out, boolean upward) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws IOException {
+        meter(upward, 1);
+        out.write(b);
+      }
+
+      @Override
+      public void write(byte[] bytes, int offset, int length) throws IOException {
+        meter(upward, length);
+        out.write(bytes, offset, length);
+      }
+    };
+  }
+
+  private void meter(boolean upward, int bytes) throws IOException {
+    if (!handshaking || bytes <= 0) {
+      return;
+    }
+    if (closed) {
+      throw new IOException("the connection is closed"); // a TLS close_notify while cut: nothing more moves
+    }
+    if (!call.count(upward, bytes)) {
+      Refusal cap = byteCap();
+      cut(cap);
+      throw cap;
+    }
+  }
+
+  /** Connects to the checked address; a channel's socket, so a terminated tunnel can layer TLS on metered streams. */
   private Socket open(InetAddress address, int port) throws IOException {
-    Socket socket = new Socket();
+    Socket socket = SocketChannel.open().socket();
     resources.add(socket);
     if (closed) {
       throw new IOException("closed");

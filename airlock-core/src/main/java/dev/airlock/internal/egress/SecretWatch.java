@@ -15,8 +15,8 @@ import java.util.List;
  * shows a prefix. The first piece reaches the guest before the second is seen, so the piece's length bounds what an
  * echo can hand out: {@code PIECE - 1} bytes, whatever the value's length (it was half the value, which handed out
  * "Bearer " and 21 characters of a 51-character key, attack review 15). It keeps the last bytes of the previous read,
- * so a piece split across reads is still found. Encoded or compressed echoes are not found; that limit is stated in
- * docs/security.md.
+ * so a piece split across reads is still found. A chunked body is watched as the guest's client decodes it too
+ * ({@link #chunkedBody}). Encoded or compressed echoes are not found; that limit is stated in docs/security.md.
  */
 final class SecretWatch {
   /** Long enough that no answer holds 12 bytes of a secret by chance; short enough that 11 bytes give little away. */
@@ -25,7 +25,30 @@ final class SecretWatch {
 
   private final List<Pieces> pieces = new ArrayList<>();
   private final int keep;
-  private byte[] tail = new byte[0];
+  /** The bytes as they go to the guest, framing and heads included. */
+  private final Stream raw = new Stream();
+  /** The body as the guest's client decodes it, chunk framing removed; null until a chunked body starts. */
+  private Stream decoded;
+  private ChunkFraming framing;
+  private boolean malformed;
+
+  /** Bytes watched in order, keeping the last ones of each read so that a piece split across reads is found. */
+  private final class Stream {
+    private byte[] tail = new byte[0];
+
+    boolean seen(byte[] chunk, int offset, int length) {
+      byte[] window = new byte[tail.length + length];
+      System.arraycopy(tail, 0, window, 0, tail.length);
+      System.arraycopy(chunk, offset, window, tail.length, length);
+      for (Pieces piece : pieces) {
+        if (piece.foundIn(window)) {
+          return true;
+        }
+      }
+      tail = Arrays.copyOfRange(window, Math.max(0, window.length - keep), window.length);
+      return false;
+    }
+  }
 
   /** The pieces of one value: each of its windows of {@code length} bytes, by rolling hash. */
   private static final class Pieces {
@@ -93,17 +116,39 @@ final class SecretWatch {
     this.keep = pieces.stream().mapToInt(p -> p.length - 1).max().orElse(0);
   }
 
-  /** Whether a piece of a secret value ends in {@code chunk} (possibly starting in an earlier one). */
+  /**
+   * From here on the bytes are a chunked body. The guest chooses where the server's chunk framing falls (by padding
+   * its request), so the framing can split an echoed value into halves shorter than a piece each, which the bytes as
+   * sent never show whole (a value of up to 22 bytes then went through entire, attack review 29). Its client removes
+   * the framing, so the body is watched as decoded too.
+   */
+  void chunkedBody() {
+    decoded = new Stream();
+    framing = new ChunkFraming();
+  }
+
+  /**
+   * Whether a piece of a secret value ends in {@code chunk} (possibly starting in an earlier one), as sent or in the
+   * decoded body; also true when a chunked body's framing cannot be read, since the watch could not see what the
+   * guest decodes from it ({@link #malformed()}).
+   */
   boolean seen(byte[] chunk, int offset, int length) {
-    byte[] window = new byte[tail.length + length];
-    System.arraycopy(tail, 0, window, 0, tail.length);
-    System.arraycopy(chunk, offset, window, tail.length, length);
-    for (Pieces piece : pieces) {
-      if (piece.foundIn(window)) {
-        return true;
-      }
+    if (raw.seen(chunk, offset, length)) {
+      return true;
     }
-    tail = Arrays.copyOfRange(window, Math.max(0, window.length - keep), window.length);
-    return false;
+    if (framing == null) {
+      return false;
+    }
+    byte[] payload = framing.payload(chunk, offset, length);
+    if (payload == null) {
+      malformed = true;
+      return true;
+    }
+    return decoded.seen(payload, 0, payload.length);
+  }
+
+  /** Whether {@link #seen} answered true because the chunked framing could not be read. */
+  boolean malformed() {
+    return malformed;
   }
 }

@@ -59,4 +59,36 @@ class SecretWatchTest {
     assertThat(seen(watch, "Basic dXNl")).isFalse();
     assertThat(seen(watch, "cj")).isTrue();
   }
+
+  /**
+   * Attack review 29: in a chunked body the framing the guest's padding places between the halves of a short value
+   * hid it from the bytes as sent; the decoded body shows it whole.
+   */
+  @Test
+  void aValueSplitByChunkFramingIsFoundInTheDecodedBody() {
+    String value = "k3y-0a1b2c3d4e5f6789";
+    // Splits where neither half holds a piece of 12 bytes.
+    for (int split = value.length() - SecretWatch.PIECE + 1; split < SecretWatch.PIECE; split++) {
+      SecretWatch watch = watch(value);
+      watch.chunkedBody();
+      assertThat(seen(watch, Integer.toHexString(100 + split) + ";ext=1\r\n" + "p".repeat(100) + value.substring(0, split))).isFalse();
+      assertThat(seen(watch, "\r\n" + Integer.toHexString(value.length() - split) + "\r\n"
+          + value.substring(split) + "\r\n0\r\n\r\n")).as("split after %d", split).isTrue();
+      assertThat(watch.malformed()).isFalse();
+    }
+  }
+
+  @Test
+  void aChunkedBodyIsPassedAsItsClientReadsItOrCutWhenItsFramingIsMalformed() {
+    SecretWatch watch = watch(SECRET);
+    watch.chunkedBody();
+    assertThat(seen(watch, "5\r\nhello\n3\r\nabc\r\n0\r\nTrailer: x\r\n\r\n")).isFalse();
+    SecretWatch bad = watch(SECRET);
+    bad.chunkedBody();
+    assertThat(seen(bad, "5\r\nhelloXX\r\n")).isTrue();
+    assertThat(bad.malformed()).isTrue();
+    SecretWatch huge = watch(SECRET);
+    huge.chunkedBody();
+    assertThat(seen(huge, "1" + "0".repeat(15) + "\r\n")).isTrue();
+  }
 }

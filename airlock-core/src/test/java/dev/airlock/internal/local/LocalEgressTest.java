@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.tls.HandshakeCertificates;
@@ -197,41 +199,87 @@ class LocalEgressTest {
     }
   }
 
-  @Test
-  void overHttpsTheWorkerTrustsOnlyThePoolCaAndTheSecretIsAddedOnTheHost() throws Throwable {
-    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("egress test CA").build();
-    HeldCertificate leaf = new HeldCertificate.Builder().addSubjectAlternativeName("secret.test").signedBy(ca).build();
+  /** The CA of the test's HTTPS server, which the proxy is told to trust upstream. */
+  private static final HeldCertificate TLS_CA = new HeldCertificate.Builder().certificateAuthority(0)
+      .commonName("egress test CA").build();
+
+  /** An HTTPS server for secret.test on the host's loopback, answering every request with {@code answer}. */
+  private static HttpsServer tlsServer(Function<HttpExchange, String> answer) throws IOException {
+    HeldCertificate leaf = new HeldCertificate.Builder().addSubjectAlternativeName("secret.test").signedBy(TLS_CA)
+        .build();
     HttpsServer tls = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     tls.setHttpsConfigurator(new HttpsConfigurator(new HandshakeCertificates.Builder()
-        .heldCertificate(leaf, ca.certificate()).build().sslContext()));
+        .heldCertificate(leaf, TLS_CA.certificate()).build().sslContext()));
     tls.createContext("/", exchange -> {
-      received.put("tls" + exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
-      byte[] body = "hello over tls".getBytes(StandardCharsets.UTF_8);
+      byte[] body = answer.apply(exchange).getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
+      } catch (IOException cut) {
+        // the proxy cut the connection
       }
     });
     tls.start();
+    return tls;
+  }
+
+  /** A pool of one worker whose secret {@code value} goes in {@code Authorization} to secret.test on {@code port}. */
+  private static SandboxPool tlsSecretPool(int port, String value) {
+    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.host", "secret.test:" + port)
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.header", "Authorization")
+        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.value", value)
+        .build();
+    X509TrustManager upstream = new HandshakeCertificates.Builder().addTrustedCertificate(TLS_CA.certificate())
+        .build().trustManager();
+    return SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false)
+        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(),
+            b -> testNames().apply(b).upstreamTrust(upstream))).build();
+  }
+
+  @Test
+  void overHttpsTheWorkerTrustsOnlyThePoolCaAndTheSecretIsAddedOnTheHost() throws Throwable {
+    HttpsServer tls = tlsServer(exchange -> {
+      received.put("tls" + exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()));
+      return "hello over tls";
+    });
     int tlsPort = tls.getAddress().getPort();
     String secret = "sk-" + UUID.randomUUID();
-    AirlockConfig config = AirlockConfig.builder().timeoutSeconds(60)
-        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.host", "secret.test:" + tlsPort)
-        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.header", "Authorization")
-        .set(AirlockConfig.EGRESS_SECRETS_PREFIX + "tls.value", "Bearer " + secret)
-        .build();
-    X509TrustManager upstream = new HandshakeCertificates.Builder().addTrustedCertificate(ca.certificate()).build()
-        .trustManager();
     String url = "https://secret.test:" + tlsPort + "/api";
-    try (SandboxPool pool = SandboxPool.builder(config).minSize(0).maxSize(1).reuse(false)
-        .backend("local", () -> new LocalBackend(config, WorkerClasspath.ofThisJvm(),
-            b -> testNames().apply(b).upstreamTrust(upstream))).build()) {
+    try (SandboxPool pool = tlsSecretPool(tlsPort, "Bearer " + secret)) {
       CallEgress egress = CallEgress.of(new String[] {"secret.test:" + tlsPort, "127.0.0.1:" + tlsPort}, List.of());
       String everything = run(pool, egress, () -> EgressTools.everythingTheSandboxHas(url));
       assertThat(everything).contains("response: 200").contains("hello over tls")
           .contains("javax.net.ssl.trustStore=/run/airlock-egress/");
       assertThat(everything).doesNotContain(secret);
       assertThat(received.get("tls/api")).containsEntry("Authorization", List.of("Bearer " + secret));
+    } finally {
+      tls.stop(0);
+    }
+  }
+
+  /**
+   * Attack review 29, the headline: the guest never sees the secret echoed, only its own text reflected by an error
+   * page, and used the proxy's cut as an oracle: from the public prefix of a key format it guessed the next character
+   * (16 tries), kept the one whose reflection was cut, and read the whole key over HTTPS in one call.
+   */
+  @Test
+  void aGuestCannotGuessTheSecretThroughTheWatchsCutOverAReflectingHost() throws Throwable {
+    HttpsServer tls = tlsServer(exchange -> "no such model: " + exchange.getRequestURI().getQuery());
+    int tlsPort = tls.getAddress().getPort();
+    String known = "Bearer sk-live-";
+    String secret = known + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    try (SandboxPool pool = tlsSecretPool(tlsPort, secret)) {
+      CallEgress egress = CallEgress.of(new String[] {"secret.test:" + tlsPort, "127.0.0.1:" + tlsPort}, List.of());
+      String base = "https://secret.test:" + tlsPort + "/v1/models";
+      // The prefix is public, but a whole "Bearer ..." is refused at shipping as a token: the tool adds the scheme.
+      String format = known.substring("Bearer ".length());
+      String recovered = run(pool, egress, () -> EgressTools.guessThroughReflection(base, format, 16));
+      assertThat(recovered).as("what the guest learned").startsWith(known)
+          .hasSizeLessThanOrEqualTo(known.length() + 1);
+      assertThat(egress.report().orElseThrow().refused())
+          .anyMatch(r -> r.contains("sent back the injected secret"))
+          .anyMatch(r -> r.contains("no further request from it gets a secret"));
     } finally {
       tls.stop(0);
     }
