@@ -50,6 +50,7 @@ final class ProxyConnection implements Runnable, Closeable {
   /** Headers that frameworks (Rails, Express, Google's APIs, ASP.NET) read as the request's method. */
   private static final List<String> METHOD_OVERRIDES = List.of("X-HTTP-Method-Override", "X-HTTP-Method",
       "X-Method-Override");
+  private static final List<String> RANGE_HEADERS = List.of("Range", "Request-Range", "If-Range");
 
   private final EgressProxy proxy;
   private final EgressGate gate;
@@ -315,7 +316,9 @@ final class ProxyConnection implements Runnable, Closeable {
 
   /**
    * Sends the checked head, amended; returns the body that may follow it (checked before anything is sent). A host
-   * with an injected header is asked for an uncompressed answer, so the secret watch reads what the guest will.
+   * with an injected header is asked for an uncompressed answer, so the secret watch reads what the guest will, and
+   * for the whole of it: a range (or the old Request-Range) chose which bytes of an echo came back, so a guest read
+   * the echoed secret in slices each shorter than a piece of the watch (attack review 32).
    */
   private RequestBody sendRequest(HttpHead head, String startLine, List<SecretInjection> injections,
       OutputStream out) throws IOException {
@@ -330,6 +333,7 @@ final class ProxyConnection implements Runnable, Closeable {
     if (!injections.isEmpty()) {
       head.remove("Accept-Encoding");
       head.add("Accept-Encoding", "identity");
+      RANGE_HEADERS.forEach(head::remove);
     }
     head.add("Connection", "close");
     if (!call.count(true, head.writeTo(out, startLine))) {

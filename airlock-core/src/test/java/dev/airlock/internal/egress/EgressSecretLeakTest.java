@@ -277,6 +277,61 @@ class EgressSecretLeakTest extends ProxyTestBase {
     assertThat(report.refused()).anyMatch(r -> r.contains("maxBytesPerCall"));
   }
 
+  /**
+   * Attack review 32: a Range header chooses which bytes of an echo come back. A cache or server that slices any
+   * answer by Range (Varnish does by default) handed the guest an 11-byte window of the echoed header a request,
+   * each shorter than a piece of the watch, and the guest read the whole key a slice at a time without a cut.
+   */
+  @Test
+  void aRangeRequestCannotSliceAnEchoIntoPiecesTheWatchMisses() throws Exception {
+    String secret = "Bearer sk-" + UUID.randomUUID();
+    List<String> ranges = new CopyOnWriteArrayList<>();
+    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    server.createContext("/", exchange -> {
+      String echo = "you sent: " + exchange.getRequestHeaders().getFirst("Authorization");
+      byte[] body = echo.getBytes(StandardCharsets.ISO_8859_1);
+      int status = 200;
+      for (String name : List.of("Range", "Request-Range")) {
+        String range = exchange.getRequestHeaders().getFirst(name);
+        if (range != null) {
+          ranges.add(name + ": " + range);
+          String[] bounds = range.substring("bytes=".length()).split("-");
+          int from = Math.min(Integer.parseInt(bounds[0]), body.length);
+          int to = Math.min(Integer.parseInt(bounds[1]) + 1, body.length);
+          body = java.util.Arrays.copyOfRange(body, from, to);
+          status = 206;
+        }
+      }
+      exchange.sendResponseHeaders(status, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      } catch (IOException cut) {
+        // the proxy cut the connection
+      }
+    });
+    server.start();
+    int port = server.getAddress().getPort();
+    startWithSecret(port, "Authorization", secret);
+
+    StringBuilder read = new StringBuilder();
+    int offset = "you sent: ".length();
+    for (String name : List.of("Range", "Request-Range")) {
+      for (int from = offset; from < offset + secret.length(); from += SecretWatch.PIECE - 1) {
+        try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+          socket.setSoTimeout(10_000);
+          socket.getOutputStream().write(("GET http://secret.test:" + port + "/ HTTP/1.1\r\nHost: secret.test:"
+              + port + "\r\n" + name + ": bytes=" + from + "-" + (from + SecretWatch.PIECE - 2) + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+          int body = answer.indexOf("\r\n\r\n");
+          read.append(body < 0 ? "" : answer.substring(body + 4));
+        }
+      }
+    }
+    assertThat(read.toString()).doesNotContain(secret.substring(SecretWatch.PIECE));
+    assertThat(ranges).as("ranges the server received").isEmpty();
+  }
+
   @AfterEach
   void stopServer() {
     if (server != null) {
