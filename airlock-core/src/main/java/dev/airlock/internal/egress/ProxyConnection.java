@@ -375,10 +375,17 @@ final class ProxyConnection implements Runnable, Closeable {
   /**
    * Relays one response head, checked as the final one is: interim (1xx) heads come before it, and a check made on
    * the first head only would let the next one through unread. With a secret watched, the body must reach the guest
-   * as the watch reads it, so a content or transfer coding other than identity and chunked is refused.
+   * as the watch reads it, so a content or transfer coding other than identity and chunked is refused, and so is a
+   * charset that does not write ASCII as ASCII ({@link SecretWatch#readable}).
    */
   private void relayHead(HttpHead response, boolean interim, OutputStream toGuest, SecretWatch watch)
       throws IOException {
+    if (watch != null && response.values("Content-Type").stream().flatMap(type -> Arrays.stream(type.split(";")))
+        .map(String::strip).filter(parameter -> parameter.regionMatches(true, 0, "charset=", 0, 8))
+        .anyMatch(parameter -> !SecretWatch.readable(parameter.substring(8)))) {
+      throw new Refusal(502, target, "the server answered in a charset that does not write ASCII as ASCII; the"
+          + " secret watch cannot read an echo of the injected header in it", null);
+    }
     if (watch != null && (response.values("Content-Encoding").stream().anyMatch(coding -> !coding.isBlank()
         && !coding.equalsIgnoreCase("identity")) || response.values("Transfer-Encoding").stream()
         .flatMap(value -> Arrays.stream(value.split(","))).map(String::strip)

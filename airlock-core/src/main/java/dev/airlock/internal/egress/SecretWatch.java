@@ -1,9 +1,11 @@
 package dev.airlock.internal.egress;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Watches the bytes going back to the sandbox on a connection that carries an injected secret, so that a server
@@ -22,6 +24,8 @@ final class SecretWatch {
   /** Long enough that no answer holds 12 bytes of a secret by chance; short enough that 11 bytes give little away. */
   static final int PIECE = 12;
   private static final long BASE = 1_000_003;
+  private static final String PRINTABLE_ASCII = IntStream.rangeClosed(0x20, 0x7E)
+      .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
 
   private final List<Pieces> pieces = new ArrayList<>();
   private final int keep;
@@ -145,6 +149,26 @@ final class SecretWatch {
       return true;
     }
     return decoded.seen(payload, 0, payload.length);
+  }
+
+  /**
+   * Whether an answer declared in {@code charset} (a Content-Type parameter, possibly quoted) shows an echoed value
+   * in the bytes the watch looks for: the charset writes printable ASCII as ASCII. The guest chooses the charset (a
+   * parameter of Accept, or Accept-Charset, which frameworks honour), and in UTF-16, UTF-32 or EBCDIC no byte of the
+   * value appears as it was sent, while the guest decodes the whole of it (attack review 32). An unknown charset
+   * cannot be checked, so it is unreadable too.
+   */
+  static boolean readable(String charset) {
+    String name = charset.strip();
+    if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    try {
+      return Arrays.equals(PRINTABLE_ASCII.getBytes(Charset.forName(name)),
+          PRINTABLE_ASCII.getBytes(StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      return false; // an illegal or unsupported name, or a charset that only decodes
+    }
   }
 
   /** Whether {@link #seen} answered true because the chunked framing could not be read. */

@@ -34,19 +34,28 @@ class EgressSecretLeakTest extends ProxyTestBase {
   /** A server that answers every request with {@code answer}, sent chunked (the JDK server's 4096-byte chunks). */
   private int serve(java.util.function.Function<com.sun.net.httpserver.HttpExchange, String> answer)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
-    server.createContext("/", exchange -> {
+    return listen(exchange -> {
       exchange.getRequestBody().readAllBytes();
-      byte[] body = answer.apply(exchange).getBytes(StandardCharsets.ISO_8859_1);
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      } catch (IOException cut) {
-        // the proxy cut the connection
-      }
+      respond(exchange, 200, 0, answer.apply(exchange).getBytes(StandardCharsets.ISO_8859_1));
     });
+  }
+
+  private int listen(com.sun.net.httpserver.HttpHandler handler) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    server.createContext("/", handler);
     server.start();
     return server.getAddress().getPort();
+  }
+
+  /** Sends {@code body} with {@code length} as the JDK server takes it (0: chunked). */
+  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, long length, byte[] body)
+      throws IOException {
+    exchange.sendResponseHeaders(status, length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    } catch (IOException cut) {
+      // the proxy cut the connection
+    }
   }
 
   private void startWithSecret(int port, String header, String secret) throws IOException {
@@ -286,8 +295,7 @@ class EgressSecretLeakTest extends ProxyTestBase {
   void aRangeRequestCannotSliceAnEchoIntoPiecesTheWatchMisses() throws Exception {
     String secret = "Bearer sk-" + UUID.randomUUID();
     List<String> ranges = new CopyOnWriteArrayList<>();
-    server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
-    server.createContext("/", exchange -> {
+    int port = listen(exchange -> {
       String echo = "you sent: " + exchange.getRequestHeaders().getFirst("Authorization");
       byte[] body = echo.getBytes(StandardCharsets.ISO_8859_1);
       int status = 200;
@@ -302,15 +310,8 @@ class EgressSecretLeakTest extends ProxyTestBase {
           status = 206;
         }
       }
-      exchange.sendResponseHeaders(status, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      } catch (IOException cut) {
-        // the proxy cut the connection
-      }
+      respond(exchange, status, body.length, body);
     });
-    server.start();
-    int port = server.getAddress().getPort();
     startWithSecret(port, "Authorization", secret);
 
     StringBuilder read = new StringBuilder();
@@ -330,6 +331,40 @@ class EgressSecretLeakTest extends ProxyTestBase {
     }
     assertThat(read.toString()).doesNotContain(secret.substring(SecretWatch.PIECE));
     assertThat(ranges).as("ranges the server received").isEmpty();
+  }
+
+  /**
+   * Attack review 32: the guest chooses the echo's charset. Frameworks honour a charset the request asks for (a
+   * parameter of Accept, or Accept-Charset) and encode the answer in it; in UTF-16 or UTF-32 every character of the
+   * echoed value is two or four bytes, so the bytes the watch looks for never appear, and the guest decodes the
+   * whole value. Only compression was ruled out.
+   */
+  @Test
+  void anEchoInACharsetTheGuestChoseIsRefused() throws Exception {
+    String secret = "Bearer sk-" + UUID.randomUUID();
+    int port = listen(exchange -> {
+      String accept = exchange.getRequestHeaders().getFirst("Accept");
+      String charset = accept.substring(accept.indexOf("charset=") + "charset=".length());
+      byte[] body = ("you sent: " + exchange.getRequestHeaders().getFirst("Authorization"))
+          .getBytes(java.nio.charset.Charset.forName(charset));
+      exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=" + charset);
+      respond(exchange, 200, body.length, body);
+    });
+    startWithSecret(port, "Authorization", secret);
+
+    for (String charset : List.of("UTF-16", "UTF-16LE", "\"utf-32be\"", "IBM037")) {
+      String answer;
+      try (Socket socket = new Socket(LOOPBACK, forwarder.server.getLocalPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET http://secret.test:" + port + "/ HTTP/1.1\r\nHost: secret.test:"
+            + port + "\r\nAccept: text/plain; charset=" + charset.replace("\"", "") + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        byte[] bytes = socket.getInputStream().readAllBytes();
+        answer = new String(bytes, java.nio.charset.Charset.forName(charset.replace("\"", "")));
+      }
+      assertThat(answer).as(charset).doesNotContain(secret.substring(SecretWatch.PIECE));
+    }
+    assertThat(gate.endCall().refused()).hasSize(4).allMatch(r -> r.contains("does not write ASCII as ASCII"));
   }
 
   @AfterEach
