@@ -304,7 +304,8 @@ final class ProxyConnection implements Runnable, Closeable {
     }
     List<String> named = new ArrayList<>(List.of(method));
     for (String override : METHOD_OVERRIDES) {
-      head.values(override).forEach(value -> named.add(value.strip()));
+      // Each name of a list: method-override (Express) takes the first of "TRACE, GET" (attack review 32).
+      head.values(override).forEach(value -> Arrays.stream(value.split(",")).map(String::strip).forEach(named::add));
     }
     for (String name : named) {
       if (ECHOING_METHODS.contains(name.toUpperCase(Locale.ROOT))) {
