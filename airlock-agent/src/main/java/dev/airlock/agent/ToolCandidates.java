@@ -20,11 +20,14 @@ final class ToolCandidates {
   /**
    * Never instrumented: the JDK, Byte Buddy, the OpenTelemetry agent and the packages of Airlock's own modules.
    * Not all of {@code dev.airlock.}: an application's classes there (Airlock's samples, a {@code dev.airlock.demo})
-   * were left alone too, and their tools ran on the host unintercepted.
+   * were left alone too, and their tools ran on the host unintercepted. A class here that carries {@code @Airlock}
+   * anyway is refused ({@link #skippedMayHoldTools}). Byte Buddy's prefix is spelt in two: the shaded jar's
+   * relocation rewrote the whole constant to the agent's own copy's package, so the agent shipped walked an
+   * application's Byte Buddy (Mockito's) as application classes.
    */
-  private static final List<String> IGNORED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
-      "io.opentelemetry.javaagent.", "dev.airlock.agent.", "dev.airlock.internal.", "dev.airlock.annotation.",
-      "dev.airlock.aspectj.", "dev.airlock.spring.", "dev.airlock.mcp.", "dev.airlock.spi.");
+  private static final List<String> IGNORED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
+      "net.".concat("bytebuddy."), "io.opentelemetry.javaagent.", "dev.airlock.agent.", "dev.airlock.internal.",
+      "dev.airlock.annotation.", "dev.airlock.aspectj.", "dev.airlock.spring.", "dev.airlock.mcp.", "dev.airlock.spi.");
   /** The package of Airlock's API ({@code AirlockRuntime}...), whose own classes are ignored, not its subpackages. */
   private static final String AIRLOCK_API = "dev.airlock.";
   /**
@@ -33,6 +36,13 @@ final class ToolCandidates {
    */
   private static final List<String> NEVER_TOOLS = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
       "io.opentelemetry.javaagent.");
+  /**
+   * Airlock's own class in an ignored package that carries {@code @Airlock}: the never-called sample tool the
+   * interceptor's annotation look-up is warmed up with. Every other class there that carries it is refused.
+   */
+  private static final String OWN_TOOL = "dev/airlock/internal/intercept/HostWarmUp";
+  /** What the platform loader defines is the JDK's, as what the bootstrap loader (null) defines. */
+  private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
   /** {@code @Airlock}'s descriptor. String.concat, not +: the premain would bootstrap string concatenation. */
   static final String ANNOTATION_DESCRIPTOR = "L".concat(AirlockAgent.ANNOTATION.replace('.', '/')).concat(";");
   private static final byte[] DESCRIPTOR = ANNOTATION_DESCRIPTOR.getBytes(StandardCharsets.US_ASCII);
@@ -72,9 +82,23 @@ final class ToolCandidates {
       return false;
     }
     Map<String, Boolean> known = verdicts.of(loader);
-    boolean verdict = verdict(loader, bytes, known, 0);
+    boolean verdict = verdict(loader, bytes, known, 0, false);
     known.put(name, verdict);
     return verdict;
+  }
+
+  /**
+   * Whether the class {@code internalName}, which the agent leaves alone by name ({@link #ignored}), may hold a tool
+   * nonetheless: an application's class in a package of the JDK's, Byte Buddy's or Airlock's own would run its tools
+   * on the host unintercepted, so {@link ToolClassFilter} refuses it when {@link ToolTransformer}'s rule finds one.
+   * What the JDK's own loaders define is never asked (their classes never carry {@code @Airlock}), and no supertype
+   * in an ignored package is read: loaded by another loader it is asked itself, first, and its refusal fails this
+   * class too. So an ordinary ignored class costs one scan of its constant pool; its verdict is not remembered, as
+   * it differs from what a walk that reaches the class sees.
+   */
+  boolean skippedMayHoldTools(ClassLoader loader, String internalName, byte[] bytes) {
+    return loader != null && loader != PLATFORM && !OWN_TOOL.equals(internalName)
+        && verdict(loader, bytes, verdicts.of(loader), 0, true);
   }
 
   /**
@@ -86,7 +110,8 @@ final class ToolCandidates {
     return Boolean.FALSE.equals(seen != null || loader == null ? seen : verdicts.inAncestors(loader, name));
   }
 
-  private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth) {
+  /** {@code skipped}: the class is ignored by name, and so are the supertypes and made types not read for it. */
+  private boolean verdict(ClassLoader loader, byte[] bytes, Map<String, Boolean> known, int depth, boolean skipped) {
     ClassFile file;
     try {
       file = ClassFile.parse(bytes);
@@ -99,14 +124,11 @@ final class ToolCandidates {
     if (file.namesAnnotation()) {
       return true;
     }
-    for (String supertype : file.supertypes()) {
-      if (supertypeMayHoldTools(loader, supertype, known, depth + 1)) {
-        return true;
-      }
-    }
-    for (String made : file.functional()) {
-      if (supertypeMayHoldTools(loader, made, known, depth + 1)) {
-        return true;
+    for (List<String> types : List.of(file.supertypes(), file.functional())) {
+      for (String type : types) {
+        if (!(skipped && ignored(type)) && supertypeMayHoldTools(loader, type, known, depth + 1)) {
+          return true;
+        }
       }
     }
     return false;
@@ -143,7 +165,7 @@ final class ToolCandidates {
         // the loader may yet define it.
         return !knownFree(loader, name);
       }
-      verdict = verdict(loader, in.readAllBytes(), known, depth);
+      verdict = verdict(loader, in.readAllBytes(), known, depth, false);
     } catch (IOException | RuntimeException e) {
       verdict = true;
     }

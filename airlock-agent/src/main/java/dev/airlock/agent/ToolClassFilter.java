@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * one it cannot rewrite is refused, so no tool class is ever defined without its interception: its methods never
  * run on the host because the agent was still starting or its rewriting failed. (When the premain installed Byte
  * Buddy itself, {@code main} was reached 0.4-0.7 s later on the 2-core machine.) Attached to a running JVM, it is
- * built at once and the candidates already loaded are retransformed ({@link #installNow}).
+ * built at once and the candidates already loaded are retransformed ({@link #installNow}). A class it leaves alone by
+ * name ({@link ToolCandidates#ignored}) that holds a tool by the same rule is refused, never defined unintercepted.
  *
  * <p>A held class cannot block the build: until it is released the build thread loads only the JDK's classes and the
  * agent jar's (through the system class loader, which locks per class name); its log line, whose SLF4J may load the
@@ -112,9 +113,38 @@ final class ToolClassFilter implements ClassFileTransformer {
   @Override
   public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
       byte[] bytes) throws IllegalClassFormatException {
-    if (name == null || !candidates.mayHoldTools(loader, name, bytes)) {
+    if (name == null) {
       return null;
     }
+    if (ToolCandidates.ignored(name.replace('/', '.'))) {
+      // Defined only: one loaded before the agent is left as it was, and another agent may retransform it.
+      return redefined == null && candidates.skippedMayHoldTools(loader, name, bytes)
+          ? refuseTools(module, loader, name, domain, bytes) : null;
+    }
+    return candidates.mayHoldTools(loader, name, bytes) ? rewrite(module, loader, name, redefined, domain, bytes)
+        : null;
+  }
+
+  /**
+   * A class the agent leaves alone by name refused when the rule finds a tool in it (it would be rewritten), loaded
+   * untouched otherwise (Airlock's own classes name the annotation's type without carrying it).
+   */
+  private byte[] refuseTools(Module module, ClassLoader loader, String name, ProtectionDomain domain, byte[] bytes) {
+    byte[] rewritten = rewrite(module, loader, name, null, domain, bytes);
+    if (rewritten != null && rewritten != REFUSED) {
+      // An ignored name has a package: every prefix ends with a dot.
+      String dotted = name.replace('/', '.');
+      AgentLog.warn("Airlock agent refuses to define " + dotted + ": it declares or inherits @Airlock tools, but the "
+          + "agent does not rewrite classes in the package " + dotted.substring(0, dotted.lastIndexOf('.'))
+          + " (the JDK's, Byte Buddy's and Airlock's own are left alone), so they would run on the host unguarded; "
+          + "move the tool class to a package of your own", null);
+    }
+    return rewritten == null ? null : REFUSED;
+  }
+
+  /** The class rewritten, null when it holds no tool, or {@link #REFUSED} when it cannot be rewritten. */
+  private byte[] rewrite(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
+      byte[] bytes) {
     boolean interrupted = false;
     while (built.getCount() > 0) {
       try {

@@ -206,6 +206,26 @@ class AgentIT {
     assertThat(output(app)).containsExactly("lambda=refused ClassFormatError", "plain=plain y");
   }
 
+  /**
+   * A tool in a package the agent leaves alone by name (the JDK's, Byte Buddy's, Airlock's own) fails to load with
+   * the reason and the fix, however it carries {@code @Airlock}; before, each ran its required-sandbox body on the
+   * host. A class there without it loads.
+   */
+  @Test
+  void toolsInPackagesTheAgentLeavesAloneAreRefusedNotRunOnTheHost() throws Exception {
+    Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-javaagent:" + AGENT + "=pool.min-size=0", "-cp", appClasspath(), "com.example.agentapp.SkippedPackageApp")
+        .redirectErrorStream(true).start();
+    List<String> lines = output(app);
+    assertThat(lines).contains("com.sun.airlocktest.ShellTool=refused ClassFormatError",
+        "dev.airlock.spi.airlocktest.ClassLevelTool=refused ClassFormatError",
+        "net.bytebuddy.airlocktest.InheritedTool=refused ClassFormatError", "plain=plain y");
+    assertThat(String.join("\n", lines)).contains("refuses to define com.sun.airlocktest.ShellTool: it declares or "
+        + "inherits @Airlock tools, but the agent does not rewrite classes in the package com.sun.airlocktest")
+        .contains("move the tool class to a package of your own")
+        .contains("refuses to define net.bytebuddy.airlocktest.InheritedTool");
+  }
+
   @Test
   void attachingAtRunTimeRetransformsLoadedClasses() throws Exception {
     Process app = start(List.of(), "wait");

@@ -4,9 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.example.agentapp.AgentApp;
 import com.example.inherited.InheritedTools;
+import com.sun.airlocktest.Plain;
+import com.sun.airlocktest.ShellTool;
+import dev.airlock.AirlockRuntime;
+import dev.airlock.spi.airlocktest.ClassLevelTool;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import net.bytebuddy.airlocktest.InheritedTool;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * that cannot hold a tool is not, and a class file it cannot read is.
  */
 class ToolCandidatesTest {
+  private static final String HOST_WARM_UP = "dev/airlock/internal/intercept/HostWarmUp";
   private final ClassLoader loader = getClass().getClassLoader();
   private final ToolCandidates candidates = new ToolCandidates();
 
@@ -79,6 +94,73 @@ class ToolCandidatesTest {
     assertThat(ToolCandidates.ignored("dev.airlock.demo.ShellTools")).as("an application's package").isFalse();
     assertThat(ToolCandidates.ignored("dev.airlock.bench.Tools")).isFalse();
     assertThat(ToolCandidates.ignored("com.example.Tools")).isFalse();
+  }
+
+  /**
+   * A class the agent leaves alone by name is a candidate for the refusal when it carries {@code @Airlock} on a
+   * method or on the class, or inherits it from a supertype outside the ignored packages; one that does not is not,
+   * nor is anything the JDK's own loaders define.
+   */
+  @Test
+  void ignoredClassesThatMayHoldToolsAreCandidatesForTheRefusal() throws IOException {
+    for (Class<?> tool : List.of(ShellTool.class, ClassLevelTool.class, InheritedTool.class)) {
+      assertThat(new ToolCandidates().skippedMayHoldTools(loader, internalName(tool), bytes(tool))).as(tool.getName())
+          .isTrue();
+      assertThat(candidates.skippedMayHoldTools(null, internalName(tool), bytes(tool))).isFalse();
+      assertThat(candidates.skippedMayHoldTools(ClassLoader.getPlatformClassLoader(), internalName(tool),
+          bytes(tool))).isFalse();
+    }
+    assertThat(candidates.skippedMayHoldTools(loader, internalName(Plain.class), bytes(Plain.class))).isFalse();
+  }
+
+  /**
+   * Airlock's own classes in the ignored packages keep loading: those that name {@code @Airlock}'s type without
+   * carrying it are not refused by the rule, and the one that carries it (the interceptor's warm-up sample) is not
+   * asked.
+   */
+  @Test
+  void airlocksOwnClassesAreNotRefused() throws IOException {
+    ToolTransformer transformer = ToolTransformer.make(candidates);
+    List<String> refused = new ArrayList<>();
+    int asked = 0;
+    for (Class<?> own : List.of(AirlockRuntime.class, ToolCandidates.class)) {
+      for (Map.Entry<String, byte[]> type : classFiles(own).entrySet()) {
+        String name = type.getKey();
+        if (ToolCandidates.ignored(name.replace('/', '.'))
+            && candidates.skippedMayHoldTools(loader, name, type.getValue())) {
+          asked++;
+          if (transformer.transform(null, loader, name, null, null, type.getValue()) != null) {
+            refused.add(name);
+          }
+        }
+      }
+    }
+    assertThat(asked).as("classes naming @Airlock's type are asked").isPositive();
+    assertThat(refused).isEmpty();
+    byte[] warmUp = classFiles(AirlockRuntime.class).get(HOST_WARM_UP);
+    assertThat(transformer.transform(null, loader, HOST_WARM_UP, null, null, warmUp)).as("it carries @Airlock")
+        .isNotNull();
+  }
+
+  /** The class files of the module {@code type} was loaded from (its classes folder or jar), by internal name. */
+  private static Map<String, byte[]> classFiles(Class<?> type) throws IOException {
+    Path location;
+    try {
+      location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IOException(e);
+    }
+    Map<String, byte[]> files = new HashMap<>();
+    try (FileSystem jar = Files.isDirectory(location) ? null : FileSystems.newFileSystem(location)) {
+      Path root = jar == null ? location : jar.getPath("/");
+      try (Stream<Path> paths = Files.walk(root)) {
+        for (Path path : paths.filter(p -> p.toString().endsWith(".class")).toList()) {
+          String name = root.relativize(path).toString().replace('\\', '/');
+          files.put(name.substring(0, name.length() - ".class".length()), Files.readAllBytes(path));
+        }
+      }
+    }
+    return files;
   }
 
   /** What it cannot tell goes to Byte Buddy: a malformed class file, and a supertype no loader can find. */
