@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,8 +22,11 @@ public final class AgentDispatch {
   /** The method whose next entry on this thread must run its own body: the interceptor proceeding locally. */
   private static final ThreadLocal<Method> PROCEED = new ThreadLocal<>();
   private static final Map<ClassLoader, Core> CORES = new ConcurrentHashMap<>();
-  /** Each instrumented class's tool methods by {@code name + descriptor}, looked up on their first call. */
-  private static final ClassValue<Map<String, Method>> METHODS = new ClassValue<>() {
+  /**
+   * Each instrumented class's tool methods by {@code name + descriptor}, looked up on their first call or by
+   * {@link ToolPreparation} before it (whose test reads this).
+   */
+  static final ClassValue<Map<String, Method>> METHODS = new ClassValue<>() {
     @Override
     protected Map<String, Method> computeValue(Class<?> type) {
       return new ConcurrentHashMap<>();
@@ -133,6 +137,18 @@ public final class AgentDispatch {
       throw handled.failure();
     }
     return handled.value();
+  }
+
+  /**
+   * Looks up {@code methods} ({@code name + descriptor}) of {@code type} as their first call does, and reads their
+   * annotations and the class's, which the JDK parses once and keeps for the interceptor's look-up
+   * ({@link ToolPreparation}).
+   */
+  static void prepare(Class<?> type, Set<String> methods) {
+    type.getDeclaredAnnotations();
+    for (String method : methods) {
+      declared(type, method).getDeclaredAnnotations();
+    }
   }
 
   private static Method declared(Class<?> type, String method) {

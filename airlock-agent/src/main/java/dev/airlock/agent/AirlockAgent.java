@@ -41,7 +41,7 @@ public final class AirlockAgent {
       install(instrumentation);
       startEagerly();
     } else {
-      ToolClassFilter filter = new ToolClassFilter(INSTALLED);
+      ToolClassFilter filter = new ToolClassFilter(INSTALLED, new ToolPreparation(instrumentation));
       instrumentation.addTransformer(filter, true);
       // Eager start after the build, on its thread: every tool call waits for the build, and on a busy machine the
       // backend's probe and the first workers starting beside it delayed it by seconds (first call 1 s after start:

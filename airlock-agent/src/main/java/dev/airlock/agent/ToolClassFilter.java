@@ -32,14 +32,19 @@ final class ToolClassFilter implements ClassFileTransformer {
   static final byte[] REFUSED = "Airlock refused".getBytes(StandardCharsets.US_ASCII);
   private final ToolCandidates candidates = new ToolCandidates();
   private final String installed;
+  private final ToolPreparation preparation;
   private final CountDownLatch built = new CountDownLatch(1);
   /** The rewriting once built; null after {@link #built} when it could not be. */
   private volatile ToolTransformer tools;
   private volatile Throwable failure;
 
-  /** {@code installed} is logged once the transformation is built (SLF4J's start stays off the premain too). */
-  ToolClassFilter(String installed) {
+  /**
+   * {@code installed} is logged once the transformation is built (SLF4J's start stays off the premain too);
+   * {@code preparation}, null in tests that define nothing, is told of each tool class defined.
+   */
+  ToolClassFilter(String installed, ToolPreparation preparation) {
     this.installed = installed;
+    this.preparation = preparation;
   }
 
   /**
@@ -47,7 +52,7 @@ final class ToolClassFilter implements ClassFileTransformer {
    * for an agent attached to a running JVM, or a premain that finds application classes loaded before it.
    */
   static void installNow(Instrumentation instrumentation, String installed) {
-    ToolClassFilter filter = new ToolClassFilter(installed);
+    ToolClassFilter filter = new ToolClassFilter(installed, new ToolPreparation(instrumentation));
     filter.build();
     if (filter.tools == null) {
       // As a premain that threw: the JVM does not start, an attach fails; nothing runs without the advice.
@@ -96,7 +101,7 @@ final class ToolClassFilter implements ClassFileTransformer {
 
   private void build() {
     try {
-      tools = ToolTransformer.make(candidates);
+      tools = ToolTransformer.make(candidates, preparation);
     } catch (Throwable e) {
       failure = e;
     } finally {

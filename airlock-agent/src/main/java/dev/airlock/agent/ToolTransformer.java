@@ -55,6 +55,8 @@ final class ToolTransformer implements ClassFileTransformer {
   private static final TypeShape FREE = new TypeShape("", 0, null, false, List.of(), List.of());
 
   private final ToolCandidates candidates;
+  /** Told of each tool class defined, or null (tests that define nothing). */
+  private final ToolPreparation preparation;
   /** Every type described, per loader that resolved its name. */
   private final PerLoader<TypeShape> shapes = new PerLoader<>();
   /** The overrides of inherited methods each class was defined with, which its retransformations must write again. */
@@ -66,16 +68,17 @@ final class ToolTransformer implements ClassFileTransformer {
    */
   private final PerLoader<Boolean> definedUnlocked = new PerLoader<>();
 
-  private ToolTransformer(ToolCandidates candidates) {
+  private ToolTransformer(ToolCandidates candidates, ToolPreparation preparation) {
     this.candidates = candidates;
+    this.preparation = preparation;
   }
 
   /**
    * The transformer, after one rewriting of a made-up tool class, so that the first real tool class does not pay
    * for loading ASM's classes and the rewriting's first run.
    */
-  static ToolTransformer make(ToolCandidates candidates) {
-    ToolTransformer transformer = new ToolTransformer(candidates);
+  static ToolTransformer make(ToolCandidates candidates, ToolPreparation preparation) {
+    ToolTransformer transformer = new ToolTransformer(candidates, preparation);
     transformer.warmUp();
     return transformer;
   }
@@ -131,6 +134,9 @@ final class ToolTransformer implements ClassFileTransformer {
     }, 0);
     if (!internalName.equals(WARM_UP_CLASS)) {
       AgentLog.debug("Airlock agent instrumented " + type.name());
+      if (redefined == null && preparation != null && !tools.isEmpty()) {
+        preparation.defined(loader, internalName, tools);
+      }
     }
     return writer.toByteArray();
   }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * is reached with a receiver whose class overrides it.
  */
 class SuperCallTest {
-  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates());
+  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates(), null);
 
   /**
    * A host tool overriding a tool whose sandbox is required, and calling it with {@code super} (a library's
@@ -67,7 +67,7 @@ class SuperCallTest {
    */
   @Test
   void aToolInAnApplicationPackageUnderDevAirlockIsIntercepted() throws Throwable {
-    ToolClassFilter filter = new ToolClassFilter("test");
+    ToolClassFilter filter = new ToolClassFilter("test", null);
     java.util.concurrent.CountDownLatch built = new java.util.concurrent.CountDownLatch(1);
     filter.buildInBackground(built::countDown);
     built.await();

@@ -64,13 +64,13 @@ class SynchronizedToolTest {
    */
   @Test
   void retransformationsKeepTheModifiersTheClassWasDefinedWith() throws Exception {
-    ToolTransformer transformer = ToolTransformer.make(new ToolCandidates());
+    ToolTransformer transformer = ToolTransformer.make(new ToolCandidates(), null);
     ClassLoader loader = SyncTools.class.getClassLoader();
     String name = "com/example/synccall/SyncTools";
     assertThat(synchronizedMethods(transformer.transform(null, loader, name, null, null, original()))).isEmpty();
     assertThat(synchronizedMethods(transformer.transform(null, loader, name, SyncTools.class, null, original())))
         .as("retransformed after its definition").isEmpty();
-    assertThat(synchronizedMethods(ToolTransformer.make(new ToolCandidates()).transform(null, loader, name,
+    assertThat(synchronizedMethods(ToolTransformer.make(new ToolCandidates(), null).transform(null, loader, name,
         SyncTools.class, null, original()))).as("loaded before the agent").containsExactlyInAnyOrder("run", "runStatic",
             "fail", "recover");
   }
@@ -99,7 +99,7 @@ class SynchronizedToolTest {
   }
 
   private Class<?> rewritten() throws Exception {
-    byte[] out = ToolTransformer.make(new ToolCandidates()).transform(null, SyncTools.class.getClassLoader(),
+    byte[] out = ToolTransformer.make(new ToolCandidates(), null).transform(null, SyncTools.class.getClassLoader(),
         "com/example/synccall/SyncTools", null, null, original());
     Map<String, byte[]> classes = Map.of(SyncTools.class.getName(), out);
     ClassLoader loader = new DefiningLoader(getClass().getClassLoader(), classes);

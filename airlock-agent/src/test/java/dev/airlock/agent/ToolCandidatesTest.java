@@ -120,7 +120,7 @@ class ToolCandidatesTest {
    */
   @Test
   void airlocksOwnClassesAreNotRefused() throws IOException {
-    ToolTransformer transformer = ToolTransformer.make(candidates);
+    ToolTransformer transformer = ToolTransformer.make(candidates, null);
     List<String> refused = new ArrayList<>();
     int asked = 0;
     for (Class<?> own : List.of(AirlockRuntime.class, ToolCandidates.class)) {

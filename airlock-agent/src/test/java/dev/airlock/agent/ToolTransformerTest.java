@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 class ToolTransformerTest {
   private static final List<Class<?>> FIXTURES = fixtures();
-  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates());
+  private final ToolTransformer transformer = ToolTransformer.make(new ToolCandidates(), null);
 
   private static List<Class<?>> fixtures() {
     List<Class<?>> out = new ArrayList<>(List.of(AgentApp.class, AgentApp.Tools.class, ApprovalApp.class,
@@ -194,7 +194,7 @@ class ToolTransformerTest {
   @Test
   void aClassImplementingAToolWithALambdaIsRefused() throws Exception {
     assertThat(LambdaTools.Lambda.make().getClass().isHidden()).as("what no transformer sees").isTrue();
-    ToolClassFilter filter = new ToolClassFilter("installed");
+    ToolClassFilter filter = new ToolClassFilter("installed", null);
     filter.buildInBackground(() -> { });
     for (Class<?> maker : List.of(LambdaTools.Lambda.class, LambdaTools.Reference.class, LambdaTools.Marked.class)) {
       assertRefused(filter.transform(null, maker.getClassLoader(), internalName(maker), null, null, bytes(maker)));
@@ -221,7 +221,7 @@ class ToolTransformerTest {
     byte[] again = transformer.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub));
     assertThat(again).as("retransformed by another agent").isNotNull();
     assertThat(intercepted(again)).containsExactly(run);
-    ToolTransformer attached = ToolTransformer.make(new ToolCandidates());
+    ToolTransformer attached = ToolTransformer.make(new ToolCandidates(), null);
     assertThat(attached.transform(null, sub.getClassLoader(), internalName(sub), sub, null, bytes(sub)))
         .as("loaded before the agent: retransformation cannot add the override").isNull();
   }
@@ -269,7 +269,7 @@ class ToolTransformerTest {
     Class<?> sub = ToolShapes.OverrideWithoutBridge.class;
     assertThatThrownBy(() -> transformer.transform(null, blind, internalName(sub), null, null, bytes(sub)))
         .hasMessageContaining("BridgeInSuperclass").hasMessageContaining("cannot be read");
-    ToolClassFilter filter = new ToolClassFilter("installed");
+    ToolClassFilter filter = new ToolClassFilter("installed", null);
     filter.buildInBackground(() -> { });
     assertRefused(filter.transform(null, blind, internalName(sub), null, null, bytes(sub)));
   }
@@ -286,7 +286,7 @@ class ToolTransformerTest {
     };
     ClassLoader child = new ClassLoader(parent) {
     };
-    ToolClassFilter filter = new ToolClassFilter("installed");
+    ToolClassFilter filter = new ToolClassFilter("installed", null);
     filter.buildInBackground(() -> { });
     assertThat(filter.transform(null, parent, "gen/Generated", null, null, subclass("gen.Generated",
         Object.class.getName()))).isNull();

@@ -151,15 +151,17 @@ final class AgentScenarios implements AutoCloseable {
   /**
    * The first call of {@code runs} fresh JVMs, made {@code delayMillis} after the JVM was started, taken turn about
    * with {@code java -cp . Hello}: [the calls timed in main, Hello runs, from starting the JVM to the call's return],
-   * in ms. The last is what compares with Hello's (also from start to exit).
+   * in ms. The last is what compares with Hello's (also from start to exit). {@code scenario} is {@code first} (the
+   * tool's class loaded before the pause) or {@code first-load} (loaded by the call).
    */
-  double[][] firstCalls(String options, long delayMillis, int runs) throws IOException, InterruptedException {
+  double[][] firstCalls(String options, String scenario, long delayMillis, int runs) throws IOException,
+      InterruptedException {
     double[] first = new double[runs];
     double[] hello = new double[runs];
     double[] fromStart = new double[runs];
     for (int i = 0; i < runs; i++) {
       hello[i] = StartupBenchmark.javaHelloMillis(1)[0];
-      Samples samples = run(options, "first", Long.toString(delayMillis), Long.toString(System.currentTimeMillis()));
+      Samples samples = run(options, scenario, Long.toString(delayMillis), Long.toString(System.currentTimeMillis()));
       first[i] = samples.calls()[0];
       fromStart[i] = samples.sinceSpawn()[0];
     }
