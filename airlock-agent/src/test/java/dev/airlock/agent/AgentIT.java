@@ -144,8 +144,9 @@ class AgentIT {
 
   /**
    * The dispatch's one-time work (the proxy class of the interceptor's {@code LocalCall}, the linking of its handle
-   * and of any lambda, the classes it loads) is done by the eager start, not by the first call an agent makes after
-   * it: that call loads no class.
+   * and of any lambda, the agent's classes it loads) is done by the eager start, not by the first call an agent makes
+   * after it. Other threads (the pool's launcher, the class-data archive's training) may load classes meanwhile: the
+   * log does not say which thread loaded one, so only the dispatch's own kinds are looked for.
    */
   @Test
   void theEagerStartLinksTheDispatchBeforeTheFirstCall() throws Exception {
@@ -160,7 +161,10 @@ class AgentIT {
         loadedByTheCall.add(parts[1]);
       }
     }
-    assertThat(loadedByTheCall).as("classes the first call loaded").isEmpty();
+    assertThat(loadedByTheCall).as("classes the first call loaded")
+        .filteredOn(name -> name.contains("$Proxy") || name.startsWith("dev.airlock.agent.")
+            || name.startsWith("dev.airlock.") && name.contains("$$Lambda"))
+        .isEmpty();
   }
 
   /**
