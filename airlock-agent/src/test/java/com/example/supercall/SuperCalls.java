@@ -30,6 +30,24 @@ public final class SuperCalls {
     }
   }
 
+  /** A sandboxed tool that may fall back to the host when no sandbox can be had (not required). */
+  public static class FetchTool {
+    @Airlock(sandbox = true, timeoutSeconds = 30)
+    public String fetch(String url) {
+      hostRuns++;
+      return "fetched " + url;
+    }
+  }
+
+  /** The application's override: a host tool that logs, then hands over to the sandboxed body. */
+  public static class LoggingFetchTool extends FetchTool {
+    @Airlock(timeoutSeconds = 30)
+    @Override
+    public String fetch(String url) {
+      return "logged " + super.fetch(url);
+    }
+  }
+
   /** A host tool, and an override of it that is a host tool too (inherited), calling the body it overrides. */
   public static class Greeter {
     @Airlock(timeoutSeconds = 30)

@@ -39,6 +39,24 @@ class SuperCallTest {
   }
 
   /**
+   * Attack review 35: the same with a sandboxed body that is not required ({@code @Airlock(sandbox = true)}), which
+   * runs on the host only when no sandbox can be had, under a warning and counted as a fallback. The host tool's
+   * super call ran it on the host silently, sandboxes available or not (checked with a real worker: {@code
+   * override>sbxbody:HOST}). Refused now, naming both methods.
+   */
+  @Test
+  void aHostToolsSuperCallIntoASandboxedBodyIsRefused() throws Throwable {
+    ClassLoader loader = rewritten(SuperCalls.class, SuperCalls.FetchTool.class, SuperCalls.LoggingFetchTool.class);
+    Class<?> calls = Class.forName(SuperCalls.class.getName(), true, loader);
+    Object tool = Class.forName(SuperCalls.LoggingFetchTool.class.getName(), true, loader).getConstructor()
+        .newInstance();
+    assertThatThrownBy(() -> call(tool, "fetch", "http://169.254.169.254/")).isInstanceOf(
+        SandboxUnavailableException.class).hasMessageContaining("FetchTool.fetch runs in a sandbox")
+        .hasMessageContaining("LoggingFetchTool.fetch");
+    assertThat(calls.getField("hostRuns").getInt(null)).as("the sandboxed body's runs on the host").isZero();
+  }
+
+  /**
    * A host tool's override (governed by the annotation it inherits) calling the body it overrides: the body runs
    * once, on the host, as the tool's own. (Before: proceeding called the overridden method through
    * {@code Method.invoke}, which dispatched to the override again, until StackOverflowError.)

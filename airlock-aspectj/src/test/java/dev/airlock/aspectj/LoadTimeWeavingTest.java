@@ -61,6 +61,22 @@ class LoadTimeWeavingTest {
         .isEqualTo("direct=ran ls in sandbox\nsuper=dev.airlock.SandboxUnavailableException\n");
   }
 
+  /**
+   * Attack review 35: a class-level {@code @Airlock} on a supertype governs its subtypes' public methods, but the
+   * aspect marked only the annotated type itself, when the weaver got it. The JVM hands the weaver a class before
+   * its supertypes load, so a tool loaded before its annotated interface or superclass (the usual order) was not
+   * woven: {@code interface=HOST}, {@code superclass=HOST}, unsandboxed, unguarded, silently (with compile-time
+   * weaving, an annotated type from a library that is not woven did the same). The marker now also goes to a type that
+   * inherits a method or constructor declared in an annotated type, which the weaver reads from the supertype's
+   * class file.
+   */
+  @Test
+  void aToolLoadedBeforeItsClassLevelAnnotatedSupertypeIsWoven() throws Exception {
+    String weaver = System.getProperty("aspectj.weaver.jar");
+    assertThat(run(List.of("-javaagent:" + weaver), "com.example.ltw.ClassLevelFirstApp"))
+        .isEqualTo("interface=sandbox\nsuperclass=sandbox\n");
+  }
+
   @Test
   void withoutTheWeaverTheMethodRunsUnguarded() throws Exception {
     assertThat(run(List.of())).contains("where=host");

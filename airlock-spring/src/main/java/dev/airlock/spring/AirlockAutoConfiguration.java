@@ -204,6 +204,7 @@ public class AirlockAutoConfiguration {
       @Override
       public Object postProcessBeforeInitialization(Object bean, String beanName) {
         Class<?> type = ClassUtils.getUserClass(bean);
+        refuseConflictingTools(type, beanName);
         refuseFinalTools(type, beanName);
         StaticToolCheck.refuse(type, "bean '" + beanName + "' (" + type.getName() + ")");
         return bean;
@@ -346,6 +347,23 @@ public class AirlockAutoConfiguration {
       }
     }
     return null;
+  }
+
+  /**
+   * Throws when a tool method of the bean is governed by an {@link Airlock} that a stricter one of its hierarchy
+   * contradicts ({@link EffectiveAirlock.Resolved#conflict()}: {@code implements HostTool, ShellTool}): every call
+   * would be refused, so startup stops instead, whichever adapter intercepts it.
+   */
+  static void refuseConflictingTools(Class<?> type, String beanName) {
+    for (Method method : type.getMethods()) {
+      if (Modifier.isStatic(method.getModifiers()) || method.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      String conflict = EffectiveAirlock.of(type, method).map(EffectiveAirlock.Resolved::conflict).orElse(null);
+      if (conflict != null) {
+        throw new IllegalStateException("Airlock: bean '" + beanName + "' (" + type.getName() + "): " + conflict);
+      }
+    }
   }
 
   static void refuseFinalTools(Class<?> type, String beanName) {

@@ -146,7 +146,7 @@ public final class AirlockInterceptor {
     if (running != null && running.is(receiver, tool)) {
       return proceed.proceed();
     }
-    return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL);
+    return guarded(receiver, tool, resolved.airlock(), args, proceed, Step.CALL, resolved.conflict());
   }
 
   /**
@@ -173,15 +173,28 @@ public final class AirlockInterceptor {
       return;
     }
     Optional<EffectiveAirlock.Resolved> own = EffectiveAirlock.of(body.getDeclaringClass(), body);
+    if (own.isEmpty()) {
+      return;
+    }
     AirlockConfig config = pools.config();
-    if (own.isPresent() && requiresSandbox(own.get().airlock(), config)
-        && !(governing.get().airlock().sandbox() && requiresSandbox(governing.get().airlock(), config))) {
-      Method override = governing.get().method();
+    Airlock bodys = own.get().airlock();
+    Airlock overrides = governing.get().airlock();
+    Method override = governing.get().method();
+    if (requiresSandbox(bodys, config) && !(overrides.sandbox() && requiresSandbox(overrides, config))) {
       throw new SandboxUnavailableException("Airlock: " + body.getDeclaringClass().getName() + "." + body.getName()
           + " requires a sandbox, and " + override.getDeclaringClass().getName() + "." + override.getName()
           + ", which overrides it without requiring one, called it with super on the host; refused. Fix: make the "
           + "override @Airlock(sandbox = true, sandboxRequired = true) too, or move the work it does on the host "
           + "into another method");
+    }
+    if (bodys.sandbox() && !overrides.sandbox()) {
+      // A sandboxed body runs on the host only when no sandbox can be had, and then under a warning; a host tool's
+      // super call ran it there silently while sandboxes were available (not counted as a fallback either).
+      throw new SandboxUnavailableException("Airlock: " + body.getDeclaringClass().getName() + "." + body.getName()
+          + " runs in a sandbox (sandbox = true), and " + override.getDeclaringClass().getName() + "."
+          + override.getName() + ", a host tool overriding it, called it with super on the host; refused: its body "
+          + "would run on the host though a sandbox may be had. Fix: make the override @Airlock(sandbox = true) "
+          + "too, or move the work it does on the host into another method");
     }
   }
 
@@ -194,6 +207,15 @@ public final class AirlockInterceptor {
 
   private Object guarded(Object receiver, Method tool, Airlock airlock, Object[] args, LocalCall proceed, Step step)
       throws Throwable {
+    return guarded(receiver, tool, airlock, args, proceed, step, null);
+  }
+
+  /**
+   * @param conflict null, or why the annotations of the method's hierarchy contradict each other
+   *     ({@link EffectiveAirlock.Resolved#conflict()}): the call is refused and audited, its body never runs
+   */
+  private Object guarded(Object receiver, Method tool, Airlock airlock, Object[] args, LocalCall proceed, Step step,
+      String conflict) throws Throwable {
     AirlockConfig config = pools.config();
     Duration timeout = Duration.ofSeconds(airlock.timeoutSeconds() > 0 ? airlock.timeoutSeconds()
         : config.timeoutSeconds());
@@ -207,6 +229,11 @@ public final class AirlockInterceptor {
     CallEgress egress = CallEgress.none();
     ArgumentHash argumentHash = null;
     try {
+      if (conflict != null) {
+        // implements HostTool, ShellTool: the first declaration found governed, so the order of declarations ran a
+        // required tool on the host. Refused, as a contradiction on one annotation is below.
+        throw new SandboxUnavailableException(conflict);
+      }
       if (airlock.sandboxRequired() && !airlock.sandbox()) {
         // sandbox defaults to false, so @Airlock(sandboxRequired = true) alone named a host tool: it ran on the host,
         // silently, though its annotation says it must never do so. A contradiction is refused, not resolved.

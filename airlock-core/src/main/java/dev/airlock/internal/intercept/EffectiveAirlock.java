@@ -30,8 +30,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EffectiveAirlock {
 
-  /** The annotation that governs a call, and the method whose body the call runs. */
-  public record Resolved(Method method, Airlock airlock) {
+  /**
+   * The annotation that governs a call, and the method whose body the call runs.
+   *
+   * @param conflict null, or why the call is refused: a stricter {@link Airlock} of the method's hierarchy (a
+   *     required sandbox, a sandbox, an approval) that the governing one does not override, such as a sibling
+   *     interface's or a superclass's that does not implement the stricter interface; which of them governs would
+   *     depend on the order of declarations ({@code implements HostTool, ShellTool}), never on intent
+   */
+  public record Resolved(Method method, Airlock airlock, String conflict) {
+    public Resolved(Method method, Airlock airlock) {
+      this(method, airlock, null);
+    }
   }
 
   private static final ClassValue<Map<Method, Optional<Resolved>>> CACHE = new ClassValue<>() {
@@ -67,7 +77,8 @@ public final class EffectiveAirlock {
     Method specific = bridged(mostSpecific(target, method));
     Airlock own = specific.getAnnotation(Airlock.class);
     if (own != null) {
-      return Optional.of(new Resolved(specific, own));
+      return Optional.of(resolved(target, specific, own, new Found(own, specific.getDeclaringClass(), false,
+          specific)));
     }
     if (Modifier.isStatic(specific.getModifiers()) || Modifier.isPrivate(specific.getModifiers())) {
       return Optional.empty();
@@ -78,21 +89,105 @@ public final class EffectiveAirlock {
         if (overrides(specific, signatures, candidate)) {
           Airlock inherited = candidate.getAnnotation(Airlock.class);
           if (inherited != null) {
-            return Optional.of(new Resolved(specific, inherited));
+            return Optional.of(resolved(target, specific, inherited, new Found(inherited, type, false, candidate)));
           }
         }
       }
     }
-    if (Modifier.isPublic(specific.getModifiers()) && !specific.isSynthetic()
-        && !OBJECT_METHODS.contains(specific.getName())) {
+    if (classLevel(specific)) {
       for (Class<?> type : hierarchy(specific.getDeclaringClass())) {
         Airlock onType = type.getAnnotation(Airlock.class);
         if (onType != null) {
-          return Optional.of(new Resolved(specific, onType));
+          return Optional.of(new Resolved(specific, onType, conflict(target, specific,
+              new Found(onType, type, true, null))));
         }
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether the third rule (an annotation on the class) may govern {@code specific}. */
+  private static boolean classLevel(Method specific) {
+    return Modifier.isPublic(specific.getModifiers()) && !Modifier.isStatic(specific.getModifiers())
+        && !specific.isSynthetic() && !OBJECT_METHODS.contains(specific.getName());
+  }
+
+  private static Resolved resolved(Class<?> target, Method specific, Airlock airlock, Found governing) {
+    return new Resolved(specific, airlock, conflict(target, specific, governing));
+  }
+
+  /** An {@link Airlock} of a method's hierarchy: on a method ({@code method}) or on a type, declared in {@code at}. */
+  private record Found(Airlock airlock, Class<?> at, boolean onType, Method method) {
+    /**
+     * Whether this, found first, deliberately replaces {@code other}: it is declared below it (an override's own
+     * annotation, an interface extending the stricter one), or on a method of the very type {@code other} marks.
+     */
+    boolean overrides(Found other) {
+      // Same type: a method's own annotation over its class's, or the same declaration.
+      return other.at.isAssignableFrom(at) && (at != other.at || !onType || other.onType);
+    }
+
+    String describe() {
+      String where = onType ? "the class-level @Airlock of " + at.getName()
+          : "the @Airlock of " + at.getName() + "." + method.getName();
+      Airlock a = airlock;
+      return where + " (" + (a.sandbox() ? "sandbox = true" : "sandbox = false")
+          + (a.sandboxRequired() ? ", sandboxRequired = true" : "") + (a.approval() ? ", approval = true" : "") + ")";
+    }
+  }
+
+  /** Host 0, a sandbox with fallback 1, a required sandbox 2 (sandboxRequired alone is refused, never host: 2). */
+  private static int strength(Airlock airlock) {
+    return airlock.sandboxRequired() ? 2 : airlock.sandbox() ? 1 : 0;
+  }
+
+  /**
+   * Null, or why the call is refused: another {@link Airlock} that also governs {@code specific} on {@code target}
+   * (its own, one on a method it overrides or implements, one on its class or a supertype under the third rule) asks
+   * for more than the governing one (a sandbox, a required sandbox, an approval), and the governing one does not
+   * deliberately replace it ({@link Found#overrides}). {@code class A extends Base implements ShellTool}, with
+   * {@code Base.run} a host tool and {@code ShellTool.run} requiring a sandbox, or {@code implements HostTool,
+   * ShellTool}: the first declaration found governed, so the order of declarations chose a host run.
+   */
+  private static String conflict(Class<?> target, Method specific, Found governing) {
+    List<Found> others = new ArrayList<>();
+    Airlock own = specific.getAnnotation(Airlock.class);
+    if (own != null) {
+      others.add(new Found(own, specific.getDeclaringClass(), false, specific));
+    }
+    if (!Modifier.isStatic(specific.getModifiers()) && !Modifier.isPrivate(specific.getModifiers())) {
+      List<Class<?>[]> signatures = signatures(target, specific);
+      for (Class<?> type : hierarchy(target)) {
+        for (Method candidate : type.getDeclaredMethods()) {
+          Airlock annotation = candidate.getAnnotation(Airlock.class);
+          if (annotation != null && overrides(specific, signatures, candidate)) {
+            others.add(new Found(annotation, type, false, candidate));
+          }
+        }
+      }
+    }
+    if (classLevel(specific)) {
+      for (Class<?> type : hierarchy(specific.getDeclaringClass())) {
+        Airlock onType = type.getAnnotation(Airlock.class);
+        if (onType != null) {
+          others.add(new Found(onType, type, true, null));
+        }
+      }
+    }
+    Airlock g = governing.airlock();
+    for (Found other : others) {
+      Airlock o = other.airlock();
+      boolean stricter = strength(o) > strength(g) || o.approval() && !g.approval();
+      if (stricter && !governing.overrides(other)) {
+        return "Airlock: " + specific.getDeclaringClass().getName() + "." + specific.getName() + " on "
+            + target.getName() + " is governed by " + governing.describe() + ", but it also implements "
+            + other.describe() + ", which asks for more and which the governing one does not override: which "
+            + "of them governs depends on the order of declarations (implements, extends), so the call is "
+            + "refused. Fix: declare the method in " + target.getSimpleName() + " with its own @Airlock saying "
+            + "what it needs (@Airlock(sandbox = true, sandboxRequired = true) to keep the stricter one)";
+      }
+    }
+    return null;
   }
 
   /** The declaration of {@code method} that an instance of {@code target} runs: the nearest override. */

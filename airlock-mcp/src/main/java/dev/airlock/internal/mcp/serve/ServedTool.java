@@ -103,7 +103,12 @@ public final class ServedTool {
       throw new IllegalArgumentException("Airlock MCP: '" + name + "' (" + method + ") is not a valid MCP tool "
           + "name: use 1 to 128 letters, digits, '_', '-' or '.'");
     }
-    boolean sandboxed = EffectiveAirlock.of(target.getClass(), method).orElseThrow().airlock().sandbox();
+    EffectiveAirlock.Resolved governing = EffectiveAirlock.of(target.getClass(), method).orElseThrow();
+    if (governing.conflict() != null) {
+      // Every call would be refused (implements HostTool, ShellTool): refused when served instead.
+      throw new IllegalArgumentException(governing.conflict());
+    }
+    boolean sandboxed = governing.airlock().sandbox();
     Tool tool = Tool.builder(name, InputSchema.of(method))
         .description(ToolText.description(method, sandboxed))
         .build();

@@ -81,6 +81,24 @@ class ServedToolTest {
   }
 
   /** Two methods named alike: no unique tool name. */
+  public interface ShellTool {
+    @Airlock(sandbox = true, sandboxRequired = true)
+    String shell(String command);
+  }
+
+  public interface HostShell {
+    @Airlock
+    String shell(String command);
+  }
+
+  /** Two annotations that do not override each other: the order of the implements clause chose a host run. */
+  public static class Conflicting implements HostShell, ShellTool {
+    @Override
+    public String shell(String command) {
+      return command;
+    }
+  }
+
   public static class Overloaded {
     @Airlock
     public String run(String a) {
@@ -255,6 +273,8 @@ class ServedToolTest {
         .hasMessageContaining("two tools are named 'run'").hasMessageContaining("@Tool(name = ...)");
     assertThatThrownBy(() -> ServedTool.of(List.of(new Plain()), HOST_ONLY, McpJson.wire(64 * 1024)))
         .hasMessageContaining("has no public method governed by @Airlock");
+    assertThatThrownBy(() -> ServedTool.of(List.of(new Conflicting()), HOST_ONLY, McpJson.wire(64 * 1024)))
+        .hasMessageContaining("order of declarations").hasMessageContaining("sandboxRequired = true");
   }
 
   /** Compiled here without -parameters, and with LangChain4j's annotations by their real names. */
