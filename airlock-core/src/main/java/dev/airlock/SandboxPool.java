@@ -4,6 +4,7 @@ import dev.airlock.ExecutionListener.Outcome;
 import dev.airlock.internal.backend.Backends;
 import dev.airlock.internal.backend.EgressSettings;
 import dev.airlock.internal.backend.PostureInProgress;
+import dev.airlock.internal.backend.SetupRefusedException;
 import dev.airlock.internal.codec.ClassAllowlist;
 import dev.airlock.internal.codec.InvocationPacker;
 import dev.airlock.internal.intercept.CallEgress;
@@ -302,6 +303,10 @@ public final class SandboxPool implements AutoCloseable {
 
   private Object unavailable(Invocation invocation, SandboxUnavailableException cause, Attempt attempt)
       throws Throwable {
+    if (cause instanceof SetupRefusedException refused) {
+      // The backend refused a set-up that would expose the host's files to workers: the host is no place for the call.
+      throw refused;
+    }
     if (invocation.sandboxRequired()) {
       throw new SandboxUnavailableException(invocation.describe() + " requires a sandbox and none could be had: "
           + cause.getMessage(), cause);

@@ -373,6 +373,16 @@ public class AirlockAutoConfiguration {
     for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
       for (Method method : c.getDeclaredMethods()) {
         int modifiers = method.getModifiers();
+        if (Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !method.isSynthetic()
+            && method.isAnnotationPresent(Airlock.class)) {
+          // Reached only from the bean's own code (this.runShell(...)), which no proxy sees: the annotation could
+          // never take effect, and the body ran on the host with no policy, sandbox or audit (attack review 35).
+          throw new IllegalStateException("Airlock: bean '" + beanName + "' (" + type.getName() + ") has the private "
+              + "tool method " + method + ", which Spring's proxy cannot intercept (it is called only from the bean's "
+              + "own code, never through the proxy): its calls would run on the host with no policy, sandbox or "
+              + "audit. Fix: make it a public method of a bean and call it through the injected bean, or run with the "
+              + "java agent or AspectJ weaving, which intercept the method itself");
+        }
         if (Modifier.isFinal(modifiers) && !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)
             && !method.isSynthetic() && EffectiveAirlock.governs(type, method)) {
           throw new IllegalStateException("Airlock: bean '" + beanName + "' (" + type.getName() + ") has the final "

@@ -37,6 +37,21 @@ class FinalToolMethodTest {
     }
   }
 
+  /**
+   * Attack review 35: a private tool method, called from the bean's own code. No proxy ever sees the call, so the
+   * annotation could never take effect: {@code handle("id")} answered {@code private:HOST}, silently.
+   */
+  public static class PrivateTools {
+    public String handle(String command) {
+      return runShell(command);
+    }
+
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    private String runShell(String command) {
+      return command + " sandboxed=" + AirlockRuntime.isSandboxed();
+    }
+  }
+
   /** Final, but no tool: nothing to refuse. */
   public static class PlainFinal {
     @Airlock(sandbox = false, timeoutSeconds = 60)
@@ -47,6 +62,16 @@ class FinalToolMethodTest {
     public final String helper() {
       return "helper";
     }
+  }
+
+  @Test
+  void aBeanWithAPrivateToolMethodStopsStartupNamingTheMethodAndTheFix() {
+    runner.withBean(PrivateTools.class).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).rootCause().hasMessageContaining(PrivateTools.class.getName())
+          .hasMessageContaining("private tool method").hasMessageContaining("runShell")
+          .hasMessageContaining("public method of a bean");
+    });
   }
 
   @Test

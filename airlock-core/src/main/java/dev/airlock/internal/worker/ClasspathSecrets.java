@@ -2,6 +2,7 @@ package dev.airlock.internal.worker;
 
 import dev.airlock.SandboxUnavailableException;
 import dev.airlock.internal.backend.HostFolders;
+import dev.airlock.internal.backend.SetupRefusedException;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.worker.WorkerClasspath.Mount;
 import java.io.IOException;
@@ -131,11 +132,12 @@ final class ClasspathSecrets {
   static void requireBuildOutput(Path folder, boolean anyFolder) {
     String path = folder.toAbsolutePath().normalize().toString();
     if (!anyFolder && !BUILD_OUTPUT.matcher(path).matches()) {
-      throw new SandboxUnavailableException("the classpath folder " + path + " is not a build-output folder "
+      throw new SetupRefusedException("the classpath folder " + path + " is not a build-output folder "
           + "(target/classes, build/classes/<language>/<set>, out/production/<module>), and a worker would see "
           + "every file in it (credentials in a working directory, for one). Run the application from its jars or "
           + "build output, or set " + dev.airlock.AirlockConfig.LOCAL_CLASSPATH_FOLDERS + "=any (every backend: "
-          + "local, Docker, cloud) to show workers such folders, configuration and keys still covered");
+          + "local, Docker, cloud) to show workers such folders, configuration and keys still covered. The call "
+          + "does not run on the host instead, where it would read them");
     }
   }
 
