@@ -37,6 +37,13 @@ import java.util.List;
  *       limit; attack review 24). Egress is TCP, through the host's proxy. A {@link #AF_VSOCK} socket of any type
  *       fails too: vsock belongs to no network namespace, so it reaches the hypervisor's services and lets the guest
  *       listen where the hypervisor can connect, whatever the worker's network (attack review 27).</li>
+ *   <li>{@code fcntl} fails with {@code EPERM} for {@link #F_SETLEASE}: a lease on a file makes every other process's
+ *       {@code open} of it (a write lease) or its writers (a read lease) wait until the holder lets go or the kernel's
+ *       {@code fs.lease-break-time} (45 s) passes, and the kernel lets a file's owner take one on a file opened read-only.
+ *       A bubblewrap guest is the host user in the kernel's books, so it owns what the host user owns, root's files when
+ *       the host runs as root: a guest leased the JDK's {@code lib/jvm.cfg}, bound read-only into its sandbox, and every
+ *       {@code java} started on the host waited for it (22 s, the rest of its call), as did the host's own read of a
+ *       class file of its build output (33 s) (attack review 35). A worker needs no lease.</li>
  *   <li>A call of another architecture, or of the x32 ABI, ends the process.</li>
  * </ul>
  */
@@ -77,6 +84,8 @@ public final class RefusedSyscalls {
   public static final int AF_INET6 = 10;
   public static final int AF_VSOCK = 40;
   public static final int SOCK_DGRAM = 2;
+  /** {@code fcntl}'s command that takes a lease on a file (both kinds: the type is the next argument). */
+  public static final int F_SETLEASE = 1024;
   /** The type argument of {@code socket} without its {@code SOCK_NONBLOCK} and {@code SOCK_CLOEXEC} flags. */
   public static final int SOCK_TYPE_MASK = 0xF;
 
@@ -87,6 +96,6 @@ public final class RefusedSyscalls {
   public static String describe() {
     return "refusing " + DENIED.size() + " calls (Docker's default profile's, and inotify, message queues and AIO, "
         + "counted per host user or host-wide, and secret memory, which splits the host's direct map), namespace "
-        + "clone flags, huge pages of the host's pool, UDP and vsock sockets and other architectures";
+        + "clone flags, huge pages of the host's pool, UDP and vsock sockets, file leases and other architectures";
   }
 }

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * bubblewrap as the local backend uses it: found on the PATH, probed once, and turned into a command line that
  * gives a worker new network, PID, IPC, UTS, user and mount namespaces, read-only binds of exactly the JDK and the
- * classpath, a private size-bounded {@code /tmp}, an empty environment, no capabilities, a seccomp filter, a process
- * limit of its own where the kernel allows one (see {@link #limitsProcesses}), and death with its parent.
+ * classpath, a private size-bounded {@code /tmp}, no pseudo-terminals, an empty environment, no capabilities, a
+ * seccomp filter, no core dumps, a process limit of its own where the kernel allows one (see
+ * {@link #limitsProcesses}), and death with its parent.
  */
 final class Bubblewrap {
   /** The descriptor the launcher opens the seccomp program on, for bwrap to read. */
@@ -27,20 +28,33 @@ final class Bubblewrap {
    */
   static final int SIGNALS_PENDING = 1024;
 
+  /**
+   * A worker's core file size, soft and hard: one byte. A crash of a guest process (the worker JVM, or a JVM or other
+   * program it starts) otherwise goes to the host's {@code kernel.core_pattern}, on many hosts a pipe to a handler
+   * (systemd-coredump, apport) that the kernel runs as root on the host, outside the worker's namespaces and cgroups,
+   * and fed the whole image: a guest's crashing JVMs had 250-350 MB each piped to such a handler, three a second.
+   * A limit of 0 does not stop that (for a pipe the kernel only passes the limit on), 1 does: it is the kernel's own
+   * mark for "no core to a pipe", and below a page for a file (attack review 35).
+   */
+  static final String CORE_BYTES = "1";
+
   private final Path executable;
   private final boolean userNamespace;
   private final Path unshare;
-  /** Sets limits inside the outer user namespace; null when they cannot be set there. */
+  /** Sets a worker's limits; null when the host has no {@code prlimit}. */
   private final Path prlimit;
+  /** Whether {@link #prlimit} runs inside the outer user namespace, where limits counted per user are the worker's. */
+  private final boolean namespacedLimits;
   private final boolean limitsProcesses;
 
   private Bubblewrap(Path executable, boolean userNamespace) {
     this.executable = executable;
     this.userNamespace = userNamespace;
     this.unshare = onPath("unshare");
-    this.prlimit = userNamespace && unshare != null && HostUser.limitsCountedPerNamespace() ? onPath("prlimit")
-        : null;
-    this.limitsProcesses = prlimit != null && !HostUser.isRoot();
+    this.prlimit = onPath("prlimit");
+    this.namespacedLimits = prlimit != null && userNamespace && unshare != null
+        && HostUser.limitsCountedPerNamespace();
+    this.limitsProcesses = namespacedLimits && !HostUser.isRoot();
   }
 
   /** The usable bubblewrap, or the reason there is none. */
@@ -136,8 +150,11 @@ final class Bubblewrap {
           mountPoint.toString()));
     }
     if (prlimit != null) {
-      // Exec'd by the shell above, inside the user namespace unshare made: see limitsProcesses.
-      cmd.addAll(List.of(prlimit.toString(), "--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING));
+      // Exec'd by the shell above, inside the user namespace unshare made when there is one: see limitsProcesses.
+      cmd.addAll(List.of(prlimit.toString(), "--core=" + CORE_BYTES + ":" + CORE_BYTES));
+      if (namespacedLimits) {
+        cmd.add("--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING);
+      }
       if (limitsProcesses) {
         cmd.add("--nproc=" + processLimit + ":" + processLimit);
       }
@@ -154,6 +171,10 @@ final class Bubblewrap {
       cmd.addAll(List.of("--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/dev/shm",
           "--perms", "1777", "--size", Long.toString(tmpBytes / 2), "--tmpfs", "/tmp"));
     }
+    // No pseudo-terminals: every devpts instance but the host's first draws on one kernel limit for the whole host
+    // (kernel.pty.max less its reserve, 3,072 by default), and a guest opened all of them, so that no container or
+    // other sandbox on the host could get a terminal while it held them (attack review 35). A worker needs none.
+    cmd.addAll(List.of("--tmpfs", "/dev/pts", "--remount-ro", "/dev/pts"));
     cmd.addAll(List.of("--remount-ro", "/dev", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8"));
     if (seccomp) {
       cmd.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));

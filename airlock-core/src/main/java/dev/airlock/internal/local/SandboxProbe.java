@@ -205,6 +205,15 @@ final class SandboxProbe {
         + (namespaces.contains("user") && userNamespace ? ", user namespace (uid 65534)" : "")
         + ", killed with its parent"));
 
+    Mount pts = byPoint.get("/dev/pts");
+    boolean terminals = pts == null || (!"devpts".equals(pts.type()) && pts.readOnly());
+    c.add(new Control("terminals", terminals, terminals ? "measured: no pseudo-terminals (/dev/pts "
+        + (pts == null ? "missing" : "a read-only " + pts.type()) + "): the host's pty limit (kernel.pty.max) is "
+        + "not the guest's to take" : "measured: /dev/pts is " + pts.type() + " " + pts.options().stream()
+        .filter(o -> Set.of("ro", "rw").contains(o)).toList() + ": a guest can take every pseudo-terminal of the "
+        + "host's containers and sandboxes (kernel.pty.max)"));
+    c.add(coreDumps(report));
+
     String unshare = report.section("unshare");
     boolean filter = "2".equals(status.get("Seccomp"));
     boolean refused = unshare.contains("Operation not permitted") && !unshare.contains("exit 0");
@@ -232,6 +241,21 @@ final class SandboxProbe {
         + "namespace, where the kernel counts only its processes and threads (read back inside the probe)"
         : "measured: the process limit inside reads '" + read + "', expected " + limit
         + (namespaces.contains("user") ? "" : ", and the probe has no user namespace of its own"));
+  }
+
+  /**
+   * The core control: the probe's core file size limit, soft and hard, is {@link Bubblewrap#CORE_BYTES}, so that a
+   * crash inside makes no core file and the kernel runs no {@code core_pattern} handler on the host for it.
+   */
+  static Control coreDumps(Report report) {
+    String read = report.section("limits").lines().filter(l -> l.startsWith("Max core file size")).findFirst()
+        .map(l -> l.substring("Max core file size".length()).trim()).orElse("missing");
+    String[] values = read.split("\\s+");
+    boolean holds = values.length >= 2 && values[0].equals(Bubblewrap.CORE_BYTES) && values[1].equals(values[0]);
+    return new Control("core", holds, holds ? "measured: core file size limit of " + Bubblewrap.CORE_BYTES
+        + " byte, soft and hard: a crash writes no core and runs no core_pattern handler on the host"
+        : "measured: core file size limit reads '" + read + "': a guest's crash goes to the host's core_pattern, "
+        + "often a handler run as root outside the sandbox (install prlimit, util-linux, to limit it)");
   }
 
   /** The environment control: only the sandbox's own variables are there. */

@@ -51,7 +51,7 @@ final class SeccompFilter {
         "get_kernel_syms", 177, "query_module", 178, "inotify_init", 253, "inotify_init1", 294, "mq_open", 240,
         "io_setup", 206, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
         "pidfd_getfd", 438, "sync", 162, "syncfs", 306, "clone", 56, "clone3", 435, "socket", 41, "mmap", 9,
-        "shmget", 29, "memfd_create", 319)),
+        "shmget", 29, "memfd_create", 319, "fcntl", 72)),
     // The generic table (asm-generic/unistd.h): no uselib, ustat, sysfs, _sysctl, iopl, ioperm or module queries.
     AARCH64(0xC00000B7, false, table(
         "ptrace", 117, "mount", 40, "umount2", 39, "unshare", 97, "setns", 268, "keyctl", 219, "add_key", 217,
@@ -66,7 +66,7 @@ final class SeccompFilter {
         "mq_open", 180, "io_setup", 0, "memfd_secret", 447, "open_tree_attr", 467, "quotactl_fd", 443,
         "pidfd_getfd", 438, "sync", 81, "syncfs", 267, "clone", 220, "clone3", 435, "socket", 198, "mmap", 222,
         "shmget", 194,
-        "memfd_create", 279));
+        "memfd_create", 279, "fcntl", 25));
 
     final int audit;
     /** Whether the x32 ABI shares the architecture token and must be refused by number. */
@@ -117,6 +117,7 @@ final class SeccompFilter {
     }
     a.jumpIf(JEQ_K, arch.numbers.get("clone3"), "enosys", null);
     a.jumpIf(JEQ_K, arch.numbers.get("socket"), "socket", null);
+    a.jumpIf(JEQ_K, arch.numbers.get("fcntl"), "fcntl", null);
     for (RefusedSyscalls.FlaggedCall call : RefusedSyscalls.FLAGGED) {
       a.jumpIf(JEQ_K, arch.numbers.get(call.name()), call.name(), null);
     }
@@ -126,6 +127,10 @@ final class SeccompFilter {
       a.load(ARG0_LOW + 8 * call.argument());
       a.jumpIf(JSET_K, call.flags(), "deny", "allow");
     }
+    // A lease on a file (see RefusedSyscalls for why); the command is an unsigned int, its upper half dropped.
+    a.label("fcntl");
+    a.load(ARG1_LOW);
+    a.jumpIf(JEQ_K, RefusedSyscalls.F_SETLEASE, "deny", "allow");
     // A vsock socket, or an IP datagram socket (see RefusedSyscalls for why).
     a.label("socket");
     a.load(ARG0_LOW);

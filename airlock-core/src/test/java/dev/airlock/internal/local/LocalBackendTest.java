@@ -126,8 +126,8 @@ class LocalBackendTest {
     try {
       IsolationPosture posture = backend.posture();
       assertThat(posture.isolating()).isTrue();
-      for (String control : java.util.List.of("network", "filesystem", "tmp", "processes", "syscalls",
-          "environment", "memory", "pids", "cpu")) {
+      for (String control : java.util.List.of("network", "filesystem", "tmp", "processes", "terminals", "core",
+          "syscalls", "environment", "memory", "pids", "cpu")) {
         assertThat(posture.control(control)).as(control).hasValueSatisfying(c -> {
           assertThat(c.enforced()).as(c.toString()).isTrue();
           assertThat(c.how()).as(c.toString()).startsWith("measured: ");

@@ -122,6 +122,31 @@ class SeccompFilterTest {
     assertThat(run(program, arch.audit, memfd, 0, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
   }
 
+  /**
+   * A lease on a file holds every other process's open of it up to 45 s, and the guest owns the host user's files
+   * (attack review 35); every other {@code fcntl} command stays allowed. The command is an unsigned int.
+   */
+  @ParameterizedTest
+  @EnumSource(Arch.class)
+  void refusesFileLeasesOnly(Arch arch) {
+    byte[] program = SeccompFilter.program(arch);
+    int fcntl = arch.numbers.get("fcntl");
+    int readLease = 0;
+    int writeLease = 1;
+    assertThat(run(program, arch.audit, fcntl, 3, RefusedSyscalls.F_SETLEASE, writeLease)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, fcntl, 3, RefusedSyscalls.F_SETLEASE, readLease)).isEqualTo(DENY);
+    assertThat(run(program, arch.audit, fcntl, 3, 1L << 32 | RefusedSyscalls.F_SETLEASE, readLease))
+        .as("the kernel drops the upper half of the command").isEqualTo(DENY);
+    int getFlags = 3;
+    int setFdFlags = 2;
+    int getLease = 1025;
+    int setPipeSize = 1031;
+    for (int command : new int[] {getFlags, setFdFlags, getLease, setPipeSize}) {
+      assertThat(run(program, arch.audit, fcntl, 3, command, 1)).as("fcntl " + command)
+          .isEqualTo(SeccompFilter.RET_ALLOW);
+    }
+  }
+
   /** A classic-BPF interpreter for the instructions a seccomp filter uses. */
   private static int run(byte[] program, int arch, int nr, long... args) {
     ByteBuffer data = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());

@@ -62,6 +62,9 @@ final class DockerSeccompProfile {
       masked(args, 0, INT_BITS, family);
       masked(args, 1, RefusedSyscalls.SOCK_TYPE_MASK, RefusedSyscalls.SOCK_DGRAM);
     }
+    // A lease on a file, whatever its kind: the command is an unsigned int, compared in the lower half only.
+    masked(refuse(rules, RefusedSyscalls.EPERM, List.of("fcntl")).putArray("args"), 1, INT_BITS,
+        RefusedSyscalls.F_SETLEASE);
     return Optional.of(profile.toString());
   }
 

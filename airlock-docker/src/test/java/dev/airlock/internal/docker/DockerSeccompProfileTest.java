@@ -27,6 +27,7 @@ class DockerSeccompProfileTest {
     List<Integer> datagramFamilies = new ArrayList<>();
     boolean clone3 = false;
     boolean vsock = false;
+    boolean lease = false;
     for (JsonNode rule : profile.get("syscalls")) {
       assertThat(rule.get("action").asText()).isEqualTo("SCMP_ACT_ERRNO");
       List<String> names = new ArrayList<>();
@@ -47,6 +48,14 @@ class DockerSeccompProfileTest {
         assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
         assertFamily(args.get(0));
         vsock = args.get(0).get("valueTwo").asInt() == RefusedSyscalls.AF_VSOCK;
+      } else if (names.equals(List.of("fcntl"))) {
+        // A lease on a file, whatever its kind: the command compared in its lower half only (attack review 35).
+        assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
+        assertThat(args).hasSize(1);
+        assertThat(args.get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(args.get(0).get("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
+        assertThat(args.get(0).get("value").asLong()).isEqualTo(0xFFFF_FFFFL);
+        lease = args.get(0).get("valueTwo").asInt() == RefusedSyscalls.F_SETLEASE;
       } else if (names.equals(List.of("socket"))) {
         assertThat(errno).isEqualTo(RefusedSyscalls.EPERM);
         assertFamily(args.get(0));
@@ -63,6 +72,7 @@ class DockerSeccompProfileTest {
     assertThat(eperm).containsExactlyInAnyOrderElementsOf(RefusedSyscalls.DENIED)
         .contains("io_setup", "io_uring_setup", "inotify_init1", "mq_open", "unshare", "ptrace", "memfd_secret");
     assertThat(vsock).as("a vsock socket of any type refused").isTrue();
+    assertThat(lease).as("fcntl(F_SETLEASE) refused").isTrue();
     assertThat(clone3).as("clone3 refused with ENOSYS, so the C library falls back to clone").isTrue();
     assertThat(flags).as("the flag each call is refused for, by argument").isEqualTo(Map.of(
         "clone@0", RefusedSyscalls.CLONE_NAMESPACE_FLAGS, "mmap@3", RefusedSyscalls.MAP_HUGETLB,

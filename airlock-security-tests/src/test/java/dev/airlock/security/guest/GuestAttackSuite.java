@@ -201,6 +201,43 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
     assertThat(answers).as("what the kernel answered the guest").endsWith("sync=-1/1 syncfs=-1/1");
   }
 
+  /**
+   * A lease on a file makes every other process's open of it (write lease) or its writers (read lease) wait up to the
+   * kernel's {@code fs.lease-break-time}, 45 s, and its owner may take one on a file opened read-only. A bubblewrap
+   * guest is the host user in the kernel's books, and owns what the host user owns: root's files on a root host
+   * (attack review 35: a lease on the JDK's {@code lib/jvm.cfg}, bound read-only, held every {@code java} started on
+   * the host 22 s; {@code GuestFileLeaseTest}). Refused by both sandboxes' filters ({@code EPERM}, 1), also with a bit
+   * in the command's upper half, which the kernel drops; without them the guest leased its own file (0).
+   */
+  @Test
+  void theGuestCannotLeaseAFile() {
+    requireJdk17OnX8664();
+    String answers = pool().call(GuestAttacks::nativeCallsThroughAChildJvm);
+    assertThat(answers).as("what the kernel answered the guest").contains(" lease=-1/1 lease_upper=-1/1 ");
+  }
+
+  /**
+   * Every devpts instance on the host but its first draws on one kernel limit, {@code kernel.pty.max} less its reserve
+   * (3,072 by default): a local guest opened all 3,071 others (attack review 35, as a Docker guest had in attack
+   * review 16), and no container or other sandbox on the host could get a terminal while it held them.
+   */
+  @Test
+  void theGuestCannotTakeTheHostsPseudoTerminals() {
+    assertThat(pool().call(() -> GuestAttacks.openPtys(10))).startsWith("opened 0; ");
+  }
+
+  /**
+   * A crash's core goes to the host's {@code kernel.core_pattern}, on many hosts a pipe to a handler the kernel runs as
+   * root on the host, outside the sandbox's limits, and feeds it the whole image whatever the limit, except a limit of
+   * 1 byte (attack review 35: 250-350 MB a crashing guest JVM, three a second, under a local worker's soft limit of 0
+   * and a Docker worker's hard limit of 0). The guest cannot raise it: the hard limit is 1 too.
+   */
+  @Test
+  void theGuestCannotDumpCore() {
+    String limit = pool().call(() -> GuestAttacks.ownLimit("Max core file size"));
+    assertThat(limit.split("\\s+")).as(limit).containsSequence("1", "1", "bytes");
+  }
+
   /** The guest's program names x86-64 call numbers and the JDK 17 incubator foreign API. */
   private static void requireJdk17OnX8664() {
     boolean x8664 = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));

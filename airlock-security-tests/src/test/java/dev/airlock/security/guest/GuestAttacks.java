@@ -102,6 +102,32 @@ public final class GuestAttacks {
     }
   }
 
+  /**
+   * How many of {@code count} pseudo-terminals (each an open of {@code /dev/ptmx}) the guest could hold at once, and why
+   * the next could not be had; all are closed before the answer. The kernel's pty limit is one for every devpts
+   * instance on the host but its first ({@code kernel.pty.max} less its reserve).
+   */
+  public static String openPtys(int count) {
+    List<java.io.FileInputStream> opened = new ArrayList<>();
+    String refusal = "none";
+    try {
+      while (opened.size() < count) {
+        opened.add(new java.io.FileInputStream("/dev/ptmx"));
+      }
+    } catch (IOException | RuntimeException refused) {
+      refusal = refused.toString();
+    } finally {
+      for (java.io.FileInputStream pty : opened) {
+        try {
+          pty.close();
+        } catch (IOException e) {
+          // closing on the way out: the count is the answer
+        }
+      }
+    }
+    return "opened " + opened.size() + "; then " + refusal;
+  }
+
   /** Bytes written to {@code /tmp} before the disk said no, stopping at {@link #TMP_FILL_CAP}. */
   public static long fillTmp(String name) {
     byte[] chunk = new byte[1024 * 1024];
@@ -267,7 +293,9 @@ public final class GuestAttacks {
    * {@code io_setup} for 16 AIO events, {@code io_uring_setup} for a ring of 4, {@code memfd_secret} for a file of
    * memory the kernel takes out of its own map of all memory, {@code socket} for a vsock stream socket, which no
    * network namespace confines, and a vsock and a UDP socket again with a bit set in the family's upper half, which the
-   * kernel drops (an {@code int}) but a profile's comparison of the whole argument sees.
+   * kernel drops (an {@code int}) but a profile's comparison of the whole argument sees, and {@code fcntl} for a read
+   * lease on the program's own source file (the guest's: its owner may lease it), the command again with a bit in its
+   * upper half, which the kernel drops too.
    */
   private static final String NATIVE_CALLS_17 = """
       import jdk.incubator.foreign.*;
@@ -296,6 +324,10 @@ public final class GuestAttacks {
           call(out, "vsock", 41, 40, 1, 0, 0, 0);
           call(out, "vsock_upper", 41, 40 | 1L << 32, 1, 0, 0, 0);
           call(out, "udp_upper", 41, 2 | 1L << 32, 2, 0, 0, 0);
+          long own = (long) syscall.invokeExact(257L, -100L,
+              CLinker.toCString(args[0], ResourceScope.globalScope()).address().toRawLongValue(), 0L, 0L, 0L, 0L);
+          call(out, "lease", 72, own, 1024, 0, 0, 0);
+          call(out, "lease_upper", 72, own, 1024 | 1L << 32, 0, 0, 0);
           call(out, "sync", 162, 0, 0, 0, 0, 0);
           call(out, "syncfs", 306, 0, 0, 0, 0, 0);
           System.out.print(out.toString().trim());
@@ -318,7 +350,7 @@ public final class GuestAttacks {
     Path source = Files.writeString(Files.createTempDirectory("native").resolve("NativeCalls.java"), NATIVE_CALLS_17);
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED", "-Xmx32m", "-Xss512k",
-        "-XX:TieredStopAtLevel=1", source.toString()).redirectErrorStream(true).start();
+        "-XX:TieredStopAtLevel=1", source.toString(), source.toString()).redirectErrorStream(true).start();
     if (!child.waitFor(60, TimeUnit.SECONDS)) {
       child.destroyForcibly();
       return "no answer in 60 s";
