@@ -540,11 +540,7 @@ final class DockerBackend implements SandboxBackend {
   /** Unavailable when the engine does not answer a ping. */
   @Override
   public void probe() {
-    try {
-      docker.pingCmd().exec();
-    } catch (RuntimeException e) {
-      throw engine.unreachable(e);
-    }
+    engine.probe();
   }
 
   @Override
