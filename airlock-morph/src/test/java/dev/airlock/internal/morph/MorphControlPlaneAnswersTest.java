@@ -81,4 +81,31 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
       backend.close();
     }
   }
+
+  /**
+   * Attack review 36: the instance's SFTP server (root in the VM) takes the first write of the launch, the bridge's
+   * token, and never acknowledges it. Only the SSH connection and its authentication ended by the launch's deadline;
+   * the SFTP session and its writes had MINA's own timeouts, so the launch, on the caller's thread, waited past its
+   * call's timeout.
+   */
+  @Test
+  void anSftpServerThatNeverAcknowledgesAWriteCannotHoldTheLaunchPastItsDeadline() {
+    fake.sftpWritesHang = true;
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
+        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    try {
+      long started = System.nanoTime();
+      java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
+          () -> backend.launch(new dev.airlock.spi.WorkerSpec(96, Duration.ofSeconds(5))));
+      Throwable failed = catchThrowable(() -> launch.get(25, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(failed).as("the launch, 25 s after a 5 s start timeout")
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .hasCauseInstanceOf(SandboxUnavailableException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
 }
