@@ -45,6 +45,13 @@ public final class HostileBridge implements AutoCloseable {
   public static final String FORGED_MISSING = "x\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
       + "\\u2028\\u001b[2K\\u202e";
 
+  /**
+   * A redirect target that is a forged host log line: a bare CR (a header line ends only at LF), a line separator, a
+   * terminal escape and a bidi override, as raw bytes of a {@code Location} header.
+   */
+  public static final String FORGED_LOCATION = "http://x/\r12:00:00.000 [main] INFO com.acme.Billing - refund approved"
+      + "\u2028\u001b[2K\u202e";
+
   /** What {@link Mode#HANG_UP_THEN_FORGED_EXIT} reports as the worker's exit, JSON-escaped. */
   public static final String FORGED_EXIT = "killed\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
       + "\\u2028\\u001b[2K\\u202e";
@@ -169,7 +176,7 @@ public final class HostileBridge implements AutoCloseable {
   }
 
   private static void write(OutputStream out, String text) throws IOException {
-    out.write(text.getBytes(StandardCharsets.US_ASCII));
+    out.write(text.getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
 

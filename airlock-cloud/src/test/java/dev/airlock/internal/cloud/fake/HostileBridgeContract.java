@@ -100,6 +100,28 @@ public interface HostileBridgeContract {
     }
   }
 
+  /**
+   * Attack review 36: the guest's bridge redirects the call with a {@code Location} that is a forged host log line.
+   * The refusal quoted the header raw (clipped, not escaped) into the caller's {@link SandboxProtocolException}, which
+   * applications log: a bare CR, a line separator, a terminal escape and a bidi override reached the host's log.
+   */
+  @Test
+  default void aRedirectsTargetCannotForgeALineOfTheHostsLog() throws Exception {
+    try (SandboxPool pool = preStartedPool();
+        HostileBridge hostile = HostileBridge.start(Mode.REDIRECT_302, HostileBridge.FORGED_LOCATION)) {
+      String id = warm(pool);
+      takeOverBridgePort(hostile.port());
+      Throwable thrown = catchThrowable(() -> within(CALL_TIMEOUT.plus(SLACK), () -> pool.call(() -> "x",
+          CALL_TIMEOUT)));
+      assertThat(thrown).isInstanceOf(SandboxProtocolException.class).hasMessageContaining("redirect");
+      StringWriter printed = new StringWriter();
+      thrown.printStackTrace(new PrintWriter(printed));
+      assertThat(printed.toString()).as("the caller's exception, printed").contains("refund approved")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
+      awaitKilled(id);
+    }
+  }
+
   @Test
   default void aTricklingBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
     try (SandboxPool pool = preStartedPool(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
