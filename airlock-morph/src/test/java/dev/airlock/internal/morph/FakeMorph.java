@@ -62,10 +62,12 @@ final class FakeMorph implements AutoCloseable {
   /** The status a new instance reports on its first read before turning ready (or staying in error). */
   volatile String statusAfterStart = "ready";
   /**
-   * A VM whose SFTP server takes each write and never acknowledges it (the instance's own server, root in the VM,
-   * answers the SFTP subsystem the gateway hands it): the server holds each write until the fake closes.
+   * What the instance's SFTP server (root in the VM answers the SFTP subsystem the gateway hands it) does with a
+   * write: takes it as SFTP says, holds it unacknowledged until the fake closes, or drops the SSH session.
    */
-  volatile boolean sftpWritesHang;
+  enum SftpWrites { TAKEN, HANG, DROP_SESSION }
+
+  volatile SftpWrites sftpWrites = SftpWrites.TAKEN;
   private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
   private final List<Scripted> scripted = new CopyOnWriteArrayList<>();
 
@@ -113,12 +115,14 @@ final class FakeMorph implements AutoCloseable {
       @Override
       public void writing(ServerSession session, String remoteHandle, FileHandle localHandle, long offset,
           byte[] data, int dataOffset, int dataLen) {
-        if (sftpWritesHang) {
+        if (sftpWrites == SftpWrites.HANG) {
           try {
             closing.await();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
+        } else if (sftpWrites == SftpWrites.DROP_SESSION) {
+          session.close(true);
         }
       }
     });

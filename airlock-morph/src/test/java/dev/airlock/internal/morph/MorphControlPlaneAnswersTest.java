@@ -90,7 +90,7 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
    */
   @Test
   void anSftpServerThatNeverAcknowledgesAWriteCannotHoldTheLaunchPastItsDeadline() {
-    fake.sftpWritesHang = true;
+    fake.sftpWrites = FakeMorph.SftpWrites.HANG;
     MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
     dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
         new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
@@ -104,8 +104,36 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
           .hasCauseInstanceOf(SandboxUnavailableException.class);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
       assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+      assertThat(printed(failed)).as("the launch's failure, printed").doesNotContain(FakeMorph.API_KEY);
     } finally {
       backend.close();
     }
+  }
+
+  /**
+   * Attack review 36: the instance's SFTP server drops the SSH session on the first write. MINA names a session by
+   * its user name, which carries the API key; the launch's failure, which applications log, must not.
+   */
+  @Test
+  void anSftpServerThatDropsTheSessionLeavesNoApiKeyInTheLaunchsFailure() {
+    fake.sftpWrites = FakeMorph.SftpWrites.DROP_SESSION;
+    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
+        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    try {
+      Throwable failed = catchThrowable(() -> backend.launch(new dev.airlock.spi.WorkerSpec(96,
+          Duration.ofSeconds(10))));
+      assertThat(failed).isInstanceOf(SandboxUnavailableException.class);
+      assertThat(printed(failed)).as("the launch's failure, printed").doesNotContain(FakeMorph.API_KEY);
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
+
+  private static String printed(Throwable thrown) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    thrown.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
   }
 }
