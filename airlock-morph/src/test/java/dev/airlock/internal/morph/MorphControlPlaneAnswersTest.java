@@ -18,9 +18,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class MorphControlPlaneAnswersTest extends WithFakeMorph {
 
+  private MorphSettings settings() {
+    return MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+  }
+
+  private static HttpCalls calls() {
+    return new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { }));
+  }
+
   private MorphApi api() {
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
-    return new MorphApi(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    return new MorphApi(settings(), calls());
+  }
+
+  private static dev.airlock.internal.cloud.BridgedBackend backend(MorphSettings settings) {
+    return MorphBackendProvider.create(settings, calls());
   }
 
   private static boolean startRequest(mockwebserver3.RecordedRequest request) {
@@ -63,10 +74,8 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
     fake.script(r -> r.getMethod().equals("POST") && r.getUrl().encodedPath().endsWith("/exec"),
         new MockResponse.Builder().code(200).body("{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\"}")
             .throttleBody(1, 50, java.util.concurrent.TimeUnit.SECONDS).build());
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50))
-        .withBridgeCommand(java.util.List.of("/bin/true"));
-    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
-        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings().withBridgeCommand(
+        java.util.List.of("/bin/true")));
     try {
       long started = System.nanoTime();
       java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
@@ -91,9 +100,7 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
   @Test
   void anSftpServerThatNeverAcknowledgesAWriteCannotHoldTheLaunchPastItsDeadline() {
     fake.sftpWrites = FakeMorph.SftpWrites.HANG;
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
-    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
-        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings());
     try {
       long started = System.nanoTime();
       java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
@@ -117,9 +124,7 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
   @Test
   void anSftpServerThatDropsTheSessionLeavesNoApiKeyInTheLaunchsFailure() {
     fake.sftpWrites = FakeMorph.SftpWrites.DROP_SESSION;
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
-    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
-        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings());
     try {
       Throwable failed = catchThrowable(() -> backend.launch(new dev.airlock.spi.WorkerSpec(96,
           Duration.ofSeconds(10))));

@@ -38,7 +38,12 @@ public final class HostileBridge implements AutoCloseable {
      * Healthy, but asked which classpath entries it lacks, always names {@link #FORGED_MISSING}: a forged host log
      * line with line breaks, a terminal escape and a bidi override. Every other request trickles.
      */
-    FORGED_MISSING
+    FORGED_MISSING,
+    /**
+     * Healthy, lacks nothing, and answers a worker's start {@code 201} with {@link #FORGED_LOCATION} as its
+     * {@code Airlock-Worker} header. Every other request trickles.
+     */
+    FORGED_WORKER_HEADER
   }
 
   /** What {@link Mode#FORGED_MISSING} reports as a missing entry, JSON-escaped. */
@@ -138,6 +143,19 @@ public final class HostileBridge implements AutoCloseable {
               json(out, "{\"status\":\"ok\",\"claimed\":false}");
             } else if (requestLine.startsWith("POST /classpath")) {
               json(out, "{\"missing\":[\"" + FORGED_MISSING + "\"]}");
+            } else {
+              trickle(out, frames);
+              return;
+            }
+          }
+          case FORGED_WORKER_HEADER -> {
+            if (requestLine.startsWith("GET /health")) {
+              json(out, "{\"status\":\"ok\",\"claimed\":false}");
+            } else if (requestLine.startsWith("POST /classpath")) {
+              json(out, "{\"missing\":[]}");
+            } else if (requestLine.startsWith("POST /workers ")) {
+              write(out, "HTTP/1.1 201 Created\r\nAirlock-Worker: " + FORGED_LOCATION
+                  + "\r\nContent-Length: 0\r\n\r\n");
             } else {
               trickle(out, frames);
               return;

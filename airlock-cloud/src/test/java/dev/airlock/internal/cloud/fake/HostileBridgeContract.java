@@ -197,31 +197,52 @@ public interface HostileBridgeContract {
   @Test
   default void aBridgesListOfMissingClasspathEntriesCannotForgeALineOfTheHostsLog() throws Exception {
     try (HostileBridge hostile = HostileBridge.start(Mode.FORGED_MISSING, "")) {
-      SandboxBackend backend = backend();
-      CompletableFuture<Object> launch = CompletableFuture.supplyAsync(
-          () -> backend.launch(new WorkerSpec(256, Duration.ofSeconds(20))));
-      // Held until the launch ends: the fake routes the port to a bridge it starts, and the guest takes it back.
-      boolean tookOver = false;
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!launch.isDone() && System.nanoTime() < until) {
-        try {
-          takeOverBridgePort(hostile.port());
-          tookOver = true;
-        } catch (AssertionError | RuntimeException noSandboxYet) {
-          // Not created yet.
-        }
-        Thread.sleep(1);
-      }
-      assertThat(tookOver).as("the backend created a sandbox").isTrue();
-      Throwable thrown = catchThrowable(() -> launch.get(30, TimeUnit.SECONDS));
-      assertThat(thrown).isNotNull();
+      String printed = launchFailureWith(hostile);
       assertThat(hostile.requests()).as("the host asked the hostile bridge what it lacks")
           .anyMatch(line -> line.startsWith("POST /classpath"));
-      StringWriter printed = new StringWriter();
-      thrown.printStackTrace(new PrintWriter(printed));
-      assertThat(printed.toString()).as("the launch's failure, printed").contains("did not arrive intact")
+      assertThat(printed).as("the launch's failure, printed").contains("did not arrive intact")
           .doesNotContain("\r", "\u2028", "\u001b", "\u202e", "refund approved");
     }
+  }
+
+  /**
+   * Attack review 36: a bridge that starts the worker names it with an {@code Airlock-Worker} header that is a forged
+   * host log line; the launch's refusal quoted the header raw.
+   */
+  @Test
+  default void aBridgesWorkerHeaderCannotForgeALineOfTheHostsLog() throws Exception {
+    try (HostileBridge hostile = HostileBridge.start(Mode.FORGED_WORKER_HEADER, "")) {
+      String printed = launchFailureWith(hostile);
+      assertThat(hostile.requests()).as("the host asked the hostile bridge to start a worker")
+          .anyMatch(line -> line.startsWith("POST /workers "));
+      assertThat(printed).as("the launch's failure, printed").contains("Airlock-Worker", "refund approved")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
+    }
+  }
+
+  /** Launches a worker whose sandbox's bridge port {@code hostile} takes over, and prints how the launch failed. */
+  private String launchFailureWith(HostileBridge hostile) throws Exception {
+    SandboxBackend backend = backend();
+    CompletableFuture<Object> launch = CompletableFuture.supplyAsync(
+        () -> backend.launch(new WorkerSpec(256, Duration.ofSeconds(20))));
+    // Held until the launch ends: the fake routes the port to a bridge it starts, and the guest takes it back.
+    boolean tookOver = false;
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!launch.isDone() && System.nanoTime() < until) {
+      try {
+        takeOverBridgePort(hostile.port());
+        tookOver = true;
+      } catch (AssertionError | RuntimeException noSandboxYet) {
+        // Not created yet.
+      }
+      Thread.sleep(1);
+    }
+    assertThat(tookOver).as("the backend created a sandbox").isTrue();
+    Throwable thrown = catchThrowable(() -> launch.get(30, TimeUnit.SECONDS));
+    assertThat(thrown).isNotNull();
+    StringWriter printed = new StringWriter();
+    thrown.printStackTrace(new PrintWriter(printed));
+    return printed.toString();
   }
 
   /** Without the pool's watchdog: the relay itself ends by the call's deadline plus its grace. */
