@@ -111,7 +111,7 @@ final class BridgeClient {
       String id = response.header(BridgeProtocol.WORKER_HEADER);
       if (id == null || !id.matches("w[0-9]{1,9}")) {
         throw new IOException("the bridge started a worker without a valid " + BridgeProtocol.WORKER_HEADER
-            + " header: " + id);
+            + " header: " + (id == null ? "none" : guestText(id)));
       }
       return new BridgeWorker(this, id, hello, killSandbox);
     }

@@ -1,5 +1,6 @@
 package dev.airlock.internal.cloud;
 
+import dev.airlock.internal.backend.GuestText;
 import java.io.IOException;
 import java.time.Duration;
 import okhttp3.Interceptor;
@@ -52,9 +53,10 @@ public final class CloudHttp {
     if (response.code() >= 300 && response.code() < 400) {
       String location = response.header("Location");
       response.close();
+      // The target is the answering side's text (the guest's, on a sandbox port), bound for the caller's exception.
       throw new RedirectRefusedException(chain.request().method() + " " + chain.request().url().redact()
           + " answered " + response.code() + " (redirect to " + (location == null ? "nowhere"
-          : location.substring(0, Math.min(200, location.length()))) + "); cloud clients never follow redirects");
+          : GuestText.escape(location, 200)) + "); cloud clients never follow redirects");
     }
     return response;
   }

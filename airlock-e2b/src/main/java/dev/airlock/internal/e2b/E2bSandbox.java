@@ -159,7 +159,9 @@ final class E2bSandbox implements CloudSandbox {
       JsonNode first = reader.next();
       JsonNode pid = first == null ? null : first.at("/event/start/pid");
       if (pid == null || !pid.canConvertToInt()) {
-        throw new E2bProtocolException("envd's process stream did not open with a start event: " + first);
+        // envd's text (up to a 4 MiB message), bound for the launch's error.
+        throw new E2bProtocolException("envd's process stream did not open with a start event: "
+            + GuestText.escape(String.valueOf(first), 2048));
       }
       BridgeProcess started = new BridgeProcess(pid.asInt(), call, response, reader);
       bridgeProcess = started;

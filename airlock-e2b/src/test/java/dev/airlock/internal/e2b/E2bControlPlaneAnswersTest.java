@@ -50,6 +50,35 @@ class E2bControlPlaneAnswersTest extends WithFakeE2b {
     aLaunchOfSixSecondsFailsInTimeAndLeavesNoSandbox();
   }
 
+  /**
+   * Attack review 36: envd opens the bridge's process stream with a message that is no start event, 3 MiB of text
+   * around a forged host log line, a terminal escape and a bidi override. The launch's error quoted the message whole
+   * and raw (JSON's escaping leaves the bidi override and the line separator as they are).
+   */
+  @Test
+  void envdsTextInAFailedBridgeStartIsQuotedEscapedAndClipped() {
+    fake.templateRunsBridge = false;
+    // JSON-escaped: the message, once parsed, holds the characters themselves.
+    String forged = "\\u2028 12:00:00.000 [main] INFO com.acme.Billing - refund approved \\u001b[2K\\u202e"
+        + "x".repeat(3 << 20);
+    byte[] notAStart = ConnectEnvelopes.envelope(("{\"event\":{\"keepalive\":{}},\"note\":\"" + forged + "\"}")
+        .getBytes(StandardCharsets.UTF_8));
+    fake.script(fake.proxy, FakeE2b.request("POST", "/process.Process/Start"), new MockResponse.Builder().code(200)
+        .setHeader("Content-Type", "application/connect+json").body(new Buffer().write(notAStart)).build());
+    BridgedBackend backend = testing.backend(fake);
+    try {
+      Throwable failed = org.assertj.core.api.Assertions.catchThrowable(
+          () -> backend.launch(new WorkerSpec(96, Duration.ofSeconds(20))));
+      assertThat(failed).isInstanceOf(SandboxUnavailableException.class).hasMessageContaining("start event")
+          .hasMessageContaining("refund approved");
+      assertThat(failed.getMessage()).doesNotContain("\u2028", "\u001b", "\u202e");
+      assertThat(failed.getMessage().length()).as("characters of the launch's error").isLessThan(16_384);
+      assertThat(fake.live()).as("sandboxes still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
+
   private void aLaunchOfSixSecondsFailsInTimeAndLeavesNoSandbox() {
     BridgedBackend backend = testing.backend(fake);
     try {

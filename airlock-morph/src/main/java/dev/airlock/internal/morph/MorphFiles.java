@@ -3,6 +3,7 @@ package dev.airlock.internal.morph;
 import dev.airlock.internal.cloud.SandboxFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -11,6 +12,11 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
@@ -32,6 +38,12 @@ final class MorphFiles {
   private final SshClient client;
   /** The known-hosts check when no key is pinned, else null. */
   private final GatewayHostKeys firstUse;
+  /** Closes an upload's session at its deadline. */
+  private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "airlock-morph-upload-deadline");
+    t.setDaemon(true);
+    return t;
+  });
 
   MorphFiles(MorphSettings settings) {
     this.settings = settings;
@@ -53,21 +65,42 @@ final class MorphFiles {
   }
 
   /**
-   * The connection and authentication end by {@code deadline} (nanoTime) as well as by their own timeouts; the SFTP
-   * writes have MINA's own timeouts.
+   * The whole upload ends by {@code deadline} (nanoTime), the launch's: the session is closed then, which fails
+   * whatever waits on it. The SFTP server is the instance's own (root in the VM answers it), and MINA waits for an
+   * SFTP answer as long as the session is not idle for its own timeout (minutes): a server that took a write and
+   * never acknowledged it held the launch, on the caller's thread, past its call's timeout (attack review 36).
    */
   void upload(String instanceId, List<SandboxFile> files, long deadline) throws IOException {
     try (ClientSession session = client.connect(instanceId + ":" + settings.apiKey(), settings.sshHost(),
         settings.sshPort()).verify(until(CONNECT_TIMEOUT, deadline)).getSession()) {
-      session.addPublicKeyIdentity(throwAwayKey());
-      authenticate(session, deadline);
-      try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
-        Set<String> made = new HashSet<>();
-        for (SandboxFile file : files) {
-          makeParents(sftp, file.path(), made);
-          try (InputStream in = file.open(); OutputStream out = sftp.write(file.path())) {
-            in.transferTo(out);
-          }
+      AtomicBoolean cut = new AtomicBoolean();
+      ScheduledFuture<?> atDeadline = deadlines.schedule(() -> {
+        cut.set(true);
+        session.close(true);
+      }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      try {
+        send(session, files, deadline);
+      } catch (IOException | RuntimeException e) {
+        if (cut.get()) {
+          throw new InterruptedIOException("the upload to Morph instance " + instanceId + " did not end by the "
+              + "launch's deadline; its SSH session was closed (" + e + ")");
+        }
+        throw e;
+      } finally {
+        atDeadline.cancel(false);
+      }
+    }
+  }
+
+  private void send(ClientSession session, List<SandboxFile> files, long deadline) throws IOException {
+    session.addPublicKeyIdentity(throwAwayKey());
+    authenticate(session, deadline);
+    try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+      Set<String> made = new HashSet<>();
+      for (SandboxFile file : files) {
+        makeParents(sftp, file.path(), made);
+        try (InputStream in = file.open(); OutputStream out = sftp.write(file.path())) {
+          in.transferTo(out);
         }
       }
     }
@@ -114,6 +147,7 @@ final class MorphFiles {
   }
 
   void close() {
+    deadlines.shutdownNow();
     try {
       client.stop();
     } catch (RuntimeException e) {

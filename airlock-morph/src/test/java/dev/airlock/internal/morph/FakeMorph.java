@@ -30,6 +30,9 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.server.FileHandle;
+import org.apache.sshd.sftp.server.SftpEventListener;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 
 /**
@@ -58,6 +61,14 @@ final class FakeMorph implements AutoCloseable {
   volatile boolean snapshotRunsBridge = true;
   /** The status a new instance reports on its first read before turning ready (or staying in error). */
   volatile String statusAfterStart = "ready";
+  /**
+   * What the instance's SFTP server (root in the VM answers the SFTP subsystem the gateway hands it) does with a
+   * write: takes it as SFTP says, holds it unacknowledged until the fake closes, or drops the SSH session.
+   */
+  enum SftpWrites { TAKEN, HANG, DROP_SESSION }
+
+  volatile SftpWrites sftpWrites = SftpWrites.TAKEN;
+  private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
   private final List<Scripted> scripted = new CopyOnWriteArrayList<>();
 
   private record Scripted(java.util.function.Predicate<RecordedRequest> matches, MockResponse response) {
@@ -99,7 +110,23 @@ final class FakeMorph implements AutoCloseable {
       return accepted;
     });
     ssh.setFileSystemFactory(files);
-    ssh.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
+    SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().build();
+    sftp.addSftpEventListener(new SftpEventListener() {
+      @Override
+      public void writing(ServerSession session, String remoteHandle, FileHandle localHandle, long offset,
+          byte[] data, int dataOffset, int dataLen) {
+        if (sftpWrites == SftpWrites.HANG) {
+          try {
+            closing.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        } else if (sftpWrites == SftpWrites.DROP_SESSION) {
+          session.close(true);
+        }
+      }
+    });
+    ssh.setSubsystemFactories(List.of(sftp));
     ssh.start();
   }
 
@@ -223,6 +250,7 @@ final class FakeMorph implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closing.countDown();
     instances.values().forEach(Instance::stop);
     ssh.stop(true);
     api.close();

@@ -18,9 +18,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class MorphControlPlaneAnswersTest extends WithFakeMorph {
 
+  private MorphSettings settings() {
+    return MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
+  }
+
+  private static HttpCalls calls() {
+    return new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { }));
+  }
+
   private MorphApi api() {
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50));
-    return new MorphApi(settings, new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    return new MorphApi(settings(), calls());
+  }
+
+  private static dev.airlock.internal.cloud.BridgedBackend backend(MorphSettings settings) {
+    return MorphBackendProvider.create(settings, calls());
   }
 
   private static boolean startRequest(mockwebserver3.RecordedRequest request) {
@@ -63,10 +74,8 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
     fake.script(r -> r.getMethod().equals("POST") && r.getUrl().encodedPath().endsWith("/exec"),
         new MockResponse.Builder().code(200).body("{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\"}")
             .throttleBody(1, 50, java.util.concurrent.TimeUnit.SECONDS).build());
-    MorphSettings settings = MorphSettings.from(config().build(), name -> null).withReadyPoll(Duration.ofMillis(50))
-        .withBridgeCommand(java.util.List.of("/bin/true"));
-    dev.airlock.internal.cloud.BridgedBackend backend = MorphBackendProvider.create(settings,
-        new HttpCalls(CloudHttp.client(), RetryPolicy.DEFAULT.withSleeper(wait -> { })));
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings().withBridgeCommand(
+        java.util.List.of("/bin/true")));
     try {
       long started = System.nanoTime();
       java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
@@ -80,5 +89,56 @@ class MorphControlPlaneAnswersTest extends WithFakeMorph {
     } finally {
       backend.close();
     }
+  }
+
+  /**
+   * Attack review 36: the instance's SFTP server (root in the VM) takes the first write of the launch, the bridge's
+   * token, and never acknowledges it. Only the SSH connection and its authentication ended by the launch's deadline;
+   * the SFTP session and its writes had MINA's own timeouts, so the launch, on the caller's thread, waited past its
+   * call's timeout.
+   */
+  @Test
+  void anSftpServerThatNeverAcknowledgesAWriteCannotHoldTheLaunchPastItsDeadline() {
+    fake.sftpWrites = FakeMorph.SftpWrites.HANG;
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings());
+    try {
+      long started = System.nanoTime();
+      java.util.concurrent.CompletableFuture<?> launch = java.util.concurrent.CompletableFuture.runAsync(
+          () -> backend.launch(new dev.airlock.spi.WorkerSpec(96, Duration.ofSeconds(5))));
+      Throwable failed = catchThrowable(() -> launch.get(25, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(failed).as("the launch, 25 s after a 5 s start timeout")
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .hasCauseInstanceOf(SandboxUnavailableException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+      assertThat(printed(failed)).as("the launch's failure, printed").doesNotContain(FakeMorph.API_KEY);
+    } finally {
+      backend.close();
+    }
+  }
+
+  /**
+   * Attack review 36: the instance's SFTP server drops the SSH session on the first write. MINA names a session by
+   * its user name, which carries the API key; the launch's failure, which applications log, must not.
+   */
+  @Test
+  void anSftpServerThatDropsTheSessionLeavesNoApiKeyInTheLaunchsFailure() {
+    fake.sftpWrites = FakeMorph.SftpWrites.DROP_SESSION;
+    dev.airlock.internal.cloud.BridgedBackend backend = backend(settings());
+    try {
+      Throwable failed = catchThrowable(() -> backend.launch(new dev.airlock.spi.WorkerSpec(96,
+          Duration.ofSeconds(10))));
+      assertThat(failed).isInstanceOf(SandboxUnavailableException.class);
+      assertThat(printed(failed)).as("the launch's failure, printed").doesNotContain(FakeMorph.API_KEY);
+      assertThat(fake.running()).as("instances still running after the failed launch").isEmpty();
+    } finally {
+      backend.close();
+    }
+  }
+
+  private static String printed(Throwable thrown) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    thrown.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
   }
 }

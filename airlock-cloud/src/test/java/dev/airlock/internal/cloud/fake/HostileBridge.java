@@ -38,12 +38,24 @@ public final class HostileBridge implements AutoCloseable {
      * Healthy, but asked which classpath entries it lacks, always names {@link #FORGED_MISSING}: a forged host log
      * line with line breaks, a terminal escape and a bidi override. Every other request trickles.
      */
-    FORGED_MISSING
+    FORGED_MISSING,
+    /**
+     * Healthy, lacks nothing, and answers a worker's start {@code 201} with {@link #FORGED_LOCATION} as its
+     * {@code Airlock-Worker} header. Every other request trickles.
+     */
+    FORGED_WORKER_HEADER
   }
 
   /** What {@link Mode#FORGED_MISSING} reports as a missing entry, JSON-escaped. */
   public static final String FORGED_MISSING = "x\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
       + "\\u2028\\u001b[2K\\u202e";
+
+  /**
+   * A redirect target that is a forged host log line: a bare CR (a header line ends only at LF), a line separator, a
+   * terminal escape and a bidi override, as raw bytes of a {@code Location} header.
+   */
+  public static final String FORGED_LOCATION = "http://x/\r12:00:00.000 [main] INFO com.acme.Billing - refund approved"
+      + "\u2028\u001b[2K\u202e";
 
   /** What {@link Mode#HANG_UP_THEN_FORGED_EXIT} reports as the worker's exit, JSON-escaped. */
   public static final String FORGED_EXIT = "killed\\r\\n12:00:00.000 [main] INFO com.acme.Billing - refund approved"
@@ -136,6 +148,19 @@ public final class HostileBridge implements AutoCloseable {
               return;
             }
           }
+          case FORGED_WORKER_HEADER -> {
+            if (requestLine.startsWith("GET /health")) {
+              json(out, "{\"status\":\"ok\",\"claimed\":false}");
+            } else if (requestLine.startsWith("POST /classpath")) {
+              json(out, "{\"missing\":[]}");
+            } else if (requestLine.startsWith("POST /workers ")) {
+              write(out, "HTTP/1.1 201 Created\r\nAirlock-Worker: " + FORGED_LOCATION
+                  + "\r\nContent-Length: 0\r\n\r\n");
+            } else {
+              trickle(out, frames);
+              return;
+            }
+          }
           default -> {
             trickle(out, frames);
             return;
@@ -169,7 +194,7 @@ public final class HostileBridge implements AutoCloseable {
   }
 
   private static void write(OutputStream out, String text) throws IOException {
-    out.write(text.getBytes(StandardCharsets.US_ASCII));
+    out.write(text.getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
 

@@ -100,6 +100,28 @@ public interface HostileBridgeContract {
     }
   }
 
+  /**
+   * Attack review 36: the guest's bridge redirects the call with a {@code Location} that is a forged host log line.
+   * The refusal quoted the header raw (clipped, not escaped) into the caller's {@link SandboxProtocolException}, which
+   * applications log: a bare CR, a line separator, a terminal escape and a bidi override reached the host's log.
+   */
+  @Test
+  default void aRedirectsTargetCannotForgeALineOfTheHostsLog() throws Exception {
+    try (SandboxPool pool = preStartedPool();
+        HostileBridge hostile = HostileBridge.start(Mode.REDIRECT_302, HostileBridge.FORGED_LOCATION)) {
+      String id = warm(pool);
+      takeOverBridgePort(hostile.port());
+      Throwable thrown = catchThrowable(() -> within(CALL_TIMEOUT.plus(SLACK), () -> pool.call(() -> "x",
+          CALL_TIMEOUT)));
+      assertThat(thrown).isInstanceOf(SandboxProtocolException.class).hasMessageContaining("redirect");
+      StringWriter printed = new StringWriter();
+      thrown.printStackTrace(new PrintWriter(printed));
+      assertThat(printed.toString()).as("the caller's exception, printed").contains("refund approved")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
+      awaitKilled(id);
+    }
+  }
+
   @Test
   default void aTricklingBridgeHoldsNeitherTheCallerNorThePool() throws Exception {
     try (SandboxPool pool = preStartedPool(); HostileBridge hostile = HostileBridge.start(Mode.TRICKLE, "")) {
@@ -175,31 +197,52 @@ public interface HostileBridgeContract {
   @Test
   default void aBridgesListOfMissingClasspathEntriesCannotForgeALineOfTheHostsLog() throws Exception {
     try (HostileBridge hostile = HostileBridge.start(Mode.FORGED_MISSING, "")) {
-      SandboxBackend backend = backend();
-      CompletableFuture<Object> launch = CompletableFuture.supplyAsync(
-          () -> backend.launch(new WorkerSpec(256, Duration.ofSeconds(20))));
-      // Held until the launch ends: the fake routes the port to a bridge it starts, and the guest takes it back.
-      boolean tookOver = false;
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!launch.isDone() && System.nanoTime() < until) {
-        try {
-          takeOverBridgePort(hostile.port());
-          tookOver = true;
-        } catch (AssertionError | RuntimeException noSandboxYet) {
-          // Not created yet.
-        }
-        Thread.sleep(1);
-      }
-      assertThat(tookOver).as("the backend created a sandbox").isTrue();
-      Throwable thrown = catchThrowable(() -> launch.get(30, TimeUnit.SECONDS));
-      assertThat(thrown).isNotNull();
+      String printed = launchFailureWith(hostile);
       assertThat(hostile.requests()).as("the host asked the hostile bridge what it lacks")
           .anyMatch(line -> line.startsWith("POST /classpath"));
-      StringWriter printed = new StringWriter();
-      thrown.printStackTrace(new PrintWriter(printed));
-      assertThat(printed.toString()).as("the launch's failure, printed").contains("did not arrive intact")
+      assertThat(printed).as("the launch's failure, printed").contains("did not arrive intact")
           .doesNotContain("\r", "\u2028", "\u001b", "\u202e", "refund approved");
     }
+  }
+
+  /**
+   * Attack review 36: a bridge that starts the worker names it with an {@code Airlock-Worker} header that is a forged
+   * host log line; the launch's refusal quoted the header raw.
+   */
+  @Test
+  default void aBridgesWorkerHeaderCannotForgeALineOfTheHostsLog() throws Exception {
+    try (HostileBridge hostile = HostileBridge.start(Mode.FORGED_WORKER_HEADER, "")) {
+      String printed = launchFailureWith(hostile);
+      assertThat(hostile.requests()).as("the host asked the hostile bridge to start a worker")
+          .anyMatch(line -> line.startsWith("POST /workers "));
+      assertThat(printed).as("the launch's failure, printed").contains("Airlock-Worker", "refund approved")
+          .doesNotContain("\r", "\u2028", "\u001b", "\u202e");
+    }
+  }
+
+  /** Launches a worker whose sandbox's bridge port {@code hostile} takes over, and prints how the launch failed. */
+  private String launchFailureWith(HostileBridge hostile) throws Exception {
+    SandboxBackend backend = backend();
+    CompletableFuture<Object> launch = CompletableFuture.supplyAsync(
+        () -> backend.launch(new WorkerSpec(256, Duration.ofSeconds(20))));
+    // Held until the launch ends: the fake routes the port to a bridge it starts, and the guest takes it back.
+    boolean tookOver = false;
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!launch.isDone() && System.nanoTime() < until) {
+      try {
+        takeOverBridgePort(hostile.port());
+        tookOver = true;
+      } catch (AssertionError | RuntimeException noSandboxYet) {
+        // Not created yet.
+      }
+      Thread.sleep(1);
+    }
+    assertThat(tookOver).as("the backend created a sandbox").isTrue();
+    Throwable thrown = catchThrowable(() -> launch.get(30, TimeUnit.SECONDS));
+    assertThat(thrown).isNotNull();
+    StringWriter printed = new StringWriter();
+    thrown.printStackTrace(new PrintWriter(printed));
+    return printed.toString();
   }
 
   /** Without the pool's watchdog: the relay itself ends by the call's deadline plus its grace. */

@@ -57,7 +57,8 @@ public final class PortForward {
     MockResponse.Builder answer = new MockResponse.Builder().code(response.code());
     for (String name : response.headers().names()) {
       if (!HOP_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-        answer.setHeader(name, response.header(name));
+        // As a proxy relays them: a value is copied as its bytes came (a real proxy drops only line breaks).
+        answer.addHeaderLenient(name, response.header(name));
       }
     }
     if (response.code() == 204 || response.code() == 304) {
