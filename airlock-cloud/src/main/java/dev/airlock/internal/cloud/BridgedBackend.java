@@ -361,7 +361,6 @@ public final class BridgedBackend implements SandboxBackend {
         Long.parseLong(started));
   }
 
-  /** Kills every sandbox still running. */
   /** Unavailable when the provider's API does not answer, or refuses the key, for a listing of this pool's own. */
   @Override
   public void probe() {
@@ -374,6 +373,7 @@ public final class BridgedBackend implements SandboxBackend {
     }
   }
 
+  /** Kills every sandbox still running. */
   @Override
   public void close() {
     synchronized (this) {
