@@ -74,8 +74,9 @@ public final class ExceptionRebuilder {
    * text is more is not rebuilt: {@code RemoteException}'s message and {@code NamingException}'s text append their
    * cause's whole text, so a guest's chain of 17 printed each message again at every level below it (2.3 million
    * characters in the host's log for a record of 280,000; 16 million once the guard's masked copy appended them
-   * again; attack review 36), and others add text of their own ({@code HeadlessException}). Its cause was judged
-   * first, so this reads one level's text.
+   * again; attack review 36), and others wrap the text they are given ({@code MissingFormatArgumentException}'s
+   * message arrived as {@code Format specifier 'Format specifier '%s''}). Its cause was judged first, so this reads
+   * one level's text.
    */
   private static boolean readsAsRecorded(Throwable t, String message) {
     return Objects.equals(t.getMessage(), message) && Objects.equals(t.getLocalizedMessage(), message)
