@@ -43,7 +43,7 @@ final class ResultMaps extends ValueSerializerModifier {
   }
 
   /** Whether {@code key}'s text is about as long as its data, as Jackson writes it. */
-  static boolean textIsData(Object key) {
+  private static boolean textIsData(Object key) {
     return key instanceof CharSequence || key instanceof Number || key instanceof Boolean
         || key instanceof Character || key instanceof Enum<?> || key instanceof UUID || key instanceof Class<?>
         || key instanceof Date || key instanceof Calendar || key instanceof TemporalAccessor
