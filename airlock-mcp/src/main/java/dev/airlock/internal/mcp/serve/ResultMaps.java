@@ -5,9 +5,11 @@ import java.net.URI;
 import java.time.ZoneId;
 import java.time.temporal.TemporalAccessor;
 import java.time.temporal.TemporalAmount;
+import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.Currency;
 import java.util.Date;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -16,6 +18,9 @@ import tools.jackson.databind.BeanDescription;
 import tools.jackson.databind.SerializationConfig;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.ser.AnyGetterWriter;
+import tools.jackson.databind.ser.BeanPropertyWriter;
+import tools.jackson.databind.ser.BeanSerializerBuilder;
 import tools.jackson.databind.ser.ValueSerializerModifier;
 import tools.jackson.databind.type.MapType;
 
@@ -39,7 +44,21 @@ final class ResultMaps extends ValueSerializerModifier {
   @Override
   public ValueSerializer<?> modifyMapSerializer(SerializationConfig config, MapType type,
       BeanDescription.Supplier description, ValueSerializer<?> chosen) {
-    return new Writer(maxChars);
+    return new Writer(maxChars, true);
+  }
+
+  /**
+   * An object's {@code @JsonAnyGetter} map, whose entries Jackson writes among the object's properties with a map
+   * writer it makes for it, not one this modifier is asked about: written by the same writer, without braces.
+   */
+  @Override
+  public BeanSerializerBuilder updateBuilder(SerializationConfig config, BeanDescription.Supplier description,
+      BeanSerializerBuilder builder) {
+    List<BeanPropertyWriter> properties = new ArrayList<>(builder.getProperties());
+    properties.replaceAll(property -> property instanceof AnyGetterWriter any
+        ? new AnyGetterWriter(any, any, any.getMember(), new Writer(maxChars, false)) : property);
+    builder.setProperties(properties);
+    return builder;
   }
 
   /** Whether {@code key}'s text is about as long as its data, as Jackson writes it. */
@@ -53,14 +72,19 @@ final class ResultMaps extends ValueSerializerModifier {
 
   private static final class Writer extends ValueSerializer<Map<?, ?>> {
     private final int maxChars;
+    /** False for an any-getter's map, whose entries are the properties of the object around it. */
+    private final boolean braces;
 
-    Writer(int maxChars) {
+    Writer(int maxChars, boolean braces) {
       this.maxChars = maxChars;
+      this.braces = braces;
     }
 
     @Override
     public void serialize(Map<?, ?> map, JsonGenerator json, SerializationContext context) {
-      json.writeStartObject(map);
+      if (braces) {
+        json.writeStartObject(map);
+      }
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         Object key = entry.getKey();
         if (key == null) {
@@ -73,7 +97,9 @@ final class ResultMaps extends ValueSerializerModifier {
         }
         context.writeValue(json, entry.getValue());
       }
-      json.writeEndObject();
+      if (braces) {
+        json.writeEndObject();
+      }
     }
   }
 }

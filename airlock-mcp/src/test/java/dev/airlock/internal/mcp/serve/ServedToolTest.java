@@ -293,18 +293,49 @@ class ServedToolTest {
     }
   }
 
+  /** An application's result type whose extra properties are a map, written by Jackson among its own. */
+  public static class Extras {
+    public String name = "extras";
+    public Map<Object, Object> extra = new java.util.HashMap<>();
+
+    @com.fasterxml.jackson.annotation.JsonAnyGetter
+    public Map<Object, Object> extra() {
+      return extra;
+    }
+  }
+
+  /** Returns what its sandbox chose: an object whose any-getter's keys are lists of nulls. */
+  public static class ExtrasByLists {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public Extras rows() {
+      // Guest code: as KeyedByLists, the padding last, since a list may declare no more elements than bytes follow.
+      Extras extras = new Extras();
+      extras.extra = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < 3; i++) {
+        extras.extra.put(new java.util.ArrayList<>(java.util.Collections.nCopies(8_500_000 - i, null)), i);
+      }
+      long[] padding = new long[1_000_000];
+      java.util.Arrays.fill(padding, Long.MAX_VALUE);
+      extras.extra.put("padding", padding);
+      return extras;
+    }
+  }
+
   /**
    * Attack review 36: Jackson writes a map key that is not text as its {@code toString()}, made whole before a
    * character of it is written: a key of 8.5 million nulls became a 51-million-character name on the calling thread.
+   * An application type's {@code @JsonAnyGetter} map is written with a map writer Jackson makes for it, the same way.
    */
   @Test
   void aResultKeyedByValuesIsRefusedWithoutPrintingTheKeys() {
-    Measured call = Measured.call(new KeyedByLists());
+    for (Object tools : List.of(new KeyedByLists(), new ExtrasByLists())) {
+      Measured call = Measured.call(tools);
 
-    assertThat(call.text()).contains("ResultTooLarge");
-    // Reading the 7 MB frame is most of it (54 MiB measured); printing the first key had cost 443 MiB, and 250 MiB
-    // once only its name was bounded (Jackson's map writer printed it again for the path of the text's refusal).
-    assertThat(call.allocated()).as("bytes the calling thread allocated").isLessThan(100L * 1024 * 1024);
+      assertThat(call.text()).contains("ResultTooLarge");
+      // Reading the 7 MB frame is most of it (54 MiB measured); printing the first key had cost 443 MiB, and 250 MiB
+      // once only its name was bounded (Jackson's map writer printed it again for the path of the text's refusal).
+      assertThat(call.allocated()).as("bytes the calling thread allocated").isLessThan(100L * 1024 * 1024);
+    }
   }
 
   /** A host tool whose map keys are of every kind. */
@@ -341,6 +372,26 @@ class ServedToolTest {
         + "\"(a BitSet)\":8}");
     assertThat(result.structuredContent()).isEqualTo(tool.call(Map.of()).structuredContent()).asString()
         .contains("[1, 2]=5").contains("RED=3");
+  }
+
+  /** A host tool returning an application type with an any-getter. */
+  public static class ExtrasTool {
+    @Airlock
+    public Extras extras() {
+      Extras extras = new Extras();
+      extras.extra.put(List.of("a"), 1);
+      return extras;
+    }
+  }
+
+  @Test
+  void anAnyGettersKeysAreWrittenAsTheKeysOfAnyOtherMap() {
+    ServedTool tool = ServedTool.of(List.of(new ExtrasTool()), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+
+    CallToolResult result = tool.call(Map.of());
+
+    assertThat(((TextContent) result.content().get(0)).text())
+        .isEqualTo("{\"[\\\"a\\\"]\":1,\"name\":\"extras\"}");
   }
 
   @Test
