@@ -78,6 +78,36 @@ class ExceptionRebuildTest {
     }
   }
 
+  /**
+   * Attack review 36: {@code RemoteException}'s message, and {@code NamingException}'s text, append their cause's
+   * whole text, so a chain of 17 of them (the most a record holds) printed each message again at every level below
+   * it: 2,262,474 characters in the host's log for a record of 280,000 (16 million once the guard's masked copy
+   * appended the causes again); 290,919 now. A JDK type is rebuilt only when its text is the record's.
+   */
+  @Test
+  void aJdkExceptionWhoseTextAddsItsCausesComesBackAsSandboxedCodeException() throws Exception {
+    try (HostilePool hostile = new HostilePool()) {
+      for (String type : java.util.List.of("java.rmi.RemoteException", "javax.naming.NamingException")) {
+        Throwable thrown = catchThrowable(() -> hostile.pool.call(() -> {
+          Exception chain = null;
+          for (int i = 0; i < 17; i++) {
+            String message = i + "x".repeat(16 * 1024);
+            chain = type.startsWith("java.rmi") ? new java.rmi.RemoteException(message, chain)
+                : (Exception) new javax.naming.NamingException(message).initCause(chain);
+          }
+          throw new IllegalStateException("failed", chain);
+        }));
+        java.io.StringWriter printed = new java.io.StringWriter();
+        thrown.printStackTrace(new java.io.PrintWriter(printed));
+
+        assertThat(thrown).isExactlyInstanceOf(IllegalStateException.class).hasMessage("failed");
+        assertThat(thrown.getCause().getClass()).as(type).isEqualTo(SandboxedCodeException.class);
+        assertThat(((SandboxedCodeException) thrown.getCause()).remoteClassName()).isEqualTo(type);
+        assertThat(printed.toString().length()).as(type + ": characters printed").isLessThan(600_000);
+      }
+    }
+  }
+
   public static final class ToolFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -5,6 +5,8 @@ import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -28,6 +30,18 @@ final class JsonRpcCheck {
   static final int SERVER_BUSY = -32000;
 
   private final JsonMapper json;
+  /**
+   * Reads the server's own messages, which a client's bounds do not fit: an answer carries a result's text and its
+   * structured copy, each up to a message long, nested as deep as the result. Read under the client's bounds, an
+   * answer nested 70 deep, or longer than a message, freed no place among the requests awaiting answers, so 32 such
+   * answers, a sandboxed tool's guest's choice, left a stdio session refusing every request for good (attack review
+   * 36). Parsing it only skips values; its size is what the server wrote.
+   */
+  private static final JsonMapper SERVER_MESSAGES = JsonMapper.builder(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE)
+          .maxStringLength(Integer.MAX_VALUE).maxNameLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE)
+          .build())
+      .build()).build();
 
   JsonRpcCheck(JsonMapper json) {
     this.json = json;
@@ -70,7 +84,7 @@ final class JsonRpcCheck {
    * Read as tokens, its values skipped, nothing of it kept.
    */
   boolean isAnswer(byte[] message, int offset, int length) {
-    try (JsonParser parser = json.createParser(message, offset, length)) {
+    try (JsonParser parser = SERVER_MESSAGES.createParser(message, offset, length)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return false;
       }

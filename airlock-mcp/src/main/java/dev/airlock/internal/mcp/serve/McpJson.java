@@ -8,6 +8,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import tools.jackson.databind.module.SimpleModule;
 
 /**
  * The JSON of an MCP server: everything a client sends is untrusted, so every message is parsed under bounds (its
@@ -51,6 +52,16 @@ public final class McpJson {
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
             DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .build();
+  }
+
+  /**
+   * The mapper that writes a tool's results: {@code arguments}, with maps whose keys are not text written within
+   * {@code maxChars} ({@link ResultMaps}).
+   */
+  static JsonMapper results(JsonMapper arguments, int maxChars) {
+    return arguments.rebuild()
+        .addModule(new SimpleModule("airlock-result-maps").setSerializerModifier(new ResultMaps(maxChars)))
         .build();
   }
 

@@ -41,6 +41,7 @@ public final class ServedTool {
   private final Tool tool;
   private final AirlockInterceptor interceptor;
   private final JsonMapper arguments;
+  private final JsonMapper results;
   /**
    * The most characters of a result's text: the bound of a client's message ({@code maxMessageBytes}). A sandboxed
    * tool's result is its guest's choice, up to {@code airlock.max-result-bytes}, and was written out whole: 4 MiB of
@@ -50,12 +51,13 @@ public final class ServedTool {
   private final long maxResultChars;
 
   private ServedTool(Object receiver, Method method, Tool tool, AirlockInterceptor interceptor, JsonMapper arguments,
-      long maxResultChars) {
+      JsonMapper results, long maxResultChars) {
     this.receiver = receiver;
     this.method = method;
     this.tool = tool;
     this.interceptor = interceptor;
     this.arguments = arguments;
+    this.results = results;
     this.maxResultChars = maxResultChars;
   }
 
@@ -69,6 +71,9 @@ public final class ServedTool {
    */
   public static List<ServedTool> of(List<?> targets, AirlockInterceptor interceptor, JsonMapper wire) {
     JsonMapper arguments = McpJson.arguments(wire);
+    long maxMessage = wire.tokenStreamFactory().streamReadConstraints().getMaxDocumentLength();
+    long maxResultChars = maxMessage > 0 ? maxMessage : Long.MAX_VALUE;
+    JsonMapper results = McpJson.results(arguments, (int) Math.min(maxResultChars, Integer.MAX_VALUE - 64));
     Map<String, ServedTool> tools = new LinkedHashMap<>();
     for (Object target : targets) {
       Class<?> type = target.getClass();
@@ -85,7 +90,7 @@ public final class ServedTool {
       }
       methods.sort(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString));
       for (Method method : methods) {
-        ServedTool tool = of(target, method, interceptor, arguments, wire);
+        ServedTool tool = of(target, method, interceptor, arguments, results, maxResultChars);
         ServedTool clash = tools.putIfAbsent(tool.name(), tool);
         if (clash != null) {
           throw new IllegalArgumentException("Airlock MCP: two tools are named '" + tool.name() + "': " + clash.method
@@ -97,7 +102,7 @@ public final class ServedTool {
   }
 
   private static ServedTool of(Object target, Method method, AirlockInterceptor interceptor, JsonMapper arguments,
-      JsonMapper wire) {
+      JsonMapper results, long maxResultChars) {
     String name = ToolText.name(method);
     if (!TOOL_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("Airlock MCP: '" + name + "' (" + method + ") is not a valid MCP tool "
@@ -114,9 +119,8 @@ public final class ServedTool {
         .build();
     // A public method of a non-public class (a nested tool class, say) is invoked reflectively all the same.
     method.trySetAccessible();
-    long maxMessage = wire.tokenStreamFactory().streamReadConstraints().getMaxDocumentLength();
     return new ServedTool(Modifier.isStatic(method.getModifiers()) ? null : target, method, tool, interceptor,
-        arguments, maxMessage > 0 ? maxMessage : Long.MAX_VALUE);
+        arguments, results, maxResultChars);
   }
 
   public String name() {
@@ -197,7 +201,7 @@ public final class ServedTool {
     // 25 million nulls from a worker (the most a 9 MB result decodes to), however little of it the text could hold.
     BoundedText text = new BoundedText(maxResultChars);
     try {
-      arguments.writeValue(text, result);
+      results.writeValue(text, result);
     } catch (JacksonException e) {
       if (text.full) {
         return tooLarge();
@@ -209,7 +213,7 @@ public final class ServedTool {
     CallToolResult.Builder builder = CallToolResult.builder().addTextContent(json).isError(false);
     if (json.startsWith("{")) {
       // Converted only now that its JSON is known to fit a message: this copy is bounded by that text.
-      builder.structuredContent(arguments.convertValue(result, Map.class));
+      builder.structuredContent(results.convertValue(result, Map.class));
     }
     return builder.build();
   }

@@ -252,19 +252,146 @@ class ServedToolTest {
    */
   @Test
   void aResultOfManyValuesIsRefusedWithoutBecomingATree() {
-    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    ServedTool tool = ServedTool.of(List.of(new Padded()), AirlockInterceptor.shared(), McpJson.wire(64 * 1024))
-        .get(0);
-    long before = threads.getCurrentThreadAllocatedBytes();
-    long start = System.nanoTime();
-    CallToolResult result = tool.call(Map.of());
-    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-    org.slf4j.LoggerFactory.getLogger(ServedToolTest.class).info("padded result: {} MiB allocated in {} ms",
-        allocated / (1024 * 1024), (System.nanoTime() - start) / 1_000_000);
+    Measured call = Measured.call(new Padded());
 
-    assertThat(((TextContent) result.content().get(0)).text()).contains("ResultTooLarge");
+    assertThat(call.text()).contains("ResultTooLarge");
     // A result this large is decoded on a thread of its own; this one only writes the text (411 MiB before).
-    assertThat(allocated).as("bytes the calling thread allocated").isLessThan(128L * 1024 * 1024);
+    assertThat(call.allocated()).as("bytes the calling thread allocated").isLessThan(128L * 1024 * 1024);
+  }
+
+  /** One call of a sandboxed tool served with 64 KiB messages, and what it allocated on the calling thread. */
+  private record Measured(String text, long allocated) {
+    static Measured call(Object tools) {
+      var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      ServedTool tool = ServedTool.of(List.of(tools), AirlockInterceptor.shared(), McpJson.wire(64 * 1024)).get(0);
+      long before = threads.getCurrentThreadAllocatedBytes();
+      long start = System.nanoTime();
+      CallToolResult result = tool.call(Map.of());
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      String text = ((TextContent) result.content().get(0)).text();
+      org.slf4j.LoggerFactory.getLogger(ServedToolTest.class).info("{}: {} MiB allocated in {} ms: {}",
+          tools.getClass().getSimpleName(), allocated / (1024 * 1024), (System.nanoTime() - start) / 1_000_000, text);
+      return new Measured(text, allocated);
+    }
+  }
+
+  /** Returns what its sandbox chose: a map whose keys are lists of nulls, which JSON can only write as text. */
+  public static class KeyedByLists {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public Map<String, Object> rows() {
+      // Guest code: as Padded, but the lists of nulls are the keys of a map, not its values.
+      long[] padding = new long[1_000_000];
+      java.util.Arrays.fill(padding, Long.MAX_VALUE);
+      Map<Object, Object> rows = new java.util.HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        // Kryo sends a list of nulls only as one flag; lengths apart, so the keys differ.
+        rows.put(new java.util.ArrayList<>(java.util.Collections.nCopies(8_500_000 - i, null)), i == 0 ? padding : i);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> declared = (Map<String, Object>) (Map<?, ?>) rows;
+      return declared;
+    }
+  }
+
+  /** An application's result type whose extra properties are a map, written by Jackson among its own. */
+  public static class Extras {
+    public String name = "extras";
+    public Map<Object, Object> extra = new java.util.HashMap<>();
+
+    @com.fasterxml.jackson.annotation.JsonAnyGetter
+    public Map<Object, Object> extra() {
+      return extra;
+    }
+  }
+
+  /** Returns what its sandbox chose: an object whose any-getter's keys are lists of nulls. */
+  public static class ExtrasByLists {
+    @Airlock(sandbox = true, sandboxRequired = true, timeoutSeconds = 60)
+    public Extras rows() {
+      // Guest code: as KeyedByLists, the padding last, since a list may declare no more elements than bytes follow.
+      Extras extras = new Extras();
+      extras.extra = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < 3; i++) {
+        extras.extra.put(new java.util.ArrayList<>(java.util.Collections.nCopies(8_500_000 - i, null)), i);
+      }
+      long[] padding = new long[1_000_000];
+      java.util.Arrays.fill(padding, Long.MAX_VALUE);
+      extras.extra.put("padding", padding);
+      return extras;
+    }
+  }
+
+  /**
+   * Attack review 36: Jackson writes a map key that is not text as its {@code toString()}, made whole before a
+   * character of it is written: a key of 8.5 million nulls became a 51-million-character name on the calling thread.
+   * An application type's {@code @JsonAnyGetter} map is written with a map writer Jackson makes for it, the same way.
+   */
+  @Test
+  void aResultKeyedByValuesIsRefusedWithoutPrintingTheKeys() {
+    for (Object tools : List.of(new KeyedByLists(), new ExtrasByLists())) {
+      Measured call = Measured.call(tools);
+
+      assertThat(call.text()).contains("ResultTooLarge");
+      // Reading the 7 MB frame is most of it (54 MiB measured); printing the first key had cost 443 MiB, and 250 MiB
+      // once only its name was bounded (Jackson's map writer printed it again for the path of the text's refusal).
+      assertThat(call.allocated()).as("bytes the calling thread allocated").isLessThan(100L * 1024 * 1024);
+    }
+  }
+
+  /** A host tool whose map keys are of every kind. */
+  public static class Keyed {
+    public enum Color { RED }
+
+    public record Point(int x, String label) {
+    }
+
+    @Airlock
+    public Map<Object, Integer> keys() {
+      Map<Object, Integer> keys = new java.util.LinkedHashMap<>();
+      keys.put("text", 1);
+      keys.put(7L, 2);
+      keys.put(Color.RED, 3);
+      keys.put(java.time.LocalDate.of(2026, 12, 4), 4);
+      keys.put(List.of(1, 2), 5);
+      keys.put(new Point(1, "a"), 6);
+      keys.put(Optional.of("x"), 7);
+      keys.put(new java.util.BitSet(), 8);
+      return keys;
+    }
+  }
+
+  @Test
+  void mapKeysOfTextAreWrittenAsJacksonWritesThemAndOthersAsTheirBoundedText() {
+    ServedTool tool = ServedTool.of(List.of(new Keyed()), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+
+    CallToolResult result = tool.call(Map.of());
+
+    assertThat(result.isError()).isFalse();
+    assertThat(((TextContent) result.content().get(0)).text()).isEqualTo("{\"text\":1,\"7\":2,\"RED\":3,"
+        + "\"2026-12-04\":4,\"[1, 2]\":5,\"Point[x=1, label=\\\"a\\\"]\":6,\"Optional[\\\"x\\\"]\":7,"
+        + "\"(a BitSet)\":8}");
+    assertThat(result.structuredContent()).isEqualTo(tool.call(Map.of()).structuredContent()).asString()
+        .contains("[1, 2]=5").contains("RED=3");
+  }
+
+  /** A host tool returning an application type with an any-getter. */
+  public static class ExtrasTool {
+    @Airlock
+    public Extras extras() {
+      Extras extras = new Extras();
+      extras.extra.put(List.of("a"), 1);
+      return extras;
+    }
+  }
+
+  @Test
+  void anAnyGettersKeysAreWrittenAsTheKeysOfAnyOtherMap() {
+    ServedTool tool = ServedTool.of(List.of(new ExtrasTool()), HOST_ONLY, McpJson.wire(64 * 1024)).get(0);
+
+    CallToolResult result = tool.call(Map.of());
+
+    assertThat(((TextContent) result.content().get(0)).text())
+        .isEqualTo("{\"[\\\"a\\\"]\":1,\"name\":\"extras\"}");
   }
 
   @Test
