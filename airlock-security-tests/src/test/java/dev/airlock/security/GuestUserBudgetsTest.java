@@ -135,7 +135,8 @@ class GuestUserBudgetsTest {
   void aGuestCannotTakeTheHostUsersDescriptorsInFlight() throws Exception {
     String out = run(61_237, "Inflight", IN_FLIGHT, "100000000");
 
-    assertThat(out).as(out).contains("host: 1 in flight").doesNotContain("failed: ");
+    assertThat(out).as(out).contains("host: 1 in flight").contains("host-user enforced: true")
+        .doesNotContain("failed: ");
     long guest = Long.parseLong(out.replaceAll("(?s).*guest: (\\d+) in flight.*", "$1"));
     assertThat(guest).as(out).isLessThan(1_024);
   }
@@ -180,6 +181,7 @@ class GuestUserBudgetsTest {
       AirlockConfig config = AirlockConfig.builder().poolMinSize(0).poolMaxSize(1).sandboxRequired(true)
           .timeoutSeconds(90).localJava(java.toString()).localClassCache("off").build();
       try (SandboxPool pool = SandboxPool.builder(config).build()) {
+        System.out.println("host-user enforced: " + pool.posture().enforces("host-user"));
         String source = Files.readString(hostSource);
         String name = hostSource.getFileName().toString();
         String max = args[2];
