@@ -1,6 +1,7 @@
 package dev.airlock.internal.local;
 
 import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerLimits;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * bubblewrap as the local backend uses it: found on the PATH, probed once, and turned into a command line that
  * gives a worker new network, PID, IPC, UTS, user and mount namespaces, read-only binds of exactly the JDK and the
  * classpath, a private size-bounded {@code /tmp}, no pseudo-terminals, an empty environment, no capabilities, a
- * seccomp filter, no core dumps, limits on what it may take of the host user's per-user kernel budgets (descriptors
- * in flight, locked memory, pending signals), a process limit of its own where the kernel allows one (see
+ * seccomp filter, no core dumps, limits on what it may take of the host user's per-user kernel budgets
+ * ({@link WorkerLimits}, and pending signals), a process limit of its own where the kernel allows one (see
  * {@link #limitsProcesses}), and death with its parent.
  */
 final class Bubblewrap {
@@ -38,23 +39,6 @@ final class Bubblewrap {
    * mark for "no core to a pipe", and below a page for a file (attack review 35).
    */
   static final String CORE_BYTES = "1";
-
-  /**
-   * A worker's descriptor limit, soft and hard. The kernel refuses a process to pass descriptors over a Unix socket
-   * ({@code SCM_RIGHTS}) once its user's count of descriptors in flight is above the sender's {@code RLIMIT_NOFILE},
-   * and that count is the host user's (a guest is that user in the kernel's books): with the host's limit of 20,000 a
-   * guest put 20,240 in flight and every process of the host user was refused (attack review 36). Under this limit a
-   * guest holds at most 1,021 (the limit and one message's 253), so a process of the host user running at the usual
-   * soft limit of 1,024, or above, can still pass its own; a worker JVM needs a few dozen and one per classpath jar.
-   */
-  static final int FILES_OPEN = 768;
-
-  /**
-   * A worker's locked-memory limit, soft and hard: none. Shared memory locked with {@code shmctl(SHM_LOCK)} counts
-   * against one budget of the host user, {@code RLIMIT_MEMLOCK} (8 MiB here) for all its processes together: a guest
-   * locked all of it and the host user's processes could lock no page (attack review 36). A JVM locks no memory.
-   */
-  static final String LOCKED_BYTES = "0";
 
   private final Path executable;
   private final boolean userNamespace;
@@ -170,7 +154,8 @@ final class Bubblewrap {
     if (prlimit != null) {
       // Exec'd by the shell above, inside the user namespace unshare made when there is one: see limitsProcesses.
       cmd.addAll(List.of(prlimit.toString(), "--core=" + CORE_BYTES + ":" + CORE_BYTES,
-          "--nofile=" + FILES_OPEN + ":" + FILES_OPEN, "--memlock=" + LOCKED_BYTES + ":" + LOCKED_BYTES));
+          "--nofile=" + WorkerLimits.FILES_OPEN + ":" + WorkerLimits.FILES_OPEN,
+          "--memlock=" + WorkerLimits.LOCKED_BYTES + ":" + WorkerLimits.LOCKED_BYTES));
       if (namespacedLimits) {
         cmd.add("--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING);
       }

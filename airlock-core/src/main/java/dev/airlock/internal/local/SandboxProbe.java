@@ -2,6 +2,7 @@ package dev.airlock.internal.local;
 
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.internal.backend.RefusedSyscalls;
+import dev.airlock.internal.worker.WorkerLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -256,28 +257,28 @@ final class SandboxProbe {
 
   /**
    * The host-user control: the probe's limits on the kernel budgets it shares with the host user read back as set
-   * ({@link Bubblewrap#FILES_OPEN}, {@link Bubblewrap#LOCKED_BYTES}, {@link Bubblewrap#SIGNALS_PENDING}), soft and
-   * hard. A bubblewrap worker is the host user in the kernel's per-user books, so without them a guest takes the
-   * user's whole budget and the user's own processes, the host JVM's included, are refused.
+   * ({@link WorkerLimits}, {@link Bubblewrap#SIGNALS_PENDING}), soft and hard. A bubblewrap worker is the host user
+   * in the kernel's per-user books, so without them a guest takes the user's whole budget and the user's own
+   * processes, the host JVM's included, are refused.
    */
   static Control userBudgets(Report report) {
     String files = limit(report, "Max open files");
     String locked = limit(report, "Max locked memory");
     String signals = limit(report, "Max pending signals");
     List<String> missing = new ArrayList<>();
-    if (!softAndHard(files, Integer.toString(Bubblewrap.FILES_OPEN))) {
+    if (!softAndHard(files, Integer.toString(WorkerLimits.FILES_OPEN))) {
       missing.add("open files '" + files + "' (descriptors in flight over Unix sockets)");
     }
-    if (!softAndHard(locked, Bubblewrap.LOCKED_BYTES)) {
+    if (!softAndHard(locked, Long.toString(WorkerLimits.LOCKED_BYTES))) {
       missing.add("locked memory '" + locked + "' (SHM_LOCK)");
     }
     if (!softAndHard(signals, Integer.toString(Bubblewrap.SIGNALS_PENDING))) {
       missing.add("pending signals '" + signals + "' (queued signals and POSIX timers)");
     }
     return new Control("host-user", missing.isEmpty(), missing.isEmpty() ? "measured: RLIMIT_NOFILE="
-        + Bubblewrap.FILES_OPEN + ", RLIMIT_MEMLOCK=" + Bubblewrap.LOCKED_BYTES + " and RLIMIT_SIGPENDING="
+        + WorkerLimits.FILES_OPEN + ", RLIMIT_MEMLOCK=" + WorkerLimits.LOCKED_BYTES + " and RLIMIT_SIGPENDING="
         + Bubblewrap.SIGNALS_PENDING + ", soft and hard: of the host user's budgets a guest holds at most "
-        + (Bubblewrap.FILES_OPEN + 253) + " descriptors in flight, no locked shared memory and "
+        + WorkerLimits.FILES_IN_FLIGHT + " descriptors in flight, no locked shared memory and "
         + Bubblewrap.SIGNALS_PENDING + " queued signals and timers (read back inside the probe); epoll watches and "
         + "pipe buffers are not bounded" : "measured: the limits inside read " + String.join(", ", missing)
         + ": a guest can take that budget of the host user, whose own processes are then refused (install prlimit "
