@@ -2,10 +2,10 @@ package dev.airlock.internal.worker;
 
 /**
  * Limits, soft and hard, that every local and Docker worker gets on kernel budgets it shares with the other processes
- * of its user: the host user's for a bubblewrap worker (it is that user in the kernel's books), the container user's
- * for Docker (shared by every worker of the engine, and by the host's processes of that uid). The kernel keeps these
- * budgets per user, so a guest under its user's own limits took the whole of each, and the user's other processes were
- * refused (attack review 36).
+ * of its user: the host user's for a bubblewrap worker (it is that user in the kernel's books), the container's uid
+ * for Docker (one per worker, unless {@code airlock.docker.user} names one that all its workers and the host's
+ * processes of that uid share). The kernel keeps these budgets per user, so a local guest under the host user's own
+ * limits took the whole of each, and the user's other processes were refused (attack review 36).
  */
 public final class WorkerLimits {
   /**
