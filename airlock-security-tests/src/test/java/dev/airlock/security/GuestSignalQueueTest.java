@@ -8,6 +8,7 @@ import dev.airlock.internal.worker.InstalledJdks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -62,10 +63,15 @@ class GuestSignalQueueTest {
     assertThat(guestTimers).as(out).isLessThanOrEqualTo(1_024);
   }
 
-  /** Runs {@link #TIMERS} with {@code java} as the current user: its first line. */
-  static String timers(Path java, Path source, int max, long holdMillis) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", source.toString(),
-        Integer.toString(max), Long.toString(holdMillis)).redirectErrorStream(true).start();
+  /**
+   * Runs the source program {@code source} with {@code java} and {@code args} as the current user, native access
+   * allowed: its first line, once it exited.
+   */
+  static String firstLine(Path java, Path source, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+        source.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String first = new String(p.getInputStream().readNBytes(4096)).lines().findFirst().orElse("").trim();
     p.waitFor();
     return first;
@@ -85,18 +91,13 @@ class GuestSignalQueueTest {
         CompletableFuture<String> guest = CompletableFuture.supplyAsync(() -> pool.call(() -> {
           Path file = Path.of("/tmp/Timers.java");
           Files.writeString(file, source);
-          Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "--enable-native-access=ALL-UNNAMED", file.toString(), "200000", "15000").redirectErrorStream(true)
-              .start();
-          String first = new String(p.getInputStream().readNBytes(4096)).lines().findFirst().orElse("").trim();
-          p.destroyForcibly();
-          return first;
+          return firstLine(Path.of(System.getProperty("java.home"), "bin", "java"), file, "200000", "15000");
         }));
         Path hostSource = Files.createTempDirectory("timers").resolve("Timers.java");
         Files.writeString(hostSource, TIMERS);
         // The guest's first line comes when it holds its timers; the host tries while it holds them.
         Thread.sleep(9_000);
-        String host = timers(java, hostSource, 1, 0);
+        String host = firstLine(java, hostSource, "1", "0");
         System.out.println("guest: " + guest.join());
         System.out.println("host: " + host);
       } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.airlock.internal.local;
 
 import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerLimits;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * bubblewrap as the local backend uses it: found on the PATH, probed once, and turned into a command line that
  * gives a worker new network, PID, IPC, UTS, user and mount namespaces, read-only binds of exactly the JDK and the
  * classpath, a private size-bounded {@code /tmp}, no pseudo-terminals, an empty environment, no capabilities, a
- * seccomp filter, no core dumps, a process limit of its own where the kernel allows one (see
+ * seccomp filter, no core dumps, limits on what it may take of the host user's per-user kernel budgets
+ * ({@link WorkerLimits}, and pending signals), a process limit of its own where the kernel allows one (see
  * {@link #limitsProcesses}), and death with its parent.
  */
 final class Bubblewrap {
@@ -151,7 +153,9 @@ final class Bubblewrap {
     }
     if (prlimit != null) {
       // Exec'd by the shell above, inside the user namespace unshare made when there is one: see limitsProcesses.
-      cmd.addAll(List.of(prlimit.toString(), "--core=" + CORE_BYTES + ":" + CORE_BYTES));
+      cmd.addAll(List.of(prlimit.toString(), "--core=" + CORE_BYTES + ":" + CORE_BYTES,
+          "--nofile=" + WorkerLimits.FILES_OPEN + ":" + WorkerLimits.FILES_OPEN,
+          "--memlock=" + WorkerLimits.LOCKED_BYTES + ":" + WorkerLimits.LOCKED_BYTES));
       if (namespacedLimits) {
         cmd.add("--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING);
       }

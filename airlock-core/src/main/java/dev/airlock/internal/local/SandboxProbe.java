@@ -2,6 +2,7 @@ package dev.airlock.internal.local;
 
 import dev.airlock.IsolationPosture.Control;
 import dev.airlock.internal.backend.RefusedSyscalls;
+import dev.airlock.internal.worker.WorkerLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -213,6 +214,7 @@ final class SandboxProbe {
         .filter(o -> Set.of("ro", "rw").contains(o)).toList() + ": a guest can take every pseudo-terminal of the "
         + "host's containers and sandboxes (kernel.pty.max)"));
     c.add(coreDumps(report));
+    c.add(userBudgets(report));
 
     String unshare = report.section("unshare");
     boolean filter = "2".equals(status.get("Seccomp"));
@@ -232,11 +234,8 @@ final class SandboxProbe {
    * limit back, soft and hard.
    */
   static Control processLimit(Report report, Set<String> namespaces, int limit) {
-    String read = report.section("limits").lines().filter(l -> l.startsWith("Max processes")).findFirst()
-        .map(l -> l.substring("Max processes".length()).trim()).orElse("missing");
-    String[] values = read.split("\\s+");
-    boolean holds = namespaces.contains("user") && values.length >= 2 && values[0].equals(Integer.toString(limit))
-        && values[1].equals(values[0]);
+    String read = limit(report, "Max processes");
+    boolean holds = namespaces.contains("user") && softAndHard(read, Integer.toString(limit));
     return new Control("pids", holds, holds ? "measured: RLIMIT_NPROC=" + limit + " set inside the worker's own user "
         + "namespace, where the kernel counts only its processes and threads (read back inside the probe)"
         : "measured: the process limit inside reads '" + read + "', expected " + limit
@@ -248,14 +247,53 @@ final class SandboxProbe {
    * crash inside makes no core file and the kernel runs no {@code core_pattern} handler on the host for it.
    */
   static Control coreDumps(Report report) {
-    String read = report.section("limits").lines().filter(l -> l.startsWith("Max core file size")).findFirst()
-        .map(l -> l.substring("Max core file size".length()).trim()).orElse("missing");
-    String[] values = read.split("\\s+");
-    boolean holds = values.length >= 2 && values[0].equals(Bubblewrap.CORE_BYTES) && values[1].equals(values[0]);
+    String read = limit(report, "Max core file size");
+    boolean holds = softAndHard(read, Bubblewrap.CORE_BYTES);
     return new Control("core", holds, holds ? "measured: core file size limit of " + Bubblewrap.CORE_BYTES
         + " byte, soft and hard: a crash writes no core and runs no core_pattern handler on the host"
         : "measured: core file size limit reads '" + read + "': a guest's crash goes to the host's core_pattern, "
         + "often a handler run as root outside the sandbox (install prlimit, util-linux, to limit it)");
+  }
+
+  /**
+   * The host-user control: the probe's limits on the kernel budgets it shares with the host user read back as set
+   * ({@link WorkerLimits}, {@link Bubblewrap#SIGNALS_PENDING}), soft and hard. A bubblewrap worker is the host user
+   * in the kernel's per-user books, so without them a guest takes the user's whole budget and the user's own
+   * processes, the host JVM's included, are refused.
+   */
+  static Control userBudgets(Report report) {
+    String files = limit(report, "Max open files");
+    String locked = limit(report, "Max locked memory");
+    String signals = limit(report, "Max pending signals");
+    List<String> missing = new ArrayList<>();
+    if (!softAndHard(files, Integer.toString(WorkerLimits.FILES_OPEN))) {
+      missing.add("open files '" + files + "' (descriptors in flight over Unix sockets)");
+    }
+    if (!softAndHard(locked, Long.toString(WorkerLimits.LOCKED_BYTES))) {
+      missing.add("locked memory '" + locked + "' (SHM_LOCK)");
+    }
+    if (!softAndHard(signals, Integer.toString(Bubblewrap.SIGNALS_PENDING))) {
+      missing.add("pending signals '" + signals + "' (queued signals and POSIX timers)");
+    }
+    return new Control("host-user", missing.isEmpty(), missing.isEmpty() ? "measured: RLIMIT_NOFILE="
+        + WorkerLimits.FILES_OPEN + ", RLIMIT_MEMLOCK=" + WorkerLimits.LOCKED_BYTES + " and RLIMIT_SIGPENDING="
+        + Bubblewrap.SIGNALS_PENDING + ", soft and hard: of the host user's budgets a guest holds at most "
+        + WorkerLimits.FILES_IN_FLIGHT + " descriptors in flight, no locked shared memory and "
+        + Bubblewrap.SIGNALS_PENDING + " queued signals and timers (read back inside the probe); epoll watches and "
+        + "pipe buffers are not bounded" : "measured: the limits inside read " + String.join(", ", missing)
+        + ": a guest can take that budget of the host user, whose own processes are then refused (install prlimit "
+        + "and unshare, util-linux; pending signals need Linux 5.14 or later)");
+  }
+
+  /** A limit of {@code /proc/self/limits} in the probe, soft and hard, or "missing". */
+  private static String limit(Report report, String name) {
+    return report.section("limits").lines().filter(l -> l.startsWith(name)).findFirst()
+        .map(l -> l.substring(name.length()).trim()).orElse("missing");
+  }
+
+  private static boolean softAndHard(String read, String expected) {
+    String[] values = read.split("\\s+");
+    return values.length >= 2 && values[0].equals(expected) && values[1].equals(expected);
   }
 
   /** The environment control: only the sandbox's own variables are there. */

@@ -127,7 +127,7 @@ class LocalBackendTest {
       IsolationPosture posture = backend.posture();
       assertThat(posture.isolating()).isTrue();
       for (String control : java.util.List.of("network", "filesystem", "tmp", "processes", "terminals", "core",
-          "syscalls", "environment", "memory", "pids", "cpu")) {
+          "host-user", "syscalls", "environment", "memory", "pids", "cpu")) {
         assertThat(posture.control(control)).as(control).hasValueSatisfying(c -> {
           assertThat(c.enforced()).as(c.toString()).isTrue();
           assertThat(c.how()).as(c.toString()).startsWith("measured: ");

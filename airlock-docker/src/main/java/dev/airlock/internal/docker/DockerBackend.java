@@ -26,6 +26,7 @@ import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.wire.ChannelStreams;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
+import dev.airlock.internal.worker.WorkerLimits;
 import dev.airlock.internal.worker.WorkerMain;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
@@ -409,7 +410,11 @@ final class DockerBackend implements SandboxBackend {
         // One byte, not 0: to a pipe the kernel hands the whole image whatever the limit, which it only passes on
         // (under 0 a crashing guest JVM still had 277 MB piped to the host's handler), except for a limit of 1, its
         // own mark for "no core to a pipe" (attack review 35).
-        .withUlimits(List.of(new Ulimit("core", 1L, 1L)))
+        // Descriptors and locked memory as a local worker's (WorkerLimits): the kernel keeps those budgets per uid,
+        // and a uid named by airlock.docker.user is shared by every worker and by the host's processes of that uid.
+        .withUlimits(List.of(new Ulimit("core", 1L, 1L),
+            new Ulimit("nofile", (long) WorkerLimits.FILES_OPEN, (long) WorkerLimits.FILES_OPEN),
+            new Ulimit("memlock", WorkerLimits.LOCKED_BYTES, WorkerLimits.LOCKED_BYTES)))
         // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
         // (the console tail of a failed start) still works with json-file.
         .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", LOG_MAX_SIZE, "max-file",

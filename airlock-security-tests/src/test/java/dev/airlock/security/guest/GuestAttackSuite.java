@@ -9,6 +9,7 @@ import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxedCodeException;
 import dev.airlock.internal.worker.WorkerClasspath;
+import dev.airlock.internal.worker.WorkerLimits;
 import dev.airlock.spi.contract.SandboxBackendContract;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -236,6 +237,23 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
   void theGuestCannotDumpCore() {
     String limit = pool().call(() -> GuestAttacks.ownLimit("Max core file size"));
     assertThat(limit.split("\\s+")).as(limit).containsSequence("1", "1", "bytes");
+  }
+
+  /**
+   * The kernel refuses a process to pass descriptors over a Unix socket once its user's count in flight is above the
+   * sender's descriptor limit, and counts memory locked with {@code shmctl(SHM_LOCK)} against one budget of the user:
+   * a guest is its user in those books (a local guest the host user, a Docker guest the uid every worker of the engine
+   * shares), and with the user's own limits it took both budgets whole (attack review 36, {@code
+   * GuestUserBudgetsTest}: 20,240 descriptors in flight and 8 MiB locked, while the user's other processes could pass
+   * and lock none). Its limits bound what it can take, and it cannot raise them: they are hard limits too.
+   */
+  @Test
+  void theGuestCannotTakeItsUsersDescriptorsInFlightOrLockedMemory() {
+    String files = pool().call(() -> GuestAttacks.ownLimit("Max open files"));
+    String locked = pool().call(() -> GuestAttacks.ownLimit("Max locked memory"));
+    String open = Integer.toString(WorkerLimits.FILES_OPEN);
+    assertThat(files.split("\\s+")).as(files).containsSequence(open, open, "files");
+    assertThat(locked.split("\\s+")).as(locked).containsSequence("0", "0", "bytes");
   }
 
   /** The guest's program names x86-64 call numbers and the JDK 17 incubator foreign API. */
