@@ -139,7 +139,7 @@ final class Bubblewrap {
    * The seccomp program is read from descriptor {@link #SECCOMP_FD}, which the launcher opens.
    */
   List<String> command(JdkFiles jdk, List<WorkerClasspath.Mount> view, Path writable, long tmpBytes, Path mountPoint,
-      boolean seccomp, int processLimit) {
+      boolean seccomp, int processLimit, int filesOpen) {
     List<String> cmd = new ArrayList<>();
     boolean privateTmpfs = unshare != null;
     if (privateTmpfs) {
@@ -154,7 +154,7 @@ final class Bubblewrap {
     if (prlimit != null) {
       // Exec'd by the shell above, inside the user namespace unshare made when there is one: see limitsProcesses.
       cmd.addAll(List.of(prlimit.toString(), "--core=" + CORE_BYTES + ":" + CORE_BYTES,
-          "--nofile=" + WorkerLimits.FILES_OPEN + ":" + WorkerLimits.FILES_OPEN,
+          "--nofile=" + filesOpen + ":" + filesOpen,
           "--memlock=" + WorkerLimits.LOCKED_BYTES + ":" + WorkerLimits.LOCKED_BYTES));
       if (namespacedLimits) {
         cmd.add("--sigpending=" + SIGNALS_PENDING + ":" + SIGNALS_PENDING);

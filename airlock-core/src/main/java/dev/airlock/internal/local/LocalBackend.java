@@ -14,6 +14,7 @@ import dev.airlock.internal.backend.WorkerEgress;
 import dev.airlock.internal.egress.EgressProxy;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
+import dev.airlock.internal.worker.WorkerLimits;
 import dev.airlock.internal.worker.WorkerMain;
 import dev.airlock.spi.SandboxBackend;
 import dev.airlock.spi.WorkerHandle;
@@ -195,7 +196,7 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     Measured measured = measurePosture();
     if (bubblewrap != null && measured.report() != null) {
       c.addAll(SandboxProbe.namespaceControls(measured.report(), measured.namespaces(),
-          bubblewrap.userNamespace()));
+          bubblewrap.userNamespace(), WorkerLimits.filesOpen(classpath.size())));
     } else {
       String why = bubblewrap == null ? bwrapMissing : "the sandbox probe failed: " + measured.failure();
       c.add(new Control("network", false, "host network: " + why));
@@ -411,7 +412,7 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
       List<WorkerClasspath.Mount> binds = new ArrayList<>(view);
       binds.addAll(extraBinds);
       cmd.addAll(bubblewrap.command(jdk, binds, writableFolder, TMP_BYTES, scratchMount, seccompProgram != null,
-          config.pidsLimit()));
+          config.pidsLimit(), WorkerLimits.filesOpen(classpath.size())));
     }
     cmd.addAll(command);
     return cmd;

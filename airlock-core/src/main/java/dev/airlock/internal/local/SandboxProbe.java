@@ -157,8 +157,12 @@ final class SandboxProbe {
     return separate;
   }
 
-  /** The controls the report proves or disproves, for a sandbox that was meant to have namespaces. */
-  static List<Control> namespaceControls(Report report, Set<String> namespaces, boolean userNamespace) {
+  /**
+   * The controls the report proves or disproves, for a sandbox that was meant to have namespaces and a descriptor
+   * limit of {@code filesOpen}.
+   */
+  static List<Control> namespaceControls(Report report, Set<String> namespaces, boolean userNamespace,
+      int filesOpen) {
     List<Control> c = new ArrayList<>();
     List<Mount> mounts = report.section("mounts").lines().filter(l -> !l.isBlank()).map(Mount::parse).toList();
     Map<String, Mount> byPoint = new LinkedHashMap<>();
@@ -214,7 +218,7 @@ final class SandboxProbe {
         .filter(o -> Set.of("ro", "rw").contains(o)).toList() + ": a guest can take every pseudo-terminal of the "
         + "host's containers and sandboxes (kernel.pty.max)"));
     c.add(coreDumps(report));
-    c.add(userBudgets(report));
+    c.add(userBudgets(report, filesOpen));
 
     String unshare = report.section("unshare");
     boolean filter = "2".equals(status.get("Seccomp"));
@@ -261,12 +265,12 @@ final class SandboxProbe {
    * in the kernel's per-user books, so without them a guest takes the user's whole budget and the user's own
    * processes, the host JVM's included, are refused.
    */
-  static Control userBudgets(Report report) {
+  static Control userBudgets(Report report, int filesOpen) {
     String files = limit(report, "Max open files");
     String locked = limit(report, "Max locked memory");
     String signals = limit(report, "Max pending signals");
     List<String> missing = new ArrayList<>();
-    if (!softAndHard(files, Integer.toString(WorkerLimits.FILES_OPEN))) {
+    if (!softAndHard(files, Integer.toString(filesOpen))) {
       missing.add("open files '" + files + "' (descriptors in flight over Unix sockets)");
     }
     if (!softAndHard(locked, Long.toString(WorkerLimits.LOCKED_BYTES))) {
@@ -276,9 +280,9 @@ final class SandboxProbe {
       missing.add("pending signals '" + signals + "' (queued signals and POSIX timers)");
     }
     return new Control("host-user", missing.isEmpty(), missing.isEmpty() ? "measured: RLIMIT_NOFILE="
-        + WorkerLimits.FILES_OPEN + ", RLIMIT_MEMLOCK=" + WorkerLimits.LOCKED_BYTES + " and RLIMIT_SIGPENDING="
+        + filesOpen + ", RLIMIT_MEMLOCK=" + WorkerLimits.LOCKED_BYTES + " and RLIMIT_SIGPENDING="
         + Bubblewrap.SIGNALS_PENDING + ", soft and hard: of the host user's budgets a guest holds at most "
-        + WorkerLimits.FILES_IN_FLIGHT + " descriptors in flight, no locked shared memory and "
+        + WorkerLimits.filesInFlight(filesOpen) + " descriptors in flight, no locked shared memory and "
         + Bubblewrap.SIGNALS_PENDING + " queued signals and timers (read back inside the probe); epoll watches and "
         + "pipe buffers are not bounded" : "measured: the limits inside read " + String.join(", ", missing)
         + ": a guest can take that budget of the host user, whose own processes are then refused (install prlimit "

@@ -396,6 +396,7 @@ final class DockerBackend implements SandboxBackend {
 
   /** What every container of this backend gets: nothing of the network, capabilities or privileges, bounded logs. */
   private HostConfig hardened(long memoryBytes, long pids) {
+    int filesOpen = WorkerLimits.filesOpen(classpath.size());
     HostConfig host = HostConfig.newHostConfig()
         .withNetworkMode("none")
         .withReadonlyRootfs(true)
@@ -413,7 +414,7 @@ final class DockerBackend implements SandboxBackend {
         // Descriptors and locked memory as a local worker's (WorkerLimits): the kernel keeps those budgets per uid,
         // and a uid named by airlock.docker.user is shared by every worker and by the host's processes of that uid.
         .withUlimits(List.of(new Ulimit("core", 1L, 1L),
-            new Ulimit("nofile", (long) WorkerLimits.FILES_OPEN, (long) WorkerLimits.FILES_OPEN),
+            new Ulimit("nofile", (long) filesOpen, (long) filesOpen),
             new Ulimit("memlock", WorkerLimits.LOCKED_BYTES, WorkerLimits.LOCKED_BYTES)))
         // Bounded: what the JVM prints outside the channel is kept by the engine, on the host's disk. docker logs
         // (the console tail of a failed start) still works with json-file.

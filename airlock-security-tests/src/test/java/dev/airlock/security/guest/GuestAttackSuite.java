@@ -251,7 +251,7 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
   void theGuestCannotTakeItsUsersDescriptorsInFlightOrLockedMemory() {
     String files = pool().call(() -> GuestAttacks.ownLimit("Max open files"));
     String locked = pool().call(() -> GuestAttacks.ownLimit("Max locked memory"));
-    String open = Integer.toString(WorkerLimits.FILES_OPEN);
+    String open = Integer.toString(WorkerLimits.filesOpen(WorkerClasspath.ofThisJvm().size()));
     assertThat(files.split("\\s+")).as(files).containsSequence(open, open, "files");
     assertThat(locked.split("\\s+")).as(locked).containsSequence("0", "0", "bytes");
   }
