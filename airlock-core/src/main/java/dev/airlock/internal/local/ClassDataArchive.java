@@ -3,6 +3,7 @@ package dev.airlock.internal.local;
 import dev.airlock.AirlockConfig;
 import dev.airlock.internal.backend.WorkerChannels;
 import dev.airlock.internal.worker.MachineCache;
+import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
@@ -44,12 +45,20 @@ import org.slf4j.LoggerFactory;
  * verifies its class (0.35-1.1 ms of that call, timed in the worker). They are only loaded, never initialized.
  * Only Airlock's and the JDK's code runs in it; no user call is ever shipped to it. Until the archive exists,
  * workers start without it. The JDK refuses to archive a classpath with folders on it, so an application run from
- * {@code target/classes} gets no archive (and a debug line saying so).
+ * {@code target/classes} gets no archive of its own (and a debug line saying so).
+ *
+ * <p>Until that archive exists (the first run after a rebuild, a JVM that ends within the training's delay, a classpath
+ * with folders), workers map the archive of Airlock's own start instead, when the classpath begins with Airlock's own
+ * jars ({@link WorkerClasspath#ownJarsFirst}): made the same way on those jars alone, with no tool prepared, it fits
+ * every classpath that begins with them, since the JVM checks only the entries an archive was made with. So it is
+ * made once per JDK and Airlock version, not once per build.
  */
 final class ClassDataArchive {
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchive.class);
   private static final String PREFIX = "worker-";
   private static final String SUFFIX = ".jsa";
+  /** Names the archives of Airlock's own start among the others. */
+  private static final String OWN = "airlock-";
   private static final Duration TRAINING_TIMEOUT = Duration.ofSeconds(60);
   /**
    * How long after the backend is made its training worker starts, unless someone awaits the archive: a training
@@ -63,47 +72,86 @@ final class ClassDataArchive {
   /** One training per archive in this JVM, however many backends start at once. */
   private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
 
-  /** Starts a worker with extra JVM options and one extra writable folder; it has not said hello yet. */
+  /**
+   * Starts a worker with extra JVM options and one extra writable folder, on {@code classpath}; it has not said hello
+   * yet.
+   */
   interface TrainingLauncher {
-    LocalWorker launch(List<String> jvmOptions, Path writableFolder);
+    LocalWorker launch(List<String> jvmOptions, Path writableFolder, List<Path> classpath);
   }
 
-  private final Path file;
+  /**
+   * One archive file and how it is made: its training worker runs on {@code classpath} and, with {@code tools},
+   * loads the classpath's {@code @Airlock} classes.
+   */
+  private static final class Tier {
+    final Path file;
+    final List<Path> classpath;
+    final boolean tools;
+    final String made;
+    volatile boolean ready;
+
+    Tier(Path file, List<Path> classpath, boolean tools, String made) {
+      this.file = file;
+      this.classpath = List.copyOf(classpath);
+      this.tools = tools;
+      this.made = made;
+      this.ready = present(file);
+    }
+
+    /** Whether the file is there to map; checked on every launch, so one made by another backend is used too. */
+    boolean ready() {
+      if (!ready && present(file)) {
+        ready = true;
+      }
+      return ready;
+    }
+  }
+
+  /** The archive of this classpath, or null when there is none here ({@link #unsupported} says why). */
+  private final Tier application;
+  /** The archive of Airlock's own start, or null when the classpath does not begin with Airlock's own jars. */
+  private final Tier own;
   private final String unsupported;
-  /** The jars whose {@code @Airlock} classes the training worker loads; empty when there is no archive. */
-  private final List<Path> classpath;
-  private volatile boolean ready;
   private volatile Thread training;
   /** Counted down by {@link #await}: whoever waits for the archive wants it now, not after the delay. */
   private final CountDownLatch startNow = new CountDownLatch(1);
   private volatile LocalWorker trainee;
   private volatile boolean closed;
 
-  private ClassDataArchive(Path file, String unsupported, List<Path> classpath) {
-    this.file = file;
+  private ClassDataArchive(Tier application, Tier own, String unsupported) {
+    this.application = application;
+    this.own = own;
     this.unsupported = unsupported;
-    this.classpath = List.copyOf(classpath);
-    this.ready = present(file);
   }
 
   /** The archive for workers of {@code java} on {@code classpath}, as {@link AirlockConfig#localClassCache()} says. */
   static ClassDataArchive of(String cacheSetting, Path java, List<String> workerFlags, List<Path> classpath) {
     if ("off".equalsIgnoreCase(cacheSetting)) {
-      return new ClassDataArchive(null, AirlockConfig.LOCAL_CLASS_CACHE + "=off", List.of());
+      return new ClassDataArchive(null, null, AirlockConfig.LOCAL_CLASS_CACHE + "=off");
+    }
+    Path folder = cacheSetting.isEmpty() ? defaultFolder() : Path.of(cacheSetting);
+    Tier own = null;
+    List<Path> ownJars = WorkerClasspath.ownJarsLeading(classpath);
+    if (!ownJars.isEmpty() && ownJars.size() < classpath.size()) {
+      try {
+        own = new Tier(folder.resolve(PREFIX + OWN + key(java, workerFlags, ownJars) + SUFFIX), ownJars, false,
+            "of Airlock's own jars, for any application on them");
+      } catch (IOException e) {
+        LOG.debug("no archive of Airlock's own start: cannot read its jars to name it", e);
+      }
     }
     for (Path entry : classpath) {
       if (isNonEmptyFolder(entry)) {
-        return new ClassDataArchive(null, "classpath entry " + entry + " is a folder, and the JDK archives classes "
-            + "from jars only; run the application from its jars to get faster worker starts", List.of());
+        return new ClassDataArchive(null, own, "classpath entry " + entry + " is a folder, and the JDK archives "
+            + "classes from jars only; run the application from its jars to get faster worker starts");
       }
     }
-    Path folder = cacheSetting.isEmpty() ? defaultFolder() : Path.of(cacheSetting);
     try {
-      return new ClassDataArchive(folder.resolve(PREFIX + key(java, workerFlags, classpath) + SUFFIX), null,
-          classpath);
+      return new ClassDataArchive(new Tier(folder.resolve(PREFIX + key(java, workerFlags, classpath) + SUFFIX),
+          classpath, true, "of this classpath"), own, null);
     } catch (IOException e) {
-      return new ClassDataArchive(null, "cannot read the JDK or the classpath to name the archive: " + e,
-          List.of());
+      return new ClassDataArchive(null, own, "cannot read the JDK or the classpath to name the archive: " + e);
     }
   }
 
@@ -157,22 +205,30 @@ final class ClassDataArchive {
     return Files.size(path) + "@" + Files.getLastModifiedTime(path).toMillis();
   }
 
-  /** Where the archive is, or goes once made; {@code null} when there is none here. */
+  /** Where the archive of this classpath is, or goes once made; {@code null} when there is none here. */
   Path path() {
-    return file;
+    return application == null ? null : application.file;
   }
 
-  /** Why workers start without an archive here, or empty when they use one once it is made. */
+  /** Where the archive of Airlock's own start is, or goes once made; {@code null} when there is none here. */
+  Path ownPath() {
+    return own == null ? null : own.file;
+  }
+
+  /** Why there is no archive of this classpath here, or empty when workers use one once it is made. */
   Optional<String> unsupported() {
     return Optional.ofNullable(unsupported);
   }
 
-  /** The archive when it is there to map; checked on every launch, so one made by another backend is used too. */
+  /** The archive a worker maps now: this classpath's when it is made, else Airlock's own start's, else none. */
   Optional<Path> readyFile() {
-    if (!ready && present(file)) {
-      ready = true;
+    if (application != null && application.ready()) {
+      return Optional.of(application.file);
     }
-    return ready ? Optional.of(file) : Optional.empty();
+    if (own != null && own.ready()) {
+      return Optional.of(own.file);
+    }
+    return Optional.empty();
   }
 
   /**
@@ -194,30 +250,45 @@ final class ClassDataArchive {
     return readyFile().map(f -> List.of("-XX:SharedArchiveFile=" + f)).orElse(List.of());
   }
 
-  /** Makes the archive on a background thread unless it exists, is being made, or cannot be made here. */
+  /**
+   * Makes the archives not made yet on a background thread: this classpath's, which this JVM's workers map once it is
+   * made, then Airlock's own start's, which the next build's first workers map.
+   */
   void makeInBackground(TrainingLauncher launcher) {
-    if (file == null) {
-      LOG.debug("workers start without a class-data archive: {}", unsupported);
-      return;
+    if (application == null) {
+      LOG.debug("workers start without a class-data archive of this classpath: {}", unsupported);
     }
-    if (readyFile().isPresent()) {
-      touch();
-      return;
+    List<Tier> missing = new ArrayList<>();
+    for (Tier tier : new Tier[] {application, own}) {
+      if (tier == null) {
+        continue;
+      }
+      if (tier.ready()) {
+        touch(tier.file);
+      } else {
+        missing.add(tier);
+      }
     }
-    if (!TRAINING.add(file)) {
+    if (missing.isEmpty()) {
       return;
     }
     Thread thread = new Thread(() -> {
       try {
         startNow.await(TRAINING_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-        if (closed) {
-          return;
+        for (Tier tier : missing) {
+          if (closed) {
+            return;
+          }
+          if (TRAINING.add(tier.file)) {
+            try {
+              make(tier, launcher);
+            } finally {
+              TRAINING.remove(tier.file);
+            }
+          }
         }
-        make(launcher);
       } catch (InterruptedException e) {
         LOG.debug("class-data archive training stopped before it started because the backend closed");
-      } finally {
-        TRAINING.remove(file);
       }
     }, "airlock-class-data-archive");
     thread.setDaemon(true);
@@ -225,8 +296,9 @@ final class ClassDataArchive {
     thread.start();
   }
 
-  private void make(TrainingLauncher launcher) {
+  private void make(Tier tier, TrainingLauncher launcher) {
     long started = System.nanoTime();
+    Path file = tier.file;
     Path folder = file.getParent();
     Path workspace = null;
     try {
@@ -240,7 +312,7 @@ final class ClassDataArchive {
       }
       workspace = Files.createTempDirectory(folder, "training-");
       Path made = workspace.resolve("worker.jsa");
-      LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace);
+      LocalWorker worker = launcher.launch(List.of("-XX:ArchiveClassesAtExit=" + made), workspace, tier.classpath);
       trainee = worker;
       // A worker that never says hello would block the read below: killing it ends the read.
       CompletableFuture<Void> deadline = CompletableFuture.runAsync(worker::kill,
@@ -255,8 +327,10 @@ final class ClassDataArchive {
         }
         FrameWriter toWorker = new FrameWriter(worker.output());
         toWorker.write(FrameType.WARM_UP, Messages.warmUp(1));
-        toWorker.write(FrameType.PREPARE, Messages.prepare(
-            AnnotatedTools.in(classpath, Messages.MAX_PREPARED_CLASSES)));
+        if (tier.tools) {
+          toWorker.write(FrameType.PREPARE, Messages.prepare(
+              AnnotatedTools.in(tier.classpath, Messages.MAX_PREPARED_CLASSES)));
+        }
         // Hanging up makes the worker finish its warm-up call (its WARMED answer is left unread) and the PREPARE, see
         // the end of its input, exit, and write the archive.
         worker.output().close();
@@ -272,8 +346,8 @@ final class ClassDataArchive {
         throw new IOException("the JVM wrote no archive; its console said: " + worker.consoleTail());
       }
       Files.move(made, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      ready = true;
-      LOG.info("Airlock workers now start from a class-data archive of {} KiB, made in {} ms: {}",
+      tier.ready = true;
+      LOG.info("Airlock made a class-data archive for worker starts ({}): {} KiB in {} ms, {}", tier.made,
           Files.size(file) / 1024, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), file);
       deleteOldArchives(folder);
     } catch (IOException | RuntimeException e) {
@@ -281,8 +355,8 @@ final class ClassDataArchive {
         LOG.debug("class-data archive training stopped because the backend closed");
         return;
       }
-      LOG.warn("Airlock could not make the workers' class-data archive in {} ({}); workers start without it. "
-          + "Set {}=off to stop trying, or point it at a writable folder", folder, e,
+      LOG.warn("Airlock could not make the workers' class-data archive {} in {} ({}); workers start without it. "
+          + "Set {}=off to stop trying, or point it at a writable folder", tier.made, folder, e,
           AirlockConfig.LOCAL_CLASS_CACHE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -294,7 +368,7 @@ final class ClassDataArchive {
   }
 
   /** Marks the archive as used now, so {@link #deleteOldArchives} keeps it. */
-  private void touch() {
+  private static void touch(Path file) {
     try {
       Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
     } catch (IOException e) {
@@ -321,7 +395,7 @@ final class ClassDataArchive {
     }
   }
 
-  /** Waits for a training under way; true once workers start from the archive. */
+  /** Waits for the trainings under way; true once workers start from an archive. */
   boolean await(Duration timeout) throws InterruptedException {
     startNow.countDown();
     Thread thread = training;

@@ -171,8 +171,8 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     if (closed) {
       return;
     }
-    archive.makeInBackground((options, writable) -> start(
-        new WorkerSpec(config.memoryMb(), Duration.ofSeconds(30)), options, writable));
+    archive.makeInBackground((options, writable, onClasspath) -> start(
+        new WorkerSpec(config.memoryMb(), Duration.ofSeconds(30)), options, writable, onClasspath));
   }
 
   private static Path javaExecutable(AirlockConfig config) {
@@ -315,41 +315,50 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
   /**
    * Waits until workers start from the class-data archive (see {@code airlock.local.class-cache}), for a service
    * that wants its fastest worker starts before it takes traffic. False when there is no archive to wait for (the
-   * classpath has folders, the cache is off, the archive could not be made) or it did not come in time.
+   * classpath has folders and does not begin with Airlock's own jars, the cache is off, the archive could not be
+   * made) or it did not come in time.
    */
   public boolean awaitClassDataArchive(Duration timeout) throws InterruptedException {
-    return archive.await(timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (measuring != null) {
+      // The training is set going once the sandbox is measured: until then there is nothing to wait for yet.
+      measuring.join(Math.max(1, timeout.toMillis()));
+    }
+    return archive.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 
   @Override
   public WorkerHandle launch(WorkerSpec spec) {
     if (egress == null) {
-      return start(spec, archive.workerOptions(), null);
+      return start(spec, archive.workerOptions(), null, classpath);
     }
     if (bubblewrap == null) {
-      return start(spec, archive.workerOptions(), null, WorkerEgress.unenforced(), List.of());
+      return start(spec, archive.workerOptions(), null, WorkerEgress.unenforced(), List.of(), classpath);
     }
     WorkerEgress.Gate gate = egress.open(workDir, "w" + (workers.get() + 1) + "-" + System.nanoTime());
     List<String> options = new ArrayList<>(archive.workerOptions());
     options.addAll(gate.jvmOptions());
     try {
       return start(spec, options, null, gate,
-          List.of(new WorkerClasspath.Mount(gate.folder(), Path.of(WorkerEgress.SANDBOX_FOLDER))));
+          List.of(new WorkerClasspath.Mount(gate.folder(), Path.of(WorkerEgress.SANDBOX_FOLDER))), classpath);
     } catch (RuntimeException e) {
       gate.close();
       throw e;
     }
   }
 
-  /** A started worker with extra JVM options and, for the archive's training worker only, a writable folder. */
-  private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder) {
-    return start(spec, jvmOptions, writableFolder, null, List.of());
+  /**
+   * A started worker with extra JVM options on {@code onClasspath} and, for the archive's training worker only, a
+   * writable folder.
+   */
+  private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder, List<Path> onClasspath) {
+    return start(spec, jvmOptions, writableFolder, null, List.of(), onClasspath);
   }
 
   /** As above, with the worker's egress and the read-only binds it needs (its gate's folder). */
   private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder, EgressControl egress,
-      List<WorkerClasspath.Mount> egressBinds) {
-    String classpathArg = String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList());
+      List<WorkerClasspath.Mount> egressBinds, List<Path> onClasspath) {
+    String classpathArg = String.join(File.pathSeparator, onClasspath.stream().map(Path::toString).toList());
     List<String> javaCommand = new ArrayList<>(WorkerCommand.javaArguments(java.toString(), classpathArg,
         spec.memoryMb(), jvmOptions));
     javaCommand.addAll(List.of(WorkerMain.CHANNEL_FDS, "3", "4"));

@@ -8,19 +8,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The host application's real classpath, as a worker needs it. Manifest-only jars (Maven Surefire's booter,
  * {@code java -jar} with a {@code Class-Path}) are expanded into the entries they name, a Spring Boot executable jar
  * into its unpacked {@code BOOT-INF/classes} and {@code BOOT-INF/lib} jars, and Airlock's own classes are always
- * included.
+ * included. Airlock's own jars come first ({@link #ownJarsFirst}).
  */
 public final class WorkerClasspath {
+  /**
+   * The jars a worker runs its own code from, by artifact name, in the order they lead a worker's classpath: Airlock's
+   * annotations, Kryo, Airlock's core. Each holds its own packages alone, so none of them hides a class of another
+   * jar wherever it stands.
+   */
+  private static final Pattern OWN_JAR = Pattern.compile("(airlock-annotations|kryo5|airlock-core)-\\d[^/]*\\.jar");
+  private static final List<String> OWN_ORDER = List.of("airlock-annotations", "kryo5", "airlock-core");
 
   private WorkerClasspath() {
   }
@@ -40,7 +51,58 @@ public final class WorkerClasspath {
     addCodeSource(WorkerMain.class, entries);
     addCodeSource(com.esotericsoftware.kryo.kryo5.Kryo.class, entries);
     addCodeSource(dev.airlock.annotation.Airlock.class, entries);
-    return List.copyOf(entries);
+    return ownJarsFirst(List.copyOf(entries));
+  }
+
+  /**
+   * {@code classpath} with Airlock's own jars moved to its head, the rest in its order. A worker loads its own code,
+   * and only that, before its first call, so the class-data archive of a worker's start can be made for these jars
+   * alone, and the JVM maps an archive for any classpath that begins with the entries it was made with: one archive
+   * then serves every application on the same Airlock jars, a rebuilt one or one run from {@code target/classes}
+   * included (see the local backend's {@code ClassDataArchive}). The move changes which class a worker loads only for
+   * classes of Airlock's and Kryo's packages, found nowhere else; two versions of one artifact keep their order, so
+   * the one the host loads is the one a worker loads. What it does change: a resource name held by several jars
+   * ({@code META-INF/MANIFEST.MF}) is found first in Airlock's jars by {@code ClassLoader.getResource}. Idempotent.
+   */
+  public static List<Path> ownJarsFirst(List<Path> classpath) {
+    List<Path> own = new ArrayList<>(classpath.stream().filter(entry -> ownArtifact(entry) >= 0).toList());
+    // A stable sort: two versions of one artifact keep their order.
+    own.sort(Comparator.comparingInt(WorkerClasspath::ownArtifact));
+    if (own.isEmpty()) {
+      return List.copyOf(classpath);
+    }
+    List<Path> ordered = new ArrayList<>(own);
+    classpath.stream().filter(entry -> !own.contains(entry)).forEach(ordered::add);
+    return List.copyOf(ordered);
+  }
+
+  /**
+   * The entries at the head of {@code classpath} that are Airlock's own jars (as {@link #ownJarsFirst} puts them), when
+   * they hold each of its artifacts: the classpath a worker's own start runs from. Empty otherwise (Airlock run from
+   * its build folders, or shaded into an application's jar).
+   */
+  public static List<Path> ownJarsLeading(List<Path> classpath) {
+    List<Path> leading = new ArrayList<>();
+    Set<Integer> artifacts = new HashSet<>();
+    for (Path entry : classpath) {
+      int artifact = ownArtifact(entry);
+      if (artifact < 0) {
+        break;
+      }
+      leading.add(entry);
+      artifacts.add(artifact);
+    }
+    return artifacts.size() == OWN_ORDER.size() ? List.copyOf(leading) : List.of();
+  }
+
+  /** The place of {@code entry}'s artifact in {@link #OWN_ORDER}, or -1 when it is not one of Airlock's own jars. */
+  private static int ownArtifact(Path entry) {
+    Path name = entry.getFileName();
+    if (name == null || !Files.isRegularFile(entry)) {
+      return -1;
+    }
+    Matcher matcher = OWN_JAR.matcher(name.toString());
+    return matcher.matches() ? OWN_ORDER.indexOf(matcher.group(1)) : -1;
   }
 
   /** One read-only bind of a worker's filesystem: host path {@code source} seen at {@code target}. */

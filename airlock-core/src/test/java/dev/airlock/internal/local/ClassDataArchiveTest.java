@@ -177,6 +177,80 @@ class ClassDataArchiveTest {
     assertThat(trainingJvmsIn(cache)).as("no training JVM outlives close()").isEmpty();
   }
 
+  /**
+   * Issue 15, target 3: an application with no archive of its own yet (run from a build folder here; a rebuilt jar,
+   * or a JVM that ends within the training's delay, are the same) starts its workers from the archive of Airlock's own
+   * start, made once on Airlock's jars alone and mapped by the next application on them without a training.
+   */
+  @Test
+  void withoutAnArchiveOfItsOwnAnApplicationsWorkersMapTheArchiveOfAirlocksOwnStart(@TempDir Path cache,
+      @TempDir Path own, @TempDir Path app) throws Exception {
+    List<Path> ownJars = List.of(asArtifact(dev.airlock.annotation.Airlock.class, own, "airlock-annotations-9.9.9.jar"),
+        asArtifact(com.esotericsoftware.kryo.kryo5.Kryo.class, own, "kryo5-9.9.9.jar"),
+        asArtifact(dev.airlock.internal.worker.WorkerMain.class, own, "airlock-core-9.9.9.jar"));
+    Path classes = Files.createDirectories(app.resolve("target").resolve("classes"));
+    Files.writeString(classes.resolve("Tool.class"), "x");
+    List<Path> classpath = new ArrayList<>(List.of(classes));
+    // Without the build's own copies of those artifacts, which would lead instead (same artifacts, earlier).
+    jarClasspath.stream().filter(entry -> !entry.getFileName().toString().matches("(airlock-.*|kryo5-.*)\\.jar"))
+        .forEach(classpath::add);
+    classpath.addAll(ownJars);
+    classpath = WorkerClasspath.ownJarsFirst(classpath);
+    assertThat(classpath.subList(0, 3)).isEqualTo(ownJars);
+
+    ClassDataArchive archive = ClassDataArchive.of(cache.toString(), JAVA, WorkerCommand.flags(), classpath);
+    assertThat(archive.unsupported()).as("no archive of a classpath with a folder").isPresent();
+    Path ownArchive = archive.ownPath();
+    assertThat(ownArchive).isNotNull();
+    LocalBackend backend = new LocalBackend(cacheIn(cache), classpath);
+    try {
+      assertThat(backend.awaitClassDataArchive(Duration.ofSeconds(90))).as("the archive of Airlock's start is made")
+          .isTrue();
+      assertThat(ownArchive).isRegularFile();
+      assertWorkerMaps(backend, ownArchive);
+    } finally {
+      backend.close();
+    }
+
+    // Another build of the application: another jar before the folder, the same Airlock jars.
+    Path rebuilt = app.resolve("app-2.jar");
+    pack(classes, rebuilt);
+    List<Path> next = new ArrayList<>(ownJars);
+    next.add(rebuilt);
+    next.addAll(classpath.subList(3, classpath.size()));
+    assertThat(ClassDataArchive.of(cache.toString(), JAVA, WorkerCommand.flags(), next).ownPath())
+        .as("one archive for every application on these Airlock jars").isEqualTo(ownArchive);
+    LocalBackend afterRebuild = new LocalBackend(cacheIn(cache), next);
+    try {
+      assertWorkerMaps(afterRebuild, ownArchive);
+    } finally {
+      afterRebuild.close();
+    }
+  }
+
+  /** The jar {@code type} comes from, or its build folder packed, as a file called {@code name}. */
+  private static Path asArtifact(Class<?> type, Path folder, String name) throws Exception {
+    Path source = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path jar = folder.resolve(name);
+    if (Files.isDirectory(source)) {
+      pack(source, jar);
+    } else {
+      Files.copy(source, jar);
+    }
+    return jar;
+  }
+
+  private static void assertWorkerMaps(LocalBackend backend, Path archive) throws IOException {
+    LocalWorker worker = (LocalWorker) backend.launch(new WorkerSpec(64, Duration.ofSeconds(30)));
+    try {
+      assertThat(new FrameReader(worker.input(), 1 << 16).read().type()).isEqualTo(FrameType.HELLO);
+      assertThat(mapsOfJavaIn(worker)).as("the worker JVM maps (so the JVM admitted) " + archive)
+          .contains(archive.toString());
+    } finally {
+      worker.kill();
+    }
+  }
+
   @Test
   void aFolderOnTheClasspathMeansNoArchiveAndSaysWhich(@TempDir Path folder) throws IOException {
     Files.writeString(folder.resolve("A.class"), "x");
