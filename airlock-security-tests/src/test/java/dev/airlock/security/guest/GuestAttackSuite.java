@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxExecutionException;
 import dev.airlock.SandboxedCodeException;
+import dev.airlock.internal.worker.MachineCache;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerLimits;
 import dev.airlock.spi.contract.SandboxBackendContract;
@@ -78,13 +79,19 @@ public abstract class GuestAttackSuite extends SandboxBackendContract {
     try (Stream<Path> entries = Files.list(home)) {
       onHost = entries.map(p -> p.getFileName().toString()).toList();
     }
-    List<String> leadingToClasspath = WorkerClasspath.ofThisJvm().stream().filter(p -> p.startsWith(home))
-        .map(p -> home.relativize(p).getName(0).toString()).distinct().toList();
-    List<String> hidden = onHost.stream().filter(name -> !leadingToClasspath.contains(name)).toList();
+    // A local worker is also given the class-data archive it maps, at its own path in the user's cache folder.
+    Path cache = MachineCache.folder();
+    List<String> leadingToWorkerFiles = Stream.concat(WorkerClasspath.ofThisJvm().stream(), Stream.of(cache))
+        .filter(p -> p.startsWith(home)).map(p -> home.relativize(p).getName(0).toString()).distinct().toList();
+    List<String> hidden = onHost.stream().filter(name -> !leadingToWorkerFiles.contains(name)).toList();
     assertThat(hidden).as("the host's home has entries to hide").isNotEmpty();
 
     String where = home.toString();
     assertThat(pool().call(() -> GuestAttacks.list(where))).doesNotContainAnyElementsOf(hidden);
+    String inCache = cache.toString();
+    assertThat(pool().call(() -> GuestAttacks.list(inCache)))
+        .as("of the user's cache folder (verdicts, libraries' lists, unpacked jars), only the archive workers map")
+        .allMatch(name -> name.startsWith("worker-") && name.endsWith(".jsa"));
   }
 
   @Test
