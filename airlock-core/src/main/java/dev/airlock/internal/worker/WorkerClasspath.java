@@ -27,11 +27,12 @@ import java.util.regex.Pattern;
 public final class WorkerClasspath {
   /**
    * The jars a worker runs its own code from, by artifact name, in the order they lead a worker's classpath: Airlock's
-   * annotations, Kryo, Airlock's core. Each holds its own packages alone, so none of them hides a class of another
-   * jar wherever it stands.
+   * annotations, the SLF4J API (Airlock's codec logs through it), Kryo, Airlock's core. Each holds its own packages
+   * alone, so none of them hides a class of another jar wherever it stands.
    */
-  private static final Pattern OWN_JAR = Pattern.compile("(airlock-annotations|kryo5|airlock-core)-\\d[^/]*\\.jar");
-  private static final List<String> OWN_ORDER = List.of("airlock-annotations", "kryo5", "airlock-core");
+  private static final Pattern OWN_JAR = Pattern.compile(
+      "(airlock-annotations|slf4j-api|kryo5|airlock-core)-\\d[^/]*\\.jar");
+  private static final List<String> OWN_ORDER = List.of("airlock-annotations", "slf4j-api", "kryo5", "airlock-core");
 
   private WorkerClasspath() {
   }
@@ -60,7 +61,7 @@ public final class WorkerClasspath {
    * alone, and the JVM maps an archive for any classpath that begins with the entries it was made with: one archive
    * then serves every application on the same Airlock jars, a rebuilt one or one run from {@code target/classes}
    * included (see the local backend's {@code ClassDataArchive}). The move changes which class a worker loads only for
-   * classes of Airlock's and Kryo's packages, found nowhere else; two versions of one artifact keep their order, so
+   * classes of Airlock's, SLF4J's and Kryo's packages, found in no other jar of a sound classpath; two versions of one artifact keep their order, so
    * the one the host loads is the one a worker loads. What it does change: a resource name held by several jars
    * ({@code META-INF/MANIFEST.MF}) is found first in Airlock's jars by {@code ClassLoader.getResource}. Idempotent.
    */

@@ -25,13 +25,14 @@ class OwnJarsFirstTest {
     Path lib = jar("jackson-databind-2.17.0.jar");
     Path kryo = jar("kryo5-5.6.2.jar");
     Path annotations = jar("airlock-annotations-0.1.0-SNAPSHOT.jar");
+    Path logging = jar("slf4j-api-2.0.16.jar");
     Path classes = Files.createDirectory(dir.resolve("classes"));
 
-    List<Path> ordered = WorkerClasspath.ownJarsFirst(List.of(classes, app, core, lib, kryo, annotations));
+    List<Path> ordered = WorkerClasspath.ownJarsFirst(List.of(classes, app, core, logging, lib, kryo, annotations));
 
-    assertThat(ordered).containsExactly(annotations, kryo, core, classes, app, lib);
+    assertThat(ordered).containsExactly(annotations, logging, kryo, core, classes, app, lib);
     assertThat(WorkerClasspath.ownJarsFirst(ordered)).as("idempotent").isEqualTo(ordered);
-    assertThat(WorkerClasspath.ownJarsLeading(ordered)).containsExactly(annotations, kryo, core);
+    assertThat(WorkerClasspath.ownJarsLeading(ordered)).containsExactly(annotations, logging, kryo, core);
   }
 
   @Test
@@ -50,13 +51,14 @@ class OwnJarsFirstTest {
   @Test
   void withoutEveryOwnArtifactAsAJarNothingLeads() throws IOException {
     Path kryo = jar("kryo5-5.6.2.jar");
+    Path logging = jar("slf4j-api-2.0.16.jar");
     Path annotations = jar("airlock-annotations-0.1.0.jar");
     // Airlock's core from its build folder (Airlock's own tests) or shaded into an application jar: not a jar by name.
     Path coreFolder = Files.createDirectory(dir.resolve("airlock-core-0.1.0.jar.d"));
     Path shaded = jar("my-agent-all.jar");
 
     assertThat(WorkerClasspath.ownJarsLeading(WorkerClasspath.ownJarsFirst(List.of(shaded, kryo, annotations,
-        coreFolder)))).isEmpty();
+        logging, coreFolder)))).isEmpty();
     assertThat(WorkerClasspath.ownJarsFirst(List.of(shaded, kryo))).as("what is there still leads")
         .containsExactly(kryo, shaded);
     assertThat(WorkerClasspath.ownJarsFirst(List.of(jar("airlock-core-extras.jar"), shaded)))
