@@ -342,6 +342,17 @@ final class ClassDataArchive {
         worker.kill();
         trainee = null;
       }
+      if (closed) {
+        LOG.debug("class-data archive training stopped because the backend closed");
+        return;
+      }
+      // The JVM writes the archive as it exits: one that did not exit by itself with status 0 (killed at the deadline
+      // or by close()) may have left part of a file, which the JVM would refuse, or crash on, in every later worker.
+      int exit = worker.process().exitValue();
+      if (exit != 0) {
+        throw new IOException("the training worker ended with exit status " + exit + "; its console said: "
+            + worker.consoleTail());
+      }
       if (!Files.isRegularFile(made) || Files.size(made) == 0) {
         throw new IOException("the JVM wrote no archive; its console said: " + worker.consoleTail());
       }

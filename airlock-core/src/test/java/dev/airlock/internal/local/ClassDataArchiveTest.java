@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.internal.wire.FrameReader;
+import dev.airlock.internal.wire.FrameWriter;
+import dev.airlock.internal.wire.Messages;
 import dev.airlock.internal.wire.FrameType;
 import dev.airlock.internal.worker.WorkerClasspath;
 import dev.airlock.internal.worker.WorkerCommand;
 import dev.airlock.spi.WorkerSpec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -251,6 +255,39 @@ class ClassDataArchiveTest {
           .contains(archive.toString());
     } finally {
       worker.kill();
+    }
+  }
+
+  /**
+   * A training JVM killed while it writes its archive at exit (the backend closed as the application ended, or the
+   * training's deadline) leaves part of a file. Such a file was kept as the archive, and then counted as made for good:
+   * every later worker of the classpath was given it (a header-less one is refused by the JVM with an error on every
+   * start, a cut one past its header is a SIGBUS in every worker), and no training ever ran again. Only the archive of
+   * a training worker that exited by itself, with status 0, is kept.
+   */
+  @Test
+  void theFileOfATrainingWorkerThatDidNotExitCleanlyIsNotKept(@TempDir Path cache, @TempDir Path scratch)
+      throws Exception {
+    ByteArrayOutputStream hello = new ByteArrayOutputStream();
+    new FrameWriter(hello).write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION,
+        "0", 1)));
+    Path helloFrame = Files.write(scratch.resolve("hello"), hello.toByteArray());
+    ClassDataArchive archive = ClassDataArchive.of(cache.toString(), JAVA, WorkerCommand.flags(), jarClasspath);
+    archive.makeInBackground((options, writable, onClasspath) -> {
+      String made = options.get(0).substring("-XX:ArchiveClassesAtExit=".length());
+      try {
+        // Says hello, reads to the host's hang-up, writes part of an archive and dies as a killed JVM does.
+        Process process = new ProcessBuilder("/bin/sh", "-c", "cat \"$0\"; cat > /dev/null; "
+            + "head -c 65536 /dev/urandom > \"$1\"; kill -9 $$", helloFrame.toString(), made).start();
+        return new LocalWorker("killed-trainee", process, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    assertThat(archive.await(Duration.ofSeconds(30))).as("an archive counted as made").isFalse();
+    assertThat(archive.workerOptions()).isEmpty();
+    try (Stream<Path> left = Files.list(cache)) {
+      assertThat(left).as("nothing of the killed training is left in the cache").isEmpty();
     }
   }
 
