@@ -247,7 +247,12 @@ final class ClassDataArchive {
 
   /** The JVM options that map the archive, or none yet. */
   List<String> workerOptions() {
-    return readyFile().map(f -> List.of("-XX:SharedArchiveFile=" + f)).orElse(List.of());
+    return optionsMapping(readyFile());
+  }
+
+  /** The JVM options that map {@code archive}, or none for none. */
+  static List<String> optionsMapping(Optional<Path> archive) {
+    return archive.map(f -> List.of("-XX:SharedArchiveFile=" + f)).orElse(List.of());
   }
 
   /**

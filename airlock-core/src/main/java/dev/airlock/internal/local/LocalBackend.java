@@ -329,18 +329,22 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
 
   @Override
   public WorkerHandle launch(WorkerSpec spec) {
+    // Read once: the worker is told to map the very archive it is shown, though a training may finish meanwhile.
+    Optional<Path> archiveFile = archive.readyFile();
+    List<String> options = new ArrayList<>(ClassDataArchive.optionsMapping(archiveFile));
+    List<WorkerClasspath.Mount> binds = new ArrayList<>();
+    archiveFile.ifPresent(f -> binds.add(new WorkerClasspath.Mount(f, f)));
     if (egress == null) {
-      return start(spec, archive.workerOptions(), null, classpath);
+      return start(spec, options, null, null, binds, classpath);
     }
     if (bubblewrap == null) {
-      return start(spec, archive.workerOptions(), null, WorkerEgress.unenforced(), List.of(), classpath);
+      return start(spec, options, null, WorkerEgress.unenforced(), binds, classpath);
     }
     WorkerEgress.Gate gate = egress.open(workDir, "w" + (workers.get() + 1) + "-" + System.nanoTime());
-    List<String> options = new ArrayList<>(archive.workerOptions());
     options.addAll(gate.jvmOptions());
+    binds.add(new WorkerClasspath.Mount(gate.folder(), Path.of(WorkerEgress.SANDBOX_FOLDER)));
     try {
-      return start(spec, options, null, gate,
-          List.of(new WorkerClasspath.Mount(gate.folder(), Path.of(WorkerEgress.SANDBOX_FOLDER))), classpath);
+      return start(spec, options, null, gate, binds, classpath);
     } catch (RuntimeException e) {
       gate.close();
       throw e;
@@ -355,9 +359,9 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     return start(spec, jvmOptions, writableFolder, null, List.of(), onClasspath);
   }
 
-  /** As above, with the worker's egress and the read-only binds it needs (its gate's folder). */
+  /** As above, with the worker's egress and the read-only binds it needs (its archive, its gate's folder). */
   private LocalWorker start(WorkerSpec spec, List<String> jvmOptions, Path writableFolder, EgressControl egress,
-      List<WorkerClasspath.Mount> egressBinds, List<Path> onClasspath) {
+      List<WorkerClasspath.Mount> extraBinds, List<Path> onClasspath) {
     String classpathArg = String.join(File.pathSeparator, onClasspath.stream().map(Path::toString).toList());
     List<String> javaCommand = new ArrayList<>(WorkerCommand.javaArguments(java.toString(), classpathArg,
         spec.memoryMb(), jvmOptions));
@@ -365,9 +369,8 @@ public final class LocalBackend implements SandboxBackend, PostureInProgress {
     if (bubblewrap == null) {
       javaCommand.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
     }
-    List<WorkerClasspath.Mount> binds = new ArrayList<>(egressBinds);
-    archive.readyFile().ifPresent(f -> binds.add(new WorkerClasspath.Mount(f, f)));
-    LocalWorker worker = start("w" + workers.incrementAndGet(), spec.memoryMb(), binds, writableFolder, javaCommand);
+    LocalWorker worker = start("w" + workers.incrementAndGet(), spec.memoryMb(), extraBinds, writableFolder,
+        javaCommand);
     return egress == null ? worker : new LocalWorker(worker, egress);
   }
 

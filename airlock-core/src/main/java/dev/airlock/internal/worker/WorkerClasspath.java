@@ -99,11 +99,9 @@ public final class WorkerClasspath {
   /** The place of {@code entry}'s artifact in {@link #OWN_ORDER}, or -1 when it is not one of Airlock's own jars. */
   private static int ownArtifact(Path entry) {
     Path name = entry.getFileName();
-    if (name == null || !Files.isRegularFile(entry)) {
-      return -1;
-    }
-    Matcher matcher = OWN_JAR.matcher(name.toString());
-    return matcher.matches() ? OWN_ORDER.indexOf(matcher.group(1)) : -1;
+    Matcher matcher = OWN_JAR.matcher(name == null ? "" : name.toString());
+    // The name first: only a match costs a look at the file system.
+    return matcher.matches() && Files.isRegularFile(entry) ? OWN_ORDER.indexOf(matcher.group(1)) : -1;
   }
 
   /** One read-only bind of a worker's filesystem: host path {@code source} seen at {@code target}. */
