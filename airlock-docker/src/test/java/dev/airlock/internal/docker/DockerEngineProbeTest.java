@@ -41,6 +41,11 @@ class DockerEngineProbeTest {
         attaches.add(engine.client().attachContainerCmd(idle).withStdOut(true).withFollowStream(true)
             .exec(new ResultCallback.Adapter<>()));
       }
+      // The attaches are asynchronous: until each has started it holds no connection, and the ping below could take
+      // one still free.
+      for (ResultCallback.Adapter<Frame> attach : attaches) {
+        assertThat(attach.awaitStarted(10, TimeUnit.SECONDS)).as("an attach to the idle container started").isTrue();
+      }
       CompletableFuture<Void> pingOnTheBackendsClient = CompletableFuture.runAsync(() -> engine.client().pingCmd()
           .exec());
       assertThatThrownBy(() -> pingOnTheBackendsClient.get(3, TimeUnit.SECONDS))
