@@ -181,14 +181,19 @@ public final class WorkerMain {
   /**
    * Loads, without initializing, the application classes the host's recent calls shipped, and builds their
    * serializers, so that this worker's first call does not pay for it (about 0.7 ms of a single-use call). No static
-   * initializer runs here. A name this worker cannot load is skipped: its call will say what is wrong.
+   * initializer runs here: an enum's serializer reads its constants, which initializes it, so an enum is only
+   * loaded. Tool code must not run in a worker its call was not sent to, above all in the class-data archive's
+   * training worker, whose exit writes the file later workers map. A name this worker cannot load is skipped: its
+   * call will say what is wrong.
    */
-  private static void prepare(List<String> classNames) {
+  static void prepare(List<String> classNames) {
     ClassLoader loader = WorkerMain.class.getClassLoader();
     for (String name : classNames) {
       try {
         Class<?> type = Class.forName(name, false, loader);
-        Codec.prepare(type);
+        if (!Enum.class.isAssignableFrom(type)) {
+          Codec.prepare(type);
+        }
         type.getDeclaredMethods();
       } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
         // Not loadable or not shippable here; nothing to prepare.
