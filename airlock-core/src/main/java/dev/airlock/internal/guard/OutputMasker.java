@@ -72,6 +72,7 @@ final class OutputMasker {
   /** How long masking one result or exception may take on the caller's thread. */
   static final Duration DEADLINE = Duration.ofSeconds(2);
   static final String OVERRUN = "[REDACTED: masking did not finish in time]";
+  private static final String OVERRUN_MESSAGE = "masking passed its deadline";
   private static final int MAX_DEPTH = 64;
   private static final int MAX_VALUES = 1_000_000;
   /**
@@ -122,6 +123,7 @@ final class OutputMasker {
   private final byte[] hashKey;
   private final Duration deadline;
   private long deadlineNanos;
+  private ScanLimit limit;
   private int values;
   /** The characters of the result's strings scanned so far, and of their NFKC forms. */
   private long textChars;
@@ -151,7 +153,7 @@ final class OutputMasker {
     start();
     try {
       return clean(value, 0, new IdentityHashMap<>());
-    } catch (DeadlineText.Overrun e) {
+    } catch (ScanLimit.Overrun e) {
       if (value instanceof String || value instanceof CharSequence) {
         return OVERRUN;
       }
@@ -172,7 +174,7 @@ final class OutputMasker {
     start();
     try {
       return cleanThrowable(thrown, 0, new IdentityHashMap<>());
-    } catch (DeadlineText.Overrun e) {
+    } catch (ScanLimit.Overrun e) {
       return refused(thrown, "its message could not be masked within " + deadline.toMillis() + " ms");
     } catch (MaskingRefusedException e) {
       // Returned, not thrown, as every other exception the masker cannot clean: the caller rethrows it.
@@ -182,6 +184,7 @@ final class OutputMasker {
 
   private void start() {
     deadlineNanos = System.nanoTime() + deadline.toNanos();
+    limit = ScanLimit.until(deadlineNanos, OVERRUN_MESSAGE);
     values = 0;
     textChars = 0;
     normalChars = 0;
@@ -193,7 +196,7 @@ final class OutputMasker {
    */
   private void checkDeadline() {
     if (System.nanoTime() - deadlineNanos > 0) {
-      throw new DeadlineText.Overrun();
+      throw new ScanLimit.Overrun(OVERRUN_MESSAGE);
     }
   }
 
@@ -508,7 +511,7 @@ final class OutputMasker {
       canonical.setAccessible(true);
       return canonical.newInstance(values);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      if (e instanceof MaskingRefusedException || e instanceof DeadlineText.Overrun) {
+      if (e instanceof MaskingRefusedException || e instanceof ScanLimit.Overrun) {
         throw (RuntimeException) e;
       }
       throw new MaskingRefusedException("a " + record.getClass().getName() + " could not be rebuilt with masked "
@@ -553,7 +556,7 @@ final class OutputMasker {
             field.set(value, cleaned);
           }
         } catch (ReflectiveOperationException | RuntimeException e) {
-          if (e instanceof MaskingRefusedException || e instanceof DeadlineText.Overrun) {
+          if (e instanceof MaskingRefusedException || e instanceof ScanLimit.Overrun) {
             throw (RuntimeException) e;
           }
           throw new MaskingRefusedException("the field " + c.getName() + "." + field.getName() + " of the result "
@@ -572,7 +575,7 @@ final class OutputMasker {
     start();
     try {
       return maskWithin(text);
-    } catch (DeadlineText.Overrun e) {
+    } catch (ScanLimit.Overrun e) {
       return OVERRUN;
     }
   }
@@ -586,7 +589,7 @@ final class OutputMasker {
     String normal = normalized(text);
     String out = normal;
     for (Detector d : DETECTORS) {
-      Matcher m = d.pattern().matcher(new DeadlineText(out, deadlineNanos));
+      Matcher m = d.pattern().matcher(limit.over(out));
       StringBuilder sb = null;
       int last = 0;
       while (m.find()) {

@@ -1,10 +1,12 @@
 package dev.airlock.internal.mcp.gateway;
 
 import dev.airlock.internal.backend.GuestText;
+import dev.airlock.internal.guard.ScanLimit;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,11 +15,26 @@ import java.util.regex.Pattern;
  * Unicode, instructions aimed at the model rather than at describing the tool, and links or images whose URL carries
  * data out in its query. {@link #strip} removes what it finds.
  *
- * <p>Every pattern is linear: bounded repetitions only, no nested quantifiers, so a hostile text costs time in
- * proportion to its length. A scanner catches known phrasings; it is a tripwire, not a proof of innocence: a text that
- * passes may still be hostile in words no pattern knows.
+ * <p>The text comes from the upstream, which may be hostile, so the work of a scan is bounded twice. The patterns
+ * are written not to backtrack far: bounded repetitions, possessive where what follows cannot be in the run, no
+ * nested quantifiers, and a URL is taken whole, then judged in code. And whatever a pattern does, a scan reads at most
+ * {@link #READS_PER_CHAR} characters per character of the text: past that it stops and reports the text as
+ * {@code unscannable}, which cannot be stripped. A scanner catches known phrasings; it is a tripwire, not a proof of
+ * innocence: a text that passes may still be hostile in words no pattern knows.
  */
 final class InjectionScanner {
+  private final long baseReads;
+  private final int readsPerChar;
+
+  InjectionScanner() {
+    this(BASE_READS, READS_PER_CHAR);
+  }
+
+  /** A scanner with another budget: {@code baseReads} whatever the length, {@code readsPerChar} more per character. */
+  InjectionScanner(long baseReads, int readsPerChar) {
+    this.baseReads = baseReads;
+    this.readsPerChar = readsPerChar;
+  }
 
   /**
    * What was found: the rule and the matched text, shortened and made printable for a log or audit record;
@@ -38,8 +55,23 @@ final class InjectionScanner {
     }
   }
 
-  private record Rule(String name, Pattern pattern, String replacement) {
+  /** A rule: what {@code pattern} matches is a marker when {@code marks} holds for it. */
+  private record Rule(String name, Pattern pattern, String replacement, Predicate<String> marks) {
+    Rule(String name, Pattern pattern, String replacement) {
+      this(name, pattern, replacement, match -> true);
+    }
   }
+
+  /**
+   * How many characters a scan or a strip may read, per character of its text, through every pattern together. The
+   * rules read 33 to 40 per character of the test corpus, and at most about 100 of any hostile text tried (runs of
+   * {@code http://}, of half-made links and images, of half-made phrases).
+   */
+  static final int READS_PER_CHAR = 1024;
+  /** What every scan may read whatever its length: a short text with a long URL is still cheap. */
+  static final long BASE_READS = 1 << 20;
+  static final String UNSCANNABLE = "unscannable";
+
 
   /**
    * What a reader does not see but a model reads: every format character (tags, zero-width, bidi controls, the Arabic
@@ -61,6 +93,15 @@ final class InjectionScanner {
   private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
   /** What a model reads as a space: {@code \\s} is ASCII only, and no-break, thin or ideographic spaces are not. */
   private static final String SPACE = "[\\s\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+  /**
+   * A URL with a query, taken whole: the host up to the first {@code ?}, then the query, then a {@code <} that ends it,
+   * if one does. Possessive, since each run stops only at a character it cannot hold: a failed match costs the
+   * runs' length once, not their product, and a found URL is consumed, so the next search starts after it.
+   */
+  private static final Pattern URL_WITH_QUERY = Pattern.compile(
+      "https?://[^\\s)\"'<>?]{1,200}+\\?[^\\s)\"'<>]{0,2000}+<?+", FLAGS);
+  /** A query parameter whose value is a long run of base64 or percent-encoding: data carried out. */
+  private static final Pattern ENCODED_VALUE = Pattern.compile("=[A-Za-z0-9+/_%-]{120}");
   private static final List<Rule> RULES = List.of(
       new Rule("instruction-tag", compile(
           "<\\s{0,3}/?\\s{0,3}(important|system|instructions?|secret|hidden|admin|assistant)\\s{0,3}>", FLAGS),
@@ -93,12 +134,11 @@ final class InjectionScanner {
           "(~|\\$HOME|/home/[\\w.-]{1,32}|/root)/\\.(ssh|aws|cursor|gnupg|config/gcloud|kube|docker)\\b[\\w./-]{0,64}"
               + "|id_(rsa|ed25519|ecdsa|dsa)(?![a-z])|\\bmcp\\.json\\b|\\.env\\b(?![\\w-])", FLAGS), "[removed]"),
       new Rule("exfiltration-link", compile(
-          "!\\[[^\\]\\n]{0,200}\\]\\(\\s{0,3}https?://[^)\\s]{1,2000}\\)", FLAGS), "[image removed]"),
-      new Rule("exfiltration-link", compile(
-          "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}(\\{\\{?|\\$\\{|%7B|<)[^\\s)\"'<>]{0,2000}", FLAGS),
-          "[link removed]"),
-      new Rule("exfiltration-link", compile(
-          "https?://[^\\s)\"'<>]{1,200}\\?[^\\s)\"'<>]{0,2000}=[A-Za-z0-9+/_%-]{120,}", FLAGS), "[link removed]"));
+          "!\\[[^\\]\\n]{0,200}+\\]\\(\\s{0,3}https?://[^)\\s]{1,2000}+\\)", FLAGS), "[image removed]"),
+      // A template to fill in ({{...}}, ${...}, %7B) or a tag's opening right after it: the model is to add data.
+      new Rule("exfiltration-link", URL_WITH_QUERY, "[link removed]",
+          url -> url.indexOf('{') >= 0 || url.toUpperCase(Locale.ROOT).contains("%7B") || url.endsWith("<")),
+      new Rule("exfiltration-link", URL_WITH_QUERY, "[link removed]", url -> ENCODED_VALUE.matcher(url).find()));
 
   /**
    * A rule's pattern with every bounded run of spaces ({@code \\s{1,3}}, {@code \\s{0,3}}) widened to any run of up to
@@ -119,14 +159,17 @@ final class InjectionScanner {
       found.add(new Finding("hidden-unicode", String.format(Locale.ROOT, "U+%04X at %d",
           text.codePointAt(hidden.start()), hidden.start())));
     }
-    String reading = reading(text);
-    for (Rule rule : RULES) {
-      Matcher m = rule.pattern.matcher(reading);
-      if (m.find()) {
-        found.add(new Finding(rule.name, excerpt(m.group())));
-      }
+    try {
+      found.addAll(findRules(reading(text)));
+    } catch (ScanLimit.Overrun e) {
+      found.add(unscannable(text));
     }
     return found;
+  }
+
+  private Finding unscannable(String text) {
+    return new Finding(UNSCANNABLE, "a text of " + text.length() + " characters took more than " + readsPerChar
+        + " reads per character to scan", true);
   }
 
   /**
@@ -134,20 +177,43 @@ final class InjectionScanner {
    * the reading (a disguised one), the stripped reading replaces the text: the disguise cannot be kept without it.
    */
   String strip(String text) {
-    String out = replaceRules(HIDDEN.matcher(text).replaceAll(""));
-    String reading = reading(out);
-    for (Rule rule : RULES) {
-      if (rule.pattern.matcher(reading).find()) {
+    try {
+      String out = replaceRules(HIDDEN.matcher(text).replaceAll(""));
+      String reading = reading(out);
+      if (!findRules(reading).isEmpty()) {
         return replaceRules(reading);
       }
+      return out;
+    } catch (ScanLimit.Overrun e) {
+      return "[text removed: " + unscannable(text).excerpt() + "]";
     }
-    return out;
   }
 
-  private static String replaceRules(String text) {
+  /**
+   * The first marker of each rule in {@code reading}, or {@link ScanLimit.Overrun} when the budget runs out. The
+   * budget is sized on the reading, which may be longer than the text (NFKC writes out a ligature).
+   */
+  private List<Finding> findRules(String reading) {
+    List<Finding> found = new ArrayList<>();
+    CharSequence counted = limitFor(reading).over(reading);
+    for (Rule rule : RULES) {
+      Matcher m = rule.pattern.matcher(counted);
+      while (m.find()) {
+        if (rule.marks.test(m.group())) {
+          found.add(new Finding(rule.name, excerpt(m.group())));
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  private String replaceRules(String text) {
+    ScanLimit limit = limitFor(text);
     String out = text;
     for (Rule rule : RULES) {
-      out = rule.pattern.matcher(out).replaceAll(Matcher.quoteReplacement(rule.replacement));
+      out = rule.pattern.matcher(limit.over(out)).replaceAll(m -> Matcher.quoteReplacement(
+          rule.marks.test(m.group()) ? rule.replacement : m.group()));
     }
     return out;
   }
@@ -194,5 +260,9 @@ final class InjectionScanner {
   private static String excerpt(String match) {
     String printable = HIDDEN.matcher(match).replaceAll("?").replaceAll("\\p{Cntrl}", " ");
     return printable.length() <= 60 ? printable : printable.substring(0, 57) + "...";
+  }
+
+  private ScanLimit limitFor(String text) {
+    return ScanLimit.reads(baseReads + (long) readsPerChar * text.length(), "the injection scan read its budget");
   }
 }

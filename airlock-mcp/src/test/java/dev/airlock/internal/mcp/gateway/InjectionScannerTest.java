@@ -89,6 +89,43 @@ class InjectionScannerTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
   }
 
+  /**
+   * Runs a backtracking pattern could take the product of its bounds over, per position: the URL rules once read up to
+   * 2,000 characters of query for each {@code ?} of a 200-character host, so 32 KiB of {@code http://?} took 24 s.
+   */
+  @ParameterizedTest
+  @MethodSource("backtrackingBait")
+  void textsBuiltToMakeAPatternBacktrackAreScannedWithinTheBudget(String text) {
+    assertThat(scanner.scan(text)).extracting(InjectionScanner.Finding::rule)
+        .doesNotContain(InjectionScanner.UNSCANNABLE);
+    assertThat(scanner.strip(text)).doesNotStartWith("[text removed");
+  }
+
+  static Stream<String> backtrackingBait() {
+    return Stream.of(
+        "http://?".repeat(4096),
+        ("https://" + "?a".repeat(100)).repeat(200),
+        ("http://a" + "?".repeat(190) + "b".repeat(1990) + " ").repeat(20),
+        "http://".repeat(10_000),
+        "![".repeat(20_000),
+        ("![a](http://" + "x".repeat(1990)).repeat(20),
+        ("before using this tool " + "x".repeat(79)).repeat(500),
+        ("don't tell" + " ".repeat(32)).repeat(2000));
+  }
+
+  @Test
+  void aTextThatSpendsTheBudgetIsReportedAsUnscannableAndIsNotKeptByStripping() {
+    InjectionScanner tight = new InjectionScanner(0, 2);
+    String text = "Weather in Paris: sunny, see https://weather.example/?city=paris";
+
+    assertThat(tight.scan(text)).singleElement().satisfies(found -> {
+      assertThat(found.rule()).isEqualTo(InjectionScanner.UNSCANNABLE);
+      assertThat(found.fixedText()).as("stripping cannot remove what was not read").isTrue();
+    });
+    assertThat(tight.strip(text)).startsWith("[text removed: ").doesNotContain("weather.example");
+    assertThat(scanner.scan(text)).as("within the real budget").isEmpty();
+  }
+
   private static Stream<String> texts(String kind) throws IOException {
     try (InputStream in = InjectionScannerTest.class.getResourceAsStream("/mcp-gateway/injection-corpus.json")) {
       JsonNode corpus = new ObjectMapper().readTree(in);
