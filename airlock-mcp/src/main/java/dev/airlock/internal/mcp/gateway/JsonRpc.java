@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.internal.backend.GuestText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -60,8 +61,9 @@ final class JsonRpc {
     try {
       node = mapper.readTree(line);
     } catch (JsonProcessingException e) {
+      // The parser quotes the bad token, which is the peer's text: escaped, as everything of a peer's in a log is.
       throw new MalformedMessageException("not JSON within the gateway's bounds (depth " + MAX_DEPTH
-          + ", " + maxLineBytes + " bytes): " + e.getOriginalMessage());
+          + ", " + maxLineBytes + " bytes): " + GuestText.escape(e.getOriginalMessage()));
     }
     if (!(node instanceof ObjectNode object)) {
       throw new MalformedMessageException("a JSON-RPC message must be one JSON object (batches are not part of MCP)");

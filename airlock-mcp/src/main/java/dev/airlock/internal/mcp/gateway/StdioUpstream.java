@@ -80,7 +80,7 @@ final class StdioUpstream implements Upstream {
       int length = 0;
       for (int b = in.read(); b >= 0; b = in.read()) {
         if (b == '\n') {
-          LOG.debug("upstream stderr: {}", new String(line, 0, length, StandardCharsets.UTF_8));
+          LOG.debug("upstream stderr: {}", GatewaySession.shown(new String(line, 0, length, StandardCharsets.UTF_8)));
           length = 0;
         } else if (length < line.length) {
           line[length++] = (byte) b;
@@ -102,7 +102,7 @@ final class StdioUpstream implements Upstream {
 
   private void end(String reason) {
     if (ended.compareAndSet(false, true)) {
-      LOG.info("Upstream MCP server {} ended: {}", command, reason);
+      LOG.info("Upstream MCP server {} ended: {}", command, GatewaySession.shown(reason));
       kill();
       onEnd.accept(reason);
     }

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Attack review 9: a hostile upstream MCP server names a new tool, and sends a server-to-client request whose method
  * is, CR LF, a forged host log line, an ANSI escape that conceals what follows and a bidi override. The gateway quoted
  * both raw in its warnings ("MCP tool '...' held back", "Refused upstream request ..."): a forged line in the host's
- * log, and every line after it hidden on a terminal.
+ * log, and every line after it hidden on a terminal. Attack review 37: the same upstream writes such a line as a bad
+ * JSON token, which the parser's message quoted in the gateway's warning, and on its stderr, which the gateway logs at
+ * debug (the tests' logging turns that on).
  */
 @Timeout(60)
 class GatewayLogForgeryTest {
@@ -42,7 +44,8 @@ class GatewayLogForgeryTest {
     }
     String log = captured.toString(StandardCharsets.UTF_8);
 
-    assertThat(log).contains("held back").contains("Refused upstream request");
+    assertThat(log).contains("held back").contains("Refused upstream request")
+        .contains("Dropped a malformed message").contains("upstream stderr: ");
     assertThat(log.lines()).noneMatch(line -> line.startsWith("2026-12-03 12:00:00 WARN"));
     assertThat(log).doesNotContain("\u001b").doesNotContain("\u202e").doesNotContain("\r");
   }

@@ -46,6 +46,11 @@ public final class TestUpstream {
             // A server-to-client request whose method is a forged host log line.
             OUT.println(JSON.writeValueAsString(JSON.createObjectNode().put("jsonrpc", "2.0").put("id", "f1")
                 .put("method", FORGED_LOG_LINE)));
+            // A line that is not JSON, whose bad token the parser quotes; and the same on stderr, which is logged.
+            OUT.println("forged" + FORGED_LOG_LINE.substring(FORGED_LOG_LINE.length() - 5) + "\r" + FORGED_LOG_LINE
+                .substring(3));
+            System.err.println(FORGED_LOG_LINE.substring(3) + "\r" + FORGED_LOG_LINE.substring(3));
+            System.err.flush();
           }
           answer(id, tools());
         }
