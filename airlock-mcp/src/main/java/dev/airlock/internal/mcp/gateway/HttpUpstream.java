@@ -146,7 +146,7 @@ final class HttpUpstream implements Upstream {
 
   /** A request whose answer cannot come: answered with an error in its name, so the caller does not wait. */
   private void failed(JsonNode id, String why) {
-    LOG.warn("{}", why);
+    LOG.warn("{}", GatewaySession.shown(why)); // may quote the upstream (a bad status line)
     if (id != null && !ended.get()) {
       onMessage.accept(JsonRpc.error(id, JsonRpc.UPSTREAM_ERROR, why));
     }
