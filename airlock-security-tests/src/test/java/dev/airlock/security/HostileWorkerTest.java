@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.airlock.AirlockConfig;
+import dev.airlock.SandboxCall;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxProtocolException;
 import dev.airlock.SandboxTimeoutException;
 import dev.airlock.security.hostile.ChildJvmBackend;
 import dev.airlock.security.hostile.HostileWorker;
@@ -31,6 +33,8 @@ class HostileWorkerTest {
   static final int MAX_RESULT_BYTES = 1024 * 1024;
   /** One frame of at most {@link #MAX_RESULT_BYTES}, its decoding, and the call's own bookkeeping. */
   static final long ALLOCATION_BOUND = 16L * 1024 * 1024;
+  /** A call whose code declares it returns {@code Object}: any admitted value fits it. */
+  static final SandboxCall<Object> ANYTHING = () -> 42;
 
   static {
     // The endless-log worker floods what the host logs for SandboxCall at info: keep it out of the build output.
@@ -64,7 +68,7 @@ class HostileWorkerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Lie.class, names = {"ENDLESS_LOG_FRAMES", "FORGED_LOG_LINES"},
+  @EnumSource(value = Lie.class, names = {"ENDLESS_LOG_FRAMES", "FORGED_LOG_LINES", "RESULT_OF_ANOTHER_TYPE"},
       mode = EnumSource.Mode.EXCLUDE)
   void everyLieEndsInOneCleanExceptionAndThePoolServesTheNextCall(Lie lie) throws InterruptedException {
     backend.thenLie(lie);
@@ -84,7 +88,8 @@ class HostileWorkerTest {
     long allocatedBefore = HostMemory.allocatedByThisThread();
     long start = System.nanoTime();
 
-    Throwable thrown = catchThrowable(() -> pool.call(() -> 42));
+    // Declared Object, so each lie is refused for what it is, not for not being an Integer.
+    Throwable thrown = catchThrowable(() -> pool.call(ANYTHING));
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     long allocated = HostMemory.allocatedByThisThread() - allocatedBefore;
@@ -93,6 +98,17 @@ class HostileWorkerTest {
     assertThat(took).as(lie + " ends within the timeout").isLessThan(TIMEOUT.plus(SLACK));
     assertThat(allocated).as(lie + " cost the host %s", HostMemory.mib(allocated)).isLessThan(ALLOCATION_BOUND);
     assertThat(Canaries.touchedOnHost()).isEmpty();
+    assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
+  }
+
+  @Test
+  void aResultOfAnotherTypeThanTheCallDeclaresIsRefused() {
+    backend.thenLie(Lie.RESULT_OF_ANOTHER_TYPE);
+
+    Throwable thrown = catchThrowable(() -> pool.call(() -> 42));
+
+    assertThat(thrown).isExactlyInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("its declared type is java.lang.Integer");
     assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
   }
 

@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  * declared return type, and recursively the declared field and record-component types of every class admitted that
  * way, their type arguments and sealed subclasses), and the entries of {@code airlock.allowed-classes}: exact class
  * names, or a package wildcard {@code com.acme.*} written out by the user. Nothing is admitted by package
- * implicitly. {@link GadgetDenylist} stands behind all of it.
+ * implicitly. {@link GadgetDenylist} stands behind all of it. It also carries the declared return type itself, which
+ * {@link ResultTypes} holds a decoded result to: the classes say what may be built, the type where each may stand.
  */
 public final class ClassAllowlist {
 
@@ -60,17 +61,21 @@ public final class ClassAllowlist {
       "java.net.URI");
 
   private static final List<String> JDK_PREFIXES = List.of("java.time.");
-  private static final ClassAllowlist JDK_ONLY = new ClassAllowlist(Set.of(), List.of());
+  private static final ClassAllowlist JDK_ONLY = new ClassAllowlist(Set.of(), List.of(), Object.class);
 
   /** Exact class names (binary names, {@code com.acme.Order$Line}). */
   private final Set<String> exact;
   /** Packages written as {@code com.acme.*}, stored as {@code com.acme.}: classes directly in them. */
   private final List<String> packages;
 
-  private ClassAllowlist(Set<String> exact, List<String> packages) {
+  /** The type the call's code declares it returns ({@link ResultTypes}); {@code Object} when none is known. */
+  private final Type resultType;
+
+  private ClassAllowlist(Set<String> exact, List<String> packages, Type resultType) {
     // Denied names are dropped here, once, so that admitting a class costs one lookup on every decode.
     this.exact = exact.stream().filter(name -> !GadgetDenylist.denies(name)).collect(Collectors.toUnmodifiableSet());
     this.packages = List.copyOf(packages);
+    this.resultType = resultType;
   }
 
   /** JDK value types only. */
@@ -94,7 +99,7 @@ public final class ClassAllowlist {
         exact.add(e);
       }
     }
-    return new ClassAllowlist(exact, packages);
+    return new ClassAllowlist(exact, packages, Object.class);
   }
 
   /**
@@ -114,7 +119,12 @@ public final class ClassAllowlist {
     Type declared = method.getDeclaringClass() == SandboxCall.class && receiver != null
         ? sandboxCallReturnType(receiver) : method.getGenericReturnType();
     reachable(declared, exact);
-    return new ClassAllowlist(exact, base.packages);
+    return new ClassAllowlist(exact, base.packages, declared);
+  }
+
+  /** The type a result must have, type arguments included: the call's declared return type, or {@code Object}. */
+  public Type resultType() {
+    return resultType;
   }
 
   public boolean allows(String className) {

@@ -11,6 +11,7 @@ import dev.airlock.UnshippableInvocationException;
 import dev.airlock.internal.backend.GuestText;
 import java.lang.reflect.InaccessibleObjectException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -209,13 +210,13 @@ public final class Codec {
     Kryos.ResultKryo kryo = decoder.kryo();
     resolver.allowlist(allowlist);
     kryo.deadline(expired);
+    Object result;
     try {
       BoundedInput input = new BoundedInput(bytes);
-      Object result = kryo.readClassAndObject(input);
+      result = kryo.readClassAndObject(input);
       if (input.remaining() != 0) {
         throw new SandboxProtocolException("result had " + input.remaining() + " bytes after its end");
       }
-      return result;
     } catch (Kryos.RejectedClassException e) {
       throw new SandboxProtocolException(refusal(e, allowlist), inert(e));
     } catch (RuntimeException e) {
@@ -235,6 +236,20 @@ public final class Codec {
       resolver.allowlist(ClassAllowlist.jdkOnly());
       RESULT_DECODERS.giveBack(decoder);
     }
+    Optional<String> misfit;
+    try {
+      misfit = ResultTypes.misfit(result, allowlist.resultType());
+    } catch (RuntimeException | LinkageError e) {
+      // The walk iterates admitted collection classes, whose code may throw on what the worker built.
+      throw new SandboxProtocolException("result refused: its type could not be checked: " + quoted(
+          String.valueOf(e)), inert(e));
+    }
+    if (misfit.isPresent()) {
+      throw new SandboxProtocolException("result refused: " + misfit.get() + ". The method's code cannot return "
+          + "that but through an unchecked cast: fix such a cast in the tool, else its worker is not running the "
+          + "code this host shipped");
+    }
+    return result;
   }
 
   private static String refusal(Kryos.RejectedClassException e, ClassAllowlist allowlist) {

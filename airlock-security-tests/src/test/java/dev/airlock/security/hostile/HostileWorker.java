@@ -158,6 +158,7 @@ public final class HostileWorker {
       case SHARED_NESTED_LISTS_IN_HASHSET -> result(callId, KryoBytes.written(Gadgets.sharedNestedListsInHashSet(60),
           true));
       case COLLIDING_HASH_LISTS -> result(callId, encode(Gadgets.collidingHashLists(60_000)));
+      case RESULT_OF_ANOTHER_TYPE -> result(callId, encode(new ArrayList<>(List.of("not", "an", "integer"))));
       default -> {
         // NO_ANSWER, WRONG_PROTOCOL_VERSION, WARM_UP_NEVER_ANSWERED: nothing more to say.
       }

@@ -80,6 +80,8 @@ public enum Lie {
   SHARED_NESTED_LISTS_IN_HASHSET(SandboxProtocolException.class),
   /** A {@code HashSet} of 60,000 distinct lists with one hash code: inserting them compares every pair. */
   COLLIDING_HASH_LISTS(SandboxProtocolException.class),
+  /** A list of strings for a call whose code returns an {@code Integer}: admitted classes, in the wrong place. */
+  RESULT_OF_ANOTHER_TYPE(SandboxProtocolException.class),
   /**
    * LOG frames written straight to the channel whose text holds line breaks, control and bidi characters forging
    * host log lines, then a valid result: legitimate, but each frame must stay one inert line.

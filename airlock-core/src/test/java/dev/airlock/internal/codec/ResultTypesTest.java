@@ -1,0 +1,170 @@
+package dev.airlock.internal.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.SandboxProtocolException;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ResultTypesTest {
+  public record Line(String sku, List<Integer> quantities) {
+  }
+
+  public static class Page<T> {
+    List<T> items = new ArrayList<>();
+    T first;
+  }
+
+  /** Binds its superclass's variable itself. */
+  public static class Lines extends Page<Line> {
+    Map<String, T2> extra = new HashMap<>();
+  }
+
+  public static class T2 {
+  }
+
+  public String text() {
+    return null;
+  }
+
+  public int number() {
+    return 0;
+  }
+
+  public void nothing() {
+  }
+
+  public List<String> names() {
+    return null;
+  }
+
+  public Map<String, List<Integer>> table() {
+    return null;
+  }
+
+  public Optional<String> maybe() {
+    return null;
+  }
+
+  public Line line() {
+    return null;
+  }
+
+  public Page<Line> page() {
+    return null;
+  }
+
+  public List<? extends Number> numbers() {
+    return null;
+  }
+
+  public String[] words() {
+    return null;
+  }
+
+  @SuppressWarnings("rawtypes")
+  public List raw() {
+    return null;
+  }
+
+  public Object anything() {
+    return null;
+  }
+
+  private static Type declared(String method) throws NoSuchMethodException {
+    return ResultTypesTest.class.getMethod(method).getGenericReturnType();
+  }
+
+  private static Optional<String> misfit(Object value, String method) throws NoSuchMethodException {
+    return ResultTypes.misfit(value, declared(method));
+  }
+
+  @Test
+  void whatTheMethodCouldHaveReturnedFits() throws Exception {
+    Page<Line> page = new Page<>();
+    page.items.add(new Line("a", List.of(1, 2)));
+    page.first = new Line("b", List.of());
+    Lines lines = new Lines();
+    lines.items.add(new Line("c", List.of(3)));
+    lines.extra.put("k", new T2());
+
+    assertThat(misfit("x", "text")).isEmpty();
+    assertThat(misfit(null, "text")).isEmpty();
+    assertThat(misfit(7, "number")).isEmpty();
+    assertThat(misfit(null, "nothing")).isEmpty();
+    assertThat(misfit(List.of("a", "b"), "names")).isEmpty();
+    assertThat(misfit(Map.of("a", List.of(1)), "table")).isEmpty();
+    assertThat(misfit(Optional.of("a"), "maybe")).isEmpty();
+    assertThat(misfit(Optional.empty(), "maybe")).isEmpty();
+    assertThat(misfit(new Line("a", List.of(1)), "line")).isEmpty();
+    assertThat(misfit(page, "page")).isEmpty();
+    assertThat(misfit(lines, "page")).as("a subclass binding the variable itself").isEmpty();
+    assertThat(misfit(List.of(1, 2L, 3.0), "numbers")).isEmpty();
+    assertThat(misfit(new String[] {"a", null}, "words")).isEmpty();
+    assertThat(misfit(List.of(1, "a", List.of()), "raw")).isEmpty();
+    assertThat(misfit(new Line("a", List.of(1)), "anything")).isEmpty();
+  }
+
+  @Test
+  void aValueNoCodeOfTheMethodCouldReturnIsNamedByItsPath() throws Exception {
+    Page<Line> page = new Page<>();
+    page.items.add(new Line("a", List.of(1)));
+    smuggle(page.items, "not a line");
+    Map<String, List<Integer>> table = new LinkedHashMap<>();
+    table.put("a", List.of(1));
+    table.put("b", new ArrayList<>(List.of(2)));
+    smuggle(table.get("b"), String.class);
+    Lines lines = new Lines();
+    smuggle(lines.extra, List.of());
+
+    assertThat(misfit(5, "text")).hasValue("the result is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(null, "number")).hasValue("the result is null, but its declared type is int");
+    assertThat(misfit("x", "nothing")).isPresent();
+    assertThat(misfit(List.of("a", 2), "names")).hasValue("the result[1] is a java.lang.Integer, but its declared "
+        + "type is java.lang.String");
+    assertThat(misfit(table, "table")).hasValue("the result's value 1[1] is a java.lang.Class, but its declared "
+        + "type is java.lang.Integer");
+    assertThat(misfit(Optional.of(3), "maybe")).isPresent();
+    assertThat(misfit(new Line("a", unchecked(List.of("1"))), "line")).hasValue("the result.quantities[0] is a "
+        + "java.lang.String, but its declared type is java.lang.Integer");
+    assertThat(misfit(page, "page")).hasValue("the result.items[1] is a java.lang.String, but its declared type is "
+        + Line.class.getTypeName());
+    assertThat(misfit(lines, "page")).hasValue("the result.extra's value 0 is a "
+        + List.of().getClass().getName() + ", but its declared type is " + T2.class.getTypeName());
+    assertThat(misfit(List.of("1"), "numbers")).isPresent();
+    assertThat(misfit(new Object[] {"a"}, "words")).isPresent();
+  }
+
+  @Test
+  void decodingRefusesAResultThatDoesNotFitTheDeclaredType() throws Exception {
+    ClassAllowlist names = ClassAllowlist.forCall(this, getClass().getMethod("names"), List.of());
+
+    assertThat(Codec.decodeResult(Codec.encodeResult(List.of("a"), 4096), names)).isEqualTo(List.of("a"));
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(List.of("a", 2), 4096), names))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("the result[1] is a java.lang.Integer, but its declared type is java.lang.String")
+        .hasMessageContaining("unchecked cast");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> List<T> unchecked(List<?> list) {
+    return (List<T>) list;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void smuggle(Object collectionOrMap, Object value) {
+    if (collectionOrMap instanceof List list) {
+      list.add(value);
+    } else {
+      ((Map) collectionOrMap).put("smuggled", value);
+    }
+  }
+}
