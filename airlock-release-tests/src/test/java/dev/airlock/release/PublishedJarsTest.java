@@ -2,6 +2,8 @@ package dev.airlock.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.module.Configuration;
 import java.lang.module.ModuleFinder;
 import java.nio.file.Path;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +43,26 @@ class PublishedJarsTest {
     Set<String> split = owners.entrySet().stream().filter(e -> e.getValue().size() > 1)
         .map(e -> e.getKey() + " in " + e.getValue()).collect(Collectors.toCollection(TreeSet::new));
     assertThat(split).as("split packages").isEmpty();
+  }
+
+  /**
+   * The agent carries airlock-core and its dependencies as nested jars for its doctor; Maven's copy of the
+   * dependencies also took airlock-core's test jar (the agent's tests use it), so the published agent shipped test
+   * classes, and the doctor put them on its class path.
+   */
+  @Test
+  void noPublishedJarCarriesTestCode() {
+    PublishedArtifacts.jars().forEach((artifactId, jar) -> {
+      try (JarFile file = new JarFile(jar.toFile())) {
+        List<String> testCode = file.stream().map(JarEntry::getName)
+            .filter(name -> name.endsWith("-tests.jar") || name.endsWith("simplelogger.properties")
+                || name.startsWith("com/example/") || name.contains("/test/"))
+            .toList();
+        assertThat(testCode).as("test code in %s", jar).isEmpty();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
   }
 
   @Test
