@@ -238,7 +238,9 @@ public final class Codec {
     }
     Optional<String> misfit;
     try {
-      misfit = ResultTypes.misfit(result, allowlist.resultType());
+      misfit = ResultTypes.misfit(result, allowlist.resultType(), expired);
+    } catch (SandboxProtocolException e) {
+      throw e;
     } catch (RuntimeException | LinkageError e) {
       // The walk iterates admitted collection classes, whose code may throw on what the worker built.
       throw new SandboxProtocolException("result refused: its type could not be checked: " + quoted(

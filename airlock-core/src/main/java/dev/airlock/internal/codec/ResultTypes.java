@@ -1,5 +1,6 @@
 package dev.airlock.internal.codec;
 
+import dev.airlock.SandboxProtocolException;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
@@ -10,11 +11,16 @@ import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Whether a decoded result is of the type its method declares, type arguments included. The allowlist says which
@@ -23,95 +29,187 @@ import java.util.Optional;
  * returns, so such a result is a worker's lie. Accepted, it would surface as a {@code ClassCastException} in the
  * caller's code, far from the call, or never: a {@code List<String>} holding a {@code Class}.
  *
- * <p>The walk visits each decoded value once (a result is a tree), through the declared type: the elements of a
- * collection, the keys and values of a map, an optional's value, an array's elements and the fields of a class that
- * is not the JDK's, each against the type its declaration gives it once type variables are bound. A type variable
- * that nothing binds is checked against its bounds.
+ * <p>The walk goes through the declared type: the elements of a collection, the keys and values of a map, an
+ * optional's value, an array's elements and the fields of a class that is not the JDK's, each against the type its
+ * declaration gives it once type variables are bound; a type variable that nothing binds is checked against its
+ * bounds. The worker chose the result's shape, so the walk costs what decoding did and no more: each value is visited
+ * once (a result is a tree), the stack holds one frame per level (an iterator, never a copy of a collection's
+ * elements), a path is spelt out only for the value that does not fit, and the call's deadline is checked as decoding
+ * checks it.
  */
 public final class ResultTypes {
+  /** Visits between two looks at the deadline. */
+  private static final int DEADLINE_EVERY = 4096;
+
   private ResultTypes() {
   }
 
-  /** A value and the type it must have, with the type variables bound where it was found. */
-  private record Expected(Object value, Type type, Map<TypeVariable<?>, Type> bound, String path) {
+  /**
+   * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
+   * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one.
+   */
+  private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
+    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name) {
+      this(value, type, bound, name, -1);
+    }
+
+    String label() {
+      return index < 0 ? name : name == null ? "[" + index + "]" : name + index;
+    }
+  }
+
+  /** A value whose children are being checked, one at a time, and the child it is at (for the path). */
+  private static final class Frame {
+    final Iterator<Child> children;
+    Child current;
+
+    Frame(Iterator<Child> children) {
+      this.children = children;
+    }
   }
 
   /**
    * Where {@code result} does not fit {@code declared} (a method's generic return type): a description naming the
-   * path to the value, what it is and what was declared, or empty when it fits.
+   * path to the value, what it is and what was declared, or empty when it fits; a {@link SandboxProtocolException}
+   * once {@code expired} turns true.
    */
-  public static Optional<String> misfit(Object result, Type declared) {
-    Deque<Expected> todo = new ArrayDeque<>();
-    todo.push(new Expected(result, declared, Map.of(), "the result"));
-    while (!todo.isEmpty()) {
-      Expected next = todo.pop();
-      Optional<String> wrong = visit(next, todo);
-      if (wrong.isPresent()) {
-        return wrong;
+  public static Optional<String> misfit(Object result, Type declared, BooleanSupplier expired) {
+    Deque<Frame> stack = new ArrayDeque<>();
+    Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
+    stack.push(root);
+    long visits = 0;
+    while (!stack.isEmpty()) {
+      Frame top = stack.peek();
+      if (!top.children.hasNext()) {
+        stack.pop();
+        continue;
+      }
+      if (++visits % DEADLINE_EVERY == 0 && expired.getAsBoolean()) {
+        throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
+      }
+      Child child = top.children.next();
+      top.current = child;
+      Type type = resolve(child.type, child.bound);
+      Class<?> raw = raw(type);
+      Object value = child.value;
+      if (value == null) {
+        if (raw.isPrimitive() && raw != void.class) {
+          return Optional.of(path(stack) + " is null, but its declared type is " + raw.getName());
+        }
+        continue;
+      }
+      Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
+      if (!boxed.isInstance(value)) {
+        return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
+            + type.getTypeName());
+      }
+      Iterator<Child> children = children(value, type, raw, child.bound);
+      if (children != null) {
+        stack.push(new Frame(children));
       }
     }
     return Optional.empty();
   }
 
-  private static Optional<String> visit(Expected e, Deque<Expected> todo) {
-    Type type = resolve(e.type, e.bound);
-    Class<?> raw = raw(type);
-    Object value = e.value;
-    if (value == null) {
-      return raw.isPrimitive() && raw != void.class ? Optional.of(e.path + " is null, but its declared type is "
-          + raw.getName()) : Optional.empty();
+  /** The path from the result to the value the top frame is at: {@code the result.lines[3]'s value 0}. */
+  private static String path(Deque<Frame> stack) {
+    StringBuilder path = new StringBuilder();
+    for (Iterator<Frame> it = stack.descendingIterator(); it.hasNext(); ) {
+      path.append(it.next().current.label());
     }
-    Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-    if (!boxed.isInstance(value)) {
-      return Optional.of(e.path + " is a " + value.getClass().getName() + ", but its declared type is "
-          + type.getTypeName());
-    }
-    Map<TypeVariable<?>, Type> bound = bindings(type, e.bound);
+    return path.toString();
+  }
+
+  /** What of {@code value} is checked next, or null when nothing below it can be of a wrong type. */
+  private static Iterator<Child> children(Object value, Type type, Class<?> raw, Map<TypeVariable<?>, Type> outer) {
     if (value instanceof Collection<?> collection) {
+      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
       Type element = argument(type, bound, Collection.class, 0);
-      int i = 0;
-      for (Object item : collection) {
-        todo.push(new Expected(item, element, bound, e.path + "[" + i++ + "]"));
+      return indexed(collection.iterator(), element, bound);
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
+      return entries(map.entrySet().iterator(), argument(type, bound, Map.class, 0),
+          argument(type, bound, Map.class, 1), bound);
+    }
+    if (value instanceof Optional<?> optional) {
+      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
+      return optional.isEmpty() ? null : List.of(new Child(optional.get(), argument(type, bound, Optional.class, 0),
+          bound, ".get()")).iterator();
+    }
+    Class<?> runtime = value.getClass();
+    if (runtime.isArray()) {
+      if (runtime.getComponentType().isPrimitive()) {
+        return null;
       }
-    } else if (value instanceof Map<?, ?> map) {
-      Type keyType = argument(type, bound, Map.class, 0);
-      Type valueType = argument(type, bound, Map.class, 1);
-      int i = 0;
-      for (Map.Entry<?, ?> entry : map.entrySet()) {
-        // Entries by position: a key's toString is the worker's text, and may be anything.
-        todo.push(new Expected(entry.getKey(), keyType, bound, e.path + "'s key " + i));
-        todo.push(new Expected(entry.getValue(), valueType, bound, e.path + "'s value " + i++));
-      }
-    } else if (value instanceof Optional<?> optional) {
-      if (optional.isPresent()) {
-        todo.push(new Expected(optional.get(), argument(type, bound, Optional.class, 0), bound,
-            e.path + ".get()"));
-      }
-    } else if (value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
       Type component = type instanceof GenericArrayType g ? g.getGenericComponentType()
           : raw.isArray() ? raw.getComponentType() : Object.class;
-      for (int i = 0; i < Array.getLength(value); i++) {
-        todo.push(new Expected(Array.get(value, i), component, bound, e.path + "[" + i + "]"));
-      }
-    } else if (!ClassAllowlist.isJdk(value.getClass())) {
-      fields(e, raw, bound, todo);
+      return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
     }
-    return Optional.empty();
+    if (ClassAllowlist.isJdk(runtime)) {
+      return null; // a JDK value type: nothing in it was declared by the method
+    }
+    return fields(value, raw, bindings(type, outer));
+  }
+
+  /** Elements by position: an element's own text is the worker's, and may be anything. */
+  private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound) {
+    return new Iterator<>() {
+      private int index;
+
+      @Override
+      public boolean hasNext() {
+        return items.hasNext();
+      }
+
+      @Override
+      public Child next() {
+        return new Child(items.next(), type, bound, null, index++);
+      }
+    };
+  }
+
+  /** Keys and values, by the entry's position. */
+  private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
+      Map<TypeVariable<?>, Type> bound) {
+    return new Iterator<>() {
+      private Map.Entry<?, ?> entry;
+      private int index = -1;
+
+      @Override
+      public boolean hasNext() {
+        return entry != null || items.hasNext();
+      }
+
+      @Override
+      public Child next() {
+        if (entry == null) {
+          entry = items.next();
+          index++;
+          return new Child(entry.getKey(), keyType, bound, "'s key ", index);
+        }
+        Object value = entry.getValue();
+        entry = null;
+        return new Child(value, valueType, bound, "'s value ", index);
+      }
+    };
   }
 
   /**
    * The fields of an application object, each against its generic type. Type variables of the declared class and its
    * superclasses are bound by the declared type; those of a subclass the worker chose are not, and stay at their
-   * bounds.
+   * bounds. A field this host cannot read (a module that is not open) is not checked: the decoder could not have
+   * set it either.
    */
-  private static void fields(Expected e, Class<?> declaredRaw, Map<TypeVariable<?>, Type> declaredBound,
-      Deque<Expected> todo) {
-    Map<TypeVariable<?>, Type> bound = new HashMap<>();
+  private static Iterator<Child> fields(Object value, Class<?> declaredRaw,
+      Map<TypeVariable<?>, Type> declaredBound) {
+    List<Child> children = new ArrayList<>();
+    Map<TypeVariable<?>, Type> bound = Map.of();
     boolean reachedDeclared = false;
-    for (Class<?> k = e.value.getClass(); k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
+    for (Class<?> k = value.getClass(); k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
       if (k == declaredRaw) {
         reachedDeclared = true;
-        bound.putAll(declaredBound);
+        bound = declaredBound;
       }
       try {
         for (Field f : k.getDeclaredFields()) {
@@ -120,23 +218,23 @@ public final class ResultTypes {
             continue;
           }
           f.setAccessible(true);
-          todo.push(new Expected(f.get(e.value), f.getGenericType(), reachedDeclared ? Map.copyOf(bound) : Map.of(),
-              e.path + "." + f.getName()));
+          children.add(new Child(f.get(value), f.getGenericType(), reachedDeclared ? bound : Map.of(),
+              "." + f.getName()));
         }
-        if (reachedDeclared) {
-          bound = bindings(k.getGenericSuperclass(), bound);
-        }
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e2) {
-        // A field this host cannot read or type (a module that is not open) was not checked by the decoder either.
-        return;
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        continue;
+      }
+      if (reachedDeclared) {
+        bound = bindings(k.getGenericSuperclass(), bound);
       }
     }
+    return children.iterator();
   }
 
   /** The type variables of {@code type}'s class bound to its arguments, themselves resolved in {@code outer}. */
   private static Map<TypeVariable<?>, Type> bindings(Type type, Map<TypeVariable<?>, Type> outer) {
     if (!(type instanceof ParameterizedType p) || !(p.getRawType() instanceof Class<?> raw)) {
-      return Map.of();
+      return outer;
     }
     Map<TypeVariable<?>, Type> bound = new HashMap<>(outer);
     TypeVariable<?>[] variables = raw.getTypeParameters();
@@ -158,9 +256,8 @@ public final class ResultTypes {
     bindings.push(bound);
     while (!todo.isEmpty()) {
       Type t = todo.pop();
-      Map<TypeVariable<?>, Type> b = bindings.pop();
+      Map<TypeVariable<?>, Type> here = bindings(t, bindings.pop());
       Class<?> raw = raw(t);
-      Map<TypeVariable<?>, Type> here = bindings(t, b);
       if (raw == target) {
         return resolve(raw.getTypeParameters()[index], here);
       }
