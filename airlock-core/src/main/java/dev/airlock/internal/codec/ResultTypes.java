@@ -146,8 +146,11 @@ public final class ResultTypes {
           : raw.isArray() ? raw.getComponentType() : Object.class;
       return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
     }
-    if (ClassAllowlist.isJdk(runtime)) {
-      return null; // a JDK value type: nothing in it was declared by the method
+    if (ClassAllowlist.isJdk(runtime) || value instanceof Enum<?>) {
+      // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
+      // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
+      // would choose.
+      return null;
     }
     return fields(value, raw, bindings(type, outer));
   }
