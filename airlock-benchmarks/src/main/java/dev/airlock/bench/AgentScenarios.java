@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -27,40 +26,63 @@ final class AgentScenarios implements AutoCloseable {
   private static final String TEMPLATE = "Tool000";
 
   private final Path agentJar;
+  private final String applicationClasspath;
   private final Path toolsDir;
   private final Path toolsJar;
 
-  private AgentScenarios(Path agentJar, int tools) throws IOException {
-    this.agentJar = agentJar;
+  private AgentScenarios(AsAUser user, int tools) throws IOException {
+    this.agentJar = user.agentJar();
     this.toolsDir = Files.createTempDirectory("airlock-bench-tools-");
     this.toolsJar = toolsDir.resolve("tools.jar");
+    this.applicationClasspath = user.classpath() + File.pathSeparator + toolsJar;
     writeTools(tools);
   }
 
-  /** The scenarios, or why they cannot run: the agent jar is the system property airlock.agent.jar or built here. */
-  static AgentScenarios create(int tools) throws IOException {
-    return new AgentScenarios(agentJar().orElseThrow(() -> new IllegalStateException("no java agent jar: build it "
-        + "(mvn -B -pl airlock-agent -am -DskipTests package) or name it with -Dairlock.agent.jar=...")), tools);
-  }
+  /**
+   * The agent artifact and an application's classpath as a user's build gives them: Airlock's artifacts as Maven
+   * resolved them, each its own jar ({@code target/as-a-user}, made by the {@code benchmarks} profile), the
+   * application's own jar, and the java agent artifact, never a module's {@code target/} output. Users' workers map
+   * the archive made on Airlock's own jars, which a shaded jar of everything would never get.
+   */
+  record AsAUser(Path agentJar, List<Path> jars) {
+    String classpath() {
+      return String.join(File.pathSeparator, jars.stream().map(Path::toString).toList());
+    }
 
-  static Optional<Path> agentJar() throws IOException {
-    String named = System.getProperty("airlock.agent.jar", "");
-    if (!named.isEmpty()) {
-      return Optional.of(Path.of(named));
-    }
-    Path target = Path.of("airlock-agent", "target");
-    if (!Files.isDirectory(target)) {
-      return Optional.empty();
-    }
-    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "airlock-agent-*.jar")) {
-      for (Path jar : jars) {
-        String name = jar.getFileName().toString();
-        if (!name.endsWith("-sources.jar") && !name.endsWith("-javadoc.jar")) {
-          return Optional.of(jar.toAbsolutePath());
+    /** Next to the benchmarks jar this JVM runs from; {@code airlock.agent.jar} names another agent jar. */
+    static AsAUser find() throws IOException {
+      Path target;
+      try {
+        target = Path.of(AgentScenarios.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .getParent();
+      } catch (java.net.URISyntaxException e) {
+        throw new IOException(e);
+      }
+      Path folder = target.resolve("as-a-user");
+      String named = System.getProperty("airlock.agent.jar", "");
+      Path agent = named.isEmpty() ? folder.resolve("airlock-agent.jar") : Path.of(named);
+      List<Path> jars = new ArrayList<>();
+      if (Files.isDirectory(folder.resolve("lib"))) {
+        try (DirectoryStream<Path> lib = Files.newDirectoryStream(folder.resolve("lib"), "*.jar")) {
+          lib.forEach(jars::add);
         }
       }
+      try (DirectoryStream<Path> own = Files.newDirectoryStream(target, "airlock-benchmarks-*.jar")) {
+        own.forEach(jars::add);
+      }
+      if (!Files.isRegularFile(agent) || jars.size() < 2) {
+        throw new IllegalStateException("no application as a user builds it in " + folder + ": build it with "
+            + "mvn -B -pl airlock-benchmarks -am -Pbenchmarks -DskipTests package, and run the benchmarks jar "
+            + "from its target folder");
+      }
+      jars.sort(null);
+      return new AsAUser(agent, List.copyOf(jars));
     }
-    return Optional.empty();
+  }
+
+  /** The scenarios, or why they cannot run. */
+  static AgentScenarios create(int tools) throws IOException {
+    return new AgentScenarios(AsAUser.find(), tools);
   }
 
   /** Tool001..ToolNNN: copies of the template's class file with the name replaced in place (same length). */
@@ -109,7 +131,7 @@ final class AgentScenarios implements AutoCloseable {
   /** {@link #run} in a JVM of {@code java}, whose workers then run on the same JDK. */
   Samples runOn(String java, String options, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(java, "-javaagent:" + agentJar + "=" + options,
-        "-cp", Jvm.classpath() + File.pathSeparator + toolsJar, AgentCallChild.class.getName()));
+        "-cp", applicationClasspath, AgentCallChild.class.getName()));
     cmd.addAll(List.of(args));
     long spawned = System.nanoTime();
     Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
