@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,36 @@ import java.util.function.BooleanSupplier;
 public final class ResultTypes {
   /** Visits between two looks at the deadline. */
   private static final int DEADLINE_EVERY = 4096;
+
+  /**
+   * The fields of a class that a result's object of it is checked through, made accessible once. The same
+   * {@link Field} objects every time, so their generic types are the same objects too, which {@link Shape}s are keyed
+   * by ({@link Class#getDeclaredFields} returns new copies on every call).
+   */
+  private static final ClassValue<List<Field>> FIELDS = new ClassValue<>() {
+    @Override
+    protected List<Field> computeValue(Class<?> type) {
+      List<Field> fields = new ArrayList<>();
+      try {
+        for (Field f : type.getDeclaredFields()) {
+          if (Modifier.isStatic(f.getModifiers()) || Modifier.isTransient(f.getModifiers())
+              || f.getType().isPrimitive()) {
+            continue;
+          }
+          try {
+            f.setAccessible(true);
+            f.getGenericType();
+            fields.add(f);
+          } catch (RuntimeException | LinkageError e) {
+            // A module that is not open, or a type this JVM cannot load: the decoder could not have set it either.
+          }
+        }
+      } catch (RuntimeException | LinkageError e) {
+        return List.of();
+      }
+      return List.copyOf(fields);
+    }
+  };
 
   private ResultTypes() {
   }
@@ -68,6 +99,14 @@ public final class ResultTypes {
     }
   }
 
+  /** What a container of {@code type} in {@code outer} holds: its bindings and its element (or key and value) types. */
+  private record Shape(Type type, Map<TypeVariable<?>, Type> outer, Class<?> container,
+      Map<TypeVariable<?>, Type> bound, Type first, Type second) {
+    boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> container) {
+      return this.type == type && this.outer == outer && this.container == container;
+    }
+  }
+
   /**
    * Where {@code result} does not fit {@code declared} (a method's generic return type): a description naming the
    * path to the value, what it is and what was declared, or empty when it fits; a {@link SandboxProtocolException}
@@ -75,6 +114,9 @@ public final class ResultTypes {
    */
   public static Optional<String> misfit(Object result, Type declared, BooleanSupplier expired) {
     Deque<Frame> stack = new ArrayDeque<>();
+    // The last shape worked out for each declared type: the values a type is declared for share its object and their
+    // bindings' (every element of a List<Map<String, T>>), so a shape is worked out once, not once per value.
+    Map<Type, Shape> shapes = new IdentityHashMap<>();
     Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
     stack.push(root);
     long visits = 0;
@@ -103,7 +145,7 @@ public final class ResultTypes {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
             + type.getTypeName());
       }
-      Iterator<Child> children = children(value, type, raw, child.bound);
+      Iterator<Child> children = children(value, child.type, type, raw, child.bound, shapes);
       if (children != null) {
         stack.push(new Frame(children));
       }
@@ -120,22 +162,24 @@ public final class ResultTypes {
     return path.toString();
   }
 
-  /** What of {@code value} is checked next, or null when nothing below it can be of a wrong type. */
-  private static Iterator<Child> children(Object value, Type type, Class<?> raw, Map<TypeVariable<?>, Type> outer) {
+  /**
+   * What of {@code value} is checked next, or null when nothing below it can be of a wrong type; {@code declared} is
+   * the child's type as written and {@code type} the same resolved.
+   */
+  private static Iterator<Child> children(Object value, Type declared, Type type, Class<?> raw,
+      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes) {
     if (value instanceof Collection<?> collection) {
-      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
-      Type element = argument(type, bound, Collection.class, 0);
-      return indexed(collection.iterator(), element, bound);
+      Shape shape = shape(declared, type, outer, Collection.class, shapes);
+      return indexed(collection.iterator(), shape.first, shape.bound);
     }
     if (value instanceof Map<?, ?> map) {
-      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
-      return entries(map.entrySet().iterator(), argument(type, bound, Map.class, 0),
-          argument(type, bound, Map.class, 1), bound);
+      Shape shape = shape(declared, type, outer, Map.class, shapes);
+      return entries(map.entrySet().iterator(), shape.first, shape.second, shape.bound);
     }
     if (value instanceof Optional<?> optional) {
-      Map<TypeVariable<?>, Type> bound = bindings(type, outer);
-      return optional.isEmpty() ? null : List.of(new Child(optional.get(), argument(type, bound, Optional.class, 0),
-          bound, ".get()")).iterator();
+      Shape shape = shape(declared, type, outer, Optional.class, shapes);
+      return optional.isEmpty() ? null : List.of(new Child(optional.get(), shape.first, shape.bound, ".get()"))
+          .iterator();
     }
     Class<?> runtime = value.getClass();
     if (runtime.isArray()) {
@@ -153,6 +197,20 @@ public final class ResultTypes {
       return null;
     }
     return fields(value, raw, bindings(type, outer));
+  }
+
+  /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
+  private static Shape shape(Type declared, Type type, Map<TypeVariable<?>, Type> outer, Class<?> container,
+      Map<Type, Shape> shapes) {
+    Shape last = shapes.get(declared);
+    if (last != null && last.of(declared, outer, container)) {
+      return last;
+    }
+    Map<TypeVariable<?>, Type> bound = bindings(type, outer);
+    Shape shape = new Shape(declared, outer, container, bound, argument(type, bound, container, 0),
+        container == Map.class ? argument(type, bound, container, 1) : null);
+    shapes.put(declared, shape);
+    return shape;
   }
 
   /** Elements by position: an element's own text is the worker's, and may be anything. */
@@ -214,18 +272,13 @@ public final class ResultTypes {
         reachedDeclared = true;
         bound = declaredBound;
       }
-      try {
-        for (Field f : k.getDeclaredFields()) {
-          if (Modifier.isStatic(f.getModifiers()) || Modifier.isTransient(f.getModifiers())
-              || f.getType().isPrimitive()) {
-            continue;
-          }
-          f.setAccessible(true);
+      for (Field f : FIELDS.get(k)) {
+        try {
           children.add(new Child(f.get(value), f.getGenericType(), reachedDeclared ? bound : Map.of(),
               "." + f.getName()));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+          // Not readable here after all: not checked, as the decoder could not have set it either.
         }
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        continue;
       }
       if (reachedDeclared) {
         bound = bindings(k.getGenericSuperclass(), bound);
