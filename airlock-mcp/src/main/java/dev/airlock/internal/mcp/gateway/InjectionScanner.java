@@ -94,13 +94,14 @@ final class InjectionScanner {
   /** What a model reads as a space: {@code \\s} is ASCII only, and no-break, thin or ideographic spaces are not. */
   private static final String SPACE = "[\\s\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
   /**
-   * A URL with a query, taken whole: the host up to the first {@code ?}, then up to 2,000 characters of query and the
-   * rest of an encoded value running past them (a parameter that starts within them may be as long as it likes), then
-   * a {@code <} that ends it, if one does. Possessive, since each run stops only at a character it cannot hold: a failed match costs the
+   * A URL with a query, taken whole: the host up to the first {@code ?}, then up to 2,200 characters of query (the
+   * rules before took 2,000 after any {@code ?} of the first 200 characters) and the rest of an encoded value running
+   * past them (a parameter that starts within them may be as long as it likes), then a {@code <} that ends it, if one
+   * does. Possessive, since each run stops only at a character it cannot hold: a failed match costs the
    * runs' length once, not their product, and a found URL is consumed, so the next search starts after it.
    */
   private static final Pattern URL_WITH_QUERY = Pattern.compile(
-      "https?://[^\\s)\"'<>?]{1,200}+\\?[^\\s)\"'<>]{0,2000}+[A-Za-z0-9+/_%-]*+<?+", FLAGS);
+      "https?://[^\\s)\"'<>?]{1,200}+\\?[^\\s)\"'<>]{0,2200}+[A-Za-z0-9+/_%-]*+<?+", FLAGS);
   /** A query parameter whose value is a long run of base64 or percent-encoding: data carried out. */
   private static final Pattern ENCODED_VALUE = Pattern.compile("=[A-Za-z0-9+/_%-]{120}");
   private static final List<Rule> RULES = List.of(
