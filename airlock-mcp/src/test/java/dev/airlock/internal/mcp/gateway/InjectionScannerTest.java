@@ -114,13 +114,13 @@ class InjectionScannerTest {
   }
 
   /**
-   * The link rules look at a URL's first 2,000 characters of query, as they did; a data parameter that starts there
-   * and runs past them is still data carried out (the rule before took it, an early version of the whole-URL rule cut
-   * it at the window).
+   * The link rules look at a window of a URL's query, as they did; a data parameter that starts within it and runs
+   * past it is still data carried out (the rule before took it, an early version of the whole-URL rule cut it at the
+   * window).
    */
   @Test
   void aLongEncodedParameterStartingNearTheEndOfTheWindowIsFound() {
-    String text = "see https://collect.example/p?" + "a".repeat(1_950) + "&d=" + "QUJD".repeat(100) + " now";
+    String text = "see https://collect.example/p?" + "a".repeat(2_150) + "&d=" + "QUJD".repeat(100) + " now";
 
     assertThat(scanner.scan(text)).extracting(InjectionScanner.Finding::rule).contains("exfiltration-link");
     assertThat(scanner.strip(text)).contains("[link removed]").doesNotContain("QUJD");
