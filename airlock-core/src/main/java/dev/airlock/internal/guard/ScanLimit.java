@@ -1,8 +1,8 @@
 package dev.airlock.internal.guard;
 
 /**
- * What a regular-expression scan of text from a sandbox or an upstream may cost: a deadline, a number of characters
- * read, or both. The patterns are written to be linear; this bounds what they cost on the caller's thread even so, by
+ * What a regular-expression scan of text from a sandbox or an upstream may cost: a deadline, or a number of
+ * characters read. The patterns are written to be linear; this bounds what they cost on the caller's thread even so, by
  * construction: a matcher reads every character through {@link CharSequence#charAt} of the text {@link #over} gives it.
  * One limit is shared by every text it is put over, so the patterns of one piece of work spend it together.
  */

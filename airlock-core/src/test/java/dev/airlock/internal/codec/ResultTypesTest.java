@@ -154,18 +154,14 @@ class ResultTypesTest {
     for (int i = 0; i < 200_000; i++) {
       bottom.add("s");
     }
-    Object nested = bottom;
+    Object deep = bottom;
     for (int i = 0; i < 300; i++) {
-      nested = List.of(nested);
+      deep = List.of(deep);
     }
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    long before = threads.getCurrentThreadAllocatedBytes();
+    Object nested = deep;
+    long allocated = allocatedBy(() -> assertThat(misfit(nested, "anything")).isEmpty());
 
-    assertThat(misfit(nested, "anything")).isEmpty();
-
-    assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated by the walk")
-        .isLessThan(32L * 1024 * 1024);
+    assertThat(allocated).as("bytes allocated by the walk").isLessThan(32L * 1024 * 1024);
   }
 
   public List<Line> lines() {
@@ -183,13 +179,7 @@ class ResultTypesTest {
       lines.add(new Line("sku", List.of(i)));
     }
     misfit(lines.subList(0, 10), "lines");
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    long before = threads.getCurrentThreadAllocatedBytes();
-
-    assertThat(misfit(lines, "lines")).isEmpty();
-
-    long perObject = (threads.getCurrentThreadAllocatedBytes() - before) / lines.size();
+    long perObject = allocatedBy(() -> assertThat(misfit(lines, "lines")).isEmpty()) / lines.size();
     assertThat(perObject).as("bytes allocated per record (about 490 measured)").isLessThan(768);
   }
 
@@ -244,6 +234,19 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("the result[1] is a java.lang.Integer, but its declared type is java.lang.String")
         .hasMessageContaining("unchecked cast");
+  }
+
+  /** The bytes this thread allocates while running {@code walk}. */
+  private static long allocatedBy(ThrowingRunnable walk) throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    walk.run();
+    return threads.getCurrentThreadAllocatedBytes() - before;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
   }
 
   @SuppressWarnings("unchecked")

@@ -23,19 +23,6 @@ import java.util.regex.Pattern;
  * innocence: a text that passes may still be hostile in words no pattern knows.
  */
 final class InjectionScanner {
-  private final long baseReads;
-  private final int readsPerChar;
-
-  InjectionScanner() {
-    this(BASE_READS, READS_PER_CHAR);
-  }
-
-  /** A scanner with another budget: {@code baseReads} whatever the length, {@code readsPerChar} more per character. */
-  InjectionScanner(long baseReads, int readsPerChar) {
-    this.baseReads = baseReads;
-    this.readsPerChar = readsPerChar;
-  }
-
   /**
    * What was found: the rule and the matched text, shortened and made printable for a log or audit record;
    * {@code fixedText} when it is in text the gateway cannot rewrite (a name, a URI), so stripping cannot remove it.
@@ -71,7 +58,6 @@ final class InjectionScanner {
   /** What every scan may read whatever its length: a short text with a long URL is still cheap. */
   static final long BASE_READS = 1 << 20;
   static final String UNSCANNABLE = "unscannable";
-
 
   /**
    * What a reader does not see but a model reads: every format character (tags, zero-width, bidi controls, the Arabic
@@ -141,6 +127,19 @@ final class InjectionScanner {
       new Rule("exfiltration-link", URL_WITH_QUERY, "[link removed]",
           url -> url.indexOf('{') >= 0 || url.toUpperCase(Locale.ROOT).contains("%7B") || url.endsWith("<")),
       new Rule("exfiltration-link", URL_WITH_QUERY, "[link removed]", url -> ENCODED_VALUE.matcher(url).find()));
+
+  private final long baseReads;
+  private final int readsPerChar;
+
+  InjectionScanner() {
+    this(BASE_READS, READS_PER_CHAR);
+  }
+
+  /** A scanner with another budget: {@code baseReads} whatever the length, {@code readsPerChar} more per character. */
+  InjectionScanner(long baseReads, int readsPerChar) {
+    this.baseReads = baseReads;
+    this.readsPerChar = readsPerChar;
+  }
 
   /**
    * A rule's pattern with every bounded run of spaces ({@code \\s{1,3}}, {@code \\s{0,3}}) widened to any run of up to
