@@ -15,6 +15,8 @@ public final class WorkerCommand {
       "-XX:-UseDynamicNumberOfGCThreads",
       "-XX:+DisableAttachMechanism",
       "-Xshare:auto",
+      "-XX:+UnlockDiagnosticVMOptions",
+      "-XX:ArchiveRelocationMode=0",
       "-XX:MaxMetaspaceSize=128m",
       "-Djava.io.tmpdir=/tmp",
       "-Dairlock.worker=true",
@@ -34,8 +36,12 @@ public final class WorkerCommand {
    * accessor of core reflection: since JDK 18 (JEP 416) a method's first reflective call otherwise spins method
    * handles and their lambda-form classes, a one-off cost of most of a fresh worker's first call (about 5 ms of a 9
    * ms single-use call on JDK 25) that a single-use worker pays on every call and never earns back; JDK 17 uses the
-   * JNI accessor for a method's first calls anyway. The worker's arguments
-   * ({@code --connect ...}) follow.
+   * JNI accessor for a method's first calls anyway. Class-data archives are mapped where they were made to be rather
+   * than at a random address (the default since JDK 20 and in Debian's JDK 17 builds): relocating every pointer of
+   * the archives took 20-40 ms of each worker's start here (13 ms of a worker's 161 ms median cold start). The
+   * random address makes memory-corruption exploits harder, which buys a worker nothing: its guest may already run
+   * native code and any system call its sandbox allows (docs/security.md), and a worker holds no secret. The worker's
+   * arguments ({@code --connect ...}) follow.
    */
   public static List<String> javaArguments(String java, String classpath, int memoryMb) {
     return javaArguments(java, classpath, memoryMb, List.of());

@@ -13,6 +13,7 @@ import dev.airlock.spi.WorkerSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -377,7 +378,17 @@ class ClassDataArchiveTest {
     String option = "-XX:ArchiveClassesAtExit=" + cache;
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
         .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-        .filter(p -> Arrays.stream(p.info().arguments().orElse(new String[0])).anyMatch(a -> a.startsWith(option)))
+        .filter(p -> commandLine(p).stream().anyMatch(a -> a.startsWith(option)))
         .toList();
+  }
+
+  /** Read whole: {@code ProcessHandle.Info.arguments()} gives none for a command line longer than a page. */
+  private static List<String> commandLine(ProcessHandle process) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+      return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException e) {
+      return List.of(); // exited meanwhile
+    }
   }
 }
