@@ -380,7 +380,7 @@ public final class GatewaySession implements AutoCloseable {
       List<InjectionScanner.Finding> found = scanner.scan(text);
       findings.addAll(found);
       if (!found.isEmpty() && action == InjectionAction.STRIP) {
-        text = scanner.strip(text);
+        text = scanner.strip(text, found);
       }
       return TextNode.valueOf(text);
     }
@@ -420,7 +420,7 @@ public final class GatewaySession implements AutoCloseable {
       if (!found.isEmpty()) {
         findings.addAll(found);
         if (action == InjectionAction.STRIP) {
-          texts.get(0).put("text", scanner.strip(joined));
+          texts.get(0).put("text", scanner.strip(joined, found));
           texts.subList(1, texts.size()).forEach(item -> item.put("text", ""));
         }
         return;

@@ -174,6 +174,14 @@ final class InjectionScanner {
   }
 
   /**
+   * {@code text} stripped of what {@link #scan} found in it: a text found unscannable is removed whole, without
+   * spending the budget on it a second time only to run out again.
+   */
+  String strip(String text, List<Finding> found) {
+    return found.stream().anyMatch(f -> f.rule().equals(UNSCANNABLE)) ? removed(text) : strip(text);
+  }
+
+  /**
    * {@code text} without hidden characters and with every match replaced by a marker. When a marker is there only in
    * the reading (a disguised one), the stripped reading replaces the text: the disguise cannot be kept without it.
    */
@@ -186,8 +194,12 @@ final class InjectionScanner {
       }
       return out;
     } catch (ScanLimit.Overrun e) {
-      return "[text removed: " + unscannable(text).excerpt() + "]";
+      return removed(text);
     }
+  }
+
+  private String removed(String text) {
+    return "[text removed: " + unscannable(text).excerpt() + "]";
   }
 
   /**
