@@ -130,8 +130,16 @@ final class AgentScenarios implements AutoCloseable {
 
   /** {@link #run} in a JVM of {@code java}, whose workers then run on the same JDK. */
   Samples runOn(String java, String options, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(java, "-javaagent:" + agentJar + "=" + options,
-        "-cp", applicationClasspath, AgentCallChild.class.getName()));
+    return runOn(java, List.of(), options, args);
+  }
+
+  /** {@link #runOn} with {@code jvmFlags} before the agent. */
+  Samples runOn(String java, List<String> jvmFlags, String options, String... args) throws IOException,
+      InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(jvmFlags);
+    cmd.addAll(List.of("-javaagent:" + agentJar + "=" + options, "-cp", applicationClasspath,
+        AgentCallChild.class.getName()));
     cmd.addAll(List.of(args));
     long spawned = System.nanoTime();
     Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -178,16 +186,37 @@ final class AgentScenarios implements AutoCloseable {
    */
   double[][] firstCalls(String options, String scenario, long delayMillis, int runs) throws IOException,
       InterruptedException {
+    return firstCalls(Jvm.java(), List.of(), options, scenario, delayMillis, runs);
+  }
+
+  /** {@link #firstCalls} in JVMs of {@code java} with {@code jvmFlags}, against Hello on the same {@code java}. */
+  double[][] firstCalls(String java, List<String> jvmFlags, String options, String scenario, long delayMillis,
+      int runs) throws IOException, InterruptedException {
     double[] first = new double[runs];
     double[] hello = new double[runs];
     double[] fromStart = new double[runs];
     for (int i = 0; i < runs; i++) {
-      hello[i] = StartupBenchmark.javaHelloMillis(1)[0];
-      Samples samples = run(options, scenario, Long.toString(delayMillis), Long.toString(System.currentTimeMillis()));
+      hello[i] = StartupBenchmark.javaHelloMillis(java, 1)[0];
+      Samples samples = runOn(java, jvmFlags, options, scenario, Long.toString(delayMillis),
+          Long.toString(System.currentTimeMillis()));
       first[i] = samples.calls()[0];
       fromStart[i] = samples.sinceSpawn()[0];
     }
     return new double[][] {first, hello, fromStart};
+  }
+
+  /**
+   * The JVM options that map an AOT cache of this application (JEP 483), made by one training run of {@code scenario}
+   * on {@code java} (JDK 25 and later, JEP 514): what a user can do for the host's own start, which Airlock cannot.
+   */
+  List<String> aotCache(String java, String options, String scenario) throws IOException, InterruptedException {
+    Path cache = toolsDir.resolve("application.aot");
+    runOn(java, List.of("-XX:AOTCacheOutput=" + cache), options, scenario, "0",
+        Long.toString(System.currentTimeMillis()));
+    if (!Files.isRegularFile(cache)) {
+      throw new IllegalStateException("the training run on " + java + " made no AOT cache at " + cache);
+    }
+    return List.of("-XX:AOTCache=" + cache);
   }
 
   /** Host CPU in ms used in the first {@code millis} after main of a JVM with the agent that makes no call. */
@@ -198,6 +227,7 @@ final class AgentScenarios implements AutoCloseable {
   @Override
   public void close() throws IOException {
     Files.deleteIfExists(toolsJar);
+    Files.deleteIfExists(toolsDir.resolve("application.aot"));
     Files.deleteIfExists(toolsDir);
   }
 }

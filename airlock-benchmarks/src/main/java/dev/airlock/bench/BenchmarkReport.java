@@ -185,6 +185,21 @@ public final class BenchmarkReport {
         + "median", hello).target("≤ 3× java Hello", firstMedian <= 3 * hello));
     figures.add(Figure.of(section, "3b. the same call timed in main (the JVM's start and the premain left out), "
         + "median of " + runs, StartupBenchmark.median(first[0]), "ms", "`java -cp . Hello`, median", hello));
+    Optional<Jvm.NamedJava> newer = Jvm.newerJava().filter(Jvm.NamedJava::makesAotCacheInOneRun);
+    if (newer.isPresent()) {
+      // The host's own start is the user's JVM, out of Airlock's reach: what the JDK's AOT cache does for it.
+      String java = newer.get().java();
+      double[][] plain = agent.firstCalls(java, List.of(), options + ",pool.min-size=0", "first", 0, runs);
+      double plainMedian = StartupBenchmark.median(plain[2]);
+      figures.add(Figure.of(section, "3c. the same as 3. on " + newer.get().name() + ", median of " + runs,
+          plainMedian, "ms", "`java -cp . Hello` on " + newer.get().name() + ", taken turn about, median",
+          StartupBenchmark.median(plain[1])));
+      List<String> aot = agent.aotCache(java, options + ",pool.min-size=0", "first");
+      double[][] cached = agent.firstCalls(java, aot, options + ",pool.min-size=0", "first", 0, runs);
+      figures.add(Figure.of(section, "3d. the same as 3c. with the application's AOT cache (`-XX:AOTCache`, made by "
+          + "one training run), median of " + runs, StartupBenchmark.median(cached[2]), "ms", "without it (3c.)",
+          plainMedian));
+    }
     // The tool's class is loaded at start, as figure 1's are: an agent framework registers its tools then.
     double[][] eager = agent.firstCalls(options, "first", AgentScenarios.IDLE_MILLIS, runs);
     double eagerMedian = StartupBenchmark.median(eager[0]);

@@ -33,7 +33,8 @@ final class Jvm {
   static Optional<NamedJava> newerJava() {
     String named = System.getProperty("airlock.bench.other-java", "");
     if (!named.isEmpty()) {
-      return Optional.of(new NamedJava(named, "airlock.bench.other-java"));
+      return Optional.of(new NamedJava(named, "airlock.bench.other-java", feature(Path.of(named).getParent()
+          .resolveSibling("release"))));
     }
     NamedJava newest = null;
     int newestFeature = Runtime.version().feature();
@@ -43,15 +44,14 @@ final class Jvm {
     }
     try (DirectoryStream<Path> homes = Files.newDirectoryStream(jvms)) {
       for (Path home : homes) {
-        Path release = home.resolve("release");
         Path java = home.resolve("bin").resolve("java");
-        if (!Files.isRegularFile(release) || !Files.isExecutable(java)) {
+        if (!Files.isExecutable(java)) {
           continue;
         }
-        Matcher feature = FEATURE.matcher(Files.readString(release));
-        if (feature.find() && Integer.parseInt(feature.group(1)) > newestFeature) {
-          newestFeature = Integer.parseInt(feature.group(1));
-          newest = new NamedJava(java.toString(), "JDK " + newestFeature);
+        int feature = feature(home.resolve("release"));
+        if (feature > newestFeature) {
+          newestFeature = feature;
+          newest = new NamedJava(java.toString(), "JDK " + newestFeature, newestFeature);
         }
       }
     } catch (IOException e) {
@@ -60,7 +60,21 @@ final class Jvm {
     return Optional.ofNullable(newest);
   }
 
-  /** A java executable and what to call it in a figure. */
-  record NamedJava(String java, String name) {
+  /** The feature release a JDK's {@code release} file names, 0 when it names none or cannot be read. */
+  private static int feature(Path release) {
+    try {
+      Matcher feature = FEATURE.matcher(Files.readString(release));
+      return feature.find() ? Integer.parseInt(feature.group(1)) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** A java executable, what to call it in a figure, and its feature release (0 when unknown). */
+  record NamedJava(String java, String name, int feature) {
+    /** Since JDK 25 (JEP 514) one training run with {@code -XX:AOTCacheOutput} makes an application's AOT cache. */
+    boolean makesAotCacheInOneRun() {
+      return feature >= 25;
+    }
   }
 }

@@ -113,6 +113,11 @@ final class StartupBenchmark implements AutoCloseable {
 
   /** Milliseconds of {@code java -cp . Hello} from spawn to exit, {@code runs} times. */
   static double[] javaHelloMillis(int runs) throws IOException, InterruptedException {
+    return javaHelloMillis(Jvm.java(), runs);
+  }
+
+  /** As above, on {@code java}. */
+  static double[] javaHelloMillis(String java, int runs) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("airlock-hello-");
     Path hello = dir.resolve("Hello.class");
     try (InputStream in = StartupBenchmark.class.getResourceAsStream("/Hello.class")) {
@@ -122,11 +127,11 @@ final class StartupBenchmark implements AutoCloseable {
       double[] millis = new double[runs];
       for (int i = 0; i < runs; i++) {
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(Jvm.java(), "-cp", ".", "Hello").directory(dir.toFile())
+        Process p = new ProcessBuilder(java, "-cp", ".", "Hello").directory(dir.toFile())
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
           p.destroyForcibly();
-          throw new IllegalStateException("java -cp . Hello failed on " + Jvm.java());
+          throw new IllegalStateException("java -cp . Hello failed on " + java);
         }
         millis[i] = (System.nanoTime() - start) / 1e6;
       }
