@@ -143,7 +143,13 @@ public final class ResultTypes {
       Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
       if (!boxed.isInstance(value)) {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
-            + type.getTypeName());
+            + named(type));
+      }
+      for (Type other : otherBounds(type)) {
+        if (!raw(other).isInstance(value)) {
+          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
+              + named(type));
+        }
       }
       Iterator<Child> children = children(value, child.type, type, raw, child.bound, shapes);
       if (children != null) {
@@ -332,12 +338,18 @@ public final class ResultTypes {
     return Object.class;
   }
 
-  /** {@code type} with bound variables replaced; an unbound variable or a wildcard by its (first) upper bound. */
+  /**
+   * {@code type} with bound variables replaced; an unbound variable or a wildcard by its upper bound, except a variable
+   * of several bounds, which stays itself so that each of them is checked ({@link #otherBounds}).
+   */
   private static Type resolve(Type type, Map<TypeVariable<?>, Type> bound) {
     Type t = type;
     for (int guard = 0; guard < 32; guard++) {
       if (t instanceof TypeVariable<?> v) {
         Type b = bound.get(v);
+        if ((b == null || b == v) && v.getBounds().length > 1) {
+          return v;
+        }
         t = b != null && b != v ? b : v.getBounds()[0];
       } else if (t instanceof WildcardType w) {
         t = w.getUpperBounds()[0];
@@ -348,9 +360,34 @@ public final class ResultTypes {
     return Object.class;
   }
 
+  /**
+   * The bounds after the first of {@code type} when it is a variable of several ({@code B} of
+   * {@code T extends A & B}): the first is checked as its raw type, and code of the method could return only a value
+   * of all of them.
+   */
+  private static List<Type> otherBounds(Type type) {
+    if (type instanceof TypeVariable<?> v) {
+      Type[] bounds = v.getBounds();
+      return Arrays.asList(bounds).subList(1, bounds.length);
+    }
+    return List.of();
+  }
+
+  /** A type as a message names it: a variable with its bounds, {@code T extends A & B}. */
+  private static String named(Type type) {
+    if (type instanceof TypeVariable<?> v) {
+      return v.getName() + " extends " + String.join(" & ", Arrays.stream(v.getBounds()).map(Type::getTypeName)
+          .toList());
+    }
+    return type.getTypeName();
+  }
+
   private static Class<?> raw(Type type) {
     if (type instanceof Class<?> c) {
       return c;
+    }
+    if (type instanceof TypeVariable<?> v) {
+      return raw(v.getBounds()[0]);
     }
     if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) {
       return c;

@@ -78,6 +78,26 @@ class ResultTypesTest {
     return null;
   }
 
+  public <T extends Number & Comparable<T>> T bounded() {
+    return null;
+  }
+
+  public <T extends Number & Comparable<T>> List<T> boundedList() {
+    return null;
+  }
+
+  /** A value of the first bound only: no code of the method could return it without an unchecked cast. */
+  @Test
+  void aValueOfAVariablesFirstBoundOnlyDoesNotFit() throws Exception {
+    assertThat(misfit(3, "bounded")).isEmpty();
+    assertThat(misfit(List.of(1L, 2L), "boundedList")).isEmpty();
+    assertThat(misfit(new java.util.concurrent.atomic.AtomicInteger(3), "bounded")).hasValue("the result is a "
+        + "java.util.concurrent.atomic.AtomicInteger, but its declared type is T extends java.lang.Number & "
+        + "java.lang.Comparable<T>");
+    assertThat(misfit("3", "bounded")).isPresent();
+    assertThat(misfit(List.of(1, new java.util.concurrent.atomic.AtomicLong()), "boundedList")).isPresent();
+  }
+
   private static Type declared(String method) throws NoSuchMethodException {
     return ResultTypesTest.class.getMethod(method).getGenericReturnType();
   }
