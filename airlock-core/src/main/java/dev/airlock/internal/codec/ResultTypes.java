@@ -151,7 +151,8 @@ public final class ResultTypes {
               + named(type));
         }
       }
-      Iterator<Child> children = children(value, child.type, type, raw, child.bound, shapes);
+      Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
+          shapes);
       if (children != null) {
         stack.push(new Frame(children));
       }
@@ -371,6 +372,18 @@ public final class ResultTypes {
       return Arrays.asList(bounds).subList(1, bounds.length);
     }
     return List.of();
+  }
+
+  /**
+   * What a value of {@code type} holds is given by its first bound when it is a variable of several bounds: the
+   * {@code String} of {@code T extends List<String> & RandomAccess}.
+   */
+  private static Type firstBound(Type type, Map<TypeVariable<?>, Type> bound) {
+    Type t = type;
+    for (int guard = 0; guard < 32 && t instanceof TypeVariable<?> v; guard++) {
+      t = resolve(v.getBounds()[0], bound);
+    }
+    return t instanceof TypeVariable<?> ? Object.class : t;
   }
 
   /** A type as a message names it: a variable with its bounds, {@code T extends A & B}. */

@@ -86,6 +86,10 @@ class ResultTypesTest {
     return null;
   }
 
+  public <T extends List<String> & java.util.RandomAccess> T listed() {
+    return null;
+  }
+
   /** A value of the first bound only: no code of the method could return it without an unchecked cast. */
   @Test
   void aValueOfAVariablesFirstBoundOnlyDoesNotFit() throws Exception {
@@ -96,6 +100,10 @@ class ResultTypesTest {
         + "java.lang.Comparable<T>");
     assertThat(misfit("3", "bounded")).isPresent();
     assertThat(misfit(List.of(1, new java.util.concurrent.atomic.AtomicLong()), "boundedList")).isPresent();
+    assertThat(misfit(new ArrayList<>(List.of("a")), "listed")).isEmpty();
+    assertThat(misfit(new java.util.LinkedList<>(List.of("a")), "listed")).as("not RandomAccess").isPresent();
+    assertThat(misfit(new ArrayList<>(List.of(1)), "listed")).as("the first bound's type argument").hasValue(
+        "the result[0] is a java.lang.Integer, but its declared type is java.lang.String");
   }
 
   private static Type declared(String method) throws NoSuchMethodException {
