@@ -108,6 +108,18 @@ public final class ResultTypes {
   }
 
   /**
+   * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: the type variables bound
+   * at each level of its class, from its own class up. The same map objects for every object of one layout, so the
+   * shapes below them are worked out once too.
+   */
+  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime,
+      List<Map<TypeVariable<?>, Type>> levels) {
+    boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime) {
+      return this.type == type && this.outer == outer && this.runtime == runtime;
+    }
+  }
+
+  /**
    * Where {@code result} does not fit {@code declared} (a method's generic return type): a description naming the
    * path to the value, what it is and what was declared, or empty when it fits; a {@link SandboxProtocolException}
    * once {@code expired} turns true.
@@ -117,6 +129,7 @@ public final class ResultTypes {
     // The last shape worked out for each declared type: the values a type is declared for share its object and their
     // bindings' (every element of a List<Map<String, T>>), so a shape is worked out once, not once per value.
     Map<Type, Shape> shapes = new IdentityHashMap<>();
+    Map<Type, Layout> layouts = new IdentityHashMap<>();
     Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
     stack.push(root);
     long visits = 0;
@@ -152,7 +165,7 @@ public final class ResultTypes {
         }
       }
       Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
-          shapes);
+          shapes, layouts);
       if (children != null) {
         stack.push(new Frame(children));
       }
@@ -174,7 +187,7 @@ public final class ResultTypes {
    * the child's type as written and {@code type} the same resolved.
    */
   private static Iterator<Child> children(Object value, Type declared, Type type, Class<?> raw,
-      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes) {
+      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes, Map<Type, Layout> layouts) {
     if (value instanceof Collection<?> collection) {
       Shape shape = shape(declared, type, outer, Collection.class, shapes);
       return indexed(collection.iterator(), shape.first, shape.bound);
@@ -203,7 +216,7 @@ public final class ResultTypes {
       // would choose.
       return null;
     }
-    return fields(value, raw, bindings(type, outer));
+    return fields(value, layout(declared, type, outer, value.getClass(), layouts));
   }
 
   /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
@@ -264,34 +277,125 @@ public final class ResultTypes {
   }
 
   /**
-   * The fields of an application object, each against its generic type. Type variables of the declared class and its
-   * superclasses are bound by the declared type; those of a subclass the worker chose are not, and stay at their
-   * bounds. A field this host cannot read (a module that is not open) is not checked: the decoder could not have
-   * set it either.
+   * The fields of an application object, each against its generic type as its layout binds it. A field this host
+   * cannot read (a module that is not open) is not checked: the decoder could not have set it either.
    */
-  private static Iterator<Child> fields(Object value, Class<?> declaredRaw,
-      Map<TypeVariable<?>, Type> declaredBound) {
+  private static Iterator<Child> fields(Object value, Layout layout) {
     List<Child> children = new ArrayList<>();
-    Map<TypeVariable<?>, Type> bound = Map.of();
-    boolean reachedDeclared = false;
-    for (Class<?> k = value.getClass(); k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
-      if (k == declaredRaw) {
-        reachedDeclared = true;
-        bound = declaredBound;
-      }
+    Iterator<Map<TypeVariable<?>, Type>> levels = layout.levels.iterator();
+    for (Class<?> k = value.getClass(); levels.hasNext(); k = k.getSuperclass()) {
+      Map<TypeVariable<?>, Type> bound = levels.next();
       for (Field f : FIELDS.get(k)) {
         try {
-          children.add(new Child(f.get(value), f.getGenericType(), reachedDeclared ? bound : Map.of(),
-              "." + f.getName()));
+          children.add(new Child(f.get(value), f.getGenericType(), bound, "." + f.getName()));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
           // Not readable here after all: not checked, as the decoder could not have set it either.
         }
       }
-      if (reachedDeclared) {
-        bound = bindings(k.getGenericSuperclass(), bound);
-      }
     }
     return children.iterator();
+  }
+
+  /**
+   * The {@link Layout} of {@code runtime} declared as {@code type}, the last one worked out for {@code declared} when it
+   * is the same. The type variables of the object's own class are inferred from the declared type through the
+   * supertypes that lead to it, interfaces included ({@code BoxImpl<T> implements Box<T>} declared {@code Box<String>}
+   * binds {@code T} to {@code String}); a variable the declared type does not fix stays at its bounds.
+   */
+  private static Layout layout(Type declared, Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime,
+      Map<Type, Layout> layouts) {
+    Layout last = layouts.get(declared);
+    if (last != null && last.of(declared, outer, runtime)) {
+      return last;
+    }
+    List<Map<TypeVariable<?>, Type>> levels = new ArrayList<>();
+    Map<TypeVariable<?>, Type> bound = inferred(runtime, type, outer);
+    for (Class<?> k = runtime; k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
+      levels.add(bound);
+      bound = bindings(k.getGenericSuperclass(), bound);
+    }
+    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels));
+    layouts.put(declared, layout);
+    return layout;
+  }
+
+  /** The type variables of {@code runtime} as the declared {@code type} (in {@code outer}) fixes them. */
+  private static Map<TypeVariable<?>, Type> inferred(Class<?> runtime, Type type, Map<TypeVariable<?>, Type> outer) {
+    Map<TypeVariable<?>, Type> known = bindings(type, outer);
+    Class<?> declaredRaw = raw(type);
+    if (runtime == declaredRaw) {
+      return known;
+    }
+    List<Type> path = pathTo(runtime, declaredRaw, 0);
+    if (path == null) {
+      return Map.of();
+    }
+    // From the declared type down: each supertype as its subclass wrote it, matched against what is known of it.
+    for (int i = path.size() - 1; i >= 0; i--) {
+      Map<TypeVariable<?>, Type> below = new HashMap<>();
+      if (path.get(i) instanceof ParameterizedType written && written.getRawType() instanceof Class<?> raw) {
+        TypeVariable<?>[] variables = raw.getTypeParameters();
+        Type[] arguments = written.getActualTypeArguments();
+        for (int v = 0; v < variables.length && v < arguments.length; v++) {
+          Type actual = known.get(variables[v]);
+          if (actual != null) {
+            unify(arguments[v], actual, below, 0);
+          }
+        }
+      }
+      known = below;
+    }
+    return known;
+  }
+
+  /**
+   * The generic supertypes, as written, from {@code from}'s own up to the one of class {@code to}, or null when
+   * {@code to} is not among them. Host classes, so the search is bounded by their hierarchy.
+   */
+  private static List<Type> pathTo(Class<?> from, Class<?> to, int depth) {
+    if (depth > 64) {
+      return null;
+    }
+    List<Type> supertypes = new ArrayList<>(Arrays.asList(from.getGenericInterfaces()));
+    if (from.getGenericSuperclass() != null) {
+      supertypes.add(from.getGenericSuperclass());
+    }
+    for (Type supertype : supertypes) {
+      Class<?> raw = raw(supertype);
+      if (raw == to) {
+        return new ArrayList<>(List.of(supertype));
+      }
+      if (to.isAssignableFrom(raw)) {
+        List<Type> rest = pathTo(raw, to, depth + 1);
+        if (rest != null) {
+          rest.add(0, supertype);
+          return rest;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Binds the variables of {@code written} to the parts of {@code actual} they stand for: {@code List<T>} and
+   * {@code List<String>} bind {@code T} to {@code String}.
+   */
+  private static void unify(Type written, Type actual, Map<TypeVariable<?>, Type> out, int depth) {
+    if (depth > 32) {
+      return;
+    }
+    if (written instanceof TypeVariable<?> v) {
+      out.putIfAbsent(v, actual);
+    } else if (written instanceof ParameterizedType w && actual instanceof ParameterizedType a
+        && w.getRawType() == a.getRawType()) {
+      Type[] ws = w.getActualTypeArguments();
+      Type[] as = a.getActualTypeArguments();
+      for (int i = 0; i < ws.length && i < as.length; i++) {
+        unify(ws[i], as[i], out, depth + 1);
+      }
+    } else if (written instanceof GenericArrayType w && actual instanceof GenericArrayType a) {
+      unify(w.getGenericComponentType(), a.getGenericComponentType(), out, depth + 1);
+    }
   }
 
   /** The type variables of {@code type}'s class bound to its arguments, themselves resolved in {@code outer}. */

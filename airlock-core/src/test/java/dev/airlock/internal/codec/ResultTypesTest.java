@@ -106,6 +106,45 @@ class ResultTypesTest {
         "the result[0] is a java.lang.Integer, but its declared type is java.lang.String");
   }
 
+  public interface Box<T> {
+  }
+
+  public static class BoxImpl<T> implements Box<T> {
+    T value;
+
+    BoxImpl(T value) {
+      this.value = value;
+    }
+  }
+
+  /** Its own variable stands for its superclass's. */
+  public static class PageOf<T> extends Page<T> {
+    T extra;
+  }
+
+  public Box<String> box() {
+    return null;
+  }
+
+  /**
+   * The declared type fixes the variables of the class the worker chose below it, through an interface too: no code of
+   * the method could put an {@code Integer} in a {@code Box<String>}'s value.
+   */
+  @Test
+  void theDeclaredTypeBindsTheVariablesOfTheResultsOwnClass() throws Exception {
+    PageOf<Line> page = new PageOf<>();
+    page.extra = new Line("a", List.of());
+    PageOf<Object> wrong = new PageOf<>();
+    wrong.extra = "not a line";
+
+    assertThat(misfit(new BoxImpl<>("a"), "box")).isEmpty();
+    assertThat(misfit(new BoxImpl<>(1), "box")).hasValue("the result.value is a java.lang.Integer, but its declared "
+        + "type is java.lang.String");
+    assertThat(misfit(page, "page")).isEmpty();
+    assertThat(misfit(wrong, "page")).hasValue("the result.extra is a java.lang.String, but its declared type is "
+        + Line.class.getTypeName());
+  }
+
   private static Type declared(String method) throws NoSuchMethodException {
     return ResultTypesTest.class.getMethod(method).getGenericReturnType();
   }
