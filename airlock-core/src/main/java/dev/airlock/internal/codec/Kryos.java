@@ -729,20 +729,27 @@ final class Kryos {
   static final class KnownLocaleSerializer extends LocaleSerializer {
     private static final Set<String> LANGUAGES = Set.of(Locale.getISOLanguages());
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
-    private static final Set<List<String>> AVAILABLE = Arrays.stream(Locale.getAvailableLocales())
-        .map(locale -> List.of(locale.getLanguage(), locale.getCountry(), locale.getVariant()))
-        .collect(Collectors.toUnmodifiableSet());
 
     @Override
     protected Locale create(String language, String country, String variant) {
       boolean iso = variant.isEmpty() && (language.isEmpty() || LANGUAGES.contains(language))
           && (country.isEmpty() || COUNTRIES.contains(country));
-      if (!iso && !AVAILABLE.contains(List.of(language, country, variant))) {
+      if (!iso && !Available.LOCALES.contains(List.of(language, country, variant))) {
         throw new KryoException("a Locale " + GuestText.escape(language + "_" + country + "_" + variant, 64)
             + " is not one the JDK knows (an available locale, or an ISO language and country without a "
             + "variant), and the JDK keeps every Locale it builds; return its language tag as a String");
       }
       return super.create(language, country, variant);
+    }
+
+    /**
+     * Listed on first need only: the JDK's available locales take 100-150 ms of a fresh JVM to list (every locale
+     * provider is loaded), and the result reader is built at start, beside the first worker's start.
+     */
+    private static final class Available {
+      static final Set<List<String>> LOCALES = Arrays.stream(Locale.getAvailableLocales())
+          .map(locale -> List.of(locale.getLanguage(), locale.getCountry(), locale.getVariant()))
+          .collect(Collectors.toUnmodifiableSet());
     }
   }
 

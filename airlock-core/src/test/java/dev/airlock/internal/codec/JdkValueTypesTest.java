@@ -11,6 +11,8 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +40,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -128,6 +131,44 @@ class JdkValueTypesTest {
         .isInstanceOf(UnshippableInvocationException.class)
         .hasMessageContaining("java.net")
         .hasMessageContaining("pass what it holds instead");
+  }
+
+  /**
+   * Listing the JDK's available locales costs a fresh JVM 100-150 ms, and the host builds its result reader at start:
+   * a result with an ISO locale does not list them; one with a locale only the JDK's list holds does (the control).
+   */
+  @Test
+  void aResultWithAnIsoLocaleDoesNotListTheJdksLocales() throws Exception {
+    String listed = "sun.util.locale.provider.LocaleServiceProviderPool$AllAvailableLocales";
+    assertThat(classesLoadedDecoding("de_CH")).contains(Kryos.KnownLocaleSerializer.class.getName())
+        .doesNotContain(listed);
+    assertThat(classesLoadedDecoding("ja_JP_JP")).contains(listed);
+  }
+
+  private static List<String> classesLoadedDecoding(String locale) throws Exception {
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xlog:class+load=info:stdout", "-cp", System.getProperty("java.class.path"),
+        DecodeLocale.class.getName(), locale).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(child.exitValue()).as("the child's exit status; its output: %s", lines).isZero();
+      return lines.stream().filter(line -> line.contains("[class,load]")).map(line -> line.split(" ")[1]).toList();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /** A fresh JVM that decodes one locale as a worker's result would carry it. */
+  static final class DecodeLocale {
+    public static void main(String[] args) {
+      String[] parts = (args[0] + "__").split("_", -1);
+      Locale locale = new Locale(parts[0], parts[1], parts[2]);
+      Object crossed = Codec.decodeResult(Codec.encodeResult(locale, 1 << 16), ClassAllowlist.jdkOnly());
+      if (!locale.equals(crossed)) {
+        throw new AssertionError(crossed + " is not " + locale);
+      }
+    }
   }
 
   private static Object contents(Object value) {
