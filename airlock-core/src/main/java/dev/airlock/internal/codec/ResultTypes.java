@@ -154,15 +154,9 @@ public final class ResultTypes {
         continue;
       }
       Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-      if (!boxed.isInstance(value)) {
+      if (!boxed.isInstance(value) || !isInstanceOfEach(otherBounds(type), value)) {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
             + named(type));
-      }
-      for (Type other : otherBounds(type)) {
-        if (!raw(other).isInstance(value)) {
-          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
-              + named(type));
-        }
       }
       Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
           shapes, layouts);
@@ -171,6 +165,15 @@ public final class ResultTypes {
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean isInstanceOfEach(List<Type> types, Object value) {
+    for (Type type : types) {
+      if (!raw(type).isInstance(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The path from the result to the value the top frame is at: {@code the result.lines[3]'s value 0}. */
