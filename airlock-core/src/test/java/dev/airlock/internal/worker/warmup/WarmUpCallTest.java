@@ -1,0 +1,84 @@
+package dev.airlock.internal.worker.warmup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.StringConcatFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Airlock is compiled with {@code -XDstringConcat=inline} and a tool is not, so a warm-up that left string
+ * concatenation to Airlock's own code would leave linking it to a single-use worker's one real call (a tool's
+ * {@code text + n}: target 1 went from 7-11 ms to 19-29 ms when it did). Read off a fresh JVM's class loading: what
+ * linking a tool's concatenation loads and spins after the warm-up, against without it.
+ */
+@Timeout(60)
+class WarmUpCallTest {
+  private static final String MARK = "tool-concatenation-links";
+
+  @Test
+  void afterTheWarmUpAToolsStringConcatenationLinksWithFewerClassesSpun() throws Exception {
+    List<String> warm = spunLinkingToolConcatenations(true, "same");
+    List<String> cold = spunLinkingToolConcatenations(false, "same");
+    assertThat(cold).as("classes spun linking a tool's text + n in a fresh JVM").hasSizeGreaterThan(5);
+    assertThat(warm).as("classes spun linking a tool's text + n after the warm-up").isEmpty();
+    assertThat(spunLinkingToolConcatenations(true, "other")).as("classes spun linking other shapes after the warm-up")
+        .hasSizeLessThan(spunLinkingToolConcatenations(false, "other").size());
+  }
+
+  /** The method handle classes a fresh JVM spun linking a tool's concatenation sites, after the warm-up or not. */
+  private static List<String> spunLinkingToolConcatenations(boolean warmUp, String shapes) throws Exception {
+    return classesLoaded(warmUp, shapes).stream().filter(name -> name.startsWith("java.lang.invoke.")).toList();
+  }
+
+  private static List<String> classesLoaded(boolean warmUp, String shapes) throws Exception {
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xlog:class+load=info:stdout", "-cp", System.getProperty("java.class.path"), RunWarmUp.class.getName(),
+        Boolean.toString(warmUp), shapes).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(child.exitValue()).as("the child's exit status; its output: %s", lines).isZero();
+      return lines.subList(lines.indexOf(MARK), lines.size()).stream().filter(line -> line.contains("[class,load]"))
+          .map(line -> line.split(" ")[1]).toList();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /**
+   * A fresh JVM that runs the warm-up's call (or only builds its argument), then links concatenations as a tool's
+   * sites are linked on their first run: {@code same}, a tool's {@code text + n}; {@code other}, three other shapes.
+   * (This class is compiled without invokedynamic, as Airlock is.)
+   */
+  static final class RunWarmUp {
+    public static void main(String[] args) throws Throwable {
+      WarmUpCall.Sample sample = WarmUpCall.sample();
+      if (Boolean.parseBoolean(args[0])) {
+        assertThat(WarmUpCall.run(sample)).isPositive();
+      }
+      System.out.println(MARK);
+      if (args[1].equals("same")) {
+        System.out.println((String) site("\u0001\u0001", String.class, int.class).invokeExact("text", 7));
+      } else {
+        System.out.println((String) site("\u0001 \u0001", String.class, long.class).invokeExact("tool", 7L));
+        System.out.println((String) site("a \u0001 of \u0001", Object.class, String.class).invokeExact((Object) "o",
+            "p"));
+        System.out.println((String) site("\u0001\u0001\u0001", String.class, int.class, String.class)
+            .invokeExact("a", 1, "b"));
+      }
+    }
+
+    private static MethodHandle site(String recipe, Class<?>... types) throws Exception {
+      return StringConcatFactory.makeConcatWithConstants(MethodHandles.lookup(), "concat",
+          MethodType.methodType(String.class, types), recipe).dynamicInvoker();
+    }
+  }
+}
