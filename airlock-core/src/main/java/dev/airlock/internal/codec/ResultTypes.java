@@ -300,8 +300,8 @@ public final class ResultTypes {
   }
 
   /**
-   * The {@link Layout} of {@code runtime} declared as {@code type}, the last one worked out for {@code declared} when it
-   * is the same. The type variables of the object's own class are inferred from the declared type through the
+   * The {@link Layout} of {@code runtime} declared as {@code type}, the last one worked out for {@code declared} when
+   * it is the same. The type variables of the object's own class are inferred from the declared type through the
    * supertypes that lead to it, interfaces included ({@code BoxImpl<T> implements Box<T>} declared {@code Box<String>}
    * binds {@code T} to {@code String}); a variable the declared type does not fix stays at its bounds.
    */
