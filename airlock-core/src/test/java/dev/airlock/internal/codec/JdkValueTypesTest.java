@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.esotericsoftware.kryo.kryo5.Kryo;
 import com.esotericsoftware.kryo.kryo5.io.Output;
+import dev.airlock.ClassLoadLog;
 import dev.airlock.SandboxProtocolException;
 import dev.airlock.UnshippableInvocationException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +39,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -146,17 +144,7 @@ class JdkValueTypesTest {
   }
 
   private static List<String> classesLoadedDecoding(String locale) throws Exception {
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xlog:class+load=info:stdout", "-cp", System.getProperty("java.class.path"),
-        DecodeLocale.class.getName(), locale).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(child.exitValue()).as("the child's exit status; its output: %s", lines).isZero();
-      return lines.stream().filter(line -> line.contains("[class,load]")).map(line -> line.split(" ")[1]).toList();
-    } finally {
-      child.destroyForcibly();
-    }
+    return ClassLoadLog.classes(ClassLoadLog.run(DecodeLocale.class, System.getProperty("java.class.path"), locale));
   }
 
   /** A fresh JVM that decodes one locale as a worker's result would carry it. */

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.AirlockConfig;
 import dev.airlock.AirlockRuntime;
+import dev.airlock.ClassLoadLog;
 import dev.airlock.SandboxPool;
 import dev.airlock.annotation.Airlock;
 import dev.airlock.internal.worker.WorkerClasspath;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,27 +70,11 @@ class HostWarmUpTest {
 
   /** Every class a child JVM loaded during its first call, with or without the warm-up. */
   private static List<String> classesLoadedByFirstCall(boolean warmUp) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = String.join(File.pathSeparator, WorkerClasspath.ofThisJvm().stream().map(Path::toString)
         .toList());
-    Process child = new ProcessBuilder(java, "-Xlog:class+load=info:stdout", "-cp", classpath,
-        FirstCall.class.getName(), Boolean.toString(warmUp)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    List<String> lines;
-    try {
-      lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-      assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      child.destroyForcibly();
-    }
+    List<String> lines = ClassLoadLog.run(FirstCall.class, classpath, Boolean.toString(warmUp));
     assertThat(lines).as("the child's output").contains(MARK, DONE);
-    List<String> loaded = new ArrayList<>();
-    for (String line : lines.subList(lines.indexOf(MARK), lines.indexOf(DONE))) {
-      String[] parts = line.split(" ");
-      if (line.contains("[class,load]") && parts.length > 1) {
-        loaded.add(parts[1]);
-      }
-    }
-    return loaded;
+    return ClassLoadLog.classes(lines.subList(lines.indexOf(MARK), lines.indexOf(DONE)));
   }
 
   /** A host JVM: starts its pool's worker, warms up the host side (or not), then makes one sandboxed call. */

@@ -2,14 +2,12 @@ package dev.airlock.internal.worker.warmup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.ClassLoadLog;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.StringConcatFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,18 +37,9 @@ class WarmUpCallTest {
   }
 
   private static List<String> classesLoaded(boolean warmUp, String shapes) throws Exception {
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xlog:class+load=info:stdout", "-cp", System.getProperty("java.class.path"), RunWarmUp.class.getName(),
-        Boolean.toString(warmUp), shapes).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(child.exitValue()).as("the child's exit status; its output: %s", lines).isZero();
-      return lines.subList(lines.indexOf(MARK), lines.size()).stream().filter(line -> line.contains("[class,load]"))
-          .map(line -> line.split(" ")[1]).toList();
-    } finally {
-      child.destroyForcibly();
-    }
+    List<String> lines = ClassLoadLog.run(RunWarmUp.class, System.getProperty("java.class.path"),
+        Boolean.toString(warmUp), shapes);
+    return ClassLoadLog.classes(lines.subList(lines.indexOf(MARK), lines.size()));
   }
 
   /**
