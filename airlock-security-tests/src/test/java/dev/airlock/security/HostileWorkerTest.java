@@ -68,23 +68,11 @@ class HostileWorkerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Lie.class, names = {"ENDLESS_LOG_FRAMES", "FORGED_LOG_LINES", "RESULT_OF_ANOTHER_TYPE"},
+  @EnumSource(value = Lie.class, names = {"ENDLESS_LOG_FRAMES", "FORGED_LOG_LINES", "RESULT_OF_ANOTHER_TYPE",
+      "WARM_UP_ANSWERED_WITH_A_RESULT", "WARMED_FOR_ANOTHER_WARM_UP", "WARM_UP_NEVER_ANSWERED"},
       mode = EnumSource.Mode.EXCLUDE)
   void everyLieEndsInOneCleanExceptionAndThePoolServesTheNextCall(Lie lie) throws InterruptedException {
     backend.thenLie(lie);
-    if (HostileWorker.needsAnIdleWorker(lie)) {
-      // A lie about a warm-up: the host asks only a worker that waits idle, so this pool pre-starts one.
-      pool.close();
-      backend = new ChildJvmBackend().thenLie(lie);
-      pool = SandboxPool.builder(AirlockConfig.builder().sandboxRequired(false).maxResultBytes(MAX_RESULT_BYTES)
-          .timeoutSeconds((int) TIMEOUT.toSeconds()).build()).minSize(1).maxSize(1).reuse(true).memoryMb(64)
-          .backend("child-jvm", () -> backend).build();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (pool.stats().idle() < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertThat(pool.stats().idle()).as("the lying worker was pre-started").isEqualTo(1);
-    }
     long allocatedBefore = HostMemory.allocatedByThisThread();
     long start = System.nanoTime();
 
@@ -99,6 +87,37 @@ class HostileWorkerTest {
     assertThat(allocated).as(lie + " cost the host %s", HostMemory.mib(allocated)).isLessThan(ALLOCATION_BOUND);
     assertThat(Canaries.touchedOnHost()).isEmpty();
     assertThat(pool.call(() -> 7)).as("the next call, on a fresh worker").isEqualTo(7);
+  }
+
+  /**
+   * The host asks a pre-started worker to warm up, and reads its answer, before the pool lists it idle: a worker that
+   * answers wrong, or not at all, fails its start there. It is killed, never listed idle for a call, and the pool
+   * serves the next call on another worker.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Lie.class, names = {"WARM_UP_ANSWERED_WITH_A_RESULT", "WARMED_FOR_ANOTHER_WARM_UP",
+      "WARM_UP_NEVER_ANSWERED"})
+  void aWorkerThatLiesAboutItsWarmUpIsKilledAndNeverListedIdle(Lie lie) throws InterruptedException {
+    assertThat(HostileWorker.liesAboutItsWarmUp(lie)).isTrue();
+    pool.close();
+    backend = new ChildJvmBackend().thenLie(lie);
+    pool = SandboxPool.builder(AirlockConfig.builder().sandboxRequired(false).maxResultBytes(MAX_RESULT_BYTES)
+        .timeoutSeconds((int) TIMEOUT.toSeconds()).build()).minSize(1).maxSize(1).reuse(true).memoryMb(64)
+        .backend("child-jvm", () -> backend).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (backend.processes().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(backend.processes()).as("the pool pre-started a worker").isNotEmpty();
+    Process first = backend.processes().get(0);
+    boolean listedIdle = false;
+    while (first.isAlive() && System.nanoTime() < deadline) {
+      listedIdle |= pool.stats().idle() > 0;
+      Thread.sleep(5);
+    }
+    assertThat(first.isAlive()).as(lie + ": the lying worker was killed").isFalse();
+    assertThat(listedIdle).as(lie + ": a worker that lied about its warm-up was listed idle").isFalse();
+    assertThat(pool.call(() -> 7)).as("the next call, on an honest worker").isEqualTo(7);
   }
 
   @Test

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker in a cloud sandbox of its own, seen by the pool as the same frame streams as a local worker. What the pool
  * writes is sent, frame batch by frame batch, as one POST to the bridge; the worker's answer frames stream back from
- * the response into {@link #input()}. A response that ends before the call's RESULT or ERROR means the worker died,
- * and the bridge is asked how. Killing the worker kills its sandbox.
+ * the response into {@link #input()}. A response that ends before the call's RESULT or ERROR (a warm-up's WARMED)
+ * means the worker died, and the bridge is asked how. Killing the worker kills its sandbox.
  *
  * <p>The bridge runs as the same user as the guest, so once a call ran, whatever answers for it may be guest code.
  * Every request to it therefore ends by the call's deadline, a redirect is a {@link SandboxProtocolException}, and
@@ -51,6 +51,11 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
    * the worker first, so this only bounds a relay the pool's kill did not end.
    */
   static final Duration RELAY_GRACE = Duration.ofSeconds(3);
+  /**
+   * How long a warm-up's relay may run: the pool kills a worker whose warm-up took 10 s, so this only bounds a relay
+   * that kill did not end.
+   */
+  static final Duration WARM_UP_RELAY = Duration.ofSeconds(10);
   /** The most a question about the worker's end may take when no call bounds it. */
   static final Duration STATE_TIMEOUT = Duration.ofSeconds(5);
   private static final ExecutorService RELAYS = Executors.newCachedThreadPool(r -> {
@@ -248,50 +253,24 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
       byte[] frames = pending.toByteArray();
       Asked asked = asked(frames);
       long timeoutMillis = asked.invokeTimeoutMillis();
-      if (timeoutMillis < 0) {
-        if (asked.warmUp()) {
-          postWithoutCall(frames);
-        }
-        // Other frames without an answer of their own (PREPARE) ride with the next call: the bridge relays one
-        // request per worker at a time, so a request of their own could collide with the call's.
+      if (timeoutMillis < 0 && !asked.warmUp()) {
+        // Frames without an answer of their own (PREPARE) ride with the next call: the bridge relays one request per
+        // worker at a time, so a request of their own could collide with the call's.
         return;
       }
       if (!isAlive()) {
         throw new IOException("worker " + id() + " is no longer running");
       }
       pending.reset();
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) + RELAY_GRACE.toNanos();
+      // A warm-up is answered like a call, by its WARMED: the pool reads it before it lists the worker idle.
+      long bound = timeoutMillis < 0 ? WARM_UP_RELAY.toNanos() : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+      long deadline = System.nanoTime() + bound + RELAY_GRACE.toNanos();
       callDeadline = deadline;
       Request request = bridge.request("/workers/" + workerId + "/frames")
           .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();
       Call call = HttpCalls.newCall(bridge.relayClient(), request, deadline);
       inFlight = call;
       RELAYS.execute(() -> relay(call));
-    }
-
-    /**
-     * Posts frames that hold a WARM_UP and no call at once, while the worker waits idle, instead of with its first
-     * call, which would then wait behind the warm-up. The pool sends WARM_UP before it lists the worker idle, so no
-     * call's request can collide with this one. The bridge answers 204 once the worker has the frames; the worker's
-     * WARMED stays in its pipe and comes back ahead of the next call's answer. Any failure is this worker's: an
-     * {@link IOException}, so the pool replaces it.
-     */
-    private void postWithoutCall(byte[] frames) throws IOException {
-      if (!isAlive()) {
-        throw new IOException("worker " + id() + " is no longer running");
-      }
-      pending.reset();
-      Request request = bridge.request("/workers/" + workerId + "/frames")
-          .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();
-      long deadline = System.nanoTime() + RELAY_GRACE.toNanos();
-      try (Response response = HttpCalls.newCall(bridge.relayClient(), request, deadline).execute()) {
-        if (response.code() != 204) {
-          throw new IOException("the bridge answered " + response.code() + " to frames without a call: "
-              + BridgeClient.peek(response));
-        }
-      } catch (RuntimeException e) {
-        throw new IOException("could not send worker " + id() + " its warm-up: " + e.getMessage(), e);
-      }
     }
   }
 
@@ -340,7 +319,7 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
     } finally {
       inFlight = null;
     }
-    if (!answer.callAnswered() && !killed.get()) {
+    if (!answer.answered() && !killed.get()) {
       dead = true;
       try {
         toPool.close();

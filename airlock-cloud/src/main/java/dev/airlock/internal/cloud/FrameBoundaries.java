@@ -5,9 +5,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Follows worker frames through a byte stream without holding them, so a relay can tell where a call's answer ends
- * (its RESULT or ERROR frame) while passing the bytes on as they come. Lengths are the worker's word, so nothing is
- * allocated from them; the pool's own frame reader bounds what it accepts.
+ * Follows worker frames through a byte stream without holding them, so a relay can tell where an answer ends (a
+ * call's RESULT or ERROR frame, a warm-up's WARMED) while passing the bytes on as they come. Lengths are the worker's
+ * word, so nothing is allocated from them; the pool's own frame reader bounds what it accepts.
  */
 final class FrameBoundaries {
   private final byte[] header = new byte[5];
@@ -41,9 +41,10 @@ final class FrameBoundaries {
     }
   }
 
-  /** True between frames, after a frame that ends a call. */
-  boolean callAnswered() {
-    return headerFilled == 0 && bodyLeft == 0 && (lastType == FrameType.RESULT || lastType == FrameType.ERROR);
+  /** True between frames, after a frame that ends an answer: a call's RESULT or ERROR, or a warm-up's WARMED. */
+  boolean answered() {
+    return headerFilled == 0 && bodyLeft == 0
+        && (lastType == FrameType.RESULT || lastType == FrameType.ERROR || lastType == FrameType.WARMED);
   }
 
   /** True when the bytes seen so far end exactly at a frame boundary and contain at least one frame. */

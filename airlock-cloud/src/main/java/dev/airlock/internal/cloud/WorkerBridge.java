@@ -232,8 +232,9 @@ public final class WorkerBridge {
   }
 
   /**
-   * Passes the host's frames to the worker and streams the worker's frames back until the call is answered. When
-   * the worker dies mid-call the response ends early; the host sees a call without its answer and asks why.
+   * Passes the host's frames to the worker and streams the worker's frames back until the call or the warm-up they
+   * hold is answered. When the worker dies mid-call the response ends early; the host sees a call without its answer
+   * and asks why.
    */
   private void relay(HttpExchange exchange, SandboxWorkerProcess worker) throws IOException {
     if (worker == null) {
@@ -258,7 +259,7 @@ public final class WorkerBridge {
         json(exchange, 410, new Problem("worker " + worker.id() + " is gone: " + worker.describeExit()));
         return;
       }
-      if (!request.saw(FrameType.INVOKE)) {
+      if (!request.saw(FrameType.INVOKE) && !request.saw(FrameType.WARM_UP)) {
         exchange.sendResponseHeaders(204, -1);
         return;
       }
@@ -267,7 +268,7 @@ public final class WorkerBridge {
       OutputStream out = exchange.getResponseBody();
       FrameBoundaries answer = new FrameBoundaries();
       InputStream in = worker.input();
-      while (!answer.callAnswered()) {
+      while (!answer.answered()) {
         int n;
         try {
           n = in.read(buffer);

@@ -23,10 +23,10 @@ class FrameBoundariesTest {
     byte[] bytes = frames(FrameType.LOG, FrameType.LOG, FrameType.RESULT);
     FrameBoundaries boundaries = new FrameBoundaries();
     for (int i = 0; i < bytes.length; i++) {
-      assertThat(boundaries.callAnswered()).as("after %d bytes", i).isFalse();
+      assertThat(boundaries.answered()).as("after %d bytes", i).isFalse();
       boundaries.advance(bytes, i, 1);
     }
-    assertThat(boundaries.callAnswered()).isTrue();
+    assertThat(boundaries.answered()).isTrue();
     assertThat(boundaries.saw(FrameType.LOG)).isTrue();
     assertThat(boundaries.saw(FrameType.INVOKE)).isFalse();
   }
@@ -36,14 +36,24 @@ class FrameBoundariesTest {
     FrameBoundaries logs = new FrameBoundaries();
     byte[] onlyLogs = frames(FrameType.LOG);
     logs.advance(onlyLogs, 0, onlyLogs.length);
-    assertThat(logs.callAnswered()).isFalse();
+    assertThat(logs.answered()).isFalse();
     assertThat(logs.atFrameBoundary()).isTrue();
 
     FrameBoundaries error = new FrameBoundaries();
     byte[] failed = frames(FrameType.LOG, FrameType.ERROR);
     error.advance(failed, 0, failed.length - 1);
-    assertThat(error.callAnswered()).isFalse();
+    assertThat(error.answered()).isFalse();
     error.advance(failed, failed.length - 1, 1);
-    assertThat(error.callAnswered()).isTrue();
+    assertThat(error.answered()).isTrue();
+  }
+
+  @Test
+  void aWarmUpIsAnsweredByItsWarmedFrame() throws Exception {
+    byte[] bytes = frames(FrameType.WARMED);
+    FrameBoundaries warmUp = new FrameBoundaries();
+    warmUp.advance(bytes, 0, bytes.length - 1);
+    assertThat(warmUp.answered()).as("before its last byte").isFalse();
+    warmUp.advance(bytes, bytes.length - 1, 1);
+    assertThat(warmUp.answered()).isTrue();
   }
 }

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long a pre-started worker's warm-up may take: Airlock's own call on a fixed sample, about 50 ms of a fresh
+   * JVM. A worker that takes this long is killed and replaced rather than listed idle.
+   */
+  private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration CLOSE_MARGIN = Duration.ofSeconds(10);
   private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long BACKEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -247,13 +252,18 @@ public final class WorkerPool implements AutoCloseable {
     }
     try {
       session.handshake(fingerprint, startTimeout);
+      if (!forCaller && ledger.counts().waiting() == 0) {
+        // Only a worker that will wait idle: a caller's own worker, or a warm one that a caller already waits for
+        // (the ledger hands it over), serves that call first, which warms it as well.
+        session.warmUp(WARM_UP_TIMEOUT);
+      }
     } catch (RuntimeException e) {
       if (session.killDone()) {
         ledger.startFailed(1);
       } else {
-        // Its slot stays counted until its kill is done: the handshake's watchdog handed that kill to the killer,
-        // and a slot freed now would let a replacement start beside a worker still being killed (a container's
-        // removal can take 30 s), one more for each failed start (SlowKillTest).
+        // Its slot stays counted until its kill is done: the handshake's or warm-up's watchdog handed that kill to
+        // the killer, and a slot freed now would let a replacement start beside a worker still being killed (a
+        // container's removal can take 30 s), one more for each failed start (SlowKillTest).
         ledger.startFailedWith(session);
       }
       throw e;
@@ -261,12 +271,6 @@ public final class WorkerPool implements AutoCloseable {
     try {
       if (reuse) {
         session.recordReadyState();
-      }
-      if (!forCaller && ledger.counts().waiting() == 0) {
-        // Only a worker that will wait idle: a caller's own worker, or a warm one that a caller already waits for
-        // (the ledger hands it over), serves that call first, which warms it as well. A caller who comes while the
-        // warm-up runs waits for its end, as it would for a worker still starting.
-        session.warmUp();
       }
       List<String> recent = forCaller ? List.of() : shipped.recent();
       if (!recent.isEmpty()) {

@@ -78,12 +78,6 @@ public final class WorkerSession implements SlotLedger.Occupant {
   private Object scope;
   private long idleSince = System.nanoTime();
   private volatile int callsStarted;
-  /**
-   * The id of the WARM_UP whose WARMED has not been read yet, or 0. Set by the thread that started the worker before
-   * the ledger lists it idle, then only the thread holding the worker (the ledger's lock passes it on).
-   */
-  private long warmUpOutstanding;
-
   /** With kills started by a watchdog run on the scheduler itself: for a session that is the scheduler's only one. */
   public WorkerSession(WorkerHandle handle, int maxResultBytes, ScheduledExecutorService scheduler) {
     this(handle, maxResultBytes, scheduler, Runnable::run);
@@ -127,18 +121,31 @@ public final class WorkerSession implements SlotLedger.Occupant {
   }
 
   /**
-   * Asks a worker that waits idle to run its warm-up call. Its WARMED answer is read before the next call's answer,
-   * on that call's timeout (a call that arrives meanwhile waits in the channel for the warm-up's end), so no read
-   * waits on it while the worker is idle. Only a worker no caller holds: a caller's own worker serves its call first.
-   * A worker that cannot take the frame is marked unusable, so the pool replaces it.
+   * Runs the worker's warm-up call before the pool lists it idle: sends WARM_UP and reads its WARMED, killing the
+   * worker at {@code timeout}. Part of a pre-started worker's start, so that the next worker's JVM starts only once it
+   * has ended: started beside it on two cores, it stretched the warm-up from about 50 ms to 200-300 ms, and a call
+   * arriving meanwhile waited for it (issue 15's call 1 s after start). A caller who comes while it runs waits for
+   * it as for a worker still starting. Any other answer, or none in time, fails this worker's start as a failed
+   * handshake does: no call ran in it, and none will.
    */
-  void warmUp() {
+  void warmUp(Duration timeout) {
     long warmUpId = nextId();
+    ScheduledFuture<?> watchdog = killAt(timeout);
     try {
       writer.write(FrameType.WARM_UP, Messages.warmUp(warmUpId));
-      warmUpOutstanding = warmUpId;
-    } catch (IOException e) {
-      broken = true;
+      Frame frame = reader.read();
+      if (frame.type() != FrameType.WARMED) {
+        throw new SandboxProtocolException("worker " + handle.id() + " answered its warm-up with " + frame.type());
+      }
+      long answered = Messages.warmUp(frame.body(), "WARMED");
+      if (answered != warmUpId) {
+        throw new SandboxProtocolException("worker " + handle.id() + " answered warm-up " + answered + " while "
+            + warmUpId + " was asked");
+      }
+    } catch (IOException | RuntimeException e) {
+      throw failedStart("its warm-up", e);
+    } finally {
+      watchdog.cancel(false);
     }
   }
 
@@ -148,8 +155,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
    * for instance by exhausting a limit the next worker shares; that must not become a fallback to the host.)
    */
   public void handshake(String expectedFingerprint, Duration timeout) {
-    ScheduledFuture<?> watchdog = scheduler.schedule(this::killInBackground, timeout.toMillis(),
-        TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> watchdog = killAt(timeout);
     try {
       Frame frame = reader.read();
       if (frame.type() != FrameType.HELLO) {
@@ -169,15 +175,28 @@ public final class WorkerSession implements SlotLedger.Occupant {
       }
       pid = hello.pid();
     } catch (IOException | RuntimeException e) {
-      kill();
-      if (e instanceof SandboxCrashedException c) {
-        throw c;
-      }
-      throw new SandboxCrashedException("worker " + handle.id() + " failed its handshake: " + e.getMessage()
-          + " (" + handle.describeExit() + "); no call ran in it", e);
+      throw failedStart("its handshake", e);
     } finally {
       watchdog.cancel(false);
     }
+  }
+
+  /** A watchdog that kills the worker at {@code timeout} of a step of its start, which unblocks the step's read. */
+  private ScheduledFuture<?> killAt(Duration timeout) {
+    return scheduler.schedule(this::killInBackground, timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Kills the worker whose start {@code step} failed. Whatever went wrong is this one worker's failure, never the
+   * backend's, and no call ran in it.
+   */
+  private SandboxCrashedException failedStart(String step, Exception e) {
+    kill();
+    if (e instanceof SandboxCrashedException c) {
+      return c;
+    }
+    return new SandboxCrashedException("worker " + handle.id() + " failed " + step + ": " + e.getMessage() + " ("
+        + handle.describeExit() + "); no call ran in it", e);
   }
 
   /**
@@ -233,10 +252,7 @@ public final class WorkerSession implements SlotLedger.Occupant {
         Frame frame = reader.read();
         if (frame.type() == FrameType.LOG) {
           printed.accept(frame.body());
-        } else if (frame.type() == FrameType.WARMED) {
-          warmed(Messages.warmUp(frame.body(), "WARMED"));
         } else if (frame.type() == FrameType.RESULT) {
-          answeredAfterWarmUp(callId);
           run.end();
           Messages.Result result = Messages.result(frame.body());
           checkCallId(callId, result.callId());
@@ -246,7 +262,6 @@ public final class WorkerSession implements SlotLedger.Occupant {
           decode.end();
           return decoded;
         } else if (frame.type() == FrameType.ERROR) {
-          answeredAfterWarmUp(callId);
           run.end();
           Messages.Error error = Messages.error(frame.body());
           checkCallId(callId, error.callId());
@@ -338,26 +353,6 @@ public final class WorkerSession implements SlotLedger.Occupant {
         Thread.currentThread().interrupt();
         return;
       }
-    }
-  }
-
-  /** A WARMED frame is only ever the answer to the one WARM_UP outstanding: unasked or for another id, a lie. */
-  private void warmed(long warmUpId) {
-    if (warmUpOutstanding == 0) {
-      throw new SandboxProtocolException("worker sent WARMED (warm-up " + warmUpId + ") while no warm-up was asked");
-    }
-    if (warmUpId != warmUpOutstanding) {
-      throw new SandboxProtocolException("worker answered warm-up " + warmUpId + " while warm-up "
-          + warmUpOutstanding + " was outstanding");
-    }
-    warmUpOutstanding = 0;
-  }
-
-  /** The worker runs frames in order: a call answered before the warm-up sent ahead of it is out of step. */
-  private void answeredAfterWarmUp(long callId) {
-    if (warmUpOutstanding != 0) {
-      throw new SandboxProtocolException("worker answered call " + callId + " before warm-up " + warmUpOutstanding
-          + " that was sent ahead of it");
     }
   }
 

@@ -163,8 +163,8 @@ public final class WorkerMain {
    * waiting caller (that caller's INVOKE would wait behind it): one throw-away call through the whole path a real
    * call takes (INVOKE parsing, the call thread, decode, reflection, encode, the RESULT frame, into a discarding
    * writer), so a worker's first real call does not pay for loading and first running that code (tens of ms on a
-   * fresh JVM), then WARMED. The INVOKE frame goes through a frame reader too. A real call that arrives meanwhile
-   * waits in the channel; the host reads WARMED before that call's answer.
+   * fresh JVM), then WARMED. The INVOKE frame goes through a frame reader too. The host waits for WARMED before it
+   * lists this worker idle, so no real call arrives meanwhile.
    */
   private void warmUp(long warmUpId) throws IOException {
     byte[] invocation = Codec.encodeInvocation(new ShippedInvocation(null, WarmUpCall.class.getName(),

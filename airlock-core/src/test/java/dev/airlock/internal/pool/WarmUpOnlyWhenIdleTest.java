@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A worker warms up (a WARM_UP frame) only when it waits idle: one started for a waiting caller serves that caller's
- * call first, with nothing run before it; a pre-started one has warmed up by its first call, and the host reads its
- * WARMED answer before that call's own. Whether the warm-up ran is read in the worker's JVM: its code is in a package
- * of its own, defined there only once the warm-up loaded it.
+ * A worker warms up (a WARM_UP frame) only when it will wait idle: one started for a waiting caller serves that
+ * caller's call first, with nothing run before it; a pre-started one has warmed up by its first call, and the host
+ * read its WARMED answer before it listed the worker idle. Whether the warm-up ran is read in the worker's JVM: its
+ * code is in a package of its own, defined there only once the warm-up loaded it.
  */
 @Timeout(120)
 class WarmUpOnlyWhenIdleTest {
@@ -42,7 +42,7 @@ class WarmUpOnlyWhenIdleTest {
   }
 
   @Test
-  void aPreStartedWorkerWarmsUpWhileIdleAndItsFirstCallIsAnsweredInStep() throws Exception {
+  void aPreStartedWorkerHasWarmedUpBeforeItsFirstCall() throws Exception {
     AirlockConfig config = AirlockConfig.builder().sandboxRequired(true).poolMinSize(1).poolMaxSize(1)
         .poolReuse(false).build();
     try (SandboxPool pool = SandboxPool.builder(config).build()) {

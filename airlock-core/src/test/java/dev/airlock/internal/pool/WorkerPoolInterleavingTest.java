@@ -7,6 +7,7 @@ import dev.airlock.IsolationPosture;
 import dev.airlock.PoolExhaustedException;
 import dev.airlock.SandboxCrashedException;
 import dev.airlock.SandboxTimeoutException;
+import dev.airlock.internal.wire.Frame;
 import dev.airlock.internal.wire.FrameReader;
 import dev.airlock.internal.wire.FrameType;
 import dev.airlock.internal.wire.FrameWriter;
@@ -268,7 +269,8 @@ class WorkerPoolInterleavingTest {
 
   /**
    * A worker whose other end is a thread here: it says HELLO with its backend's classpath fingerprint (or a wrong first
-   * frame), then reads frames until killed. Reused only when proven idle, which this fake always is.
+   * frame), then reads frames until killed, answering a warm-up at once. Reused only when proven idle, which this fake
+   * always is.
    */
   private static final class InMemoryWorker extends PipedWorker {
     private final InMemoryBackend backend;
@@ -290,7 +292,10 @@ class WorkerPoolInterleavingTest {
       out.flush();
       FrameReader reader = new FrameReader(fromHost, 1 << 20);
       while (true) {
-        reader.read();
+        Frame frame = reader.read();
+        if (frame.type() == FrameType.WARM_UP) {
+          writer.write(FrameType.WARMED, Messages.warmUp(Messages.warmUp(frame.body(), "WARM_UP")));
+        }
       }
     }
 

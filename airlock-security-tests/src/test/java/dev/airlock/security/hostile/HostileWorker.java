@@ -51,34 +51,39 @@ public final class HostileWorker {
     this.reader = new FrameReader(ChannelStreams.input(channel), UNLIMITED);
   }
 
-  /** The id of the last WARM_UP the host sent, or 0. */
-  private long warmUpId;
-
   /**
    * Skips what a real worker takes without answering (PREPARE), as a worker that lies only in its answers would,
-   * and answers a WARM_UP at once, unless the lie is in that answer.
+   * and answers a WARM_UP at once, or as its lie says.
    */
   private Frame nextInvoke() throws IOException {
     Frame frame = reader.read();
     while (frame.type() != FrameType.INVOKE) {
       if (frame.type() == FrameType.WARM_UP) {
-        warmUpId = Messages.warmUp(frame.body(), "WARM_UP");
-        if (!lie.name().contains("WARM")) {
-          writer.write(FrameType.WARMED, Messages.warmUp(warmUpId));
-        }
+        answerWarmUp(Messages.warmUp(frame.body(), "WARM_UP"));
       }
       frame = reader.read();
     }
     return frame;
   }
 
+  private void answerWarmUp(long warmUpId) throws IOException {
+    switch (lie) {
+      case WARM_UP_ANSWERED_WITH_A_RESULT -> result(warmUpId, encode(42));
+      case WARMED_FOR_ANOTHER_WARM_UP -> writer.write(FrameType.WARMED, Messages.warmUp(warmUpId + 1));
+      case WARM_UP_NEVER_ANSWERED -> {
+        // Silent: the host's watchdog ends its wait.
+      }
+      default -> writer.write(FrameType.WARMED, Messages.warmUp(warmUpId));
+    }
+  }
+
   /** The fingerprint {@link Lie#FORGED_FINGERPRINT} sends: a forged host log line, then hidden text. */
   public static final String FORGED_FINGERPRINT =
       "x\n2026-01-01 [main] INFO com.acme.Billing - refund approved\r\u001b[2K\u202etxet neddih";
 
-  /** Whether this worker is in the lie's pool: one that pre-starts its worker and so asks it to warm up. */
-  public static boolean needsAnIdleWorker(Lie lie) {
-    return lie == Lie.RESULT_BEFORE_WARMED || lie == Lie.WARMED_FOR_ANOTHER_WARM_UP
+  /** Whether the lie is in the answer to a warm-up, which the host asks of a pre-started worker only. */
+  public static boolean liesAboutItsWarmUp(Lie lie) {
+    return lie == Lie.WARM_UP_ANSWERED_WITH_A_RESULT || lie == Lie.WARMED_FOR_ANOTHER_WARM_UP
         || lie == Lie.WARM_UP_NEVER_ANSWERED;
   }
 
@@ -126,11 +131,6 @@ public final class HostileWorker {
         writer.write(FrameType.WARMED, Messages.warmUp(callId));
         result(callId, encode(42));
       }
-      case RESULT_BEFORE_WARMED -> result(callId, encode(42));
-      case WARMED_FOR_ANOTHER_WARM_UP -> {
-        writer.write(FrameType.WARMED, Messages.warmUp(warmUpId + 1));
-        result(callId, encode(42));
-      }
       case ENDLESS_LOG_FRAMES -> {
         byte[] line = Messages.log(new Messages.Log(false, "spam ".repeat(200)));
         while (true) {
@@ -160,7 +160,7 @@ public final class HostileWorker {
       case COLLIDING_HASH_LISTS -> result(callId, encode(Gadgets.collidingHashLists(60_000)));
       case RESULT_OF_ANOTHER_TYPE -> result(callId, encode(new ArrayList<>(List.of("not", "an", "integer"))));
       default -> {
-        // NO_ANSWER, WRONG_PROTOCOL_VERSION, WARM_UP_NEVER_ANSWERED: nothing more to say.
+        // NO_ANSWER, WRONG_PROTOCOL_VERSION and the lies about a warm-up: nothing more to say.
       }
     }
     hang();

@@ -37,12 +37,15 @@ public enum Lie {
    * RESULT.
    */
   UNSOLICITED_WARMED(SandboxProtocolException.class),
-  /** Asked to warm up while idle, answers the next call without ever answering the warm-up sent ahead of it. */
-  RESULT_BEFORE_WARMED(SandboxProtocolException.class),
-  /** Asked to warm up while idle, answers with WARMED for another warm-up's id, then a valid RESULT. */
-  WARMED_FOR_ANOTHER_WARM_UP(SandboxProtocolException.class),
-  /** Asked to warm up while idle, never answers it: the call that arrives behind it ends at its timeout. */
-  WARM_UP_NEVER_ANSWERED(SandboxTimeoutException.class),
+  /**
+   * Pre-started and asked to warm up before the pool lists it idle, answers with a RESULT instead of WARMED. This and
+   * the next two fail the worker's start (logged, no caller's exception): it is killed and never given a call.
+   */
+  WARM_UP_ANSWERED_WITH_A_RESULT(SandboxCrashedException.class),
+  /** Asked to warm up, answers with WARMED for another warm-up's id. */
+  WARMED_FOR_ANOTHER_WARM_UP(SandboxCrashedException.class),
+  /** Asked to warm up, never answers: killed at the warm-up's timeout. */
+  WARM_UP_NEVER_ANSWERED(SandboxCrashedException.class),
   /** A HELLO with a protocol version the host does not speak. */
   WRONG_PROTOCOL_VERSION(SandboxCrashedException.class),
   /**
