@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * constructor because Kryo creates one per record class.
  */
 public final class RecordSerializer extends Serializer<Record> {
-  private static final Logger LOG = LoggerFactory.getLogger(RecordSerializer.class);
   /** Objects of one record type shipped, by one thread's Kryo, before it asks for method handles. */
   static final int HANDLES_AFTER = 1000;
   /**
@@ -82,7 +81,7 @@ public final class RecordSerializer extends Serializer<Record> {
       try {
         HANDLE_BUILDER.execute(this::buildHandles);
       } catch (RejectedExecutionException e) {
-        LOG.debug("method handles of {} not built: {}", type.getName(), e.toString());
+        Slf4j.LOG.debug("method handles of {} not built: {}", type.getName(), e.toString());
       }
     }
     return ready;
@@ -92,7 +91,8 @@ public final class RecordSerializer extends Serializer<Record> {
     try {
       handles = RecordHandles.of(components, constructor);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.debug("record {} keeps shipping by reflection: its method handles could not be built", type.getName(), e);
+      Slf4j.LOG.debug("record {} keeps shipping by reflection: its method handles could not be built",
+          type.getName(), e);
     }
   }
 
@@ -365,5 +365,13 @@ public final class RecordSerializer extends Serializer<Record> {
 
   static char readChar(Input input) {
     return input.readChar();
+  }
+
+  /**
+   * The logger, made on first use, off every worker's warm-up: making it loads SLF4J, which looks up its provider in
+   * every jar of the classpath (WarmUpLoadsTest).
+   */
+  private static final class Slf4j {
+    static final Logger LOG = LoggerFactory.getLogger(RecordSerializer.class);
   }
 }

@@ -20,7 +20,21 @@ final class ToolMethods {
       "char", char.class, "short", short.class, "int", int.class, "long", long.class, "float", float.class,
       "double", double.class, "void", void.class);
 
+  /**
+   * A kept method's name. Equality is written out: a record's own methods are linked through {@code ObjectMethods}
+   * on their first use, about 3 ms of every worker's warm-up (WarmUpLoadsTest).
+   */
   private record Key(String declaringClass, String methodName, List<String> parameterTypes) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Key key && declaringClass.equals(key.declaringClass)
+          && methodName.equals(key.methodName) && parameterTypes.equals(key.parameterTypes);
+    }
+
+    @Override
+    public int hashCode() {
+      return (declaringClass.hashCode() * 31 + methodName.hashCode()) * 31 + parameterTypes.hashCode();
+    }
   }
 
   private final Map<Key, Method> kept = new HashMap<>();
