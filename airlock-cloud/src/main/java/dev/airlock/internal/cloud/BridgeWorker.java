@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.Call;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -75,7 +76,11 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
   private volatile boolean dead;
   private volatile String goneReason;
   private volatile String protocolViolation;
-  private volatile Call inFlight;
+  /**
+   * The request being relayed, which a kill cancels. Cleared by its own relay only: a warm-up's relay can end after
+   * the host read its WARMED and sent the first call, and must not clear that call's request.
+   */
+  private final AtomicReference<Call> inFlight = new AtomicReference<>();
   private volatile WorkerState finalState;
   /** Set once asking about the worker's end failed: it is not asked again. */
   private volatile boolean stateUnavailable;
@@ -141,7 +146,7 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
     if (!killed.compareAndSet(false, true)) {
       return;
     }
-    Call call = inFlight;
+    Call call = inFlight.get();
     if (call != null) {
       call.cancel();
     }
@@ -269,7 +274,7 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
       Request request = bridge.request("/workers/" + workerId + "/frames")
           .post(RequestBody.create(frames, BridgeClient.FRAMES)).build();
       Call call = HttpCalls.newCall(bridge.relayClient(), request, deadline);
-      inFlight = call;
+      inFlight.set(call);
       RELAYS.execute(() -> relay(call));
     }
   }
@@ -317,7 +322,7 @@ final class BridgeWorker implements WorkerHandle, EgressControl.Source {
         LOG.debug("relay for worker {} ended: {}", id(), e.toString());
       }
     } finally {
-      inFlight = null;
+      inFlight.compareAndSet(call, null);
     }
     if (!answer.answered() && !killed.get()) {
       dead = true;

@@ -257,7 +257,7 @@ public final class WorkerPool implements AutoCloseable {
         // (the ledger hands it over), serves that call first, which warms it as well.
         session.warmUp(WARM_UP_TIMEOUT);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (session.killDone()) {
         ledger.startFailed(1);
       } else {

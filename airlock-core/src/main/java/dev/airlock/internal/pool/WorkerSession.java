@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class WorkerSession implements SlotLedger.Occupant {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerSession.class);
   static final Duration GRACE = Duration.ofMillis(1500);
+  /** LOG frames a warm-up's answer may follow: its own code prints nothing, so only a library's notice. */
+  private static final int WARM_UP_LOG_FRAMES = 64;
   /**
    * Call and warm-up ids are drawn at random, never counted: a call's guest code can learn its own id (it is in the
    * worker's memory, and in the folder a file argument is written to), and with ids counted up by one it wrote an
@@ -134,6 +136,11 @@ public final class WorkerSession implements SlotLedger.Occupant {
     try {
       writer.write(FrameType.WARM_UP, Messages.warmUp(warmUpId));
       Frame frame = reader.read();
+      // What the worker printed meanwhile (a logging library's notice on its first use) answers nothing: a bounded
+      // number of such frames is passed over.
+      for (int printed = 0; frame.type() == FrameType.LOG && printed < WARM_UP_LOG_FRAMES; printed++) {
+        frame = reader.read();
+      }
       if (frame.type() != FrameType.WARMED) {
         throw new SandboxProtocolException("worker " + handle.id() + " answered its warm-up with " + frame.type());
       }
@@ -144,6 +151,9 @@ public final class WorkerSession implements SlotLedger.Occupant {
       }
     } catch (IOException | RuntimeException e) {
       throw failedStart("its warm-up", e);
+    } catch (Error e) {
+      kill();
+      throw e;
     } finally {
       watchdog.cancel(false);
     }
@@ -176,6 +186,9 @@ public final class WorkerSession implements SlotLedger.Occupant {
       pid = hello.pid();
     } catch (IOException | RuntimeException e) {
       throw failedStart("its handshake", e);
+    } catch (Error e) {
+      kill();
+      throw e;
     } finally {
       watchdog.cancel(false);
     }

@@ -184,6 +184,24 @@ class WorkerPoolInterleavingTest {
     assertThat(next.id()).isEqualTo(backend.launched.get(1).id());
   }
 
+  /**
+   * A pre-started worker's warm-up answer may follow lines it printed meanwhile (a logging library's notice on first
+   * use), up to a bound; past it the worker's start fails and it is killed.
+   */
+  @Test
+  void aWarmUpAnsweredAfterSomePrintedLinesIsTakenAndAfterTooManyTheStartFails() throws Exception {
+    backend.scripts.add(Script.PRINTS_64_LINES);
+    backend.scripts.add(Script.PRINTS_65_LINES);
+    WorkerPool pool = pool(2, 2, true);
+    launcher.awaitQueued(1);
+    launcher.runNext();
+
+    assertThat(backend.launched).hasSize(2);
+    assertThat(backend.launched.get(0).isAlive()).as("answered after 64 lines").isTrue();
+    assertThat(backend.launched.get(1).isAlive()).as("still printing after 64 lines: killed").isFalse();
+    assertThat(pool.occupancy()).isEqualTo(new WorkerPool.Occupancy(0, 1));
+  }
+
   /** CI under load: a cloud sandbox's preparation outlasted the call's 2 s and the call failed as a crash. */
   @Test
   void aCallWhoseDeadlineComesWhileItsWorkerStartsTimesOut() {
@@ -222,9 +240,15 @@ class WorkerPoolInterleavingTest {
     }
   }
 
-  /** What a fake worker does once launched. */
+  /** What a fake worker does once launched; a worker that says hello answers a warm-up after printing as many lines. */
   private enum Script {
-    HELLO, WRONG_FIRST_FRAME, SILENT
+    HELLO(0), WRONG_FIRST_FRAME(0), SILENT(0), PRINTS_64_LINES(64), PRINTS_65_LINES(65);
+
+    final int printedBeforeWarmed;
+
+    Script(int printedBeforeWarmed) {
+      this.printedBeforeWarmed = printedBeforeWarmed;
+    }
   }
 
   /** Workers in this JVM: each a pair of pipes and a thread playing the worker's side. */
@@ -283,17 +307,20 @@ class WorkerPoolInterleavingTest {
     private static void play(Script script, String fingerprint, InputStream fromHost, OutputStream out)
         throws IOException {
       FrameWriter writer = new FrameWriter(out);
-      if (script == Script.HELLO) {
+      if (script == Script.WRONG_FIRST_FRAME) {
+        writer.write(FrameType.RESULT, new byte[0]);
+      } else if (script != Script.SILENT) {
         writer.write(FrameType.HELLO, Messages.hello(new Messages.Hello(Messages.PROTOCOL_VERSION, fingerprint,
             4242)));
-      } else if (script == Script.WRONG_FIRST_FRAME) {
-        writer.write(FrameType.RESULT, new byte[0]);
       }
       out.flush();
       FrameReader reader = new FrameReader(fromHost, 1 << 20);
       while (true) {
         Frame frame = reader.read();
         if (frame.type() == FrameType.WARM_UP) {
+          for (int i = 0; i < script.printedBeforeWarmed; i++) {
+            writer.write(FrameType.LOG, Messages.log(new Messages.Log(true, "SLF4J(W): line " + i)));
+          }
           writer.write(FrameType.WARMED, Messages.warmUp(Messages.warmUp(frame.body(), "WARM_UP")));
         }
       }
