@@ -15,6 +15,8 @@ final class KryoLogging {
   }
 
   static void install() {
+    // The worker's property rather than WorkerMain.serving(): the codec does not depend on the worker, and a host JVM
+    // that carries the property only loses Kryo's debug lines.
     boolean worker = Boolean.getBoolean("airlock.worker");
     Log.setLogger(new Log.Logger() {
       @Override
