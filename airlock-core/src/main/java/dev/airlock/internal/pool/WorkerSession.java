@@ -149,11 +149,8 @@ public final class WorkerSession implements SlotLedger.Occupant {
         throw new SandboxProtocolException("worker " + handle.id() + " answered warm-up " + answered + " while "
             + warmUpId + " was asked");
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       throw failedStart("its warm-up", e);
-    } catch (Error e) {
-      kill();
-      throw e;
     } finally {
       watchdog.cancel(false);
     }
@@ -184,11 +181,8 @@ public final class WorkerSession implements SlotLedger.Occupant {
             + "): it cannot load the application's classes");
       }
       pid = hello.pid();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       throw failedStart("its handshake", e);
-    } catch (Error e) {
-      kill();
-      throw e;
     } finally {
       watchdog.cancel(false);
     }
@@ -201,10 +195,13 @@ public final class WorkerSession implements SlotLedger.Occupant {
 
   /**
    * Kills the worker whose start {@code step} failed. Whatever went wrong is this one worker's failure, never the
-   * backend's, and no call ran in it.
+   * backend's, and no call ran in it; an {@link Error} is thrown on as it is.
    */
-  private SandboxCrashedException failedStart(String step, Exception e) {
+  private SandboxCrashedException failedStart(String step, Throwable e) {
     kill();
+    if (e instanceof Error error) {
+      throw error;
+    }
     if (e instanceof SandboxCrashedException c) {
       return c;
     }
