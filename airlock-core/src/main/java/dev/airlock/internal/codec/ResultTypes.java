@@ -72,6 +72,31 @@ public final class ResultTypes {
     }
   };
 
+  /** What the walk does with a value of a class: looked up once per class, not tested interface by interface. */
+  private enum Kind { COLLECTION, MAP, OPTIONAL, OBJECT_ARRAY, FIELDS, NOTHING_BELOW }
+
+  private static final ClassValue<Kind> KINDS = new ClassValue<>() {
+    @Override
+    protected Kind computeValue(Class<?> type) {
+      if (Collection.class.isAssignableFrom(type)) {
+        return Kind.COLLECTION;
+      }
+      if (Map.class.isAssignableFrom(type)) {
+        return Kind.MAP;
+      }
+      if (type == Optional.class) {
+        return Kind.OPTIONAL;
+      }
+      if (type.isArray()) {
+        return type.getComponentType().isPrimitive() ? Kind.NOTHING_BELOW : Kind.OBJECT_ARRAY;
+      }
+      // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
+      // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
+      // would choose.
+      return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? Kind.NOTHING_BELOW : Kind.FIELDS;
+    }
+  };
+
   private ResultTypes() {
   }
 
@@ -128,8 +153,8 @@ public final class ResultTypes {
     Deque<Frame> stack = new ArrayDeque<>();
     // The last shape worked out for each declared type: the values a type is declared for share its object and their
     // bindings' (every element of a List<Map<String, T>>), so a shape is worked out once, not once per value.
-    Map<Type, Shape> shapes = new IdentityHashMap<>();
-    Map<Type, Layout> layouts = new IdentityHashMap<>();
+    Map<Type, Shape> shapes = new IdentityHashMap<>(4);
+    Map<Type, Layout> layouts = new IdentityHashMap<>(4);
     Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
     stack.push(root);
     long visits = 0;
@@ -154,7 +179,7 @@ public final class ResultTypes {
         continue;
       }
       Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-      if (!boxed.isInstance(value) || !isInstanceOfEach(otherBounds(type), value)) {
+      if (!boxed.isInstance(value) || !(type instanceof Class<?>) && !isInstanceOfEach(otherBounds(type), value)) {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
             + named(type));
       }
@@ -191,35 +216,37 @@ public final class ResultTypes {
    */
   private static Iterator<Child> children(Object value, Type declared, Type type, Class<?> raw,
       Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes, Map<Type, Layout> layouts) {
-    if (value instanceof Collection<?> collection) {
-      Shape shape = shape(declared, type, outer, Collection.class, shapes);
-      return indexed(collection.iterator(), shape.first, shape.bound);
-    }
-    if (value instanceof Map<?, ?> map) {
-      Shape shape = shape(declared, type, outer, Map.class, shapes);
-      return entries(map.entrySet().iterator(), shape.first, shape.second, shape.bound);
-    }
-    if (value instanceof Optional<?> optional) {
-      Shape shape = shape(declared, type, outer, Optional.class, shapes);
-      return optional.isEmpty() ? null : List.of(new Child(optional.get(), shape.first, shape.bound, ".get()"))
-          .iterator();
-    }
-    Class<?> runtime = value.getClass();
-    if (runtime.isArray()) {
-      if (runtime.getComponentType().isPrimitive()) {
-        return null;
-      }
-      Type component = type instanceof GenericArrayType g ? g.getGenericComponentType()
-          : raw.isArray() ? raw.getComponentType() : Object.class;
-      return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
-    }
-    if (ClassAllowlist.isJdk(runtime) || value instanceof Enum<?>) {
-      // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
-      // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
-      // would choose.
+    if (value.getClass() == String.class) {
+      // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
       return null;
     }
-    return fields(value, layout(declared, type, outer, value.getClass(), layouts));
+    switch (KINDS.get(value.getClass())) {
+      case COLLECTION -> {
+        Shape shape = shape(declared, type, outer, Collection.class, shapes);
+        return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
+      }
+      case MAP -> {
+        Shape shape = shape(declared, type, outer, Map.class, shapes);
+        return entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second, shape.bound);
+      }
+      case OPTIONAL -> {
+        Optional<?> optional = (Optional<?>) value;
+        Shape shape = shape(declared, type, outer, Optional.class, shapes);
+        return optional.isEmpty() ? null : List.of(new Child(optional.get(), shape.first, shape.bound, ".get()"))
+            .iterator();
+      }
+      case OBJECT_ARRAY -> {
+        Type component = type instanceof GenericArrayType g ? g.getGenericComponentType()
+            : raw.isArray() ? raw.getComponentType() : Object.class;
+        return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
+      }
+      case FIELDS -> {
+        return fields(value, layout(declared, type, outer, value.getClass(), layouts));
+      }
+      default -> {
+        return null;
+      }
+    }
   }
 
   /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
@@ -451,6 +478,10 @@ public final class ResultTypes {
    * of several bounds, which stays itself so that each of them is checked ({@link #otherBounds}).
    */
   private static Type resolve(Type type, Map<TypeVariable<?>, Type> bound) {
+    if (type instanceof Class<?>) {
+      // Most declared types are plain classes; a failed test against each interface below costs more than the rest.
+      return type;
+    }
     Type t = type;
     for (int guard = 0; guard < 32; guard++) {
       if (t instanceof TypeVariable<?> v) {
@@ -486,6 +517,9 @@ public final class ResultTypes {
    * {@code String} of {@code T extends List<String> & RandomAccess}.
    */
   private static Type firstBound(Type type, Map<TypeVariable<?>, Type> bound) {
+    if (type instanceof Class<?>) {
+      return type;
+    }
     Type t = type;
     for (int guard = 0; guard < 32 && t instanceof TypeVariable<?> v; guard++) {
       t = resolve(v.getBounds()[0], bound);
