@@ -75,27 +75,39 @@ public final class ResultTypes {
   /** What the walk does with a value of a class: looked up once per class, not tested interface by interface. */
   private enum Kind { COLLECTION, MAP, OPTIONAL, OBJECT_ARRAY, FIELDS, NOTHING_BELOW }
 
-  private static final ClassValue<Kind> KINDS = new ClassValue<>() {
+  private static final Kind[] KIND_VALUES = Kind.values();
+
+  /**
+   * Each class's {@link Kind}, kept as its ordinal: an {@code Integer} of the JDK's own cache, never an object of this
+   * library. The values sit on JDK classes too ({@code ArrayList}, {@code Integer}), which live as long as the JVM, and
+   * one of this library's objects there would keep its class loader, and every class it loaded, alive after a
+   * redeployment dropped it (JDK-8136353).
+   */
+  private static final ClassValue<Integer> KINDS = new ClassValue<>() {
     @Override
-    protected Kind computeValue(Class<?> type) {
-      if (Collection.class.isAssignableFrom(type)) {
-        return Kind.COLLECTION;
-      }
-      if (Map.class.isAssignableFrom(type)) {
-        return Kind.MAP;
-      }
-      if (type == Optional.class) {
-        return Kind.OPTIONAL;
-      }
-      if (type.isArray()) {
-        return type.getComponentType().isPrimitive() ? Kind.NOTHING_BELOW : Kind.OBJECT_ARRAY;
-      }
-      // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
-      // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
-      // would choose.
-      return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? Kind.NOTHING_BELOW : Kind.FIELDS;
+    protected Integer computeValue(Class<?> type) {
+      return kindOf(type).ordinal();
     }
   };
+
+  private static Kind kindOf(Class<?> type) {
+    if (Collection.class.isAssignableFrom(type)) {
+      return Kind.COLLECTION;
+    }
+    if (Map.class.isAssignableFrom(type)) {
+      return Kind.MAP;
+    }
+    if (type == Optional.class) {
+      return Kind.OPTIONAL;
+    }
+    if (type.isArray()) {
+      return type.getComponentType().isPrimitive() ? Kind.NOTHING_BELOW : Kind.OBJECT_ARRAY;
+    }
+    // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
+    // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
+    // would choose.
+    return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? Kind.NOTHING_BELOW : Kind.FIELDS;
+  }
 
   private ResultTypes() {
   }
@@ -220,7 +232,7 @@ public final class ResultTypes {
       // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
       return null;
     }
-    switch (KINDS.get(value.getClass())) {
+    switch (KIND_VALUES[KINDS.get(value.getClass())]) {
       case COLLECTION -> {
         Shape shape = shape(declared, type, outer, Collection.class, shapes);
         return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);

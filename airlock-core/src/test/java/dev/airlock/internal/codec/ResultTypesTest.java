@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.SandboxProtocolException;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Type;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class ResultTypesTest {
@@ -301,6 +305,34 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("the result[1] is a java.lang.Integer, but its declared type is java.lang.String")
         .hasMessageContaining("unchecked cast");
+  }
+
+  /**
+   * The walk keeps what it learns of a class on the class itself, JDK classes included, which live as long as the JVM:
+   * what it keeps there must not hold this library's class loader. It did (a value of its own enum on
+   * {@code ArrayList}), so an application server that dropped a redeployed application kept its Airlock classes.
+   */
+  @Test
+  void aWalkOverJdkClassesLeavesNothingThatKeepsThisLibrarysClassLoaderAlive() throws Exception {
+    WeakReference<ClassLoader> dropped = walkInADroppedLoader();
+    for (int i = 0; i < 100 && dropped.get() != null; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(dropped.get()).as("the class loader that loaded ResultTypes, dropped after one walk").isNull();
+  }
+
+  private static WeakReference<ClassLoader> walkInADroppedLoader() throws Exception {
+    URL classes = ResultTypes.class.getProtectionDomain().getCodeSource().getLocation();
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+      Class<?> walk = loader.loadClass(ResultTypes.class.getName());
+      assertThat(walk.getClassLoader()).isSameAs(loader);
+      Object misfit = walk.getMethod("misfit", Object.class, Type.class, BooleanSupplier.class).invoke(null,
+          new ArrayList<>(List.of(1, 2L, Optional.of(3), new HashMap<>(Map.of("k", "v")), new Object[] {"a"})),
+          Object.class, (BooleanSupplier) () -> false);
+      assertThat(misfit).isEqualTo(Optional.empty());
+      return new WeakReference<>(loader);
+    }
   }
 
   /** The bytes this thread allocates while running {@code walk}. */
