@@ -45,11 +45,12 @@ public final class ResultTypes {
   /**
    * The fields of a class that a result's object of it is checked through, made accessible once. The same
    * {@link Field} objects every time, so their generic types are the same objects too, which {@link Shape}s are keyed
-   * by ({@link Class#getDeclaredFields} returns new copies on every call).
+   * by ({@link Class#getDeclaredFields} returns new copies on every call). An array, so that walking an object's
+   * fields allocates no iterator.
    */
-  private static final ClassValue<List<Field>> FIELDS = new ClassValue<>() {
+  private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
     @Override
-    protected List<Field> computeValue(Class<?> type) {
+    protected Field[] computeValue(Class<?> type) {
       List<Field> fields = new ArrayList<>();
       try {
         for (Field f : type.getDeclaredFields()) {
@@ -66,55 +67,62 @@ public final class ResultTypes {
           }
         }
       } catch (RuntimeException | LinkageError e) {
-        return List.of();
+        return new Field[0];
       }
-      return List.copyOf(fields);
+      return fields.toArray(new Field[0]);
     }
   };
 
-  /** What the walk does with a value of a class: looked up once per class, not tested interface by interface. */
-  private enum Kind { COLLECTION, MAP, OPTIONAL, OBJECT_ARRAY, FIELDS, NOTHING_BELOW }
-
-  private static final Kind[] KIND_VALUES = Kind.values();
+  // What the walk does with a value of a class: looked up once per class, not tested interface by interface.
+  private static final int COLLECTION = 0;
+  private static final int MAP = 1;
+  private static final int OPTIONAL = 2;
+  private static final int OBJECT_ARRAY = 3;
+  private static final int FIELDS_BELOW = 4;
+  private static final int NOTHING_BELOW = 5;
 
   /**
-   * Each class's {@link Kind}, kept as its ordinal: an {@code Integer} of the JDK's own cache, never an object of this
-   * library. The values sit on JDK classes too ({@code ArrayList}, {@code Integer}), which live as long as the JVM, and
-   * one of this library's objects there would keep its class loader, and every class it loaded, alive after a
-   * redeployment dropped it (JDK-8136353).
+   * Each class's kind: an {@code Integer} of the JDK's own cache, never an object of this library. The values sit on
+   * JDK classes too ({@code ArrayList}, {@code Integer}), which live as long as the JVM, and one of this library's
+   * objects there would keep its class loader, and every class it loaded, alive after a redeployment dropped it
+   * (JDK-8136353).
    */
   private static final ClassValue<Integer> KINDS = new ClassValue<>() {
     @Override
     protected Integer computeValue(Class<?> type) {
-      return kindOf(type).ordinal();
+      return kindOf(type);
     }
   };
 
-  private static Kind kindOf(Class<?> type) {
+  private static int kindOf(Class<?> type) {
     if (Collection.class.isAssignableFrom(type)) {
-      return Kind.COLLECTION;
+      return COLLECTION;
     }
     if (Map.class.isAssignableFrom(type)) {
-      return Kind.MAP;
+      return MAP;
     }
     if (type == Optional.class) {
-      return Kind.OPTIONAL;
+      return OPTIONAL;
     }
     if (type.isArray()) {
-      return type.getComponentType().isPrimitive() ? Kind.NOTHING_BELOW : Kind.OBJECT_ARRAY;
+      return type.getComponentType().isPrimitive() ? NOTHING_BELOW : OBJECT_ARRAY;
     }
     // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
     // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
     // would choose.
-    return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? Kind.NOTHING_BELOW : Kind.FIELDS;
+    return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
   }
 
   private ResultTypes() {
   }
 
+  /** The {@code index} of a field's child, whose label is {@code .name}. */
+  private static final int FIELD = -2;
+
   /**
    * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
-   * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one.
+   * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one; {@code .name} for a
+   * field. The label is put together only for the value that does not fit.
    */
   private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
     Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name) {
@@ -122,11 +130,14 @@ public final class ResultTypes {
     }
 
     String label() {
-      return index < 0 ? name : name == null ? "[" + index + "]" : name + index;
+      return index == FIELD ? "." + name : index < 0 ? name : name == null ? "[" + index + "]" : name + index;
     }
   }
 
-  /** A value whose children are being checked, one at a time, and the child it is at (for the path). */
+  /**
+   * A value whose children are being checked, one at a time, and the child it is at (for the path). Its iterator gives
+   * null for a child it found to fit with nothing below ({@link #fitsWithNothingBelow}).
+   */
   private static final class Frame {
     final Iterator<Child> children;
     Child current;
@@ -145,12 +156,11 @@ public final class ResultTypes {
   }
 
   /**
-   * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: the type variables bound
-   * at each level of its class, from its own class up. The same map objects for every object of one layout, so the
-   * shapes below them are worked out once too.
+   * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: each level of its class,
+   * from its own class up. The same map objects for every object of one layout, so the shapes below them are worked
+   * out once too.
    */
-  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime,
-      List<Map<TypeVariable<?>, Type>> levels) {
+  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels) {
     boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime) {
       return this.type == type && this.outer == outer && this.runtime == runtime;
     }
@@ -180,6 +190,10 @@ public final class ResultTypes {
         throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
       }
       Child child = top.children.next();
+      if (child == null) {
+        // Its iterator found it fits and holds nothing, and still counted it as a visit for the deadline.
+        continue;
+      }
       top.current = child;
       Type type = resolve(child.type, child.bound);
       Class<?> raw = raw(type);
@@ -232,7 +246,7 @@ public final class ResultTypes {
       // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
       return null;
     }
-    switch (KIND_VALUES[KINDS.get(value.getClass())]) {
+    switch (KINDS.get(value.getClass())) {
       case COLLECTION -> {
         Shape shape = shape(declared, type, outer, Collection.class, shapes);
         return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
@@ -252,7 +266,7 @@ public final class ResultTypes {
             : raw.isArray() ? raw.getComponentType() : Object.class;
         return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
       }
-      case FIELDS -> {
+      case FIELDS_BELOW -> {
         return fields(value, layout(declared, type, outer, value.getClass(), layouts));
       }
       default -> {
@@ -277,6 +291,7 @@ public final class ResultTypes {
 
   /** Elements by position: an element's own text is the worker's, and may be anything. */
   private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound) {
+    LeafTest leaf = new LeafTest(type);
     return new Iterator<>() {
       private int index;
 
@@ -287,7 +302,9 @@ public final class ResultTypes {
 
       @Override
       public Child next() {
-        return new Child(items.next(), type, bound, null, index++);
+        Object item = items.next();
+        int at = index++;
+        return leaf.fits(item) ? null : new Child(item, type, bound, null, at);
       }
     };
   }
@@ -295,6 +312,8 @@ public final class ResultTypes {
   /** Keys and values, by the entry's position. */
   private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
       Map<TypeVariable<?>, Type> bound) {
+    LeafTest keyLeaf = new LeafTest(keyType);
+    LeafTest valueLeaf = new LeafTest(valueType);
     return new Iterator<>() {
       private Map.Entry<?, ?> entry;
       private int index = -1;
@@ -309,33 +328,90 @@ public final class ResultTypes {
         if (entry == null) {
           entry = items.next();
           index++;
-          return new Child(entry.getKey(), keyType, bound, "'s key ", index);
+          Object key = entry.getKey();
+          return keyLeaf.fits(key) ? null : new Child(key, keyType, bound, "'s key ", index);
         }
         Object value = entry.getValue();
         entry = null;
-        return new Child(value, valueType, bound, "'s value ", index);
+        return valueLeaf.fits(value) ? null : new Child(value, valueType, bound, "'s value ", index);
       }
     };
   }
 
   /**
-   * The fields of an application object, each against its generic type as its layout binds it. A field this host
-   * cannot read (a module that is not open) is not checked: the decoder could not have set it either.
+   * The fields of an application object that are checked further, each against its generic type as its layout binds
+   * it; null when none is. A field this host cannot read (a module that is not open) is not checked: the decoder could
+   * not have set it either.
    */
   private static Iterator<Child> fields(Object value, Layout layout) {
-    List<Child> children = new ArrayList<>();
-    Iterator<Map<TypeVariable<?>, Type>> levels = layout.levels.iterator();
-    for (Class<?> k = value.getClass(); levels.hasNext(); k = k.getSuperclass()) {
-      Map<TypeVariable<?>, Type> bound = levels.next();
-      for (Field f : FIELDS.get(k)) {
+    List<Child> children = null;
+    for (int l = 0; l < layout.levels.size(); l++) {
+      Level level = layout.levels.get(l);
+      for (Field f : level.fields) {
+        Object held;
         try {
-          children.add(new Child(f.get(value), f.getGenericType(), bound, "." + f.getName()));
+          held = f.get(value);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
           // Not readable here after all: not checked, as the decoder could not have set it either.
+          continue;
         }
+        Type type = f.getGenericType();
+        if (fitsWithNothingBelow(held, type)) {
+          continue;
+        }
+        if (children == null) {
+          children = new ArrayList<>(4);
+        }
+        children.add(new Child(held, type, level.bound, f.getName(), FIELD));
       }
     }
-    return children.iterator();
+    return children == null ? null : children.iterator();
+  }
+
+  /**
+   * Whether the walk would take {@code held} as a value of {@code type} and find nothing below it: a null, or a value
+   * of a class with nothing below of a plain class type it is an instance of. Decided where the value is found, a
+   * string in a list or a field costs no child. Only for the type of a field, element, key or value, which is never
+   * primitive.
+   */
+  private static boolean fitsWithNothingBelow(Object held, Type type) {
+    if (held == null) {
+      return true;
+    }
+    if (!(type instanceof Class<?> declared) || !declared.isInstance(held)) {
+      return false;
+    }
+    Class<?> runtime = held.getClass();
+    return runtime == String.class || KINDS.get(runtime) == NOTHING_BELOW;
+  }
+
+  /**
+   * {@link #fitsWithNothingBelow} for the values found against one type, the answer kept for the last class: the
+   * elements of a collection are mostly of one class, and the answer depends on nothing else.
+   */
+  private static final class LeafTest {
+    private final Type type;
+    private Class<?> last;
+    private boolean fits;
+
+    LeafTest(Type type) {
+      this.type = type;
+    }
+
+    boolean fits(Object held) {
+      if (held == null) {
+        return true;
+      }
+      if (held.getClass() != last) {
+        fits = fitsWithNothingBelow(held, type);
+        last = held.getClass();
+      }
+      return fits;
+    }
+  }
+
+  /** One class of an object's layout: the type variables bound there, and its fields that are checked. */
+  private record Level(Map<TypeVariable<?>, Type> bound, Field[] fields) {
   }
 
   /**
@@ -350,10 +426,10 @@ public final class ResultTypes {
     if (last != null && last.of(declared, outer, runtime)) {
       return last;
     }
-    List<Map<TypeVariable<?>, Type>> levels = new ArrayList<>();
+    List<Level> levels = new ArrayList<>();
     Map<TypeVariable<?>, Type> bound = inferred(runtime, type, outer);
     for (Class<?> k = runtime; k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
-      levels.add(bound);
+      levels.add(new Level(bound, FIELDS.get(k)));
       bound = bindings(k.getGenericSuperclass(), bound);
     }
     Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels));
@@ -367,6 +443,10 @@ public final class ResultTypes {
     Class<?> declaredRaw = raw(type);
     if (runtime == declaredRaw) {
       return known;
+    }
+    if (declaredRaw.getTypeParameters().length == 0) {
+      // A declared Object or a plain class fixes nothing below it; the search below would find as much.
+      return Map.of();
     }
     List<Type> path = pathTo(runtime, declaredRaw, 0);
     if (path == null) {

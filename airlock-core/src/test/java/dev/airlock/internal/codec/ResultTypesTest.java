@@ -251,7 +251,8 @@ class ResultTypesTest {
     }
     misfit(lines.subList(0, 10), "lines");
     long perObject = allocatedBy(() -> assertThat(misfit(lines, "lines")).isEmpty()) / lines.size();
-    assertThat(perObject).as("bytes allocated per record (about 490 measured)").isLessThan(768);
+    assertThat(perObject).as("bytes allocated per record (about 290 measured; 490 before a string field cost no "
+        + "child)").isLessThan(400);
   }
 
   /** An enum constant of the host's, holding a large table: the worker can name it cheaply, many times over. */
