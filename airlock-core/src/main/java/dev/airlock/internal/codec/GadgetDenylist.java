@@ -1,7 +1,9 @@
 package dev.airlock.internal.codec;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The second line behind {@link ClassAllowlist}: classes and packages of known deserialization gadgets (the
@@ -10,7 +12,7 @@ import java.util.Set;
  */
 final class GadgetDenylist {
 
-  private static final List<String> PACKAGES = List.of(
+  static final List<String> PACKAGES = List.of(
       "org.apache.commons.collections.functors.", "org.apache.commons.collections4.functors.",
       "org.apache.commons.collections.comparators.", "org.apache.commons.collections4.comparators.",
       "org.apache.commons.collections.keyvalue.", "org.apache.commons.collections4.keyvalue.",
@@ -36,6 +38,14 @@ final class GadgetDenylist {
       "java.util.Collections$ReverseComparator2", "javax.swing.UIDefaults", "javax.swing.UIDefaults$ProxyLazyValue",
       "java.util.logging.Logger");
 
+  /**
+   * {@link #PACKAGES} by their first name segment ({@code org} of {@code org.apache.xalan.}). Every prefix holds a dot,
+   * so a name can start with only those of its own first segment: a class of a package no prefix begins like (most
+   * of an application's) is cleared by one lookup instead of 65 comparisons, on every class a decode judges.
+   */
+  private static final Map<String, List<String>> PACKAGES_BY_FIRST_SEGMENT = PACKAGES.stream()
+      .collect(Collectors.groupingBy(p -> p.substring(0, p.indexOf('.'))));
+
   private GadgetDenylist() {
   }
 
@@ -44,7 +54,11 @@ final class GadgetDenylist {
     if (CLASSES.contains(className)) {
       return true;
     }
-    for (String p : PACKAGES) {
+    int dot = className.indexOf('.');
+    if (dot < 0) {
+      return false;
+    }
+    for (String p : PACKAGES_BY_FIRST_SEGMENT.getOrDefault(className.substring(0, dot), List.of())) {
       if (className.startsWith(p)) {
         return true;
       }

@@ -18,6 +18,19 @@ import java.util.Set;
  */
 final class RefusedBehaviour {
 
+  /**
+   * Each class's answer, "" for none: a decode judges each class it meets, and the answer, a walk of the class's
+   * supertypes, depends on nothing else. A string, an object of the JDK's, so that the value kept on a class does not
+   * hold this library's class loader.
+   */
+  private static final ClassValue<String> ANSWERS = new ClassValue<>() {
+    @Override
+    protected String computeValue(Class<?> type) {
+      String why = find(type);
+      return why == null ? "" : why;
+    }
+  };
+
   private RefusedBehaviour() {
   }
 
@@ -26,6 +39,11 @@ final class RefusedBehaviour {
     if (ClassAllowlist.isJdk(type)) {
       return null;
     }
+    String why = ANSWERS.get(type);
+    return why.isEmpty() ? null : why;
+  }
+
+  private static String find(Class<?> type) {
     if (Proxy.isProxyClass(type)) {
       return "is a dynamic proxy, whose handler would run on the host";
     }
