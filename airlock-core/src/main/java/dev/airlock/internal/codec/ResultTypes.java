@@ -116,21 +116,45 @@ public final class ResultTypes {
   private ResultTypes() {
   }
 
-  /** The {@code index} of a field's child, whose label is {@code .name}. */
-  private static final int FIELD = -2;
-
   /**
    * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
    * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one; {@code .name} for a
    * field. The label is put together only for the value that does not fit.
    */
-  private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
+  private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index,
+      boolean field) {
+    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
+      this(value, type, bound, name, index, false);
+    }
+
     Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name) {
       this(value, type, bound, name, -1);
     }
 
     String label() {
-      return index == FIELD ? "." + name : index < 0 ? name : name == null ? "[" + index + "]" : name + index;
+      return field ? "." + name : index < 0 ? name : name == null ? "[" + index + "]" : name + index;
+    }
+  }
+
+  /**
+   * The values a walk has visited, with a look at the call's deadline each time the count passes a multiple of
+   * {@value #DEADLINE_EVERY}. A value an iterator or {@link #fields} accepted on the spot counts as a visit too, so the
+   * work between two looks stays what it was when every value went through the walk's loop.
+   */
+  private static final class Visits {
+    private final BooleanSupplier expired;
+    private long count;
+
+    Visits(BooleanSupplier expired) {
+      this.expired = expired;
+    }
+
+    void add(int visits) {
+      long before = count;
+      count += visits;
+      if (count / DEADLINE_EVERY != before / DEADLINE_EVERY && expired.getAsBoolean()) {
+        throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
+      }
     }
   }
 
@@ -179,19 +203,17 @@ public final class ResultTypes {
     Map<Type, Layout> layouts = new IdentityHashMap<>(4);
     Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
     stack.push(root);
-    long visits = 0;
+    Visits visits = new Visits(expired);
     while (!stack.isEmpty()) {
       Frame top = stack.peek();
       if (!top.children.hasNext()) {
         stack.pop();
         continue;
       }
-      if (++visits % DEADLINE_EVERY == 0 && expired.getAsBoolean()) {
-        throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
-      }
+      visits.add(1);
       Child child = top.children.next();
       if (child == null) {
-        // Its iterator found it fits and holds nothing, and still counted it as a visit for the deadline.
+        // Its iterator found it fits and holds nothing: a visit all the same.
         continue;
       }
       top.current = child;
@@ -210,7 +232,7 @@ public final class ResultTypes {
             + named(type));
       }
       Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
-          shapes, layouts);
+          shapes, layouts, visits);
       if (children != null) {
         stack.push(new Frame(children));
       }
@@ -241,7 +263,7 @@ public final class ResultTypes {
    * the child's type as written and {@code type} the same resolved.
    */
   private static Iterator<Child> children(Object value, Type declared, Type type, Class<?> raw,
-      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes, Map<Type, Layout> layouts) {
+      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes, Map<Type, Layout> layouts, Visits visits) {
     if (value.getClass() == String.class) {
       // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
       return null;
@@ -267,7 +289,7 @@ public final class ResultTypes {
         return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
       }
       case FIELDS_BELOW -> {
-        return fields(value, layout(declared, type, outer, value.getClass(), layouts));
+        return fields(value, layout(declared, type, outer, value.getClass(), layouts), visits);
       }
       default -> {
         return null;
@@ -340,11 +362,12 @@ public final class ResultTypes {
 
   /**
    * The fields of an application object that are checked further, each against its generic type as its layout binds
-   * it; null when none is. A field this host cannot read (a module that is not open) is not checked: the decoder could
-   * not have set it either.
+   * it; null when none is. Those accepted here count as visits. A field this host cannot read (a module that is not
+   * open) is not checked: the decoder could not have set it either.
    */
-  private static Iterator<Child> fields(Object value, Layout layout) {
+  private static Iterator<Child> fields(Object value, Layout layout, Visits visits) {
     List<Child> children = null;
+    int accepted = 0;
     for (int l = 0; l < layout.levels.size(); l++) {
       Level level = layout.levels.get(l);
       for (Field f : level.fields) {
@@ -357,14 +380,16 @@ public final class ResultTypes {
         }
         Type type = f.getGenericType();
         if (fitsWithNothingBelow(held, type)) {
+          accepted++;
           continue;
         }
         if (children == null) {
           children = new ArrayList<>(4);
         }
-        children.add(new Child(held, type, level.bound, f.getName(), FIELD));
+        children.add(new Child(held, type, level.bound, f.getName(), -1, true));
       }
     }
+    visits.add(accepted);
     return children == null ? null : children.iterator();
   }
 

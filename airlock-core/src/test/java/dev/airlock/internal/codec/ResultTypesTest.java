@@ -297,6 +297,34 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
   }
 
+  /** Three fields the walk accepts where it reads them, without a child of their own. */
+  public static class Leaves {
+    Integer number = 1;
+    String text = "s";
+    Object nothing;
+  }
+
+  public List<Leaves> leaves() {
+    return null;
+  }
+
+  /**
+   * 1,100 objects of three fields each are 4,401 values: the deadline is looked at after 4,096 of them, fields
+   * accepted on the spot included. Counted as objects only, the walk had looked at it after 4,096 objects, whatever
+   * the number of fields each holds.
+   */
+  @Test
+  void fieldsAcceptedWithoutAChildCountTowardsTheDeadline() throws Exception {
+    List<Leaves> many = new ArrayList<>();
+    for (int i = 0; i < 1_100; i++) {
+      many.add(new Leaves());
+    }
+
+    assertThat(ResultTypes.misfit(many, declared("leaves"), () -> false)).isEmpty();
+    assertThatThrownBy(() -> ResultTypes.misfit(many, declared("leaves"), () -> true))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
+  }
+
   @Test
   void decodingRefusesAResultThatDoesNotFitTheDeclaredType() throws Exception {
     ClassAllowlist names = ClassAllowlist.forCall(this, getClass().getMethod("names"), List.of());
