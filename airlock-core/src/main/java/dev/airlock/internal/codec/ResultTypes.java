@@ -181,10 +181,12 @@ public final class ResultTypes {
 
   /**
    * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: each level of its class,
-   * from its own class up. The same map objects for every object of one layout, so the shapes below them are worked
+   * from its own class up, and for an application's collection or map class the element (or key and value) types its
+   * own declaration gives. The same map objects for every object of one layout, so the shapes below them are worked
    * out once too.
    */
-  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels) {
+  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels,
+      Type ownFirst, Type ownSecond) {
     boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime) {
       return this.type == type && this.outer == outer && this.runtime == runtime;
     }
@@ -271,11 +273,18 @@ public final class ResultTypes {
     switch (KINDS.get(value.getClass())) {
       case COLLECTION -> {
         Shape shape = shape(declared, type, outer, Collection.class, shapes);
-        return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
+        Iterator<Child> elements = indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
+        return ClassAllowlist.isJdk(value.getClass()) ? elements
+            : alsoByItsOwnClass(value, elements, shape, layout(declared, type, outer, value.getClass(), layouts),
+            visits);
       }
       case MAP -> {
         Shape shape = shape(declared, type, outer, Map.class, shapes);
-        return entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second, shape.bound);
+        Iterator<Child> entries = entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second,
+            shape.bound);
+        return ClassAllowlist.isJdk(value.getClass()) ? entries
+            : alsoByItsOwnClass(value, entries, shape, layout(declared, type, outer, value.getClass(), layouts),
+            visits);
       }
       case OPTIONAL -> {
         Optional<?> optional = (Optional<?>) value;
@@ -295,6 +304,54 @@ public final class ResultTypes {
         return null;
       }
     }
+  }
+
+  /**
+   * The elements (or entries) of an application's collection or map class, checked against the declared type
+   * ({@code elements}), then against what its own class declares ({@code Tags extends ArrayList<String>} holds
+   * strings, whatever the method declares, so a caller's checked cast to {@code Tags} would hand it an integer as a
+   * string), then its own fields. The declared type is kept as well: it may say more than the class's declaration
+   * lets the walk infer.
+   */
+  private static Iterator<Child> alsoByItsOwnClass(Object value, Iterator<Child> elements, Shape shape,
+      Layout layout, Visits visits) {
+    Map<TypeVariable<?>, Type> own = layout.levels.get(0).bound;
+    List<Iterator<Child>> parts = new ArrayList<>(3);
+    parts.add(elements);
+    boolean sameTypes = shape.first instanceof Class<?> && shape.first.equals(layout.ownFirst)
+        && (shape.second == null || shape.second instanceof Class<?> && shape.second.equals(layout.ownSecond));
+    if (!sameTypes) {
+      parts.add(value instanceof Collection<?> c ? indexed(c.iterator(), layout.ownFirst, own)
+          : entries(((Map<?, ?>) value).entrySet().iterator(), layout.ownFirst, layout.ownSecond, own));
+    }
+    Iterator<Child> fields = fields(value, layout, visits);
+    if (fields != null) {
+      parts.add(fields);
+    }
+    return chained(parts);
+  }
+
+  /** The children of each of {@code parts}, one part after the other. */
+  private static Iterator<Child> chained(List<Iterator<Child>> parts) {
+    return new Iterator<>() {
+      private int part;
+
+      @Override
+      public boolean hasNext() {
+        while (part < parts.size() && !parts.get(part).hasNext()) {
+          part++;
+        }
+        return part < parts.size();
+      }
+
+      @Override
+      public Child next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return parts.get(part).next();
+      }
+    };
   }
 
   /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
@@ -457,7 +514,12 @@ public final class ResultTypes {
       levels.add(new Level(bound, FIELDS.get(k)));
       bound = bindings(k.getGenericSuperclass(), bound);
     }
-    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels));
+    Map<TypeVariable<?>, Type> own = levels.isEmpty() ? Map.of() : levels.get(0).bound;
+    int kind = KINDS.get(runtime);
+    Class<?> container = kind == COLLECTION ? Collection.class : kind == MAP ? Map.class : null;
+    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels),
+        container == null ? null : argument(runtime, own, container, 0),
+        container == Map.class ? argument(runtime, own, container, 1) : null);
     layouts.put(declared, layout);
     return layout;
   }
@@ -550,7 +612,9 @@ public final class ResultTypes {
     if (!(type instanceof ParameterizedType p) || !(p.getRawType() instanceof Class<?> raw)) {
       return outer;
     }
-    Map<TypeVariable<?>, Type> bound = new HashMap<>(outer);
+    // An inner class's fields may use its enclosing class's variables: Outer<String>.Inner binds Outer's T too.
+    Map<TypeVariable<?>, Type> bound = new HashMap<>(p.getOwnerType() instanceof ParameterizedType owner
+        ? bindings(owner, outer) : outer);
     TypeVariable<?>[] variables = raw.getTypeParameters();
     Type[] arguments = p.getActualTypeArguments();
     for (int i = 0; i < variables.length && i < arguments.length; i++) {

@@ -297,6 +297,68 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
   }
 
+  /** Holds strings by its own declaration, whatever the method declares. */
+  public static class Tags extends ArrayList<String> {
+  }
+
+  public static class Counts extends HashMap<String, Integer> {
+  }
+
+  /** A list with a field of its own. */
+  public static class Weighted extends ArrayList<String> {
+    List<Integer> weights = new ArrayList<>();
+  }
+
+  public static class Outer<T> {
+    public class Inner {
+      T value;
+    }
+  }
+
+  public Outer<String>.Inner inner() {
+    return null;
+  }
+
+  /**
+   * An application's collection or map class says what it holds itself: a caller's checked cast to {@code Tags}
+   * hands it strings, so an integer in one is refused even where the method declares {@code Object}. Its own fields
+   * are checked, and an inner class's fields of its enclosing class's variables by the enclosing type's arguments.
+   */
+  @Test
+  void anApplicationsCollectionIsHeldToItsOwnClassesDeclarationAndFields() throws Exception {
+    Tags tags = new Tags();
+    tags.add("a");
+    smuggle(tags, 1);
+    Counts counts = new Counts();
+    counts.put("a", 1);
+    smuggle(counts, "not a count");
+    Weighted weighted = new Weighted();
+    weighted.add("a");
+    smuggle(weighted.weights, "heavy");
+    Outer<String>.Inner inner = new Outer<String>().new Inner();
+    setUnchecked(inner);
+
+    assertThat(misfit(tags, "anything")).hasValue("the result[1] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(tags, "names")).hasValue("the result[1] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(counts, "anything")).hasValue("the result's value 1 is a java.lang.String, but its declared "
+        + "type is java.lang.Integer");
+    assertThat(misfit(weighted, "names")).hasValue("the result.weights[0] is a java.lang.String, but its declared "
+        + "type is java.lang.Integer");
+    assertThat(misfit(inner, "inner")).hasValue("the result.value is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    Tags fine = new Tags();
+    fine.add("a");
+    assertThat(misfit(fine, "anything")).isEmpty();
+    assertThat(misfit(new Weighted(), "anything")).isEmpty();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void setUnchecked(Outer<String>.Inner inner) {
+    ((Outer.Inner) inner).value = 5;
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
@@ -334,6 +396,14 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("the result[1] is a java.lang.Integer, but its declared type is java.lang.String")
         .hasMessageContaining("unchecked cast");
+    // Real bytes of an application's list class: decoded, then held to what its class declares it holds.
+    ClassAllowlist anything = ClassAllowlist.forCall(this, getClass().getMethod("anything"),
+        List.of(Tags.class.getName()));
+    Tags tags = new Tags();
+    smuggle(tags, 2);
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(tags, 4096), anything))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("the result[0] is a java.lang.Integer, but its declared type is java.lang.String");
   }
 
   /**
