@@ -119,10 +119,16 @@ public final class ResultTypes {
   /**
    * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
    * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one; {@code .name} for a
-   * field. The label is put together only for the value that does not fit.
+   * field. The label is put together only for the value that does not fit. {@code also}, when not null, is a second
+   * type the value must be an instance of (in {@code alsoBound}), checked on the value alone: what is below it is
+   * walked by {@code type} only, so that no value is walked twice, nor its children four times.
    */
   private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index,
-      boolean field) {
+      boolean field, Type also, Map<TypeVariable<?>, Type> alsoBound) {
+    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index, boolean field) {
+      this(value, type, bound, name, index, field, null, null);
+    }
+
     Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
       this(value, type, bound, name, index, false);
     }
@@ -229,9 +235,16 @@ public final class ResultTypes {
         continue;
       }
       Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-      if (!boxed.isInstance(value) || !(type instanceof Class<?>) && !isInstanceOfEach(otherBounds(type), value)) {
+      if (!isInstance(value, boxed, type)) {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
             + named(type));
+      }
+      if (child.also != null) {
+        Type also = resolve(child.also, child.alsoBound);
+        if (!isInstance(value, raw(also), also)) {
+          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
+              + named(also));
+        }
       }
       Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
           shapes, layouts, visits);
@@ -240,6 +253,11 @@ public final class ResultTypes {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether {@code value} is a {@code raw} (the boxed raw class of {@code type}) and of each other bound of it. */
+  private static boolean isInstance(Object value, Class<?> raw, Type type) {
+    return raw.isInstance(value) && (type instanceof Class<?> || isInstanceOfEach(otherBounds(type), value));
   }
 
   private static boolean isInstanceOfEach(List<Type> types, Object value) {
@@ -273,18 +291,15 @@ public final class ResultTypes {
     switch (KINDS.get(value.getClass())) {
       case COLLECTION -> {
         Shape shape = shape(declared, type, outer, Collection.class, shapes);
-        Iterator<Child> elements = indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
-        return ClassAllowlist.isJdk(value.getClass()) ? elements
-            : alsoByItsOwnClass(value, elements, shape, layout(declared, type, outer, value.getClass(), layouts),
-            visits);
+        return ClassAllowlist.isJdk(value.getClass())
+            ? indexed(((Collection<?>) value).iterator(), shape.first, shape.bound)
+            : byItsOwnClass(value, shape, layout(declared, type, outer, value.getClass(), layouts), visits);
       }
       case MAP -> {
         Shape shape = shape(declared, type, outer, Map.class, shapes);
-        Iterator<Child> entries = entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second,
-            shape.bound);
-        return ClassAllowlist.isJdk(value.getClass()) ? entries
-            : alsoByItsOwnClass(value, entries, shape, layout(declared, type, outer, value.getClass(), layouts),
-            visits);
+        return ClassAllowlist.isJdk(value.getClass()) ? entries(((Map<?, ?>) value).entrySet().iterator(),
+            shape.first, shape.second, shape.bound)
+            : byItsOwnClass(value, shape, layout(declared, type, outer, value.getClass(), layouts), visits);
       }
       case OPTIONAL -> {
         Optional<?> optional = (Optional<?>) value;
@@ -307,28 +322,27 @@ public final class ResultTypes {
   }
 
   /**
-   * The elements (or entries) of an application's collection or map class, checked against the declared type
-   * ({@code elements}), then against what its own class declares ({@code Tags extends ArrayList<String>} holds
-   * strings, whatever the method declares, so a caller's checked cast to {@code Tags} would hand it an integer as a
-   * string), then its own fields. The declared type is kept as well: it may say more than the class's declaration
-   * lets the walk infer.
+   * The elements (or entries) of an application's collection or map class, walked by what its own class declares
+   * they are ({@code Tags extends ArrayList<String>} holds strings, whatever the method declares, so a caller's checked
+   * cast to {@code Tags} would hand it an integer as a string), each also an instance of what the declared type says
+   * ({@code shape}), then its own fields. Walked by its class's declaration, inferred from the declared type, rather
+   * than by the declared type, which says no more where the inference binds the class's variables.
    */
-  private static Iterator<Child> alsoByItsOwnClass(Object value, Iterator<Child> elements, Shape shape,
-      Layout layout, Visits visits) {
+  private static Iterator<Child> byItsOwnClass(Object value, Shape shape, Layout layout, Visits visits) {
     Map<TypeVariable<?>, Type> own = layout.levels.get(0).bound;
-    List<Iterator<Child>> parts = new ArrayList<>(3);
-    parts.add(elements);
     boolean sameTypes = shape.first instanceof Class<?> && shape.first.equals(layout.ownFirst)
         && (shape.second == null || shape.second instanceof Class<?> && shape.second.equals(layout.ownSecond));
-    if (!sameTypes) {
-      parts.add(value instanceof Collection<?> c ? indexed(c.iterator(), layout.ownFirst, own)
-          : entries(((Map<?, ?>) value).entrySet().iterator(), layout.ownFirst, layout.ownSecond, own));
+    Iterator<Child> elements;
+    if (value instanceof Collection<?> c) {
+      elements = sameTypes ? indexed(c.iterator(), shape.first, shape.bound)
+          : indexed(c.iterator(), layout.ownFirst, own, shape.first, shape.bound);
+    } else {
+      Iterator<? extends Map.Entry<?, ?>> items = ((Map<?, ?>) value).entrySet().iterator();
+      elements = sameTypes ? entries(items, shape.first, shape.second, shape.bound)
+          : entries(items, layout.ownFirst, layout.ownSecond, own, shape.first, shape.second, shape.bound);
     }
     Iterator<Child> fields = fields(value, layout, visits);
-    if (fields != null) {
-      parts.add(fields);
-    }
-    return chained(parts);
+    return fields == null ? elements : chained(List.of(elements, fields));
   }
 
   /** The children of each of {@code parts}, one part after the other. */
@@ -370,7 +384,13 @@ public final class ResultTypes {
 
   /** Elements by position: an element's own text is the worker's, and may be anything. */
   private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound) {
-    LeafTest leaf = new LeafTest(type);
+    return indexed(items, type, bound, null, null);
+  }
+
+  /** Elements by position, each also an instance of {@code also} (in {@code alsoBound}) when it is not null. */
+  private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound, Type also,
+      Map<TypeVariable<?>, Type> alsoBound) {
+    LeafTest leaf = new LeafTest(type, also);
     return new Iterator<>() {
       private int index;
 
@@ -383,7 +403,7 @@ public final class ResultTypes {
       public Child next() {
         Object item = items.next();
         int at = index++;
-        return leaf.fits(item) ? null : new Child(item, type, bound, null, at);
+        return leaf.fits(item) ? null : new Child(item, type, bound, null, at, false, also, alsoBound);
       }
     };
   }
@@ -391,8 +411,14 @@ public final class ResultTypes {
   /** Keys and values, by the entry's position. */
   private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
       Map<TypeVariable<?>, Type> bound) {
-    LeafTest keyLeaf = new LeafTest(keyType);
-    LeafTest valueLeaf = new LeafTest(valueType);
+    return entries(items, keyType, valueType, bound, null, null, null);
+  }
+
+  /** Keys and values, each also an instance of {@code alsoKey} or {@code alsoValue} when it is not null. */
+  private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
+      Map<TypeVariable<?>, Type> bound, Type alsoKey, Type alsoValue, Map<TypeVariable<?>, Type> alsoBound) {
+    LeafTest keyLeaf = new LeafTest(keyType, alsoKey);
+    LeafTest valueLeaf = new LeafTest(valueType, alsoValue);
     return new Iterator<>() {
       private Map.Entry<?, ?> entry;
       private int index = -1;
@@ -408,11 +434,13 @@ public final class ResultTypes {
           entry = items.next();
           index++;
           Object key = entry.getKey();
-          return keyLeaf.fits(key) ? null : new Child(key, keyType, bound, "'s key ", index);
+          return keyLeaf.fits(key) ? null
+              : new Child(key, keyType, bound, "'s key ", index, false, alsoKey, alsoBound);
         }
         Object value = entry.getValue();
         entry = null;
-        return valueLeaf.fits(value) ? null : new Child(value, valueType, bound, "'s value ", index);
+        return valueLeaf.fits(value) ? null
+            : new Child(value, valueType, bound, "'s value ", index, false, alsoValue, alsoBound);
       }
     };
   }
@@ -473,11 +501,14 @@ public final class ResultTypes {
    */
   private static final class LeafTest {
     private final Type type;
+    /** A second type the value must fit too, or null. */
+    private final Type also;
     private Class<?> last;
     private boolean fits;
 
-    LeafTest(Type type) {
+    LeafTest(Type type, Type also) {
       this.type = type;
+      this.also = also;
     }
 
     boolean fits(Object held) {
@@ -485,7 +516,7 @@ public final class ResultTypes {
         return true;
       }
       if (held.getClass() != last) {
-        fits = fitsWithNothingBelow(held, type);
+        fits = fitsWithNothingBelow(held, type) && (also == null || fitsWithNothingBelow(held, also));
         last = held.getClass();
       }
       return fits;

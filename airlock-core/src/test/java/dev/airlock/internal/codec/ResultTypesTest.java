@@ -354,6 +354,35 @@ class ResultTypesTest {
     assertThat(misfit(new Weighted(), "anything")).isEmpty();
   }
 
+  public static class Nest<T> extends ArrayList<Nest<T>> {
+  }
+
+  public Nest<String> nest() {
+    return null;
+  }
+
+  /**
+   * An application's collection is checked against its declared type and its own class's at once, not walked once
+   * for each: walked twice at every level, 60 levels of one element each were 2^60 visits. Fewer than 4,096 visits
+   * never look at the deadline, so one that has passed already stops only a walk that does more.
+   */
+  @Test
+  void nestedApplicationCollectionsAreWalkedOnceEach() throws Exception {
+    Nest<String> root = new Nest<>();
+    Nest<String> at = root;
+    for (int i = 0; i < 60; i++) {
+      Nest<String> next = new Nest<>();
+      at.add(next);
+      at = next;
+    }
+
+    assertThat(ResultTypes.misfit(root, declared("nest"), () -> true)).isEmpty();
+    assertThat(ResultTypes.misfit(root, declared("anything"), () -> true)).isEmpty();
+    smuggle(at, "deep");
+    assertThat(misfit(root, "nest")).hasValueSatisfying(why -> assertThat(why).startsWith("the result[0][0][0]")
+        .endsWith(" is a java.lang.String, but its declared type is " + Nest.class.getName() + "<T>"));
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static void setUnchecked(Outer<String>.Inner inner) {
     ((Outer.Inner) inner).value = 5;
