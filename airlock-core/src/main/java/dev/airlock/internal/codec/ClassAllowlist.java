@@ -157,12 +157,17 @@ public final class ClassAllowlist {
     return name.length() == 1 || JDK_CLASSES.contains(name) || exact.contains(name);
   }
 
-  /** The class name of an array descriptor's elements ({@code [Lcom.acme.Order;}), or the name itself. */
+  /**
+   * The class name of an array descriptor's elements ({@code [Lcom.acme.Order;}), or the name itself. The brackets
+   * are counted, then cut once: the name is the worker's, and cut one bracket at a time, a name of 400,000 of them
+   * had copied its rest 400,000 times (4 s of the host's CPU, 40 minutes at the result size limit).
+   */
   static String elementName(String className) {
-    String name = className;
-    while (name.startsWith("[")) {
-      name = name.substring(1);
+    int dimensions = 0;
+    while (dimensions < className.length() && className.charAt(dimensions) == '[') {
+      dimensions++;
     }
+    String name = className.substring(dimensions);
     if (name.startsWith("L") && name.endsWith(";")) {
       name = name.substring(1, name.length() - 1);
     }

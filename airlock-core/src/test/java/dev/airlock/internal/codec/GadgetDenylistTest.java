@@ -11,6 +11,8 @@ class GadgetDenylistTest {
   /** The lookup by first name segment denies what a comparison with every listed package prefix denies. */
   @Test
   void everyListedPackageIsDeniedAndNothingBeside() {
+    assertThat(GadgetDenylist.PACKAGES).as("the lookup by first segment needs a dot in each")
+        .allMatch(p -> p.indexOf('.') > 0);
     List<String> names = new ArrayList<>(List.of("dev.acme.Tool", "Tool", "org", "org.", "orgx.apache.xalan.X",
         "groovyx.Closure", "com.acme.Order", "java.util.ArrayList", "org.apache.commons.dbcp2.BasicDataSource",
         "org.apache.commons.dbcpX", "java.lang.reflectX.Y", "sun.miscellaneous.Z", ".groovy.X", "x.groovy.Y"));
