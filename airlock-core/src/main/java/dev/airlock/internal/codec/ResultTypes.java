@@ -562,7 +562,7 @@ public final class ResultTypes {
     if (runtime == declaredRaw) {
       return known;
     }
-    if (declaredRaw.getTypeParameters().length == 0) {
+    if (declaredRaw.getTypeParameters().length == 0 && !(type instanceof ParameterizedType)) {
       // A declared Object or a plain class fixes nothing below it; the search below would find as much.
       return Map.of();
     }
@@ -573,9 +573,12 @@ public final class ResultTypes {
     // From the declared type down: each supertype as its subclass wrote it, matched against what is known of it.
     for (int i = path.size() - 1; i >= 0; i--) {
       Map<TypeVariable<?>, Type> below = new HashMap<>();
-      if (path.get(i) instanceof ParameterizedType written && written.getRawType() instanceof Class<?> raw) {
+      // The supertype's own variables, and its enclosing classes' (SubHolder extends Outer<T>.Holder).
+      Type written = path.get(i);
+      for (int guard = 0; guard < 32 && written instanceof ParameterizedType w
+          && w.getRawType() instanceof Class<?> raw; guard++, written = w.getOwnerType()) {
         TypeVariable<?>[] variables = raw.getTypeParameters();
-        Type[] arguments = written.getActualTypeArguments();
+        Type[] arguments = w.getActualTypeArguments();
         for (int v = 0; v < variables.length && v < arguments.length; v++) {
           Type actual = known.get(variables[v]);
           if (actual != null) {
@@ -633,8 +636,13 @@ public final class ResultTypes {
       for (int i = 0; i < ws.length && i < as.length; i++) {
         unify(ws[i], as[i], out, depth + 1);
       }
+      if (w.getOwnerType() != null && a.getOwnerType() != null) {
+        unify(w.getOwnerType(), a.getOwnerType(), out, depth + 1);
+      }
     } else if (written instanceof GenericArrayType w && actual instanceof GenericArrayType a) {
       unify(w.getGenericComponentType(), a.getGenericComponentType(), out, depth + 1);
+    } else if (written instanceof GenericArrayType w && actual instanceof Class<?> a && a.isArray()) {
+      unify(w.getGenericComponentType(), a.getComponentType(), out, depth + 1);
     }
   }
 
@@ -649,7 +657,9 @@ public final class ResultTypes {
     TypeVariable<?>[] variables = raw.getTypeParameters();
     Type[] arguments = p.getActualTypeArguments();
     for (int i = 0; i < variables.length && i < arguments.length; i++) {
-      bound.put(variables[i], resolve(arguments[i], outer));
+      // Substituted all the way down, so that a bound value names no variable: Foo<List<T>> inside Foo<T> binds T
+      // to List<String>, where T -> List<T> would have read its own T as List<T> again.
+      bound.put(variables[i], resolve(substitute(arguments[i], outer, 0), outer));
     }
     return bound;
   }
@@ -705,10 +715,112 @@ public final class ResultTypes {
       } else if (t instanceof WildcardType w) {
         t = w.getUpperBounds()[0];
       } else {
-        return t;
+        // T[] with T bound to String is String[]: its raw class is what a value of it must be.
+        return t instanceof GenericArrayType ? substitute(t, bound, 0) : t;
       }
     }
     return Object.class;
+  }
+
+  /**
+   * {@code type} with every variable {@code bound} binds replaced all the way down, as new type objects where anything
+   * changed; an array of a class becomes that array class. The values in {@code bound} are substituted already.
+   */
+  private static Type substitute(Type type, Map<TypeVariable<?>, Type> bound, int depth) {
+    if (type instanceof Class<?> || depth > 32) {
+      return type;
+    }
+    if (type instanceof TypeVariable<?> v) {
+      Type b = bound.get(v);
+      return b != null ? b : v;
+    }
+    if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
+      Type[] arguments = p.getActualTypeArguments();
+      boolean changed = substituteEach(arguments, bound, depth + 1);
+      Type owner = p.getOwnerType() == null ? null : substitute(p.getOwnerType(), bound, depth + 1);
+      return changed || owner != p.getOwnerType() ? new Parameterized(raw, arguments, owner) : p;
+    }
+    if (type instanceof GenericArrayType g) {
+      Type component = substitute(g.getGenericComponentType(), bound, depth + 1);
+      if (component instanceof Class<?> c) {
+        return Array.newInstance(c, 0).getClass();
+      }
+      return component == g.getGenericComponentType() ? g : new GenericArray(component);
+    }
+    if (type instanceof WildcardType w) {
+      Type[] upper = w.getUpperBounds();
+      Type[] lower = w.getLowerBounds();
+      boolean changed = substituteEach(upper, bound, depth + 1) | substituteEach(lower, bound, depth + 1);
+      return changed ? new Wildcard(upper, lower) : w;
+    }
+    return type;
+  }
+
+  /** {@link #substitute}s each of {@code types} in place (a copy the caller owns); whether any changed. */
+  private static boolean substituteEach(Type[] types, Map<TypeVariable<?>, Type> bound, int depth) {
+    boolean changed = false;
+    for (int i = 0; i < types.length; i++) {
+      Type t = substitute(types[i], bound, depth);
+      changed |= t != types[i];
+      types[i] = t;
+    }
+    return changed;
+  }
+
+  /** A parameterized type that {@link #substitute} made: lives for one walk. */
+  private record Parameterized(Class<?> raw, Type[] arguments, Type owner) implements ParameterizedType {
+    @Override
+    public Type[] getActualTypeArguments() {
+      return arguments.clone();
+    }
+
+    @Override
+    public Type getRawType() {
+      return raw;
+    }
+
+    @Override
+    public Type getOwnerType() {
+      return owner;
+    }
+
+    @Override
+    public String getTypeName() {
+      return raw.getTypeName() + Arrays.stream(arguments).map(Type::getTypeName)
+          .collect(java.util.stream.Collectors.joining(", ", "<", ">"));
+    }
+  }
+
+  /** An array of a type that is not a class, made by {@link #substitute}. */
+  private record GenericArray(Type component) implements GenericArrayType {
+    @Override
+    public Type getGenericComponentType() {
+      return component;
+    }
+
+    @Override
+    public String getTypeName() {
+      return component.getTypeName() + "[]";
+    }
+  }
+
+  /** A wildcard whose bounds {@link #substitute} replaced. */
+  private record Wildcard(Type[] upper, Type[] lower) implements WildcardType {
+    @Override
+    public Type[] getUpperBounds() {
+      return upper.clone();
+    }
+
+    @Override
+    public Type[] getLowerBounds() {
+      return lower.clone();
+    }
+
+    @Override
+    public String getTypeName() {
+      return lower.length > 0 ? "? super " + lower[0].getTypeName()
+          : "? extends " + upper[0].getTypeName();
+    }
   }
 
   /**

@@ -380,7 +380,83 @@ class ResultTypesTest {
     assertThat(ResultTypes.misfit(root, declared("anything"), () -> true)).isEmpty();
     smuggle(at, "deep");
     assertThat(misfit(root, "nest")).hasValueSatisfying(why -> assertThat(why).startsWith("the result[0][0][0]")
-        .endsWith(" is a java.lang.String, but its declared type is " + Nest.class.getName() + "<T>"));
+        .endsWith(" is a java.lang.String, but its declared type is " + Nest.class.getName() + "<java.lang.String>"));
+  }
+
+  public static class Mid<X> extends ArrayList<List<X>> {
+  }
+
+  /** Fixes its element type through a generic class between it and {@code List}. */
+  public static class Leaf extends Mid<String> {
+  }
+
+  public static class Holders<T> {
+    public class Holder {
+      T value;
+    }
+
+    public class SubHolder extends Holder {
+    }
+  }
+
+  public Holders<String>.Holder holder() {
+    return null;
+  }
+
+  public record Items<T>(T[] items) {
+  }
+
+  public Items<String> items() {
+    return null;
+  }
+
+  /** Refers to its own variable inside a type argument of itself. */
+  public static class Grouped<T> {
+    T value;
+    Grouped<List<T>> grouped;
+  }
+
+  public Grouped<String> grouped() {
+    return null;
+  }
+
+  /**
+   * Type arguments are followed all the way: through a generic class between a class and the collection interface, to
+   * an enclosing class's arguments when the object is of a subclass, into an array of a variable, and through a class
+   * that names its own variable inside an argument of itself.
+   */
+  @Test
+  void typeArgumentsAreFollowedThroughEveryLevelOfADeclaration() throws Exception {
+    Leaf leaf = new Leaf();
+    leaf.add(unchecked(List.of(42)));
+    Holders<String>.SubHolder sub = new Holders<String>().new SubHolder();
+    setUnchecked(sub, 7);
+    Items<String> objects = itemsOf(new Object[] {"a"});
+    Grouped<String> grouped = new Grouped<>();
+    grouped.value = "a";
+    grouped.grouped = new Grouped<>();
+    grouped.grouped.value = List.of("b");
+
+    assertThat(misfit(leaf, "anything")).hasValue("the result[0][0] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(sub, "holder")).hasValue("the result.value is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(objects, "items")).hasValue("the result.items is a [Ljava.lang.Object;, but its declared type "
+        + "is java.lang.String[]");
+    assertThat(misfit(grouped, "grouped")).as("a correct result").isEmpty();
+    grouped.grouped.value = unchecked(List.of(3));
+    assertThat(misfit(grouped, "grouped")).hasValue("the result.grouped.value[0] is a java.lang.Integer, but its "
+        + "declared type is java.lang.String");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void setUnchecked(Holders<String>.Holder holder, Object value) {
+    ((Holders.Holder) holder).value = value;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Items<String> itemsOf(Object[] array) {
+    return new Items(array);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
