@@ -119,16 +119,10 @@ public final class ResultTypes {
   /**
    * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
    * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one; {@code .name} for a
-   * field. The label is put together only for the value that does not fit. {@code also}, when not null, is a second
-   * type the value must be an instance of (in {@code alsoBound}), checked on the value alone: what is below it is
-   * walked by {@code type} only, so that no value is walked twice, nor its children four times.
+   * field. The label is put together only for the value that does not fit.
    */
   private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index,
-      boolean field, Type also, Map<TypeVariable<?>, Type> alsoBound) {
-    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index, boolean field) {
-      this(value, type, bound, name, index, field, null, null);
-    }
-
+      boolean field) {
     Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
       this(value, type, bound, name, index, false);
     }
@@ -187,12 +181,10 @@ public final class ResultTypes {
 
   /**
    * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: each level of its class,
-   * from its own class up, and for an application's collection or map class the element (or key and value) types its
-   * own declaration gives. The same map objects for every object of one layout, so the shapes below them are worked
+   * from its own class up. The same map objects for every object of one layout, so the shapes below them are worked
    * out once too.
    */
-  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels,
-      Type ownFirst, Type ownSecond) {
+  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels) {
     boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime) {
       return this.type == type && this.outer == outer && this.runtime == runtime;
     }
@@ -235,16 +227,9 @@ public final class ResultTypes {
         continue;
       }
       Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-      if (!isInstance(value, boxed, type)) {
+      if (!boxed.isInstance(value) || !(type instanceof Class<?>) && !isInstanceOfEach(otherBounds(type), value)) {
         return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
             + named(type));
-      }
-      if (child.also != null) {
-        Type also = resolve(child.also, child.alsoBound);
-        if (!isInstance(value, raw(also), also)) {
-          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
-              + named(also));
-        }
       }
       Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
           shapes, layouts, visits);
@@ -253,11 +238,6 @@ public final class ResultTypes {
       }
     }
     return Optional.empty();
-  }
-
-  /** Whether {@code value} is a {@code raw} (the boxed raw class of {@code type}) and of each other bound of it. */
-  private static boolean isInstance(Object value, Class<?> raw, Type type) {
-    return raw.isInstance(value) && (type instanceof Class<?> || isInstanceOfEach(otherBounds(type), value));
   }
 
   private static boolean isInstanceOfEach(List<Type> types, Object value) {
@@ -291,15 +271,11 @@ public final class ResultTypes {
     switch (KINDS.get(value.getClass())) {
       case COLLECTION -> {
         Shape shape = shape(declared, type, outer, Collection.class, shapes);
-        return ClassAllowlist.isJdk(value.getClass())
-            ? indexed(((Collection<?>) value).iterator(), shape.first, shape.bound)
-            : byItsOwnClass(value, shape, layout(declared, type, outer, value.getClass(), layouts), visits);
+        return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
       }
       case MAP -> {
         Shape shape = shape(declared, type, outer, Map.class, shapes);
-        return ClassAllowlist.isJdk(value.getClass()) ? entries(((Map<?, ?>) value).entrySet().iterator(),
-            shape.first, shape.second, shape.bound)
-            : byItsOwnClass(value, shape, layout(declared, type, outer, value.getClass(), layouts), visits);
+        return entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second, shape.bound);
       }
       case OPTIONAL -> {
         Optional<?> optional = (Optional<?>) value;
@@ -321,53 +297,6 @@ public final class ResultTypes {
     }
   }
 
-  /**
-   * The elements (or entries) of an application's collection or map class, walked by what its own class declares
-   * they are ({@code Tags extends ArrayList<String>} holds strings, whatever the method declares, so a caller's checked
-   * cast to {@code Tags} would hand it an integer as a string), each also an instance of what the declared type says
-   * ({@code shape}), then its own fields. Walked by its class's declaration, inferred from the declared type, rather
-   * than by the declared type, which says no more where the inference binds the class's variables.
-   */
-  private static Iterator<Child> byItsOwnClass(Object value, Shape shape, Layout layout, Visits visits) {
-    Map<TypeVariable<?>, Type> own = layout.levels.get(0).bound;
-    boolean sameTypes = shape.first instanceof Class<?> && shape.first.equals(layout.ownFirst)
-        && (shape.second == null || shape.second instanceof Class<?> && shape.second.equals(layout.ownSecond));
-    Iterator<Child> elements;
-    if (value instanceof Collection<?> c) {
-      elements = sameTypes ? indexed(c.iterator(), shape.first, shape.bound)
-          : indexed(c.iterator(), layout.ownFirst, own, shape.first, shape.bound);
-    } else {
-      Iterator<? extends Map.Entry<?, ?>> items = ((Map<?, ?>) value).entrySet().iterator();
-      elements = sameTypes ? entries(items, shape.first, shape.second, shape.bound)
-          : entries(items, layout.ownFirst, layout.ownSecond, own, shape.first, shape.second, shape.bound);
-    }
-    Iterator<Child> fields = fields(value, layout, visits);
-    return fields == null ? elements : chained(List.of(elements, fields));
-  }
-
-  /** The children of each of {@code parts}, one part after the other. */
-  private static Iterator<Child> chained(List<Iterator<Child>> parts) {
-    return new Iterator<>() {
-      private int part;
-
-      @Override
-      public boolean hasNext() {
-        while (part < parts.size() && !parts.get(part).hasNext()) {
-          part++;
-        }
-        return part < parts.size();
-      }
-
-      @Override
-      public Child next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        return parts.get(part).next();
-      }
-    };
-  }
-
   /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
   private static Shape shape(Type declared, Type type, Map<TypeVariable<?>, Type> outer, Class<?> container,
       Map<Type, Shape> shapes) {
@@ -384,13 +313,7 @@ public final class ResultTypes {
 
   /** Elements by position: an element's own text is the worker's, and may be anything. */
   private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound) {
-    return indexed(items, type, bound, null, null);
-  }
-
-  /** Elements by position, each also an instance of {@code also} (in {@code alsoBound}) when it is not null. */
-  private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound, Type also,
-      Map<TypeVariable<?>, Type> alsoBound) {
-    LeafTest leaf = new LeafTest(type, also);
+    LeafTest leaf = new LeafTest(type);
     return new Iterator<>() {
       private int index;
 
@@ -403,7 +326,7 @@ public final class ResultTypes {
       public Child next() {
         Object item = items.next();
         int at = index++;
-        return leaf.fits(item) ? null : new Child(item, type, bound, null, at, false, also, alsoBound);
+        return leaf.fits(item) ? null : new Child(item, type, bound, null, at);
       }
     };
   }
@@ -411,14 +334,8 @@ public final class ResultTypes {
   /** Keys and values, by the entry's position. */
   private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
       Map<TypeVariable<?>, Type> bound) {
-    return entries(items, keyType, valueType, bound, null, null, null);
-  }
-
-  /** Keys and values, each also an instance of {@code alsoKey} or {@code alsoValue} when it is not null. */
-  private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
-      Map<TypeVariable<?>, Type> bound, Type alsoKey, Type alsoValue, Map<TypeVariable<?>, Type> alsoBound) {
-    LeafTest keyLeaf = new LeafTest(keyType, alsoKey);
-    LeafTest valueLeaf = new LeafTest(valueType, alsoValue);
+    LeafTest keyLeaf = new LeafTest(keyType);
+    LeafTest valueLeaf = new LeafTest(valueType);
     return new Iterator<>() {
       private Map.Entry<?, ?> entry;
       private int index = -1;
@@ -434,13 +351,11 @@ public final class ResultTypes {
           entry = items.next();
           index++;
           Object key = entry.getKey();
-          return keyLeaf.fits(key) ? null
-              : new Child(key, keyType, bound, "'s key ", index, false, alsoKey, alsoBound);
+          return keyLeaf.fits(key) ? null : new Child(key, keyType, bound, "'s key ", index);
         }
         Object value = entry.getValue();
         entry = null;
-        return valueLeaf.fits(value) ? null
-            : new Child(value, valueType, bound, "'s value ", index, false, alsoValue, alsoBound);
+        return valueLeaf.fits(value) ? null : new Child(value, valueType, bound, "'s value ", index);
       }
     };
   }
@@ -501,14 +416,11 @@ public final class ResultTypes {
    */
   private static final class LeafTest {
     private final Type type;
-    /** A second type the value must fit too, or null. */
-    private final Type also;
     private Class<?> last;
     private boolean fits;
 
-    LeafTest(Type type, Type also) {
+    LeafTest(Type type) {
       this.type = type;
-      this.also = also;
     }
 
     boolean fits(Object held) {
@@ -516,7 +428,7 @@ public final class ResultTypes {
         return true;
       }
       if (held.getClass() != last) {
-        fits = fitsWithNothingBelow(held, type) && (also == null || fitsWithNothingBelow(held, also));
+        fits = fitsWithNothingBelow(held, type);
         last = held.getClass();
       }
       return fits;
@@ -545,12 +457,7 @@ public final class ResultTypes {
       levels.add(new Level(bound, FIELDS.get(k)));
       bound = bindings(k.getGenericSuperclass(), bound);
     }
-    Map<TypeVariable<?>, Type> own = levels.isEmpty() ? Map.of() : levels.get(0).bound;
-    int kind = KINDS.get(runtime);
-    Class<?> container = kind == COLLECTION ? Collection.class : kind == MAP ? Map.class : null;
-    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels),
-        container == null ? null : argument(runtime, own, container, 0),
-        container == Map.class ? argument(runtime, own, container, 1) : null);
+    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels));
     layouts.put(declared, layout);
     return layout;
   }
@@ -562,7 +469,7 @@ public final class ResultTypes {
     if (runtime == declaredRaw) {
       return known;
     }
-    if (declaredRaw.getTypeParameters().length == 0 && !(type instanceof ParameterizedType)) {
+    if (declaredRaw.getTypeParameters().length == 0) {
       // A declared Object or a plain class fixes nothing below it; the search below would find as much.
       return Map.of();
     }
@@ -573,12 +480,9 @@ public final class ResultTypes {
     // From the declared type down: each supertype as its subclass wrote it, matched against what is known of it.
     for (int i = path.size() - 1; i >= 0; i--) {
       Map<TypeVariable<?>, Type> below = new HashMap<>();
-      // The supertype's own variables, and its enclosing classes' (SubHolder extends Outer<T>.Holder).
-      Type written = path.get(i);
-      for (int guard = 0; guard < 32 && written instanceof ParameterizedType w
-          && w.getRawType() instanceof Class<?> raw; guard++, written = w.getOwnerType()) {
+      if (path.get(i) instanceof ParameterizedType written && written.getRawType() instanceof Class<?> raw) {
         TypeVariable<?>[] variables = raw.getTypeParameters();
-        Type[] arguments = w.getActualTypeArguments();
+        Type[] arguments = written.getActualTypeArguments();
         for (int v = 0; v < variables.length && v < arguments.length; v++) {
           Type actual = known.get(variables[v]);
           if (actual != null) {
@@ -636,13 +540,8 @@ public final class ResultTypes {
       for (int i = 0; i < ws.length && i < as.length; i++) {
         unify(ws[i], as[i], out, depth + 1);
       }
-      if (w.getOwnerType() != null && a.getOwnerType() != null) {
-        unify(w.getOwnerType(), a.getOwnerType(), out, depth + 1);
-      }
     } else if (written instanceof GenericArrayType w && actual instanceof GenericArrayType a) {
       unify(w.getGenericComponentType(), a.getGenericComponentType(), out, depth + 1);
-    } else if (written instanceof GenericArrayType w && actual instanceof Class<?> a && a.isArray()) {
-      unify(w.getGenericComponentType(), a.getComponentType(), out, depth + 1);
     }
   }
 
@@ -651,15 +550,11 @@ public final class ResultTypes {
     if (!(type instanceof ParameterizedType p) || !(p.getRawType() instanceof Class<?> raw)) {
       return outer;
     }
-    // An inner class's fields may use its enclosing class's variables: Outer<String>.Inner binds Outer's T too.
-    Map<TypeVariable<?>, Type> bound = new HashMap<>(p.getOwnerType() instanceof ParameterizedType owner
-        ? bindings(owner, outer) : outer);
+    Map<TypeVariable<?>, Type> bound = new HashMap<>(outer);
     TypeVariable<?>[] variables = raw.getTypeParameters();
     Type[] arguments = p.getActualTypeArguments();
     for (int i = 0; i < variables.length && i < arguments.length; i++) {
-      // Substituted all the way down, so that a bound value names no variable: Foo<List<T>> inside Foo<T> binds T
-      // to List<String>, where T -> List<T> would have read its own T as List<T> again.
-      bound.put(variables[i], resolve(substitute(arguments[i], outer, 0), outer));
+      bound.put(variables[i], resolve(arguments[i], outer));
     }
     return bound;
   }
@@ -715,112 +610,10 @@ public final class ResultTypes {
       } else if (t instanceof WildcardType w) {
         t = w.getUpperBounds()[0];
       } else {
-        // T[] with T bound to String is String[]: its raw class is what a value of it must be.
-        return t instanceof GenericArrayType ? substitute(t, bound, 0) : t;
+        return t;
       }
     }
     return Object.class;
-  }
-
-  /**
-   * {@code type} with every variable {@code bound} binds replaced all the way down, as new type objects where anything
-   * changed; an array of a class becomes that array class. The values in {@code bound} are substituted already.
-   */
-  private static Type substitute(Type type, Map<TypeVariable<?>, Type> bound, int depth) {
-    if (type instanceof Class<?> || depth > 32) {
-      return type;
-    }
-    if (type instanceof TypeVariable<?> v) {
-      Type b = bound.get(v);
-      return b != null ? b : v;
-    }
-    if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
-      Type[] arguments = p.getActualTypeArguments();
-      boolean changed = substituteEach(arguments, bound, depth + 1);
-      Type owner = p.getOwnerType() == null ? null : substitute(p.getOwnerType(), bound, depth + 1);
-      return changed || owner != p.getOwnerType() ? new Parameterized(raw, arguments, owner) : p;
-    }
-    if (type instanceof GenericArrayType g) {
-      Type component = substitute(g.getGenericComponentType(), bound, depth + 1);
-      if (component instanceof Class<?> c) {
-        return Array.newInstance(c, 0).getClass();
-      }
-      return component == g.getGenericComponentType() ? g : new GenericArray(component);
-    }
-    if (type instanceof WildcardType w) {
-      Type[] upper = w.getUpperBounds();
-      Type[] lower = w.getLowerBounds();
-      boolean changed = substituteEach(upper, bound, depth + 1) | substituteEach(lower, bound, depth + 1);
-      return changed ? new Wildcard(upper, lower) : w;
-    }
-    return type;
-  }
-
-  /** {@link #substitute}s each of {@code types} in place (a copy the caller owns); whether any changed. */
-  private static boolean substituteEach(Type[] types, Map<TypeVariable<?>, Type> bound, int depth) {
-    boolean changed = false;
-    for (int i = 0; i < types.length; i++) {
-      Type t = substitute(types[i], bound, depth);
-      changed |= t != types[i];
-      types[i] = t;
-    }
-    return changed;
-  }
-
-  /** A parameterized type that {@link #substitute} made: lives for one walk. */
-  private record Parameterized(Class<?> raw, Type[] arguments, Type owner) implements ParameterizedType {
-    @Override
-    public Type[] getActualTypeArguments() {
-      return arguments.clone();
-    }
-
-    @Override
-    public Type getRawType() {
-      return raw;
-    }
-
-    @Override
-    public Type getOwnerType() {
-      return owner;
-    }
-
-    @Override
-    public String getTypeName() {
-      return raw.getTypeName() + Arrays.stream(arguments).map(Type::getTypeName)
-          .collect(java.util.stream.Collectors.joining(", ", "<", ">"));
-    }
-  }
-
-  /** An array of a type that is not a class, made by {@link #substitute}. */
-  private record GenericArray(Type component) implements GenericArrayType {
-    @Override
-    public Type getGenericComponentType() {
-      return component;
-    }
-
-    @Override
-    public String getTypeName() {
-      return component.getTypeName() + "[]";
-    }
-  }
-
-  /** A wildcard whose bounds {@link #substitute} replaced. */
-  private record Wildcard(Type[] upper, Type[] lower) implements WildcardType {
-    @Override
-    public Type[] getUpperBounds() {
-      return upper.clone();
-    }
-
-    @Override
-    public Type[] getLowerBounds() {
-      return lower.clone();
-    }
-
-    @Override
-    public String getTypeName() {
-      return lower.length > 0 ? "? super " + lower[0].getTypeName()
-          : "? extends " + upper[0].getTypeName();
-    }
   }
 
   /**
