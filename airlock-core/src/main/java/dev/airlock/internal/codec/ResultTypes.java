@@ -43,8 +43,24 @@ public final class ResultTypes {
   private static final int DEADLINE_EVERY = 4096;
 
   /**
+   * Visits of values held to a second type, beside the one their declaration gives them (see {@link Shape}), that a
+   * walk makes at most. Each such value is walked once for each type, and the same can happen below it: a result built
+   * to nest such classes would double the walk at every level.
+   */
+  static final int SECOND_TYPE_VISITS = 1 << 20;
+
+  /** Characters of a type's name in a message, at most: a type argument may name a variable bound to another. */
+  private static final int NAME_LENGTH = 400;
+
+  /** Type nodes two types are compared through before they are taken to differ (so both are checked). */
+  private static final int COMPARED_NODES = 64;
+
+  /** Shapes and layouts a walk keeps before it starts again: one per declared type, scope and class it met. */
+  private static final int CACHED = 4096;
+
+  /**
    * The fields of a class that a result's object of it is checked through, made accessible once. The same
-   * {@link Field} objects every time, so their generic types are the same objects too, which {@link Shape}s are keyed
+   * {@link Field} objects every time, so their generic types are the same objects too, which a walk's cache is keyed
    * by ({@link Class#getDeclaredFields} returns new copies on every call). An array, so that walking an object's
    * fields allocates no iterator.
    */
@@ -117,44 +133,36 @@ public final class ResultTypes {
   }
 
   /**
-   * A value and the type it must have, with the type variables bound where it was found, and how to name it in a
-   * path: {@code name}, then {@code [index]} or (after a name) the index, when there is one; {@code .name} for a
-   * field. The label is put together only for the value that does not fit.
+   * A type as written in a declaration, with the bindings of the type variables it can name there: those of the class
+   * it is written in and of the classes enclosing that one (a method's own variables are never bound). A binding is a
+   * scoped type itself, resolved when it is made, so it is never a variable that its scope binds. A walk down a type
+   * argument of a type argument follows these scopes and never writes a type out again: a class that names its variable
+   * twice in an argument of itself ({@code F<Map<T, T>> next}) costs the same at each level, and a type argument keeps
+   * the bindings of the place it was written ({@code Grouped<List<T>>} inside {@code Grouped<T>}).
    */
-  private record Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index,
-      boolean field) {
-    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name, int index) {
-      this(value, type, bound, name, index, false);
-    }
+  private static final class Scoped {
+    final Type type;
+    final Map<TypeVariable<?>, Scoped> scope;
 
-    Child(Object value, Type type, Map<TypeVariable<?>, Type> bound, String name) {
-      this(value, type, bound, name, -1);
-    }
-
-    String label() {
-      return field ? "." + name : index < 0 ? name : name == null ? "[" + index + "]" : name + index;
+    Scoped(Type type, Map<TypeVariable<?>, Scoped> scope) {
+      this.type = type;
+      this.scope = scope;
     }
   }
 
+  /** No variable bound: a raw class, a method's variables, a class reached from a declared {@code Object}. */
+  private static final Map<TypeVariable<?>, Scoped> NONE = Map.of();
+
+  private static final Scoped OBJECT = new Scoped(Object.class, NONE);
+
   /**
-   * The values a walk has visited, with a look at the call's deadline each time the count passes a multiple of
-   * {@value #DEADLINE_EVERY}. A value an iterator or {@link #fields} accepted on the spot counts as a visit too, so the
-   * work between two looks stays what it was when every value went through the walk's loop.
+   * A value and the type it must have, and how to name it in a path: {@code name}, then {@code [index]} or (after a
+   * name) the index, when there is one; {@code .name} for a field. The label is put together only for the value that
+   * does not fit. {@code second}: the value is held to a second type or lies below one that is.
    */
-  private static final class Visits {
-    private final BooleanSupplier expired;
-    private long count;
-
-    Visits(BooleanSupplier expired) {
-      this.expired = expired;
-    }
-
-    void add(int visits) {
-      long before = count;
-      count += visits;
-      if (count / DEADLINE_EVERY != before / DEADLINE_EVERY && expired.getAsBoolean()) {
-        throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
-      }
+  private record Child(Object value, Scoped type, String name, int index, boolean field, boolean second) {
+    String label() {
+      return field ? "." + name : index < 0 ? name : name == null ? "[" + index + "]" : name + index;
     }
   }
 
@@ -164,85 +172,288 @@ public final class ResultTypes {
    */
   private static final class Frame {
     final Iterator<Child> children;
+    final boolean second;
     Child current;
 
-    Frame(Iterator<Child> children) {
+    Frame(Iterator<Child> children, boolean second) {
       this.children = children;
-    }
-  }
-
-  /** What a container of {@code type} in {@code outer} holds: its bindings and its element (or key and value) types. */
-  private record Shape(Type type, Map<TypeVariable<?>, Type> outer, Class<?> container,
-      Map<TypeVariable<?>, Type> bound, Type first, Type second) {
-    boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> container) {
-      return this.type == type && this.outer == outer && this.container == container;
+      this.second = second;
     }
   }
 
   /**
-   * How an object of class {@code runtime} declared as {@code type} in {@code outer} is read: each level of its class,
-   * from its own class up. The same map objects for every object of one layout, so the shapes below them are worked
-   * out once too.
+   * What a container of a declared type holds, for an object of one class: its elements' (or keys' and values') type
+   * by the declaration, and by the object's own class where that says more. {@code Tags extends ArrayList<String>}
+   * holds strings even where the method declares {@code Object}, and a caller's checked cast to {@code Tags} relies on
+   * it; {@code Loose extends ArrayList<Object>} declared {@code List<List<String>>} holds lists of strings. Where
+   * neither type implies the other, both are checked ({@code ownFirst}, {@code ownSecond}, each value once for each),
+   * within {@link #SECOND_TYPE_VISITS}. {@code fields}: the object's own class's fields, when it is not the JDK's.
    */
-  private record Layout(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime, List<Level> levels) {
-    boolean of(Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime) {
-      return this.type == type && this.outer == outer && this.runtime == runtime;
-    }
+  private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, Layout fields) {
+  }
+
+  /** How an object of a class is read: each level of its class, from its own class up to the JDK's. */
+  private record Layout(List<Level> levels) {
+  }
+
+  /** One class of an object's layout: its fields that are checked, and their types in that class's scope. */
+  private record Level(Field[] fields, Scoped[] types) {
   }
 
   /**
    * Where {@code result} does not fit {@code declared} (a method's generic return type): a description naming the
    * path to the value, what it is and what was declared, or empty when it fits; a {@link SandboxProtocolException}
-   * once {@code expired} turns true.
+   * once {@code expired} turns true, or once values held to two types would take more than
+   * {@value #SECOND_TYPE_VISITS} visits.
    */
   public static Optional<String> misfit(Object result, Type declared, BooleanSupplier expired) {
-    Deque<Frame> stack = new ArrayDeque<>();
-    // The last shape worked out for each declared type: the values a type is declared for share its object and their
-    // bindings' (every element of a List<Map<String, T>>), so a shape is worked out once, not once per value.
-    Map<Type, Shape> shapes = new IdentityHashMap<>(4);
-    Map<Type, Layout> layouts = new IdentityHashMap<>(4);
-    Frame root = new Frame(List.of(new Child(result, declared, Map.of(), "the result")).iterator());
-    stack.push(root);
-    Visits visits = new Visits(expired);
-    while (!stack.isEmpty()) {
-      Frame top = stack.peek();
-      if (!top.children.hasNext()) {
-        stack.pop();
-        continue;
-      }
-      visits.add(1);
-      Child child = top.children.next();
-      if (child == null) {
-        // Its iterator found it fits and holds nothing: a visit all the same.
-        continue;
-      }
-      top.current = child;
-      Type type = resolve(child.type, child.bound);
-      Class<?> raw = raw(type);
-      Object value = child.value;
-      if (value == null) {
-        if (raw.isPrimitive() && raw != void.class) {
-          return Optional.of(path(stack) + " is null, but its declared type is " + raw.getName());
+    return new Walk(expired).misfit(result, declared);
+  }
+
+  /**
+   * One walk: its count of visits and its cache of the shapes and layouts it worked out, each keyed by the declared
+   * type's object, its scope's object and the value's class. The values a type is declared for share those objects
+   * (every element of a {@code List<Map<String, T>>}), so a shape is worked out once, not once per value.
+   */
+  private static final class Walk {
+    private final BooleanSupplier expired;
+    private long visits;
+    private long secondVisits;
+    private final Map<Type, Cached> last = new IdentityHashMap<>(4);
+    private final Map<Key, Object> cache = new HashMap<>();
+
+    Walk(BooleanSupplier expired) {
+      this.expired = expired;
+    }
+
+    Optional<String> misfit(Object result, Type declared) {
+      Deque<Frame> stack = new ArrayDeque<>();
+      stack.push(new Frame(List.of(new Child(result, new Scoped(declared, NONE), "the result", -1, false, false))
+          .iterator(), false));
+      while (!stack.isEmpty()) {
+        Frame top = stack.peek();
+        if (!top.children.hasNext()) {
+          stack.pop();
+          continue;
         }
-        continue;
+        Child child = top.children.next();
+        count(1, top.second || child != null && child.second);
+        if (child == null) {
+          // Its iterator found it fits and holds nothing: a visit all the same.
+          continue;
+        }
+        top.current = child;
+        // Most declared types are plain classes, and testing a Class against an interface (TypeVariable, ...) scans
+        // its interfaces: they are told apart by a test of the final class first.
+        boolean plain = child.type.type instanceof Class<?>;
+        Scoped type = plain ? child.type : resolve(child.type);
+        Class<?> raw = erasure(type.type);
+        Object value = child.value;
+        if (value == null) {
+          if (raw.isPrimitive() && raw != void.class) {
+            return Optional.of(path(stack) + " is null, but its declared type is " + raw.getName());
+          }
+          continue;
+        }
+        Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
+        if (!boxed.isInstance(value) || !plain && !isInstanceOfEach(otherBounds(type.type), value)) {
+          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
+              + named(type));
+        }
+        Iterator<Child> children = children(value, plain ? type : firstBound(type), child.second);
+        if (children != null) {
+          stack.push(new Frame(children, child.second));
+        }
       }
-      Class<?> boxed = raw.isPrimitive() ? MethodType.methodType(raw).wrap().returnType() : raw;
-      if (!boxed.isInstance(value) || !(type instanceof Class<?>) && !isInstanceOfEach(otherBounds(type), value)) {
-        return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
-            + named(type));
+      return Optional.empty();
+    }
+
+    /**
+     * Counts visits, with a look at the call's deadline each time the count passes a multiple of
+     * {@value #DEADLINE_EVERY}. A value an iterator or {@link #fields} accepted on the spot counts as a visit too, so
+     * the work between two looks stays what it was when every value went through the walk's loop.
+     */
+    private void count(int n, boolean second) {
+      long before = visits;
+      visits += n;
+      if (visits / DEADLINE_EVERY != before / DEADLINE_EVERY && expired.getAsBoolean()) {
+        throw new SandboxProtocolException("result refused: checking its type ran past the call's deadline");
       }
-      Iterator<Child> children = children(value, child.type, firstBound(type, child.bound), raw, child.bound,
-          shapes, layouts, visits);
-      if (children != null) {
-        stack.push(new Frame(children));
+      if (second && (secondVisits += n) > SECOND_TYPE_VISITS) {
+        throw new SandboxProtocolException("result refused: its collection classes declare element types that "
+            + "differ from the method's, and checking it against both would take more than " + SECOND_TYPE_VISITS
+            + " visits");
       }
     }
-    return Optional.empty();
+
+    /**
+     * What of {@code value}, of {@code type} (resolved), is checked next, or null when nothing below it can be of a
+     * wrong type.
+     */
+    private Iterator<Child> children(Object value, Scoped type, boolean second) {
+      Class<?> runtime = value.getClass();
+      if (runtime == String.class) {
+        // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
+        return null;
+      }
+      switch (KINDS.get(runtime)) {
+        case COLLECTION -> {
+          Shape shape = shape(type, runtime, Collection.class);
+          return withFields(value, shape, items(((Collection<?>) value).iterator(), shape, second), second);
+        }
+        case MAP -> {
+          Shape shape = shape(type, runtime, Map.class);
+          return withFields(value, shape, entries(((Map<?, ?>) value).entrySet().iterator(), shape, second),
+              second);
+        }
+        case OPTIONAL -> {
+          Optional<?> optional = (Optional<?>) value;
+          Shape shape = shape(type, runtime, Optional.class);
+          return optional.isEmpty() ? null : List.of(new Child(optional.get(), shape.first, ".get()", -1, false,
+              second)).iterator();
+        }
+        case OBJECT_ARRAY -> {
+          // The array's own class is held to the erasure of its declared type: generic code commonly makes its T[]
+          // as (T[]) new Object[n]. Its elements are held to the component type.
+          Scoped component = type.type instanceof Class<?> c ? c.isArray() ? new Scoped(c.getComponentType(), NONE)
+              : OBJECT : type.type instanceof GenericArrayType g ? new Scoped(g.getGenericComponentType(), type.scope)
+              : OBJECT;
+          return items(Arrays.asList((Object[]) value).iterator(), new Shape(component, null, null, null, null),
+              second);
+        }
+        case FIELDS_BELOW -> {
+          return fields(value, layout(type, runtime), second);
+        }
+        default -> {
+          return null;
+        }
+      }
+    }
+
+    private Iterator<Child> withFields(Object value, Shape shape, Iterator<Child> items, boolean second) {
+      Iterator<Child> fields = shape.fields == null ? null : fields(value, shape.fields, second);
+      return fields == null ? items : new Chain(items, fields);
+    }
+
+    /** The {@link Shape} of a container of {@code runtime} declared as {@code type}. */
+    private Shape shape(Scoped type, Class<?> runtime, Class<?> container) {
+      Object cached = cached(type, runtime);
+      if (cached != null) {
+        return (Shape) cached;
+      }
+      Class<?> declaredRaw = erasure(type.type);
+      Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
+      Scoped[] first = {argument(declaredRaw, declaredScope, container, 0), null};
+      Scoped[] second = {container == Map.class ? argument(declaredRaw, declaredScope, container, 1) : null, null};
+      boolean jdk = ClassAllowlist.isJdk(runtime);
+      // A JDK collection class passes its variables on to the interface unchanged: its own declaration says no more
+      // than the declared type, when that is a collection or map type itself.
+      boolean ownSaysMore = runtime != declaredRaw && (!jdk || !container.isAssignableFrom(declaredRaw));
+      Map<TypeVariable<?>, Scoped> own = !ownSaysMore && jdk ? null : runtime == declaredRaw ? declaredScope
+          : inferred(runtime, declaredRaw, declaredScope);
+      if (ownSaysMore) {
+        first = stricter(first[0], argument(runtime, own, container, 0));
+        if (container == Map.class) {
+          second = stricter(second[0], argument(runtime, own, container, 1));
+        }
+      }
+      Shape shape = new Shape(first[0], first[1], second[0], second[1], jdk ? null : layoutOf(runtime, own));
+      cache(type, runtime, shape);
+      return shape;
+    }
+
+    /** The {@link Layout} of {@code runtime} declared as {@code type}. */
+    private Layout layout(Scoped type, Class<?> runtime) {
+      Object cached = cached(type, runtime);
+      if (cached != null) {
+        return (Layout) cached;
+      }
+      Class<?> declaredRaw = erasure(type.type);
+      Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
+      Layout layout = layoutOf(runtime, runtime == declaredRaw ? declaredScope
+          : inferred(runtime, declaredRaw, declaredScope));
+      cache(type, runtime, layout == null ? new Layout(List.of()) : layout);
+      return layout;
+    }
+
+    private Object cached(Scoped type, Class<?> runtime) {
+      Cached hit = last.get(type.type);
+      if (hit != null && hit.scope == type.scope && hit.runtime == runtime) {
+        return hit.value;
+      }
+      Object value = cache.get(new Key(type.type, type.scope, runtime));
+      if (value != null) {
+        last.put(type.type, new Cached(type.scope, runtime, value));
+      }
+      return value;
+    }
+
+    private void cache(Scoped type, Class<?> runtime, Object value) {
+      if (cache.size() >= CACHED) {
+        cache.clear();
+      }
+      cache.put(new Key(type.type, type.scope, runtime), value);
+      last.put(type.type, new Cached(type.scope, runtime, value));
+    }
+
+    /**
+     * The fields of an application object that are checked further, each against its type as its layout binds it;
+     * null when none is. Those accepted here count as visits. A field this host cannot read (a module that is not
+     * open) is not checked: the decoder could not have set it either.
+     */
+    private Iterator<Child> fields(Object value, Layout layout, boolean second) {
+      if (layout == null) {
+        return null;
+      }
+      List<Child> children = null;
+      int accepted = 0;
+      for (int l = 0; l < layout.levels.size(); l++) {
+        Level level = layout.levels.get(l);
+        for (int f = 0; f < level.fields.length; f++) {
+          Object held;
+          try {
+            held = level.fields[f].get(value);
+          } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // Not readable here after all: not checked, as the decoder could not have set it either.
+            continue;
+          }
+          Scoped type = level.types[f];
+          if (fitsWithNothingBelow(held, type)) {
+            accepted++;
+            continue;
+          }
+          if (children == null) {
+            children = new ArrayList<>(4);
+          }
+          children.add(new Child(held, type, level.fields[f].getName(), -1, true, second));
+        }
+      }
+      count(accepted, second);
+      return children == null ? null : children.iterator();
+    }
+  }
+
+  /** A walk's cache key: the objects themselves, never their contents, which a scope's would make costly to hash. */
+  private record Key(Type type, Map<TypeVariable<?>, Scoped> scope, Class<?> runtime) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Key k && k.type == type && k.scope == scope && k.runtime == runtime;
+    }
+
+    @Override
+    public int hashCode() {
+      return (System.identityHashCode(type) * 31 + System.identityHashCode(scope)) * 31
+          + System.identityHashCode(runtime);
+    }
+  }
+
+  /** The last value cached for a type's object: most values of one declaration are of one class in one scope. */
+  private record Cached(Map<TypeVariable<?>, Scoped> scope, Class<?> runtime, Object value) {
   }
 
   private static boolean isInstanceOfEach(List<Type> types, Object value) {
     for (Type type : types) {
-      if (!raw(type).isInstance(value)) {
+      if (!erasure(type).isInstance(value)) {
         return false;
       }
     }
@@ -258,139 +469,96 @@ public final class ResultTypes {
     return path.toString();
   }
 
+  /** Two iterators, one after the other: a collection's elements, then its own class's fields. */
+  private static final class Chain implements Iterator<Child> {
+    private final Iterator<Child> first;
+    private final Iterator<Child> then;
+
+    Chain(Iterator<Child> first, Iterator<Child> then) {
+      this.first = first;
+      this.then = then;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return first.hasNext() || then.hasNext();
+    }
+
+    @Override
+    public Child next() {
+      return first.hasNext() ? first.next() : then.next();
+    }
+  }
+
   /**
-   * What of {@code value} is checked next, or null when nothing below it can be of a wrong type; {@code declared} is
-   * the child's type as written and {@code type} the same resolved.
+   * Elements by position, each against the shape's first type, then (when there is one) against its own class's: an
+   * element's own text is the worker's, and may be anything.
    */
-  private static Iterator<Child> children(Object value, Type declared, Type type, Class<?> raw,
-      Map<TypeVariable<?>, Type> outer, Map<Type, Shape> shapes, Map<Type, Layout> layouts, Visits visits) {
-    if (value.getClass() == String.class) {
-      // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
-      return null;
-    }
-    switch (KINDS.get(value.getClass())) {
-      case COLLECTION -> {
-        Shape shape = shape(declared, type, outer, Collection.class, shapes);
-        return indexed(((Collection<?>) value).iterator(), shape.first, shape.bound);
-      }
-      case MAP -> {
-        Shape shape = shape(declared, type, outer, Map.class, shapes);
-        return entries(((Map<?, ?>) value).entrySet().iterator(), shape.first, shape.second, shape.bound);
-      }
-      case OPTIONAL -> {
-        Optional<?> optional = (Optional<?>) value;
-        Shape shape = shape(declared, type, outer, Optional.class, shapes);
-        return optional.isEmpty() ? null : List.of(new Child(optional.get(), shape.first, shape.bound, ".get()"))
-            .iterator();
-      }
-      case OBJECT_ARRAY -> {
-        Type component = type instanceof GenericArrayType g ? g.getGenericComponentType()
-            : raw.isArray() ? raw.getComponentType() : Object.class;
-        return indexed(Arrays.asList((Object[]) value).iterator(), component, outer);
-      }
-      case FIELDS_BELOW -> {
-        return fields(value, layout(declared, type, outer, value.getClass(), layouts), visits);
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  /** The {@link Shape} of a container, the last one worked out for {@code declared} when it is the same. */
-  private static Shape shape(Type declared, Type type, Map<TypeVariable<?>, Type> outer, Class<?> container,
-      Map<Type, Shape> shapes) {
-    Shape last = shapes.get(declared);
-    if (last != null && last.of(declared, outer, container)) {
-      return last;
-    }
-    Map<TypeVariable<?>, Type> bound = bindings(type, outer);
-    Shape shape = new Shape(declared, outer, container, bound, argument(type, bound, container, 0),
-        container == Map.class ? argument(type, bound, container, 1) : null);
-    shapes.put(declared, shape);
-    return shape;
-  }
-
-  /** Elements by position: an element's own text is the worker's, and may be anything. */
-  private static Iterator<Child> indexed(Iterator<?> items, Type type, Map<TypeVariable<?>, Type> bound) {
-    LeafTest leaf = new LeafTest(type);
+  private static Iterator<Child> items(Iterator<?> items, Shape shape, boolean second) {
+    LeafTest leaf = new LeafTest(shape.first);
+    LeafTest ownLeaf = shape.ownFirst == null ? null : new LeafTest(shape.ownFirst);
     return new Iterator<>() {
-      private int index;
-
-      @Override
-      public boolean hasNext() {
-        return items.hasNext();
-      }
-
-      @Override
-      public Child next() {
-        Object item = items.next();
-        int at = index++;
-        return leaf.fits(item) ? null : new Child(item, type, bound, null, at);
-      }
-    };
-  }
-
-  /** Keys and values, by the entry's position. */
-  private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Type keyType, Type valueType,
-      Map<TypeVariable<?>, Type> bound) {
-    LeafTest keyLeaf = new LeafTest(keyType);
-    LeafTest valueLeaf = new LeafTest(valueType);
-    return new Iterator<>() {
-      private Map.Entry<?, ?> entry;
+      private Object item;
+      private boolean ownPending;
       private int index = -1;
 
       @Override
       public boolean hasNext() {
-        return entry != null || items.hasNext();
+        return ownPending || items.hasNext();
       }
 
       @Override
       public Child next() {
-        if (entry == null) {
-          entry = items.next();
-          index++;
-          Object key = entry.getKey();
-          return keyLeaf.fits(key) ? null : new Child(key, keyType, bound, "'s key ", index);
+        if (ownPending) {
+          ownPending = false;
+          return ownLeaf.fits(item) ? null : new Child(item, shape.ownFirst, null, index, false, true);
         }
-        Object value = entry.getValue();
-        entry = null;
-        return valueLeaf.fits(value) ? null : new Child(value, valueType, bound, "'s value ", index);
+        item = items.next();
+        index++;
+        ownPending = ownLeaf != null;
+        return leaf.fits(item) ? null : new Child(item, shape.first, null, index, false, second);
       }
     };
   }
 
-  /**
-   * The fields of an application object that are checked further, each against its generic type as its layout binds
-   * it; null when none is. Those accepted here count as visits. A field this host cannot read (a module that is not
-   * open) is not checked: the decoder could not have set it either.
-   */
-  private static Iterator<Child> fields(Object value, Layout layout, Visits visits) {
-    List<Child> children = null;
-    int accepted = 0;
-    for (int l = 0; l < layout.levels.size(); l++) {
-      Level level = layout.levels.get(l);
-      for (Field f : level.fields) {
-        Object held;
-        try {
-          held = f.get(value);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-          // Not readable here after all: not checked, as the decoder could not have set it either.
-          continue;
-        }
-        Type type = f.getGenericType();
-        if (fitsWithNothingBelow(held, type)) {
-          accepted++;
-          continue;
-        }
-        if (children == null) {
-          children = new ArrayList<>(4);
-        }
-        children.add(new Child(held, type, level.bound, f.getName(), -1, true));
-      }
+  /** Keys and values, by the entry's position, each against the shape's types. */
+  private static Iterator<Child> entries(Iterator<? extends Map.Entry<?, ?>> items, Shape shape, boolean second) {
+    Scoped[] types = {shape.first, shape.ownFirst, shape.second, shape.ownSecond};
+    LeafTest[] leaves = new LeafTest[4];
+    for (int i = 0; i < 4; i++) {
+      leaves[i] = types[i] == null ? null : new LeafTest(types[i]);
     }
-    visits.add(accepted);
-    return children == null ? null : children.iterator();
+    return new Iterator<>() {
+      private Map.Entry<?, ?> entry;
+      private int index = -1;
+      private int part = 4;
+
+      @Override
+      public boolean hasNext() {
+        skipAbsent();
+        return part < 4 || items.hasNext();
+      }
+
+      private void skipAbsent() {
+        while (part < 4 && types[part] == null) {
+          part++;
+        }
+      }
+
+      @Override
+      public Child next() {
+        skipAbsent();
+        if (part == 4) {
+          entry = items.next();
+          index++;
+          part = 0;
+        }
+        int at = part++;
+        Object held = at < 2 ? entry.getKey() : entry.getValue();
+        return leaves[at].fits(held) ? null : new Child(held, types[at], at < 2 ? "'s key " : "'s value ", index,
+            false, second || at % 2 == 1);
+      }
+    };
   }
 
   /**
@@ -399,11 +567,11 @@ public final class ResultTypes {
    * string in a list or a field costs no child. Only for the type of a field, element, key or value, which is never
    * primitive.
    */
-  private static boolean fitsWithNothingBelow(Object held, Type type) {
+  private static boolean fitsWithNothingBelow(Object held, Scoped type) {
     if (held == null) {
       return true;
     }
-    if (!(type instanceof Class<?> declared) || !declared.isInstance(held)) {
+    if (!(type.type instanceof Class<?> declared) || !declared.isInstance(held)) {
       return false;
     }
     Class<?> runtime = held.getClass();
@@ -415,11 +583,11 @@ public final class ResultTypes {
    * elements of a collection are mostly of one class, and the answer depends on nothing else.
    */
   private static final class LeafTest {
-    private final Type type;
+    private final Scoped type;
     private Class<?> last;
     private boolean fits;
 
-    LeafTest(Type type) {
+    LeafTest(Scoped type) {
       this.type = type;
     }
 
@@ -435,64 +603,51 @@ public final class ResultTypes {
     }
   }
 
-  /** One class of an object's layout: the type variables bound there, and its fields that are checked. */
-  private record Level(Map<TypeVariable<?>, Type> bound, Field[] fields) {
+  /**
+   * The levels of {@code runtime} with its variables bound by {@code scope}, each field's type resolved; null when no
+   * level has a field to check.
+   */
+  private static Layout layoutOf(Class<?> runtime, Map<TypeVariable<?>, Scoped> scope) {
+    List<Level> levels = new ArrayList<>();
+    boolean any = false;
+    Map<TypeVariable<?>, Scoped> here = scope;
+    for (Class<?> k = runtime; k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
+      Field[] fields = FIELDS.get(k);
+      Scoped[] types = new Scoped[fields.length];
+      for (int f = 0; f < fields.length; f++) {
+        types[f] = resolve(new Scoped(fields[f].getGenericType(), here));
+      }
+      any |= fields.length > 0;
+      levels.add(new Level(fields, types));
+      here = scopeOf(k.getGenericSuperclass(), here);
+    }
+    return any ? new Layout(List.copyOf(levels)) : null;
   }
 
   /**
-   * The {@link Layout} of {@code runtime} declared as {@code type}, the last one worked out for {@code declared} when
-   * it is the same. The type variables of the object's own class are inferred from the declared type through the
-   * supertypes that lead to it, interfaces included ({@code BoxImpl<T> implements Box<T>} declared {@code Box<String>}
-   * binds {@code T} to {@code String}); a variable the declared type does not fix stays at its bounds.
+   * The scope of {@code runtime}'s variables as the declared type, of class {@code declaredRaw} and scope
+   * {@code known}, fixes them: {@code BoxImpl<T> implements Box<T>} declared {@code Box<String>} binds {@code T} to
+   * {@code String}. Found through the supertypes that lead from {@code runtime} to {@code declaredRaw}, interfaces and
+   * enclosing classes included; a variable the declared type does not fix is left to its bounds.
    */
-  private static Layout layout(Type declared, Type type, Map<TypeVariable<?>, Type> outer, Class<?> runtime,
-      Map<Type, Layout> layouts) {
-    Layout last = layouts.get(declared);
-    if (last != null && last.of(declared, outer, runtime)) {
-      return last;
-    }
-    List<Level> levels = new ArrayList<>();
-    Map<TypeVariable<?>, Type> bound = inferred(runtime, type, outer);
-    for (Class<?> k = runtime; k != null && !ClassAllowlist.isJdk(k); k = k.getSuperclass()) {
-      levels.add(new Level(bound, FIELDS.get(k)));
-      bound = bindings(k.getGenericSuperclass(), bound);
-    }
-    Layout layout = new Layout(declared, outer, runtime, List.copyOf(levels));
-    layouts.put(declared, layout);
-    return layout;
-  }
-
-  /** The type variables of {@code runtime} as the declared {@code type} (in {@code outer}) fixes them. */
-  private static Map<TypeVariable<?>, Type> inferred(Class<?> runtime, Type type, Map<TypeVariable<?>, Type> outer) {
-    Map<TypeVariable<?>, Type> known = bindings(type, outer);
-    Class<?> declaredRaw = raw(type);
-    if (runtime == declaredRaw) {
-      return known;
-    }
-    if (declaredRaw.getTypeParameters().length == 0) {
-      // A declared Object or a plain class fixes nothing below it; the search below would find as much.
-      return Map.of();
+  private static Map<TypeVariable<?>, Scoped> inferred(Class<?> runtime, Class<?> declaredRaw,
+      Map<TypeVariable<?>, Scoped> known) {
+    if (known.isEmpty()) {
+      // A declared Object, a plain class or a raw type fixes nothing below it.
+      return NONE;
     }
     List<Type> path = pathTo(runtime, declaredRaw, 0);
     if (path == null) {
-      return Map.of();
+      return NONE;
     }
     // From the declared type down: each supertype as its subclass wrote it, matched against what is known of it.
+    Map<TypeVariable<?>, Scoped> scope = known;
     for (int i = path.size() - 1; i >= 0; i--) {
-      Map<TypeVariable<?>, Type> below = new HashMap<>();
-      if (path.get(i) instanceof ParameterizedType written && written.getRawType() instanceof Class<?> raw) {
-        TypeVariable<?>[] variables = raw.getTypeParameters();
-        Type[] arguments = written.getActualTypeArguments();
-        for (int v = 0; v < variables.length && v < arguments.length; v++) {
-          Type actual = known.get(variables[v]);
-          if (actual != null) {
-            unify(arguments[v], actual, below, 0);
-          }
-        }
-      }
-      known = below;
+      Map<TypeVariable<?>, Scoped> below = new HashMap<>();
+      unifyScope(path.get(i), scope, below, 0);
+      scope = below;
     }
-    return known;
+    return scope;
   }
 
   /**
@@ -508,7 +663,7 @@ public final class ResultTypes {
       supertypes.add(from.getGenericSuperclass());
     }
     for (Type supertype : supertypes) {
-      Class<?> raw = raw(supertype);
+      Class<?> raw = erasure(supertype);
       if (raw == to) {
         return new ArrayList<>(List.of(supertype));
       }
@@ -524,96 +679,185 @@ public final class ResultTypes {
   }
 
   /**
+   * Binds, into {@code out}, the variables {@code written} names in its arguments (and its enclosing type's) to what
+   * {@code known} binds the corresponding variables of its class to.
+   */
+  private static void unifyScope(Type written, Map<TypeVariable<?>, Scoped> known, Map<TypeVariable<?>, Scoped> out,
+      int depth) {
+    if (depth > 32 || !(written instanceof ParameterizedType w) || !(w.getRawType() instanceof Class<?> raw)) {
+      return;
+    }
+    TypeVariable<?>[] variables = raw.getTypeParameters();
+    Type[] arguments = w.getActualTypeArguments();
+    for (int v = 0; v < variables.length && v < arguments.length; v++) {
+      Scoped actual = known.get(variables[v]);
+      if (actual != null) {
+        unify(arguments[v], actual, out, depth + 1);
+      }
+    }
+    unifyScope(w.getOwnerType(), known, out, depth + 1);
+  }
+
+  /**
    * Binds the variables of {@code written} to the parts of {@code actual} they stand for: {@code List<T>} and
    * {@code List<String>} bind {@code T} to {@code String}.
    */
-  private static void unify(Type written, Type actual, Map<TypeVariable<?>, Type> out, int depth) {
+  private static void unify(Type written, Scoped actual, Map<TypeVariable<?>, Scoped> out, int depth) {
     if (depth > 32) {
       return;
     }
+    Scoped a = resolve(actual);
     if (written instanceof TypeVariable<?> v) {
-      out.putIfAbsent(v, actual);
-    } else if (written instanceof ParameterizedType w && actual instanceof ParameterizedType a
-        && w.getRawType() == a.getRawType()) {
-      Type[] ws = w.getActualTypeArguments();
-      Type[] as = a.getActualTypeArguments();
-      for (int i = 0; i < ws.length && i < as.length; i++) {
-        unify(ws[i], as[i], out, depth + 1);
-      }
-    } else if (written instanceof GenericArrayType w && actual instanceof GenericArrayType a) {
-      unify(w.getGenericComponentType(), a.getGenericComponentType(), out, depth + 1);
+      out.putIfAbsent(v, a);
+    } else if (written instanceof ParameterizedType w && a.type instanceof ParameterizedType p
+        && w.getRawType() == p.getRawType()) {
+      unifyScope(w, scopeOf(p, a.scope), out, depth + 1);
+    } else if (written instanceof GenericArrayType w && a.type instanceof GenericArrayType g) {
+      unify(w.getGenericComponentType(), new Scoped(g.getGenericComponentType(), a.scope), out, depth + 1);
     }
   }
 
-  /** The type variables of {@code type}'s class bound to its arguments, themselves resolved in {@code outer}. */
-  private static Map<TypeVariable<?>, Type> bindings(Type type, Map<TypeVariable<?>, Type> outer) {
+  /**
+   * The scope of the class of {@code type}, written in {@code outer}: its variables (and its enclosing classes') bound
+   * to its arguments, each resolved in {@code outer}. A raw or plain class binds nothing; a wildcard with no upper
+   * bound ({@code ?}, {@code ? super X}) leaves its variable to the variable's own bounds.
+   */
+  private static Map<TypeVariable<?>, Scoped> scopeOf(Type type, Map<TypeVariable<?>, Scoped> outer) {
     if (!(type instanceof ParameterizedType p) || !(p.getRawType() instanceof Class<?> raw)) {
-      return outer;
+      return NONE;
     }
-    Map<TypeVariable<?>, Type> bound = new HashMap<>(outer);
+    Map<TypeVariable<?>, Scoped> scope = new HashMap<>(scopeOf(p.getOwnerType(), outer));
     TypeVariable<?>[] variables = raw.getTypeParameters();
     Type[] arguments = p.getActualTypeArguments();
     for (int i = 0; i < variables.length && i < arguments.length; i++) {
-      bound.put(variables[i], resolve(arguments[i], outer));
+      if (!isOpen(arguments[i])) {
+        scope.put(variables[i], resolve(new Scoped(arguments[i], outer)));
+      }
     }
-    return bound;
+    return scope;
+  }
+
+  /** A wildcard that bounds nothing from above: {@code ?} or {@code ? super X}. */
+  private static boolean isOpen(Type argument) {
+    return argument instanceof WildcardType w && w.getUpperBounds()[0] == Object.class;
   }
 
   /**
-   * The {@code index}th type argument {@code type} gives {@code target} (a supertype of its class), found through the
-   * generic superclasses and interfaces; {@code Object} when the declaration does not say.
+   * The {@code index}th type argument of {@code target} (a supertype of {@code start}) for an object of
+   * {@code start} whose variables {@code scope} binds, found through the generic superclasses and interfaces;
+   * {@code Object} when the declaration does not say.
    */
-  private static Type argument(Type type, Map<TypeVariable<?>, Type> bound, Class<?> target, int index) {
-    Deque<Type> todo = new ArrayDeque<>();
-    Deque<Map<TypeVariable<?>, Type>> bindings = new ArrayDeque<>();
-    todo.push(type);
-    bindings.push(bound);
-    while (!todo.isEmpty()) {
-      Type t = todo.pop();
-      Map<TypeVariable<?>, Type> here = bindings(t, bindings.pop());
-      Class<?> raw = raw(t);
-      if (raw == target) {
-        return resolve(raw.getTypeParameters()[index], here);
-      }
-      if (!target.isAssignableFrom(raw)) {
-        continue;
-      }
-      for (Type parent : raw.getGenericInterfaces()) {
-        todo.push(parent);
-        bindings.push(here);
-      }
-      if (raw.getGenericSuperclass() != null) {
-        todo.push(raw.getGenericSuperclass());
-        bindings.push(here);
+  private static Scoped argument(Class<?> start, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
+    Scoped found = argumentBelow(start, scope, target, index);
+    return found != null ? found : OBJECT;
+  }
+
+  /** {@link #argument}, or null when {@code target} is not a supertype of {@code k}. */
+  private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
+    if (k == target) {
+      return resolve(new Scoped(target.getTypeParameters()[index], scope));
+    }
+    // Host classes: the recursion is as deep as their hierarchy. Only a supertype on the way gets a scope made.
+    for (Type parent : k.getGenericInterfaces()) {
+      Class<?> raw = erasure(parent);
+      Scoped found = target.isAssignableFrom(raw) ? argumentBelow(raw, scopeOf(parent, scope), target, index) : null;
+      if (found != null) {
+        return found;
       }
     }
-    return Object.class;
+    Type parent = k.getGenericSuperclass();
+    return parent != null && target.isAssignableFrom(erasure(parent))
+        ? argumentBelow(erasure(parent), scopeOf(parent, scope), target, index) : null;
   }
 
   /**
-   * {@code type} with bound variables replaced; an unbound variable or a wildcard by its upper bound, except a variable
-   * of several bounds, which stays itself so that each of them is checked ({@link #otherBounds}).
+   * The types a container's values are checked against, given the one its declared type gives and the one its own
+   * class gives: the one that implies the other, else both (the declared one first).
    */
-  private static Type resolve(Type type, Map<TypeVariable<?>, Type> bound) {
-    if (type instanceof Class<?>) {
-      // Most declared types are plain classes; a failed test against each interface below costs more than the rest.
-      return type;
+  private static Scoped[] stricter(Scoped declared, Scoped own) {
+    if (implies(declared, own, new int[] {COMPARED_NODES})) {
+      return new Scoped[] {declared, null};
     }
-    Type t = type;
+    if (implies(own, declared, new int[] {COMPARED_NODES})) {
+      return new Scoped[] {own, null};
+    }
+    return new Scoped[] {declared, own};
+  }
+
+  /**
+   * Whether every value the walk accepts as {@code a} it would also accept as {@code b}, as far as {@code budget}
+   * type nodes tell; false when they do not. The walk checks values, not types, so a type argument that implies the
+   * other's is enough ({@code List<Integer>} implies {@code List<Number>} here).
+   */
+  private static boolean implies(Scoped a, Scoped b, int[] budget) {
+    Scoped to = resolve(b);
+    if (to.type == Object.class) {
+      return true;
+    }
+    if (--budget[0] < 0) {
+      return false;
+    }
+    Scoped from = resolve(a);
+    if (from.type == to.type && from.scope == to.scope) {
+      return true;
+    }
+    if (from.type instanceof TypeVariable<?> || to.type instanceof TypeVariable<?>
+        || !erasure(to.type).isAssignableFrom(erasure(from.type))) {
+      return false;
+    }
+    if (to.type instanceof Class<?>) {
+      // A plain or raw class: nothing below it is held to more than the object's class says.
+      return true;
+    }
+    if (to.type instanceof GenericArrayType g) {
+      Scoped component = from.type instanceof GenericArrayType f ? new Scoped(f.getGenericComponentType(), from.scope)
+          : new Scoped(erasure(from.type).getComponentType(), NONE);
+      return implies(component, new Scoped(g.getGenericComponentType(), to.scope), budget);
+    }
+    if (!(to.type instanceof ParameterizedType p) || p.getOwnerType() instanceof ParameterizedType) {
+      return false;
+    }
+    Class<?> target = erasure(p);
+    Map<TypeVariable<?>, Scoped> fromScope = scopeOf(from.type, from.scope);
+    Map<TypeVariable<?>, Scoped> toScope = scopeOf(p, to.scope);
+    TypeVariable<?>[] variables = target.getTypeParameters();
+    for (int i = 0; i < variables.length; i++) {
+      // A variable the target leaves open is held to its bounds, which the source's argument is within.
+      Scoped bound = toScope.get(variables[i]);
+      if (bound != null && !implies(argument(erasure(from.type), fromScope, target, i), bound, budget)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code type} with a bound variable replaced by its binding; an unbound variable or a wildcard by its upper bound,
+   * except a variable of several bounds, which stays itself so that each of them is checked ({@link #otherBounds}).
+   */
+  private static Scoped resolve(Scoped type) {
+    Scoped t = type;
     for (int guard = 0; guard < 32; guard++) {
-      if (t instanceof TypeVariable<?> v) {
-        Type b = bound.get(v);
-        if ((b == null || b == v) && v.getBounds().length > 1) {
-          return v;
+      if (t.type instanceof Class<?>) {
+        return t;
+      } else if (t.type instanceof TypeVariable<?> v) {
+        Scoped b = t.scope.get(v);
+        if (b != null) {
+          t = b;
+          continue;
         }
-        t = b != null && b != v ? b : v.getBounds()[0];
-      } else if (t instanceof WildcardType w) {
-        t = w.getUpperBounds()[0];
+        Type[] bounds = v.getBounds();
+        if (bounds.length > 1) {
+          return t;
+        }
+        t = new Scoped(bounds[0], t.scope);
+      } else if (t.type instanceof WildcardType w) {
+        t = new Scoped(w.getUpperBounds()[0], t.scope);
       } else {
         return t;
       }
     }
-    return Object.class;
+    return OBJECT;
   }
 
   /**
@@ -630,41 +874,91 @@ public final class ResultTypes {
   }
 
   /**
-   * What a value of {@code type} holds is given by its first bound when it is a variable of several bounds: the
-   * {@code String} of {@code T extends List<String> & RandomAccess}.
+   * What a value of {@code type} (resolved) holds is given by its first bound when it is a variable of several bounds:
+   * the {@code String} of {@code T extends List<String> & RandomAccess}.
    */
-  private static Type firstBound(Type type, Map<TypeVariable<?>, Type> bound) {
-    if (type instanceof Class<?>) {
-      return type;
-    }
-    Type t = type;
-    for (int guard = 0; guard < 32 && t instanceof TypeVariable<?> v; guard++) {
-      t = resolve(v.getBounds()[0], bound);
-    }
-    return t instanceof TypeVariable<?> ? Object.class : t;
+  private static Scoped firstBound(Scoped type) {
+    return type.type instanceof TypeVariable<?> v ? resolve(new Scoped(v.getBounds()[0], type.scope)) : type;
   }
 
-  /** A type as a message names it: a variable with its bounds, {@code T extends A & B}. */
-  private static String named(Type type) {
-    if (type instanceof TypeVariable<?> v) {
+  /**
+   * A type as a message names it: a variable with its bounds, {@code T extends A & B}, else with the bindings of its
+   * variables written out, cut after {@link #NAME_LENGTH} characters.
+   */
+  private static String named(Scoped type) {
+    if (type.type instanceof TypeVariable<?> v) {
       return v.getName() + " extends " + String.join(" & ", Arrays.stream(v.getBounds()).map(Type::getTypeName)
           .toList());
     }
-    return type.getTypeName();
+    StringBuilder name = new StringBuilder();
+    name(type, name);
+    return name.length() <= NAME_LENGTH ? name.toString() : name.substring(0, NAME_LENGTH) + "...";
   }
 
-  private static Class<?> raw(Type type) {
+  /**
+   * Appends the name of {@code type}, its variables' bindings written out, until the name is {@link #NAME_LENGTH}
+   * long: each part looks at the length first, so the work is bounded by it, not by the type's size written out.
+   */
+  private static void name(Scoped type, StringBuilder out) {
+    if (out.length() >= NAME_LENGTH) {
+      return;
+    }
+    // Bindings are followed, but a variable nothing binds is named, not expanded: T extends Comparable<T> would not
+    // end.
+    Scoped t = type;
+    for (int guard = 0; guard < 32 && !(t.type instanceof Class<?>) && t.type instanceof TypeVariable<?> v
+        && t.scope.get(v) != null; guard++) {
+      t = t.scope.get(v);
+    }
+    if (t.type instanceof Class<?> c) {
+      out.append(c.getTypeName());
+    } else if (t.type instanceof ParameterizedType p) {
+      if (p.getOwnerType() instanceof ParameterizedType owner) {
+        name(new Scoped(owner, t.scope), out);
+        out.append('$').append(erasure(p).getSimpleName());
+      } else {
+        out.append(erasure(p).getName());
+      }
+      out.append('<');
+      Type[] arguments = p.getActualTypeArguments();
+      for (int i = 0; i < arguments.length && out.length() < NAME_LENGTH; i++) {
+        out.append(i == 0 ? "" : ", ");
+        if (arguments[i] instanceof WildcardType w) {
+          Type[] lower = w.getLowerBounds();
+          Type upper = w.getUpperBounds()[0];
+          if (lower.length > 0) {
+            name(new Scoped(lower[0], t.scope), out.append("? super "));
+          } else if (upper == Object.class) {
+            out.append('?');
+          } else {
+            name(new Scoped(upper, t.scope), out.append("? extends "));
+          }
+        } else {
+          name(new Scoped(arguments[i], t.scope), out);
+        }
+      }
+      out.append('>');
+    } else if (t.type instanceof GenericArrayType g) {
+      name(new Scoped(g.getGenericComponentType(), t.scope), out);
+      out.append("[]");
+    } else {
+      out.append(t.type.getTypeName());
+    }
+  }
+
+  /** The class a value of {@code type} is an instance of, whatever its variables are bound to. */
+  private static Class<?> erasure(Type type) {
     if (type instanceof Class<?> c) {
       return c;
     }
     if (type instanceof TypeVariable<?> v) {
-      return raw(v.getBounds()[0]);
+      return erasure(v.getBounds()[0]);
     }
     if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) {
       return c;
     }
     if (type instanceof GenericArrayType g) {
-      return Array.newInstance(raw(g.getGenericComponentType()), 0).getClass();
+      return Array.newInstance(erasure(g.getGenericComponentType()), 0).getClass();
     }
     return Object.class;
   }

@@ -8,6 +8,7 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.Type;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -297,6 +298,314 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("deadline");
   }
 
+  /** Holds strings by its own declaration, whatever the method declares. */
+  public static class Tags extends ArrayList<String> {
+  }
+
+  public static class Counts extends HashMap<String, Integer> {
+  }
+
+  /** A list with a field of its own. */
+  public static class Weighted extends ArrayList<String> {
+    List<Integer> weights = new ArrayList<>();
+  }
+
+  public static class Outer<T> {
+    public class Inner {
+      T value;
+    }
+  }
+
+  public Outer<String>.Inner inner() {
+    return null;
+  }
+
+  /**
+   * An application's collection or map class says what it holds itself: a caller's checked cast to {@code Tags}
+   * hands it strings, so an integer in one is refused even where the method declares {@code Object}. Its own fields
+   * are checked, and an inner class's fields of its enclosing class's variables by the enclosing type's arguments.
+   */
+  @Test
+  void anApplicationsCollectionIsHeldToItsOwnClassesDeclarationAndFields() throws Exception {
+    Tags tags = new Tags();
+    tags.add("a");
+    smuggle(tags, 1);
+    Counts counts = new Counts();
+    counts.put("a", 1);
+    smuggle(counts, "not a count");
+    Weighted weighted = new Weighted();
+    weighted.add("a");
+    smuggle(weighted.weights, "heavy");
+    Outer<String>.Inner inner = new Outer<String>().new Inner();
+    setUnchecked(inner);
+
+    assertThat(misfit(tags, "anything")).hasValue("the result[1] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(tags, "names")).hasValue("the result[1] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(counts, "anything")).hasValue("the result's value 1 is a java.lang.String, but its declared "
+        + "type is java.lang.Integer");
+    assertThat(misfit(weighted, "names")).hasValue("the result.weights[0] is a java.lang.String, but its declared "
+        + "type is java.lang.Integer");
+    assertThat(misfit(inner, "inner")).hasValue("the result.value is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    Tags fine = new Tags();
+    fine.add("a");
+    assertThat(misfit(fine, "anything")).isEmpty();
+    assertThat(misfit(new Weighted(), "anything")).isEmpty();
+  }
+
+  public static class Nest<T> extends ArrayList<Nest<T>> {
+  }
+
+  public Nest<String> nest() {
+    return null;
+  }
+
+  /**
+   * An application's collection is checked against its declared type and its own class's at once, not walked once
+   * for each: walked twice at every level, 60 levels of one element each were 2^60 visits. Fewer than 4,096 visits
+   * never look at the deadline, so one that has passed already stops only a walk that does more.
+   */
+  @Test
+  void nestedApplicationCollectionsAreWalkedOnceEach() throws Exception {
+    Nest<String> root = new Nest<>();
+    Nest<String> at = root;
+    for (int i = 0; i < 60; i++) {
+      Nest<String> next = new Nest<>();
+      at.add(next);
+      at = next;
+    }
+
+    assertThat(ResultTypes.misfit(root, declared("nest"), () -> true)).isEmpty();
+    assertThat(ResultTypes.misfit(root, declared("anything"), () -> true)).isEmpty();
+    smuggle(at, "deep");
+    assertThat(misfit(root, "nest")).hasValueSatisfying(why -> assertThat(why).startsWith("the result[0][0][0]")
+        .endsWith(" is a java.lang.String, but its declared type is " + Nest.class.getName() + "<java.lang.String>"));
+  }
+
+  public static class Mid<X> extends ArrayList<List<X>> {
+  }
+
+  /** Fixes its element type through a generic class between it and {@code List}. */
+  public static class Leaf extends Mid<String> {
+  }
+
+  public static class Holders<T> {
+    public class Holder {
+      T value;
+    }
+
+    public class SubHolder extends Holder {
+    }
+  }
+
+  public Holders<String>.Holder holder() {
+    return null;
+  }
+
+  public record Items<T>(T[] items) {
+  }
+
+  public Items<String> items() {
+    return null;
+  }
+
+  /** Refers to its own variable inside a type argument of itself. */
+  public static class Grouped<T> {
+    T value;
+    Grouped<List<T>> grouped;
+  }
+
+  public Grouped<String> grouped() {
+    return null;
+  }
+
+  /**
+   * Type arguments are followed all the way: through a generic class between a class and the collection interface, to
+   * an enclosing class's arguments when the object is of a subclass, into the elements of an array of a variable, and
+   * through a class that names its own variable inside an argument of itself.
+   */
+  @Test
+  void typeArgumentsAreFollowedThroughEveryLevelOfADeclaration() throws Exception {
+    Leaf leaf = new Leaf();
+    leaf.add(unchecked(List.of(42)));
+    Holders<String>.SubHolder sub = new Holders<String>().new SubHolder();
+    setUnchecked(sub, 7);
+    Items<String> objects = itemsOf(new Object[] {"a"});
+    Grouped<String> grouped = new Grouped<>();
+    grouped.value = "a";
+    grouped.grouped = new Grouped<>();
+    grouped.grouped.value = List.of("b");
+
+    assertThat(misfit(leaf, "anything")).hasValue("the result[0][0] is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(sub, "holder")).hasValue("the result.value is a java.lang.Integer, but its declared type is "
+        + "java.lang.String");
+    assertThat(misfit(objects, "items")).as("generic code makes its T[] as (T[]) new Object[n]").isEmpty();
+    assertThat(misfit(itemsOf(new Object[] {"a", 1}), "items")).hasValue("the result.items[1] is a "
+        + "java.lang.Integer, but its declared type is java.lang.String");
+    assertThat(misfit(grouped, "grouped")).as("a correct result").isEmpty();
+    grouped.grouped.value = unchecked(List.of(3));
+    assertThat(misfit(grouped, "grouped")).hasValue("the result.grouped.value[0] is a java.lang.Integer, but its "
+        + "declared type is java.lang.String");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void setUnchecked(Holders<String>.Holder holder, Object value) {
+    ((Holders.Holder) holder).value = value;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Items<String> itemsOf(Object[] array) {
+    return new Items(array);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void setUnchecked(Outer<String>.Inner inner) {
+    ((Outer.Inner) inner).value = 5;
+  }
+
+  /** Holds anything by its own declaration. */
+  public static class Loose extends ArrayList<Object> {
+  }
+
+  public List<List<String>> nestedNames() {
+    return null;
+  }
+
+  public Iterable<String> iterable() {
+    return null;
+  }
+
+  /** A raw field of its own class, and a variable only its bound says anything of. */
+  public static class Node<T> {
+    T value;
+    @SuppressWarnings("rawtypes")
+    Node next;
+  }
+
+  public Node<String> node() {
+    return null;
+  }
+
+  public static class ListBox<T extends List<String>> {
+    T value;
+  }
+
+  public ListBox<?> someBox() {
+    return null;
+  }
+
+  /**
+   * The declared type still counts where the object's class says less ({@code Loose} holds {@code Object}s, declared
+   * a list of lists of strings); a type argument of {@code Iterable} holds a list's elements; a raw field binds none of
+   * its class's variables; a wildcard leaves a variable to its bound.
+   */
+  @Test
+  void theDeclaredTypeAndTheObjectsOwnClassAreBothHeldTo() throws Exception {
+    Loose loose = new Loose();
+    loose.add(new ArrayList<>(List.of(1)));
+    Node<String> node = new Node<>();
+    node.value = "a";
+    Node<Integer> other = new Node<>();
+    other.value = 1;
+    node.next = other;
+    ListBox<List<String>> box = new ListBox<>();
+    box.value = unchecked(List.of(2));
+
+    assertThat(misfit(loose, "nestedNames")).hasValue("the result[0][0] is a java.lang.Integer, but its declared "
+        + "type is java.lang.String");
+    assertThat(misfit(new ArrayList<>(List.of(3)), "iterable")).hasValue("the result[0] is a java.lang.Integer, but "
+        + "its declared type is java.lang.String");
+    assertThat(misfit(node, "node")).as("a raw Node holds anything").isEmpty();
+    assertThat(misfit(box, "someBox")).hasValue("the result.value[0] is a java.lang.Integer, but its declared type "
+        + "is java.lang.String");
+  }
+
+  /** Names its variable twice in an argument of itself. */
+  public static class Doubling<T> {
+    Doubling<Map<T, T>> next;
+    T value;
+  }
+
+  public Doubling<String> doubling() {
+    return null;
+  }
+
+  /**
+   * A type that doubles in size at each level costs the walk the same at each: {@code Doubling<String>} 300 levels
+   * down is a {@code Map} nested 2^300 times when written out, and a misfit's message names it within a few hundred
+   * characters.
+   */
+  @Test
+  void aTypeThatDoublesAtEachLevelCostsTheSameAtEach() throws Exception {
+    Doubling<String> root = new Doubling<>();
+    Doubling<?> at = root;
+    for (int i = 0; i < 300; i++) {
+      at.next = unchecked(new Doubling<>());
+      at = at.next;
+    }
+    at.value = unchecked(new HashMap<>(Map.of("k", "v")));
+
+    long started = System.nanoTime();
+    Optional<String> why = misfit(root, "doubling");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(why).hasValueSatisfying(message -> {
+      assertThat(message).startsWith("the result" + ".next".repeat(300) + ".value's key 0 is a java.lang.String, but "
+          + "its declared type is java.util.Map<java.util.Map<");
+      assertThat(message.substring(message.indexOf("its declared type is "))).endsWith("...")
+          .hasSizeLessThan(500);
+    });
+  }
+
+  /** A list and a comparable at once. */
+  public static class Sortable extends ArrayList<String> implements Comparable<Sortable> {
+    @Override
+    public int compareTo(Sortable other) {
+      return 0;
+    }
+  }
+
+  /** Holds comparables by its own declaration, lists of strings by the method's. */
+  public static class Comparables extends ArrayList<Comparable<Sortable>> {
+  }
+
+  /**
+   * Where the object's class and the method say different things neither of which implies the other, each element is
+   * held to both, and the walk of a second type is bounded: a result built to double the walk at every level is
+   * refused once the second walks pass {@link ResultTypes#SECOND_TYPE_VISITS} visits.
+   */
+  @Test
+  void whereNeitherTypeImpliesTheOtherBothAreCheckedWithinABound() throws Exception {
+    Comparables both = new Comparables();
+    Sortable sortable = new Sortable();
+    sortable.add("a");
+    both.add(sortable);
+    assertThat(misfit(both, "nestedNames")).isEmpty();
+    smuggle(sortable, 1);
+    assertThat(misfit(both, "nestedNames")).hasValue("the result[0][1] is a java.lang.Integer, but its declared type "
+        + "is java.lang.String");
+    Comparables notAList = new Comparables();
+    notAList.add(unchecked("a"));
+    assertThat(misfit(notAList, "nestedNames")).hasValue("the result[0] is a java.lang.String, but its declared type "
+        + "is java.util.List<java.lang.String>");
+    Comparables notComparable = new Comparables();
+    smuggle(notComparable, new ArrayList<>(List.of("a")));
+    assertThat(misfit(notComparable, "nestedNames")).hasValue("the result[0] is a java.util.ArrayList, but its "
+        + "declared type is java.lang.Comparable<" + Sortable.class.getName() + ">");
+
+    Comparables many = new Comparables();
+    for (int i = 0; i <= ResultTypes.SECOND_TYPE_VISITS / 2; i++) {
+      Sortable one = new Sortable();
+      one.add("a");
+      many.add(one);
+    }
+    assertThatThrownBy(() -> misfit(many, "nestedNames")).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("checking it against both would take more than " + ResultTypes.SECOND_TYPE_VISITS);
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
@@ -334,6 +643,14 @@ class ResultTypesTest {
         .isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("the result[1] is a java.lang.Integer, but its declared type is java.lang.String")
         .hasMessageContaining("unchecked cast");
+    // Real bytes of an application's list class: decoded, then held to what its class declares it holds.
+    ClassAllowlist anything = ClassAllowlist.forCall(this, getClass().getMethod("anything"),
+        List.of(Tags.class.getName()));
+    Tags tags = new Tags();
+    smuggle(tags, 2);
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(tags, 4096), anything))
+        .isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("the result[0] is a java.lang.Integer, but its declared type is java.lang.String");
   }
 
   /**
@@ -378,8 +695,8 @@ class ResultTypesTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static <T> List<T> unchecked(List<?> list) {
-    return (List<T>) list;
+  private static <T> T unchecked(Object value) {
+    return (T) value;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
