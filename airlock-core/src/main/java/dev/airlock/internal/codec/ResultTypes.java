@@ -14,13 +14,20 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -96,6 +103,9 @@ public final class ResultTypes {
   private static final int OBJECT_ARRAY = 3;
   private static final int FIELDS_BELOW = 4;
   private static final int NOTHING_BELOW = 5;
+  // A JDK collection or map with a type of its own: a comparator's, an enum class.
+  private static final int TYPED_COLLECTION = 6;
+  private static final int TYPED_MAP = 7;
 
   /**
    * Each class's kind: an {@code Integer} of the JDK's own cache, never an object of this library. The values sit on
@@ -111,11 +121,14 @@ public final class ResultTypes {
   };
 
   private static int kindOf(Class<?> type) {
+    boolean jdk = ClassAllowlist.isJdk(type);
     if (Collection.class.isAssignableFrom(type)) {
-      return COLLECTION;
+      return jdk && (SortedSet.class.isAssignableFrom(type) || PriorityQueue.class.isAssignableFrom(type)
+          || PriorityBlockingQueue.class.isAssignableFrom(type) || EnumSet.class.isAssignableFrom(type))
+          ? TYPED_COLLECTION : COLLECTION;
     }
     if (Map.class.isAssignableFrom(type)) {
-      return MAP;
+      return jdk && (SortedMap.class.isAssignableFrom(type) || type == EnumMap.class) ? TYPED_MAP : MAP;
     }
     if (type == Optional.class) {
       return OPTIONAL;
@@ -126,7 +139,7 @@ public final class ResultTypes {
     // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
     // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
     // would choose.
-    return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
+    return jdk || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
   }
 
   private ResultTypes() {
@@ -135,10 +148,10 @@ public final class ResultTypes {
   /**
    * A type as written in a declaration, with the bindings of the type variables it can name there: those of the class
    * it is written in and of the classes enclosing that one (a method's own variables are never bound). A binding is a
-   * scoped type itself, resolved when it is made, so it is never a variable that its scope binds. A walk down a type
-   * argument of a type argument follows these scopes and never writes a type out again: a class that names its variable
-   * twice in an argument of itself ({@code F<Map<T, T>> next}) costs the same at each level, and a type argument keeps
-   * the bindings of the place it was written ({@code Grouped<List<T>>} inside {@code Grouped<T>}).
+   * scoped type itself, its own bindings followed when it is made, so it is never a variable that its scope binds. A
+   * walk down a type argument of a type argument follows these scopes and never writes a type out again: a class that
+   * names its variable twice in an argument of itself ({@code F<Map<T, T>> next}) costs the same at each level, and a
+   * type argument keeps the bindings of the place it was written ({@code Grouped<List<T>>} inside {@code Grouped<T>}).
    */
   private static final class Scoped {
     final Type type;
@@ -154,6 +167,9 @@ public final class ResultTypes {
   private static final Map<TypeVariable<?>, Scoped> NONE = Map.of();
 
   private static final Scoped OBJECT = new Scoped(Object.class, NONE);
+
+  /** What {@link Walk#children} gives for an object whose class contradicts its declared type. */
+  private static final Iterator<Child> CONFLICTING = List.<Child>of().iterator();
 
   /**
    * A value and the type it must have, and how to name it in a path: {@code name}, then {@code [index]} or (after a
@@ -187,13 +203,18 @@ public final class ResultTypes {
    * holds strings even where the method declares {@code Object}, and a caller's checked cast to {@code Tags} relies on
    * it; {@code Loose extends ArrayList<Object>} declared {@code List<List<String>>} holds lists of strings. Where
    * neither type implies the other, both are checked ({@code ownFirst}, {@code ownSecond}, each value once for each),
-   * within {@link #SECOND_TYPE_VISITS}. {@code fields}: the object's own class's fields, when it is not the JDK's.
+   * within {@link #SECOND_TYPE_VISITS}. {@code fields}: the levels of the object's own class, when it is not the JDK's
+   * and has fields to check; {@code conflict} as {@link Layout}'s.
    */
-  private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, Layout fields) {
+  private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, List<Level> fields,
+      String conflict) {
   }
 
-  /** How an object of a class is read: each level of its class, from its own class up to the JDK's. */
-  private record Layout(List<Level> levels) {
+  /**
+   * How an object of a class is read: each level of its class, from its own class up to the JDK's; {@code conflict}
+   * says what its class fixes against the declared type, when it does ({@link #conflict}).
+   */
+  private record Layout(List<Level> levels, String conflict) {
   }
 
   /** One class of an object's layout: its fields that are checked, and their types in that class's scope. */
@@ -221,6 +242,8 @@ public final class ResultTypes {
     private long secondVisits;
     private final Map<Type, Cached> last = new IdentityHashMap<>(4);
     private final Map<Key, Object> cache = new HashMap<>();
+    /** What the last object {@link #children} gave {@link #CONFLICTING} for fixes against its declared type. */
+    private String conflict;
 
     Walk(BooleanSupplier expired) {
       this.expired = expired;
@@ -260,7 +283,17 @@ public final class ResultTypes {
           return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", but its declared type is "
               + named(type));
         }
-        Iterator<Child> children = children(value, plain ? type : firstBound(type), child.second);
+        if ((raw == Class.class || raw == Comparator.class) && !plain) {
+          String held = heldType(value, type);
+          if (held != null) {
+            return Optional.of(path(stack) + " is " + held + ", but its declared type is " + named(type));
+          }
+        }
+        Iterator<Child> children = children(value, plain ? type : walkedBound(type), child.second);
+        if (children == CONFLICTING) {
+          return Optional.of(path(stack) + " is a " + value.getClass().getName() + ", " + conflict
+              + ", but its declared type is " + named(type));
+        }
         if (children != null) {
           stack.push(new Frame(children, child.second));
         }
@@ -296,15 +329,21 @@ public final class ResultTypes {
         // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
         return null;
       }
-      switch (KINDS.get(runtime)) {
-        case COLLECTION -> {
+      int kind = KINDS.get(runtime);
+      switch (kind) {
+        case COLLECTION, TYPED_COLLECTION -> {
           Shape shape = shape(type, runtime, Collection.class);
-          return withFields(value, shape, items(((Collection<?>) value).iterator(), shape, second), second);
+          String conflict = shape.conflict != null ? shape.conflict : kind == TYPED_COLLECTION
+              ? ownTypeConflict(value, shape) : null;
+          return conflict != null ? conflicting(conflict)
+              : withFields(value, shape, items(((Collection<?>) value).iterator(), shape, second), second);
         }
-        case MAP -> {
+        case MAP, TYPED_MAP -> {
           Shape shape = shape(type, runtime, Map.class);
-          return withFields(value, shape, entries(((Map<?, ?>) value).entrySet().iterator(), shape, second),
-              second);
+          String conflict = shape.conflict != null ? shape.conflict : kind == TYPED_MAP
+              ? ownTypeConflict(value, shape) : null;
+          return conflict != null ? conflicting(conflict)
+              : withFields(value, shape, entries(((Map<?, ?>) value).entrySet().iterator(), shape, second), second);
         }
         case OPTIONAL -> {
           Optional<?> optional = (Optional<?>) value;
@@ -318,16 +357,22 @@ public final class ResultTypes {
           Scoped component = type.type instanceof Class<?> c ? c.isArray() ? new Scoped(c.getComponentType(), NONE)
               : OBJECT : type.type instanceof GenericArrayType g ? new Scoped(g.getGenericComponentType(), type.scope)
               : OBJECT;
-          return items(Arrays.asList((Object[]) value).iterator(), new Shape(component, null, null, null, null),
-              second);
+          return items(Arrays.asList((Object[]) value).iterator(), new Shape(component, null, null, null, null,
+              null), second);
         }
         case FIELDS_BELOW -> {
-          return fields(value, layout(type, runtime), second);
+          Layout layout = layout(type, runtime);
+          return layout.conflict != null ? conflicting(layout.conflict) : fields(value, layout.levels, second);
         }
         default -> {
           return null;
         }
       }
+    }
+
+    private Iterator<Child> conflicting(String conflict) {
+      this.conflict = conflict;
+      return CONFLICTING;
     }
 
     private Iterator<Child> withFields(Object value, Shape shape, Iterator<Child> items, boolean second) {
@@ -357,7 +402,9 @@ public final class ResultTypes {
           second = stricter(second[0], argument(runtime, own, container, 1));
         }
       }
-      Shape shape = new Shape(first[0], first[1], second[0], second[1], jdk ? null : layoutOf(runtime, own));
+      List<Level> fields = jdk ? List.of() : levelsOf(runtime, own);
+      Shape shape = new Shape(first[0], first[1], second[0], second[1], fields.isEmpty() ? null : fields,
+          jdk ? null : conflict(runtime, own, declaredRaw, declaredScope));
       cache(type, runtime, shape);
       return shape;
     }
@@ -370,9 +417,10 @@ public final class ResultTypes {
       }
       Class<?> declaredRaw = erasure(type.type);
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
-      Layout layout = layoutOf(runtime, runtime == declaredRaw ? declaredScope
-          : inferred(runtime, declaredRaw, declaredScope));
-      cache(type, runtime, layout == null ? new Layout(List.of()) : layout);
+      Map<TypeVariable<?>, Scoped> own = runtime == declaredRaw ? declaredScope
+          : inferred(runtime, declaredRaw, declaredScope);
+      Layout layout = new Layout(levelsOf(runtime, own), conflict(runtime, own, declaredRaw, declaredScope));
+      cache(type, runtime, layout);
       return layout;
     }
 
@@ -401,14 +449,11 @@ public final class ResultTypes {
      * null when none is. Those accepted here count as visits. A field this host cannot read (a module that is not
      * open) is not checked: the decoder could not have set it either.
      */
-    private Iterator<Child> fields(Object value, Layout layout, boolean second) {
-      if (layout == null) {
-        return null;
-      }
+    private Iterator<Child> fields(Object value, List<Level> levels, boolean second) {
       List<Child> children = null;
       int accepted = 0;
-      for (int l = 0; l < layout.levels.size(); l++) {
-        Level level = layout.levels.get(l);
+      for (int l = 0; l < levels.size(); l++) {
+        Level level = levels.get(l);
         for (int f = 0; f < level.fields.length; f++) {
           Object held;
           try {
@@ -604,10 +649,11 @@ public final class ResultTypes {
   }
 
   /**
-   * The levels of {@code runtime} with its variables bound by {@code scope}, each field's type resolved; null when no
-   * level has a field to check.
+   * The levels of {@code runtime} with its variables bound by {@code scope}, each field's type resolved; empty when no
+   * level has a field to check. An inner class's reference to its enclosing object is typed as the enclosing class
+   * with the variables it binds here, not as the raw class it is declared as.
    */
-  private static Layout layoutOf(Class<?> runtime, Map<TypeVariable<?>, Scoped> scope) {
+  private static List<Level> levelsOf(Class<?> runtime, Map<TypeVariable<?>, Scoped> scope) {
     List<Level> levels = new ArrayList<>();
     boolean any = false;
     Map<TypeVariable<?>, Scoped> here = scope;
@@ -615,13 +661,82 @@ public final class ResultTypes {
       Field[] fields = FIELDS.get(k);
       Scoped[] types = new Scoped[fields.length];
       for (int f = 0; f < fields.length; f++) {
-        types[f] = resolve(new Scoped(fields[f].getGenericType(), here));
+        Field field = fields[f];
+        Type type = field.isSynthetic() && field.getType() == k.getEnclosingClass() && isInner(k)
+            ? selfType(k.getEnclosingClass()) : field.getGenericType();
+        types[f] = resolve(new Scoped(type, here));
       }
       any |= fields.length > 0;
       levels.add(new Level(fields, types));
       here = scopeOf(k.getGenericSuperclass(), here);
     }
-    return any ? new Layout(List.copyOf(levels)) : null;
+    return any ? List.copyOf(levels) : List.of();
+  }
+
+  private static boolean isInner(Class<?> k) {
+    return k.isMemberClass() && !Modifier.isStatic(k.getModifiers());
+  }
+
+  /**
+   * A class as its own body sees itself: {@code O<T>} for {@code O<T>}, within its enclosing class's own type when it
+   * is an inner class; the class itself when that binds nothing.
+   */
+  private static Type selfType(Class<?> k) {
+    Type owner = isInner(k) ? selfType(k.getEnclosingClass()) : k.getEnclosingClass();
+    return k.getTypeParameters().length == 0 && !(owner instanceof ParameterizedType) ? k : new SelfType(k, owner);
+  }
+
+  /** {@link #selfType}: a class's own variables as its type arguments. */
+  private record SelfType(Class<?> raw, Type owner) implements ParameterizedType {
+    @Override
+    public Type[] getActualTypeArguments() {
+      return raw.getTypeParameters();
+    }
+
+    @Override
+    public Type getRawType() {
+      return raw;
+    }
+
+    @Override
+    public Type getOwnerType() {
+      return owner;
+    }
+  }
+
+  /**
+   * Where {@code runtime}'s own declaration fixes a type argument of the declared class {@code declaredRaw} to one that
+   * does not imply the declared one ({@code StrBase extends Base<String>} declared {@code Base<Integer>}): what it
+   * fixes, for the message; null when nothing is fixed so. No code hands such an object out as the declared type but
+   * through an unchecked cast, and below it the walk follows the class's own binding. A variable the class leaves to
+   * the declaration, or to nothing through a raw supertype ({@code Json extends LinkedHashMap}), is not fixed.
+   */
+  private static String conflict(Class<?> runtime, Map<TypeVariable<?>, Scoped> own, Class<?> declaredRaw,
+      Map<TypeVariable<?>, Scoped> declaredScope) {
+    if (runtime == declaredRaw) {
+      return null;
+    }
+    TypeVariable<?>[] variables = declaredRaw.getTypeParameters();
+    for (int i = 0; i < variables.length; i++) {
+      Scoped declared = declaredScope.get(variables[i]);
+      Scoped written = argumentBelow(runtime, own, declaredRaw, i);
+      if (declared == null || written == null) {
+        continue;
+      }
+      Scoped fixed = bindingOf(written);
+      if (!(fixed.type instanceof Class<?>) && (fixed.type instanceof TypeVariable<?>
+          || resolve(declared).type instanceof TypeVariable<?>)) {
+        // Fixed by nothing, or declared as a variable of several bounds: each value is checked against those.
+        continue;
+      }
+      // Past the budget it is not known: the walk checks a container's values against both types instead.
+      int[] budget = {COMPARED_NODES};
+      if (!implies(fixed, declared, budget) && budget[0] >= 0) {
+        return "whose class makes " + declaredRaw.getSimpleName() + "'s " + variables[i].getName() + " "
+            + named(resolve(fixed));
+      }
+    }
+    return null;
   }
 
   /**
@@ -708,7 +823,7 @@ public final class ResultTypes {
     }
     Scoped a = resolve(actual);
     if (written instanceof TypeVariable<?> v) {
-      out.putIfAbsent(v, a);
+      out.putIfAbsent(v, bindingOf(actual));
     } else if (written instanceof ParameterizedType w && a.type instanceof ParameterizedType p
         && w.getRawType() == p.getRawType()) {
       unifyScope(w, scopeOf(p, a.scope), out, depth + 1);
@@ -731,7 +846,8 @@ public final class ResultTypes {
     Type[] arguments = p.getActualTypeArguments();
     for (int i = 0; i < variables.length && i < arguments.length; i++) {
       if (!isOpen(arguments[i])) {
-        scope.put(variables[i], resolve(new Scoped(arguments[i], outer)));
+        // A wildcard stays one (? extends Number), resolved to its bound where a value is checked against it.
+        scope.put(variables[i], bindingOf(new Scoped(arguments[i], outer)));
       }
     }
     return scope;
@@ -749,13 +865,15 @@ public final class ResultTypes {
    */
   private static Scoped argument(Class<?> start, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
     Scoped found = argumentBelow(start, scope, target, index);
-    return found != null ? found : OBJECT;
+    return found != null ? resolve(found) : OBJECT;
   }
 
-  /** {@link #argument}, or null when {@code target} is not a supertype of {@code k}. */
+  /**
+   * {@link #argument} as its variable, not yet resolved; null when {@code target} is not a supertype of {@code k}.
+   */
   private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
     if (k == target) {
-      return resolve(new Scoped(target.getTypeParameters()[index], scope));
+      return new Scoped(target.getTypeParameters()[index], scope);
     }
     // Host classes: the recursion is as deep as their hierarchy. Only a supertype on the way gets a scope made.
     for (Type parent : k.getGenericInterfaces()) {
@@ -814,12 +932,26 @@ public final class ResultTypes {
           : new Scoped(erasure(from.type).getComponentType(), NONE);
       return implies(component, new Scoped(g.getGenericComponentType(), to.scope), budget);
     }
-    if (!(to.type instanceof ParameterizedType p) || p.getOwnerType() instanceof ParameterizedType) {
+    if (!(to.type instanceof ParameterizedType p)) {
       return false;
     }
     Class<?> target = erasure(p);
     Map<TypeVariable<?>, Scoped> fromScope = scopeOf(from.type, from.scope);
     Map<TypeVariable<?>, Scoped> toScope = scopeOf(p, to.scope);
+    if (p.getOwnerType() instanceof ParameterizedType) {
+      // The enclosing classes' variables count too: compared where both are of the one class, each binding of the
+      // target implied by the source's (one the source leaves open is held to less).
+      if (erasure(from.type) != target) {
+        return false;
+      }
+      for (Map.Entry<TypeVariable<?>, Scoped> binding : toScope.entrySet()) {
+        Scoped source = fromScope.get(binding.getKey());
+        if (source == null || !implies(source, binding.getValue(), budget)) {
+          return false;
+        }
+      }
+      return true;
+    }
     TypeVariable<?>[] variables = target.getTypeParameters();
     for (int i = 0; i < variables.length; i++) {
       // A variable the target leaves open is held to its bounds, which the source's argument is within.
@@ -874,11 +1006,129 @@ public final class ResultTypes {
   }
 
   /**
-   * What a value of {@code type} (resolved) holds is given by its first bound when it is a variable of several bounds:
-   * the {@code String} of {@code T extends List<String> & RandomAccess}.
+   * What a JDK container's own type says against its declared one, when they contradict: a sorted collection's or a
+   * priority queue's comparator that compares another type than its declared elements ({@code TreeSet<Integer>} with
+   * {@code String.CASE_INSENSITIVE_ORDER}), an enum set or an empty enum map of another enum class. Null when they do
+   * not. Empty, such a container holds nothing the walk would check, and the caller's first insertion would throw.
    */
-  private static Scoped firstBound(Scoped type) {
-    return type.type instanceof TypeVariable<?> v ? resolve(new Scoped(v.getBounds()[0], type.scope)) : type;
+  private static String ownTypeConflict(Object value, Shape shape) {
+    Comparator<?> comparator = value instanceof SortedSet<?> set ? set.comparator()
+        : value instanceof SortedMap<?, ?> map ? map.comparator()
+        : value instanceof PriorityQueue<?> queue ? queue.comparator()
+        : value instanceof PriorityBlockingQueue<?> queue ? queue.comparator() : null;
+    if (comparator != null) {
+      Scoped other = comparesOtherwise(comparator.getClass(), shape.first);
+      return other == null ? null : "whose comparator, a " + comparator.getClass().getName() + ", compares "
+          + named(other);
+    }
+    Class<?> declared = erasure(resolve(shape.first).type);
+    if (value instanceof EnumSet<?> set) {
+      Class<?> elements = elementClass(set);
+      return elements == null || declared.isAssignableFrom(elements) ? null
+          : "whose elements are of " + elements.getName();
+    }
+    if (value instanceof EnumMap<?, ?> map && map.isEmpty() && declared.isEnum()
+        && declared.getEnumConstants().length > 0 && !takesKey(map, declared.getEnumConstants()[0])) {
+      return "whose keys are of another enum class than " + declared.getName();
+    }
+    return null;
+  }
+
+  /** The enum class of an enum set, empty or not; null when that class has no constants. */
+  private static <E extends Enum<E>> Class<?> elementClass(EnumSet<E> set) {
+    EnumSet<E> all = EnumSet.complementOf(set);
+    all.addAll(set);
+    return all.isEmpty() ? null : all.iterator().next().getDeclaringClass();
+  }
+
+  /** Whether a copy of an enum map takes {@code key}: an enum map keeps its key class to itself. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean takesKey(EnumMap<?, ?> map, Object key) {
+    try {
+      new EnumMap(map).put(key, null);
+      return true;
+    } catch (ClassCastException e) {
+      return false;
+    }
+  }
+
+  /**
+   * What a {@code Class} or a comparator declared with a type argument is, when it contradicts that argument: a
+   * {@code Class<? extends Number>} that is {@code String.class}, a {@code Comparator<Integer>} that compares strings.
+   * Null when it does not. The argument describes no value the walk reaches, so it is checked here.
+   */
+  private static String heldType(Object value, Scoped type) {
+    if (!(type.type instanceof ParameterizedType p)) {
+      return null;
+    }
+    Scoped argument = bindingOf(new Scoped(p.getActualTypeArguments()[0], type.scope));
+    Type[] lower = argument.type instanceof WildcardType w ? w.getLowerBounds() : null;
+    if (value instanceof Class<?> c) {
+      Class<?> boxed = c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
+      boolean fits;
+      if (lower != null && lower.length > 0) {
+        fits = c.isAssignableFrom(erasure(resolve(new Scoped(lower[0], argument.scope)).type));
+      } else if (lower != null || !(argument.type instanceof Class<?>) && argument.type instanceof TypeVariable<?>) {
+        // ? extends X, or a variable nothing binds: any class within the bound (int.class is a Class<Integer>).
+        fits = erasure(resolve(argument).type).isAssignableFrom(boxed);
+      } else {
+        fits = erasure(resolve(argument).type) == boxed;
+      }
+      return fits ? null : "the class " + c.getName();
+    }
+    if (lower != null && lower.length == 0) {
+      // Comparator<? extends X>: nothing but null may be handed to it.
+      return null;
+    }
+    Scoped other = comparesOtherwise(value.getClass(), lower != null ? new Scoped(lower[0], argument.scope)
+        : argument);
+    return other == null ? null : "a " + value.getClass().getName() + ", which compares " + named(other);
+  }
+
+  /**
+   * What a comparator of class {@code comparator} compares, by its class's declaration, when that is not implied by
+   * {@code compared}, the type of what it is declared to compare; null when it can compare that, or its class does not
+   * say (a variable).
+   */
+  private static Scoped comparesOtherwise(Class<?> comparator, Scoped compared) {
+    Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0);
+    Scoped own = written == null ? null : bindingOf(written);
+    if (own == null || !(own.type instanceof Class<?>) && own.type instanceof TypeVariable<?>) {
+      return null;
+    }
+    int[] budget = {COMPARED_NODES};
+    return implies(compared, own, budget) || budget[0] < 0 ? null : resolve(own);
+  }
+
+  /**
+   * What a value of {@code type} (resolved) holds is given by one of its bounds when it is a variable of several: the
+   * first with type arguments, the {@code String} of {@code T extends Serializable & List<String>}, else the first.
+   */
+  private static Scoped walkedBound(Scoped type) {
+    if (!(type.type instanceof TypeVariable<?> v)) {
+      return type;
+    }
+    Type walked = v.getBounds()[0];
+    for (Type bound : v.getBounds()) {
+      if (bound instanceof ParameterizedType) {
+        walked = bound;
+        break;
+      }
+    }
+    return resolve(new Scoped(walked, type.scope));
+  }
+
+  /**
+   * {@code type} with a bound variable replaced by its binding, as often as that is a bound variable too; a variable
+   * nothing binds stays itself.
+   */
+  private static Scoped bindingOf(Scoped type) {
+    Scoped t = type;
+    for (int guard = 0; guard < 32 && !(t.type instanceof Class<?>) && t.type instanceof TypeVariable<?> v
+        && t.scope.get(v) != null; guard++) {
+      t = t.scope.get(v);
+    }
+    return t;
   }
 
   /**
@@ -905,11 +1155,7 @@ public final class ResultTypes {
     }
     // Bindings are followed, but a variable nothing binds is named, not expanded: T extends Comparable<T> would not
     // end.
-    Scoped t = type;
-    for (int guard = 0; guard < 32 && !(t.type instanceof Class<?>) && t.type instanceof TypeVariable<?> v
-        && t.scope.get(v) != null; guard++) {
-      t = t.scope.get(v);
-    }
+    Scoped t = bindingOf(type);
     if (t.type instanceof Class<?> c) {
       out.append(c.getTypeName());
     } else if (t.type instanceof ParameterizedType p) {
@@ -922,22 +1168,19 @@ public final class ResultTypes {
       out.append('<');
       Type[] arguments = p.getActualTypeArguments();
       for (int i = 0; i < arguments.length && out.length() < NAME_LENGTH; i++) {
-        out.append(i == 0 ? "" : ", ");
-        if (arguments[i] instanceof WildcardType w) {
-          Type[] lower = w.getLowerBounds();
-          Type upper = w.getUpperBounds()[0];
-          if (lower.length > 0) {
-            name(new Scoped(lower[0], t.scope), out.append("? super "));
-          } else if (upper == Object.class) {
-            out.append('?');
-          } else {
-            name(new Scoped(upper, t.scope), out.append("? extends "));
-          }
-        } else {
-          name(new Scoped(arguments[i], t.scope), out);
-        }
+        name(new Scoped(arguments[i], t.scope), out.append(i == 0 ? "" : ", "));
       }
       out.append('>');
+    } else if (t.type instanceof WildcardType w) {
+      Type[] lower = w.getLowerBounds();
+      Type upper = w.getUpperBounds()[0];
+      if (lower.length > 0) {
+        name(new Scoped(lower[0], t.scope), out.append("? super "));
+      } else if (upper == Object.class) {
+        out.append('?');
+      } else {
+        name(new Scoped(upper, t.scope), out.append("? extends "));
+      }
     } else if (t.type instanceof GenericArrayType g) {
       name(new Scoped(g.getGenericComponentType(), t.scope), out);
       out.append("[]");

@@ -498,8 +498,8 @@ class ResultTypesTest {
   }
 
   /**
-   * The declared type still counts where the object's class says less ({@code Loose} holds {@code Object}s, declared
-   * a list of lists of strings); a type argument of {@code Iterable} holds a list's elements; a raw field binds none of
+   * An object whose class says less than the declared type is refused ({@code Loose} holds {@code Object}s, declared a
+   * list of lists of strings); a type argument of {@code Iterable} holds a list's elements; a raw field binds none of
    * its class's variables; a wildcard leaves a variable to its bound.
    */
   @Test
@@ -514,8 +514,8 @@ class ResultTypesTest {
     ListBox<List<String>> box = new ListBox<>();
     box.value = unchecked(List.of(2));
 
-    assertThat(misfit(loose, "nestedNames")).hasValue("the result[0][0] is a java.lang.Integer, but its declared "
-        + "type is java.lang.String");
+    assertThat(misfit(loose, "nestedNames")).hasValue("the result is a " + Loose.class.getName() + ", whose class "
+        + "makes List's E java.lang.Object, but its declared type is java.util.List<java.util.List<java.lang.String>>");
     assertThat(misfit(new ArrayList<>(List.of(3)), "iterable")).hasValue("the result[0] is a java.lang.Integer, but "
         + "its declared type is java.lang.String");
     assertThat(misfit(node, "node")).as("a raw Node holds anything").isEmpty();
@@ -560,50 +560,209 @@ class ResultTypesTest {
     });
   }
 
-  /** A list and a comparable at once. */
-  public static class Sortable extends ArrayList<String> implements Comparable<Sortable> {
-    @Override
-    public int compareTo(Sortable other) {
-      return 0;
-    }
+  public static class Base<T> {
+    T value;
   }
 
-  /** Holds comparables by its own declaration, lists of strings by the method's. */
-  public static class Comparables extends ArrayList<Comparable<Sortable>> {
+  /** Fixes its superclass's variable to {@code String}. */
+  public static class StrBase extends Base<String> {
+  }
+
+  public Base<Integer> base() {
+    return null;
+  }
+
+  public List<Base<Integer>> bases() {
+    return null;
+  }
+
+  public Base<?> someBase() {
+    return null;
+  }
+
+  /** A map of its own through a raw supertype, as JSON libraries have them. */
+  @SuppressWarnings("rawtypes")
+  public static class Json extends LinkedHashMap {
+  }
+
+  public Map<String, Object> json() {
+    return null;
   }
 
   /**
-   * Where the object's class and the method say different things neither of which implies the other, each element is
-   * held to both, and the walk of a second type is bounded: a result built to double the walk at every level is
-   * refused once the second walks pass {@link ResultTypes#SECOND_TYPE_VISITS} visits.
+   * An object whose class fixes a type argument of the declared class to one that does not imply the declared one is
+   * refused, whatever it holds: no code hands a {@code StrBase} out as a {@code Base<Integer>} but through an unchecked
+   * cast, and its {@code value} would be checked as a {@code String}. A class that fixes nothing, through a raw
+   * supertype, or one declared with a wildcard, is not.
+   */
+  @Test
+  void aClassThatFixesADeclaredTypeArgumentOtherwiseIsRefused() throws Exception {
+    StrBase text = new StrBase();
+    text.value = "s";
+    @SuppressWarnings("unchecked")
+    Json json = new Json();
+    json.put("a", 1);
+
+    assertThat(misfit(text, "base")).hasValue("the result is a " + StrBase.class.getName() + ", whose class makes "
+        + "Base's T java.lang.String, but its declared type is " + Base.class.getName() + "<java.lang.Integer>");
+    assertThat(misfit(List.of(text), "bases")).hasValueSatisfying(why -> assertThat(why).startsWith("the result[0] is "
+        + "a " + StrBase.class.getName() + ", whose class makes Base's T java.lang.String"));
+    assertThat(misfit(text, "someBase")).isEmpty();
+    assertThat(misfit(json, "json")).isEmpty();
+  }
+
+  /** Holds rows by its own declaration. */
+  public static class Rows extends ArrayList<List<String>> {
+  }
+
+  public <T extends List<String> & java.util.RandomAccess> List<T> randomAccessRows() {
+    return null;
+  }
+
+  /**
+   * Where the object's class and the method say different things and neither is known to imply the other (here a
+   * variable of several bounds), each element is held to both, and the walk of a second type is bounded: a result
+   * built to double the walk at every level is refused once the second walks pass
+   * {@link ResultTypes#SECOND_TYPE_VISITS} visits.
    */
   @Test
   void whereNeitherTypeImpliesTheOtherBothAreCheckedWithinABound() throws Exception {
-    Comparables both = new Comparables();
-    Sortable sortable = new Sortable();
-    sortable.add("a");
-    both.add(sortable);
-    assertThat(misfit(both, "nestedNames")).isEmpty();
-    smuggle(sortable, 1);
-    assertThat(misfit(both, "nestedNames")).hasValue("the result[0][1] is a java.lang.Integer, but its declared type "
-        + "is java.lang.String");
-    Comparables notAList = new Comparables();
-    notAList.add(unchecked("a"));
-    assertThat(misfit(notAList, "nestedNames")).hasValue("the result[0] is a java.lang.String, but its declared type "
-        + "is java.util.List<java.lang.String>");
-    Comparables notComparable = new Comparables();
-    smuggle(notComparable, new ArrayList<>(List.of("a")));
-    assertThat(misfit(notComparable, "nestedNames")).hasValue("the result[0] is a java.util.ArrayList, but its "
-        + "declared type is java.lang.Comparable<" + Sortable.class.getName() + ">");
+    Rows rows = new Rows();
+    rows.add(new ArrayList<>(List.of("a")));
+    assertThat(misfit(rows, "randomAccessRows")).isEmpty();
+    smuggle(rows.get(0), 1);
+    assertThat(misfit(rows, "randomAccessRows")).hasValue("the result[0][1] is a java.lang.Integer, but its declared "
+        + "type is java.lang.String");
+    Rows linked = new Rows();
+    linked.add(new java.util.LinkedList<>(List.of("a")));
+    assertThat(misfit(linked, "randomAccessRows")).as("not RandomAccess").hasValueSatisfying(why ->
+        assertThat(why).startsWith("the result[0] is a java.util.LinkedList, but its declared type is T extends "));
 
-    Comparables many = new Comparables();
+    Rows many = new Rows();
     for (int i = 0; i <= ResultTypes.SECOND_TYPE_VISITS / 2; i++) {
-      Sortable one = new Sortable();
-      one.add("a");
-      many.add(one);
+      many.add(new ArrayList<>(List.of("a")));
     }
-    assertThatThrownBy(() -> misfit(many, "nestedNames")).isInstanceOf(SandboxProtocolException.class)
+    assertThatThrownBy(() -> misfit(many, "randomAccessRows")).isInstanceOf(SandboxProtocolException.class)
         .hasMessageContaining("checking it against both would take more than " + ResultTypes.SECOND_TYPE_VISITS);
+  }
+
+  public static class Enclosing<T> {
+    T top;
+
+    public class Enclosed {
+      T top() {
+        return top;
+      }
+    }
+
+    public class Members extends ArrayList<Enclosed> {
+    }
+  }
+
+  public Enclosing<String>.Enclosed enclosed() {
+    return null;
+  }
+
+  public List<Enclosing<String>.Enclosed> members() {
+    return null;
+  }
+
+  public static class Holding<T extends java.io.Serializable & List<String>> {
+    T rows;
+  }
+
+  public Holding<?> holding() {
+    return null;
+  }
+
+  /**
+   * An inner class's enclosing object is held to the enclosing class with the variables the declared type binds; a
+   * variable of several bounds holds what its bound with type arguments says, wherever that bound stands; and an
+   * application's list of inner-class objects, declared as such, is walked once.
+   */
+  @Test
+  void enclosingObjectsAndBoundsThatAreNotFirstAreCheckedToo() throws Exception {
+    Enclosing<String> outer = new Enclosing<>();
+    outer.top = "a";
+    Enclosing<String>.Enclosed inner = outer.new Enclosed();
+    Holding<ArrayList<String>> holding = unchecked(new Holding<>());
+    ((Holding<?>) holding).rows = unchecked(new ArrayList<>(List.of(1)));
+    Enclosing<String>.Members members = outer.new Members();
+    for (int i = 0; i < 600_000; i++) {
+      members.add(inner);
+    }
+
+    assertThat(misfit(inner, "enclosed")).isEmpty();
+    assertThat(misfit(members, "members")).as("600,000 elements, each walked once").isEmpty();
+    ((Enclosing<?>) outer).top = unchecked(5);
+    assertThat(misfit(inner, "enclosed")).hasValue("the result.this$0.top is a java.lang.Integer, but its declared "
+        + "type is java.lang.String");
+    assertThat(misfit(holding, "holding")).hasValue("the result.rows[0] is a java.lang.Integer, but its declared type "
+        + "is java.lang.String");
+  }
+
+  public enum Colour { RED }
+
+  public java.util.TreeSet<Integer> sortedNumbers() {
+    return null;
+  }
+
+  public java.util.SortedMap<Integer, String> sortedTable() {
+    return null;
+  }
+
+  public java.util.Set<Colour> colours() {
+    return null;
+  }
+
+  public Map<Colour, String> colourNames() {
+    return null;
+  }
+
+  public Class<? extends Number> numberClass() {
+    return null;
+  }
+
+  public java.util.Comparator<Integer> numberOrder() {
+    return null;
+  }
+
+  public record Typed<T>(Class<T> type, T value) {
+  }
+
+  public Typed<? extends Number> someNumber() {
+    return null;
+  }
+
+  /**
+   * A type the JDK keeps inside an object, where no value of the walk holds it, is checked too: a sorted collection's
+   * comparator, an enum set's or enum map's enum class (empty, each holds nothing to check, and the caller's first
+   * insertion would throw), a {@code Class} and a comparator declared with a type argument.
+   */
+  @Test
+  void aTypeTheJdkKeepsInsideAnObjectIsCheckedToo() throws Exception {
+    assertThat(misfit(new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER), "sortedNumbers")).hasValue("the result "
+        + "is a java.util.TreeSet, whose comparator, a java.lang.String$CaseInsensitiveComparator, compares "
+        + "java.lang.String, but its declared type is java.util.TreeSet<java.lang.Integer>");
+    assertThat(misfit(new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER), "sortedTable")).isPresent();
+    assertThat(misfit(new java.util.TreeSet<>(java.util.Comparator.reverseOrder()), "sortedNumbers")).isEmpty();
+    assertThat(misfit(java.util.EnumSet.noneOf(java.time.DayOfWeek.class), "colours")).hasValue("the result is a "
+        + "java.util.RegularEnumSet, whose elements are of java.time.DayOfWeek, but its declared type is "
+        + "java.util.Set<" + Colour.class.getName() + ">");
+    assertThat(misfit(java.util.EnumSet.noneOf(Colour.class), "colours")).isEmpty();
+    assertThat(misfit(new java.util.EnumMap<>(java.time.DayOfWeek.class), "colourNames")).hasValueSatisfying(why ->
+        assertThat(why).startsWith("the result is a java.util.EnumMap, whose keys are of another enum class than "));
+    assertThat(misfit(new java.util.EnumMap<>(Colour.class), "colourNames")).isEmpty();
+    assertThat(misfit(String.class, "numberClass")).hasValue("the result is the class java.lang.String, but its "
+        + "declared type is java.lang.Class<? extends java.lang.Number>");
+    assertThat(misfit(int.class, "numberClass")).isEmpty();
+    assertThat(misfit(String.CASE_INSENSITIVE_ORDER, "numberOrder")).hasValue("the result is a "
+        + "java.lang.String$CaseInsensitiveComparator, which compares java.lang.String, but its declared type is "
+        + "java.util.Comparator<java.lang.Integer>");
+    assertThat(misfit(java.util.Comparator.<Integer>naturalOrder(), "numberOrder")).isEmpty();
+    assertThat(misfit(new Typed<>(Integer.class, 1), "someNumber")).as("a wildcard stays one").isEmpty();
+    assertThat(misfit(new Typed<>(unchecked(String.class), 1), "someNumber")).hasValue("the result.type is the class "
+        + "java.lang.String, but its declared type is java.lang.Class<? extends java.lang.Number>");
   }
 
   /** Three fields the walk accepts where it reads them, without a child of their own. */
