@@ -1093,7 +1093,10 @@ public final class ResultTypes {
   private static Scoped comparesOtherwise(Class<?> comparator, Scoped compared) {
     Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0);
     Scoped own = written == null ? null : bindingOf(written);
-    if (own == null || !(own.type instanceof Class<?>) && own.type instanceof TypeVariable<?>) {
+    if (own == null || !(own.type instanceof Class<?>) && own.type instanceof TypeVariable<?>
+        || erasure(resolve(own).type) == Comparable.class) {
+      // Says nothing, or orders naturally: Collections.reverseOrder() is a Comparator<Comparable<Object>> by its
+      // class and a Comparator<T> for any T by its factory, as a sorted set without a comparator is.
       return null;
     }
     int[] budget = {COMPARED_NODES};

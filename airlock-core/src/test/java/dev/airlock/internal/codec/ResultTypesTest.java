@@ -707,6 +707,10 @@ class ResultTypesTest {
     return null;
   }
 
+  public java.util.SortedSet<Object> sortedObjects() {
+    return null;
+  }
+
   public java.util.SortedMap<Integer, String> sortedTable() {
     return null;
   }
@@ -746,6 +750,8 @@ class ResultTypesTest {
         + "java.lang.String, but its declared type is java.util.TreeSet<java.lang.Integer>");
     assertThat(misfit(new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER), "sortedTable")).isPresent();
     assertThat(misfit(new java.util.TreeSet<>(java.util.Comparator.reverseOrder()), "sortedNumbers")).isEmpty();
+    assertThat(misfit(new java.util.TreeSet<>(java.util.Collections.reverseOrder()), "sortedObjects"))
+        .as("a natural order, whatever its class says").isEmpty();
     assertThat(misfit(java.util.EnumSet.noneOf(java.time.DayOfWeek.class), "colours")).hasValue("the result is a "
         + "java.util.RegularEnumSet, whose elements are of java.time.DayOfWeek, but its declared type is "
         + "java.util.Set<" + Colour.class.getName() + ">");
