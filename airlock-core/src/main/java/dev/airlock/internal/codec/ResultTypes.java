@@ -103,7 +103,7 @@ public final class ResultTypes {
   private static final int OBJECT_ARRAY = 3;
   private static final int FIELDS_BELOW = 4;
   private static final int NOTHING_BELOW = 5;
-  // A JDK collection or map with a type of its own: a comparator's, an enum class.
+  // A collection or map with a type of its own: a comparator's, an enum class.
   private static final int TYPED_COLLECTION = 6;
   private static final int TYPED_MAP = 7;
 
@@ -121,14 +121,13 @@ public final class ResultTypes {
   };
 
   private static int kindOf(Class<?> type) {
-    boolean jdk = ClassAllowlist.isJdk(type);
     if (Collection.class.isAssignableFrom(type)) {
-      return jdk && (SortedSet.class.isAssignableFrom(type) || PriorityQueue.class.isAssignableFrom(type)
-          || PriorityBlockingQueue.class.isAssignableFrom(type) || EnumSet.class.isAssignableFrom(type))
+      return SortedSet.class.isAssignableFrom(type) || PriorityQueue.class.isAssignableFrom(type)
+          || PriorityBlockingQueue.class.isAssignableFrom(type) || EnumSet.class.isAssignableFrom(type)
           ? TYPED_COLLECTION : COLLECTION;
     }
     if (Map.class.isAssignableFrom(type)) {
-      return jdk && (SortedMap.class.isAssignableFrom(type) || type == EnumMap.class) ? TYPED_MAP : MAP;
+      return SortedMap.class.isAssignableFrom(type) || EnumMap.class.isAssignableFrom(type) ? TYPED_MAP : MAP;
     }
     if (type == Optional.class) {
       return OPTIONAL;
@@ -139,7 +138,7 @@ public final class ResultTypes {
     // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
     // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
     // would choose.
-    return jdk || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
+    return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
   }
 
   private ResultTypes() {
@@ -204,10 +203,12 @@ public final class ResultTypes {
    * it; {@code Loose extends ArrayList<Object>} declared {@code List<List<String>>} holds lists of strings. Where
    * neither type implies the other, both are checked ({@code ownFirst}, {@code ownSecond}, each value once for each),
    * within {@link #SECOND_TYPE_VISITS}. {@code fields}: the levels of the object's own class, when it is not the JDK's
-   * and has fields to check; {@code conflict} as {@link Layout}'s.
+   * and has fields to check; {@code conflict} as {@link Layout}'s; {@code compared}: the elements' (or keys') type
+   * exactly as the declared type binds it, null where it leaves it open (a wildcard, a variable, {@code Object} as the
+   * declared type), for what a comparator or an enum class of the object's own must agree with.
    */
   private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, List<Level> fields,
-      String conflict) {
+      String conflict, Scoped compared) {
   }
 
   /**
@@ -358,7 +359,7 @@ public final class ResultTypes {
               : OBJECT : type.type instanceof GenericArrayType g ? new Scoped(g.getGenericComponentType(), type.scope)
               : OBJECT;
           return items(Arrays.asList((Object[]) value).iterator(), new Shape(component, null, null, null, null,
-              null), second);
+              null, null), second);
         }
         case FIELDS_BELOW -> {
           Layout layout = layout(type, runtime);
@@ -403,8 +404,12 @@ public final class ResultTypes {
         }
       }
       List<Level> fields = jdk ? List.of() : levelsOf(runtime, own);
+      Scoped exact = argumentBelow(declaredRaw, declaredScope, container, 0, false);
+      exact = exact == null ? null : bindingOf(exact);
       Shape shape = new Shape(first[0], first[1], second[0], second[1], fields.isEmpty() ? null : fields,
-          jdk ? null : conflict(runtime, own, declaredRaw, declaredScope));
+          jdk ? null : conflict(runtime, own, declaredRaw, declaredScope),
+          exact != null && !(exact.type instanceof TypeVariable<?>) && !(exact.type instanceof WildcardType) ? exact
+              : null);
       cache(type, runtime, shape);
       return shape;
     }
@@ -719,14 +724,15 @@ public final class ResultTypes {
     TypeVariable<?>[] variables = declaredRaw.getTypeParameters();
     for (int i = 0; i < variables.length; i++) {
       Scoped declared = declaredScope.get(variables[i]);
-      Scoped written = argumentBelow(runtime, own, declaredRaw, i);
+      Scoped written = argumentBelow(runtime, own, declaredRaw, i, false);
       if (declared == null || written == null) {
         continue;
       }
       Scoped fixed = bindingOf(written);
-      if (!(fixed.type instanceof Class<?>) && (fixed.type instanceof TypeVariable<?>
+      if (!(fixed.type instanceof Class<?>) && (namesUnbound(fixed, new int[] {COMPARED_NODES})
           || resolve(declared).type instanceof TypeVariable<?>)) {
-        // Fixed by nothing, or declared as a variable of several bounds: each value is checked against those.
+        // Fixed by nothing, or not wholly (List<X> where the declaration did not bind X), or declared as a variable of
+        // several bounds: each value is checked against what there is.
         continue;
       }
       // Past the budget it is not known: the walk checks a container's values against both types instead.
@@ -829,6 +835,8 @@ public final class ResultTypes {
       unifyScope(w, scopeOf(p, a.scope), out, depth + 1);
     } else if (written instanceof GenericArrayType w && a.type instanceof GenericArrayType g) {
       unify(w.getGenericComponentType(), new Scoped(g.getGenericComponentType(), a.scope), out, depth + 1);
+    } else if (written instanceof GenericArrayType w && a.type instanceof Class<?> c && c.isArray()) {
+      unify(w.getGenericComponentType(), new Scoped(c.getComponentType(), NONE), out, depth + 1);
     }
   }
 
@@ -864,28 +872,36 @@ public final class ResultTypes {
    * {@code Object} when the declaration does not say.
    */
   private static Scoped argument(Class<?> start, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
-    Scoped found = argumentBelow(start, scope, target, index);
+    Scoped found = argumentBelow(start, scope, target, index, false);
     return found != null ? resolve(found) : OBJECT;
   }
 
   /**
    * {@link #argument} as its variable, not yet resolved; null when {@code target} is not a supertype of {@code k}.
    */
-  private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
+  private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index,
+      boolean erased) {
     if (k == target) {
-      return new Scoped(target.getTypeParameters()[index], scope);
+      return new Scoped(target.getTypeParameters()[index], erased ? NONE : scope);
     }
-    // Host classes: the recursion is as deep as their hierarchy. Only a supertype on the way gets a scope made.
-    for (Type parent : k.getGenericInterfaces()) {
-      Class<?> raw = erasure(parent);
-      Scoped found = target.isAssignableFrom(raw) ? argumentBelow(raw, scopeOf(parent, scope), target, index) : null;
+    // Host classes: the recursion is as deep as their hierarchy. Only a supertype on the way gets a scope made. Above
+    // a raw supertype (Legacy extends RawMid) every supertype is erased, as the language has it.
+    Type superclass = k.getGenericSuperclass();
+    Type[] interfaces = k.getGenericInterfaces();
+    for (int i = 0; i <= interfaces.length; i++) {
+      Type parent = i < interfaces.length ? interfaces[i] : superclass;
+      Class<?> raw = parent == null ? null : erasure(parent);
+      if (raw == null || !target.isAssignableFrom(raw)) {
+        continue;
+      }
+      boolean rawUse = parent instanceof Class<?> && raw.getTypeParameters().length > 0;
+      Scoped found = argumentBelow(raw, erased || rawUse ? NONE : scopeOf(parent, scope), target, index,
+          erased || rawUse);
       if (found != null) {
         return found;
       }
     }
-    Type parent = k.getGenericSuperclass();
-    return parent != null && target.isAssignableFrom(erasure(parent))
-        ? argumentBelow(erasure(parent), scopeOf(parent, scope), target, index) : null;
+    return null;
   }
 
   /**
@@ -920,7 +936,7 @@ public final class ResultTypes {
       return true;
     }
     if (from.type instanceof TypeVariable<?> || to.type instanceof TypeVariable<?>
-        || !erasure(to.type).isAssignableFrom(erasure(from.type))) {
+        || !erasure(to).isAssignableFrom(erasure(from))) {
       return false;
     }
     if (to.type instanceof Class<?>) {
@@ -929,7 +945,7 @@ public final class ResultTypes {
     }
     if (to.type instanceof GenericArrayType g) {
       Scoped component = from.type instanceof GenericArrayType f ? new Scoped(f.getGenericComponentType(), from.scope)
-          : new Scoped(erasure(from.type).getComponentType(), NONE);
+          : new Scoped(erasure(from).getComponentType(), NONE);
       return implies(component, new Scoped(g.getGenericComponentType(), to.scope), budget);
     }
     if (!(to.type instanceof ParameterizedType p)) {
@@ -1017,21 +1033,37 @@ public final class ResultTypes {
         : value instanceof PriorityQueue<?> queue ? queue.comparator()
         : value instanceof PriorityBlockingQueue<?> queue ? queue.comparator() : null;
     if (comparator != null) {
-      Scoped other = comparesOtherwise(comparator.getClass(), shape.first);
+      // Only against a type the declaration fixes: nothing can be inserted through a Set<? extends X>.
+      Scoped other = shape.compared == null ? null : comparesOtherwise(comparator.getClass(), shape.compared);
       return other == null ? null : "whose comparator, a " + comparator.getClass().getName() + ", compares "
           + named(other);
     }
-    Class<?> declared = erasure(resolve(shape.first).type);
     if (value instanceof EnumSet<?> set) {
       Class<?> elements = elementClass(set);
-      return elements == null || declared.isAssignableFrom(elements) ? null
-          : "whose elements are of " + elements.getName();
+      return elements == null || isOfEnum(elements, shape) ? null : "whose elements are of " + elements.getName();
     }
-    if (value instanceof EnumMap<?, ?> map && map.isEmpty() && declared.isEnum()
-        && declared.getEnumConstants().length > 0 && !takesKey(map, declared.getEnumConstants()[0])) {
-      return "whose keys are of another enum class than " + declared.getName();
+    if (value instanceof EnumMap<?, ?> map) {
+      if (!map.isEmpty()) {
+        Class<?> keys = ((Enum<?>) map.keySet().iterator().next()).getDeclaringClass();
+        return isOfEnum(keys, shape) ? null : "whose keys are of " + keys.getName();
+      }
+      Class<?> declared = erasure(resolve(shape.first).type);
+      if (declared.isEnum() && declared.getEnumConstants().length > 0
+          && !takesKey(map, declared.getEnumConstants()[0])) {
+        return "whose keys are of another enum class than " + declared.getName();
+      }
     }
     return null;
+  }
+
+  /**
+   * Whether an enum set or map of {@code enumClass} may be declared as {@code shape} says: of that very enum where the
+   * declaration fixes the type ({@code E extends Enum<E>}: no code makes a {@code Set<HasLabel>} of one), else of a
+   * class it is an instance of.
+   */
+  private static boolean isOfEnum(Class<?> enumClass, Shape shape) {
+    return shape.compared != null ? erasure(shape.compared) == enumClass
+        : erasure(resolve(shape.first).type).isAssignableFrom(enumClass);
   }
 
   /** The enum class of an enum set, empty or not; null when that class has no constants. */
@@ -1067,17 +1099,18 @@ public final class ResultTypes {
       Class<?> boxed = c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
       boolean fits;
       if (lower != null && lower.length > 0) {
-        fits = c.isAssignableFrom(erasure(resolve(new Scoped(lower[0], argument.scope)).type));
+        fits = boxed.isAssignableFrom(erasure(resolve(new Scoped(lower[0], argument.scope))));
       } else if (lower != null || !(argument.type instanceof Class<?>) && argument.type instanceof TypeVariable<?>) {
         // ? extends X, or a variable nothing binds: any class within the bound (int.class is a Class<Integer>).
-        fits = erasure(resolve(argument).type).isAssignableFrom(boxed);
+        fits = erasure(resolve(argument)).isAssignableFrom(boxed);
       } else {
-        fits = erasure(resolve(argument).type) == boxed;
+        fits = erasure(resolve(argument)) == boxed;
       }
       return fits ? null : "the class " + c.getName();
     }
-    if (lower != null && lower.length == 0) {
-      // Comparator<? extends X>: nothing but null may be handed to it.
+    if (lower != null && lower.length == 0 || !(argument.type instanceof Class<?>)
+        && argument.type instanceof TypeVariable<?>) {
+      // Comparator<? extends X>, or of a variable nothing binds: nothing is known to be handed to it.
       return null;
     }
     Scoped other = comparesOtherwise(value.getClass(), lower != null ? new Scoped(lower[0], argument.scope)
@@ -1091,7 +1124,7 @@ public final class ResultTypes {
    * say (a variable).
    */
   private static Scoped comparesOtherwise(Class<?> comparator, Scoped compared) {
-    Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0);
+    Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0, false);
     Scoped own = written == null ? null : bindingOf(written);
     if (own == null || !(own.type instanceof Class<?>) && own.type instanceof TypeVariable<?>
         || erasure(resolve(own).type) == Comparable.class) {
@@ -1190,6 +1223,45 @@ public final class ResultTypes {
     } else {
       out.append(t.type.getTypeName());
     }
+  }
+
+  /**
+   * Whether {@code type} names a variable that nothing binds, anywhere in it; true, too, past {@code budget} nodes.
+   */
+  private static boolean namesUnbound(Scoped type, int[] budget) {
+    if (--budget[0] < 0) {
+      return true;
+    }
+    Scoped t = bindingOf(type);
+    if (t.type instanceof Class<?>) {
+      return false;
+    }
+    if (t.type instanceof TypeVariable<?>) {
+      return true;
+    }
+    if (t.type instanceof GenericArrayType g) {
+      return namesUnbound(new Scoped(g.getGenericComponentType(), t.scope), budget);
+    }
+    if (t.type instanceof WildcardType w) {
+      Type[] lower = w.getLowerBounds();
+      return namesUnbound(new Scoped(lower.length > 0 ? lower[0] : w.getUpperBounds()[0], t.scope), budget);
+    }
+    if (t.type instanceof ParameterizedType p) {
+      for (Type argument : p.getActualTypeArguments()) {
+        if (namesUnbound(new Scoped(argument, t.scope), budget)) {
+          return true;
+        }
+      }
+      return p.getOwnerType() instanceof ParameterizedType owner && namesUnbound(new Scoped(owner, t.scope), budget);
+    }
+    return true;
+  }
+
+  /** {@link #erasure(Type)} with an array's component resolved in its scope: {@code T[]} with T a String. */
+  private static Class<?> erasure(Scoped type) {
+    return type.type instanceof GenericArrayType g
+        ? Array.newInstance(erasure(resolve(new Scoped(g.getGenericComponentType(), type.scope))), 0).getClass()
+        : erasure(type.type);
   }
 
   /** The class a value of {@code type} is an instance of, whatever its variables are bound to. */

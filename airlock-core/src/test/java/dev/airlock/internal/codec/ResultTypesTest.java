@@ -771,6 +771,99 @@ class ResultTypesTest {
         + "java.lang.String, but its declared type is java.lang.Class<? extends java.lang.Number>");
   }
 
+  public interface Labelled {
+  }
+
+  public enum Label implements Labelled { TODO }
+
+  public java.util.Set<Labelled> labelled() {
+    return null;
+  }
+
+  public java.util.Set<? extends Labelled> someLabelled() {
+    return null;
+  }
+
+  /** An application's sorted set. */
+  public static class Sorted<T> extends java.util.TreeSet<T> {
+    public Sorted(java.util.Comparator<? super T> order) {
+      super(order);
+    }
+  }
+
+  public java.util.SortedSet<? extends Number> someSortedNumbers() {
+    return null;
+  }
+
+  public static class IntegerOrder implements java.util.Comparator<Integer> {
+    @Override
+    public int compare(Integer a, Integer b) {
+      return Integer.compare(a, b);
+    }
+  }
+
+  /** Holds arrays of its variable. */
+  public static class Matrix<T> extends ArrayList<T[]> {
+  }
+
+  public List<String[]> matrix() {
+    return null;
+  }
+
+  public Class<? super Integer> integerSuper() {
+    return null;
+  }
+
+  public record ArraySpec<T>(Class<T[]> arrays) {
+  }
+
+  public ArraySpec<String> arraySpec() {
+    return null;
+  }
+
+  public interface Source<T> {
+  }
+
+  public static class RawMiddle<X> implements Source<String> {
+  }
+
+  /** Extends a generic class raw: every supertype above is erased, as the language has it. */
+  @SuppressWarnings("rawtypes")
+  public static class Legacy extends RawMiddle {
+  }
+
+  public Source<Integer> source() {
+    return null;
+  }
+
+  /**
+   * What correct code returns is accepted wherever a class's own type meets the declaration: a comparator where the
+   * declaration fixes no element type (an {@code Object}, a {@code ? extends} wildcard), a class of arrays of its
+   * variable, {@code int.class} as a {@code Class<? super Integer>}, a {@code Class<T[]>}, a class above a raw
+   * supertype. An application's sorted set is held to its comparator as the JDK's are, and an enum set to its very
+   * enum where the declaration fixes the element type.
+   */
+  @Test
+  void whatCorrectCodeReturnsIsAcceptedWhereAClassesOwnTypeMeetsTheDeclaration() throws Exception {
+    Matrix<String> matrix = new Matrix<>();
+    matrix.add(new String[] {"a"});
+    java.util.TreeSet<Integer> integers = new java.util.TreeSet<>(new IntegerOrder());
+
+    assertThat(misfit(new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER), "anything")).isEmpty();
+    assertThat(misfit(integers, "someSortedNumbers")).isEmpty();
+    assertThat(misfit(matrix, "matrix")).isEmpty();
+    assertThat(misfit(int.class, "integerSuper")).isEmpty();
+    assertThat(misfit(new ArraySpec<>(String[].class), "arraySpec")).isEmpty();
+    assertThat(misfit(new Legacy(), "source")).isEmpty();
+    assertThat(misfit(java.util.EnumSet.of(Label.TODO), "someLabelled")).isEmpty();
+
+    assertThat(misfit(new Sorted<>(String.CASE_INSENSITIVE_ORDER), "anything")).isEmpty();
+    assertThat(misfit(new Sorted<>(String.CASE_INSENSITIVE_ORDER), "sortedNumbers")).isPresent();
+    assertThat(misfit(java.util.EnumSet.of(Label.TODO), "labelled")).hasValue("the result is a "
+        + "java.util.RegularEnumSet, whose elements are of " + Label.class.getName() + ", but its declared type is "
+        + "java.util.Set<" + Labelled.class.getName() + ">");
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
