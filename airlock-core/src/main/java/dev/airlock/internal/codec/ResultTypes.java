@@ -389,7 +389,9 @@ public final class ResultTypes {
       }
       Class<?> declaredRaw = erasure(type.type);
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
-      Scoped[] first = {argument(declaredRaw, declaredScope, container, 0), null};
+      Scoped written = argumentBelow(declaredRaw, declaredScope, container, 0, false);
+      Scoped exact = written == null ? null : bindingOf(written);
+      Scoped[] first = {written == null ? OBJECT : resolve(written), null};
       Scoped[] second = {container == Map.class ? argument(declaredRaw, declaredScope, container, 1) : null, null};
       boolean jdk = ClassAllowlist.isJdk(runtime);
       // A JDK collection class passes its variables on to the interface unchanged: its own declaration says no more
@@ -404,8 +406,6 @@ public final class ResultTypes {
         }
       }
       List<Level> fields = jdk ? List.of() : levelsOf(runtime, own);
-      Scoped exact = argumentBelow(declaredRaw, declaredScope, container, 0, false);
-      exact = exact == null ? null : bindingOf(exact);
       Shape shape = new Shape(first[0], first[1], second[0], second[1], fields.isEmpty() ? null : fields,
           jdk ? null : conflict(runtime, own, declaredRaw, declaredScope),
           exact != null && !(exact.type instanceof TypeVariable<?>) && !(exact.type instanceof WildcardType) ? exact
@@ -431,8 +431,8 @@ public final class ResultTypes {
 
     private Object cached(Scoped type, Class<?> runtime) {
       Cached hit = last.get(type.type);
-      if (hit != null && hit.scope == type.scope && hit.runtime == runtime) {
-        return hit.value;
+      if (hit == null || hit.scope == type.scope && hit.runtime == runtime) {
+        return hit == null ? null : hit.value;
       }
       Object value = cache.get(new Key(type.type, type.scope, runtime));
       if (value != null) {
@@ -441,12 +441,19 @@ public final class ResultTypes {
       return value;
     }
 
+    /**
+     * Keeps {@code value} as the last for the type's object; the keyed cache is filled only once a type's object has
+     * met a second scope or class, which a result of one shape never makes it do.
+     */
     private void cache(Scoped type, Class<?> runtime, Object value) {
-      if (cache.size() >= CACHED) {
-        cache.clear();
+      Cached before = last.put(type.type, new Cached(type.scope, runtime, value));
+      if (before != null) {
+        if (cache.size() >= CACHED) {
+          cache.clear();
+        }
+        cache.put(new Key(type.type, before.scope, before.runtime), before.value);
+        cache.put(new Key(type.type, type.scope, runtime), value);
       }
-      cache.put(new Key(type.type, type.scope, runtime), value);
-      last.put(type.type, new Cached(type.scope, runtime, value));
     }
 
     /**
