@@ -40,10 +40,13 @@ import java.util.function.BooleanSupplier;
  * <p>The walk goes through the declared type: the elements of a collection, the keys and values of a map, an
  * optional's value, an array's elements and the fields of a class that is not the JDK's, each against the type its
  * declaration gives it once type variables are bound; a type variable that nothing binds is checked against its
- * bounds. The worker chose the result's shape, so the walk costs what decoding did and no more: each value is visited
- * once (a result is a tree), the stack holds one frame per level (an iterator, never a copy of a collection's
- * elements), a path is spelt out only for the value that does not fit, and the call's deadline is checked as decoding
- * checks it.
+ * bounds. An object's own class counts too: what it fixes of the declared class's type arguments must imply what the
+ * declaration says, an application's collection holds what its class declares, and a type the JDK keeps inside an
+ * object (a comparator's, an enum set's) must agree with the declared one. The worker chose the result's shape, so
+ * the walk costs what decoding did and no more: each value is visited once (a result is a tree), or once for each of
+ * two types within a bound ({@link #SECOND_TYPE_VISITS}), the stack holds one frame per level (an iterator, never a
+ * copy of a collection's elements), types are never written out ({@link Scoped}), a path is spelt out only for the
+ * value that does not fit, and the call's deadline is checked as decoding checks it.
  */
 public final class ResultTypes {
   /** Visits between two looks at the deadline. */
@@ -198,14 +201,15 @@ public final class ResultTypes {
 
   /**
    * What a container of a declared type holds, for an object of one class: its elements' (or keys' and values') type
-   * by the declaration, and by the object's own class where that says more. {@code Tags extends ArrayList<String>}
+   * by the declaration, and by the object's own class where that says more: {@code Tags extends ArrayList<String>}
    * holds strings even where the method declares {@code Object}, and a caller's checked cast to {@code Tags} relies on
-   * it; {@code Loose extends ArrayList<Object>} declared {@code List<List<String>>} holds lists of strings. Where
-   * neither type implies the other, both are checked ({@code ownFirst}, {@code ownSecond}, each value once for each),
-   * within {@link #SECOND_TYPE_VISITS}. {@code fields}: the levels of the object's own class, when it is not the JDK's
-   * and has fields to check; {@code conflict} as {@link Layout}'s; {@code compared}: the elements' (or keys') type
-   * exactly as the declared type binds it, null where it leaves it open (a wildcard, a variable, {@code Object} as the
-   * declared type), for what a comparator or an enum class of the object's own must agree with.
+   * it. (A class that says less, {@code Loose extends ArrayList<Object>} declared {@code List<List<String>>}, is a
+   * {@code conflict}.) Where neither type is known to imply the other, both are checked ({@code ownFirst},
+   * {@code ownSecond}, each value once for each), within {@link #SECOND_TYPE_VISITS}. {@code fields}: the levels of
+   * the object's own class, when it is not the JDK's and has fields to check; {@code conflict} as {@link Layout}'s;
+   * {@code compared}: the elements' (or keys') type exactly as the declared type binds it, null where it leaves it open
+   * (a wildcard, a variable, {@code Object} as the declared type), for what a comparator or an enum class of the
+   * object's own must agree with.
    */
   private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, List<Level> fields,
       String conflict, Scoped compared) {
@@ -396,10 +400,10 @@ public final class ResultTypes {
       boolean jdk = ClassAllowlist.isJdk(runtime);
       // A JDK collection class passes its variables on to the interface unchanged: its own declaration says no more
       // than the declared type, when that is a collection or map type itself.
-      boolean ownSaysMore = runtime != declaredRaw && (!jdk || !container.isAssignableFrom(declaredRaw));
-      Map<TypeVariable<?>, Scoped> own = !ownSaysMore && jdk ? null : runtime == declaredRaw ? declaredScope
+      boolean ownCounts = runtime != declaredRaw && (!jdk || !container.isAssignableFrom(declaredRaw));
+      Map<TypeVariable<?>, Scoped> own = !ownCounts && jdk ? null : runtime == declaredRaw ? declaredScope
           : inferred(runtime, declaredRaw, declaredScope);
-      if (ownSaysMore) {
+      if (ownCounts) {
         first = stricter(first[0], argument(runtime, own, container, 0));
         if (container == Map.class) {
           second = stricter(second[0], argument(runtime, own, container, 1));
