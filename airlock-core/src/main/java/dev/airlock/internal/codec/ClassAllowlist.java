@@ -12,13 +12,16 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -53,6 +56,7 @@ public final class ClassAllowlist {
       "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableSet",
       "java.util.Collections$UnmodifiableMap", "java.util.Collections$UnmodifiableCollection",
       "java.util.Collections$UnmodifiableSortedSet", "java.util.Collections$UnmodifiableSortedMap",
+      "java.util.Collections$UnmodifiableNavigableSet", "java.util.Collections$UnmodifiableNavigableMap",
       "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
       "java.util.ImmutableCollections$SubList", "java.util.ImmutableCollections$Set12",
       "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$Map1",
@@ -61,7 +65,15 @@ public final class ClassAllowlist {
       "java.net.URI");
 
   private static final List<String> JDK_PREFIXES = List.of("java.time.");
-  private static final ClassAllowlist JDK_ONLY = new ClassAllowlist(Set.of(), List.of(), Object.class);
+  /**
+   * The dimensions of the arrays a result may hold where its declared type names none deeper. The JVM makes each
+   * array class on first use, with the arrays of its supertypes, and never unloads them: admitted at any depth up to
+   * 255, a 37 KB result naming 130 admitted classes at every depth made the host load classes of 155 MiB for good
+   * (attack review 41), and took 2 s doing it.
+   */
+  static final int MIN_ARRAY_DIMENSIONS = 2;
+  private static final ClassAllowlist JDK_ONLY = new ClassAllowlist(Set.of(), List.of(), Object.class, null, null,
+      MIN_ARRAY_DIMENSIONS);
 
   /** Exact class names (binary names, {@code com.acme.Order$Line}). */
   private final Set<String> exact;
@@ -70,12 +82,26 @@ public final class ClassAllowlist {
 
   /** The type the call's code declares it returns ({@link ResultTypes}); {@code Object} when none is known. */
   private final Type resultType;
+  /**
+   * The class of the object the method was called on, whose supertypes bind the type variables of the method's class
+   * ({@link #resultDeclarer}) in {@link #resultType}: {@code List<T>} of a {@code CrudTool<T>} called on a
+   * {@code UserTool extends CrudTool<User>} is a {@code List<User>}. Null when the call has no receiver.
+   */
+  private final Class<?> resultOwner;
+  /** The class declaring the called method; null when {@link #resultOwner} is. */
+  private final Class<?> resultDeclarer;
+  /** The deepest array a result may hold: {@link #MIN_ARRAY_DIMENSIONS}, or deeper where the declared type says. */
+  private final int maxArrayDimensions;
 
-  private ClassAllowlist(Set<String> exact, List<String> packages, Type resultType) {
+  private ClassAllowlist(Set<String> exact, List<String> packages, Type resultType, Class<?> resultOwner,
+      Class<?> resultDeclarer, int maxArrayDimensions) {
     // Denied names are dropped here, once, so that admitting a class costs one lookup on every decode.
     this.exact = exact.stream().filter(name -> !GadgetDenylist.denies(name)).collect(Collectors.toUnmodifiableSet());
     this.packages = List.copyOf(packages);
     this.resultType = resultType;
+    this.resultOwner = resultOwner;
+    this.resultDeclarer = resultDeclarer;
+    this.maxArrayDimensions = maxArrayDimensions;
   }
 
   /** JDK value types only. */
@@ -99,7 +125,7 @@ public final class ClassAllowlist {
         exact.add(e);
       }
     }
-    return new ClassAllowlist(exact, packages, Object.class);
+    return new ClassAllowlist(exact, packages, Object.class, null, null, MIN_ARRAY_DIMENSIONS);
   }
 
   /**
@@ -116,10 +142,12 @@ public final class ClassAllowlist {
   /** As {@link #forCall(Object, Method, List)}, with the configured entries already read by {@link #of}. */
   public static ClassAllowlist forCall(Object receiver, Method method, ClassAllowlist base) {
     Set<String> exact = new HashSet<>(base.exact);
-    Type declared = method.getDeclaringClass() == SandboxCall.class && receiver != null
-        ? sandboxCallReturnType(receiver) : method.getGenericReturnType();
-    reachable(declared, exact);
-    return new ClassAllowlist(exact, base.packages, declared);
+    boolean lambda = method.getDeclaringClass() == SandboxCall.class && receiver != null;
+    Type declared = lambda ? sandboxCallReturnType(receiver) : method.getGenericReturnType();
+    Class<?> owner = lambda || receiver == null ? null : receiver.getClass();
+    int dimensions = reachable(declared, owner == null ? Map.of() : bindings(owner), exact);
+    return new ClassAllowlist(exact, base.packages, declared, owner, owner == null ? null : method.getDeclaringClass(),
+        Math.max(MIN_ARRAY_DIMENSIONS, dimensions));
   }
 
   /** The type a result must have, type arguments included: the call's declared return type, or {@code Object}. */
@@ -127,7 +155,25 @@ public final class ClassAllowlist {
     return resultType;
   }
 
+  /** The receiver's class, which binds the type variables of {@link #resultDeclarer()} in the result type; or null. */
+  public Class<?> resultOwner() {
+    return resultOwner;
+  }
+
+  /** The class declaring the called method, when {@link #resultOwner()} is not null. */
+  public Class<?> resultDeclarer() {
+    return resultDeclarer;
+  }
+
+  /** The deepest array a result may hold. */
+  int maxArrayDimensions() {
+    return maxArrayDimensions;
+  }
+
   public boolean allows(String className) {
+    if (dimensions(className) > maxArrayDimensions) {
+      return false;
+    }
     String name = elementName(className);
     if (name.length() == 1) {
       return "ZBCSIJFD".contains(name);
@@ -163,15 +209,20 @@ public final class ClassAllowlist {
    * had copied its rest 400,000 times (4 s of the host's CPU, 40 minutes at the result size limit).
    */
   static String elementName(String className) {
-    int dimensions = 0;
-    while (dimensions < className.length() && className.charAt(dimensions) == '[') {
-      dimensions++;
-    }
-    String name = className.substring(dimensions);
+    String name = className.substring(dimensions(className));
     if (name.startsWith("L") && name.endsWith(";")) {
       name = name.substring(1, name.length() - 1);
     }
     return name;
+  }
+
+  /** The leading brackets of an array descriptor: its dimensions, or 0 for a class that is no array. */
+  static int dimensions(String className) {
+    int dimensions = 0;
+    while (dimensions < className.length() && className.charAt(dimensions) == '[') {
+      dimensions++;
+    }
+    return dimensions;
   }
 
   @Override
@@ -215,16 +266,22 @@ public final class ClassAllowlist {
     return Object.class;
   }
 
-  /** Adds the classes {@code root} reaches through declared types, without initializing any. */
-  private static void reachable(Type root, Set<String> exact) {
+  /**
+   * Adds the classes {@code root} reaches through declared types, without initializing any, and returns the deepest
+   * array it names. A type variable stands for what {@code bound} gives it (the receiver's class fixing its class's
+   * variables), else for its bounds.
+   */
+  private static int reachable(Type root, Map<TypeVariable<?>, Type> bound, Set<String> exact) {
     Deque<Type> todo = new ArrayDeque<>();
     Set<Type> seen = new HashSet<>();
+    int deepest = 0;
     todo.add(root);
     while (!todo.isEmpty()) {
       Type type = todo.poll();
       if (!seen.add(type)) {
         continue;
       }
+      deepest = Math.max(deepest, dimensions(type));
       if (type instanceof ParameterizedType p) {
         todo.add(p.getRawType());
         todo.addAll(List.of(p.getActualTypeArguments()));
@@ -232,6 +289,9 @@ public final class ClassAllowlist {
         todo.add(a.getGenericComponentType());
       } else if (type instanceof WildcardType w) {
         todo.addAll(List.of(w.getUpperBounds()));
+      } else if (type instanceof TypeVariable<?> v) {
+        Type binding = bound.get(v);
+        todo.addAll(binding != null ? List.of(binding) : List.of(v.getBounds()));
       } else if (type instanceof Class<?> c) {
         while (c.isArray()) {
           c = c.getComponentType();
@@ -269,6 +329,46 @@ public final class ClassAllowlist {
         }
       }
     }
+    return deepest;
+  }
+
+  /** The dimensions of an array type as written ({@code List<String>[][]}, {@code int[][]}); 0 for any other. */
+  private static int dimensions(Type type) {
+    int dimensions = 0;
+    while (type instanceof GenericArrayType a) {
+      dimensions++;
+      type = a.getGenericComponentType();
+    }
+    return type instanceof Class<?> c ? dimensions + dimensions(c.getName()) : dimensions;
+  }
+
+  /**
+   * What {@code owner}'s generic supertypes, all the way up, give their classes' type variables, as written there
+   * (one may name a variable of a class below, which this map binds in turn). Host classes only: the receiver's.
+   */
+  private static Map<TypeVariable<?>, Type> bindings(Class<?> owner) {
+    Map<TypeVariable<?>, Type> out = new HashMap<>();
+    Deque<Type> todo = new ArrayDeque<>(List.of(owner));
+    Set<Class<?>> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      Type type = todo.poll();
+      Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+      if (type instanceof ParameterizedType p) {
+        TypeVariable<?>[] variables = raw.getTypeParameters();
+        Type[] arguments = p.getActualTypeArguments();
+        for (int i = 0; i < variables.length && i < arguments.length; i++) {
+          out.putIfAbsent(variables[i], arguments[i]);
+        }
+      }
+      if (!seen.add(raw)) {
+        continue;
+      }
+      if (raw.getGenericSuperclass() != null) {
+        todo.add(raw.getGenericSuperclass());
+      }
+      todo.addAll(List.of(raw.getGenericInterfaces()));
+    }
+    return out;
   }
 
   /** Defined by the JDK's own modules (boot or platform loader), which is decided by loader, never by name. */

@@ -238,7 +238,8 @@ public final class Codec {
     }
     Optional<String> misfit;
     try {
-      misfit = ResultTypes.misfit(result, allowlist.resultType(), expired);
+      misfit = ResultTypes.misfit(result, allowlist.resultType(), allowlist.resultOwner(), allowlist.resultDeclarer(),
+          expired);
     } catch (SandboxProtocolException e) {
       throw e;
     } catch (RuntimeException | LinkageError e) {
@@ -258,6 +259,13 @@ public final class Codec {
     String className = quoted(e.className);
     if (e.behaviour != null) {
       return "result refused: it holds an object of class " + className + ", which " + e.behaviour;
+    }
+    int dimensions = ClassAllowlist.dimensions(e.className);
+    if (dimensions > allowlist.maxArrayDimensions()) {
+      return "result refused: it names class " + className + ", an array of " + dimensions + " dimensions, deeper "
+          + "than the " + allowlist.maxArrayDimensions() + " the method's declared return type reaches (each array "
+          + "class the host loads stays loaded). If the method really returns it, declare that array type where "
+          + "it is held (the return type, a field or a record component)";
     }
     return "result refused: it names class " + className + ", which is not on the allowlist (" + allowlist
         + "). If the method really returns it, declare a concrete return type that reaches it (the class itself, "

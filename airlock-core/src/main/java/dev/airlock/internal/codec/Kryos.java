@@ -442,6 +442,20 @@ final class Kryos {
     ((BoundedInput) input).checkDeclared(size, 1, what);
   }
 
+  /**
+   * Checks the length an array's bytes begin with (the length plus one) and leaves it to be read. A 0 is a null
+   * array, which a serializer that accepts null (Kryo's {@code String[]} one, for a {@code String[]} field) reads
+   * itself: a null {@code tags} field of a plain class was refused as an array of -1 elements.
+   */
+  private static void checkArrayLength(Input input) {
+    int start = input.position();
+    int length = input.readVarInt(true) - 1;
+    input.setPosition(start);
+    if (length != -1) {
+      checkSize(input, length, "array length");
+    }
+  }
+
   static final class BoundedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
     @Override
     protected Collection<Object> create(Kryo kryo, Input input, Class<? extends Collection<Object>> type, int size) {
@@ -672,9 +686,7 @@ final class Kryos {
     @Override
     @SuppressWarnings("rawtypes")
     public String[] read(Kryo kryo, Input input, Class type) {
-      int start = input.position();
-      checkSize(input, input.readVarInt(true) - 1, "array length");
-      input.setPosition(start);
+      checkArrayLength(input);
       return super.read(kryo, input, type);
     }
   }
@@ -758,6 +770,8 @@ final class Kryos {
     private final ObjectArraySerializer delegate;
 
     public BoundedObjectArraySerializer(Kryo kryo, Class<Object[]> type) {
+      // As Kryo's, which writes the worker's arrays: an array of arrays then has no null flag before each element.
+      super(true);
       this.delegate = new ObjectArraySerializer(kryo, type);
     }
 
@@ -768,9 +782,7 @@ final class Kryos {
 
     @Override
     public Object[] read(Kryo kryo, Input input, Class<? extends Object[]> type) {
-      int start = input.position();
-      checkSize(input, input.readVarInt(true) - 1, "array length");
-      input.setPosition(start);
+      checkArrayLength(input);
       return delegate.read(kryo, input, type);
     }
   }

@@ -233,7 +233,36 @@ public final class ResultTypes {
    * {@value #SECOND_TYPE_VISITS} visits.
    */
   public static Optional<String> misfit(Object result, Type declared, BooleanSupplier expired) {
-    return new Walk(expired).misfit(result, declared);
+    return new Walk(expired).misfit(result, new Scoped(declared, NONE));
+  }
+
+  /**
+   * {@link #misfit(Object, Type, BooleanSupplier)} for a method of {@code declarer} called on an object of
+   * {@code owner}, whose supertypes bind {@code declarer}'s type variables: a {@code CrudTool<T>}'s {@code List<T>}
+   * called on a {@code UserTool extends CrudTool<User>} is held to {@code List<User>}, not to the bound of {@code T}.
+   * With {@code owner} null, as that method.
+   */
+  public static Optional<String> misfit(Object result, Type declared, Class<?> owner, Class<?> declarer,
+      BooleanSupplier expired) {
+    return new Walk(expired).misfit(result, new Scoped(declared, owner == null ? NONE : ownerScope(owner, declarer)));
+  }
+
+  /** What {@code owner}'s supertypes bind {@code declarer}'s type variables to; those left open stay unbound. */
+  private static Map<TypeVariable<?>, Scoped> ownerScope(Class<?> owner, Class<?> declarer) {
+    TypeVariable<?>[] variables = declarer.getTypeParameters();
+    if (variables.length == 0 || owner == declarer || !declarer.isAssignableFrom(owner)) {
+      return NONE;
+    }
+    Map<TypeVariable<?>, Scoped> scope = new HashMap<>();
+    for (int i = 0; i < variables.length; i++) {
+      // The variable itself, in the scope the owner's supertypes made for it: its binding there, if any.
+      Scoped found = argumentBelow(owner, NONE, declarer, i, false);
+      Scoped binding = found == null ? null : found.scope.get(variables[i]);
+      if (binding != null) {
+        scope.put(variables[i], binding);
+      }
+    }
+    return scope;
   }
 
   /**
@@ -254,9 +283,9 @@ public final class ResultTypes {
       this.expired = expired;
     }
 
-    Optional<String> misfit(Object result, Type declared) {
+    Optional<String> misfit(Object result, Scoped declared) {
       Deque<Frame> stack = new ArrayDeque<>();
-      stack.push(new Frame(List.of(new Child(result, new Scoped(declared, NONE), "the result", -1, false, false))
+      stack.push(new Frame(List.of(new Child(result, declared, "the result", -1, false, false))
           .iterator(), false));
       while (!stack.isEmpty()) {
         Frame top = stack.peek();

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.airlock.AirlockConfig;
 import dev.airlock.SandboxCall;
 import dev.airlock.SandboxPool;
+import dev.airlock.SandboxProtocolException;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,7 +129,8 @@ class ClassAllowlistTest {
     ClassAllowlist jdk = ClassAllowlist.jdkOnly();
     long start = System.nanoTime();
 
-    assertThat(jdk.allows(brackets + "Ljava.lang.String;")).isTrue();
+    assertThat(jdk.allows(brackets + "Ljava.lang.String;")).isFalse();
+    assertThat(jdk.allows("[[Ljava.lang.String;")).isTrue();
     assertThat(jdk.allows(brackets + "Lcom.acme.Order;")).isFalse();
     assertThat(jdk.allows(brackets)).isFalse();
     assertThat(ClassAllowlist.elementName("[[Lcom.acme.Order;")).isEqualTo("com.acme.Order");
@@ -147,5 +151,94 @@ class ClassAllowlistTest {
     assertThat(careless.allows("org.codehaus.groovy.runtime.MethodClosure")).isFalse();
     assertThat(careless.allows("java.util.PriorityQueue")).isFalse();
     assertThat(careless.allows("com.mchange.v2.c3p0.PoolBackedDataSource")).isFalse();
+  }
+
+  public Object anything() {
+    return null;
+  }
+
+  public LocalDate[][][] calendar() {
+    return null;
+  }
+
+  record Tensor(double[][][] cells) {
+  }
+
+  public Tensor tensor() {
+    return null;
+  }
+
+  /**
+   * Attack review 41: every array class of an admitted class was admitted at any depth, and the JVM keeps each array
+   * class it makes, with the arrays of its supertypes: 37 KB naming 130 classes at every depth up to 255 loaded 155 MiB
+   * of classes into the host for good. Two dimensions are admitted where nothing declares more.
+   */
+  @Test
+  void anArrayDeeperThanWhatTheDeclaredTypeNamesIsRefusedNamingTheFix() throws Exception {
+    ClassAllowlist anything = ClassAllowlist.forCall(this, getClass().getMethod("anything"), List.of());
+    assertThat((String[][]) Codec.decodeResult(Codec.encodeResult(new String[][] {{"a"}}, 4096), anything))
+        .isDeepEqualTo(new String[][] {{"a"}});
+    // Refused before as well, for another reason: Kryo writes an array of arrays without a null flag per element.
+    assertThat((Integer[][]) Codec.decodeResult(Codec.encodeResult(new Integer[][] {{1}}, 4096), anything))
+        .isDeepEqualTo(new Integer[][] {{1}});
+    assertThat(anything.allows("[[[Ljava.time.LocalDate;")).isFalse();
+    assertThat(anything.allows("[[[[[[[[[[[[[[[[I")).isFalse();
+    byte[] deep = Codec.encodeResult(new LocalDate[][][] {{{LocalDate.EPOCH}}}, 4096);
+    assertThatThrownBy(() -> Codec.decodeResult(deep, anything)).isInstanceOf(SandboxProtocolException.class)
+        .hasMessageContaining("an array of 3 dimensions, deeper than the 2 the method's declared return type reaches")
+        .hasMessageContaining("declare that array type");
+
+    ClassAllowlist calendar = ClassAllowlist.forCall(this, getClass().getMethod("calendar"), List.of());
+    assertThat((LocalDate[][][]) Codec.decodeResult(deep, calendar)).isDeepEqualTo(
+        new LocalDate[][][] {{{LocalDate.EPOCH}}});
+    assertThat(calendar.allows("[[[[Ljava.time.LocalDate;")).isFalse();
+    ClassAllowlist tensor = ClassAllowlist.forCall(this, getClass().getMethod("tensor"), List.of());
+    Tensor cells = (Tensor) Codec.decodeResult(Codec.encodeResult(new Tensor(new double[][][] {{{1.5}}}), 4096),
+        tensor);
+    assertThat(cells.cells()[0][0][0]).isEqualTo(1.5);
+  }
+
+  record User(String name) {
+  }
+
+  /** A tool base class written once for every entity, as CRUD tools are. */
+  public static class CrudTool<T> {
+    public List<T> list() {
+      return null;
+    }
+
+    public T one() {
+      return null;
+    }
+  }
+
+  public static class EntityTool<E> extends CrudTool<E> {
+  }
+
+  public static final class UserTool extends EntityTool<User> {
+  }
+
+  /**
+   * Attack review 41: a method declared by a generic class returns what the receiver's class binds its variables to.
+   * Read through the variable's bound instead, a {@code List<User>} was refused (no {@code User} admitted) and, with
+   * {@code User} configured, a list of strings reached a caller that reads users.
+   */
+  @Test
+  void aMethodOfAGenericClassReturnsWhatTheReceiversClassBindsItsTypeVariablesTo() throws Exception {
+    ClassAllowlist list = ClassAllowlist.forCall(new UserTool(), CrudTool.class.getMethod("list"), List.of());
+    assertThat(list.allows(User.class.getName())).isTrue();
+    assertThat(Codec.decodeResult(Codec.encodeResult(new ArrayList<>(List.of(new User("ada"))), 4096), list))
+        .isEqualTo(List.of(new User("ada")));
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(new ArrayList<>(List.of("ada")), 4096), list))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining(User.class.getSimpleName());
+    ClassAllowlist one = ClassAllowlist.forCall(new UserTool(), CrudTool.class.getMethod("one"), List.of());
+    assertThat(Codec.decodeResult(Codec.encodeResult(new User("ada"), 4096), one)).isEqualTo(new User("ada"));
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult("ada", 4096), one))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining(User.class.getSimpleName());
+
+    // A receiver whose class leaves the variable open may return anything the variable's bound admits.
+    ClassAllowlist open = ClassAllowlist.forCall(new EntityTool<User>(), CrudTool.class.getMethod("list"), List.of());
+    assertThat(Codec.decodeResult(Codec.encodeResult(new ArrayList<>(List.of("ada")), 4096), open))
+        .isEqualTo(List.of("ada"));
   }
 }

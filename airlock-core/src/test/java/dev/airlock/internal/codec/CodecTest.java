@@ -373,4 +373,22 @@ class CodecTest {
     Runtime rt = Runtime.getRuntime();
     return rt.totalMemory() - rt.freeMemory();
   }
+
+  /** A plain class with an array field left null, as most are. */
+  static final class Doc {
+    String title = "t";
+    String[] tags;
+    String[][] rows = {{"a"}, null};
+  }
+
+  /**
+   * Attack review 41: a {@code String[]} field left null was refused as an array of -1 elements (Kryo's serializer of
+   * that class reads a null itself, from a 0 where the length plus one stands).
+   */
+  @Test
+  void aNullStringArrayFieldOrRowCrosses() {
+    Doc doc = (Doc) Codec.decodeResult(Codec.encodeResult(new Doc(), 4096), OWN_CLASSES);
+    assertThat(doc.tags).isNull();
+    assertThat(doc.rows).isDeepEqualTo(new String[][] {{"a"}, null});
+  }
 }

@@ -64,6 +64,8 @@ class JdkValueTypesTest {
         Collections.unmodifiableCollection(new ArrayList<>(List.of(1))),
         Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(2, 1))),
         Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("b", 2, "a", 1))),
+        Collections.unmodifiableNavigableSet(new TreeSet<>(Set.of(2, 1))),
+        Collections.unmodifiableNavigableMap(new TreeMap<>(Map.of("b", 2, "a", 1))),
         new EnumMap<>(Map.of(DayOfWeek.MONDAY, "m", DayOfWeek.FRIDAY, "f")));
   }
 
