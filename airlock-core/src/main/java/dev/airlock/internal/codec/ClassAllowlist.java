@@ -286,6 +286,13 @@ public final class ClassAllowlist {
         todo.add(p.getRawType());
         todo.addAll(List.of(p.getActualTypeArguments()));
       } else if (type instanceof GenericArrayType a) {
+        Type element = a.getGenericComponentType();
+        while (element instanceof GenericArrayType inner) {
+          element = inner.getGenericComponentType();
+        }
+        if (element instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
+          admitAbstractJdkElement(raw, exact);
+        }
         todo.add(a.getGenericComponentType());
       } else if (type instanceof WildcardType w) {
         todo.addAll(List.of(w.getUpperBounds()));
@@ -293,8 +300,11 @@ public final class ClassAllowlist {
         Type binding = bound.get(v);
         todo.addAll(binding != null ? List.of(binding) : List.of(v.getBounds()));
       } else if (type instanceof Class<?> c) {
-        while (c.isArray()) {
-          c = c.getComponentType();
+        if (c.isArray()) {
+          while (c.isArray()) {
+            c = c.getComponentType();
+          }
+          admitAbstractJdkElement(c, exact);
         }
         if (c.isPrimitive() || isJdk(c)) {
           if (c.isEnum()) {
@@ -330,6 +340,18 @@ public final class ClassAllowlist {
       }
     }
     return deepest;
+  }
+
+  /**
+   * Admits the name of a JDK interface or abstract class that a declared array holds ({@code Number[]},
+   * {@code List<String>[]}), so that the array's class is admitted: no object of that class can be built, and its
+   * elements are each judged by their own class.
+   */
+  private static void admitAbstractJdkElement(Class<?> element, Set<String> exact) {
+    if (!element.isPrimitive() && isJdk(element)
+        && (element.isInterface() || Modifier.isAbstract(element.getModifiers()))) {
+      exact.add(element.getName());
+    }
   }
 
   /** The dimensions of an array type as written ({@code List<String>[][]}, {@code int[][]}); 0 for any other. */

@@ -241,4 +241,37 @@ class ClassAllowlistTest {
     assertThat(Codec.decodeResult(Codec.encodeResult(new ArrayList<>(List.of("ada")), 4096), open))
         .isEqualTo(List.of("ada"));
   }
+
+  public Number[] numbers() {
+    return null;
+  }
+
+  public CharSequence[] texts() {
+    return null;
+  }
+
+  public List<String>[] lists() {
+    return null;
+  }
+
+  /**
+   * Attack review 41: an array of a JDK interface or abstract class was refused even where the method declares it,
+   * since only its elements' classes were admitted, never the array's own.
+   */
+  @Test
+  void anArrayOfAJdkInterfaceOrAbstractClassIsAdmittedWhereDeclared() throws Exception {
+    ClassAllowlist numbers = ClassAllowlist.forCall(this, getClass().getMethod("numbers"), List.of());
+    assertThat((Number[]) Codec.decodeResult(Codec.encodeResult(new Number[] {1, 2.5}, 4096), numbers))
+        .containsExactly(1, 2.5);
+    ClassAllowlist texts = ClassAllowlist.forCall(this, getClass().getMethod("texts"), List.of());
+    assertThat((CharSequence[]) Codec.decodeResult(Codec.encodeResult(new CharSequence[] {"a"}, 4096), texts))
+        .containsExactly("a");
+    ClassAllowlist lists = ClassAllowlist.forCall(this, getClass().getMethod("lists"), List.of());
+    assertThat((List<?>[]) Codec.decodeResult(Codec.encodeResult(new List<?>[] {List.of("a")}, 4096), lists))
+        .containsExactly(List.of("a"));
+    // The array's class, not its element's: nothing else is admitted by it.
+    assertThat(numbers.allows("java.util.PriorityQueue")).isFalse();
+    assertThat(ClassAllowlist.forCall(this, getClass().getMethod("anything"), List.of()).allows("[Ljava.lang.Number;"))
+        .isFalse();
+  }
 }
