@@ -170,6 +170,19 @@ public final class ClassAllowlist {
     return maxArrayDimensions;
   }
 
+  /** Whether {@code name} is one of the JDK value and collection classes every result may hold. */
+  static boolean isJdkValueType(String name) {
+    if (JDK_CLASSES.contains(name)) {
+      return true;
+    }
+    for (String p : JDK_PREFIXES) {
+      if (name.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean allows(String className) {
     if (dimensions(className) > maxArrayDimensions) {
       return false;
@@ -178,13 +191,8 @@ public final class ClassAllowlist {
     if (name.length() == 1) {
       return "ZBCSIJFD".contains(name);
     }
-    if (JDK_CLASSES.contains(name) || exact.contains(name)) {
+    if (exact.contains(name) || isJdkValueType(name)) {
       return true;
-    }
-    for (String p : JDK_PREFIXES) {
-      if (name.startsWith(p)) {
-        return true;
-      }
     }
     for (String p : packages) {
       if (name.startsWith(p) && name.indexOf('.', p.length()) < 0) {

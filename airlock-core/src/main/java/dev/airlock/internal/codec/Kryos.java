@@ -39,9 +39,12 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -91,7 +94,7 @@ final class Kryos {
    * of being sent.
    */
   static Kryo forResultWriting(ClassLoader loader) {
-    Kryo kryo = common(new Kryo(new DefaultClassResolver(), null), false);
+    Kryo kryo = common(new Kryo(new CopyingClassResolver(), null), false);
     kryo.setClassLoader(loader);
     kryo.setMaxDepth(MAX_RESULT_DEPTH);
     registerShared(kryo);
@@ -299,6 +302,46 @@ final class Kryos {
     @Override
     public T read(Kryo kryo, Input input, Class<? extends T> type) {
       return parse.apply(input.readString());
+    }
+  }
+
+  /**
+   * Worker side: writes a JDK list, set or map of a class the host does not read as the plain class it reads, so
+   * that what ordinary code returns crosses as a copy, as a view does ({@link UnmodifiableViewSerializer}):
+   * {@code list.subList(0, 10)}, {@code map.values()} or {@code map.keySet()}, {@code Collections.nCopies},
+   * {@code synchronizedList}, {@code checkedList} and {@code Collectors.partitioningBy}'s map were refused by the
+   * host by name (attack review 41). Kryo's serializers of those plain classes write any collection or map. Sorted
+   * ones and queues are left as they are: a copy would lose their comparator or their order.
+   */
+  static final class CopyingClassResolver extends DefaultClassResolver {
+    private static final ClassValue<Class<?>> WRITTEN_AS = new ClassValue<>() {
+      @Override
+      protected Class<?> computeValue(Class<?> type) {
+        return writtenAs(type);
+      }
+    };
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public Registration writeClass(Output output, Class type) {
+      return super.writeClass(output, type == null ? null : WRITTEN_AS.get(type));
+    }
+
+    static Class<?> writtenAs(Class<?> type) {
+      if (!ClassAllowlist.isJdk(type) || ClassAllowlist.isJdkValueType(type.getName())
+          || UnmodifiableViewSerializer.COLLECTIONS.isAssignableFrom(type)
+          || UnmodifiableViewSerializer.MAPS.isAssignableFrom(type)
+          || SortedSet.class.isAssignableFrom(type) || SortedMap.class.isAssignableFrom(type)
+          || Queue.class.isAssignableFrom(type)) {
+        return type;
+      }
+      if (Map.class.isAssignableFrom(type)) {
+        return LinkedHashMap.class;
+      }
+      if (Set.class.isAssignableFrom(type)) {
+        return LinkedHashSet.class;
+      }
+      return Collection.class.isAssignableFrom(type) ? ArrayList.class : type;
     }
   }
 

@@ -180,4 +180,33 @@ class JdkValueTypesTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  /**
+   * Attack review 41: lists, sets and maps of JDK classes the host does not read, which ordinary code returns, were
+   * refused by name. The worker writes each as the plain class the host reads, with its contents in their order.
+   */
+  @Test
+  void aJdkCollectionOfAnUnreadClassCrossesAsAPlainCopy() {
+    Map<String, Integer> scores = new LinkedHashMap<>(Map.of("b", 2));
+    scores.put("a", 1);
+    List<Object> ordinary = List.of(new ArrayList<>(List.of(3, 1, 2)).subList(0, 2), Collections.nCopies(2, "x"),
+        Collections.synchronizedList(new ArrayList<>(List.of(1))), Collections.checkedList(new ArrayList<>(
+        List.of("c")), String.class), scores.values(), scores.keySet(),
+        java.util.stream.Stream.of(1, 2, 3).collect(java.util.stream.Collectors.partitioningBy(n -> n > 1)));
+    for (Object value : ordinary) {
+      Object crossed = Codec.decodeResult(Codec.encodeResult(value, 1 << 16), ClassAllowlist.jdkOnly());
+      if (value instanceof Map<?, ?> map) {
+        assertThat(crossed).isInstanceOf(LinkedHashMap.class).isEqualTo(map);
+      } else if (value instanceof Set<?> set) {
+        assertThat(crossed).isInstanceOf(java.util.LinkedHashSet.class);
+        assertThat(new ArrayList<Object>((Set<?>) crossed)).isEqualTo(new ArrayList<Object>(set));
+      } else {
+        assertThat(crossed).isInstanceOf(ArrayList.class).isEqualTo(new ArrayList<Object>((Collection<?>)
+            value));
+      }
+    }
+    // A sorted one keeps its class and comparator, and is still refused by name rather than sent without them.
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(new TreeMap<>(Map.of("a", 1, "b", 2))
+        .headMap("b"), 1 << 16), ClassAllowlist.jdkOnly())).isInstanceOf(SandboxProtocolException.class);
+  }
 }
