@@ -140,7 +140,7 @@ public final class ResultTypes {
     }
     // A JDK value type holds nothing the method declared. An enum constant is the host's own, not built from the
     // worker's bytes, and one constant may come a million times: walking its fields each time is work the worker
-    // would choose.
+    // would choose. Either class is still held to a parameterized declared type's arguments (Walk#fixedOtherwise).
     return ClassAllowlist.isJdk(type) || Enum.class.isAssignableFrom(type) ? NOTHING_BELOW : FIELDS_BELOW;
   }
 
@@ -359,7 +359,9 @@ public final class ResultTypes {
      */
     private Iterator<Child> children(Object value, Scoped type, boolean second) {
       Class<?> runtime = value.getClass();
-      if (runtime == String.class) {
+      // Most declared types are plain classes, told apart by a test of the final class first.
+      boolean parameterized = !(type.type instanceof Class<?>) && type.type instanceof ParameterizedType;
+      if (runtime == String.class && !parameterized) {
         // The commonest value of all holds nothing, and an exact class test is cheaper than the lookup below.
         return null;
       }
@@ -399,7 +401,10 @@ public final class ResultTypes {
           return layout.conflict != null ? conflicting(layout.conflict) : fields(value, layout.levels, second);
         }
         default -> {
-          return null;
+          // Nothing below, but its class may fix the declared type's arguments otherwise: a String as a
+          // Comparable<Integer>, an enum constant of Parser<LocalDate> as a Parser<Integer>.
+          String conflict = parameterized && kind == NOTHING_BELOW ? fixedOtherwise(type, runtime) : null;
+          return conflict != null ? conflicting(conflict) : null;
         }
       }
     }
@@ -460,6 +465,27 @@ public final class ResultTypes {
       Layout layout = new Layout(levelsOf(runtime, own), conflict(runtime, own, declaredRaw, declaredScope));
       cache(type, runtime, layout);
       return layout;
+    }
+
+    /**
+     * What the class of a value with nothing below ({@code runtime}, a JDK value class or an enum) fixes against its
+     * declared parameterized {@code type}, as {@link #conflict} says; null when nothing. Kept as a {@link Layout}
+     * without levels, once per declared type, scope and class: one constant may come a million times.
+     */
+    private String fixedOtherwise(Scoped type, Class<?> runtime) {
+      Class<?> declaredRaw = erasure(type.type);
+      if (runtime == declaredRaw || declaredRaw == Comparator.class) {
+        // A comparator's type is what it compares, checked by heldType, which knows the natural orders.
+        return null;
+      }
+      Object cached = cached(type, runtime);
+      if (cached != null) {
+        return ((Layout) cached).conflict;
+      }
+      Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
+      String conflict = conflict(runtime, inferred(runtime, declaredRaw, declaredScope), declaredRaw, declaredScope);
+      cache(type, runtime, new Layout(List.of(), conflict));
+      return conflict;
     }
 
     private Object cached(Scoped type, Class<?> runtime) {
@@ -775,14 +801,21 @@ public final class ResultTypes {
         // several bounds: each value is checked against what there is.
         continue;
       }
-      // Past the budget it is not known: the walk checks a container's values against both types instead.
-      int[] budget = {COMPARED_NODES};
-      if (!implies(fixed, declared, budget) && budget[0] >= 0) {
+      if (contradicts(fixed, declared)) {
         return "whose class makes " + declaredRaw.getSimpleName() + "'s " + variables[i].getName() + " "
             + named(resolve(fixed));
       }
     }
     return null;
+  }
+
+  /**
+   * Whether {@code fixed} is known not to imply {@code declared}. Past the budget it is not known: the walk checks a
+   * container's values against both types instead.
+   */
+  private static boolean contradicts(Scoped fixed, Scoped declared) {
+    int[] budget = {COMPARED_NODES};
+    return !implies(fixed, declared, budget) && budget[0] >= 0;
   }
 
   /**
@@ -973,6 +1006,15 @@ public final class ResultTypes {
     }
     Scoped from = resolve(a);
     if (from.type == to.type && from.scope == to.scope) {
+      return true;
+    }
+    if (to.type instanceof TypeVariable<?> v && !(from.type instanceof TypeVariable<?>)) {
+      // A variable of several bounds: the walk holds a value to each of them.
+      for (Type bound : v.getBounds()) {
+        if (!implies(from, new Scoped(bound, to.scope), budget)) {
+          return false;
+        }
+      }
       return true;
     }
     if (from.type instanceof TypeVariable<?> || to.type instanceof TypeVariable<?>

@@ -864,6 +864,139 @@ class ResultTypesTest {
         + "java.util.Set<" + Labelled.class.getName() + ">");
   }
 
+  public Comparable<Integer> threshold() {
+    return null;
+  }
+
+  public record Bound(Comparable<Integer> lower) {
+  }
+
+  public Bound bound() {
+    return null;
+  }
+
+  public Enum<Colour> colour() {
+    return null;
+  }
+
+  public java.time.chrono.ChronoLocalDateTime<java.time.chrono.HijrahDate> hijrahDateTime() {
+    return null;
+  }
+
+  /** A strategy enum per type argument, as applications write them. */
+  public sealed interface Parser<T> permits IntParser, DateParser {
+  }
+
+  public enum IntParser implements Parser<Integer> {
+    DECIMAL,
+    HEX {
+      @Override
+      public String toString() {
+        return "hex";
+      }
+    }
+  }
+
+  public enum DateParser implements Parser<java.time.LocalDate> { ISO }
+
+  public Parser<Integer> integerParser() {
+    return null;
+  }
+
+  public Comparable<String> comparableText() {
+    return null;
+  }
+
+  public Comparable<?> someComparable() {
+    return null;
+  }
+
+  public CharSequence characters() {
+    return null;
+  }
+
+  public java.io.Serializable serializable() {
+    return null;
+  }
+
+  public java.time.chrono.ChronoLocalDate chronoDate() {
+    return null;
+  }
+
+  public Comparable<java.time.chrono.ChronoLocalDate> comparableDate() {
+    return null;
+  }
+
+  public java.time.temporal.Temporal temporal() {
+    return null;
+  }
+
+  public Enum<IntParser> intParserEnum() {
+    return null;
+  }
+
+  public Comparable<IntParser> comparableIntParser() {
+    return null;
+  }
+
+  public Parser<?> someParser() {
+    return null;
+  }
+
+  public Number aNumber() {
+    return null;
+  }
+
+  public <T extends Comparable<T>> T greatest() {
+    return null;
+  }
+
+  public List<Comparable<Integer>> thresholds() {
+    return null;
+  }
+
+  /**
+   * A JDK value class or an enum holds nothing to walk, but its class fixes the declared type's arguments as any
+   * class does: a string is no {@code Comparable<Integer>} (the caller's {@code compareTo(5)} threw
+   * {@code ClassCastException}), nor {@code DayOfWeek} an {@code Enum<Colour>}, nor a {@code DateParser} constant a
+   * {@code Parser<Integer>}. What correct code returns as such types is accepted.
+   */
+  @Test
+  void aValueClassOrAnEnumIsHeldToTheDeclaredTypesArguments() throws Exception {
+    assertThat(misfit("text", "threshold")).hasValue("the result is a java.lang.String, whose class makes "
+        + "Comparable's T java.lang.String, but its declared type is java.lang.Comparable<java.lang.Integer>");
+    assertThat(misfit(java.time.LocalDate.of(2020, 1, 1), "threshold")).isPresent();
+    assertThat(misfit(new Bound(unchecked("text")), "bound")).hasValueSatisfying(why -> assertThat(why)
+        .startsWith("the result.lower is a java.lang.String, whose class makes Comparable's T java.lang.String"));
+    assertThat(misfit(List.of(1, "text"), "thresholds")).hasValueSatisfying(why -> assertThat(why)
+        .startsWith("the result[1] is a java.lang.String, whose class makes"));
+    assertThat(misfit(java.time.DayOfWeek.MONDAY, "colour")).hasValueSatisfying(why -> assertThat(why)
+        .startsWith("the result is a java.time.DayOfWeek, whose class makes Enum's E java.time.DayOfWeek"));
+    assertThat(misfit(java.time.LocalDateTime.of(2020, 1, 1, 0, 0), "hijrahDateTime")).isPresent();
+    assertThat(misfit(DateParser.ISO, "integerParser")).hasValue("the result is a " + DateParser.class.getName()
+        + ", whose class makes Parser's T java.time.LocalDate, but its declared type is " + Parser.class.getName()
+        + "<java.lang.Integer>");
+
+    assertThat(misfit("text", "comparableText")).isEmpty();
+    assertThat(misfit("text", "someComparable")).isEmpty();
+    assertThat(misfit("text", "characters")).isEmpty();
+    assertThat(misfit("text", "serializable")).isEmpty();
+    assertThat(misfit("text", "greatest")).isEmpty();
+    assertThat(misfit(java.time.LocalDate.of(2020, 1, 1), "chronoDate")).isEmpty();
+    assertThat(misfit(java.time.LocalDate.of(2020, 1, 1), "comparableDate")).isEmpty();
+    assertThat(misfit(java.time.LocalDate.of(2020, 1, 1), "temporal")).isEmpty();
+    assertThat(misfit(IntParser.DECIMAL, "intParserEnum")).isEmpty();
+    assertThat(misfit(IntParser.HEX, "intParserEnum")).as("a constant with a body of its own").isEmpty();
+    assertThat(misfit(IntParser.DECIMAL, "comparableIntParser")).isEmpty();
+    assertThat(misfit(IntParser.HEX, "integerParser")).isEmpty();
+    assertThat(misfit(DateParser.ISO, "someParser")).isEmpty();
+    assertThat(misfit(Colour.RED, "colour")).isEmpty();
+    assertThat(misfit(5, "threshold")).isEmpty();
+    assertThat(misfit(5, "aNumber")).isEmpty();
+    assertThat(misfit(new Bound(5), "bound")).isEmpty();
+    assertThat(misfit(List.of(1, 2), "thresholds")).isEmpty();
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
