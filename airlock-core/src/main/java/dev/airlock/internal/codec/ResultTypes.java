@@ -207,8 +207,9 @@ public final class ResultTypes {
    * {@code conflict}.) Where neither type is known to imply the other, both are checked ({@code ownFirst},
    * {@code ownSecond}, each value once for each), within {@link #SECOND_TYPE_VISITS}. {@code fields}: the levels of
    * the object's own class, when it is not the JDK's and has fields to check; {@code conflict} as {@link Layout}'s;
-   * {@code compared}: the elements' (or keys') type exactly as the declared type binds it, null where it leaves it open
-   * (a wildcard, a variable, {@code Object} as the declared type), for what a comparator or an enum class of the
+   * {@code compared}: the elements' (or keys') type exactly as the declared type binds it, or L where it says
+   * {@code ? super L} (what a caller may insert either way), null where it leaves it open ({@code ?},
+   * {@code ? extends}, a variable, {@code Object} as the declared type), for what a comparator or an enum class of the
    * object's own must agree with.
    */
   private record Shape(Scoped first, Scoped ownFirst, Scoped second, Scoped ownSecond, List<Level> fields,
@@ -444,10 +445,11 @@ public final class ResultTypes {
         }
       }
       List<Level> fields = jdk ? List.of() : levelsOf(runtime, own);
+      // What a caller may insert: the declared element type, or L where it is declared ? super L.
+      Scoped compared = exact == null || exact.type instanceof WildcardType ? null
+          : exact.type instanceof TypeVariable<?> v ? lowerBound(type, v) : exact;
       Shape shape = new Shape(first[0], first[1], second[0], second[1], fields.isEmpty() ? null : fields,
-          jdk ? null : conflict(runtime, own, declaredRaw, declaredScope),
-          exact != null && !(exact.type instanceof TypeVariable<?>) && !(exact.type instanceof WildcardType) ? exact
-              : null);
+          jdk ? null : conflict(runtime, own, type, declaredRaw, declaredScope), compared);
       cache(type, runtime, shape);
       return shape;
     }
@@ -462,7 +464,7 @@ public final class ResultTypes {
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
       Map<TypeVariable<?>, Scoped> own = runtime == declaredRaw ? declaredScope
           : inferred(runtime, declaredRaw, declaredScope);
-      Layout layout = new Layout(levelsOf(runtime, own), conflict(runtime, own, declaredRaw, declaredScope));
+      Layout layout = new Layout(levelsOf(runtime, own), conflict(runtime, own, type, declaredRaw, declaredScope));
       cache(type, runtime, layout);
       return layout;
     }
@@ -483,7 +485,8 @@ public final class ResultTypes {
         return ((Layout) cached).conflict;
       }
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
-      String conflict = conflict(runtime, inferred(runtime, declaredRaw, declaredScope), declaredRaw, declaredScope);
+      String conflict = conflict(runtime, inferred(runtime, declaredRaw, declaredScope), type, declaredRaw,
+          declaredScope);
       cache(type, runtime, new Layout(List.of(), conflict));
       return conflict;
     }
@@ -780,33 +783,58 @@ public final class ResultTypes {
    * does not imply the declared one ({@code StrBase extends Base<String>} declared {@code Base<Integer>}): what it
    * fixes, for the message; null when nothing is fixed so. No code hands such an object out as the declared type but
    * through an unchecked cast, and below it the walk follows the class's own binding. A variable the class leaves to
-   * the declaration, or to nothing through a raw supertype ({@code Json extends LinkedHashMap}), is not fixed.
+   * the declaration, or to nothing through a raw supertype ({@code Json extends LinkedHashMap}), is not fixed. Where
+   * the declaration ({@code declaredType}) says {@code ? super L}, what is fixed must take an L: a caller hands it one
+   * ({@code StrBase} declared {@code Base<? super Integer>}, {@code Tags} a {@code List<? super Integer>}).
    */
-  private static String conflict(Class<?> runtime, Map<TypeVariable<?>, Scoped> own, Class<?> declaredRaw,
-      Map<TypeVariable<?>, Scoped> declaredScope) {
+  private static String conflict(Class<?> runtime, Map<TypeVariable<?>, Scoped> own, Scoped declaredType,
+      Class<?> declaredRaw, Map<TypeVariable<?>, Scoped> declaredScope) {
     if (runtime == declaredRaw) {
       return null;
     }
     TypeVariable<?>[] variables = declaredRaw.getTypeParameters();
     for (int i = 0; i < variables.length; i++) {
       Scoped declared = declaredScope.get(variables[i]);
+      Scoped lower = declared == null ? lowerBound(declaredType, variables[i]) : null;
       Scoped written = argumentBelow(runtime, own, declaredRaw, i, false);
-      if (declared == null || written == null) {
+      if (declared == null && lower == null || written == null) {
         continue;
       }
       Scoped fixed = bindingOf(written);
       if (!(fixed.type instanceof Class<?>) && (namesUnbound(fixed, new int[] {COMPARED_NODES})
-          || resolve(declared).type instanceof TypeVariable<?>)) {
+          || declared != null && resolve(declared).type instanceof TypeVariable<?>)) {
         // Fixed by nothing, or not wholly (List<X> where the declaration did not bind X), or declared as a variable of
         // several bounds: each value is checked against what there is.
         continue;
       }
-      if (contradicts(fixed, declared)) {
+      if (declared != null ? contradicts(fixed, declared) : contradicts(lower, fixed)) {
         return "whose class makes " + declaredRaw.getSimpleName() + "'s " + variables[i].getName() + " "
             + named(resolve(fixed));
       }
     }
     return null;
+  }
+
+  /**
+   * The L of {@code declared}'s argument {@code ? super L} for {@code variable} (of the declared class or of one
+   * enclosing it), in the declaration's scope: what a caller may hand the object as that variable, though it reads
+   * only {@code Object}s back. Null for any other argument, and where L is a variable nothing binds.
+   */
+  private static Scoped lowerBound(Scoped declared, TypeVariable<?> variable) {
+    if (!(variable.getGenericDeclaration() instanceof Class<?> owner)) {
+      return null;
+    }
+    Type t = declared.type;
+    while (t instanceof ParameterizedType p && erasure(p) != owner) {
+      t = p.getOwnerType();
+    }
+    int index = Arrays.asList(owner.getTypeParameters()).indexOf(variable);
+    if (!(t instanceof ParameterizedType p) || index < 0 || index >= p.getActualTypeArguments().length
+        || !(p.getActualTypeArguments()[index] instanceof WildcardType w) || w.getLowerBounds().length == 0) {
+      return null;
+    }
+    Scoped lower = bindingOf(new Scoped(w.getLowerBounds()[0], declared.scope));
+    return lower.type instanceof TypeVariable<?> || lower.type instanceof WildcardType ? null : lower;
   }
 
   /**
@@ -1129,7 +1157,7 @@ public final class ResultTypes {
         Class<?> keys = ((Enum<?>) map.keySet().iterator().next()).getDeclaringClass();
         return isOfEnum(keys, shape) ? null : "whose keys are of " + keys.getName();
       }
-      Class<?> declared = erasure(resolve(shape.first).type);
+      Class<?> declared = erasure(shape.compared != null ? shape.compared : resolve(shape.first));
       if (declared.isEnum() && declared.getEnumConstants().length > 0
           && !takesKey(map, declared.getEnumConstants()[0])) {
         return "whose keys are of another enum class than " + declared.getName();

@@ -997,6 +997,110 @@ class ResultTypesTest {
     assertThat(misfit(List.of(1, 2), "thresholds")).isEmpty();
   }
 
+  public java.util.SortedSet<? super Integer> integerSink() {
+    return null;
+  }
+
+  public java.util.Collection<? super Integer> collectionSink() {
+    return null;
+  }
+
+  public Map<? super Integer, String> integerKeySink() {
+    return null;
+  }
+
+  public java.util.Set<? super Colour> colourSink() {
+    return null;
+  }
+
+  public Map<? super Colour, String> colourKeySink() {
+    return null;
+  }
+
+  public Base<? super Integer> baseSink() {
+    return null;
+  }
+
+  public List<? super Integer> listSink() {
+    return null;
+  }
+
+  public Comparable<? super Integer> comparableSink() {
+    return null;
+  }
+
+  public Comparable<? super String> comparableTextSink() {
+    return null;
+  }
+
+  public static class NumberOrder implements java.util.Comparator<Number> {
+    @Override
+    public int compare(Number a, Number b) {
+      return Double.compare(a.doubleValue(), b.doubleValue());
+    }
+  }
+
+  /** Fixes its superclass's variable to a supertype of {@code Integer}. */
+  public static class NumBase extends Base<Number> {
+  }
+
+  /** Holds numbers by its own declaration. */
+  public static class Numbers extends ArrayList<Number> {
+  }
+
+  /**
+   * A {@code ? super L} declaration is how a caller inserts an L, so what the object's class or the type the JDK keeps
+   * inside it fixes must take one: a string comparator, an enum set or empty enum map of another enum, a
+   * {@code Base<String>} or a list of strings by its class, a string as a {@code Comparable<? super Integer>} were all
+   * accepted (the caller's {@code add}, {@code put}, {@code accept} or {@code compareTo} threw). What the caller reads
+   * back is an {@code Object}: elements of any class stay accepted where the object's class allows them.
+   */
+  @Test
+  void whatASuperWildcardLetsACallerInsertIsCheckedToo() throws Exception {
+    java.util.TreeSet<String> text = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    StrBase strBase = new StrBase();
+    strBase.value = "s";
+    Tags tags = new Tags();
+    tags.add("a");
+
+    assertThat(misfit(text, "integerSink")).hasValue("the result is a java.util.TreeSet, whose comparator, a "
+        + "java.lang.String$CaseInsensitiveComparator, compares java.lang.String, but its declared type is "
+        + "java.util.SortedSet<? super java.lang.Integer>");
+    assertThat(misfit(text, "collectionSink")).isPresent();
+    assertThat(misfit(new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER), "integerKeySink")).isPresent();
+    assertThat(misfit(java.util.EnumSet.of(java.time.DayOfWeek.MONDAY), "colourSink")).hasValueSatisfying(why ->
+        assertThat(why).startsWith("the result is a java.util.RegularEnumSet, whose elements are of "
+            + "java.time.DayOfWeek"));
+    assertThat(misfit(new java.util.EnumMap<>(java.time.DayOfWeek.class), "colourKeySink")).hasValueSatisfying(why ->
+        assertThat(why).startsWith("the result is a java.util.EnumMap, whose keys are of another enum class than "));
+    assertThat(misfit(strBase, "baseSink")).hasValue("the result is a " + StrBase.class.getName() + ", whose class "
+        + "makes Base's T java.lang.String, but its declared type is " + Base.class.getName()
+        + "<? super java.lang.Integer>");
+    assertThat(misfit(tags, "listSink")).hasValueSatisfying(why -> assertThat(why).startsWith("the result is a "
+        + Tags.class.getName() + ", whose class makes List's E java.lang.String"));
+    assertThat(misfit("text", "comparableSink")).isPresent();
+
+    assertThat(misfit(new java.util.TreeSet<>(), "integerSink")).isEmpty();
+    assertThat(misfit(new java.util.TreeSet<>(new IntegerOrder()), "integerSink")).isEmpty();
+    assertThat(misfit(new java.util.TreeSet<>(new NumberOrder()), "collectionSink")).isEmpty();
+    assertThat(misfit(new java.util.TreeSet<>(java.util.Comparator.reverseOrder()), "integerSink")).isEmpty();
+    assertThat(misfit(new java.util.TreeMap<>(new NumberOrder()), "integerKeySink")).isEmpty();
+    assertThat(misfit(java.util.EnumSet.of(Colour.RED), "colourSink")).isEmpty();
+    assertThat(misfit(new java.util.HashSet<>(List.of("a", 1)), "colourSink")).isEmpty();
+    assertThat(misfit(new java.util.EnumMap<>(Colour.class), "colourKeySink")).isEmpty();
+    assertThat(misfit(new NumBase(), "baseSink")).isEmpty();
+    assertThat(misfit(new Base<>(), "baseSink")).isEmpty();
+    assertThat(misfit(new ArrayList<>(List.of(1, "a", 2.0)), "listSink")).isEmpty();
+    assertThat(misfit(new Loose(), "listSink")).isEmpty();
+    Numbers numbers = new Numbers();
+    numbers.add(1.5);
+    assertThat(misfit(numbers, "listSink")).isEmpty();
+    smuggle(numbers, "not a number");
+    assertThat(misfit(numbers, "listSink")).as("held to what its class declares").isPresent();
+    assertThat(misfit(5, "comparableSink")).isEmpty();
+    assertThat(misfit("text", "comparableTextSink")).isEmpty();
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
