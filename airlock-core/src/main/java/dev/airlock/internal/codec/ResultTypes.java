@@ -223,8 +223,12 @@ public final class ResultTypes {
   private record Layout(List<Level> levels, String conflict) {
   }
 
-  /** One class of an object's layout: its fields that are checked, and their types in that class's scope. */
-  private record Level(Field[] fields, Scoped[] types) {
+  /**
+   * One class of an object's layout: its fields that are checked, and their types in that class's scope;
+   * {@code seconds} (null when none) the second type a field is held to, where the declared type binds it otherwise
+   * ({@link #heldToDeclared}).
+   */
+  private record Level(Field[] fields, Scoped[] types, Scoped[] seconds) {
   }
 
   /**
@@ -428,7 +432,7 @@ public final class ResultTypes {
       }
       Class<?> declaredRaw = erasure(type.type);
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
-      Scoped written = argumentBelow(declaredRaw, declaredScope, container, 0, false);
+      Scoped written = argumentBelow(declaredRaw, declaredScope, container, 0);
       Scoped exact = written == null ? null : bindingOf(written);
       Scoped[] first = {written == null ? OBJECT : resolve(written), null};
       Scoped[] second = {container == Map.class ? argument(declaredRaw, declaredScope, container, 1) : null, null};
@@ -444,7 +448,8 @@ public final class ResultTypes {
           second = stricter(second[0], argument(runtime, own, container, 1));
         }
       }
-      List<Level> fields = jdk ? List.of() : levelsOf(runtime, own);
+      List<Level> fields = jdk ? List.of()
+          : heldToDeclared(levelsOf(runtime, own), runtime, own, declaredRaw, declaredScope);
       // What a caller may insert: the declared element type, or L where it is declared ? super L.
       Scoped compared = exact == null || exact.type instanceof WildcardType ? null
           : exact.type instanceof TypeVariable<?> v ? lowerBound(type, v) : exact;
@@ -464,7 +469,8 @@ public final class ResultTypes {
       Map<TypeVariable<?>, Scoped> declaredScope = scopeOf(type.type, type.scope);
       Map<TypeVariable<?>, Scoped> own = runtime == declaredRaw ? declaredScope
           : inferred(runtime, declaredRaw, declaredScope);
-      Layout layout = new Layout(levelsOf(runtime, own), conflict(runtime, own, type, declaredRaw, declaredScope));
+      Layout layout = new Layout(heldToDeclared(levelsOf(runtime, own), runtime, own, declaredRaw, declaredScope),
+          conflict(runtime, own, type, declaredRaw, declaredScope));
       cache(type, runtime, layout);
       return layout;
     }
@@ -526,6 +532,7 @@ public final class ResultTypes {
     private Iterator<Child> fields(Object value, List<Level> levels, boolean second) {
       List<Child> children = null;
       int accepted = 0;
+      int acceptedSecond = 0;
       for (int l = 0; l < levels.size(); l++) {
         Level level = levels.get(l);
         for (int f = 0; f < level.fields.length; f++) {
@@ -539,17 +546,29 @@ public final class ResultTypes {
           Scoped type = level.types[f];
           if (fitsWithNothingBelow(held, type)) {
             accepted++;
-            continue;
+          } else {
+            children = add(children, new Child(held, type, level.fields[f].getName(), -1, true, second));
           }
-          if (children == null) {
-            children = new ArrayList<>(4);
+          Scoped other = level.seconds == null ? null : level.seconds[f];
+          if (other != null && fitsWithNothingBelow(held, other)) {
+            acceptedSecond++;
+          } else if (other != null) {
+            children = add(children, new Child(held, other, level.fields[f].getName(), -1, true, true));
           }
-          children.add(new Child(held, type, level.fields[f].getName(), -1, true, second));
         }
       }
       count(accepted, second);
+      if (acceptedSecond > 0) {
+        count(acceptedSecond, true);
+      }
       return children == null ? null : children.iterator();
     }
+  }
+
+  private static List<Child> add(List<Child> children, Child child) {
+    List<Child> to = children == null ? new ArrayList<>(4) : children;
+    to.add(child);
+    return to;
   }
 
   /** A walk's cache key: the objects themselves, never their contents, which a scope's would make costly to hash. */
@@ -741,10 +760,49 @@ public final class ResultTypes {
         types[f] = resolve(new Scoped(type, here));
       }
       any |= fields.length > 0;
-      levels.add(new Level(fields, types));
+      levels.add(new Level(fields, types, null));
       here = scopeOf(k.getGenericSuperclass(), here);
     }
     return any ? List.copyOf(levels) : List.of();
+  }
+
+  /**
+   * {@code levels}, the layout of {@code runtime} by its own class's bindings ({@code own}), with the fields of the
+   * declared class {@code declaredRaw} and of the classes above it held to the declaration's bindings too where the
+   * object's own do not imply them: {@code AlBase<X> extends Base<ArrayList<X>>} declared
+   * {@code Base<? extends List<Integer>>} leaves X open, but its value must hold integers. A field held to both is
+   * checked against each within {@link #SECOND_TYPE_VISITS}, as a container's elements are ({@link #stricter}). Not
+   * above a raw supertype, which binds nothing the declaration could be held to.
+   */
+  private static List<Level> heldToDeclared(List<Level> levels, Class<?> runtime, Map<TypeVariable<?>, Scoped> own,
+      Class<?> declaredRaw, Map<TypeVariable<?>, Scoped> declaredScope) {
+    if (levels.isEmpty() || declaredScope.isEmpty() || declaredRaw.isInterface() || runtime == declaredRaw
+        || scopeBelow(runtime, own, declaredRaw, false) == NONE) {
+      return levels;
+    }
+    int depth = 0;
+    for (Class<?> k = runtime; k != declaredRaw; k = k.getSuperclass()) {
+      if (k == null) {
+        return levels;
+      }
+      depth++;
+    }
+    List<Level> declared = levelsOf(declaredRaw, declaredScope);
+    List<Level> held = new ArrayList<>(levels);
+    for (int j = 0; j < declared.size() && depth + j < levels.size(); j++) {
+      Level mine = levels.get(depth + j);
+      Scoped[] types = mine.types.clone();
+      Scoped[] seconds = new Scoped[types.length];
+      boolean any = false;
+      for (int f = 0; f < types.length; f++) {
+        Scoped[] both = stricter(declared.get(j).types[f], mine.types[f]);
+        types[f] = both[0];
+        seconds[f] = both[1];
+        any |= both[1] != null;
+      }
+      held.set(depth + j, new Level(mine.fields, types, any ? seconds : null));
+    }
+    return List.copyOf(held);
   }
 
   private static boolean isInner(Class<?> k) {
@@ -779,8 +837,9 @@ public final class ResultTypes {
   }
 
   /**
-   * Where {@code runtime}'s own declaration fixes a type argument of the declared class {@code declaredRaw} to one that
-   * does not imply the declared one ({@code StrBase extends Base<String>} declared {@code Base<Integer>}): what it
+   * Where {@code runtime}'s own declaration fixes a type argument of the declared class {@code declaredRaw}, or of a
+   * class enclosing it, to one that does not imply the declared one ({@code StrBase extends Base<String>} declared
+   * {@code Base<Integer>}, {@code IntInner extends Outer<Integer>.Inner} declared {@code Outer<String>.Inner}): what it
    * fixes, for the message; null when nothing is fixed so. No code hands such an object out as the declared type but
    * through an unchecked cast, and below it the walk follows the class's own binding. A variable the class leaves to
    * the declaration, or to nothing through a raw supertype ({@code Json extends LinkedHashMap}), is not fixed. Where
@@ -789,30 +848,45 @@ public final class ResultTypes {
    */
   private static String conflict(Class<?> runtime, Map<TypeVariable<?>, Scoped> own, Scoped declaredType,
       Class<?> declaredRaw, Map<TypeVariable<?>, Scoped> declaredScope) {
-    if (runtime == declaredRaw) {
+    Map<TypeVariable<?>, Scoped> fixedScope = runtime == declaredRaw ? null
+        : scopeBelow(runtime, own, declaredRaw, false);
+    if (fixedScope == null) {
       return null;
     }
-    TypeVariable<?>[] variables = declaredRaw.getTypeParameters();
-    for (int i = 0; i < variables.length; i++) {
-      Scoped declared = declaredScope.get(variables[i]);
-      Scoped lower = declared == null ? lowerBound(declaredType, variables[i]) : null;
-      Scoped written = argumentBelow(runtime, own, declaredRaw, i, false);
-      if (declared == null && lower == null || written == null) {
-        continue;
-      }
-      Scoped fixed = bindingOf(written);
-      if (!(fixed.type instanceof Class<?>) && (namesUnbound(fixed, new int[] {COMPARED_NODES})
-          || declared != null && resolve(declared).type instanceof TypeVariable<?>)) {
-        // Fixed by nothing, or not wholly (List<X> where the declaration did not bind X), or declared as a variable of
-        // several bounds: each value is checked against what there is.
-        continue;
-      }
-      if (declared != null ? contradicts(fixed, declared) : contradicts(lower, fixed)) {
-        return "whose class makes " + declaredRaw.getSimpleName() + "'s " + variables[i].getName() + " "
-            + named(resolve(fixed));
+    for (Class<?> k = declaredRaw; k != null; k = isInner(k) ? k.getEnclosingClass() : null) {
+      for (TypeVariable<?> variable : k.getTypeParameters()) {
+        String conflict = conflictOver(variable, fixedScope.get(variable), declaredScope.get(variable), declaredType);
+        if (conflict != null) {
+          return conflict;
+        }
       }
     }
     return null;
+  }
+
+  /**
+   * {@link #conflict} for one variable: {@code written}, what the object's class fixes it to (null when nothing),
+   * against {@code declared}, the declaration's binding (null when it leaves it open).
+   */
+  private static String conflictOver(TypeVariable<?> variable, Scoped written, Scoped declared, Scoped declaredType) {
+    Scoped lower = declared == null ? lowerBound(declaredType, variable) : null;
+    if (declared == null && lower == null || written == null) {
+      return null;
+    }
+    Scoped fixed = bindingOf(written);
+    boolean refused;
+    if (!(fixed.type instanceof Class<?>) && namesUnbound(fixed, new int[] {COMPARED_NODES})) {
+      // Not wholly fixed (List<X> where the declaration did not bind X): no binding of X makes it imply an Integer.
+      refused = declared != null ? !mayImply(fixed, declared) : !mayImply(lower, fixed);
+    } else if (!(fixed.type instanceof Class<?>) && declared != null
+        && resolve(declared).type instanceof TypeVariable<?>) {
+      // Declared as a variable of several bounds: each value is checked against what there is.
+      refused = false;
+    } else {
+      refused = declared != null ? contradicts(fixed, declared) : contradicts(lower, fixed);
+    }
+    return refused ? "whose class makes " + ((Class<?>) variable.getGenericDeclaration()).getSimpleName() + "'s "
+        + variable.getName() + " " + named(resolve(fixed)) : null;
   }
 
   /**
@@ -844,6 +918,29 @@ public final class ResultTypes {
   private static boolean contradicts(Scoped fixed, Scoped declared) {
     int[] budget = {COMPARED_NODES};
     return !implies(fixed, declared, budget) && budget[0] >= 0;
+  }
+
+  /**
+   * Whether some binding of the variables {@code a} or {@code b} leave open could make {@code a} imply {@code b}, as
+   * far as their classes tell: a {@code List<X>} or an {@code X[]} never implies an {@code Integer}, whatever X is.
+   * True where a variable or a wildcard leaves the class open.
+   */
+  private static boolean mayImply(Scoped a, Scoped b) {
+    Scoped from = bindingOf(a);
+    Scoped to = resolve(b);
+    if (from.type instanceof GenericArrayType f) {
+      Class<?> target = erasure(to);
+      if (!target.isArray()) {
+        return target.isAssignableFrom(Object[].class);
+      }
+      return mayImply(new Scoped(f.getGenericComponentType(), from.scope), to.type instanceof GenericArrayType g
+          ? new Scoped(g.getGenericComponentType(), to.scope) : new Scoped(target.getComponentType(), NONE));
+    }
+    if (!(from.type instanceof Class<?>) && !(from.type instanceof ParameterizedType)
+        || to.type instanceof TypeVariable<?>) {
+      return true;
+    }
+    return erasure(to).isAssignableFrom(erasure(from.type));
   }
 
   /**
@@ -973,17 +1070,27 @@ public final class ResultTypes {
    * {@code Object} when the declaration does not say.
    */
   private static Scoped argument(Class<?> start, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
-    Scoped found = argumentBelow(start, scope, target, index, false);
+    Scoped found = argumentBelow(start, scope, target, index);
     return found != null ? resolve(found) : OBJECT;
   }
 
   /**
    * {@link #argument} as its variable, not yet resolved; null when {@code target} is not a supertype of {@code k}.
    */
-  private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index,
-      boolean erased) {
+  private static Scoped argumentBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope, Class<?> target, int index) {
+    Map<TypeVariable<?>, Scoped> found = scopeBelow(k, scope, target, false);
+    return found == null ? null : new Scoped(target.getTypeParameters()[index], found);
+  }
+
+  /**
+   * The scope of {@code target}'s variables, and of the classes enclosing it, for an object of {@code k} whose
+   * variables {@code scope} binds: {@link #NONE} above a raw supertype, null when {@code target} is not a supertype of
+   * {@code k}.
+   */
+  private static Map<TypeVariable<?>, Scoped> scopeBelow(Class<?> k, Map<TypeVariable<?>, Scoped> scope,
+      Class<?> target, boolean erased) {
     if (k == target) {
-      return new Scoped(target.getTypeParameters()[index], erased ? NONE : scope);
+      return erased ? NONE : scope;
     }
     // Host classes: the recursion is as deep as their hierarchy. Only a supertype on the way gets a scope made. Above
     // a raw supertype (Legacy extends RawMid) every supertype is erased, as the language has it.
@@ -996,7 +1103,7 @@ public final class ResultTypes {
         continue;
       }
       boolean rawUse = parent instanceof Class<?> && raw.getTypeParameters().length > 0;
-      Scoped found = argumentBelow(raw, erased || rawUse ? NONE : scopeOf(parent, scope), target, index,
+      Map<TypeVariable<?>, Scoped> found = scopeBelow(raw, erased || rawUse ? NONE : scopeOf(parent, scope), target,
           erased || rawUse);
       if (found != null) {
         return found;
@@ -1234,7 +1341,7 @@ public final class ResultTypes {
    * say (a variable).
    */
   private static Scoped comparesOtherwise(Class<?> comparator, Scoped compared) {
-    Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0, false);
+    Scoped written = argumentBelow(comparator, NONE, Comparator.class, 0);
     Scoped own = written == null ? null : bindingOf(written);
     if (own == null || !(own.type instanceof Class<?>) && own.type instanceof TypeVariable<?>
         || erasure(resolve(own).type) == Comparable.class) {
@@ -1311,12 +1418,15 @@ public final class ResultTypes {
       } else {
         out.append(erasure(p).getName());
       }
-      out.append('<');
       Type[] arguments = p.getActualTypeArguments();
-      for (int i = 0; i < arguments.length && out.length() < NAME_LENGTH; i++) {
-        name(new Scoped(arguments[i], t.scope), out.append(i == 0 ? "" : ", "));
+      if (arguments.length > 0) {
+        // An inner class of a generic class may have no arguments of its own: Outer<String>.Inner.
+        out.append('<');
+        for (int i = 0; i < arguments.length && out.length() < NAME_LENGTH; i++) {
+          name(new Scoped(arguments[i], t.scope), out.append(i == 0 ? "" : ", "));
+        }
+        out.append('>');
       }
-      out.append('>');
     } else if (t.type instanceof WildcardType w) {
       Type[] lower = w.getLowerBounds();
       Type upper = w.getUpperBounds()[0];

@@ -1101,6 +1101,112 @@ class ResultTypesTest {
     assertThat(misfit("text", "comparableTextSink")).isEmpty();
   }
 
+  /** A result type whose cases fix its argument, one of them to a type of its own variable. */
+  public sealed interface Result<T> permits Ok, Many {
+  }
+
+  public record Ok<T>(T value) implements Result<T> {
+  }
+
+  public record Many<X>(List<X> values) implements Result<List<X>> {
+  }
+
+  public Result<Integer> result() {
+    return null;
+  }
+
+  public Result<List<String>> results() {
+    return null;
+  }
+
+  public static class ListBase<X> extends Base<List<X>> {
+  }
+
+  public static class ArrBase<X> extends Base<X[]> {
+  }
+
+  public static class AlBase<X> extends Base<ArrayList<X>> {
+  }
+
+  /** Fixes its enclosing class's variable. */
+  public static class IntInner extends Outer<Integer>.Inner {
+    public IntInner(Outer<Integer> outer) {
+      outer.super();
+    }
+  }
+
+  public static class StrInner extends Outer<String>.Inner {
+    public StrInner(Outer<String> outer) {
+      outer.super();
+    }
+  }
+
+  public Base<List<String>> listBase() {
+    return null;
+  }
+
+  public Base<String[]> arrayBase() {
+    return null;
+  }
+
+  public Base<Object> objectBase() {
+    return null;
+  }
+
+  public Base<? extends List<Integer>> someIntegerListBase() {
+    return null;
+  }
+
+  /**
+   * A class that fixes a declared type argument to a type of its own open variable is still compared with the
+   * declaration by the classes: a {@code List<X>} or an {@code X[]} is no {@code Integer}, whatever X is (a
+   * {@code Many} of strings as a {@code Result<Integer>} was accepted, and the caller's cast to {@code Ok} threw);
+   * where the classes fit ({@code ArrayList<X>} as a {@code List<Integer>}), the declared class's fields are held to
+   * the declaration's binding too. An enclosing class's argument counts as the declared class's own do.
+   */
+  @Test
+  void aClassThatFixesAnArgumentThroughItsOwnVariableOrAnEnclosingClassIsComparedToo() throws Exception {
+    ListBase<String> listBase = new ListBase<>();
+    listBase.value = new ArrayList<>(List.of("s"));
+    ArrBase<String> arrBase = new ArrBase<>();
+    arrBase.value = new String[] {"s"};
+    AlBase<Object> alBase = new AlBase<>();
+    alBase.value = new ArrayList<>(List.of("not an integer"));
+    Outer<Integer> integers = new Outer<>();
+    IntInner intInner = new IntInner(integers);
+    intInner.value = 42;
+
+    assertThat(misfit(new Many<>(List.of("not", "integers")), "result")).hasValue("the result is a "
+        + Many.class.getName() + ", whose class makes Result's T java.util.List<X>, but its declared type is "
+        + Result.class.getName() + "<java.lang.Integer>");
+    assertThat(misfit(new Many<>(List.of(1)), "results")).hasValue("the result.values[0] is a java.lang.Integer, "
+        + "but its declared type is java.lang.String");
+    assertThat(misfit(listBase, "base")).hasValueSatisfying(why -> assertThat(why).startsWith("the result is a "
+        + ListBase.class.getName() + ", whose class makes Base's T java.util.List<X>"));
+    assertThat(misfit(arrBase, "base")).hasValueSatisfying(why -> assertThat(why).startsWith("the result is a "
+        + ArrBase.class.getName() + ", whose class makes Base's T X[]"));
+    assertThat(misfit(List.of(listBase), "bases")).hasValueSatisfying(why -> assertThat(why).startsWith("the "
+        + "result[0] is a " + ListBase.class.getName()));
+    assertThat(misfit(listBase, "baseSink")).isPresent();
+    assertThat(misfit(alBase, "someIntegerListBase")).hasValue("the result.value[0] is a java.lang.String, but its "
+        + "declared type is java.lang.Integer");
+    assertThat(misfit(intInner, "inner")).hasValue("the result is a " + IntInner.class.getName() + ", whose class "
+        + "makes Outer's T java.lang.Integer, but its declared type is " + Outer.class.getName()
+        + "<java.lang.String>$Inner");
+
+    assertThat(misfit(new Ok<>(1), "result")).isEmpty();
+    assertThat(misfit(new Many<>(List.of("a")), "results")).isEmpty();
+    assertThat(misfit(listBase, "listBase")).isEmpty();
+    assertThat(misfit(arrBase, "arrayBase")).isEmpty();
+    assertThat(misfit(arrBase, "objectBase")).isEmpty();
+    assertThat(misfit(listBase, "someBase")).isEmpty();
+    alBase.value = new ArrayList<>(List.of(1));
+    assertThat(misfit(alBase, "someIntegerListBase")).isEmpty();
+    StrInner strInner = new StrInner(new Outer<>());
+    strInner.value = "s";
+    assertThat(misfit(strInner, "inner")).isEmpty();
+  }
+
   /** Three fields the walk accepts where it reads them, without a child of their own. */
   public static class Leaves {
     Integer number = 1;
