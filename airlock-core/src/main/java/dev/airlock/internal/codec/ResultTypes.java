@@ -951,6 +951,12 @@ public final class ResultTypes {
    */
   private static Map<TypeVariable<?>, Scoped> inferred(Class<?> runtime, Class<?> declaredRaw,
       Map<TypeVariable<?>, Scoped> known) {
+    return inferred(runtime, declaredRaw, known, 0);
+  }
+
+  /** {@link #inferred}, {@code depth} levels into a unification ({@link #unify}), which bounds it. */
+  private static Map<TypeVariable<?>, Scoped> inferred(Class<?> runtime, Class<?> declaredRaw,
+      Map<TypeVariable<?>, Scoped> known, int depth) {
     if (known.isEmpty()) {
       // A declared Object, a plain class or a raw type fixes nothing below it.
       return NONE;
@@ -963,7 +969,7 @@ public final class ResultTypes {
     Map<TypeVariable<?>, Scoped> scope = known;
     for (int i = path.size() - 1; i >= 0; i--) {
       Map<TypeVariable<?>, Scoped> below = new HashMap<>();
-      unifyScope(path.get(i), scope, below, 0);
+      unifyScope(path.get(i), scope, below, depth);
       scope = below;
     }
     return scope;
@@ -1019,7 +1025,7 @@ public final class ResultTypes {
 
   /**
    * Binds the variables of {@code written} to the parts of {@code actual} they stand for: {@code List<T>} and
-   * {@code List<String>} bind {@code T} to {@code String}.
+   * {@code List<String>} bind {@code T} to {@code String}, and so do {@code ArrayList<T>} and {@code List<String>}.
    */
   private static void unify(Type written, Scoped actual, Map<TypeVariable<?>, Scoped> out, int depth) {
     if (depth > 32) {
@@ -1031,6 +1037,11 @@ public final class ResultTypes {
     } else if (written instanceof ParameterizedType w && a.type instanceof ParameterizedType p
         && w.getRawType() == p.getRawType()) {
       unifyScope(w, scopeOf(p, a.scope), out, depth + 1);
+    } else if (written instanceof ParameterizedType w && a.type instanceof ParameterizedType p
+        && w.getRawType() instanceof Class<?> sub && erasure(p).isAssignableFrom(sub)) {
+      // A subclass written where its supertype is known (ArrayList<X> where a List<Integer> is): its own variables
+      // as that supertype binds them, as an object's are found from its declared type.
+      unifyScope(w, inferred(sub, erasure(p), scopeOf(p, a.scope), depth + 1), out, depth + 1);
     } else if (written instanceof GenericArrayType w && a.type instanceof GenericArrayType g) {
       unify(w.getGenericComponentType(), new Scoped(g.getGenericComponentType(), a.scope), out, depth + 1);
     } else if (written instanceof GenericArrayType w && a.type instanceof Class<?> c && c.isArray()) {

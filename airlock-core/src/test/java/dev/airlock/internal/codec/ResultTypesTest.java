@@ -1157,12 +1157,22 @@ class ResultTypesTest {
     return null;
   }
 
+  /** Fixes an interface's argument to a subclass of what it is declared as, of its own variable. */
+  public static class AlSource<X> implements Source<ArrayList<X>> {
+    ArrayList<X> values = new ArrayList<>();
+  }
+
+  public Source<? extends List<Integer>> someIntegerListSource() {
+    return null;
+  }
+
   /**
    * A class that fixes a declared type argument to a type of its own open variable is still compared with the
    * declaration by the classes: a {@code List<X>} or an {@code X[]} is no {@code Integer}, whatever X is (a
    * {@code Many} of strings as a {@code Result<Integer>} was accepted, and the caller's cast to {@code Ok} threw);
-   * where the classes fit ({@code ArrayList<X>} as a {@code List<Integer>}), the declared class's fields are held to
-   * the declaration's binding too. An enclosing class's argument counts as the declared class's own do.
+   * where the classes fit ({@code ArrayList<X>} as a {@code List<Integer>}), X is what that binds it to, and the
+   * declared class's fields are held to the declaration's binding too. An enclosing class's argument counts as the
+   * declared class's own do.
    */
   @Test
   void aClassThatFixesAnArgumentThroughItsOwnVariableOrAnEnclosingClassIsComparedToo() throws Exception {
@@ -1190,6 +1200,10 @@ class ResultTypesTest {
     assertThat(misfit(listBase, "baseSink")).isPresent();
     assertThat(misfit(alBase, "someIntegerListBase")).hasValue("the result.value[0] is a java.lang.String, but its "
         + "declared type is java.lang.Integer");
+    AlSource<Object> alSource = new AlSource<>();
+    alSource.values.add("not an integer");
+    assertThat(misfit(alSource, "someIntegerListSource")).hasValue("the result.values[0] is a java.lang.String, but "
+        + "its declared type is java.lang.Integer");
     assertThat(misfit(intInner, "inner")).hasValue("the result is a " + IntInner.class.getName() + ", whose class "
         + "makes Outer's T java.lang.Integer, but its declared type is " + Outer.class.getName()
         + "<java.lang.String>$Inner");
@@ -1202,6 +1216,8 @@ class ResultTypesTest {
     assertThat(misfit(listBase, "someBase")).isEmpty();
     alBase.value = new ArrayList<>(List.of(1));
     assertThat(misfit(alBase, "someIntegerListBase")).isEmpty();
+    alSource.values.set(0, 1);
+    assertThat(misfit(alSource, "someIntegerListSource")).isEmpty();
     StrInner strInner = new StrInner(new Outer<>());
     strInner.value = "s";
     assertThat(misfit(strInner, "inner")).isEmpty();
