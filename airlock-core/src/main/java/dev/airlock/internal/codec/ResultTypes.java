@@ -254,20 +254,11 @@ public final class ResultTypes {
 
   /** What {@code owner}'s supertypes bind {@code declarer}'s type variables to; those left open stay unbound. */
   private static Map<TypeVariable<?>, Scoped> ownerScope(Class<?> owner, Class<?> declarer) {
-    TypeVariable<?>[] variables = declarer.getTypeParameters();
-    if (variables.length == 0 || owner == declarer || !declarer.isAssignableFrom(owner)) {
+    if (declarer.getTypeParameters().length == 0 || owner == declarer || !declarer.isAssignableFrom(owner)) {
       return NONE;
     }
-    Map<TypeVariable<?>, Scoped> scope = new HashMap<>();
-    for (int i = 0; i < variables.length; i++) {
-      // The variable itself, in the scope the owner's supertypes made for it: its binding there, if any.
-      Scoped found = argumentBelow(owner, NONE, declarer, i, false);
-      Scoped binding = found == null ? null : found.scope.get(variables[i]);
-      if (binding != null) {
-        scope.put(variables[i], binding);
-      }
-    }
-    return scope;
+    Map<TypeVariable<?>, Scoped> scope = scopeBelow(owner, NONE, declarer, false);
+    return scope == null ? NONE : scope;
   }
 
   /**
