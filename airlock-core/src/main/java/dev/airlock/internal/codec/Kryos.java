@@ -27,6 +27,7 @@ import com.esotericsoftware.kryo.kryo5.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.kryo5.util.MapReferenceResolver;
 import dev.airlock.internal.backend.GuestText;
 import java.io.File;
+import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
@@ -306,14 +307,21 @@ final class Kryos {
   }
 
   /**
-   * Worker side: writes a JDK list, set or map of a class the host does not read as the plain class it reads, so
-   * that what ordinary code returns crosses as a copy, as a view does ({@link UnmodifiableViewSerializer}):
-   * {@code list.subList(0, 10)}, {@code map.values()} or {@code map.keySet()}, {@code Collections.nCopies},
-   * {@code synchronizedList}, {@code checkedList} and {@code Collectors.partitioningBy}'s map were refused by the
-   * host by name (attack review 41). Kryo's serializers of those plain classes write any collection or map. Sorted
-   * ones and queues are left as they are: a copy would lose their comparator or their order.
+   * Worker side: writes a JDK list, set or map of a class no code can name, which the host does not read, as the
+   * plain class it reads, so that what ordinary code returns crosses as a copy, as a view does
+   * ({@link UnmodifiableViewSerializer}): {@code list.subList(0, 10)}, {@code map.values()}, a hash map's
+   * {@code keySet()}, {@code Collections.nCopies}, {@code synchronizedList}, {@code checkedList} and
+   * {@code Collectors.partitioningBy}'s map were refused by the host by name (attack review 41). Kryo's serializers of
+   * those plain classes write any collection or map. A list keeps every element in order, so any such list or
+   * collection is copied; a set or a map only where it belongs to a hash map or is a partition, whose keys are equal
+   * by {@code equals} as the copy's are (an identity map's key set copied into a {@code LinkedHashSet} would lose
+   * keys). Public classes (a {@code Vector}, a {@code Properties}), sorted ones and queues keep their class, and the
+   * host's refusal by name, which says what is wrong (attack review 42).
    */
   static final class CopyingClassResolver extends DefaultClassResolver {
+    /** Classes whose nested sets and maps hold keys equal by {@code equals}. */
+    private static final Set<String> EQUALITY_KEYED = Set.of("java.util.HashMap", "java.util.LinkedHashMap",
+        "java.util.concurrent.ConcurrentHashMap", "java.util.stream.Collectors");
     private static final ClassValue<Class<?>> WRITTEN_AS = new ClassValue<>() {
       @Override
       protected Class<?> computeValue(Class<?> type) {
@@ -328,18 +336,21 @@ final class Kryos {
     }
 
     static Class<?> writtenAs(Class<?> type) {
-      if (!ClassAllowlist.isJdk(type) || ClassAllowlist.isJdkValueType(type.getName())
+      if (!ClassAllowlist.isJdk(type) || Modifier.isPublic(type.getModifiers())
+          || ClassAllowlist.isJdkValueType(type.getName())
           || UnmodifiableViewSerializer.COLLECTIONS.isAssignableFrom(type)
           || UnmodifiableViewSerializer.MAPS.isAssignableFrom(type)
           || SortedSet.class.isAssignableFrom(type) || SortedMap.class.isAssignableFrom(type)
           || Queue.class.isAssignableFrom(type)) {
         return type;
       }
+      boolean equalityKeyed = type.getEnclosingClass() != null
+          && EQUALITY_KEYED.contains(type.getEnclosingClass().getName());
       if (Map.class.isAssignableFrom(type)) {
-        return LinkedHashMap.class;
+        return equalityKeyed ? LinkedHashMap.class : type;
       }
       if (Set.class.isAssignableFrom(type)) {
-        return LinkedHashSet.class;
+        return equalityKeyed ? LinkedHashSet.class : type;
       }
       return Collection.class.isAssignableFrom(type) ? ArrayList.class : type;
     }

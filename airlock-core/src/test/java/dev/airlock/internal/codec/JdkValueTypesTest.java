@@ -205,7 +205,18 @@ class JdkValueTypesTest {
             value));
       }
     }
-    // A sorted one keeps its class and comparator, and is still refused by name rather than sent without them.
+    // A public class, a sorted one and a set whose keys are equal by identity keep their class and their refusal by
+    // name, rather than crossing as what the caller did not declare, without their comparator, or with keys lost.
+    java.util.IdentityHashMap<String, Integer> identity = new java.util.IdentityHashMap<>();
+    identity.put(new String("k"), 1);
+    identity.put(new String("k"), 2);
+    Set<String> identitySet = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    identitySet.addAll(identity.keySet());
+    for (Object kept : List.of(new java.util.Vector<>(List.of(1)), identity, identity.keySet(),
+        Collections.synchronizedSet(identitySet))) {
+      assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(kept, 1 << 16), ClassAllowlist.jdkOnly()))
+          .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("not on the allowlist");
+    }
     assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(new TreeMap<>(Map.of("a", 1, "b", 2))
         .headMap("b"), 1 << 16), ClassAllowlist.jdkOnly())).isInstanceOf(SandboxProtocolException.class);
   }
