@@ -383,8 +383,9 @@ public final class ClassAllowlist {
     while (!todo.isEmpty()) {
       Type type = todo.poll();
       Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
-      if (type instanceof ParameterizedType p) {
-        TypeVariable<?>[] variables = raw.getTypeParameters();
+      // Outer<String>.Inner binds Outer's variables too.
+      for (Type t = type; t instanceof ParameterizedType p; t = p.getOwnerType()) {
+        TypeVariable<?>[] variables = ((Class<?>) p.getRawType()).getTypeParameters();
         Type[] arguments = p.getActualTypeArguments();
         for (int i = 0; i < variables.length && i < arguments.length; i++) {
           out.putIfAbsent(variables[i], arguments[i]);

@@ -254,7 +254,12 @@ public final class ResultTypes {
 
   /** What {@code owner}'s supertypes bind {@code declarer}'s type variables to; those left open stay unbound. */
   private static Map<TypeVariable<?>, Scoped> ownerScope(Class<?> owner, Class<?> declarer) {
-    if (declarer.getTypeParameters().length == 0 || owner == declarer || !declarer.isAssignableFrom(owner)) {
+    boolean generic = false;
+    for (Class<?> k = declarer; k != null && !generic; k = isInner(k) ? k.getEnclosingClass() : null) {
+      // An inner class's method may return its enclosing class's variable (Outer<T>.Inner's T get()).
+      generic = k.getTypeParameters().length > 0;
+    }
+    if (!generic || owner == declarer || !declarer.isAssignableFrom(owner)) {
       return NONE;
     }
     Map<TypeVariable<?>, Scoped> scope = scopeBelow(owner, NONE, declarer, false);
@@ -888,9 +893,12 @@ public final class ResultTypes {
       // Not wholly fixed (List<X> where the declaration did not bind X): no binding of X makes it imply an Integer.
       refused = declared != null ? !mayImply(fixed, declared) : !mayImply(lower, fixed);
     } else if (!(fixed.type instanceof Class<?>) && declared != null
-        && resolve(declared).type instanceof TypeVariable<?>) {
-      // Declared as a variable of several bounds: each value is checked against what there is.
-      refused = false;
+        && resolve(declared).type instanceof TypeVariable<?> v) {
+      // Declared as a variable of several bounds, whose values are each checked against every bound where they have
+      // something below; what is fixed must imply the first, the variable's erasure, at least: a value with nothing
+      // below it (a LocalDateTime as a Comparable<T> of T extends Number & Comparable<T>) is checked nowhere else
+      // (attack review 42). One bound an interface, as RandomAccess, may be met by the values themselves.
+      refused = contradicts(fixed, new Scoped(v.getBounds()[0], resolve(declared).scope));
     } else {
       refused = declared != null ? contradicts(fixed, declared) : contradicts(lower, fixed);
     }
@@ -1207,9 +1215,12 @@ public final class ResultTypes {
     }
     TypeVariable<?>[] variables = target.getTypeParameters();
     for (int i = 0; i < variables.length; i++) {
-      // A variable the target leaves open is held to its bounds, which the source's argument is within.
+      // A variable the target leaves open is held to its bounds, which the source's argument is within; one it
+      // declares ? super L must take an L (a Comparator<String> is no Comparator<? super Integer>, review 42).
       Scoped bound = toScope.get(variables[i]);
-      if (bound != null && !implies(argument(erasure(from.type), fromScope, target, i), bound, budget)) {
+      Scoped lower = bound == null ? lowerBound(to, variables[i]) : null;
+      if (bound != null && !implies(argument(erasure(from.type), fromScope, target, i), bound, budget)
+          || lower != null && !implies(lower, argument(erasure(from.type), fromScope, target, i), budget)) {
         return false;
       }
     }

@@ -274,4 +274,30 @@ class ClassAllowlistTest {
     assertThat(ClassAllowlist.forCall(this, getClass().getMethod("anything"), List.of()).allows("[Ljava.lang.Number;"))
         .isFalse();
   }
+
+  /** A generic outer class whose inner class's methods return its variable. */
+  public static class Outer<T> {
+    public class Inner {
+      public T get() {
+        return null;
+      }
+    }
+
+    public class StringInner extends Outer<String>.Inner {
+      public StringInner(Outer<String> outer) {
+        outer.super();
+      }
+    }
+  }
+
+  /** Attack review 42: the receiver's class binds an enclosing class's variable too. */
+  @Test
+  void anInnerClassesMethodReturnsWhatTheReceiversClassBindsItsEnclosingClassesVariableTo() throws Exception {
+    Outer<String> outer = new Outer<>();
+    Object receiver = outer.new StringInner(outer);
+    ClassAllowlist get = ClassAllowlist.forCall(receiver, Outer.Inner.class.getMethod("get"), List.of());
+    assertThat(Codec.decodeResult(Codec.encodeResult("a", 4096), get)).isEqualTo("a");
+    assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(7, 4096), get))
+        .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("java.lang.String");
+  }
 }

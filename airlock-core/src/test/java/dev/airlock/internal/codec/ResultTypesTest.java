@@ -1324,4 +1324,40 @@ class ResultTypesTest {
       ((Map) collectionOrMap).put("smuggled", value);
     }
   }
+
+  /** Fixes its value's type to a comparator of strings. */
+  public static class StringOrderBase extends Base<java.util.Comparator<String>> {
+  }
+
+  /** Fixes its value's type to a comparator of anything. */
+  public static class AnyOrderBase extends Base<java.util.Comparator<Object>> {
+  }
+
+  public Base<java.util.Comparator<? super Integer>> integerOrderBase() {
+    return null;
+  }
+
+  public <T extends Number & Comparable<T>> Comparable<T> numericKey() {
+    return null;
+  }
+
+  /**
+   * Attack review 42: a {@code ? super L} inside an argument the object's class fixes was not held to L, and a class
+   * fixing the argument of a variable of several bounds was not compared with it: a {@code Base<Comparator<String>>}
+   * as a {@code Base<Comparator<? super Integer>>}, a {@code LocalDateTime} (a {@code Comparable} of
+   * {@code ChronoLocalDateTime}) as the {@code Comparable<T>} of {@code T extends Number & Comparable<T>}; the caller's
+   * {@code compare} or {@code compareTo} threw {@code ClassCastException}.
+   */
+  @Test
+  void aNestedSuperWildcardAndAVariableOfSeveralBoundsHoldWhatAClassFixes() throws Exception {
+    StringOrderBase strings = new StringOrderBase();
+    strings.value = String.CASE_INSENSITIVE_ORDER;
+    assertThat(misfit(strings, "integerOrderBase")).hasValueSatisfying(why -> assertThat(why)
+        .contains("whose class makes Base's T java.util.Comparator<java.lang.String>"));
+    assertThat(misfit(new AnyOrderBase(), "integerOrderBase")).isEmpty();
+    assertThat(misfit(java.time.LocalDateTime.of(2020, 1, 1, 0, 0), "numericKey")).hasValueSatisfying(why ->
+        assertThat(why).contains("whose class makes Comparable's T"));
+    assertThat(misfit(7, "numericKey")).isEmpty();
+    assertThat(misfit(new java.math.BigDecimal("1.5"), "numericKey")).isEmpty();
+  }
 }
