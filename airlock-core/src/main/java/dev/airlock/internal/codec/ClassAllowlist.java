@@ -283,6 +283,8 @@ public final class ClassAllowlist {
     Deque<Type> todo = new ArrayDeque<>();
     Set<Type> seen = new HashSet<>();
     int deepest = 0;
+    // An array of a variable (T[] of a Batch<T>) is as deep as what T stands for, plus its own brackets.
+    int aroundVariables = 0;
     todo.add(root);
     while (!todo.isEmpty()) {
       Type type = todo.poll();
@@ -300,6 +302,17 @@ public final class ClassAllowlist {
         }
         if (element instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
           admitAbstractJdkElement(raw, exact);
+        } else if (element instanceof TypeVariable<?> v) {
+          // Generic code makes a T[] of T's erasure, (T[]) new Comparable[n], or of what T is bound to.
+          aroundVariables = Math.max(aroundVariables, dimensions(type));
+          admitAbstractJdkElement(erasure(v.getBounds()[0]), exact);
+          Type binding = bound.get(v);
+          for (int i = 0; i < 8 && binding instanceof TypeVariable<?> next; i++) {
+            binding = bound.get(next);
+          }
+          if (binding != null) {
+            admitAbstractJdkElement(erasure(binding), exact);
+          }
         }
         todo.add(a.getGenericComponentType());
       } else if (type instanceof WildcardType w) {
@@ -347,7 +360,21 @@ public final class ClassAllowlist {
         }
       }
     }
-    return deepest;
+    return deepest + aroundVariables;
+  }
+
+  /** The class of {@code type} as the JVM sees it; {@code Object} for what names no class. */
+  private static Class<?> erasure(Type type) {
+    if (type instanceof Class<?> c) {
+      return c;
+    } else if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
+      return raw;
+    } else if (type instanceof GenericArrayType a) {
+      return erasure(a.getGenericComponentType()).arrayType();
+    } else if (type instanceof TypeVariable<?> v) {
+      return erasure(v.getBounds()[0]);
+    }
+    return Object.class;
   }
 
   /**
@@ -355,7 +382,11 @@ public final class ClassAllowlist {
    * {@code List<String>[]}), so that the array's class is admitted: no object of that class can be built, and its
    * elements are each judged by their own class.
    */
-  private static void admitAbstractJdkElement(Class<?> element, Set<String> exact) {
+  private static void admitAbstractJdkElement(Class<?> type, Set<String> exact) {
+    Class<?> element = type;
+    while (element.isArray()) {
+      element = element.getComponentType();
+    }
     if (!element.isPrimitive() && isJdk(element)
         && (element.isInterface() || Modifier.isAbstract(element.getModifiers()))) {
       exact.add(element.getName());

@@ -300,4 +300,40 @@ class ClassAllowlistTest {
     assertThatThrownBy(() -> Codec.decodeResult(Codec.encodeResult(7, 4096), get))
         .isInstanceOf(SandboxProtocolException.class).hasMessageContaining("java.lang.String");
   }
+
+  /** A binary heap as textbooks write it: its array is made of the variable's erasure. */
+  public static final class MinHeap<T extends Comparable<T>> {
+    @SuppressWarnings("unchecked")
+    T[] items = (T[]) new Comparable[1];
+  }
+
+  public MinHeap<Integer> heap() {
+    return null;
+  }
+
+  record Batch<T>(T[] items) {
+  }
+
+  public Batch<float[][]> batch() {
+    return null;
+  }
+
+  /**
+   * Attack review 42: an array whose element is a type variable admitted neither the class generic code makes it of
+   * ({@code (T[]) new Comparable[n]}) nor the depth of what the variable stands for ({@code T[]} of a
+   * {@code Batch<float[][]>} is a {@code float[][][]}).
+   */
+  @Test
+  void anArrayOfATypeVariableIsAdmittedAsItsErasureAndAsDeepAsItsArgument() throws Exception {
+    ClassAllowlist heap = ClassAllowlist.forCall(this, getClass().getMethod("heap"), List.of());
+    MinHeap<Integer> sent = new MinHeap<>();
+    ((Object[]) sent.items)[0] = 3;
+    assertThat((Object[]) ((MinHeap<?>) Codec.decodeResult(Codec.encodeResult(sent, 4096), heap)).items)
+        .containsExactly(3);
+    ClassAllowlist batch = ClassAllowlist.forCall(this, getClass().getMethod("batch"), List.of());
+    Batch<?> floats = (Batch<?>) Codec.decodeResult(Codec.encodeResult(new Batch<>(new float[][][] {{{1.5f}}}),
+        4096), batch);
+    assertThat(((float[][][]) floats.items())[0][0][0]).isEqualTo(1.5f);
+    assertThat(batch.allows("[[[[F")).isFalse();
+  }
 }
