@@ -1360,4 +1360,33 @@ class ResultTypesTest {
     assertThat(misfit(7, "numericKey")).isEmpty();
     assertThat(misfit(new java.math.BigDecimal("1.5"), "numericKey")).isEmpty();
   }
+
+  /** A class with a field its callers put values into. */
+  public static class SinkBase<T> {
+    java.util.SortedSet<? super T> sink;
+  }
+
+  /** Fixes the sink's variable to {@code String}. */
+  public static class StringSinkBase extends SinkBase<String> {
+  }
+
+  public SinkBase<CharSequence> textSink() {
+    return null;
+  }
+
+  /**
+   * Attack review 43: a class whose own binding implies the declared one (a {@code String} for a declared
+   * {@code CharSequence}) was trusted for its fields too, but a {@code SortedSet<? super T>} field must then take any
+   * {@code CharSequence}: a case-insensitive set of strings was accepted, and the caller's {@code add} of a
+   * {@code StringBuilder} threw {@code ClassCastException}. Fields are held to the declaration unless both bindings
+   * imply each other.
+   */
+  @Test
+  void aFieldACallerPutsIntoIsHeldToTheDeclarationWhereTheClassBindsANarrowerType() throws Exception {
+    StringSinkBase strings = new StringSinkBase();
+    strings.sink = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    assertThat(misfit(strings, "textSink")).hasValueSatisfying(why -> assertThat(why).contains("sink"));
+    strings.sink = new java.util.TreeSet<>();
+    assertThat(misfit(strings, "textSink")).isEmpty();
+  }
 }
