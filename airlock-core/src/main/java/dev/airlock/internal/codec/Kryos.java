@@ -321,7 +321,8 @@ final class Kryos {
   static final class CopyingClassResolver extends DefaultClassResolver {
     /** Classes whose nested sets and maps hold keys equal by {@code equals}. */
     private static final Set<String> EQUALITY_KEYED = Set.of("java.util.HashMap", "java.util.LinkedHashMap",
-        "java.util.concurrent.ConcurrentHashMap", "java.util.stream.Collectors");
+        "java.util.Hashtable", "java.util.EnumMap", "java.util.concurrent.ConcurrentHashMap",
+        "java.util.stream.Collectors");
     private static final ClassValue<Class<?>> WRITTEN_AS = new ClassValue<>() {
       @Override
       protected Class<?> computeValue(Class<?> type) {
@@ -336,7 +337,10 @@ final class Kryos {
     }
 
     static Class<?> writtenAs(Class<?> type) {
-      if (!ClassAllowlist.isJdk(type) || Modifier.isPublic(type.getModifiers())
+      boolean equalityKeyed = type.getEnclosingClass() != null
+          && EQUALITY_KEYED.contains(type.getEnclosingClass().getName());
+      // ConcurrentHashMap.newKeySet()'s KeySetView is public, and its keys are equal by equals all the same.
+      if (!ClassAllowlist.isJdk(type) || Modifier.isPublic(type.getModifiers()) && !equalityKeyed
           || ClassAllowlist.isJdkValueType(type.getName())
           || UnmodifiableViewSerializer.COLLECTIONS.isAssignableFrom(type)
           || UnmodifiableViewSerializer.MAPS.isAssignableFrom(type)
@@ -344,8 +348,6 @@ final class Kryos {
           || Queue.class.isAssignableFrom(type)) {
         return type;
       }
-      boolean equalityKeyed = type.getEnclosingClass() != null
-          && EQUALITY_KEYED.contains(type.getEnclosingClass().getName());
       if (Map.class.isAssignableFrom(type)) {
         return equalityKeyed ? LinkedHashMap.class : type;
       }

@@ -190,6 +190,7 @@ class JdkValueTypesTest {
     Map<String, Integer> scores = new LinkedHashMap<>(Map.of("b", 2));
     scores.put("a", 1);
     List<Object> ordinary = List.of(new ArrayList<>(List.of(3, 1, 2)).subList(0, 2), Collections.nCopies(2, "x"),
+        java.util.concurrent.ConcurrentHashMap.newKeySet(), new EnumMap<>(Map.of(DayOfWeek.MONDAY, 1)).keySet(),
         Collections.synchronizedList(new ArrayList<>(List.of(1))), Collections.checkedList(new ArrayList<>(
         List.of("c")), String.class), scores.values(), scores.keySet(),
         java.util.stream.Stream.of(1, 2, 3).collect(java.util.stream.Collectors.partitioningBy(n -> n > 1)));
