@@ -305,13 +305,13 @@ public final class ClassAllowlist {
         } else if (element instanceof TypeVariable<?> v) {
           // Generic code makes a T[] of T's erasure, (T[]) new Comparable[n], or of what T is bound to.
           aroundVariables = Math.max(aroundVariables, dimensions(type));
-          admitAbstractJdkElement(erasure(v.getBounds()[0]), exact);
+          admitAbstractJdkElement(ResultTypes.erasure(v), exact);
           Type binding = bound.get(v);
           for (int i = 0; i < 8 && binding instanceof TypeVariable<?> next; i++) {
             binding = bound.get(next);
           }
           if (binding != null) {
-            admitAbstractJdkElement(erasure(binding), exact);
+            admitAbstractJdkElement(ResultTypes.erasure(binding), exact);
           }
         }
         todo.add(a.getGenericComponentType());
@@ -361,20 +361,6 @@ public final class ClassAllowlist {
       }
     }
     return deepest + aroundVariables;
-  }
-
-  /** The class of {@code type} as the JVM sees it; {@code Object} for what names no class. */
-  private static Class<?> erasure(Type type) {
-    if (type instanceof Class<?> c) {
-      return c;
-    } else if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
-      return raw;
-    } else if (type instanceof GenericArrayType a) {
-      return erasure(a.getGenericComponentType()).arrayType();
-    } else if (type instanceof TypeVariable<?> v) {
-      return erasure(v.getBounds()[0]);
-    }
-    return Object.class;
   }
 
   /**

@@ -1521,7 +1521,7 @@ public final class ResultTypes {
   }
 
   /** The class a value of {@code type} is an instance of, whatever its variables are bound to. */
-  private static Class<?> erasure(Type type) {
+  static Class<?> erasure(Type type) {
     if (type instanceof Class<?> c) {
       return c;
     }
